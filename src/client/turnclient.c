@@ -1,0 +1,474 @@
+/*
+ * turnclient.c - a small TURN client for the turnutils tools: the
+ * connection, reading and framing what the server sends (TCP stream
+ * framing, Data indications, ChannelData), the data path to peers and the
+ * blocking wrappers. Transactions live in turnclient_txn.c.
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/rand.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client/turnclient.h"
+#include "client/turnclient_internal.h"
+#include "common/addr.h"
+#include "stun/wire.h"
+
+#define TURNC_READS_PER_CALL 64
+#define TURNC_SEND_WAIT_MS 2000
+#define TURNC_SOCKBUF_BYTES (1 << 20)
+
+uint64_t turnc_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+int turnc_resolve(const char *host, uint16_t port, int family, struct sockaddr_storage *out)
+{
+	struct addrinfo hints, *res = NULL, *ai;
+	struct sockaddr_storage ss;
+	int ret = -1;
+
+	if (addr_parse(host, port, &ss, NULL) == 0) {
+		if (family != AF_UNSPEC && ss.ss_family != family)
+			return -1;
+		addr_set_port((struct sockaddr *)&ss, port);
+		*out = ss;
+		return 0;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = family;
+	hints.ai_socktype = SOCK_DGRAM;
+	if (getaddrinfo(host, NULL, &hints, &res) != 0)
+		return -1;
+	for (ai = res; ai; ai = ai->ai_next) {
+		if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)
+			continue;
+		if (ai->ai_addrlen > sizeof(ss))
+			continue;
+		memset(&ss, 0, sizeof(ss));
+		memcpy(&ss, ai->ai_addr, ai->ai_addrlen);
+		addr_set_port((struct sockaddr *)&ss, port);
+		*out = ss;
+		ret = 0;
+		break;
+	}
+	freeaddrinfo(res);
+	return ret;
+}
+
+/* Wait for a TCP connect() in progress; 0 or -errno. */
+static int turnc_connect_wait(int fd, int timeout_ms)
+{
+	struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+	uint64_t deadline = turnc_now_us() + (uint64_t)timeout_ms * 1000u;
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	for (int i = 0; i < 1000; i++) {
+		uint64_t now = turnc_now_us();
+		int n;
+
+		if (now >= deadline)
+			return -ETIMEDOUT;
+		n = poll(&pfd, 1, (int)((deadline - now + 999) / 1000));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -ETIMEDOUT;
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+			return -errno;
+		return err ? -err : 0;
+	}
+	return -ETIMEDOUT;
+}
+
+int turnc_open(struct turnc *c, const struct sockaddr *server, const struct sockaddr *local,
+	       bool tcp, int timeout_ms)
+{
+	int bufsize = TURNC_SOCKBUF_BYTES, one = 1;
+	socklen_t len;
+	int ret;
+
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+	c->tcp = tcp;
+	c->pw_alg = STUN_PW_ALG_MD5;
+	if (addr_len(server) == 0)
+		return -EAFNOSUPPORT;
+	memcpy(&c->server, server, addr_len(server));
+	c->rbuf = malloc(TURNC_BUF_LEN);
+	c->sbuf = malloc(TURNC_BUF_LEN);
+	if (!c->rbuf || !c->sbuf) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	c->fd = socket(server->sa_family,
+		       (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->fd < 0) {
+		ret = -errno;
+		goto fail;
+	}
+	setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &bufsize, sizeof(bufsize));
+	setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &bufsize, sizeof(bufsize));
+	if (tcp)
+		setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (local && bind(c->fd, local, addr_len(local)) < 0) {
+		ret = -errno;
+		goto fail;
+	}
+	if (connect(c->fd, server, addr_len(server)) < 0) {
+		if (!tcp || errno != EINPROGRESS) {
+			ret = -errno;
+			goto fail;
+		}
+		ret = turnc_connect_wait(c->fd, timeout_ms);
+		if (ret < 0)
+			goto fail;
+	}
+	len = sizeof(c->local);
+	if (getsockname(c->fd, (struct sockaddr *)&c->local, &len) < 0) {
+		ret = -errno;
+		goto fail;
+	}
+	return 0;
+fail:
+	turnc_close(c);
+	return ret;
+}
+
+void turnc_close(struct turnc *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	free(c->rbuf);
+	free(c->sbuf);
+	c->rbuf = NULL;
+	c->sbuf = NULL;
+	memset(c->pass, 0, sizeof(c->pass));
+	memset(c->key, 0, sizeof(c->key));
+}
+
+int turnc_fd(const struct turnc *c)
+{
+	return c->fd;
+}
+
+int turnc_set_auth(struct turnc *c, const char *user, const char *pass, const char *realm)
+{
+	if (strlen(user) >= sizeof(c->user) || strlen(pass) >= sizeof(c->pass))
+		return -1;
+	if (realm && strlen(realm) >= sizeof(c->realm))
+		return -1;
+	strcpy(c->user, user);
+	strcpy(c->pass, pass);
+	if (realm) {
+		strcpy(c->realm, realm);
+		c->realm_fixed = true;
+	}
+	return 0;
+}
+
+/*
+ * Write all of buf. A datagram that does not fit the socket buffer within
+ * a short wait is dropped (-EAGAIN); a stream gets TURNC_SEND_WAIT_MS to
+ * drain, since a partial frame would corrupt it.
+ */
+int turnc_send_bytes(struct turnc *c, const uint8_t *buf, size_t len)
+{
+	uint64_t deadline = turnc_now_us() + TURNC_SEND_WAIT_MS * 1000u;
+	size_t off = 0;
+
+	for (int i = 0; i < 100000 && off < len; i++) {
+		struct pollfd pfd = {.fd = c->fd, .events = POLLOUT};
+		ssize_t n = send(c->fd, buf + off, len - off, MSG_DONTWAIT | MSG_NOSIGNAL);
+		uint64_t now;
+
+		if (n >= 0) {
+			off += (size_t)n;
+			if (!c->tcp)
+				return 0;
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		/* a refused earlier datagram is reported on the next call */
+		if (!c->tcp && errno == ECONNREFUSED && i == 0)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return -errno;
+		now = turnc_now_us();
+		if (now >= deadline || (!c->tcp && i > 0))
+			return c->tcp ? -ETIMEDOUT : -EAGAIN;
+		poll(&pfd, 1, c->tcp ? (int)((deadline - now + 999) / 1000) : 100);
+	}
+	return off == len ? 0 : -ETIMEDOUT;
+}
+
+/* One packet or frame from the server; true when it made an event. */
+static bool turnc_handle_packet(struct turnc *c, const uint8_t *pkt, size_t len,
+				struct turnc_event *ev, uint64_t now_us)
+{
+	struct stun_msg *m = &c->msg;
+	const struct stun_attr *peer, *data;
+
+	if (stun_looks_like_channeldata(pkt, len)) {
+		const uint8_t *payload;
+		uint16_t ch, plen;
+
+		if (turn_channeldata_parse(pkt, len, &ch, &payload, &plen) < 0) {
+			c->dropped++;
+			return false;
+		}
+		ev->type = TURNC_EV_DATA;
+		ev->channel = ch;
+		ev->data = payload;
+		ev->len = plen;
+		return true;
+	}
+	if (stun_msg_parse(m, pkt, len) != STUN_PARSE_OK) {
+		c->dropped++;
+		return false;
+	}
+	if (m->cls == STUN_SUCCESS || m->cls == STUN_ERROR) {
+		if (!turnc_txn_on_response(c, m, now_us))
+			return false;
+		ev->type = TURNC_EV_TXN;
+		return true;
+	}
+	if (m->cls != STUN_INDICATION || m->method != TURN_DATA) {
+		c->dropped++;
+		return false;
+	}
+	peer = stun_msg_find(m, STUN_ATTR_XOR_PEER_ADDRESS);
+	data = stun_msg_find(m, STUN_ATTR_DATA);
+	if (!peer || !data || stun_attr_xor_addr(m, peer, &ev->peer) < 0) {
+		c->dropped++;
+		return false;
+	}
+	ev->type = TURNC_EV_DATA;
+	ev->channel = 0;
+	ev->data = data->val;
+	ev->len = data->len;
+	return true;
+}
+
+/* The connection broke: fail the pending transaction and report it. */
+static int turnc_conn_error(struct turnc *c, struct turnc_event *ev, int err)
+{
+	if (c->txn.state == TURNC_TXN_PENDING)
+		turnc_txn_finish(c, err);
+	ev->type = TURNC_EV_ERROR;
+	ev->error = err;
+	return ev->type;
+}
+
+/* Next complete frame of the TCP stream, reading as needed. */
+static int turnc_next_tcp(struct turnc *c, struct turnc_event *ev, uint64_t now_us)
+{
+	int reads = 0;
+
+	if (c->rconsumed) {
+		memmove(c->rbuf, c->rbuf + c->rconsumed, c->rlen - c->rconsumed);
+		c->rlen -= c->rconsumed;
+		c->rconsumed = 0;
+	}
+	for (;;) {
+		long frame = stun_stream_frame_len(c->rbuf, c->rlen);
+		ssize_t n;
+
+		if (frame < 0)
+			return turnc_conn_error(c, ev, -EPROTO);
+		if (frame > 0 && (size_t)frame <= c->rlen) {
+			c->rconsumed = (size_t)frame;
+			if (turnc_handle_packet(c, c->rbuf, (size_t)frame, ev, now_us))
+				return ev->type;
+			memmove(c->rbuf, c->rbuf + frame, c->rlen - (size_t)frame);
+			c->rlen -= (size_t)frame;
+			c->rconsumed = 0;
+			continue;
+		}
+		if (reads++ >= TURNC_READS_PER_CALL)
+			return TURNC_EV_NONE;
+		n = recv(c->fd, c->rbuf + c->rlen, TURNC_BUF_LEN - c->rlen, MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return TURNC_EV_NONE;
+		if (n < 0)
+			return turnc_conn_error(c, ev, -errno);
+		if (n == 0)
+			return turnc_conn_error(c, ev, -ECONNRESET);
+		c->rlen += (size_t)n;
+	}
+}
+
+bool turnc_buffered(const struct turnc *c)
+{
+	long frame;
+
+	if (!c->tcp || c->rlen <= c->rconsumed)
+		return false;
+	frame = stun_stream_frame_len(c->rbuf + c->rconsumed, c->rlen - c->rconsumed);
+	return frame != 0 && (frame < 0 || (size_t)frame <= c->rlen - c->rconsumed);
+}
+
+int turnc_next_event(struct turnc *c, struct turnc_event *ev, uint64_t now_us)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->type = TURNC_EV_NONE;
+	if (c->fd < 0)
+		return TURNC_EV_NONE;
+	if (c->tcp)
+		return turnc_next_tcp(c, ev, now_us);
+	for (int reads = 0; reads < TURNC_READS_PER_CALL; reads++) {
+		ssize_t n = recv(c->fd, c->rbuf, TURNC_BUF_LEN, MSG_DONTWAIT);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return TURNC_EV_NONE;
+		if (n < 0 && errno == ECONNREFUSED) {
+			/* ICMP port unreachable: the server is not there */
+			if (c->txn.state != TURNC_TXN_PENDING) {
+				c->dropped++;
+				continue;
+			}
+			turnc_txn_finish(c, -ECONNREFUSED);
+			ev->type = TURNC_EV_TXN;
+			return ev->type;
+		}
+		if (n < 0)
+			return turnc_conn_error(c, ev, -errno);
+		if (turnc_handle_packet(c, c->rbuf, (size_t)n, ev, now_us))
+			return ev->type;
+	}
+	return TURNC_EV_NONE;
+}
+
+int turnc_wait(struct turnc *c)
+{
+	struct turnc_event ev;
+
+	/* bounded by the transaction's deadline; the count is a backstop */
+	for (int i = 0; i < 1000000 && c->txn.state == TURNC_TXN_PENDING; i++) {
+		struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
+		int timeout = turnc_buffered(c) ? 0 : turnc_timeout_ms(c, turnc_now_us());
+		int n = poll(&pfd, 1, timeout);
+
+		if (n < 0 && errno != EINTR) {
+			turnc_txn_finish(c, -errno);
+			break;
+		}
+		if (n > 0 || turnc_buffered(c)) {
+			for (int j = 0; j < 1024; j++) {
+				int type = turnc_next_event(c, &ev, turnc_now_us());
+
+				if (type == TURNC_EV_NONE || type == TURNC_EV_TXN ||
+				    type == TURNC_EV_ERROR)
+					break;
+				c->dropped++;
+			}
+		}
+		turnc_tick(c, turnc_now_us());
+	}
+	if (c->txn.state == TURNC_TXN_PENDING)
+		turnc_txn_finish(c, -ETIMEDOUT);
+	return c->txn.result;
+}
+
+int turnc_binding(struct turnc *c)
+{
+	int ret = turnc_start_binding(c, turnc_now_us());
+
+	return ret < 0 ? ret : turnc_wait(c);
+}
+
+int turnc_allocate(struct turnc *c, const struct turnc_alloc_opts *opts)
+{
+	int ret = turnc_start_allocate(c, opts, turnc_now_us());
+
+	return ret < 0 ? ret : turnc_wait(c);
+}
+
+int turnc_refresh(struct turnc *c, uint32_t lifetime_s)
+{
+	int ret = turnc_start_refresh(c, lifetime_s, turnc_now_us());
+
+	return ret < 0 ? ret : turnc_wait(c);
+}
+
+int turnc_create_permission(struct turnc *c, const struct sockaddr *peer)
+{
+	int ret = turnc_start_permission(c, peer, turnc_now_us());
+
+	return ret < 0 ? ret : turnc_wait(c);
+}
+
+int turnc_channel_bind(struct turnc *c, uint16_t channel, const struct sockaddr *peer)
+{
+	int ret = turnc_start_channel_bind(c, channel, peer, turnc_now_us());
+
+	return ret < 0 ? ret : turnc_wait(c);
+}
+
+int turnc_send_indication(struct turnc *c, const struct sockaddr *peer, const uint8_t *data,
+			  size_t len)
+{
+	struct stun_builder b;
+	uint8_t tid[STUN_TID_LEN];
+	size_t n;
+
+	if (RAND_bytes(tid, sizeof(tid)) != 1)
+		return -EIO;
+	stun_build_start(&b, c->sbuf, TURNC_BUF_LEN, TURN_SEND, STUN_INDICATION, tid);
+	stun_put_xor_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS, peer);
+	stun_put(&b, STUN_ATTR_DATA, data, len);
+	n = stun_build_end(&b);
+	if (n == 0)
+		return -EMSGSIZE;
+	return turnc_send_bytes(c, c->sbuf, n);
+}
+
+int turnc_send_channel(struct turnc *c, uint16_t channel, const uint8_t *data, size_t len)
+{
+	size_t total = TURN_CHANNELDATA_HDR_LEN + len;
+
+	if (len > 0xFFFF)
+		return -EMSGSIZE;
+	/* RFC 8656 §12.5: over a stream, ChannelData is padded to 4 bytes */
+	if (c->tcp)
+		total = TURN_CHANNELDATA_HDR_LEN + wire_pad4(len);
+	turn_channeldata_header(c->sbuf, channel, (uint16_t)len);
+	memcpy(c->sbuf + TURN_CHANNELDATA_HDR_LEN, data, len);
+	memset(c->sbuf + TURN_CHANNELDATA_HDR_LEN + len, 0, total - TURN_CHANNELDATA_HDR_LEN - len);
+	return turnc_send_bytes(c, c->sbuf, total);
+}
+
+const char *turnc_strresult(int result, char *buf, size_t len)
+{
+	if (result == 0)
+		snprintf(buf, len, "success");
+	else if (result > 0)
+		snprintf(buf, len, "%d %s", result, stun_err_reason(result));
+	else if (result == -ETIMEDOUT)
+		snprintf(buf, len, "timed out");
+	else if (result == -EPROTO)
+		snprintf(buf, len, "malformed response");
+	else
+		snprintf(buf, len, "%s", strerror(-result));
+	return buf;
+}

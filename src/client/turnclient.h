@@ -1,0 +1,203 @@
+/*
+ * turnclient.h - a small TURN client (RFC 8656 over RFC 8489) for the
+ * turnutils tools: one struct turnc per connection to the server.
+ *
+ * A connection runs at most one transaction at a time. It can be driven
+ * two ways:
+ *  - blocking: turnc_binding(), turnc_allocate(), ... send the request
+ *    and wait for its outcome (bounded by the retransmission schedule);
+ *  - event-driven, for many connections in one poll() loop: turnc_start_*()
+ *    sends the request, then the caller polls turnc_fd(), calls
+ *    turnc_next_event() while it returns events (and whenever
+ *    turnc_buffered() says a frame is waiting), and turnc_tick() when
+ *    turnc_timeout_ms() expires; a TURNC_EV_TXN event reports the outcome
+ *    in turnc_txn_result().
+ *
+ * Retransmission (RFC 8489 §6.2.1): over UDP the request is sent up to 7
+ * times, RTO 500 ms doubling each time, then 16 RTO are waited for the
+ * last answer; over TCP it is sent once and the answer awaited 39.5 s.
+ *
+ * Authentication (RFC 8489 §9.2): a request goes out without credentials
+ * until the server answers 401 with REALM and NONCE; it is then resent
+ * with USERNAME, REALM, NONCE and MESSAGE-INTEGRITY, and later requests
+ * carry them from the start. A 438 (stale nonce) resends with the new nonce.
+ * These retries are internal: the caller only sees the final outcome.
+ *
+ * Results of a transaction are outcome codes: 0 success, a positive STUN
+ * error code (e.g. 401, 437, 486) from an error response, or a negative
+ * errno: -ETIMEDOUT, -ECONNRESET (TCP closed), -ECONNREFUSED (ICMP port
+ * unreachable on UDP), -EPROTO (malformed answer), -ENOBUFS (request too
+ * large). Wrong or missing credentials end in 401.
+ */
+#ifndef CLIENT_TURNCLIENT_H
+#define CLIENT_TURNCLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "stun/stun.h"
+
+#define TURNC_RTO_MS 500
+#define TURNC_UDP_TRIES 7
+#define TURNC_UDP_LAST_WAIT_RTO 16
+#define TURNC_TCP_TIMEOUT_MS 39500
+#define TURNC_MAX_RELAYED 2
+#define TURNC_NONCE_MAX 256
+#define TURNC_REALM_MAX 256
+#define TURNC_BUF_LEN (STUN_HEADER_LEN + STUN_MAX_MSG_LEN + 4)
+
+/* Options of an Allocate request. */
+struct turnc_alloc_opts {
+	uint8_t family;		   /* REQUESTED-ADDRESS-FAMILY, STUN_FAMILY_*; 0: none */
+	uint8_t additional_family; /* ADDITIONAL-ADDRESS-FAMILY; 0: none */
+	bool even_port;		   /* EVEN-PORT, R bit clear */
+	bool dont_fragment;	   /* DONT-FRAGMENT */
+	uint32_t lifetime_s;	   /* LIFETIME; 0: the server's default */
+};
+
+enum turnc_txn_state {
+	TURNC_TXN_IDLE,
+	TURNC_TXN_PENDING,
+	TURNC_TXN_DONE,
+};
+
+/* The request in flight; kept whole so it can be rebuilt after a 401/438. */
+struct turnc_txn {
+	enum turnc_txn_state state;
+	uint16_t method;
+	struct turnc_alloc_opts alloc;
+	uint32_t lifetime_s; /* Refresh */
+	struct sockaddr_storage peer;
+	uint16_t channel;
+	uint8_t tid[STUN_TID_LEN];
+	uint8_t req[2048];
+	size_t req_len;
+	int tries;	  /* sends of the current request */
+	int auth_retries; /* 401/438 resends of this transaction */
+	uint64_t next_us; /* next retransmission or final deadline */
+	int rto_ms;
+	int result;	  /* outcome code once DONE */
+	char reason[128]; /* reason phrase of an error response */
+};
+
+struct turnc {
+	int fd;
+	bool tcp;
+	bool verbose;
+	struct sockaddr_storage server;
+	struct sockaddr_storage local;
+
+	/* credentials and the server's challenge */
+	char user[256];
+	char pass[256];
+	char realm[TURNC_REALM_MAX];
+	bool realm_fixed; /* realm given by the user: ignore the server's */
+	uint8_t nonce[TURNC_NONCE_MAX];
+	size_t nonce_len;
+	uint8_t key[32];
+	int key_len;
+	uint16_t pw_alg;     /* STUN_PW_ALG_*, the algorithm in use */
+	uint8_t pw_algs[64]; /* PASSWORD-ALGORITHMS from the server, echoed */
+	size_t pw_algs_len;
+	bool authed; /* requests carry credentials */
+
+	struct turnc_txn txn;
+
+	/* results */
+	struct sockaddr_storage mapped;			    /* XOR-MAPPED-ADDRESS */
+	struct sockaddr_storage relayed[TURNC_MAX_RELAYED]; /* XOR-RELAYED-ADDRESS */
+	int nrelayed;
+	uint32_t lifetime_s;
+
+	/* receive buffer (over TCP it accumulates the byte stream), send buffer */
+	uint8_t *rbuf;
+	uint8_t *sbuf;
+	size_t rlen;	  /* bytes held (TCP) */
+	size_t rconsumed; /* bytes of the last returned frame, dropped on the next call */
+	struct stun_msg msg;
+
+	uint64_t dropped; /* unexpected or malformed packets ignored */
+};
+
+enum turnc_event_type {
+	TURNC_EV_NONE,	/* nothing more to read now */
+	TURNC_EV_TXN,	/* the transaction finished: see turnc_txn_result() */
+	TURNC_EV_DATA,	/* data from a peer */
+	TURNC_EV_ERROR, /* the connection failed (error holds -errno) */
+};
+
+struct turnc_event {
+	enum turnc_event_type type;
+	int error;
+	uint16_t channel;	      /* TURNC_EV_DATA: 0 for a Data indication */
+	struct sockaddr_storage peer; /* TURNC_EV_DATA from a Data indication */
+	const uint8_t *data;	      /* valid until the next turnc_next_event() */
+	size_t len;
+};
+
+/* Monotonic clock in microseconds. */
+uint64_t turnc_now_us(void);
+
+/*
+ * Resolve "host" (numeric IPv4/IPv6, "[v6]", or a name) with the given
+ * port. family AF_UNSPEC, AF_INET or AF_INET6. 0 or -1.
+ */
+int turnc_resolve(const char *host, uint16_t port, int family, struct sockaddr_storage *out);
+
+/*
+ * Open a connection to server (UDP or TCP), bound to local when not NULL.
+ * TCP connects within timeout_ms. 0 or a negative errno.
+ */
+int turnc_open(struct turnc *c, const struct sockaddr *server, const struct sockaddr *local,
+	       bool tcp, int timeout_ms);
+void turnc_close(struct turnc *c);
+int turnc_fd(const struct turnc *c);
+/* Credentials for the long-term mechanism; realm NULL: from the server's 401. */
+int turnc_set_auth(struct turnc *c, const char *user, const char *pass, const char *realm);
+
+/* Event-driven transactions: 0 when the request was sent, else -errno. */
+int turnc_start_binding(struct turnc *c, uint64_t now_us);
+int turnc_start_allocate(struct turnc *c, const struct turnc_alloc_opts *opts, uint64_t now_us);
+int turnc_start_refresh(struct turnc *c, uint32_t lifetime_s, uint64_t now_us);
+int turnc_start_permission(struct turnc *c, const struct sockaddr *peer, uint64_t now_us);
+int turnc_start_channel_bind(struct turnc *c, uint16_t channel, const struct sockaddr *peer,
+			     uint64_t now_us);
+/* Milliseconds until turnc_tick() is due, -1 when no transaction is pending. */
+int turnc_timeout_ms(const struct turnc *c, uint64_t now_us);
+/* Retransmit or time out. True when this finished the transaction. */
+bool turnc_tick(struct turnc *c, uint64_t now_us);
+bool turnc_txn_pending(const struct turnc *c);
+/* Outcome of the finished transaction (see the top of this file). */
+int turnc_txn_result(const struct turnc *c);
+const char *turnc_txn_reason(const struct turnc *c);
+
+/*
+ * Read what the socket holds and return the next event; TURNC_EV_NONE
+ * when the socket has nothing more. Call until it returns NONE or ERROR.
+ */
+int turnc_next_event(struct turnc *c, struct turnc_event *ev, uint64_t now_us);
+/*
+ * True when a complete TCP frame is already buffered, so poll() would not
+ * announce it: call turnc_next_event() without waiting.
+ */
+bool turnc_buffered(const struct turnc *c);
+
+/* Blocking transactions: the outcome code. Data from peers is dropped. */
+int turnc_wait(struct turnc *c);
+int turnc_binding(struct turnc *c);
+int turnc_allocate(struct turnc *c, const struct turnc_alloc_opts *opts);
+int turnc_refresh(struct turnc *c, uint32_t lifetime_s);
+int turnc_create_permission(struct turnc *c, const struct sockaddr *peer);
+int turnc_channel_bind(struct turnc *c, uint16_t channel, const struct sockaddr *peer);
+
+/* Send data to a peer: 0 or -errno (-EAGAIN: socket full, datagram dropped). */
+int turnc_send_indication(struct turnc *c, const struct sockaddr *peer, const uint8_t *data,
+			  size_t len);
+int turnc_send_channel(struct turnc *c, uint16_t channel, const uint8_t *data, size_t len);
+
+/* Human-readable outcome code: "401 Unauthorized", "timed out", ... */
+const char *turnc_strresult(int result, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,790 @@
+/*
+ * turnutils_uclient - TURN load and loss test (RFC 8656): each of -m
+ * clients allocates a UDP relay, permits the peer (CreatePermission, or
+ * ChannelBind when channels are used), sends -n messages to the peer (an
+ * echo server such as turnutils_peer) through the relay, matches the
+ * echoes, then deletes its allocation with a Refresh of lifetime 0.
+ * All clients run concurrently in one poll() loop.
+ *
+ * Flags follow coturn's turnutils_uclient where the feature is the same;
+ * the long options are ours. Every message starts with the client id, a
+ * sequence number and the send time, so echoes are matched and timed; the
+ * rest is a pattern checked on return.
+ *
+ * Exit status: 0 when every client got its allocation and the loss is at
+ * most --loss-threshold; 1 when an allocation, permission or connection
+ * failed; 2 when the loss exceeded the threshold; 64 on a usage error.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "client/turnclient.h"
+#include "common/addr.h"
+#include "stun/wire.h"
+
+#define EXIT_SETUP_FAILED 1
+#define EXIT_LOSS 2
+#define EXIT_USAGE 64
+
+#define UC_HDR_LEN 16 /* client id (4), sequence (4), send time in us (8) */
+#define UC_MAX_CLIENTS 1000
+#define UC_MAX_MSG_LEN 65000
+#define UC_MAX_TOTAL_MSGS 100000000ULL
+#define UC_CONNECT_TIMEOUT_MS 5000
+#define UC_EARLY_SEND_US 1000 /* send up to 1 ms early to coalesce wake-ups */
+#define UC_BURST_MAX 32	      /* sends per client per loop round */
+#define UC_EVENTS_PER_ROUND 1024
+#define UC_PERM_REFRESH_US (240ULL * 1000000) /* RFC 8656 §9: permissions last 300 s */
+#define UC_SETUP_BUDGET_US (600ULL * 1000000) /* backstop for all transactions */
+
+struct uc_opts {
+	bool tcp;
+	bool send_indications;
+	int verbose;
+	int clients;
+	int messages;
+	int msg_len;
+	int interval_ms;
+	uint16_t port;
+	uint16_t peer_port;
+	const char *server_host;
+	const char *peer_host;
+	const char *user;
+	const char *pass;
+	const char *realm;
+	const char *local_str;
+	struct sockaddr_storage server;
+	struct sockaddr_storage peer;
+	struct sockaddr_storage local;
+	bool has_local;
+	struct turnc_alloc_opts alloc;
+	double loss_threshold;
+	int timeout_s;
+};
+
+enum uc_state {
+	UC_ALLOCATE, /* Allocate in flight */
+	UC_PERMIT,   /* CreatePermission or ChannelBind in flight */
+	UC_SEND,     /* sending messages */
+	UC_DRAIN,    /* all sent: waiting for the last echoes */
+	UC_DELETE,   /* Refresh with lifetime 0 in flight */
+	UC_DONE,
+	UC_FAILED,
+};
+
+struct uc_client {
+	struct turnc c;
+	uint32_t id;
+	enum uc_state state;
+	bool opened;
+	uint16_t channel;
+	int sent;
+	int send_errors;
+	int received;
+	uint8_t *seen; /* bitmap of echoed sequence numbers */
+	uint64_t next_send_us;
+	uint64_t drain_until_us;
+	uint64_t alloc_refresh_us;
+	uint64_t perm_refresh_us;
+	bool maintenance; /* a refresh is in flight during SEND/DRAIN */
+	double last_rtt_ms;
+	bool have_rtt;
+};
+
+struct uc_stats {
+	int allocated;
+	int failed; /* before the first message: allocation, auth, permission */
+	int broken; /* later: connection lost, refresh refused */
+	int delete_failed;
+	unsigned long long sent;
+	unsigned long long send_errors;
+	unsigned long long received;
+	unsigned long long duplicates;
+	unsigned long long corrupt;
+	unsigned long long foreign;
+	unsigned long long bytes;
+	double rtt_min, rtt_max, rtt_sum;
+	double jitter_sum;
+	unsigned long long jitter_n;
+	uint64_t first_send_us, last_recv_us;
+};
+
+static struct uc_stats uc_stats = {.rtt_min = INFINITY};
+
+static void uc_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: turnutils_uclient [options] turn-server-address\n"
+		"Flags:\n"
+		"\t-t\tTCP to the server (default UDP)\n"
+		"\t-s\tuse Send indications (default: channels)\n"
+		"\t-x\trequest an IPv6 relay (REQUESTED-ADDRESS-FAMILY)\n"
+		"\t-X\trequest an IPv4 relay explicitly\n"
+		"\t-Z\tdual allocation (ADDITIONAL-ADDRESS-FAMILY IPv6)\n"
+		"\t-g\tinclude DONT-FRAGMENT in Allocate\n"
+		"\t-c\tno RTCP connections (accepted; none are opened)\n"
+		"\t-v\tverbose (twice: trace every request)\n"
+		"Options:\n"
+		"\t-e ADDR\tpeer address (required)\n"
+		"\t-r PORT\tpeer port (default 3480)\n"
+		"\t-p PORT\tTURN server port (default 3478)\n"
+		"\t-m N\tnumber of clients (default 1, at most %d)\n"
+		"\t-n N\tmessages per client (default 5)\n"
+		"\t-l BYTES\tmessage length (default 100, %d..%d)\n"
+		"\t-z MS\tinterval between messages of a client (default 20)\n"
+		"\t-u USER\tSTUN/TURN user name\n"
+		"\t-w PASS\tSTUN/TURN password\n"
+		"\t-L ADDR\tlocal address\n"
+		"\t--loss-threshold PCT\tloss allowed before exit status 2 (default 0)\n"
+		"\t--timeout SEC\twait for the last echoes (default 5)\n"
+		"\t--even-port\tinclude EVEN-PORT in Allocate\n"
+		"\t--realm REALM\trealm for the credentials (default: the server's)\n"
+		"Exit status: 0 ok, 1 allocation/auth failure, 2 loss above threshold.\n",
+		UC_MAX_CLIENTS, UC_HDR_LEN, UC_MAX_MSG_LEN);
+}
+
+static int uc_parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *s == '\0' || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int uc_parse_opts(int argc, char **argv, struct uc_opts *o)
+{
+	enum { OPT_LOSS = 256, OPT_TIMEOUT, OPT_EVEN_PORT, OPT_REALM };
+	static const struct option longopts[] = {
+	    {"loss-threshold", required_argument, NULL, OPT_LOSS},
+	    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+	    {"even-port", no_argument, NULL, OPT_EVEN_PORT},
+	    {"realm", required_argument, NULL, OPT_REALM},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	bool want_v6 = false, want_v4 = false;
+	char *end;
+	long v;
+	int opt;
+
+	memset(o, 0, sizeof(*o));
+	o->clients = 1;
+	o->messages = 5;
+	o->msg_len = 100;
+	o->interval_ms = 20;
+	o->port = 3478;
+	o->peer_port = 3480;
+	o->timeout_s = 5;
+	while ((opt = getopt_long(argc, argv, "tsm:n:l:z:p:e:r:u:w:L:xXZgcvh", longopts, NULL)) !=
+	       -1) {
+		switch (opt) {
+		case 't':
+			o->tcp = true;
+			break;
+		case 's':
+			o->send_indications = true;
+			break;
+		case 'm':
+			if (uc_parse_long(optarg, 1, UC_MAX_CLIENTS, &v) < 0)
+				goto bad;
+			o->clients = (int)v;
+			break;
+		case 'n':
+			if (uc_parse_long(optarg, 1, 1000000, &v) < 0)
+				goto bad;
+			o->messages = (int)v;
+			break;
+		case 'l':
+			if (uc_parse_long(optarg, UC_HDR_LEN, UC_MAX_MSG_LEN, &v) < 0)
+				goto bad;
+			o->msg_len = (int)v;
+			break;
+		case 'z':
+			if (uc_parse_long(optarg, 0, 60000, &v) < 0)
+				goto bad;
+			o->interval_ms = (int)v;
+			break;
+		case 'p':
+			if (uc_parse_long(optarg, 1, 65535, &v) < 0)
+				goto bad;
+			o->port = (uint16_t)v;
+			break;
+		case 'r':
+			if (uc_parse_long(optarg, 1, 65535, &v) < 0)
+				goto bad;
+			o->peer_port = (uint16_t)v;
+			break;
+		case 'e':
+			o->peer_host = optarg;
+			break;
+		case 'u':
+			o->user = optarg;
+			break;
+		case 'w':
+			o->pass = optarg;
+			break;
+		case 'L':
+			o->local_str = optarg;
+			break;
+		case 'x':
+			want_v6 = true;
+			break;
+		case 'X':
+			want_v4 = true;
+			break;
+		case 'Z':
+			o->alloc.additional_family = STUN_FAMILY_IPV6;
+			break;
+		case 'g':
+			o->alloc.dont_fragment = true;
+			break;
+		case 'c':
+			break;
+		case 'v':
+			o->verbose++;
+			break;
+		case OPT_LOSS:
+			errno = 0;
+			o->loss_threshold = strtod(optarg, &end);
+			if (errno || *optarg == '\0' || *end != '\0' || !(o->loss_threshold >= 0) ||
+			    o->loss_threshold > 100)
+				goto bad;
+			break;
+		case OPT_TIMEOUT:
+			if (uc_parse_long(optarg, 0, 3600, &v) < 0)
+				goto bad;
+			o->timeout_s = (int)v;
+			break;
+		case OPT_EVEN_PORT:
+			o->alloc.even_port = true;
+			break;
+		case OPT_REALM:
+			o->realm = optarg;
+			break;
+		case 'h':
+			uc_usage(stdout);
+			exit(0);
+		default:
+			uc_usage(stderr);
+			return -1;
+		}
+	}
+	if (optind != argc - 1) {
+		uc_usage(stderr);
+		return -1;
+	}
+	o->server_host = argv[optind];
+	if (!o->peer_host) {
+		fprintf(stderr, "turnutils_uclient: -e PEER-ADDRESS is required\n");
+		return -1;
+	}
+	if (want_v6 && want_v4) {
+		fprintf(stderr, "turnutils_uclient: -x and -X exclude each other\n");
+		return -1;
+	}
+	if (want_v6)
+		o->alloc.family = STUN_FAMILY_IPV6;
+	else if (want_v4)
+		o->alloc.family = STUN_FAMILY_IPV4;
+	if ((o->user != NULL) != (o->pass != NULL)) {
+		fprintf(stderr, "turnutils_uclient: -u and -w go together\n");
+		return -1;
+	}
+	if ((unsigned long long)o->clients * (unsigned long long)o->messages > UC_MAX_TOTAL_MSGS) {
+		fprintf(stderr, "turnutils_uclient: -m times -n is limited to %llu\n",
+			UC_MAX_TOTAL_MSGS);
+		return -1;
+	}
+	return 0;
+bad:
+	fprintf(stderr, "turnutils_uclient: bad value '%s' for -%c\n", optarg,
+		opt < 256 ? opt : '-');
+	return -1;
+}
+
+static int uc_resolve(struct uc_opts *o)
+{
+	int family = AF_UNSPEC;
+
+	if (o->local_str) {
+		if (addr_parse(o->local_str, 0, &o->local, NULL) < 0) {
+			fprintf(stderr, "turnutils_uclient: bad local address '%s'\n",
+				o->local_str);
+			return -1;
+		}
+		o->has_local = true;
+		family = o->local.ss_family;
+	}
+	if (turnc_resolve(o->server_host, o->port, family, &o->server) < 0) {
+		fprintf(stderr, "turnutils_uclient: cannot resolve server '%s'\n", o->server_host);
+		return -1;
+	}
+	if (turnc_resolve(o->peer_host, o->peer_port, AF_UNSPEC, &o->peer) < 0) {
+		fprintf(stderr, "turnutils_uclient: cannot resolve peer '%s'\n", o->peer_host);
+		return -1;
+	}
+	return 0;
+}
+
+/* One fd per client, plus a few for stdio: raise the soft limit if needed. */
+static void uc_raise_fd_limit(int clients)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)clients + 32;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+	setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+static void uc_fail(struct uc_client *cl, const char *what, int result)
+{
+	char rbuf[160];
+	const char *reason = turnc_txn_reason(&cl->c);
+
+	fprintf(stderr, "client %u: %s: %s%s%s\n", cl->id, what,
+		turnc_strresult(result, rbuf, sizeof(rbuf)), reason[0] ? " - " : "", reason);
+	if (cl->state < UC_SEND)
+		uc_stats.failed++;
+	else if (cl->state != UC_DELETE)
+		uc_stats.broken++;
+	cl->state = UC_FAILED;
+}
+
+static void uc_start_delete(struct uc_client *cl, uint64_t now)
+{
+	int ret = turnc_start_refresh(&cl->c, 0, now);
+
+	cl->state = UC_DELETE;
+	if (ret < 0) {
+		uc_stats.delete_failed++;
+		cl->state = UC_DONE;
+	}
+}
+
+static int uc_start_permit(struct uc_client *cl, const struct uc_opts *o, uint64_t now)
+{
+	if (o->send_indications)
+		return turnc_start_permission(&cl->c, (const struct sockaddr *)&o->peer, now);
+	return turnc_start_channel_bind(&cl->c, cl->channel, (const struct sockaddr *)&o->peer,
+					now);
+}
+
+/* The client's transaction finished: move its state machine on. */
+static void uc_on_txn(struct uc_client *cl, const struct uc_opts *o, uint64_t now)
+{
+	int result = turnc_txn_result(&cl->c);
+	int ret;
+
+	switch (cl->state) {
+	case UC_ALLOCATE:
+		if (result != 0) {
+			uc_fail(cl, "Allocate", result);
+			return;
+		}
+		uc_stats.allocated++;
+		for (int i = 0; o->verbose && i < cl->c.nrelayed; i++) {
+			char abuf[ADDR_STRLEN];
+
+			fprintf(stderr, "client %u: relayed %s\n", cl->id,
+				addr_str((struct sockaddr *)&cl->c.relayed[i], abuf, sizeof(abuf)));
+		}
+		cl->alloc_refresh_us =
+		    now + (uint64_t)(cl->c.lifetime_s ? cl->c.lifetime_s : 600) * 500000u;
+		cl->state = UC_PERMIT;
+		ret = uc_start_permit(cl, o, now);
+		if (ret < 0)
+			uc_fail(cl, o->send_indications ? "CreatePermission" : "ChannelBind", ret);
+		return;
+	case UC_PERMIT:
+		if (result != 0) {
+			uc_fail(cl, o->send_indications ? "CreatePermission" : "ChannelBind",
+				result);
+			return;
+		}
+		cl->perm_refresh_us = now + UC_PERM_REFRESH_US;
+		cl->state = UC_SEND;
+		cl->next_send_us = now;
+		if (!uc_stats.first_send_us)
+			uc_stats.first_send_us = now;
+		return;
+	case UC_SEND:
+	case UC_DRAIN:
+		cl->maintenance = false;
+		if (result != 0)
+			uc_fail(cl, "refresh", result);
+		return;
+	case UC_DELETE:
+		/* 437: the allocation is already gone, which is what we wanted */
+		if (result != 0 && result != TURN_ERR_ALLOCATION_MISMATCH) {
+			uc_fail(cl, "Refresh(0)", result);
+			uc_stats.delete_failed++;
+		}
+		cl->state = UC_DONE;
+		return;
+	default:
+		return;
+	}
+}
+
+static void uc_fill(uint8_t *msg, int len, uint32_t id, uint32_t seq, uint64_t now)
+{
+	wire_put32(msg, id);
+	wire_put32(msg + 4, seq);
+	wire_put32(msg + 8, (uint32_t)(now >> 32));
+	wire_put32(msg + 12, (uint32_t)now);
+	for (int i = UC_HDR_LEN; i < len; i++)
+		msg[i] = (uint8_t)(seq * 7u + (unsigned)i);
+}
+
+static void uc_send_due(struct uc_client *cl, const struct uc_opts *o, uint8_t *msg, uint64_t now)
+{
+	for (int burst = 0; burst < UC_BURST_MAX && cl->state == UC_SEND; burst++) {
+		int ret;
+
+		if (cl->next_send_us > now + UC_EARLY_SEND_US)
+			return;
+		uc_fill(msg, o->msg_len, cl->id, (uint32_t)cl->sent, turnc_now_us());
+		if (o->send_indications)
+			ret = turnc_send_indication(&cl->c, (const struct sockaddr *)&o->peer, msg,
+						    (size_t)o->msg_len);
+		else
+			ret = turnc_send_channel(&cl->c, cl->channel, msg, (size_t)o->msg_len);
+		cl->sent++;
+		uc_stats.sent++;
+		if (ret < 0) {
+			cl->send_errors++;
+			uc_stats.send_errors++;
+			/* a stream that failed mid-frame is unusable */
+			if (o->tcp) {
+				uc_fail(cl, "send", ret);
+				return;
+			}
+		}
+		cl->next_send_us += (uint64_t)o->interval_ms * 1000u;
+		if (cl->sent == o->messages) {
+			cl->state = UC_DRAIN;
+			cl->drain_until_us = now + (uint64_t)o->timeout_s * 1000000u;
+		}
+	}
+}
+
+/* An echo from the peer: match it to a sent message and time it. */
+static void uc_on_data(struct uc_client *cl, const struct uc_opts *o, const struct turnc_event *ev,
+		       uint64_t now)
+{
+	uint32_t id, seq;
+	uint64_t sent_us;
+	double rtt;
+
+	if (ev->channel ? ev->channel != cl->channel
+			: !addr_equal((const struct sockaddr *)&ev->peer,
+				      (const struct sockaddr *)&o->peer)) {
+		uc_stats.foreign++;
+		return;
+	}
+	if (ev->len != (size_t)o->msg_len) {
+		uc_stats.corrupt++;
+		return;
+	}
+	id = wire_get32(ev->data);
+	seq = wire_get32(ev->data + 4);
+	sent_us = (uint64_t)wire_get32(ev->data + 8) << 32 | wire_get32(ev->data + 12);
+	if (id != cl->id || seq >= (uint32_t)cl->sent || sent_us > now) {
+		uc_stats.corrupt++;
+		return;
+	}
+	for (size_t i = UC_HDR_LEN; i < ev->len; i++) {
+		if (ev->data[i] != (uint8_t)(seq * 7u + (unsigned)i)) {
+			uc_stats.corrupt++;
+			return;
+		}
+	}
+	if (cl->seen[seq / 8] & (1u << (seq % 8))) {
+		uc_stats.duplicates++;
+		return;
+	}
+	cl->seen[seq / 8] |= (uint8_t)(1u << (seq % 8));
+	cl->received++;
+	uc_stats.received++;
+	uc_stats.bytes += ev->len;
+	uc_stats.last_recv_us = now;
+	rtt = (double)(now - sent_us) / 1000.0;
+	uc_stats.rtt_sum += rtt;
+	if (rtt < uc_stats.rtt_min)
+		uc_stats.rtt_min = rtt;
+	if (rtt > uc_stats.rtt_max)
+		uc_stats.rtt_max = rtt;
+	/* jitter: mean |difference| of consecutive RTTs (RFC 3550 §6.4.1's D) */
+	if (cl->have_rtt) {
+		uc_stats.jitter_sum += fabs(rtt - cl->last_rtt_ms);
+		uc_stats.jitter_n++;
+	}
+	cl->last_rtt_ms = rtt;
+	cl->have_rtt = true;
+}
+
+static void uc_read(struct uc_client *cl, const struct uc_opts *o)
+{
+	struct turnc_event ev;
+
+	for (int i = 0; i < UC_EVENTS_PER_ROUND; i++) {
+		uint64_t now = turnc_now_us();
+
+		switch (turnc_next_event(&cl->c, &ev, now)) {
+		case TURNC_EV_NONE:
+			return;
+		case TURNC_EV_TXN:
+			uc_on_txn(cl, o, now);
+			break;
+		case TURNC_EV_DATA:
+			uc_on_data(cl, o, &ev, now);
+			break;
+		case TURNC_EV_ERROR:
+			uc_fail(cl, "connection", ev.error);
+			return;
+		}
+		if (cl->state == UC_FAILED || cl->state == UC_DONE)
+			return;
+	}
+}
+
+/* Timers of one client: retransmissions, refreshes, sends, end of drain. */
+static void uc_timers(struct uc_client *cl, const struct uc_opts *o, uint8_t *msg, uint64_t now)
+{
+	if (turnc_tick(&cl->c, now))
+		uc_on_txn(cl, o, now);
+	if (cl->state == UC_SEND || cl->state == UC_DRAIN) {
+		if (!turnc_txn_pending(&cl->c) && now >= cl->alloc_refresh_us) {
+			int ret = turnc_start_refresh(&cl->c, cl->c.lifetime_s, now);
+			cl->alloc_refresh_us =
+			    now + (uint64_t)(cl->c.lifetime_s ? cl->c.lifetime_s : 600) * 500000u;
+			cl->maintenance = ret == 0;
+		} else if (!turnc_txn_pending(&cl->c) && now >= cl->perm_refresh_us) {
+			int ret = uc_start_permit(cl, o, now);
+			cl->perm_refresh_us = now + UC_PERM_REFRESH_US;
+			cl->maintenance = ret == 0;
+		}
+	}
+	if (cl->state == UC_SEND)
+		uc_send_due(cl, o, msg, now);
+	if (cl->state == UC_DRAIN && !cl->maintenance &&
+	    (cl->received == cl->sent || now >= cl->drain_until_us))
+		uc_start_delete(cl, now);
+}
+
+/* Milliseconds until this client's next timer, -1 for none. */
+static int uc_next_timeout(const struct uc_client *cl, uint64_t now)
+{
+	uint64_t at = UINT64_MAX;
+	int t = turnc_timeout_ms(&cl->c, now);
+
+	if (cl->state == UC_SEND)
+		at = cl->next_send_us > now + UC_EARLY_SEND_US ? cl->next_send_us - UC_EARLY_SEND_US
+							       : now;
+	else if (cl->state == UC_DRAIN)
+		at = cl->drain_until_us;
+	if (cl->state == UC_SEND || cl->state == UC_DRAIN) {
+		uint64_t r = cl->alloc_refresh_us < cl->perm_refresh_us ? cl->alloc_refresh_us
+									: cl->perm_refresh_us;
+		at = r < at ? r : at;
+	}
+	if (at != UINT64_MAX) {
+		int ms = at <= now ? 0 : (int)((at - now + 999) / 1000);
+
+		if (t < 0 || ms < t)
+			t = ms;
+	}
+	return t;
+}
+
+static void uc_report(const struct uc_opts *o, uint64_t start_us, uint64_t end_us)
+{
+	unsigned long long lost = uc_stats.sent - uc_stats.received;
+	double loss_pct = uc_stats.sent ? 100.0 * (double)lost / (double)uc_stats.sent : 0.0;
+	double data_s = 0.0, elapsed_s = (double)(end_us - start_us) / 1e6;
+
+	if (uc_stats.first_send_us && uc_stats.last_recv_us > uc_stats.first_send_us)
+		data_s = (double)(uc_stats.last_recv_us - uc_stats.first_send_us) / 1e6;
+	printf("clients: %d (allocated %d, failed %d, failed later %d)\n", o->clients,
+	       uc_stats.allocated, uc_stats.failed, uc_stats.broken);
+	printf("messages sent: %llu (send errors %llu)\n", uc_stats.sent, uc_stats.send_errors);
+	printf("messages received: %llu (duplicates %llu, corrupt %llu, foreign %llu)\n",
+	       uc_stats.received, uc_stats.duplicates, uc_stats.corrupt, uc_stats.foreign);
+	printf("lost: %llu (%.2f%%)\n", lost, loss_pct);
+	if (uc_stats.received) {
+		printf("rtt ms: min %.3f avg %.3f max %.3f\n", uc_stats.rtt_min,
+		       uc_stats.rtt_sum / (double)uc_stats.received, uc_stats.rtt_max);
+		printf("jitter ms: %.3f\n",
+		       uc_stats.jitter_n ? uc_stats.jitter_sum / (double)uc_stats.jitter_n : 0.0);
+	} else {
+		printf("rtt ms: none\njitter ms: none\n");
+	}
+	printf("throughput: %.0f bytes/s, %.1f packets/s\n",
+	       data_s > 0 ? (double)uc_stats.bytes / data_s : 0.0,
+	       data_s > 0 ? (double)uc_stats.received / data_s : 0.0);
+	printf("elapsed s: %.3f\n", elapsed_s);
+	if (uc_stats.delete_failed)
+		printf("allocations not deleted: %d\n", uc_stats.delete_failed);
+}
+
+/* Open every client's connection and send its Allocate. */
+static int uc_start_clients(struct uc_client *cls, const struct uc_opts *o)
+{
+	size_t seen_len = ((size_t)o->messages + 7) / 8;
+
+	for (int i = 0; i < o->clients; i++) {
+		struct uc_client *cl = &cls[i];
+		int ret;
+
+		cl->id = (uint32_t)i;
+		cl->channel = (uint16_t)(TURN_CHANNEL_MIN + i % 0x1000);
+		cl->seen = calloc(1, seen_len);
+		if (!cl->seen)
+			return -1;
+		ret = turnc_open(&cl->c, (const struct sockaddr *)&o->server,
+				 o->has_local ? (const struct sockaddr *)&o->local : NULL, o->tcp,
+				 UC_CONNECT_TIMEOUT_MS);
+		if (ret < 0) {
+			char abuf[ADDR_STRLEN];
+
+			fprintf(stderr, "client %d: connect to %s: %s\n", i,
+				addr_str((const struct sockaddr *)&o->server, abuf, sizeof(abuf)),
+				strerror(-ret));
+			cl->state = UC_FAILED;
+			uc_stats.failed++;
+			continue;
+		}
+		cl->opened = true;
+		cl->c.verbose = o->verbose > 1;
+		if (o->user && turnc_set_auth(&cl->c, o->user, o->pass, o->realm) < 0) {
+			fprintf(stderr, "turnutils_uclient: user, password or realm too long\n");
+			return -1;
+		}
+		cl->state = UC_ALLOCATE;
+		ret = turnc_start_allocate(&cl->c, &o->alloc, turnc_now_us());
+		if (ret < 0)
+			uc_fail(cl, "Allocate", ret);
+	}
+	return 0;
+}
+
+static void uc_run(struct uc_client *cls, const struct uc_opts *o, uint8_t *msg,
+		   struct pollfd *pfds, int *idx, uint64_t deadline)
+{
+	for (;;) {
+		uint64_t now = turnc_now_us();
+		int nfds = 0, timeout = -1, n;
+
+		for (int i = 0; i < o->clients; i++) {
+			struct uc_client *cl = &cls[i];
+			int t;
+
+			if (cl->state == UC_DONE || cl->state == UC_FAILED)
+				continue;
+			pfds[nfds].fd = turnc_fd(&cl->c);
+			pfds[nfds].events = POLLIN;
+			pfds[nfds].revents = 0;
+			idx[nfds++] = i;
+			t = turnc_buffered(&cl->c) ? 0 : uc_next_timeout(cl, now);
+			if (t >= 0 && (timeout < 0 || t < timeout))
+				timeout = t;
+		}
+		if (nfds == 0)
+			return;
+		if (now >= deadline) {
+			fprintf(stderr, "turnutils_uclient: giving up: %d clients unfinished\n",
+				nfds);
+			for (int i = 0; i < nfds; i++) {
+				if (cls[idx[i]].state < UC_SEND)
+					uc_stats.failed++;
+			}
+			return;
+		}
+		if (timeout < 0 || (uint64_t)timeout * 1000u > deadline - now)
+			timeout = (int)((deadline - now) / 1000u) + 1;
+		n = poll(pfds, (nfds_t)nfds, timeout);
+		if (n < 0 && errno != EINTR) {
+			perror("turnutils_uclient: poll");
+			return;
+		}
+		for (int i = 0; i < nfds; i++) {
+			if (pfds[i].revents || turnc_buffered(&cls[idx[i]].c))
+				uc_read(&cls[idx[i]], o);
+		}
+		now = turnc_now_us();
+		for (int i = 0; i < nfds; i++) {
+			struct uc_client *cl = &cls[idx[i]];
+
+			if (cl->state != UC_DONE && cl->state != UC_FAILED)
+				uc_timers(cl, o, msg, now);
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct uc_opts o;
+	struct uc_client *cls = NULL;
+	struct pollfd *pfds = NULL;
+	int *idx = NULL;
+	uint8_t *msg = NULL;
+	uint64_t start, deadline;
+	int ret = EXIT_SETUP_FAILED;
+	double loss_pct;
+
+	if (uc_parse_opts(argc, argv, &o) < 0)
+		return EXIT_USAGE;
+	if (uc_resolve(&o) < 0)
+		return EXIT_USAGE;
+	uc_raise_fd_limit(o.clients);
+	cls = calloc((size_t)o.clients, sizeof(*cls));
+	pfds = calloc((size_t)o.clients, sizeof(*pfds));
+	idx = calloc((size_t)o.clients, sizeof(*idx));
+	msg = malloc((size_t)o.msg_len);
+	if (!cls || !pfds || !idx || !msg) {
+		fprintf(stderr, "turnutils_uclient: out of memory\n");
+		goto fail;
+	}
+	start = turnc_now_us();
+	if (uc_start_clients(cls, &o) < 0)
+		goto fail;
+	deadline = start + UC_SETUP_BUDGET_US +
+		   (uint64_t)o.messages * (uint64_t)o.interval_ms * 1000u +
+		   (uint64_t)o.timeout_s * 1000000u;
+	uc_run(cls, &o, msg, pfds, idx, deadline);
+	uc_report(&o, start, turnc_now_us());
+
+	loss_pct = uc_stats.sent
+		       ? 100.0 * (double)(uc_stats.sent - uc_stats.received) / (double)uc_stats.sent
+		       : 0.0;
+	if (uc_stats.failed || uc_stats.broken || uc_stats.allocated < o.clients)
+		ret = EXIT_SETUP_FAILED;
+	else if (loss_pct > o.loss_threshold)
+		ret = EXIT_LOSS;
+	else
+		ret = 0;
+fail:
+	for (int i = 0; cls && i < o.clients; i++) {
+		if (cls[i].opened)
+			turnc_close(&cls[i].c);
+		free(cls[i].seen);
+	}
+	free(cls);
+	free(pfds);
+	free(idx);
+	free(msg);
+	return ret;
+}

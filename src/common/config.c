@@ -1,0 +1,1141 @@
+/*
+ * config.c - turnserver configuration: one table of options drives the
+ * config file reader, the command-line parser and the usage text.
+ */
+#include "common/config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define CONFIG_MAX_SECONDS 86400
+#define CONFIG_MAX_THREADS 1024
+#define CONFIG_MAX_QUOTA 1000000000u
+#define CONFIG_MAX_TEXT_CHARS 127 /* RFC 8489 §14.9, §14.14: < 128 characters */
+#define CONFIG_MD5_KEY_HEX 32
+
+enum config_kind {
+	CONFIG_BOOL,
+	CONFIG_PORT,	    /* uint16_t, 1-65535 */
+	CONFIG_UINT,	    /* unsigned int in [min, max] */
+	CONFIG_TEXT,	    /* char[size], UTF-8, at most CONFIG_MAX_TEXT_CHARS */
+	CONFIG_PATH,	    /* char * (NULL when unset), or char[size] when size != 0 */
+	CONFIG_IP,	    /* list of struct config_ip */
+	CONFIG_EXTERNAL_IP, /* list of struct config_external_ip */
+	CONFIG_USER,	    /* list of struct config_user */
+	CONFIG_PEER_RULE,   /* list of char * */
+	CONFIG_VERBOSE,	    /* int verbose, raised to min */
+};
+
+struct config_option {
+	const char *name;
+	char short_name;
+	enum config_kind kind;
+	size_t offset;	     /* of the field, or of a list's array */
+	size_t count_offset; /* lists: of the *_count field */
+	size_t size;	     /* TEXT, PATH arrays: bytes; lists: max entries */
+	unsigned int min;    /* UINT: range; VERBOSE: level */
+	unsigned int max;
+	unsigned int bare; /* UINT: value when given without one; 0: required */
+	const char *arg;   /* placeholder in the usage text; NULL for flags */
+	const char *help;
+};
+
+#define F(f) offsetof(struct config, f)
+#define FSIZE(f) sizeof(((struct config *)0)->f)
+#define OPT_BOOL(n, s, f, h)                                                                       \
+	{                                                                                          \
+		.name = n, .short_name = s, .kind = CONFIG_BOOL, .offset = F(f), .help = h         \
+	}
+#define OPT_PORT(n, s, f, h)                                                                       \
+	{                                                                                          \
+		.name = n, .short_name = s, .kind = CONFIG_PORT, .offset = F(f), .min = 1,         \
+		.max = 65535, .arg = "<port>", .help = h                                           \
+	}
+#define OPT_UINT(n, s, f, lo, hi, b, a, h)                                                         \
+	{                                                                                          \
+		.name = n, .short_name = s, .kind = CONFIG_UINT, .offset = F(f), .min = lo,        \
+		.max = hi, .bare = b, .arg = a, .help = h                                          \
+	}
+#define OPT_STR(n, s, k, f, sz, a, h)                                                              \
+	{                                                                                          \
+		.name = n, .short_name = s, .kind = k, .offset = F(f), .size = sz, .arg = a,       \
+		.help = h                                                                          \
+	}
+#define OPT_LIST(n, s, k, f, max_entries, a, h)                                                    \
+	{                                                                                          \
+		.name = n, .short_name = s, .kind = k, .offset = F(f),                             \
+		.count_offset = F(f##_count), .size = max_entries, .arg = a, .help = h             \
+	}
+#define OPT_VERBOSE(n, s, level, h)                                                                \
+	{                                                                                          \
+		.name = n, .short_name = s, .kind = CONFIG_VERBOSE, .offset = F(verbose),          \
+		.min = level, .help = h                                                            \
+	}
+
+static const struct config_option config_options[] = {
+    OPT_PORT("listening-port", 'p', listening_port, "UDP and TCP port for STUN and TURN"),
+    OPT_LIST("listening-ip", 'L', CONFIG_IP, listening_ip, CONFIG_MAX_IPS, "<ip>",
+	     "address to listen on"),
+    OPT_LIST("relay-ip", 'E', CONFIG_IP, relay_ip, CONFIG_MAX_IPS, "<ip>",
+	     "address for relayed transport addresses"),
+    OPT_LIST("external-ip", 'X', CONFIG_EXTERNAL_IP, external_ip, CONFIG_MAX_IPS,
+	     "<public[/private]>", "public address advertised for a private relay address"),
+    OPT_PORT("min-port", 0, min_port, "lowest relay port"),
+    OPT_PORT("max-port", 0, max_port, "highest relay port"),
+    OPT_STR("realm", 'r', CONFIG_TEXT, realm, FSIZE(realm), "<realm>",
+	    "realm for long-term credentials"),
+    OPT_BOOL("lt-cred-mech", 'a', lt_cred_mech, "long-term credential mechanism"),
+    OPT_LIST("user", 'u', CONFIG_USER, user, CONFIG_MAX_USERS, "<name:password|name:0xkey>",
+	     "long-term credential user"),
+    OPT_STR("userdb", 'b', CONFIG_PATH, userdb, FSIZE(userdb), "<file>", "SQLite user database"),
+    OPT_BOOL("fingerprint", 'f', fingerprint, "add FINGERPRINT to every response"),
+    OPT_UINT("stale-nonce", 0, stale_nonce, 1, CONFIG_MAX_SECONDS, CONFIG_DEFAULT_STALE_NONCE,
+	     "[=<seconds>]", "nonce lifetime"),
+    OPT_UINT("max-allocate-lifetime", 0, max_allocate_lifetime, 1, CONFIG_MAX_SECONDS, 0,
+	     "<seconds>", "longest allocation lifetime granted"),
+    OPT_UINT("channel-lifetime", 0, channel_lifetime, 1, CONFIG_MAX_SECONDS, 0, "<seconds>",
+	     "channel binding lifetime"),
+    OPT_UINT("permission-lifetime", 0, permission_lifetime, 1, CONFIG_MAX_SECONDS, 0, "<seconds>",
+	     "permission lifetime"),
+    OPT_UINT("relay-threads", 'm', relay_threads, 0, CONFIG_MAX_THREADS, 0, "<n>",
+	     "relay threads, 0 = one per core"),
+    OPT_UINT("user-quota", 'q', user_quota, 0, CONFIG_MAX_QUOTA, 0, "<n>",
+	     "allocations per user, 0 = unlimited"),
+    OPT_UINT("total-quota", 'Q', total_quota, 0, CONFIG_MAX_QUOTA, 0, "<n>",
+	     "allocations in total, 0 = unlimited"),
+    OPT_LIST("allowed-peer-ip", 0, CONFIG_PEER_RULE, allowed_peer_ip, CONFIG_MAX_PEER_RULES,
+	     "<ip|ip-ip|ip/len>", "peers allowed even if denied-peer-ip matches"),
+    OPT_LIST("denied-peer-ip", 0, CONFIG_PEER_RULE, denied_peer_ip, CONFIG_MAX_PEER_RULES,
+	     "<ip|ip-ip|ip/len>", "peers refused"),
+    OPT_BOOL("allow-loopback-peers", 0, allow_loopback_peers, "allow peers on loopback"),
+    OPT_BOOL("no-udp", 0, no_udp, "do not listen on UDP"),
+    OPT_BOOL("no-tcp", 0, no_tcp, "do not listen on TCP"),
+    OPT_BOOL("stun-only", 'S', stun_only, "serve STUN only, no TURN"),
+    OPT_BOOL("no-stun", 0, no_stun, "serve TURN only, no STUN Binding"),
+    OPT_STR("log-file", 'l', CONFIG_PATH, log_file, 0, "<file|stdout>",
+	    "log destination (default stderr)"),
+    OPT_VERBOSE("verbose", 'v', 1, "verbose logging"),
+    OPT_VERBOSE("Verbose", 'V', 2, "very verbose logging"),
+    OPT_STR("pidfile", 0, CONFIG_PATH, pidfile, 0, "<file>", "write the process id here"),
+    OPT_STR("software-name", 0, CONFIG_TEXT, software_name, FSIZE(software_name), "<text>",
+	    "SOFTWARE attribute value"),
+    OPT_BOOL("no-software-attribute", 0, no_software_attribute, "send no SOFTWARE attribute"),
+};
+
+/* coturn options not implemented yet: refused by name, never ignored. */
+struct config_refused {
+	const char *name;
+	char short_name;
+	const char *hint;
+};
+
+static const struct config_refused config_refused[] = {
+    {"daemon", 'o', "run turnserver in the foreground under a service manager"},
+    {"no-auth", 'z', "lt-cred-mech is always on"},
+    {"listening-device", 'd', NULL},
+    {"relay-device", 'i', NULL},
+    {"psql-userdb", 'e', "use userdb (SQLite)"},
+    {"mysql-userdb", 'M', "use userdb (SQLite)"},
+    {"mongo-userdb", 'J', "use userdb (SQLite)"},
+    {"redis-userdb", 'N', "use userdb (SQLite)"},
+    {"redis-statsdb", 'O', NULL},
+    {"max-bps", 's', NULL},
+    {"rest-api-separator", 'C', NULL},
+    {"tls-listening-port", 0, NULL},
+    {"alt-listening-port", 0, NULL},
+    {"alt-tls-listening-port", 0, NULL},
+    {"tcp-proxy-port", 0, NULL},
+    {"aux-server", 0, NULL},
+    {"udp-self-balance", 0, NULL},
+    {"cert", 0, NULL},
+    {"pkey", 0, NULL},
+    {"pkey-pwd", 0, NULL},
+    {"CA-file", 0, NULL},
+    {"cipher-list", 0, NULL},
+    {"ec-curve-name", 0, NULL},
+    {"dh-file", 0, NULL},
+    {"dh566", 0, NULL},
+    {"dh2066", 0, NULL},
+    {"no-tls", 0, NULL},
+    {"no-dtls", 0, NULL},
+    {"no-tlsv1", 0, NULL},
+    {"no-tlsv1_1", 0, NULL},
+    {"no-tlsv1_2", 0, NULL},
+    {"use-auth-secret", 0, NULL},
+    {"static-auth-secret", 0, NULL},
+    {"secret-key-file", 0, NULL},
+    {"oauth", 0, NULL},
+    {"server-name", 0, NULL},
+    {"sha256", 0, NULL},
+    {"sha384", 0, NULL},
+    {"sha512", 0, NULL},
+    {"bps-capacity", 0, NULL},
+    {"check-origin-consistency", 0, NULL},
+    {"secure-stun", 0, NULL},
+    {"mobility", 0, NULL},
+    {"no-udp-relay", 0, NULL},
+    {"no-tcp-relay", 0, NULL},
+    {"no-loopback-peers", 0, "loopback peers are refused unless allow-loopback-peers"},
+    {"no-multicast-peers", 0, NULL},
+    {"max-allocate-timeout", 0, NULL},
+    {"keep-address-family", 0, NULL},
+    {"allocation-default-address-family", 0, NULL},
+    {"no-rfc5780", 0, NULL},
+    {"no-stun-backward-compatibility", 0, NULL},
+    {"response-origin-only-with-rfc5780", 0, NULL},
+    {"no-cli", 0, NULL},
+    {"cli-ip", 0, NULL},
+    {"cli-port", 0, NULL},
+    {"cli-password", 0, NULL},
+    {"cli-max-output-sessions", 0, NULL},
+    {"web-admin", 0, NULL},
+    {"web-admin-ip", 0, NULL},
+    {"web-admin-port", 0, NULL},
+    {"web-admin-listen-on-workers", 0, NULL},
+    {"prometheus", 0, NULL},
+    {"prometheus-port", 0, NULL},
+    {"acme-redirect", 0, NULL},
+    {"proc-user", 0, NULL},
+    {"proc-group", 0, NULL},
+    {"syslog", 0, NULL},
+    {"simple-log", 0, NULL},
+    {"new-log-timestamp", 0, NULL},
+    {"new-log-timestamp-format", 0, NULL},
+    {"log-binding", 0, NULL},
+    {"no-stdout-log", 0, NULL},
+    {"server-relay", 0, NULL},
+    {"ne", 0, NULL},
+};
+
+static void config_errf(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void config_errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static const struct config_option *config_find(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(config_options); i++)
+		if (strcmp(config_options[i].name, name) == 0)
+			return &config_options[i];
+	return NULL;
+}
+
+static const struct config_option *config_find_short(char s)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(config_options); i++)
+		if (config_options[i].short_name == s)
+			return &config_options[i];
+	return NULL;
+}
+
+static const struct config_refused *config_find_refused(const char *name, char s)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(config_refused); i++) {
+		const struct config_refused *r = &config_refused[i];
+
+		if ((name && strcmp(r->name, name) == 0) || (!name && s && r->short_name == s))
+			return r;
+	}
+	return NULL;
+}
+
+static void config_err_refused(const struct config_refused *r, const char *where, char *err,
+			       size_t errlen)
+{
+	config_errf(err, errlen, "%soption '%s' is a coturn option not implemented yet%s%s", where,
+		    r->name, r->hint ? "; " : "", r->hint ? r->hint : "");
+}
+
+/* Does the option need a value, or is it complete without one? */
+static bool config_takes_value(const struct config_option *opt)
+{
+	if (opt->kind == CONFIG_BOOL || opt->kind == CONFIG_VERBOSE)
+		return false;
+	return !(opt->kind == CONFIG_UINT && opt->bare);
+}
+
+/*
+ * Offset of the first byte that is not valid UTF-8 or is a control
+ * character other than tab; len if there is none.
+ */
+static size_t config_bad_byte(const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned char b = s[i];
+		size_t n;
+		uint32_t cp, min;
+
+		if (b < 0x80) {
+			if ((b < 0x20 && b != '\t') || b == 0x7f)
+				return i;
+			i++;
+			continue;
+		}
+		if ((b & 0xe0) == 0xc0) {
+			n = 1, cp = b & 0x1f, min = 0x80;
+		} else if ((b & 0xf0) == 0xe0) {
+			n = 2, cp = b & 0x0f, min = 0x800;
+		} else if ((b & 0xf8) == 0xf0) {
+			n = 3, cp = b & 0x07, min = 0x10000;
+		} else {
+			return i;
+		}
+		if (len - i <= n)
+			return i;
+		for (size_t k = 1; k <= n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return i;
+			cp = (cp << 6) | (s[i + k] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return i;
+		i += n + 1;
+	}
+	return len;
+}
+
+/* Number of UTF-8 characters in valid UTF-8 text. */
+static size_t config_utf8_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+static bool config_text_ok(const char *s)
+{
+	size_t len = strlen(s);
+
+	return config_bad_byte(s, len) == len;
+}
+
+static int config_parse_bool(const char *s, bool *out)
+{
+	static const char *const yes[] = {"1", "yes", "true", "on"};
+	static const char *const no[] = {"0", "no", "false", "off"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
+		if (strcasecmp(s, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+		if (strcasecmp(s, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Plain decimal digits only: no sign, no blanks, no trailing text. */
+static int config_parse_uint(const char *s, unsigned int min, unsigned int max, unsigned int *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -1;
+	*out = (unsigned int)v;
+	return 0;
+}
+
+static int config_parse_ip(const char *s, struct config_ip *ip)
+{
+	struct config_ip tmp;
+	size_t len = strlen(s);
+
+	if (len == 0 || len >= sizeof(tmp.text))
+		return -1;
+	memset(&tmp, 0, sizeof(tmp));
+	memcpy(tmp.text, s, len + 1);
+	if (inet_pton(AF_INET, s, &((struct sockaddr_in *)&tmp.addr)->sin_addr) == 1) {
+		tmp.addr.ss_family = AF_INET;
+		tmp.addr_len = sizeof(struct sockaddr_in);
+	} else if (inet_pton(AF_INET6, s, &((struct sockaddr_in6 *)&tmp.addr)->sin6_addr) == 1) {
+		tmp.addr.ss_family = AF_INET6;
+		tmp.addr_len = sizeof(struct sockaddr_in6);
+	} else {
+		return -1;
+	}
+	*ip = tmp;
+	return 0;
+}
+
+static bool config_ip_equal(const struct config_ip *a, const struct config_ip *b)
+{
+	return a->addr_len == b->addr_len && memcmp(&a->addr, &b->addr, a->addr_len) == 0;
+}
+
+static int config_add_ip(struct config_ip *list, size_t count, const char *name, const char *value,
+			 char *err, size_t errlen)
+{
+	if (config_parse_ip(value, &list[count]) < 0) {
+		config_errf(err, errlen, "bad value '%s' for %s (expected an IPv4 or IPv6 address)",
+			    value, name);
+		return -1;
+	}
+	for (size_t i = 0; i < count; i++) {
+		if (config_ip_equal(&list[i], &list[count])) {
+			config_errf(err, errlen, "%s %s given twice", name, value);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int config_add_external_ip(struct config_external_ip *list, size_t count, const char *value,
+				  char *err, size_t errlen)
+{
+	struct config_external_ip e;
+	const char *slash = strchr(value, '/');
+	char pub[INET6_ADDRSTRLEN];
+	size_t len = slash ? (size_t)(slash - value) : strlen(value);
+
+	memset(&e, 0, sizeof(e));
+	if (len >= sizeof(pub))
+		goto bad;
+	memcpy(pub, value, len);
+	pub[len] = '\0';
+	if (config_parse_ip(pub, &e.public_ip) < 0)
+		goto bad;
+	if (slash) {
+		if (config_parse_ip(slash + 1, &e.private_ip) < 0)
+			goto bad;
+		if (e.private_ip.addr.ss_family != e.public_ip.addr.ss_family) {
+			config_errf(err, errlen,
+				    "bad value '%s' for external-ip (public and private address "
+				    "families differ)",
+				    value);
+			return -1;
+		}
+		e.has_private = true;
+	}
+	for (size_t i = 0; i < count; i++) {
+		if (config_ip_equal(&list[i].public_ip, &e.public_ip) &&
+		    list[i].has_private == e.has_private &&
+		    (!e.has_private || config_ip_equal(&list[i].private_ip, &e.private_ip))) {
+			config_errf(err, errlen, "external-ip %s given twice", value);
+			return -1;
+		}
+	}
+	list[count] = e;
+	return 0;
+bad:
+	config_errf(err, errlen,
+		    "bad value '%s' for external-ip (expected PUBLIC-IP or "
+		    "PUBLIC-IP/PRIVATE-IP)",
+		    value);
+	return -1;
+}
+
+static bool config_is_hex_key(const char *s)
+{
+	if (strncmp(s, "0x", 2) != 0 || strlen(s + 2) != CONFIG_MD5_KEY_HEX)
+		return false;
+	for (s += 2; *s; s++)
+		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f') ||
+		      (*s >= 'A' && *s <= 'F')))
+			return false;
+	return true;
+}
+
+static int config_add_user(struct config_user *list, size_t count, const char *value, char *err,
+			   size_t errlen)
+{
+	const char *colon = strchr(value, ':');
+	struct config_user u = {0};
+	size_t name_len;
+
+	if (!colon || colon == value || colon[1] == '\0') {
+		config_errf(err, errlen,
+			    "bad value '%s' for user (expected name:password or "
+			    "name:0xKEY)",
+			    value);
+		return -1;
+	}
+	name_len = (size_t)(colon - value);
+	if (name_len > CONFIG_MAX_USERNAME_BYTES) {
+		config_errf(err, errlen, "user name longer than %d bytes",
+			    CONFIG_MAX_USERNAME_BYTES);
+		return -1;
+	}
+	if (strncmp(colon + 1, "0x", 2) == 0) {
+		if (!config_is_hex_key(colon + 1)) {
+			config_errf(err, errlen,
+				    "bad key for user '%.*s' (expected 0x and %d hex "
+				    "digits)",
+				    (int)name_len, value, CONFIG_MD5_KEY_HEX);
+			return -1;
+		}
+		u.is_key = true;
+	}
+	for (size_t i = 0; i < count; i++) {
+		if (strlen(list[i].name) == name_len &&
+		    memcmp(list[i].name, value, name_len) == 0) {
+			config_errf(err, errlen, "user '%.*s' given twice", (int)name_len, value);
+			return -1;
+		}
+	}
+	u.name = strndup(value, name_len);
+	u.password = strdup(colon + 1);
+	if (!u.name || !u.password)
+		goto fail;
+	list[count] = u;
+	return 0;
+fail:
+	free(u.name);
+	free(u.password);
+	config_errf(err, errlen, "out of memory");
+	return -1;
+}
+
+/* Peer rules are parsed by the peer policy; refuse only what cannot be one. */
+static int config_add_peer_rule(char **list, size_t count, const char *name, const char *value,
+				char *err, size_t errlen)
+{
+	if (strspn(value, "0123456789abcdefABCDEF.:/-") != strlen(value) ||
+	    !strpbrk(value, "0123456789")) {
+		config_errf(err, errlen, "bad value '%s' for %s (expected IP, IP-IP or IP/len)",
+			    value, name);
+		return -1;
+	}
+	list[count] = strdup(value);
+	if (!list[count]) {
+		config_errf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static int config_add(struct config *c, const struct config_option *opt, const char *value,
+		      char *err, size_t errlen)
+{
+	char *base = (char *)c + opt->offset;
+	size_t *count = (size_t *)((char *)c + opt->count_offset);
+	int ret;
+
+	if (*count >= opt->size) {
+		config_errf(err, errlen, "too many %s entries (at most %zu)", opt->name, opt->size);
+		return -1;
+	}
+	switch (opt->kind) {
+	case CONFIG_IP:
+		ret =
+		    config_add_ip((struct config_ip *)base, *count, opt->name, value, err, errlen);
+		break;
+	case CONFIG_EXTERNAL_IP:
+		ret = config_add_external_ip((struct config_external_ip *)base, *count, value, err,
+					     errlen);
+		break;
+	case CONFIG_USER:
+		ret = config_add_user((struct config_user *)base, *count, value, err, errlen);
+		break;
+	default:
+		ret = config_add_peer_rule((char **)base, *count, opt->name, value, err, errlen);
+		break;
+	}
+	if (ret == 0)
+		(*count)++;
+	return ret;
+}
+
+/* Drop every entry of a repeatable option. */
+static void config_clear_list(struct config *c, const struct config_option *opt)
+{
+	char *base = (char *)c + opt->offset;
+	size_t *count = (size_t *)((char *)c + opt->count_offset);
+
+	for (size_t i = 0; i < *count; i++) {
+		if (opt->kind == CONFIG_USER) {
+			struct config_user *u = (struct config_user *)base + i;
+
+			free(u->name);
+			free(u->password);
+			u->name = u->password = NULL;
+		} else if (opt->kind == CONFIG_PEER_RULE) {
+			char **s = (char **)base + i;
+
+			free(*s);
+			*s = NULL;
+		}
+	}
+	*count = 0;
+}
+
+static bool config_is_list(const struct config_option *opt)
+{
+	return opt->kind == CONFIG_IP || opt->kind == CONFIG_EXTERNAL_IP ||
+	       opt->kind == CONFIG_USER || opt->kind == CONFIG_PEER_RULE;
+}
+
+static int config_set_string(struct config *c, const struct config_option *opt, const char *value,
+			     char *err, size_t errlen)
+{
+	void *field = (char *)c + opt->offset;
+	size_t len = strlen(value);
+	char *copy;
+
+	if (opt->kind == CONFIG_TEXT && config_utf8_chars(value) > CONFIG_MAX_TEXT_CHARS) {
+		config_errf(err, errlen, "value for %s longer than %d characters", opt->name,
+			    CONFIG_MAX_TEXT_CHARS);
+		return -1;
+	}
+	if (opt->size) {
+		if (len >= opt->size) {
+			config_errf(err, errlen, "value for %s longer than %zu bytes", opt->name,
+				    opt->size - 1);
+			return -1;
+		}
+		memcpy(field, value, len + 1);
+		return 0;
+	}
+	copy = strdup(value);
+	if (!copy) {
+		config_errf(err, errlen, "out of memory");
+		return -1;
+	}
+	free(*(char **)field);
+	*(char **)field = copy;
+	return 0;
+}
+
+/* Apply one known option; the message in err names the option, not the place. */
+static int config_apply(struct config *c, const struct config_option *opt, const char *value,
+			char *err, size_t errlen)
+{
+	void *field = (char *)c + opt->offset;
+	unsigned int n;
+	bool b;
+
+	if (value && *value == '\0')
+		value = NULL;
+	if (!value && config_takes_value(opt)) {
+		config_errf(err, errlen, "option '%s' needs a value", opt->name);
+		return -1;
+	}
+	if (value && opt->kind != CONFIG_BOOL && opt->kind != CONFIG_VERBOSE &&
+	    !config_text_ok(value)) {
+		config_errf(err, errlen, "bad value for %s (control character or invalid UTF-8)",
+			    opt->name);
+		return -1;
+	}
+
+	switch (opt->kind) {
+	case CONFIG_BOOL:
+	case CONFIG_VERBOSE:
+		b = true;
+		if (value && config_parse_bool(value, &b) < 0) {
+			config_errf(err, errlen,
+				    "bad value '%s' for %s (expected yes/no, "
+				    "true/false, on/off or 1/0)",
+				    value, opt->name);
+			return -1;
+		}
+		if (opt->kind == CONFIG_BOOL)
+			*(bool *)field = b;
+		else if (!b)
+			c->verbose = 0;
+		else if (c->verbose < (int)opt->min)
+			c->verbose = (int)opt->min;
+		return 0;
+	case CONFIG_PORT:
+	case CONFIG_UINT:
+		if (!value) {
+			n = opt->bare;
+		} else if (config_parse_uint(value, opt->min, opt->max, &n) < 0) {
+			config_errf(err, errlen, "bad value '%s' for %s (expected %u-%u)", value,
+				    opt->name, opt->min, opt->max);
+			return -1;
+		}
+		if (opt->kind == CONFIG_PORT)
+			*(uint16_t *)field = (uint16_t)n;
+		else
+			*(unsigned int *)field = n;
+		return 0;
+	case CONFIG_TEXT:
+	case CONFIG_PATH:
+		return config_set_string(c, opt, value, err, errlen);
+	default:
+		return config_add(c, opt, value, err, errlen);
+	}
+}
+
+/* Message for a name that is not an option, in the place given by where. */
+static void config_err_unknown(const char *key, const char *where, char *err, size_t errlen)
+{
+	const struct config_refused *r = config_find_refused(key, 0);
+
+	if (r)
+		config_err_refused(r, where, err, errlen);
+	else if (strcmp(key, "c") == 0 || strcmp(key, "n") == 0)
+		config_errf(err, errlen, "%soption '%s' is only valid on the command line", where,
+			    key);
+	else
+		config_errf(err, errlen, "%sunknown option '%.64s'", where, key);
+}
+
+int config_set(struct config *c, const char *key, const char *value, char *err, size_t errlen)
+{
+	const struct config_option *opt = config_find(key);
+
+	if (!opt) {
+		config_err_unknown(key, "", err, errlen);
+		return -1;
+	}
+	return config_apply(c, opt, value, err, errlen) < 0 ? -1 : 0;
+}
+
+/* Cross-option rules, checked once every option has been read. */
+static int config_check(const struct config *c, char *err, size_t errlen)
+{
+	if (c->min_port > c->max_port) {
+		config_errf(err, errlen, "min-port %u is above max-port %u", c->min_port,
+			    c->max_port);
+		return -1;
+	}
+	if (c->no_udp && c->no_tcp) {
+		config_errf(err, errlen, "no-udp and no-tcp together leave nothing to listen on");
+		return -1;
+	}
+	if (c->stun_only && c->no_stun) {
+		config_errf(err, errlen, "stun-only and no-stun together leave nothing to serve");
+		return -1;
+	}
+	return 0;
+}
+
+void config_init(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->listening_port = CONFIG_DEFAULT_LISTENING_PORT;
+	c->min_port = CONFIG_DEFAULT_MIN_PORT;
+	c->max_port = CONFIG_DEFAULT_MAX_PORT;
+	c->lt_cred_mech = true;
+	memcpy(c->userdb, CONFIG_DEFAULT_USERDB, sizeof(CONFIG_DEFAULT_USERDB));
+	c->stale_nonce = CONFIG_DEFAULT_STALE_NONCE;
+	c->max_allocate_lifetime = CONFIG_DEFAULT_MAX_ALLOCATE_LIFETIME;
+	c->channel_lifetime = CONFIG_DEFAULT_CHANNEL_LIFETIME;
+	c->permission_lifetime = CONFIG_DEFAULT_PERMISSION_LIFETIME;
+	memcpy(c->software_name, CONFIG_DEFAULT_SOFTWARE_NAME,
+	       sizeof(CONFIG_DEFAULT_SOFTWARE_NAME));
+}
+
+void config_free(struct config *c)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(config_options); i++)
+		if (config_is_list(&config_options[i]))
+			config_clear_list(c, &config_options[i]);
+	free(c->config_file);
+	free(c->log_file);
+	free(c->pidfile);
+	c->config_file = c->log_file = c->pidfile = NULL;
+}
+
+static bool config_is_blank(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\r';
+}
+
+/* One line of a config file, without its '\n'; len counts its bytes. */
+static int config_parse_line(struct config *c, char *line, size_t len, const char *path,
+			     unsigned int lineno, char *err, size_t errlen)
+{
+	const struct config_option *opt;
+	char msg[512];
+	char *key, *value, *end;
+	size_t bad;
+
+	if (lineno == 1 && len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) {
+		line += 3; /* UTF-8 byte order mark */
+		len -= 3;
+	}
+	while (len && config_is_blank(line[len - 1]))
+		line[--len] = '\0';
+	bad = config_bad_byte(line, len);
+	if (bad < len) {
+		config_errf(err, errlen, "%s:%u: %s byte 0x%02x at column %zu", path, lineno,
+			    line[bad] ? "invalid" : "NUL", (unsigned char)line[bad], bad + 1);
+		return -1;
+	}
+	key = line + strspn(line, " \t");
+	if (*key == '\0' || *key == '#')
+		return 0;
+	if (strncmp(key, "--", 2) == 0)
+		key += 2;
+	end = key + strcspn(key, "= \t");
+	value = end + strspn(end, " \t");
+	if (*value == '=')
+		value += 1 + strspn(value + 1, " \t");
+	*end = '\0';
+
+	opt = config_find(key);
+	if (!opt) {
+		config_err_unknown(key, "", msg, sizeof(msg));
+		config_errf(err, errlen, "%s:%u: %s", path, lineno, msg);
+		return -1;
+	}
+	if (config_apply(c, opt, *value ? value : NULL, msg, sizeof(msg)) < 0) {
+		config_errf(err, errlen, "%s:%u: %s", path, lineno, msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* Read a file's options without the cross-option check. */
+static int config_read_file(struct config *c, const char *path, char *err, size_t errlen)
+{
+	char *line = NULL, *name;
+	unsigned int lineno = 0;
+	FILE *f;
+	int ret = -1;
+
+	f = fopen(path, "r");
+	if (!f) {
+		config_errf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	line = malloc(CONFIG_MAX_LINE + 1);
+	name = strdup(path);
+	if (!line || !name) {
+		free(name);
+		config_errf(err, errlen, "%s: out of memory", path);
+		goto fail;
+	}
+	free(c->config_file);
+	c->config_file = name;
+
+	for (;;) {
+		size_t len = 0;
+		int ch;
+
+		while ((ch = getc(f)) != EOF && ch != '\n') {
+			if (len == CONFIG_MAX_LINE) {
+				config_errf(err, errlen, "%s:%u: line longer than %d bytes", path,
+					    lineno + 1, CONFIG_MAX_LINE);
+				goto fail;
+			}
+			line[len++] = (char)ch;
+		}
+		if (ferror(f)) {
+			config_errf(err, errlen, "%s: %s", path, strerror(errno));
+			goto fail;
+		}
+		if (ch == EOF && len == 0)
+			break;
+		line[len] = '\0';
+		if (config_parse_line(c, line, len, path, ++lineno, err, errlen) < 0)
+			goto fail;
+		if (ch == EOF)
+			break;
+	}
+	ret = 0;
+fail:
+	free(line);
+	fclose(f);
+	return ret;
+}
+
+int config_load_file(struct config *c, const char *path, char *err, size_t errlen)
+{
+	char msg[256];
+
+	if (config_read_file(c, path, err, errlen) < 0)
+		return -1;
+	if (config_check(c, msg, sizeof(msg)) < 0) {
+		config_errf(err, errlen, "%s: %s", path, msg);
+		return -1;
+	}
+	return 0;
+}
+
+enum config_arg_type {
+	CONFIG_ARG_OPTION,
+	CONFIG_ARG_FILE,    /* -c FILE */
+	CONFIG_ARG_NO_FILE, /* -n */
+	CONFIG_ARG_HELP,    /* -h, --help */
+};
+
+struct config_arg {
+	enum config_arg_type type;
+	const struct config_option *opt;
+	const char *value;
+	char flag[80]; /* as given, for messages: "--min-port", "-p" */
+};
+
+/* getopt_long-like walk over argv, without its global state. */
+struct config_args {
+	int argc;
+	char **argv;
+	int next;	     /* index of the next argv entry */
+	const char *cluster; /* rest of a short option cluster such as "-afv" */
+};
+
+/* "-x" or "--x", but not "-" or "-1": a negative number is a bad value. */
+static bool config_looks_like_flag(const char *v)
+{
+	return v[0] == '-' &&
+	       (v[1] == '-' || (v[1] >= 'a' && v[1] <= 'z') || (v[1] >= 'A' && v[1] <= 'Z'));
+}
+
+/*
+ * Value of a flag that needs one: inline ("--key=v", "-p3478") or else the
+ * next argv entry, which must not look like a flag.
+ */
+static int config_arg_value(struct config_args *it, const char *inline_value, struct config_arg *a,
+			    char *err, size_t errlen)
+{
+	const char *v;
+
+	if (inline_value && *inline_value) {
+		a->value = inline_value;
+		return 1;
+	}
+	if (!inline_value && it->next < it->argc) {
+		v = it->argv[it->next];
+		if (*v && !config_looks_like_flag(v)) {
+			a->value = v;
+			it->next++;
+			return 1;
+		}
+	}
+	config_errf(err, errlen, "%s: missing value", a->flag);
+	return -1;
+}
+
+static int config_arg_unknown(const struct config_refused *r, const struct config_arg *a, char *err,
+			      size_t errlen)
+{
+	char where[sizeof(a->flag) + 2];
+
+	snprintf(where, sizeof(where), "%s: ", a->flag);
+	if (r)
+		config_err_refused(r, where, err, errlen);
+	else
+		config_errf(err, errlen, "%s: unknown option", a->flag);
+	return -1;
+}
+
+static int config_arg_short(struct config_args *it, struct config_arg *a, char *err, size_t errlen)
+{
+	char s = *it->cluster++;
+	const char *rest = *it->cluster ? it->cluster : NULL;
+
+	snprintf(a->flag, sizeof(a->flag), "-%c", s);
+	switch (s) {
+	case 'h':
+		a->type = CONFIG_ARG_HELP;
+		return 1;
+	case 'n':
+		a->type = CONFIG_ARG_NO_FILE;
+		return 1;
+	case 'c':
+		a->type = CONFIG_ARG_FILE;
+		it->cluster = NULL;
+		return config_arg_value(it, rest, a, err, errlen);
+	default:
+		break;
+	}
+	a->type = CONFIG_ARG_OPTION;
+	a->opt = config_find_short(s);
+	if (!a->opt)
+		return config_arg_unknown(config_find_refused(NULL, s), a, err, errlen);
+	if (!config_takes_value(a->opt))
+		return 1;
+	it->cluster = NULL;
+	return config_arg_value(it, rest, a, err, errlen);
+}
+
+static int config_arg_long(struct config_args *it, const char *arg, struct config_arg *a, char *err,
+			   size_t errlen)
+{
+	const char *eq = strchr(arg, '=');
+	size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+	char key[64];
+
+	snprintf(a->flag, sizeof(a->flag), "--%.*s", (int)len, arg);
+	if (len >= sizeof(key))
+		return config_arg_unknown(NULL, a, err, errlen);
+	memcpy(key, arg, len);
+	key[len] = '\0';
+	if (strcmp(key, "help") == 0) {
+		a->type = CONFIG_ARG_HELP;
+		return 1;
+	}
+	a->type = CONFIG_ARG_OPTION;
+	a->opt = config_find(key);
+	if (!a->opt)
+		return config_arg_unknown(config_find_refused(key, 0), a, err, errlen);
+	if (config_takes_value(a->opt))
+		return config_arg_value(it, eq ? eq + 1 : NULL, a, err, errlen);
+	a->value = eq ? eq + 1 : NULL;
+	return 1;
+}
+
+/* Next flag into *a: returns 1, 0 at the end, or -1 with err set. */
+static int config_arg_next(struct config_args *it, struct config_arg *a, char *err, size_t errlen)
+{
+	const char *arg;
+
+	memset(a, 0, sizeof(*a));
+	if (it->cluster && *it->cluster)
+		return config_arg_short(it, a, err, errlen);
+	it->cluster = NULL;
+	if (it->next >= it->argc)
+		return 0;
+	arg = it->argv[it->next++];
+	if (arg[0] == '-' && arg[1] == '-' && arg[2] != '\0')
+		return config_arg_long(it, arg + 2, a, err, errlen);
+	if (arg[0] == '-' && arg[1] != '\0' && arg[1] != '-') {
+		it->cluster = arg + 1;
+		return config_arg_short(it, a, err, errlen);
+	}
+	config_errf(err, errlen, "unexpected argument '%s'", arg);
+	return -1;
+}
+
+/*
+ * Two passes: the first checks the syntax and finds -c, -n and -h; the file
+ * is read; the second applies the flags on top of it.
+ */
+int config_parse_args(struct config *c, int argc, char **argv, char *err, size_t errlen)
+{
+	struct config_args it = {.argc = argc, .argv = argv, .next = 1};
+	bool replaced[ARRAY_SIZE(config_options)] = {false};
+	const char *file = NULL;
+	bool no_file = false;
+	struct config_arg a;
+	char msg[512];
+	int ret;
+
+	while ((ret = config_arg_next(&it, &a, err, errlen)) > 0) {
+		if (a.type == CONFIG_ARG_HELP)
+			return 1;
+		if (a.type == CONFIG_ARG_OPTION)
+			continue;
+		if (file || no_file) {
+			config_errf(err, errlen, "%s: -c and -n may be given once, not both",
+				    a.flag);
+			return -1;
+		}
+		if (a.type == CONFIG_ARG_FILE)
+			file = a.value;
+		else
+			no_file = true;
+	}
+	if (ret < 0)
+		return -1;
+	if (file && config_read_file(c, file, err, errlen) < 0)
+		return -1;
+
+	it.next = 1;
+	it.cluster = NULL;
+	while (config_arg_next(&it, &a, err, errlen) > 0) {
+		size_t idx;
+
+		if (a.type != CONFIG_ARG_OPTION)
+			continue;
+		idx = (size_t)(a.opt - config_options);
+		if (config_is_list(a.opt) && !replaced[idx]) {
+			config_clear_list(c, a.opt);
+			replaced[idx] = true;
+		}
+		if (config_apply(c, a.opt, a.value, msg, sizeof(msg)) < 0) {
+			config_errf(err, errlen, "%s: %s", a.flag, msg);
+			return -1;
+		}
+	}
+	return config_check(c, err, errlen) < 0 ? -1 : 0;
+}
+
+/* " (default ...)" for the usage text, from a config_init()ed struct. */
+static void config_default_text(const struct config *d, const struct config_option *opt, char *buf,
+				size_t len)
+{
+	const void *field = (const char *)d + opt->offset;
+
+	buf[0] = '\0';
+	switch (opt->kind) {
+	case CONFIG_BOOL:
+		snprintf(buf, len, " (default %s)", *(const bool *)field ? "on" : "off");
+		break;
+	case CONFIG_PORT:
+		snprintf(buf, len, " (default %u)", *(const uint16_t *)field);
+		break;
+	case CONFIG_UINT:
+		snprintf(buf, len, " (default %u)", *(const unsigned int *)field);
+		break;
+	case CONFIG_TEXT:
+	case CONFIG_PATH:
+		if (opt->size && *(const char *)field)
+			snprintf(buf, len, " (default %s)", (const char *)field);
+		break;
+	case CONFIG_VERBOSE:
+		break;
+	default:
+		snprintf(buf, len, " (repeatable, up to %zu)", opt->size);
+		break;
+	}
+}
+
+void config_usage(FILE *out)
+{
+	struct config d;
+	size_t col;
+
+	config_init(&d);
+	fprintf(out, "Usage: turnserver [-c FILE | -n] [OPTION]...\n\n"
+		     "  -c <file>                   read options from a file first; flags win\n"
+		     "  -n                          read no config file\n"
+		     "  -h, --help                  print this help\n\n"
+		     "Options, also valid in the config file without the leading \"--\":\n");
+	for (size_t i = 0; i < ARRAY_SIZE(config_options); i++) {
+		const struct config_option *opt = &config_options[i];
+		char left[80], def[96];
+		const char *sep = !opt->arg ? "" : opt->arg[0] == '[' ? "" : " ";
+
+		if (opt->short_name)
+			snprintf(left, sizeof(left), "-%c, --%s%s%s", opt->short_name, opt->name,
+				 sep, opt->arg ? opt->arg : "");
+		else
+			snprintf(left, sizeof(left), "    --%s%s%s", opt->name, sep,
+				 opt->arg ? opt->arg : "");
+		config_default_text(&d, opt, def, sizeof(def));
+		fprintf(out, "  %-42s %s%s\n", left, opt->help, def);
+	}
+	fprintf(out, "\ncoturn options not implemented yet (refused):\n ");
+	col = 1;
+	for (size_t i = 0; i < ARRAY_SIZE(config_refused); i++) {
+		size_t len = strlen(config_refused[i].name) + 1;
+
+		if (col + len > 78) {
+			fprintf(out, "\n ");
+			col = 1;
+		}
+		fprintf(out, " %s", config_refused[i].name);
+		col += len;
+	}
+	fprintf(out, "\n");
+}

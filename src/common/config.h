@@ -1,0 +1,155 @@
+/*
+ * config.h - turnserver configuration: a coturn-style config file and
+ * coturn-style command-line flags, parsed into one struct config.
+ *
+ * File syntax, one option per line: "key=value", "key value", or a bare
+ * "key" for booleans (and for stale-nonce, which then means 600 s). A key
+ * may carry coturn's leading "--". Leading and trailing whitespace is
+ * trimmed; a line whose first non-blank character is '#' is a comment ('#'
+ * later on a line is part of the value, so passwords may contain it). Lines
+ * are UTF-8 without control characters, at most CONFIG_MAX_LINE bytes.
+ *
+ * Booleans take no value, or one of yes/no, true/false, on/off, 1/0.
+ * Scalar options given twice keep the last value; repeatable options
+ * (listening-ip, relay-ip, external-ip, user, allowed-peer-ip,
+ * denied-peer-ip) accumulate. On the command line, the first use of a
+ * repeatable option replaces the entries the file gave for it.
+ *
+ * Unknown options, malformed values and coturn options that this server
+ * does not implement yet are errors, never ignored. Error messages name the
+ * place: "FILE:LINE: ..." for the file, "--flag: ..." or "-p: ..." for the
+ * command line.
+ */
+#ifndef COMMON_CONFIG_H
+#define COMMON_CONFIG_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/socket.h>
+
+#define CONFIG_DEFAULT_USERDB "/var/lib/turnserver/turnserver.db"
+#define CONFIG_DEFAULT_SOFTWARE_NAME "turnserver"
+#define CONFIG_DEFAULT_LISTENING_PORT 3478
+#define CONFIG_DEFAULT_MIN_PORT 49152 /* RFC 8656 §7.2: dynamic port range */
+#define CONFIG_DEFAULT_MAX_PORT 65535
+#define CONFIG_DEFAULT_STALE_NONCE 600
+#define CONFIG_DEFAULT_MAX_ALLOCATE_LIFETIME 3600
+#define CONFIG_DEFAULT_CHANNEL_LIFETIME 600    /* RFC 8656 §12: 10 minutes */
+#define CONFIG_DEFAULT_PERMISSION_LIFETIME 300 /* RFC 8656 §9: 300 s */
+
+#define CONFIG_MAX_LINE 4096	      /* bytes per config file line */
+#define CONFIG_MAX_IPS 16	      /* listening-ip, relay-ip, external-ip */
+#define CONFIG_MAX_USERS 64	      /* user= entries; more belong in userdb */
+#define CONFIG_MAX_PEER_RULES 64      /* allowed-peer-ip, denied-peer-ip */
+#define CONFIG_MAX_PATH 1023	      /* bytes of userdb */
+#define CONFIG_MAX_TEXT_BYTES 763     /* RFC 8489 §14.9, §14.14: REALM, SOFTWARE */
+#define CONFIG_MAX_USERNAME_BYTES 512 /* RFC 8489 §14.3: USERNAME < 513 bytes */
+
+/* One IP literal from the configuration. */
+struct config_ip {
+	char text[INET6_ADDRSTRLEN];  /* as written, e.g. "192.0.2.1", "::1" */
+	struct sockaddr_storage addr; /* AF_INET or AF_INET6, port 0 */
+	socklen_t addr_len;
+};
+
+/* external-ip=PUBLIC or external-ip=PUBLIC/PRIVATE (same address family). */
+struct config_external_ip {
+	struct config_ip public_ip;
+	struct config_ip private_ip; /* valid only if has_private */
+	bool has_private;
+};
+
+/* user=NAME:PASSWORD or user=NAME:0xKEY (KEY = 32 hex digits, the MD5 key). */
+struct config_user {
+	char *name;
+	char *password; /* exactly as written after the first ':', "0x..." included */
+	bool is_key;	/* password is "0x" + 32 hex digits */
+};
+
+/*
+ * Field names are the option names with '-' turned into '_'. Repeatable
+ * options are arrays with a *_count. Strings are owned by the struct.
+ */
+struct config {
+	char *config_file; /* the file read through -c, or NULL */
+
+	uint16_t listening_port;
+	struct config_ip listening_ip[CONFIG_MAX_IPS]; /* none: server picks */
+	size_t listening_ip_count;
+	struct config_ip relay_ip[CONFIG_MAX_IPS];
+	size_t relay_ip_count;
+	struct config_external_ip external_ip[CONFIG_MAX_IPS];
+	size_t external_ip_count;
+	uint16_t min_port; /* relay port range, min_port <= max_port */
+	uint16_t max_port;
+
+	char realm[CONFIG_MAX_TEXT_BYTES + 1]; /* "": server picks */
+	bool lt_cred_mech;
+	struct config_user user[CONFIG_MAX_USERS];
+	size_t user_count;
+	char userdb[CONFIG_MAX_PATH + 1];
+	bool fingerprint;
+
+	unsigned int stale_nonce; /* seconds */
+	unsigned int max_allocate_lifetime;
+	unsigned int channel_lifetime;
+	unsigned int permission_lifetime;
+	unsigned int relay_threads; /* 0: one per core */
+	unsigned int user_quota;    /* allocations per user, 0: unlimited */
+	unsigned int total_quota;   /* allocations in total, 0: unlimited */
+
+	/* Raw "IP", "IP-IP" or "IP/len" strings; the peer policy parses them. */
+	char *allowed_peer_ip[CONFIG_MAX_PEER_RULES];
+	size_t allowed_peer_ip_count;
+	char *denied_peer_ip[CONFIG_MAX_PEER_RULES];
+	size_t denied_peer_ip_count;
+	bool allow_loopback_peers;
+
+	bool no_udp;
+	bool no_tcp;
+	bool stun_only;
+	bool no_stun;
+
+	char *log_file; /* NULL: stderr; "stdout" allowed */
+	int verbose;	/* 0 quiet, 1 verbose (-v), 2 very verbose (-V) */
+	char *pidfile;	/* NULL: none */
+	char software_name[CONFIG_MAX_TEXT_BYTES + 1];
+	bool no_software_attribute;
+};
+
+/* Fill c with the defaults. Allocates nothing. */
+void config_init(struct config *c);
+
+/*
+ * Read a config file into c, then check the options against each other.
+ * Returns 0, or -1 with a message in err ("FILE:LINE: ..."). On failure c
+ * may be partly updated; config_free() still works.
+ */
+int config_load_file(struct config *c, const char *path, char *err, size_t errlen);
+
+/*
+ * Parse argv (argv[0] is the program name). With -c FILE the file is read
+ * first and the other flags are applied after it, so they win; -n means no
+ * file (without -c no file is read either: the caller decides defaults).
+ * Returns 0; 1 for -h/--help (print config_usage()); or -1 with err set.
+ */
+int config_parse_args(struct config *c, int argc, char **argv, char *err, size_t errlen);
+
+/*
+ * Set one option by its long name (no leading "--"). value is NULL for a
+ * bare boolean. Repeatable options append. Cross-option rules (min-port <=
+ * max-port, ...) are checked by config_load_file() and config_parse_args(),
+ * not here. Returns 0, or -1 with a message in err naming the option.
+ */
+int config_set(struct config *c, const char *key, const char *value, char *err, size_t errlen);
+
+/* Free what c owns; c must be config_init()ed again before reuse. */
+void config_free(struct config *c);
+
+/* Print every option with its default, and the refused coturn options. */
+void config_usage(FILE *out);
+
+#endif /* COMMON_CONFIG_H */

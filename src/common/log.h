@@ -1,0 +1,29 @@
+/*
+ * log.h - one process-wide log: stderr, stdout or a file, reopened on
+ * SIGHUP. Thread-safe; each line is written with a single write(2).
+ * Never pass secrets (passwords, keys, HMACs) to it.
+ */
+#ifndef COMMON_LOG_H
+#define COMMON_LOG_H
+
+enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
+
+/* path NULL: stderr; "stdout": stdout; else appended to the file. */
+int log_open(const char *path);
+/* Reopens the file (after rotation). Safe to call from the main thread. */
+int log_reopen(void);
+void log_close(void);
+void log_set_level(enum log_level level);
+enum log_level log_get_level(void);
+void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
+#define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
+#define log_debug(...)                                                                             \
+	do {                                                                                       \
+		if (log_get_level() >= LOG_DEBUG)                                                  \
+			log_msg(LOG_DEBUG, __VA_ARGS__);                                           \
+	} while (0)
+
+#endif

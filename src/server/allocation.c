@@ -1,0 +1,531 @@
+/*
+ * allocation.c - TURN allocations (RFC 8656 §7): relay sockets from the
+ * relay port range, lifetimes on timers, permissions (§9), channels (§12),
+ * the transaction cache, quotas and EVEN-PORT reservations (§7.2, §14.9).
+ */
+#include <errno.h>
+#include <event2/event.h>
+#include <fcntl.h>
+#include <openssl/rand.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/addr.h"
+#include "common/log.h"
+#include "server/server.h"
+
+#define PORT_TRIES 64
+#define CHANNEL_COOLDOWN_MS 300000 /* RFC 8656 §12: 5 minutes before reuse */
+
+struct reservation {
+	struct reservation *next;
+	uint64_t token;
+	int fd;
+	union sockaddr_u local;
+	uint64_t expires_ms;
+};
+
+struct user_count {
+	struct user_count *next;
+	unsigned int n;
+	char name[];
+};
+
+uint64_t server_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static uint32_t random_u32(void)
+{
+	uint32_t v = 0;
+
+	if (RAND_bytes((uint8_t *)&v, sizeof(v)) != 1)
+		v = (uint32_t)rand();
+	return v;
+}
+
+static int relay_socket(const union sockaddr_u *local, uint16_t port, bool dont_fragment)
+{
+	union sockaddr_u addr = *local;
+	int fd, on = 1;
+
+	fd = socket(addr.sa.sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (addr.sa.sa_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+	if (dont_fragment) {
+		int pmtu = IP_PMTUDISC_DO;
+
+		if (addr.sa.sa_family == AF_INET)
+			setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu));
+		else
+			setsockopt(fd, IPPROTO_IPV6, IPV6_DONTFRAG, &on, sizeof(on));
+	}
+	addr_set_port(&addr.sa, port);
+	if (bind(fd, &addr.sa, addr_len(&addr.sa)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Binds a random port of the range (even when asked; with its odd neighbour too). */
+static int bind_relay_port(const struct server *srv, const union sockaddr_u *local, bool even,
+			   bool reserve_next, bool df, int *fd_out, int *next_fd_out)
+{
+	unsigned int lo = srv->cfg->min_port, hi = srv->cfg->max_port;
+	unsigned int span = hi - lo + 1;
+
+	for (int i = 0; i < PORT_TRIES; i++) {
+		unsigned int port = lo + random_u32() % span;
+		int fd, next_fd = -1;
+
+		if (even) {
+			port &= ~1u;
+			if (port < lo || (reserve_next && port + 1 > hi))
+				continue;
+		}
+		fd = relay_socket(local, (uint16_t)port, df);
+		if (fd < 0)
+			continue;
+		if (reserve_next) {
+			next_fd = relay_socket(local, (uint16_t)(port + 1), df);
+			if (next_fd < 0) {
+				close(fd);
+				continue;
+			}
+		}
+		*fd_out = fd;
+		*next_fd_out = next_fd;
+		return 0;
+	}
+	return -1;
+}
+
+static void sock_local(int fd, union sockaddr_u *out)
+{
+	socklen_t len = sizeof(*out);
+
+	memset(out, 0, sizeof(*out));
+	getsockname(fd, &out->sa, &len);
+}
+
+static int take_reservation(struct server *srv, uint64_t token, union sockaddr_u *local)
+{
+	struct reservation **pp, *r;
+	int fd = -1;
+
+	pthread_mutex_lock(&srv->lock);
+	for (pp = &srv->reservations; (r = *pp); pp = &r->next) {
+		if (r->token == token) {
+			*pp = r->next;
+			fd = r->fd;
+			*local = r->local;
+			free(r);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&srv->lock);
+	return fd;
+}
+
+static int add_reservation(struct server *srv, int fd, uint64_t *token)
+{
+	struct reservation *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return -1;
+	r->fd = fd;
+	sock_local(fd, &r->local);
+	if (RAND_bytes((uint8_t *)&r->token, sizeof(r->token)) != 1) {
+		free(r);
+		return -1;
+	}
+	r->expires_ms = server_now_ms() + SERVER_RESERVATION_S * 1000;
+	*token = r->token;
+	pthread_mutex_lock(&srv->lock);
+	r->next = srv->reservations;
+	srv->reservations = r;
+	pthread_mutex_unlock(&srv->lock);
+	return 0;
+}
+
+void server_reservations_expire(struct server *srv)
+{
+	uint64_t now = server_now_ms();
+	struct reservation **pp, *r;
+
+	pthread_mutex_lock(&srv->lock);
+	for (pp = &srv->reservations; (r = *pp);) {
+		if (r->expires_ms <= now) {
+			*pp = r->next;
+			close(r->fd);
+			free(r);
+		} else {
+			pp = &r->next;
+		}
+	}
+	pthread_mutex_unlock(&srv->lock);
+}
+
+void server_reservations_free(struct server *srv)
+{
+	struct reservation *r, *next;
+
+	for (r = srv->reservations; r; r = next) {
+		next = r->next;
+		close(r->fd);
+		free(r);
+	}
+	srv->reservations = NULL;
+}
+
+/* Quota accounting (RFC 8656 §7.2: 486). Returns 0, or 486 when over. */
+static int quota_take(struct server *srv, const char *user)
+{
+	const struct config *c = srv->cfg;
+	struct user_count *uc;
+	int ret = 0;
+
+	pthread_mutex_lock(&srv->lock);
+	for (uc = srv->user_counts; uc; uc = uc->next)
+		if (strcmp(uc->name, user) == 0)
+			break;
+	if (c->total_quota && srv->total_allocs >= c->total_quota) {
+		ret = TURN_ERR_ALLOCATION_QUOTA;
+	} else if (c->user_quota && uc && uc->n >= c->user_quota) {
+		ret = TURN_ERR_ALLOCATION_QUOTA;
+	} else {
+		if (!uc) {
+			uc = calloc(1, sizeof(*uc) + strlen(user) + 1);
+			if (!uc) {
+				ret = STUN_ERR_SERVER_ERROR;
+				goto out;
+			}
+			strcpy(uc->name, user);
+			uc->next = srv->user_counts;
+			srv->user_counts = uc;
+		}
+		uc->n++;
+		srv->total_allocs++;
+	}
+out:
+	pthread_mutex_unlock(&srv->lock);
+	return ret;
+}
+
+static void quota_release(struct server *srv, const char *user)
+{
+	struct user_count **pp, *uc;
+
+	pthread_mutex_lock(&srv->lock);
+	srv->total_allocs--;
+	for (pp = &srv->user_counts; (uc = *pp); pp = &uc->next) {
+		if (strcmp(uc->name, user) == 0) {
+			if (--uc->n == 0) {
+				*pp = uc->next;
+				free(uc);
+			}
+			break;
+		}
+	}
+	pthread_mutex_unlock(&srv->lock);
+}
+
+void server_quota_free(struct server *srv)
+{
+	struct user_count *uc, *next;
+
+	for (uc = srv->user_counts; uc; uc = next) {
+		next = uc->next;
+		free(uc);
+	}
+	srv->user_counts = NULL;
+}
+
+static void alloc_expired(evutil_socket_t fd, short what, void *arg)
+{
+	struct allocation *a = arg;
+	char buf[ADDR_STRLEN];
+
+	(void)fd;
+	(void)what;
+	log_info("allocation of %s for '%s' expired", addr_str(&a->client.sa, buf, sizeof(buf)),
+		 a->username);
+	alloc_free(a);
+}
+
+static int add_relay(struct allocation *a, int fd)
+{
+	struct relay_sock *r = &a->relay[a->nrelay];
+
+	r->fd = fd;
+	r->alloc = a;
+	sock_local(fd, &r->local);
+	r->ev = event_new(a->w->base, fd, EV_READ | EV_PERSIST, worker_relay_readable, r);
+	if (!r->ev || event_add(r->ev, NULL) < 0) {
+		if (r->ev)
+			event_free(r->ev);
+		r->ev = NULL;
+		return -1;
+	}
+	a->nrelay++;
+	return 0;
+}
+
+int alloc_create(struct origin *o, const struct auth_result *auth, uint8_t family, bool dual,
+		 bool even_port, bool reserve_next, uint64_t token, bool dont_fragment,
+		 struct allocation **out, uint64_t *new_token, int *v6_error)
+{
+	struct server *srv = o->w->srv;
+	struct allocation *a;
+	union sockaddr_u local;
+	int fd, next_fd = -1, err;
+
+	*v6_error = 0;
+	*new_token = 0;
+	server_reservations_expire(srv);
+	if (family == STUN_FAMILY_IPV4 && !srv->has_relay_v4)
+		return TURN_ERR_ADDRESS_FAMILY_NOT_SUPPORTED;
+	if (family == STUN_FAMILY_IPV6 && !srv->has_relay_v6)
+		return TURN_ERR_ADDRESS_FAMILY_NOT_SUPPORTED;
+	err = quota_take(srv, auth->username);
+	if (err)
+		return err;
+
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		goto fail_quota;
+	a->w = o->w;
+	a->lsn = o->lsn;
+	a->tcp = o->tcp;
+	a->client = o->client;
+	a->dont_fragment = dont_fragment;
+	a->username = strdup(auth->username);
+	memcpy(a->key, auth->key, auth->key_len);
+	a->key_len = auth->key_len;
+	a->timer = evtimer_new(o->w->base, alloc_expired, a);
+	if (!a->username || !a->timer)
+		goto fail;
+
+	err = TURN_ERR_INSUFFICIENT_CAPACITY;
+	if (token) {
+		fd = take_reservation(srv, token, &local);
+		if (fd < 0)
+			goto fail;
+	} else {
+		const union sockaddr_u *base =
+			family == STUN_FAMILY_IPV6 ? &srv->relay_v6 : &srv->relay_v4;
+
+		if (bind_relay_port(srv, base, even_port, reserve_next, dont_fragment, &fd,
+				    &next_fd) < 0) {
+			log_warn("no free relay port in %u-%u", srv->cfg->min_port,
+				 srv->cfg->max_port);
+			goto fail;
+		}
+	}
+	if (add_relay(a, fd) < 0) {
+		close(fd);
+		goto fail;
+	}
+	if (next_fd >= 0 && add_reservation(srv, next_fd, new_token) < 0) {
+		close(next_fd);
+		goto fail;
+	}
+	if (dual) {
+		int fd6, unused;
+
+		if (!srv->has_relay_v6) {
+			*v6_error = TURN_ERR_ADDRESS_FAMILY_NOT_SUPPORTED;
+		} else if (bind_relay_port(srv, &srv->relay_v6, false, false, dont_fragment, &fd6,
+					   &unused) < 0 ||
+			   add_relay(a, fd6) < 0) {
+			*v6_error = TURN_ERR_INSUFFICIENT_CAPACITY;
+		}
+	}
+	if (a->lsn)
+		worker_insert_udp_alloc(o->w, a);
+	else
+		a->tcp->alloc = a;
+	*out = a;
+	return 0;
+fail:
+	for (int i = 0; i < a->nrelay; i++) {
+		event_free(a->relay[i].ev);
+		close(a->relay[i].fd);
+	}
+	if (a->timer)
+		event_free(a->timer);
+	free(a->username);
+	free(a);
+fail_quota:
+	quota_release(srv, auth->username);
+	return err ? err : STUN_ERR_SERVER_ERROR;
+}
+
+void alloc_free(struct allocation *a)
+{
+	if (a->lsn)
+		worker_remove_udp_alloc(a->w, a);
+	else if (a->tcp)
+		a->tcp->alloc = NULL;
+	for (int i = 0; i < a->nrelay; i++) {
+		event_free(a->relay[i].ev);
+		close(a->relay[i].fd);
+	}
+	event_free(a->timer);
+	quota_release(a->w->srv, a->username);
+	for (int i = 0; i < 2; i++)
+		free(a->txn[i].resp);
+	free(a->perms);
+	free(a->chans);
+	free(a->username);
+	free(a);
+}
+
+void alloc_set_lifetime(struct allocation *a, uint32_t lifetime_s)
+{
+	struct timeval tv = {.tv_sec = lifetime_s};
+
+	a->expires_ms = server_now_ms() + (uint64_t)lifetime_s * 1000;
+	evtimer_add(a->timer, &tv);
+}
+
+const struct relay_sock *alloc_relay_for(const struct allocation *a, int family)
+{
+	for (int i = 0; i < a->nrelay; i++)
+		if (a->relay[i].local.sa.sa_family == family)
+			return &a->relay[i];
+	return NULL;
+}
+
+struct permission *alloc_find_perm(struct allocation *a, const struct sockaddr *peer,
+				   uint64_t now)
+{
+	for (int i = 0; i < a->nperms; i++)
+		if (a->perms[i].expires_ms > now && addr_ip_equal(&a->perms[i].peer.sa, peer))
+			return &a->perms[i];
+	return NULL;
+}
+
+int alloc_install_perm(struct allocation *a, const union sockaddr_u *peer, uint64_t now)
+{
+	uint64_t expires = now + (uint64_t)a->w->srv->cfg->permission_lifetime * 1000;
+	struct permission *free_slot = NULL;
+
+	for (int i = 0; i < a->nperms; i++) {
+		if (addr_ip_equal(&a->perms[i].peer.sa, &peer->sa)) {
+			a->perms[i].expires_ms = expires;
+			return 0;
+		}
+		if (!free_slot && a->perms[i].expires_ms <= now)
+			free_slot = &a->perms[i];
+	}
+	if (!free_slot) {
+		struct permission *p;
+
+		if (a->nperms >= SERVER_MAX_PERMS)
+			return -1;
+		p = realloc(a->perms, (a->nperms + 1u) * sizeof(*p));
+		if (!p)
+			return -1;
+		a->perms = p;
+		free_slot = &p[a->nperms++];
+	}
+	free_slot->peer = *peer;
+	free_slot->expires_ms = expires;
+	return 0;
+}
+
+struct channel *alloc_find_channel(struct allocation *a, uint16_t number, uint64_t now)
+{
+	for (int i = 0; i < a->nchans; i++)
+		if (a->chans[i].number == number && a->chans[i].expires_ms > now)
+			return &a->chans[i];
+	return NULL;
+}
+
+struct channel *alloc_find_channel_by_peer(struct allocation *a, const union sockaddr_u *peer,
+					   uint64_t now)
+{
+	for (int i = 0; i < a->nchans; i++)
+		if (a->chans[i].expires_ms > now && addr_equal(&a->chans[i].peer.sa, &peer->sa))
+			return &a->chans[i];
+	return NULL;
+}
+
+/*
+ * RFC 8656 §11.2: a number stays bound to one peer, and a peer to one
+ * number, while bound and for 5 minutes after. Returns 0, -1 (400) on a
+ * conflict, -2 (508) when the table is full.
+ */
+int alloc_bind_channel(struct allocation *a, uint16_t number, const union sockaddr_u *peer,
+		       uint64_t now)
+{
+	uint64_t expires = now + (uint64_t)a->w->srv->cfg->channel_lifetime * 1000;
+	struct channel *slot = NULL, *reuse = NULL;
+
+	for (int i = 0; i < a->nchans; i++) {
+		struct channel *c = &a->chans[i];
+		bool held = c->expires_ms + CHANNEL_COOLDOWN_MS > now;
+		bool same_num = c->number == number;
+		bool same_peer = addr_equal(&c->peer.sa, &peer->sa);
+
+		if (same_num && same_peer) {
+			slot = c;
+			break;
+		}
+		if (held && (same_num || same_peer))
+			return -1;
+		if (!held && !reuse)
+			reuse = c;
+	}
+	if (!slot)
+		slot = reuse;
+	if (!slot) {
+		struct channel *p;
+
+		if (a->nchans >= SERVER_MAX_CHANNELS)
+			return -2;
+		p = realloc(a->chans, (a->nchans + 1u) * sizeof(*p));
+		if (!p)
+			return -2;
+		a->chans = p;
+		slot = &p[a->nchans++];
+	}
+	slot->number = number;
+	slot->peer = *peer;
+	slot->expires_ms = expires;
+	return 0;
+}
+
+void alloc_cache_response(struct allocation *a, const uint8_t *tid, const uint8_t *resp,
+			  size_t len)
+{
+	struct txn_cache *t = &a->txn[a->txn_next];
+	uint8_t *copy = malloc(len);
+
+	if (!copy)
+		return;
+	free(t->resp);
+	memcpy(t->tid, tid, STUN_TID_LEN);
+	t->resp = copy;
+	memcpy(copy, resp, len);
+	t->len = (uint16_t)len;
+	a->txn_next ^= 1;
+}
+
+const struct txn_cache *alloc_cached_response(const struct allocation *a, const uint8_t *tid)
+{
+	for (int i = 0; i < 2; i++)
+		if (a->txn[i].resp && memcmp(a->txn[i].tid, tid, STUN_TID_LEN) == 0)
+			return &a->txn[i];
+	return NULL;
+}

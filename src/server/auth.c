@@ -1,0 +1,285 @@
+/*
+ * auth.c - long-term credentials (RFC 8489 §9.2): nonces bound to the
+ * client's IP address that expire, MD5 and SHA-256 password algorithms,
+ * USERHASH, and keys from user= lines or the user store.
+ */
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "server/server.h"
+#include "server/userdb.h"
+#include "stun/wire.h"
+
+#define NONCE_MAC_LEN 12
+#define NONCE_LEN (STUN_NONCE_COOKIE_LEN + 8 + 2 * NONCE_MAC_LEN)
+#define NONCE_FEATURES (STUN_FEATURE_PASSWORD_ALGORITHMS | STUN_FEATURE_USERNAME_ANONYMITY)
+
+/* Our PASSWORD-ALGORITHMS, in order of preference. */
+static const uint16_t server_algs[] = {STUN_PW_ALG_SHA256, STUN_PW_ALG_MD5};
+
+static uint32_t wall_s(void)
+{
+	return (uint32_t)time(NULL);
+}
+
+static void nonce_mac(const struct server *srv, const char *head, size_t head_len,
+		      const union sockaddr_u *client, uint8_t out[NONCE_MAC_LEN])
+{
+	uint8_t buf[64], mac[32];
+	unsigned int mac_len = 0;
+	size_t n = head_len;
+
+	memcpy(buf, head, head_len);
+	if (client->sa.sa_family == AF_INET6) {
+		memcpy(buf + n, &client->in6.sin6_addr, 16);
+		n += 16;
+	} else {
+		memcpy(buf + n, &client->in.sin_addr, 4);
+		n += 4;
+	}
+	HMAC(EVP_sha256(), srv->nonce_secret, sizeof(srv->nonce_secret), buf, n, mac, &mac_len);
+	memcpy(out, mac, NONCE_MAC_LEN);
+}
+
+/* cookie + hex expiry time + hex MAC over both and the client's IP */
+static void nonce_make(const struct server *srv, const union sockaddr_u *client,
+		       char out[NONCE_LEN + 1])
+{
+	uint8_t mac[NONCE_MAC_LEN];
+
+	stun_nonce_cookie(out, NONCE_FEATURES);
+	snprintf(out + STUN_NONCE_COOKIE_LEN, 9, "%08x", wall_s() + srv->cfg->stale_nonce);
+	nonce_mac(srv, out, STUN_NONCE_COOKIE_LEN + 8, client, mac);
+	for (int i = 0; i < NONCE_MAC_LEN; i++)
+		snprintf(out + STUN_NONCE_COOKIE_LEN + 8 + 2 * i, 3, "%02x", mac[i]);
+}
+
+static int nonce_valid(const struct server *srv, const union sockaddr_u *client,
+		       const struct stun_attr *a)
+{
+	char head[STUN_NONCE_COOKIE_LEN + 9], hex[2 * NONCE_MAC_LEN + 1];
+	uint8_t mac[NONCE_MAC_LEN];
+	unsigned long expiry;
+	char *end;
+
+	if (a->len != NONCE_LEN)
+		return -1;
+	memcpy(head, a->val, STUN_NONCE_COOKIE_LEN + 8);
+	head[STUN_NONCE_COOKIE_LEN + 8] = '\0';
+	nonce_mac(srv, head, STUN_NONCE_COOKIE_LEN + 8, client, mac);
+	for (int i = 0; i < NONCE_MAC_LEN; i++)
+		snprintf(hex + 2 * i, 3, "%02x", mac[i]);
+	if (!stun_ct_equal(hex, a->val + STUN_NONCE_COOKIE_LEN + 8, 2 * NONCE_MAC_LEN))
+		return -1;
+	expiry = strtoul(head + STUN_NONCE_COOKIE_LEN, &end, 16);
+	if (*end != '\0' || expiry < wall_s())
+		return -1;
+	return 0;
+}
+
+void auth_put_challenge(struct worker *w, const struct origin *o, struct stun_builder *b)
+{
+	char nonce[NONCE_LEN + 1];
+
+	nonce_make(w->srv, &o->client, nonce);
+	stun_put_str(b, STUN_ATTR_REALM, w->srv->realm);
+	stun_put_str(b, STUN_ATTR_NONCE, nonce);
+	stun_put_pw_algs(b, server_algs, 2);
+}
+
+static const struct static_user *static_by_name(const struct server *srv, const char *name)
+{
+	for (size_t i = 0; i < srv->nusers; i++)
+		if (strcmp(srv->users[i].name, name) == 0)
+			return &srv->users[i];
+	return NULL;
+}
+
+static const struct static_user *static_by_hash(const struct server *srv, const uint8_t *hash)
+{
+	for (size_t i = 0; i < srv->nusers; i++)
+		if (stun_ct_equal(srv->users[i].userhash, hash, 32))
+			return &srv->users[i];
+	return NULL;
+}
+
+/* Keys for user: 0 found, 1 unknown, -1 store error. */
+static int lookup_keys(struct worker *w, const char *user, struct user_keys *keys)
+{
+	const struct static_user *su = static_by_name(w->srv, user);
+
+	memset(keys, 0, sizeof(*keys));
+	if (su) {
+		memcpy(keys->md5, su->md5, 16);
+		keys->has_md5 = true;
+		memcpy(keys->sha256, su->sha256, 32);
+		keys->has_sha256 = su->has_sha256;
+		return 0;
+	}
+	if (!w->db)
+		return 1;
+	return userdb_get_keys(w->db, w->srv->realm, user, keys);
+}
+
+/* RFC 8489 §9.2.4 with §9.2.4 item on PASSWORD-ALGORITHMS. */
+static int pick_algorithm(const struct stun_msg *m, uint16_t *alg)
+{
+	const struct stun_attr *list = stun_msg_find(m, STUN_ATTR_PASSWORD_ALGORITHMS);
+	const struct stun_attr *one = stun_msg_find(m, STUN_ATTR_PASSWORD_ALGORITHM);
+	uint8_t expect[4 * 2];
+
+	*alg = STUN_PW_ALG_MD5;
+	if (!list && !one)
+		return 0;
+	if (!list || !one)
+		return -1;
+	for (int i = 0; i < 2; i++) {
+		wire_put16(expect + 4 * i, server_algs[i]);
+		wire_put16(expect + 4 * i + 2, 0);
+	}
+	if (list->len != sizeof(expect) || memcmp(list->val, expect, sizeof(expect)) != 0)
+		return -1;
+	if (stun_attr_pw_alg(one, alg) < 0)
+		return -1;
+	return *alg == STUN_PW_ALG_MD5 || *alg == STUN_PW_ALG_SHA256 ? 0 : -1;
+}
+
+void auth_check(struct worker *w, const struct origin *o, const struct stun_msg *m,
+		const struct allocation *a, struct auth_result *res)
+{
+	const struct stun_attr *user, *uhash, *realm, *nonce;
+	struct user_keys keys;
+	uint16_t alg;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	if (m->mi_idx < 0 && m->mi256_idx < 0) {
+		res->error = STUN_ERR_UNAUTHORIZED;
+		return;
+	}
+	user = stun_msg_find(m, STUN_ATTR_USERNAME);
+	uhash = stun_msg_find(m, STUN_ATTR_USERHASH);
+	realm = stun_msg_find(m, STUN_ATTR_REALM);
+	nonce = stun_msg_find(m, STUN_ATTR_NONCE);
+	if ((!user && !uhash) || !realm || !nonce) {
+		res->error = STUN_ERR_BAD_REQUEST;
+		return;
+	}
+	if (nonce_valid(w->srv, &o->client, nonce) < 0) {
+		res->error = STUN_ERR_STALE_NONCE;
+		return;
+	}
+	if (pick_algorithm(m, &alg) < 0) {
+		res->error = STUN_ERR_BAD_REQUEST;
+		return;
+	}
+	res->error = STUN_ERR_UNAUTHORIZED;
+	if (realm->len != strlen(w->srv->realm) ||
+	    memcmp(realm->val, w->srv->realm, realm->len) != 0)
+		return;
+	if (user) {
+		if (user->len > CONFIG_MAX_USERNAME_BYTES || memchr(user->val, 0, user->len))
+			return;
+		memcpy(res->username, user->val, user->len);
+		res->username[user->len] = '\0';
+	} else {
+		const struct static_user *su;
+
+		if (uhash->len != 32)
+			return;
+		su = static_by_hash(w->srv, uhash->val);
+		if (su)
+			snprintf(res->username, sizeof(res->username), "%s", su->name);
+		else if (!w->db || userdb_find_userhash(w->db, w->srv->realm, uhash->val,
+							res->username,
+							sizeof(res->username)) != 0)
+			return;
+	}
+	rc = lookup_keys(w, res->username, &keys);
+	if (rc < 0) {
+		log_error("user store lookup failed: %s", userdb_errmsg(w->db));
+		res->error = STUN_ERR_SERVER_ERROR;
+		return;
+	}
+	if (rc > 0)
+		return;
+	if (alg == STUN_PW_ALG_SHA256) {
+		if (!keys.has_sha256)
+			return;
+		memcpy(res->key, keys.sha256, 32);
+		res->key_len = 32;
+	} else {
+		if (!keys.has_md5)
+			return;
+		memcpy(res->key, keys.md5, 16);
+		res->key_len = 16;
+	}
+	if (m->mi256_idx >= 0) {
+		if (stun_msg_check_integrity_sha256(m, res->key, res->key_len) < 0)
+			return;
+		res->use_sha256 = true;
+	} else if (stun_msg_check_integrity(m, res->key, res->key_len) < 0) {
+		return;
+	}
+	/* RFC 8656 §5: later requests must use the allocation's username */
+	if (a && a->username && strcmp(a->username, res->username) != 0) {
+		res->error = TURN_ERR_WRONG_CREDENTIALS;
+		return;
+	}
+	res->error = 0;
+}
+
+static int hex_key(const char *hex, uint8_t out[16])
+{
+	if (strlen(hex) != 32)
+		return -1;
+	for (int i = 0; i < 16; i++) {
+		unsigned int v;
+
+		if (sscanf(hex + 2 * i, "%2x", &v) != 1)
+			return -1;
+		out[i] = (uint8_t)v;
+	}
+	return 0;
+}
+
+int auth_load_static_users(struct server *srv, char *err, size_t errlen)
+{
+	const struct config *c = srv->cfg;
+
+	srv->users = calloc(c->user_count ? c->user_count : 1, sizeof(*srv->users));
+	if (!srv->users) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < c->user_count; i++) {
+		struct static_user *su = &srv->users[i];
+		const struct config_user *cu = &c->user[i];
+
+		su->name = strdup(cu->name);
+		if (!su->name) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		srv->nusers++;
+		if (cu->is_key) {
+			if (hex_key(cu->password + 2, su->md5) < 0) {
+				snprintf(err, errlen, "user '%s': key must be 0x and 32 hex digits",
+					 cu->name);
+				return -1;
+			}
+		} else {
+			stun_lt_key(STUN_PW_ALG_MD5, cu->name, srv->realm, cu->password, su->md5);
+			stun_lt_key(STUN_PW_ALG_SHA256, cu->name, srv->realm, cu->password,
+				    su->sha256);
+			su->has_sha256 = true;
+		}
+		stun_userhash(cu->name, srv->realm, su->userhash);
+	}
+	return 0;
+}

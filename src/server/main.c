@@ -1,0 +1,383 @@
+/*
+ * main.c - turnserver: reads the configuration, picks the embedded
+ * defaults, prepares the user store (a demo user with a random password
+ * on first run), starts the workers and waits for signals: SIGTERM and
+ * SIGINT stop cleanly, SIGHUP reopens the log file.
+ */
+#include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <openssl/rand.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/addr.h"
+#include "common/config.h"
+#include "common/iceservers.h"
+#include "common/log.h"
+#include "server/server.h"
+#include "server/userdb.h"
+
+#define DEMO_USER "demo"
+#define DEMO_PASSWORD_LEN 20
+
+static bool is_loopback(const union sockaddr_u *u)
+{
+	if (u->sa.sa_family == AF_INET)
+		return (ntohl(u->in.sin_addr.s_addr) >> 24) == 127;
+	return IN6_IS_ADDR_LOOPBACK(&u->in6.sin6_addr);
+}
+
+static void add_listen(struct server *srv, const struct sockaddr *sa)
+{
+	if (srv->nlisten >= SERVER_MAX_LISTEN)
+		return;
+	for (int i = 0; i < srv->nlisten; i++)
+		if (addr_ip_equal(&srv->listen[i].sa, sa))
+			return;
+	memset(&srv->listen[srv->nlisten], 0, sizeof(srv->listen[0]));
+	memcpy(&srv->listen[srv->nlisten], sa, addr_len(sa));
+	srv->nlisten++;
+}
+
+/* Without listening-ip: every address of every interface that is up. */
+static int pick_listen_addrs(struct server *srv)
+{
+	const struct config *c = srv->cfg;
+	struct ifaddrs *ifs, *i;
+
+	for (size_t k = 0; k < c->listening_ip_count; k++)
+		add_listen(srv, (const struct sockaddr *)&c->listening_ip[k].addr);
+	if (srv->nlisten)
+		return 0;
+	if (getifaddrs(&ifs) < 0)
+		return -1;
+	for (i = ifs; i; i = i->ifa_next) {
+		if (!i->ifa_addr || !(i->ifa_flags & IFF_UP))
+			continue;
+		if (i->ifa_addr->sa_family == AF_INET6 &&
+		    IN6_IS_ADDR_LINKLOCAL(&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr))
+			continue;
+		if (i->ifa_addr->sa_family == AF_INET || i->ifa_addr->sa_family == AF_INET6)
+			add_listen(srv, i->ifa_addr);
+	}
+	freeifaddrs(ifs);
+	return srv->nlisten ? 0 : -1;
+}
+
+/* relay-ip, else the first non-loopback listening address of each family. */
+static void pick_relay_addrs(struct server *srv)
+{
+	const struct config *c = srv->cfg;
+
+	for (size_t k = 0; k < c->relay_ip_count; k++) {
+		const struct sockaddr *sa = (const struct sockaddr *)&c->relay_ip[k].addr;
+		union sockaddr_u *dst = sa->sa_family == AF_INET6 ? &srv->relay_v6 : &srv->relay_v4;
+		bool *has = sa->sa_family == AF_INET6 ? &srv->has_relay_v6 : &srv->has_relay_v4;
+
+		if (!*has) {
+			memcpy(dst, sa, addr_len(sa));
+			*has = true;
+		}
+	}
+	if (c->relay_ip_count)
+		return;
+	for (int pass = 0; pass < 2; pass++) {
+		for (int k = 0; k < srv->nlisten; k++) {
+			const union sockaddr_u *u = &srv->listen[k];
+			bool v6 = u->sa.sa_family == AF_INET6;
+			bool *has = v6 ? &srv->has_relay_v6 : &srv->has_relay_v4;
+
+			if (*has || (pass == 0 && is_loopback(u)))
+				continue;
+			if (u->sa.sa_family == AF_INET && u->in.sin_addr.s_addr == INADDR_ANY)
+				continue;
+			*(v6 ? &srv->relay_v6 : &srv->relay_v4) = *u;
+			*has = true;
+		}
+	}
+}
+
+/* external-ip=PUBLIC[/PRIVATE]: what clients are told about relay addresses. */
+static void pick_advertised(struct server *srv)
+{
+	const struct config *c = srv->cfg;
+
+	for (size_t k = 0; k < c->external_ip_count; k++) {
+		const struct config_external_ip *e = &c->external_ip[k];
+		const struct sockaddr *pub = (const struct sockaddr *)&e->public_ip.addr;
+		bool v6 = pub->sa_family == AF_INET6;
+		union sockaddr_u *adv = v6 ? &srv->advertise_v6 : &srv->advertise_v4;
+		const union sockaddr_u *relay = v6 ? &srv->relay_v6 : &srv->relay_v4;
+
+		if (adv->sa.sa_family)
+			continue;
+		if (e->has_private &&
+		    !addr_ip_equal((const struct sockaddr *)&e->private_ip.addr, &relay->sa))
+			continue;
+		memcpy(adv, pub, addr_len(pub));
+	}
+}
+
+static int setup_policy(struct server *srv, char *err, size_t errlen)
+{
+	const struct config *c = srv->cfg;
+
+	if (peer_policy_init(&srv->policy, c->allow_loopback_peers,
+			     (const char *const *)c->allowed_peer_ip, (int)c->allowed_peer_ip_count,
+			     (const char *const *)c->denied_peer_ip, (int)c->denied_peer_ip_count,
+			     err, errlen) < 0)
+		return -1;
+	for (int i = 0; i < srv->nlisten; i++)
+		peer_policy_add_self(&srv->policy, &srv->listen[i].sa);
+	if (srv->has_relay_v4)
+		peer_policy_add_self(&srv->policy, &srv->relay_v4.sa);
+	if (srv->has_relay_v6)
+		peer_policy_add_self(&srv->policy, &srv->relay_v6.sa);
+	for (size_t k = 0; k < c->external_ip_count; k++)
+		peer_policy_add_self(&srv->policy,
+				     (const struct sockaddr *)&c->external_ip[k].public_ip.addr);
+	/* wildcard listening: every local address is the server's own */
+	return peer_policy_add_self_ifaddrs(&srv->policy) < 0 ? 0 : 0;
+}
+
+static void random_password(char *out, size_t len)
+{
+	static const char alphabet[] =
+		"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+	uint8_t rnd[64];
+
+	RAND_bytes(rnd, sizeof(rnd));
+	for (size_t i = 0; i < len; i++)
+		out[i] = alphabet[rnd[i] % (sizeof(alphabet) - 1)];
+	out[len] = '\0';
+}
+
+/*
+ * Opens (creating on first run) the user store. With no user at all, adds
+ * the demo user with a random password and returns that password once.
+ */
+static int setup_userdb(struct server *srv, char *password, size_t cap)
+{
+	const struct config *c = srv->cfg;
+	bool is_default = strcmp(c->userdb, CONFIG_DEFAULT_USERDB) == 0;
+	char err[512];
+	struct userdb *db;
+
+	password[0] = '\0';
+	db = userdb_open_sqlite(c->userdb, true, err, sizeof(err));
+	if (!db) {
+		if (is_default && srv->nusers) {
+			log_warn("%s; using only the user= lines", err);
+			return 0;
+		}
+		log_error("%s", err);
+		return -1;
+	}
+	srv->use_userdb = true;
+	if (!srv->nusers && userdb_count(db) == 0 && cap > DEMO_PASSWORD_LEN) {
+		random_password(password, DEMO_PASSWORD_LEN);
+		if (userdb_set_password(db, srv->realm, DEMO_USER, password) < 0) {
+			log_error("%s", userdb_errmsg(db));
+			userdb_close(db);
+			return -1;
+		}
+	}
+	userdb_close(db);
+	return 0;
+}
+
+static void print_ice_servers(const struct server *srv, const char *password)
+{
+	const struct config *c = srv->cfg;
+	const struct sockaddr *host = NULL;
+	char ip[ADDR_STRLEN], json[1024];
+	const char *user = srv->nusers ? srv->users[0].name : DEMO_USER;
+
+	if (c->external_ip_count)
+		host = (const struct sockaddr *)&c->external_ip[0].public_ip.addr;
+	for (int pass = 0; !host && pass < 3; pass++)
+		for (int i = 0; !host && i < srv->nlisten; i++)
+			if ((pass == 0 && srv->listen[i].sa.sa_family == AF_INET &&
+			     !is_loopback(&srv->listen[i])) ||
+			    (pass == 1 && !is_loopback(&srv->listen[i])) || pass == 2)
+				host = &srv->listen[i].sa;
+	addr_ip_str(host, ip, sizeof(ip));
+	if (ice_servers_json(json, sizeof(json), ip, c->listening_port, !c->no_udp, !c->no_tcp,
+			     user, password[0] ? password : NULL) < 0)
+		return;
+	if (password[0])
+		printf("first run: created user '%s' in realm '%s' with password '%s'\n"
+		       "(shown only this once; change it with: turnadmin -a -u %s -r %s -p NEW)\n",
+		       DEMO_USER, srv->realm, password, DEMO_USER, srv->realm);
+	printf("iceServers for new RTCPeerConnection({iceServers: ...}):\n%s\n", json);
+	if (!password[0] && !srv->nusers)
+		printf("(credential: the password of user '%s'; set one with turnadmin -a)\n", user);
+	fflush(stdout);
+}
+
+static int write_pidfile(const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return -1;
+	fprintf(f, "%ld\n", (long)getpid());
+	return fclose(f);
+}
+
+static unsigned int cpu_count(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 ? (unsigned int)n : 1;
+}
+
+static void server_free(struct server *srv)
+{
+	for (size_t i = 0; i < srv->nusers; i++)
+		free(srv->users[i].name);
+	free(srv->users);
+	server_reservations_free(srv);
+	server_quota_free(srv);
+	free(srv->workers);
+	pthread_mutex_destroy(&srv->lock);
+}
+
+static int run(struct server *srv)
+{
+	sigset_t set;
+	int sig, started = 0, ret = 0;
+	char buf[ADDR_STRLEN];
+
+	srv->nworkers = (int)(srv->cfg->relay_threads ? srv->cfg->relay_threads : cpu_count());
+	srv->workers = calloc((size_t)srv->nworkers, sizeof(*srv->workers));
+	if (!srv->workers)
+		return -1;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	for (int i = 0; i < srv->nworkers; i++) {
+		srv->workers[i].srv = srv;
+		srv->workers[i].id = i;
+		if (worker_start(&srv->workers[i]) < 0) {
+			ret = -1;
+			goto stop;
+		}
+	}
+	for (; started < srv->nworkers; started++) {
+		if (worker_run(&srv->workers[started]) < 0) {
+			ret = -1;
+			goto stop;
+		}
+	}
+	for (int i = 0; i < srv->nlisten; i++)
+		log_info("listening on %s (%s%s)", addr_str(&srv->listen[i].sa, buf, sizeof(buf)),
+			 srv->cfg->no_udp ? "" : "UDP ", srv->cfg->no_tcp ? "" : "TCP");
+	if (srv->has_relay_v4)
+		log_info("relay IPv4 %s", addr_ip_str(&srv->relay_v4.sa, buf, sizeof(buf)));
+	if (srv->has_relay_v6)
+		log_info("relay IPv6 %s", addr_ip_str(&srv->relay_v6.sa, buf, sizeof(buf)));
+	log_info("ready: %d worker threads, realm '%s'", srv->nworkers, srv->realm);
+
+	for (;;) {
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			if (log_reopen() < 0)
+				log_error("cannot reopen the log file: %s", strerror(errno));
+			else
+				log_info("log file reopened");
+			continue;
+		}
+		log_info("signal %d: stopping", sig);
+		break;
+	}
+stop:
+	for (int i = 0; i < started; i++)
+		worker_stop(&srv->workers[i]);
+	for (int i = 0; i < srv->nworkers; i++)
+		worker_join(&srv->workers[i]);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	static struct config cfg;
+	static struct server srv;
+	char err[512], password[DEMO_PASSWORD_LEN + 1];
+	int rc;
+
+	config_init(&cfg);
+	rc = config_parse_args(&cfg, argc, argv, err, sizeof(err));
+	if (rc == 1) {
+		config_usage(stdout);
+		config_free(&cfg);
+		return 0;
+	}
+	if (rc < 0) {
+		fprintf(stderr, "turnserver: %s\n", err);
+		config_free(&cfg);
+		return 1;
+	}
+	if (log_open(cfg.log_file) < 0) {
+		fprintf(stderr, "turnserver: cannot open log file %s: %s\n", cfg.log_file,
+			strerror(errno));
+		config_free(&cfg);
+		return 1;
+	}
+	log_set_level(cfg.verbose ? LOG_DEBUG : LOG_INFO);
+
+	srv.cfg = &cfg;
+	pthread_mutex_init(&srv.lock, NULL);
+	snprintf(srv.realm, sizeof(srv.realm), "%s", cfg.realm[0] ? cfg.realm : SERVER_DEFAULT_REALM);
+	if (RAND_bytes(srv.nonce_secret, sizeof(srv.nonce_secret)) != 1) {
+		log_error("no randomness for the nonce secret");
+		rc = 1;
+		goto out;
+	}
+	rc = 1;
+	if (auth_load_static_users(&srv, err, sizeof(err)) < 0) {
+		log_error("%s", err);
+		goto out;
+	}
+	if (pick_listen_addrs(&srv) < 0) {
+		log_error("no address to listen on");
+		goto out;
+	}
+	pick_relay_addrs(&srv);
+	if (!srv.has_relay_v4 && !srv.has_relay_v6) {
+		log_error("no relay address: set relay-ip");
+		goto out;
+	}
+	pick_advertised(&srv);
+	if (setup_policy(&srv, err, sizeof(err)) < 0) {
+		log_error("%s", err);
+		goto out;
+	}
+	if (setup_userdb(&srv, password, sizeof(password)) < 0)
+		goto out;
+	if (cfg.pidfile && write_pidfile(cfg.pidfile) < 0) {
+		log_error("cannot write pidfile %s: %s", cfg.pidfile, strerror(errno));
+		goto out;
+	}
+	print_ice_servers(&srv, password);
+	explicit_bzero(password, sizeof(password));
+	rc = run(&srv) < 0 ? 1 : 0;
+	if (cfg.pidfile)
+		unlink(cfg.pidfile);
+	log_info("stopped");
+out:
+	server_free(&srv);
+	config_free(&cfg);
+	log_close();
+	return rc;
+}

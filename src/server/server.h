@@ -1,0 +1,249 @@
+/*
+ * server.h - the turnserver process: shared settings (struct server), the
+ * worker threads that own sockets and allocations (struct worker), and the
+ * allocation state (struct allocation) with its permissions and channels.
+ *
+ * Threads: each worker has its own event_base, its own SO_REUSEPORT UDP and
+ * TCP listening sockets, and the allocations created through them. Nothing
+ * on the data path is shared between workers; the few shared things (quota
+ * counters, reservations) are touched only by control requests, under
+ * srv->lock.
+ */
+#ifndef SERVER_SERVER_H
+#define SERVER_SERVER_H
+
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/config.h"
+#include "server/peer_policy.h"
+#include "stun/stun.h"
+
+struct event_base;
+struct event;
+struct bufferevent;
+struct evconnlistener;
+struct userdb;
+
+#define SERVER_MAX_LISTEN 16
+#define SERVER_DEFAULT_REALM "turnserver"
+#define SERVER_DEFAULT_ALLOC_LIFETIME 600 /* RFC 8656 §3.4 */
+#define SERVER_MAX_PERMS 64		  /* per allocation */
+#define SERVER_MAX_CHANNELS 64		  /* per allocation */
+#define SERVER_RESERVATION_S 30		  /* RFC 8656 §14.9 */
+#define SERVER_UDP_BATCH 16
+#define SERVER_RX_BUF 65536
+
+/* Any IPv4 or IPv6 socket address, compactly. */
+union sockaddr_u {
+	struct sockaddr sa;
+	struct sockaddr_in in;
+	struct sockaddr_in6 in6;
+};
+
+/* A user from a user= line: keys, never the password. */
+struct static_user {
+	char *name;
+	uint8_t md5[16];
+	uint8_t sha256[32];
+	bool has_sha256;
+	uint8_t userhash[32];
+};
+
+/* Counters; per worker, summed on demand. */
+struct worker_stats {
+	uint64_t malformed;	   /* datagrams or frames dropped as malformed */
+	uint64_t no_allocation;	   /* ChannelData or Send without an allocation */
+	uint64_t no_permission;	   /* peer data or Send without a permission */
+	uint64_t relayed_to_peer;  /* packets client -> peer */
+	uint64_t relayed_to_client; /* packets peer -> client */
+	uint64_t send_errors;
+};
+
+struct server {
+	struct config *cfg;
+	char realm[CONFIG_MAX_TEXT_BYTES + 1];
+	struct peer_policy policy;
+	uint8_t nonce_secret[32];
+	struct static_user *users;
+	size_t nusers;
+	bool use_userdb;
+
+	union sockaddr_u listen[SERVER_MAX_LISTEN];
+	int nlisten;
+	union sockaddr_u relay_v4, relay_v6; /* port 0 */
+	bool has_relay_v4, has_relay_v6;
+	union sockaddr_u advertise_v4, advertise_v6; /* relay address as told to clients */
+
+	int nworkers;
+	struct worker *workers;
+
+	pthread_mutex_t lock; /* quotas and reservations */
+	unsigned int total_allocs;
+	struct user_count *user_counts;
+	struct reservation *reservations;
+};
+
+/* A UDP listening socket of one worker. */
+struct udp_listener {
+	struct worker *w;
+	int fd;
+	struct event *ev;
+	union sockaddr_u local;
+};
+
+/* A TCP client connection. */
+struct tcp_conn {
+	struct tcp_conn *prev, *next; /* the worker's connections */
+	struct worker *w;
+	struct bufferevent *bev;
+	union sockaddr_u client;
+	union sockaddr_u local;
+	struct allocation *alloc;
+};
+
+/* Where a request came from and where its answer goes. */
+struct origin {
+	struct worker *w;
+	struct udp_listener *lsn; /* UDP, or NULL */
+	struct tcp_conn *tcp;	  /* TCP, or NULL */
+	union sockaddr_u client;
+	union sockaddr_u local;
+};
+
+struct worker {
+	struct server *srv;
+	int id;
+	pthread_t thread;
+	struct event_base *base;
+	struct event *stop_ev;
+	struct udp_listener udp[SERVER_MAX_LISTEN];
+	int nudp;
+	struct evconnlistener *tcp[SERVER_MAX_LISTEN];
+	int ntcp;
+	struct userdb *db;
+	struct tcp_conn *conns;
+	/* UDP allocations by (listener, client address) */
+	struct allocation **table;
+	uint32_t table_mask;
+	uint32_t nallocs;
+	uint32_t hash_seed;
+	/* receive batch */
+	uint8_t *rx;
+	uint64_t tid_seq; /* Data indication transaction IDs */
+	struct worker_stats stats;
+};
+
+struct permission {
+	union sockaddr_u peer; /* the port is ignored (RFC 8656 §9) */
+	uint64_t expires_ms;
+};
+
+struct channel {
+	uint16_t number;
+	union sockaddr_u peer;
+	uint64_t expires_ms;
+};
+
+struct relay_sock {
+	int fd;
+	struct event *ev;
+	union sockaddr_u local;
+	struct allocation *alloc;
+};
+
+/* Last answered transaction, replayed on retransmission (RFC 8656 §6.2). */
+struct txn_cache {
+	uint8_t tid[STUN_TID_LEN];
+	uint16_t len;
+	uint8_t *resp;
+};
+
+struct allocation {
+	struct allocation *hnext;
+	struct worker *w;
+	struct udp_listener *lsn; /* UDP clients */
+	struct tcp_conn *tcp;	  /* TCP clients */
+	union sockaddr_u client;
+	struct relay_sock relay[2];
+	int nrelay;
+	struct event *timer;
+	uint64_t expires_ms;
+	char *username;
+	uint8_t key[32];
+	uint8_t key_len;
+	bool dont_fragment;
+	struct permission *perms;
+	uint16_t nperms;
+	struct channel *chans;
+	uint16_t nchans;
+	struct txn_cache txn[2];
+	uint8_t txn_next;
+};
+
+/* Time in milliseconds from CLOCK_MONOTONIC_COARSE. */
+uint64_t server_now_ms(void);
+
+/* worker.c */
+void worker_relay_readable(int fd, short what, void *arg);
+int worker_start(struct worker *w);
+int worker_run(struct worker *w);
+void worker_stop(struct worker *w);
+void worker_join(struct worker *w);
+int worker_send_to_client(struct worker *w, const struct origin *o, const uint8_t *buf,
+			  size_t len);
+struct allocation *worker_find_udp_alloc(struct worker *w, const struct udp_listener *lsn,
+					 const union sockaddr_u *client);
+void worker_insert_udp_alloc(struct worker *w, struct allocation *a);
+void worker_remove_udp_alloc(struct worker *w, struct allocation *a);
+
+/* turn.c: one STUN message from a client (request or indication). */
+void turn_handle_message(struct origin *o, struct allocation *a, const uint8_t *buf, size_t len);
+/* ChannelData from a client. */
+void turn_handle_channeldata(struct worker *w, struct allocation *a, const uint8_t *buf,
+			     size_t len);
+
+/* auth.c */
+struct auth_result {
+	int error;		/* 0, or the STUN error code to answer */
+	char username[CONFIG_MAX_USERNAME_BYTES + 1];
+	uint8_t key[32];
+	uint8_t key_len;
+	bool use_sha256;	/* answer with MESSAGE-INTEGRITY-SHA256 */
+};
+/*
+ * Long-term credential check (RFC 8489 §9.2.4). On error, *res says the
+ * code; turn.c builds the answer with auth_put_challenge().
+ */
+void auth_check(struct worker *w, const struct origin *o, const struct stun_msg *m,
+		const struct allocation *a, struct auth_result *res);
+/* REALM, NONCE (and PASSWORD-ALGORITHMS) for a 401 or 438. */
+void auth_put_challenge(struct worker *w, const struct origin *o, struct stun_builder *b);
+int auth_load_static_users(struct server *srv, char *err, size_t errlen);
+
+/* allocation.c */
+int alloc_create(struct origin *o, const struct auth_result *auth, uint8_t family,
+		 bool dual, bool even_port, bool reserve_next, uint64_t token,
+		 bool dont_fragment, struct allocation **out, uint64_t *new_token,
+		 int *v6_error);
+void alloc_free(struct allocation *a);
+void alloc_set_lifetime(struct allocation *a, uint32_t lifetime_s);
+const struct relay_sock *alloc_relay_for(const struct allocation *a, int family);
+struct permission *alloc_find_perm(struct allocation *a, const struct sockaddr *peer,
+				   uint64_t now);
+int alloc_install_perm(struct allocation *a, const union sockaddr_u *peer, uint64_t now);
+struct channel *alloc_find_channel(struct allocation *a, uint16_t number, uint64_t now);
+struct channel *alloc_find_channel_by_peer(struct allocation *a, const union sockaddr_u *peer,
+					   uint64_t now);
+int alloc_bind_channel(struct allocation *a, uint16_t number, const union sockaddr_u *peer,
+		       uint64_t now);
+void alloc_cache_response(struct allocation *a, const uint8_t *tid, const uint8_t *resp,
+			  size_t len);
+const struct txn_cache *alloc_cached_response(const struct allocation *a, const uint8_t *tid);
+void server_reservations_expire(struct server *srv);
+void server_reservations_free(struct server *srv);
+void server_quota_free(struct server *srv);
+
+#endif

@@ -1,0 +1,526 @@
+/*
+ * turn.c - STUN Binding (RFC 8489) and the TURN requests and indications of
+ * RFC 8656: Allocate, Refresh, CreatePermission, ChannelBind, Send, and
+ * ChannelData from clients.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "common/addr.h"
+#include "common/log.h"
+#include "server/server.h"
+#include "stun/wire.h"
+
+#define REPLY_BUF 1024
+
+struct reply {
+	struct origin *o;
+	struct allocation *a; /* where to cache it, or NULL */
+	const struct stun_msg *req;
+	const struct auth_result *auth; /* sign with its key, or NULL */
+	struct stun_builder b;
+	uint8_t buf[REPLY_BUF];
+};
+
+static void reply_start(struct reply *r, struct origin *o, const struct stun_msg *req,
+			enum stun_class cls)
+{
+	r->o = o;
+	r->a = NULL;
+	r->req = req;
+	r->auth = NULL;
+	stun_build_start(&r->b, r->buf, sizeof(r->buf), req->method, cls, req->tid);
+}
+
+static void reply_send(struct reply *r)
+{
+	const struct config *c = r->o->w->srv->cfg;
+	size_t len;
+
+	if (!c->no_software_attribute)
+		stun_put_str(&r->b, STUN_ATTR_SOFTWARE, c->software_name);
+	if (r->auth && r->auth->key_len) {
+		if (r->auth->use_sha256)
+			stun_put_integrity_sha256(&r->b, r->auth->key, r->auth->key_len);
+		else
+			stun_put_integrity(&r->b, r->auth->key, r->auth->key_len);
+	}
+	if (c->fingerprint || r->req->fp_idx >= 0)
+		stun_put_fingerprint(&r->b);
+	len = stun_build_end(&r->b);
+	if (!len) {
+		log_error("%s response did not fit", stun_method_name(r->req->method));
+		return;
+	}
+	if (r->a)
+		alloc_cache_response(r->a, r->req->tid, r->buf, len);
+	worker_send_to_client(r->o->w, r->o, r->buf, len);
+}
+
+static void reply_error(struct origin *o, struct allocation *a, const struct stun_msg *req,
+			const struct auth_result *auth, int code)
+{
+	struct reply r;
+
+	reply_start(&r, o, req, STUN_ERROR);
+	r.a = a;
+	stun_put_error(&r.b, code, NULL);
+	if (code == STUN_ERR_UNAUTHORIZED || code == STUN_ERR_STALE_NONCE) {
+		auth_put_challenge(o->w, o, &r.b);
+		r.a = NULL;
+	} else {
+		r.auth = auth;
+	}
+	if (code == STUN_ERR_UNKNOWN_ATTRIBUTE)
+		stun_put_unknown(&r.b, req->unknown, req->nunknown);
+	reply_send(&r);
+}
+
+/* Authenticates a TURN request; answers and returns -1 when it fails. */
+static int authenticate(struct origin *o, struct allocation *a, const struct stun_msg *m,
+			struct auth_result *auth)
+{
+	auth_check(o->w, o, m, a, auth);
+	if (!auth->error)
+		return 0;
+	if (auth->error == STUN_ERR_UNAUTHORIZED && (m->mi_idx >= 0 || m->mi256_idx >= 0)) {
+		char buf[ADDR_STRLEN];
+
+		log_info("%s from %s: wrong credentials for '%s'", stun_method_name(m->method),
+			 addr_str(&o->client.sa, buf, sizeof(buf)), auth->username);
+	}
+	reply_error(o, NULL, m, NULL, auth->error);
+	return -1;
+}
+
+static int family_of(uint8_t stun_family)
+{
+	return stun_family == STUN_FAMILY_IPV6 ? AF_INET6 : AF_INET;
+}
+
+/* The relay address as told to clients: with external-ip, the public IP. */
+static void advertised(const struct server *srv, const union sockaddr_u *local,
+		       union sockaddr_u *out)
+{
+	const union sockaddr_u *ext =
+		local->sa.sa_family == AF_INET6 ? &srv->advertise_v6 : &srv->advertise_v4;
+
+	*out = *local;
+	if (ext->sa.sa_family == local->sa.sa_family) {
+		uint16_t port = addr_port(&local->sa);
+
+		*out = *ext;
+		addr_set_port(&out->sa, port);
+	}
+}
+
+/* RFC 8656 §7.2: the lifetime of a new allocation. */
+static uint32_t lifetime_for(const struct server *srv, const struct stun_msg *m, bool refresh)
+{
+	const struct stun_attr *lt = stun_msg_find(m, STUN_ATTR_LIFETIME);
+	uint32_t max = srv->cfg->max_allocate_lifetime, req = SERVER_DEFAULT_ALLOC_LIFETIME;
+
+	if (lt && stun_attr_u32(lt, &req) < 0)
+		req = SERVER_DEFAULT_ALLOC_LIFETIME;
+	if (lt && req == 0 && refresh)
+		return 0;
+	if (req > max)
+		req = max;
+	if (!refresh && req < SERVER_DEFAULT_ALLOC_LIFETIME)
+		req = SERVER_DEFAULT_ALLOC_LIFETIME < max ? SERVER_DEFAULT_ALLOC_LIFETIME : max;
+	return req;
+}
+
+static void put_address_error(struct stun_builder *b, uint8_t family, int code)
+{
+	const char *reason = stun_err_reason(code);
+	uint8_t v[64];
+	size_t n = strlen(reason);
+
+	v[0] = family;
+	v[1] = 0;
+	v[2] = (uint8_t)(code / 100);
+	v[3] = (uint8_t)(code % 100);
+	memcpy(v + 4, reason, n);
+	stun_put(b, STUN_ATTR_ADDRESS_ERROR_CODE, v, 4 + n);
+}
+
+static void handle_allocate(struct origin *o, struct allocation *a, const struct stun_msg *m)
+{
+	struct server *srv = o->w->srv;
+	const struct stun_attr *transport, *token_attr, *even, *rfam, *afam;
+	struct auth_result auth;
+	uint8_t proto, family = STUN_FAMILY_IPV4, extra;
+	bool reserve_next = false;
+	uint64_t token = 0, new_token = 0;
+	uint32_t lifetime;
+	int err, v6_error;
+	struct reply r;
+	char cbuf[ADDR_STRLEN], rbuf[ADDR_STRLEN];
+
+	if (authenticate(o, a, m, &auth) < 0)
+		return;
+	if (a) {
+		reply_error(o, NULL, m, &auth, TURN_ERR_ALLOCATION_MISMATCH);
+		return;
+	}
+	transport = stun_msg_find(m, STUN_ATTR_REQUESTED_TRANSPORT);
+	token_attr = stun_msg_find(m, STUN_ATTR_RESERVATION_TOKEN);
+	even = stun_msg_find(m, STUN_ATTR_EVEN_PORT);
+	rfam = stun_msg_find(m, STUN_ATTR_REQUESTED_ADDRESS_FAMILY);
+	afam = stun_msg_find(m, STUN_ATTR_ADDITIONAL_ADDRESS_FAMILY);
+	err = STUN_ERR_BAD_REQUEST;
+	if (!transport || stun_attr_transport(transport, &proto) < 0)
+		goto fail;
+	if (proto != TURN_TRANSPORT_UDP) {
+		err = TURN_ERR_UNSUPPORTED_TRANSPORT_PROTOCOL;
+		goto fail;
+	}
+	if (token_attr && (even || rfam || afam))
+		goto fail;
+	if (token_attr && stun_attr_token(token_attr, &token) < 0)
+		goto fail;
+	if (even && stun_attr_even_port(even, &reserve_next) < 0)
+		goto fail;
+	if (rfam && afam)
+		goto fail;
+	if (rfam) {
+		if (stun_attr_family(rfam, &family) < 0)
+			goto fail;
+		if (family != STUN_FAMILY_IPV4 && family != STUN_FAMILY_IPV6) {
+			err = TURN_ERR_ADDRESS_FAMILY_NOT_SUPPORTED;
+			goto fail;
+		}
+	}
+	/* RFC 8656 §7.2: ADDITIONAL-ADDRESS-FAMILY may only ask for IPv6 */
+	if (afam && (stun_attr_family(afam, &extra) < 0 || extra != STUN_FAMILY_IPV6))
+		goto fail;
+	lifetime = lifetime_for(srv, m, false);
+	err = alloc_create(o, &auth, family, afam != NULL, even != NULL, reserve_next, token,
+			   stun_msg_find(m, STUN_ATTR_DONT_FRAGMENT) != NULL, &a, &new_token,
+			   &v6_error);
+	if (err)
+		goto fail;
+
+	reply_start(&r, o, m, STUN_SUCCESS);
+	r.a = a;
+	r.auth = &auth;
+	for (int i = 0; i < a->nrelay; i++) {
+		union sockaddr_u adv;
+
+		advertised(srv, &a->relay[i].local, &adv);
+		stun_put_xor_addr(&r.b, STUN_ATTR_XOR_RELAYED_ADDRESS, &adv.sa);
+	}
+	if (v6_error)
+		put_address_error(&r.b, STUN_FAMILY_IPV6, v6_error);
+	stun_put_u32(&r.b, STUN_ATTR_LIFETIME, lifetime);
+	if (new_token)
+		stun_put_token(&r.b, new_token);
+	stun_put_xor_addr(&r.b, STUN_ATTR_XOR_MAPPED_ADDRESS, &o->client.sa);
+	reply_send(&r);
+	alloc_set_lifetime(a, lifetime);
+	log_info("allocation for '%s' from %s %s: relay %s, lifetime %u s", auth.username,
+		 a->tcp ? "TCP" : "UDP", addr_str(&o->client.sa, cbuf, sizeof(cbuf)),
+		 addr_str(&a->relay[0].local.sa, rbuf, sizeof(rbuf)), lifetime);
+	return;
+fail:
+	reply_error(o, NULL, m, &auth, err);
+}
+
+static void handle_refresh(struct origin *o, struct allocation *a, const struct stun_msg *m)
+{
+	const struct stun_attr *rfam = stun_msg_find(m, STUN_ATTR_REQUESTED_ADDRESS_FAMILY);
+	struct auth_result auth;
+	uint32_t lifetime;
+	struct reply r;
+	uint8_t family;
+
+	if (authenticate(o, a, m, &auth) < 0)
+		return;
+	if (!a) {
+		reply_error(o, NULL, m, &auth, TURN_ERR_ALLOCATION_MISMATCH);
+		return;
+	}
+	if (rfam) {
+		if (stun_attr_family(rfam, &family) < 0) {
+			reply_error(o, a, m, &auth, STUN_ERR_BAD_REQUEST);
+			return;
+		}
+		if (!alloc_relay_for(a, family_of(family)) ||
+		    (family != STUN_FAMILY_IPV4 && family != STUN_FAMILY_IPV6)) {
+			reply_error(o, a, m, &auth, TURN_ERR_PEER_ADDRESS_FAMILY_MISMATCH);
+			return;
+		}
+	}
+	lifetime = lifetime_for(o->w->srv, m, true);
+	reply_start(&r, o, m, STUN_SUCCESS);
+	r.auth = &auth;
+	stun_put_u32(&r.b, STUN_ATTR_LIFETIME, lifetime);
+	if (lifetime == 0) {
+		reply_send(&r);
+		alloc_free(a);
+		return;
+	}
+	r.a = a;
+	reply_send(&r);
+	alloc_set_lifetime(a, lifetime);
+}
+
+/*
+ * Decodes a XOR-PEER-ADDRESS and checks it against the allocation's
+ * families (443) and the peer policy (403). Returns 0 or the error code.
+ */
+static int check_peer(struct origin *o, struct allocation *a, const struct stun_msg *m,
+		      const struct stun_attr *attr, union sockaddr_u *peer)
+{
+	struct sockaddr_storage ss;
+	enum peer_verdict v;
+	char buf[ADDR_STRLEN];
+
+	if (stun_attr_xor_addr(m, attr, &ss) < 0)
+		return STUN_ERR_BAD_REQUEST;
+	memcpy(peer, &ss, sizeof(*peer));
+	if (!alloc_relay_for(a, peer->sa.sa_family))
+		return TURN_ERR_PEER_ADDRESS_FAMILY_MISMATCH;
+	v = peer_policy_check(&o->w->srv->policy, &peer->sa);
+	if (v != PEER_ALLOWED) {
+		log_info("peer %s refused for '%s': %s", addr_str(&peer->sa, buf, sizeof(buf)),
+			 a->username, peer_verdict_str(v));
+		return STUN_ERR_FORBIDDEN;
+	}
+	return 0;
+}
+
+static void handle_create_permission(struct origin *o, struct allocation *a,
+				     const struct stun_msg *m)
+{
+	union sockaddr_u peers[STUN_MAX_ATTRS];
+	struct auth_result auth;
+	uint64_t now = server_now_ms();
+	int npeers = 0, err;
+	struct reply r;
+
+	if (authenticate(o, a, m, &auth) < 0)
+		return;
+	if (!a) {
+		reply_error(o, NULL, m, &auth, TURN_ERR_ALLOCATION_MISMATCH);
+		return;
+	}
+	for (int i = 0; i < m->nattrs; i++) {
+		if (m->attrs[i].type != STUN_ATTR_XOR_PEER_ADDRESS)
+			continue;
+		err = check_peer(o, a, m, &m->attrs[i], &peers[npeers]);
+		if (err) {
+			reply_error(o, a, m, &auth, err);
+			return;
+		}
+		npeers++;
+	}
+	if (!npeers) {
+		reply_error(o, a, m, &auth, STUN_ERR_BAD_REQUEST);
+		return;
+	}
+	for (int i = 0; i < npeers; i++) {
+		if (alloc_install_perm(a, &peers[i], now) < 0) {
+			reply_error(o, a, m, &auth, TURN_ERR_INSUFFICIENT_CAPACITY);
+			return;
+		}
+	}
+	reply_start(&r, o, m, STUN_SUCCESS);
+	r.a = a;
+	r.auth = &auth;
+	reply_send(&r);
+}
+
+static void handle_channel_bind(struct origin *o, struct allocation *a, const struct stun_msg *m)
+{
+	const struct stun_attr *ch = stun_msg_find(m, STUN_ATTR_CHANNEL_NUMBER);
+	const struct stun_attr *pa = stun_msg_find(m, STUN_ATTR_XOR_PEER_ADDRESS);
+	struct auth_result auth;
+	union sockaddr_u peer;
+	uint64_t now = server_now_ms();
+	uint16_t number;
+	struct reply r;
+	int err;
+
+	if (authenticate(o, a, m, &auth) < 0)
+		return;
+	if (!a) {
+		reply_error(o, NULL, m, &auth, TURN_ERR_ALLOCATION_MISMATCH);
+		return;
+	}
+	if (!ch || !pa || stun_attr_channel(ch, &number) < 0 || number < TURN_CHANNEL_MIN ||
+	    number > TURN_CHANNEL_MAX) {
+		reply_error(o, a, m, &auth, STUN_ERR_BAD_REQUEST);
+		return;
+	}
+	err = check_peer(o, a, m, pa, &peer);
+	if (err) {
+		reply_error(o, a, m, &auth, err);
+		return;
+	}
+	switch (alloc_bind_channel(a, number, &peer, now)) {
+	case 0:
+		break;
+	case -1:
+		reply_error(o, a, m, &auth, STUN_ERR_BAD_REQUEST);
+		return;
+	default:
+		reply_error(o, a, m, &auth, TURN_ERR_INSUFFICIENT_CAPACITY);
+		return;
+	}
+	if (alloc_install_perm(a, &peer, now) < 0) {
+		reply_error(o, a, m, &auth, TURN_ERR_INSUFFICIENT_CAPACITY);
+		return;
+	}
+	reply_start(&r, o, m, STUN_SUCCESS);
+	r.a = a;
+	r.auth = &auth;
+	reply_send(&r);
+}
+
+/* RFC 8656 §10.2: Send indications are dropped silently when invalid. */
+static void handle_send(struct origin *o, struct allocation *a, const struct stun_msg *m)
+{
+	const struct stun_attr *pa = stun_msg_find(m, STUN_ATTR_XOR_PEER_ADDRESS);
+	const struct stun_attr *data = stun_msg_find(m, STUN_ATTR_DATA);
+	struct worker *w = o->w;
+	struct sockaddr_storage ss;
+	const struct relay_sock *relay;
+
+	if (!a) {
+		w->stats.no_allocation++;
+		return;
+	}
+	if (!pa || !data || stun_attr_xor_addr(m, pa, &ss) < 0) {
+		w->stats.malformed++;
+		return;
+	}
+	relay = alloc_relay_for(a, ss.ss_family);
+	if (!relay || !alloc_find_perm(a, (struct sockaddr *)&ss, server_now_ms())) {
+		w->stats.no_permission++;
+		return;
+	}
+	if (sendto(relay->fd, data->val, data->len, 0, (struct sockaddr *)&ss,
+		   addr_len((struct sockaddr *)&ss)) < 0)
+		w->stats.send_errors++;
+	else
+		w->stats.relayed_to_peer++;
+}
+
+static void handle_binding(struct origin *o, const struct stun_msg *m)
+{
+	struct reply r;
+
+	reply_start(&r, o, m, STUN_SUCCESS);
+	stun_put_xor_addr(&r.b, STUN_ATTR_XOR_MAPPED_ADDRESS, &o->client.sa);
+	reply_send(&r);
+}
+
+/* A request whose attributes did not parse: 400 when its header is sound. */
+static void reply_bad_request(struct origin *o, const uint8_t *buf, size_t len)
+{
+	struct stun_msg hdr = {0};
+	uint16_t type;
+
+	if (len < STUN_HEADER_LEN || (buf[0] & 0xC0) ||
+	    wire_get32(buf + 4) != STUN_MAGIC_COOKIE)
+		return;
+	type = wire_get16(buf);
+	if (stun_type_class(type) != STUN_REQUEST)
+		return;
+	hdr.method = stun_type_method(type);
+	hdr.tid = buf + 8;
+	hdr.fp_idx = -1;
+	reply_error(o, NULL, &hdr, NULL, STUN_ERR_BAD_REQUEST);
+}
+
+void turn_handle_message(struct origin *o, struct allocation *a, const uint8_t *buf, size_t len)
+{
+	const struct config *c = o->w->srv->cfg;
+	const struct txn_cache *cached;
+	struct stun_msg m;
+	int rc;
+
+	rc = stun_msg_parse(&m, buf, len);
+	if (rc != STUN_PARSE_OK) {
+		o->w->stats.malformed++;
+		if (rc != STUN_PARSE_SHORT)
+			reply_bad_request(o, buf, len);
+		return;
+	}
+	if (m.fp_idx >= 0 && !stun_msg_check_fingerprint(&m)) {
+		o->w->stats.malformed++;
+		return;
+	}
+	if (m.cls == STUN_INDICATION) {
+		if (m.method == TURN_SEND && !c->stun_only)
+			handle_send(o, a, &m);
+		return;
+	}
+	if (m.cls != STUN_REQUEST)
+		return;
+	if (a && (cached = alloc_cached_response(a, m.tid))) {
+		worker_send_to_client(o->w, o, cached->resp, cached->len);
+		return;
+	}
+	if (m.nunknown) {
+		reply_error(o, NULL, &m, NULL, STUN_ERR_UNKNOWN_ATTRIBUTE);
+		return;
+	}
+	if (m.method == STUN_BINDING) {
+		if (!c->no_stun)
+			handle_binding(o, &m);
+		return;
+	}
+	if (c->stun_only)
+		return;
+	switch (m.method) {
+	case TURN_ALLOCATE:
+		handle_allocate(o, a, &m);
+		break;
+	case TURN_REFRESH:
+		handle_refresh(o, a, &m);
+		break;
+	case TURN_CREATE_PERMISSION:
+		handle_create_permission(o, a, &m);
+		break;
+	case TURN_CHANNEL_BIND:
+		handle_channel_bind(o, a, &m);
+		break;
+	default:
+		reply_error(o, NULL, &m, NULL, STUN_ERR_BAD_REQUEST);
+		break;
+	}
+}
+
+void turn_handle_channeldata(struct worker *w, struct allocation *a, const uint8_t *buf,
+			     size_t len)
+{
+	const struct relay_sock *relay;
+	const struct channel *ch;
+	const uint8_t *data;
+	uint16_t number, dlen;
+
+	if (turn_channeldata_parse(buf, len, &number, &data, &dlen) < 0) {
+		w->stats.malformed++;
+		return;
+	}
+	if (!a) {
+		w->stats.no_allocation++;
+		return;
+	}
+	ch = alloc_find_channel(a, number, server_now_ms());
+	if (!ch) {
+		w->stats.no_permission++;
+		return;
+	}
+	relay = alloc_relay_for(a, ch->peer.sa.sa_family);
+	if (!relay)
+		return;
+	if (sendto(relay->fd, data, dlen, 0, &ch->peer.sa, addr_len(&ch->peer.sa)) < 0)
+		w->stats.send_errors++;
+	else
+		w->stats.relayed_to_peer++;
+}

@@ -1,0 +1,108 @@
+/*
+ * userdb.h - the long-term credential store (RFC 8489 §9.2).
+ *
+ * The store keeps, per (realm, user), the MD5 key MD5(user:realm:password),
+ * the SHA-256 key SHA-256(user:realm:password) and the USERHASH
+ * SHA-256(user:realm) (RFC 8489 §14.4). It never keeps the password. The
+ * keys are still password-equivalent for STUN: whoever reads them can
+ * authenticate as the user, so the store is created mode 0600.
+ *
+ * A struct userdb is one open connection to one backend. It is not
+ * thread-safe: open one handle per thread (the server opens one per
+ * worker). Several processes may use one store at once: turnadmin writes
+ * while the daemon reads. The SQLite store runs in WAL mode, so every user
+ * of it, readers included, needs write access to its directory (for the
+ * -wal and -shm files) as well as to the file itself.
+ *
+ * Functions that look something up return 0 (found), 1 (not found) or -1
+ * (error); the others return 0 or -1. After -1, userdb_errmsg() names the
+ * store and the reason. Outputs are untouched unless 0 is returned.
+ *
+ * Names are compared byte for byte: "Alice" and "alice" are two users.
+ * Users and realms must be non-empty and at most USERDB_NAME_MAX bytes.
+ */
+#ifndef SERVER_USERDB_H
+#define SERVER_USERDB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define USERDB_NAME_MAX 1024
+#define USERDB_ERR_LEN 512
+
+struct user_keys {
+	uint8_t md5[16];
+	uint8_t sha256[32];
+	bool has_md5, has_sha256;
+};
+
+struct userdb;
+
+/*
+ * Open the SQLite store at path. With create, a missing parent directory
+ * is made (mode 0700), a missing file is made (mode 0600) and a missing
+ * schema is added; without it the store must exist. On failure returns NULL
+ * and writes a message naming the file into err (if errlen > 0), e.g.
+ * "cannot open /x/y.db: unable to open database file (Permission denied)".
+ */
+struct userdb *userdb_open_sqlite(const char *path, bool create, char *err, size_t errlen);
+void userdb_close(struct userdb *db);
+
+int userdb_get_keys(struct userdb *db, const char *realm, const char *user, struct user_keys *out);
+/* USERHASH lookup (RFC 8489 §14.4): the user name, NUL-terminated, into user. */
+int userdb_find_userhash(struct userdb *db, const char *realm, const uint8_t hash[32], char *user,
+			 size_t user_cap);
+
+/* Insert or replace a user: both keys and the USERHASH, from the password. */
+int userdb_set_password(struct userdb *db, const char *realm, const char *user,
+			const char *password);
+/* Insert or replace a user from a known MD5 key; no SHA-256 key is stored. */
+int userdb_set_md5_key(struct userdb *db, const char *realm, const char *user,
+		       const uint8_t key[16]);
+/* 0 deleted, 1 no such user, -1 error. */
+int userdb_delete(struct userdb *db, const char *realm, const char *user);
+
+/*
+ * Call cb for each user of realm (NULL: of every realm), ordered by realm
+ * then name. cb returns 0 to go on; any other value stops the walk and is
+ * returned. cb must not call userdb_list() on the same handle. Returns 0
+ * when the walk finished, -1 on error.
+ */
+int userdb_list(struct userdb *db, const char *realm,
+		int (*cb)(void *arg, const char *realm, const char *user), void *arg);
+/* Number of users in all realms, or -1. */
+int userdb_count(struct userdb *db);
+
+/* The last error, naming the store: "cannot write /x.db: disk I/O error". */
+const char *userdb_errmsg(const struct userdb *db);
+
+/*
+ * Backend interface. A backend fills a struct userdb_ops, creates its state
+ * and wraps both with userdb_new(). The front end (userdb.c) checks names,
+ * derives keys and USERHASH, and passes only those to put(); backends never
+ * see a password. Return conventions are those of the public functions.
+ */
+struct userdb_ops {
+	const char *name; /* "sqlite" */
+	int (*get_keys)(struct userdb *db, const char *realm, const char *user,
+			struct user_keys *out);
+	int (*find_userhash)(struct userdb *db, const char *realm, const uint8_t hash[32],
+			     char *user, size_t user_cap);
+	int (*put)(struct userdb *db, const char *realm, const char *user,
+		   const struct user_keys *keys, const uint8_t userhash[32]);
+	int (*del)(struct userdb *db, const char *realm, const char *user);
+	int (*list)(struct userdb *db, const char *realm,
+		    int (*cb)(void *arg, const char *realm, const char *user), void *arg);
+	int (*count)(struct userdb *db);
+	void (*close)(void *state);
+};
+
+/* NULL when out of memory; the caller then frees its state itself. */
+struct userdb *userdb_new(const struct userdb_ops *ops, void *state);
+void *userdb_state(const struct userdb *db);
+/* Record the error returned by the current call. */
+void userdb_set_error(struct userdb *db, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#endif /* SERVER_USERDB_H */

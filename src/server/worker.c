@@ -1,0 +1,477 @@
+/*
+ * worker.c - one worker thread: its event loop, its SO_REUSEPORT UDP and
+ * TCP listeners, the table of its UDP allocations, and the data path
+ * (ChannelData and Send from clients, peer datagrams to clients).
+ * Per packet: no lock, no allocation, no log line.
+ */
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <fcntl.h>
+#include <netinet/tcp.h>
+#include <openssl/rand.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common/addr.h"
+#include "common/log.h"
+#include "server/server.h"
+#include "server/userdb.h"
+#include "stun/wire.h"
+
+#define TABLE_MIN 1024
+#define TCP_MAX_OUTPUT (1 << 20) /* drop relayed data past 1 MiB queued */
+#define TCP_MAX_INPUT (70 * 1024)
+
+/* UDP allocation table */
+
+static uint32_t slot_of(const struct worker *w, const struct udp_listener *lsn,
+			const union sockaddr_u *client)
+{
+	return (addr_hash(&client->sa, w->hash_seed) ^ (uint32_t)(lsn - w->udp)) & w->table_mask;
+}
+
+static int table_resize(struct worker *w, uint32_t size)
+{
+	struct allocation **t = calloc(size, sizeof(*t));
+	struct allocation **old = w->table;
+	uint32_t old_size = w->table ? w->table_mask + 1 : 0;
+
+	if (!t)
+		return -1;
+	w->table = t;
+	w->table_mask = size - 1;
+	for (uint32_t i = 0; i < old_size; i++) {
+		struct allocation *a, *next;
+
+		for (a = old[i]; a; a = next) {
+			uint32_t s = slot_of(w, a->lsn, &a->client);
+
+			next = a->hnext;
+			a->hnext = t[s];
+			t[s] = a;
+		}
+	}
+	free(old);
+	return 0;
+}
+
+struct allocation *worker_find_udp_alloc(struct worker *w, const struct udp_listener *lsn,
+					 const union sockaddr_u *client)
+{
+	struct allocation *a = w->table[slot_of(w, lsn, client)];
+
+	for (; a; a = a->hnext)
+		if (a->lsn == lsn && addr_equal(&a->client.sa, &client->sa))
+			return a;
+	return NULL;
+}
+
+void worker_insert_udp_alloc(struct worker *w, struct allocation *a)
+{
+	uint32_t s;
+
+	if (w->nallocs + 1 > w->table_mask + 1)
+		table_resize(w, (w->table_mask + 1) * 2);
+	s = slot_of(w, a->lsn, &a->client);
+	a->hnext = w->table[s];
+	w->table[s] = a;
+	w->nallocs++;
+}
+
+void worker_remove_udp_alloc(struct worker *w, struct allocation *a)
+{
+	struct allocation **pp = &w->table[slot_of(w, a->lsn, &a->client)];
+
+	for (; *pp; pp = &(*pp)->hnext) {
+		if (*pp == a) {
+			*pp = a->hnext;
+			w->nallocs--;
+			return;
+		}
+	}
+}
+
+/* Sending to clients */
+
+static int sendv_to_client(struct worker *w, struct udp_listener *lsn, struct tcp_conn *tcp,
+			   const union sockaddr_u *client, struct iovec *iov, int niov)
+{
+	if (lsn) {
+		struct msghdr mh = {
+			.msg_name = (void *)&client->sa,
+			.msg_namelen = addr_len(&client->sa),
+			.msg_iov = iov,
+			.msg_iovlen = (size_t)niov,
+		};
+
+		if (sendmsg(lsn->fd, &mh, MSG_DONTWAIT) < 0) {
+			w->stats.send_errors++;
+			return -1;
+		}
+		return 0;
+	}
+	if (!tcp || evbuffer_get_length(bufferevent_get_output(tcp->bev)) > TCP_MAX_OUTPUT) {
+		w->stats.send_errors++;
+		return -1;
+	}
+	for (int i = 0; i < niov; i++)
+		bufferevent_write(tcp->bev, iov[i].iov_base, iov[i].iov_len);
+	return 0;
+}
+
+int worker_send_to_client(struct worker *w, const struct origin *o, const uint8_t *buf,
+			  size_t len)
+{
+	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
+
+	return sendv_to_client(w, o->lsn, o->tcp, &o->client, &iov, 1);
+}
+
+/* Peer -> client (RFC 8656 §10.3, §12.6) */
+
+static void relay_to_client(struct worker *w, struct allocation *a, const union sockaddr_u *peer,
+			    uint8_t *data, size_t len, uint64_t now)
+{
+	static const uint8_t zeros[4];
+	struct channel *ch;
+	struct iovec iov[3];
+	uint8_t hdr[64];
+
+	if (!alloc_find_perm(a, &peer->sa, now)) {
+		w->stats.no_permission++;
+		return;
+	}
+	ch = alloc_find_channel_by_peer(a, peer, now);
+	if (ch) {
+		turn_channeldata_header(hdr, ch->number, (uint16_t)len);
+		iov[0] = (struct iovec){.iov_base = hdr, .iov_len = TURN_CHANNELDATA_HDR_LEN};
+	} else {
+		struct stun_builder b;
+		uint8_t tid[STUN_TID_LEN];
+		size_t hlen;
+
+		memcpy(tid, &w->tid_seq, sizeof(w->tid_seq));
+		wire_put32(tid + 8, (uint32_t)w->id);
+		w->tid_seq++;
+		stun_build_start(&b, hdr, sizeof(hdr), TURN_DATA, STUN_INDICATION, tid);
+		stun_put_xor_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS, &peer->sa);
+		hlen = stun_build_end(&b);
+		/* DATA attribute header; its value is the datagram itself */
+		wire_put16(hdr + hlen, STUN_ATTR_DATA);
+		wire_put16(hdr + hlen + 2, (uint16_t)len);
+		hlen += STUN_ATTR_HDR_LEN;
+		wire_put16(hdr + 2, (uint16_t)(hlen - STUN_HEADER_LEN + wire_pad4(len)));
+		iov[0] = (struct iovec){.iov_base = hdr, .iov_len = hlen};
+	}
+	iov[1] = (struct iovec){.iov_base = data, .iov_len = len};
+	iov[2] = (struct iovec){.iov_base = (void *)zeros, .iov_len = wire_pad4(len) - len};
+	/* padding: always for Data indications, for ChannelData only on streams */
+	if (sendv_to_client(w, a->lsn, a->tcp, &a->client, iov, (ch && a->lsn) ? 2 : 3) == 0)
+		w->stats.relayed_to_client++;
+}
+
+void worker_relay_readable(int fd, short what, void *arg)
+{
+	struct relay_sock *r = arg;
+	struct allocation *a = r->alloc;
+	struct worker *w = a->w;
+	struct mmsghdr msgs[SERVER_UDP_BATCH];
+	struct iovec iov[SERVER_UDP_BATCH];
+	union sockaddr_u from[SERVER_UDP_BATCH];
+	uint64_t now;
+	int n;
+
+	(void)what;
+	for (int i = 0; i < SERVER_UDP_BATCH; i++) {
+		iov[i].iov_base = w->rx + (size_t)i * SERVER_RX_BUF;
+		iov[i].iov_len = SERVER_RX_BUF;
+		msgs[i].msg_hdr = (struct msghdr){.msg_name = &from[i],
+						  .msg_namelen = sizeof(from[i]),
+						  .msg_iov = &iov[i],
+						  .msg_iovlen = 1};
+	}
+	n = recvmmsg(fd, msgs, SERVER_UDP_BATCH, MSG_DONTWAIT, NULL);
+	if (n <= 0)
+		return;
+	now = server_now_ms();
+	/* TURN data is at most 65535 - 36 bytes in a Data indication */
+	for (int i = 0; i < n; i++)
+		if (msgs[i].msg_len <= 65535 - 36)
+			relay_to_client(w, a, &from[i], iov[i].iov_base, msgs[i].msg_len, now);
+}
+
+/* Client -> server over UDP */
+
+static void udp_readable(evutil_socket_t fd, short what, void *arg)
+{
+	struct udp_listener *lsn = arg;
+	struct worker *w = lsn->w;
+	struct mmsghdr msgs[SERVER_UDP_BATCH];
+	struct iovec iov[SERVER_UDP_BATCH];
+	union sockaddr_u from[SERVER_UDP_BATCH];
+	int n;
+
+	(void)what;
+	for (int i = 0; i < SERVER_UDP_BATCH; i++) {
+		iov[i].iov_base = w->rx + (size_t)i * SERVER_RX_BUF;
+		iov[i].iov_len = SERVER_RX_BUF;
+		msgs[i].msg_hdr = (struct msghdr){.msg_name = &from[i],
+						  .msg_namelen = sizeof(from[i]),
+						  .msg_iov = &iov[i],
+						  .msg_iovlen = 1};
+	}
+	n = recvmmsg(fd, msgs, SERVER_UDP_BATCH, MSG_DONTWAIT, NULL);
+	for (int i = 0; i < n; i++) {
+		const uint8_t *buf = iov[i].iov_base;
+		size_t len = msgs[i].msg_len;
+		struct allocation *a;
+
+		if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
+			w->stats.malformed++;
+			continue;
+		}
+		a = worker_find_udp_alloc(w, lsn, &from[i]);
+		if (stun_looks_like_channeldata(buf, len)) {
+			turn_handle_channeldata(w, a, buf, len);
+		} else if (len >= STUN_HEADER_LEN && (buf[0] & 0xC0) == 0) {
+			struct origin o = {.w = w, .lsn = lsn, .client = from[i],
+					   .local = lsn->local};
+
+			turn_handle_message(&o, a, buf, len);
+		} else {
+			w->stats.malformed++;
+		}
+	}
+}
+
+/* TCP clients (RFC 8656 §3.1: framing of STUN and ChannelData on a stream) */
+
+static void tcp_close(struct tcp_conn *c)
+{
+	if (c->alloc)
+		alloc_free(c->alloc);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		c->w->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	bufferevent_free(c->bev);
+	free(c);
+}
+
+static void tcp_readable(struct bufferevent *bev, void *arg)
+{
+	struct tcp_conn *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+
+	for (;;) {
+		size_t avail = evbuffer_get_length(in);
+		uint8_t *frame = evbuffer_pullup(in, avail < 20 ? (ssize_t)avail : 20);
+		long flen;
+
+		if (!frame)
+			return;
+		flen = stun_stream_frame_len(frame, avail < 20 ? avail : 20);
+		if (flen < 0) {
+			c->w->stats.malformed++;
+			tcp_close(c);
+			return;
+		}
+		if (flen == 0 || (size_t)flen > avail)
+			return;
+		frame = evbuffer_pullup(in, flen);
+		if (stun_looks_like_channeldata(frame, (size_t)flen)) {
+			turn_handle_channeldata(c->w, c->alloc, frame, (size_t)flen);
+		} else {
+			struct origin o = {.w = c->w, .tcp = c, .client = c->client,
+					   .local = c->local};
+
+			turn_handle_message(&o, c->alloc, frame, (size_t)flen);
+		}
+		evbuffer_drain(in, (size_t)flen);
+	}
+}
+
+static void tcp_event(struct bufferevent *bev, short what, void *arg)
+{
+	(void)bev;
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+		tcp_close(arg);
+}
+
+static void tcp_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+		       int salen, void *arg)
+{
+	struct worker *w = arg;
+	struct tcp_conn *c = calloc(1, sizeof(*c));
+	socklen_t len = sizeof(c->local);
+	int on = 1;
+
+	(void)l;
+	if (!c || (size_t)salen > sizeof(c->client)) {
+		free(c);
+		evutil_closesocket(fd);
+		return;
+	}
+	c->w = w;
+	memcpy(&c->client, sa, (size_t)salen);
+	getsockname(fd, &c->local.sa, &len);
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	c->bev = bufferevent_socket_new(w->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (!c->bev) {
+		free(c);
+		evutil_closesocket(fd);
+		return;
+	}
+	c->next = w->conns;
+	if (c->next)
+		c->next->prev = c;
+	w->conns = c;
+	bufferevent_setcb(c->bev, tcp_readable, NULL, tcp_event, c);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, TCP_MAX_INPUT);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+}
+
+/* Startup and shutdown */
+
+static int udp_listen(struct worker *w, const union sockaddr_u *addr)
+{
+	struct udp_listener *lsn = &w->udp[w->nudp];
+	int fd, on = 1;
+	char buf[ADDR_STRLEN];
+
+	fd = socket(addr->sa.sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		goto fail;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on));
+	if (addr->sa.sa_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+	if (bind(fd, &addr->sa, addr_len(&addr->sa)) < 0)
+		goto fail;
+	lsn->w = w;
+	lsn->fd = fd;
+	lsn->local = *addr;
+	lsn->ev = event_new(w->base, fd, EV_READ | EV_PERSIST, udp_readable, lsn);
+	if (!lsn->ev || event_add(lsn->ev, NULL) < 0)
+		goto fail;
+	w->nudp++;
+	return 0;
+fail:
+	log_error("cannot listen on UDP %s: %s", addr_str(&addr->sa, buf, sizeof(buf)),
+		  strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+static int tcp_listen(struct worker *w, const union sockaddr_u *addr)
+{
+	struct evconnlistener *l;
+	unsigned int flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_REUSEABLE_PORT |
+			     LEV_OPT_CLOSE_ON_EXEC;
+	char buf[ADDR_STRLEN];
+
+	if (addr->sa.sa_family == AF_INET6)
+		flags |= LEV_OPT_BIND_IPV6ONLY;
+	l = evconnlistener_new_bind(w->base, tcp_accept, w, flags, 128, &addr->sa,
+				    (int)addr_len(&addr->sa));
+	if (!l) {
+		log_error("cannot listen on TCP %s: %s", addr_str(&addr->sa, buf, sizeof(buf)),
+			  strerror(errno));
+		return -1;
+	}
+	w->tcp[w->ntcp++] = l;
+	return 0;
+}
+
+static void stop_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	event_base_loopbreak(arg);
+}
+
+int worker_start(struct worker *w)
+{
+	struct server *srv = w->srv;
+	char err[256];
+
+	w->base = event_base_new();
+	w->rx = malloc((size_t)SERVER_UDP_BATCH * SERVER_RX_BUF);
+	if (!w->base || !w->rx || table_resize(w, TABLE_MIN) < 0)
+		return -1;
+	RAND_bytes((uint8_t *)&w->hash_seed, sizeof(w->hash_seed));
+	RAND_bytes((uint8_t *)&w->tid_seq, sizeof(w->tid_seq));
+	w->stop_ev = event_new(w->base, -1, 0, stop_cb, w->base);
+	if (!w->stop_ev)
+		return -1;
+	if (srv->use_userdb) {
+		w->db = userdb_open_sqlite(srv->cfg->userdb, false, err, sizeof(err));
+		if (!w->db) {
+			log_error("%s", err);
+			return -1;
+		}
+	}
+	for (int i = 0; i < srv->nlisten; i++) {
+		union sockaddr_u addr = srv->listen[i];
+
+		addr_set_port(&addr.sa, srv->cfg->listening_port);
+		if (!srv->cfg->no_udp && udp_listen(w, &addr) < 0)
+			return -1;
+		if (!srv->cfg->no_tcp && tcp_listen(w, &addr) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+
+	event_base_dispatch(w->base);
+	return NULL;
+}
+
+int worker_run(struct worker *w)
+{
+	return pthread_create(&w->thread, NULL, worker_main, w) == 0 ? 0 : -1;
+}
+
+/* Thread-safe: wakes the worker's loop and makes it return. */
+void worker_stop(struct worker *w)
+{
+	if (w->stop_ev)
+		event_active(w->stop_ev, 0, 0);
+}
+
+/* After the thread returned (or never ran): frees everything it owns. */
+void worker_join(struct worker *w)
+{
+	if (w->thread)
+		pthread_join(w->thread, NULL);
+	while (w->conns)
+		tcp_close(w->conns);
+	for (uint32_t i = 0; w->table && i <= w->table_mask; i++)
+		while (w->table[i])
+			alloc_free(w->table[i]);
+	for (int i = 0; i < w->nudp; i++) {
+		event_free(w->udp[i].ev);
+		close(w->udp[i].fd);
+	}
+	for (int i = 0; i < w->ntcp; i++)
+		evconnlistener_free(w->tcp[i]);
+	if (w->stop_ev)
+		event_free(w->stop_ev);
+	if (w->db)
+		userdb_close(w->db);
+	if (w->base)
+		event_base_free(w->base);
+	free(w->table);
+	free(w->rx);
+}
