@@ -5,6 +5,7 @@
  * SIGINT stop cleanly, SIGHUP reopens the log file.
  */
 #include <errno.h>
+#include <event2/thread.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <openssl/rand.h>
@@ -41,6 +42,7 @@ static void add_listen(struct server *srv, const struct sockaddr *sa)
 			return;
 	memset(&srv->listen[srv->nlisten], 0, sizeof(srv->listen[0]));
 	memcpy(&srv->listen[srv->nlisten], sa, addr_len(sa));
+	addr_set_port(&srv->listen[srv->nlisten].sa, srv->cfg->listening_port);
 	srv->nlisten++;
 }
 
@@ -248,6 +250,42 @@ static void server_free(struct server *srv)
 	pthread_mutex_destroy(&srv->lock);
 }
 
+/*
+ * SO_REUSEPORT lets a second turnserver share our ports silently; a probe
+ * bind without it fails while anyone holds the port.
+ */
+static int probe_port_free(const union sockaddr_u *addr, int type)
+{
+	char buf[ADDR_STRLEN];
+	int fd = socket(addr->sa.sa_family, type | SOCK_CLOEXEC, 0), on = 1;
+
+	if (fd < 0)
+		return -1;
+	if (addr->sa.sa_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+	if (type == SOCK_STREAM)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	if (bind(fd, &addr->sa, addr_len(&addr->sa)) < 0) {
+		log_error("cannot listen on %s %s: %s", type == SOCK_STREAM ? "TCP" : "UDP",
+			  addr_str(&addr->sa, buf, sizeof(buf)), strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static int probe_listen_ports(const struct server *srv)
+{
+	for (int i = 0; i < srv->nlisten; i++) {
+		if (!srv->cfg->no_udp && probe_port_free(&srv->listen[i], SOCK_DGRAM) < 0)
+			return -1;
+		if (!srv->cfg->no_tcp && probe_port_free(&srv->listen[i], SOCK_STREAM) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int run(struct server *srv)
 {
 	sigset_t set;
@@ -257,6 +295,9 @@ static int run(struct server *srv)
 	srv->nworkers = (int)(srv->cfg->relay_threads ? srv->cfg->relay_threads : cpu_count());
 	srv->workers = calloc((size_t)srv->nworkers, sizeof(*srv->workers));
 	if (!srv->workers)
+		return -1;
+	/* worker_stop() wakes loops from the main thread */
+	if (evthread_use_pthreads() < 0)
 		return -1;
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
@@ -363,6 +404,8 @@ int main(int argc, char **argv)
 		log_error("%s", err);
 		goto out;
 	}
+	if (probe_listen_ports(&srv) < 0)
+		goto out;
 	if (setup_userdb(&srv, password, sizeof(password)) < 0)
 		goto out;
 	if (cfg.pidfile && write_pidfile(cfg.pidfile) < 0) {

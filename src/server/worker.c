@@ -419,12 +419,9 @@ int worker_start(struct worker *w)
 		}
 	}
 	for (int i = 0; i < srv->nlisten; i++) {
-		union sockaddr_u addr = srv->listen[i];
-
-		addr_set_port(&addr.sa, srv->cfg->listening_port);
-		if (!srv->cfg->no_udp && udp_listen(w, &addr) < 0)
+		if (!srv->cfg->no_udp && udp_listen(w, &srv->listen[i]) < 0)
 			return -1;
-		if (!srv->cfg->no_tcp && tcp_listen(w, &addr) < 0)
+		if (!srv->cfg->no_tcp && tcp_listen(w, &srv->listen[i]) < 0)
 			return -1;
 	}
 	return 0;
