@@ -268,6 +268,30 @@ static void handle_refresh(struct origin *o, struct allocation *a, const struct 
 }
 
 /*
+ * TURN to TURN on this server: a peer that is our relay address with a
+ * port of the relay range is another allocation's relay socket, which
+ * enforces permissions of its own (two browsers both relaying through us).
+ * Nothing else on the server's own addresses is reachable.
+ */
+static bool is_hairpin(const struct server *srv, const union sockaddr_u *peer)
+{
+	const union sockaddr_u *relay = peer->sa.sa_family == AF_INET6 ? &srv->relay_v6
+									: &srv->relay_v4;
+	uint16_t port = addr_port(&peer->sa);
+
+	return relay->sa.sa_family == peer->sa.sa_family && addr_ip_equal(&relay->sa, &peer->sa) &&
+	       port >= srv->cfg->min_port && port <= srv->cfg->max_port;
+}
+
+/* The peer policy plus the hairpin rule. */
+static enum peer_verdict peer_verdict(const struct server *srv, const union sockaddr_u *peer)
+{
+	if (is_hairpin(srv, peer))
+		return PEER_ALLOWED;
+	return peer_policy_check(&srv->policy, &peer->sa);
+}
+
+/*
  * Decodes a XOR-PEER-ADDRESS and checks it against the allocation's
  * families (443) and the peer policy (403). Returns 0 or the error code.
  */
@@ -283,7 +307,7 @@ static int check_peer(struct origin *o, struct allocation *a, const struct stun_
 	memcpy(peer, &ss, sizeof(*peer));
 	if (!alloc_relay_for(a, peer->sa.sa_family))
 		return TURN_ERR_PEER_ADDRESS_FAMILY_MISMATCH;
-	v = peer_policy_check(&o->w->srv->policy, &peer->sa);
+	v = peer_verdict(o->w->srv, peer);
 	if (v != PEER_ALLOWED) {
 		log_info("peer %s refused for '%s': %s", addr_str(&peer->sa, buf, sizeof(buf)),
 			 a->username, peer_verdict_str(v));
@@ -399,6 +423,12 @@ static void handle_send(struct origin *o, struct allocation *a, const struct stu
 	}
 	relay = alloc_relay_for(a, ss.ss_family);
 	if (!relay || !alloc_find_perm(a, (struct sockaddr *)&ss, server_now_ms())) {
+		w->stats.no_permission++;
+		return;
+	}
+	/* a permission covers every port of its IP: keep the hairpin's bounds */
+	if (addr_ip_equal((struct sockaddr *)&ss, &relay->local.sa) &&
+	    peer_verdict(w->srv, (union sockaddr_u *)&ss) != PEER_ALLOWED) {
 		w->stats.no_permission++;
 		return;
 	}
