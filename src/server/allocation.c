@@ -257,8 +257,9 @@ static void alloc_expired(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	log_info("allocation of %s for '%s' expired", addr_str(&a->client.sa, buf, sizeof(buf)),
-		 a->username);
+	if (worker_log_ok(a->w))
+		log_info("allocation of %s for '%s' expired",
+			 addr_str(&a->client.sa, buf, sizeof(buf)), a->username);
 	alloc_free(a);
 }
 
@@ -326,8 +327,9 @@ int alloc_create(struct origin *o, const struct auth_result *auth, uint8_t famil
 
 		if (bind_relay_port(srv, base, even_port, reserve_next, dont_fragment, &fd,
 				    &next_fd) < 0) {
-			log_warn("no free relay port in %u-%u", srv->cfg->min_port,
-				 srv->cfg->max_port);
+			if (worker_log_ok(o->w))
+				log_warn("no free relay port in %u-%u", srv->cfg->min_port,
+					 srv->cfg->max_port);
 			goto fail;
 		}
 	}

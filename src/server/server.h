@@ -35,6 +35,7 @@ struct userdb;
 #define SERVER_RESERVATION_S 30		  /* RFC 8656 §14.9 */
 #define SERVER_UDP_BATCH 16
 #define SERVER_RX_BUF 65536
+#define SERVER_LOG_PER_S 20
 
 /* Any IPv4 or IPv6 socket address, compactly. */
 union sockaddr_u {
@@ -133,6 +134,9 @@ struct worker {
 	/* receive batch */
 	uint8_t *rx;
 	uint64_t tid_seq; /* Data indication transaction IDs */
+	/* per-request log lines: at most SERVER_LOG_PER_S a second */
+	uint64_t log_window_ms;
+	unsigned int log_count, log_suppressed;
 	struct worker_stats stats;
 };
 
@@ -187,6 +191,8 @@ struct allocation {
 uint64_t server_now_ms(void);
 
 /* worker.c */
+/* True when a per-request log line may be written now (rate limit). */
+bool worker_log_ok(struct worker *w);
 void worker_relay_readable(int fd, short what, void *arg);
 int worker_start(struct worker *w);
 int worker_run(struct worker *w);

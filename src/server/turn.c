@@ -84,7 +84,8 @@ static int authenticate(struct origin *o, struct allocation *a, const struct stu
 	auth_check(o->w, o, m, a, auth);
 	if (!auth->error)
 		return 0;
-	if (auth->error == STUN_ERR_UNAUTHORIZED && (m->mi_idx >= 0 || m->mi256_idx >= 0)) {
+	if (auth->error == STUN_ERR_UNAUTHORIZED && (m->mi_idx >= 0 || m->mi256_idx >= 0) &&
+	    worker_log_ok(o->w)) {
 		char buf[ADDR_STRLEN];
 
 		log_info("%s from %s: wrong credentials for '%s'", stun_method_name(m->method),
@@ -220,9 +221,10 @@ static void handle_allocate(struct origin *o, struct allocation *a, const struct
 	stun_put_xor_addr(&r.b, STUN_ATTR_XOR_MAPPED_ADDRESS, &o->client.sa);
 	reply_send(&r);
 	alloc_set_lifetime(a, lifetime);
-	log_info("allocation for '%s' from %s %s: relay %s, lifetime %u s", auth.username,
-		 a->tcp ? "TCP" : "UDP", addr_str(&o->client.sa, cbuf, sizeof(cbuf)),
-		 addr_str(&a->relay[0].local.sa, rbuf, sizeof(rbuf)), lifetime);
+	if (worker_log_ok(o->w))
+		log_info("allocation for '%s' from %s %s: relay %s, lifetime %u s", auth.username,
+			 a->tcp ? "TCP" : "UDP", addr_str(&o->client.sa, cbuf, sizeof(cbuf)),
+			 addr_str(&a->relay[0].local.sa, rbuf, sizeof(rbuf)), lifetime);
 	return;
 fail:
 	reply_error(o, NULL, m, &auth, err);
@@ -309,8 +311,10 @@ static int check_peer(struct origin *o, struct allocation *a, const struct stun_
 		return TURN_ERR_PEER_ADDRESS_FAMILY_MISMATCH;
 	v = peer_verdict(o->w->srv, peer);
 	if (v != PEER_ALLOWED) {
-		log_info("peer %s refused for '%s': %s", addr_str(&peer->sa, buf, sizeof(buf)),
-			 a->username, peer_verdict_str(v));
+		if (worker_log_ok(o->w))
+				log_info("peer %s refused for '%s': %s",
+				 addr_str(&peer->sa, buf, sizeof(buf)), a->username,
+				 peer_verdict_str(v));
 		return STUN_ERR_FORBIDDEN;
 	}
 	return 0;

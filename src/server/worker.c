@@ -96,6 +96,26 @@ void worker_remove_udp_alloc(struct worker *w, struct allocation *a)
 	}
 }
 
+bool worker_log_ok(struct worker *w)
+{
+	uint64_t now = server_now_ms();
+
+	if (now - w->log_window_ms >= 1000) {
+		if (w->log_suppressed)
+			log_info("worker %d: %u log lines suppressed in the last second", w->id,
+				 w->log_suppressed);
+		w->log_window_ms = now;
+		w->log_count = 0;
+		w->log_suppressed = 0;
+	}
+	if (w->log_count < SERVER_LOG_PER_S) {
+		w->log_count++;
+		return true;
+	}
+	w->log_suppressed++;
+	return false;
+}
+
 /* Sending to clients */
 
 static int sendv_to_client(struct worker *w, struct udp_listener *lsn, struct tcp_conn *tcp,
