@@ -1,8 +1,9 @@
 /*
  * config.c - turnserver configuration: one table of options drives the
- * config file reader, the command-line parser and the usage text.
+ * config file reader and, through config_args.c, the command line and
+ * the usage text.
  */
-#include "common/config.h"
+#include "common/config_internal.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -10,39 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define CONFIG_MAX_SECONDS 86400
 #define CONFIG_MAX_THREADS 1024
 #define CONFIG_MAX_QUOTA 1000000000u
 #define CONFIG_MAX_TEXT_CHARS 127 /* RFC 8489 §14.9, §14.14: < 128 characters */
 #define CONFIG_MD5_KEY_HEX 32
-
-enum config_kind {
-	CONFIG_BOOL,
-	CONFIG_PORT,	    /* uint16_t, 1-65535 */
-	CONFIG_UINT,	    /* unsigned int in [min, max] */
-	CONFIG_TEXT,	    /* char[size], UTF-8, at most CONFIG_MAX_TEXT_CHARS */
-	CONFIG_PATH,	    /* char * (NULL when unset), or char[size] when size != 0 */
-	CONFIG_IP,	    /* list of struct config_ip */
-	CONFIG_EXTERNAL_IP, /* list of struct config_external_ip */
-	CONFIG_USER,	    /* list of struct config_user */
-	CONFIG_PEER_RULE,   /* list of char * */
-	CONFIG_VERBOSE,	    /* int verbose, raised to min */
-};
-
-struct config_option {
-	const char *name;
-	char short_name;
-	enum config_kind kind;
-	size_t offset;	     /* of the field, or of a list's array */
-	size_t count_offset; /* lists: of the *_count field */
-	size_t size;	     /* TEXT, PATH arrays: bytes; lists: max entries */
-	unsigned int min;    /* UINT: range; VERBOSE: level */
-	unsigned int max;
-	unsigned int bare; /* UINT: value when given without one; 0: required */
-	const char *arg;   /* placeholder in the usage text; NULL for flags */
-	const char *help;
-};
 
 #define F(f) offsetof(struct config, f)
 #define FSIZE(f) sizeof(((struct config *)0)->f)
@@ -76,7 +49,7 @@ struct config_option {
 		.min = level, .help = h                                                            \
 	}
 
-static const struct config_option config_options[] = {
+const struct config_option config_options[] = {
     OPT_PORT("listening-port", 'p', listening_port, "UDP and TCP port for STUN and TURN"),
     OPT_LIST("listening-ip", 'L', CONFIG_IP, listening_ip, CONFIG_MAX_IPS, "<ip>",
 	     "address to listen on"),
@@ -126,14 +99,11 @@ static const struct config_option config_options[] = {
     OPT_BOOL("no-software-attribute", 0, no_software_attribute, "send no SOFTWARE attribute"),
 };
 
-/* coturn options not implemented yet: refused by name, never ignored. */
-struct config_refused {
-	const char *name;
-	char short_name;
-	const char *hint;
-};
+_Static_assert(ARRAY_SIZE(config_options) == CONFIG_OPTION_COUNT,
+	       "CONFIG_OPTION_COUNT in config_internal.h");
 
-static const struct config_refused config_refused[] = {
+/* coturn options not implemented yet: refused by name, never ignored. */
+const struct config_refused config_refused[] = {
     {"daemon", 'o', "run turnserver in the foreground under a service manager"},
     {"no-auth", 'z', "lt-cred-mech is always on"},
     {"listening-device", 'd', NULL},
@@ -211,10 +181,9 @@ static const struct config_refused config_refused[] = {
     {"ne", 0, NULL},
 };
 
-static void config_errf(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+const size_t config_refused_count = ARRAY_SIZE(config_refused);
 
-static void config_errf(char *err, size_t errlen, const char *fmt, ...)
+void config_errf(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -225,7 +194,7 @@ static void config_errf(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-static const struct config_option *config_find(const char *name)
+const struct config_option *config_find(const char *name)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(config_options); i++)
 		if (strcmp(config_options[i].name, name) == 0)
@@ -233,15 +202,7 @@ static const struct config_option *config_find(const char *name)
 	return NULL;
 }
 
-static const struct config_option *config_find_short(char s)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(config_options); i++)
-		if (config_options[i].short_name == s)
-			return &config_options[i];
-	return NULL;
-}
-
-static const struct config_refused *config_find_refused(const char *name, char s)
+const struct config_refused *config_find_refused(const char *name, char s)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(config_refused); i++) {
 		const struct config_refused *r = &config_refused[i];
@@ -252,15 +213,13 @@ static const struct config_refused *config_find_refused(const char *name, char s
 	return NULL;
 }
 
-static void config_err_refused(const struct config_refused *r, const char *where, char *err,
-			       size_t errlen)
+void config_err_refused(const struct config_refused *r, const char *where, char *err, size_t errlen)
 {
 	config_errf(err, errlen, "%soption '%s' is a coturn option not implemented yet%s%s", where,
 		    r->name, r->hint ? "; " : "", r->hint ? r->hint : "");
 }
 
-/* Does the option need a value, or is it complete without one? */
-static bool config_takes_value(const struct config_option *opt)
+bool config_takes_value(const struct config_option *opt)
 {
 	if (opt->kind == CONFIG_BOOL || opt->kind == CONFIG_VERBOSE)
 		return false;
@@ -563,7 +522,7 @@ static int config_add(struct config *c, const struct config_option *opt, const c
 }
 
 /* Drop every entry of a repeatable option. */
-static void config_clear_list(struct config *c, const struct config_option *opt)
+void config_clear_list(struct config *c, const struct config_option *opt)
 {
 	char *base = (char *)c + opt->offset;
 	size_t *count = (size_t *)((char *)c + opt->count_offset);
@@ -585,7 +544,7 @@ static void config_clear_list(struct config *c, const struct config_option *opt)
 	*count = 0;
 }
 
-static bool config_is_list(const struct config_option *opt)
+bool config_is_list(const struct config_option *opt)
 {
 	return opt->kind == CONFIG_IP || opt->kind == CONFIG_EXTERNAL_IP ||
 	       opt->kind == CONFIG_USER || opt->kind == CONFIG_PEER_RULE;
@@ -622,9 +581,8 @@ static int config_set_string(struct config *c, const struct config_option *opt, 
 	return 0;
 }
 
-/* Apply one known option; the message in err names the option, not the place. */
-static int config_apply(struct config *c, const struct config_option *opt, const char *value,
-			char *err, size_t errlen)
+int config_apply(struct config *c, const struct config_option *opt, const char *value, char *err,
+		 size_t errlen)
 {
 	void *field = (char *)c + opt->offset;
 	unsigned int n;
@@ -708,8 +666,7 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 	return config_apply(c, opt, value, err, errlen) < 0 ? -1 : 0;
 }
 
-/* Cross-option rules, checked once every option has been read. */
-static int config_check(const struct config *c, char *err, size_t errlen)
+int config_check(const struct config *c, char *err, size_t errlen)
 {
 	if (c->min_port > c->max_port) {
 		config_errf(err, errlen, "min-port %u is above max-port %u", c->min_port,
@@ -804,8 +761,7 @@ static int config_parse_line(struct config *c, char *line, size_t len, const cha
 	return 0;
 }
 
-/* Read a file's options without the cross-option check. */
-static int config_read_file(struct config *c, const char *path, char *err, size_t errlen)
+int config_read_file(struct config *c, const char *path, char *err, size_t errlen)
 {
 	char *line = NULL, *name;
 	unsigned int lineno = 0;
@@ -869,273 +825,4 @@ int config_load_file(struct config *c, const char *path, char *err, size_t errle
 		return -1;
 	}
 	return 0;
-}
-
-enum config_arg_type {
-	CONFIG_ARG_OPTION,
-	CONFIG_ARG_FILE,    /* -c FILE */
-	CONFIG_ARG_NO_FILE, /* -n */
-	CONFIG_ARG_HELP,    /* -h, --help */
-};
-
-struct config_arg {
-	enum config_arg_type type;
-	const struct config_option *opt;
-	const char *value;
-	char flag[80]; /* as given, for messages: "--min-port", "-p" */
-};
-
-/* getopt_long-like walk over argv, without its global state. */
-struct config_args {
-	int argc;
-	char **argv;
-	int next;	     /* index of the next argv entry */
-	const char *cluster; /* rest of a short option cluster such as "-afv" */
-};
-
-/* "-x" or "--x", but not "-" or "-1": a negative number is a bad value. */
-static bool config_looks_like_flag(const char *v)
-{
-	return v[0] == '-' &&
-	       (v[1] == '-' || (v[1] >= 'a' && v[1] <= 'z') || (v[1] >= 'A' && v[1] <= 'Z'));
-}
-
-/*
- * Value of a flag that needs one: inline ("--key=v", "-p3478") or else the
- * next argv entry, which must not look like a flag.
- */
-static int config_arg_value(struct config_args *it, const char *inline_value, struct config_arg *a,
-			    char *err, size_t errlen)
-{
-	const char *v;
-
-	if (inline_value && *inline_value) {
-		a->value = inline_value;
-		return 1;
-	}
-	if (!inline_value && it->next < it->argc) {
-		v = it->argv[it->next];
-		if (*v && !config_looks_like_flag(v)) {
-			a->value = v;
-			it->next++;
-			return 1;
-		}
-	}
-	config_errf(err, errlen, "%s: missing value", a->flag);
-	return -1;
-}
-
-static int config_arg_unknown(const struct config_refused *r, const struct config_arg *a, char *err,
-			      size_t errlen)
-{
-	char where[sizeof(a->flag) + 2];
-
-	snprintf(where, sizeof(where), "%s: ", a->flag);
-	if (r)
-		config_err_refused(r, where, err, errlen);
-	else
-		config_errf(err, errlen, "%s: unknown option", a->flag);
-	return -1;
-}
-
-static int config_arg_short(struct config_args *it, struct config_arg *a, char *err, size_t errlen)
-{
-	char s = *it->cluster++;
-	const char *rest = *it->cluster ? it->cluster : NULL;
-
-	snprintf(a->flag, sizeof(a->flag), "-%c", s);
-	switch (s) {
-	case 'h':
-		a->type = CONFIG_ARG_HELP;
-		return 1;
-	case 'n':
-		a->type = CONFIG_ARG_NO_FILE;
-		return 1;
-	case 'c':
-		a->type = CONFIG_ARG_FILE;
-		it->cluster = NULL;
-		return config_arg_value(it, rest, a, err, errlen);
-	default:
-		break;
-	}
-	a->type = CONFIG_ARG_OPTION;
-	a->opt = config_find_short(s);
-	if (!a->opt)
-		return config_arg_unknown(config_find_refused(NULL, s), a, err, errlen);
-	if (!config_takes_value(a->opt))
-		return 1;
-	it->cluster = NULL;
-	return config_arg_value(it, rest, a, err, errlen);
-}
-
-static int config_arg_long(struct config_args *it, const char *arg, struct config_arg *a, char *err,
-			   size_t errlen)
-{
-	const char *eq = strchr(arg, '=');
-	size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
-	char key[64];
-
-	snprintf(a->flag, sizeof(a->flag), "--%.*s", (int)len, arg);
-	if (len >= sizeof(key))
-		return config_arg_unknown(NULL, a, err, errlen);
-	memcpy(key, arg, len);
-	key[len] = '\0';
-	if (strcmp(key, "help") == 0) {
-		a->type = CONFIG_ARG_HELP;
-		return 1;
-	}
-	a->type = CONFIG_ARG_OPTION;
-	a->opt = config_find(key);
-	if (!a->opt)
-		return config_arg_unknown(config_find_refused(key, 0), a, err, errlen);
-	if (config_takes_value(a->opt))
-		return config_arg_value(it, eq ? eq + 1 : NULL, a, err, errlen);
-	a->value = eq ? eq + 1 : NULL;
-	return 1;
-}
-
-/* Next flag into *a: returns 1, 0 at the end, or -1 with err set. */
-static int config_arg_next(struct config_args *it, struct config_arg *a, char *err, size_t errlen)
-{
-	const char *arg;
-
-	memset(a, 0, sizeof(*a));
-	if (it->cluster && *it->cluster)
-		return config_arg_short(it, a, err, errlen);
-	it->cluster = NULL;
-	if (it->next >= it->argc)
-		return 0;
-	arg = it->argv[it->next++];
-	if (arg[0] == '-' && arg[1] == '-' && arg[2] != '\0')
-		return config_arg_long(it, arg + 2, a, err, errlen);
-	if (arg[0] == '-' && arg[1] != '\0' && arg[1] != '-') {
-		it->cluster = arg + 1;
-		return config_arg_short(it, a, err, errlen);
-	}
-	config_errf(err, errlen, "unexpected argument '%s'", arg);
-	return -1;
-}
-
-/*
- * Two passes: the first checks the syntax and finds -c, -n and -h; the file
- * is read; the second applies the flags on top of it.
- */
-int config_parse_args(struct config *c, int argc, char **argv, char *err, size_t errlen)
-{
-	struct config_args it = {.argc = argc, .argv = argv, .next = 1};
-	bool replaced[ARRAY_SIZE(config_options)] = {false};
-	const char *file = NULL;
-	bool no_file = false;
-	struct config_arg a;
-	char msg[512];
-	int ret;
-
-	while ((ret = config_arg_next(&it, &a, err, errlen)) > 0) {
-		if (a.type == CONFIG_ARG_HELP)
-			return 1;
-		if (a.type == CONFIG_ARG_OPTION)
-			continue;
-		if (file || no_file) {
-			config_errf(err, errlen, "%s: -c and -n may be given once, not both",
-				    a.flag);
-			return -1;
-		}
-		if (a.type == CONFIG_ARG_FILE)
-			file = a.value;
-		else
-			no_file = true;
-	}
-	if (ret < 0)
-		return -1;
-	if (file && config_read_file(c, file, err, errlen) < 0)
-		return -1;
-
-	it.next = 1;
-	it.cluster = NULL;
-	while (config_arg_next(&it, &a, err, errlen) > 0) {
-		size_t idx;
-
-		if (a.type != CONFIG_ARG_OPTION)
-			continue;
-		idx = (size_t)(a.opt - config_options);
-		if (config_is_list(a.opt) && !replaced[idx]) {
-			config_clear_list(c, a.opt);
-			replaced[idx] = true;
-		}
-		if (config_apply(c, a.opt, a.value, msg, sizeof(msg)) < 0) {
-			config_errf(err, errlen, "%s: %s", a.flag, msg);
-			return -1;
-		}
-	}
-	return config_check(c, err, errlen) < 0 ? -1 : 0;
-}
-
-/* " (default ...)" for the usage text, from a config_init()ed struct. */
-static void config_default_text(const struct config *d, const struct config_option *opt, char *buf,
-				size_t len)
-{
-	const void *field = (const char *)d + opt->offset;
-
-	buf[0] = '\0';
-	switch (opt->kind) {
-	case CONFIG_BOOL:
-		snprintf(buf, len, " (default %s)", *(const bool *)field ? "on" : "off");
-		break;
-	case CONFIG_PORT:
-		snprintf(buf, len, " (default %u)", *(const uint16_t *)field);
-		break;
-	case CONFIG_UINT:
-		snprintf(buf, len, " (default %u)", *(const unsigned int *)field);
-		break;
-	case CONFIG_TEXT:
-	case CONFIG_PATH:
-		if (opt->size && *(const char *)field)
-			snprintf(buf, len, " (default %s)", (const char *)field);
-		break;
-	case CONFIG_VERBOSE:
-		break;
-	default:
-		snprintf(buf, len, " (repeatable, up to %zu)", opt->size);
-		break;
-	}
-}
-
-void config_usage(FILE *out)
-{
-	struct config d;
-	size_t col;
-
-	config_init(&d);
-	fprintf(out, "Usage: turnserver [-c FILE | -n] [OPTION]...\n\n"
-		     "  -c <file>                   read options from a file first; flags win\n"
-		     "  -n                          read no config file\n"
-		     "  -h, --help                  print this help\n\n"
-		     "Options, also valid in the config file without the leading \"--\":\n");
-	for (size_t i = 0; i < ARRAY_SIZE(config_options); i++) {
-		const struct config_option *opt = &config_options[i];
-		char left[80], def[96];
-		const char *sep = !opt->arg ? "" : opt->arg[0] == '[' ? "" : " ";
-
-		if (opt->short_name)
-			snprintf(left, sizeof(left), "-%c, --%s%s%s", opt->short_name, opt->name,
-				 sep, opt->arg ? opt->arg : "");
-		else
-			snprintf(left, sizeof(left), "    --%s%s%s", opt->name, sep,
-				 opt->arg ? opt->arg : "");
-		config_default_text(&d, opt, def, sizeof(def));
-		fprintf(out, "  %-42s %s%s\n", left, opt->help, def);
-	}
-	fprintf(out, "\ncoturn options not implemented yet (refused):\n ");
-	col = 1;
-	for (size_t i = 0; i < ARRAY_SIZE(config_refused); i++) {
-		size_t len = strlen(config_refused[i].name) + 1;
-
-		if (col + len > 78) {
-			fprintf(out, "\n ");
-			col = 1;
-		}
-		fprintf(out, " %s", config_refused[i].name);
-		col += len;
-	}
-	fprintf(out, "\n");
 }
