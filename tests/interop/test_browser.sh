@@ -1,0 +1,170 @@
+#!/bin/sh
+# test_browser.sh BUILD_DIR: a real browser through our turnserver. Debian's
+# headless Chromium, driven by playwright-core (tests/interop/browser),
+# opens two RTCPeerConnections in one page with iceTransportPolicy 'relay'
+# and only this server in iceServers, using the credentials that
+# `turnadmin --ice-servers` printed. Per variant (TURN over UDP, over TCP,
+# and the printed entry as is): ICE connects, a data channel message
+# crosses both ways, a fake-microphone audio track arrives (inbound-rtp
+# packets and growing bytes), and the selected candidate pair is relay on
+# both ends, with the local relayProtocol matching the TURN URL's transport.
+#
+# Chromium never uses the loopback interface, so the test builds two network
+# namespaces joined by a veth pair: the server in A (198.18.0.1/24), Chromium
+# and the page's http server (127.0.0.1 in B, opened as http://localhost so
+# that getUserMedia has a secure context) in B (198.18.0.2/24). Needs root,
+# ip, /usr/bin/chromium, node and npm (playwright-core is installed with
+# `npm ci` into tests/interop/browser/node_modules when missing).
+# Prints one "PASS: name" or "FAIL: name" line per check.
+build=${1:?usage: $0 BUILD_DIR}
+bin=$build/bin
+here=$(cd "$(dirname "$0")" && pwd) || exit 1
+dir=$here/browser
+chromium=${CHROMIUM:-/usr/bin/chromium}
+failed=0
+tmp=$(mktemp -d) || exit 1
+nsa=turnbrA$$
+nsb=turnbrB$$
+srv_pid=
+cleanup() {
+	[ -n "$srv_pid" ] && kill "$srv_pid" 2>/dev/null
+	for ns in $nsb $nsa; do
+		# whatever is still running in the namespace was started here
+		for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+		ip netns del "$ns" 2>/dev/null
+	done
+	[ -n "$srv_pid" ] && wait "$srv_pid" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP PIPE
+
+pass() { echo "PASS: $1"; }
+fail() {
+	echo "FAIL: $1"
+	failed=1
+}
+
+server_log() {
+	echo "  server log (last 60 lines of $1):"
+	tail -n 60 "$tmp/server.log" 2>/dev/null | sed 's/^/  | /'
+	if [ -s "$tmp/server.err" ]; then
+		echo "  server stderr:"
+		tail -n 40 "$tmp/server.err" | sed 's/^/  | /'
+	fi
+}
+
+# --- prerequisites
+missing=
+[ "$(id -u)" = 0 ] || missing="$missing root"
+command -v ip >/dev/null 2>&1 || missing="$missing ip(iproute2)"
+[ -x "$chromium" ] || missing="$missing $chromium(apt-get install chromium)"
+command -v node >/dev/null 2>&1 || missing="$missing node"
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
+for b in turnserver turnadmin; do [ -x "$bin/$b" ] || missing="$missing $bin/$b"; done
+if [ -n "$missing" ]; then
+	fail "browser_prerequisites (missing:$missing)"
+	exit 1
+fi
+
+# playwright-core at the version package-lock.json pins
+want=$(node -e 'console.log(require(process.argv[1]).packages["node_modules/playwright-core"].version)' \
+	"$dir/package-lock.json" 2>/dev/null)
+have=$(node -e 'console.log(require(process.argv[1]).version)' \
+	"$dir/node_modules/playwright-core/package.json" 2>/dev/null)
+if [ -z "$want" ] || [ "$want" != "$have" ]; then
+	if ! (cd "$dir" && timeout 300 npm ci --no-audit --no-fund --loglevel=error) >"$tmp/npm.log" 2>&1; then
+		fail "browser_npm_ci"
+		sed 's/^/  | /' "$tmp/npm.log" | tail -n 20
+		exit 1
+	fi
+fi
+pass browser_playwright_core_installed
+
+# --- the two namespaces
+port=3478
+realm=browser.test
+user=webrtc
+password="pw-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+if ip netns add "$nsa" && ip netns add "$nsb" &&
+	ip link add "tbA$$" netns "$nsa" type veth peer name "tbB$$" netns "$nsb" &&
+	ip -n "$nsa" addr add 198.18.0.1/24 dev "tbA$$" &&
+	ip -n "$nsb" addr add 198.18.0.2/24 dev "tbB$$" &&
+	ip -n "$nsa" link set lo up && ip -n "$nsb" link set lo up &&
+	ip -n "$nsa" link set "tbA$$" up && ip -n "$nsb" link set "tbB$$" up; then
+	pass browser_namespaces
+else
+	fail browser_namespaces
+	exit 1
+fi
+
+# --- user and iceServers JSON
+if "$bin/turnadmin" -a -b "$tmp/users.db" -u "$user" -r "$realm" -p "$password" \
+	--ice-servers -X 198.18.0.1 --listening-port "$port" >"$tmp/ice.json" 2>"$tmp/admin.err" &&
+	node -e 'const j = require(process.argv[1]); if (!j.iceServers[0].urls.length) process.exit(1)' \
+		"$tmp/ice.json" 2>>"$tmp/admin.err"; then
+	pass browser_turnadmin_ice_servers
+else
+	fail browser_turnadmin_ice_servers
+	sed 's/^/  | /' "$tmp/ice.json" "$tmp/admin.err"
+	exit 1
+fi
+
+# --- the server in A
+ip netns exec "$nsa" "$bin/turnserver" -n --listening-ip 198.18.0.1 --listening-port "$port" \
+	--relay-ip 198.18.0.1 --min-port 49152 --max-port 49351 -r "$realm" \
+	--userdb "$tmp/users.db" --allowed-peer-ip 198.18.0.0/15 --verbose \
+	--log-file "$tmp/server.log" >"$tmp/server.out" 2>"$tmp/server.err" &
+srv_pid=$!
+up=0
+for _ in $(seq 100); do
+	if ip netns exec "$nsb" "$bin/turnutils_stunclient" -p "$port" 198.18.0.1 >/dev/null 2>&1; then
+		up=1
+		break
+	fi
+	kill -0 "$srv_pid" 2>/dev/null || break
+	sleep 0.1
+done
+if [ $up = 1 ]; then
+	pass browser_server_reachable_from_browser_namespace
+else
+	fail browser_server_reachable_from_browser_namespace
+	server_log startup
+	exit 1
+fi
+
+# --- the browser in B
+start=$(date +%s)
+ip netns exec "$nsb" env CHROMIUM="$chromium" timeout -k 10 300 \
+	node "$dir/run.js" "$tmp/ice.json" udp tcp printed >"$tmp/run.out" 2>"$tmp/run.err"
+rc=$?
+cat "$tmp/run.out"
+echo "browser run: $(($(date +%s) - start)) s, exit $rc"
+if [ $rc -ne 0 ]; then
+	grep -q '^FAIL: ' "$tmp/run.out" || fail "browser_run (exit $rc)"
+	failed=1
+	if [ -s "$tmp/run.err" ]; then
+		echo "  run.js stderr (last 30 lines):"
+		tail -n 30 "$tmp/run.err" | sed 's/^/  | /'
+	fi
+	server_log "the failed run"
+fi
+
+# --- the server stops cleanly (and, under the sanitizers, reported nothing)
+kill -TERM "$srv_pid" 2>/dev/null
+for _ in $(seq 100); do
+	kill -0 "$srv_pid" 2>/dev/null || break
+	sleep 0.1
+done
+kill -0 "$srv_pid" 2>/dev/null && kill -KILL "$srv_pid" 2>/dev/null
+wait "$srv_pid"
+src=$?
+srv_pid=
+if [ $src -eq 0 ] && ! grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$tmp/server.err"; then
+	pass browser_server_exits_cleanly
+else
+	fail "browser_server_exits_cleanly (status $src)"
+	server_log shutdown
+fi
+
+exit $failed
