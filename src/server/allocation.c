@@ -352,10 +352,12 @@ int alloc_create(struct origin *o, const struct auth_result *auth, uint8_t famil
 			*v6_error = TURN_ERR_INSUFFICIENT_CAPACITY;
 		}
 	}
-	if (a->lsn)
+	if (a->lsn) {
 		worker_insert_udp_alloc(o->w, a);
-	else
+	} else {
 		a->tcp->alloc = a;
+		worker_tcp_idle_timeout(a->tcp, false);
+	}
 	*out = a;
 	return 0;
 fail:
@@ -374,10 +376,12 @@ fail_quota:
 
 void alloc_free(struct allocation *a)
 {
-	if (a->lsn)
+	if (a->lsn) {
 		worker_remove_udp_alloc(a->w, a);
-	else if (a->tcp)
+	} else if (a->tcp) {
 		a->tcp->alloc = NULL;
+		worker_tcp_idle_timeout(a->tcp, true);
+	}
 	for (int i = 0; i < a->nrelay; i++) {
 		event_free(a->relay[i].ev);
 		close(a->relay[i].fd);

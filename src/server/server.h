@@ -203,6 +203,7 @@ int worker_send_to_client(struct worker *w, const struct origin *o, const uint8_
 struct allocation *worker_find_udp_alloc(struct worker *w, const struct udp_listener *lsn,
 					 const union sockaddr_u *client);
 void worker_insert_udp_alloc(struct worker *w, struct allocation *a);
+void worker_tcp_idle_timeout(struct tcp_conn *c, bool on);
 void worker_remove_udp_alloc(struct worker *w, struct allocation *a);
 
 /* turn.c: one STUN message from a client (request or indication). */

@@ -26,6 +26,7 @@
 #define TABLE_MIN 1024
 #define TCP_MAX_OUTPUT (1 << 20) /* drop relayed data past 1 MiB queued */
 #define TCP_MAX_INPUT (70 * 1024)
+#define TCP_IDLE_S 60 /* a connection without an allocation, silent this long, is closed */
 
 /* UDP allocation table */
 
@@ -321,8 +322,16 @@ static void tcp_readable(struct bufferevent *bev, void *arg)
 static void tcp_event(struct bufferevent *bev, short what, void *arg)
 {
 	(void)bev;
-	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
 		tcp_close(arg);
+}
+
+/* An allocation keeps its connection open; without one it may idle TCP_IDLE_S. */
+void worker_tcp_idle_timeout(struct tcp_conn *c, bool on)
+{
+	struct timeval idle = {.tv_sec = TCP_IDLE_S};
+
+	bufferevent_set_timeouts(c->bev, on ? &idle : NULL, NULL);
 }
 
 static void tcp_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
@@ -355,6 +364,7 @@ static void tcp_accept(struct evconnlistener *l, evutil_socket_t fd, struct sock
 	w->conns = c;
 	bufferevent_setcb(c->bev, tcp_readable, NULL, tcp_event, c);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, TCP_MAX_INPUT);
+	worker_tcp_idle_timeout(c, true);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 }
 
