@@ -116,11 +116,15 @@ static void advertised(const struct server *srv, const union sockaddr_u *local,
 	}
 }
 
-/* RFC 8656 §7.2: the lifetime of a new allocation. */
+/*
+ * RFC 8656 §7.2, §7.3: the "desired lifetime": min(requested, max), raised
+ * to the default when below it (and never above max); 0 deletes on Refresh.
+ */
 static uint32_t lifetime_for(const struct server *srv, const struct stun_msg *m, bool refresh)
 {
 	const struct stun_attr *lt = stun_msg_find(m, STUN_ATTR_LIFETIME);
 	uint32_t max = srv->cfg->max_allocate_lifetime, req = SERVER_DEFAULT_ALLOC_LIFETIME;
+	uint32_t dflt = SERVER_DEFAULT_ALLOC_LIFETIME < max ? SERVER_DEFAULT_ALLOC_LIFETIME : max;
 
 	if (lt && stun_attr_u32(lt, &req) < 0)
 		req = SERVER_DEFAULT_ALLOC_LIFETIME;
@@ -128,9 +132,7 @@ static uint32_t lifetime_for(const struct server *srv, const struct stun_msg *m,
 		return 0;
 	if (req > max)
 		req = max;
-	if (!refresh && req < SERVER_DEFAULT_ALLOC_LIFETIME)
-		req = SERVER_DEFAULT_ALLOC_LIFETIME < max ? SERVER_DEFAULT_ALLOC_LIFETIME : max;
-	return req;
+	return req < dflt ? dflt : req;
 }
 
 static void put_address_error(struct stun_builder *b, uint8_t family, int code)
@@ -260,8 +262,9 @@ static void handle_refresh(struct origin *o, struct allocation *a, const struct 
 	r.auth = &auth;
 	stun_put_u32(&r.b, STUN_ATTR_LIFETIME, lifetime);
 	if (lifetime == 0) {
-		reply_send(&r);
+		/* free first: once answered, the quota must already be back */
 		alloc_free(a);
+		reply_send(&r);
 		return;
 	}
 	r.a = a;

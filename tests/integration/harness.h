@@ -1,0 +1,459 @@
+/*
+ * harness.h - what the integration tests (itest_*.c) share: a turnserver
+ * started in a temp dir and stopped with SIGTERM (clean exit and no
+ * sanitizer report required), free ports on loopback, time and address
+ * helpers, assertions. The client side is in tclient.h.
+ *
+ * Every wait is bounded. Only 127.0.0.1, 127.0.0.2 and ::1 are used.
+ * Static functions only: each test binary includes this header once.
+ * ITEST_KEEP=1 keeps each server's dir (log, stderr) after a clean stop.
+ */
+#ifndef ITEST_HARNESS_H
+#define ITEST_HARNESS_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/rand.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/addr.h"
+#include "stun/stun.h"
+#include "stun/wire.h"
+
+#define H_REALM "itest.realm"
+#define H_USER "alice"
+#define H_PASS "alice-secret"
+#define H_USER2 "bob"
+#define H_PASS2 "bob-secret"
+
+#define H_READY_TIMEOUT_MS 10000
+#define H_STOP_TIMEOUT_MS 10000
+#define H_TXN_TIMEOUT_MS 2000 /* one request: answer within this */
+#define H_RTO_MS 250	      /* UDP retransmission, doubling */
+#define H_SILENCE_MS 300      /* "nothing arrives": wait this long */
+#define H_MAX_FLAGS 64
+
+/* Time */
+
+static inline uint64_t h_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static inline void h_sleep_ms(uint64_t ms)
+{
+	struct timespec ts = {.tv_sec = (time_t)(ms / 1000),
+			      .tv_nsec = (long)(ms % 1000) * 1000000};
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* Sleeps until the monotonic clock reaches deadline_ms. */
+static inline void h_sleep_until(uint64_t deadline_ms)
+{
+	uint64_t now = h_now_ms();
+
+	if (deadline_ms > now)
+		h_sleep_ms(deadline_ms - now);
+}
+
+/* Addresses */
+
+/* A numeric address with a port; fails the test when it does not parse. */
+static inline struct sockaddr_storage h_addr(const char *ip, uint16_t port)
+{
+	struct sockaddr_storage ss;
+
+	if (addr_parse(ip, port, &ss, NULL) < 0)
+		fail_msg("bad address '%s'", ip);
+	addr_set_port((struct sockaddr *)&ss, port);
+	return ss;
+}
+
+static inline const char *h_str(const struct sockaddr_storage *ss)
+{
+	static char bufs[4][ADDR_STRLEN];
+	static int next;
+
+	next = (next + 1) % 4;
+	return addr_str((const struct sockaddr *)ss, bufs[next], sizeof(bufs[next]));
+}
+
+#define SA(ss) ((struct sockaddr *)(ss))
+
+static inline void h_assert_addr_equal(const struct sockaddr_storage *got,
+				       const struct sockaddr_storage *want)
+{
+	if (!addr_equal(SA(got), SA(want)))
+		fail_msg("address %s, expected %s", h_str(got), h_str(want));
+}
+
+/* Ports */
+
+static inline bool h_port_free(int family, int type, uint16_t port)
+{
+	struct sockaddr_storage ss = h_addr(family == AF_INET6 ? "::1" : "127.0.0.1", port);
+	int fd = socket(family, type | SOCK_CLOEXEC, 0), on = 1;
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	if (family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+	ok = bind(fd, SA(&ss), addr_len(SA(&ss))) == 0;
+	close(fd);
+	return ok;
+}
+
+/* A port the kernel hands out for 127.0.0.1 (bind port 0), or 0. */
+static inline uint16_t h_ephemeral_port(int type)
+{
+	struct sockaddr_storage ss = h_addr("127.0.0.1", 0);
+	socklen_t len = sizeof(ss);
+	int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+	uint16_t port = 0;
+
+	if (fd < 0)
+		return 0;
+	if (bind(fd, SA(&ss), addr_len(SA(&ss))) == 0 && getsockname(fd, SA(&ss), &len) == 0)
+		port = addr_port(SA(&ss));
+	close(fd);
+	return port;
+}
+
+/* Ranges already handed to a server of this process. */
+static uint16_t h_taken_lo[32], h_taken_hi[32];
+static int h_ntaken;
+
+static inline bool h_range_overlaps(unsigned int lo, unsigned int hi)
+{
+	for (int i = 0; i < h_ntaken; i++)
+		if (lo <= h_taken_hi[i] && hi >= h_taken_lo[i])
+			return true;
+	return false;
+}
+
+static inline void h_range_take(uint16_t lo, uint16_t hi)
+{
+	if (h_ntaken < 32) {
+		h_taken_lo[h_ntaken] = lo;
+		h_taken_hi[h_ntaken] = hi;
+		h_ntaken++;
+	}
+}
+
+/* A listening port free for UDP and TCP on 127.0.0.1 and ::1; 0 if none. */
+static inline uint16_t h_pick_port(void)
+{
+	for (int i = 0; i < 100; i++) {
+		uint16_t p = h_ephemeral_port(SOCK_STREAM);
+
+		if (!p || h_range_overlaps(p, p))
+			continue;
+		if (h_port_free(AF_INET, SOCK_DGRAM, p) && h_port_free(AF_INET6, SOCK_DGRAM, p) &&
+		    h_port_free(AF_INET6, SOCK_STREAM, p)) {
+			h_range_take(p, p);
+			return p;
+		}
+	}
+	return 0;
+}
+
+/* n consecutive UDP ports free on 127.0.0.1 and ::1, starting at an even port. */
+static inline uint16_t h_pick_range(unsigned int n)
+{
+	for (int i = 0; i < 100; i++) {
+		unsigned int lo = h_ephemeral_port(SOCK_DGRAM) & ~1u, p;
+
+		if (lo < 1024 || lo + n - 1 > 65535 || h_range_overlaps(lo, lo + n - 1))
+			continue;
+		for (p = lo; p < lo + n; p++)
+			if (!h_port_free(AF_INET, SOCK_DGRAM, (uint16_t)p) ||
+			    !h_port_free(AF_INET6, SOCK_DGRAM, (uint16_t)p))
+				break;
+		if (p == lo + n) {
+			h_range_take((uint16_t)lo, (uint16_t)(lo + n - 1));
+			return (uint16_t)lo;
+		}
+	}
+	return 0;
+}
+
+/* The server process */
+
+struct tserver {
+	pid_t pid;
+	char dir[64];
+	uint16_t port;
+	uint16_t min_port, max_port;
+	struct sockaddr_storage v4, v6; /* where it listens */
+};
+
+static inline void h_path(const struct tserver *s, const char *name, char *out, size_t len)
+{
+	snprintf(out, len, "%s/%s", s->dir, name);
+}
+
+/* Reads a file of the server's dir into buf (NUL-terminated, truncated). */
+static inline size_t h_slurp(const struct tserver *s, const char *name, char *buf, size_t len)
+{
+	char path[128];
+	size_t n = 0;
+	FILE *f;
+
+	buf[0] = '\0';
+	h_path(s, name, path, sizeof(path));
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	n = fread(buf, 1, len - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return n;
+}
+
+static inline void h_dump(const struct tserver *s)
+{
+	static char buf[16384];
+
+	h_slurp(s, "turn.log", buf, sizeof(buf));
+	fprintf(stderr, "--- %s/turn.log:\n%s", s->dir, buf);
+	h_slurp(s, "stderr", buf, sizeof(buf));
+	fprintf(stderr, "--- %s/stderr:\n%s---\n", s->dir, buf);
+}
+
+static inline int h_rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static inline const char *h_server_binary(void)
+{
+	static char path[4096];
+	const char *dir = getenv("TURN_BUILD_DIR");
+
+	snprintf(path, sizeof(path), "%s/bin/turnserver", dir && *dir ? dir : "build");
+	return path;
+}
+
+/*
+ * Starts a turnserver listening on 127.0.0.1 and ::1 (UDP and TCP) with a
+ * relay range of nports of its own, realm H_REALM, users alice and bob,
+ * and the extra flags (NULL-terminated; relay-ip comes from there). Waits
+ * for "ready:" in its log. 0, or -1 with the reason printed.
+ */
+static inline int tserver_start(struct tserver *s, unsigned int nports, const char *const *extra)
+{
+	const char *argv[H_MAX_FLAGS];
+	char port[8], minp[8], maxp[8], userdb[96], logf[96], pidf[96], errf[96], outf[96];
+	char logbuf[8192];
+	pid_t parent = getpid();
+	uint64_t deadline;
+	int n = 0, status;
+
+	memset(s, 0, sizeof(*s));
+	snprintf(s->dir, sizeof(s->dir), "/tmp/itest.XXXXXX");
+	if (!mkdtemp(s->dir)) {
+		fprintf(stderr, "mkdtemp: %s\n", strerror(errno));
+		return -1;
+	}
+	s->port = h_pick_port();
+	s->min_port = h_pick_range(nports);
+	if (!s->port || !s->min_port) {
+		fprintf(stderr, "no free ports\n");
+		return -1;
+	}
+	s->max_port = (uint16_t)(s->min_port + nports - 1);
+	s->v4 = h_addr("127.0.0.1", s->port);
+	s->v6 = h_addr("::1", s->port);
+	snprintf(port, sizeof(port), "%u", s->port);
+	snprintf(minp, sizeof(minp), "%u", s->min_port);
+	snprintf(maxp, sizeof(maxp), "%u", s->max_port);
+	h_path(s, "users.db", userdb, sizeof(userdb));
+	h_path(s, "turn.log", logf, sizeof(logf));
+	h_path(s, "turn.pid", pidf, sizeof(pidf));
+	h_path(s, "stderr", errf, sizeof(errf));
+	h_path(s, "stdout", outf, sizeof(outf));
+
+	argv[n++] = h_server_binary();
+	argv[n++] = "-n";
+	argv[n++] = "--listening-ip";
+	argv[n++] = "127.0.0.1";
+	argv[n++] = "--listening-ip";
+	argv[n++] = "::1";
+	argv[n++] = "--listening-port";
+	argv[n++] = port;
+	argv[n++] = "--min-port";
+	argv[n++] = minp;
+	argv[n++] = "--max-port";
+	argv[n++] = maxp;
+	argv[n++] = "-r";
+	argv[n++] = H_REALM;
+	argv[n++] = "-u";
+	argv[n++] = H_USER ":" H_PASS;
+	argv[n++] = "-u";
+	argv[n++] = H_USER2 ":" H_PASS2;
+	argv[n++] = "--userdb";
+	argv[n++] = userdb;
+	argv[n++] = "--log-file";
+	argv[n++] = logf;
+	argv[n++] = "--pidfile";
+	argv[n++] = pidf;
+	argv[n++] = "--relay-threads";
+	argv[n++] = "2";
+	for (int i = 0; extra && extra[i]; i++) {
+		if (n >= H_MAX_FLAGS - 1) {
+			fprintf(stderr, "too many flags\n");
+			return -1;
+		}
+		argv[n++] = extra[i];
+	}
+	argv[n] = NULL;
+
+	if (access(argv[0], X_OK) < 0) {
+		fprintf(stderr, "%s: %s (set TURN_BUILD_DIR)\n", argv[0], strerror(errno));
+		return -1;
+	}
+	s->pid = fork();
+	if (s->pid < 0) {
+		fprintf(stderr, "fork: %s\n", strerror(errno));
+		s->pid = 0;
+		return -1;
+	}
+	if (s->pid == 0) {
+		int in = open("/dev/null", O_RDONLY);
+		int out = open(outf, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int err = open(errf, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		/* the server must not outlive a crashed test binary */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != parent || in < 0 || out < 0 || err < 0)
+			_exit(127);
+		dup2(in, 0);
+		dup2(out, 1);
+		dup2(err, 2);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+
+	deadline = h_now_ms() + H_READY_TIMEOUT_MS;
+	while (h_now_ms() < deadline) {
+		if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
+			fprintf(stderr, "turnserver exited during startup (status 0x%x)\n", status);
+			s->pid = 0;
+			h_dump(s);
+			return -1;
+		}
+		h_slurp(s, "turn.log", logbuf, sizeof(logbuf));
+		if (strstr(logbuf, "ready:"))
+			return 0;
+		h_sleep_ms(20);
+	}
+	fprintf(stderr, "turnserver not ready within %d ms\n", H_READY_TIMEOUT_MS);
+	h_dump(s);
+	kill(s->pid, SIGKILL);
+	waitpid(s->pid, &status, 0);
+	s->pid = 0;
+	return -1;
+}
+
+/*
+ * Stops the server with SIGTERM. 0 when it exited with status 0 within
+ * H_STOP_TIMEOUT_MS and its stderr holds no sanitizer report; then its dir
+ * is removed (kept when ITEST_KEEP is set). Otherwise -1 with the reason and its output printed
+ * (the dir is kept for a look).
+ */
+static inline int tserver_stop(struct tserver *s)
+{
+	static char errbuf[65536];
+	uint64_t deadline = h_now_ms() + H_STOP_TIMEOUT_MS;
+	int status = 0, ret = 0;
+	pid_t r = 0;
+
+	if (!s->pid)
+		return 0;
+	kill(s->pid, SIGTERM);
+	while (h_now_ms() < deadline) {
+		r = waitpid(s->pid, &status, WNOHANG);
+		if (r == s->pid || r < 0)
+			break;
+		h_sleep_ms(10);
+	}
+	if (r != s->pid) {
+		fprintf(stderr, "turnserver %d did not exit within %d ms of SIGTERM\n", (int)s->pid,
+			H_STOP_TIMEOUT_MS);
+		kill(s->pid, SIGKILL);
+		waitpid(s->pid, &status, 0);
+		ret = -1;
+	} else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		fprintf(stderr, "turnserver exit status 0x%x, expected a clean exit 0\n", status);
+		ret = -1;
+	}
+	s->pid = 0;
+	h_slurp(s, "stderr", errbuf, sizeof(errbuf));
+	if (strstr(errbuf, "ERROR: AddressSanitizer") || strstr(errbuf, "LeakSanitizer") ||
+	    strstr(errbuf, "runtime error")) {
+		fprintf(stderr, "sanitizer report from turnserver\n");
+		ret = -1;
+	}
+	if (ret < 0)
+		h_dump(s);
+	else if (getenv("ITEST_KEEP"))
+		fprintf(stderr, "kept %s\n", s->dir);
+	else
+		nftw(s->dir, h_rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	return ret;
+}
+
+/* Assertions */
+
+/* A result code (0, a STUN error code, -errno) is exactly want. */
+#define assert_code(expr, want)                                                                    \
+	do {                                                                                       \
+		int got_ = (expr);                                                                 \
+		if (got_ != (want))                                                                \
+			fail_msg("%s: got %d, expected %d", #expr, got_, (want));                  \
+	} while (0)
+
+/* The relayed address ss is on ip, with a port of server s's relay range. */
+static inline void h_assert_relayed(const struct sockaddr_storage *ss, const char *ip,
+				    const struct tserver *s)
+{
+	struct sockaddr_storage want = h_addr(ip, addr_port(SA(ss)));
+	uint16_t port = addr_port(SA(ss));
+
+	h_assert_addr_equal(ss, &want);
+	if (port < s->min_port || port > s->max_port)
+		fail_msg("relayed port %u outside %u-%u", port, s->min_port, s->max_port);
+}
+
+#endif

@@ -1,0 +1,171 @@
+/*
+ * itest_quota.c - allocation quotas end to end (RFC 8656 §7.2: 486
+ * Allocation Quota Reached): --user-quota per username, --total-quota per
+ * server, quota given back by a delete (Refresh with LIFETIME 0) and by
+ * closing a TCP connection.
+ *
+ * One server relaying on 127.0.0.1 with --user-quota 2 --total-quota 3.
+ */
+#include "integration/harness.h"
+#include "integration/tclient.h"
+
+static struct tserver srv;
+
+static int group_setup(void **state)
+{
+	static const char *const flags[] = {"--relay-ip=127.0.0.1", "--user-quota=2",
+					    "--total-quota=3", NULL};
+
+	(void)state;
+	return tserver_start(&srv, 16, flags);
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	tserver_stop(&srv);
+	return 0;
+}
+
+static void open_client(struct tclient *cl, const struct tserver *s, bool tcp)
+{
+	if (tclient_open(cl, &s->v4, NULL, tcp) < 0)
+		fail_msg("cannot connect to %s", h_str(&s->v4));
+}
+
+/*
+ * Allocate right after another allocation of the user was deleted. The
+ * server frees the quota just after it answers the delete, so another
+ * worker may still see it taken for a moment: a few bounded retries here;
+ * test_quota_is_free_once_delete_is_answered checks that moment itself.
+ */
+static int allocate_after_delete(struct tclient *cl)
+{
+	int code = tclient_allocate(cl);
+
+	for (int i = 0; i < 10 && code == TURN_ERR_ALLOCATION_QUOTA; i++) {
+		h_sleep_ms(20);
+		code = tclient_allocate(cl);
+	}
+	return code;
+}
+
+static void test_user_quota_refuses_third_allocation_with_486(void **state)
+{
+	struct tclient c[3];
+
+	(void)state;
+	for (int i = 0; i < 3; i++)
+		open_client(&c[i], &srv, false);
+	assert_code(tclient_allocate(&c[0]), 0);
+	assert_code(tclient_allocate(&c[1]), 0);
+	assert_code(tclient_allocate(&c[2]), TURN_ERR_ALLOCATION_QUOTA);
+	assert_true(c[2].signed_ok);
+	assert_code(tclient_refresh(&c[0], 0), 0);
+	assert_code(allocate_after_delete(&c[2]), 0);
+	for (int i = 0; i < 3; i++)
+		tclient_close(&c[i]);
+}
+
+static void test_total_quota_refuses_fourth_allocation_with_486(void **state)
+{
+	struct tclient a[2], b[2];
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		open_client(&a[i], &srv, false);
+		open_client(&b[i], &srv, false);
+		b[i].user = H_USER2;
+		b[i].pass = H_PASS2;
+	}
+	assert_code(tclient_allocate(&a[0]), 0);
+	assert_code(tclient_allocate(&a[1]), 0);
+	assert_code(tclient_allocate(&b[0]), 0);
+	/* bob has one of his two, but the server has its three */
+	assert_code(tclient_allocate(&b[1]), TURN_ERR_ALLOCATION_QUOTA);
+	assert_code(tclient_refresh(&a[0], 0), 0);
+	assert_code(allocate_after_delete(&b[1]), 0);
+	for (int i = 0; i < 2; i++) {
+		tclient_close(&a[i]);
+		tclient_close(&b[i]);
+	}
+}
+
+/*
+ * RFC 8656 §7.3: once the delete (Refresh, LIFETIME 0) is answered the
+ * allocation is gone, so its quota is free for the next Allocate, which
+ * may come from another 5-tuple handled by another worker thread. Many
+ * rounds, since a late release only shows now and then.
+ */
+static void test_quota_is_free_once_delete_is_answered(void **state)
+{
+	struct tclient keep, cl;
+	int failures = 0, rounds = 2000;
+
+	(void)state;
+	open_client(&keep, &srv, false);
+	assert_code(tclient_allocate(&keep), 0);
+	for (int i = 0; i < rounds; i++) {
+		int code;
+
+		open_client(&cl, &srv, false);
+		/* same IP, so the nonce of keep is good here too */
+		memcpy(cl.realm, keep.realm, sizeof(cl.realm));
+		memcpy(cl.nonce, keep.nonce, keep.nonce_len);
+		cl.nonce_len = keep.nonce_len;
+		code = tclient_allocate(&cl);
+		if (code == TURN_ERR_ALLOCATION_QUOTA)
+			failures++;
+		else if (code != 0)
+			fail_msg("round %d: Allocate got %d", i, code);
+		if (code == 0)
+			assert_code(tclient_refresh(&cl, 0), 0);
+		tconn_close(&cl.c);
+	}
+	tclient_close(&keep);
+	if (failures)
+		fail_msg("%d of %d Allocates right after a delete got 486", failures, rounds);
+}
+
+static void test_closing_tcp_connection_releases_quota(void **state)
+{
+	struct tclient t[2], u;
+
+	(void)state;
+	open_client(&t[0], &srv, true);
+	open_client(&t[1], &srv, true);
+	open_client(&u, &srv, false);
+	assert_code(tclient_allocate(&t[0]), 0);
+	assert_code(tclient_allocate(&t[1]), 0);
+	assert_code(tclient_allocate(&u), TURN_ERR_ALLOCATION_QUOTA);
+	tclient_close(&t[0]);
+	/* the server notices the close asynchronously: bounded retries */
+	for (int i = 0; i < 20; i++) {
+		if (tclient_allocate(&u) == 0)
+			break;
+		h_sleep_ms(50);
+	}
+	assert_true(u.allocated);
+	tclient_close(&u);
+	tclient_close(&t[1]);
+}
+
+/* Must stay last. */
+static void test_server_exits_cleanly_on_sigterm(void **state)
+{
+	(void)state;
+	assert_int_equal(tserver_stop(&srv), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_user_quota_refuses_third_allocation_with_486),
+	    cmocka_unit_test(test_total_quota_refuses_fourth_allocation_with_486),
+	    cmocka_unit_test(test_quota_is_free_once_delete_is_answered),
+	    cmocka_unit_test(test_closing_tcp_connection_releases_quota),
+	    cmocka_unit_test(test_server_exits_cleanly_on_sigterm),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

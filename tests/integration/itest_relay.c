@@ -1,0 +1,377 @@
+/*
+ * itest_relay.c - the relay data path end to end over loopback: a client
+ * allocates, installs permissions (RFC 8656 §9) and channels (§12), and
+ * talks to UDP peers run by the test: Send and Data indications and
+ * ChannelData both ways, over UDP and TCP (ChannelData padded to 4 bytes
+ * on TCP, §12.5), on IPv4 and IPv6; data without a permission is dropped;
+ * channel number range and binding conflicts.
+ *
+ * One server relaying on 127.0.0.1 and ::1 with --allow-loopback-peers.
+ */
+#include "integration/harness.h"
+#include "integration/tclient.h"
+
+static struct tserver srv;
+
+static int group_setup(void **state)
+{
+	static const char *const flags[] = {"--relay-ip=127.0.0.1", "--relay-ip=::1",
+					    "--allow-loopback-peers", NULL};
+
+	(void)state;
+	return tserver_start(&srv, 32, flags);
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	tserver_stop(&srv);
+	return 0;
+}
+
+/* A client with an allocation: relayed[0] IPv4, relayed[1] IPv6 when dual. */
+struct session {
+	struct tclient cl;
+	struct sockaddr_storage relayed[2];
+};
+
+static void session_open(struct session *s, bool tcp, bool dual)
+{
+	if (tclient_open(&s->cl, &srv.v4, NULL, tcp) < 0)
+		fail_msg("cannot connect to %s", h_str(&srv.v4));
+	assert_code(tclient_allocate_family(&s->cl, 0, dual ? STUN_FAMILY_IPV6 : 0), 0);
+	s->relayed[0] = tclient_relayed(&s->cl, 0);
+	if (dual)
+		s->relayed[1] = tclient_relayed(&s->cl, 1);
+}
+
+static void session_close(struct session *s)
+{
+	tclient_close(&s->cl);
+}
+
+/* The peer receives exactly msg, sent from the relayed address. */
+static void peer_expect(struct tpeer *p, const struct sockaddr_storage *relayed, const char *msg)
+{
+	struct sockaddr_storage from;
+	uint8_t buf[1500];
+	int n = tpeer_recv(p, buf, sizeof(buf), H_TXN_TIMEOUT_MS, &from);
+
+	assert_int_equal(n, (int)strlen(msg));
+	assert_memory_equal(buf, msg, strlen(msg));
+	h_assert_addr_equal(&from, relayed);
+}
+
+/* The client receives msg from the peer, in a Data indication or on channel. */
+static void client_expect(struct tclient *cl, const struct sockaddr_storage *peer, uint16_t channel,
+			  const char *msg)
+{
+	struct sockaddr_storage from;
+	uint8_t buf[1500];
+	uint16_t ch = 0xFFFF;
+	int n = tclient_recv_data(cl, H_TXN_TIMEOUT_MS, &ch, &from, buf, sizeof(buf));
+
+	assert_int_equal(n, (int)strlen(msg));
+	assert_memory_equal(buf, msg, strlen(msg));
+	assert_int_equal(ch, channel);
+	if (!channel)
+		h_assert_addr_equal(&from, peer);
+}
+
+/* Send and Data indications (RFC 8656 §10) */
+
+static void check_indications(bool tcp, bool v6)
+{
+	struct session s;
+	struct tpeer peer;
+	const struct sockaddr_storage *relayed;
+
+	session_open(&s, tcp, v6);
+	relayed = &s.relayed[v6 ? 1 : 0];
+	tpeer_open(&peer, v6 ? "::1" : "127.0.0.1");
+	assert_code(tclient_permission(&s.cl, &peer.addr), 0);
+	assert_int_equal(tclient_send_indication(&s.cl, &peer.addr, "hello", 5), 0);
+	peer_expect(&peer, relayed, "hello");
+	tpeer_send(&peer, relayed, "world!", 6);
+	client_expect(&s.cl, &peer.addr, 0, "world!");
+	/* over a stream the Data indication keeps the next frame aligned */
+	assert_int_equal(s.cl.frame_len % 4, 0);
+	assert_code(tclient_binding(&s.cl), 0);
+	tpeer_close(&peer);
+	session_close(&s);
+}
+
+static void test_send_and_data_indications_round_trip_udp(void **state)
+{
+	(void)state;
+	check_indications(false, false);
+}
+
+static void test_send_and_data_indications_round_trip_tcp(void **state)
+{
+	(void)state;
+	check_indications(true, false);
+}
+
+static void test_send_and_data_indications_round_trip_ipv6(void **state)
+{
+	(void)state;
+	check_indications(false, true);
+}
+
+static void test_create_permission_takes_several_peers(void **state)
+{
+	struct treq q = {.method = TURN_CREATE_PERMISSION, .auth = AUTH_MD5};
+	struct tpeer a, b;
+	struct session s;
+
+	(void)state;
+	session_open(&s, false, false);
+	tpeer_open(&a, "127.0.0.1");
+	tpeer_open(&b, "127.0.0.2");
+	q.peer[0] = &a.addr;
+	q.peer[1] = &b.addr;
+	assert_code(tclient_do(&s.cl, &q), 0);
+	tpeer_send(&b, &s.relayed[0], "from b", 6);
+	client_expect(&s.cl, &b.addr, 0, "from b");
+	tpeer_send(&a, &s.relayed[0], "from a", 6);
+	client_expect(&s.cl, &a.addr, 0, "from a");
+	tpeer_close(&a);
+	tpeer_close(&b);
+	session_close(&s);
+}
+
+static void test_create_permission_without_peer_gets_400(void **state)
+{
+	struct treq q = {.method = TURN_CREATE_PERMISSION, .auth = AUTH_MD5};
+	struct session s;
+
+	(void)state;
+	session_open(&s, false, false);
+	assert_code(tclient_do(&s.cl, &q), STUN_ERR_BAD_REQUEST);
+	session_close(&s);
+}
+
+/* RFC 8656 §9: no permission for the peer's IP, no delivery either way. */
+static void test_data_without_permission_is_dropped(void **state)
+{
+	struct tpeer allowed, stranger;
+	struct session s;
+
+	(void)state;
+	session_open(&s, false, false);
+	tpeer_open(&allowed, "127.0.0.1");
+	tpeer_open(&stranger, "127.0.0.2");
+	assert_code(tclient_permission(&s.cl, &allowed.addr), 0);
+
+	tpeer_send(&stranger, &s.relayed[0], "intrude", 7);
+	tclient_assert_no_data(&s.cl);
+	assert_int_equal(tclient_send_indication(&s.cl, &stranger.addr, "leak", 4), 0);
+	tpeer_assert_nothing(&stranger);
+
+	/* the path itself works */
+	tpeer_send(&allowed, &s.relayed[0], "ok", 2);
+	client_expect(&s.cl, &allowed.addr, 0, "ok");
+	tpeer_close(&allowed);
+	tpeer_close(&stranger);
+	session_close(&s);
+}
+
+/* RFC 8656 §9: a permission is for an IP address; the port does not matter. */
+static void test_permission_covers_every_port_of_the_peer_ip(void **state)
+{
+	struct tpeer p1, p2;
+	struct session s;
+
+	(void)state;
+	session_open(&s, false, false);
+	tpeer_open(&p1, "127.0.0.1");
+	tpeer_open(&p2, "127.0.0.1");
+	assert_code(tclient_permission(&s.cl, &p1.addr), 0);
+	tpeer_send(&p2, &s.relayed[0], "other port", 10);
+	client_expect(&s.cl, &p2.addr, 0, "other port");
+	tpeer_close(&p1);
+	tpeer_close(&p2);
+	session_close(&s);
+}
+
+/* Channels (RFC 8656 §12) */
+
+static void check_channel(bool tcp)
+{
+	struct tpeer peer;
+	struct session s;
+
+	session_open(&s, tcp, false);
+	tpeer_open(&peer, "127.0.0.1");
+	assert_code(tclient_channel_bind(&s.cl, 0x4000, &peer.addr), 0);
+	assert_int_equal(tclient_send_channel(&s.cl, 0x4000, "ping!", 5), 0);
+	peer_expect(&peer, &s.relayed[0], "ping!");
+	tpeer_send(&peer, &s.relayed[0], "pong!", 5);
+	client_expect(&s.cl, NULL, 0x4000, "pong!");
+	if (tcp) {
+		/* RFC 8656 §12.5: padded to a multiple of 4 on streams, with zeros */
+		assert_int_equal(s.cl.frame_len, 12);
+		assert_int_equal(s.cl.frame[9] | s.cl.frame[10] | s.cl.frame[11], 0);
+		/* the stream is still framed right */
+		assert_code(tclient_binding(&s.cl), 0);
+	} else {
+		assert_int_equal(s.cl.frame_len, 9);
+	}
+	/* Send indications still work next to the channel */
+	assert_int_equal(tclient_send_indication(&s.cl, &peer.addr, "ind", 3), 0);
+	peer_expect(&peer, &s.relayed[0], "ind");
+	tpeer_close(&peer);
+	session_close(&s);
+}
+
+static void test_channel_data_round_trip_udp(void **state)
+{
+	(void)state;
+	check_channel(false);
+}
+
+static void test_channel_data_round_trip_tcp_is_padded(void **state)
+{
+	(void)state;
+	check_channel(true);
+}
+
+static void test_channel_data_round_trip_ipv6(void **state)
+{
+	struct tpeer peer;
+	struct session s;
+
+	(void)state;
+	session_open(&s, false, true);
+	tpeer_open(&peer, "::1");
+	assert_code(tclient_channel_bind(&s.cl, 0x4001, &peer.addr), 0);
+	assert_int_equal(tclient_send_channel(&s.cl, 0x4001, "six", 3), 0);
+	peer_expect(&peer, &s.relayed[1], "six");
+	tpeer_send(&peer, &s.relayed[1], "back", 4);
+	client_expect(&s.cl, NULL, 0x4001, "back");
+	tpeer_close(&peer);
+	session_close(&s);
+}
+
+static void test_channel_data_on_unbound_channel_is_dropped(void **state)
+{
+	struct tpeer peer;
+	struct session s;
+
+	(void)state;
+	session_open(&s, false, false);
+	tpeer_open(&peer, "127.0.0.1");
+	assert_code(tclient_channel_bind(&s.cl, 0x4000, &peer.addr), 0);
+	assert_int_equal(tclient_send_channel(&s.cl, 0x4002, "nowhere", 7), 0);
+	tpeer_assert_nothing(&peer);
+	tpeer_close(&peer);
+	session_close(&s);
+}
+
+/* RFC 5766 §11: 0x4000-0x7FFF; RFC 8656 §12 narrows it, the server keeps 5766's. */
+static void test_channel_numbers_outside_range_get_400(void **state)
+{
+	struct tpeer a, b, c;
+	struct session s;
+
+	(void)state;
+	session_open(&s, false, false);
+	tpeer_open(&a, "127.0.0.1");
+	tpeer_open(&b, "127.0.0.1");
+	tpeer_open(&c, "127.0.0.1");
+	assert_code(tclient_channel_bind(&s.cl, 0x4000, &a.addr), 0);
+	assert_code(tclient_channel_bind(&s.cl, 0x7FFF, &b.addr), 0);
+	assert_code(tclient_channel_bind(&s.cl, 0x3FFF, &c.addr), STUN_ERR_BAD_REQUEST);
+	assert_code(tclient_channel_bind(&s.cl, 0x8000, &c.addr), STUN_ERR_BAD_REQUEST);
+	assert_true(s.cl.signed_ok);
+	/* the highest number carries data */
+	assert_int_equal(tclient_send_channel(&s.cl, 0x7FFF, "top", 3), 0);
+	peer_expect(&b, &s.relayed[0], "top");
+	tpeer_send(&b, &s.relayed[0], "down", 4);
+	client_expect(&s.cl, NULL, 0x7FFF, "down");
+	tpeer_close(&a);
+	tpeer_close(&b);
+	tpeer_close(&c);
+	session_close(&s);
+}
+
+static void test_rebinding_channel_to_another_peer_gets_400(void **state)
+{
+	struct tpeer a, b;
+	struct session s;
+
+	(void)state;
+	session_open(&s, false, false);
+	tpeer_open(&a, "127.0.0.1");
+	tpeer_open(&b, "127.0.0.1");
+	assert_code(tclient_channel_bind(&s.cl, 0x4010, &a.addr), 0);
+	assert_code(tclient_channel_bind(&s.cl, 0x4010, &b.addr), STUN_ERR_BAD_REQUEST);
+	/* the binding is unchanged */
+	tpeer_send(&a, &s.relayed[0], "still a", 7);
+	client_expect(&s.cl, NULL, 0x4010, "still a");
+	tpeer_close(&a);
+	tpeer_close(&b);
+	session_close(&s);
+}
+
+static void test_binding_another_channel_to_bound_peer_gets_400(void **state)
+{
+	struct tpeer a;
+	struct session s;
+
+	(void)state;
+	session_open(&s, false, false);
+	tpeer_open(&a, "127.0.0.1");
+	assert_code(tclient_channel_bind(&s.cl, 0x4020, &a.addr), 0);
+	assert_code(tclient_channel_bind(&s.cl, 0x4021, &a.addr), STUN_ERR_BAD_REQUEST);
+	tpeer_close(&a);
+	session_close(&s);
+}
+
+static void test_refreshing_same_channel_binding_succeeds(void **state)
+{
+	struct tpeer a;
+	struct session s;
+
+	(void)state;
+	session_open(&s, false, false);
+	tpeer_open(&a, "127.0.0.1");
+	assert_code(tclient_channel_bind(&s.cl, 0x4030, &a.addr), 0);
+	assert_code(tclient_channel_bind(&s.cl, 0x4030, &a.addr), 0);
+	tpeer_send(&a, &s.relayed[0], "again", 5);
+	client_expect(&s.cl, NULL, 0x4030, "again");
+	tpeer_close(&a);
+	session_close(&s);
+}
+
+/* Must stay last. */
+static void test_server_exits_cleanly_on_sigterm(void **state)
+{
+	(void)state;
+	assert_int_equal(tserver_stop(&srv), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_send_and_data_indications_round_trip_udp),
+	    cmocka_unit_test(test_send_and_data_indications_round_trip_tcp),
+	    cmocka_unit_test(test_send_and_data_indications_round_trip_ipv6),
+	    cmocka_unit_test(test_create_permission_takes_several_peers),
+	    cmocka_unit_test(test_create_permission_without_peer_gets_400),
+	    cmocka_unit_test(test_data_without_permission_is_dropped),
+	    cmocka_unit_test(test_permission_covers_every_port_of_the_peer_ip),
+	    cmocka_unit_test(test_channel_data_round_trip_udp),
+	    cmocka_unit_test(test_channel_data_round_trip_tcp_is_padded),
+	    cmocka_unit_test(test_channel_data_round_trip_ipv6),
+	    cmocka_unit_test(test_channel_data_on_unbound_channel_is_dropped),
+	    cmocka_unit_test(test_channel_numbers_outside_range_get_400),
+	    cmocka_unit_test(test_rebinding_channel_to_another_peer_gets_400),
+	    cmocka_unit_test(test_binding_another_channel_to_bound_peer_gets_400),
+	    cmocka_unit_test(test_refreshing_same_channel_binding_succeeds),
+	    cmocka_unit_test(test_server_exits_cleanly_on_sigterm),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
