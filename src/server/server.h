@@ -13,6 +13,7 @@
 #define SERVER_SERVER_H
 
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -131,8 +132,11 @@ struct worker {
 	uint32_t table_mask;
 	uint32_t nallocs;
 	uint32_t hash_seed;
-	/* receive batch */
+	/* receive batch, set up once: buffers in rx */
 	uint8_t *rx;
+	struct mmsghdr rx_msgs[SERVER_UDP_BATCH];
+	struct iovec rx_iov[SERVER_UDP_BATCH];
+	union sockaddr_u rx_from[SERVER_UDP_BATCH];
 	uint64_t tid_seq; /* Data indication transaction IDs */
 	/* per-request log lines: at most SERVER_LOG_PER_S a second */
 	uint64_t log_window_ms;

@@ -95,6 +95,19 @@ static int authenticate(struct origin *o, struct allocation *a, const struct stu
 	return -1;
 }
 
+/* Authenticates a request that needs an allocation (437 without one). */
+static int authenticate_on_allocation(struct origin *o, struct allocation *a,
+				      const struct stun_msg *m, struct auth_result *auth)
+{
+	if (authenticate(o, a, m, auth) < 0)
+		return -1;
+	if (!a) {
+		reply_error(o, NULL, m, auth, TURN_ERR_ALLOCATION_MISMATCH);
+		return -1;
+	}
+	return 0;
+}
+
 static int family_of(uint8_t stun_family)
 {
 	return stun_family == STUN_FAMILY_IPV6 ? AF_INET6 : AF_INET;
@@ -240,12 +253,8 @@ static void handle_refresh(struct origin *o, struct allocation *a, const struct 
 	struct reply r;
 	uint8_t family;
 
-	if (authenticate(o, a, m, &auth) < 0)
+	if (authenticate_on_allocation(o, a, m, &auth) < 0)
 		return;
-	if (!a) {
-		reply_error(o, NULL, m, &auth, TURN_ERR_ALLOCATION_MISMATCH);
-		return;
-	}
 	if (rfam) {
 		if (stun_attr_family(rfam, &family) < 0) {
 			reply_error(o, a, m, &auth, STUN_ERR_BAD_REQUEST);
@@ -332,12 +341,8 @@ static void handle_create_permission(struct origin *o, struct allocation *a,
 	int npeers = 0, err;
 	struct reply r;
 
-	if (authenticate(o, a, m, &auth) < 0)
+	if (authenticate_on_allocation(o, a, m, &auth) < 0)
 		return;
-	if (!a) {
-		reply_error(o, NULL, m, &auth, TURN_ERR_ALLOCATION_MISMATCH);
-		return;
-	}
 	for (int i = 0; i < m->nattrs; i++) {
 		if (m->attrs[i].type != STUN_ATTR_XOR_PEER_ADDRESS)
 			continue;
@@ -375,12 +380,8 @@ static void handle_channel_bind(struct origin *o, struct allocation *a, const st
 	struct reply r;
 	int err;
 
-	if (authenticate(o, a, m, &auth) < 0)
+	if (authenticate_on_allocation(o, a, m, &auth) < 0)
 		return;
-	if (!a) {
-		reply_error(o, NULL, m, &auth, TURN_ERR_ALLOCATION_MISMATCH);
-		return;
-	}
 	if (!ch || !pa || stun_attr_channel(ch, &number) < 0 || number < TURN_CHANNEL_MIN ||
 	    number > TURN_CHANNEL_MAX) {
 		reply_error(o, a, m, &auth, STUN_ERR_BAD_REQUEST);

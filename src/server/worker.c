@@ -196,34 +196,47 @@ static void relay_to_client(struct worker *w, struct allocation *a, const union 
 		w->stats.relayed_to_client++;
 }
 
+/* Reads up to SERVER_UDP_BATCH datagrams into the worker's batch. */
+static int recv_batch(struct worker *w, int fd)
+{
+	for (int i = 0; i < SERVER_UDP_BATCH; i++) {
+		w->rx_msgs[i].msg_hdr.msg_namelen = sizeof(w->rx_from[i]);
+		w->rx_msgs[i].msg_hdr.msg_flags = 0;
+	}
+	return recvmmsg(fd, w->rx_msgs, SERVER_UDP_BATCH, MSG_DONTWAIT, NULL);
+}
+
+static void recv_batch_init(struct worker *w)
+{
+	for (int i = 0; i < SERVER_UDP_BATCH; i++) {
+		w->rx_iov[i].iov_base = w->rx + (size_t)i * SERVER_RX_BUF;
+		w->rx_iov[i].iov_len = SERVER_RX_BUF;
+		w->rx_msgs[i].msg_hdr = (struct msghdr){.msg_name = &w->rx_from[i],
+							.msg_iov = &w->rx_iov[i],
+							.msg_iovlen = 1};
+	}
+}
+
 void worker_relay_readable(int fd, short what, void *arg)
 {
 	struct relay_sock *r = arg;
 	struct allocation *a = r->alloc;
 	struct worker *w = a->w;
-	struct mmsghdr msgs[SERVER_UDP_BATCH];
-	struct iovec iov[SERVER_UDP_BATCH];
-	union sockaddr_u from[SERVER_UDP_BATCH];
 	uint64_t now;
 	int n;
 
 	(void)what;
-	for (int i = 0; i < SERVER_UDP_BATCH; i++) {
-		iov[i].iov_base = w->rx + (size_t)i * SERVER_RX_BUF;
-		iov[i].iov_len = SERVER_RX_BUF;
-		msgs[i].msg_hdr = (struct msghdr){.msg_name = &from[i],
-						  .msg_namelen = sizeof(from[i]),
-						  .msg_iov = &iov[i],
-						  .msg_iovlen = 1};
-	}
-	n = recvmmsg(fd, msgs, SERVER_UDP_BATCH, MSG_DONTWAIT, NULL);
+	n = recv_batch(w, fd);
 	if (n <= 0)
 		return;
 	now = server_now_ms();
 	/* TURN data is at most 65535 - 36 bytes in a Data indication */
-	for (int i = 0; i < n; i++)
-		if (msgs[i].msg_len <= 65535 - 36)
-			relay_to_client(w, a, &from[i], iov[i].iov_base, msgs[i].msg_len, now);
+	for (int i = 0; i < n; i++) {
+		size_t len = w->rx_msgs[i].msg_len;
+
+		if (len <= 65535 - 36 && !(w->rx_msgs[i].msg_hdr.msg_flags & MSG_TRUNC))
+			relay_to_client(w, a, &w->rx_from[i], w->rx_iov[i].iov_base, len, now);
+	}
 }
 
 /* Client -> server over UDP */
@@ -232,35 +245,25 @@ static void udp_readable(evutil_socket_t fd, short what, void *arg)
 {
 	struct udp_listener *lsn = arg;
 	struct worker *w = lsn->w;
-	struct mmsghdr msgs[SERVER_UDP_BATCH];
-	struct iovec iov[SERVER_UDP_BATCH];
-	union sockaddr_u from[SERVER_UDP_BATCH];
 	int n;
 
 	(void)what;
-	for (int i = 0; i < SERVER_UDP_BATCH; i++) {
-		iov[i].iov_base = w->rx + (size_t)i * SERVER_RX_BUF;
-		iov[i].iov_len = SERVER_RX_BUF;
-		msgs[i].msg_hdr = (struct msghdr){.msg_name = &from[i],
-						  .msg_namelen = sizeof(from[i]),
-						  .msg_iov = &iov[i],
-						  .msg_iovlen = 1};
-	}
-	n = recvmmsg(fd, msgs, SERVER_UDP_BATCH, MSG_DONTWAIT, NULL);
+	n = recv_batch(w, fd);
 	for (int i = 0; i < n; i++) {
-		const uint8_t *buf = iov[i].iov_base;
-		size_t len = msgs[i].msg_len;
+		const uint8_t *buf = w->rx_iov[i].iov_base;
+		size_t len = w->rx_msgs[i].msg_len;
+		union sockaddr_u *from = &w->rx_from[i];
 		struct allocation *a;
 
-		if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
+		if (w->rx_msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
 			w->stats.malformed++;
 			continue;
 		}
-		a = worker_find_udp_alloc(w, lsn, &from[i]);
+		a = worker_find_udp_alloc(w, lsn, from);
 		if (stun_looks_like_channeldata(buf, len)) {
 			turn_handle_channeldata(w, a, buf, len);
 		} else if (len >= STUN_HEADER_LEN && (buf[0] & 0xC0) == 0) {
-			struct origin o = {.w = w, .lsn = lsn, .client = from[i],
+			struct origin o = {.w = w, .lsn = lsn, .client = *from,
 					   .local = lsn->local};
 
 			turn_handle_message(&o, a, buf, len);
@@ -436,6 +439,7 @@ int worker_start(struct worker *w)
 	w->rx = malloc((size_t)SERVER_UDP_BATCH * SERVER_RX_BUF);
 	if (!w->base || !w->rx || table_resize(w, TABLE_MIN) < 0)
 		return -1;
+	recv_batch_init(w);
 	RAND_bytes((uint8_t *)&w->hash_seed, sizeof(w->hash_seed));
 	RAND_bytes((uint8_t *)&w->tid_seq, sizeof(w->tid_seq));
 	w->stop_ev = event_new(w->base, -1, 0, stop_cb, w->base);
