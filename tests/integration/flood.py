@@ -795,7 +795,14 @@ def main():
         if answered:
             break
     stats['binding_after'] = int(answered)
-    stats['udp_alloc_deleted'] = int(udp_c.ok(REFRESH, [attr(A_LIFETIME, b'\0\0\0\0')]))
+    # A delete whose answer came after a retransmission is answered 437
+    # (RFC 8656 §7.3: the allocation is gone); so check that it is gone.
+    zero = [attr(A_LIFETIME, b'\0\0\0\0')]
+    deleted = udp_c.ok(REFRESH, zero)
+    p = udp_c.request(REFRESH, zero)
+    gone = p is not None and p[1] == ERROR and error_code(p[3]) == 437
+    stats['udp_alloc_deleted'] = int(gone)
+    stats['udp_alloc_delete_answered_ok'] = int(deleted)
     if len(clients) > 1:
         tc = clients[1]
         tid = os.urandom(12)
