@@ -140,22 +140,6 @@ static void admin_hex(FILE *out, const uint8_t *buf, size_t len)
 	fputc('\n', out);
 }
 
-static int admin_parse_hex_key(const char *s, uint8_t key[16])
-{
-	unsigned int byte;
-
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-		s += 2;
-	if (strlen(s) != 32 || strspn(s, "0123456789abcdefABCDEF") != 32)
-		return -1;
-	for (int i = 0; i < 16; i++) {
-		if (sscanf(s + 2 * i, "%2x", &byte) != 1)
-			return -1;
-		key[i] = (uint8_t)byte;
-	}
-	return 0;
-}
-
 /* A name from the store, printable on one line: control bytes and '\' escaped. */
 static void admin_put_name(FILE *out, const char *s)
 {
@@ -358,7 +342,7 @@ static int admin_add(const struct admin *a)
 	uint8_t key[16];
 	int rc;
 
-	if (a->md5_key_hex && admin_parse_hex_key(a->md5_key_hex, key)) {
+	if (a->md5_key_hex && config_md5_key(a->md5_key_hex, key)) {
 		fprintf(stderr, "turnadmin: --md5-key needs 32 hex digits, with or without 0x\n");
 		return EXIT_USAGE;
 	}

@@ -6,6 +6,7 @@
 #include "common/config_internal.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -410,15 +411,28 @@ bad:
 	return -1;
 }
 
+int config_md5_key(const char *s, uint8_t key[16])
+{
+	static const char digits[] = "0123456789abcdef";
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		s += 2;
+	if (strlen(s) != CONFIG_MD5_KEY_HEX || strspn(s, "0123456789abcdefABCDEF") != strlen(s))
+		return -1;
+	for (int i = 0; i < CONFIG_MD5_KEY_HEX / 2; i++) {
+		int hi = (int)(strchr(digits, tolower((unsigned char)s[2 * i])) - digits);
+		int lo = (int)(strchr(digits, tolower((unsigned char)s[2 * i + 1])) - digits);
+
+		key[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
 static bool config_is_hex_key(const char *s)
 {
-	if (strncmp(s, "0x", 2) != 0 || strlen(s + 2) != CONFIG_MD5_KEY_HEX)
-		return false;
-	for (s += 2; *s; s++)
-		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f') ||
-		      (*s >= 'A' && *s <= 'F')))
-			return false;
-	return true;
+	uint8_t key[16];
+
+	return strncmp(s, "0x", 2) == 0 && config_md5_key(s, key) == 0;
 }
 
 static int config_add_user(struct config_user *list, size_t count, const char *value, char *err,

@@ -146,6 +146,12 @@ int config_parse_args(struct config *c, int argc, char **argv, char *err, size_t
  */
 int config_set(struct config *c, const char *key, const char *value, char *err, size_t errlen);
 
+/*
+ * A user= key: 32 hex digits, "0x" optional, into 16 bytes.
+ * Returns 0, or -1 (key untouched) for anything else.
+ */
+int config_md5_key(const char *s, uint8_t key[16]);
+
 /* Free what c owns; c must be config_init()ed again before reuse. */
 void config_free(struct config *c);
 

@@ -126,7 +126,7 @@ static int lookup_keys(struct worker *w, const char *user, struct user_keys *key
 	return userdb_get_keys(w->db, w->srv->realm, user, keys);
 }
 
-/* RFC 8489 §9.2.4 with §9.2.4 item on PASSWORD-ALGORITHMS. */
+/* RFC 8489 §9.2.4: the algorithm the request uses (MD5 unless it says). */
 static int pick_algorithm(const struct stun_msg *m, uint16_t *alg)
 {
 	const struct stun_attr *list = stun_msg_find(m, STUN_ATTR_PASSWORD_ALGORITHMS);
@@ -168,10 +168,6 @@ void auth_check(struct worker *w, const struct origin *o, const struct stun_msg 
 	nonce = stun_msg_find(m, STUN_ATTR_NONCE);
 	if ((!user && !uhash) || !realm || !nonce) {
 		res->error = STUN_ERR_BAD_REQUEST;
-		return;
-	}
-	if (nonce_valid(w->srv, &o->client, nonce) < 0) {
-		res->error = STUN_ERR_STALE_NONCE;
 		return;
 	}
 	if (pick_algorithm(m, &alg) < 0) {
@@ -226,26 +222,17 @@ void auth_check(struct worker *w, const struct origin *o, const struct stun_msg 
 	} else if (stun_msg_check_integrity(m, res->key, res->key_len) < 0) {
 		return;
 	}
+	/* RFC 8489 §9.2.4: 438 only to requests whose credentials are right */
+	if (nonce_valid(w->srv, &o->client, nonce) < 0) {
+		res->error = STUN_ERR_STALE_NONCE;
+		return;
+	}
 	/* RFC 8656 §5: later requests must use the allocation's username */
 	if (a && a->username && strcmp(a->username, res->username) != 0) {
 		res->error = TURN_ERR_WRONG_CREDENTIALS;
 		return;
 	}
 	res->error = 0;
-}
-
-static int hex_key(const char *hex, uint8_t out[16])
-{
-	if (strlen(hex) != 32)
-		return -1;
-	for (int i = 0; i < 16; i++) {
-		unsigned int v;
-
-		if (sscanf(hex + 2 * i, "%2x", &v) != 1)
-			return -1;
-		out[i] = (uint8_t)v;
-	}
-	return 0;
 }
 
 int auth_load_static_users(struct server *srv, char *err, size_t errlen)
@@ -268,7 +255,7 @@ int auth_load_static_users(struct server *srv, char *err, size_t errlen)
 		}
 		srv->nusers++;
 		if (cu->is_key) {
-			if (hex_key(cu->password + 2, su->md5) < 0) {
+			if (config_md5_key(cu->password, su->md5) < 0) {
 				snprintf(err, errlen, "user '%s': key must be 0x and 32 hex digits",
 					 cu->name);
 				return -1;
