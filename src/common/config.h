@@ -46,7 +46,8 @@
 #define CONFIG_MAX_PEER_RULES 64      /* allowed-peer-ip, denied-peer-ip */
 #define CONFIG_MAX_PATH 1023	      /* bytes of userdb */
 #define CONFIG_MAX_TEXT_BYTES 763     /* RFC 8489 §14.9, §14.14: REALM, SOFTWARE */
-#define CONFIG_MAX_USERNAME_BYTES 512 /* RFC 8489 §14.3: USERNAME < 513 bytes */
+/* RFC 5389 §15.3: < 513 bytes; RFC 8489 §14.3 says < 509, we accept the older limit */
+#define CONFIG_MAX_USERNAME_BYTES 512
 
 /* One IP literal from the configuration. */
 struct config_ip {
