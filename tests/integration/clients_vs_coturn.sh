@@ -8,62 +8,18 @@
 # coturn's uclient gets every echo back from our peer; our peer stops on
 # SIGTERM. Without coturn installed only the checks that need no server run.
 # Prints one "PASS: name" or "FAIL: name" line per check.
-build=${1:?usage: $0 BUILD_DIR}
-bin=$build/bin
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+tl_init "$@"
 coturn=/usr/bin/turnserver
-failed=0
-pids=
-tmp=$(mktemp -d) || exit 1
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	for p in $pids; do wait "$p" 2>/dev/null; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
 
-check() {
-	if eval "$2"; then
-		echo "PASS: $1"
-	else
-		echo "FAIL: $1"
-		sed 's/^/  | /' "$tmp/out" | tail -n 20
-		failed=1
-	fi
-}
-
-# run CMD...: stdout and stderr in $tmp/out, status in $rc
-run() {
-	timeout 120 "$@" >"$tmp/out" 2>&1
-	rc=$?
-}
-
-in_use() {
-	ss -Htaun 2>/dev/null | awk '{ print $5 }' | sed 's/.*://' | sort -u
-}
-
-# free_block N: a random base port B with B..B+N-1 not in use by anything
-free_block() {
-	used=$(in_use)
-	for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
-		b=$(( $(od -An -N2 -tu2 /dev/urandom) % 30000 + 20000 ))
-		ok=1
-		i=0
-		while [ $i -lt "$1" ]; do
-			if echo "$used" | grep -qx "$((b + i))"; then ok=0; break; fi
-			i=$((i + 1))
-		done
-		[ $ok = 1 ] && { echo "$b"; return 0; }
-	done
-	return 1
-}
-
-has_v6() { grep -q "^0\{31\}1 .* lo$" /proc/net/if_inet6 2>/dev/null; }
+# check NAME CONDITION: on failure shows the end of $tmp/out
+check() { tl_check "$1" "$2" "$tmp/out"; }
 
 # Port plan, one free block: base+0,+1 coturn (it also takes +1 for RFC 5780),
 # +10 our peer, +20,+21 coturn's peer (which also binds +21), +30.. local
 # ports for stunclient, +100..+399 relay ports.
-base=$(free_block 400) || { echo "FAIL: no free port block"; exit 1; }
+base=$(tl_free_port_block 400) || { echo "FAIL: no free port block"; exit 1; }
 srv=$base
 peer=$((base + 10))
 cpeer=$((base + 20))
@@ -76,9 +32,9 @@ peer_pid=$!
 pids="$pids $peer_pid"
 sleep 0.3
 
-run "$bin/turnutils_stunclient" -p "$closed" 127.0.0.1
+tl_run "$bin/turnutils_stunclient" -p "$closed" 127.0.0.1
 check stunclient_fails_when_nothing_listens '[ $rc -ne 0 ]'
-run "$bin/turnutils_uclient" -p "$srv" 127.0.0.1
+tl_run "$bin/turnutils_uclient" -p "$srv" 127.0.0.1
 check uclient_requires_peer_address '[ $rc -eq 64 ]'
 
 if [ ! -x "$coturn" ]; then
@@ -86,7 +42,7 @@ if [ ! -x "$coturn" ]; then
 else
 	v6_listen=
 	v6_relay=
-	if has_v6; then
+	if tl_has_ipv6_loopback; then
 		v6_listen=--listening-ip=::1
 		v6_relay=--relay-ip=::1
 	fi
@@ -104,14 +60,14 @@ else
 		sleep 0.1
 	done
 
-	run "$bin/turnutils_stunclient" -p "$srv" -L "127.0.0.1:$lport" 127.0.0.1
+	tl_run "$bin/turnutils_stunclient" -p "$srv" -L "127.0.0.1:$lport" 127.0.0.1
 	check stunclient_udp_prints_mapped_address \
 		'[ $rc -eq 0 ] && grep -qx "UDP reflexive addr: 127.0.0.1:$lport" "$tmp/out"'
-	run "$bin/turnutils_stunclient" -t -p "$srv" -L "127.0.0.1:$((lport + 1))" 127.0.0.1
+	tl_run "$bin/turnutils_stunclient" -t -p "$srv" -L "127.0.0.1:$((lport + 1))" 127.0.0.1
 	check stunclient_tcp_prints_mapped_address \
 		'[ $rc -eq 0 ] && grep -qx "TCP reflexive addr: 127.0.0.1:$((lport + 1))" "$tmp/out"'
-	if has_v6; then
-		run "$bin/turnutils_stunclient" -p "$srv" -L "[::1]:$((lport + 2))" ::1
+	if tl_has_ipv6_loopback; then
+		tl_run "$bin/turnutils_stunclient" -p "$srv" -L "[::1]:$((lport + 2))" ::1
 		check stunclient_ipv6_prints_mapped_address \
 			'[ $rc -eq 0 ] && grep -qx "UDP reflexive addr: \[::1\]:$((lport + 2))" "$tmp/out"'
 	fi
@@ -124,7 +80,7 @@ else
 			    "tcp_send:-t -s -l 101"; do
 			m=${mode%%:*}
 			flags=${mode#*:}
-			run "$bin/turnutils_uclient" $flags $auth -m 10 -n 50 -p "$srv" \
+			tl_run "$bin/turnutils_uclient" $flags $auth -m 10 -n 50 -p "$srv" \
 				-e 127.0.0.1 -r "$port" 127.0.0.1
 			check "uclient_${m}_via_coturn_to_${name}_peer_no_loss" \
 				'[ $rc -eq 0 ] && grep -q "^lost: 0 (0.00%)" "$tmp/out" &&
@@ -132,19 +88,19 @@ else
 		done
 	done
 
-	run "$bin/turnutils_uclient" $auth -m 100 -n 20 -p "$srv" -e 127.0.0.1 -r "$peer" \
+	tl_run "$bin/turnutils_uclient" $auth -m 100 -n 20 -p "$srv" -e 127.0.0.1 -r "$peer" \
 		127.0.0.1
 	check uclient_100_clients_no_loss '[ $rc -eq 0 ] && grep -q "^lost: 0 (" "$tmp/out"'
-	if has_v6; then
-		run "$bin/turnutils_uclient" -x $auth -m 5 -n 20 -p "$srv" -e ::1 -r "$peer" ::1
+	if tl_has_ipv6_loopback; then
+		tl_run "$bin/turnutils_uclient" -x $auth -m 5 -n 20 -p "$srv" -e ::1 -r "$peer" ::1
 		check uclient_ipv6_relay_no_loss '[ $rc -eq 0 ] && grep -q "^lost: 0 (" "$tmp/out"'
 	fi
-	run "$bin/turnutils_uclient" -g --even-port $auth -n 10 -p "$srv" -e 127.0.0.1 \
+	tl_run "$bin/turnutils_uclient" -g --even-port $auth -n 10 -p "$srv" -e 127.0.0.1 \
 		-r "$peer" 127.0.0.1
 	check uclient_even_port_dont_fragment '[ $rc -eq 0 ]'
-	run "$bin/turnutils_uclient" -u alice -w wrong -p "$srv" -e 127.0.0.1 -r "$peer" 127.0.0.1
+	tl_run "$bin/turnutils_uclient" -u alice -w wrong -p "$srv" -e 127.0.0.1 -r "$peer" 127.0.0.1
 	check uclient_wrong_password_exits_1 '[ $rc -eq 1 ] && grep -q "401" "$tmp/out"'
-	run "$bin/turnutils_uclient" $auth --timeout 1 -p "$srv" -e 127.0.0.1 -r "$closed" \
+	tl_run "$bin/turnutils_uclient" $auth --timeout 1 -p "$srv" -e 127.0.0.1 -r "$closed" \
 		127.0.0.1
 	check uclient_total_loss_exits_2 '[ $rc -eq 2 ] && grep -q "^lost: 5 (100.00%)" "$tmp/out"'
 
@@ -152,7 +108,7 @@ else
 	for mode in "udp_channel:" "udp_send:-s" "tcp_channel:-t" "tcp_send:-t -s"; do
 		m=${mode%%:*}
 		flags=${mode#*:}
-		run /usr/bin/turnutils_uclient -c $flags $auth -m 10 -n 50 -p "$srv" \
+		tl_run /usr/bin/turnutils_uclient -c $flags $auth -m 10 -n 50 -p "$srv" \
 			-e 127.0.0.1 -r "$peer" 127.0.0.1
 		check "coturn_uclient_${m}_to_our_peer_no_loss" \
 			'[ $rc -eq 0 ] && grep -q "Total lost packets 0 (" "$tmp/out"'
@@ -164,6 +120,6 @@ wait "$peer_pid"
 rc=$?
 cp "$tmp/peer.log" "$tmp/out"
 check peer_exits_0_on_sigterm '[ $rc -eq 0 ] && grep -q "stopped" "$tmp/out"'
-pids=$(echo "$pids" | sed "s/ $peer_pid\$//; s/ $peer_pid / /")
+tl_forget "$peer_pid"
 
 exit $failed

@@ -6,38 +6,23 @@
 # do not implement is refused by name; a second instance on the same port
 # is refused; SIGHUP reopens the log file; SIGTERM exits 0 and removes the
 # pidfile. Loopback only. Usage: test_daemon.sh BUILD_DIR
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
 build=${1:-build}
 bin=$build/bin
 dir=$(mktemp -d)
 pids=
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	rm -rf "$dir"
-}
-trap cleanup EXIT INT TERM
-fails=0
-pass() { echo "PASS: $1"; }
-fail() { echo "FAIL: $1"; fails=$((fails + 1)); }
+trap 'tl_cleanup "$dir" $pids' EXIT INT TERM
+failed=0
 check() { # name, then a command
 	name=$1
 	shift
-	if "$@"; then pass "$name"; else fail "$name"; fi
+	if "$@"; then tl_pass "$name"; else tl_fail "$name"; fi
 }
 
 free_port() {
 	/usr/bin/python3 -c 'import socket
 s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# wait_log FILE PATTERN: up to 10 s
-wait_log() {
-	i=0
-	while [ $i -lt 100 ]; do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
 }
 
 port=$(free_port)
@@ -52,7 +37,7 @@ pids="$pids $!"
 	>"$dir/out1" 2>"$dir/err1" &
 p1=$!
 pids="$pids $p1"
-check "daemon becomes ready" wait_log "$dir/log1" "ready:"
+check "daemon becomes ready" tl_wait_log "$dir/log1" "ready:"
 pw=$(sed -n "s/^first run: created user 'demo' in realm 'turnserver' with password '\([^']*\)'.*/\1/p" "$dir/out1")
 check "first run prints a generated password" test "${#pw}" -ge 16
 check "first run prints iceServers JSON with that credential" \
@@ -70,8 +55,7 @@ check "turnadmin -k of the printed password is a 0x key" \
 # 2. a second instance on the same port is refused
 "$bin/turnserver" $common --userdb "$dir/db1" --log-file "$dir/log2" >/dev/null 2>&1 &
 p2=$!
-i=0
-while kill -0 $p2 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+tl_wait_exit $p2
 wait $p2
 rc=$?
 check "second instance on the same port exits non-zero" test "$rc" -ne 0
@@ -80,27 +64,27 @@ check "second instance says the address is in use" grep -q "Address already in u
 # 3. SIGHUP reopens the log file (after rotation)
 mv "$dir/log1" "$dir/log1.old"
 kill -HUP $p1
-check "SIGHUP reopens the log file" wait_log "$dir/log1" "log file reopened"
+check "SIGHUP reopens the log file" tl_wait_log "$dir/log1" "log file reopened"
 
 # 4. SIGTERM: exit 0, pidfile removed
 kill -TERM $p1
-i=0
-while kill -0 $p1 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+tl_wait_exit $p1
 wait $p1
 rc=$?
+tl_forget $p1
 check "SIGTERM exits 0" test "$rc" -eq 0
 check "SIGTERM removes the pidfile" test ! -e "$dir/pid1"
-check "no sanitizer report" sh -c "! grep -qE 'AddressSanitizer|LeakSanitizer|runtime error' '$dir/err1'"
+check "no sanitizer report" tl_no_sanitizer_report "$dir/err1"
 
 # 5. second run on the same store: no new password
 "$bin/turnserver" $common --userdb "$dir/db1" --log-file "$dir/log3" >"$dir/out3" 2>&1 &
 p3=$!
-pids=$p3
-wait_log "$dir/log3" "ready:"
+pids="$pids $p3"
+tl_wait_log "$dir/log3" "ready:"
 check "second run does not create or print a password" sh -c "! grep -q 'first run' '$dir/out3' && ! grep -q '\"credential\"' '$dir/out3'"
 kill $p3
 wait $p3
-pids=$(echo "$pids" | sed "s/ $p3//")
+tl_forget $p3
 
 # 6. configuration errors stop startup with the place named
 printf 'listening-port=%s\n# comment\nno-such-option=1\n' "$port" >"$dir/bad.conf"
@@ -115,4 +99,4 @@ check "coturn option not implemented is refused by name" grep -q "tls-listening-
 check "bad flag value is refused" grep -q "min-port" "$dir/out6"
 check "sample config is accepted" sh -c "'$bin/turnserver' -c etc/turnserver.conf --help >/dev/null 2>&1"
 
-[ $fails -eq 0 ]
+[ $failed -eq 0 ]

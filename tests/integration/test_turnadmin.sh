@@ -4,25 +4,15 @@
 # delete, and error messages that name the file when the store cannot be
 # opened or written (chosen so that they fail for root too).
 # Prints one "PASS: name" or "FAIL: name" line per check.
-build=${1:?usage: $0 BUILD_DIR}
-admin=$build/bin/turnadmin
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+tl_init "$@"
+admin=$bin/turnadmin
 python=/usr/bin/python3
-failed=0
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 1' INT TERM
 db=$tmp/store/users.db
 
-# check NAME 'SHELL CONDITION'
-check() {
-	if eval "$2"; then
-		echo "PASS: $1"
-	else
-		echo "FAIL: $1"
-		sed 's/^/  stderr: /' "$tmp/err"
-		failed=1
-	fi
-}
+# check NAME 'SHELL CONDITION': on failure shows turnadmin's stderr
+check() { tl_check "$1" "$2" || sed 's/^/  stderr: /' "$tmp/err"; }
 
 # Run turnadmin; stdout in $tmp/out, stderr in $tmp/err, status in $rc.
 run() {

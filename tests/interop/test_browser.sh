@@ -16,6 +16,8 @@
 # ip, /usr/bin/chromium, node and npm (playwright-core is installed with
 # `npm ci` into tests/interop/browser/node_modules when missing).
 # Prints one "PASS: name" or "FAIL: name" line per check.
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
 build=${1:?usage: $0 BUILD_DIR}
 bin=$build/bin
 here=$(cd "$(dirname "$0")" && pwd) || exit 1
@@ -39,12 +41,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP PIPE
 
-pass() { echo "PASS: $1"; }
-fail() {
-	echo "FAIL: $1"
-	failed=1
-}
-
 server_log() {
 	echo "  server log (last 60 lines of $1):"
 	tail -n 60 "$tmp/server.log" 2>/dev/null | sed 's/^/  | /'
@@ -63,7 +59,7 @@ command -v node >/dev/null 2>&1 || missing="$missing node"
 command -v npm >/dev/null 2>&1 || missing="$missing npm"
 for b in turnserver turnadmin; do [ -x "$bin/$b" ] || missing="$missing $bin/$b"; done
 if [ -n "$missing" ]; then
-	fail "browser_prerequisites (missing:$missing)"
+	tl_fail "browser_prerequisites (missing:$missing)"
 	exit 1
 fi
 
@@ -74,12 +70,12 @@ have=$(node -e 'console.log(require(process.argv[1]).version)' \
 	"$dir/node_modules/playwright-core/package.json" 2>/dev/null)
 if [ -z "$want" ] || [ "$want" != "$have" ]; then
 	if ! (cd "$dir" && timeout 300 npm ci --no-audit --no-fund --loglevel=error) >"$tmp/npm.log" 2>&1; then
-		fail "browser_npm_ci"
+		tl_fail "browser_npm_ci"
 		sed 's/^/  | /' "$tmp/npm.log" | tail -n 20
 		exit 1
 	fi
 fi
-pass browser_playwright_core_installed
+tl_pass browser_playwright_core_installed
 
 # --- the two namespaces
 port=3478
@@ -92,9 +88,9 @@ if ip netns add "$nsa" && ip netns add "$nsb" &&
 	ip -n "$nsb" addr add 198.18.0.2/24 dev "tbB$$" &&
 	ip -n "$nsa" link set lo up && ip -n "$nsb" link set lo up &&
 	ip -n "$nsa" link set "tbA$$" up && ip -n "$nsb" link set "tbB$$" up; then
-	pass browser_namespaces
+	tl_pass browser_namespaces
 else
-	fail browser_namespaces
+	tl_fail browser_namespaces
 	exit 1
 fi
 
@@ -103,9 +99,9 @@ if "$bin/turnadmin" -a -b "$tmp/users.db" -u "$user" -r "$realm" -p "$password" 
 	--ice-servers -X 198.18.0.1 --listening-port "$port" >"$tmp/ice.json" 2>"$tmp/admin.err" &&
 	node -e 'const j = require(process.argv[1]); if (!j.iceServers[0].urls.length) process.exit(1)' \
 		"$tmp/ice.json" 2>>"$tmp/admin.err"; then
-	pass browser_turnadmin_ice_servers
+	tl_pass browser_turnadmin_ice_servers
 else
-	fail browser_turnadmin_ice_servers
+	tl_fail browser_turnadmin_ice_servers
 	sed 's/^/  | /' "$tmp/ice.json" "$tmp/admin.err"
 	exit 1
 fi
@@ -126,9 +122,9 @@ for _ in $(seq 100); do
 	sleep 0.1
 done
 if [ $up = 1 ]; then
-	pass browser_server_reachable_from_browser_namespace
+	tl_pass browser_server_reachable_from_browser_namespace
 else
-	fail browser_server_reachable_from_browser_namespace
+	tl_fail browser_server_reachable_from_browser_namespace
 	server_log startup
 	exit 1
 fi
@@ -141,7 +137,7 @@ rc=$?
 cat "$tmp/run.out"
 echo "browser run: $(($(date +%s) - start)) s, exit $rc"
 if [ $rc -ne 0 ]; then
-	grep -q '^FAIL: ' "$tmp/run.out" || fail "browser_run (exit $rc)"
+	grep -q '^FAIL: ' "$tmp/run.out" || tl_fail "browser_run (exit $rc)"
 	failed=1
 	if [ -s "$tmp/run.err" ]; then
 		echo "  run.js stderr (last 30 lines):"
@@ -151,19 +147,13 @@ if [ $rc -ne 0 ]; then
 fi
 
 # --- the server stops cleanly (and, under the sanitizers, reported nothing)
-kill -TERM "$srv_pid" 2>/dev/null
-for _ in $(seq 100); do
-	kill -0 "$srv_pid" 2>/dev/null || break
-	sleep 0.1
-done
-kill -0 "$srv_pid" 2>/dev/null && kill -KILL "$srv_pid" 2>/dev/null
-wait "$srv_pid"
+tl_stop "$srv_pid"
 src=$?
 srv_pid=
 if [ $src -eq 0 ] && ! grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$tmp/server.err"; then
-	pass browser_server_exits_cleanly
+	tl_pass browser_server_exits_cleanly
 else
-	fail "browser_server_exits_cleanly (status $src)"
+	tl_fail "browser_server_exits_cleanly (status $src)"
 	server_log shutdown
 fi
 

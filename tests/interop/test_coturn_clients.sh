@@ -8,34 +8,12 @@
 # "Total lost packets 0", every relayed address in our relay range; a wrong
 # password makes uclient fail. Then our server still answers and stops with
 # status 0 on SIGTERM. Prints one "PASS: name" or "FAIL: name" line per check.
-build=${1:?usage: $0 BUILD_DIR}
-bin=$build/bin
-failed=0
-pids=
-tmp=$(mktemp -d) || exit 1
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	for p in $pids; do wait "$p" 2>/dev/null; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+tl_init "$@"
 
-check() {
-	if eval "$2"; then
-		echo "PASS: $1"
-	else
-		echo "FAIL: $1"
-		sed 's/^/  | /' "$tmp/out" | tail -n 20
-		failed=1
-	fi
-}
-
-# run CMD...: stdout and stderr in $tmp/out, status in $rc
-run() {
-	timeout 120 "$@" >"$tmp/out" 2>&1
-	rc=$?
-}
+# check NAME CONDITION: on failure shows the end of $tmp/out
+check() { tl_check "$1" "$2" "$tmp/out"; }
 
 for t in turnutils_stunclient turnutils_uclient turnutils_peer; do
 	if ! [ -x "/usr/bin/$t" ]; then
@@ -44,66 +22,35 @@ for t in turnutils_stunclient turnutils_uclient turnutils_peer; do
 	fi
 done
 
-has_v6() { grep -q "^0\{31\}1 .* lo$" /proc/net/if_inet6 2>/dev/null; }
-
-# free_block N: a base port B with B..B+N-1 unused, below the ephemeral range
-free_block() {
-	low=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
-	low=${low:-32768}
-	used=$(ss -Htaun 2>/dev/null | awk '{ print $5 }' | sed 's/.*://' | sort -u)
-	for _ in $(seq 20); do
-		b=$(( $(od -An -N2 -tu2 /dev/urandom) % (low - 10000 - $1) + 10000 ))
-		ok=1
-		i=0
-		while [ $i -lt "$1" ]; do
-			if echo "$used" | grep -qx "$((b + i))"; then ok=0; break; fi
-			i=$((i + 1))
-		done
-		[ $ok = 1 ] && { echo "$b"; return 0; }
-	done
-	return 1
-}
-
 # Port plan: base our server; base+20 (and +21) coturn's peer on 127.0.0.1,
 # base+30 (and +31) coturn's peer on ::1; base+100..base+399 relay ports.
-base=$(free_block 400) || { echo "FAIL: no free port block"; exit 1; }
+base=$(tl_free_port_block 400) || { echo "FAIL: no free port block"; exit 1; }
 srv=$base
 peer4=$((base + 20))
 peer6=$((base + 30))
 minp=$((base + 100))
 maxp=$((base + 399))
 v6=
-if has_v6; then v6="--listening-ip ::1 --relay-ip ::1"; fi
+if tl_has_ipv6_loopback; then v6="--listening-ip ::1 --relay-ip ::1"; fi
 
 # shellcheck disable=SC2086
-"$bin/turnserver" -n --listening-ip 127.0.0.1 $v6 --relay-ip 127.0.0.1 \
-	--listening-port "$srv" --min-port "$minp" --max-port "$maxp" \
-	-r test.realm -u alice:secret --userdb "$tmp/turn.db" \
-	--allow-loopback-peers --relay-threads 2 \
-	--log-file "$tmp/server.log" --pidfile "$tmp/server.pid" \
-	>"$tmp/server.out" 2>&1 &
-srv_pid=$!
-pids="$pids $srv_pid"
+tl_start_turnserver "$srv" "$minp" "$maxp" -r test.realm $v6
 /usr/bin/turnutils_peer -p "$peer4" -L 127.0.0.1 >"$tmp/peer4.log" 2>&1 &
 pids="$pids $!"
-if has_v6; then
+if tl_has_ipv6_loopback; then
 	/usr/bin/turnutils_peer -p "$peer6" -L ::1 >"$tmp/peer6.log" 2>&1 &
 	pids="$pids $!"
 fi
-for _ in $(seq 100); do
-	grep -q "ready:" "$tmp/server.log" 2>/dev/null && break
-	kill -0 "$srv_pid" 2>/dev/null || break
-	sleep 0.1
-done
-cp "$tmp/server.out" "$tmp/out"; cat "$tmp/server.log" >>"$tmp/out" 2>/dev/null
+tl_wait_log "$tmp/server.log" "ready:" "$srv_pid"
+tl_server_output
 check server_ready 'grep -q "ready:" "$tmp/server.log" 2>/dev/null'
 
 # --- coturn's stunclient
-run /usr/bin/turnutils_stunclient -p "$srv" 127.0.0.1
+tl_run /usr/bin/turnutils_stunclient -p "$srv" 127.0.0.1
 check coturn_stunclient_ipv4_reflexive_address \
 	'[ $rc -eq 0 ] && grep -qE "UDP reflexive addr: 127\.0\.0\.1:[1-9][0-9]*$" "$tmp/out"'
-if has_v6; then
-	run /usr/bin/turnutils_stunclient -p "$srv" ::1
+if tl_has_ipv6_loopback; then
+	tl_run /usr/bin/turnutils_stunclient -p "$srv" ::1
 	check coturn_stunclient_ipv6_reflexive_address \
 		'[ $rc -eq 0 ] && grep -qE "UDP reflexive addr: \[?::1\]?:[1-9][0-9]*$" "$tmp/out"'
 fi
@@ -125,14 +72,14 @@ relays_in_range() {
 # --- coturn's uclient, 10 clients x 50 messages x 160 bytes
 auth="-u alice -w secret"
 fams=4
-if has_v6; then fams="4 6"; fi
+if tl_has_ipv6_loopback; then fams="4 6"; fi
 for fam in $fams; do
 	if [ "$fam" = 4 ]; then ip=127.0.0.1; port=$peer4; sfx=; else ip=::1; port=$peer6; sfx=_ipv6; fi
 	for mode in "udp_channel:" "udp_send:-s" "tcp_channel:-t" "tcp_send:-t -s"; do
 		m=${mode%%:*}
 		flags=${mode#*:}
 		# shellcheck disable=SC2086
-		run /usr/bin/turnutils_uclient -v $flags $auth -m 10 -n 50 -l 160 \
+		tl_run /usr/bin/turnutils_uclient -v $flags $auth -m 10 -n 50 -l 160 \
 			-p "$srv" -e "$ip" -r "$port" "$ip"
 		check "coturn_uclient_${m}${sfx}_500_received_0_lost" \
 			'[ $rc -eq 0 ] && grep -q "tot_recv_msgs=500\$" "$tmp/out" &&
@@ -142,25 +89,14 @@ for fam in $fams; do
 done
 
 # --- wrong password
-run /usr/bin/turnutils_uclient -u alice -w wrong -m 1 -n 5 -p "$srv" \
+tl_run /usr/bin/turnutils_uclient -u alice -w wrong -m 1 -n 5 -p "$srv" \
 	-e 127.0.0.1 -r "$peer4" 127.0.0.1
 check coturn_uclient_wrong_password_fails \
 	'[ $rc -ne 0 ] && grep -qi "error" "$tmp/out" && ! grep -q "tot_recv_msgs=[1-9]" "$tmp/out"'
 
 # --- the server survived all that and stops cleanly
-run /usr/bin/turnutils_stunclient -p "$srv" 127.0.0.1
+tl_run /usr/bin/turnutils_stunclient -p "$srv" 127.0.0.1
 check server_still_answers '[ $rc -eq 0 ]'
-kill "$srv_pid" 2>/dev/null
-for _ in $(seq 100); do
-	kill -0 "$srv_pid" 2>/dev/null || break
-	sleep 0.1
-done
-kill -0 "$srv_pid" 2>/dev/null && kill -9 "$srv_pid" 2>/dev/null
-wait "$srv_pid"
-rc=$?
-pids=$(echo "$pids" | sed "s/ $srv_pid\$//; s/ $srv_pid / /")
-cp "$tmp/server.out" "$tmp/out"; tail -n 5 "$tmp/server.log" >>"$tmp/out" 2>/dev/null
-check server_exits_0_on_sigterm \
-	'[ $rc -eq 0 ] && ! grep -qE "AddressSanitizer|runtime error|LeakSanitizer" "$tmp/server.out"'
+tl_check_turnserver_stops server_exits_0_on_sigterm
 
 exit $failed

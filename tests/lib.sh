@@ -1,0 +1,179 @@
+# tests/lib.sh: shell functions shared by the test scripts in
+# tests/integration and tests/interop, which source it with
+#	. "$(dirname "$0")/../lib.sh"
+# POSIX sh. The functions use these globals of the script: tmp (its temp
+# directory), pids (the PIDs to stop at exit, space-separated), failed (1
+# once a check failed), bin (BUILD_DIR/bin), rc and srv_pid where said.
+# Their own variables start with tl_ so that they clobber none of the
+# script's: tl_check evals conditions that name the script's variables.
+# shellcheck shell=sh disable=SC2034 # the globals set here are the script's
+
+# tl_init BUILD_DIR: the common start of a test script. Sets build (a usage
+# message and exit without BUILD_DIR), bin=BUILD_DIR/bin, failed=0, an empty
+# PID list pids and a new temp directory tmp (exit 1 if none can be made);
+# at exit tl_cleanup stops $pids and removes $tmp; INT and TERM exit 1.
+tl_init() {
+	build=${1:?usage: $0 BUILD_DIR}
+	bin=$build/bin
+	failed=0
+	pids=
+	tmp=$(mktemp -d) || exit 1
+	trap 'tl_cleanup "$tmp" $pids' EXIT
+	trap 'exit 1' INT TERM
+}
+
+# tl_cleanup DIR [PID...]: sends SIGTERM to each PID, waits for each, then
+# removes DIR. By PID only: nothing else is signalled.
+tl_cleanup() {
+	tl_dir=$1
+	shift
+	for tl_p in "$@"; do kill "$tl_p" 2>/dev/null; done
+	for tl_p in "$@"; do wait "$tl_p" 2>/dev/null; done
+	rm -rf "$tl_dir"
+}
+
+# tl_forget PID: removes PID from $pids (once it has been stopped and
+# waited for, so that cleanup signals no process that reuses the PID).
+tl_forget() {
+	tl_keep=
+	for tl_p in $pids; do
+		[ "$tl_p" = "$1" ] || tl_keep="$tl_keep $tl_p"
+	done
+	pids=$tl_keep
+}
+
+# tl_pass NAME: prints "PASS: NAME".
+tl_pass() { echo "PASS: $1"; }
+
+# tl_fail NAME: prints "FAIL: NAME" and sets failed=1.
+tl_fail() {
+	echo "FAIL: $1"
+	failed=1
+}
+
+# tl_check NAME CONDITION [FILE]: evals the shell CONDITION (which sees the
+# $? from before the call); "PASS: NAME" if it holds, else "FAIL: NAME",
+# the last 20 lines of FILE (when given and present) indented by "  | ",
+# and failed=1. Status 0 on PASS, 1 on FAIL.
+tl_check() {
+	if eval "$2"; then
+		tl_pass "$1"
+	else
+		tl_fail "$1"
+		[ -n "$3" ] && [ -f "$3" ] && sed 's/^/  | /' "$3" | tail -n 20
+		return 1
+	fi
+}
+
+# tl_run CMD...: runs CMD for at most 120 s, its stdout and stderr into
+# $tmp/out, its exit status into rc.
+tl_run() {
+	timeout 120 "$@" >"$tmp/out" 2>&1
+	rc=$?
+}
+
+# tl_free_port_block N: prints a random base port B such that B..B+N-1 are
+# in use by no TCP or UDP socket, between 10000 and the start of the
+# ephemeral port range (so that no client socket takes one later). Status 1
+# when 200 tries found none.
+tl_free_port_block() {
+	tl_low=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+	tl_low=${tl_low:-32768}
+	tl_used=$(ss -Htaun 2>/dev/null | awk '{ print $5 }' | sed 's/.*://' | sort -u)
+	for _ in $(seq 200); do
+		tl_b=$(($(od -An -N2 -tu2 /dev/urandom) % (tl_low - 10000 - $1) + 10000))
+		if echo "$tl_used" | awk -v lo="$tl_b" -v hi=$((tl_b + $1 - 1)) \
+			'$1 + 0 >= lo && $1 + 0 <= hi { found = 1 } END { exit found }'; then
+			echo "$tl_b"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# tl_has_ipv6_loopback: true when ::1 is configured on lo.
+tl_has_ipv6_loopback() { grep -q "^0\{31\}1 .* lo$" /proc/net/if_inet6 2>/dev/null; }
+
+# tl_start_turnserver PORT MINPORT MAXPORT [ARG...]: starts $bin/turnserver
+# in the background on 127.0.0.1:PORT, relaying from 127.0.0.1 ports
+# MINPORT..MAXPORT, user alice with password secret, loopback peers
+# allowed, 2 relay threads, its user store, pidfile and log (server.log) in
+# $tmp, stdout in $tmp/server.out and stderr in $tmp/server.err; the ARGs
+# (a realm, more addresses) follow. Its PID goes into srv_pid and onto
+# pids. Does not wait: see tl_wait_log.
+tl_start_turnserver() {
+	tl_port=$1 tl_min=$2 tl_max=$3
+	shift 3
+	"$bin/turnserver" -n --listening-ip 127.0.0.1 --relay-ip 127.0.0.1 \
+		--listening-port "$tl_port" --min-port "$tl_min" --max-port "$tl_max" \
+		-u alice:secret --userdb "$tmp/turn.db" --allow-loopback-peers --relay-threads 2 \
+		--log-file "$tmp/server.log" --pidfile "$tmp/server.pid" "$@" \
+		>"$tmp/server.out" 2>"$tmp/server.err" &
+	srv_pid=$!
+	pids="$pids $srv_pid"
+}
+
+# tl_server_output [N]: writes what the server of tl_start_turnserver said
+# into $tmp/out, for tl_check to show: its stdout, its stderr, and its log
+# (only the last N lines of it with N).
+tl_server_output() {
+	cat "$tmp/server.out" "$tmp/server.err" >"$tmp/out"
+	if [ -n "$1" ]; then
+		tail -n "$1" "$tmp/server.log" >>"$tmp/out" 2>/dev/null
+	else
+		cat "$tmp/server.log" >>"$tmp/out" 2>/dev/null
+	fi
+}
+
+# tl_wait_log FILE PATTERN [PID]: waits up to 10 s for a line of FILE to
+# match the grep PATTERN; with PID, stops early once that process is gone.
+# Status 0 when the line came.
+tl_wait_log() {
+	for _ in $(seq 100); do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		[ -n "$3" ] && ! kill -0 "$3" 2>/dev/null && return 1
+		sleep 0.1
+	done
+	return 1
+}
+
+# tl_wait_exit PID [TENTHS]: waits up to TENTHS/10 s (default 10 s) for the
+# process PID to be gone, signalling nothing. Status 0 when it is gone.
+tl_wait_exit() {
+	for _ in $(seq "${2:-100}"); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	! kill -0 "$1" 2>/dev/null
+}
+
+# tl_stop PID [TENTHS]: SIGTERM to the child PID, SIGKILL if it is still
+# there after TENTHS/10 s (default 10 s); waits for it, drops it from $pids
+# and returns its exit status (that of the SIGKILL if it came to that).
+tl_stop() {
+	kill -TERM "$1" 2>/dev/null
+	tl_wait_exit "$1" "$2" || kill -KILL "$1" 2>/dev/null
+	wait "$1"
+	tl_st=$?
+	tl_forget "$1"
+	return $tl_st
+}
+
+# tl_check_turnserver_stops NAME: stops the server of tl_start_turnserver
+# (tl_stop, its status into rc) and checks NAME: it exited 0 and neither its
+# stdout nor its stderr holds a sanitizer report; on failure shows those and
+# the last 5 lines of its log.
+tl_check_turnserver_stops() {
+	tl_stop "$srv_pid"
+	rc=$?
+	tl_server_output 5
+	tl_check "$1" '[ $rc -eq 0 ] && tl_no_sanitizer_report "$tmp/server.out" "$tmp/server.err"' \
+		"$tmp/out"
+}
+
+# tl_no_sanitizer_report FILE...: true when none of the FILEs (a daemon's
+# stderr) holds an AddressSanitizer, LeakSanitizer or UndefinedBehaviorSanitizer
+# report or a UBSan "runtime error".
+tl_no_sanitizer_report() {
+	! grep -qE "AddressSanitizer|LeakSanitizer|runtime error|UndefinedBehaviorSanitizer" "$@"
+}
