@@ -26,6 +26,9 @@ int turn_channeldata_parse(const uint8_t *buf, size_t len, uint16_t *channel,
 
 long stun_stream_frame_len(const uint8_t *buf, size_t avail)
 {
+	/* the first byte alone rules out both: STUN 0x00-0x3F, ChannelData 0x40-0x7F */
+	if (avail >= 1 && buf[0] >= 0x80)
+		return -1;
 	if (avail < 4)
 		return 0;
 	if (buf[0] >= 0x40 && buf[0] <= 0x7F)

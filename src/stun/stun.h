@@ -295,7 +295,8 @@ static inline void turn_channeldata_header(uint8_t hdr[4], uint16_t channel, uin
  * returns the byte length of the frame that starts at buf (ChannelData
  * padded to 4), read from its header alone, so it may exceed avail: the
  * caller waits for that many bytes. 0 when fewer than 4 bytes are there
- * to tell, -1 when the bytes are neither STUN nor ChannelData.
+ * to tell, -1 when the bytes are neither STUN nor ChannelData (a first
+ * byte of 0x80 or more says so at once).
  */
 long stun_stream_frame_len(const uint8_t *buf, size_t avail);
 

@@ -1110,6 +1110,23 @@ static void test_stream_frame_len_garbage(void **state)
 	assert_int_equal(stun_stream_frame_len(buf, sizeof(buf)), -1);
 }
 
+/* A short stream is judged from its first byte, not left waiting for 4. */
+static void test_stream_frame_len_garbage_first_byte_alone(void **state)
+{
+	uint8_t b[3] = {0x80, 0, 0};
+
+	(void)state;
+	for (int v = 0x80; v <= 0xFF; v++) {
+		b[0] = (uint8_t)v;
+		for (size_t avail = 1; avail <= 3; avail++)
+			assert_int_equal(stun_stream_frame_len(b, avail), -1);
+	}
+	b[0] = 0x00;
+	assert_int_equal(stun_stream_frame_len(b, 3), 0);
+	b[0] = 0x40;
+	assert_int_equal(stun_stream_frame_len(b, 3), 0);
+}
+
 static void test_stream_frame_len_walks_mixed_stream(void **state)
 {
 	uint8_t stream[512];
@@ -1785,6 +1802,7 @@ int main(void)
 	    cmocka_unit_test(test_stream_frame_len_stun),
 	    cmocka_unit_test(test_stream_frame_len_padded_channeldata),
 	    cmocka_unit_test(test_stream_frame_len_garbage),
+	    cmocka_unit_test(test_stream_frame_len_garbage_first_byte_alone),
 	    cmocka_unit_test(test_stream_frame_len_walks_mixed_stream),
 	    cmocka_unit_test(test_parse_truncated_header_every_length),
 	    cmocka_unit_test(test_parse_length_past_buffer),
