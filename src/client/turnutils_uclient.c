@@ -11,10 +11,23 @@
  * sequence number and the send time, so echoes are matched and timed; the
  * rest is a pattern checked on return.
  *
+ * Two modes for benchmarks (scripts/bench):
+ *  --hold SEC keeps each allocation alive SEC seconds after its last echo,
+ *  before deleting it, and prints "holding: N allocations" once all of them
+ *  are held (for measuring the server's memory per allocation);
+ *  --alloc-rate SEC replaces the data test: each of the -m clients in turn
+ *  opens a new socket, allocates (the 401 round trip included, as every
+ *  socket starts without a nonce), deletes the allocation with a Refresh
+ *  of lifetime 0 and closes, for SEC seconds; it prints allocations/s.
+ *  With --rotate-local N (and -L an IPv4 address A) socket k is bound to
+ *  address A + k mod N and a port of its own, so no 5-tuple comes back
+ *  while a server may still hold the deleted allocation's state.
+ *
  * Exit status: 0 when every client got its allocation and the loss is at
  * most --loss-threshold; 1 when an allocation, permission or connection
  * failed; 2 when the loss exceeded the threshold; 64 on a usage error.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -66,6 +79,9 @@ struct uc_opts {
 	struct turnc_alloc_opts alloc;
 	double loss_threshold;
 	int timeout_s;
+	int hold_s;	    /* --hold: seconds to keep allocations after the last echo */
+	int alloc_rate_s;   /* --alloc-rate: seconds of allocate/delete cycles; 0: off */
+	int rotate_local;   /* --rotate-local: addresses to spread the sockets over */
 };
 
 enum uc_state {
@@ -73,6 +89,7 @@ enum uc_state {
 	UC_PERMIT,   /* CreatePermission or ChannelBind in flight */
 	UC_SEND,     /* sending messages */
 	UC_DRAIN,    /* all sent: waiting for the last echoes */
+	UC_HOLD,     /* --hold: keeping the allocation until hold_until_us */
 	UC_DELETE,   /* Refresh with lifetime 0 in flight */
 	UC_DONE,
 	UC_FAILED,
@@ -90,6 +107,7 @@ struct uc_client {
 	uint8_t *seen; /* bitmap of echoed sequence numbers */
 	uint64_t next_send_us;
 	uint64_t drain_until_us;
+	uint64_t hold_until_us;
 	uint64_t alloc_refresh_us;
 	uint64_t perm_refresh_us;
 	bool maintenance; /* a refresh is in flight during SEND/DRAIN */
@@ -145,6 +163,12 @@ static void uc_usage(FILE *f)
 		"\t--timeout SEC\twait for the last echoes (default 5)\n"
 		"\t--even-port\tinclude EVEN-PORT in Allocate\n"
 		"\t--realm REALM\trealm for the credentials (default: the server's)\n"
+		"\t--hold SEC\tkeep each allocation SEC s after its last echo; print\n"
+		"\t\t\t\"holding: N allocations\" once all are held\n"
+		"\t--alloc-rate SEC\tallocation-rate mode: -m clients in flight, each\n"
+		"\t\t\trepeatedly opens a socket, allocates, deletes, for SEC s\n"
+		"\t--rotate-local N\twith --alloc-rate and -L IPV4: bind socket k to\n"
+		"\t\t\t-L + (k mod N), with a port of its own (no 5-tuple reuse)\n"
 		"Exit status: 0 ok, 1 allocation/auth failure, 2 loss above threshold.\n",
 		UC_MAX_CLIENTS, UC_HDR_LEN, UC_MAX_MSG_LEN);
 }
@@ -164,12 +188,16 @@ static int uc_parse_long(const char *s, long min, long max, long *out)
 
 static int uc_parse_opts(int argc, char **argv, struct uc_opts *o)
 {
-	enum { OPT_LOSS = 256, OPT_TIMEOUT, OPT_EVEN_PORT, OPT_REALM };
+	enum { OPT_LOSS = 256, OPT_TIMEOUT, OPT_EVEN_PORT, OPT_REALM, OPT_HOLD, OPT_ALLOC_RATE,
+	       OPT_ROTATE_LOCAL };
 	static const struct option longopts[] = {
 	    {"loss-threshold", required_argument, NULL, OPT_LOSS},
 	    {"timeout", required_argument, NULL, OPT_TIMEOUT},
 	    {"even-port", no_argument, NULL, OPT_EVEN_PORT},
 	    {"realm", required_argument, NULL, OPT_REALM},
+	    {"hold", required_argument, NULL, OPT_HOLD},
+	    {"alloc-rate", required_argument, NULL, OPT_ALLOC_RATE},
+	    {"rotate-local", required_argument, NULL, OPT_ROTATE_LOCAL},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -272,6 +300,21 @@ static int uc_parse_opts(int argc, char **argv, struct uc_opts *o)
 		case OPT_REALM:
 			o->realm = optarg;
 			break;
+		case OPT_HOLD:
+			if (uc_parse_long(optarg, 0, 3600, &v) < 0)
+				goto bad;
+			o->hold_s = (int)v;
+			break;
+		case OPT_ALLOC_RATE:
+			if (uc_parse_long(optarg, 1, 3600, &v) < 0)
+				goto bad;
+			o->alloc_rate_s = (int)v;
+			break;
+		case OPT_ROTATE_LOCAL:
+			if (uc_parse_long(optarg, 1, 65536, &v) < 0)
+				goto bad;
+			o->rotate_local = (int)v;
+			break;
 		case 'h':
 			uc_usage(stdout);
 			exit(0);
@@ -285,8 +328,12 @@ static int uc_parse_opts(int argc, char **argv, struct uc_opts *o)
 		return -1;
 	}
 	o->server_host = argv[optind];
-	if (!o->peer_host) {
+	if (!o->peer_host && !o->alloc_rate_s) {
 		fprintf(stderr, "turnutils_uclient: -e PEER-ADDRESS is required\n");
+		return -1;
+	}
+	if (o->rotate_local && (!o->alloc_rate_s || !o->local_str)) {
+		fprintf(stderr, "turnutils_uclient: --rotate-local needs --alloc-rate and -L\n");
 		return -1;
 	}
 	if (want_v6 && want_v4) {
@@ -325,12 +372,16 @@ static int uc_resolve(struct uc_opts *o)
 		}
 		o->has_local = true;
 		family = o->local.ss_family;
+		if (o->rotate_local && family != AF_INET) {
+			fprintf(stderr, "turnutils_uclient: --rotate-local needs an IPv4 -L\n");
+			return -1;
+		}
 	}
 	if (turnc_resolve(o->server_host, o->port, family, &o->server) < 0) {
 		fprintf(stderr, "turnutils_uclient: cannot resolve server '%s'\n", o->server_host);
 		return -1;
 	}
-	if (turnc_resolve(o->peer_host, o->peer_port, AF_UNSPEC, &o->peer) < 0) {
+	if (o->peer_host && turnc_resolve(o->peer_host, o->peer_port, AF_UNSPEC, &o->peer) < 0) {
 		fprintf(stderr, "turnutils_uclient: cannot resolve peer '%s'\n", o->peer_host);
 		return -1;
 	}
@@ -422,6 +473,7 @@ static void uc_on_txn(struct uc_client *cl, const struct uc_opts *o, uint64_t no
 		return;
 	case UC_SEND:
 	case UC_DRAIN:
+	case UC_HOLD:
 		cl->maintenance = false;
 		if (result != 0)
 			uc_fail(cl, "refresh", result);
@@ -566,7 +618,7 @@ static void uc_timers(struct uc_client *cl, const struct uc_opts *o, uint8_t *ms
 {
 	if (turnc_tick(&cl->c, now))
 		uc_on_txn(cl, o, now);
-	if (cl->state == UC_SEND || cl->state == UC_DRAIN) {
+	if (cl->state == UC_SEND || cl->state == UC_DRAIN || cl->state == UC_HOLD) {
 		if (!turnc_txn_pending(&cl->c) && now >= cl->alloc_refresh_us) {
 			int ret = turnc_start_refresh(&cl->c, cl->c.lifetime_s, now);
 			cl->alloc_refresh_us =
@@ -581,7 +633,15 @@ static void uc_timers(struct uc_client *cl, const struct uc_opts *o, uint8_t *ms
 	if (cl->state == UC_SEND)
 		uc_send_due(cl, o, msg, now);
 	if (cl->state == UC_DRAIN && !cl->maintenance &&
-	    (cl->received == cl->sent || now >= cl->drain_until_us))
+	    (cl->received == cl->sent || now >= cl->drain_until_us)) {
+		if (o->hold_s > 0) {
+			cl->state = UC_HOLD;
+			cl->hold_until_us = now + (uint64_t)o->hold_s * 1000000u;
+		} else {
+			uc_start_delete(cl, now);
+		}
+	}
+	if (cl->state == UC_HOLD && !cl->maintenance && now >= cl->hold_until_us)
 		uc_start_delete(cl, now);
 }
 
@@ -596,7 +656,9 @@ static int uc_next_timeout(const struct uc_client *cl, uint64_t now)
 							       : now;
 	else if (cl->state == UC_DRAIN)
 		at = cl->drain_until_us;
-	if (cl->state == UC_SEND || cl->state == UC_DRAIN) {
+	else if (cl->state == UC_HOLD)
+		at = cl->hold_until_us;
+	if (cl->state == UC_SEND || cl->state == UC_DRAIN || cl->state == UC_HOLD) {
 		uint64_t r = cl->alloc_refresh_us < cl->perm_refresh_us ? cl->alloc_refresh_us
 									: cl->perm_refresh_us;
 		at = r < at ? r : at;
@@ -681,9 +743,31 @@ static int uc_start_clients(struct uc_client *cls, const struct uc_opts *o)
 	return 0;
 }
 
+/* --hold: say once that every allocation still alive is being held. */
+static void uc_check_held(const struct uc_client *cls, const struct uc_opts *o, bool *printed)
+{
+	int held = 0;
+
+	if (*printed || o->hold_s == 0)
+		return;
+	for (int i = 0; i < o->clients; i++) {
+		if (cls[i].state < UC_HOLD)
+			return;
+		if (cls[i].state == UC_HOLD)
+			held++;
+	}
+	if (held == 0)
+		return;
+	printf("holding: %d allocations\n", held);
+	fflush(stdout);
+	*printed = true;
+}
+
 static void uc_run(struct uc_client *cls, const struct uc_opts *o, uint8_t *msg,
 		   struct pollfd *pfds, int *idx, uint64_t deadline)
 {
+	bool held_printed = false;
+
 	for (;;) {
 		uint64_t now = turnc_now_us();
 		int nfds = 0, timeout = -1, n;
@@ -731,7 +815,221 @@ static void uc_run(struct uc_client *cls, const struct uc_opts *o, uint8_t *msg,
 			if (cl->state != UC_DONE && cl->state != UC_FAILED)
 				uc_timers(cl, o, msg, now);
 		}
+		uc_check_held(cls, o, &held_printed);
 	}
+}
+
+/* --alloc-rate: counters of the allocate/delete cycles. */
+struct uc_rate {
+	unsigned long long cycles;	   /* allocated and deleted within the window */
+	unsigned long long late;	   /* finished after the window */
+	unsigned long long failed;	   /* Allocate failed, or the socket did */
+	unsigned long long delete_failed; /* Refresh(0) failed */
+	unsigned long long sockets;	   /* sockets opened, for --rotate-local */
+};
+
+#define UC_ROTATE_PORT_MIN 10000
+#define UC_ROTATE_PORTS 50000
+#define UC_ROTATE_TRIES 64
+
+/* --rotate-local: the local address of socket k. */
+static void uc_rotate_addr(const struct uc_opts *o, unsigned long long k,
+			   struct sockaddr_storage *out)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)out;
+	uint32_t a;
+
+	memcpy(out, &o->local, sizeof(*out));
+	a = ntohl(sin->sin_addr.s_addr) + (uint32_t)(k % (unsigned)o->rotate_local);
+	sin->sin_addr.s_addr = htonl(a);
+	sin->sin_port =
+	    htons((uint16_t)(UC_ROTATE_PORT_MIN + (k / (unsigned)o->rotate_local) % UC_ROTATE_PORTS));
+}
+
+/* Open a new socket for slot cl and send its first (unauthenticated) Allocate. */
+static int uc_rate_start(struct uc_client *cl, const struct uc_opts *o, struct uc_rate *r,
+			 uint64_t now)
+{
+	struct sockaddr_storage local;
+	int ret = -EADDRINUSE;
+
+	for (int t = 0; ret == -EADDRINUSE && t < UC_ROTATE_TRIES; t++) {
+		if (o->rotate_local)
+			uc_rotate_addr(o, r->sockets++, &local);
+		else if (o->has_local)
+			local = o->local;
+		ret = turnc_open(&cl->c, (const struct sockaddr *)&o->server,
+				 o->has_local ? (const struct sockaddr *)&local : NULL, o->tcp,
+				 UC_CONNECT_TIMEOUT_MS);
+		if (!o->rotate_local)
+			break;
+	}
+	if (ret < 0)
+		return ret;
+	cl->opened = true;
+	cl->c.verbose = o->verbose > 1;
+	if (o->user && turnc_set_auth(&cl->c, o->user, o->pass, o->realm) < 0)
+		ret = -EINVAL;
+	else
+		ret = turnc_start_allocate(&cl->c, &o->alloc, now);
+	if (ret < 0) {
+		turnc_close(&cl->c);
+		cl->opened = false;
+		return ret;
+	}
+	cl->state = UC_ALLOCATE;
+	return 0;
+}
+
+static void uc_rate_note(struct uc_rate *r, const struct uc_client *cl, const char *what,
+			 int result)
+{
+	char rbuf[160];
+
+	if (r->failed + r->delete_failed < 5)
+		fprintf(stderr, "slot %u: %s: %s\n", cl->id, what,
+			turnc_strresult(result, rbuf, sizeof(rbuf)));
+}
+
+/* The slot's cycle ended (either way): close, and start the next one in the window. */
+static void uc_rate_next(struct uc_client *cl, const struct uc_opts *o, struct uc_rate *r,
+			 uint64_t now, uint64_t end)
+{
+	int ret;
+
+	turnc_close(&cl->c);
+	cl->opened = false;
+	cl->state = UC_DONE;
+	if (now >= end)
+		return;
+	ret = uc_rate_start(cl, o, r, now);
+	if (ret < 0) {
+		uc_rate_note(r, cl, "open/Allocate", ret);
+		r->failed++;
+	}
+}
+
+static void uc_rate_on_txn(struct uc_client *cl, const struct uc_opts *o, struct uc_rate *r,
+			   uint64_t now, uint64_t end)
+{
+	int result = turnc_txn_result(&cl->c);
+
+	if (cl->state == UC_ALLOCATE) {
+		if (result == 0 && turnc_start_refresh(&cl->c, 0, now) == 0) {
+			cl->state = UC_DELETE;
+			return;
+		}
+		uc_rate_note(r, cl, "Allocate", result);
+		r->failed++;
+	} else if (result != 0 && result != TURN_ERR_ALLOCATION_MISMATCH) {
+		uc_rate_note(r, cl, "Refresh(0)", result);
+		r->delete_failed++;
+	} else if (now <= end) {
+		r->cycles++;
+	} else {
+		r->late++;
+	}
+	uc_rate_next(cl, o, r, now, end);
+}
+
+/* --alloc-rate: -m slots cycle allocate/delete until the window ends. */
+static int uc_rate_run(const struct uc_opts *o)
+{
+	struct uc_client *cls = calloc((size_t)o->clients, sizeof(*cls));
+	struct pollfd *pfds = calloc((size_t)o->clients, sizeof(*pfds));
+	int *idx = calloc((size_t)o->clients, sizeof(*idx));
+	struct uc_rate r = {0};
+	uint64_t start = turnc_now_us(), end, deadline;
+	int ret = EXIT_SETUP_FAILED;
+
+	if (!cls || !pfds || !idx) {
+		fprintf(stderr, "turnutils_uclient: out of memory\n");
+		goto out;
+	}
+	end = start + (uint64_t)o->alloc_rate_s * 1000000u;
+	deadline = end + UC_CONNECT_TIMEOUT_MS * 1000ULL + 40ULL * 1000000u;
+	for (int i = 0; i < o->clients; i++) {
+		cls[i].id = (uint32_t)i;
+		cls[i].state = UC_DONE;
+		if (uc_rate_start(&cls[i], o, &r, turnc_now_us()) < 0) {
+			fprintf(stderr, "turnutils_uclient: cannot start slot %d\n", i);
+			r.failed++;
+		}
+	}
+	for (;;) {
+		uint64_t now = turnc_now_us();
+		int nfds = 0, timeout = -1;
+
+		for (int i = 0; i < o->clients; i++) {
+			int t;
+
+			if (!cls[i].opened)
+				continue;
+			pfds[nfds].fd = turnc_fd(&cls[i].c);
+			pfds[nfds].events = POLLIN;
+			pfds[nfds].revents = 0;
+			idx[nfds++] = i;
+			t = turnc_buffered(&cls[i].c) ? 0 : turnc_timeout_ms(&cls[i].c, now);
+			if (t >= 0 && (timeout < 0 || t < timeout))
+				timeout = t;
+		}
+		if (nfds == 0)
+			break;
+		if (now >= deadline) {
+			fprintf(stderr, "turnutils_uclient: giving up: %d slots unfinished\n", nfds);
+			r.failed += (unsigned long long)nfds;
+			break;
+		}
+		if (timeout < 0 || (uint64_t)timeout * 1000u > deadline - now)
+			timeout = (int)((deadline - now) / 1000u) + 1;
+		if (poll(pfds, (nfds_t)nfds, timeout) < 0 && errno != EINTR) {
+			perror("turnutils_uclient: poll");
+			break;
+		}
+		for (int i = 0; i < nfds; i++) {
+			struct uc_client *cl = &cls[idx[i]];
+			struct turnc_event ev;
+			bool more = pfds[i].revents || turnc_buffered(&cl->c);
+
+			for (int k = 0; more && k < UC_EVENTS_PER_ROUND; k++) {
+				now = turnc_now_us();
+				switch (turnc_next_event(&cl->c, &ev, now)) {
+				case TURNC_EV_NONE:
+					more = false;
+					break;
+				case TURNC_EV_TXN:
+					uc_rate_on_txn(cl, o, &r, now, end);
+					more = false; /* a new socket, or none */
+					break;
+				case TURNC_EV_DATA:
+					break;
+				case TURNC_EV_ERROR:
+					uc_rate_note(&r, cl, "connection", ev.error);
+					r.failed++;
+					uc_rate_next(cl, o, &r, now, end);
+					more = false;
+					break;
+				}
+			}
+			now = turnc_now_us();
+			if (cl->opened && turnc_tick(&cl->c, now))
+				uc_rate_on_txn(cl, o, &r, now, end);
+		}
+	}
+	printf("alloc-rate: %d in flight, %.3f s: %llu allocations (failed %llu, delete failed "
+	       "%llu, finished late %llu)\n",
+	       o->clients, (double)o->alloc_rate_s, r.cycles, r.failed, r.delete_failed, r.late);
+	printf("allocations/s: %.1f\n", (double)r.cycles / (double)o->alloc_rate_s);
+	ret = r.failed || r.delete_failed ? EXIT_SETUP_FAILED : 0;
+out:
+	for (int i = 0; cls && i < o->clients; i++) {
+		if (cls[i].opened)
+			turnc_close(&cls[i].c);
+	}
+	free(cls);
+	free(pfds);
+	free(idx);
+	return ret;
 }
 
 int main(int argc, char **argv)
@@ -750,6 +1048,8 @@ int main(int argc, char **argv)
 	if (uc_resolve(&o) < 0)
 		return EXIT_USAGE;
 	uc_raise_fd_limit(o.clients);
+	if (o.alloc_rate_s)
+		return uc_rate_run(&o);
 	cls = calloc((size_t)o.clients, sizeof(*cls));
 	pfds = calloc((size_t)o.clients, sizeof(*pfds));
 	idx = calloc((size_t)o.clients, sizeof(*idx));
@@ -763,7 +1063,7 @@ int main(int argc, char **argv)
 		goto fail;
 	deadline = start + UC_SETUP_BUDGET_US +
 		   (uint64_t)o.messages * (uint64_t)o.interval_ms * 1000u +
-		   (uint64_t)o.timeout_s * 1000000u;
+		   (uint64_t)o.timeout_s * 1000000u + (uint64_t)o.hold_s * 1000000u;
 	uc_run(cls, &o, msg, pfds, idx, deadline);
 	uc_report(&o, start, turnc_now_us());
 

@@ -1,0 +1,509 @@
+#!/usr/bin/env python3
+"""Benchmark our turnserver against coturn's, side by side (scripts/bench).
+
+Every measurement starts a fresh server (ours or coturn's) on the same
+addresses and ports, runs one workload, reads the server's CPU time or
+VmRSS around it, and stops the server. CPU time is the sum over the
+server's threads of /proc/PID/task/TID/schedstat (run time in ns): the same
+quantity as utime+stime of /proc/PID/stat, which counts in 10 ms ticks
+(also recorded, as tick_cpu_s, to cross-check).
+Rounds alternate which server goes first; the report gives medians and the
+ours/coturn ratios.
+
+Workloads:
+  relay  - turnutils_uclient (coturn's, then ours, same flags) through the
+           server to one UDP echo peer, channels, 160-byte messages, at a
+           loaded and a light setting. "relayed packets" = 2 x echoes the
+           clients got back (client->peer and peer->client), the same count
+           for both servers; per CPU-second = that / server CPU seconds over
+           the whole client run (setup and teardown included).
+  rss    - (VmRSS with 1000 live allocations, each with a channel) minus
+           (VmRSS idle after a warm-up of 10 allocations), / 1000.
+  alloc  - our uclient --alloc-rate: 64 in flight, each a new socket:
+           Allocate (401 round trip included), Refresh lifetime 0, close.
+
+Everything runs on random 127.x.y.z addresses, so relay ports never meet
+other programs' sockets bound to 127.0.0.1. Standard library only.
+"""
+import argparse
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+COTURN_SERVER = "/usr/bin/turnserver"
+COTURN_UCLIENT = "/usr/bin/turnutils_uclient"
+COTURN_PEER = "/usr/bin/turnutils_peer"
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+USER, PASS, REALM = "bench", "benchpass", "bench.realm"
+
+# Loads (flags common to both clients). Loaded: 100 clients at 1 ms (our
+# uclient reaches ~200k relayed pps, coturn's ~30k); light: 20 clients at
+# 3 ms (our uclient ~13k relayed pps, coturn's ~4.5k). The rates each client reaches differ (coturn's
+# uclient is slower); both servers see the same client for a given row.
+LOADS = {
+    "loaded": ["-m", "100", "-n", "2000", "-z", "1"],
+    "light": ["-m", "20", "-n", "1000", "-z", "3"],
+}
+COMMON = ["-c", "-X", "-l", "160"]
+
+live = []  # Popen objects to stop on exit
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def stop(p, grace=5.0):
+    if p.poll() is None:
+        try:
+            p.send_signal(signal.SIGTERM)
+            p.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+    if p in live:
+        live.remove(p)
+
+
+def stop_all(*_):
+    for p in list(live):
+        stop(p, 2.0)
+    sys.exit(130)
+
+
+def cpu_ticks(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        rest = f.read().rsplit(")", 1)[1].split()
+    return int(rest[11]) + int(rest[12])  # fields 14 and 15: utime, stime
+
+
+def cpu_ns(pid):
+    """CPU time of all the process's threads in ns (schedstat: precise, not 10 ms ticks)."""
+    total = 0
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                total += int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            pass
+    return total
+
+
+def vm_rss_kb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def nfds(pid):
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def socket_drops(pid):
+    """Datagrams the kernel dropped on the process's UDP sockets (full receive buffers)."""
+    inodes = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            link = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if link.startswith("socket:["):
+            inodes.add(link[8:-1])
+    total = 0
+    with open("/proc/net/udp") as f:
+        next(f)
+        for line in f:
+            x = line.split()
+            if len(x) > 12 and x[9] in inodes:
+                total += int(x[-1])
+    return total
+
+
+def stun_ping(addr, port, timeout=0.2):
+    tid = os.urandom(12)
+    req = struct.pack("!HHI", 0x0001, 0, 0x2112A442) + tid
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(timeout)
+    try:
+        s.sendto(req, (addr, port))
+        data = s.recv(2048)
+        return len(data) >= 20 and data[8:20] == tid
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+def port_free(addr, port, tcp=False):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM if tcp else socket.SOCK_DGRAM)
+    try:
+        s.bind((addr, port))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+class Env:
+    def __init__(self, args):
+        self.args = args
+        self.tmp = tempfile.mkdtemp(prefix="turnbench.")
+        # private copies: a rebuild of the shared build dir mid-run changes nothing
+        self.build_shown = os.path.abspath(args.build)
+        self.build = self.tmp
+        os.mkdir(f"{self.tmp}/bin")
+        for b in ("turnserver", "turnutils_uclient", "turnutils_peer"):
+            shutil.copy2(f"{self.build_shown}/bin/{b}", f"{self.tmp}/bin/{b}")
+            with open(f"{self.tmp}/bin/{b}", "rb") as f:
+                if f.read(4) != b"\x7fELF":
+                    raise RuntimeError(f"{self.build_shown}/bin/{b} is not an ELF binary")
+        rnd = random.Random()
+        # one /16 of 127/8 for this run: server .0.1, peer .0.9, clients .1.x
+        a, b = rnd.randrange(64, 127), rnd.randrange(0, 256)
+        self.net = f"127.{a}.{b}"
+        self.srv_ip = f"127.{a}.{b}.1"
+        self.peer_ip = f"127.{a}.{b}.9"
+        self.rotate_base = f"127.{a}.{(b + 1) % 256}.0"
+        for _ in range(50):
+            base = rnd.randrange(11000, 19000, 10)
+            if all(port_free(self.srv_ip, base + i, tcp) for i in (0, 1) for tcp in (False, True)) \
+               and port_free(self.peer_ip, base + 5) and port_free(self.peer_ip, base + 6):
+                break
+        self.port = base
+        self.peer_port = base + 5
+        self.min_port, self.max_port = 20000, 35999
+        self.peer = None
+
+    def ours_cmd(self, d):
+        return [f"{self.build}/bin/turnserver", "-n",
+                "--listening-ip", self.srv_ip, "--listening-port", str(self.port),
+                "--relay-ip", self.srv_ip,
+                "--min-port", str(self.min_port), "--max-port", str(self.max_port),
+                "-r", REALM, "-u", f"{USER}:{PASS}", "--userdb", f"{d}/turn.db",
+                "--allow-loopback-peers", "--relay-threads", str(self.args.threads),
+                "--log-file", f"{d}/server.log", "--pidfile", f"{d}/pid"]
+
+    def coturn_cmd(self, d):
+        return [COTURN_SERVER, "-n", "--no-tls", "--no-dtls", "--no-cli",
+                f"--listening-ip={self.srv_ip}", f"--listening-port={self.port}",
+                f"--relay-ip={self.srv_ip}",
+                f"--min-port={self.min_port}", f"--max-port={self.max_port}",
+                "-a", "-u", f"{USER}:{PASS}", "-r", REALM, "--allow-loopback-peers",
+                f"--db={d}/turndb", f"--pidfile={d}/pid", f"--relay-threads={self.args.threads}",
+                "--log-file=stdout", "--simple-log"]
+
+    def start_server(self, impl):
+        for attempt in range(3):
+            try:
+                return self.try_start_server(impl)
+            except RuntimeError as e:
+                log(f"  {e}")
+                if attempt == 2:
+                    raise
+                time.sleep(1.0)
+
+    def try_start_server(self, impl):
+        d = tempfile.mkdtemp(dir=self.tmp, prefix=impl + ".")
+        cmd = self.ours_cmd(d) if impl == "ours" else self.coturn_cmd(d)
+        out = open(f"{d}/stdout.log", "w")
+        p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        out.close()
+        live.append(p)
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 10:
+            if p.poll() is not None:
+                live.remove(p)
+                with open(f"{d}/stdout.log") as f:
+                    tail = "".join(f.readlines()[-5:])
+                raise RuntimeError(f"{impl} server exited {p.returncode}:\n{tail}")
+            if stun_ping(self.srv_ip, self.port):
+                return p
+            time.sleep(0.05)
+        stop(p)
+        tail = ""
+        for name in ("stdout.log", "server.log"):
+            try:
+                with open(f"{d}/{name}") as f:
+                    tail += "".join(f.readlines()[-5:])
+            except OSError:
+                pass
+        raise RuntimeError(f"{impl} server did not answer on {self.srv_ip}:{self.port}:\n{tail}")
+
+    def start_peer(self):
+        self.peer = subprocess.Popen([self.peer_exe(), "-L", self.peer_ip, "-p", str(self.peer_port)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        live.append(self.peer)
+        time.sleep(0.3)
+        if self.peer.poll() is not None:
+            raise RuntimeError("turnutils_peer exited")
+
+    def peer_exe(self):
+        return COTURN_PEER if self.args.peer == "coturn" else f"{self.build}/bin/turnutils_peer"
+
+    def client_args(self):
+        return ["-e", self.peer_ip, "-r", str(self.peer_port), "-u", USER, "-w", PASS,
+                "-p", str(self.port), self.srv_ip]
+
+    def ours_uclient(self):
+        return f"{self.build}/bin/turnutils_uclient"
+
+
+def run_bounded(cmd, timeout):
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         stdin=subprocess.DEVNULL, text=True)
+    live.append(p)
+    try:
+        out, _ = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        stop(p, 1.0)
+        out = (p.stdout.read() if p.stdout else "") + "\n[timed out]"
+    if p in live:
+        live.remove(p)
+    return p.returncode, out
+
+
+def parse_uclient(out):
+    """(messages sent, echoes received, data seconds) from either uclient's report.
+
+    Ours: data seconds = first send to last echo (ms precision). coturn's
+    prints "Total transmit time" in whole seconds only."""
+    m = re.search(r"messages received: (\d+)", out)
+    if m:  # ours
+        recv = int(m.group(1))
+        sent = re.search(r"messages sent: (\d+)", out)
+        pps = re.search(r"throughput: \S+ bytes/s, ([\d.]+) packets/s", out)
+        rate = float(pps.group(1)) if pps else 0.0
+        return (int(sent.group(1)) if sent else 0), recv, (recv / rate if rate > 0 else 0.0)
+    m = re.findall(r"start_mclient: tot_send_msgs=(\d+), tot_recv_msgs=(\d+)\s*$", out, re.M)
+    t = re.search(r"Total transmit time is (\d+)", out)
+    if m:
+        return int(m[-1][0]), int(m[-1][1]), float(t.group(1)) if t else 0.0
+    return 0, 0, 0.0
+
+
+def bench_relay(env, impl, client, load):
+    srv = env.start_server(impl)
+    try:
+        exe = COTURN_UCLIENT if client == "coturn" else env.ours_uclient()
+        cmd = [exe] + COMMON + LOADS[load] + env.client_args()
+        c0, n0, t0 = cpu_ticks(srv.pid), cpu_ns(srv.pid), time.monotonic()
+        rc, out = run_bounded(cmd, 90)
+        c1, n1, t1 = cpu_ticks(srv.pid), cpu_ns(srv.pid), time.monotonic()
+        drops = socket_drops(srv.pid)
+    finally:
+        stop(srv)
+    sent, recv, data_s = parse_uclient(out)
+    relayed = 2 * recv
+    cpu_s = (n1 - n0) / 1e9
+    if recv == 0:
+        log(f"  {impl} {client} {load}: no echoes (rc {rc}):\n{out[-600:]}")
+    return {"relayed": relayed, "cpu_s": cpu_s, "tick_cpu_s": (c1 - c0) / CLK_TCK,
+            "wall_s": t1 - t0,
+            "pps": relayed / data_s if data_s > 0 else 0.0,
+            "loss_pct": 100.0 * (sent - recv) / sent if sent else 100.0,
+            "server_drops": drops,
+            "per_cpu_s": relayed / cpu_s if cpu_s > 0 else 0.0, "rc": rc,
+            "cmd": " ".join(cmd)}
+
+
+def bench_rss(env, impl, n=1000):
+    srv = env.start_server(impl)
+    try:
+        base = [env.ours_uclient(), "-X", "-l", "100", "-n", "1", "-z", "0"] + env.client_args()
+        rc, out = run_bounded(base[:1] + ["-m", "10"] + base[1:], 30)
+        time.sleep(2.5)  # coturn frees deleted sessions on a ~1 s timer
+        idle_kb, idle_fds = vm_rss_kb(srv.pid), nfds(srv.pid)
+        cmd = base[:1] + ["-m", str(n), "--hold", "5", "--timeout", "0"] + base[1:]
+        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             stdin=subprocess.DEVNULL, text=True)
+        live.append(p)
+        held, t0 = None, time.monotonic()
+        held_kb = held_fds = 0
+        while time.monotonic() - t0 < 30:
+            line = p.stdout.readline()
+            if not line:
+                break
+            m = re.match(r"holding: (\d+) allocations", line)
+            if m:
+                held = int(m.group(1))
+                time.sleep(0.5)
+                held_kb, held_fds = vm_rss_kb(srv.pid), nfds(srv.pid)
+                break
+        stop(p, 10.0)
+    finally:
+        stop(srv)
+    if held != n:
+        log(f"  {impl} rss: only {held} allocations held")
+    return {"idle_kb": idle_kb, "held_kb": held_kb, "held": held or 0,
+            "fds": held_fds - idle_fds,
+            "per_alloc_kb": (held_kb - idle_kb) / n, "cmd": " ".join(cmd)}
+
+
+def bench_alloc(env, impl, seconds, inflight=64):
+    srv = env.start_server(impl)
+    try:
+        cmd = [env.ours_uclient(), "--alloc-rate", str(seconds), "-m", str(inflight),
+               "-L", env.rotate_base, "--rotate-local", "256",
+               "-u", USER, "-w", PASS, "-p", str(env.port), env.srv_ip]
+        c0 = cpu_ns(srv.pid)
+        rc, out = run_bounded(cmd, seconds + 60)
+        c1 = cpu_ns(srv.pid)
+    finally:
+        stop(srv)
+    m = re.search(r"(\d+) allocations \(failed (\d+)", out)
+    done, failed = (int(m.group(1)), int(m.group(2))) if m else (0, -1)
+    if failed:
+        log(f"  {impl} alloc: failed {failed}:\n{out[-600:]}")
+    cpu_s = (c1 - c0) / 1e9
+    return {"rate": done / seconds, "failed": failed,
+            "per_cpu_s": done / cpu_s if cpu_s > 0 else 0.0, "cmd": " ".join(cmd)}
+
+
+def med(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else 0.0
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--rounds", type=int, default=int(os.environ.get("BENCH_ROUNDS", "2")))
+    ap.add_argument("--threads", type=int, default=int(os.environ.get("BENCH_THREADS", "2")))
+    ap.add_argument("--alloc-seconds", type=int, default=5)
+    ap.add_argument("--only", default="relay,rss,alloc")
+    ap.add_argument("--loaded", help="uclient flags of the loaded run, e.g. '-m 50 -n 2000 -z 1'")
+    ap.add_argument("--light", help="uclient flags of the light run")
+    ap.add_argument("--peer", default="ours", choices=("ours", "coturn"),
+                    help="UDP echo peer (ours has 4 MB socket buffers: fewer drops at the peer)")
+    ap.add_argument("--clients", default="coturn,ours", help="which uclients drive the relay runs")
+    args = ap.parse_args()
+    if args.loaded:
+        LOADS["loaded"] = args.loaded.split()
+    if args.light:
+        LOADS["light"] = args.light.split()
+    for exe in (COTURN_SERVER, COTURN_UCLIENT, COTURN_PEER):
+        if not os.access(exe, os.X_OK):
+            sys.exit(f"bench: {exe} missing (apt-get install coturn)")
+    signal.signal(signal.SIGTERM, stop_all)
+    signal.signal(signal.SIGINT, stop_all)
+    try:
+        env = Env(args)
+    except (RuntimeError, OSError) as e:
+        sys.exit(f"bench: {e}")
+    only = args.only.split(",")
+    res = {}
+    t_start = time.monotonic()
+    log(f"bench: server {env.srv_ip}:{env.port}, peer {env.peer_ip}:{env.peer_port}, "
+        f"relay {env.min_port}-{env.max_port}, {args.threads} relay threads, "
+        f"{args.rounds} rounds, tmp {env.tmp}")
+    try:
+        env.start_peer()
+        for r in range(args.rounds):
+            order = ["ours", "coturn"] if r % 2 == 0 else ["coturn", "ours"]
+            if "relay" in only:
+                for load in LOADS:
+                    for client in args.clients.split(","):
+                        for impl in order:
+                            x = bench_relay(env, impl, client, load)
+                            res.setdefault(("relay", load, client, impl), []).append(x)
+                            log(f"  round {r + 1} {load:6} {client:6}-uclient {impl:6}: "
+                                f"{x['relayed']} relayed, cpu {x['cpu_s']:.2f} s, "
+                                f"{x['pps']:.0f} pps, {x['per_cpu_s']:.0f} pkts/cpu-s, "
+                                f"loss {x['loss_pct']:.2f}% (server socket drops "
+                                f"{x['server_drops']})")
+            if "rss" in only:
+                for impl in order:
+                    x = bench_rss(env, impl)
+                    res.setdefault(("rss", impl), []).append(x)
+                    log(f"  round {r + 1} rss {impl:6}: idle {x['idle_kb']} kB, "
+                        f"{x['held']} held {x['held_kb']} kB (+{x['fds']} fds): "
+                        f"{x['per_alloc_kb']:.2f} kB/alloc")
+            if "alloc" in only:
+                for impl in order:
+                    x = bench_alloc(env, impl, args.alloc_seconds)
+                    res.setdefault(("alloc", impl), []).append(x)
+                    log(f"  round {r + 1} alloc {impl:6}: {x['rate']:.0f} allocs/s "
+                        f"(failed {x['failed']}), {x['per_cpu_s']:.0f} allocs/cpu-s")
+    except RuntimeError as e:
+        log(f"bench: {e}")
+        return 1
+    finally:
+        for p in list(live):
+            stop(p, 2.0)
+        shutil.rmtree(env.tmp, ignore_errors=True)
+
+    def ratio(a, b):
+        return f"{a / b:.2f}" if b else "-"
+
+    print(f"\nturnserver benchmark: ours vs coturn 4.6.1, medians of {args.rounds} rounds, "
+          f"{args.threads} relay threads each, {os.cpu_count()} CPUs, "
+          f"{time.monotonic() - t_start:.0f} s")
+    print(f"{'measure':<56} {'ours':>10} {'coturn':>10} {'ours/coturn':>11}")
+    rows = []
+    for load in LOADS:
+        for client in args.clients.split(","):
+            key = ("relay", load, client)
+            if key + ("ours",) not in res:
+                continue
+            flags = " ".join(LOADS[load])
+            for what, unit in (("per_cpu_s", "pkts/CPU-s"), ("pps", "relayed pps"),
+                               ("loss_pct", "loss %")):
+                o = med(x[what] for x in res[key + ("ours",)])
+                c = med(x[what] for x in res[key + ("coturn",)])
+                rows.append((f"{load} ({flags}) {client} uclient: {unit}", o, c, ratio(o, c)))
+    if ("rss", "ours") in res:
+        o = med(x["per_alloc_kb"] for x in res[("rss", "ours")])
+        c = med(x["per_alloc_kb"] for x in res[("rss", "coturn")])
+        rows.append(("RSS per allocation, kB (1000 live)", o, c, ratio(o, c)))
+    if ("alloc", "ours") in res:
+        o = med(x["rate"] for x in res[("alloc", "ours")])
+        c = med(x["rate"] for x in res[("alloc", "coturn")])
+        rows.append(("allocations/s, 64 in flight", o, c, ratio(o, c)))
+        o = med(x["per_cpu_s"] for x in res[("alloc", "ours")])
+        c = med(x["per_cpu_s"] for x in res[("alloc", "coturn")])
+        rows.append(("allocations per server CPU-s", o, c, ratio(o, c)))
+    for name, o, c, r in rows:
+        fmt = "{:>10.2f}" if max(o, c) < 100 else "{:>10.0f}"
+        print(f"{name:<56} {fmt.format(o)} {fmt.format(c)} {r:>11}")
+    # the issue's goals: pkts/CPU-s >= coturn's at both loads, <= 6 kB per
+    # allocation, allocations/s >= coturn's
+    goals = []
+    for name, o, c, r in rows:
+        if "pkts/CPU-s" in name or name.startswith("allocations/s"):
+            goals.append((name, o >= c))
+        elif name.startswith("RSS"):
+            goals.append((name + " <= 6", o <= 6.0))
+    if goals:
+        print("\ngoals (ours vs coturn, medians; informational, exit status unaffected):")
+        for name, ok in goals:
+            print(f"  {'met    ' if ok else 'NOT met'}  {name}")
+    print("\nraw (every round):")
+    for k, xs in res.items():
+        print(" ", "/".join(k), [{kk: (round(v, 2) if isinstance(v, float) else v)
+                                  for kk, v in x.items() if kk != "cmd"} for x in xs])
+    print("\ncommands (addresses and ports random per run):")
+    seen = set()
+    for k, xs in res.items():
+        c = xs[0]["cmd"].replace(env.build, env.build_shown)
+        if c not in seen:
+            seen.add(c)
+            print("  " + c)
+    print("  ours:   " + " ".join(env.ours_cmd("TMP")).replace(env.build, env.build_shown))
+    print("  coturn: " + " ".join(env.coturn_cmd("TMP")))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
