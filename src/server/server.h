@@ -36,6 +36,7 @@ struct userdb;
 #define SERVER_RESERVATION_S 30		  /* RFC 8656 §14.9 */
 #define SERVER_UDP_BATCH 16
 #define SERVER_RX_BUF 65536
+#define SERVER_UDP_SOCKBUF (4 << 20) /* listening socket buffers */
 #define SERVER_LOG_PER_S 20
 
 /* Any IPv4 or IPv6 socket address, compactly. */

@@ -373,6 +373,19 @@ static void tcp_accept(struct evconnlistener *l, evutil_socket_t fd, struct sock
 
 /* Startup and shutdown */
 
+/*
+ * Every client of a worker shares its listening socket: the kernel's
+ * default buffer (~208 KiB) overflows in bursts. Forced past rmem_max when
+ * privileged, else as much as the system allows.
+ */
+static void set_sockbuf(int fd, int force_opt, int opt)
+{
+	int size = SERVER_UDP_SOCKBUF;
+
+	if (setsockopt(fd, SOL_SOCKET, force_opt, &size, sizeof(size)) < 0)
+		setsockopt(fd, SOL_SOCKET, opt, &size, sizeof(size));
+}
+
 static int udp_listen(struct worker *w, const union sockaddr_u *addr)
 {
 	struct udp_listener *lsn = &w->udp[w->nudp];
@@ -385,6 +398,8 @@ static int udp_listen(struct worker *w, const union sockaddr_u *addr)
 	setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on));
 	if (addr->sa.sa_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+	set_sockbuf(fd, SO_RCVBUFFORCE, SO_RCVBUF);
+	set_sockbuf(fd, SO_SNDBUFFORCE, SO_SNDBUF);
 	if (bind(fd, &addr->sa, addr_len(&addr->sa)) < 0)
 		goto fail;
 	lsn->w = w;
