@@ -1,7 +1,9 @@
 /*
  * allocation.c - TURN allocations (RFC 8656 §7): relay sockets from the
- * relay port range, lifetimes on timers, permissions (§9), channels (§12),
- * the transaction cache, quotas and EVEN-PORT reservations (§7.2, §14.9).
+ * relay port range (UDP, or a listening TCP socket for RFC 6062, whose
+ * connections tcp_relay.c runs), lifetimes on timers, permissions (§9),
+ * channels (§12), the transaction cache, quotas and EVEN-PORT reservations
+ * (§7.2, §14.9).
  */
 #include <errno.h>
 #include <event2/event.h>
@@ -50,16 +52,25 @@ static uint32_t random_u32(void)
 	return v;
 }
 
-static int relay_socket(const union sockaddr_u *local, uint16_t port, bool dont_fragment)
+/*
+ * A relay socket on local:port. A TCP one (RFC 6062) is bound without
+ * SO_REUSEPORT, so that no other socket holds the port, and gets it after
+ * the bind, so that connections to peers can leave from the same port.
+ */
+static int relay_socket(const union sockaddr_u *local, uint16_t port, bool tcp,
+			bool dont_fragment)
 {
 	union sockaddr_u addr = *local;
 	int fd, on = 1;
 
-	fd = socket(addr.sa.sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(addr.sa.sa_family, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK |
+					    SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
 	if (addr.sa.sa_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+	if (tcp)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
 	if (dont_fragment) {
 		int pmtu = IP_PMTUDISC_DO;
 
@@ -69,7 +80,8 @@ static int relay_socket(const union sockaddr_u *local, uint16_t port, bool dont_
 			setsockopt(fd, IPPROTO_IPV6, IPV6_DONTFRAG, &on, sizeof(on));
 	}
 	addr_set_port(&addr.sa, port);
-	if (bind(fd, &addr.sa, addr_len(&addr.sa)) < 0) {
+	if (bind(fd, &addr.sa, addr_len(&addr.sa)) < 0 ||
+	    (tcp && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) < 0)) {
 		close(fd);
 		return -1;
 	}
@@ -77,8 +89,8 @@ static int relay_socket(const union sockaddr_u *local, uint16_t port, bool dont_
 }
 
 /* Binds a random port of the range (even when asked; with its odd neighbour too). */
-static int bind_relay_port(const struct server *srv, const union sockaddr_u *local, bool even,
-			   bool reserve_next, bool df, int *fd_out, int *next_fd_out)
+static int bind_relay_port(const struct server *srv, const union sockaddr_u *local, bool tcp,
+			   bool even, bool reserve_next, bool df, int *fd_out, int *next_fd_out)
 {
 	unsigned int lo = srv->cfg->min_port, hi = srv->cfg->max_port;
 	unsigned int span = hi - lo + 1;
@@ -92,11 +104,11 @@ static int bind_relay_port(const struct server *srv, const union sockaddr_u *loc
 			if (port < lo || (reserve_next && port + 1 > hi))
 				continue;
 		}
-		fd = relay_socket(local, (uint16_t)port, df);
+		fd = relay_socket(local, (uint16_t)port, tcp, df);
 		if (fd < 0)
 			continue;
 		if (reserve_next) {
-			next_fd = relay_socket(local, (uint16_t)(port + 1), df);
+			next_fd = relay_socket(local, (uint16_t)(port + 1), tcp, df);
 			if (next_fd < 0) {
 				close(fd);
 				continue;
@@ -270,6 +282,12 @@ static int add_relay(struct allocation *a, int fd)
 	r->fd = fd;
 	r->alloc = a;
 	sock_local(fd, &r->local);
+	if (a->tcp_relay) {
+		/* RFC 6062 §5.1: a listening TCP socket; no datagrams */
+		r->ev = NULL;
+		a->nrelay++;
+		return 0;
+	}
 	r->ev = event_new(a->w->base, fd, EV_READ | EV_PERSIST, worker_relay_readable, r);
 	if (!r->ev || event_add(r->ev, NULL) < 0) {
 		if (r->ev)
@@ -281,8 +299,8 @@ static int add_relay(struct allocation *a, int fd)
 	return 0;
 }
 
-int alloc_create(struct origin *o, const struct auth_result *auth, uint8_t family, bool dual,
-		 bool even_port, bool reserve_next, uint64_t token, bool dont_fragment,
+int alloc_create(struct origin *o, const struct auth_result *auth, uint8_t family, bool tcp,
+		 bool dual, bool even_port, bool reserve_next, uint64_t token, bool dont_fragment,
 		 struct allocation **out, uint64_t *new_token, int *v6_error)
 {
 	struct server *srv = o->w->srv;
@@ -315,6 +333,8 @@ int alloc_create(struct origin *o, const struct auth_result *auth, uint8_t famil
 	a->timer = evtimer_new(o->w->base, alloc_expired, a);
 	if (!a->username || !a->timer)
 		goto fail;
+	if (tcp && tcp_relay_start(a) < 0)
+		goto fail;
 
 	err = TURN_ERR_INSUFFICIENT_CAPACITY;
 	if (token) {
@@ -325,7 +345,7 @@ int alloc_create(struct origin *o, const struct auth_result *auth, uint8_t famil
 		const union sockaddr_u *base =
 			family == STUN_FAMILY_IPV6 ? &srv->relay_v6 : &srv->relay_v4;
 
-		if (bind_relay_port(srv, base, even_port, reserve_next, dont_fragment, &fd,
+		if (bind_relay_port(srv, base, tcp, even_port, reserve_next, dont_fragment, &fd,
 				    &next_fd) < 0) {
 			if (worker_log_ok(o->w))
 				log_warn("no free relay port in %u-%u", srv->cfg->min_port,
@@ -346,12 +366,14 @@ int alloc_create(struct origin *o, const struct auth_result *auth, uint8_t famil
 
 		if (!srv->has_relay_v6) {
 			*v6_error = TURN_ERR_ADDRESS_FAMILY_NOT_SUPPORTED;
-		} else if (bind_relay_port(srv, &srv->relay_v6, false, false, dont_fragment, &fd6,
-					   &unused) < 0 ||
+		} else if (bind_relay_port(srv, &srv->relay_v6, false, false, false, dont_fragment,
+					   &fd6, &unused) < 0 ||
 			   add_relay(a, fd6) < 0) {
 			*v6_error = TURN_ERR_INSUFFICIENT_CAPACITY;
 		}
 	}
+	if (a->tcp_relay && tcp_relay_listen(a) < 0)
+		goto fail;
 	if (a->lsn) {
 		worker_insert_udp_alloc(o->w, a);
 	} else {
@@ -361,8 +383,11 @@ int alloc_create(struct origin *o, const struct auth_result *auth, uint8_t famil
 	*out = a;
 	return 0;
 fail:
+	if (a->tcp_relay)
+		tcp_relay_free(a);
 	for (int i = 0; i < a->nrelay; i++) {
-		event_free(a->relay[i].ev);
+		if (a->relay[i].ev)
+			event_free(a->relay[i].ev);
 		close(a->relay[i].fd);
 	}
 	if (a->timer)
@@ -382,8 +407,11 @@ void alloc_free(struct allocation *a)
 		a->tcp->alloc = NULL;
 		worker_tcp_idle_timeout(a->tcp, true);
 	}
+	if (a->tcp_relay)
+		tcp_relay_free(a);
 	for (int i = 0; i < a->nrelay; i++) {
-		event_free(a->relay[i].ev);
+		if (a->relay[i].ev)
+			event_free(a->relay[i].ev);
 		close(a->relay[i].fd);
 	}
 	event_free(a->timer);

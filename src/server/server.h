@@ -27,6 +27,9 @@ struct event;
 struct bufferevent;
 struct evconnlistener;
 struct userdb;
+struct tcp_peer;
+struct tcp_relay;
+struct tcp_handoff;
 
 #define SERVER_MAX_LISTEN 16
 #define SERVER_DEFAULT_REALM "turnserver"
@@ -38,6 +41,9 @@ struct userdb;
 #define SERVER_RX_BUF 65536
 #define SERVER_UDP_SOCKBUF (4 << 20) /* listening socket buffers */
 #define SERVER_LOG_PER_S 20
+#define SERVER_MAX_TCP_PEERS 64	  /* peer connections per TCP allocation */
+#define SERVER_TCP_CONNECT_S 30	  /* RFC 6062 §5.2: Connect gives up after this */
+#define SERVER_TCP_BIND_S 30	  /* RFC 6062 §5.2, §5.3: ConnectionBind within this */
 
 /* Any IPv4 or IPv6 socket address, compactly. */
 union sockaddr_u {
@@ -87,6 +93,7 @@ struct server {
 	unsigned int total_allocs;
 	struct user_count *user_counts;
 	struct reservation *reservations;
+	struct tcp_peer *tcp_pending; /* RFC 6062: waiting for a ConnectionBind */
 };
 
 /* A UDP listening socket of one worker. */
@@ -105,6 +112,9 @@ struct tcp_conn {
 	union sockaddr_u client;
 	union sockaddr_u local;
 	struct allocation *alloc;
+	/* RFC 6062 §5.4: a ConnectionBind succeeded; hand the socket over */
+	uint32_t bind_id;
+	struct worker *bind_to;
 };
 
 /* Where a request came from and where its answer goes. */
@@ -143,6 +153,10 @@ struct worker {
 	uint64_t log_window_ms;
 	unsigned int log_count, log_suppressed;
 	struct worker_stats stats;
+	/* client data connections bound on another worker (under srv->lock) */
+	struct event *handoff_ev;
+	struct tcp_handoff *handoffs;
+	bool handoff_closed;
 };
 
 struct permission {
@@ -190,6 +204,7 @@ struct allocation {
 	uint16_t nchans;
 	struct txn_cache txn[2];
 	uint8_t txn_next;
+	struct tcp_relay *tcp_relay; /* TCP allocations (RFC 6062), else NULL */
 };
 
 /* Time in milliseconds from CLOCK_MONOTONIC_COARSE. */
@@ -237,7 +252,7 @@ int auth_load_static_users(struct server *srv, char *err, size_t errlen);
 
 /* allocation.c */
 int alloc_create(struct origin *o, const struct auth_result *auth, uint8_t family,
-		 bool dual, bool even_port, bool reserve_next, uint64_t token,
+		 bool tcp, bool dual, bool even_port, bool reserve_next, uint64_t token,
 		 bool dont_fragment, struct allocation **out, uint64_t *new_token,
 		 int *v6_error);
 void alloc_free(struct allocation *a);
@@ -257,5 +272,35 @@ const struct txn_cache *alloc_cached_response(const struct allocation *a, const 
 void server_reservations_expire(struct server *srv);
 void server_reservations_free(struct server *srv);
 void server_quota_free(struct server *srv);
+
+/* turn.c: a Connect request answered once its connection is up or failed. */
+struct turn_deferred {
+	uint8_t tid[STUN_TID_LEN];
+	bool fingerprint;
+	struct auth_result auth;
+};
+/* Answers it on the allocation's control connection: CONNECTION-ID, or code. */
+void turn_answer_connect(struct allocation *a, const struct turn_deferred *d, int code,
+			 uint32_t connection_id);
+
+/*
+ * tcp_relay.c: TCP allocations (RFC 6062). An allocation's listening relay
+ * socket and its peer connections belong to its worker; a client data
+ * connection that a ConnectionBind claims on another worker is handed over.
+ */
+/* alloc_create(): the state first, then listening on relay[0] once bound. */
+int tcp_relay_start(struct allocation *a);
+int tcp_relay_listen(struct allocation *a);
+/* Closes the listener and every peer and data connection of the allocation. */
+void tcp_relay_free(struct allocation *a);
+/* Connect (§5.2): 0 (answered later through turn_answer_connect) or an error code. */
+int tcp_relay_connect(struct allocation *a, const union sockaddr_u *peer,
+		      const struct turn_deferred *d);
+/* ConnectionBind (§5.4) on connection c: 0 (c->bind_id set) or an error code. */
+int tcp_relay_bind(struct tcp_conn *c, uint32_t connection_id, const char *username);
+/* After the ConnectionBind answer: takes c's socket and buffered bytes; c is closed next. */
+void tcp_relay_take_conn(struct tcp_conn *c);
+int tcp_relay_worker_init(struct worker *w);
+void tcp_relay_worker_free(struct worker *w);
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * turn.c - STUN Binding (RFC 8489) and the TURN requests and indications of
  * RFC 8656: Allocate, Refresh, CreatePermission, ChannelBind, Send, and
- * ChannelData from clients.
+ * ChannelData from clients; Connect and ConnectionBind of RFC 6062, whose
+ * connections tcp_relay.c runs.
  */
 #include <errno.h>
 #include <string.h>
@@ -189,10 +190,18 @@ static void handle_allocate(struct origin *o, struct allocation *a, const struct
 	err = STUN_ERR_BAD_REQUEST;
 	if (!transport || stun_attr_transport(transport, &proto) < 0)
 		goto fail;
-	if (proto != TURN_TRANSPORT_UDP) {
+	if (proto != TURN_TRANSPORT_UDP && proto != TURN_TRANSPORT_TCP) {
 		err = TURN_ERR_UNSUPPORTED_TRANSPORT_PROTOCOL;
 		goto fail;
 	}
+	/*
+	 * RFC 6062 §5.1: a TCP allocation only over a TCP connection, without
+	 * DONT-FRAGMENT, EVEN-PORT or RESERVATION-TOKEN; 400 otherwise. It has
+	 * one relayed address: ADDITIONAL-ADDRESS-FAMILY is refused the same way.
+	 */
+	if (proto == TURN_TRANSPORT_TCP &&
+	    (!o->tcp || even || token_attr || afam || stun_msg_find(m, STUN_ATTR_DONT_FRAGMENT)))
+		goto fail;
 	if (token_attr && (even || rfam || afam))
 		goto fail;
 	if (token_attr && stun_attr_token(token_attr, &token) < 0)
@@ -213,7 +222,8 @@ static void handle_allocate(struct origin *o, struct allocation *a, const struct
 	if (afam && (stun_attr_family(afam, &extra) < 0 || extra != STUN_FAMILY_IPV6))
 		goto fail;
 	lifetime = lifetime_for(srv, m, false);
-	err = alloc_create(o, &auth, family, afam != NULL, even != NULL, reserve_next, token,
+	err = alloc_create(o, &auth, family, proto == TURN_TRANSPORT_TCP, afam != NULL,
+			   even != NULL, reserve_next, token,
 			   stun_msg_find(m, STUN_ATTR_DONT_FRAGMENT) != NULL, &a, &new_token,
 			   &v6_error);
 	if (err)
@@ -237,8 +247,9 @@ static void handle_allocate(struct origin *o, struct allocation *a, const struct
 	reply_send(&r);
 	alloc_set_lifetime(a, lifetime);
 	if (worker_log_ok(o->w))
-		log_info("allocation for '%s' from %s %s: relay %s, lifetime %u s", auth.username,
-			 a->tcp ? "TCP" : "UDP", addr_str(&o->client.sa, cbuf, sizeof(cbuf)),
+		log_info("allocation for '%s' from %s %s: %s relay %s, lifetime %u s",
+			 auth.username, a->tcp ? "TCP" : "UDP",
+			 addr_str(&o->client.sa, cbuf, sizeof(cbuf)), a->tcp_relay ? "TCP" : "UDP",
 			 addr_str(&a->relay[0].local.sa, rbuf, sizeof(rbuf)), lifetime);
 	return;
 fail:
@@ -382,8 +393,9 @@ static void handle_channel_bind(struct origin *o, struct allocation *a, const st
 
 	if (authenticate_on_allocation(o, a, m, &auth) < 0)
 		return;
-	if (!ch || !pa || stun_attr_channel(ch, &number) < 0 || number < TURN_CHANNEL_MIN ||
-	    number > TURN_CHANNEL_MAX) {
+	/* RFC 6062 §5: a TCP allocation has no channels */
+	if (a->tcp_relay || !ch || !pa || stun_attr_channel(ch, &number) < 0 ||
+	    number < TURN_CHANNEL_MIN || number > TURN_CHANNEL_MAX) {
 		reply_error(o, a, m, &auth, STUN_ERR_BAD_REQUEST);
 		return;
 	}
@@ -425,6 +437,11 @@ static void handle_send(struct origin *o, struct allocation *a, const struct stu
 		w->stats.no_allocation++;
 		return;
 	}
+	/* RFC 6062: a TCP allocation relays only through its data connections */
+	if (a->tcp_relay) {
+		w->stats.no_permission++;
+		return;
+	}
 	if (!pa || !data || stun_attr_xor_addr(m, pa, &ss) < 0) {
 		w->stats.malformed++;
 		return;
@@ -445,6 +462,88 @@ static void handle_send(struct origin *o, struct allocation *a, const struct stu
 		w->stats.send_errors++;
 	else
 		w->stats.relayed_to_peer++;
+}
+
+/*
+ * RFC 6062 §5.2: Connect on a TCP allocation's control connection. The
+ * peer is checked as for CreatePermission and gets a permission; the answer
+ * (CONNECTION-ID, or 447) comes once the connection is up or has failed.
+ */
+static void handle_connect(struct origin *o, struct allocation *a, const struct stun_msg *m)
+{
+	const struct stun_attr *pa = stun_msg_find(m, STUN_ATTR_XOR_PEER_ADDRESS);
+	struct turn_deferred d;
+	union sockaddr_u peer;
+	int err = STUN_ERR_BAD_REQUEST;
+
+	if (authenticate_on_allocation(o, a, m, &d.auth) < 0)
+		return;
+	if (!a->tcp_relay || !pa)
+		goto fail;
+	err = check_peer(o, a, m, pa, &peer);
+	if (err)
+		goto fail;
+	if (alloc_install_perm(a, &peer, server_now_ms()) < 0) {
+		err = TURN_ERR_INSUFFICIENT_CAPACITY;
+		goto fail;
+	}
+	memcpy(d.tid, m->tid, STUN_TID_LEN);
+	d.fingerprint = m->fp_idx >= 0;
+	err = tcp_relay_connect(a, &peer, &d);
+	if (err)
+		goto fail;
+	return;
+fail:
+	reply_error(o, a, m, &d.auth, err);
+}
+
+void turn_answer_connect(struct allocation *a, const struct turn_deferred *d, int code,
+			 uint32_t connection_id)
+{
+	struct origin o = {.w = a->w, .lsn = a->lsn, .tcp = a->tcp, .client = a->client};
+	struct stun_msg req;
+	struct reply r;
+
+	memset(&req, 0, sizeof(req));
+	req.method = TURN_CONNECT;
+	req.tid = d->tid;
+	req.fp_idx = d->fingerprint ? 0 : -1;
+	if (code) {
+		reply_error(&o, NULL, &req, &d->auth, code);
+		return;
+	}
+	reply_start(&r, &o, &req, STUN_SUCCESS);
+	r.auth = &d->auth;
+	stun_put_u32(&r.b, STUN_ATTR_CONNECTION_ID, connection_id);
+	reply_send(&r);
+}
+
+/*
+ * RFC 6062 §5.4: ConnectionBind on a new TCP connection, authenticated as
+ * the allocation's user. Once answered, the connection carries data only.
+ */
+static void handle_connection_bind(struct origin *o, struct allocation *a,
+				   const struct stun_msg *m)
+{
+	const struct stun_attr *id = stun_msg_find(m, STUN_ATTR_CONNECTION_ID);
+	struct auth_result auth;
+	uint32_t connection_id;
+	struct reply r;
+	int err = STUN_ERR_BAD_REQUEST;
+
+	if (authenticate(o, a, m, &auth) < 0)
+		return;
+	if (!o->tcp || a || !id || stun_attr_u32(id, &connection_id) < 0)
+		goto fail;
+	err = tcp_relay_bind(o->tcp, connection_id, auth.username);
+	if (err)
+		goto fail;
+	reply_start(&r, o, m, STUN_SUCCESS);
+	r.auth = &auth;
+	reply_send(&r);
+	return;
+fail:
+	reply_error(o, NULL, m, &auth, err);
 }
 
 static void handle_binding(struct origin *o, const struct stun_msg *m)
@@ -526,6 +625,12 @@ void turn_handle_message(struct origin *o, struct allocation *a, const uint8_t *
 		break;
 	case TURN_CHANNEL_BIND:
 		handle_channel_bind(o, a, &m);
+		break;
+	case TURN_CONNECT:
+		handle_connect(o, a, &m);
+		break;
+	case TURN_CONNECTION_BIND:
+		handle_connection_bind(o, a, &m);
 		break;
 	default:
 		reply_error(o, NULL, &m, NULL, STUN_ERR_BAD_REQUEST);

@@ -319,6 +319,12 @@ static void tcp_readable(struct bufferevent *bev, void *arg)
 			turn_handle_message(&o, c->alloc, frame, (size_t)flen);
 		}
 		evbuffer_drain(in, (size_t)flen);
+		if (c->bind_id) {
+			/* RFC 6062 §5.4: bound; from now on data for a peer, not STUN */
+			tcp_relay_take_conn(c);
+			tcp_close(c);
+			return;
+		}
 	}
 }
 
@@ -458,7 +464,7 @@ int worker_start(struct worker *w)
 	RAND_bytes((uint8_t *)&w->hash_seed, sizeof(w->hash_seed));
 	RAND_bytes((uint8_t *)&w->tid_seq, sizeof(w->tid_seq));
 	w->stop_ev = event_new(w->base, -1, 0, stop_cb, w->base);
-	if (!w->stop_ev)
+	if (!w->stop_ev || tcp_relay_worker_init(w) < 0)
 		return -1;
 	if (srv->use_userdb) {
 		w->db = userdb_open_sqlite(srv->cfg->userdb, false, err, sizeof(err));
@@ -506,6 +512,8 @@ void worker_join(struct worker *w)
 	for (uint32_t i = 0; w->table && i <= w->table_mask; i++)
 		while (w->table[i])
 			alloc_free(w->table[i]);
+	if (w->srv)
+		tcp_relay_worker_free(w);
 	for (int i = 0; i < w->nudp; i++) {
 		event_free(w->udp[i].ev);
 		close(w->udp[i].fd);

@@ -516,7 +516,8 @@ static void test_allocate_without_requested_transport_gets_400(void **state)
 	tclient_close(&cl);
 }
 
-static void test_allocate_tcp_transport_gets_442(void **state)
+/* RFC 6062 §5.1: TCP allocations exist only over TCP (itest_tcprelay.c) */
+static void test_allocate_tcp_transport_over_udp_gets_400(void **state)
 {
 	struct treq q = {
 	    .method = TURN_ALLOCATE, .auth = AUTH_MD5, .transport = TURN_TRANSPORT_TCP};
@@ -524,6 +525,17 @@ static void test_allocate_tcp_transport_gets_442(void **state)
 
 	(void)state;
 	open_client(&cl, &dual, false);
+	assert_code(tclient_do(&cl, &q), STUN_ERR_BAD_REQUEST);
+	tclient_close(&cl);
+}
+
+static void test_allocate_other_transport_gets_442(void **state)
+{
+	struct treq q = {.method = TURN_ALLOCATE, .auth = AUTH_MD5, .transport = 132 /* SCTP */};
+	struct tclient cl;
+
+	(void)state;
+	open_client(&cl, &dual, true);
 	assert_code(tclient_do(&cl, &q), TURN_ERR_UNSUPPORTED_TRANSPORT_PROTOCOL);
 	tclient_close(&cl);
 }
@@ -752,7 +764,8 @@ int main(void)
 	    cmocka_unit_test(test_ipv6_peer_on_ipv4_allocation_gets_443),
 	    cmocka_unit_test(test_refresh_with_other_family_gets_443),
 	    cmocka_unit_test(test_allocate_without_requested_transport_gets_400),
-	    cmocka_unit_test(test_allocate_tcp_transport_gets_442),
+	    cmocka_unit_test(test_allocate_tcp_transport_over_udp_gets_400),
+	    cmocka_unit_test(test_allocate_other_transport_gets_442),
 	    cmocka_unit_test(test_unknown_required_attribute_gets_420),
 	    cmocka_unit_test(test_even_port_gets_even_relay_port),
 	    cmocka_unit_test(test_even_port_reservation_gives_next_port),

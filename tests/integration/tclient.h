@@ -166,6 +166,7 @@ struct treq {
 	const struct sockaddr_storage *peer[4]; /* XOR-PEER-ADDRESS, each */
 	uint16_t channel;			/* CHANNEL-NUMBER */
 	uint16_t unknown_attr;			/* an attribute the server cannot know */
+	uint32_t connection_id;			/* CONNECTION-ID (RFC 6062) */
 };
 
 struct tclient {
@@ -234,6 +235,8 @@ static inline size_t tclient_build(struct tclient *cl, const struct treq *q, uin
 		stun_put_channel(&b, q->channel);
 	for (int i = 0; i < 4 && q->peer[i]; i++)
 		stun_put_xor_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS, SA(q->peer[i]));
+	if (q->connection_id)
+		stun_put_u32(&b, STUN_ATTR_CONNECTION_ID, q->connection_id);
 	if (q->unknown_attr) {
 		const uint8_t v[4] = {1, 2, 3, 4};
 
