@@ -440,6 +440,20 @@ const struct relay_sock *alloc_relay_for(const struct allocation *a, int family)
 	return NULL;
 }
 
+/* Grows a small per-allocation table by one slot, up to max; NULL when full. */
+static void *append_slot(void **base, uint16_t *n, size_t elem, uint16_t max)
+{
+	uint8_t *p;
+
+	if (*n >= max)
+		return NULL;
+	p = realloc(*base, (*n + 1u) * elem);
+	if (!p)
+		return NULL;
+	*base = p;
+	return p + (size_t)(*n)++ * elem;
+}
+
 struct permission *alloc_find_perm(struct allocation *a, const struct sockaddr *peer,
 				   uint64_t now)
 {
@@ -462,17 +476,11 @@ int alloc_install_perm(struct allocation *a, const union sockaddr_u *peer, uint6
 		if (!free_slot && a->perms[i].expires_ms <= now)
 			free_slot = &a->perms[i];
 	}
-	if (!free_slot) {
-		struct permission *p;
-
-		if (a->nperms >= SERVER_MAX_PERMS)
-			return -1;
-		p = realloc(a->perms, (a->nperms + 1u) * sizeof(*p));
-		if (!p)
-			return -1;
-		a->perms = p;
-		free_slot = &p[a->nperms++];
-	}
+	if (!free_slot)
+		free_slot = append_slot((void **)&a->perms, &a->nperms, sizeof(*a->perms),
+					SERVER_MAX_PERMS);
+	if (!free_slot)
+		return -1;
 	free_slot->peer = *peer;
 	free_slot->expires_ms = expires;
 	return 0;
@@ -523,17 +531,11 @@ int alloc_bind_channel(struct allocation *a, uint16_t number, const union sockad
 	}
 	if (!slot)
 		slot = reuse;
-	if (!slot) {
-		struct channel *p;
-
-		if (a->nchans >= SERVER_MAX_CHANNELS)
-			return -2;
-		p = realloc(a->chans, (a->nchans + 1u) * sizeof(*p));
-		if (!p)
-			return -2;
-		a->chans = p;
-		slot = &p[a->nchans++];
-	}
+	if (!slot)
+		slot = append_slot((void **)&a->chans, &a->nchans, sizeof(*a->chans),
+				   SERVER_MAX_CHANNELS);
+	if (!slot)
+		return -2;
 	slot->number = number;
 	slot->peer = *peer;
 	slot->expires_ms = expires;

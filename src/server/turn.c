@@ -78,6 +78,18 @@ static void reply_error(struct origin *o, struct allocation *a, const struct stu
 	reply_send(&r);
 }
 
+/* A success answer with no attributes of its own, signed and cached. */
+static void reply_ok(struct origin *o, struct allocation *a, const struct stun_msg *req,
+		     const struct auth_result *auth)
+{
+	struct reply r;
+
+	reply_start(&r, o, req, STUN_SUCCESS);
+	r.a = a;
+	r.auth = auth;
+	reply_send(&r);
+}
+
 /* Authenticates a TURN request; answers and returns -1 when it fails. */
 static int authenticate(struct origin *o, struct allocation *a, const struct stun_msg *m,
 			struct auth_result *auth)
@@ -350,7 +362,6 @@ static void handle_create_permission(struct origin *o, struct allocation *a,
 	struct auth_result auth;
 	uint64_t now = server_now_ms();
 	int npeers = 0, err;
-	struct reply r;
 
 	if (authenticate_on_allocation(o, a, m, &auth) < 0)
 		return;
@@ -374,10 +385,7 @@ static void handle_create_permission(struct origin *o, struct allocation *a,
 			return;
 		}
 	}
-	reply_start(&r, o, m, STUN_SUCCESS);
-	r.a = a;
-	r.auth = &auth;
-	reply_send(&r);
+	reply_ok(o, a, m, &auth);
 }
 
 static void handle_channel_bind(struct origin *o, struct allocation *a, const struct stun_msg *m)
@@ -388,7 +396,6 @@ static void handle_channel_bind(struct origin *o, struct allocation *a, const st
 	union sockaddr_u peer;
 	uint64_t now = server_now_ms();
 	uint16_t number;
-	struct reply r;
 	int err;
 
 	if (authenticate_on_allocation(o, a, m, &auth) < 0)
@@ -418,10 +425,7 @@ static void handle_channel_bind(struct origin *o, struct allocation *a, const st
 		reply_error(o, a, m, &auth, TURN_ERR_INSUFFICIENT_CAPACITY);
 		return;
 	}
-	reply_start(&r, o, m, STUN_SUCCESS);
-	r.a = a;
-	r.auth = &auth;
-	reply_send(&r);
+	reply_ok(o, a, m, &auth);
 }
 
 /* RFC 8656 §10.2: Send indications are dropped silently when invalid. */
