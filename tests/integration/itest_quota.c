@@ -4,7 +4,8 @@
  * server, quota given back by a delete (Refresh with LIFETIME 0) and by
  * closing a TCP connection.
  *
- * One server relaying on 127.0.0.1 with --user-quota 2 --total-quota 3.
+ * One server relaying on 127.0.0.1 with --user-quota 2 --total-quota 3;
+ * one more with a relay range of two ports, for 508 when it runs out.
  */
 #include "integration/harness.h"
 #include "integration/tclient.h"
@@ -34,20 +35,13 @@ static void open_client(struct tclient *cl, const struct tserver *s, bool tcp)
 }
 
 /*
- * Allocate right after another allocation of the user was deleted. The
- * server frees the quota just after it answers the delete, so another
- * worker may still see it taken for a moment: a few bounded retries here;
- * test_quota_is_free_once_delete_is_answered checks that moment itself.
+ * Allocate right after another allocation of the user was deleted: the
+ * server gives the quota back before it answers the delete, so no retry
+ * (test_quota_is_free_once_delete_is_answered hammers that moment).
  */
 static int allocate_after_delete(struct tclient *cl)
 {
-	int code = tclient_allocate(cl);
-
-	for (int i = 0; i < 10 && code == TURN_ERR_ALLOCATION_QUOTA; i++) {
-		h_sleep_ms(20);
-		code = tclient_allocate(cl);
-	}
-	return code;
+	return tclient_allocate(cl);
 }
 
 static void test_user_quota_refuses_third_allocation_with_486(void **state)
@@ -151,6 +145,29 @@ static void test_closing_tcp_connection_releases_quota(void **state)
 }
 
 /* Must stay last. */
+/* RFC 8656 §7.2: no relay port left -> 508 Insufficient Capacity. */
+static void test_exhausted_relay_range_gets_508(void **state)
+{
+	static const char *const flags[] = {"--relay-ip=127.0.0.1", NULL};
+	struct tserver small;
+	struct tclient c[3];
+
+	(void)state;
+	assert_int_equal(tserver_start(&small, 2, flags), 0);
+	for (int i = 0; i < 3; i++)
+		open_client(&c[i], &small, false);
+	assert_code(tclient_allocate(&c[0]), 0);
+	assert_code(tclient_allocate(&c[1]), 0);
+	assert_code(tclient_allocate(&c[2]), TURN_ERR_INSUFFICIENT_CAPACITY);
+	assert_true(c[2].signed_ok);
+	/* a freed port is reusable */
+	assert_code(tclient_refresh(&c[0], 0), 0);
+	assert_code(tclient_allocate(&c[2]), 0);
+	for (int i = 0; i < 3; i++)
+		tclient_close(&c[i]);
+	assert_int_equal(tserver_stop(&small), 0);
+}
+
 static void test_server_exits_cleanly_on_sigterm(void **state)
 {
 	(void)state;
@@ -164,6 +181,7 @@ int main(void)
 	    cmocka_unit_test(test_total_quota_refuses_fourth_allocation_with_486),
 	    cmocka_unit_test(test_quota_is_free_once_delete_is_answered),
 	    cmocka_unit_test(test_closing_tcp_connection_releases_quota),
+	    cmocka_unit_test(test_exhausted_relay_range_gets_508),
 	    cmocka_unit_test(test_server_exits_cleanly_on_sigterm),
 	};
 
