@@ -369,6 +369,13 @@ int main(int argc, char **argv)
 		config_free(&cfg);
 		return 1;
 	}
+	if (!cfg.lt_cred_mech) {
+		/* no anonymous relaying: every TURN request is authenticated */
+		fprintf(stderr, "turnserver: lt-cred-mech cannot be turned off: this server always "
+				"uses long-term credentials\n");
+		config_free(&cfg);
+		return 1;
+	}
 	if (log_open(cfg.log_file) < 0) {
 		fprintf(stderr, "turnserver: cannot open log file %s: %s\n", cfg.log_file,
 			strerror(errno));

@@ -97,6 +97,10 @@ printf 'tls-listening-port=5349\n' >"$dir/tls.conf"
 check "coturn option not implemented is refused by name" grep -q "tls-listening-port.*not implemented" "$dir/out5"
 "$bin/turnserver" -n --min-port 70000 >"$dir/out6" 2>&1
 check "bad flag value is refused" grep -q "min-port" "$dir/out6"
+printf 'lt-cred-mech=no\n' >"$dir/noauth.conf"
+"$bin/turnserver" -c "$dir/noauth.conf" >"$dir/out7" 2>&1
+rc=$?
+check "turning lt-cred-mech off is refused" sh -c "[ $rc -ne 0 ] && grep -q 'lt-cred-mech cannot be turned off' '$dir/out7'"
 check "sample config is accepted" sh -c "'$bin/turnserver' -c etc/turnserver.conf --help >/dev/null 2>&1"
 
 [ $failed -eq 0 ]
