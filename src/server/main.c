@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -232,6 +233,20 @@ static int write_pidfile(const char *path)
 	return fclose(f);
 }
 
+/* Every allocation holds a socket: lift the soft fd limit to the hard one. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		log_warn("cannot raise the open file limit: %s", strerror(errno));
+	else
+		log_info("open file limit %llu", (unsigned long long)rl.rlim_cur);
+}
+
 static unsigned int cpu_count(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -413,6 +428,7 @@ int main(int argc, char **argv)
 	}
 	if (probe_listen_ports(&srv) < 0)
 		goto out;
+	raise_fd_limit();
 	if (setup_userdb(&srv, password, sizeof(password)) < 0)
 		goto out;
 	if (cfg.pidfile && write_pidfile(cfg.pidfile) < 0) {
