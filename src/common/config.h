@@ -111,6 +111,8 @@ struct config {
 
 	bool no_udp;
 	bool no_tcp;
+	bool no_udp_relay;
+	bool no_tcp_relay;
 	bool stun_only;
 	bool no_stun;
 

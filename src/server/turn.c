@@ -202,7 +202,9 @@ static void handle_allocate(struct origin *o, struct allocation *a, const struct
 	err = STUN_ERR_BAD_REQUEST;
 	if (!transport || stun_attr_transport(transport, &proto) < 0)
 		goto fail;
-	if (proto != TURN_TRANSPORT_UDP && proto != TURN_TRANSPORT_TCP) {
+	if ((proto != TURN_TRANSPORT_UDP && proto != TURN_TRANSPORT_TCP) ||
+	    (proto == TURN_TRANSPORT_UDP && srv->cfg->no_udp_relay) ||
+	    (proto == TURN_TRANSPORT_TCP && srv->cfg->no_tcp_relay)) {
 		err = TURN_ERR_UNSUPPORTED_TRANSPORT_PROTOCOL;
 		goto fail;
 	}

@@ -353,6 +353,29 @@ static void test_tcp_allocate_with_udp_only_attributes_gets_400(void **state)
 	tclient_close(&cl);
 }
 
+/* no-udp-relay / no-tcp-relay: that kind of allocation gets 442. */
+static void test_relay_kinds_switched_off_get_442(void **state)
+{
+	static const char *const flags[] = {"--relay-ip=127.0.0.1", "--no-udp-relay",
+					    "--no-tcp-relay", NULL};
+	struct treq tcp_q = {
+	    .method = TURN_ALLOCATE, .auth = AUTH_MD5, .transport = TURN_TRANSPORT_TCP};
+	struct treq udp_q = {
+	    .method = TURN_ALLOCATE, .auth = AUTH_MD5, .transport = TURN_TRANSPORT_UDP};
+	struct tserver off;
+	struct tclient cl;
+
+	(void)state;
+	assert_int_equal(tserver_start(&off, 4, flags), 0);
+	assert_int_equal(tclient_open(&cl, &off.v4, NULL, true), 0);
+	assert_code(tclient_do(&cl, &tcp_q), TURN_ERR_UNSUPPORTED_TRANSPORT_PROTOCOL);
+	tclient_close(&cl);
+	assert_int_equal(tclient_open(&cl, &off.v4, NULL, false), 0);
+	assert_code(tclient_do(&cl, &udp_q), TURN_ERR_UNSUPPORTED_TRANSPORT_PROTOCOL);
+	tclient_close(&cl);
+	assert_int_equal(tserver_stop(&off), 0);
+}
+
 static void test_channel_bind_on_tcp_allocation_gets_400(void **state)
 {
 	struct session s;
@@ -605,6 +628,7 @@ int main(void)
 	    cmocka_unit_test(test_tcp_allocate_over_tcp_gets_tcp_relayed_address),
 	    cmocka_unit_test(test_tcp_allocate_over_udp_gets_400),
 	    cmocka_unit_test(test_tcp_allocate_with_udp_only_attributes_gets_400),
+	    cmocka_unit_test(test_relay_kinds_switched_off_get_442),
 	    cmocka_unit_test(test_channel_bind_on_tcp_allocation_gets_400),
 	    cmocka_unit_test(test_connect_on_udp_allocation_gets_400),
 	    cmocka_unit_test(test_connect_bind_then_bytes_echo_unchanged),
