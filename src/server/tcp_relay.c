@@ -364,13 +364,15 @@ static void send_connection_attempt(struct tcp_peer *p)
 	struct allocation *a = p->alloc;
 	struct origin o = {.w = a->w, .tcp = a->tcp, .client = a->client};
 	uint8_t buf[128], tid[STUN_TID_LEN];
+	union sockaddr_u shown = p->addr;
 	struct stun_builder b;
 	size_t len;
 
 	if (RAND_bytes(tid, sizeof(tid)) != 1)
 		return;
+	turn_peer_to_wire(a->w->srv, &shown);
 	stun_build_start(&b, buf, sizeof(buf), TURN_CONNECTION_ATTEMPT, STUN_INDICATION, tid);
-	stun_put_xor_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS, &p->addr.sa);
+	stun_put_xor_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS, &shown.sa);
 	stun_put_u32(&b, STUN_ATTR_CONNECTION_ID, p->id);
 	if (a->w->srv->cfg->fingerprint)
 		stun_put_fingerprint(&b);

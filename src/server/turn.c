@@ -322,6 +322,31 @@ static bool is_hairpin(const struct server *srv, const union sockaddr_u *peer)
 	       port >= srv->cfg->min_port && port <= srv->cfg->max_port;
 }
 
+/*
+ * With external-ip, clients know our relay addresses by the public IP: a
+ * peer given as public IP + relay port is the local relay (TURN to TURN
+ * behind 1:1 NAT), and a local relay reported as a peer is shown public.
+ */
+void turn_peer_from_wire(const struct server *srv, union sockaddr_u *peer)
+{
+	bool v6 = peer->sa.sa_family == AF_INET6;
+	const union sockaddr_u *ext = v6 ? &srv->advertise_v6 : &srv->advertise_v4;
+	const union sockaddr_u *relay = v6 ? &srv->relay_v6 : &srv->relay_v4;
+	uint16_t port = addr_port(&peer->sa);
+
+	if (ext->sa.sa_family != peer->sa.sa_family || !addr_ip_equal(&ext->sa, &peer->sa) ||
+	    port < srv->cfg->min_port || port > srv->cfg->max_port)
+		return;
+	*peer = *relay;
+	addr_set_port(&peer->sa, port);
+}
+
+void turn_peer_to_wire(const struct server *srv, union sockaddr_u *peer)
+{
+	if (is_hairpin(srv, peer))
+		advertised(srv, peer, peer);
+}
+
 /* The peer policy plus the hairpin rule. */
 static enum peer_verdict peer_verdict(const struct server *srv, const union sockaddr_u *peer)
 {
@@ -344,6 +369,7 @@ static int check_peer(struct origin *o, struct allocation *a, const struct stun_
 	if (stun_attr_xor_addr(m, attr, &ss) < 0)
 		return STUN_ERR_BAD_REQUEST;
 	memcpy(peer, &ss, sizeof(*peer));
+	turn_peer_from_wire(o->w->srv, peer);
 	if (!alloc_relay_for(a, peer->sa.sa_family))
 		return TURN_ERR_PEER_ADDRESS_FAMILY_MISMATCH;
 	v = peer_verdict(o->w->srv, peer);
@@ -437,6 +463,7 @@ static void handle_send(struct origin *o, struct allocation *a, const struct stu
 	const struct stun_attr *data = stun_msg_find(m, STUN_ATTR_DATA);
 	struct worker *w = o->w;
 	struct sockaddr_storage ss;
+	union sockaddr_u peer;
 	const struct relay_sock *relay;
 
 	if (!a) {
@@ -452,19 +479,20 @@ static void handle_send(struct origin *o, struct allocation *a, const struct stu
 		w->stats.malformed++;
 		return;
 	}
-	relay = alloc_relay_for(a, ss.ss_family);
-	if (!relay || !alloc_find_perm(a, (struct sockaddr *)&ss, server_now_ms())) {
+	memcpy(&peer, &ss, sizeof(peer));
+	turn_peer_from_wire(w->srv, &peer);
+	relay = alloc_relay_for(a, peer.sa.sa_family);
+	if (!relay || !alloc_find_perm(a, &peer.sa, server_now_ms())) {
 		w->stats.no_permission++;
 		return;
 	}
 	/* a permission covers every port of its IP: keep the hairpin's bounds */
-	if (addr_ip_equal((struct sockaddr *)&ss, &relay->local.sa) &&
-	    peer_verdict(w->srv, (union sockaddr_u *)&ss) != PEER_ALLOWED) {
+	if (addr_ip_equal(&peer.sa, &relay->local.sa) &&
+	    peer_verdict(w->srv, &peer) != PEER_ALLOWED) {
 		w->stats.no_permission++;
 		return;
 	}
-	if (sendto(relay->fd, data->val, data->len, 0, (struct sockaddr *)&ss,
-		   addr_len((struct sockaddr *)&ss)) < 0)
+	if (sendto(relay->fd, data->val, data->len, 0, &peer.sa, addr_len(&peer.sa)) < 0)
 		w->stats.send_errors++;
 	else
 		w->stats.relayed_to_peer++;

@@ -179,8 +179,11 @@ static void relay_to_client(struct worker *w, struct allocation *a, const union 
 		memcpy(tid, &w->tid_seq, sizeof(w->tid_seq));
 		wire_put32(tid + 8, (uint32_t)w->id);
 		w->tid_seq++;
+		union sockaddr_u shown = *peer;
+
+		turn_peer_to_wire(w->srv, &shown);
 		stun_build_start(&b, hdr, sizeof(hdr), TURN_DATA, STUN_INDICATION, tid);
-		stun_put_xor_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS, &peer->sa);
+		stun_put_xor_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS, &shown.sa);
 		hlen = stun_build_end(&b);
 		/* DATA attribute header; its value is the datagram itself */
 		wire_put16(hdr + hlen, STUN_ATTR_DATA);

@@ -167,6 +167,57 @@ static void test_hairpin_between_allocations_keeps_their_permissions(void **stat
 	tclient_close(&b);
 }
 
+/*
+ * Behind 1:1 NAT (external-ip=PUBLIC/PRIVATE) clients see relays by the
+ * public IP; two allocations reach each other by those addresses, and the
+ * Data indication names the sender by its public address. The public
+ * range is also denied, so if the mapping failed the request would get
+ * 403 instead of a datagram leaving for a non-local address.
+ */
+static void test_hairpin_by_external_ip_is_mapped_to_the_relay(void **state)
+{
+	static const char *const flags[] = {"--relay-ip=127.0.0.1",
+					    "--external-ip=203.0.113.7/127.0.0.1",
+					    "--denied-peer-ip=203.0.113.0/24", NULL};
+	struct sockaddr_storage ra, rb, from, other;
+	struct tserver nat;
+	struct tclient a, b;
+	uint8_t buf[64];
+	uint16_t ch;
+
+	(void)state;
+	assert_int_equal(tserver_start(&nat, 4, flags), 0);
+	assert_int_equal(tclient_open(&a, &nat.v4, NULL, false), 0);
+	assert_int_equal(tclient_open(&b, &nat.v4, NULL, false), 0);
+	assert_code(tclient_allocate(&a), 0);
+	assert_code(tclient_allocate(&b), 0);
+	ra = tclient_relayed(&a, 0);
+	rb = tclient_relayed(&b, 0);
+	h_assert_relayed(&ra, "203.0.113.7", &nat);
+	h_assert_relayed(&rb, "203.0.113.7", &nat);
+	assert_code(tclient_permission(&a, &rb), 0);
+	assert_code(tclient_permission(&b, &ra), 0);
+	/* a public address that is not a relay port stays denied */
+	other = rb;
+	addr_set_port(SA(&other), (uint16_t)(nat.min_port - 1));
+	assert_code(tclient_permission(&a, &other), STUN_ERR_FORBIDDEN);
+
+	assert_int_equal(tclient_send_indication(&a, &rb, "via-nat", 7), 0);
+	assert_int_equal(tclient_recv_data(&b, H_TXN_TIMEOUT_MS, &ch, &from, buf, sizeof(buf)), 7);
+	assert_memory_equal(buf, "via-nat", 7);
+	assert_int_equal(ch, 0);
+	h_assert_addr_equal(&from, &ra);
+	/* and back over a channel bound to the public address */
+	assert_code(tclient_channel_bind(&b, 0x4001, &ra), 0);
+	assert_int_equal(tclient_send_channel(&b, 0x4001, "back", 4), 0);
+	assert_int_equal(tclient_recv_data(&a, H_TXN_TIMEOUT_MS, &ch, &from, buf, sizeof(buf)), 4);
+	assert_memory_equal(buf, "back", 4);
+	h_assert_addr_equal(&from, &rb);
+	tclient_close(&a);
+	tclient_close(&b);
+	assert_int_equal(tserver_stop(&nat), 0);
+}
+
 static void test_public_peers_are_allowed(void **state)
 {
 	static const char *const allowed[] = {"203.0.113.5", "198.51.100.7", "2001:db8::5"};
@@ -257,6 +308,7 @@ int main(void)
 	    cmocka_unit_test(test_denied_ipv6_peer_classes_get_403),
 	    cmocka_unit_test(test_own_addresses_outside_relay_range_get_403),
 	    cmocka_unit_test(test_hairpin_between_allocations_keeps_their_permissions),
+	    cmocka_unit_test(test_hairpin_by_external_ip_is_mapped_to_the_relay),
 	    cmocka_unit_test(test_public_peers_are_allowed),
 	    cmocka_unit_test(test_channel_bind_to_denied_peer_gets_403),
 	    cmocka_unit_test(test_send_to_loopback_peer_is_not_relayed_by_default),
