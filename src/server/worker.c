@@ -155,13 +155,56 @@ int worker_send_to_client(struct worker *w, const struct origin *o, const uint8_
 
 /* Peer -> client (RFC 8656 §10.3, §12.6) */
 
+/*
+ * The head of a Data indication whose DATA value (len bytes, then padding)
+ * follows in its own iovec: header, XOR-PEER-ADDRESS, DATA's header.
+ */
+static size_t data_indication_head(struct worker *w, const union sockaddr_u *peer, size_t len,
+				   uint8_t *hdr, size_t cap)
+{
+	union sockaddr_u shown = *peer;
+	uint8_t tid[STUN_TID_LEN];
+	struct stun_builder b;
+	size_t hlen;
+
+	memcpy(tid, &w->tid_seq, sizeof(w->tid_seq));
+	wire_put32(tid + 8, (uint32_t)w->id);
+	w->tid_seq++;
+	turn_peer_to_wire(w->srv, &shown);
+	stun_build_start(&b, hdr, cap, TURN_DATA, STUN_INDICATION, tid);
+	stun_put_xor_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS, &shown.sa);
+	hlen = stun_build_end(&b);
+	wire_put16(hdr + hlen, STUN_ATTR_DATA);
+	wire_put16(hdr + hlen + 2, (uint16_t)len);
+	hlen += STUN_ATTR_HDR_LEN;
+	wire_put16(hdr + 2, (uint16_t)(hlen - STUN_HEADER_LEN + wire_pad4(len)));
+	return hlen;
+}
+
+/* FINGERPRINT over the scattered message (with `fingerprint`). */
+static void put_fingerprint(uint8_t fp[8], struct iovec *iov, int niov)
+{
+	uint32_t crc;
+
+	/* the length counts the attribute before the CRC covers the header */
+	wire_put16((uint8_t *)iov[0].iov_base + 2,
+		   (uint16_t)(wire_get16((uint8_t *)iov[0].iov_base + 2) + 8));
+	crc = stun_crc32(iov[0].iov_base, iov[0].iov_len);
+	for (int i = 1; i < niov; i++)
+		crc = stun_crc32_update(crc, iov[i].iov_base, iov[i].iov_len);
+	wire_put16(fp, STUN_ATTR_FINGERPRINT);
+	wire_put16(fp + 2, 4);
+	wire_put32(fp + 4, crc ^ STUN_FINGERPRINT_XOR);
+}
+
 static void relay_to_client(struct worker *w, struct allocation *a, const union sockaddr_u *peer,
 			    uint8_t *data, size_t len, uint64_t now)
 {
 	static const uint8_t zeros[4];
 	struct channel *ch;
-	struct iovec iov[3];
-	uint8_t hdr[64];
+	struct iovec iov[4];
+	uint8_t hdr[64], fp[8];
+	int niov = 3;
 
 	if (!alloc_find_perm(a, &peer->sa, now)) {
 		w->stats.no_permission++;
@@ -172,30 +215,20 @@ static void relay_to_client(struct worker *w, struct allocation *a, const union 
 		turn_channeldata_header(hdr, ch->number, (uint16_t)len);
 		iov[0] = (struct iovec){.iov_base = hdr, .iov_len = TURN_CHANNELDATA_HDR_LEN};
 	} else {
-		struct stun_builder b;
-		uint8_t tid[STUN_TID_LEN];
-		size_t hlen;
-
-		memcpy(tid, &w->tid_seq, sizeof(w->tid_seq));
-		wire_put32(tid + 8, (uint32_t)w->id);
-		w->tid_seq++;
-		union sockaddr_u shown = *peer;
-
-		turn_peer_to_wire(w->srv, &shown);
-		stun_build_start(&b, hdr, sizeof(hdr), TURN_DATA, STUN_INDICATION, tid);
-		stun_put_xor_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS, &shown.sa);
-		hlen = stun_build_end(&b);
-		/* DATA attribute header; its value is the datagram itself */
-		wire_put16(hdr + hlen, STUN_ATTR_DATA);
-		wire_put16(hdr + hlen + 2, (uint16_t)len);
-		hlen += STUN_ATTR_HDR_LEN;
-		wire_put16(hdr + 2, (uint16_t)(hlen - STUN_HEADER_LEN + wire_pad4(len)));
-		iov[0] = (struct iovec){.iov_base = hdr, .iov_len = hlen};
+		iov[0] = (struct iovec){.iov_base = hdr,
+					.iov_len = data_indication_head(w, peer, len, hdr,
+									sizeof(hdr))};
 	}
 	iov[1] = (struct iovec){.iov_base = data, .iov_len = len};
 	iov[2] = (struct iovec){.iov_base = (void *)zeros, .iov_len = wire_pad4(len) - len};
 	/* padding: always for Data indications, for ChannelData only on streams */
-	if (sendv_to_client(w, a->lsn, a->tcp, &a->client, iov, (ch && a->lsn) ? 2 : 3) == 0)
+	if (ch && a->lsn)
+		niov = 2;
+	if (!ch && w->srv->cfg->fingerprint) {
+		put_fingerprint(fp, iov, niov);
+		iov[niov++] = (struct iovec){.iov_base = fp, .iov_len = sizeof(fp)};
+	}
+	if (sendv_to_client(w, a->lsn, a->tcp, &a->client, iov, niov) == 0)
 		w->stats.relayed_to_client++;
 }
 

@@ -23,12 +23,18 @@ bool stun_ct_equal(const void *a, const void *b, size_t len)
 /* CRC-32 (ISO 3309, reflected 0xEDB88320), four bits at a time. */
 uint32_t stun_crc32(const uint8_t *buf, size_t len)
 {
+	return stun_crc32_update(0, buf, len);
+}
+
+/* Continues a CRC-32 over one more piece: crc of a||b = update(crc(a), b). */
+uint32_t stun_crc32_update(uint32_t crc_so_far, const uint8_t *buf, size_t len)
+{
 	static const uint32_t nibble[16] = {
 		0x00000000, 0x1DB71064, 0x3B6E20C8, 0x26D930AC, 0x76DC4190, 0x6B6B51F4,
 		0x4DB26158, 0x5005713C, 0xEDB88320, 0xF00F9344, 0xD6D6A3E8, 0xCB61B38C,
 		0x9B64C2B0, 0x86D3D2D4, 0xA00AE278, 0xBDBDF21C,
 	};
-	uint32_t crc = 0xFFFFFFFFu;
+	uint32_t crc = crc_so_far ^ 0xFFFFFFFFu;
 
 	for (size_t i = 0; i < len; i++) {
 		crc ^= buf[i];

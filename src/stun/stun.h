@@ -226,6 +226,9 @@ int stun_msg_check_integrity_sha256(const struct stun_msg *m, const uint8_t *key
 				    size_t key_len);
 bool stun_msg_check_fingerprint(const struct stun_msg *m);
 uint32_t stun_crc32(const uint8_t *buf, size_t len);
+/* crc32(a || b) == stun_crc32_update(stun_crc32(a), b): for scattered messages. */
+uint32_t stun_crc32_update(uint32_t crc_so_far, const uint8_t *buf, size_t len);
+#define STUN_FINGERPRINT_XOR 0x5354554Eu
 /* Constant-time comparison. */
 bool stun_ct_equal(const void *a, const void *b, size_t len);
 

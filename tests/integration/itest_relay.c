@@ -352,9 +352,46 @@ static void test_server_exits_cleanly_on_sigterm(void **state)
 	assert_int_equal(tserver_stop(&srv), 0);
 }
 
+/* With --fingerprint, Data indications carry a FINGERPRINT that verifies. */
+static void test_data_indication_has_fingerprint_when_configured(void **state)
+{
+	static const char *const flags[] = {"--relay-ip=127.0.0.1", "--allow-loopback-peers",
+					    "--fingerprint", NULL};
+	struct sockaddr_storage relayed, from;
+	struct tserver fps;
+	struct stun_msg m;
+	uint8_t buf[64];
+	uint16_t ch;
+
+	(void)state;
+	assert_int_equal(tserver_start(&fps, 4, flags), 0);
+	for (int tcp = 0; tcp < 2; tcp++) {
+		struct tclient cl;
+		struct tpeer peer;
+
+		assert_int_equal(tclient_open(&cl, &fps.v4, NULL, tcp), 0);
+		assert_code(tclient_allocate(&cl), 0);
+		relayed = tclient_relayed(&cl, 0);
+		tpeer_open(&peer, "127.0.0.1");
+		assert_code(tclient_permission(&cl, &peer.addr), 0);
+		tpeer_send(&peer, &relayed, "odd", 3); /* 1 byte of padding */
+		assert_int_equal(tclient_recv_data(&cl, H_TXN_TIMEOUT_MS, &ch, &from, buf,
+						   sizeof(buf)),
+				 3);
+		assert_memory_equal(buf, "odd", 3);
+		assert_int_equal(stun_msg_parse(&m, cl.frame, (size_t)cl.frame_len), STUN_PARSE_OK);
+		assert_true(m.fp_idx >= 0);
+		assert_true(stun_msg_check_fingerprint(&m));
+		tpeer_close(&peer);
+		tclient_close(&cl);
+	}
+	assert_int_equal(tserver_stop(&fps), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_data_indication_has_fingerprint_when_configured),
 	    cmocka_unit_test(test_send_and_data_indications_round_trip_udp),
 	    cmocka_unit_test(test_send_and_data_indications_round_trip_tcp),
 	    cmocka_unit_test(test_send_and_data_indications_round_trip_ipv6),

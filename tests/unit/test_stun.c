@@ -1768,9 +1768,22 @@ static void test_every_bit_flip_is_safe(void **state)
 	}
 }
 
+/* crc32(a||b) == update(crc32(a), b) at every split point. */
+static void test_crc32_update_continues_over_pieces(void **state)
+{
+	static const uint8_t msg[] = "123456789";
+
+	(void)state;
+	assert_int_equal(stun_crc32(msg, 9), 0xCBF43926u); /* the check value */
+	for (size_t cut = 0; cut <= 9; cut++)
+		assert_int_equal(stun_crc32_update(stun_crc32(msg, cut), msg + cut, 9 - cut),
+				 0xCBF43926u);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_crc32_update_continues_over_pieces),
 	    cmocka_unit_test(test_rfc5769_request_parses_and_verifies),
 	    cmocka_unit_test(test_rfc5769_ipv4_response),
 	    cmocka_unit_test(test_rfc5769_ipv6_response),
