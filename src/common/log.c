@@ -73,6 +73,24 @@ void log_close(void)
 	pthread_mutex_unlock(&log_lock);
 }
 
+const char *log_safe(const char *in, char *out, size_t cap)
+{
+	size_t n = 0;
+
+	if (!cap)
+		return out;
+	for (; *in && n + 5 < cap; in++) {
+		unsigned char c = (unsigned char)*in;
+
+		if (c < 0x20 || c == 0x7F || c == '\\' || c == '\'' || c == '"')
+			n += (size_t)snprintf(out + n, cap - n, "\\x%02x", c);
+		else
+			out[n++] = (char)c;
+	}
+	out[n] = '\0';
+	return out;
+}
+
 void log_set_level(enum log_level level)
 {
 	log_level = level;

@@ -6,6 +6,8 @@
 #ifndef COMMON_LOG_H
 #define COMMON_LOG_H
 
+#include <stddef.h>
+
 enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
 /* path NULL: stderr; "stdout": stdout; else appended to the file. */
@@ -16,6 +18,12 @@ void log_close(void);
 void log_set_level(enum log_level level);
 enum log_level log_get_level(void);
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * Copies untrusted text (a USERNAME from the wire) for a log line: control
+ * bytes, backslashes and quotes become \xHH; cut to fit. Returns out.
+ */
+const char *log_safe(const char *in, char *out, size_t cap);
 
 #define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)

@@ -265,13 +265,14 @@ void server_quota_free(struct server *srv)
 static void alloc_expired(evutil_socket_t fd, short what, void *arg)
 {
 	struct allocation *a = arg;
-	char buf[ADDR_STRLEN];
+	char buf[ADDR_STRLEN], user[128];
 
 	(void)fd;
 	(void)what;
 	if (worker_log_ok(a->w))
 		log_info("allocation of %s for '%s' expired",
-			 addr_str(&a->client.sa, buf, sizeof(buf)), a->username);
+			 addr_str(&a->client.sa, buf, sizeof(buf)),
+			 log_safe(a->username, user, sizeof(user)));
 	alloc_free(a);
 }
 

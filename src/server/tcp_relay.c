@@ -188,7 +188,7 @@ static void peer_timeout(evutil_socket_t fd, short what, void *arg)
 {
 	struct tcp_peer *p = arg;
 	struct allocation *a = p->alloc;
-	char buf[ADDR_STRLEN];
+	char buf[ADDR_STRLEN], user[128];
 
 	(void)fd;
 	(void)what;
@@ -196,7 +196,8 @@ static void peer_timeout(evutil_socket_t fd, short what, void *arg)
 		answer_connect(p, TURN_ERR_CONNECTION_TIMEOUT_OR_FAILURE);
 	else if (p->state == PEER_WAITING && worker_log_ok(a->w))
 		log_info("TCP peer %s of '%s': no ConnectionBind within %d s, closed",
-			 addr_str(&p->addr.sa, buf, sizeof(buf)), a->username, SERVER_TCP_BIND_S);
+			 addr_str(&p->addr.sa, buf, sizeof(buf)),
+			 log_safe(a->username, user, sizeof(user)), SERVER_TCP_BIND_S);
 	peer_free(p);
 }
 

@@ -99,10 +99,11 @@ static int authenticate(struct origin *o, struct allocation *a, const struct stu
 		return 0;
 	if (auth->error == STUN_ERR_UNAUTHORIZED && (m->mi_idx >= 0 || m->mi256_idx >= 0) &&
 	    worker_log_ok(o->w)) {
-		char buf[ADDR_STRLEN];
+		char buf[ADDR_STRLEN], user[128];
 
 		log_info("%s from %s: wrong credentials for '%s'", stun_method_name(m->method),
-			 addr_str(&o->client.sa, buf, sizeof(buf)), auth->username);
+			 addr_str(&o->client.sa, buf, sizeof(buf)),
+			 log_safe(auth->username, user, sizeof(user)));
 	}
 	reply_error(o, NULL, m, NULL, auth->error);
 	return -1;
@@ -186,7 +187,7 @@ static void handle_allocate(struct origin *o, struct allocation *a, const struct
 	uint32_t lifetime;
 	int err, v6_error;
 	struct reply r;
-	char cbuf[ADDR_STRLEN], rbuf[ADDR_STRLEN];
+	char cbuf[ADDR_STRLEN], rbuf[ADDR_STRLEN], ubuf[128];
 
 	if (authenticate(o, a, m, &auth) < 0)
 		return;
@@ -262,7 +263,7 @@ static void handle_allocate(struct origin *o, struct allocation *a, const struct
 	alloc_set_lifetime(a, lifetime);
 	if (worker_log_ok(o->w))
 		log_info("allocation for '%s' from %s %s: %s relay %s, lifetime %u s",
-			 auth.username, a->tcp ? "TCP" : "UDP",
+			 log_safe(auth.username, ubuf, sizeof(ubuf)), a->tcp ? "TCP" : "UDP",
 			 addr_str(&o->client.sa, cbuf, sizeof(cbuf)), a->tcp_relay ? "TCP" : "UDP",
 			 addr_str(&a->relay[0].local.sa, rbuf, sizeof(rbuf)), lifetime);
 	return;
@@ -364,7 +365,7 @@ static int check_peer(struct origin *o, struct allocation *a, const struct stun_
 {
 	struct sockaddr_storage ss;
 	enum peer_verdict v;
-	char buf[ADDR_STRLEN];
+	char buf[ADDR_STRLEN], user[128];
 
 	if (stun_attr_xor_addr(m, attr, &ss) < 0)
 		return STUN_ERR_BAD_REQUEST;
@@ -375,9 +376,9 @@ static int check_peer(struct origin *o, struct allocation *a, const struct stun_
 	v = peer_verdict(o->w->srv, peer);
 	if (v != PEER_ALLOWED) {
 		if (worker_log_ok(o->w))
-				log_info("peer %s refused for '%s': %s",
-				 addr_str(&peer->sa, buf, sizeof(buf)), a->username,
-				 peer_verdict_str(v));
+			log_info("peer %s refused for '%s': %s",
+				 addr_str(&peer->sa, buf, sizeof(buf)),
+				 log_safe(a->username, user, sizeof(user)), peer_verdict_str(v));
 		return STUN_ERR_FORBIDDEN;
 	}
 	return 0;
