@@ -300,6 +300,20 @@ static int add_relay(struct allocation *a, int fd)
 	return 0;
 }
 
+/* Closes what an allocation holds open: relay sockets, TCP relay, timer. */
+static void alloc_close(struct allocation *a)
+{
+	if (a->tcp_relay)
+		tcp_relay_free(a);
+	for (int i = 0; i < a->nrelay; i++) {
+		if (a->relay[i].ev)
+			event_free(a->relay[i].ev);
+		close(a->relay[i].fd);
+	}
+	if (a->timer)
+		event_free(a->timer);
+}
+
 int alloc_create(struct origin *o, const struct auth_result *auth, uint8_t family, bool tcp,
 		 bool dual, bool even_port, bool reserve_next, uint64_t token, bool dont_fragment,
 		 struct allocation **out, uint64_t *new_token, int *v6_error)
@@ -384,15 +398,7 @@ int alloc_create(struct origin *o, const struct auth_result *auth, uint8_t famil
 	*out = a;
 	return 0;
 fail:
-	if (a->tcp_relay)
-		tcp_relay_free(a);
-	for (int i = 0; i < a->nrelay; i++) {
-		if (a->relay[i].ev)
-			event_free(a->relay[i].ev);
-		close(a->relay[i].fd);
-	}
-	if (a->timer)
-		event_free(a->timer);
+	alloc_close(a);
 	free(a->username);
 	free(a);
 fail_quota:
@@ -408,14 +414,7 @@ void alloc_free(struct allocation *a)
 		a->tcp->alloc = NULL;
 		worker_tcp_idle_timeout(a->tcp, true);
 	}
-	if (a->tcp_relay)
-		tcp_relay_free(a);
-	for (int i = 0; i < a->nrelay; i++) {
-		if (a->relay[i].ev)
-			event_free(a->relay[i].ev);
-		close(a->relay[i].fd);
-	}
-	event_free(a->timer);
+	alloc_close(a);
 	quota_release(a->w->srv, a->username);
 	for (int i = 0; i < 2; i++)
 		free(a->txn[i].resp);
