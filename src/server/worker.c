@@ -192,9 +192,7 @@ static void put_fingerprint(uint8_t fp[8], struct iovec *iov, int niov)
 	crc = stun_crc32(iov[0].iov_base, iov[0].iov_len);
 	for (int i = 1; i < niov; i++)
 		crc = stun_crc32_update(crc, iov[i].iov_base, iov[i].iov_len);
-	wire_put16(fp, STUN_ATTR_FINGERPRINT);
-	wire_put16(fp + 2, 4);
-	wire_put32(fp + 4, crc ^ STUN_FINGERPRINT_XOR);
+	stun_fingerprint_attr(fp, crc);
 }
 
 static void relay_to_client(struct worker *w, struct allocation *a, const union sockaddr_u *peer,

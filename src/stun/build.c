@@ -238,10 +238,9 @@ void stun_put_integrity_sha256(struct stun_builder *b, const uint8_t *key, size_
 void stun_put_fingerprint(struct stun_builder *b)
 {
 	size_t start = b->len;
-	uint8_t *p = reserve(b, STUN_ATTR_FINGERPRINT, 4);
 
-	if (p)
-		wire_put32(p, stun_crc32(b->buf, start) ^ STUN_FINGERPRINT_XOR);
+	if (reserve(b, STUN_ATTR_FINGERPRINT, 4))
+		stun_fingerprint_attr(b->buf + start, stun_crc32(b->buf, start));
 }
 
 size_t stun_build_end(struct stun_builder *b)

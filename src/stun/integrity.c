@@ -26,6 +26,13 @@ uint32_t stun_crc32(const uint8_t *buf, size_t len)
 	return stun_crc32_update(0, buf, len);
 }
 
+void stun_fingerprint_attr(uint8_t out[8], uint32_t crc)
+{
+	wire_put16(out, STUN_ATTR_FINGERPRINT);
+	wire_put16(out + 2, 4);
+	wire_put32(out + 4, crc ^ STUN_FINGERPRINT_XOR);
+}
+
 /* Continues a CRC-32 over one more piece: crc of a||b = update(crc(a), b). */
 uint32_t stun_crc32_update(uint32_t crc_so_far, const uint8_t *buf, size_t len)
 {

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define STUN_FINGERPRINT_XOR 0x5354554Eu
+
 
 /*
  * HMAC (digest "SHA1" or "SHA256") over the first `upto` bytes of a

@@ -228,7 +228,11 @@ bool stun_msg_check_fingerprint(const struct stun_msg *m);
 uint32_t stun_crc32(const uint8_t *buf, size_t len);
 /* crc32(a || b) == stun_crc32_update(stun_crc32(a), b): for scattered messages. */
 uint32_t stun_crc32_update(uint32_t crc_so_far, const uint8_t *buf, size_t len);
-#define STUN_FINGERPRINT_XOR 0x5354554Eu
+/*
+ * The 8-byte FINGERPRINT attribute of a message whose bytes before it
+ * (its length field already counting these 8) have CRC-32 crc.
+ */
+void stun_fingerprint_attr(uint8_t out[8], uint32_t crc);
 /* Constant-time comparison. */
 bool stun_ct_equal(const void *a, const void *b, size_t len);
 
