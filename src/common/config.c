@@ -4,6 +4,7 @@
  * the usage text.
  */
 #include "common/config_internal.h"
+#include "common/addr.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -100,6 +101,20 @@ const struct config_option config_options[] = {
     OPT_STR("software-name", 0, CONFIG_TEXT, software_name, FSIZE(software_name), "<text>",
 	    "SOFTWARE attribute value"),
     OPT_BOOL("no-software-attribute", 0, no_software_attribute, "send no SOFTWARE attribute"),
+    OPT_STR("anchor-ng-listen", 0, CONFIG_ADDR, anchor_ng_listen, 0, "<ip:port>",
+	    "media anchor: ng control socket (off unless set)"),
+    OPT_LIST("anchor-ng-allow", 0, CONFIG_PEER_RULE, anchor_ng_allow, CONFIG_MAX_PEER_RULES,
+	     "<ip|ip-ip|ip/len>", "media anchor: who may send ng commands (default loopback)"),
+    OPT_LIST("anchor-interface", 0, CONFIG_EXTERNAL_IP, anchor_interface, CONFIG_MAX_IPS,
+	     "<public[/local]>", "media anchor: public address toward browsers, local toward the PBX"),
+    OPT_UINT("anchor-timeout", 0, anchor_timeout, 1, CONFIG_MAX_SECONDS, 0, "<seconds>",
+	     "media anchor: a call ends after this much silence"),
+    OPT_UINT("anchor-final-timeout", 0, anchor_final_timeout, 0, CONFIG_MAX_SECONDS, 0,
+	     "<seconds>", "media anchor: a call ends this long after it began, 0 = never"),
+    OPT_UINT("anchor-max-sessions", 0, anchor_max_sessions, 0, CONFIG_MAX_QUOTA, 0, "<n>",
+	     "media anchor: most calls at once, 0 = unlimited"),
+    OPT_BOOL("anchor-ice-controlling", 0, anchor_ice_controlling,
+	     "media anchor: full ICE, controlling, toward the answerer instead of ICE-lite"),
 };
 
 _Static_assert(ARRAY_SIZE(config_options) == CONFIG_OPTION_COUNT,
@@ -366,8 +381,8 @@ static int config_add_ip(struct config_ip *list, size_t count, const char *name,
 	return 0;
 }
 
-static int config_add_external_ip(struct config_external_ip *list, size_t count, const char *value,
-				  char *err, size_t errlen)
+static int config_add_external_ip(struct config_external_ip *list, size_t count, const char *name,
+				  const char *value, char *err, size_t errlen)
 {
 	struct config_external_ip e;
 	const char *slash = strchr(value, '/');
@@ -386,9 +401,8 @@ static int config_add_external_ip(struct config_external_ip *list, size_t count,
 			goto bad;
 		if (e.private_ip.addr.ss_family != e.public_ip.addr.ss_family) {
 			config_errf(err, errlen,
-				    "bad value '%s' for external-ip (public and private address "
-				    "families differ)",
-				    value);
+				    "bad value '%s' for %s (public and private address families differ)",
+				    value, name);
 			return -1;
 		}
 		e.has_private = true;
@@ -397,17 +411,15 @@ static int config_add_external_ip(struct config_external_ip *list, size_t count,
 		if (config_ip_equal(&list[i].public_ip, &e.public_ip) &&
 		    list[i].has_private == e.has_private &&
 		    (!e.has_private || config_ip_equal(&list[i].private_ip, &e.private_ip))) {
-			config_errf(err, errlen, "external-ip %s given twice", value);
+			config_errf(err, errlen, "%s %s given twice", name, value);
 			return -1;
 		}
 	}
 	list[count] = e;
 	return 0;
 bad:
-	config_errf(err, errlen,
-		    "bad value '%s' for external-ip (expected PUBLIC-IP or "
-		    "PUBLIC-IP/PRIVATE-IP)",
-		    value);
+	config_errf(err, errlen, "bad value '%s' for %s (expected PUBLIC-IP or PUBLIC-IP/PRIVATE-IP)",
+		    value, name);
 	return -1;
 }
 
@@ -520,8 +532,8 @@ static int config_add(struct config *c, const struct config_option *opt, const c
 		    config_add_ip((struct config_ip *)base, *count, opt->name, value, err, errlen);
 		break;
 	case CONFIG_EXTERNAL_IP:
-		ret = config_add_external_ip((struct config_external_ip *)base, *count, value, err,
-					     errlen);
+		ret = config_add_external_ip((struct config_external_ip *)base, *count, opt->name,
+					     value, err, errlen);
 		break;
 	case CONFIG_USER:
 		ret = config_add_user((struct config_user *)base, *count, value, err, errlen);
@@ -595,6 +607,25 @@ static int config_set_string(struct config *c, const struct config_option *opt, 
 	return 0;
 }
 
+/* "IP:PORT" or "[IPv6]:PORT", the port required. */
+static int config_set_addr(struct config_ip *ip, const char *name, const char *value, char *err,
+			   size_t errlen)
+{
+	struct config_ip tmp;
+	size_t len = strlen(value);
+
+	memset(&tmp, 0, sizeof(tmp));
+	if (len >= sizeof(tmp.text) || addr_parse(value, 0, &tmp.addr, &tmp.addr_len) < 0 ||
+	    addr_port((struct sockaddr *)&tmp.addr) == 0) {
+		config_errf(err, errlen, "bad value '%s' for %s (expected IP:PORT or [IPv6]:PORT)",
+			    value, name);
+		return -1;
+	}
+	memcpy(tmp.text, value, len + 1);
+	*ip = tmp;
+	return 0;
+}
+
 int config_apply(struct config *c, const struct config_option *opt, const char *value, char *err,
 		 size_t errlen)
 {
@@ -650,6 +681,8 @@ int config_apply(struct config *c, const struct config_option *opt, const char *
 	case CONFIG_TEXT:
 	case CONFIG_PATH:
 		return config_set_string(c, opt, value, err, errlen);
+	case CONFIG_ADDR:
+		return config_set_addr(field, opt->name, value, err, errlen);
 	default:
 		return config_add(c, opt, value, err, errlen);
 	}
@@ -710,6 +743,7 @@ void config_init(struct config *c)
 	c->max_allocate_lifetime = CONFIG_DEFAULT_MAX_ALLOCATE_LIFETIME;
 	c->channel_lifetime = CONFIG_DEFAULT_CHANNEL_LIFETIME;
 	c->permission_lifetime = CONFIG_DEFAULT_PERMISSION_LIFETIME;
+	c->anchor_timeout = CONFIG_DEFAULT_ANCHOR_TIMEOUT;
 	memcpy(c->software_name, CONFIG_DEFAULT_SOFTWARE_NAME,
 	       sizeof(CONFIG_DEFAULT_SOFTWARE_NAME));
 }

@@ -12,7 +12,7 @@
  * Booleans take no value, or one of yes/no, true/false, on/off, 1/0.
  * Scalar options given twice keep the last value; repeatable options
  * (listening-ip, relay-ip, external-ip, user, allowed-peer-ip,
- * denied-peer-ip) accumulate. On the command line, the first use of a
+ * denied-peer-ip, anchor-ng-allow, anchor-interface) accumulate. On the command line, the first use of a
  * repeatable option replaces the entries the file gave for it.
  *
  * Unknown options, malformed values and coturn options that this server
@@ -39,6 +39,7 @@
 #define CONFIG_DEFAULT_MAX_ALLOCATE_LIFETIME 3600
 #define CONFIG_DEFAULT_CHANNEL_LIFETIME 600    /* RFC 8656 §12: 10 minutes */
 #define CONFIG_DEFAULT_PERMISSION_LIFETIME 300 /* RFC 8656 §9: 300 s */
+#define CONFIG_DEFAULT_ANCHOR_TIMEOUT 60
 
 #define CONFIG_MAX_LINE 4096	      /* bytes per config file line */
 #define CONFIG_MAX_IPS 16	      /* listening-ip, relay-ip, external-ip */
@@ -121,6 +122,17 @@ struct config {
 	char *pidfile;	/* NULL: none */
 	char software_name[CONFIG_MAX_TEXT_BYTES + 1];
 	bool no_software_attribute;
+
+	/* media anchor (src/anchor): off unless anchor_ng_listen is set */
+	struct config_ip anchor_ng_listen; /* with a port; addr_len 0: off */
+	char *anchor_ng_allow[CONFIG_MAX_PEER_RULES]; /* none: loopback only */
+	size_t anchor_ng_allow_count;
+	struct config_external_ip anchor_interface[CONFIG_MAX_IPS];
+	size_t anchor_interface_count;
+	unsigned int anchor_timeout;	   /* seconds of silence */
+	unsigned int anchor_final_timeout; /* seconds, 0: none */
+	unsigned int anchor_max_sessions;  /* 0: unlimited */
+	bool anchor_ice_controlling;
 };
 
 /* Fill c with the defaults. Allocates nothing. */

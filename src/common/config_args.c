@@ -238,6 +238,7 @@ static void config_default_text(const struct config *d, const struct config_opti
 			snprintf(buf, len, " (default %s)", (const char *)field);
 		break;
 	case CONFIG_VERBOSE:
+	case CONFIG_ADDR:
 		break;
 	default:
 		snprintf(buf, len, " (repeatable, up to %zu)", opt->size);

@@ -21,6 +21,7 @@ enum config_kind {
 	CONFIG_USER,	    /* list of struct config_user */
 	CONFIG_PEER_RULE,   /* list of char * */
 	CONFIG_VERBOSE,	    /* int verbose, raised to min */
+	CONFIG_ADDR,	    /* struct config_ip with a port: "IP:PORT", "[IPv6]:PORT" */
 };
 
 struct config_option {
@@ -38,7 +39,7 @@ struct config_option {
 };
 
 /* Entries of config_options; config.c fails to build if they disagree. */
-#define CONFIG_OPTION_COUNT 33
+#define CONFIG_OPTION_COUNT 40
 
 /* Every option, in usage-text order. */
 extern const struct config_option config_options[CONFIG_OPTION_COUNT];

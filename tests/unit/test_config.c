@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "common/addr.h"
 #include "common/config.h"
 
 #define SAMPLE_CONFIG "etc/turnserver.conf"
@@ -519,6 +520,45 @@ static void test_bad_ip_rejected(void **state)
 	assert_file_error(f, 2, "listening-ip ::1 given twice");
 }
 
+static void test_anchor_options_parse_and_default(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(load(f, "realm=x\n"), 0);
+	assert_int_equal(f->c.anchor_ng_listen.addr_len, 0);
+	assert_int_equal(f->c.anchor_timeout, CONFIG_DEFAULT_ANCHOR_TIMEOUT);
+	assert_int_equal(f->c.anchor_final_timeout, 0);
+
+	assert_int_equal(load(f, "anchor-ng-listen=127.0.0.1:2223\n"
+				 "anchor-ng-allow=10.0.0.0/8\n"
+				 "anchor-interface=203.0.113.10/192.168.210.1\n"
+				 "anchor-timeout=30\n"
+				 "anchor-final-timeout=7200\n"
+				 "anchor-max-sessions=500\n"
+				 "anchor-ice-controlling\n"),
+			 0);
+	assert_int_equal(f->c.anchor_ng_listen.addr.ss_family, AF_INET);
+	assert_int_equal(addr_port((struct sockaddr *)&f->c.anchor_ng_listen.addr), 2223);
+	assert_int_equal(f->c.anchor_ng_allow_count, 1);
+	assert_string_equal(f->c.anchor_interface[0].public_ip.text, "203.0.113.10");
+	assert_string_equal(f->c.anchor_interface[0].private_ip.text, "192.168.210.1");
+	assert_int_equal(f->c.anchor_timeout, 30);
+	assert_int_equal(f->c.anchor_final_timeout, 7200);
+	assert_int_equal(f->c.anchor_max_sessions, 500);
+	assert_true(f->c.anchor_ice_controlling);
+
+	assert_int_equal(load(f, "anchor-ng-listen=[::1]:2223\n"), 0);
+	assert_int_equal(f->c.anchor_ng_listen.addr.ss_family, AF_INET6);
+	assert_int_equal(load(f, "anchor-ng-listen=127.0.0.1\n"), -1);
+	assert_file_error(f, 1, "bad value '127.0.0.1' for anchor-ng-listen (expected IP:PORT or "
+				"[IPv6]:PORT)");
+	assert_int_equal(load(f, "anchor-interface=203.0.113.4/\n"), -1);
+	assert_file_error(f, 1,
+			  "bad value '203.0.113.4/' for anchor-interface (expected PUBLIC-IP or "
+			  "PUBLIC-IP/PRIVATE-IP)");
+	assert_int_equal(load(f, "anchor-timeout=0\n"), -1);
+}
+
 static void test_external_ip_public_private_pair(void **state)
 {
 	struct fixture *f = *state;
@@ -773,6 +813,7 @@ int main(void)
 	    T(test_repeatable_options_accumulate),
 	    T(test_repeatable_limit_reported_with_line),
 	    T(test_bad_ip_rejected),
+	    T(test_anchor_options_parse_and_default),
 	    T(test_external_ip_public_private_pair),
 	    T(test_user_forms),
 	    T(test_peer_rule_rejects_empty_and_garbage),
