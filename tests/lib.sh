@@ -177,3 +177,25 @@ tl_check_turnserver_stops() {
 tl_no_sanitizer_report() {
 	! grep -qE "AddressSanitizer|LeakSanitizer|runtime error|UndefinedBehaviorSanitizer" "$@"
 }
+
+# tl_isolate SCRIPT ARGS...: call first thing as `tl_isolate "$0" "$@"`.
+# Re-runs the script inside a network namespace of its own that has only
+# loopback (unshare --net; needs root), so that whatever the anchor reads in
+# a test SDP (192.168.210.54, 172.17.0.1, ...) can never be reached: the
+# namespace dies with the script. Inside, refuses to go on (exit 1 with a
+# FAIL line) when one of those addresses has a route after all.
+tl_isolate() {
+	if [ -z "$TL_ISOLATED" ]; then
+		if [ "$(id -u)" != 0 ] || ! command -v unshare >/dev/null 2>&1; then
+			echo "FAIL: isolation (needs root and unshare to run in a private network namespace)"
+			exit 1
+		fi
+		TL_ISOLATED=1 exec unshare --net sh -c 'ip link set lo up && exec "$0" "$@"' "$@"
+	fi
+	for tl_a in 192.168.210.54 172.17.0.1 203.0.113.10 8.8.8.8; do
+		if ip route get "$tl_a" >/dev/null 2>&1; then
+			echo "FAIL: isolation ($tl_a is reachable from the test's namespace: refusing to run)"
+			exit 1
+		fi
+	done
+}

@@ -88,9 +88,13 @@ static int relay_socket(const union sockaddr_u *local, uint16_t port, bool tcp,
 	return fd;
 }
 
-/* Binds a random port of the range (even when asked; with its odd neighbour too). */
-static int bind_relay_port(const struct server *srv, const union sockaddr_u *local, bool tcp,
-			   bool even, bool reserve_next, bool df, int *fd_out, int *next_fd_out)
+/*
+ * Binds a random port of the range (even when asked; with its odd
+ * neighbour too). TURN allocations and the media anchor both take their
+ * ports here, so they share one range and one budget.
+ */
+int relay_port_bind(const struct server *srv, const union sockaddr_u *local, bool tcp, bool even,
+		    bool reserve_next, bool df, int *fd_out, int *next_fd_out)
 {
 	unsigned int lo = srv->cfg->min_port, hi = srv->cfg->max_port;
 	unsigned int span = hi - lo + 1;
@@ -360,7 +364,7 @@ int alloc_create(struct origin *o, const struct auth_result *auth, uint8_t famil
 		const union sockaddr_u *base =
 			family == STUN_FAMILY_IPV6 ? &srv->relay_v6 : &srv->relay_v4;
 
-		if (bind_relay_port(srv, base, tcp, even_port, reserve_next, dont_fragment, &fd,
+		if (relay_port_bind(srv, base, tcp, even_port, reserve_next, dont_fragment, &fd,
 				    &next_fd) < 0) {
 			if (worker_log_ok(o->w))
 				log_warn("no free relay port in %u-%u", srv->cfg->min_port,
@@ -381,7 +385,7 @@ int alloc_create(struct origin *o, const struct auth_result *auth, uint8_t famil
 
 		if (!srv->has_relay_v6) {
 			*v6_error = TURN_ERR_ADDRESS_FAMILY_NOT_SUPPORTED;
-		} else if (bind_relay_port(srv, &srv->relay_v6, false, false, false, dont_fragment,
+		} else if (relay_port_bind(srv, &srv->relay_v6, false, false, false, dont_fragment,
 					   &fd6, &unused) < 0 ||
 			   add_relay(a, fd6) < 0) {
 			*v6_error = TURN_ERR_INSUFFICIENT_CAPACITY;

@@ -21,6 +21,7 @@
 #include "common/config.h"
 #include "common/iceservers.h"
 #include "common/log.h"
+#include "anchor/anchor.h"
 #include "server/server.h"
 #include "server/userdb.h"
 
@@ -321,6 +322,15 @@ static int run(struct server *srv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	if (srv->cfg->anchor_ng_listen.addr_len) {
+		char err[256];
+
+		srv->anchor = anchor_new(srv, err, sizeof(err));
+		if (!srv->anchor) {
+			log_error("%s", err);
+			return -1;
+		}
+	}
 	for (int i = 0; i < srv->nworkers; i++) {
 		srv->workers[i].srv = srv;
 		srv->workers[i].id = i;
@@ -342,6 +352,10 @@ static int run(struct server *srv)
 		log_info("relay IPv4 %s", addr_ip_str(&srv->relay_v4.sa, buf, sizeof(buf)));
 	if (srv->has_relay_v6)
 		log_info("relay IPv6 %s", addr_ip_str(&srv->relay_v6.sa, buf, sizeof(buf)));
+	if (srv->anchor && anchor_start(srv->anchor) < 0) {
+		ret = -1;
+		goto stop;
+	}
 	log_info("ready: %d worker threads, realm '%s'", srv->nworkers, srv->realm);
 
 	for (;;) {
@@ -362,6 +376,10 @@ stop:
 		worker_stop(&srv->workers[i]);
 	for (int i = 0; i < srv->nworkers; i++)
 		worker_join(&srv->workers[i]);
+	/* after the workers: they hand joined allocations' data to the anchor */
+	if (srv->anchor)
+		anchor_free(srv->anchor);
+	srv->anchor = NULL;
 	return ret;
 }
 

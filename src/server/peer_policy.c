@@ -172,6 +172,13 @@ enum peer_verdict peer_policy_check(const struct peer_policy *p, const struct so
 	return PEER_ALLOWED;
 }
 
+bool peer_policy_in_allowed(const struct peer_policy *p, const struct sockaddr *sa)
+{
+	struct peer_key k;
+
+	return peer_key_from(sa, &k) == 0 && peer_ranges_match(p->allowed, p->nallowed, &k);
+}
+
 /* Parse one address from s[0..n), surrounding blanks allowed. */
 static int peer_ip_parse(const char *s, size_t n, uint8_t *family, uint8_t ip[16])
 {

@@ -118,4 +118,7 @@ enum peer_verdict peer_policy_check(const struct peer_policy *p, const struct so
 /* Short reason for logs, e.g. "loopback", "cloud metadata". */
 const char *peer_verdict_str(enum peer_verdict v);
 
+/* True when sa is in one of p's allowed ranges (an allow list of its own, e.g. anchor-ng-allow). */
+bool peer_policy_in_allowed(const struct peer_policy *p, const struct sockaddr *sa);
+
 #endif /* SERVER_PEER_POLICY_H */

@@ -30,6 +30,7 @@ struct userdb;
 struct tcp_peer;
 struct tcp_relay;
 struct tcp_handoff;
+struct anchor;
 
 #define SERVER_MAX_LISTEN 16
 #define SERVER_DEFAULT_REALM "turnserver"
@@ -94,6 +95,7 @@ struct server {
 	struct user_count *user_counts;
 	struct reservation *reservations;
 	struct tcp_peer *tcp_pending; /* RFC 6062: waiting for a ConnectionBind */
+	struct anchor *anchor;	      /* media anchor, or NULL when off */
 };
 
 /* A UDP listening socket of one worker. */
@@ -254,6 +256,9 @@ void auth_put_challenge(struct worker *w, const struct origin *o, struct stun_bu
 int auth_load_static_users(struct server *srv, char *err, size_t errlen);
 
 /* allocation.c */
+/* A UDP (or TCP) socket on a random free port of the relay range; see allocation.c. */
+int relay_port_bind(const struct server *srv, const union sockaddr_u *local, bool tcp, bool even,
+		    bool reserve_next, bool df, int *fd_out, int *next_fd_out);
 int alloc_create(struct origin *o, const struct auth_result *auth, uint8_t family,
 		 bool tcp, bool dual, bool even_port, bool reserve_next, uint64_t token,
 		 bool dont_fragment, struct allocation **out, uint64_t *new_token,

@@ -10,6 +10,7 @@
 
 #include "common/addr.h"
 #include "common/log.h"
+#include "anchor/anchor.h"
 #include "server/server.h"
 #include "stun/wire.h"
 
@@ -348,6 +349,20 @@ void turn_peer_to_wire(const struct server *srv, union sockaddr_u *peer)
 		advertised(srv, peer, peer);
 }
 
+/*
+ * Data from the allocation's relay to a peer. A peer that is a media
+ * anchor port of this server (a browser's allocation joined to its
+ * anchored call) gets it inside the process; anything else by sendto().
+ */
+static int relay_send(struct worker *w, const struct relay_sock *relay,
+		      const union sockaddr_u *peer, const uint8_t *data, size_t len)
+{
+	if (w->srv->anchor && is_hairpin(w->srv, peer) &&
+	    anchor_deliver(w->srv->anchor, &peer->sa, &relay->local.sa, data, len))
+		return 0;
+	return sendto(relay->fd, data, len, 0, &peer->sa, addr_len(&peer->sa)) < 0 ? -1 : 0;
+}
+
 /* The peer policy plus the hairpin rule. */
 static enum peer_verdict peer_verdict(const struct server *srv, const union sockaddr_u *peer)
 {
@@ -493,7 +508,7 @@ static void handle_send(struct origin *o, struct allocation *a, const struct stu
 		w->stats.no_permission++;
 		return;
 	}
-	if (sendto(relay->fd, data->val, data->len, 0, &peer.sa, addr_len(&peer.sa)) < 0)
+	if (relay_send(w, relay, &peer, data->val, data->len) < 0)
 		w->stats.send_errors++;
 	else
 		w->stats.relayed_to_peer++;
@@ -697,7 +712,7 @@ void turn_handle_channeldata(struct worker *w, struct allocation *a, const uint8
 	relay = alloc_relay_for(a, ch->peer.sa.sa_family);
 	if (!relay)
 		return;
-	if (sendto(relay->fd, data, dlen, 0, &ch->peer.sa, addr_len(&ch->peer.sa)) < 0)
+	if (relay_send(w, relay, &ch->peer, data, dlen) < 0)
 		w->stats.send_errors++;
 	else
 		w->stats.relayed_to_peer++;

@@ -1,0 +1,288 @@
+/*
+ * anchor_internal.h - the anchor's state, shared by its files and by
+ * nothing else: ng_control.c (control socket, reply cache), ng_request.c
+ * (flags of a request), call.c (calls, offer/answer/delete, the SDP
+ * rewrite), media.c (media sockets, ICE, forwarding, timeouts) and
+ * ng_query.c (query, list, statistics replies).
+ *
+ * Model: a call has two legs, one per party (legs[0] sent the first
+ * offer). Each transport of the call (one per m= line, or one per BUNDLE
+ * group) is a stream with a side per leg: side k holds the sockets that
+ * party k sends to, the ICE agent the anchor runs toward party k (when it
+ * terminates ICE there), and where party k's media goes. A datagram that
+ * arrives on side k leaves from side 1-k's socket of the same component.
+ *
+ * Everything here belongs to the anchor thread and is touched with
+ * an->lock held (the thread takes it around each event; workers take it in
+ * anchor_deliver()).
+ */
+#ifndef ANCHOR_ANCHOR_INTERNAL_H
+#define ANCHOR_ANCHOR_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include "anchor/anchor.h"
+#include "anchor/bencode.h"
+#include "anchor/ice.h"
+#include "anchor/sdp.h"
+#include "server/server.h"
+
+struct event;
+struct event_base;
+struct sdp;
+
+#define ANCHOR_NG_MAX 65535	       /* bytes of a control datagram */
+#define ANCHOR_CACHE_MS 60000	       /* replies kept by cookie */
+#define ANCHOR_MAX_STREAMS 16	       /* transports per call */
+#define ANCHOR_RX_BATCH 16
+#define ANCHOR_RX_BUF 2048	       /* media datagrams longer are dropped */
+#define ANCHOR_TAG_MAX 255
+#define ANCHOR_CALL_ID_MAX 255
+
+enum anchor_ice_mode {
+	ANCHOR_ICE_DEFAULT = 0, /* force when the incoming SDP had ICE, else remove */
+	ANCHOR_ICE_FORCE,	/* the anchor's own candidates; it terminates ICE */
+	ANCHOR_ICE_REMOVE,	/* no ICE toward that party: plain RTP, latching */
+	ANCHOR_ICE_FORCE_RELAY, /* the party's candidates plus the anchor's as relay */
+};
+
+/* rtcp-mux flags (rtpengine's meaning) */
+#define NG_MUX_OFFER (1u << 0)	 /* offer rtcp-mux even when the offerer did not */
+#define NG_MUX_DEMUX (1u << 1)	 /* do not pass an offered rtcp-mux on */
+#define NG_MUX_ACCEPT (1u << 2)	 /* accept the offerer's rtcp-mux (the default) */
+#define NG_MUX_REJECT (1u << 3)	 /* refuse the offerer's rtcp-mux */
+#define NG_MUX_REQUIRE (1u << 4) /* rtcp-mux only toward the answerer */
+
+enum ng_command {
+	NG_PING,
+	NG_OFFER,
+	NG_ANSWER,
+	NG_DELETE,
+	NG_QUERY,
+	NG_LIST,
+	NG_STATISTICS,
+};
+
+/* One request, as ng_request_parse() read it; strings point into the bdoc. */
+struct ng_request {
+	enum ng_command cmd;
+	const char *call_id, *from_tag, *to_tag, *via_branch;
+	const char *sdp;
+	size_t sdp_len;
+	enum anchor_ice_mode ice;
+	bool ice_given;
+	bool replace_origin, replace_session_conn;
+	bool trust_address;	 /* SDP addresses win over received-from */
+	bool sip_source_address; /* received-from wins over SDP addresses */
+	bool received_from_ok;
+	struct sockaddr_storage received_from;
+	const char *direction[2];
+	unsigned int rtcp_mux; /* NG_MUX_* */
+	const char *transport_protocol;
+	const char *dtls;
+	const char *ice_lite; /* forward, backward, both, off */
+	/* values read from an rtpp_flags string */
+	char transport_buf[32], dtls_buf[16], direction_buf[2][32], ice_lite_buf[16];
+	bool fragment;	      /* trickle ICE: sdp is a fragment */
+	bool supports_load_limit;
+	bool strict_source;
+	unsigned int limit; /* list: most call-ids, 0: all */
+	char warning[512];  /* unknown flags, for the reply's "warning" */
+};
+
+/* A media socket: one component of one side of a stream. */
+struct media_sock {
+	struct media_sock *pnext; /* anchor's table by local port */
+	int fd;
+	struct event *ev;
+	union sockaddr_u local;
+	struct stream *st;
+	uint8_t side; /* 0 or 1: which leg sends here */
+	uint8_t comp; /* 0 RTP, 1 RTCP */
+};
+
+struct side_counters {
+	uint64_t packets, bytes, errors; /* received from this side's party */
+	uint64_t dropped;		 /* unauthenticated source, no destination, ... */
+	uint64_t last_packet_ms;	 /* wall clock, ms since the epoch; 0: never */
+};
+
+/* What one side of a stream knows about its party. */
+struct stream_side {
+	struct media_sock socks[2]; /* [0] RTP, [1] RTCP; fd -1 when unused */
+	int nsocks;
+	bool mux;		    /* the party sends RTCP on the RTP port */
+	struct ice_agent *ice;	    /* the anchor terminates ICE toward the party */
+	bool ice_passthrough;	    /* force-relay: STUN goes end to end */
+	struct event *ice_timer;
+	bool has_sdp_dest;
+	union sockaddr_u sdp_dest[2]; /* advertised RTP and RTCP endpoints */
+	bool latched[2];
+	union sockaddr_u latch[2];    /* where the party's media came from */
+	struct side_counters rtp, rtcp;
+	bool consent_lost;
+};
+
+struct stream {
+	struct call *call;
+	unsigned int index;
+	char type[16];	 /* "audio" */
+	char proto[32];	 /* "UDP/TLS/RTP/SAVPF" */
+	struct stream_side side[2];
+};
+
+struct leg {
+	char *tag;
+	bool known;
+	bool lan;		  /* PBX side: local address, typ host */
+	bool party_ice;		  /* the party's SDP had ICE */
+	bool ice_lite_party;	  /* the party is ICE-lite */
+	enum anchor_ice_mode ice; /* toward this party */
+	bool ice_on;		  /* the anchor runs ICE toward this party */
+	bool lite;		  /* ... as a lite agent */
+	bool controlling;
+	char ufrag[ICE_UFRAG_LEN + 1], pwd[ICE_PWD_LEN + 1]; /* the anchor's, toward the party */
+	char *remote_ufrag, *remote_pwd;
+	struct sdp *sdp;	/* the party's last SDP, parsed */
+	char *last_sdp;		/* the party's last SDP as received */
+	char *last_reply_sdp;	/* what we gave the other party for it */
+	uint64_t created_s;
+};
+
+struct call {
+	struct call *hnext;
+	struct anchor *an;
+	char *call_id;
+	char *via_branch;
+	struct leg legs[2];
+	struct stream *streams[ANCHOR_MAX_STREAMS];
+	unsigned int nstreams;
+	/* m= line i of the offer (legs[0]'s numbering) uses stream media_stream[i], -1: port 0 */
+	int media_stream[SDP_MAX_MEDIA];
+	unsigned int nmedia;
+	bool answered;
+	uint64_t created_ms;	  /* monotonic */
+	uint64_t created_wall_us; /* wall clock */
+	uint64_t last_signal_s;
+	uint64_t last_media_ms;	  /* monotonic */
+};
+
+struct ng_cache_entry {
+	struct ng_cache_entry *hnext;
+	struct ng_cache_entry *older, *newer; /* expiry order */
+	uint64_t expires_ms;
+	char *cookie;
+	uint8_t *reply; /* the whole datagram, cookie included */
+	size_t reply_len;
+};
+
+struct anchor_stats {
+	uint64_t ng_requests, ng_errors, ng_no_cookie, ng_malformed, ng_not_allowed,
+	    ng_retransmits;
+	uint64_t calls_total, calls_rejected_load, calls_timeout, calls_final_timeout,
+	    calls_deleted;
+	uint64_t packets_user, bytes_user, errors_user;
+	uint64_t packets_kernel, bytes_kernel, errors_kernel; /* no module programmed yet */
+	uint64_t dropped_unauthenticated, dropped_no_destination, dropped_malformed,
+	    dropped_policy, stun_no_fingerprint, stun_handled;
+	uint64_t joined_packets; /* from a TURN allocation of this server, in process */
+};
+
+struct anchor {
+	struct server *srv;
+	const struct config *cfg;
+	pthread_t thread;
+	bool started;
+	pthread_mutex_t lock;
+	struct event_base *base;
+	struct event *stop_ev;
+	struct event *tick_ev;
+
+	/* media addresses: bound (local) and advertised toward browsers (public) */
+	bool has_v4, has_v6;
+	union sockaddr_u local_v4, public_v4, local_v6, public_v6;
+
+	/* control */
+	int ng_fd;
+	struct event *ng_ev;
+	struct peer_policy allow; /* only its allowed ranges are used */
+	bool allow_loopback_only;
+	uint8_t *ng_buf; /* ANCHOR_NG_MAX + 1 */
+	uint8_t *out_buf;
+	struct ng_cache_entry **cache;
+	uint32_t cache_mask;
+	struct ng_cache_entry *cache_oldest, *cache_newest;
+	unsigned int cache_entries;
+	size_t cache_bytes;
+
+	/* calls by call-id */
+	struct call **calls;
+	uint32_t calls_mask;
+	unsigned int ncalls;
+
+	/* media sockets by local port */
+	struct media_sock **ports;
+	uint32_t ports_mask;
+
+	/* receive batch */
+	uint8_t *rx;
+	struct mmsghdr rx_msgs[ANCHOR_RX_BATCH];
+	struct iovec rx_iov[ANCHOR_RX_BATCH];
+	union sockaddr_u rx_from[ANCHOR_RX_BATCH];
+
+	uint64_t started_s;
+	struct anchor_stats stats;
+	uint64_t log_window_ms;
+	unsigned int log_count;
+};
+
+/* anchor.c */
+uint64_t anchor_wall_us(void);
+bool anchor_log_ok(struct anchor *an);
+uint32_t anchor_hash(const char *s, size_t len);
+
+/* ng_request.c: reads a request dictionary. 0, or -1 with reason (an error reply). */
+int ng_request_parse(const struct bval *dict, struct ng_request *req, char *reason,
+		     size_t reasonlen);
+
+/* ng_control.c */
+int ng_control_open(struct anchor *an, char *err, size_t errlen);
+void ng_control_close(struct anchor *an);
+void ng_cache_expire(struct anchor *an, uint64_t now_ms);
+
+/* call.c: each fills reply (a dict) or returns -1 with reason. */
+struct call *call_find(struct anchor *an, const char *call_id);
+int call_offer(struct anchor *an, const struct ng_request *req, struct bdoc *d,
+	       struct bval *reply, char *reason, size_t reasonlen);
+int call_answer(struct anchor *an, const struct ng_request *req, struct bdoc *d,
+		struct bval *reply, char *reason, size_t reasonlen);
+int call_delete(struct anchor *an, const struct ng_request *req, struct bdoc *d,
+		struct bval *reply, char *reason, size_t reasonlen);
+void call_free(struct call *c);
+void call_free_all(struct anchor *an);
+void call_expire(struct anchor *an, uint64_t now_ms);
+
+/* media.c */
+int media_side_open(struct anchor *an, struct stream *st, int side, int nsocks, bool lan,
+		    int family);
+void media_side_close(struct anchor *an, struct stream_side *s);
+void media_side_stop_ice(struct stream_side *s);
+void media_consent_check(struct anchor *an, uint64_t now_ms);
+const union sockaddr_u *media_public_addr(const struct anchor *an, int family, bool lan);
+int media_ice_start(struct anchor *an, struct stream *st, int side);
+void media_ice_schedule(struct stream *st, int side);
+void media_input(struct anchor *an, struct media_sock *ms, const union sockaddr_u *from,
+		 const uint8_t *buf, size_t len);
+struct media_sock *media_find_port(struct anchor *an, uint16_t port);
+bool media_dest_allowed(const struct anchor *an, const struct sockaddr *to);
+
+/* ng_query.c */
+void ng_query_call(struct anchor *an, const struct call *c, struct bdoc *d, struct bval *reply);
+void ng_list(struct anchor *an, const struct ng_request *req, struct bdoc *d, struct bval *reply);
+void ng_statistics(struct anchor *an, struct bdoc *d, struct bval *reply);
+
+#endif /* ANCHOR_ANCHOR_INTERNAL_H */

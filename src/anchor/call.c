@@ -1,0 +1,841 @@
+/*
+ * call.c - calls and their offer/answer/delete: which ports each party
+ * gets, which ICE the anchor runs toward it, and the SDP each party sees.
+ *
+ * An offer from party k (the from-tag) makes or reuses the streams of its
+ * m= lines and returns the SDP for the other party: the anchor's address
+ * and ports on the other party's side, its own ICE lines there (ICE=force),
+ * none (remove), or the party's plus the anchor as a relay candidate
+ * (force-relay). The answer does the same the other way. Lines the anchor
+ * does not own stay byte for byte, so DTLS fingerprints and setup roles are
+ * the parties' own and DTLS-SRTP stays end to end.
+ *
+ * A request either succeeds or changes nothing: the SDP is parsed and
+ * checked before any state is touched.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "anchor/anchor_internal.h"
+#include "common/addr.h"
+#include "common/log.h"
+
+#define SDP_OUT_MAX 65000
+
+static bool proto_is_srtp(const char *p)
+{
+	return strstr(p, "SAVP") != NULL;
+}
+
+static bool proto_is_rtp(const char *p)
+{
+	return strstr(p, "RTP/") != NULL;
+}
+
+/* AVP <-> AVPF is only a profile change; AVP <-> SAVP needs SRTP bridging. */
+static int check_transport(const struct ng_request *req, const struct sdp *s, char *reason,
+			   size_t reasonlen)
+{
+	if (!req->transport_protocol)
+		return 0;
+	for (size_t i = 0; i < s->n_media; i++) {
+		const char *from = s->media[i].proto;
+
+		if (!proto_is_rtp(from) || strcasecmp(from, req->transport_protocol) == 0)
+			continue;
+		if (proto_is_srtp(from) != proto_is_srtp(req->transport_protocol)) {
+			snprintf(reason, reasonlen,
+				 "transport-protocol %s -> %.40s needs SRTP %s, which this anchor "
+				 "does not do (DTLS-SRTP is passed end to end)",
+				 from, req->transport_protocol,
+				 proto_is_srtp(from) ? "decryption" : "encryption");
+			return -1;
+		}
+		snprintf(reason, reasonlen,
+			 "transport-protocol %s -> %.40s: changing the RTP profile is not supported",
+			 from, req->transport_protocol);
+		return -1;
+	}
+	return 0;
+}
+
+struct call *call_find(struct anchor *an, const char *call_id)
+{
+	struct call *c = an->calls[anchor_hash(call_id, strlen(call_id)) & an->calls_mask];
+
+	for (; c; c = c->hnext)
+		if (strcmp(c->call_id, call_id) == 0)
+			return c;
+	return NULL;
+}
+
+static struct call *call_new(struct anchor *an, const char *call_id)
+{
+	struct call *c = calloc(1, sizeof(*c));
+	uint32_t h;
+
+	if (!c)
+		return NULL;
+	c->call_id = strdup(call_id);
+	if (!c->call_id) {
+		free(c);
+		return NULL;
+	}
+	c->an = an;
+	c->created_ms = server_now_ms();
+	c->last_media_ms = c->created_ms;
+	c->created_wall_us = anchor_wall_us();
+	c->last_signal_s = c->created_wall_us / 1000000;
+	h = anchor_hash(call_id, strlen(call_id)) & an->calls_mask;
+	c->hnext = an->calls[h];
+	an->calls[h] = c;
+	an->ncalls++;
+	an->stats.calls_total++;
+	return c;
+}
+
+static void leg_clear(struct leg *l)
+{
+	free(l->tag);
+	free(l->remote_ufrag);
+	free(l->remote_pwd);
+	free(l->last_sdp);
+	free(l->last_reply_sdp);
+	if (l->sdp)
+		sdp_free(l->sdp);
+	memset(l, 0, sizeof(*l));
+}
+
+void call_free(struct call *c)
+{
+	struct anchor *an = c->an;
+	struct call **pp = &an->calls[anchor_hash(c->call_id, strlen(c->call_id)) & an->calls_mask];
+
+	while (*pp && *pp != c)
+		pp = &(*pp)->hnext;
+	if (*pp)
+		*pp = c->hnext;
+	an->ncalls--;
+	for (unsigned int i = 0; i < c->nstreams; i++) {
+		media_side_close(an, &c->streams[i]->side[0]);
+		media_side_close(an, &c->streams[i]->side[1]);
+		free(c->streams[i]);
+	}
+	leg_clear(&c->legs[0]);
+	leg_clear(&c->legs[1]);
+	free(c->via_branch);
+	free(c->call_id);
+	free(c);
+}
+
+void call_free_all(struct anchor *an)
+{
+	for (uint32_t i = 0; i <= an->calls_mask; i++)
+		while (an->calls[i])
+			call_free(an->calls[i]);
+}
+
+/* Calls silent for anchor-timeout, or older than anchor-final-timeout, end. */
+void call_expire(struct anchor *an, uint64_t now_ms)
+{
+	uint64_t idle_ms = (uint64_t)an->cfg->anchor_timeout * 1000;
+	uint64_t final_ms = (uint64_t)an->cfg->anchor_final_timeout * 1000;
+
+	for (uint32_t i = 0; i <= an->calls_mask; i++) {
+		struct call *c = an->calls[i], *next;
+
+		for (; c; c = next) {
+			next = c->hnext;
+			if (final_ms && now_ms - c->created_ms >= final_ms) {
+				an->stats.calls_final_timeout++;
+			} else if (now_ms - c->last_media_ms >= idle_ms) {
+				an->stats.calls_timeout++;
+			} else {
+				continue;
+			}
+			if (anchor_log_ok(an))
+				log_info("anchor: call '%.64s' timed out", c->call_id);
+			call_free(c);
+		}
+	}
+}
+
+static bool is_private(const struct sockaddr *sa)
+{
+	struct peer_policy none;
+	enum peer_verdict v;
+
+	memset(&none, 0, sizeof(none));
+	v = peer_policy_check(&none, sa);
+	return v == PEER_DENIED_PRIVATE || v == PEER_DENIED_LOOPBACK || v == PEER_DENIED_CGNAT ||
+	       v == PEER_DENIED_ULA || v == PEER_DENIED_LINK_LOCAL;
+}
+
+static bool direction_is_lan(const char *name)
+{
+	return strcasestr(name, "int") || strcasestr(name, "priv") || strcasestr(name, "lan");
+}
+
+/*
+ * Whether a party sits on the PBX's LAN side: its direction name says so
+ * ("internal", "private", "lan"...), or, without one, everything its SDP
+ * names is a private address and it offers no srflx, relay or mDNS
+ * candidate (what a browser on the internet always has).
+ */
+static bool party_is_lan(const struct sdp *s, const char *direction)
+{
+	if (direction) {
+		if (direction_is_lan(direction))
+			return true;
+		if (strcasestr(direction, "ext") || strcasestr(direction, "pub") ||
+		    strcasestr(direction, "wan"))
+			return false;
+	}
+	for (size_t i = 0; i < s->n_media; i++) {
+		const struct sdp_media *m = &s->media[i];
+
+		if (m->has_conn && m->conn.is_ip && !is_private((const struct sockaddr *)&m->conn.sa))
+			return false;
+		for (size_t j = 0; j < m->n_candidates; j++) {
+			const struct sdp_candidate *cd = &m->candidates[j];
+
+			if (cd->type != SDP_CAND_HOST || !cd->is_ip ||
+			    !is_private((const struct sockaddr *)&cd->sa))
+				return false;
+		}
+	}
+	return true;
+}
+
+static bool sdp_has_ice(const struct sdp *s)
+{
+	for (size_t i = 0; i < s->n_media; i++)
+		if (s->media[i].port && s->media[i].ice_ufrag && s->media[i].ice_pwd)
+			return true;
+	return false;
+}
+
+/* Is the m= line's transport one the anchor forwards (UDP based)? */
+static bool media_forwardable(const struct sdp_media *m)
+{
+	return strncasecmp(m->proto, "RTP/", 4) == 0 || strncasecmp(m->proto, "UDP/", 4) == 0 ||
+	       strcasecmp(m->proto, "udp") == 0 || strncasecmp(m->proto, "DCCP", 4) == 0;
+}
+
+static bool proto_has_rtcp(const char *proto)
+{
+	return strstr(proto, "RTP") != NULL;
+}
+
+/* The first section of m's BUNDLE group (the one whose transport all use), or i itself. */
+static size_t bundle_owner(const struct sdp *s, size_t i)
+{
+	const struct sdp_group *g;
+	const struct sdp_media *m = &s->media[i];
+	int first;
+
+	if (!m->mid || !(g = sdp_bundle_group(s, m->mid)) || !g->n_mids)
+		return i;
+	first = sdp_find_mid(s, g->mids[0]);
+	if (first < 0 || s->media[first].port == 0)
+		return i;
+	return (size_t)first;
+}
+
+/* Where party side's media goes before ICE or latching says otherwise: its SDP. */
+static void side_set_sdp_dest(struct anchor *an, struct stream_side *ss,
+			      const struct sdp_media *m, const struct ng_request *req)
+{
+	union sockaddr_u a;
+
+	ss->has_sdp_dest = false;
+	if (!m->has_conn || !m->conn.is_ip)
+		return;
+	memset(&a, 0, sizeof(a));
+	memcpy(&a, &m->conn.sa, addr_len((const struct sockaddr *)&m->conn.sa));
+	if (req->sip_source_address && req->received_from_ok &&
+	    req->received_from.ss_family == a.sa.sa_family)
+		memcpy(&a, &req->received_from, addr_len((const struct sockaddr *)&req->received_from));
+	if (m->port == 0)
+		return;
+	ss->sdp_dest[0] = a;
+	addr_set_port(&ss->sdp_dest[0].sa, m->port);
+	ss->sdp_dest[1] = a;
+	if (m->has_rtcp && m->rtcp_has_addr && m->rtcp_addr.is_ip)
+		memcpy(&ss->sdp_dest[1], &m->rtcp_addr.sa,
+		       addr_len((const struct sockaddr *)&m->rtcp_addr.sa));
+	addr_set_port(&ss->sdp_dest[1].sa,
+		      m->has_rtcp ? m->rtcp_port : (uint16_t)(m->port + 1));
+	/* the SDP may name any address: the peer policy decides */
+	ss->has_sdp_dest = media_dest_allowed(an, &ss->sdp_dest[0].sa);
+}
+
+static enum ice_cand_type cand_type(enum sdp_cand_type t)
+{
+	switch (t) {
+	case SDP_CAND_SRFLX:
+		return ICE_CAND_SRFLX;
+	case SDP_CAND_PRFLX:
+		return ICE_CAND_PRFLX;
+	case SDP_CAND_RELAY:
+		return ICE_CAND_RELAY;
+	default:
+		return ICE_CAND_HOST;
+	}
+}
+
+/*
+ * The party's candidates for one side's agent: UDP ones with an IP
+ * address (mDNS names cannot be resolved here: such a party is learned as
+ * peer-reflexive from its first check), of the stream's family, that the
+ * peer policy lets the anchor send to.
+ */
+static void side_add_candidates(struct anchor *an, struct stream_side *ss,
+				const struct sdp_media *m, int family)
+{
+	for (size_t j = 0; j < m->n_candidates; j++) {
+		const struct sdp_candidate *cd = &m->candidates[j];
+		const struct sockaddr *sa = (const struct sockaddr *)&cd->sa;
+
+		if (!cd->is_ip || strcasecmp(cd->transport, "udp") != 0 ||
+		    sa->sa_family != family || cd->component < 1 ||
+		    (int)cd->component > ss->nsocks)
+			continue;
+		if (!media_dest_allowed(an, sa))
+			continue;
+		ice_add_remote_candidate(ss->ice, (int)cd->component, sa, cd->priority,
+					 cand_type(cd->type), cd->foundation);
+	}
+}
+
+/* Remote credentials of section m, or of the session. */
+static void side_set_remote(struct stream_side *ss, const struct sdp_media *m)
+{
+	if (ss->ice && m->ice_ufrag && m->ice_pwd)
+		ice_set_remote_credentials(ss->ice, m->ice_ufrag, m->ice_pwd);
+}
+
+static int add_line(struct sdp *s, size_t i, const char *line)
+{
+	return sdp_media_add_attr(s, i, line);
+}
+
+/*
+ * The SDP for party dst of call c, from the other party's SDP s: the
+ * anchor's address and ports on dst's side, and ICE per mode.
+ */
+static int rewrite_for(struct anchor *an, struct call *c, struct sdp *s, int dst,
+		       const struct ng_request *req, bool answer, char **out, char *reason,
+		       size_t reasonlen)
+{
+	struct leg *l = &c->legs[dst];
+	const union sockaddr_u *adv = NULL;
+	char line[SDP_MAX_LINE_LEN], ip[ADDR_STRLEN];
+	bool ice_added = false;
+	int n;
+
+	for (size_t i = 0; i < s->n_media && i < c->nmedia; i++) {
+		const struct sdp_media *m = &s->media[i];
+		struct stream *st;
+		struct stream_side *ss;
+		uint16_t port;
+
+		if (c->media_stream[i] < 0)
+			continue;
+		st = c->streams[c->media_stream[i]];
+		ss = &st->side[dst];
+		if (ss->nsocks == 0)
+			continue;
+		adv = media_public_addr(an, ss->socks[0].local.sa.sa_family, l->lan);
+		addr_ip_str(&adv->sa, ip, sizeof(ip));
+		port = addr_port(&ss->socks[0].local.sa);
+		if (sdp_media_set_port(s, i, port) < 0 ||
+		    (m->conn_media_level &&
+		     sdp_media_set_conn(s, i, adv->sa.sa_family, ip) < 0))
+			goto fail;
+		if (proto_has_rtcp(m->proto)) {
+			if (ss->nsocks == 2) {
+				if (sdp_media_set_rtcp(s, i, port + 1, 0, NULL) < 0)
+					goto fail;
+			} else {
+				sdp_media_remove_rtcp(s, i);
+			}
+			if (answer) {
+				/* the offerer gets mux exactly when its side is muxed */
+				if (ss->mux && !m->rtcp_mux && add_line(s, i, "a=rtcp-mux") < 0)
+					goto fail;
+				if (!ss->mux && m->rtcp_mux)
+					sdp_media_remove_attr(s, i, "rtcp-mux");
+			} else if (m->rtcp_mux && (req->rtcp_mux & NG_MUX_DEMUX) && !ss->mux) {
+				sdp_media_remove_attr(s, i, "rtcp-mux");
+			} else if (!m->rtcp_mux && (ss->mux || (req->rtcp_mux & NG_MUX_OFFER)) &&
+				   add_line(s, i, "a=rtcp-mux") < 0) {
+				goto fail;
+			}
+		}
+		if (l->ice == ANCHOR_ICE_REMOVE || l->ice == ANCHOR_ICE_FORCE)
+			sdp_media_remove_ice(s, i);
+		if (l->ice == ANCHOR_ICE_FORCE || l->ice == ANCHOR_ICE_FORCE_RELAY) {
+			if (l->ice == ANCHOR_ICE_FORCE) {
+				snprintf(line, sizeof(line), "a=ice-ufrag:%s", l->ufrag);
+				if (add_line(s, i, line) < 0)
+					goto fail;
+				snprintf(line, sizeof(line), "a=ice-pwd:%s", l->pwd);
+				if (add_line(s, i, line) < 0)
+					goto fail;
+			}
+			for (int k = 0; k < ss->nsocks; k++) {
+				union sockaddr_u a = *adv;
+
+				addr_set_port(&a.sa, addr_port(&ss->socks[k].local.sa));
+				n = sdp_candidate_format(
+				    line, sizeof(line), l->lan ? "2" : "1", (unsigned int)k + 1,
+				    "UDP",
+				    ice_priority(l->lan ? ICE_CAND_HOST : ICE_CAND_RELAY, 65535,
+						 k + 1),
+				    &a.sa, l->lan ? "host" : "relay", l->lan ? NULL : &a.sa);
+				if (n < 0 || add_line(s, i, line) < 0)
+					goto fail;
+			}
+			if (l->ice == ANCHOR_ICE_FORCE && add_line(s, i, "a=end-of-candidates") < 0)
+				goto fail;
+			ice_added = true;
+		}
+	}
+	if (adv) {
+		addr_ip_str(&adv->sa, ip, sizeof(ip));
+		if (sdp_set_session_conn(s, adv->sa.sa_family, ip) < 0)
+			goto fail;
+		if (req->replace_origin && sdp_set_origin_addr(s, adv->sa.sa_family, ip) < 0)
+			goto fail;
+	}
+	if (l->ice == ANCHOR_ICE_REMOVE || l->ice == ANCHOR_ICE_FORCE)
+		sdp_session_remove_ice(s);
+	if (ice_added && l->ice == ANCHOR_ICE_FORCE && l->lite &&
+	    sdp_session_add_attr(s, "a=ice-lite") < 0)
+		goto fail;
+	*out = malloc(SDP_OUT_MAX);
+	if (!*out)
+		goto fail;
+	if (sdp_write(s, *out, SDP_OUT_MAX) < 0) {
+		free(*out);
+		*out = NULL;
+		snprintf(reason, reasonlen, "rewritten SDP too large");
+		return -1;
+	}
+	return 0;
+fail:
+	snprintf(reason, reasonlen, "SDP rewrite failed");
+	return -1;
+}
+
+/* ICE toward party k with its SDP s: mode decided, credentials made once. */
+static int leg_set_ice(struct anchor *an, struct leg *l, enum anchor_ice_mode mode,
+		       bool other_had_ice, bool party_shows_ice, bool toward_answerer,
+		       const struct ng_request *req)
+{
+	if (mode == ANCHOR_ICE_DEFAULT)
+		mode = other_had_ice ? ANCHOR_ICE_FORCE : ANCHOR_ICE_REMOVE;
+	/* never add ICE in an answer to a party that showed none */
+	if (!toward_answerer && !party_shows_ice && mode != ANCHOR_ICE_REMOVE)
+		mode = ANCHOR_ICE_REMOVE;
+	l->ice = mode;
+	l->ice_on = mode == ANCHOR_ICE_FORCE;
+	if (toward_answerer) {
+		bool lite = !an->cfg->anchor_ice_controlling;
+
+		if (req->ice_lite)
+			lite = strcasecmp(req->ice_lite, "forward") == 0 ||
+			       strcasecmp(req->ice_lite, "both") == 0;
+		l->lite = lite;
+		l->controlling = !lite;
+	} else {
+		l->lite = req->ice_lite && (strcasecmp(req->ice_lite, "backward") == 0 ||
+					    strcasecmp(req->ice_lite, "both") == 0);
+		/* controlled, unless the offerer is lite itself */
+		l->controlling = !l->lite && l->ice_lite_party;
+	}
+	if (l->ice_on && !l->ufrag[0] && ice_gen_credentials(l->ufrag, l->pwd) < 0)
+		return -1;
+	return 0;
+}
+
+static int set_tag(struct leg *l, const char *tag)
+{
+	if (l->tag)
+		return 0;
+	l->tag = strdup(tag);
+	if (!l->tag)
+		return -1;
+	l->known = true;
+	l->created_s = anchor_wall_us() / 1000000;
+	return 0;
+}
+
+static int leg_of_tag(const struct call *c, const char *tag)
+{
+	for (int k = 0; k < 2; k++)
+		if (c->legs[k].tag && tag && strcmp(c->legs[k].tag, tag) == 0)
+			return k;
+	return -1;
+}
+
+/* Keeps the party's SDP text and parsed form, and what the other party was given. */
+static int leg_remember(struct leg *src, struct leg *dst, struct sdp *s, const char *text,
+			size_t len, char *reply_sdp)
+{
+	char *copy = strndup(text, len);
+
+	if (!copy)
+		return -1;
+	free(src->last_sdp);
+	src->last_sdp = copy;
+	if (src->sdp)
+		sdp_free(src->sdp);
+	src->sdp = s;
+	free(dst->last_reply_sdp);
+	dst->last_reply_sdp = reply_sdp;
+	return 0;
+}
+
+/* An unchanged SDP from the same party (INVITE retransmitted, re-INVITE without change). */
+static bool same_sdp(const struct leg *src, const struct leg *dst, const struct ng_request *req)
+{
+	return src->last_sdp && dst->last_reply_sdp && strlen(src->last_sdp) == req->sdp_len &&
+	       memcmp(src->last_sdp, req->sdp, req->sdp_len) == 0;
+}
+
+static int reply_sdp(struct bdoc *d, struct bval *reply, const char *sdp)
+{
+	return bdict_add_str(d, reply, "sdp", sdp) ? 0 : -1;
+}
+
+/* Trickle ICE (RFC 8840): candidates of party k for the agent toward it. */
+static int call_fragment(struct anchor *an, struct call *c, int k, const struct ng_request *req,
+			 char *reason, size_t reasonlen)
+{
+	struct sdp *f;
+	char err[160];
+
+	if (sdp_parse_fragment(req->sdp, req->sdp_len, &f, err, sizeof(err)) < 0) {
+		snprintf(reason, reasonlen, "bad SDP fragment: %s", err);
+		return -1;
+	}
+	for (size_t i = 0; i < f->n_media; i++) {
+		int mi = (f->media[i].mid && c->legs[k].sdp)
+				 ? sdp_find_mid(c->legs[k].sdp, f->media[i].mid)
+				 : (int)i;
+		struct stream_side *ss;
+
+		if (mi < 0 || (unsigned int)mi >= c->nmedia || c->media_stream[mi] < 0)
+			continue;
+		ss = &c->streams[c->media_stream[mi]]->side[k];
+		if (!ss->ice)
+			continue;
+		side_add_candidates(an, ss, &f->media[i], ss->socks[0].local.sa.sa_family);
+		media_ice_schedule(c->streams[c->media_stream[mi]], k);
+	}
+	sdp_free(f);
+	return 0;
+}
+
+static int parse_sdp(const struct ng_request *req, struct sdp **s, char *reason, size_t reasonlen)
+{
+	char err[160];
+
+	if (sdp_parse(req->sdp, req->sdp_len, s, err, sizeof(err)) < 0) {
+		snprintf(reason, reasonlen, "Failed to parse SDP: %s", err);
+		return -1;
+	}
+	if (check_transport(req, *s, reason, reasonlen) < 0) {
+		sdp_free(*s);
+		return -1;
+	}
+	return 0;
+}
+
+static int stream_family(const struct anchor *an, const struct sdp_media *m)
+{
+	int fam = m->has_conn ? m->conn.family : AF_INET;
+
+	if (fam == AF_INET6 && an->has_v6)
+		return AF_INET6;
+	return an->has_v4 ? AF_INET : AF_INET6;
+}
+
+/* Streams for the offer's m= lines (new ones only); sockets on both sides. */
+static int offer_streams(struct anchor *an, struct call *c, const struct sdp *s, int src,
+			 const struct ng_request *req, char *reason, size_t reasonlen)
+{
+	int dst = 1 - src;
+
+	for (size_t i = c->nmedia; i < s->n_media; i++)
+		c->media_stream[i] = -1;
+	for (size_t i = 0; i < s->n_media; i++) {
+		const struct sdp_media *m = &s->media[i];
+		size_t owner = bundle_owner(s, i);
+		struct stream *st;
+		bool rtcp = proto_has_rtcp(m->proto);
+		int fam, nsrc, ndst;
+
+		if (i < c->nmedia && c->media_stream[i] >= 0)
+			continue; /* re-offer: keeps its ports */
+		if (m->port == 0 || !media_forwardable(m))
+			continue;
+		if (owner != i) {
+			c->media_stream[i] = c->media_stream[owner];
+			continue;
+		}
+		if (c->nstreams >= ANCHOR_MAX_STREAMS) {
+			snprintf(reason, reasonlen, "more than %d media transports in one call",
+				 ANCHOR_MAX_STREAMS);
+			return -1;
+		}
+		st = calloc(1, sizeof(*st));
+		if (!st)
+			goto nomem;
+		st->call = c;
+		st->index = c->nstreams;
+		snprintf(st->type, sizeof(st->type), "%s", m->type);
+		snprintf(st->proto, sizeof(st->proto), "%s", m->proto);
+		c->streams[c->nstreams++] = st;
+		c->media_stream[i] = (int)st->index;
+		fam = stream_family(an, m);
+		nsrc = (!rtcp || (m->rtcp_mux && !(req->rtcp_mux & NG_MUX_REJECT))) ? 1 : 2;
+		ndst = (!rtcp || (req->rtcp_mux & NG_MUX_REQUIRE)) ? 1 : 2;
+		st->side[src].mux = nsrc == 1;
+		st->side[dst].mux = ndst == 1;
+		if (media_side_open(an, st, src, nsrc, c->legs[src].lan, fam) < 0 ||
+		    media_side_open(an, st, dst, ndst, c->legs[dst].lan, fam) < 0) {
+			snprintf(reason, reasonlen, "no free media ports in %u-%u",
+				 an->cfg->min_port, an->cfg->max_port);
+			return -1;
+		}
+	}
+	if (s->n_media > c->nmedia)
+		c->nmedia = (unsigned int)s->n_media;
+	return 0;
+nomem:
+	snprintf(reason, reasonlen, "out of memory");
+	return -1;
+}
+
+/*
+ * After the streams exist: party k's addresses (when req is its request),
+ * mux, and its ICE lines for the agent on side k.
+ */
+static void take_party_sdp(struct anchor *an, struct call *c, const struct sdp *s, int k,
+			   const struct ng_request *req, bool answer)
+{
+	for (size_t i = 0; i < s->n_media && i < c->nmedia; i++) {
+		const struct sdp_media *m = &s->media[i];
+		struct stream *st;
+		struct stream_side *ss;
+
+		if (c->media_stream[i] < 0 || bundle_owner(s, i) != i)
+			continue;
+		st = c->streams[c->media_stream[i]];
+		ss = &st->side[k];
+		if (req)
+			side_set_sdp_dest(an, ss, m, req);
+		if (answer && proto_has_rtcp(m->proto))
+			ss->mux = m->rtcp_mux || ss->nsocks == 1;
+		if (!ss->ice)
+			continue;
+		if (!m->ice_ufrag || m->port == 0) {
+			/* the party does no ICE: plain latching on this side */
+			media_side_stop_ice(ss);
+			continue;
+		}
+		side_set_remote(ss, m);
+		side_add_candidates(an, ss, m, ss->socks[0].local.sa.sa_family);
+		media_ice_schedule(st, k);
+	}
+}
+
+int call_offer(struct anchor *an, const struct ng_request *req, struct bdoc *d,
+	       struct bval *reply, char *reason, size_t reasonlen)
+{
+	struct call *c = call_find(an, req->call_id);
+	struct sdp *s = NULL, *out_sdp = NULL;
+	char *text = NULL;
+	bool created = false;
+	int src, dst;
+
+	if (c && req->fragment) {
+		src = leg_of_tag(c, req->from_tag);
+		if (src < 0) {
+			snprintf(reason, reasonlen, "Unknown from-tag");
+			return -1;
+		}
+		return call_fragment(an, c, src, req, reason, reasonlen);
+	}
+	if (!c && req->fragment) {
+		snprintf(reason, reasonlen, "Unknown call-id");
+		return -1;
+	}
+	if (c) {
+		src = leg_of_tag(c, req->from_tag);
+		if (src < 0) {
+			snprintf(reason, reasonlen,
+				 "from-tag matches neither party of this call");
+			return -1;
+		}
+		if (same_sdp(&c->legs[src], &c->legs[1 - src], req))
+			return reply_sdp(d, reply, c->legs[1 - src].last_reply_sdp);
+	} else if (an->cfg->anchor_max_sessions && an->ncalls >= an->cfg->anchor_max_sessions) {
+		an->stats.calls_rejected_load++;
+		if (req->supports_load_limit) {
+			bdict_add_str(d, reply, "result", "load limit");
+			return 0;
+		}
+		snprintf(reason, reasonlen, "Parallel session limit reached");
+		return -1;
+	}
+	if (parse_sdp(req, &s, reason, reasonlen) < 0)
+		return -1;
+	/* the rewrite edits a second parse; s stays as the party's SDP */
+	if (sdp_parse(req->sdp, req->sdp_len, &out_sdp, NULL, 0) < 0)
+		goto fail_msg;
+	if (!c) {
+		c = call_new(an, req->call_id);
+		if (!c)
+			goto fail_msg;
+		created = true;
+		src = 0;
+		if (req->via_branch)
+			c->via_branch = strdup(req->via_branch);
+	}
+	dst = 1 - src;
+	if (set_tag(&c->legs[src], req->from_tag) < 0)
+		goto fail_msg;
+	c->last_signal_s = anchor_wall_us() / 1000000;
+	c->legs[src].party_ice = sdp_has_ice(s);
+	c->legs[src].ice_lite_party = s->ice_lite;
+	if (!c->legs[src].sdp || created) {
+		c->legs[src].lan = party_is_lan(s, req->direction[0]);
+		c->legs[dst].lan = req->direction[1] ? direction_is_lan(req->direction[1])
+						     : !c->legs[src].lan;
+	}
+	if (leg_set_ice(an, &c->legs[dst], req->ice_given ? req->ice : ANCHOR_ICE_DEFAULT,
+			c->legs[src].party_ice, true, true, req) < 0)
+		goto fail_msg;
+	if (offer_streams(an, c, s, src, req, reason, reasonlen) < 0)
+		goto fail;
+	for (unsigned int i = 0; i < c->nstreams; i++) {
+		struct stream *st = c->streams[i];
+
+		st->side[dst].ice_passthrough = c->legs[dst].ice == ANCHOR_ICE_FORCE_RELAY;
+		if (c->legs[dst].ice_on && !st->side[dst].ice &&
+		    media_ice_start(an, st, dst) < 0)
+			goto fail_msg;
+	}
+	take_party_sdp(an, c, s, src, req, false);
+	if (rewrite_for(an, c, out_sdp, dst, req, false, &text, reason, reasonlen) < 0)
+		goto fail;
+	if (leg_remember(&c->legs[src], &c->legs[dst], s, req->sdp, req->sdp_len, text) < 0)
+		goto fail_msg;
+	s = NULL;
+	sdp_free(out_sdp);
+	return reply_sdp(d, reply, c->legs[dst].last_reply_sdp);
+fail_msg:
+	snprintf(reason, reasonlen, "out of memory");
+fail:
+	if (s)
+		sdp_free(s);
+	if (out_sdp)
+		sdp_free(out_sdp);
+	free(text);
+	if (created)
+		call_free(c);
+	return -1;
+}
+
+int call_answer(struct anchor *an, const struct ng_request *req, struct bdoc *d,
+		struct bval *reply, char *reason, size_t reasonlen)
+{
+	struct call *c = call_find(an, req->call_id);
+	struct sdp *s = NULL, *out_sdp = NULL;
+	char *text = NULL;
+	int src, dst;
+
+	if (!c) {
+		snprintf(reason, reasonlen, "Unknown call-id");
+		return -1;
+	}
+	dst = leg_of_tag(c, req->from_tag);
+	if (dst < 0) {
+		snprintf(reason, reasonlen, "Unknown from-tag");
+		return -1;
+	}
+	src = 1 - dst;
+	if (c->legs[src].tag && strcmp(c->legs[src].tag, req->to_tag) != 0 && c->answered) {
+		snprintf(reason, reasonlen, "to-tag does not match the answering party");
+		return -1;
+	}
+	if (c->legs[src].tag && same_sdp(&c->legs[src], &c->legs[dst], req))
+		return reply_sdp(d, reply, c->legs[dst].last_reply_sdp);
+	if (parse_sdp(req, &s, reason, reasonlen) < 0)
+		return -1;
+	if (!c->legs[dst].sdp || s->n_media != c->legs[dst].sdp->n_media) {
+		snprintf(reason, reasonlen, "answer has %zu media sections, the offer had %zu",
+			 s->n_media, c->legs[dst].sdp ? c->legs[dst].sdp->n_media : (size_t)0);
+		goto fail;
+	}
+	if (sdp_parse(req->sdp, req->sdp_len, &out_sdp, NULL, 0) < 0)
+		goto fail_msg;
+	free(c->legs[src].tag);
+	c->legs[src].tag = NULL;
+	if (set_tag(&c->legs[src], req->to_tag) < 0)
+		goto fail_msg;
+	c->last_signal_s = anchor_wall_us() / 1000000;
+	c->legs[src].party_ice = sdp_has_ice(s);
+	c->legs[src].ice_lite_party = s->ice_lite;
+	if (leg_set_ice(an, &c->legs[dst], req->ice_given ? req->ice : ANCHOR_ICE_DEFAULT,
+			c->legs[src].party_ice, c->legs[dst].party_ice, false, req) < 0)
+		goto fail_msg;
+	take_party_sdp(an, c, s, src, req, true);
+	for (unsigned int i = 0; i < c->nstreams; i++) {
+		struct stream *st = c->streams[i];
+
+		st->side[dst].ice_passthrough = c->legs[dst].ice == ANCHOR_ICE_FORCE_RELAY;
+		if (c->legs[dst].ice_on && !st->side[dst].ice && media_ice_start(an, st, dst) < 0)
+			goto fail_msg;
+	}
+	/* the offerer's ICE lines, now that the anchor runs ICE toward it */
+	take_party_sdp(an, c, c->legs[dst].sdp, dst, NULL, false);
+	if (rewrite_for(an, c, out_sdp, dst, req, true, &text, reason, reasonlen) < 0)
+		goto fail;
+	if (leg_remember(&c->legs[src], &c->legs[dst], s, req->sdp, req->sdp_len, text) < 0)
+		goto fail_msg;
+	s = NULL;
+	sdp_free(out_sdp);
+	c->answered = true;
+	return reply_sdp(d, reply, c->legs[dst].last_reply_sdp);
+fail_msg:
+	snprintf(reason, reasonlen, "out of memory");
+fail:
+	if (s)
+		sdp_free(s);
+	if (out_sdp)
+		sdp_free(out_sdp);
+	free(text);
+	return -1;
+}
+
+int call_delete(struct anchor *an, const struct ng_request *req, struct bdoc *d,
+		struct bval *reply, char *reason, size_t reasonlen)
+{
+	struct call *c = call_find(an, req->call_id);
+
+	if (!c || (req->from_tag && leg_of_tag(c, req->from_tag) < 0)) {
+		snprintf(reason, reasonlen, "Call-ID not found or tags didn't match");
+		return -1;
+	}
+	ng_query_call(an, c, d, reply);
+	an->stats.calls_deleted++;
+	call_free(c);
+	return 0;
+}

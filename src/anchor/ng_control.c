@@ -1,0 +1,323 @@
+/*
+ * ng_control.c - the ng control socket: rtpengine's protocol over UDP.
+ *
+ * A datagram is "cookie SP dictionary", bencoded or JSON (body starting
+ * with '{'); the reply carries the same cookie and the request's encoding.
+ * Replies are kept by cookie for ANCHOR_CACHE_MS, so that a retransmitted
+ * request is answered again, never executed twice. Senders outside
+ * anchor-ng-allow (default: loopback) and datagrams without a cookie are
+ * dropped and counted, never answered.
+ */
+#include <errno.h>
+#include <event2/event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "anchor/anchor_internal.h"
+#include "common/addr.h"
+#include "common/log.h"
+
+#define NG_READS_PER_EVENT 64
+#define NG_CACHE_MAX_ENTRIES 65536
+#define NG_CACHE_MAX_BYTES (64u << 20)
+
+static bool sender_allowed(const struct anchor *an, const struct sockaddr *from)
+{
+	if (an->allow_loopback_only) {
+		struct peer_policy none;
+
+		/* with no ranges, only loopback is classed as loopback */
+		memset(&none, 0, sizeof(none));
+		return peer_policy_check(&none, from) == PEER_DENIED_LOOPBACK;
+	}
+	return peer_policy_in_allowed(&an->allow, from);
+}
+
+static struct ng_cache_entry *cache_find(struct anchor *an, const char *cookie, size_t len)
+{
+	struct ng_cache_entry *e = an->cache[anchor_hash(cookie, len) & an->cache_mask];
+
+	for (; e; e = e->hnext)
+		if (strlen(e->cookie) == len && memcmp(e->cookie, cookie, len) == 0)
+			return e;
+	return NULL;
+}
+
+static void cache_unlink(struct anchor *an, struct ng_cache_entry *e)
+{
+	struct ng_cache_entry **pp = &an->cache[anchor_hash(e->cookie, strlen(e->cookie)) &
+						   an->cache_mask];
+
+	while (*pp != e)
+		pp = &(*pp)->hnext;
+	*pp = e->hnext;
+	if (e->older)
+		e->older->newer = e->newer;
+	else
+		an->cache_oldest = e->newer;
+	if (e->newer)
+		e->newer->older = e->older;
+	else
+		an->cache_newest = e->older;
+	an->cache_bytes -= e->reply_len;
+	an->cache_entries--;
+	free(e->cookie);
+	free(e->reply);
+	free(e);
+}
+
+static void cache_add(struct anchor *an, const char *cookie, size_t cookie_len,
+		      const uint8_t *reply, size_t len, uint64_t now_ms)
+{
+	struct ng_cache_entry *e = calloc(1, sizeof(*e));
+	uint32_t h = anchor_hash(cookie, cookie_len) & an->cache_mask;
+
+	if (!e)
+		return;
+	e->cookie = strndup(cookie, cookie_len);
+	e->reply = malloc(len);
+	if (!e->cookie || !e->reply) {
+		free(e->cookie);
+		free(e->reply);
+		free(e);
+		return;
+	}
+	memcpy(e->reply, reply, len);
+	e->reply_len = len;
+	e->expires_ms = now_ms + ANCHOR_CACHE_MS;
+	e->hnext = an->cache[h];
+	an->cache[h] = e;
+	e->older = an->cache_newest;
+	if (an->cache_newest)
+		an->cache_newest->newer = e;
+	else
+		an->cache_oldest = e;
+	an->cache_newest = e;
+	an->cache_bytes += len;
+	an->cache_entries++;
+	while (an->cache_oldest != e &&
+	       (an->cache_bytes > NG_CACHE_MAX_BYTES || an->cache_entries > NG_CACHE_MAX_ENTRIES))
+		cache_unlink(an, an->cache_oldest);
+}
+
+void ng_cache_expire(struct anchor *an, uint64_t now_ms)
+{
+	while (an->cache_oldest && an->cache_oldest->expires_ms <= now_ms)
+		cache_unlink(an, an->cache_oldest);
+}
+
+/* Runs one parsed request; fills reply with its result. */
+static void dispatch(struct anchor *an, const struct ng_request *req, struct bdoc *d,
+		     struct bval *reply)
+{
+	char reason[256] = "";
+	int rc = 0;
+
+	switch (req->cmd) {
+	case NG_PING:
+		bdict_add_str(d, reply, "result", "pong");
+		return;
+	case NG_OFFER:
+		rc = call_offer(an, req, d, reply, reason, sizeof(reason));
+		break;
+	case NG_ANSWER:
+		rc = call_answer(an, req, d, reply, reason, sizeof(reason));
+		break;
+	case NG_DELETE:
+		rc = call_delete(an, req, d, reply, reason, sizeof(reason));
+		break;
+	case NG_QUERY: {
+		const struct call *c = call_find(an, req->call_id);
+
+		if (!c) {
+			snprintf(reason, sizeof(reason), "Unknown call-id");
+			rc = -1;
+		} else {
+			ng_query_call(an, c, d, reply);
+		}
+		break;
+	}
+	case NG_LIST:
+		ng_list(an, req, d, reply);
+		break;
+	case NG_STATISTICS:
+		ng_statistics(an, d, reply);
+		break;
+	}
+	if (rc < 0) {
+		an->stats.ng_errors++;
+		bdict_add_str(d, reply, "result", "error");
+		bdict_add_str(d, reply, "error-reason", reason);
+		return;
+	}
+	/* load limit: call_offer() set result itself */
+	if (!bval_dict_get(reply, "result"))
+		bdict_add_str(d, reply, "result", "ok");
+	if (req->warning[0])
+		bdict_add_str(d, reply, "warning", req->warning);
+}
+
+/* Builds the reply datagram for one request body into an->out_buf; its length, or 0. */
+static size_t handle_body(struct anchor *an, const struct sockaddr *from, const char *cookie,
+			  size_t cookie_len, const uint8_t *body, size_t body_len)
+{
+	struct bdoc *d = bdoc_new();
+	struct bval *root = NULL, *reply;
+	struct ng_request req;
+	char err[256];
+	enum bformat fmt = (body_len && body[0] == '{') ? BFMT_JSON : BFMT_BENCODE;
+	long n;
+
+	if (!d)
+		return 0;
+	reply = bdoc_dict(d);
+	if (!reply)
+		goto fail;
+	if (bdoc_parse(d, body, body_len, &root, err, sizeof(err)) < 0) {
+		char ip[ADDR_STRLEN];
+
+		an->stats.ng_malformed++;
+		if (anchor_log_ok(an))
+			log_info("anchor: malformed ng request from %s: %s",
+				 addr_str(from, ip, sizeof(ip)), err);
+		bdict_add_str(d, reply, "result", "error");
+		bdict_add_str(d, reply, "error-reason", err);
+	} else if (ng_request_parse(root, &req, err, sizeof(err)) < 0) {
+		an->stats.ng_errors++;
+		bdict_add_str(d, reply, "result", "error");
+		bdict_add_str(d, reply, "error-reason", err);
+	} else {
+		dispatch(an, &req, d, reply);
+	}
+	memcpy(an->out_buf, cookie, cookie_len);
+	an->out_buf[cookie_len] = ' ';
+	n = bval_write(reply, fmt, an->out_buf + cookie_len + 1, ANCHOR_NG_MAX - cookie_len - 1);
+	if (n < 0) {
+		/* the SDP made the reply too big for one datagram */
+		struct bval *small = bdoc_dict(d);
+
+		bdict_add_str(d, small, "result", "error");
+		bdict_add_str(d, small, "error-reason", "reply too large for one datagram");
+		n = bval_write(small, fmt, an->out_buf + cookie_len + 1,
+			       ANCHOR_NG_MAX - cookie_len - 1);
+	}
+	bdoc_free(d);
+	return n < 0 ? 0 : cookie_len + 1 + (size_t)n;
+fail:
+	bdoc_free(d);
+	return 0;
+}
+
+static void ng_datagram(struct anchor *an, const union sockaddr_u *from, const uint8_t *buf,
+			size_t len)
+{
+	const char *cookie;
+	const uint8_t *body;
+	size_t cookie_len, body_len, out_len;
+	struct ng_cache_entry *e;
+	uint64_t now = server_now_ms();
+
+	if (!sender_allowed(an, &from->sa)) {
+		an->stats.ng_not_allowed++;
+		return;
+	}
+	if (ng_split(buf, len, &cookie, &cookie_len, &body, &body_len) < 0) {
+		an->stats.ng_no_cookie++;
+		return;
+	}
+	an->stats.ng_requests++;
+	e = cache_find(an, cookie, cookie_len);
+	if (e) {
+		an->stats.ng_retransmits++;
+		sendto(an->ng_fd, e->reply, e->reply_len, 0, &from->sa, addr_len(&from->sa));
+		return;
+	}
+	out_len = handle_body(an, &from->sa, cookie, cookie_len, body, body_len);
+	if (!out_len)
+		return;
+	if (sendto(an->ng_fd, an->out_buf, out_len, 0, &from->sa, addr_len(&from->sa)) < 0 &&
+	    anchor_log_ok(an))
+		log_warn("anchor: ng reply not sent: %s", strerror(errno));
+	cache_add(an, cookie, cookie_len, an->out_buf, out_len, now);
+}
+
+static void ng_readable(evutil_socket_t fd, short what, void *arg)
+{
+	struct anchor *an = arg;
+
+	(void)what;
+	pthread_mutex_lock(&an->lock);
+	for (int i = 0; i < NG_READS_PER_EVENT; i++) {
+		union sockaddr_u from;
+		socklen_t flen = sizeof(from);
+		ssize_t n = recvfrom(fd, an->ng_buf, ANCHOR_NG_MAX + 1, MSG_TRUNC, &from.sa, &flen);
+
+		if (n < 0)
+			break;
+		if ((size_t)n > ANCHOR_NG_MAX) {
+			an->stats.ng_malformed++;
+			continue;
+		}
+		an->ng_buf[n] = '\0';
+		ng_datagram(an, &from, an->ng_buf, (size_t)n);
+	}
+	pthread_mutex_unlock(&an->lock);
+}
+
+int ng_control_open(struct anchor *an, char *err, size_t errlen)
+{
+	const struct config_ip *ip = &an->cfg->anchor_ng_listen;
+	int fd, on = 1;
+
+	an->allow_loopback_only = an->cfg->anchor_ng_allow_count == 0;
+	if (!an->allow_loopback_only &&
+	    peer_policy_init(&an->allow, false, (const char *const *)an->cfg->anchor_ng_allow,
+			     (int)an->cfg->anchor_ng_allow_count, NULL, 0, err, errlen) < 0)
+		return -1;
+	an->cache_mask = 4095;
+	an->cache = calloc(an->cache_mask + 1, sizeof(*an->cache));
+	an->ng_buf = malloc(ANCHOR_NG_MAX + 1);
+	an->out_buf = malloc(ANCHOR_NG_MAX + 1);
+	if (!an->cache || !an->ng_buf || !an->out_buf) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	fd = socket(ip->addr.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(err, errlen, "anchor-ng-listen %s: %s", ip->text, strerror(errno));
+		return -1;
+	}
+	if (ip->addr.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+	if (bind(fd, (const struct sockaddr *)&ip->addr, ip->addr_len) < 0) {
+		snprintf(err, errlen, "anchor-ng-listen %s: %s", ip->text, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	an->ng_fd = fd;
+	an->ng_ev = event_new(an->base, fd, EV_READ | EV_PERSIST, ng_readable, an);
+	if (!an->ng_ev || event_add(an->ng_ev, NULL) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+void ng_control_close(struct anchor *an)
+{
+	if (an->ng_ev)
+		event_free(an->ng_ev);
+	an->ng_ev = NULL;
+	if (an->ng_fd >= 0)
+		close(an->ng_fd);
+	an->ng_fd = -1;
+	while (an->cache_oldest)
+		cache_unlink(an, an->cache_oldest);
+	free(an->cache);
+	free(an->ng_buf);
+	free(an->out_buf);
+	an->cache = NULL;
+	an->ng_buf = an->out_buf = NULL;
+}

@@ -1,0 +1,253 @@
+/*
+ * ng_query.c - the query (and delete), list and statistics replies, with
+ * rtpengine's field names ("tags", "medias", "streams", "endpoint",
+ * "advertised endpoint", "last packet", "totals", "currentstatistics",
+ * "totalstatistics", ...) so that monitoring built for rtpengine reads them.
+ *
+ * Per stream: "endpoint" is where the party's media comes from (the ICE
+ * pair or the latched address), "advertised endpoint" what its SDP said;
+ * "stats" counts what the party sent. Flags tell the ICE state and
+ * whether the kernel forwards the stream (not yet: "kernelized" never
+ * appears until the turnrelay module is programmed by the anchor).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "anchor/anchor_internal.h"
+#include "common/addr.h"
+
+static void add_endpoint(struct bdoc *d, struct bval *dict, const char *key,
+			 const union sockaddr_u *a)
+{
+	struct bval *e = bdict_add_dict(d, dict, key);
+	char ip[ADDR_STRLEN];
+
+	if (!e)
+		return;
+	bdict_add_str(d, e, "family", a->sa.sa_family == AF_INET6 ? "IPv6" : "IPv4");
+	bdict_add_str(d, e, "address", addr_ip_str(&a->sa, ip, sizeof(ip)));
+	bdict_add_int(d, e, "port", addr_port(&a->sa));
+}
+
+static void add_counters(struct bdoc *d, struct bval *dict, const char *key, uint64_t packets,
+			 uint64_t bytes, uint64_t errors)
+{
+	struct bval *s = bdict_add_dict(d, dict, key);
+
+	if (!s)
+		return;
+	bdict_add_int(d, s, "packets", (int64_t)packets);
+	bdict_add_int(d, s, "bytes", (int64_t)bytes);
+	bdict_add_int(d, s, "errors", (int64_t)errors);
+}
+
+/* Where component comp of side ss's party actually sends from. */
+static bool side_endpoint(const struct stream_side *ss, int comp, union sockaddr_u *out)
+{
+	struct sockaddr_storage to;
+
+	if (ss->ice && !ss->ice_passthrough && ice_media_dest(ss->ice, comp + 1, &to)) {
+		memset(out, 0, sizeof(*out));
+		memcpy(out, &to, addr_len((struct sockaddr *)&to));
+		return true;
+	}
+	if (ss->latched[comp]) {
+		*out = ss->latch[comp];
+		return true;
+	}
+	if (ss->has_sdp_dest) {
+		*out = ss->sdp_dest[comp];
+		return true;
+	}
+	return false;
+}
+
+static void add_stream(struct bdoc *d, struct bval *list, const struct stream_side *ss, int comp)
+{
+	const struct side_counters *cnt = comp ? &ss->rtcp : &ss->rtp;
+	const struct media_sock *ms = &ss->socks[comp < ss->nsocks ? comp : 0];
+	struct bval *s = bdoc_dict(d), *flags;
+	union sockaddr_u ep;
+	char ip[ADDR_STRLEN];
+
+	if (!s || bval_list_add(list, s) < 0)
+		return;
+	bdict_add_int(d, s, "local port", addr_port(&ms->local.sa));
+	bdict_add_str(d, s, "local address", addr_ip_str(&ms->local.sa, ip, sizeof(ip)));
+	bdict_add_str(d, s, "family", ms->local.sa.sa_family == AF_INET6 ? "IPv6" : "IPv4");
+	if (side_endpoint(ss, comp, &ep))
+		add_endpoint(d, s, "endpoint", &ep);
+	if (ss->has_sdp_dest)
+		add_endpoint(d, s, "advertised endpoint", &ss->sdp_dest[comp]);
+	bdict_add_int(d, s, "last packet", (int64_t)(cnt->last_packet_ms / 1000));
+	flags = bdict_add_list(d, s, "flags");
+	if (flags) {
+		bval_list_add(flags, bdoc_cstr(d, comp ? "RTCP" : "RTP"));
+		if (ss->has_sdp_dest)
+			bval_list_add(flags, bdoc_cstr(d, "filled"));
+		if (cnt->packets)
+			bval_list_add(flags, bdoc_cstr(d, "confirmed"));
+		if (ss->mux && comp == 0)
+			bval_list_add(flags, bdoc_cstr(d, "RTCP-mux"));
+		if (ss->ice)
+			bval_list_add(flags, bdoc_cstr(d, "ICE"));
+		if (ss->consent_lost)
+			bval_list_add(flags, bdoc_cstr(d, "consent lost"));
+	}
+	add_counters(d, s, "stats", cnt->packets, cnt->bytes, cnt->errors);
+}
+
+static void add_tag(struct anchor *an, const struct call *c, int k, struct bdoc *d,
+		    struct bval *tags)
+{
+	const struct leg *l = &c->legs[k], *other = &c->legs[1 - k];
+	struct bval *t, *medias;
+
+	(void)an;
+	if (!l->tag)
+		return;
+	t = bdict_add_dict(d, tags, l->tag);
+	if (!t)
+		return;
+	bdict_add_str(d, t, "tag", l->tag);
+	bdict_add_int(d, t, "created", (int64_t)l->created_s);
+	if (other->tag)
+		bdict_add_str(d, t, "in dialogue with", other->tag);
+	medias = bdict_add_list(d, t, "medias");
+	for (unsigned int i = 0; medias && i < c->nstreams; i++) {
+		const struct stream *st = c->streams[i];
+		const struct stream_side *ss = &st->side[k];
+		struct bval *m = bdoc_dict(d), *streams, *flags;
+
+		if (!m || bval_list_add(medias, m) < 0)
+			return;
+		bdict_add_int(d, m, "index", i + 1);
+		bdict_add_str(d, m, "type", st->type);
+		bdict_add_str(d, m, "protocol", st->proto);
+		streams = bdict_add_list(d, m, "streams");
+		for (int comp = 0; streams && comp < ss->nsocks; comp++)
+			add_stream(d, streams, ss, comp);
+		flags = bdict_add_list(d, m, "flags");
+		if (!flags)
+			continue;
+		bval_list_add(flags, bdoc_cstr(d, "initialized"));
+		if (ss->mux)
+			bval_list_add(flags, bdoc_cstr(d, "RTCP-mux"));
+		if (ss->ice) {
+			char state[48];
+
+			snprintf(state, sizeof(state), "ICE %s", ice_state_name(ice_get_state(ss->ice)));
+			bval_list_add(flags, bdoc_cstr(d, "ICE"));
+			bval_list_add(flags, bdoc_cstr(d, state));
+			bval_list_add(flags, bdoc_cstr(d, ice_is_controlling(ss->ice)
+								 ? "ICE controlling"
+								 : "ICE controlled"));
+			if (c->legs[k].lite)
+				bval_list_add(flags, bdoc_cstr(d, "ICE-lite self"));
+		}
+		if (ss->ice_passthrough)
+			bval_list_add(flags, bdoc_cstr(d, "ICE force-relay"));
+		bval_list_add(flags, bdoc_cstr(d, "userspace"));
+	}
+}
+
+void ng_query_call(struct anchor *an, const struct call *c, struct bdoc *d, struct bval *reply)
+{
+	struct bval *tags, *totals;
+	uint64_t rtp[3] = {0}, rtcp[3] = {0};
+
+	bdict_add_int(d, reply, "created", (int64_t)(c->created_wall_us / 1000000));
+	bdict_add_int(d, reply, "created_us", (int64_t)(c->created_wall_us % 1000000));
+	bdict_add_int(d, reply, "last signal", (int64_t)c->last_signal_s);
+	tags = bdict_add_dict(d, reply, "tags");
+	for (int k = 0; tags && k < 2; k++)
+		add_tag(an, c, k, d, tags);
+	for (unsigned int i = 0; i < c->nstreams; i++) {
+		for (int k = 0; k < 2; k++) {
+			const struct stream_side *ss = &c->streams[i]->side[k];
+
+			rtp[0] += ss->rtp.packets;
+			rtp[1] += ss->rtp.bytes;
+			rtp[2] += ss->rtp.errors;
+			rtcp[0] += ss->rtcp.packets;
+			rtcp[1] += ss->rtcp.bytes;
+			rtcp[2] += ss->rtcp.errors;
+		}
+	}
+	totals = bdict_add_dict(d, reply, "totals");
+	if (totals) {
+		add_counters(d, totals, "RTP", rtp[0], rtp[1], rtp[2]);
+		add_counters(d, totals, "RTCP", rtcp[0], rtcp[1], rtcp[2]);
+	}
+}
+
+void ng_list(struct anchor *an, const struct ng_request *req, struct bdoc *d, struct bval *reply)
+{
+	struct bval *calls = bdict_add_list(d, reply, "calls");
+	unsigned int n = 0;
+
+	for (uint32_t i = 0; calls && i <= an->calls_mask; i++) {
+		for (const struct call *c = an->calls[i]; c; c = c->hnext) {
+			if (req->limit && n >= req->limit)
+				return;
+			bval_list_add(calls, bdoc_cstr(d, c->call_id));
+			n++;
+		}
+	}
+}
+
+void ng_statistics(struct anchor *an, struct bdoc *d, struct bval *reply)
+{
+	const struct anchor_stats *s = &an->stats;
+	struct bval *st = bdict_add_dict(d, reply, "statistics"), *cur, *tot, *ctl;
+	unsigned int media_user = 0;
+
+	if (!st)
+		return;
+	for (uint32_t i = 0; i <= an->calls_mask; i++)
+		for (const struct call *c = an->calls[i]; c; c = c->hnext)
+			media_user += c->nstreams;
+	cur = bdict_add_dict(d, st, "currentstatistics");
+	if (cur) {
+		bdict_add_int(d, cur, "sessionsown", an->ncalls);
+		bdict_add_int(d, cur, "sessionsforeign", 0);
+		bdict_add_int(d, cur, "sessionstotal", an->ncalls);
+		bdict_add_int(d, cur, "media_userspace", media_user);
+		bdict_add_int(d, cur, "media_kernel", 0);
+		bdict_add_int(d, cur, "media_mixed", 0);
+	}
+	tot = bdict_add_dict(d, st, "totalstatistics");
+	if (tot) {
+		bdict_add_int(d, tot, "uptime", (int64_t)(anchor_wall_us() / 1000000 - an->started_s));
+		bdict_add_int(d, tot, "managedsessions", (int64_t)s->calls_total);
+		bdict_add_int(d, tot, "rejectedsessions", (int64_t)s->calls_rejected_load);
+		bdict_add_int(d, tot, "timeoutsessions", (int64_t)s->calls_timeout);
+		bdict_add_int(d, tot, "finaltimeoutsessions", (int64_t)s->calls_final_timeout);
+		bdict_add_int(d, tot, "regularterminatedsessions", (int64_t)s->calls_deleted);
+		bdict_add_int(d, tot, "relayedpackets_user", (int64_t)s->packets_user);
+		bdict_add_int(d, tot, "relayedbytes_user", (int64_t)s->bytes_user);
+		bdict_add_int(d, tot, "relayedpacketerrors_user", (int64_t)s->errors_user);
+		bdict_add_int(d, tot, "relayedpackets_kernel", (int64_t)s->packets_kernel);
+		bdict_add_int(d, tot, "relayedbytes_kernel", (int64_t)s->bytes_kernel);
+		bdict_add_int(d, tot, "relayedpacketerrors_kernel", (int64_t)s->errors_kernel);
+		bdict_add_int(d, tot, "relayedpackets", (int64_t)(s->packets_user + s->packets_kernel));
+		bdict_add_int(d, tot, "relayedbytes", (int64_t)(s->bytes_user + s->bytes_kernel));
+		bdict_add_int(d, tot, "relayedpacketerrors",
+			      (int64_t)(s->errors_user + s->errors_kernel));
+		bdict_add_int(d, tot, "droppedunauthenticated", (int64_t)s->dropped_unauthenticated);
+		bdict_add_int(d, tot, "droppednodestination", (int64_t)s->dropped_no_destination);
+		bdict_add_int(d, tot, "droppedmalformed", (int64_t)s->dropped_malformed);
+		bdict_add_int(d, tot, "stunnofingerprint", (int64_t)s->stun_no_fingerprint);
+		bdict_add_int(d, tot, "stunhandled", (int64_t)s->stun_handled);
+		bdict_add_int(d, tot, "joinedpackets", (int64_t)s->joined_packets);
+	}
+	ctl = bdict_add_dict(d, st, "controlstatistics");
+	if (ctl) {
+		bdict_add_int(d, ctl, "requests", (int64_t)s->ng_requests);
+		bdict_add_int(d, ctl, "errors", (int64_t)s->ng_errors);
+		bdict_add_int(d, ctl, "retransmissions", (int64_t)s->ng_retransmits);
+		bdict_add_int(d, ctl, "nocookie", (int64_t)s->ng_no_cookie);
+		bdict_add_int(d, ctl, "malformed", (int64_t)s->ng_malformed);
+		bdict_add_int(d, ctl, "notallowed", (int64_t)s->ng_not_allowed);
+	}
+}

@@ -1,0 +1,39 @@
+#!/bin/sh
+# test_anchor.sh BUILD_DIR: the media anchor over the wire, inside a network
+# namespace of its own that has only loopback (the SDPs name the private
+# addresses of an Asterisk box, 192.168.210.54 and 172.17.0.1, and the
+# anchor sends ICE checks to what it reads). anchor_ng.py plays the SIP
+# proxy and both parties against four servers: the control protocol, the
+# SDP rewrite, the strict STUN responder and forwarding (main); the
+# anchor-max-sessions "load limit" (limit); anchor-ng-allow (allow); and
+# anchor-timeout (timeout). Each server must stop cleanly, with no
+# sanitizer report. Prints one "PASS: name" or "FAIL: name" line per check.
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+tl_isolate "$0" "$@"
+tl_init "$@"
+python=/usr/bin/python3
+here=$(dirname "$0")
+
+# run_mode MODE [SERVER ARGS...]: a fresh server, then anchor_ng.py MODE.
+run_mode() {
+	mode=$1
+	shift
+	base=$(tl_free_port_block 102) || { tl_fail "free ports for $mode"; return; }
+	port=$base ng=$((base + 1)) min=$((base + 2)) max=$((base + 101))
+	tl_start_turnserver "$port" "$min" "$max" --anchor-ng-listen "127.0.0.1:$ng" "$@"
+	if ! tl_wait_log "$tmp/server.log" "ready:" "$srv_pid"; then
+		tl_server_output
+		tl_check "$mode: server starts" false "$tmp/out"
+		return
+	fi
+	timeout 120 "$python" "$here/anchor_ng.py" "$mode" "$ng" "$min" "$max"
+	[ $? -eq 0 ] || failed=1
+	tl_check_turnserver_stops "$mode: server stops cleanly"
+}
+
+run_mode main
+run_mode limit --anchor-max-sessions 1
+run_mode allow --anchor-ng-allow 127.0.0.2
+run_mode timeout --anchor-timeout 2
+exit $failed
