@@ -167,8 +167,16 @@ static size_t handle_body(struct anchor *an, const struct sockaddr *from, const 
 	struct bval *root = NULL, *reply;
 	struct ng_request req;
 	char err[256];
-	enum bformat fmt = (body_len && body[0] == '{') ? BFMT_JSON : BFMT_BENCODE;
+	enum bformat fmt = BFMT_BENCODE;
 	long n;
+	size_t i = 0;
+
+	/* the reply is JSON when the request is: its body starts with '{' */
+	while (i < body_len && (body[i] == ' ' || body[i] == '\t' || body[i] == '\r' ||
+				body[i] == '\n'))
+		i++;
+	if (i < body_len && body[i] == '{')
+		fmt = BFMT_JSON;
 
 	if (!d)
 		return 0;
