@@ -311,10 +311,30 @@ static void side_add_candidates(struct anchor *an, struct stream_side *ss,
 }
 
 /* Remote credentials of section m, or of the session. */
-static void side_set_remote(struct stream_side *ss, const struct sdp_media *m)
+/* Remote credentials of section m, or of the session; 1 on an ICE restart. */
+static int side_set_remote(struct stream_side *ss, const struct sdp_media *m)
 {
 	if (ss->ice && m->ice_ufrag && m->ice_pwd)
-		ice_set_remote_credentials(ss->ice, m->ice_ufrag, m->ice_pwd);
+		return ice_set_remote_credentials(ss->ice, m->ice_ufrag, m->ice_pwd) == 1;
+	return 0;
+}
+
+/*
+ * RFC 8445 §9: the party restarted ICE (new ufrag and pwd), so the anchor's
+ * credentials toward it change too: they go into the next SDP it gets.
+ */
+static void leg_restart_ice(struct call *c, int k)
+{
+	struct leg *l = &c->legs[k];
+
+	if (ice_gen_credentials(l->ufrag, l->pwd) < 0)
+		return;
+	for (unsigned int i = 0; i < c->nstreams; i++) {
+		struct stream_side *ss = &c->streams[i]->side[k];
+
+		if (ss->ice)
+			ice_set_local_credentials(ss->ice, l->ufrag, l->pwd);
+	}
 }
 
 static int add_line(struct sdp *s, size_t i, const char *line)
@@ -629,6 +649,8 @@ nomem:
 static void take_party_sdp(struct anchor *an, struct call *c, const struct sdp *s, int k,
 			   const struct ng_request *req, bool answer)
 {
+	bool restart = false;
+
 	for (size_t i = 0; i < s->n_media && i < c->nmedia; i++) {
 		const struct sdp_media *m = &s->media[i];
 		struct stream *st;
@@ -649,10 +671,13 @@ static void take_party_sdp(struct anchor *an, struct call *c, const struct sdp *
 			media_side_stop_ice(ss);
 			continue;
 		}
-		side_set_remote(ss, m);
+		if (side_set_remote(ss, m))
+			restart = true;
 		side_add_candidates(an, ss, m, ss->socks[0].local.sa.sa_family);
 		media_ice_schedule(st, k);
 	}
+	if (restart)
+		leg_restart_ice(c, k);
 }
 
 int call_offer(struct anchor *an, const struct ng_request *req, struct bdoc *d,
@@ -739,6 +764,9 @@ int call_offer(struct anchor *an, const struct ng_request *req, struct bdoc *d,
 		goto fail_msg;
 	s = NULL;
 	sdp_free(out_sdp);
+	/* a new offer: the answer the offerer got before no longer stands */
+	free(c->legs[src].last_reply_sdp);
+	c->legs[src].last_reply_sdp = NULL;
 	return reply_sdp(d, reply, c->legs[dst].last_reply_sdp);
 fail_msg:
 	snprintf(reason, reasonlen, "out of memory");
@@ -759,6 +787,7 @@ int call_answer(struct anchor *an, const struct ng_request *req, struct bdoc *d,
 	struct call *c = call_find(an, req->call_id);
 	struct sdp *s = NULL, *out_sdp = NULL;
 	char *text = NULL;
+	bool forked;
 	int src, dst;
 
 	if (!c) {
@@ -771,11 +800,8 @@ int call_answer(struct anchor *an, const struct ng_request *req, struct bdoc *d,
 		return -1;
 	}
 	src = 1 - dst;
-	if (c->legs[src].tag && strcmp(c->legs[src].tag, req->to_tag) != 0 && c->answered) {
-		snprintf(reason, reasonlen, "to-tag does not match the answering party");
-		return -1;
-	}
-	if (c->legs[src].tag && same_sdp(&c->legs[src], &c->legs[dst], req))
+	forked = c->legs[src].tag && strcmp(c->legs[src].tag, req->to_tag) != 0;
+	if (!forked && c->legs[src].tag && same_sdp(&c->legs[src], &c->legs[dst], req))
 		return reply_sdp(d, reply, c->legs[dst].last_reply_sdp);
 	if (parse_sdp(req, &s, reason, reasonlen) < 0)
 		return -1;
@@ -786,8 +812,18 @@ int call_answer(struct anchor *an, const struct ng_request *req, struct bdoc *d,
 	}
 	if (sdp_parse(req->sdp, req->sdp_len, &out_sdp, NULL, 0) < 0)
 		goto fail_msg;
-	free(c->legs[src].tag);
-	c->legs[src].tag = NULL;
+	if (forked) {
+		/*
+		 * Another branch of a forked INVITE answers (a 200 OK after a 183
+		 * from elsewhere): the latest answer is the party; what the anchor
+		 * latched from the earlier one goes.
+		 */
+		free(c->legs[src].tag);
+		c->legs[src].tag = NULL;
+		for (unsigned int i = 0; i < c->nstreams; i++)
+			c->streams[i]->side[src].latched[0] = c->streams[i]->side[src].latched[1] =
+			    false;
+	}
 	if (set_tag(&c->legs[src], req->to_tag) < 0)
 		goto fail_msg;
 	c->last_signal_s = anchor_wall_us() / 1000000;

@@ -329,6 +329,14 @@ int ng_request_parse(const struct bval *dict, struct ng_request *req, char *reas
 		if (apply_key(req, k, v, reason, reasonlen) < 0)
 			return -1;
 	}
+	if (req->dtls) {
+		size_t used = strlen(req->warning);
+
+		/* the anchor never terminates DTLS: fingerprints stay the parties' */
+		snprintf(req->warning + used, sizeof(req->warning) - used,
+			 "%sDTLS=%.16s ignored: DTLS-SRTP is passed end to end", used ? "; " : "",
+			 req->dtls);
+	}
 	switch (req->cmd) {
 	case NG_OFFER:
 	case NG_ANSWER:

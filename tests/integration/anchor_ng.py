@@ -438,6 +438,25 @@ def mode_main():
     check("the same offer under a new cookie: same SDP (ports and credentials kept)",
           r3 and r3.get("sdp") == sdp, r3)
 
+    # --- ICE restart by the PBX: new credentials both ways, same ports
+    restart = dict(offer, sdp=ASTERISK_OFFER.replace("3b1d7e2a45c0a6f1", "9f8e7d6c5b4a3210")
+                   .replace("6e2f0b3c1a8d4e5f7a9b0c1d2e", "0a1b2c3d4e5f6a7b8c9d0e1f2a"))
+    r = ng(restart)
+    check("re-offer with an ICE restart: same ports toward the answerer",
+          r and r.get("result") == "ok" and m_port(r["sdp"]) == port, r)
+    r = ng({"command": "answer", "call-id": "ast-1", "from-tag": "pbx", "to-tag": "web",
+            "sdp": browser_answer(bport, b_ufrag, b_pwd), "ICE": "force"})
+    check("... and the answer toward the restarting PBX carries new anchor credentials",
+          r and r.get("result") == "ok" and m_port(r["sdp"]) == pbx_port and
+          sdp_attr(r["sdp"], "ice-ufrag")[0] != a_ufrag, r)
+
+    # --- another branch of a forked INVITE answers: it becomes the party
+    r = ng({"command": "answer", "call-id": "ast-1", "from-tag": "pbx", "to-tag": "web2",
+            "sdp": browser_answer(bport, "brw2", "browserpasswordbrowser22"), "ICE": "force"})
+    q = ng({"command": "query", "call-id": "ast-1"})
+    check("a forked answer (new to-tag) takes over the answering side",
+          r and r.get("result") == "ok" and q and set(q["tags"]) == {"pbx", "web2"}, (r, q))
+
     # --- transport-protocol change that needs SRTP
     bad = dict(offer, **{"call-id": "ast-2", "transport-protocol": "RTP/AVP"})
     r = ng(bad)
