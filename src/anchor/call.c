@@ -332,8 +332,10 @@ static void leg_restart_ice(struct call *c, int k)
 	for (unsigned int i = 0; i < c->nstreams; i++) {
 		struct stream_side *ss = &c->streams[i]->side[k];
 
-		if (ss->ice)
+		if (ss->ice) {
 			ice_set_local_credentials(ss->ice, l->ufrag, l->pwd);
+			media_ice_schedule(c->streams[i], k);
+		}
 	}
 }
 

@@ -39,13 +39,21 @@ enum demux_kind demux_classify(const uint8_t *buf, size_t len)
 const char *demux_kind_name(enum demux_kind k)
 {
 	switch (k) {
-	case DEMUX_DROP: return "drop";
-	case DEMUX_STUN: return "stun";
-	case DEMUX_ZRTP: return "zrtp";
-	case DEMUX_DTLS: return "dtls";
-	case DEMUX_TURN_CHANNEL: return "turn-channel";
-	case DEMUX_RTP: return "rtp";
-	case DEMUX_RTCP: return "rtcp";
-	default: return "unknown";
+	case DEMUX_DROP:
+		return "drop";
+	case DEMUX_STUN:
+		return "stun";
+	case DEMUX_ZRTP:
+		return "zrtp";
+	case DEMUX_DTLS:
+		return "dtls";
+	case DEMUX_TURN_CHANNEL:
+		return "turn-channel";
+	case DEMUX_RTP:
+		return "rtp";
+	case DEMUX_RTCP:
+		return "rtcp";
+	default:
+		return "unknown";
 	}
 }

@@ -18,11 +18,11 @@ enum demux_kind {
 	DEMUX_RTCP,	    /* 128-191, second byte 192-223 */
 };
 
-#define DEMUX_RTP_MIN_LEN 12	 /* RFC 3550 §5.1 fixed header */
-#define DEMUX_RTCP_MIN_LEN 8	 /* RFC 3550 §6.4.1: header and SSRC */
-#define DEMUX_DTLS_MIN_LEN 13	 /* RFC 6347 §4.1 record header */
-#define DEMUX_ZRTP_MIN_LEN 12	 /* RFC 6189 §5: ZRTP packet header */
-#define DEMUX_CHANNEL_MIN_LEN 4	 /* RFC 8656 §12.4 ChannelData header */
+#define DEMUX_RTP_MIN_LEN 12	/* RFC 3550 §5.1 fixed header */
+#define DEMUX_RTCP_MIN_LEN 8	/* RFC 3550 §6.4.1: header and SSRC */
+#define DEMUX_DTLS_MIN_LEN 13	/* RFC 6347 §4.1 record header */
+#define DEMUX_ZRTP_MIN_LEN 12	/* RFC 6189 §5: ZRTP packet header */
+#define DEMUX_CHANNEL_MIN_LEN 4 /* RFC 8656 §12.4 ChannelData header */
 
 enum demux_kind demux_classify(const uint8_t *buf, size_t len);
 const char *demux_kind_name(enum demux_kind k);

@@ -15,8 +15,7 @@
 #include "stun/stun.h"
 
 /* RFC 8839 §5.4: ice-char = ALPHA / DIGIT / "+" / "/" */
-static const char ice_chars[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+static const char ice_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 enum ice_sign { ICE_SIGN_NONE, ICE_SIGN_MI, ICE_SIGN_MI256 };
 
@@ -107,7 +106,8 @@ struct ice_agent *ice_agent_new(const struct ice_params *p)
 	struct ice_agent *a;
 	size_t ulen, plen;
 
-	if (p->ncomponents < 1 || p->ncomponents > ICE_MAX_COMPONENTS || (p->lite && p->controlling))
+	if (p->ncomponents < 1 || p->ncomponents > ICE_MAX_COMPONENTS ||
+	    (p->lite && p->controlling))
 		return NULL;
 	ulen = ice_chars_len(p->local_ufrag, 4, ICE_UFRAG_LEN);
 	plen = ice_chars_len(p->local_pwd, 22, ICE_PWD_LEN);
@@ -125,8 +125,8 @@ struct ice_agent *ice_agent_new(const struct ice_params *p)
 	}
 	a->ncomponents = p->ncomponents;
 	a->ta_ms = p->ta_ms ? p->ta_ms : ICE_TA_DEFAULT_MS;
-	a->consent_timeout_ms = p->consent_timeout_ms ? p->consent_timeout_ms
-						      : ICE_CONSENT_TIMEOUT_DEFAULT_MS;
+	a->consent_timeout_ms =
+	    p->consent_timeout_ms ? p->consent_timeout_ms : ICE_CONSENT_TIMEOUT_DEFAULT_MS;
 	memcpy(a->local_ufrag, p->local_ufrag, ulen + 1);
 	memcpy(a->local_pwd, p->local_pwd, plen + 1);
 	a->local_ufrag_len = ulen;
@@ -232,7 +232,8 @@ int ice_add_remote_candidate(struct ice_agent *a, int component, const struct so
 	if (i >= 0) {
 		struct ice_remote *r = &a->remote[i];
 
-		/* RFC 8445 §7.3.1.3: signalling a peer-reflexive candidate gives its real foundation */
+		/* RFC 8445 §7.3.1.3: signalling a peer-reflexive candidate gives its real
+		 * foundation */
 		if (r->type == ICE_CAND_PRFLX && type != ICE_CAND_PRFLX) {
 			r->type = type;
 			r->priority = priority;
@@ -380,9 +381,9 @@ static enum ice_rx respond_error(struct ice_agent *a, int component, const struc
 	return ICE_RX_REQUEST_ERROR;
 }
 
-static enum ice_rx respond_success(struct ice_agent *a, int component,
-				   const struct sockaddr *from, const struct stun_msg *m,
-				   enum ice_sign sign, const struct ice_io *io)
+static enum ice_rx respond_success(struct ice_agent *a, int component, const struct sockaddr *from,
+				   const struct stun_msg *m, enum ice_sign sign,
+				   const struct ice_io *io)
 {
 	struct stun_builder b;
 	size_t n;
@@ -439,9 +440,9 @@ static int remote_for_request(struct ice_agent *a, int component, const struct s
  * (§6.3.1), role conflict (RFC 8445 §7.3.1.1), then the success response
  * and what the request does to the checklist.
  */
-static enum ice_rx handle_request(struct ice_agent *a, int component,
-				  const struct sockaddr *from, const struct stun_msg *m,
-				  uint64_t now_ms, const struct ice_io *io)
+static enum ice_rx handle_request(struct ice_agent *a, int component, const struct sockaddr *from,
+				  const struct stun_msg *m, uint64_t now_ms,
+				  const struct ice_io *io)
 {
 	const struct stun_attr *user, *prio_at, *ctl_at, *ctd_at;
 	uint64_t their_tb = 0;
@@ -485,8 +486,7 @@ static enum ice_rx handle_request(struct ice_agent *a, int component,
 	/* RFC 8445 §7.1.1: PRIORITY is mandatory; at most one role attribute */
 	if (!prio_at || stun_attr_u32(prio_at, &priority) || (ctl_at && ctd_at) ||
 	    (ctl_at && get_u64(ctl_at, &their_tb)) || (ctd_at && get_u64(ctd_at, &their_tb)))
-		return respond_error(a, component, from, m, STUN_ERR_BAD_REQUEST, sign, now_ms,
-				     io);
+		return respond_error(a, component, from, m, STUN_ERR_BAD_REQUEST, sign, now_ms, io);
 
 	/* RFC 8445 §7.3.1.1 */
 	if (ctl_at && a->controlling) {
@@ -602,12 +602,18 @@ enum ice_state ice_get_state(const struct ice_agent *a)
 const char *ice_state_name(enum ice_state s)
 {
 	switch (s) {
-	case ICE_STATE_NEW: return "new";
-	case ICE_STATE_CHECKING: return "checking";
-	case ICE_STATE_CONNECTED: return "connected";
-	case ICE_STATE_COMPLETED: return "completed";
-	case ICE_STATE_FAILED: return "failed";
-	default: return "unknown";
+	case ICE_STATE_NEW:
+		return "new";
+	case ICE_STATE_CHECKING:
+		return "checking";
+	case ICE_STATE_CONNECTED:
+		return "connected";
+	case ICE_STATE_COMPLETED:
+		return "completed";
+	case ICE_STATE_FAILED:
+		return "failed";
+	default:
+		return "unknown";
 	}
 }
 

@@ -33,43 +33,44 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#define ICE_UFRAG_LEN 16   /* we generate 16 ice-chars (RFC 8839 minimum 4) */
-#define ICE_PWD_LEN 24     /* RFC 8839: at least 22 */
+#define ICE_UFRAG_LEN 16 /* we generate 16 ice-chars (RFC 8839 minimum 4) */
+#define ICE_PWD_LEN 24	 /* RFC 8839: at least 22 */
 #define ICE_MAX_COMPONENTS 2
-#define ICE_MAX_REMOTE 32  /* remote candidates per agent, incl. peer-reflexive */
+#define ICE_MAX_REMOTE 32	/* remote candidates per agent, incl. peer-reflexive */
 #define ICE_REMOTE_CRED_MAX 256 /* RFC 8839: ice-ufrag and ice-pwd are at most 256 chars */
-#define ICE_FOUNDATION_MAX 32   /* RFC 8839: 1*32 ice-char */
+#define ICE_FOUNDATION_MAX 32	/* RFC 8839: 1*32 ice-char */
 
 /* Timers (RFC 8445 §14, RFC 7675 §5.1). */
 #define ICE_TA_DEFAULT_MS 50
-#define ICE_RTO_INITIAL_MS 500	   /* RFC 8445 §14.3 minimum */
-#define ICE_RTO_MAX_MS 1600	   /* each interval doubles up to this cap */
-#define ICE_CHECK_MAX_TX 7	   /* transmissions of one check (RFC 8489 Rc) */
+#define ICE_RTO_INITIAL_MS 500 /* RFC 8445 §14.3 minimum */
+#define ICE_RTO_MAX_MS 1600    /* each interval doubles up to this cap */
+#define ICE_CHECK_MAX_TX 7     /* transmissions of one check (RFC 8489 Rc) */
 /*
  * A check sent at 0 is retransmitted at 500, 1500, 3100, 4700, 6300 and
  * 7900 ms and fails at 9500 ms: RFC 8489's 39.5 s is too long for a call.
  */
-#define ICE_NOMINATION_WAIT_MS 1000 /* controlling: best valid pair after this */
+#define ICE_NOMINATION_WAIT_MS 1000  /* controlling: best valid pair after this */
 #define ICE_CONSENT_INTERVAL_MS 5000 /* randomized by 0.8-1.2 (RFC 7675) */
 #define ICE_CONSENT_TIMEOUT_DEFAULT_MS 30000
-#define ICE_ERR_RATE_PER_S 10	   /* error responses per second per agent */
+#define ICE_ERR_RATE_PER_S 10 /* error responses per second per agent */
 
 enum ice_cand_type { ICE_CAND_HOST, ICE_CAND_SRFLX, ICE_CAND_PRFLX, ICE_CAND_RELAY };
 enum ice_state {
 	ICE_STATE_NEW,
 	ICE_STATE_CHECKING,
-	ICE_STATE_CONNECTED,	/* every component has a succeeded pair */
-	ICE_STATE_COMPLETED,	/* every component has a nominated pair */
-	ICE_STATE_FAILED,	/* a component's pairs all failed (full agents) */
+	ICE_STATE_CONNECTED, /* every component has a succeeded pair */
+	ICE_STATE_COMPLETED, /* every component has a nominated pair */
+	ICE_STATE_FAILED,    /* a component's pairs all failed (full agents) */
 };
 
 struct ice_params {
-	bool controlling;	 /* role at start; must be false for a lite agent */
-	bool lite;		 /* we are a lite agent: answer only, never send checks */
-	uint64_t tiebreaker;	 /* 0: the agent draws one from RAND_bytes */
-	char local_ufrag[ICE_UFRAG_LEN + 1], local_pwd[ICE_PWD_LEN + 1]; /* ice_gen_credentials() */
-	int ncomponents;	 /* 1 (rtcp-mux) or 2 */
-	uint32_t ta_ms;		 /* pacing (RFC 8445 §14.2), default 50 when 0 */
+	bool controlling;    /* role at start; must be false for a lite agent */
+	bool lite;	     /* we are a lite agent: answer only, never send checks */
+	uint64_t tiebreaker; /* 0: the agent draws one from RAND_bytes */
+	/* from ice_gen_credentials() */
+	char local_ufrag[ICE_UFRAG_LEN + 1], local_pwd[ICE_PWD_LEN + 1];
+	int ncomponents;	     /* 1 (rtcp-mux) or 2 */
+	uint32_t ta_ms;		     /* pacing (RFC 8445 §14.2), default 50 when 0 */
 	uint32_t consent_timeout_ms; /* RFC 7675: default 30000 when 0 */
 };
 
@@ -89,14 +90,14 @@ struct ice_counters {
 	uint64_t dropped_no_fingerprint; /* STUN without a valid FINGERPRINT */
 	uint64_t dropped_malformed;	 /* unparsable, bad component or address */
 	uint64_t dropped_bad_auth_ratelimited; /* error responses not sent: over the rate */
-	uint64_t role_conflicts;	 /* 487 sent or received, or role switched */
-	uint64_t unknown_responses;	 /* responses matching no transaction of ours */
-	uint64_t dropped_bad_integrity;	 /* responses to ours without valid MESSAGE-INTEGRITY */
+	uint64_t role_conflicts;	       /* 487 sent or received, or role switched */
+	uint64_t unknown_responses;	       /* responses matching no transaction of ours */
+	uint64_t dropped_bad_integrity; /* responses to ours without valid MESSAGE-INTEGRITY */
 };
 
 struct ice_agent;
 
-/* Fresh local credentials: ICE_UFRAG_LEN and ICE_PWD_LEN ice-chars. 0, or -1 when RAND_bytes fails. */
+/* Fresh local credentials of ICE_UFRAG_LEN and ICE_PWD_LEN ice-chars; -1 when RAND_bytes fails. */
 int ice_gen_credentials(char ufrag[ICE_UFRAG_LEN + 1], char pwd[ICE_PWD_LEN + 1]);
 
 /*
@@ -125,22 +126,29 @@ int ice_set_local_credentials(struct ice_agent *a, const char *ufrag, const char
  * A remote candidate from SDP or trickle. A duplicate (same component and
  * address) is ignored, except that it gives a peer-reflexive candidate its
  * signalled type, priority and foundation. 0, or -1 when full or invalid
- * (component, address family, port 0, priority 0, foundation longer than
- * 32; foundation may be NULL).
+ * (component, address family, port 0, foundation longer than 32;
+ * foundation may be NULL). A candidate of another address family than the
+ * component's local candidate is kept but never paired.
  */
 int ice_add_remote_candidate(struct ice_agent *a, int component, const struct sockaddr *addr,
 			     uint32_t priority, enum ice_cand_type type, const char *foundation);
-/* Our local candidate for a component: the anchor's socket address and the priority advertised in SDP. */
+/*
+ * Our local candidate for a component: the anchor's socket address and the
+ * priority advertised in SDP (ignored for an invalid component or address).
+ */
 void ice_set_local(struct ice_agent *a, int component, const struct sockaddr *addr,
 		   uint32_t priority);
 
-/* One STUN message received on component's socket from 'from' (caller already decided it is STUN by RFC 7983). */
+/*
+ * One STUN message received on component's socket from 'from' (the caller
+ * already decided it is STUN by RFC 7983).
+ */
 enum ice_rx {
-	ICE_RX_REQUEST_OK,	/* success response sent */
-	ICE_RX_REQUEST_ERROR,	/* error response sent */
-	ICE_RX_RESPONSE,	/* a response to one of our checks, processed */
-	ICE_RX_INDICATION,	/* e.g. a Binding indication keepalive: nothing to do */
-	ICE_RX_DROPPED,		/* counted in ice_counters */
+	ICE_RX_REQUEST_OK,    /* success response sent */
+	ICE_RX_REQUEST_ERROR, /* error response sent */
+	ICE_RX_RESPONSE,      /* a response to one of our checks, processed */
+	ICE_RX_INDICATION,    /* e.g. a Binding indication keepalive: nothing to do */
+	ICE_RX_DROPPED,	      /* counted in ice_counters */
 };
 enum ice_rx ice_handle_stun(struct ice_agent *a, int component, const struct sockaddr *from,
 			    const uint8_t *buf, size_t len, uint64_t now_ms,

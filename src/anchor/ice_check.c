@@ -38,7 +38,8 @@ static void trig_push(struct ice_agent *a, int idx)
 	a->remote[idx].triggered = true;
 }
 
-/* Cancellation (RFC 8445 §7.3.1.4): no more retransmissions nor failure; a response still counts. */
+/* Cancellation (RFC 8445 §7.3.1.4): no more retransmissions nor failure; a response still counts.
+ */
 static void txn_cancel(struct ice_remote *r, uint64_t now_ms)
 {
 	if (!r->txn.active)
@@ -132,7 +133,8 @@ void ice_check_reset(struct ice_agent *a)
 
 		if (r->type == ICE_CAND_PRFLX)
 			continue;
-		a->remote[n] = *r;
+		if (n != i)
+			a->remote[n] = *r;
 		r = &a->remote[n++];
 		r->state = ICE_PAIR_FROZEN;
 		r->nominated = r->nominate_on_success = r->nominating = r->triggered = false;
@@ -171,7 +173,8 @@ static size_t build_check(struct ice_agent *a, const struct ice_remote *r, const
 	stun_build_start(&b, a->txbuf, sizeof(a->txbuf), STUN_BINDING, STUN_REQUEST, tid);
 	stun_put(&b, STUN_ATTR_USERNAME, user, a->remote_ufrag_len + 1 + a->local_ufrag_len);
 	/* our candidate's priority as a peer-reflexive one (§7.1.1) */
-	stun_put_u32(&b, STUN_ATTR_PRIORITY, ((uint32_t)ICE_TYPE_PREF_PRFLX << 24) | (local & 0xFFFFFF));
+	stun_put_u32(&b, STUN_ATTR_PRIORITY,
+		     ((uint32_t)ICE_TYPE_PREF_PRFLX << 24) | (local & 0xFFFFFF));
 	stun_put(&b, controlling ? STUN_ATTR_ICE_CONTROLLING : STUN_ATTR_ICE_CONTROLLED, tb, 8);
 	if (use_cand)
 		stun_put(&b, STUN_ATTR_USE_CANDIDATE, NULL, 0);
@@ -180,8 +183,8 @@ static size_t build_check(struct ice_agent *a, const struct ice_remote *r, const
 	return stun_build_end(&b);
 }
 
-static void transmit(struct ice_agent *a, struct ice_remote *r, struct ice_txn *t,
-		     uint64_t now_ms, const struct ice_io *io)
+static void transmit(struct ice_agent *a, struct ice_remote *r, struct ice_txn *t, uint64_t now_ms,
+		     const struct ice_io *io)
 {
 	size_t n = build_check(a, r, t->tid, t->use_cand, t->controlling);
 
@@ -397,9 +400,8 @@ static int find_txn(struct ice_agent *a, const uint8_t *tid, struct ice_txn **t,
 	return -1;
 }
 
-enum ice_rx ice_check_on_response(struct ice_agent *a, int component,
-				  const struct sockaddr *from, const struct stun_msg *m,
-				  uint64_t now_ms)
+enum ice_rx ice_check_on_response(struct ice_agent *a, int component, const struct sockaddr *from,
+				  const struct stun_msg *m, uint64_t now_ms)
 {
 	struct ice_consent_txn *ct;
 	struct ice_remote *r;
@@ -411,8 +413,8 @@ enum ice_rx ice_check_on_response(struct ice_agent *a, int component,
 		return ICE_RX_DROPPED;
 	}
 	/* RFC 8489 §9.1.4: over UDP an unauthenticated response is as if never received */
-	if (m->mi_idx < 0 || stun_msg_check_integrity(m, (const uint8_t *)a->remote_pwd,
-						       a->remote_pwd_len)) {
+	if (m->mi_idx < 0 ||
+	    stun_msg_check_integrity(m, (const uint8_t *)a->remote_pwd, a->remote_pwd_len)) {
 		a->c.dropped_bad_integrity++;
 		return ICE_RX_DROPPED;
 	}
@@ -621,7 +623,7 @@ uint64_t ice_tick(struct ice_agent *a, uint64_t now_ms, const struct ice_io *io)
 			next = min_u64(next, r->old_txn.next_ms);
 	}
 	if (next_check(a, true) >= 0)
-		next = min_u64(next, a->next_check_ms > now_ms ? a->next_check_ms
-							     : now_ms + a->ta_ms);
+		next =
+		    min_u64(next, a->next_check_ms > now_ms ? a->next_check_ms : now_ms + a->ta_ms);
 	return next;
 }

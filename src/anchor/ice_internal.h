@@ -14,10 +14,10 @@
 #include "anchor/ice.h"
 #include "stun/stun.h"
 
-#define ICE_TXBUF_LEN 1024	  /* USERNAME is at most 256 + 1 + 16 bytes */
-#define ICE_CONSENT_TXNS 4	  /* consent checks still matched, per component */
+#define ICE_TXBUF_LEN 1024		     /* USERNAME is at most 256 + 1 + 16 bytes */
+#define ICE_CONSENT_TXNS 4		     /* consent checks still matched, per component */
 #define ICE_CANCELLED_WAIT_MS ICE_RTO_MAX_MS /* a cancelled check still awaits its response */
-#define ICE_TYPE_PREF_HOST 126	  /* RFC 8445 §5.1.2.2 */
+#define ICE_TYPE_PREF_HOST 126		     /* RFC 8445 §5.1.2.2 */
 #define ICE_TYPE_PREF_PRFLX 110
 #define ICE_TYPE_PREF_SRFLX 100
 #define ICE_TYPE_PREF_RELAY 0
@@ -57,9 +57,9 @@ struct ice_remote {
 	bool nominating;	  /* controlling: its next check carries USE-CANDIDATE */
 	bool triggered;		  /* in the triggered-check queue */
 	uint64_t succeeded_ms;
-	uint64_t consent_ms;	  /* last consent (RFC 7675) */
-	struct ice_txn txn;	  /* the current check */
-	struct ice_txn old_txn;	  /* a check cancelled by a triggered one */
+	uint64_t consent_ms;	/* last consent (RFC 7675) */
+	struct ice_txn txn;	/* the current check */
+	struct ice_txn old_txn; /* a check cancelled by a triggered one */
 };
 
 struct ice_consent_txn {
@@ -72,9 +72,9 @@ struct ice_component {
 	struct sockaddr_storage local_addr;
 	bool local_set;
 	uint32_t local_priority;
-	bool valid_seen;		/* a pair succeeded, at first_valid_ms */
+	bool valid_seen; /* a pair succeeded, at first_valid_ms */
 	uint64_t first_valid_ms;
-	bool consent_scheduled;		/* a consent check is due at consent_next_ms */
+	bool consent_scheduled; /* a consent check is due at consent_next_ms */
 	uint64_t consent_next_ms;
 	struct ice_consent_txn consent[ICE_CONSENT_TXNS];
 	int consent_slot;
@@ -122,9 +122,8 @@ bool ice_component_nominated(const struct ice_agent *a, int component);
 /* A request from remote[idx] (after the responder answered it): RFC 8445 §7.3.1.4, §7.3.1.5. */
 void ice_check_on_request(struct ice_agent *a, int idx, bool use_cand, uint64_t now_ms,
 			  const struct ice_io *io);
-enum ice_rx ice_check_on_response(struct ice_agent *a, int component,
-				  const struct sockaddr *from, const struct stun_msg *m,
-				  uint64_t now_ms);
+enum ice_rx ice_check_on_response(struct ice_agent *a, int component, const struct sockaddr *from,
+				  const struct stun_msg *m, uint64_t now_ms);
 /* ICE restart: peer-reflexive candidates removed, every pair back to Frozen. */
 void ice_check_reset(struct ice_agent *a);
 /* Sets the role; drops the nomination work of the other role. */
