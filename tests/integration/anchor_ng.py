@@ -4,6 +4,7 @@
 Drives a running turnserver's ng control socket (127.0.0.1:NG_PORT) and its
 media ports the way a SIP proxy and two parties would, and prints one
 "PASS: name" or "FAIL: name" line per check. MODE:
+  interface the server runs with anchor-interface=203.0.113.10/127.0.0.1
   main   ng protocol (bencode, JSON, cookies, retransmissions, errors),
          the SDP rewrite of an Asterisk offer, the strict STUN responder,
          ICE-validated and latched forwarding, delete
@@ -497,6 +498,30 @@ def mode_main():
     check("a deleted call forwards nothing", recv(x, 0.5)[0] is None)
 
 
+def mode_interface():
+    """anchor-interface=203.0.113.10/127.0.0.1: public toward the browser, LAN toward the PBX."""
+    r = ng({"command": "offer", "call-id": "if-1", "from-tag": "pbx", "sdp": ASTERISK_OFFER,
+            "ICE": "force", "replace": ["origin", "session-connection"]})
+    sdp = (r or {}).get("sdp", "")
+    port = m_port(sdp) if sdp else 0
+    cands = sdp_attr(sdp, "candidate")
+    check("toward the browser: c= and o= on the public address",
+          "c=IN IP4 203.0.113.10" in sdp and re.search(r"^o=.* IN IP4 203\.0\.113\.10\r$", sdp, re.M),
+          sdp)
+    check("toward the browser: typ relay candidates with raddr/rport on the public address",
+          cands and all(("203.0.113.10 %d typ relay raddr 203.0.113.10 rport %d" % (port, port)) in c
+                        for c in cands if c.split()[1] == "1"), cands)
+    b = sock()
+    r = ng({"command": "answer", "call-id": "if-1", "from-tag": "pbx", "to-tag": "web",
+            "sdp": browser_answer(b.getsockname()[1], "brws", "browserpasswordbrowserpass"),
+            "ICE": "force", "replace": ["origin", "session-connection"]})
+    asdp = (r or {}).get("sdp", "")
+    check("toward the PBX: the LAN address, typ host",
+          "c=IN IP4 127.0.0.1" in asdp and sdp_attr(asdp, "candidate") and
+          all(" 127.0.0.1 " in c and "typ host" in c for c in sdp_attr(asdp, "candidate")) and
+          "203.0.113.10" not in asdp, asdp)
+
+
 def mode_limit():
     r = ng({"command": "offer", "call-id": "l1", "from-tag": "a", "sdp": plain_sdp(5000)})
     check("first call within anchor-max-sessions", r and r.get("result") == "ok", r)
@@ -532,5 +557,5 @@ def mode_timeout():
     check("... counted as a timeout", t.get("timeoutsessions") == 1, t)
 
 
-{"main": mode_main, "limit": mode_limit, "allow": mode_allow, "timeout": mode_timeout}[MODE]()
+{"main": mode_main, "interface": mode_interface, "limit": mode_limit, "allow": mode_allow, "timeout": mode_timeout}[MODE]()
 sys.exit(1 if failed else 0)
