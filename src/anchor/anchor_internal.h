@@ -271,6 +271,8 @@ int media_side_open(struct anchor *an, struct stream *st, int side, int nsocks, 
 		    int family);
 void media_side_close(struct anchor *an, struct stream_side *s);
 void media_side_stop_ice(struct stream_side *s);
+/* The party muxes RTCP: its RTCP port and ICE component 2 go. */
+void media_side_drop_rtcp(struct anchor *an, struct stream_side *s);
 void media_consent_check(struct anchor *an, uint64_t now_ms);
 const union sockaddr_u *media_public_addr(const struct anchor *an, int family, bool lan);
 int media_ice_start(struct anchor *an, struct stream *st, int side);

@@ -162,6 +162,32 @@ void call_expire(struct anchor *an, uint64_t now_ms)
 	}
 }
 
+static const char *ice_mode_name(enum anchor_ice_mode m)
+{
+	static const char *const names[] = {"default", "force", "remove", "force-relay"};
+
+	return names[m];
+}
+
+/* One line per offer, answer and delete (rate-limited); SIP text escaped. */
+static void log_call(struct anchor *an, const struct call *c, const char *what, int k)
+{
+	char id[160], tag[160], other[160];
+	const struct leg *l = &c->legs[k], *o = &c->legs[1 - k];
+
+	if (!anchor_log_ok(an))
+		return;
+	log_safe(c->call_id, id, sizeof(id));
+	log_safe(l->tag ? l->tag : "", tag, sizeof(tag));
+	log_safe(o->tag ? o->tag : "", other, sizeof(other));
+	if (strcmp(what, "delete") == 0)
+		log_info("anchor: delete call '%s'", id);
+	else
+		log_info("anchor: %s call '%s' from '%s': %u stream(s), ICE %s toward '%s'%s", what,
+			 id, tag, c->nstreams, ice_mode_name(o->ice), other,
+			 o->ice_on ? (o->lite ? " (lite)" : " (full)") : "");
+}
+
 static bool is_private(const struct sockaddr *sa)
 {
 	struct peer_policy none;
@@ -410,6 +436,10 @@ static int rewrite_for(struct anchor *an, struct call *c, struct sdp *s, int dst
 			}
 			for (int k = 0; k < ss->nsocks; k++) {
 				union sockaddr_u a = *adv;
+
+				/* a bundled section without RTCP (data channel) */
+				if (k == 1 && !proto_has_rtcp(m->proto))
+					break;
 
 				addr_set_port(&a.sa, addr_port(&ss->socks[k].local.sa));
 				n = sdp_candidate_format(
@@ -664,8 +694,11 @@ static void take_party_sdp(struct anchor *an, struct call *c, const struct sdp *
 		ss = &st->side[k];
 		if (req)
 			side_set_sdp_dest(an, ss, m, req);
-		if (answer && proto_has_rtcp(m->proto))
+		if (answer && proto_has_rtcp(m->proto)) {
 			ss->mux = m->rtcp_mux || ss->nsocks == 1;
+			if (ss->mux)
+				media_side_drop_rtcp(an, ss);
+		}
 		if (!ss->ice)
 			continue;
 		if (!m->ice_ufrag || m->port == 0) {
@@ -769,6 +802,7 @@ int call_offer(struct anchor *an, const struct ng_request *req, struct bdoc *d,
 	/* a new offer: the answer the offerer got before no longer stands */
 	free(c->legs[src].last_reply_sdp);
 	c->legs[src].last_reply_sdp = NULL;
+	log_call(an, c, "offer", src);
 	return reply_sdp(d, reply, c->legs[dst].last_reply_sdp);
 fail_msg:
 	snprintf(reason, reasonlen, "out of memory");
@@ -851,6 +885,7 @@ int call_answer(struct anchor *an, const struct ng_request *req, struct bdoc *d,
 	s = NULL;
 	sdp_free(out_sdp);
 	c->answered = true;
+	log_call(an, c, "answer", src);
 	return reply_sdp(d, reply, c->legs[dst].last_reply_sdp);
 fail_msg:
 	snprintf(reason, reasonlen, "out of memory");
@@ -874,6 +909,7 @@ int call_delete(struct anchor *an, const struct ng_request *req, struct bdoc *d,
 	}
 	ng_query_call(an, c, d, reply);
 	an->stats.calls_deleted++;
+	log_call(an, c, "delete", 0);
 	call_free(c);
 	return 0;
 }

@@ -181,6 +181,35 @@ int ice_set_local_credentials(struct ice_agent *a, const char *ufrag, const char
 	return 0;
 }
 
+int ice_set_components(struct ice_agent *a, int n)
+{
+	int k = 0;
+
+	if (n < 1 || n > a->ncomponents)
+		return -1;
+	for (int i = 0; i < a->nremote; i++) {
+		struct ice_remote *r = &a->remote[i];
+
+		if (r->component <= n)
+			continue;
+		r->state = ICE_PAIR_FAILED;
+		r->nominated = r->nominating = r->nominate_on_success = false;
+		r->txn.active = r->old_txn.active = false;
+	}
+	for (int i = 0; i < a->ntrig; i++) {
+		if (a->remote[a->trig[i]].component <= n)
+			a->trig[k++] = a->trig[i];
+		else
+			a->remote[a->trig[i]].triggered = false;
+	}
+	a->ntrig = k;
+	for (int c = n; c < a->ncomponents; c++)
+		for (int t = 0; t < ICE_CONSENT_TXNS; t++)
+			a->comp[c].consent[t].active = false;
+	a->ncomponents = n;
+	return 0;
+}
+
 static bool component_ok(const struct ice_agent *a, int component)
 {
 	return component >= 1 && component <= a->ncomponents;

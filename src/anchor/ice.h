@@ -123,6 +123,13 @@ int ice_set_remote_credentials(struct ice_agent *a, const char *ufrag, const cha
 int ice_set_local_credentials(struct ice_agent *a, const char *ufrag, const char *pwd);
 
 /*
+ * Fewer components than at creation (the party accepted rtcp-mux: RTCP
+ * shares component 1). The dropped components' pairs fail quietly and no
+ * longer count toward the state. 0, or -1 when n is not 1..current.
+ */
+int ice_set_components(struct ice_agent *a, int n);
+
+/*
  * A remote candidate from SDP or trickle. A duplicate (same component and
  * address) is ignored, except that it gives a peer-reflexive candidate its
  * signalled type, priority and foundation. 0, or -1 when full or invalid

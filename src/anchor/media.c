@@ -111,6 +111,23 @@ fail:
 	return -1;
 }
 
+void media_side_drop_rtcp(struct anchor *an, struct stream_side *ss)
+{
+	struct media_sock *ms = &ss->socks[1];
+
+	if (ss->nsocks != 2)
+		return;
+	if (ss->ice)
+		ice_set_components(ss->ice, 1);
+	if (ms->ev)
+		event_free(ms->ev);
+	ms->ev = NULL;
+	port_remove(an, ms);
+	close(ms->fd);
+	ms->fd = -1;
+	ss->nsocks = 1;
+}
+
 void media_side_stop_ice(struct stream_side *ss)
 {
 	if (ss->ice_timer)

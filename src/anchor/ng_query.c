@@ -46,6 +46,8 @@ static bool side_endpoint(const struct stream_side *ss, int comp, union sockaddr
 {
 	struct sockaddr_storage to;
 
+	if (ss->mux)
+		comp = 0; /* RTCP comes with RTP */
 	if (ss->ice && !ss->ice_passthrough && ice_media_dest(ss->ice, comp + 1, &to)) {
 		memset(out, 0, sizeof(*out));
 		memcpy(out, &to, addr_len((struct sockaddr *)&to));
@@ -78,7 +80,7 @@ static void add_stream(struct bdoc *d, struct bval *list, const struct stream_si
 	if (side_endpoint(ss, comp, &ep))
 		add_endpoint(d, s, "endpoint", &ep);
 	if (ss->has_sdp_dest)
-		add_endpoint(d, s, "advertised endpoint", &ss->sdp_dest[comp]);
+		add_endpoint(d, s, "advertised endpoint", &ss->sdp_dest[ss->mux ? 0 : comp]);
 	bdict_add_int(d, s, "last packet", (int64_t)(cnt->last_packet_ms / 1000));
 	flags = bdict_add_list(d, s, "flags");
 	if (flags) {
@@ -125,7 +127,10 @@ static void add_tag(struct anchor *an, const struct call *c, int k, struct bdoc 
 		bdict_add_str(d, m, "type", st->type);
 		bdict_add_str(d, m, "protocol", st->proto);
 		streams = bdict_add_list(d, m, "streams");
-		for (int comp = 0; streams && comp < ss->nsocks; comp++)
+		/* under rtcp-mux, RTCP is a second stream on the same port */
+		for (int comp = 0; streams && ss->nsocks &&
+				   comp < (ss->mux && strstr(st->proto, "RTP") ? 2 : ss->nsocks);
+		     comp++)
 			add_stream(d, streams, ss, comp);
 		flags = bdict_add_list(d, m, "flags");
 		if (!flags)

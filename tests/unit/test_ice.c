@@ -1010,6 +1010,32 @@ static void test_full_controlling_and_lite_complete_both_components(void **state
 	teardown_pair(&s);
 }
 
+/* The party accepted rtcp-mux after the agent was made with two components. */
+static void test_lite_agent_reduced_to_one_component_completes(void **state)
+{
+	struct pair_setup s;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	node_init(&s.net, &s.na, 0, agent_creds(true, false, 100, 1, A_UFRAG, A_PWD),
+		  "192.0.2.1:10000", "192.0.2.1:10001");
+	node_init(&s.net, &s.nb, 1, agent_creds(false, true, 200, 2, B_UFRAG, B_PWD),
+		  "198.51.100.2:20000", "198.51.100.2:20001");
+	node_exchange(&s.na, &s.nb, A_UFRAG, A_PWD, 1);
+	node_exchange(&s.nb, &s.na, B_UFRAG, B_PWD, 1);
+	net_run(&s.net, 2000);
+	assert_int_equal(ice_get_state(s.na.a), ICE_STATE_COMPLETED);
+	/* component 2 never gets a check: two components never complete */
+	assert_int_not_equal(ice_get_state(s.nb.a), ICE_STATE_COMPLETED);
+	assert_int_equal(ice_set_components(s.nb.a, 3), -1);
+	assert_int_equal(ice_set_components(s.nb.a, 0), -1);
+	assert_int_equal(ice_set_components(s.nb.a, 1), 0);
+	assert_int_equal(ice_get_state(s.nb.a), ICE_STATE_COMPLETED);
+	assert_dest(s.nb.a, 1, &s.na.addr[0]);
+	assert_false(ice_media_dest(s.nb.a, 2, &s.nb.addr[1]));
+	teardown_pair(&s);
+}
+
 static void test_nomination_waits_for_better_pair_then_takes_valid_one(void **state)
 {
 	struct pair_setup s;
@@ -1207,6 +1233,7 @@ int main(void)
 	    cmocka_unit_test(test_signalled_prflx_keeps_its_validation),
 	    cmocka_unit_test(test_full_controlling_and_full_controlled_complete),
 	    cmocka_unit_test(test_full_controlling_and_lite_complete_both_components),
+	    cmocka_unit_test(test_lite_agent_reduced_to_one_component_completes),
 	    cmocka_unit_test(test_nomination_waits_for_better_pair_then_takes_valid_one),
 	    cmocka_unit_test(test_checks_paced_by_ta),
 	    cmocka_unit_test(test_retransmissions_follow_rto_then_pair_fails),

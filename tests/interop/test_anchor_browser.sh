@@ -1,0 +1,215 @@
+#!/bin/sh
+# test_anchor_browser.sh BUILD_DIR: a real browser call through the media
+# anchor. Debian's headless Chromium, driven by playwright-core
+# (tests/interop/browser/anchor_run.js and anchor_page.html), opens two
+# RTCPeerConnections in one page: pcA plays the browser (iceTransportPolicy
+# 'relay', this server as its only TURN server, a user made with
+# turnadmin), pcB plays the PBX (host candidates only). pcB's offer goes
+# through the anchor (ng offer over UDP, JSON: ICE=force, replace-origin,
+# replace-session-connection, direction internal/external) to pcA, pcA's
+# answer through the anchor (ng answer) to pcB, both once gathering is
+# complete (no trickle). Checked: each side's SDP names only the anchor,
+# fingerprints are untouched, ICE completes against the anchor on both sides
+# (pcA only through its TURN allocation, joined to the anchor inside the
+# server), DTLS connects end to end, a data channel message and audio RTP
+# cross both ways, the ng query shows packets, ICE state and roles for both
+# tags, and delete frees the call and closes its ports. Three calls (see
+# anchor_run.js): "mdns" (pcB names its host candidate with mDNS, the anchor
+# learns it as peer-reflexive), "mic" (fake microphone, raw host address,
+# the call held past the 30 s consent timeout) and "controlling"
+# (ICE-lite=off: full ICE, the anchor controlling toward pcA).
+#
+# Chromium never uses the loopback interface, so the test builds two network
+# namespaces joined by a veth pair: the server (TURN, anchor media and the
+# ng control socket, allowed from B) in A (198.18.0.1/24); Chromium, the
+# page's http server and the ng client in B (198.18.0.2/24). B's default
+# route points at A only so that Chromium, without a media permission, finds
+# a default local address to gather on (a route lookup, nothing is sent); A
+# has no route out and forwards nothing. The server runs with --Verbose.
+# Needs root, ip, /usr/bin/chromium, node and npm (playwright-core is
+# installed with `npm ci` into tests/interop/browser/node_modules when
+# missing). Prints one "PASS: name" or "FAIL: name" line per check.
+# Environment: ANCHOR_BROWSER_VARIANTS (default "mdns mic controlling"),
+# ANCHOR_BROWSER_KEEP=DIR keeps the SDPs, ng traffic, getStats dumps, query
+# replies and server log; HOLD_MS, ANCHOR_NG_EXTRA, ANCHOR_NO_MDNS: see
+# anchor_run.js.
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+build=${1:?usage: $0 BUILD_DIR}
+bin=$build/bin
+here=$(cd "$(dirname "$0")" && pwd) || exit 1
+dir=$here/browser
+chromium=${CHROMIUM:-/usr/bin/chromium}
+failed=0
+tmp=$(mktemp -d) || exit 1
+nsa=anchbrA$$
+nsb=anchbrB$$
+srv_pid=
+run_pid=
+cleanup() {
+	[ -n "$run_pid" ] && kill "$run_pid" 2>/dev/null
+	[ -n "$srv_pid" ] && kill "$srv_pid" 2>/dev/null
+	for ns in $nsb $nsa; do
+		# whatever is still running in the namespace was started here
+		for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+		ip netns del "$ns" 2>/dev/null
+	done
+	[ -n "$run_pid" ] && wait "$run_pid" 2>/dev/null
+	[ -n "$srv_pid" ] && wait "$srv_pid" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP PIPE
+
+server_log() {
+	echo "  server log (last 80 lines, $1):"
+	tail -n 80 "$tmp/server.log" 2>/dev/null | sed 's/^/  | /'
+	if [ -s "$tmp/server.err" ]; then
+		echo "  server stderr:"
+		tail -n 40 "$tmp/server.err" | sed 's/^/  | /'
+	fi
+}
+
+# --- prerequisites
+missing=
+[ "$(id -u)" = 0 ] || missing="$missing root"
+command -v ip >/dev/null 2>&1 || missing="$missing ip(iproute2)"
+[ -x "$chromium" ] || missing="$missing $chromium(apt-get install chromium)"
+command -v node >/dev/null 2>&1 || missing="$missing node"
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
+for b in turnserver turnadmin turnutils_stunclient; do
+	[ -x "$bin/$b" ] || missing="$missing $bin/$b"
+done
+if [ -n "$missing" ]; then
+	tl_fail "anchor_browser_prerequisites (missing:$missing)"
+	exit 1
+fi
+
+# playwright-core at the version package-lock.json pins (shared with test_browser.sh)
+want=$(node -e 'console.log(require(process.argv[1]).packages["node_modules/playwright-core"].version)' \
+	"$dir/package-lock.json" 2>/dev/null)
+have=$(node -e 'console.log(require(process.argv[1]).version)' \
+	"$dir/node_modules/playwright-core/package.json" 2>/dev/null)
+if [ -z "$want" ] || [ "$want" != "$have" ]; then
+	if ! (cd "$dir" && timeout 300 npm ci --no-audit --no-fund --loglevel=error) >"$tmp/npm.log" 2>&1; then
+		tl_fail "anchor_browser_npm_ci"
+		sed 's/^/  | /' "$tmp/npm.log" | tail -n 20
+		exit 1
+	fi
+fi
+tl_pass anchor_browser_playwright_core_installed
+
+# --- the two namespaces
+srv_ip=198.18.0.1
+port=3478
+ng_port=2223
+realm=anchor.test
+user=webrtc
+password="pw-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+if ip netns add "$nsa" && ip netns add "$nsb" &&
+	ip link add "abA$$" netns "$nsa" type veth peer name "abB$$" netns "$nsb" &&
+	ip -n "$nsa" addr add "$srv_ip/24" dev "abA$$" &&
+	ip -n "$nsb" addr add 198.18.0.2/24 dev "abB$$" &&
+	ip -n "$nsa" link set lo up && ip -n "$nsb" link set lo up &&
+	ip -n "$nsa" link set "abA$$" up && ip -n "$nsb" link set "abB$$" up &&
+	ip -n "$nsb" route add default via "$srv_ip" dev "abB$$" &&
+	ip netns exec "$nsa" sh -c 'echo 0 >/proc/sys/net/ipv4/ip_forward'; then
+	tl_pass anchor_browser_namespaces
+else
+	tl_fail anchor_browser_namespaces
+	exit 1
+fi
+# B's default route (via A) only gives Chromium a default local address:
+# without a media permission it gathers on that address alone, found by a
+# route lookup toward a public address (nothing is sent). A has no route
+# out and forwards nothing, so nothing ever leaves the two namespaces.
+if ip -n "$nsa" route show | grep -q default ||
+	[ "$(ip netns exec "$nsa" cat /proc/sys/net/ipv4/ip_forward)" != 0 ]; then
+	tl_fail "anchor_browser_namespaces_isolated ($(ip -n "$nsa" route show | tr '\n' ';'))"
+	exit 1
+fi
+
+# --- user and iceServers JSON
+if "$bin/turnadmin" -a -b "$tmp/users.db" -u "$user" -r "$realm" -p "$password" \
+	--ice-servers -X "$srv_ip" --listening-port "$port" >"$tmp/ice.json" 2>"$tmp/admin.err" &&
+	node -e 'const j = require(process.argv[1]); if (!j.iceServers[0].urls.length) process.exit(1)' \
+		"$tmp/ice.json" 2>>"$tmp/admin.err"; then
+	tl_pass anchor_browser_turnadmin_ice_servers
+else
+	tl_fail anchor_browser_turnadmin_ice_servers
+	sed 's/^/  | /' "$tmp/ice.json" "$tmp/admin.err"
+	exit 1
+fi
+
+# --- the server in A: TURN, anchor media on the relay address, ng control
+# reachable from B (where the test's ng client runs)
+ip netns exec "$nsa" "$bin/turnserver" -n --listening-ip "$srv_ip" --listening-port "$port" \
+	--relay-ip "$srv_ip" --min-port 49152 --max-port 49351 -r "$realm" \
+	--userdb "$tmp/users.db" --allowed-peer-ip 198.18.0.0/24 \
+	--anchor-ng-listen "$srv_ip:$ng_port" --anchor-ng-allow 198.18.0.2 \
+	--anchor-timeout 60 --Verbose \
+	--log-file "$tmp/server.log" >"$tmp/server.out" 2>"$tmp/server.err" &
+srv_pid=$!
+up=0
+for _ in $(seq 100); do
+	if ip netns exec "$nsb" "$bin/turnutils_stunclient" -p "$port" "$srv_ip" >/dev/null 2>&1; then
+		up=1
+		break
+	fi
+	kill -0 "$srv_pid" 2>/dev/null || break
+	sleep 0.1
+done
+if [ $up = 1 ]; then
+	tl_pass anchor_browser_server_reachable_from_browser_namespace
+else
+	tl_fail anchor_browser_server_reachable_from_browser_namespace
+	server_log startup
+	exit 1
+fi
+
+# --- the browser and the ng client in B
+start=$(date +%s)
+mkdir -p "$tmp/out"
+variants=${ANCHOR_BROWSER_VARIANTS:-mdns mic controlling}
+# shellcheck disable=SC2086 # one argument per variant
+ip netns exec "$nsb" env CHROMIUM="$chromium" timeout -k 5 160 \
+	node "$dir/anchor_run.js" "$tmp/ice.json" "$srv_ip:$ng_port" "$tmp/out" $variants \
+	>"$tmp/run.out" 2>"$tmp/run.err" &
+run_pid=$!
+wait "$run_pid"
+rc=$?
+run_pid=
+cat "$tmp/run.out"
+echo "anchor browser run: $(($(date +%s) - start)) s, exit $rc"
+if [ $rc -ne 0 ]; then
+	grep -q '^FAIL: ' "$tmp/run.out" || tl_fail "anchor_browser_run (exit $rc)"
+	failed=1
+	if [ -s "$tmp/run.err" ]; then
+		echo "  anchor_run.js stderr (last 30 lines):"
+		tail -n 30 "$tmp/run.err" | sed 's/^/  | /'
+	fi
+	for f in "$tmp"/out/*; do
+		[ -f "$f" ] || continue
+		echo "  $(basename "$f") (last 60 lines):"
+		tail -n 60 "$f" | sed 's/^/  | /'
+	done
+	server_log "the failed run"
+fi
+
+# --- the server stops cleanly (and, under the sanitizers, reported nothing)
+tl_stop "$srv_pid"
+src=$?
+srv_pid=
+if [ $src -eq 0 ] && tl_no_sanitizer_report "$tmp/server.out" "$tmp/server.err"; then
+	tl_pass anchor_browser_server_exits_cleanly
+else
+	tl_fail "anchor_browser_server_exits_cleanly (status $src)"
+	server_log shutdown
+fi
+# ANCHOR_BROWSER_KEEP=DIR keeps the SDPs, ng traffic, getStats and server log
+if [ -n "$ANCHOR_BROWSER_KEEP" ] && mkdir -p "$ANCHOR_BROWSER_KEEP" &&
+	cp -r "$tmp"/* "$ANCHOR_BROWSER_KEEP"/; then
+	echo "  files kept in $ANCHOR_BROWSER_KEEP"
+fi
+
+exit $failed
