@@ -382,6 +382,7 @@ static int rewrite_for(struct anchor *an, struct call *c, struct sdp *s, int dst
 	const union sockaddr_u *adv = NULL;
 	char line[SDP_MAX_LINE_LEN], ip[ADDR_STRLEN];
 	bool ice_added = false;
+	size_t len;
 	int n;
 
 	for (size_t i = 0; i < s->n_media && i < c->nmedia; i++) {
@@ -468,14 +469,17 @@ static int rewrite_for(struct anchor *an, struct call *c, struct sdp *s, int dst
 	if (ice_added && l->ice == ANCHOR_ICE_FORCE && l->lite &&
 	    sdp_session_add_attr(s, "a=ice-lite") < 0)
 		goto fail;
-	*out = malloc(SDP_OUT_MAX);
-	if (!*out)
-		goto fail;
-	if (sdp_write(s, *out, SDP_OUT_MAX) < 0) {
-		free(*out);
-		*out = NULL;
+	/* exactly its size: the text lives as long as the call */
+	len = sdp_write_len(s);
+	if (len >= SDP_OUT_MAX) {
 		snprintf(reason, reasonlen, "rewritten SDP too large");
 		return -1;
+	}
+	*out = malloc(len + 1);
+	if (!*out || sdp_write(s, *out, len + 1) < 0) {
+		free(*out);
+		*out = NULL;
+		goto fail;
 	}
 	return 0;
 fail:
