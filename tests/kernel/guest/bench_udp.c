@@ -1,0 +1,295 @@
+/*
+ * bench_udp - the load and the userspace baseline of scripts/bench-kernel,
+ * run inside the guest:
+ *
+ *   bench_udp send FROM TO SECONDS LEN [CHANNEL]
+ *	sends LEN-byte datagrams from FROM to TO as fast as it can for SECONDS
+ *	(sendmmsg, 64 per call); with CHANNEL each one is ChannelData for that
+ *	channel (4-byte header + LEN - 4 bytes). Prints "sent N".
+ *   bench_udp sink AT SECONDS
+ *	counts datagrams arriving at AT (recvmmsg) until SECONDS pass or 1 s
+ *	without any after the first. Prints "received N bytes B".
+ *   bench_udp fwd chan|peer|udp IN OUT SOURCE DEST SECONDS [CHANNEL]
+ *	the plain userspace forwarder the module is compared with: what
+ *	arrives at IN from SOURCE leaves OUT for DEST, batched with
+ *	recvmmsg/sendmmsg. chan strips a ChannelData header after checking the
+ *	channel and the length field, peer prepends one, udp forwards
+ *	unchanged; anything else is dropped and counted, as the module leaves
+ *	it to userspace. Prints "forwarded N other M" at the end or on SIGTERM.
+ *   bench_udp spin CPU
+ *	spins on CPU at the lowest priority (SCHED_IDLE, nice 19: its time
+ *	shows as "nice" in /proc/stat) until killed, so that CPU never idles.
+ */
+#include <sched.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include "guest.h"
+
+#define BENCH_BATCH 64
+#define BENCH_MTU 2048
+
+static long bench_arg_long(const char *s, long lo, long hi)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 0);
+	if (errno || *s == '\0' || *end != '\0' || v < lo || v > hi)
+		guest_die("bad number %s", s);
+	return v;
+}
+
+static int bench_send(const char *from, const char *to, double secs, size_t len, int channel)
+{
+	static uint8_t buf[BENCH_MTU];
+	struct mmsghdr msgs[BENCH_BATCH];
+	struct iovec iov[BENCH_BATCH];
+	struct sockaddr_storage dst;
+	unsigned long sent = 0;
+	double end;
+	int fd, i, n;
+
+	if (len < 4 || len > sizeof(buf))
+		guest_die("bad length %zu", len);
+	fd = guest_udp_bind(from);
+	guest_addr(to, &dst);
+	if (connect(fd, (struct sockaddr *)&dst, addr_len((struct sockaddr *)&dst)) < 0)
+		guest_die("connect %s: %s", to, strerror(errno));
+	memset(buf, 0x55, len);
+	buf[0] = 0x80; /* an RTP version-2 first byte: not STUN, not DTLS */
+	if (channel >= 0) {
+		buf[0] = (uint8_t)(channel >> 8);
+		buf[1] = (uint8_t)channel;
+		buf[2] = (uint8_t)((len - 4) >> 8);
+		buf[3] = (uint8_t)(len - 4);
+	}
+	memset(msgs, 0, sizeof(msgs));
+	for (i = 0; i < BENCH_BATCH; i++) {
+		iov[i].iov_base = buf;
+		iov[i].iov_len = len;
+		msgs[i].msg_hdr.msg_iov = &iov[i];
+		msgs[i].msg_hdr.msg_iovlen = 1;
+	}
+	end = guest_now_s() + secs;
+	while (guest_now_s() < end) {
+		n = sendmmsg(fd, msgs, BENCH_BATCH, 0);
+		if (n > 0)
+			sent += (unsigned long)n;
+		else if (errno != ENOBUFS && errno != EAGAIN && errno != ECONNREFUSED)
+			guest_die("sendmmsg: %s", strerror(errno));
+	}
+	printf("sent %lu\n", sent);
+	return 0;
+}
+
+struct bench_rx {
+	struct mmsghdr msgs[BENCH_BATCH];
+	struct iovec iov[BENCH_BATCH];
+	struct sockaddr_storage from[BENCH_BATCH];
+	uint8_t buf[BENCH_BATCH][BENCH_MTU];
+};
+
+static void bench_rx_reset(struct bench_rx *rx, size_t headroom)
+{
+	int i;
+
+	for (i = 0; i < BENCH_BATCH; i++) {
+		memset(&rx->msgs[i].msg_hdr, 0, sizeof(rx->msgs[i].msg_hdr));
+		rx->iov[i].iov_base = rx->buf[i] + headroom;
+		rx->iov[i].iov_len = BENCH_MTU - headroom;
+		rx->msgs[i].msg_hdr.msg_iov = &rx->iov[i];
+		rx->msgs[i].msg_hdr.msg_iovlen = 1;
+		rx->msgs[i].msg_hdr.msg_name = &rx->from[i];
+		rx->msgs[i].msg_hdr.msg_namelen = sizeof(rx->from[i]);
+	}
+}
+
+static int bench_sink(const char *at, double secs)
+{
+	static struct bench_rx rx;
+	unsigned long count = 0, bytes = 0;
+	struct timeval tv = {.tv_sec = 1};
+	double end = guest_now_s() + secs;
+	int fd, n, i, size = 4 << 20;
+
+	fd = guest_udp_bind(at);
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	/* the script waits for this line before it starts the sender */
+	printf("ready\n");
+	fflush(stdout);
+	while (guest_now_s() < end) {
+		bench_rx_reset(&rx, 0);
+		n = recvmmsg(fd, rx.msgs, BENCH_BATCH, 0, NULL);
+		if (n < 0) {
+			if (errno == EAGAIN && count > 0)
+				break;
+			continue;
+		}
+		count += (unsigned long)n;
+		for (i = 0; i < n; i++)
+			bytes += rx.msgs[i].msg_len;
+	}
+	printf("received %lu bytes %lu\n", count, bytes);
+	return 0;
+}
+
+enum bench_kind { BENCH_CHAN, BENCH_PEER, BENCH_UDP };
+
+/*
+ * One received datagram, checked and rewritten in place as the module
+ * would: returns the bytes to send (from *out), or -1 to leave it.
+ */
+static ssize_t bench_fwd_one(enum bench_kind kind, uint8_t *data, size_t len, int channel,
+			     uint8_t **out)
+{
+	size_t n;
+
+	switch (kind) {
+	case BENCH_CHAN:
+		if (len < 4 || ((data[0] << 8) | data[1]) != channel)
+			return -1;
+		n = (size_t)((data[2] << 8) | data[3]);
+		if (n > len - 4)
+			return -1;
+		*out = data + 4;
+		return (ssize_t)n;
+	case BENCH_PEER:
+		data -= 4;
+		data[0] = (uint8_t)(channel >> 8);
+		data[1] = (uint8_t)channel;
+		data[2] = (uint8_t)(len >> 8);
+		data[3] = (uint8_t)len;
+		*out = data;
+		return (ssize_t)len + 4;
+	case BENCH_UDP:
+		*out = data;
+		return (ssize_t)len;
+	}
+	return -1;
+}
+
+static volatile sig_atomic_t bench_stop;
+
+static void bench_on_term(int sig)
+{
+	(void)sig;
+	bench_stop = 1;
+}
+
+static int bench_fwd(enum bench_kind kind, const char *in, const char *out, const char *source,
+		     const char *dest, double secs, int channel)
+{
+	static struct bench_rx rx;
+	struct mmsghdr tx[BENCH_BATCH];
+	struct iovec txiov[BENCH_BATCH];
+	struct sockaddr_storage src, dst;
+	unsigned long fwd = 0, other = 0;
+	struct timeval tv = {.tv_sec = 1};
+	double end = guest_now_s() + secs;
+	int infd, outfd, n, i, m, size = 4 << 20;
+	struct sigaction sa;
+	uint8_t *p;
+	ssize_t len;
+
+	infd = guest_udp_bind(in);
+	outfd = strcmp(in, out) == 0 ? infd : guest_udp_bind(out);
+	guest_addr(source, &src);
+	guest_addr(dest, &dst);
+	setsockopt(infd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	setsockopt(infd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (connect(outfd, (struct sockaddr *)&dst, addr_len((struct sockaddr *)&dst)) < 0)
+		guest_die("connect %s: %s", dest, strerror(errno));
+	memset(tx, 0, sizeof(tx));
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = bench_on_term;
+	sigaction(SIGTERM, &sa, NULL);
+	printf("ready\n");
+	fflush(stdout);
+	while (!bench_stop && guest_now_s() < end) {
+		/* 4 bytes of headroom so that peer mode prepends in place */
+		bench_rx_reset(&rx, 4);
+		n = recvmmsg(infd, rx.msgs, BENCH_BATCH, 0, NULL);
+		if (n <= 0)
+			continue;
+		for (i = 0, m = 0; i < n; i++) {
+			if (!addr_equal((struct sockaddr *)&rx.from[i], (struct sockaddr *)&src)) {
+				other++;
+				continue;
+			}
+			len = bench_fwd_one(kind, rx.buf[i] + 4, rx.msgs[i].msg_len, channel, &p);
+			if (len < 0) {
+				other++;
+				continue;
+			}
+			txiov[m].iov_base = p;
+			txiov[m].iov_len = (size_t)len;
+			tx[m].msg_hdr.msg_iov = &txiov[m];
+			tx[m].msg_hdr.msg_iovlen = 1;
+			m++;
+		}
+		for (i = 0; i < m;) {
+			int sent = sendmmsg(outfd, tx + i, (unsigned int)(m - i), 0);
+
+			if (sent <= 0)
+				break;
+			i += sent;
+		}
+		fwd += (unsigned long)m;
+	}
+	printf("forwarded %lu other %lu\n", fwd, other);
+	return 0;
+}
+
+static int bench_spin(int cpu)
+{
+	struct sched_param sp = {.sched_priority = 0};
+	volatile unsigned long n = 0;
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set) < 0 || setpriority(PRIO_PROCESS, 0, 19) < 0 ||
+	    sched_setscheduler(0, SCHED_IDLE, &sp) < 0)
+		guest_die("spin: %s", strerror(errno));
+	for (;;)
+		n++;
+}
+
+int main(int argc, char **argv)
+{
+	enum bench_kind kind;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc >= 6 && strcmp(argv[1], "send") == 0)
+		return bench_send(argv[2], argv[3], (double)bench_arg_long(argv[4], 1, 3600),
+				  (size_t)bench_arg_long(argv[5], 4, BENCH_MTU),
+				  argc > 6 ? (int)bench_arg_long(argv[6], 0x4000, 0x4fff) : -1);
+	if (argc == 3 && strcmp(argv[1], "spin") == 0)
+		return bench_spin((int)bench_arg_long(argv[2], 0, 1023));
+	if (argc == 4 && strcmp(argv[1], "sink") == 0)
+		return bench_sink(argv[2], (double)bench_arg_long(argv[3], 1, 3600));
+	if (argc >= 8 && strcmp(argv[1], "fwd") == 0) {
+		if (strcmp(argv[2], "chan") == 0)
+			kind = BENCH_CHAN;
+		else if (strcmp(argv[2], "peer") == 0)
+			kind = BENCH_PEER;
+		else if (strcmp(argv[2], "udp") == 0)
+			kind = BENCH_UDP;
+		else
+			guest_die("bad kind %s", argv[2]);
+		if (kind != BENCH_UDP && argc < 9)
+			guest_die("fwd %s needs a channel", argv[2]);
+		return bench_fwd(kind, argv[3], argv[4], argv[5], argv[6],
+				 (double)bench_arg_long(argv[7], 1, 3600),
+				 argc > 8 ? (int)bench_arg_long(argv[8], 0x4000, 0x4fff) : -1);
+	}
+	fprintf(stderr, "usage: bench_udp send FROM TO SECONDS LEN [CHANNEL]\n"
+			"       bench_udp sink AT SECONDS\n"
+			"       bench_udp fwd chan|peer|udp IN OUT SOURCE DEST SECONDS [CHANNEL]\n"
+			"       bench_udp spin CPU\n");
+	return 64;
+}

@@ -1,0 +1,509 @@
+/*
+ * relay_check - the traffic and control checks of the turnrelay guest test.
+ *
+ * Topology (guest/test.sh builds it): this host's root network namespace
+ * is the server, 10.0.0.1 and fd00::1 on veth0; namespace "out" holds the
+ * clients, peers and anchored sides, 10.0.0.2, 10.0.0.3, fd00::2, fd00::3
+ * on veth1. The program holds sockets in both namespaces (setns), installs
+ * entries of every kind through the offload library, sends real datagrams
+ * and checks what arrives where: payloads intact with the ChannelData
+ * header stripped or added, counters grown, the server's bound sockets
+ * empty for forwarded traffic and fed with everything the module must leave
+ * alone. Then DEL, socket close, FLUSH, events, bad netlink input and a
+ * caller without CAP_NET_ADMIN. One PASS/FAIL line per check.
+ */
+#include <libmnl/libmnl.h>
+#include <linux/genetlink.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include "guest.h"
+#include "offload/relay_offload.h"
+
+#define WAIT_MS 1000
+#define QUIET_MS 200
+
+static struct relay_offload *ro;
+
+/* The server's sockets (root ns) and the outside ones (ns "out"). */
+static int s_listen, s_relay, s_anchor_a, s_anchor_b, s_anchor_c, s_listen6, s_relay6;
+static int o_client, o_peer, o_client_other, o_side_a, o_side_b, o_client2, o_side_c;
+static int o_client6, o_peer6, o_peer_other;
+
+static void sockets_open(void)
+{
+	guest_netns_enter("root");
+	s_listen = guest_udp_bind("10.0.0.1:3478");
+	s_relay = guest_udp_bind("10.0.0.1:50000");
+	s_anchor_a = guest_udp_bind("10.0.0.1:52000");
+	s_anchor_b = guest_udp_bind("10.0.0.1:52002");
+	s_anchor_c = guest_udp_bind("10.0.0.1:52004");
+	s_listen6 = guest_udp_bind("[fd00::1]:3478");
+	s_relay6 = guest_udp_bind("[fd00::1]:50000");
+	guest_netns_enter("out");
+	o_client = guest_udp_bind("10.0.0.2:40000");
+	o_client_other = guest_udp_bind("10.0.0.2:40009");
+	o_client2 = guest_udp_bind("10.0.0.2:40100");
+	o_peer = guest_udp_bind("10.0.0.3:40001");
+	o_peer_other = guest_udp_bind("10.0.0.2:40001");
+	o_side_a = guest_udp_bind("10.0.0.2:41000");
+	o_side_b = guest_udp_bind("10.0.0.3:41002");
+	o_side_c = guest_udp_bind("10.0.0.3:41004");
+	o_client6 = guest_udp_bind("[fd00::2]:40000");
+	o_peer6 = guest_udp_bind("[fd00::3]:40001");
+	guest_netns_enter("root");
+}
+
+static struct sockaddr_storage sa(const char *s)
+{
+	struct sockaddr_storage ss;
+
+	guest_addr(s, &ss);
+	return ss;
+}
+
+static struct relay_entry entry_make(uint64_t id, const char *l1, const char *r1, uint16_t ch,
+				     const char *l2, const char *r2)
+{
+	struct relay_entry e;
+
+	memset(&e, 0, sizeof(e));
+	e.id = id;
+	e.leg[0].local = sa(l1);
+	e.leg[0].remote = sa(r1);
+	e.leg[0].channel = ch;
+	e.leg[1].local = sa(l2);
+	e.leg[1].remote = sa(r2);
+	return e;
+}
+
+static int entry_add(const struct relay_entry *e)
+{
+	int ret = relay_offload_add(ro, e);
+
+	if (ret < 0)
+		printf("  | ADD %llu: %s\n", (unsigned long long)e->id, relay_offload_error(ro));
+	return ret;
+}
+
+struct find_ctx {
+	uint64_t id;
+	struct relay_entry e;
+	int found;
+	int count;
+};
+
+static int find_cb(const struct relay_entry *e, void *arg)
+{
+	struct find_ctx *f = arg;
+
+	f->count++;
+	if (e->id == f->id) {
+		f->e = *e;
+		f->found = 1;
+	}
+	return 0;
+}
+
+/* The entry as dumped now; false when it is not there. */
+static bool entry_get(uint64_t id, struct relay_entry *out, int *count)
+{
+	struct find_ctx f = {.id = id};
+
+	if (relay_offload_dump(ro, find_cb, &f) < 0) {
+		printf("  | DUMP: %s\n", relay_offload_error(ro));
+		return false;
+	}
+	if (count)
+		*count = f.count;
+	if (f.found && out)
+		*out = f.e;
+	return f.found;
+}
+
+static size_t cd_make(uint8_t *buf, uint16_t ch, const char *payload, size_t len)
+{
+	buf[0] = (uint8_t)(ch >> 8);
+	buf[1] = (uint8_t)ch;
+	buf[2] = (uint8_t)(len >> 8);
+	buf[3] = (uint8_t)len;
+	memcpy(buf + 4, payload, len);
+	return len + 4;
+}
+
+/*
+ * Receives one datagram on fd and compares it with want (and its source
+ * with from when given); the reason of a mismatch in why.
+ */
+static bool expect_rx(int fd, const void *want, size_t want_len, const char *from, char *why,
+		      size_t why_len)
+{
+	struct sockaddr_storage src, exp;
+	uint8_t buf[2048];
+	char s[ADDR_STRLEN];
+	ssize_t n = guest_recv(fd, buf, sizeof(buf), WAIT_MS, &src);
+
+	if (n < 0) {
+		snprintf(why, why_len, "nothing arrived");
+		return false;
+	}
+	if ((size_t)n != want_len || memcmp(buf, want, want_len) != 0) {
+		snprintf(why, why_len, "got %zd bytes (first %02x), want %zu", n,
+			 n > 0 ? buf[0] : 0, want_len);
+		return false;
+	}
+	if (from) {
+		exp = sa(from);
+		if (!addr_equal((struct sockaddr *)&src, (struct sockaddr *)&exp)) {
+			snprintf(why, why_len, "from %s, want %s",
+				 addr_str((struct sockaddr *)&src, s, sizeof(s)), from);
+			return false;
+		}
+	}
+	return true;
+}
+
+static void check_channel_entry(void)
+{
+	struct relay_entry e = entry_make(1, "10.0.0.1:3478", "10.0.0.2:40000", 0x4001,
+					  "10.0.0.1:50000", "10.0.0.3:40001");
+	uint8_t pkt[256], want[256];
+	char why[128] = "";
+	bool ok = true;
+	struct relay_entry d;
+	int i, n;
+
+	if (entry_add(&e) < 0) {
+		guest_check("chan-to-peer-payload-stripped", false, "ADD failed");
+		return;
+	}
+	/* client -> peer: header stripped, from the relay address; padding dropped */
+	for (i = 0; i < 5 && ok; i++) {
+		n = (int)cd_make(pkt, 0x4001, "hello, peer!", 5 + (size_t)i);
+		guest_sendto(o_client, pkt, (size_t)n, "10.0.0.1:3478");
+		ok = expect_rx(o_peer, "hello, peer!", 5 + (size_t)i, "10.0.0.1:50000", why,
+			       sizeof(why));
+	}
+	if (ok) {
+		n = (int)cd_make(pkt, 0x4001, "abcde\0\0\0", 5);
+		guest_sendto(o_client, pkt, (size_t)n + 3, "10.0.0.1:3478");
+		ok = expect_rx(o_peer, "abcde", 5, "10.0.0.1:50000", why, sizeof(why));
+	}
+	guest_check("chan-to-peer-payload-stripped", ok, "%s", why);
+	/* peer -> client: header prepended, from the listening address */
+	for (i = 0, ok = true; i < 5 && ok; i++) {
+		guest_sendto(o_peer, "world, client", 6 + (size_t)i, "10.0.0.1:50000");
+		n = (int)cd_make(want, 0x4001, "world, client", 6 + (size_t)i);
+		ok = expect_rx(o_client, want, (size_t)n, "10.0.0.1:3478", why, sizeof(why));
+	}
+	guest_check("peer-to-chan-header-prepended", ok, "%s", why);
+	ok = entry_get(1, &d, NULL);
+	guest_check("chan-to-peer-counted",
+		    ok && d.leg[0].packets == 6 && d.leg[0].bytes > 0 && d.leg[0].last_seen_ns > 0,
+		    "leg1 packets %llu bytes %llu", (unsigned long long)d.leg[0].packets,
+		    (unsigned long long)d.leg[0].bytes);
+	guest_check("peer-to-chan-counted", ok && d.leg[1].packets == 5, "leg2 packets %llu",
+		    (unsigned long long)d.leg[1].packets);
+	n = guest_drain(s_listen, QUIET_MS);
+	guest_check("chan-to-peer-userspace-received-nothing", n == 0, "listening socket got %d",
+		    n);
+	n = guest_drain(s_relay, QUIET_MS);
+	guest_check("peer-to-chan-userspace-received-nothing", n == 0, "relay socket got %d", n);
+}
+
+/* A datagram the module must leave alone: it reaches fd, and nothing reaches other. */
+static void check_left_alone(const char *name, int from_fd, const void *pkt, size_t len,
+			     const char *to, int fd, int other)
+{
+	char why[128] = "";
+	bool ok;
+	int n;
+
+	guest_sendto(from_fd, pkt, len, to);
+	ok = expect_rx(fd, pkt, len, NULL, why, sizeof(why));
+	n = guest_drain(other, QUIET_MS);
+	if (ok && n)
+		snprintf(why, sizeof(why), "also forwarded (%d)", n);
+	guest_check(name, ok && n == 0, "%s", why);
+}
+
+static void check_left_to_userspace(void)
+{
+	static const uint8_t stun[20] = {0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42, 1,  2,
+					 3,    4,    5,	   6,	 7,    8,    9,	   10,	 11, 12};
+	static const uint8_t dtls[16] = {22, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3};
+	uint8_t pkt[64];
+	size_t n;
+
+	n = cd_make(pkt, 0x4001, "xyz", 3);
+	check_left_alone("other-source-to-userspace", o_client_other, pkt, n, "10.0.0.1:3478",
+			 s_listen, o_peer);
+	check_left_alone("other-source-to-userspace", o_peer_other, "data", 4, "10.0.0.1:50000",
+			 s_relay, o_client);
+	check_left_alone("stun-to-userspace", o_client, stun, sizeof(stun), "10.0.0.1:3478",
+			 s_listen, o_peer);
+	check_left_alone("stun-to-userspace", o_peer, stun, sizeof(stun), "10.0.0.1:50000", s_relay,
+			 o_client);
+	check_left_alone("dtls-to-userspace", o_peer, dtls, sizeof(dtls), "10.0.0.1:50000", s_relay,
+			 o_client);
+	check_left_alone("dtls-to-userspace", o_client, dtls, sizeof(dtls), "10.0.0.1:3478",
+			 s_listen, o_peer);
+	n = cd_make(pkt, 0x4002, "xyz", 3);
+	check_left_alone("other-channel-to-userspace", o_client, pkt, n, "10.0.0.1:3478", s_listen,
+			 o_peer);
+	check_left_alone("short-channeldata-to-userspace", o_client, "\x40\x01\x00", 3,
+			 "10.0.0.1:3478", s_listen, o_peer);
+	n = cd_make(pkt, 0x4001, "0123456789", 10);
+	pkt[3] = 100; /* length past the datagram */
+	check_left_alone("bad-length-channeldata-to-userspace", o_client, pkt, n, "10.0.0.1:3478",
+			 s_listen, o_peer);
+}
+
+static void check_udp_entry(void)
+{
+	struct relay_entry e = entry_make(2, "10.0.0.1:52000", "10.0.0.2:41000", 0,
+					  "10.0.0.1:52002", "10.0.0.3:41002");
+	static const uint8_t rtp[12] = {0x80, 0x00, 0x12, 0x34, 0, 0, 0, 1, 0xde, 0xad, 0xbe, 0xef};
+	char why[128] = "";
+	struct relay_entry d;
+	bool ok = true;
+	int i, n;
+
+	if (entry_add(&e) < 0) {
+		guest_check("udp-leg-payload-unchanged", false, "ADD failed");
+		return;
+	}
+	for (i = 0; i < 4 && ok; i++) {
+		guest_sendto(o_side_a, rtp, sizeof(rtp), "10.0.0.1:52000");
+		ok = expect_rx(o_side_b, rtp, sizeof(rtp), "10.0.0.1:52002", why, sizeof(why));
+		if (ok) {
+			guest_sendto(o_side_b, "back", 4, "10.0.0.1:52002");
+			ok = expect_rx(o_side_a, "back", 4, "10.0.0.1:52000", why, sizeof(why));
+		}
+	}
+	guest_check("udp-leg-payload-unchanged", ok, "%s", why);
+	ok = entry_get(2, &d, NULL);
+	guest_check("udp-leg-counted",
+		    ok && d.leg[0].packets == 4 && d.leg[1].packets == 4 &&
+			d.leg[0].bytes == 4 * sizeof(rtp) && d.leg[1].bytes == 16,
+		    "packets %llu/%llu bytes %llu/%llu", (unsigned long long)d.leg[0].packets,
+		    (unsigned long long)d.leg[1].packets, (unsigned long long)d.leg[0].bytes,
+		    (unsigned long long)d.leg[1].bytes);
+	n = guest_drain(s_anchor_a, QUIET_MS) + guest_drain(s_anchor_b, QUIET_MS);
+	guest_check("udp-leg-userspace-received-nothing", n == 0, "anchor sockets got %d", n);
+}
+
+static void check_joined_entry(void)
+{
+	struct relay_entry e = entry_make(3, "10.0.0.1:3478", "10.0.0.2:40100", 0x4005,
+					  "10.0.0.1:52004", "10.0.0.3:41004");
+	uint8_t pkt[64], want[64];
+	char why[128] = "";
+	struct relay_entry d;
+	bool ok;
+	int n;
+
+	if (entry_add(&e) < 0) {
+		guest_check("joined-client-to-leg", false, "ADD failed");
+		return;
+	}
+	n = (int)cd_make(pkt, 0x4005, "to the anchor", 13);
+	guest_sendto(o_client2, pkt, (size_t)n, "10.0.0.1:3478");
+	ok = expect_rx(o_side_c, "to the anchor", 13, "10.0.0.1:52004", why, sizeof(why));
+	guest_check("joined-client-to-leg", ok, "%s", why);
+	guest_sendto(o_side_c, "from the anchor", 15, "10.0.0.1:52004");
+	n = (int)cd_make(want, 0x4005, "from the anchor", 15);
+	ok = expect_rx(o_client2, want, (size_t)n, "10.0.0.1:3478", why, sizeof(why));
+	guest_check("joined-leg-to-client", ok, "%s", why);
+	ok = entry_get(3, &d, NULL);
+	guest_check("joined-counted", ok && d.leg[0].packets == 1 && d.leg[1].packets == 1,
+		    "packets %llu/%llu", (unsigned long long)d.leg[0].packets,
+		    (unsigned long long)d.leg[1].packets);
+	n = guest_drain(s_listen, QUIET_MS) + guest_drain(s_anchor_c, QUIET_MS);
+	guest_check("joined-userspace-received-nothing", n == 0, "server sockets got %d", n);
+}
+
+static void check_ipv6_entry(void)
+{
+	struct relay_entry e = entry_make(4, "[fd00::1]:3478", "[fd00::2]:40000", 0x4001,
+					  "[fd00::1]:50000", "[fd00::3]:40001");
+	uint8_t pkt[64], want[64];
+	char why[128] = "";
+	bool ok;
+	int n;
+
+	if (entry_add(&e) < 0) {
+		guest_check("ipv6-chan-to-peer", false, "ADD failed");
+		return;
+	}
+	n = (int)cd_make(pkt, 0x4001, "six", 3);
+	guest_sendto(o_client6, pkt, (size_t)n, "[fd00::1]:3478");
+	ok = expect_rx(o_peer6, "six", 3, "[fd00::1]:50000", why, sizeof(why));
+	ok = ok && guest_drain(s_listen6, QUIET_MS) == 0;
+	guest_check("ipv6-chan-to-peer", ok, "%s", why);
+	guest_sendto(o_peer6, "back6", 5, "[fd00::1]:50000");
+	n = (int)cd_make(want, 0x4001, "back6", 5);
+	ok = expect_rx(o_client6, want, (size_t)n, "[fd00::1]:3478", why, sizeof(why));
+	ok = ok && guest_drain(s_relay6, QUIET_MS) == 0;
+	guest_check("ipv6-peer-to-chan", ok, "%s", why);
+}
+
+static void check_del(void)
+{
+	char why[128] = "";
+	bool ok;
+	int ret, n;
+
+	ret = relay_offload_del(ro, 2);
+	ok = ret == 0 && !entry_get(2, NULL, NULL);
+	if (ok) {
+		guest_sendto(o_side_a, "after del", 9, "10.0.0.1:52000");
+		ok = expect_rx(s_anchor_a, "after del", 9, "10.0.0.2:41000", why, sizeof(why));
+		n = guest_drain(o_side_b, QUIET_MS);
+		ok = ok && n == 0;
+	} else {
+		snprintf(why, sizeof(why), "DEL: %s", relay_offload_error(ro));
+	}
+	guest_check("del-stops-forwarding", ok, "%s", why);
+	ret = relay_offload_del(ro, 2);
+	guest_check("del-of-missing-entry-refused", ret == -ENOENT, "DEL again: %d", ret);
+}
+
+/* A second control socket in a child adds an entry and exits: the entry must go. */
+static void check_socket_close(void)
+{
+	int to_parent[2], to_child[2];
+	char why[128] = "", c = 0;
+	bool ok, present;
+	pid_t pid;
+	int st;
+
+	if (pipe(to_parent) < 0 || pipe(to_child) < 0)
+		guest_die("pipe: %s", strerror(errno));
+	pid = fork();
+	if (pid == 0) {
+		struct relay_offload *mine;
+		struct relay_entry e = entry_make(6, "10.0.0.1:52000", "10.0.0.2:41000", 0,
+						  "10.0.0.1:52002", "10.0.0.3:41002");
+		char err[RELAY_OFFLOAD_ERRLEN];
+
+		c = relay_offload_open(&mine, err, sizeof(err)) == 0 &&
+			    relay_offload_add(mine, &e) == 0
+			? 'y'
+			: 'n';
+		if (write(to_parent[1], &c, 1) != 1 || read(to_child[0], &c, 1) != 1)
+			_exit(1);
+		_exit(0); /* no close: the kernel cleans up after a dead process */
+	}
+	if (read(to_parent[0], &c, 1) != 1 || c != 'y') {
+		guest_check("socket-close-flushes-entries", false, "child could not add");
+		return;
+	}
+	present = entry_get(6, NULL, NULL);
+	guest_sendto(o_side_a, "via child", 9, "10.0.0.1:52000");
+	ok = present && expect_rx(o_side_b, "via child", 9, "10.0.0.1:52002", why, sizeof(why));
+	if (write(to_child[1], "x", 1) != 1 || waitpid(pid, &st, 0) < 0)
+		guest_die("child: %s", strerror(errno));
+	usleep(100000);
+	ok = ok && !entry_get(6, NULL, NULL);
+	if (ok) {
+		guest_sendto(o_side_a, "after exit", 10, "10.0.0.1:52000");
+		ok = expect_rx(s_anchor_a, "after exit", 10, NULL, why, sizeof(why)) &&
+		     guest_drain(o_side_b, QUIET_MS) == 0;
+	}
+	guest_check("socket-close-flushes-entries", ok, "present while open %d; %s", present, why);
+	close(to_parent[0]);
+	close(to_parent[1]);
+	close(to_child[0]);
+	close(to_child[1]);
+}
+
+struct ev_ctx {
+	int idle;
+	int source;
+	uint64_t idle_id;
+	uint64_t source_id;
+};
+
+static void ev_cb(const struct relay_event *ev, void *arg)
+{
+	struct ev_ctx *c = arg;
+
+	if (ev->cmd == TURNRELAY_CMD_EVENT_IDLE) {
+		c->idle++;
+		c->idle_id = ev->id;
+	} else {
+		c->source++;
+		c->source_id = ev->id;
+	}
+}
+
+static void check_events(void)
+{
+	struct relay_entry e = entry_make(5, "10.0.0.1:52000", "10.0.0.2:41000", 0,
+					  "10.0.0.1:52002", "10.0.0.3:41002");
+	struct ev_ctx c = {0};
+	struct pollfd p;
+	char why[128] = "";
+	double end;
+	bool ok;
+
+	e.idle_timeout_ms = 300;
+	e.leg[0].flags = TURNRELAY_LEG_F_SOURCE_EVENTS;
+	if (relay_offload_subscribe(ro) < 0 || entry_add(&e) < 0) {
+		guest_check("events-delivered", false, "%s", relay_offload_error(ro));
+		return;
+	}
+	guest_sendto(o_side_a, "tick", 4, "10.0.0.1:52000");
+	ok = expect_rx(o_side_b, "tick", 4, NULL, why, sizeof(why));
+	/* a datagram from elsewhere to leg1's local address: a source event */
+	guest_sendto(o_client, "moved", 5, "10.0.0.1:52000");
+	guest_drain(s_anchor_a, QUIET_MS);
+	p.fd = relay_offload_event_fd(ro);
+	p.events = POLLIN;
+	end = guest_now_s() + 4;
+	while ((c.idle == 0 || c.source == 0) && guest_now_s() < end) {
+		if (poll(&p, 1, 200) > 0)
+			relay_offload_recv_events(ro, false, ev_cb, &c);
+	}
+	guest_check("events-delivered",
+		    ok && c.idle > 0 && c.idle_id == 5 && c.source > 0 && c.source_id == 5,
+		    "idle %d (id %llu) source %d (id %llu) %s", c.idle,
+		    (unsigned long long)c.idle_id, c.source, (unsigned long long)c.source_id, why);
+	relay_offload_del(ro, 5);
+}
+
+static void check_flush(void)
+{
+	int count = -1;
+	int ret = relay_offload_flush(ro, true);
+
+	entry_get(0, NULL, &count);
+	guest_check("flush-removes-all", ret == 0 && count == 0, "FLUSH %d, %d entries left", ret,
+		    count);
+}
+
+int main(void)
+{
+	char err[RELAY_OFFLOAD_ERRLEN];
+	int ret;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	ret = relay_offload_open(&ro, err, sizeof(err));
+	if (!guest_check("hello-reports-abi-version",
+			 ret == 0 && relay_offload_info(ro)->abi_version == TURNRELAY_ABI_VERSION,
+			 "open: %s", err))
+		return 1;
+	sockets_open();
+	check_channel_entry();
+	check_left_to_userspace();
+	check_udp_entry();
+	check_joined_entry();
+	check_ipv6_entry();
+	check_del();
+	check_socket_close();
+	check_events();
+	check_flush();
+	relay_offload_close(ro);
+	return guest_failed;
+}
