@@ -458,6 +458,30 @@ def mode_main():
     check("a forked answer (new to-tag) takes over the answering side",
           r and r.get("result") == "ok" and q and set(q["tags"]) == {"pbx", "web2"}, (r, q))
 
+    # --- trickle ICE: the PBX's candidate comes later, in an SDP fragment
+    trickle_offer = "".join(l + "\r\n" for l in ASTERISK_OFFER.split("\r\n")
+                            if l and not l.startswith("a=candidate") and l != "a=end-of-candidates")
+    r = ng({"command": "offer", "call-id": "trickle-1", "from-tag": "pbx", "ICE": "force",
+            "sdp": trickle_offer})
+    t = sock()
+    r = ng({"command": "answer", "call-id": "trickle-1", "from-tag": "pbx", "to-tag": "web",
+            "sdp": browser_answer(t.getsockname()[1], b_ufrag, b_pwd), "ICE": "force"})
+    t_ufrag = sdp_attr(r["sdp"], "ice-ufrag")[0] if r and "sdp" in r else "?"
+    p2 = sock()
+    frag = ("a=ice-ufrag:3b1d7e2a45c0a6f1\r\na=ice-pwd:6e2f0b3c1a8d4e5f7a9b0c1d2e\r\n"
+            "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\n"
+            "a=candidate:T1 1 UDP 2130706000 127.0.0.1 %d typ host\r\n") % p2.getsockname()[1]
+    r = ng({"command": "offer", "call-id": "trickle-1", "from-tag": "pbx", "sdp": frag,
+            "flags": ["fragment"]})
+    check("trickle ICE: a fragment is accepted", r and r.get("result") == "ok", r)
+    got, src = recv(p2, 3.0)
+    user = None
+    if got and stun_parse(got)[0] == 0x0001:
+        user = [v for t_, v, _ in stun_parse(got)[2] if t_ == 0x0006]
+    check("... and its candidate gets a check, with the PBX's ufrag : the anchor's",
+          user == [("3b1d7e2a45c0a6f1:%s" % t_ufrag).encode()], (got, user))
+    ng({"command": "delete", "call-id": "trickle-1"})
+
     # --- transport-protocol change that needs SRTP
     bad = dict(offer, **{"call-id": "ast-2", "transport-protocol": "RTP/AVP"})
     r = ng(bad)
