@@ -5,7 +5,7 @@
  * JSON; a write one byte short must fail, and each output must parse back
  * to the same tree (for JSON: when every string was UTF-8; else the tree
  * read back must be a fixed point of a second JSON round).
- * fuzz-sources: src/anchor/bencode.c
+ * fuzz-sources: src/anchor/bencode.c src/anchor/json.c
  */
 #include <stdbool.h>
 #include <stdint.h>
