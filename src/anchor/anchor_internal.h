@@ -147,7 +147,6 @@ struct leg {
 	bool controlling;
 	char ufrag[ICE_UFRAG_LEN + 1], pwd[ICE_PWD_LEN + 1]; /* the anchor's, toward the party */
 	char *remote_ufrag, *remote_pwd;
-	struct sdp *sdp;	/* the party's last SDP, parsed */
 	char *last_sdp;		/* the party's last SDP as received */
 	char *last_reply_sdp;	/* what we gave the other party for it */
 	uint64_t created_s;

@@ -103,8 +103,6 @@ static void leg_clear(struct leg *l)
 	free(l->remote_pwd);
 	free(l->last_sdp);
 	free(l->last_reply_sdp);
-	if (l->sdp)
-		sdp_free(l->sdp);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -538,9 +536,12 @@ static int leg_of_tag(const struct call *c, const char *tag)
 	return -1;
 }
 
-/* Keeps the party's SDP text and parsed form, and what the other party was given. */
-static int leg_remember(struct leg *src, struct leg *dst, struct sdp *s, const char *text,
-			size_t len, char *reply_sdp)
+/*
+ * Keeps the party's SDP text (parsed again when needed: a call holds text,
+ * not parse trees) and what the other party was given.
+ */
+static int leg_remember(struct leg *src, struct leg *dst, const char *text, size_t len,
+			char *reply_sdp)
 {
 	char *copy = strndup(text, len);
 
@@ -548,12 +549,19 @@ static int leg_remember(struct leg *src, struct leg *dst, struct sdp *s, const c
 		return -1;
 	free(src->last_sdp);
 	src->last_sdp = copy;
-	if (src->sdp)
-		sdp_free(src->sdp);
-	src->sdp = s;
 	free(dst->last_reply_sdp);
 	dst->last_reply_sdp = reply_sdp;
 	return 0;
+}
+
+/* The party's last SDP, parsed (it parsed when it came); NULL when none. */
+static struct sdp *leg_parsed(const struct leg *l)
+{
+	struct sdp *s = NULL;
+
+	if (!l->last_sdp || sdp_parse(l->last_sdp, strlen(l->last_sdp), &s, NULL, 0) < 0)
+		return NULL;
+	return s;
 }
 
 /* An unchanged SDP from the same party (INVITE retransmitted, re-INVITE without change). */
@@ -572,17 +580,16 @@ static int reply_sdp(struct bdoc *d, struct bval *reply, const char *sdp)
 static int call_fragment(struct anchor *an, struct call *c, int k, const struct ng_request *req,
 			 char *reason, size_t reasonlen)
 {
-	struct sdp *f;
+	struct sdp *f, *party;
 	char err[160];
 
 	if (sdp_parse_fragment(req->sdp, req->sdp_len, &f, err, sizeof(err)) < 0) {
 		snprintf(reason, reasonlen, "bad SDP fragment: %s", err);
 		return -1;
 	}
+	party = leg_parsed(&c->legs[k]);
 	for (size_t i = 0; i < f->n_media; i++) {
-		int mi = (f->media[i].mid && c->legs[k].sdp)
-				 ? sdp_find_mid(c->legs[k].sdp, f->media[i].mid)
-				 : (int)i;
+		int mi = (f->media[i].mid && party) ? sdp_find_mid(party, f->media[i].mid) : (int)i;
 		struct stream_side *ss;
 
 		if (mi < 0 || (unsigned int)mi >= c->nmedia || c->media_stream[mi] < 0)
@@ -593,6 +600,7 @@ static int call_fragment(struct anchor *an, struct call *c, int k, const struct 
 		side_add_candidates(an, ss, &f->media[i], ss->socks[0].local.sa.sa_family);
 		media_ice_schedule(c->streams[c->media_stream[mi]], k);
 	}
+	sdp_free(party);
 	sdp_free(f);
 	return 0;
 }
@@ -778,7 +786,7 @@ int call_offer(struct anchor *an, const struct ng_request *req, struct bdoc *d,
 	c->last_signal_s = anchor_wall_us() / 1000000;
 	c->legs[src].party_ice = sdp_has_ice(s);
 	c->legs[src].ice_lite_party = s->ice_lite;
-	if (!c->legs[src].sdp || created) {
+	if (!c->legs[src].last_sdp || created) {
 		c->legs[src].lan = party_is_lan(s, req->direction[0]);
 		c->legs[dst].lan = req->direction[1] ? direction_is_lan(req->direction[1])
 						     : !c->legs[src].lan;
@@ -799,9 +807,9 @@ int call_offer(struct anchor *an, const struct ng_request *req, struct bdoc *d,
 	take_party_sdp(an, c, s, src, req, false);
 	if (rewrite_for(an, c, out_sdp, dst, req, false, &text, reason, reasonlen) < 0)
 		goto fail;
-	if (leg_remember(&c->legs[src], &c->legs[dst], s, req->sdp, req->sdp_len, text) < 0)
+	if (leg_remember(&c->legs[src], &c->legs[dst], req->sdp, req->sdp_len, text) < 0)
 		goto fail_msg;
-	s = NULL;
+	sdp_free(s);
 	sdp_free(out_sdp);
 	/* a new offer: the answer the offerer got before no longer stands */
 	free(c->legs[src].last_reply_sdp);
@@ -825,7 +833,7 @@ int call_answer(struct anchor *an, const struct ng_request *req, struct bdoc *d,
 		struct bval *reply, char *reason, size_t reasonlen)
 {
 	struct call *c = call_find(an, req->call_id);
-	struct sdp *s = NULL, *out_sdp = NULL;
+	struct sdp *s = NULL, *out_sdp = NULL, *offer = NULL;
 	char *text = NULL;
 	bool forked;
 	int src, dst;
@@ -845,9 +853,10 @@ int call_answer(struct anchor *an, const struct ng_request *req, struct bdoc *d,
 		return reply_sdp(d, reply, c->legs[dst].last_reply_sdp);
 	if (parse_sdp(req, &s, reason, reasonlen) < 0)
 		return -1;
-	if (!c->legs[dst].sdp || s->n_media != c->legs[dst].sdp->n_media) {
+	offer = leg_parsed(&c->legs[dst]);
+	if (!offer || s->n_media != offer->n_media) {
 		snprintf(reason, reasonlen, "answer has %zu media sections, the offer had %zu",
-			 s->n_media, c->legs[dst].sdp ? c->legs[dst].sdp->n_media : (size_t)0);
+			 s->n_media, offer ? offer->n_media : (size_t)0);
 		goto fail;
 	}
 	if (sdp_parse(req->sdp, req->sdp_len, &out_sdp, NULL, 0) < 0)
@@ -881,13 +890,14 @@ int call_answer(struct anchor *an, const struct ng_request *req, struct bdoc *d,
 			goto fail_msg;
 	}
 	/* the offerer's ICE lines, now that the anchor runs ICE toward it */
-	take_party_sdp(an, c, c->legs[dst].sdp, dst, NULL, false);
+	take_party_sdp(an, c, offer, dst, NULL, false);
 	if (rewrite_for(an, c, out_sdp, dst, req, true, &text, reason, reasonlen) < 0)
 		goto fail;
-	if (leg_remember(&c->legs[src], &c->legs[dst], s, req->sdp, req->sdp_len, text) < 0)
+	if (leg_remember(&c->legs[src], &c->legs[dst], req->sdp, req->sdp_len, text) < 0)
 		goto fail_msg;
-	s = NULL;
+	sdp_free(s);
 	sdp_free(out_sdp);
+	sdp_free(offer);
 	c->answered = true;
 	log_call(an, c, "answer", src);
 	return reply_sdp(d, reply, c->legs[dst].last_reply_sdp);
@@ -898,6 +908,7 @@ fail:
 		sdp_free(s);
 	if (out_sdp)
 		sdp_free(out_sdp);
+	sdp_free(offer);
 	free(text);
 	return -1;
 }

@@ -399,6 +399,10 @@ static int sdp_parse_group(struct sdp_pctx *c, const char *p, const char *end)
 		return sdp_perr(c, "more than %d a=group lines", SDP_MAX_GROUPS);
 	if (!sdp_next_tok(&p, end, &tok))
 		return sdp_perr(c, "a=group needs 'semantics mid...'");
+	g = realloc(s->groups, (s->n_groups + 1) * sizeof(*s->groups));
+	if (!g)
+		return sdp_perr(c, "out of memory");
+	s->groups = g;
 	g = &s->groups[s->n_groups];
 	g->semantics = sdp_pstr(c, tok.p, tok.n);
 	g->n_mids = 0;
@@ -750,6 +754,7 @@ void sdp_free(struct sdp *s)
 	if (!s)
 		return;
 	L = s->priv;
+	free(s->groups);
 	if (L) {
 		for (size_t i = 0; i < L->n; i++)
 			free(L->v[i].owned);

@@ -183,7 +183,7 @@ struct sdp {
 	enum sdp_setup setup;
 	bool has_fingerprint;
 
-	struct sdp_group groups[SDP_MAX_GROUPS];
+	struct sdp_group *groups; /* n_groups of them (at most SDP_MAX_GROUPS) */
 	size_t n_groups;
 
 	struct sdp_media *media;
