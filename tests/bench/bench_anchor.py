@@ -1,0 +1,378 @@
+#!/usr/bin/env python3
+"""Benchmark the media anchor against Debian's rtpengine-daemon (scripts/bench).
+
+Both are driven over the ng protocol by the same load generator
+(tests/bench/anchor_load.c, built here with cc -O2) with the same calls:
+offer from A (from-tag), answer from B (to-tag), ICE=remove, one RTP/AVP
+audio stream, parties on a loopback address of their own; then 172-byte RTP
+packets (12-byte header) at 50 packets/s per direction per call, the calls
+spread evenly over each 20 ms. rtpengine runs in userspace
+(--table=-1), once with --num-threads=1 (one media thread, like our single
+anchor thread: the like-for-like comparison of efficiency) and once with
+its default thread count (one per CPU: what an operator gets).
+
+Each daemon is started fresh twice per round (once for the load, once for
+setup), warmed up with 20 calls and a second of traffic, and stopped
+afterwards. Rounds rotate the order of the
+daemons; the report gives medians and the ours/rtpengine ratios.
+
+Measures:
+  load   - forwarded packets per daemon CPU-second: packets the parties
+           received during a window of --seconds (after --warm seconds of
+           traffic, setup excluded), divided by the daemon's CPU time over
+           the same window (sum of its threads' schedstat run times; the
+           utime+stime of /proc/PID/stat is recorded too, as tick_cpu_s).
+           Loss is checked (sent vs received per direction).
+  rss    - VmRSS per call: (VmRSS with the --calls calls up and media
+           flowing) - (VmRSS before their setup, after the warm-up), / calls;
+           and the same for --setup-calls calls without media.
+  setup  - offer+answer pairs per second, --setup-calls calls one after the
+           other (one request in flight) and with --inflight in flight, and
+           per daemon CPU-second.
+Standard library only.
+"""
+import argparse
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+RTPENGINE = "/usr/bin/rtpengine"
+HERE = os.path.dirname(os.path.abspath(__file__))
+live = []  # Popen objects to stop on exit
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def stop(p, grace=5.0):
+    if p.poll() is None:
+        try:
+            p.send_signal(signal.SIGTERM)
+            p.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+    if p in live:
+        live.remove(p)
+
+
+def stop_all(*_):
+    for p in list(live):
+        stop(p, 2.0)
+    sys.exit(130)
+
+
+def cpu_ns(pid):
+    total = 0
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                total += int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            pass
+    return total
+
+
+def nthreads(pid):
+    return len(os.listdir(f"/proc/{pid}/task"))
+
+
+def port_free(addr, port):
+    for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+        s = socket.socket(socket.AF_INET, kind)
+        try:
+            s.bind((addr, port))
+        except OSError:
+            return False
+        finally:
+            s.close()
+    return True
+
+
+def ng_ping(addr, port, timeout=0.2):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(timeout)
+    try:
+        s.sendto(b"benchping d7:command4:pinge", (addr, port))
+        return b"pong" in s.recv(2048)
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+def kv(out, line):
+    """The key=value pairs of anchor_load's output line starting with line."""
+    for ln in out.splitlines():
+        if ln.startswith(line + " "):
+            return {k: v for k, v in re.findall(r"(\S+)=(\S+)", ln)}
+    return {}
+
+
+class Env:
+    def __init__(self, args):
+        self.args = args
+        self.tmp = tempfile.mkdtemp(prefix="anchorbench.")
+        self.build_shown = os.path.abspath(args.build)
+        # a private copy: a rebuild of the shared build dir mid-run changes nothing
+        self.turnserver = f"{self.tmp}/turnserver"
+        shutil.copy2(f"{self.build_shown}/bin/turnserver", self.turnserver)
+        self.load = f"{self.tmp}/anchor_load"
+        cc = subprocess.run(["cc", "-O2", "-std=gnu11", "-Wall", "-Wextra", "-o", self.load,
+                             f"{HERE}/anchor_load.c"], capture_output=True, text=True)
+        if cc.returncode != 0:
+            raise RuntimeError(f"cannot build anchor_load:\n{cc.stderr}")
+        rnd = random.Random()
+        a, b = rnd.randrange(64, 127), rnd.randrange(0, 256)
+        self.srv_ip = f"127.{a}.{b}.1"
+        self.party_ip = f"127.{a}.{b}.2"
+        for _ in range(50):
+            base = rnd.randrange(11000, 19000, 10)
+            if all(port_free(self.srv_ip, base + i) for i in range(3)):
+                break
+        self.port, self.ng_port = base, base + 1
+        self.min_port, self.max_port = 20000, 35999
+
+    def cmd(self, impl, d):
+        if impl == "ours":
+            return [self.turnserver, "-n", "--listening-ip", self.srv_ip,
+                    "--listening-port", str(self.port), "--relay-ip", self.srv_ip,
+                    "--min-port", str(self.min_port), "--max-port", str(self.max_port),
+                    "-u", "bench:benchpass", "--userdb", f"{d}/turn.db",
+                    "--allow-loopback-peers", "--log-file", f"{d}/server.log",
+                    "--anchor-ng-listen", f"{self.srv_ip}:{self.ng_port}"]
+        c = [RTPENGINE, "-f", "-E", "--config-file=none", "--table=-1",
+             "-i", self.srv_ip, "-n", f"{self.srv_ip}:{self.ng_port}",
+             "-m", str(self.min_port), "-M", str(self.max_port), "--delete-delay=0",
+             f"--log-level={self.args.rtpengine_log_level}"]
+        if impl == "rtpengine-1t":
+            c.append("--num-threads=1")
+        return c
+
+    def start(self, impl):
+        for attempt in range(3):
+            d = tempfile.mkdtemp(dir=self.tmp, prefix=impl + ".")
+            out = open(f"{d}/stdout.log", "w")
+            p = subprocess.Popen(self.cmd(impl, d), stdout=out, stderr=subprocess.STDOUT,
+                                 stdin=subprocess.DEVNULL)
+            out.close()
+            live.append(p)
+            t0 = time.monotonic()
+            while time.monotonic() - t0 < 10 and p.poll() is None:
+                if ng_ping(self.srv_ip, self.ng_port):
+                    return p
+                time.sleep(0.05)
+            stop(p)
+            with open(f"{d}/stdout.log") as f:
+                tail = "".join(f.readlines()[-5:])
+            log(f"  {impl} did not answer ng ping on {self.srv_ip}:{self.ng_port} "
+                f"(exit {p.returncode}):\n{tail}")
+            time.sleep(1.0)
+        raise RuntimeError(f"{impl} would not start")
+
+    def run_load(self, pid, prefix, *extra, timeout=120):
+        cmd = [self.load, "--ng", f"{self.srv_ip}:{self.ng_port}", "--ip", self.party_ip,
+               "--prefix", prefix, "--pid", str(pid)] + [str(x) for x in extra]
+        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             stdin=subprocess.DEVNULL, text=True)
+        live.append(p)
+        try:
+            out, _ = p.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            stop(p, 1.0)
+            out = "[timed out]"
+        if p in live:
+            live.remove(p)
+        if p.returncode != 0:
+            log(f"  anchor_load {' '.join(cmd[1:])} exited {p.returncode}:\n{out[-800:]}")
+        return p.returncode, out, cmd
+
+
+def bench_one(env, impl):
+    """Two fresh daemons: one for the load (and RSS with media), one for setup."""
+    a = env.args
+    r = {"threads": 0}
+    # a small warm-up (20 calls, half a second of media) sets up what a
+    # daemon allocates once, without touching per-call memory for many calls
+    warm = ("--calls", 20, "--warm", 0.5, "--seconds", 0.5)
+    srv = env.start(impl)
+    try:
+        env.run_load(srv.pid, "warm", *warm)
+        time.sleep(0.5)
+        r["threads"] = nthreads(srv.pid)
+        rc, out, cmd = env.run_load(srv.pid, "load", "--calls", a.calls, "--warm", a.warm,
+                                    "--seconds", a.seconds)
+        s, m, w = kv(out, "setup"), kv(out, "media"), kv(out, "window")
+        r["cmd_load"] = cmd
+        if rc == 0 and m and w:
+            sent = int(m["sent_ab"]) + int(m["sent_ba"])
+            recv = int(m["recv_ab"]) + int(m["recv_ba"])
+            r.update({
+                "per_cpu_s": float(w["per_cpu_s"]),
+                "cpu_s": float(w["server_cpu_s"]),
+                "tick_cpu_s": float(w["server_tick_cpu_s"]),
+                "forwarded_pps": float(w["forwarded_pps"]),
+                "loss_pct": 100.0 * (sent - recv) / sent if sent else 100.0,
+                "misrouted": int(m["misrouted"]),
+                "gen_cpu_s": float(w["self_cpu_s"]),
+                "rss_call_kb": (int(w["rss_kb"]) - int(s["rss_before_kb"])) / a.calls,
+            })
+    finally:
+        stop(srv)
+    srv = env.start(impl)
+    try:
+        env.run_load(srv.pid, "warm", *warm)
+        time.sleep(0.5)
+        for name, inflight in (("seq", 1), ("par", a.inflight)):
+            c0 = cpu_ns(srv.pid)
+            rc, out, cmd = env.run_load(srv.pid, f"s{name}", "--calls", a.setup_calls,
+                                        "--inflight", inflight, "--warm", 0, "--seconds", 0)
+            c1 = cpu_ns(srv.pid)
+            s, t = kv(out, "setup"), kv(out, "teardown")
+            ok = rc == 0 and s.get("failed") == "0"
+            r[f"setup_{name}_per_s"] = float(s["calls_per_s"]) if ok else None
+            r[f"delete_{name}_per_s"] = float(t["per_s"]) if ok and t else None
+            # the daemon's CPU for the offers, answers and deletes together
+            r[f"setup_{name}_per_cpu_s"] = a.setup_calls / ((c1 - c0) / 1e9) if ok else None
+            if name == "seq" and ok:
+                r["rss_setup_kb"] = (int(s["rss_after_kb"]) - int(s["rss_before_kb"])) \
+                    / a.setup_calls
+            r[f"cmd_setup_{name}"] = cmd
+    finally:
+        stop(srv)
+    return r
+
+
+def med(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--rounds", type=int, default=int(os.environ.get("BENCH_ROUNDS", "3")))
+    ap.add_argument("--calls", type=int, default=200, help="calls under load (default 200)")
+    ap.add_argument("--seconds", type=float, default=10, help="measuring window (default 10)")
+    ap.add_argument("--warm", type=float, default=2, help="traffic before the window (2)")
+    ap.add_argument("--setup-calls", type=int, default=1000,
+                    help="calls for the setup rate and RSS without media (default 1000)")
+    ap.add_argument("--inflight", type=int, default=8, help="parallel setup (default 8)")
+    ap.add_argument("--impls", default="ours,rtpengine-1t,rtpengine",
+                    help="which daemons (ours, rtpengine-1t, rtpengine)")
+    ap.add_argument("--rtpengine-log-level", type=int, default=6,
+                    help="rtpengine's --log-level (default 6, as Debian's config ships)")
+    args = ap.parse_args()
+    if not os.access(RTPENGINE, os.X_OK):
+        sys.exit(f"bench_anchor: {RTPENGINE} missing (apt-get install rtpengine-daemon)")
+    signal.signal(signal.SIGTERM, stop_all)
+    signal.signal(signal.SIGINT, stop_all)
+    try:
+        env = Env(args)
+    except (RuntimeError, OSError) as e:
+        sys.exit(f"bench_anchor: {e}")
+    impls = args.impls.split(",")
+    res = {i: [] for i in impls}
+    t_start = time.monotonic()
+    log(f"bench_anchor: daemons on {env.srv_ip} (ng {env.ng_port}, media "
+        f"{env.min_port}-{env.max_port}), parties on {env.party_ip}, {args.rounds} rounds, "
+        f"{args.calls} calls x 2 x 50 pps under load, tmp {env.tmp}")
+    try:
+        for rnd in range(args.rounds):
+            order = impls[rnd % len(impls):] + impls[:rnd % len(impls)]
+            for impl in order:
+                x = bench_one(env, impl)
+                res[impl].append(x)
+                log(f"  round {rnd + 1} {impl:13}: {x.get('per_cpu_s', 0):.0f} pkts/cpu-s "
+                    f"({x.get('forwarded_pps', 0):.0f} pps, cpu {x.get('cpu_s', 0):.2f} s, "
+                    f"loss {x.get('loss_pct', 100):.3f}%), setup {x['setup_seq_per_s'] or 0:.0f}/s "
+                    f"seq {x['setup_par_per_s'] or 0:.0f}/s par, "
+                    f"rss {x.get('rss_call_kb', 0):.1f} kB/call, {x['threads']} threads")
+    except RuntimeError as e:
+        log(f"bench_anchor: {e}")
+        return 1
+    finally:
+        for p in list(live):
+            stop(p, 2.0)
+        shutil.rmtree(env.tmp, ignore_errors=True)
+
+    ours = "ours" if "ours" in impls else None
+    others = [i for i in impls if i != "ours"]
+    print(f"\nanchor benchmark: ours vs rtpengine {rtpengine_version()} (userspace, --table=-1), "
+          f"medians of {args.rounds} rounds, {os.cpu_count()} CPUs, "
+          f"{time.monotonic() - t_start:.0f} s")
+    rows = [
+        (f"forwarded packets per daemon CPU-s ({args.calls} calls)", "per_cpu_s", "{:.0f}"),
+        ("  forwarded packets/s in the window", "forwarded_pps", "{:.0f}"),
+        ("  daemon CPU-s in the window", "cpu_s", "{:.3f}"),
+        ("  loss %", "loss_pct", "{:.3f}"),
+        ("  load generator CPU-s in the window", "gen_cpu_s", "{:.3f}"),
+        (f"RSS per call, kB ({args.calls} calls, media)", "rss_call_kb", "{:.1f}"),
+        (f"RSS per call, kB ({args.setup_calls} calls, no media)", "rss_setup_kb", "{:.1f}"),
+        ("offer+answer per s, sequential", "setup_seq_per_s", "{:.0f}"),
+        (f"offer+answer per s, {args.inflight} in flight", "setup_par_per_s", "{:.0f}"),
+        ("offer+answer+delete per daemon CPU-s", "setup_seq_per_cpu_s", "{:.0f}"),
+        ("delete per s, sequential", "delete_seq_per_s", "{:.0f}"),
+        ("daemon threads", "threads", "{:.0f}"),
+    ]
+    head = f"{'measure':<52}" + "".join(f"{i:>14}" for i in impls)
+    if ours:
+        head += "".join(f"{'ours/' + o.replace('rtpengine', 'rtpe'):>14}" for o in others)
+    print(head)
+    meds = {}
+    for name, key, fmt in rows:
+        line = f"{name:<52}"
+        for i in impls:
+            meds[(i, key)] = med(x.get(key) for x in res[i])
+            v = meds[(i, key)]
+            line += f"{fmt.format(v) if v is not None else '-':>14}"
+        if ours:
+            for o in others:
+                a, b = meds[(ours, key)], meds[(o, key)]
+                line += f"{a / b:>14.2f}" if a is not None and b else f"{'-':>14}"
+        print(line)
+    if ours:
+        print("\ngoal (issue 4): forwarded packets per CPU-s >= 1.5 x rtpengine's "
+              "(informational, exit status unaffected):")
+        for o in others:
+            a, b = meds[(ours, "per_cpu_s")], meds[(o, "per_cpu_s")]
+            if a is not None and b:
+                print(f"  {'met    ' if a >= 1.5 * b else 'NOT met'}  ours/{o} = {a / b:.2f}")
+    print("\nraw (every round):")
+    for i in impls:
+        for x in res[i]:
+            print(f"  {i}", {k: (round(v, 3) if isinstance(v, float) else v)
+                             for k, v in x.items() if not k.startswith("cmd")})
+    print("\ncommands (addresses and ports random per run; TMP a fresh directory):")
+    for i in impls:
+        print(f"  {i}: " + " ".join(env.cmd(i, "TMP")).replace(env.turnserver,
+                                                             f"{env.build_shown}/bin/turnserver"))
+    if impls and res[impls[0]]:
+        x = res[impls[0]][0]
+        for k in ("cmd_setup_seq", "cmd_setup_par", "cmd_load"):
+            if k in x:
+                c = ["PID" if j and x[k][j - 1] == "--pid" else w for j, w in enumerate(x[k])]
+                print("  " + " ".join(c).replace(env.load, "anchor_load"))
+    return 0
+
+
+def rtpengine_version():
+    try:
+        p = subprocess.run([RTPENGINE, "--version"], capture_output=True, text=True)
+        m = re.search(r"Version: (\S+)", p.stdout + p.stderr)
+        return m.group(1) if m else "?"
+    except OSError:
+        return "?"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
