@@ -26,6 +26,12 @@ uint64_t anchor_wall_us(void)
 	return (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec;
 }
 
+void anchor_clock(struct anchor *an)
+{
+	an->now_ms = server_now_ms();
+	an->wall_ms = anchor_wall_us() / 1000;
+}
+
 /* FNV-1a: call-ids and cookies come from the trusted SIP proxy. */
 uint32_t anchor_hash(const char *s, size_t len)
 {
@@ -236,6 +242,7 @@ bool anchor_deliver(struct anchor *an, const struct sockaddr *to, const struct s
 	memset(&src, 0, sizeof(src));
 	memcpy(&src, from, addr_len(from));
 	pthread_mutex_lock(&an->lock);
+	anchor_clock(an);
 	ms = media_find_port(an, addr_port(to));
 	if (ms && ms->fd >= 0 && addr_ip_equal(&ms->local.sa, to)) {
 		an->stats.joined_packets++;

@@ -97,6 +97,7 @@ struct ng_request {
 /* A media socket: one component of one side of a stream. */
 struct media_sock {
 	struct media_sock *pnext; /* anchor's table by local port */
+	struct anchor *an;
 	int fd;
 	struct event *ev;
 	union sockaddr_u local;
@@ -233,6 +234,8 @@ struct anchor {
 	struct iovec rx_iov[ANCHOR_RX_BATCH];
 	union sockaddr_u rx_from[ANCHOR_RX_BATCH];
 
+	uint64_t now_ms;  /* monotonic, read once per event (anchor_clock()) */
+	uint64_t wall_ms; /* wall clock, the same moment */
 	uint64_t started_s;
 	struct anchor_stats stats;
 	uint64_t log_window_ms;
@@ -241,6 +244,8 @@ struct anchor {
 
 /* anchor.c */
 uint64_t anchor_wall_us(void);
+/* Reads both clocks into an->now_ms and an->wall_ms: once per event, not per packet. */
+void anchor_clock(struct anchor *an);
 bool anchor_log_ok(struct anchor *an);
 uint32_t anchor_hash(const char *s, size_t len);
 

@@ -90,6 +90,7 @@ int media_side_open(struct anchor *an, struct stream *st, int side, int nsocks, 
 		socklen_t len = sizeof(ms->local);
 
 		ms->fd = fds[k];
+		ms->an = an;
 		ms->st = st;
 		ms->side = (uint8_t)side;
 		ms->comp = (uint8_t)k;
@@ -171,11 +172,12 @@ static int ice_send(void *ctx, int component, const struct sockaddr *to, const u
 static void ice_timer_fired(evutil_socket_t fd, short what, void *arg)
 {
 	struct media_sock *ms = arg;
-	struct anchor *an = ms->st->call->an;
+	struct anchor *an = ms->an;
 
 	(void)fd;
 	(void)what;
 	pthread_mutex_lock(&an->lock);
+	anchor_clock(an);
 	media_ice_schedule(ms->st, ms->side);
 	pthread_mutex_unlock(&an->lock);
 }
@@ -261,23 +263,22 @@ static bool stun_passable(const uint8_t *buf, size_t len)
 	return stun_msg_parse(&m, buf, len) == STUN_PARSE_OK && stun_msg_check_fingerprint(&m);
 }
 
-/* Where side o's party gets component oc's media; false: nowhere yet. */
-static bool side_dest(const struct stream_side *o, int oc, struct sockaddr_storage *to)
+/* Where side o's party gets component oc's media; NULL: nowhere yet. */
+static const struct sockaddr *side_dest(const struct stream_side *o, int oc,
+					struct sockaddr_storage *ice_to)
 {
+	if (o->latched[oc] && !o->ice)
+		return &o->latch[oc].sa;
 	if (o->ice && !o->ice_passthrough) {
-		if (o->consent_lost)
-			return false;
-		return ice_media_dest(o->ice, oc + 1, to);
+		if (o->consent_lost || !ice_media_dest(o->ice, oc + 1, ice_to))
+			return NULL;
+		return (const struct sockaddr *)ice_to;
 	}
-	if (o->latched[oc]) {
-		memcpy(to, &o->latch[oc], sizeof(o->latch[oc]));
-		return true;
-	}
-	if (o->has_sdp_dest) {
-		memcpy(to, &o->sdp_dest[oc], sizeof(o->sdp_dest[oc]));
-		return true;
-	}
-	return false;
+	if (o->latched[oc])
+		return &o->latch[oc].sa;
+	if (o->has_sdp_dest)
+		return &o->sdp_dest[oc].sa;
+	return NULL;
 }
 
 void media_input(struct anchor *an, struct media_sock *ms, const union sockaddr_u *from,
@@ -287,9 +288,10 @@ void media_input(struct anchor *an, struct media_sock *ms, const union sockaddr_
 	struct stream_side *ss = &st->side[ms->side], *o = &st->side[1 - ms->side];
 	enum demux_kind kind = demux_classify(buf, len);
 	struct side_counters *cnt;
-	struct sockaddr_storage to;
+	struct sockaddr_storage ice_to;
+	const struct sockaddr *to;
 	int comp = ms->comp, oc;
-	uint64_t now = server_now_ms();
+	uint64_t now = an->now_ms;
 
 	switch (kind) {
 	case DEMUX_STUN:
@@ -330,19 +332,18 @@ void media_input(struct anchor *an, struct media_sock *ms, const union sockaddr_
 	cnt = (kind == DEMUX_RTCP || comp == 1) ? &ss->rtcp : &ss->rtp;
 	cnt->packets++;
 	cnt->bytes += len;
-	cnt->last_packet_ms = anchor_wall_us() / 1000;
+	cnt->last_packet_ms = an->wall_ms;
 	st->call->last_media_ms = now;
 
 	oc = (kind == DEMUX_RTCP || comp == 1) && !o->mux ? 1 : 0;
 	if (oc >= o->nsocks)
 		oc = 0;
-	if (o->nsocks == 0 || !side_dest(o, oc, &to)) {
+	if (o->nsocks == 0 || !(to = side_dest(o, oc, &ice_to))) {
 		cnt->errors++;
 		an->stats.dropped_no_destination++;
 		return;
 	}
-	if (sendto(o->socks[oc].fd, buf, len, 0, (struct sockaddr *)&to,
-		   addr_len((struct sockaddr *)&to)) < 0) {
+	if (sendto(o->socks[oc].fd, buf, len, 0, to, addr_len(to)) < 0) {
 		cnt->errors++;
 		an->stats.errors_user++;
 		return;
@@ -354,11 +355,12 @@ void media_input(struct anchor *an, struct media_sock *ms, const union sockaddr_
 static void media_readable(evutil_socket_t fd, short what, void *arg)
 {
 	struct media_sock *ms = arg;
-	struct anchor *an = ms->st->call->an;
+	struct anchor *an = ms->an;
 	int n;
 
 	(void)what;
 	pthread_mutex_lock(&an->lock);
+	anchor_clock(an);
 	for (int i = 0; i < ANCHOR_RX_BATCH; i++) {
 		an->rx_msgs[i].msg_hdr.msg_namelen = sizeof(an->rx_from[i]);
 		an->rx_msgs[i].msg_hdr.msg_flags = 0;
