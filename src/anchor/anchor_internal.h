@@ -147,7 +147,6 @@ struct leg {
 	bool lite;		  /* ... as a lite agent */
 	bool controlling;
 	char ufrag[ICE_UFRAG_LEN + 1], pwd[ICE_PWD_LEN + 1]; /* the anchor's, toward the party */
-	char *remote_ufrag, *remote_pwd;
 	char *last_sdp;		/* the party's last SDP as received */
 	char *last_reply_sdp;	/* what we gave the other party for it */
 	uint64_t created_s;
@@ -271,8 +270,7 @@ void call_free_all(struct anchor *an);
 void call_expire(struct anchor *an, uint64_t now_ms);
 
 /* media.c */
-int media_side_open(struct anchor *an, struct stream *st, int side, int nsocks, bool lan,
-		    int family);
+int media_side_open(struct anchor *an, struct stream *st, int side, int nsocks, int family);
 void media_side_close(struct anchor *an, struct stream_side *s);
 void media_side_stop_ice(struct stream_side *s);
 /* The party muxes RTCP: its RTCP port and ICE component 2 go. */

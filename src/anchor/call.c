@@ -99,8 +99,6 @@ static struct call *call_new(struct anchor *an, const char *call_id)
 static void leg_clear(struct leg *l)
 {
 	free(l->tag);
-	free(l->remote_ufrag);
-	free(l->remote_pwd);
 	free(l->last_sdp);
 	free(l->last_reply_sdp);
 	memset(l, 0, sizeof(*l));
@@ -671,8 +669,8 @@ static int offer_streams(struct anchor *an, struct call *c, const struct sdp *s,
 		ndst = (!rtcp || (req->rtcp_mux & NG_MUX_REQUIRE)) ? 1 : 2;
 		st->side[src].mux = nsrc == 1;
 		st->side[dst].mux = ndst == 1;
-		if (media_side_open(an, st, src, nsrc, c->legs[src].lan, fam) < 0 ||
-		    media_side_open(an, st, dst, ndst, c->legs[dst].lan, fam) < 0) {
+		if (media_side_open(an, st, src, nsrc, fam) < 0 ||
+		    media_side_open(an, st, dst, ndst, fam) < 0) {
 			snprintf(reason, reasonlen, "no free media ports in %u-%u",
 				 an->cfg->min_port, an->cfg->max_port);
 			return -1;

@@ -73,14 +73,12 @@ bool media_dest_allowed(const struct anchor *an, const struct sockaddr *to)
 
 static void media_readable(evutil_socket_t fd, short what, void *arg);
 
-int media_side_open(struct anchor *an, struct stream *st, int side, int nsocks, bool lan,
-		    int family)
+int media_side_open(struct anchor *an, struct stream *st, int side, int nsocks, int family)
 {
 	struct stream_side *ss = &st->side[side];
 	const union sockaddr_u *local = family == AF_INET6 ? &an->local_v6 : &an->local_v4;
 	int fds[2] = {-1, -1};
 
-	(void)lan;
 	ss->socks[0].fd = ss->socks[1].fd = -1;
 	if (relay_port_bind(an->srv, local, false, nsocks == 2, nsocks == 2, false, &fds[0],
 			    &fds[1]) < 0)
