@@ -11,6 +11,7 @@ media ports the way a SIP proxy and two parties would, and prints one
   limit  the server runs with anchor-max-sessions=1
   allow  the server runs with anchor-ng-allow=127.0.0.2
   timeout the server runs with anchor-timeout=2
+  final  the server runs with anchor-final-timeout=2
 Only 127.0.0.0/8 is ever sent to (the SDPs name private addresses: the
 calling script runs this in a network namespace with nothing but loopback).
 """
@@ -512,6 +513,40 @@ def mode_main():
     intruder.sendto(RTP, ("127.0.0.1", xport))
     check("a second source on a latched port is not forwarded", recv(y, 0.5)[0] is None)
 
+    # --- ICE=force-relay: the party's candidates stay, the anchor is one more
+    # (typ relay), and STUN passes end to end once its FINGERPRINT checks out
+    fa, fb = sock(), sock()
+    fa_sdp = ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+              "m=audio %d RTP/AVP 0\r\na=ice-ufrag:fa01\r\na=ice-pwd:forcerelaypasswordfa0101\r\n"
+              "a=candidate:1 1 UDP 2130706431 127.0.0.1 %d typ host\r\na=rtcp-mux\r\n"
+              ) % (fa.getsockname()[1], fa.getsockname()[1])
+    r = ng({"command": "offer", "call-id": "relay-1", "from-tag": "fa", "sdp": fa_sdp,
+            "ICE": "force-relay"})
+    rsdp = (r or {}).get("sdp", "")
+    rport = m_port(rsdp) if rsdp else 0
+    cands = sdp_attr(rsdp, "candidate")
+    check("force-relay: the party's candidate and credentials stay, the anchor is added as relay",
+          "a=ice-ufrag:fa01" in rsdp and
+          any(" %d typ host" % fa.getsockname()[1] in c for c in cands) and
+          any(" %d typ relay" % rport in c for c in cands), rsdp)
+    fb_sdp = fa_sdp.replace("fa01", "fb02").replace(str(fa.getsockname()[1]), str(fb.getsockname()[1]))
+    r = ng({"command": "answer", "call-id": "relay-1", "from-tag": "fa", "to-tag": "fb",
+            "sdp": fb_sdp, "ICE": "force-relay"})
+    aport = m_port(r["sdp"]) if r and "sdp" in r else 0
+    msg, tid = stun_msg(0x0001, [(0x0006, b"fa01:fb02"), prio], b"forcerelaypasswordfa0101")
+    fb.sendto(msg, ("127.0.0.1", rport))
+    got, _ = recv(fa)
+    check("force-relay: a check reaches the other party unchanged through the anchor", got == msg,
+          got)
+    nofp, _ = stun_msg(0x0001, [(0x0006, b"fa01:fb02"), prio], b"forcerelaypasswordfa0101",
+                       fingerprint=False)
+    fb.sendto(nofp, ("127.0.0.1", rport))
+    check("force-relay: STUN without FINGERPRINT is dropped, never forwarded",
+          recv(fa, 0.5)[0] is None)
+    fa.sendto(RTP, ("127.0.0.1", aport))
+    check("force-relay: media forwarded to the latched party", recv(fb)[0] == RTP)
+    ng({"command": "delete", "call-id": "relay-1"})
+
     # --- delete frees the call and its ports
     r = ng({"command": "delete", "call-id": "plain-1", "from-tag": "x"})
     check("delete: ok with the call's final stats", r and r.get("result") == "ok" and "totals" in r, r)
@@ -544,6 +579,25 @@ def mode_interface():
           "c=IN IP4 127.0.0.1" in asdp and sdp_attr(asdp, "candidate") and
           all(" 127.0.0.1 " in c and "typ host" in c for c in sdp_attr(asdp, "candidate")) and
           "203.0.113.10" not in asdp, asdp)
+
+
+def mode_final():
+    """anchor-final-timeout=2: a call ends 2 s after it began, even with media flowing."""
+    x, y = sock(), sock()
+    r = ng({"command": "offer", "call-id": "f1", "from-tag": "x", "sdp": plain_sdp(x.getsockname()[1])})
+    yport = m_port(r["sdp"])
+    ng({"command": "answer", "call-id": "f1", "from-tag": "x", "to-tag": "y",
+        "sdp": plain_sdp(y.getsockname()[1])})
+    gone = False
+    for _ in range(60):
+        y.sendto(RTP, ("127.0.0.1", yport))
+        time.sleep(0.1)
+        if ng({"command": "list"}).get("calls") == []:
+            gone = True
+            break
+    check("a call with media ends after anchor-final-timeout", gone)
+    t = stats().get("totalstatistics", {})
+    check("... counted as a final timeout", t.get("finaltimeoutsessions") == 1, t)
 
 
 def mode_limit():
@@ -581,5 +635,5 @@ def mode_timeout():
     check("... counted as a timeout", t.get("timeoutsessions") == 1, t)
 
 
-{"main": mode_main, "interface": mode_interface, "limit": mode_limit, "allow": mode_allow, "timeout": mode_timeout}[MODE]()
+{"main": mode_main, "interface": mode_interface, "final": mode_final, "limit": mode_limit, "allow": mode_allow, "timeout": mode_timeout}[MODE]()
 sys.exit(1 if failed else 0)

@@ -3,11 +3,12 @@
 # namespace of its own that has only loopback (the SDPs name the private
 # addresses of an Asterisk box, 192.168.210.54 and 172.17.0.1, and the
 # anchor sends ICE checks to what it reads). anchor_ng.py plays the SIP
-# proxy and both parties against four servers: the control protocol, the
-# SDP rewrite, the strict STUN responder and forwarding (main); public and
-# LAN addresses from anchor-interface (interface); the
-# anchor-max-sessions "load limit" (limit); anchor-ng-allow (allow); and
-# anchor-timeout (timeout). Each server must stop cleanly, with no
+# proxy and both parties against one server per mode: the control
+# protocol, the SDP rewrite, the strict STUN responder, ICE, force-relay
+# and forwarding (main); public and LAN addresses from anchor-interface
+# (interface); the anchor-max-sessions "load limit" (limit);
+# anchor-ng-allow (allow); anchor-timeout (timeout) and
+# anchor-final-timeout (final). Each server must stop cleanly, with no
 # sanitizer report. Prints one "PASS: name" or "FAIL: name" line per check.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -38,4 +39,5 @@ run_mode interface --anchor-interface 203.0.113.10/127.0.0.1
 run_mode limit --anchor-max-sessions 1
 run_mode allow --anchor-ng-allow 127.0.0.2
 run_mode timeout --anchor-timeout 2
+run_mode final --anchor-final-timeout 2
 exit $failed
