@@ -186,11 +186,8 @@ static void log_call(struct anchor *an, const struct call *c, const char *what, 
 
 static bool is_private(const struct sockaddr *sa)
 {
-	struct peer_policy none;
-	enum peer_verdict v;
+	enum peer_verdict v = peer_policy_class(sa);
 
-	memset(&none, 0, sizeof(none));
-	v = peer_policy_check(&none, sa);
 	return v == PEER_DENIED_PRIVATE || v == PEER_DENIED_LOOPBACK || v == PEER_DENIED_CGNAT ||
 	       v == PEER_DENIED_ULA || v == PEER_DENIED_LINK_LOCAL;
 }

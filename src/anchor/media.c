@@ -56,19 +56,20 @@ const union sockaddr_u *media_public_addr(const struct anchor *an, int family, b
 }
 
 /*
- * Where the anchor may send media and checks: the peer policy, plus this
- * server's own relay ports (a browser's TURN allocation on this server).
+ * Where the anchor may send media and checks: where a TURN relay may, i.e.
+ * the peer policy plus this server's own relay ports (a browser's TURN
+ * allocation on this server).
  */
 bool media_dest_allowed(const struct anchor *an, const struct sockaddr *to)
 {
-	const struct server *srv = an->srv;
-	uint16_t port = addr_port(to);
-	const union sockaddr_u *relay = to->sa_family == AF_INET6 ? &srv->relay_v6 : &srv->relay_v4;
+	union sockaddr_u peer;
+	socklen_t len = addr_len(to);
 
-	if (relay->sa.sa_family == to->sa_family && addr_ip_equal(&relay->sa, to) &&
-	    port >= an->cfg->min_port && port <= an->cfg->max_port)
-		return true;
-	return peer_policy_check(&srv->policy, to) == PEER_ALLOWED;
+	if (!len)
+		return false;
+	memset(&peer, 0, sizeof(peer));
+	memcpy(&peer, to, len);
+	return turn_peer_verdict(an->srv, &peer) == PEER_ALLOWED;
 }
 
 static void media_readable(evutil_socket_t fd, short what, void *arg);

@@ -25,13 +25,8 @@
 
 static bool sender_allowed(const struct anchor *an, const struct sockaddr *from)
 {
-	if (an->allow_loopback_only) {
-		struct peer_policy none;
-
-		/* with no ranges, only loopback is classed as loopback */
-		memset(&none, 0, sizeof(none));
-		return peer_policy_check(&none, from) == PEER_DENIED_LOOPBACK;
-	}
+	if (an->allow_loopback_only)
+		return peer_policy_class(from) == PEER_DENIED_LOOPBACK;
 	return peer_policy_in_allowed(&an->allow, from);
 }
 

@@ -172,6 +172,15 @@ enum peer_verdict peer_policy_check(const struct peer_policy *p, const struct so
 	return PEER_ALLOWED;
 }
 
+enum peer_verdict peer_policy_class(const struct sockaddr *sa)
+{
+	struct peer_key k;
+
+	if (peer_key_from(sa, &k) < 0)
+		return PEER_DENIED_FAMILY;
+	return k.has_v4 ? peer_class_v4(k.v4) : peer_class_v6(k.v6);
+}
+
 bool peer_policy_in_allowed(const struct peer_policy *p, const struct sockaddr *sa)
 {
 	struct peer_key k;

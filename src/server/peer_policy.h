@@ -118,6 +118,13 @@ enum peer_verdict peer_policy_check(const struct peer_policy *p, const struct so
 /* Short reason for logs, e.g. "loopback", "cloud metadata". */
 const char *peer_verdict_str(enum peer_verdict v);
 
+/*
+ * The class of sa alone (loopback, private, ...), as peer_policy_check()
+ * sees it before any operator list or the server's own addresses:
+ * PEER_ALLOWED for an ordinary public address.
+ */
+enum peer_verdict peer_policy_class(const struct sockaddr *sa);
+
 /* True when sa is in one of p's allowed ranges (an allow list of its own, e.g. anchor-ng-allow). */
 bool peer_policy_in_allowed(const struct peer_policy *p, const struct sockaddr *sa);
 

@@ -231,6 +231,8 @@ void worker_remove_udp_alloc(struct worker *w, struct allocation *a);
 /* turn.c: peer addresses as clients know them (external-ip), see turn.c. */
 void turn_peer_from_wire(const struct server *srv, union sockaddr_u *peer);
 void turn_peer_to_wire(const struct server *srv, union sockaddr_u *peer);
+/* May data go to peer? The peer policy, plus our own relay ports (TURN to TURN). */
+enum peer_verdict turn_peer_verdict(const struct server *srv, const union sockaddr_u *peer);
 /* turn.c: one STUN message from a client (request or indication). */
 void turn_handle_message(struct origin *o, struct allocation *a, const uint8_t *buf, size_t len);
 /* ChannelData from a client. */

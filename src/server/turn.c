@@ -364,7 +364,7 @@ static int relay_send(struct worker *w, const struct relay_sock *relay,
 }
 
 /* The peer policy plus the hairpin rule. */
-static enum peer_verdict peer_verdict(const struct server *srv, const union sockaddr_u *peer)
+enum peer_verdict turn_peer_verdict(const struct server *srv, const union sockaddr_u *peer)
 {
 	if (is_hairpin(srv, peer))
 		return PEER_ALLOWED;
@@ -388,7 +388,7 @@ static int check_peer(struct origin *o, struct allocation *a, const struct stun_
 	turn_peer_from_wire(o->w->srv, peer);
 	if (!alloc_relay_for(a, peer->sa.sa_family))
 		return TURN_ERR_PEER_ADDRESS_FAMILY_MISMATCH;
-	v = peer_verdict(o->w->srv, peer);
+	v = turn_peer_verdict(o->w->srv, peer);
 	if (v != PEER_ALLOWED) {
 		if (worker_log_ok(o->w))
 			log_info("peer %s refused for '%s': %s",
@@ -504,7 +504,7 @@ static void handle_send(struct origin *o, struct allocation *a, const struct stu
 	}
 	/* a permission covers every port of its IP: keep the hairpin's bounds */
 	if (addr_ip_equal(&peer.sa, &relay->local.sa) &&
-	    peer_verdict(w->srv, &peer) != PEER_ALLOWED) {
+	    turn_peer_verdict(w->srv, &peer) != PEER_ALLOWED) {
 		w->stats.no_permission++;
 		return;
 	}

@@ -290,6 +290,35 @@ static void test_self_added_as_mapped_matches_ipv4(void **state)
 	assert_int_equal(pol.nself, 1);
 }
 
+static enum peer_verdict class_of(const char *s)
+{
+	struct sockaddr_storage ss;
+
+	assert_int_equal(addr_parse(s, 9, &ss, NULL), 0);
+	return peer_policy_class((struct sockaddr *)&ss);
+}
+
+/* The class alone: no operator list, no loopback option, no own addresses. */
+static void test_class_ignores_lists_and_own_addresses(void **state)
+{
+	static const char *const allowed[] = {"10.0.0.0/8"};
+	struct sockaddr_in6 bogus = {.sin6_family = AF_UNIX};
+
+	(void)state;
+	policy(true, allowed, 1, NULL, 0);
+	add_self("203.0.113.7");
+	assert_verdict("10.1.2.3", PEER_ALLOWED);
+	assert_int_equal(class_of("10.1.2.3"), PEER_DENIED_PRIVATE);
+	assert_verdict("127.0.0.1", PEER_ALLOWED);
+	assert_int_equal(class_of("127.0.0.1"), PEER_DENIED_LOOPBACK);
+	assert_int_equal(class_of("::1"), PEER_DENIED_LOOPBACK);
+	assert_verdict("203.0.113.7", PEER_DENIED_SELF);
+	assert_int_equal(class_of("203.0.113.7"), PEER_ALLOWED);
+	assert_int_equal(class_of("100.64.0.1"), PEER_DENIED_CGNAT);
+	assert_int_equal(class_of("fd00::1"), PEER_DENIED_ULA);
+	assert_int_equal(peer_policy_class((struct sockaddr *)&bogus), PEER_DENIED_FAMILY);
+}
+
 static void test_self_wildcard_is_ignored(void **state)
 {
 	(void)state;
@@ -560,6 +589,7 @@ int main(void)
 	    cmocka_unit_test(test_denied_peer_ip_wins_over_allow_loopback),
 	    cmocka_unit_test(test_self_address_denied),
 	    cmocka_unit_test(test_self_added_as_mapped_matches_ipv4),
+	    cmocka_unit_test(test_class_ignores_lists_and_own_addresses),
 	    cmocka_unit_test(test_self_wildcard_is_ignored),
 	    cmocka_unit_test(test_allowed_peer_ip_overrides_self_and_loopback_beats_self),
 	    cmocka_unit_test(test_self_table_full_is_error),
