@@ -726,7 +726,7 @@ int call_offer(struct anchor *an, const struct ng_request *req, struct bdoc *d,
 	       struct bval *reply, char *reason, size_t reasonlen)
 {
 	struct call *c = call_find(an, req->call_id);
-	struct sdp *s = NULL, *out_sdp = NULL;
+	struct sdp *s = NULL;
 	char *text = NULL;
 	bool created = false;
 	int src, dst;
@@ -763,9 +763,6 @@ int call_offer(struct anchor *an, const struct ng_request *req, struct bdoc *d,
 	}
 	if (parse_sdp(req, &s, reason, reasonlen) < 0)
 		return -1;
-	/* the rewrite edits a second parse; s stays as the party's SDP */
-	if (sdp_parse(req->sdp, req->sdp_len, &out_sdp, NULL, 0) < 0)
-		goto fail_msg;
 	if (!c) {
 		c = call_new(an, req->call_id);
 		if (!c)
@@ -800,12 +797,12 @@ int call_offer(struct anchor *an, const struct ng_request *req, struct bdoc *d,
 			goto fail_msg;
 	}
 	take_party_sdp(an, c, s, src, req, false);
-	if (rewrite_for(an, c, out_sdp, dst, req, false, &text, reason, reasonlen) < 0)
+	/* edits change only what sdp_write() gives; s's fields still describe the input */
+	if (rewrite_for(an, c, s, dst, req, false, &text, reason, reasonlen) < 0)
 		goto fail;
 	if (leg_remember(&c->legs[src], &c->legs[dst], req->sdp, req->sdp_len, text) < 0)
 		goto fail_msg;
 	sdp_free(s);
-	sdp_free(out_sdp);
 	/* a new offer: the answer the offerer got before no longer stands */
 	free(c->legs[src].last_reply_sdp);
 	c->legs[src].last_reply_sdp = NULL;
@@ -816,8 +813,6 @@ fail_msg:
 fail:
 	if (s)
 		sdp_free(s);
-	if (out_sdp)
-		sdp_free(out_sdp);
 	free(text);
 	if (created)
 		call_free(c);
@@ -828,7 +823,7 @@ int call_answer(struct anchor *an, const struct ng_request *req, struct bdoc *d,
 		struct bval *reply, char *reason, size_t reasonlen)
 {
 	struct call *c = call_find(an, req->call_id);
-	struct sdp *s = NULL, *out_sdp = NULL, *offer = NULL;
+	struct sdp *s = NULL, *offer = NULL;
 	char *text = NULL;
 	bool forked;
 	int src, dst;
@@ -854,8 +849,6 @@ int call_answer(struct anchor *an, const struct ng_request *req, struct bdoc *d,
 			 s->n_media, offer ? offer->n_media : (size_t)0);
 		goto fail;
 	}
-	if (sdp_parse(req->sdp, req->sdp_len, &out_sdp, NULL, 0) < 0)
-		goto fail_msg;
 	if (forked) {
 		/*
 		 * Another branch of a forked INVITE answers (a 200 OK after a 183
@@ -886,12 +879,11 @@ int call_answer(struct anchor *an, const struct ng_request *req, struct bdoc *d,
 	}
 	/* the offerer's ICE lines, now that the anchor runs ICE toward it */
 	take_party_sdp(an, c, offer, dst, NULL, false);
-	if (rewrite_for(an, c, out_sdp, dst, req, true, &text, reason, reasonlen) < 0)
+	if (rewrite_for(an, c, s, dst, req, true, &text, reason, reasonlen) < 0)
 		goto fail;
 	if (leg_remember(&c->legs[src], &c->legs[dst], req->sdp, req->sdp_len, text) < 0)
 		goto fail_msg;
 	sdp_free(s);
-	sdp_free(out_sdp);
 	sdp_free(offer);
 	c->answered = true;
 	log_call(an, c, "answer", src);
@@ -901,8 +893,6 @@ fail_msg:
 fail:
 	if (s)
 		sdp_free(s);
-	if (out_sdp)
-		sdp_free(out_sdp);
 	sdp_free(offer);
 	free(text);
 	return -1;
