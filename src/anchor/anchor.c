@@ -172,6 +172,9 @@ struct anchor *anchor_new(struct server *srv, char *err, size_t errlen)
 		log_info("anchor: media IPv6 %s (advertised %s)",
 			 addr_ip_str(&an->local_v6.sa, a, sizeof(a)),
 			 addr_ip_str(&an->public_v6.sa, b, sizeof(b)));
+	log_info("anchor: at most %u calls (anchor-max-sessions, 0: no limit), %u media ports "
+		 "per call, %u in all", an->cfg->anchor_max_sessions,
+		 an->cfg->anchor_max_call_ports, limits_anchor_max(an->srv));
 	return an;
 fail:
 	anchor_free(an);

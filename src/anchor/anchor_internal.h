@@ -270,6 +270,7 @@ void call_free_all(struct anchor *an);
 void call_expire(struct anchor *an, uint64_t now_ms);
 
 /* media.c */
+/* Sockets for one side: 0; -1 no free port; -2 over anchor-port-share. */
 int media_side_open(struct anchor *an, struct stream *st, int side, int nsocks, int family);
 void media_side_close(struct anchor *an, struct stream_side *s);
 void media_side_stop_ice(struct stream_side *s);

@@ -624,6 +624,16 @@ static int stream_family(const struct anchor *an, const struct sdp_media *m)
 	return an->has_v4 ? AF_INET : AF_INET6;
 }
 
+/* Media ports the call holds, on both sides (anchor-max-call-ports). */
+static unsigned int call_ports(const struct call *c)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < c->nstreams; i++)
+		n += (unsigned int)(c->streams[i]->side[0].nsocks + c->streams[i]->side[1].nsocks);
+	return n;
+}
+
 /* Streams for the offer's m= lines (new ones only); sockets on both sides. */
 static int offer_streams(struct anchor *an, struct call *c, const struct sdp *s, int src,
 			 const struct ng_request *req, char *reason, size_t reasonlen)
@@ -637,7 +647,7 @@ static int offer_streams(struct anchor *an, struct call *c, const struct sdp *s,
 		size_t owner = bundle_owner(s, i);
 		struct stream *st;
 		bool rtcp = proto_has_rtcp(m->proto);
-		int fam, nsrc, ndst;
+		int fam, nsrc, ndst, err;
 
 		if (i < c->nmedia && c->media_stream[i] >= 0)
 			continue; /* re-offer: keeps its ports */
@@ -652,6 +662,14 @@ static int offer_streams(struct anchor *an, struct call *c, const struct sdp *s,
 				 ANCHOR_MAX_STREAMS);
 			return -1;
 		}
+		nsrc = (!rtcp || (m->rtcp_mux && !(req->rtcp_mux & NG_MUX_REJECT))) ? 1 : 2;
+		ndst = (!rtcp || (req->rtcp_mux & NG_MUX_REQUIRE)) ? 1 : 2;
+		if (call_ports(c) + (unsigned int)(nsrc + ndst) > an->cfg->anchor_max_call_ports) {
+			snprintf(reason, reasonlen,
+				 "the call would hold more than %u media ports (anchor-max-call-ports)",
+				 an->cfg->anchor_max_call_ports);
+			return -1;
+		}
 		st = calloc(1, sizeof(*st));
 		if (!st)
 			goto nomem;
@@ -662,12 +680,18 @@ static int offer_streams(struct anchor *an, struct call *c, const struct sdp *s,
 		c->streams[c->nstreams++] = st;
 		c->media_stream[i] = (int)st->index;
 		fam = stream_family(an, m);
-		nsrc = (!rtcp || (m->rtcp_mux && !(req->rtcp_mux & NG_MUX_REJECT))) ? 1 : 2;
-		ndst = (!rtcp || (req->rtcp_mux & NG_MUX_REQUIRE)) ? 1 : 2;
 		st->side[src].mux = nsrc == 1;
 		st->side[dst].mux = ndst == 1;
-		if (media_side_open(an, st, src, nsrc, fam) < 0 ||
-		    media_side_open(an, st, dst, ndst, fam) < 0) {
+		err = media_side_open(an, st, src, nsrc, fam);
+		if (err == 0)
+			err = media_side_open(an, st, dst, ndst, fam);
+		if (err == -2) {
+			snprintf(reason, reasonlen,
+				 "the anchor holds its share of the relay range, %u ports "
+				 "(anchor-port-share)", limits_anchor_max(an->srv));
+			return -1;
+		}
+		if (err < 0) {
 			snprintf(reason, reasonlen, "no free media ports in %u-%u",
 				 an->cfg->min_port, an->cfg->max_port);
 			return -1;

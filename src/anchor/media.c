@@ -81,9 +81,13 @@ int media_side_open(struct anchor *an, struct stream *st, int side, int nsocks, 
 	int fds[2] = {-1, -1};
 
 	ss->socks[0].fd = ss->socks[1].fd = -1;
+	if (limits_anchor_take(an->srv, (unsigned int)nsocks) < 0)
+		return -2;
 	if (relay_port_bind(an->srv, local, false, nsocks == 2, nsocks == 2, false, &fds[0],
-			    &fds[1]) < 0)
+			    &fds[1]) < 0) {
+		limits_anchor_release(an->srv, (unsigned int)nsocks);
 		return -1;
+	}
 	for (int k = 0; k < nsocks; k++) {
 		struct media_sock *ms = &ss->socks[k];
 		socklen_t len = sizeof(ms->local);
@@ -107,6 +111,7 @@ fail:
 		close(fds[0]);
 	if (fds[1] >= 0 && ss->nsocks < 2)
 		close(fds[1]);
+	limits_anchor_release(an->srv, (unsigned int)(nsocks - ss->nsocks));
 	media_side_close(an, ss);
 	return -1;
 }
@@ -124,6 +129,7 @@ void media_side_drop_rtcp(struct anchor *an, struct stream_side *ss)
 	ms->ev = NULL;
 	port_remove(an, ms);
 	close(ms->fd);
+	limits_anchor_release(an->srv, 1);
 	ms->fd = -1;
 	ss->nsocks = 1;
 }
@@ -150,6 +156,7 @@ void media_side_close(struct anchor *an, struct stream_side *ss)
 		if (ms->fd >= 0) {
 			port_remove(an, ms);
 			close(ms->fd);
+			limits_anchor_release(an->srv, 1);
 		}
 		ms->fd = -1;
 	}

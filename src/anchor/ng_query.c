@@ -220,6 +220,9 @@ void ng_statistics(struct anchor *an, struct bdoc *d, struct bval *reply)
 		bdict_add_int(d, cur, "media_userspace", media_user);
 		bdict_add_int(d, cur, "media_kernel", 0);
 		bdict_add_int(d, cur, "media_mixed", 0);
+		/* this server's caps (docs/ANCHOR.md, "Limits") */
+		bdict_add_int(d, cur, "maxsessions", an->cfg->anchor_max_sessions);
+		bdict_add_int(d, cur, "maxcallports", an->cfg->anchor_max_call_ports);
 	}
 	tot = bdict_add_dict(d, st, "totalstatistics");
 	if (tot) {

@@ -82,6 +82,16 @@ const struct config_option config_options[] = {
 	     "allocations per user, 0 = unlimited"),
     OPT_UINT("total-quota", 'Q', total_quota, 0, CONFIG_MAX_QUOTA, 0, "<n>",
 	     "allocations in total, 0 = unlimited"),
+    OPT_UINT("user-port-share", 0, user_port_share, 1, 100, 0, "<percent>",
+	     "most of the relay range one user may hold"),
+    OPT_UINT("ip-port-share", 0, ip_port_share, 1, 100, 0, "<percent>",
+	     "most of the relay range one client address (IPv6: its /64) may hold"),
+    OPT_UINT("max-tcp-connections", 0, max_tcp_connections, 1, CONFIG_MAX_QUOTA, 0, "<n>",
+	     "client TCP connections at once"),
+    OPT_UINT("max-tcp-connections-per-ip", 0, max_tcp_connections_per_ip, 1, CONFIG_MAX_QUOTA,
+	     0, "<n>", "client TCP connections from one address (IPv6: its /64)"),
+    OPT_UINT("max-allocate-timeout", 0, max_allocate_timeout, 1, CONFIG_MAX_SECONDS, 0,
+	     "<seconds>", "a TCP client connection without an allocation closes this long after it opened"),
     OPT_LIST("allowed-peer-ip", 0, CONFIG_PEER_RULE, allowed_peer_ip, CONFIG_MAX_PEER_RULES,
 	     "<ip|ip-ip|ip/len>", "peers allowed despite the default denials (denied wins)"),
     OPT_LIST("denied-peer-ip", 0, CONFIG_PEER_RULE, denied_peer_ip, CONFIG_MAX_PEER_RULES,
@@ -113,6 +123,10 @@ const struct config_option config_options[] = {
 	     "<seconds>", "media anchor: a call ends this long after it began, 0 = never"),
     OPT_UINT("anchor-max-sessions", 0, anchor_max_sessions, 0, CONFIG_MAX_QUOTA, 0, "<n>",
 	     "media anchor: most calls at once, 0 = unlimited"),
+    OPT_UINT("anchor-max-call-ports", 0, anchor_max_call_ports, 2, 64, 0, "<n>",
+	     "media anchor: most media ports one call may hold"),
+    OPT_UINT("anchor-port-share", 0, anchor_port_share, 1, 100, 0, "<percent>",
+	     "media anchor: most of the relay range all calls together may hold"),
     OPT_BOOL("anchor-ice-controlling", 0, anchor_ice_controlling,
 	     "media anchor: full ICE, controlling, toward the answerer instead of ICE-lite"),
 };
@@ -167,7 +181,6 @@ const struct config_refused config_refused[] = {
     {"mobility", 0, NULL},
     {"no-loopback-peers", 0, "loopback peers are refused unless allow-loopback-peers"},
     {"no-multicast-peers", 0, NULL},
-    {"max-allocate-timeout", 0, NULL},
     {"keep-address-family", 0, NULL},
     {"allocation-default-address-family", 0, NULL},
     {"no-rfc5780", 0, NULL},
@@ -744,6 +757,14 @@ void config_init(struct config *c)
 	c->channel_lifetime = CONFIG_DEFAULT_CHANNEL_LIFETIME;
 	c->permission_lifetime = CONFIG_DEFAULT_PERMISSION_LIFETIME;
 	c->anchor_timeout = CONFIG_DEFAULT_ANCHOR_TIMEOUT;
+	c->user_port_share = CONFIG_DEFAULT_USER_PORT_SHARE;
+	c->ip_port_share = CONFIG_DEFAULT_IP_PORT_SHARE;
+	c->max_tcp_connections = CONFIG_DEFAULT_MAX_TCP_CONNECTIONS;
+	c->max_tcp_connections_per_ip = CONFIG_DEFAULT_MAX_TCP_CONNECTIONS_PER_IP;
+	c->max_allocate_timeout = CONFIG_DEFAULT_MAX_ALLOCATE_TIMEOUT;
+	c->anchor_max_sessions = CONFIG_DEFAULT_ANCHOR_MAX_SESSIONS;
+	c->anchor_max_call_ports = CONFIG_DEFAULT_ANCHOR_MAX_CALL_PORTS;
+	c->anchor_port_share = CONFIG_DEFAULT_ANCHOR_PORT_SHARE;
 	memcpy(c->software_name, CONFIG_DEFAULT_SOFTWARE_NAME,
 	       sizeof(CONFIG_DEFAULT_SOFTWARE_NAME));
 }

@@ -40,6 +40,15 @@
 #define CONFIG_DEFAULT_CHANNEL_LIFETIME 600    /* RFC 8656 §12: 10 minutes */
 #define CONFIG_DEFAULT_PERMISSION_LIFETIME 300 /* RFC 8656 §9: 300 s */
 #define CONFIG_DEFAULT_ANCHOR_TIMEOUT 60
+/* Limits (docs/OPERATIONS.md "Limits" says why these numbers) */
+#define CONFIG_DEFAULT_USER_PORT_SHARE 80	  /* percent of the relay range */
+#define CONFIG_DEFAULT_IP_PORT_SHARE 10		  /* percent of the relay range */
+#define CONFIG_DEFAULT_MAX_TCP_CONNECTIONS 16384
+#define CONFIG_DEFAULT_MAX_TCP_CONNECTIONS_PER_IP 128
+#define CONFIG_DEFAULT_MAX_ALLOCATE_TIMEOUT 60 /* coturn's default */
+#define CONFIG_DEFAULT_ANCHOR_MAX_SESSIONS 1000
+#define CONFIG_DEFAULT_ANCHOR_MAX_CALL_PORTS 16
+#define CONFIG_DEFAULT_ANCHOR_PORT_SHARE 80 /* percent of the relay range */
 
 #define CONFIG_MAX_LINE 4096	      /* bytes per config file line */
 #define CONFIG_MAX_IPS 16	      /* listening-ip, relay-ip, external-ip */
@@ -102,6 +111,11 @@ struct config {
 	unsigned int relay_threads; /* 0: one per core */
 	unsigned int user_quota;    /* allocations per user, 0: unlimited */
 	unsigned int total_quota;   /* allocations in total, 0: unlimited */
+	unsigned int user_port_share; /* percent of the relay range, per user */
+	unsigned int ip_port_share;   /* percent of the relay range, per client address */
+	unsigned int max_tcp_connections;	 /* client TCP connections */
+	unsigned int max_tcp_connections_per_ip; /* ... from one address */
+	unsigned int max_allocate_timeout;	 /* seconds from accept to an allocation (TCP) */
 
 	/* Raw "IP", "IP-IP" or "IP/len" strings; the peer policy parses them. */
 	char *allowed_peer_ip[CONFIG_MAX_PEER_RULES];
@@ -132,6 +146,8 @@ struct config {
 	unsigned int anchor_timeout;	   /* seconds of silence */
 	unsigned int anchor_final_timeout; /* seconds, 0: none */
 	unsigned int anchor_max_sessions;  /* 0: unlimited */
+	unsigned int anchor_max_call_ports; /* media ports per call */
+	unsigned int anchor_port_share;	    /* percent of the relay range, all calls */
 	bool anchor_ice_controlling;
 };
 

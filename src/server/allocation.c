@@ -21,18 +21,15 @@
 #define PORT_TRIES 64
 #define CHANNEL_COOLDOWN_MS 300000 /* RFC 8656 §12: 5 minutes before reuse */
 
+/* An EVEN-PORT reservation holds a port for the user and address that made it. */
 struct reservation {
 	struct reservation *next;
 	uint64_t token;
 	int fd;
 	union sockaddr_u local;
 	uint64_t expires_ms;
-};
-
-struct user_count {
-	struct user_count *next;
-	unsigned int n;
-	char name[];
+	union sockaddr_u source;
+	char user[];
 };
 
 uint64_t server_now_ms(void)
@@ -133,6 +130,15 @@ static void sock_local(int fd, union sockaddr_u *out)
 	getsockname(fd, &out->sa, &len);
 }
 
+/* Its port and allocation go back to the user and address that made it. */
+static void reservation_free(struct server *srv, struct reservation *r, bool close_fd)
+{
+	if (close_fd)
+		close(r->fd);
+	limits_release(srv, r->user, &r->source.sa, 1, 1);
+	free(r);
+}
+
 static int take_reservation(struct server *srv, uint64_t token, union sockaddr_u *local)
 {
 	struct reservation **pp, *r;
@@ -142,22 +148,28 @@ static int take_reservation(struct server *srv, uint64_t token, union sockaddr_u
 	for (pp = &srv->reservations; (r = *pp); pp = &r->next) {
 		if (r->token == token) {
 			*pp = r->next;
-			fd = r->fd;
-			*local = r->local;
-			free(r);
 			break;
 		}
 	}
 	pthread_mutex_unlock(&srv->lock);
+	if (r) {
+		fd = r->fd;
+		*local = r->local;
+		reservation_free(srv, r, false);
+	}
 	return fd;
 }
 
-static int add_reservation(struct server *srv, int fd, uint64_t *token)
+/* Takes over fd and a hold of one allocation and one port (limits_take()). */
+static int add_reservation(struct server *srv, int fd, const char *user,
+			   const union sockaddr_u *source, uint64_t *token)
 {
-	struct reservation *r = calloc(1, sizeof(*r));
+	struct reservation *r = calloc(1, sizeof(*r) + strlen(user) + 1);
 
 	if (!r)
 		return -1;
+	strcpy(r->user, user);
+	r->source = *source;
 	r->fd = fd;
 	sock_local(fd, &r->local);
 	if (RAND_bytes((uint8_t *)&r->token, sizeof(r->token)) != 1) {
@@ -176,19 +188,23 @@ static int add_reservation(struct server *srv, int fd, uint64_t *token)
 void server_reservations_expire(struct server *srv)
 {
 	uint64_t now = server_now_ms();
-	struct reservation **pp, *r;
+	struct reservation **pp, *r, *expired = NULL;
 
 	pthread_mutex_lock(&srv->lock);
 	for (pp = &srv->reservations; (r = *pp);) {
 		if (r->expires_ms <= now) {
 			*pp = r->next;
-			close(r->fd);
-			free(r);
+			r->next = expired;
+			expired = r;
 		} else {
 			pp = &r->next;
 		}
 	}
 	pthread_mutex_unlock(&srv->lock);
+	while ((r = expired)) {
+		expired = r->next;
+		reservation_free(srv, r, true);
+	}
 }
 
 void server_reservations_free(struct server *srv)
@@ -201,69 +217,6 @@ void server_reservations_free(struct server *srv)
 		free(r);
 	}
 	srv->reservations = NULL;
-}
-
-/* Quota accounting (RFC 8656 §7.2: 486). Returns 0, or 486 when over. */
-static int quota_take(struct server *srv, const char *user)
-{
-	const struct config *c = srv->cfg;
-	struct user_count *uc;
-	int ret = 0;
-
-	pthread_mutex_lock(&srv->lock);
-	for (uc = srv->user_counts; uc; uc = uc->next)
-		if (strcmp(uc->name, user) == 0)
-			break;
-	if (c->total_quota && srv->total_allocs >= c->total_quota) {
-		ret = TURN_ERR_ALLOCATION_QUOTA;
-	} else if (c->user_quota && uc && uc->n >= c->user_quota) {
-		ret = TURN_ERR_ALLOCATION_QUOTA;
-	} else {
-		if (!uc) {
-			uc = calloc(1, sizeof(*uc) + strlen(user) + 1);
-			if (!uc) {
-				ret = STUN_ERR_SERVER_ERROR;
-				goto out;
-			}
-			strcpy(uc->name, user);
-			uc->next = srv->user_counts;
-			srv->user_counts = uc;
-		}
-		uc->n++;
-		srv->total_allocs++;
-	}
-out:
-	pthread_mutex_unlock(&srv->lock);
-	return ret;
-}
-
-static void quota_release(struct server *srv, const char *user)
-{
-	struct user_count **pp, *uc;
-
-	pthread_mutex_lock(&srv->lock);
-	srv->total_allocs--;
-	for (pp = &srv->user_counts; (uc = *pp); pp = &uc->next) {
-		if (strcmp(uc->name, user) == 0) {
-			if (--uc->n == 0) {
-				*pp = uc->next;
-				free(uc);
-			}
-			break;
-		}
-	}
-	pthread_mutex_unlock(&srv->lock);
-}
-
-void server_quota_free(struct server *srv)
-{
-	struct user_count *uc, *next;
-
-	for (uc = srv->user_counts; uc; uc = next) {
-		next = uc->next;
-		free(uc);
-	}
-	srv->user_counts = NULL;
 }
 
 static void alloc_expired(evutil_socket_t fd, short what, void *arg)
@@ -318,6 +271,13 @@ static void alloc_close(struct allocation *a)
 		event_free(a->timer);
 }
 
+/*
+ * The allocation holds one allocation and its relay ports (two with
+ * ADDITIONAL-ADDRESS-FAMILY) against the limits of its user and client
+ * address; an EVEN-PORT R=1 reservation holds one more of each until it is
+ * used or expires. With a RESERVATION-TOKEN, the reservation's hold is
+ * given back before the allocation takes its own.
+ */
 int alloc_create(struct origin *o, const struct auth_result *auth, uint8_t family, bool tcp,
 		 bool dual, bool even_port, bool reserve_next, uint64_t token, bool dont_fragment,
 		 struct allocation **out, uint64_t *new_token, int *v6_error)
@@ -325,7 +285,8 @@ int alloc_create(struct origin *o, const struct auth_result *auth, uint8_t famil
 	struct server *srv = o->w->srv;
 	struct allocation *a;
 	union sockaddr_u local;
-	int fd, next_fd = -1, err;
+	unsigned int reserved = reserve_next ? 1 : 0;
+	int fd = -1, next_fd = -1, err;
 
 	*v6_error = 0;
 	*new_token = 0;
@@ -334,13 +295,23 @@ int alloc_create(struct origin *o, const struct auth_result *auth, uint8_t famil
 		return TURN_ERR_ADDRESS_FAMILY_NOT_SUPPORTED;
 	if (family == STUN_FAMILY_IPV6 && !srv->has_relay_v6)
 		return TURN_ERR_ADDRESS_FAMILY_NOT_SUPPORTED;
-	err = quota_take(srv, auth->username);
-	if (err)
+	if (token) {
+		fd = take_reservation(srv, token, &local);
+		if (fd < 0)
+			return TURN_ERR_INSUFFICIENT_CAPACITY;
+	}
+	err = limits_take(srv, auth->username, &o->client.sa, 1 + reserved,
+			  1 + (dual ? 1 : 0) + reserved);
+	if (err) {
+		if (fd >= 0)
+			close(fd);
 		return err;
+	}
 
 	a = calloc(1, sizeof(*a));
 	if (!a)
-		goto fail_quota;
+		goto fail_limits;
+	a->held_ports = 1 + (dual ? 1 : 0);
 	a->w = o->w;
 	a->lsn = o->lsn;
 	a->tcp = o->tcp;
@@ -356,29 +327,27 @@ int alloc_create(struct origin *o, const struct auth_result *auth, uint8_t famil
 		goto fail;
 
 	err = TURN_ERR_INSUFFICIENT_CAPACITY;
-	if (token) {
-		fd = take_reservation(srv, token, &local);
-		if (fd < 0)
-			goto fail;
-	} else {
+	if (fd < 0) {
 		const union sockaddr_u *base =
 			family == STUN_FAMILY_IPV6 ? &srv->relay_v6 : &srv->relay_v4;
 
 		if (relay_port_bind(srv, base, tcp, even_port, reserve_next, dont_fragment, &fd,
 				    &next_fd) < 0) {
+			fd = -1;
 			if (worker_log_ok(o->w))
 				log_warn("no free relay port in %u-%u", srv->cfg->min_port,
 					 srv->cfg->max_port);
 			goto fail;
 		}
 	}
-	if (add_relay(a, fd) < 0) {
-		close(fd);
+	if (add_relay(a, fd) < 0)
 		goto fail;
-	}
-	if (next_fd >= 0 && add_reservation(srv, next_fd, new_token) < 0) {
-		close(next_fd);
-		goto fail;
+	fd = -1;
+	if (next_fd >= 0) {
+		if (add_reservation(srv, next_fd, auth->username, &o->client, new_token) < 0)
+			goto fail;
+		next_fd = -1;
+		reserved = 0; /* the reservation holds it now */
 	}
 	if (dual) {
 		int fd6, unused;
@@ -390,6 +359,10 @@ int alloc_create(struct origin *o, const struct auth_result *auth, uint8_t famil
 			   add_relay(a, fd6) < 0) {
 			*v6_error = TURN_ERR_INSUFFICIENT_CAPACITY;
 		}
+		if (*v6_error) {
+			limits_release(srv, auth->username, &o->client.sa, 0, 1);
+			a->held_ports--;
+		}
 	}
 	if (a->tcp_relay && tcp_relay_listen(a) < 0)
 		goto fail;
@@ -397,17 +370,26 @@ int alloc_create(struct origin *o, const struct auth_result *auth, uint8_t famil
 		worker_insert_udp_alloc(o->w, a);
 	} else {
 		a->tcp->alloc = a;
-		worker_tcp_idle_timeout(a->tcp, false);
+		worker_tcp_unallocated(a->tcp, false);
 	}
 	*out = a;
 	return 0;
 fail:
 	alloc_close(a);
+	limits_release(srv, auth->username, &o->client.sa, 1 + reserved, a->held_ports + reserved);
 	free(a->username);
 	free(a);
-fail_quota:
-	quota_release(srv, auth->username);
+	if (fd >= 0)
+		close(fd);
+	if (next_fd >= 0)
+		close(next_fd);
 	return err ? err : STUN_ERR_SERVER_ERROR;
+fail_limits:
+	limits_release(srv, auth->username, &o->client.sa, 1 + reserved,
+		       1 + (dual ? 1 : 0) + reserved);
+	if (fd >= 0)
+		close(fd);
+	return STUN_ERR_SERVER_ERROR;
 }
 
 void alloc_free(struct allocation *a)
@@ -416,10 +398,10 @@ void alloc_free(struct allocation *a)
 		worker_remove_udp_alloc(a->w, a);
 	} else if (a->tcp) {
 		a->tcp->alloc = NULL;
-		worker_tcp_idle_timeout(a->tcp, true);
+		worker_tcp_unallocated(a->tcp, true);
 	}
 	alloc_close(a);
-	quota_release(a->w->srv, a->username);
+	limits_release(a->w->srv, a->username, &a->client.sa, 1, a->held_ports);
 	for (int i = 0; i < 2; i++)
 		free(a->txn[i].resp);
 	free(a->perms);

@@ -261,7 +261,7 @@ static void server_free(struct server *srv)
 		free(srv->users[i].name);
 	free(srv->users);
 	server_reservations_free(srv);
-	server_quota_free(srv);
+	limits_free(srv);
 	free(srv->workers);
 	pthread_mutex_destroy(&srv->lock);
 }
@@ -447,6 +447,10 @@ int main(int argc, char **argv)
 	if (probe_listen_ports(&srv) < 0)
 		goto out;
 	raise_fd_limit();
+	if (limits_init(&srv) < 0) {
+		log_error("out of memory");
+		goto out;
+	}
 	if (setup_userdb(&srv, password, sizeof(password)) < 0)
 		goto out;
 	if (cfg.pidfile && write_pidfile(cfg.pidfile) < 0) {

@@ -31,6 +31,7 @@ struct tcp_peer;
 struct tcp_relay;
 struct tcp_handoff;
 struct anchor;
+struct limits;
 
 #define SERVER_MAX_LISTEN 16
 #define SERVER_DEFAULT_REALM "turnserver"
@@ -90,9 +91,8 @@ struct server {
 	int nworkers;
 	struct worker *workers;
 
-	pthread_mutex_t lock; /* quotas and reservations */
-	unsigned int total_allocs;
-	struct user_count *user_counts;
+	pthread_mutex_t lock; /* limits and reservations */
+	struct limits *limits; /* limits.c */
 	struct reservation *reservations;
 	struct tcp_peer *tcp_pending; /* RFC 6062: waiting for a ConnectionBind */
 	struct anchor *anchor;	      /* media anchor, or NULL when off */
@@ -114,6 +114,7 @@ struct tcp_conn {
 	union sockaddr_u client;
 	union sockaddr_u local;
 	struct allocation *alloc;
+	struct event *deadline; /* max-allocate-timeout while alloc is NULL */
 	/* RFC 6062 §5.4: a ConnectionBind succeeded; hand the socket over */
 	uint32_t bind_id;
 	struct worker *bind_to;
@@ -138,6 +139,7 @@ struct worker {
 	int nudp;
 	struct evconnlistener *tcp[SERVER_MAX_LISTEN];
 	int ntcp;
+	struct event *accept_resume_ev; /* listeners back on after accept() failed */
 	struct userdb *db;
 	struct tcp_conn *conns;
 	/* UDP allocations by (listener, client address) */
@@ -207,6 +209,7 @@ struct allocation {
 	struct txn_cache txn[2];
 	uint8_t txn_next;
 	struct tcp_relay *tcp_relay; /* TCP allocations (RFC 6062), else NULL */
+	unsigned int held_ports;     /* relay ports counted in limits.c */
 };
 
 /* Time in milliseconds from CLOCK_MONOTONIC_COARSE. */
@@ -225,7 +228,8 @@ int worker_send_to_client(struct worker *w, const struct origin *o, const uint8_
 struct allocation *worker_find_udp_alloc(struct worker *w, const struct udp_listener *lsn,
 					 const union sockaddr_u *client);
 void worker_insert_udp_alloc(struct worker *w, struct allocation *a);
-void worker_tcp_idle_timeout(struct tcp_conn *c, bool on);
+/* Without an allocation: max-allocate-timeout and small buffers (worker.c). */
+void worker_tcp_unallocated(struct tcp_conn *c, bool unallocated);
 void worker_remove_udp_alloc(struct worker *w, struct allocation *a);
 
 /* turn.c: peer addresses as clients know them (external-ip), see turn.c. */
@@ -281,7 +285,26 @@ void alloc_cache_response(struct allocation *a, const uint8_t *tid, const uint8_
 const struct txn_cache *alloc_cached_response(const struct allocation *a, const uint8_t *tid);
 void server_reservations_expire(struct server *srv);
 void server_reservations_free(struct server *srv);
-void server_quota_free(struct server *srv);
+
+/*
+ * limits.c: what one user, one client address (IPv6: its /64) and the
+ * anchor may hold; every function takes srv->lock.
+ */
+int limits_init(struct server *srv);
+void limits_free(struct server *srv);
+/* allocs allocations and ports relay ports for user from source: 0 or 486 (500). */
+int limits_take(struct server *srv, const char *user, const struct sockaddr *source,
+		unsigned int allocs, unsigned int ports);
+void limits_release(struct server *srv, const char *user, const struct sockaddr *source,
+		    unsigned int allocs, unsigned int ports);
+/* Media ports for the anchor within anchor-port-share: 0 or -1. */
+int limits_anchor_take(struct server *srv, unsigned int ports);
+void limits_anchor_release(struct server *srv, unsigned int ports);
+unsigned int limits_anchor_max(const struct server *srv);
+/* A client TCP connection from source: 0, or which cap refused it. */
+enum { LIMITS_TCP_TOTAL = 1, LIMITS_TCP_PER_IP = 2 };
+int limits_tcp_take(struct server *srv, const struct sockaddr *source);
+void limits_tcp_release(struct server *srv, const struct sockaddr *source);
 
 /* turn.c: a Connect request answered once its connection is up or failed. */
 struct turn_deferred {

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <netinet/tcp.h>
 #include <openssl/rand.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -26,7 +27,14 @@
 #define TABLE_MIN 1024
 #define TCP_MAX_OUTPUT (1 << 20) /* drop relayed data past 1 MiB queued */
 #define TCP_MAX_INPUT (70 * 1024)
-#define TCP_IDLE_S 60 /* a connection without an allocation, silent this long, is closed */
+/*
+ * Before its allocation a connection carries only small requests and their
+ * answers: a longer frame closes it, answers past this much queued (a
+ * client that does not read) are dropped.
+ */
+#define TCP_UNALLOCATED_FRAME 4096
+#define TCP_UNALLOCATED_OUTPUT 4096
+#define TCP_ACCEPT_BACKOFF_MS 250 /* listeners rest this long after accept() fails */
 
 /* UDP allocation table */
 
@@ -119,6 +127,18 @@ bool worker_log_ok(struct worker *w)
 
 /* Sending to clients */
 
+/* Relayed data stops at TCP_MAX_OUTPUT queued; without an allocation, every byte counts. */
+static bool tcp_output_fits(const struct tcp_conn *c, const struct iovec *iov, int niov)
+{
+	size_t queued = evbuffer_get_length(bufferevent_get_output(c->bev));
+
+	if (c->alloc)
+		return queued <= TCP_MAX_OUTPUT;
+	for (int i = 0; i < niov; i++)
+		queued += iov[i].iov_len;
+	return queued <= TCP_UNALLOCATED_OUTPUT;
+}
+
 static int sendv_to_client(struct worker *w, struct udp_listener *lsn, struct tcp_conn *tcp,
 			   const union sockaddr_u *client, struct iovec *iov, int niov)
 {
@@ -136,7 +156,7 @@ static int sendv_to_client(struct worker *w, struct udp_listener *lsn, struct tc
 		}
 		return 0;
 	}
-	if (!tcp || evbuffer_get_length(bufferevent_get_output(tcp->bev)) > TCP_MAX_OUTPUT) {
+	if (!tcp || !tcp_output_fits(tcp, iov, niov)) {
 		w->stats.send_errors++;
 		return -1;
 	}
@@ -313,6 +333,9 @@ static void tcp_close(struct tcp_conn *c)
 {
 	if (c->alloc)
 		alloc_free(c->alloc);
+	limits_tcp_release(c->w->srv, &c->client.sa);
+	if (c->deadline)
+		event_free(c->deadline);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -337,6 +360,11 @@ static void tcp_readable(struct bufferevent *bev, void *arg)
 			return;
 		flen = stun_stream_frame_len(frame, avail < 20 ? avail : 20);
 		if (flen < 0) {
+			c->w->stats.malformed++;
+			tcp_close(c);
+			return;
+		}
+		if (!c->alloc && flen > TCP_UNALLOCATED_FRAME) {
 			c->w->stats.malformed++;
 			tcp_close(c);
 			return;
@@ -369,36 +397,84 @@ static void tcp_event(struct bufferevent *bev, short what, void *arg)
 		tcp_close(arg);
 }
 
-/* An allocation keeps its connection open; without one it may idle TCP_IDLE_S. */
-void worker_tcp_idle_timeout(struct tcp_conn *c, bool on)
+static void tcp_deadline(evutil_socket_t fd, short what, void *arg)
 {
-	struct timeval idle = {.tv_sec = TCP_IDLE_S};
+	struct tcp_conn *c = arg;
+	char buf[ADDR_STRLEN];
 
-	bufferevent_set_timeouts(c->bev, on ? &idle : NULL, NULL);
+	(void)fd;
+	(void)what;
+	if (worker_log_ok(c->w))
+		log_info("TCP connection from %s closed: no allocation within %u s "
+			 "(max-allocate-timeout)",
+			 addr_str(&c->client.sa, buf, sizeof(buf)),
+			 c->w->srv->cfg->max_allocate_timeout);
+	tcp_close(c);
+}
+
+/*
+ * A connection without an allocation closes max-allocate-timeout after it
+ * opened (or after its allocation ended), however much it sends, and has
+ * small buffers; with an allocation it stays open as long as that.
+ */
+void worker_tcp_unallocated(struct tcp_conn *c, bool unallocated)
+{
+	struct timeval deadline = {.tv_sec = c->w->srv->cfg->max_allocate_timeout};
+
+	bufferevent_setwatermark(c->bev, EV_READ, 0,
+				 unallocated ? TCP_UNALLOCATED_FRAME : TCP_MAX_INPUT);
+	if (unallocated)
+		evtimer_add(c->deadline, &deadline);
+	else
+		evtimer_del(c->deadline);
 }
 
 static void tcp_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		       int salen, void *arg)
 {
 	struct worker *w = arg;
-	struct tcp_conn *c = calloc(1, sizeof(*c));
-	socklen_t len = sizeof(c->local);
-	int on = 1;
+	struct tcp_conn *c;
+	socklen_t len;
+	char buf[ADDR_STRLEN];
+	int on = 1, refused;
 
 	(void)l;
-	if (!c || (size_t)salen > sizeof(c->client)) {
-		free(c);
+	if ((size_t)salen > sizeof(union sockaddr_u)) {
+		evutil_closesocket(fd);
+		return;
+	}
+	refused = limits_tcp_take(w->srv, sa);
+	if (refused) {
+		if (worker_log_ok(w))
+			log_info("TCP connection from %s refused: %s reached",
+				 addr_str(sa, buf, sizeof(buf)),
+				 refused == LIMITS_TCP_TOTAL ? "max-tcp-connections"
+							     : "max-tcp-connections-per-ip");
+		evutil_closesocket(fd);
+		return;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		limits_tcp_release(w->srv, sa);
 		evutil_closesocket(fd);
 		return;
 	}
 	c->w = w;
 	memcpy(&c->client, sa, (size_t)salen);
+	len = sizeof(c->local);
 	getsockname(fd, &c->local.sa, &len);
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	c->deadline = evtimer_new(w->base, tcp_deadline, c);
 	c->bev = bufferevent_socket_new(w->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (!c->bev) {
+	if (!c->bev || !c->deadline) {
+		if (c->deadline)
+			event_free(c->deadline);
+		if (!c->bev)
+			evutil_closesocket(fd);
+		else
+			bufferevent_free(c->bev);
+		limits_tcp_release(w->srv, sa);
 		free(c);
-		evutil_closesocket(fd);
 		return;
 	}
 	c->next = w->conns;
@@ -406,9 +482,65 @@ static void tcp_accept(struct evconnlistener *l, evutil_socket_t fd, struct sock
 		c->next->prev = c;
 	w->conns = c;
 	bufferevent_setcb(c->bev, tcp_readable, NULL, tcp_event, c);
-	bufferevent_setwatermark(c->bev, EV_READ, 0, TCP_MAX_INPUT);
-	worker_tcp_idle_timeout(c, true);
+	worker_tcp_unallocated(c, true);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+}
+
+static void tcp_accept_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+
+	(void)fd;
+	(void)what;
+	for (int i = 0; i < w->ntcp; i++)
+		evconnlistener_enable(w->tcp[i]);
+}
+
+/*
+ * accept() failed for another reason than a retry (EMFILE, ENFILE, ENOBUFS):
+ * the connection stays queued and the socket readable, so the listeners
+ * rest for TCP_ACCEPT_BACKOFF_MS instead of spinning on it.
+ */
+static void tcp_accept_error(struct evconnlistener *l, void *arg)
+{
+	struct worker *w = arg;
+	struct timeval backoff = {.tv_usec = TCP_ACCEPT_BACKOFF_MS * 1000};
+	int err = EVUTIL_SOCKET_ERROR();
+
+	(void)l;
+	for (int i = 0; i < w->ntcp; i++)
+		evconnlistener_disable(w->tcp[i]);
+	evtimer_add(w->accept_resume_ev, &backoff);
+	if (worker_log_ok(w))
+		log_warn("worker %d: cannot accept TCP connections: %s; retrying in %d ms", w->id,
+			 strerror(err), TCP_ACCEPT_BACKOFF_MS);
+}
+
+/*
+ * libevent's own messages (one per failed accept() without an error
+ * callback, for instance) go to our log, at most SERVER_LOG_PER_S a second
+ * across threads; the rest is counted.
+ */
+static void libevent_log(int severity, const char *msg)
+{
+	static atomic_uint_fast64_t window_s;
+	static atomic_uint count;
+	uint_fast64_t now_s = server_now_ms() / 1000, seen = atomic_load(&window_s);
+	enum log_level level = severity == EVENT_LOG_ERR    ? LOG_ERROR
+			       : severity == EVENT_LOG_WARN ? LOG_WARN
+			       : severity == EVENT_LOG_MSG  ? LOG_INFO
+							    : LOG_DEBUG;
+
+	if (seen != now_s && atomic_compare_exchange_strong(&window_s, &seen, now_s)) {
+		unsigned int n = atomic_exchange(&count, 0);
+
+		if (n > SERVER_LOG_PER_S)
+			log_info("libevent: %u messages suppressed in the last second",
+				 n - SERVER_LOG_PER_S);
+	}
+	if (atomic_fetch_add(&count, 1) >= SERVER_LOG_PER_S || level > log_get_level())
+		return;
+	log_msg(level, "libevent: %s", msg);
 }
 
 /* Startup and shutdown */
@@ -474,6 +606,7 @@ static int tcp_listen(struct worker *w, const union sockaddr_u *addr)
 			  strerror(errno));
 		return -1;
 	}
+	evconnlistener_set_error_cb(l, tcp_accept_error);
 	w->tcp[w->ntcp++] = l;
 	return 0;
 }
@@ -497,8 +630,11 @@ int worker_start(struct worker *w)
 	recv_batch_init(w);
 	RAND_bytes((uint8_t *)&w->hash_seed, sizeof(w->hash_seed));
 	RAND_bytes((uint8_t *)&w->tid_seq, sizeof(w->tid_seq));
+	/* process-wide, set before any thread runs */
+	event_set_log_callback(libevent_log);
 	w->stop_ev = event_new(w->base, -1, 0, stop_cb, w->base);
-	if (!w->stop_ev || tcp_relay_worker_init(w) < 0)
+	w->accept_resume_ev = evtimer_new(w->base, tcp_accept_resume, w);
+	if (!w->stop_ev || !w->accept_resume_ev || tcp_relay_worker_init(w) < 0)
 		return -1;
 	if (srv->use_userdb) {
 		w->db = userdb_open_sqlite(srv->cfg->userdb, false, err, sizeof(err));
@@ -556,6 +692,8 @@ void worker_join(struct worker *w)
 		evconnlistener_free(w->tcp[i]);
 	if (w->stop_ev)
 		event_free(w->stop_ev);
+	if (w->accept_resume_ev)
+		event_free(w->accept_resume_ev);
 	if (w->db)
 		userdb_close(w->db);
 	if (w->base)
