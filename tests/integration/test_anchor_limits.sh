@@ -1,0 +1,37 @@
+#!/bin/sh
+# test_anchor_limits.sh BUILD_DIR: the media anchor's caps, inside a network
+# namespace of its own that has only loopback: the default
+# anchor-max-sessions and anchor-max-call-ports as statistics show them, an
+# offer over the per-call port budget refused with its reason and keeping
+# nothing (defaults), and anchor-port-share refusing the call past the
+# anchor's share of the relay range (share). anchor_limits.py plays the SIP
+# proxy through turnutils_ng. Each server must stop cleanly, with no sanitizer report. Prints
+# one "PASS: name" or "FAIL: name" line per check.
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+tl_isolate "$0" "$@"
+tl_init "$@"
+python=/usr/bin/python3
+here=$(dirname "$0")
+
+# run_mode MODE [SERVER ARGS...]: a fresh server, then anchor_limits.py MODE.
+run_mode() {
+	mode=$1
+	shift
+	base=$(tl_free_port_block 102) || { tl_fail "free ports for $mode"; return; }
+	port=$base ng=$((base + 1)) min=$((base + 2)) max=$((base + 101))
+	rm -f "$tmp/server.log"
+	tl_start_turnserver "$port" "$min" "$max" --anchor-ng-listen "127.0.0.1:$ng" "$@"
+	if ! tl_wait_log "$tmp/server.log" "ready:" "$srv_pid"; then
+		tl_server_output
+		tl_check "$mode: server starts" false "$tmp/out"
+		return
+	fi
+	timeout 120 "$python" "$here/anchor_limits.py" "$mode" "$ng" "$min" "$max" "$bin" ||
+		failed=1
+	tl_check_turnserver_stops "$mode: server stops cleanly"
+}
+
+run_mode defaults
+run_mode share --anchor-port-share 1
+exit $failed
