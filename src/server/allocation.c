@@ -2,8 +2,8 @@
  * allocation.c - TURN allocations (RFC 8656 §7): relay sockets from the
  * relay port range (UDP, or a listening TCP socket for RFC 6062, whose
  * connections tcp_relay.c runs), lifetimes on timers, permissions (§9),
- * channels (§12), the transaction cache, quotas and EVEN-PORT reservations
- * (§7.2, §14.9).
+ * channels (§12), the transaction cache and EVEN-PORT reservations (§7.2,
+ * §14.9); what each may hold is limits.c's.
  */
 #include <errno.h>
 #include <event2/event.h>

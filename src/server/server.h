@@ -5,9 +5,9 @@
  *
  * Threads: each worker has its own event_base, its own SO_REUSEPORT UDP and
  * TCP listening sockets, and the allocations created through them. Nothing
- * on the data path is shared between workers; the few shared things (quota
- * counters, reservations) are touched only by control requests, under
- * srv->lock.
+ * on the data path is shared between workers; the few shared things (the
+ * limits' counters, reservations) are touched only by control requests and
+ * TCP accept/close, under srv->lock.
  */
 #ifndef SERVER_SERVER_H
 #define SERVER_SERVER_H
