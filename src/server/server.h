@@ -115,6 +115,7 @@ struct tcp_conn {
 	union sockaddr_u local;
 	struct allocation *alloc;
 	struct event *deadline; /* max-allocate-timeout while alloc is NULL */
+	uint32_t skip;		/* bytes of a discarded frame still to come */
 	/* RFC 6062 §5.4: a ConnectionBind succeeded; hand the socket over */
 	uint32_t bind_id;
 	struct worker *bind_to;

@@ -29,8 +29,8 @@
 #define TCP_MAX_INPUT (70 * 1024)
 /*
  * Before its allocation a connection carries only small requests and their
- * answers: a longer frame closes it, answers past this much queued (a
- * client that does not read) are dropped.
+ * answers: a longer frame is discarded as it arrives (never buffered),
+ * answers past this much queued (a client that does not read) are dropped.
  */
 #define TCP_UNALLOCATED_FRAME 4096
 #define TCP_UNALLOCATED_OUTPUT 4096
@@ -353,9 +353,19 @@ static void tcp_readable(struct bufferevent *bev, void *arg)
 
 	for (;;) {
 		size_t avail = evbuffer_get_length(in);
-		uint8_t *frame = evbuffer_pullup(in, avail < 20 ? (ssize_t)avail : 20);
+		uint8_t *frame;
 		long flen;
 
+		if (c->skip) {
+			size_t n = avail < c->skip ? avail : c->skip;
+
+			evbuffer_drain(in, n);
+			c->skip -= (uint32_t)n;
+			if (c->skip)
+				return;
+			continue;
+		}
+		frame = evbuffer_pullup(in, avail < 20 ? (ssize_t)avail : 20);
 		if (!frame)
 			return;
 		flen = stun_stream_frame_len(frame, avail < 20 ? avail : 20);
@@ -365,9 +375,13 @@ static void tcp_readable(struct bufferevent *bev, void *arg)
 			return;
 		}
 		if (!c->alloc && flen > TCP_UNALLOCATED_FRAME) {
-			c->w->stats.malformed++;
-			tcp_close(c);
-			return;
+			/* dropped as it arrives, never buffered; the framing goes on */
+			if (stun_looks_like_channeldata(frame, avail < 20 ? avail : 20))
+				c->w->stats.no_allocation++;
+			else
+				c->w->stats.malformed++;
+			c->skip = (uint32_t)flen;
+			continue;
 		}
 		if (flen == 0 || (size_t)flen > avail)
 			return;
