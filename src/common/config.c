@@ -91,7 +91,7 @@ const struct config_option config_options[] = {
     OPT_UINT("max-tcp-connections-per-ip", 0, max_tcp_connections_per_ip, 1, CONFIG_MAX_QUOTA,
 	     0, "<n>", "client TCP connections from one address (IPv6: its /64)"),
     OPT_UINT("max-allocate-timeout", 0, max_allocate_timeout, 1, CONFIG_MAX_SECONDS, 0,
-	     "<seconds>", "a TCP client connection without an allocation closes this long after it opened"),
+	     "<seconds>", "TCP client connections without an allocation close this long after opening"),
     OPT_LIST("allowed-peer-ip", 0, CONFIG_PEER_RULE, allowed_peer_ip, CONFIG_MAX_PEER_RULES,
 	     "<ip|ip-ip|ip/len>", "peers allowed despite the default denials (denied wins)"),
     OPT_LIST("denied-peer-ip", 0, CONFIG_PEER_RULE, denied_peer_ip, CONFIG_MAX_PEER_RULES,

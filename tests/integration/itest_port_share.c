@@ -73,8 +73,8 @@ static int allocate_even_r(struct tclient *cl, uint64_t *token)
 static void test_reservation_counts_against_user_quota(void **state)
 {
 	static const char *const flags[] = {"--relay-ip=127.0.0.1", "--user-quota=2", NULL};
-	struct treq use = {.method = TURN_ALLOCATE, .auth = AUTH_MD5,
-			   .transport = TURN_TRANSPORT_UDP};
+	struct treq use = {
+	    .method = TURN_ALLOCATE, .auth = AUTH_MD5, .transport = TURN_TRANSPORT_UDP};
 	struct tclient a, b;
 	struct tserver s;
 	uint64_t token = 0;
