@@ -149,7 +149,8 @@ int config_load_file(struct config *c, const char *path, char *err, size_t errle
  * Parse argv (argv[0] is the program name). With -c FILE the file is read
  * first and the other flags are applied after it, so they win; -n means no
  * file (without -c no file is read either: the caller decides defaults).
- * Returns 0; 1 for -h/--help (print config_usage()); or -1 with err set.
+ * Returns 0; 1 for -h/--help (print config_usage()); 2 for --version; or
+ * -1 with err set.
  */
 int config_parse_args(struct config *c, int argc, char **argv, char *err, size_t errlen);
 
