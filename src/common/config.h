@@ -124,7 +124,7 @@ struct config {
 	bool stun_only;
 	bool no_stun;
 
-	char *log_file; /* NULL: stderr; "stdout" allowed */
+	char *log_file; /* NULL: stderr; "stdout" or "-", "stderr", "syslog", else a file */
 	int verbose;	/* 0 quiet, 1 verbose (-v), 2 very verbose (-V) */
 	char *pidfile;	/* NULL: none */
 	char software_name[CONFIG_MAX_TEXT_BYTES + 1];

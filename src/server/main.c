@@ -411,9 +411,8 @@ int main(int argc, char **argv)
 		config_free(&cfg);
 		return 1;
 	}
-	if (log_open(cfg.log_file) < 0) {
-		fprintf(stderr, "turnserver: cannot open log file %s: %s\n", cfg.log_file,
-			strerror(errno));
+	if (log_open(cfg.log_file, err, sizeof(err)) < 0) {
+		fprintf(stderr, "turnserver: %s\n", err);
 		config_free(&cfg);
 		return 1;
 	}
