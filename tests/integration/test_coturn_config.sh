@@ -87,7 +87,8 @@ tl_stop "$srv_pid"
 rc=$?
 cat "$tmp/stdout.out" "$tmp/stdout.err" >"$tmp/out"
 tl_check "log-file=- writes the log lines to stdout" \
-	'[ $rc -eq 0 ] && grep -q "INFO: ready:" "$tmp/stdout.out" && grep -q "INFO: stopped" "$tmp/stdout.out"' \
+	'[ $rc -eq 0 ] && grep -q "INFO: ready:" "$tmp/stdout.out" && grep -q "INFO: stopped" "$tmp/stdout.out" &&
+	tl_no_sanitizer_report "$tmp/stdout.out" "$tmp/stdout.err"' \
 	"$tmp/out"
 tl_check "log-file=- creates no file named '-'" \
 	'grep -q "INFO: ready:" "$tmp/stdout.out" && [ ! -e "$tmp/run/-" ]'
@@ -151,7 +152,8 @@ else
 		'[ -n "$lpid" ] && grep -q "^<14>.* turnserver\[$lpid\]: INFO: ready:" "$tmp/ns/syslog.txt" &&
 		grep -q "turnserver\[$lpid\]: INFO: stopped" "$tmp/ns/syslog.txt"' "$tmp/out"
 	tl_check "log-file=syslog exits 0 on SIGTERM and writes nothing to stdout or stderr" \
-		'[ "$(cat "$tmp/ns/log.rc")" = 0 ] && ! grep -q "ready:" "$tmp/ns/log.out"' "$tmp/out"
+		'[ "$(cat "$tmp/ns/log.rc")" = 0 ] && ! grep -q "ready:" "$tmp/ns/log.out" &&
+		tl_no_sanitizer_report "$tmp/ns/log.out" "$tmp/ns/nolog.out"' "$tmp/out"
 	tl_check "log-file=syslog creates no file named syslog" \
 		'grep -q "INFO: ready:" "$tmp/ns/syslog.txt" && [ ! -e "$tmp/ns/log/syslog" ]'
 fi
@@ -192,7 +194,8 @@ cp "$tmp/coturn.out" "$tmp/out"
 tl_check "turnserver refuses a coturn user store with the reason" \
 	'[ "$rc" != running ] && [ "$rc" -ne 0 ] &&
 	grep -q "coturn.db is coturn.s user database (table turnusers_lt)" "$tmp/coturn.out" &&
-	grep -q "turnadmin -a -u NAME -r REALM --md5-key HMACKEY" "$tmp/coturn.out"' "$tmp/out"
+	grep -q "turnadmin -a -u NAME -r REALM --md5-key HMACKEY" "$tmp/coturn.out" &&
+	tl_no_sanitizer_report "$tmp/coturn.out"' "$tmp/out"
 tl_run "$bin/turnadmin" -a -u bob -r example.org -p pass -b "$tmp/coturn.db"
 tl_check "turnadmin refuses to add a user to a coturn store" \
 	'[ $rc -eq 2 ] && grep -q "coturn.s user database" "$tmp/out"' "$tmp/out"
