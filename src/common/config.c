@@ -678,8 +678,17 @@ int config_apply(struct config *c, const struct config_option *opt, const char *
 		else
 			*(unsigned int *)field = n;
 		return 0;
-	case CONFIG_TEXT:
 	case CONFIG_PATH:
+		/* coturn expands it in userdb; here "./~/..." would be made */
+		if (value[0] == '~') {
+			config_errf(err, errlen,
+				    "bad value '%s' for %s (a leading '~' is not expanded: give the "
+				    "full path)",
+				    value, opt->name);
+			return -1;
+		}
+		return config_set_string(c, opt, value, err, errlen);
+	case CONFIG_TEXT:
 		return config_set_string(c, opt, value, err, errlen);
 	case CONFIG_ADDR:
 		return config_set_addr(field, opt->name, value, err, errlen);

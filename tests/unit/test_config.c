@@ -397,6 +397,21 @@ static void test_command_line_values_are_literal(void **state)
 	assert_string_equal(f->c.software_name, "a #b;");
 }
 
+/* coturn expands '~' in userdb; unexpanded it would make a directory named '~'. */
+static void test_path_with_leading_tilde_refused(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(load(f, "userdb=~/turndb\n"), -1);
+	assert_file_error(f, 1,
+			  "bad value '~/turndb' for userdb (a leading '~' is not expanded: give "
+			  "the full path)");
+	assert_int_equal(parse(f, "--log-file=~/turn.log", NULL), -1);
+	assert_err_contains(f, "--log-file: bad value '~/turn.log'");
+	assert_int_equal(parse(f, "--pidfile", "/run/~x", NULL), 0);
+	assert_string_equal(f->c.pidfile, "/run/~x");
+}
+
 static void test_log_file_names_pass_through(void **state)
 {
 	struct fixture *f = *state;
@@ -927,6 +942,7 @@ int main(void)
 	    T(test_file_refuses_trailing_semicolon),
 	    T(test_file_separator_is_any_run_of_blanks_and_equals),
 	    T(test_command_line_values_are_literal),
+	    T(test_path_with_leading_tilde_refused),
 	    T(test_log_file_names_pass_through),
 	    T(test_version_returns_two),
 	    T(test_no_config_file_flag),
