@@ -22,6 +22,7 @@
 
 #include "common/config.h"
 #include "common/iceservers.h"
+#include "common/version.h"
 #include "server/userdb.h"
 #include "stun/stun.h"
 
@@ -75,6 +76,7 @@ static void admin_usage(FILE *out)
 	    "  -X, --external-ip HOST  public address for --ice-servers\n"
 	    "      --listening-port N  port for --ice-servers (default 3478)\n"
 	    "  -h, --help              this text\n"
+	    "      --version           print the version\n"
 	    "exit status: 0 done, 1 usage error, 2 store error\n",
 	    CONFIG_DEFAULT_USERDB);
 }
@@ -579,6 +581,9 @@ int main(int argc, char **argv)
 {
 	struct admin a;
 	int rc;
+
+	if (version_requested(argc, argv))
+		return version_print("turnadmin");
 
 	memset(&a, 0, sizeof(a));
 	config_init(&a.cfg);

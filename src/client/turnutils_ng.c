@@ -25,6 +25,7 @@
 
 #include "anchor/bencode.h"
 #include "common/addr.h"
+#include "common/version.h"
 
 #define NG_EXIT_RESULT 1
 #define NG_EXIT_USAGE 2
@@ -97,6 +98,7 @@ static void ng_usage(FILE *f)
 		"\t-o FILE\t\twrite the reply's sdp to FILE\n"
 		"\t-v\t\tverbose: the request and each attempt on stderr\n"
 		"\t-h\t\tthis help\n"
+		"\t--version\tprint the version\n"
 		"Command options:\n"
 		"\t--call-id ID\t\t(offer, answer, delete, query: required)\n"
 		"\t--from-tag T\t\t(offer, answer: required)\n"
@@ -523,6 +525,9 @@ int main(int argc, char **argv)
 	size_t clen;
 	long n;
 	int ret = NG_EXIT_USAGE;
+
+	if (version_requested(argc, argv))
+		return version_print("turnutils_ng");
 
 	ng_parse_args(argc, argv, &o);
 	d = bdoc_new();

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "common/addr.h"
+#include "common/version.h"
 
 #define PEER_MAX_ADDRS 16
 #define PEER_BATCH 256
@@ -42,7 +43,8 @@ static void peer_usage(FILE *f)
 		   "Options:\n"
 		   "\t-p PORT\tlistening UDP port (default 3480)\n"
 		   "\t-L ADDR\tlistening address, repeatable (default 127.0.0.1 and ::1)\n"
-		   "\t-v\tverbose\n");
+		   "\t-v\tverbose\n"
+		   "\t--version\tprint the version\n");
 }
 
 /* Bind a non-blocking UDP socket on addr; -1 (with a message) on failure. */
@@ -108,6 +110,9 @@ int main(int argc, char **argv)
 	bool verbose = false, defaulted = false;
 	uint8_t *buf = NULL;
 	char *end;
+
+	if (version_requested(argc, argv))
+		return version_print("turnutils_peer");
 
 	while ((opt = getopt(argc, argv, "p:L:d:vh")) != -1) {
 		switch (opt) {

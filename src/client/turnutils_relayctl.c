@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "common/addr.h"
+#include "common/version.h"
 #include "offload/relay_offload.h"
 
 #define EXIT_USAGE 64
@@ -505,6 +506,9 @@ static int relayctl_events(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	struct sigaction sa;
+
+	if (version_requested(argc, argv))
+		return version_print("turnutils_relayctl");
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = relayctl_on_signal;

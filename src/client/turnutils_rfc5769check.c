@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "client/rfc5769_vectors.h"
+#include "common/version.h"
 #include "stun/stun.h"
 
 static int failures;
@@ -268,7 +269,8 @@ static void check_tampering(void)
 
 int main(int argc, char **argv)
 {
-	(void)argv;
+	if (version_requested(argc, argv))
+		return version_print("turnutils_rfc5769check");
 	if (argc > 1) {
 		fprintf(stderr, "usage: turnutils_rfc5769check\n"
 				"Checks the STUN codec against the RFC 5769 test vectors.\n");

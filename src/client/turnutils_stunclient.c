@@ -16,6 +16,7 @@
 
 #include "client/turnclient.h"
 #include "common/addr.h"
+#include "common/version.h"
 
 #define STUNCLIENT_CONNECT_TIMEOUT_MS 5000
 #define EXIT_USAGE 64
@@ -28,7 +29,8 @@ static void stunclient_usage(FILE *f)
 		   "\t-L ADDR\tlocal address to use\n"
 		   "\t-t\tuse TCP (default UDP)\n"
 		   "\t-v\tverbose\n"
-		   "\t-f\taccepted for compatibility; RFC 5780 tests are not done\n");
+		   "\t-f\taccepted for compatibility; RFC 5780 tests are not done\n"
+		   "\t--version\tprint the version\n");
 }
 
 static int stunclient_port(const char *s, uint16_t *out)
@@ -53,6 +55,9 @@ int main(int argc, char **argv)
 	uint16_t port = 3478;
 	bool tcp = false, verbose = false;
 	int opt, ret;
+
+	if (version_requested(argc, argv))
+		return version_print("turnutils_stunclient");
 
 	while ((opt = getopt(argc, argv, "p:L:tvfh")) != -1) {
 		switch (opt) {

@@ -39,6 +39,7 @@
 
 #include "client/turnclient.h"
 #include "common/addr.h"
+#include "common/version.h"
 #include "stun/wire.h"
 
 #define EXIT_SETUP_FAILED 1
@@ -169,6 +170,7 @@ static void uc_usage(FILE *f)
 		"\t\t\trepeatedly opens a socket, allocates, deletes, for SEC s\n"
 		"\t--rotate-local N\twith --alloc-rate and -L IPV4: bind socket k to\n"
 		"\t\t\t-L + (k mod N), with a port of its own (no 5-tuple reuse)\n"
+		"\t--version\tprint the version\n"
 		"Exit status: 0 ok, 1 allocation/auth failure, 2 loss above threshold.\n",
 		UC_MAX_CLIENTS, UC_HDR_LEN, UC_MAX_MSG_LEN);
 }
@@ -1043,6 +1045,8 @@ int main(int argc, char **argv)
 	int ret = EXIT_SETUP_FAILED;
 	double loss_pct;
 
+	if (version_requested(argc, argv))
+		return version_print("turnutils_uclient");
 	if (uc_parse_opts(argc, argv, &o) < 0)
 		return EXIT_USAGE;
 	if (uc_resolve(&o) < 0)

@@ -200,12 +200,12 @@ const struct config_refused config_refused[] = {
     {"acme-redirect", 0, NULL},
     {"proc-user", 0, NULL},
     {"proc-group", 0, NULL},
-    {"syslog", 0, NULL},
-    {"simple-log", 0, NULL},
+    {"syslog", 0, "use log-file=syslog"},
+    {"simple-log", 0, "log-file is used as named, without a date"},
     {"new-log-timestamp", 0, NULL},
     {"new-log-timestamp-format", 0, NULL},
     {"log-binding", 0, NULL},
-    {"no-stdout-log", 0, NULL},
+    {"no-stdout-log", 0, "log lines go only to log-file (default stderr)"},
     {"server-relay", 0, NULL},
     {"ne", 0, NULL},
 };
@@ -691,8 +691,17 @@ int config_apply(struct config *c, const struct config_option *opt, const char *
 		else
 			*(unsigned int *)field = n;
 		return 0;
-	case CONFIG_TEXT:
 	case CONFIG_PATH:
+		/* coturn expands it in userdb; here "./~/..." would be made */
+		if (value[0] == '~') {
+			config_errf(err, errlen,
+				    "bad value '%s' for %s (a leading '~' is not expanded: give the "
+				    "full path)",
+				    value, opt->name);
+			return -1;
+		}
+		return config_set_string(c, opt, value, err, errlen);
+	case CONFIG_TEXT:
 		return config_set_string(c, opt, value, err, errlen);
 	case CONFIG_ADDR:
 		return config_set_addr(field, opt->name, value, err, errlen);
@@ -785,6 +794,50 @@ static bool config_is_blank(char ch)
 	return ch == ' ' || ch == '\t' || ch == '\r';
 }
 
+/*
+ * A value as coturn's config reader takes it: one that starts with '"'
+ * loses that quote and a closing '"' at its end; quotes elsewhere stay, and
+ * single quotes are not special. Where coturn's reading turns a slip into a
+ * silently wrong value, this one refuses the line instead: an opening quote
+ * without a closing one (coturn drops the lone quote), and, in an unquoted
+ * value, a '#' at its start or after a blank (coturn keeps the would-be
+ * comment in the value) or a ';' at its end (coturn only warns). Quoting
+ * keeps both.
+ */
+static int config_file_value(char **value, char *msg, size_t msglen)
+{
+	char *v = *value;
+	size_t len = strlen(v);
+	const char *hash;
+
+	if (v[0] == '"') {
+		if (len < 2 || v[len - 1] != '"') {
+			config_errf(msg, msglen,
+				    "value starts with '\"' but does not end with one");
+			return -1;
+		}
+		v[len - 1] = '\0';
+		*value = v + 1;
+		return 0;
+	}
+	hash = strchr(v, '#');
+	while (hash && hash > v && !config_is_blank(hash[-1]))
+		hash = strchr(hash + 1, '#');
+	if (hash) {
+		config_errf(msg, msglen,
+			    "'#' after a value does not start a comment: put comments on lines "
+			    "of their own, or quote the value (\"...\") to keep the '#'");
+		return -1;
+	}
+	if (len && v[len - 1] == ';') {
+		config_errf(msg, msglen,
+			    "value ends with ';': options end at the end of the line (quote "
+			    "the value, \"...;\", if the ';' belongs to it)");
+		return -1;
+	}
+	return 0;
+}
+
 /* One line of a config file, without its '\n'; len counts its bytes. */
 static int config_parse_line(struct config *c, char *line, size_t len, const char *path,
 			     unsigned int lineno, char *err, size_t errlen)
@@ -811,16 +864,19 @@ static int config_parse_line(struct config *c, char *line, size_t len, const cha
 		return 0;
 	if (strncmp(key, "--", 2) == 0)
 		key += 2;
+	/* coturn: the key ends at the first blank or '=', the value starts after all of them */
 	end = key + strcspn(key, "= \t");
-	value = end + strspn(end, " \t");
-	if (*value == '=')
-		value += 1 + strspn(value + 1, " \t");
+	value = end + strspn(end, "= \t");
 	*end = '\0';
 
 	opt = config_find(key);
 	if (!opt) {
 		config_err_unknown(key, "", msg, sizeof(msg));
 		config_errf(err, errlen, "%s:%u: %s", path, lineno, msg);
+		return -1;
+	}
+	if (config_file_value(&value, msg, sizeof(msg)) < 0) {
+		config_errf(err, errlen, "%s:%u: %s: %s", path, lineno, opt->name, msg);
 		return -1;
 	}
 	if (config_apply(c, opt, *value ? value : NULL, msg, sizeof(msg)) < 0) {

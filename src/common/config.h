@@ -3,11 +3,18 @@
  * coturn-style command-line flags, parsed into one struct config.
  *
  * File syntax, one option per line: "key=value", "key value", or a bare
- * "key" for booleans (and for stale-nonce, which then means 600 s). A key
- * may carry coturn's leading "--". Leading and trailing whitespace is
- * trimmed; a line whose first non-blank character is '#' is a comment ('#'
- * later on a line is part of the value, so passwords may contain it). Lines
- * are UTF-8 without control characters, at most CONFIG_MAX_LINE bytes.
+ * "key" for booleans (and for stale-nonce, which then means 600 s). As in
+ * coturn, the key ends at the first blank or '=' and the value starts after
+ * every blank and '=' that follow ("key = value" works). A key may carry
+ * coturn's leading "--". Leading and trailing whitespace is trimmed; a line
+ * whose first non-blank character is '#' is a comment. A value in double
+ * quotes loses them, as in coturn ("realm=\"example.org\"" is example.org;
+ * quotes inside a value and single quotes stay). Refused rather than
+ * misread: an opening quote without a closing one, and in an unquoted value
+ * a '#' at its start or after a blank (comments go on lines of their own;
+ * "pa#ss" is a value) or a ';' at its end. Lines are UTF-8 without control
+ * characters, at most CONFIG_MAX_LINE bytes. On the command line values are
+ * taken as given (the shell has removed its quotes), as coturn does.
  *
  * Booleans take no value, or one of yes/no, true/false, on/off, 1/0.
  * Scalar options given twice keep the last value; repeatable options
@@ -131,7 +138,7 @@ struct config {
 	bool stun_only;
 	bool no_stun;
 
-	char *log_file; /* NULL: stderr; "stdout" allowed */
+	char *log_file; /* NULL: stderr; "stdout" or "-", "stderr", "syslog", else a file */
 	int verbose;	/* 0 quiet, 1 verbose (-v), 2 very verbose (-V) */
 	char *pidfile;	/* NULL: none */
 	char software_name[CONFIG_MAX_TEXT_BYTES + 1];
@@ -165,7 +172,8 @@ int config_load_file(struct config *c, const char *path, char *err, size_t errle
  * Parse argv (argv[0] is the program name). With -c FILE the file is read
  * first and the other flags are applied after it, so they win; -n means no
  * file (without -c no file is read either: the caller decides defaults).
- * Returns 0; 1 for -h/--help (print config_usage()); or -1 with err set.
+ * Returns 0; 1 for -h/--help (print config_usage()); 2 for --version; or
+ * -1 with err set.
  */
 int config_parse_args(struct config *c, int argc, char **argv, char *err, size_t errlen);
 

@@ -21,6 +21,7 @@ enum config_arg_type {
 	CONFIG_ARG_FILE,    /* -c FILE */
 	CONFIG_ARG_NO_FILE, /* -n */
 	CONFIG_ARG_HELP,    /* -h, --help */
+	CONFIG_ARG_VERSION, /* --version */
 };
 
 struct config_arg {
@@ -125,8 +126,8 @@ static int config_arg_long(struct config_args *it, const char *arg, struct confi
 		return config_arg_unknown(NULL, a, err, errlen);
 	memcpy(key, arg, len);
 	key[len] = '\0';
-	if (strcmp(key, "help") == 0) {
-		a->type = CONFIG_ARG_HELP;
+	if (strcmp(key, "help") == 0 || strcmp(key, "version") == 0) {
+		a->type = key[0] == 'h' ? CONFIG_ARG_HELP : CONFIG_ARG_VERSION;
 		return 1;
 	}
 	a->type = CONFIG_ARG_OPTION;
@@ -178,6 +179,8 @@ int config_parse_args(struct config *c, int argc, char **argv, char *err, size_t
 	while ((ret = config_arg_next(&it, &a, err, errlen)) > 0) {
 		if (a.type == CONFIG_ARG_HELP)
 			return 1;
+		if (a.type == CONFIG_ARG_VERSION)
+			return 2;
 		if (a.type == CONFIG_ARG_OPTION)
 			continue;
 		if (file || no_file) {
@@ -255,7 +258,8 @@ void config_usage(FILE *out)
 	fprintf(out, "Usage: turnserver [-c FILE | -n] [OPTION]...\n\n"
 		     "  -c <file>                   read options from a file first; flags win\n"
 		     "  -n                          read no config file\n"
-		     "  -h, --help                  print this help\n\n"
+		     "  -h, --help                  print this help\n"
+		     "      --version               print the version\n\n"
 		     "Options, also valid in the config file without the leading \"--\":\n");
 	for (size_t i = 0; i < ARRAY_SIZE(config_options); i++) {
 		const struct config_option *opt = &config_options[i];

@@ -12,32 +12,53 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/log_syslog.h"
+
+#define LOG_FD_SYSLOG (-2) /* log_fd when lines go to syslog(3) */
 
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static int log_fd = STDERR_FILENO;
 static char *log_path;
 static enum log_level log_level = LOG_INFO;
 
+/* coturn's names first: "syslog", "stdout" and "-" are no file names. */
 static int open_path(const char *path)
 {
-	if (!path)
+	if (!path || strcmp(path, "stderr") == 0)
 		return STDERR_FILENO;
-	if (strcmp(path, "stdout") == 0)
+	if (strcmp(path, "stdout") == 0 || strcmp(path, "-") == 0)
 		return STDOUT_FILENO;
-	if (strcmp(path, "stderr") == 0)
-		return STDERR_FILENO;
+	if (strcmp(path, "syslog") == 0)
+		return log_syslog_open() < 0 ? -1 : LOG_FD_SYSLOG;
 	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 }
 
-int log_open(const char *path)
+/* Drops the destination fd replaces, under log_lock. */
+static void close_dest(int fd)
+{
+	if (log_fd == LOG_FD_SYSLOG && fd != LOG_FD_SYSLOG)
+		log_syslog_close();
+	else if (log_fd > STDERR_FILENO && log_fd != fd)
+		close(log_fd);
+}
+
+int log_open(const char *path, char *err, size_t errlen)
 {
 	int fd = open_path(path);
 
-	if (fd < 0)
+	if (fd == -1) {
+		int e = errno;
+
+		if (path && strcmp(path, "syslog") == 0)
+			snprintf(err, errlen, "cannot log to syslog: %s: %s", LOG_SYSLOG_SOCKET,
+				 strerror(e));
+		else
+			snprintf(err, errlen, "cannot open log file %s: %s", path, strerror(e));
+		errno = e;
 		return -1;
+	}
 	pthread_mutex_lock(&log_lock);
-	if (log_fd > STDERR_FILENO)
-		close(log_fd);
+	close_dest(fd);
 	log_fd = fd;
 	free(log_path);
 	log_path = path ? strdup(path) : NULL;
@@ -50,12 +71,15 @@ int log_reopen(void)
 	int fd, ret = 0;
 
 	pthread_mutex_lock(&log_lock);
+	if (log_fd == LOG_FD_SYSLOG) {
+		pthread_mutex_unlock(&log_lock);
+		return 0;
+	}
 	fd = open_path(log_path);
-	if (fd < 0) {
+	if (fd == -1) {
 		ret = -1;
 	} else {
-		if (log_fd > STDERR_FILENO && log_fd != fd)
-			close(log_fd);
+		close_dest(fd);
 		log_fd = fd;
 	}
 	pthread_mutex_unlock(&log_lock);
@@ -65,8 +89,7 @@ int log_reopen(void)
 void log_close(void)
 {
 	pthread_mutex_lock(&log_lock);
-	if (log_fd > STDERR_FILENO)
-		close(log_fd);
+	close_dest(STDERR_FILENO);
 	log_fd = STDERR_FILENO;
 	free(log_path);
 	log_path = NULL;
@@ -108,15 +131,16 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	struct timespec ts;
 	struct tm tm;
 	va_list ap;
-	int n, m;
+	int n, m, stamp;
 
 	if (level > log_level)
 		return;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
-	n = snprintf(line, sizeof(line), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s: ",
-		     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-		     tm.tm_sec, ts.tv_nsec / 1000000, names[level]);
+	stamp = snprintf(line, sizeof(line), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ ",
+			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+			 tm.tm_sec, ts.tv_nsec / 1000000);
+	n = stamp + snprintf(line + stamp, sizeof(line) - (size_t)stamp, "%s: ", names[level]);
 	va_start(ap, fmt);
 	m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
 	va_end(ap);
@@ -125,9 +149,15 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	n += m;
 	if ((size_t)n > sizeof(line) - 2)
 		n = sizeof(line) - 2;
-	line[n++] = '\n';
+	line[n] = '\0';
 	pthread_mutex_lock(&log_lock);
-	if (write(log_fd, line, (size_t)n) < 0)
-		errno = 0;
+	if (log_fd == LOG_FD_SYSLOG) {
+		/* syslog stamps the time itself */
+		log_syslog_line((int)level, line + stamp);
+	} else {
+		line[n++] = '\n';
+		if (write(log_fd, line, (size_t)n) < 0)
+			errno = 0;
+	}
 	pthread_mutex_unlock(&log_lock);
 }

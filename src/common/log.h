@@ -1,7 +1,8 @@
 /*
- * log.h - one process-wide log: stderr, stdout or a file, reopened on
- * SIGHUP. Thread-safe; each line is written with a single write(2).
- * Never pass secrets (passwords, keys, HMACs) to it.
+ * log.h - one process-wide log: stderr, stdout, syslog or a file, the file
+ * reopened on SIGHUP. Thread-safe; each line is written with a single
+ * write(2) (or one syslog(3) call). Never pass secrets (passwords, keys,
+ * HMACs) to it.
  */
 #ifndef COMMON_LOG_H
 #define COMMON_LOG_H
@@ -10,9 +11,16 @@
 
 enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
-/* path NULL: stderr; "stdout": stdout; else appended to the file. */
-int log_open(const char *path);
-/* Reopens the file (after rotation). Safe to call from the main thread. */
+/*
+ * Where log lines go, by coturn's log-file names: NULL or "stderr": stderr;
+ * "stdout" or "-": stdout; "syslog": syslog(3) with the ident turnserver,
+ * facility user, the level as priority and no timestamp of ours (refused
+ * when there is no syslog socket at /dev/log, so that no line is lost
+ * unseen); any other name: a file, appended to. Returns 0, or -1 with
+ * errno and a message naming the destination in err.
+ */
+int log_open(const char *path, char *err, size_t errlen);
+/* Reopens the file (after rotation); nothing to do for the others. */
 int log_reopen(void);
 void log_close(void);
 void log_set_level(enum log_level level);

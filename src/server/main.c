@@ -21,6 +21,7 @@
 #include "common/config.h"
 #include "common/iceservers.h"
 #include "common/log.h"
+#include "common/version.h"
 #include "anchor/anchor.h"
 #include "server/server.h"
 #include "server/userdb.h"
@@ -392,10 +393,11 @@ int main(int argc, char **argv)
 
 	config_init(&cfg);
 	rc = config_parse_args(&cfg, argc, argv, err, sizeof(err));
-	if (rc == 1) {
-		config_usage(stdout);
+	if (rc == 1 || rc == 2) {
+		if (rc == 1)
+			config_usage(stdout);
 		config_free(&cfg);
-		return 0;
+		return rc == 1 ? 0 : version_print("turnserver");
 	}
 	if (rc < 0) {
 		fprintf(stderr, "turnserver: %s\n", err);
@@ -409,13 +411,13 @@ int main(int argc, char **argv)
 		config_free(&cfg);
 		return 1;
 	}
-	if (log_open(cfg.log_file) < 0) {
-		fprintf(stderr, "turnserver: cannot open log file %s: %s\n", cfg.log_file,
-			strerror(errno));
+	if (log_open(cfg.log_file, err, sizeof(err)) < 0) {
+		fprintf(stderr, "turnserver: %s\n", err);
 		config_free(&cfg);
 		return 1;
 	}
 	log_set_level(cfg.verbose ? LOG_DEBUG : LOG_INFO);
+	log_info("turnserver %s starting", TURN_VERSION);
 
 	srv.cfg = &cfg;
 	pthread_mutex_init(&srv.lock, NULL);

@@ -358,13 +358,43 @@ static int userdb_sqlite_has_schema(sqlite3 *conn)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/*
+ * Is this coturn's store? Its tables (coturn's SQLite driver creates
+ * turnusers_lt, turn_secret, admin_user, ...; older versions turnusers_st)
+ * are not read here yet. Returns 1 with the first one's name in table, 0,
+ * or -1 on a read error.
+ */
+static int userdb_sqlite_coturn_table(sqlite3 *conn, char *table, size_t cap)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(conn,
+			       "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN"
+			       " ('turnusers_lt', 'turnusers_st', 'turn_secret', 'admin_user',"
+			       " 'turn_origin_to_realm', 'turn_realm_option', 'oauth_key')"
+			       " ORDER BY name <> 'turnusers_lt', name LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const unsigned char *name = sqlite3_column_text(st, 0);
+
+		snprintf(table, cap, "%s", name ? (const char *)name : "?");
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 struct userdb *userdb_open_sqlite(const char *path, bool create, char *err, size_t errlen)
 {
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
 	struct sqlite_store *s;
 	struct userdb *db;
 	const char *verb = "open";
-	char dummy[1];
+	char dummy[1], table[32];
 	size_t i;
 	int rc;
 
@@ -395,6 +425,19 @@ struct userdb *userdb_open_sqlite(const char *path, bool create, char *err, size
 		goto fail_sqlite;
 	sqlite3_extended_result_codes(s->conn, 1);
 	sqlite3_busy_timeout(s->conn, USERDB_SQLITE_BUSY_MS);
+	/* before anything could write to the file */
+	rc = userdb_sqlite_coturn_table(s->conn, table, sizeof(table));
+	if (rc < 0)
+		goto fail_sqlite;
+	if (rc == 1) {
+		snprintf(err, errlen,
+			 "%s is coturn's user database (table %s), which this server does not "
+			 "read yet; it was left unchanged. Copy its users into a new store: for "
+			 "each row of SELECT name, realm, hmackey FROM turnusers_lt run turnadmin "
+			 "-a -u NAME -r REALM --md5-key HMACKEY -b NEW.db, then set userdb=NEW.db",
+			 path, table);
+		goto fail;
+	}
 	/* Overwrite deleted keys instead of leaving them in free pages. */
 	if (sqlite3_exec(s->conn, "PRAGMA secure_delete = ON", NULL, NULL, NULL) != SQLITE_OK)
 		goto fail_sqlite;

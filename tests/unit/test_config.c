@@ -1,6 +1,7 @@
 /*
  * test_config.c - config file and command-line parsing (src/common/config.c):
- * the three line forms, command line over file, refusal of unknown and of
+ * the three line forms, coturn's quoting (and the slips refused instead of
+ * misread), command line over file, refusal of unknown and of
  * not-yet-implemented coturn options, value checks, hostile file contents,
  * and the sample etc/turnserver.conf (tests run from the repository root).
  */
@@ -293,6 +294,143 @@ static void test_help_returns_one(void **state)
 
 	assert_int_equal(parse(f, "-h", NULL), 1);
 	assert_int_equal(parse(f, "-p", "1", "--help", NULL), 1);
+}
+
+/* coturn's reader: a leading '"' is dropped with a closing one; nothing else. */
+static void test_file_strips_double_quotes_as_coturn(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(load(f, "realm=\"example.org\"\n"
+				 "user=\"alice:pa\"ss\"\n"
+				 "user = \"bob:two words\"  \n"
+				 "user=carol:end\"\n"
+				 "userdb \"/tmp/with space.db\"\n"
+				 "software-name='single'\n"
+				 "fingerprint=\"yes\"\n"
+				 "listening-port=\"3479\"\n"
+				 "relay-ip=\"192.0.2.9\"\n"),
+			 0);
+	assert_string_equal(f->c.realm, "example.org");
+	assert_int_equal(f->c.user_count, 3);
+	/* quotes inside a value stay, as does a closing one without an opening one */
+	assert_string_equal(f->c.user[0].password, "pa\"ss");
+	assert_string_equal(f->c.user[1].password, "two words");
+	assert_string_equal(f->c.user[2].password, "end\"");
+	assert_string_equal(f->c.userdb, "/tmp/with space.db");
+	/* single quotes are not special in coturn either */
+	assert_string_equal(f->c.software_name, "'single'");
+	assert_true(f->c.fingerprint);
+	assert_int_equal(f->c.listening_port, 3479);
+	assert_string_equal(f->c.relay_ip[0].text, "192.0.2.9");
+}
+
+static void test_file_refuses_unbalanced_quote(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(load(f, "listening-port=3479\nrealm=\"example.org\n"), -1);
+	assert_file_error(f, 2, "realm: value starts with '\"' but does not end with one");
+	assert_int_equal(load(f, "realm=\"\n"), -1);
+	assert_file_error(f, 1, "realm: value starts with '\"' but does not end with one");
+	/* "" is an empty value */
+	assert_int_equal(load(f, "realm=\"\"\n"), -1);
+	assert_file_error(f, 1, "option 'realm' needs a value");
+}
+
+static void test_file_refuses_comment_after_value(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(load(f, "realm=example.org # our realm\n"), -1);
+	assert_file_error(f, 1,
+			  "realm: '#' after a value does not start a comment: put comments on "
+			  "lines of their own, or quote the value (\"...\") to keep the '#'");
+	assert_int_equal(load(f, "# ok\nmin-port=50000\t#lowest\n"), -1);
+	assert_err_contains(f, ":2: min-port: '#' after a value");
+	assert_int_equal(load(f, "realm # comment\n"), -1);
+	assert_err_contains(f, ":1: realm: '#' after a value");
+	/* quoted, or without a blank before it, '#' is part of the value */
+	assert_int_equal(load(f, "realm=\"a #b\"\nuser=alice:pa#ss\nuser=\"bob:#x\"\n"), 0);
+	assert_string_equal(f->c.realm, "a #b");
+	assert_string_equal(f->c.user[0].password, "pa#ss");
+	assert_string_equal(f->c.user[1].password, "#x");
+}
+
+static void test_file_refuses_trailing_semicolon(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(load(f, "realm=example.org;\n"), -1);
+	assert_err_contains(f, ":1: realm: value ends with ';'");
+	assert_int_equal(load(f, "realm=\"example.org;\"\nuser=a:b;c\n"), 0);
+	assert_string_equal(f->c.realm, "example.org;");
+	assert_string_equal(f->c.user[0].password, "b;c");
+}
+
+/* coturn: the key ends at the first blank or '=', the value follows them all. */
+static void test_file_separator_is_any_run_of_blanks_and_equals(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(load(f, "realm == example.org\n"
+				 "listening-port\t=\t3479\n"
+				 "min-port= 50000\n"
+				 "max-port =50010\n"),
+			 0);
+	assert_string_equal(f->c.realm, "example.org");
+	assert_int_equal(f->c.listening_port, 3479);
+	assert_int_equal(f->c.min_port, 50000);
+	assert_int_equal(f->c.max_port, 50010);
+	/* a value that starts with '=' needs quotes */
+	assert_int_equal(load(f, "realm=\"=x\"\n"), 0);
+	assert_string_equal(f->c.realm, "=x");
+}
+
+/* coturn takes command-line values as given: the shell has removed its quotes. */
+static void test_command_line_values_are_literal(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(parse(f, "--realm", "\"x\"", "--software-name=a #b;", NULL), 0);
+	assert_string_equal(f->c.realm, "\"x\"");
+	assert_string_equal(f->c.software_name, "a #b;");
+}
+
+/* coturn expands '~' in userdb; unexpanded it would make a directory named '~'. */
+static void test_path_with_leading_tilde_refused(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(load(f, "userdb=~/turndb\n"), -1);
+	assert_file_error(f, 1,
+			  "bad value '~/turndb' for userdb (a leading '~' is not expanded: give "
+			  "the full path)");
+	assert_int_equal(parse(f, "--log-file=~/turn.log", NULL), -1);
+	assert_err_contains(f, "--log-file: bad value '~/turn.log'");
+	assert_int_equal(parse(f, "--pidfile", "/run/~x", NULL), 0);
+	assert_string_equal(f->c.pidfile, "/run/~x");
+}
+
+static void test_log_file_names_pass_through(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(load(f, "log-file=-\n"), 0);
+	assert_string_equal(f->c.log_file, "-");
+	assert_int_equal(load(f, "log-file=\"syslog\"\n"), 0);
+	assert_string_equal(f->c.log_file, "syslog");
+}
+
+static void test_version_returns_two(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(parse(f, "--version", NULL), 2);
+	assert_int_equal(parse(f, "-n", "-p", "1", "--version", NULL), 2);
+	/* only on the command line */
+	assert_int_equal(load(f, "version\n"), -1);
+	assert_file_error(f, 1, "unknown option 'version'");
 }
 
 static void test_no_config_file_flag(void **state)
@@ -755,8 +893,8 @@ static void test_sample_config_documents_every_option(void **state)
 			continue;
 		memcpy(name, p, len);
 		name[len] = '\0';
-		if (strcmp(name, "help") == 0)
-			continue;
+		if (strcmp(name, "help") == 0 || strcmp(name, "version") == 0)
+			continue; /* command line only */
 		snprintf(want, sizeof(want), "\n#%s=", name);
 		if (!strstr(sample, want)) {
 			snprintf(want, sizeof(want), "\n#%s\n", name);
@@ -798,6 +936,15 @@ int main(void)
 	    T(test_command_line_overrides_file),
 	    T(test_long_and_short_flag_forms),
 	    T(test_help_returns_one),
+	    T(test_file_strips_double_quotes_as_coturn),
+	    T(test_file_refuses_unbalanced_quote),
+	    T(test_file_refuses_comment_after_value),
+	    T(test_file_refuses_trailing_semicolon),
+	    T(test_file_separator_is_any_run_of_blanks_and_equals),
+	    T(test_command_line_values_are_literal),
+	    T(test_path_with_leading_tilde_refused),
+	    T(test_log_file_names_pass_through),
+	    T(test_version_returns_two),
 	    T(test_no_config_file_flag),
 	    T(test_positional_argument_rejected),
 	    T(test_bad_port_rejected),

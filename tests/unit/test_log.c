@@ -1,12 +1,19 @@
 /*
  * test_log.c - src/common/log.c: untrusted text is made safe for one log
- * line (log_safe).
+ * line (log_safe); coturn's log-file names "-", "stdout" and "syslog" are
+ * destinations, never files of that name.
  */
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -52,6 +59,97 @@ static void test_log_safe_cuts_to_fit_and_terminates(void **state)
 	assert_string_equal(log_safe("", out, sizeof(out)), "");
 }
 
+/* A fresh empty directory to work in; its path into dir. */
+static void enter_temp_dir(char *dir, size_t cap)
+{
+	snprintf(dir, cap, "/tmp/test_log_XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(chdir(dir), 0);
+}
+
+static void leave_temp_dir(const char *dir)
+{
+	assert_int_equal(chdir("/"), 0);
+	assert_int_equal(rmdir(dir), 0); /* fails if a file was left in it */
+}
+
+static void test_log_dash_and_stdout_write_to_stdout(void **state)
+{
+	static const char *const names[] = {"-", "stdout"};
+	char dir[64], out[] = "/tmp/test_log_out_XXXXXX", buf[512], err[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		int saved = dup(STDOUT_FILENO), fd = mkstemp(out);
+		ssize_t n;
+
+		assert_true(saved >= 0 && fd >= 0);
+		enter_temp_dir(dir, sizeof(dir));
+		fflush(stdout); /* cmocka's own lines stay on the real stdout */
+		assert_int_equal(dup2(fd, STDOUT_FILENO), STDOUT_FILENO);
+		assert_int_equal(log_open(names[i], err, sizeof(err)), 0);
+		log_msg(LOG_INFO, "to stdout %zu", i);
+		log_close();
+		assert_int_equal(dup2(saved, STDOUT_FILENO), STDOUT_FILENO);
+		close(saved);
+		n = pread(fd, buf, sizeof(buf) - 1, 0);
+		assert_true(n > 0);
+		buf[n] = '\0';
+		assert_non_null(strstr(buf, "INFO: to stdout"));
+		close(fd);
+		unlink(out);
+		strcpy(out, "/tmp/test_log_out_XXXXXX");
+		leave_temp_dir(dir);
+	}
+}
+
+/* With a syslog socket log lines go there; without one, a clear refusal. */
+static void test_log_syslog_is_no_file(void **state)
+{
+	struct stat st;
+	bool have = stat("/dev/log", &st) == 0 && S_ISSOCK(st.st_mode);
+	char dir[64], err[256] = "";
+	int rc;
+
+	(void)state;
+	enter_temp_dir(dir, sizeof(dir));
+	rc = log_open("syslog", err, sizeof(err));
+	if (have) {
+		assert_int_equal(rc, 0);
+		log_msg(LOG_WARN, "test_log: a line for syslog");
+	} else {
+		assert_int_equal(rc, -1);
+		assert_non_null(strstr(err, "cannot log to syslog: /dev/log: "));
+	}
+	log_close();
+	leave_temp_dir(dir);
+}
+
+static void test_log_file_name_is_a_file(void **state)
+{
+	char dir[64], err[256], buf[256];
+	ssize_t n;
+	int fd;
+
+	(void)state;
+	enter_temp_dir(dir, sizeof(dir));
+	assert_int_equal(log_open("turn.log", err, sizeof(err)), 0);
+	log_msg(LOG_ERROR, "into the file");
+	log_close();
+	fd = open("turn.log", O_RDONLY);
+	assert_true(fd >= 0);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	assert_non_null(strstr(buf, "ERROR: into the file\n"));
+	unlink("turn.log");
+	assert_int_equal(log_open("/nonexistent/dir/turn.log", err, sizeof(err)), -1);
+	assert_string_equal(err, "cannot open log file /nonexistent/dir/turn.log: "
+				 "No such file or directory");
+	leave_temp_dir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -59,6 +157,9 @@ int main(void)
 	    cmocka_unit_test(test_log_safe_escapes_quotes_and_backslash),
 	    cmocka_unit_test(test_log_safe_keeps_utf8_and_plain_text),
 	    cmocka_unit_test(test_log_safe_cuts_to_fit_and_terminates),
+	    cmocka_unit_test(test_log_dash_and_stdout_write_to_stdout),
+	    cmocka_unit_test(test_log_syslog_is_no_file),
+	    cmocka_unit_test(test_log_file_name_is_a_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
