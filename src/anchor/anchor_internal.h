@@ -28,6 +28,7 @@
 #include "anchor/anchor.h"
 #include "anchor/bencode.h"
 #include "anchor/ice.h"
+#include "anchor/latch.h"
 #include "anchor/sdp.h"
 #include "server/server.h"
 
@@ -112,6 +113,15 @@ struct side_counters {
 	uint64_t last_packet_ms;	 /* wall clock, ms since the epoch; 0: never */
 };
 
+/*
+ * A destination the peer verdict allowed. Only media_dest_check() makes
+ * one and media_send() takes nothing else, so no path can send media,
+ * RTCP or ICE to an address the verdict has not seen.
+ */
+struct media_dest {
+	union sockaddr_u addr;
+};
+
 /* What one side of a stream knows about its party. */
 struct stream_side {
 	struct media_sock socks[2]; /* [0] RTP, [1] RTCP; fd -1 when unused */
@@ -120,10 +130,13 @@ struct stream_side {
 	struct ice_agent *ice;	    /* the anchor terminates ICE toward the party */
 	bool ice_passthrough;	    /* force-relay: STUN goes end to end */
 	struct event *ice_timer;
-	bool has_sdp_dest;
-	union sockaddr_u sdp_dest[2]; /* advertised RTP and RTCP endpoints */
-	bool latched[2];
-	union sockaddr_u latch[2];    /* where the party's media came from */
+	bool has_sdp_dest[2];
+	struct media_dest sdp_dest[2];	   /* advertised RTP and RTCP endpoints, allowed */
+	struct latch_policy latch_policy;  /* RTP's, from the party's SDP and flags */
+	struct latch latch[2];		   /* where the party's media comes from */
+	struct media_dest latch_dest[2];   /* the same, allowed */
+	bool ice_dest_ok[2];
+	struct media_dest ice_dest[2];	   /* the ICE pair's remote, last verdict */
 	struct side_counters rtp, rtcp;
 	bool consent_lost;
 };
@@ -182,12 +195,14 @@ struct ng_cache_entry {
 struct anchor_stats {
 	uint64_t ng_requests, ng_errors, ng_no_cookie, ng_malformed, ng_not_allowed,
 	    ng_retransmits;
+	uint64_t ng_own_source; /* from the relay's or the anchor's own sockets */
 	uint64_t calls_total, calls_rejected_load, calls_timeout, calls_final_timeout,
 	    calls_deleted;
 	uint64_t packets_user, bytes_user, errors_user;
 	uint64_t packets_kernel, bytes_kernel, errors_kernel; /* no module programmed yet */
 	uint64_t dropped_unauthenticated, dropped_no_destination, dropped_malformed,
 	    dropped_policy, stun_no_fingerprint, stun_handled;
+	uint64_t latches, relatches; /* sources latched onto, and re-latched in the window */
 	uint64_t joined_packets; /* from a TURN allocation of this server, in process */
 };
 
@@ -283,7 +298,10 @@ void media_ice_schedule(struct stream *st, int side);
 void media_input(struct anchor *an, struct media_sock *ms, const union sockaddr_u *from,
 		 const uint8_t *buf, size_t len);
 struct media_sock *media_find_port(struct anchor *an, uint16_t port);
-bool media_dest_allowed(const struct anchor *an, const struct sockaddr *to);
+/* The peer verdict on to: true and *out set when the anchor may send there. */
+bool media_dest_check(const struct anchor *an, const struct sockaddr *to, struct media_dest *out);
+/* Opens side's learning window (anchor-latch-window) from now. */
+void media_latch_window(struct anchor *an, struct stream_side *ss);
 
 /* ng_query.c */
 void ng_query_call(struct anchor *an, const struct call *c, struct bdoc *d, struct bval *reply);

@@ -263,32 +263,46 @@ static size_t bundle_owner(const struct sdp *s, size_t i)
 	return (size_t)first;
 }
 
-/* Where party side's media goes before ICE or latching says otherwise: its SDP. */
+/*
+ * Where party side's media goes before ICE or latching says otherwise: its
+ * SDP's RTP and RTCP addresses, each only when the peer verdict allows it
+ * (an a=rtcp line may name any address). The SDP address is trusted
+ * (rtpengine's default, and trust-address); SIP-source-address puts the
+ * received-from address in its place. The latch policy follows: media only
+ * from the SDP's IP when that is reachable, strict-source as asked, and a
+ * learning window from now.
+ */
 static void side_set_sdp_dest(struct anchor *an, struct stream_side *ss,
 			      const struct sdp_media *m, const struct ng_request *req)
 {
-	union sockaddr_u a;
+	union sockaddr_u a, rtp, rtcp;
 
-	ss->has_sdp_dest = false;
-	if (!m->has_conn || !m->conn.is_ip)
+	ss->has_sdp_dest[0] = ss->has_sdp_dest[1] = false;
+	memset(&ss->latch_policy, 0, sizeof(ss->latch_policy));
+	ss->latch_policy.strict = req->strict_source;
+	media_latch_window(an, ss);
+	if (!m->has_conn || !m->conn.is_ip || m->port == 0)
 		return;
 	memset(&a, 0, sizeof(a));
 	memcpy(&a, &m->conn.sa, addr_len((const struct sockaddr *)&m->conn.sa));
-	if (req->sip_source_address && req->received_from_ok &&
+	if (req->sip_source_address && !req->trust_address && req->received_from_ok &&
 	    req->received_from.ss_family == a.sa.sa_family)
 		memcpy(&a, &req->received_from, addr_len((const struct sockaddr *)&req->received_from));
-	if (m->port == 0)
-		return;
-	ss->sdp_dest[0] = a;
-	addr_set_port(&ss->sdp_dest[0].sa, m->port);
-	ss->sdp_dest[1] = a;
-	if (m->has_rtcp && m->rtcp_has_addr && m->rtcp_addr.is_ip)
-		memcpy(&ss->sdp_dest[1], &m->rtcp_addr.sa,
-		       addr_len((const struct sockaddr *)&m->rtcp_addr.sa));
-	addr_set_port(&ss->sdp_dest[1].sa,
-		      m->has_rtcp ? m->rtcp_port : (uint16_t)(m->port + 1));
-	/* the SDP may name any address: the peer policy decides */
-	ss->has_sdp_dest = media_dest_allowed(an, &ss->sdp_dest[0].sa);
+	rtp = a;
+	addr_set_port(&rtp.sa, m->port);
+	rtcp = a;
+	if (m->has_rtcp && m->rtcp_has_addr && m->rtcp_addr.is_ip) {
+		memset(&rtcp, 0, sizeof(rtcp));
+		memcpy(&rtcp, &m->rtcp_addr.sa, addr_len((const struct sockaddr *)&m->rtcp_addr.sa));
+	}
+	addr_set_port(&rtcp.sa, m->has_rtcp ? m->rtcp_port : (uint16_t)(m->port + 1));
+	/* the SDP may name any address: the peer verdict decides, for each */
+	ss->has_sdp_dest[0] = media_dest_check(an, &rtp.sa, &ss->sdp_dest[0]);
+	ss->has_sdp_dest[1] = media_dest_check(an, &rtcp.sa, &ss->sdp_dest[1]);
+	if (ss->has_sdp_dest[0]) {
+		ss->latch_policy.expect_ip = true;
+		ss->latch_policy.expect = rtp;
+	}
 }
 
 static enum ice_cand_type cand_type(enum sdp_cand_type t)
@@ -314,6 +328,8 @@ static enum ice_cand_type cand_type(enum sdp_cand_type t)
 static void side_add_candidates(struct anchor *an, struct stream_side *ss,
 				const struct sdp_media *m, int family)
 {
+	struct media_dest allowed;
+
 	for (size_t j = 0; j < m->n_candidates; j++) {
 		const struct sdp_candidate *cd = &m->candidates[j];
 		const struct sockaddr *sa = (const struct sockaddr *)&cd->sa;
@@ -322,7 +338,7 @@ static void side_add_candidates(struct anchor *an, struct stream_side *ss,
 		    sa->sa_family != family || cd->component < 1 ||
 		    (int)cd->component > ss->nsocks)
 			continue;
-		if (!media_dest_allowed(an, sa))
+		if (!media_dest_check(an, sa, &allowed))
 			continue;
 		ice_add_remote_candidate(ss->ice, (int)cd->component, sa, cd->priority,
 					 cand_type(cd->type), cd->foundation);
@@ -881,9 +897,10 @@ int call_answer(struct anchor *an, const struct ng_request *req, struct bdoc *d,
 		 */
 		free(c->legs[src].tag);
 		c->legs[src].tag = NULL;
-		for (unsigned int i = 0; i < c->nstreams; i++)
-			c->streams[i]->side[src].latched[0] = c->streams[i]->side[src].latched[1] =
-			    false;
+		for (unsigned int i = 0; i < c->nstreams; i++) {
+			latch_reset(&c->streams[i]->side[src].latch[0]);
+			latch_reset(&c->streams[i]->side[src].latch[1]);
+		}
 	}
 	if (set_tag(&c->legs[src], req->to_tag) < 0)
 		goto fail_msg;
@@ -903,6 +920,9 @@ int call_answer(struct anchor *an, const struct ng_request *req, struct bdoc *d,
 	}
 	/* the offerer's ICE lines, now that the anchor runs ICE toward it */
 	take_party_sdp(an, c, offer, dst, NULL, false);
+	/* media starts now: the offerer's side learns again too */
+	for (unsigned int i = 0; i < c->nstreams; i++)
+		media_latch_window(an, &c->streams[i]->side[dst]);
 	if (rewrite_for(an, c, s, dst, req, true, &text, reason, reasonlen) < 0)
 		goto fail;
 	if (leg_remember(&c->legs[src], &c->legs[dst], req->sdp, req->sdp_len, text) < 0)

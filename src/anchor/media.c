@@ -4,12 +4,14 @@
  *
  * A datagram on side k is sorted by its first byte (RFC 7983): STUN goes
  * to side k's ICE agent (or, with force-relay, end to end once its
- * FINGERPRINT checks out); everything else is media, accepted only from a
- * source ICE validated on that side or, without ICE, from the address the
- * party's media first came from (latching), and sent on unchanged from
- * side 1-k's socket of the same component to where side 1-k's party is:
- * its nominated (or first succeeded) ICE pair, its latched address, or the
- * address its SDP gave. Nothing is allocated or logged per packet.
+ * FINGERPRINT checks out, never latched on); everything else is media,
+ * accepted only from a source ICE validated on that side or, without ICE,
+ * from the source latch.h latched onto, and sent on unchanged from side
+ * 1-k's socket of the same component to where side 1-k's party is: its
+ * nominated (or first succeeded) ICE pair, its latched address, or the
+ * address its SDP gave. Every one of those passed media_dest_check(), the
+ * peer verdict, and media_send() sends only to what it returned. Nothing
+ * is allocated or logged per packet.
  */
 #include <errno.h>
 #include <event2/event.h>
@@ -55,21 +57,56 @@ const union sockaddr_u *media_public_addr(const struct anchor *an, int family, b
 	return lan ? &an->local_v4 : &an->public_v4;
 }
 
+/* The anchor's own ng control socket (a media packet must never reach it). */
+static bool is_ng_socket(const struct anchor *an, const struct sockaddr *to)
+{
+	const struct sockaddr *ng = (const struct sockaddr *)&an->cfg->anchor_ng_listen.addr;
+	bool v6 = to->sa_family == AF_INET6;
+
+	if (!an->cfg->anchor_ng_listen.addr_len || ng->sa_family != to->sa_family ||
+	    addr_port(ng) != addr_port(to))
+		return false;
+	if (addr_ip_equal(ng, to))
+		return true;
+	/* bound to the wildcard: loopback and the host's own addresses reach it */
+	return peer_policy_class(ng) == PEER_DENIED_UNSPECIFIED &&
+	       (peer_policy_class(to) == PEER_DENIED_LOOPBACK ||
+		addr_ip_equal(to, &(v6 ? &an->local_v6 : &an->local_v4)->sa) ||
+		addr_ip_equal(to, &(v6 ? &an->public_v6 : &an->public_v4)->sa));
+}
+
 /*
- * Where the anchor may send media and checks: where a TURN relay may, i.e.
- * the peer policy plus this server's own relay ports (a browser's TURN
- * allocation on this server).
+ * The one verdict on every destination of the anchor (SDP RTP and RTCP,
+ * ICE candidates and peer-reflexive sources, latched sources): where a TURN
+ * relay may send (the peer policy plus this server's own relay ports, a
+ * browser's allocation on this server), never port 0 and never the ng
+ * control socket.
  */
-bool media_dest_allowed(const struct anchor *an, const struct sockaddr *to)
+bool media_dest_check(const struct anchor *an, const struct sockaddr *to, struct media_dest *out)
 {
 	union sockaddr_u peer;
 	socklen_t len = addr_len(to);
 
-	if (!len)
+	if (!len || addr_port(to) == 0 || is_ng_socket(an, to))
 		return false;
 	memset(&peer, 0, sizeof(peer));
 	memcpy(&peer, to, len);
-	return turn_peer_verdict(an->srv, &peer) == PEER_ALLOWED;
+	if (turn_peer_verdict(an->srv, &peer) != PEER_ALLOWED)
+		return false;
+	out->addr = peer;
+	return true;
+}
+
+/* Every datagram the anchor sends to a party leaves here. */
+static int media_send(const struct media_sock *ms, const struct media_dest *to, const uint8_t *buf,
+		      size_t len)
+{
+	return sendto(ms->fd, buf, len, 0, &to->addr.sa, addr_len(&to->addr.sa)) < 0 ? -1 : 0;
+}
+
+void media_latch_window(struct anchor *an, struct stream_side *ss)
+{
+	ss->latch_policy.window_end_ms = server_now_ms() + (uint64_t)an->cfg->anchor_latch_window * 1000;
 }
 
 static void media_readable(evutil_socket_t fd, short what, void *arg);
@@ -167,12 +204,16 @@ static int ice_send(void *ctx, int component, const struct sockaddr *to, const u
 		    size_t len)
 {
 	struct stream_side *ss = ctx;
-	struct media_sock *ms;
+	struct anchor *an = ss->socks[0].an;
+	struct media_dest d;
 
 	if (component < 1 || component > ss->nsocks)
 		return -1;
-	ms = &ss->socks[component - 1];
-	return sendto(ms->fd, buf, len, 0, to, addr_len(to)) < 0 ? -1 : 0;
+	if (!media_dest_check(an, to, &d)) {
+		an->stats.dropped_policy++;
+		return -1;
+	}
+	return media_send(&ss->socks[component - 1], &d, buf, len);
 }
 
 static void ice_timer_fired(evutil_socket_t fd, short what, void *arg)
@@ -269,22 +310,89 @@ static bool stun_passable(const uint8_t *buf, size_t len)
 	return stun_msg_parse(&m, buf, len) == STUN_PARSE_OK && stun_msg_check_fingerprint(&m);
 }
 
-/* Where side o's party gets component oc's media; NULL: nowhere yet. */
-static const struct sockaddr *side_dest(const struct stream_side *o, int oc,
-					struct sockaddr_storage *ice_to)
+/* The verdict on an ICE pair's remote, kept while the pair stays the same. */
+static const struct media_dest *ice_dest(struct anchor *an, struct stream_side *o, int oc,
+					 const struct sockaddr_storage *to)
 {
-	if (o->latched[oc] && !o->ice)
-		return &o->latch[oc].sa;
-	if (o->ice && !o->ice_passthrough) {
-		if (o->consent_lost || !ice_media_dest(o->ice, oc + 1, ice_to))
-			return NULL;
-		return (const struct sockaddr *)ice_to;
+	const struct sockaddr *sa = (const struct sockaddr *)to;
+
+	if (o->ice_dest_ok[oc] && addr_equal(&o->ice_dest[oc].addr.sa, sa))
+		return &o->ice_dest[oc];
+	o->ice_dest_ok[oc] = media_dest_check(an, sa, &o->ice_dest[oc]);
+	if (!o->ice_dest_ok[oc]) {
+		an->stats.dropped_policy++;
+		return NULL;
 	}
-	if (o->latched[oc])
-		return &o->latch[oc].sa;
-	if (o->has_sdp_dest)
-		return &o->sdp_dest[oc].sa;
+	return &o->ice_dest[oc];
+}
+
+/* Where side o's party gets component oc's media; NULL: nowhere yet. */
+static const struct media_dest *side_dest(struct anchor *an, struct stream_side *o, int oc)
+{
+	struct sockaddr_storage to;
+
+	if (o->ice && !o->ice_passthrough) {
+		if (o->consent_lost || !ice_media_dest(o->ice, oc + 1, &to))
+			return NULL;
+		return ice_dest(an, o, oc, &to);
+	}
+	if (o->latch[oc].latched)
+		return &o->latch_dest[oc];
+	if (o->has_sdp_dest[oc])
+		return &o->sdp_dest[oc];
 	return NULL;
+}
+
+/*
+ * Whether a datagram (not STUN) from 'from' on side ss's component comp
+ * comes from the party, latching onto it when latch.h says so and the peer
+ * verdict allows it. RTCP follows RTP's latch: its IP, the port learned.
+ */
+static bool side_latch(struct anchor *an, struct stream_side *ss, int comp,
+		       const union sockaddr_u *from, const uint8_t *buf, size_t len)
+{
+	struct latch_policy rtcp = ss->latch_policy;
+	const struct latch_policy *pol = &ss->latch_policy;
+	struct latch_pkt pkt;
+	struct media_dest d;
+	bool had;
+
+	latch_pkt_parse(&pkt, buf, len);
+	if (comp == 1) {
+		if (ss->latch[0].latched) {
+			rtcp.expect_ip = true;
+			rtcp.expect = ss->latch[0].src;
+			addr_set_port(&rtcp.expect.sa, addr_port(&ss->sdp_dest[1].addr.sa));
+		} else {
+			rtcp.expect_ip = ss->has_sdp_dest[1] && ss->latch_policy.expect_ip;
+			rtcp.expect = ss->sdp_dest[1].addr;
+		}
+		pol = &rtcp;
+	}
+	switch (latch_input(&ss->latch[comp], pol, &from->sa, &pkt, an->now_ms)) {
+	case LATCH_ACCEPT:
+		return true;
+	case LATCH_NEW:
+		if (!media_dest_check(an, &from->sa, &d)) {
+			an->stats.dropped_policy++;
+			return false;
+		}
+		had = ss->latch[comp].latched;
+		latch_commit(&ss->latch[comp], &from->sa, &pkt);
+		ss->latch_dest[comp] = d;
+		if (had)
+			an->stats.relatches++;
+		else
+			an->stats.latches++;
+		/* RTP moved to another host: its RTCP is learned again */
+		if (comp == 0 && ss->latch[1].latched &&
+		    !addr_ip_equal(&ss->latch[1].src.sa, &from->sa))
+			latch_reset(&ss->latch[1]);
+		return true;
+	default:
+		an->stats.dropped_unauthenticated++;
+		return false;
+	}
 }
 
 void media_input(struct anchor *an, struct media_sock *ms, const union sockaddr_u *from,
@@ -294,8 +402,7 @@ void media_input(struct anchor *an, struct media_sock *ms, const union sockaddr_
 	struct stream_side *ss = &st->side[ms->side], *o = &st->side[1 - ms->side];
 	enum demux_kind kind = demux_classify(buf, len);
 	struct side_counters *cnt;
-	struct sockaddr_storage ice_to;
-	const struct sockaddr *to;
+	const struct media_dest *to;
 	int comp = ms->comp, oc;
 	uint64_t now = an->now_ms;
 
@@ -309,6 +416,7 @@ void media_input(struct anchor *an, struct media_sock *ms, const union sockaddr_
 			media_ice_schedule(st, ms->side);
 			return;
 		}
+		/* force-relay: end to end, never latched on (it is not authenticated here) */
 		if (!stun_passable(buf, len)) {
 			an->stats.stun_no_fingerprint++;
 			return;
@@ -327,11 +435,7 @@ void media_input(struct anchor *an, struct media_sock *ms, const union sockaddr_
 			an->stats.dropped_unauthenticated++;
 			return;
 		}
-	} else if (!ss->latched[comp]) {
-		ss->latch[comp] = *from;
-		ss->latched[comp] = true;
-	} else if (!addr_equal(&ss->latch[comp].sa, &from->sa)) {
-		an->stats.dropped_unauthenticated++;
+	} else if (kind != DEMUX_STUN && !side_latch(an, ss, comp, from, buf, len)) {
 		return;
 	}
 
@@ -344,12 +448,12 @@ void media_input(struct anchor *an, struct media_sock *ms, const union sockaddr_
 	oc = (kind == DEMUX_RTCP || comp == 1) && !o->mux ? 1 : 0;
 	if (oc >= o->nsocks)
 		oc = 0;
-	if (o->nsocks == 0 || !(to = side_dest(o, oc, &ice_to))) {
+	if (o->nsocks == 0 || !(to = side_dest(an, o, oc))) {
 		cnt->errors++;
 		an->stats.dropped_no_destination++;
 		return;
 	}
-	if (sendto(o->socks[oc].fd, buf, len, 0, to, addr_len(to)) < 0) {
+	if (media_send(&o->socks[oc], to, buf, len) < 0) {
 		cnt->errors++;
 		an->stats.errors_user++;
 		return;

@@ -4,7 +4,8 @@
  * A datagram is "cookie SP dictionary", bencoded or JSON (body starting
  * with '{'); the reply carries the same cookie and the request's encoding.
  * Replies are kept by cookie for ANCHOR_CACHE_MS, so that a retransmitted
- * request is answered again, never executed twice. Senders outside
+ * request is answered again, never executed twice. Datagrams from the
+ * server's own relay, media or listening sockets, senders outside
  * anchor-ng-allow (default: loopback) and datagrams without a cookie are
  * dropped and counted, never answered.
  */
@@ -28,6 +29,41 @@ static bool sender_allowed(const struct anchor *an, const struct sockaddr *from)
 	if (an->allow_loopback_only)
 		return peer_policy_class(from) == PEER_DENIED_LOOPBACK;
 	return peer_policy_in_allowed(&an->allow, from);
+}
+
+/* ip is one of the relay's or the anchor's addresses (as bound or advertised). */
+static bool own_ip(const struct anchor *an, const struct sockaddr *ip)
+{
+	const struct server *srv = an->srv;
+	const union sockaddr_u *mine[] = {&srv->relay_v4,  &srv->relay_v6,  &srv->advertise_v4,
+					  &srv->advertise_v6, &an->local_v4,  &an->local_v6,
+					  &an->public_v4,    &an->public_v6};
+
+	for (size_t i = 0; i < sizeof(mine) / sizeof(mine[0]); i++)
+		if (mine[i]->sa.sa_family == ip->sa_family && addr_ip_equal(&mine[i]->sa, ip))
+			return true;
+	return false;
+}
+
+/*
+ * A datagram from one of this server's own sockets: a relay or media port
+ * (a TURN client's data relayed to the ng port, or media an SDP aimed
+ * there) or a listening port. Never a command, whatever anchor-ng-allow
+ * says.
+ */
+static bool from_own_socket(const struct anchor *an, const struct sockaddr *from)
+{
+	const struct server *srv = an->srv;
+	const struct media_sock *ms;
+	uint16_t port = addr_port(from);
+
+	ms = media_find_port((struct anchor *)an, port);
+	if (ms && addr_ip_equal(&ms->local.sa, from))
+		return true;
+	for (int i = 0; i < srv->nlisten; i++)
+		if (addr_equal(&srv->listen[i].sa, from))
+			return true;
+	return own_ip(an, from) && port >= srv->cfg->min_port && port <= srv->cfg->max_port;
 }
 
 static struct ng_cache_entry *cache_find(struct anchor *an, const char *cookie, size_t len)
@@ -222,6 +258,10 @@ static void ng_datagram(struct anchor *an, const union sockaddr_u *from, const u
 	struct ng_cache_entry *e;
 	uint64_t now = server_now_ms();
 
+	if (from_own_socket(an, &from->sa)) {
+		an->stats.ng_own_source++;
+		return;
+	}
 	if (!sender_allowed(an, &from->sa)) {
 		an->stats.ng_not_allowed++;
 		return;

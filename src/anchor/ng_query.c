@@ -53,12 +53,12 @@ static bool side_endpoint(const struct stream_side *ss, int comp, union sockaddr
 		memcpy(out, &to, addr_len((struct sockaddr *)&to));
 		return true;
 	}
-	if (ss->latched[comp]) {
-		*out = ss->latch[comp];
+	if (ss->latch[comp].latched) {
+		*out = ss->latch_dest[comp].addr;
 		return true;
 	}
-	if (ss->has_sdp_dest) {
-		*out = ss->sdp_dest[comp];
+	if (ss->has_sdp_dest[comp]) {
+		*out = ss->sdp_dest[comp].addr;
 		return true;
 	}
 	return false;
@@ -79,13 +79,13 @@ static void add_stream(struct bdoc *d, struct bval *list, const struct stream_si
 	bdict_add_str(d, s, "family", ms->local.sa.sa_family == AF_INET6 ? "IPv6" : "IPv4");
 	if (side_endpoint(ss, comp, &ep))
 		add_endpoint(d, s, "endpoint", &ep);
-	if (ss->has_sdp_dest)
-		add_endpoint(d, s, "advertised endpoint", &ss->sdp_dest[ss->mux ? 0 : comp]);
+	if (ss->has_sdp_dest[ss->mux ? 0 : comp])
+		add_endpoint(d, s, "advertised endpoint", &ss->sdp_dest[ss->mux ? 0 : comp].addr);
 	bdict_add_int(d, s, "last packet", (int64_t)(cnt->last_packet_ms / 1000));
 	flags = bdict_add_list(d, s, "flags");
 	if (flags) {
 		bval_list_add(flags, bdoc_cstr(d, comp ? "RTCP" : "RTP"));
-		if (ss->has_sdp_dest)
+		if (ss->has_sdp_dest[ss->mux ? 0 : comp])
 			bval_list_add(flags, bdoc_cstr(d, "filled"));
 		if (cnt->packets)
 			bval_list_add(flags, bdoc_cstr(d, "confirmed"));
@@ -246,6 +246,9 @@ void ng_statistics(struct anchor *an, struct bdoc *d, struct bval *reply)
 		bdict_add_int(d, tot, "droppednodestination", (int64_t)s->dropped_no_destination);
 		bdict_add_int(d, tot, "droppedmalformed", (int64_t)s->dropped_malformed);
 		bdict_add_int(d, tot, "stunnofingerprint", (int64_t)s->stun_no_fingerprint);
+		bdict_add_int(d, tot, "droppedpolicy", (int64_t)s->dropped_policy);
+		bdict_add_int(d, tot, "latches", (int64_t)s->latches);
+		bdict_add_int(d, tot, "relatches", (int64_t)s->relatches);
 		bdict_add_int(d, tot, "stunhandled", (int64_t)s->stun_handled);
 		bdict_add_int(d, tot, "joinedpackets", (int64_t)s->joined_packets);
 	}
@@ -257,5 +260,6 @@ void ng_statistics(struct anchor *an, struct bdoc *d, struct bval *reply)
 		bdict_add_int(d, ctl, "nocookie", (int64_t)s->ng_no_cookie);
 		bdict_add_int(d, ctl, "malformed", (int64_t)s->ng_malformed);
 		bdict_add_int(d, ctl, "notallowed", (int64_t)s->ng_not_allowed);
+		bdict_add_int(d, ctl, "ownsource", (int64_t)s->ng_own_source);
 	}
 }

@@ -127,6 +127,8 @@ const struct config_option config_options[] = {
 	     "media anchor: most media ports one call may hold"),
     OPT_UINT("anchor-port-share", 0, anchor_port_share, 1, 100, 0, "<percent>",
 	     "media anchor: most of the relay range all calls together may hold"),
+    OPT_UINT("anchor-latch-window", 0, anchor_latch_window, 0, 60, 0, "<seconds>",
+	     "media anchor: after offer/answer, how long a party without ICE may be re-latched"),
     OPT_BOOL("anchor-ice-controlling", 0, anchor_ice_controlling,
 	     "media anchor: full ICE, controlling, toward the answerer instead of ICE-lite"),
 };
@@ -774,6 +776,7 @@ void config_init(struct config *c)
 	c->anchor_max_sessions = CONFIG_DEFAULT_ANCHOR_MAX_SESSIONS;
 	c->anchor_max_call_ports = CONFIG_DEFAULT_ANCHOR_MAX_CALL_PORTS;
 	c->anchor_port_share = CONFIG_DEFAULT_ANCHOR_PORT_SHARE;
+	c->anchor_latch_window = CONFIG_DEFAULT_ANCHOR_LATCH_WINDOW;
 	memcpy(c->software_name, CONFIG_DEFAULT_SOFTWARE_NAME,
 	       sizeof(CONFIG_DEFAULT_SOFTWARE_NAME));
 }

@@ -56,6 +56,7 @@
 #define CONFIG_DEFAULT_ANCHOR_MAX_SESSIONS 1000
 #define CONFIG_DEFAULT_ANCHOR_MAX_CALL_PORTS 16
 #define CONFIG_DEFAULT_ANCHOR_PORT_SHARE 80 /* percent of the relay range */
+#define CONFIG_DEFAULT_ANCHOR_LATCH_WINDOW 3
 
 #define CONFIG_MAX_LINE 4096	      /* bytes per config file line */
 #define CONFIG_MAX_IPS 16	      /* listening-ip, relay-ip, external-ip */
@@ -155,6 +156,7 @@ struct config {
 	unsigned int anchor_max_sessions;  /* 0: unlimited */
 	unsigned int anchor_max_call_ports; /* media ports per call */
 	unsigned int anchor_port_share;	    /* percent of the relay range, all calls */
+	unsigned int anchor_latch_window;  /* seconds of re-latching after offer/answer */
 	bool anchor_ice_controlling;
 };
 
