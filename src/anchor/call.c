@@ -302,6 +302,10 @@ static void side_set_sdp_dest(struct anchor *an, struct stream_side *ss,
 	if (ss->has_sdp_dest[0]) {
 		ss->latch_policy.expect_ip = true;
 		ss->latch_policy.expect = rtp;
+		/* the party moved (a transfer): what was latched elsewhere goes */
+		for (int k = 0; k < 2; k++)
+			if (ss->latch[k].latched && !addr_ip_equal(&ss->latch[k].src.sa, &rtp.sa))
+				latch_reset(&ss->latch[k]);
 	}
 }
 
