@@ -188,6 +188,49 @@ def mode_strict():
     check("ICE=force, PBX answers without ICE: the attacker gets nothing", not stolen, stolen[:1])
     ng({"command": "delete", "call-id": "ice-force"})
 
+    # --- strict-source: the caller's own IP but another port than its SDP's
+    a, a_other, b = usock(CALLER), usock(CALLER), usock(CALLEE)
+    r1 = ng({"command": "offer", "call-id": "strict-1", "from-tag": "a", "ICE": "remove",
+             "sdp": sdp(CALLER, a.getsockname()[1]), "flags": ["strict-source"]}) or {}
+    r2 = ng({"command": "answer", "call-id": "strict-1", "from-tag": "a", "to-tag": "b",
+             "ICE": "remove", "sdp": sdp(CALLEE, b.getsockname()[1])}) or {}
+    aport = m_port(r2.get("sdp", "m=audio 0 "))
+    check("strict-source is not reported as an unknown flag", "strict" not in r1.get("warning", ""),
+          r1.get("warning"))
+    for i in range(6):
+        a_other.sendto(rtp(0xA1A1A1A1, 100 + i), (ANCHOR, aport))
+    got = drain(b, 0.5)
+    check("strict-source: media from another port of the party's IP is dropped", not got, got[:1])
+    for i in range(6):
+        a.sendto(rtp(0xA1A1A1A1, 200 + i), (ANCHOR, aport))
+    got = drain(b, 0.5)
+    check("strict-source: media from the SDP's address and port is forwarded", len(got) == 6,
+          len(got))
+    ng({"command": "delete", "call-id": "strict-1"})
+
+    # --- SIP-source-address puts received-from in place of the SDP address;
+    # trust-address (rtpengine's default) keeps the SDP's, and wins over it
+    for flags, want in ((["SIP-source-address"], MOVED),
+                        (["SIP-source-address", "trust-address"], CALLER)):
+        a, moved, b = usock(CALLER), usock(MOVED, 0), usock(CALLEE)
+        port = a.getsockname()[1]
+        moved.close()
+        try:
+            moved = usock(MOVED, port)
+        except OSError:
+            check("a free port %d on %s" % (port, MOVED), False)
+            continue
+        _, bport, _, _ = call("src-" + want, sdp(CALLER, port), sdp(CALLEE, b.getsockname()[1]))
+        ng({"command": "offer", "call-id": "src-" + want, "from-tag": "a", "ICE": "remove",
+            "sdp": sdp(CALLER, port) + "a=x-reoffer\r\n", "flags": flags,
+            "received-from": ["IP4", MOVED]})
+        b.sendto(rtp(0xB2B2B2B2, 900), (ANCHOR, bport))
+        to_caller, to_moved = drain(a, 0.4), drain(moved, 0.1)
+        check("%s: the callee's media goes to %s" % (" + ".join(flags), want),
+              (to_moved if want == MOVED else to_caller) and
+              not (to_caller if want == MOVED else to_moved), (len(to_caller), len(to_moved)))
+        ng({"command": "delete", "call-id": "src-" + want})
+
     # --- a=rtcp naming loopback or an internal host: no RTCP goes there
     for target in (ANCHOR, INTERNAL, CALLER):
         a, b, b_rtcp = usock(CALLER), usock(CALLEE), usock(CALLEE)
