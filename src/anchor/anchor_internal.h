@@ -122,6 +122,20 @@ struct media_dest {
 	union sockaddr_u addr;
 };
 
+/*
+ * force-relay: a Binding request that passed through from the party, so
+ * that the other party's response goes back to where it came from. A
+ * success response (the other party checked its MESSAGE-INTEGRITY) latches
+ * that source; the request alone never does.
+ */
+#define ANCHOR_STUN_TXNS 8
+struct stun_txn {
+	uint8_t tid[12];
+	uint8_t comp;
+	bool used;
+	struct media_dest src;
+};
+
 /* What one side of a stream knows about its party. */
 struct stream_side {
 	struct media_sock socks[2]; /* [0] RTP, [1] RTCP; fd -1 when unused */
@@ -129,6 +143,8 @@ struct stream_side {
 	bool mux;		    /* the party sends RTCP on the RTP port */
 	struct ice_agent *ice;	    /* the anchor terminates ICE toward the party */
 	bool ice_passthrough;	    /* force-relay: STUN goes end to end */
+	struct stun_txn txns[ANCHOR_STUN_TXNS]; /* force-relay: checks from the party */
+	unsigned int txn_next;
 	struct event *ice_timer;
 	bool has_sdp_dest[2];
 	struct media_dest sdp_dest[2];	   /* advertised RTP and RTCP endpoints, allowed */

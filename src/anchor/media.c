@@ -303,11 +303,62 @@ void media_consent_check(struct anchor *an, uint64_t now_ms)
 }
 
 /* force-relay: STUN passed end to end, but only with a valid FINGERPRINT. */
-static bool stun_passable(const uint8_t *buf, size_t len)
+static bool stun_passable(struct stun_msg *m, const uint8_t *buf, size_t len)
 {
-	struct stun_msg m;
+	return stun_msg_parse(m, buf, len) == STUN_PARSE_OK && stun_msg_check_fingerprint(m);
+}
 
-	return stun_msg_parse(&m, buf, len) == STUN_PARSE_OK && stun_msg_check_fingerprint(&m);
+/* force-relay: a check from side ss's party, remembered for its response. */
+static void stun_txn_add(struct anchor *an, struct stream_side *ss, int comp,
+			 const struct stun_msg *m, const union sockaddr_u *from)
+{
+	struct stun_txn *t = &ss->txns[ss->txn_next++ % ANCHOR_STUN_TXNS];
+
+	if (!media_dest_check(an, &from->sa, &t->src)) {
+		an->stats.dropped_policy++;
+		t->used = false;
+		return;
+	}
+	memcpy(t->tid, m->tid, sizeof(t->tid));
+	t->comp = (uint8_t)comp;
+	t->used = true;
+}
+
+/*
+ * force-relay: a response from side x's party to a check from the other
+ * party goes back to the check's source; a success response latches that
+ * source (the responder authenticated the check). False when it answers no
+ * check that passed through.
+ */
+static bool stun_txn_answer(struct anchor *an, struct stream *st, int x, const struct stun_msg *m,
+			    const uint8_t *buf, size_t len)
+{
+	struct stream_side *o = &st->side[1 - x];
+	struct stun_txn *t = NULL;
+
+	for (int i = 0; i < ANCHOR_STUN_TXNS && !t; i++)
+		if (o->txns[i].used && memcmp(o->txns[i].tid, m->tid, sizeof(o->txns[i].tid)) == 0)
+			t = &o->txns[i];
+	if (!t || t->comp >= o->nsocks)
+		return false;
+	t->used = false;
+	if (m->cls == STUN_SUCCESS && !o->ice) {
+		struct latch_pkt none = {0};
+
+		if (!o->latch[t->comp].latched ||
+		    !addr_equal(&o->latch[t->comp].src.sa, &t->src.addr.sa)) {
+			latch_commit(&o->latch[t->comp], &t->src.addr.sa, &none);
+			o->latch_dest[t->comp] = t->src;
+			an->stats.latches++;
+		}
+	}
+	if (media_send(&o->socks[t->comp], &t->src, buf, len) < 0) {
+		an->stats.errors_user++;
+		return true;
+	}
+	an->stats.packets_user++;
+	an->stats.bytes_user += len;
+	return true;
 }
 
 /* The verdict on an ICE pair's remote, kept while the pair stays the same. */
@@ -403,6 +454,7 @@ void media_input(struct anchor *an, struct media_sock *ms, const union sockaddr_
 	enum demux_kind kind = demux_classify(buf, len);
 	struct side_counters *cnt;
 	const struct media_dest *to;
+	struct stun_msg sm;
 	int comp = ms->comp, oc;
 	uint64_t now = an->now_ms;
 
@@ -416,11 +468,17 @@ void media_input(struct anchor *an, struct media_sock *ms, const union sockaddr_
 			media_ice_schedule(st, ms->side);
 			return;
 		}
-		/* force-relay: end to end, never latched on (it is not authenticated here) */
-		if (!stun_passable(buf, len)) {
+		/* force-relay: end to end; a request is not authenticated here, never latched on */
+		if (!stun_passable(&sm, buf, len)) {
 			an->stats.stun_no_fingerprint++;
 			return;
 		}
+		if (sm.method == STUN_BINDING && sm.cls == STUN_REQUEST)
+			stun_txn_add(an, ss, comp, &sm, from);
+		else if (sm.method == STUN_BINDING &&
+			 (sm.cls == STUN_SUCCESS || sm.cls == STUN_ERROR) &&
+			 stun_txn_answer(an, st, ms->side, &sm, buf, len))
+			return;
 		break;
 	case DEMUX_DROP:
 	case DEMUX_TURN_CHANNEL:

@@ -154,6 +154,29 @@ def mode_strict():
     check_call("force-relay STUN", a, aport, b, bport, att, min_got=8)
     ng({"command": "delete", "call-id": "relay-stun"})
 
+    # --- force-relay behind NAT: a check the other party answered latches its source
+    a, b, b_nat = usock(CALLER), usock(CALLEE), usock(MOVED)
+    a_sdp = sdp(CALLER, a.getsockname()[1],
+                ice_lines % ("fra1", "forcerelaypasswordfra111", CALLER, a.getsockname()[1]))
+    b_sdp = sdp(CALLEE, b.getsockname()[1],
+                ice_lines % ("frb2", "forcerelaypasswordfrb222", CALLEE, b.getsockname()[1]))
+    aport, bport, _, _ = call("relay-nat", a_sdp, b_sdp, ice="force-relay")
+    req, _ = stun_msg(0x0001, [(0x0006, b"fra1:frb2"), (0x0024, struct.pack("!I", 1))],
+                      b"forcerelaypasswordfra111")
+    b_nat.sendto(req, (ANCHOR, bport))
+    got, src = recv(a, 1.0)
+    if got:
+        stun_answer(a, got, src, b"forcerelaypasswordfra111")
+    resp, _ = recv(b_nat, 1.0)
+    check("force-relay: the answer to a check goes back to where the check came from",
+          resp is not None and stun_parse(resp)[0] == 0x0101, resp)
+    for i in range(5):
+        a.sendto(rtp(0xA1A1A1A1, 100 + i), (ANCHOR, aport))
+    got_nat, got_sdp = drain(b_nat, 0.4), drain(b, 0.1)
+    check("force-relay: ... and, answered with success, that source gets the media",
+          len(got_nat) == 5 and not got_sdp, (len(got_nat), len(got_sdp)))
+    ng({"command": "delete", "call-id": "relay-nat"})
+
     # --- ICE=force toward the PBX, which answers without ICE: that side latches
     web, pbx = usock(CALLER), usock(CALLEE)
     w_ufrag, w_pwd = "webu", "webpasswordwebpassword01"
