@@ -143,7 +143,7 @@ struct stream_side {
 	bool mux;		    /* the party sends RTCP on the RTP port */
 	struct ice_agent *ice;	    /* the anchor terminates ICE toward the party */
 	bool ice_passthrough;	    /* force-relay: STUN goes end to end */
-	struct stun_txn txns[ANCHOR_STUN_TXNS]; /* force-relay: checks from the party */
+	struct stun_txn *txns;	    /* force-relay: checks from the party, ANCHOR_STUN_TXNS */
 	unsigned int txn_next;
 	struct event *ice_timer;
 	bool has_sdp_dest[2];

@@ -184,6 +184,8 @@ void media_side_stop_ice(struct stream_side *ss)
 void media_side_close(struct anchor *an, struct stream_side *ss)
 {
 	media_side_stop_ice(ss);
+	free(ss->txns);
+	ss->txns = NULL;
 	for (int k = 0; k < ss->nsocks; k++) {
 		struct media_sock *ms = &ss->socks[k];
 
@@ -312,8 +314,11 @@ static bool stun_passable(struct stun_msg *m, const uint8_t *buf, size_t len)
 static void stun_txn_add(struct anchor *an, struct stream_side *ss, int comp,
 			 const struct stun_msg *m, const union sockaddr_u *from)
 {
-	struct stun_txn *t = &ss->txns[ss->txn_next++ % ANCHOR_STUN_TXNS];
+	struct stun_txn *t;
 
+	if (!ss->txns && !(ss->txns = calloc(ANCHOR_STUN_TXNS, sizeof(*ss->txns))))
+		return;
+	t = &ss->txns[ss->txn_next++ % ANCHOR_STUN_TXNS];
 	if (!media_dest_check(an, &from->sa, &t->src)) {
 		an->stats.dropped_policy++;
 		t->used = false;
@@ -336,7 +341,7 @@ static bool stun_txn_answer(struct anchor *an, struct stream *st, int x, const s
 	struct stream_side *o = &st->side[1 - x];
 	struct stun_txn *t = NULL;
 
-	for (int i = 0; i < ANCHOR_STUN_TXNS && !t; i++)
+	for (int i = 0; o->txns && i < ANCHOR_STUN_TXNS && !t; i++)
 		if (o->txns[i].used && memcmp(o->txns[i].tid, m->tid, sizeof(o->txns[i].tid)) == 0)
 			t = &o->txns[i];
 	if (!t || t->comp >= o->nsocks)
