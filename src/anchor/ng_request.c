@@ -6,12 +6,17 @@
  * ("replace-origin", "replace origin", "replace_origin"). Flags come as
  * their own keys (Kamailio 5.6: "ICE": "force", "replace": [...]), in the
  * "flags" list, or all in one "rtpp_flags" string ("ICE=force
- * replace-origin ...") that newer modules send. Unknown flags never fail a
- * request: they are listed in the reply's "warning".
+ * replace-origin ...") that newer modules send. A key or flag the anchor
+ * does not act on never fails a request but is named in the reply's
+ * "warning" (rtpengine's record-call, codec-*, SDES-*, T.38, label,
+ * address-family, loop-protect... all end there); a transport change is
+ * refused later (call.c) whichever spelling carried it, a bare word such as
+ * "RTP/SAVP" in rtpp_flags included.
  */
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "anchor/anchor_internal.h"
 #include "common/addr.h"
@@ -33,14 +38,34 @@ static void name_norm(const char *s, size_t len, char out[NAME_MAX_BYTES])
 	out[i] = '\0';
 }
 
-static void warn_unknown(struct ng_request *req, const char *what, const char *s, size_t len)
+/* Names a key, flag or value the anchor does not act on in the reply's "warning". */
+static void warn_ignored(struct ng_request *req, const char *what, const char *s, size_t len)
 {
 	size_t used = strlen(req->warning);
 
 	if (used + 1 >= sizeof(req->warning))
 		return;
-	snprintf(req->warning + used, sizeof(req->warning) - used, "%sunknown %s '%.*s'",
+	snprintf(req->warning + used, sizeof(req->warning) - used, "%signored %s '%.*s'",
 		 used ? "; " : "", what, (int)(len > 64 ? 64 : len), s);
+}
+
+/*
+ * A bare transport-protocol word ("RTP/SAVPF", as Kamailio's flags carry
+ * it): any RTP/, UDP/, TCP/ or DCCP/ profile, known name or not, so that
+ * check_transport() refuses every change it would need. ("codec-set-
+ * opus/48000" is a codec flag, not one.)
+ */
+static bool is_transport_word(const char *s, size_t len)
+{
+	static const char *const prefix[] = {"rtp/", "udp/", "tcp/", "dccp/"};
+
+	for (size_t i = 0; i < sizeof(prefix) / sizeof(prefix[0]); i++) {
+		size_t n = strlen(prefix[i]);
+
+		if (len > n && strncasecmp(s, prefix[i], n) == 0)
+			return true;
+	}
+	return false;
 }
 
 /* A flag's value (not NUL-terminated in an rtpp_flags string) into buf. */
@@ -96,11 +121,12 @@ static void parse_received_from(struct ng_request *req, const char *family, cons
 {
 	struct sockaddr_storage ss;
 
-	if (addr_parse(ip, 0, &ss, NULL) < 0)
+	if (addr_parse(ip, 0, &ss, NULL) < 0 ||
+	    (strcasecmp(family, "IP4") == 0 && ss.ss_family != AF_INET) ||
+	    (strcasecmp(family, "IP6") == 0 && ss.ss_family != AF_INET6)) {
+		warn_ignored(req, "received-from", ip, strlen(ip));
 		return;
-	if ((strcasecmp(family, "IP4") == 0 && ss.ss_family != AF_INET) ||
-	    (strcasecmp(family, "IP6") == 0 && ss.ss_family != AF_INET6))
-		return;
+	}
 	req->received_from = ss;
 	req->received_from_ok = true;
 }
@@ -120,6 +146,11 @@ static int apply_flag(struct ng_request *req, const char *s, size_t len, char *r
 	char k[NAME_MAX_BYTES];
 
 	name_norm(s, klen, k);
+	if (!v && is_transport_word(s, len)) {
+		req->transport_protocol =
+		    copy_value(req->transport_buf, sizeof(req->transport_buf), s, len);
+		return 0;
+	}
 	if (v) {
 		if (strcmp(k, "ice") == 0) {
 			if (parse_ice(v, vlen, &req->ice) < 0)
@@ -151,9 +182,13 @@ static int apply_flag(struct ng_request *req, const char *s, size_t len, char *r
 			else if (strcmp(n, "session-connection") == 0)
 				req->replace_session_conn = true;
 			else
-				warn_unknown(req, "flag", s, len);
+				warn_ignored(req, "flag", s, len);
+		} else if (strcmp(k, "record-call") == 0 &&
+			   (vlen == 2 ? strncasecmp(v, "no", 2) == 0
+				      : vlen == 3 && strncasecmp(v, "off", 3) == 0)) {
+			; /* not recording is what the anchor does */
 		} else {
-			warn_unknown(req, "flag", s, len);
+			warn_ignored(req, "flag", s, len);
 		}
 		return 0;
 	}
@@ -172,10 +207,11 @@ static int apply_flag(struct ng_request *req, const char *s, size_t len, char *r
 	else if (strncmp(k, "rtcp-mux-", 9) == 0 && parse_mux(k + 9, strlen(k + 9), &req->rtcp_mux) == 0)
 		;
 	else if (strcmp(k, "symmetric") == 0 || strcmp(k, "port-latching") == 0 ||
-		 strcmp(k, "loop-protect") == 0 || strcmp(k, "reset") == 0)
-		; /* what the anchor always does */
+		 strcmp(k, "reset") == 0)
+		; /* what the anchor always does (replies from the port it receives on, keeps
+		     its ports on a re-offer, decides ICE from each SDP anew) */
 	else
-		warn_unknown(req, "flag", s, len);
+		warn_ignored(req, "flag", s, len);
 	return 0;
 bad_value:
 	snprintf(reason, reasonlen, "bad value for flag '%.*s'", (int)(len > 64 ? 64 : len), s);
@@ -284,23 +320,34 @@ static int apply_key(struct ng_request *req, const char *k, const struct bval *v
 		for (e = v->first; e && i < 2; e = e->next)
 			if (e->type == BVAL_STR)
 				req->direction[i++] = e->str;
-	} else if (strcmp(k, "received-from") == 0 && v->type == BVAL_LIST && v->len == 2) {
-		if (v->first->type == BVAL_STR && v->last->type == BVAL_STR)
-			parse_received_from(req, v->first->str, v->last->str);
+	} else if (strcmp(k, "received-from") == 0 && v->type == BVAL_LIST && v->len == 2 &&
+		   v->first->type == BVAL_STR && v->last->type == BVAL_STR) {
+		parse_received_from(req, v->first->str, v->last->str);
 	} else if (strcmp(k, "supports") == 0 && v->type == BVAL_LIST) {
-		for (e = v->first; e; e = e->next)
+		for (e = v->first; e; e = e->next) {
 			if (bval_str_eq(e, "load limit"))
 				req->supports_load_limit = true;
+			else if (e->type == BVAL_STR)
+				warn_ignored(req, "supports value", e->str, e->len);
+		}
 	} else if (strcmp(k, "transport-protocol") == 0) {
 		req->transport_protocol = str_of(v);
 	} else if (strcmp(k, "dtls") == 0) {
 		req->dtls = str_of(v);
 	} else if (strcmp(k, "ice-lite") == 0) {
 		req->ice_lite = str_of(v);
-	} else if (strcmp(k, "limit") == 0 && v->type == BVAL_INT && v->num > 0) {
-		req->limit = v->num > 100000 ? 100000 : (unsigned int)v->num;
+	} else if (strcmp(k, "limit") == 0 && v->type == BVAL_INT) {
+		if (v->num > 0)
+			req->limit = v->num > 100000 ? 100000 : (unsigned int)v->num;
+	} else if (strcmp(k, "command") == 0 ||
+		   (strcmp(k, "record-call") == 0 && v->type == BVAL_STR &&
+		    (bval_str_eq(v, "no") || bval_str_eq(v, "off")))) {
+		; /* read by ng_request_parse(); not recording is what the anchor does */
+	} else {
+		/* label, metadata, codec, SDES, T.38, address family, media address, TOS,
+		   a known key with a value of another type, ...: nothing the anchor acts on */
+		warn_ignored(req, "key", v->key, v->keylen);
 	}
-	/* other keys (label, metadata, TOS, ...) carry nothing the anchor uses */
 	return 0;
 }
 
@@ -329,6 +376,9 @@ int ng_request_parse(const struct bval *dict, struct ng_request *req, char *reas
 		if (apply_key(req, k, v, reason, reasonlen) < 0)
 			return -1;
 	}
+	/* delete ends the whole call: rtpengine's per-branch delete is not done */
+	if (req->cmd == NG_DELETE && req->via_branch)
+		warn_ignored(req, "key", "via-branch", strlen("via-branch"));
 	if (req->dtls) {
 		size_t used = strlen(req->warning);
 

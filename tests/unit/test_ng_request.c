@@ -142,7 +142,8 @@ static void test_unknown_flags_warn_and_never_fail(void **state)
 				  "\"sdp\":\"v=0\",\"flags\":[\"frobnicate\",\"record-call\","
 				  "\"symmetric\"],\"label\":\"x\"}"),
 			 0);
-	assert_string_equal(f->req.warning, "unknown flag 'frobnicate'; unknown flag 'record-call'");
+	assert_string_equal(f->req.warning,
+			    "ignored flag 'frobnicate'; ignored flag 'record-call'; ignored key 'label'");
 }
 
 static void test_missing_keys_are_refused_with_rtpengines_reasons(void **state)
@@ -193,7 +194,7 @@ static void test_bad_values_are_refused(void **state)
 	snprintf(text, sizeof(text), "{\"command\":\"query\",\"call-id\":\"%s\"}", big);
 	assert_int_equal(parse(f, text), -1);
 	assert_string_equal(f->reason, "call-id or tag longer than 255 bytes");
-	/* wrong types are ignored, never trusted */
+	/* wrong types are ignored, never trusted, and said so */
 	assert_int_equal(parse(f, "{\"command\":\"offer\",\"call-id\":\"c\",\"from-tag\":\"f\","
 				  "\"sdp\":\"v=0\",\"received-from\":[\"IP6\",\"127.0.0.1\"],"
 				  "\"direction\":\"internal\",\"flags\":\"trust-address\"}"),
@@ -201,6 +202,8 @@ static void test_bad_values_are_refused(void **state)
 	assert_false(f->req.received_from_ok);
 	assert_null(f->req.direction[0]);
 	assert_false(f->req.trust_address);
+	assert_string_equal(f->req.warning, "ignored received-from '127.0.0.1'; ignored key "
+					    "'direction'; ignored key 'flags'");
 }
 
 int main(void)
