@@ -43,6 +43,16 @@ struct sdp;
 #define ANCHOR_RX_BUF 2048	       /* media datagrams longer are dropped */
 #define ANCHOR_TAG_MAX 255
 #define ANCHOR_CALL_ID_MAX 255
+/*
+ * ICE per call (RFC 8445 §6.1.2.5 checklist limit, §14.2 Ta): pairs of all
+ * the call's agents, remote candidates one party may add (so that one party
+ * cannot starve the other's checks), and one Ta for all the call's checks.
+ * An offer naming a victim in every candidate gets it at most
+ * ANCHOR_ICE_PARTY_CANDIDATES_MAX * ICE_CHECK_MAX_TX checks, one new one per Ta.
+ */
+#define ANCHOR_ICE_PAIRS_MAX 100
+#define ANCHOR_ICE_PARTY_CANDIDATES_MAX 50
+#define ANCHOR_ICE_TA_MS ICE_TA_DEFAULT_MS
 
 enum anchor_ice_mode {
 	ANCHOR_ICE_DEFAULT = 0, /* force when the incoming SDP had ICE, else remove */
@@ -193,6 +203,7 @@ struct call {
 	int media_stream[SDP_MAX_MEDIA];
 	unsigned int nmedia;
 	bool answered;
+	struct ice_shared ice_shared; /* pacing and pair limit of the call's ICE agents */
 	uint64_t created_ms;	  /* monotonic */
 	uint64_t created_wall_us; /* wall clock */
 	uint64_t last_signal_s;

@@ -84,6 +84,8 @@ static struct call *call_new(struct anchor *an, const char *call_id)
 		return NULL;
 	}
 	c->an = an;
+	c->ice_shared.ta_ms = ANCHOR_ICE_TA_MS;
+	c->ice_shared.pairs_max = ANCHOR_ICE_PAIRS_MAX;
 	c->created_ms = server_now_ms();
 	c->last_media_ms = c->created_ms;
 	c->created_wall_us = anchor_wall_us();
@@ -323,16 +325,29 @@ static enum ice_cand_type cand_type(enum sdp_cand_type t)
 	}
 }
 
+/* Remote candidates the agents toward party k hold. */
+static int party_candidates(const struct call *c, int k)
+{
+	int n = 0;
+
+	for (unsigned int i = 0; i < c->nstreams; i++)
+		if (c->streams[i]->side[k].ice)
+			n += ice_remote_count(c->streams[i]->side[k].ice);
+	return n;
+}
+
 /*
- * The party's candidates for one side's agent: UDP ones with an IP
- * address (mDNS names cannot be resolved here: such a party is learned as
+ * Party k's candidates for one side's agent: UDP ones with an IP address
+ * (mDNS names cannot be resolved here: such a party is learned as
  * peer-reflexive from its first check), of the stream's family, that the
- * peer policy lets the anchor send to.
+ * peer policy lets the anchor send to, up to
+ * ANCHOR_ICE_PARTY_CANDIDATES_MAX over the call (the rest are dropped).
  */
-static void side_add_candidates(struct anchor *an, struct stream_side *ss,
-				const struct sdp_media *m, int family)
+static void side_add_candidates(struct anchor *an, const struct call *c, int k,
+				struct stream_side *ss, const struct sdp_media *m, int family)
 {
 	struct media_dest allowed;
+	int held = party_candidates(c, k);
 
 	for (size_t j = 0; j < m->n_candidates; j++) {
 		const struct sdp_candidate *cd = &m->candidates[j];
@@ -344,8 +359,11 @@ static void side_add_candidates(struct anchor *an, struct stream_side *ss,
 			continue;
 		if (!media_dest_check(an, sa, &allowed))
 			continue;
+		if (held >= ANCHOR_ICE_PARTY_CANDIDATES_MAX)
+			return;
 		ice_add_remote_candidate(ss->ice, (int)cd->component, sa, cd->priority,
 					 cand_type(cd->type), cd->foundation);
+		held = party_candidates(c, k);
 	}
 }
 
@@ -612,7 +630,7 @@ static int call_fragment(struct anchor *an, struct call *c, int k, const struct 
 		ss = &c->streams[c->media_stream[mi]]->side[k];
 		if (!ss->ice)
 			continue;
-		side_add_candidates(an, ss, &f->media[i], ss->socks[0].local.sa.sa_family);
+		side_add_candidates(an, c, k, ss, &f->media[i], ss->socks[0].local.sa.sa_family);
 		media_ice_schedule(c->streams[c->media_stream[mi]], k);
 	}
 	sdp_free(party);
@@ -759,7 +777,7 @@ static void take_party_sdp(struct anchor *an, struct call *c, const struct sdp *
 		}
 		if (side_set_remote(ss, m))
 			restart = true;
-		side_add_candidates(an, ss, m, ss->socks[0].local.sa.sa_family);
+		side_add_candidates(an, c, k, ss, m, ss->socks[0].local.sa.sa_family);
 		media_ice_schedule(st, k);
 	}
 	if (restart)

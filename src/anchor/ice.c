@@ -124,7 +124,10 @@ struct ice_agent *ice_agent_new(const struct ice_params *p)
 			goto fail;
 	}
 	a->ncomponents = p->ncomponents;
-	a->ta_ms = p->ta_ms ? p->ta_ms : ICE_TA_DEFAULT_MS;
+	a->own.ta_ms = p->ta_ms;
+	a->sh = p->shared ? p->shared : &a->own;
+	if (!a->sh->ta_ms)
+		a->sh->ta_ms = ICE_TA_DEFAULT_MS;
 	a->consent_timeout_ms =
 	    p->consent_timeout_ms ? p->consent_timeout_ms : ICE_CONSENT_TIMEOUT_DEFAULT_MS;
 	memcpy(a->local_ufrag, p->local_ufrag, ulen + 1);
@@ -142,6 +145,7 @@ void ice_agent_free(struct ice_agent *a)
 {
 	if (!a)
 		return;
+	a->sh->pairs -= (unsigned int)a->nremote;
 	OPENSSL_cleanse(a, sizeof(*a));
 	free(a);
 }
@@ -234,8 +238,10 @@ static int add_remote(struct ice_agent *a, int component, const struct sockaddr 
 {
 	struct ice_remote *r;
 
-	if (a->nremote == ICE_MAX_REMOTE)
+	/* RFC 8445 §6.1.2.5: the checklist limit, over every agent of the call */
+	if (a->nremote == ICE_MAX_REMOTE || (a->sh->pairs_max && a->sh->pairs >= a->sh->pairs_max))
 		return -1;
+	a->sh->pairs++;
 	r = &a->remote[a->nremote];
 	memset(r, 0, sizeof(*r));
 	memcpy(&r->addr, addr, addr_len(addr));
@@ -661,6 +667,11 @@ bool ice_consent_expired(const struct ice_agent *a, uint64_t now_ms)
 			return true;
 	}
 	return false;
+}
+
+int ice_remote_count(const struct ice_agent *a)
+{
+	return a->nremote;
 }
 
 const struct ice_counters *ice_get_counters(const struct ice_agent *a)

@@ -63,6 +63,21 @@ enum ice_state {
 	ICE_STATE_FAILED,    /* a component's pairs all failed (full agents) */
 };
 
+/*
+ * What the agents of one call share, so that a call of sixteen streams
+ * checks no faster and no more than a call of one: one Ta pacing of new
+ * checks over all of them (RFC 8445 §14.2: Ta is per agent, and the
+ * anchor's agents of one call are one agent toward the call), and the
+ * checklist limit over all their pairs (§6.1.2.5). The caller zeroes it,
+ * sets ta_ms and pairs_max, and keeps it until its last agent is freed.
+ */
+struct ice_shared {
+	uint32_t ta_ms;		/* one new check per Ta over the agents; 50 when 0 */
+	unsigned int pairs_max; /* pairs (remote candidates) over the agents; 0: no limit */
+	unsigned int pairs;	/* held now */
+	uint64_t next_check_ms; /* the next free pacing slot */
+};
+
 struct ice_params {
 	bool controlling;    /* role at start; must be false for a lite agent */
 	bool lite;	     /* we are a lite agent: answer only, never send checks */
@@ -72,6 +87,8 @@ struct ice_params {
 	int ncomponents;	     /* 1 (rtcp-mux) or 2 */
 	uint32_t ta_ms;		     /* pacing (RFC 8445 §14.2), default 50 when 0 */
 	uint32_t consent_timeout_ms; /* RFC 7675: default 30000 when 0 */
+	struct ice_shared *shared;   /* pacing and pair limit with other agents (then
+					its ta_ms counts, not the one above); NULL: own */
 };
 
 struct ice_io {
@@ -132,7 +149,8 @@ int ice_set_components(struct ice_agent *a, int n);
 /*
  * A remote candidate from SDP or trickle. A duplicate (same component and
  * address) is ignored, except that it gives a peer-reflexive candidate its
- * signalled type, priority and foundation. 0, or -1 when full or invalid
+ * signalled type, priority and foundation. 0, or -1 when full (the agent,
+ * or the shared pair limit: peer-reflexive candidates count too) or invalid
  * (component, address family, port 0, foundation longer than 32;
  * foundation may be NULL). A candidate of another address family than the
  * component's local candidate is kept but never paired.
@@ -193,6 +211,8 @@ bool ice_is_controlling(const struct ice_agent *a);
 bool ice_consent_expired(const struct ice_agent *a, uint64_t now_ms);
 
 const struct ice_counters *ice_get_counters(const struct ice_agent *a);
+/* Remote candidates held (signalled and peer-reflexive). */
+int ice_remote_count(const struct ice_agent *a);
 
 /* RFC 8445 §5.1.2.1: (2^24)*type_pref + (2^8)*local_pref + (256 - component) */
 uint32_t ice_priority(enum ice_cand_type type, uint16_t local_pref, int component);

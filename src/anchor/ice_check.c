@@ -142,6 +142,7 @@ void ice_check_reset(struct ice_agent *a)
 		memset(&r->txn, 0, sizeof(r->txn));
 		memset(&r->old_txn, 0, sizeof(r->old_txn));
 	}
+	a->sh->pairs -= (unsigned int)(a->nremote - n);
 	a->nremote = n;
 	a->ntrig = 0;
 	for (int c = 0; c < ICE_MAX_COMPONENTS; c++) {
@@ -151,8 +152,7 @@ void ice_check_reset(struct ice_agent *a)
 		comp->first_valid_ms = comp->consent_next_ms = 0;
 		memset(comp->consent, 0, sizeof(comp->consent));
 	}
-	a->started = false;
-	a->next_check_ms = 0;
+	a->started = false; /* the shared pacing slot stays: a restart is paced too */
 }
 
 /* Builds one check into a->txbuf (RFC 8445 §7.2.2); returns its length or 0. */
@@ -206,7 +206,7 @@ static uint32_t initial_rto(const struct ice_agent *a)
 		if (a->remote[i].state == ICE_PAIR_WAITING ||
 		    a->remote[i].state == ICE_PAIR_IN_PROGRESS)
 			n++;
-	rto = n * a->ta_ms;
+	rto = n * a->sh->ta_ms;
 	if (rto < ICE_RTO_INITIAL_MS)
 		rto = ICE_RTO_INITIAL_MS;
 	return rto > ICE_RTO_MAX_MS ? ICE_RTO_MAX_MS : (uint32_t)rto;
@@ -324,18 +324,21 @@ static int next_check(struct ice_agent *a, bool dry)
 	return best_waiting(a);
 }
 
-/* One check when the Ta pacing slot is free (RFC 8445 §6.1.4.2, §14.2). */
+/*
+ * One check when the Ta pacing slot, shared by the call's agents, is free
+ * (RFC 8445 §6.1.4.2, §14.2).
+ */
 static void run_slot(struct ice_agent *a, uint64_t now_ms, const struct ice_io *io)
 {
 	int i;
 
-	if (now_ms < a->next_check_ms)
+	if (now_ms < a->sh->next_check_ms)
 		return;
 	i = next_check(a, false);
 	if (i < 0)
 		return;
 	send_check(a, i, now_ms, io);
-	a->next_check_ms = now_ms + a->ta_ms;
+	a->sh->next_check_ms = now_ms + a->sh->ta_ms;
 }
 
 void ice_check_on_request(struct ice_agent *a, int idx, bool use_cand, uint64_t now_ms,
@@ -623,7 +626,7 @@ uint64_t ice_tick(struct ice_agent *a, uint64_t now_ms, const struct ice_io *io)
 			next = min_u64(next, r->old_txn.next_ms);
 	}
 	if (next_check(a, true) >= 0)
-		next =
-		    min_u64(next, a->next_check_ms > now_ms ? a->next_check_ms : now_ms + a->ta_ms);
+		next = min_u64(next, a->sh->next_check_ms > now_ms ? a->sh->next_check_ms
+								   : now_ms + a->sh->ta_ms);
 	return next;
 }

@@ -85,7 +85,8 @@ struct ice_agent {
 	bool controlling;
 	uint64_t tiebreaker;
 	int ncomponents;
-	uint32_t ta_ms;
+	struct ice_shared own; /* when no shared one was given */
+	struct ice_shared *sh; /* Ta pacing and the pair limit */
 	uint32_t consent_timeout_ms;
 
 	char local_ufrag[ICE_UFRAG_LEN + 1], local_pwd[ICE_PWD_LEN + 1];
@@ -101,8 +102,7 @@ struct ice_agent {
 	int ntrig;
 	uint32_t prflx_seq;
 
-	bool started;		/* a check went out or a request came in */
-	uint64_t next_check_ms; /* next Ta pacing slot */
+	bool started; /* a check went out or a request came in */
 	uint64_t err_tokens;	/* error-response budget, thousandths of a response */
 	uint64_t err_last_ms;
 

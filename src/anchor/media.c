@@ -267,6 +267,7 @@ int media_ice_start(struct anchor *an, struct stream *st, int side)
 	memcpy(p.local_ufrag, l->ufrag, sizeof(p.local_ufrag));
 	memcpy(p.local_pwd, l->pwd, sizeof(p.local_pwd));
 	p.ncomponents = ss->nsocks;
+	p.shared = &st->call->ice_shared;
 	ss->ice = ice_agent_new(&p);
 	if (!ss->ice)
 		return -1;
