@@ -153,8 +153,12 @@ void call_expire(struct anchor *an, uint64_t now_ms)
 			} else {
 				continue;
 			}
-			if (anchor_log_ok(an))
-				log_info("anchor: call '%.64s' timed out", c->call_id);
+			if (anchor_log_ok(an)) {
+				char id[160];
+
+				log_info("anchor: call '%s' timed out",
+					 log_safe(c->call_id, id, sizeof(id)));
+			}
 			call_free(c);
 		}
 	}

@@ -218,9 +218,13 @@ static size_t handle_body(struct anchor *an, const struct sockaddr *from, const 
 		char ip[ADDR_STRLEN];
 
 		an->stats.ng_malformed++;
-		if (anchor_log_ok(an))
+		if (anchor_log_ok(an)) {
+			char why[sizeof(err) * 2];
+
+			/* the parser's message may quote the request */
 			log_info("anchor: malformed ng request from %s: %s",
-				 addr_str(from, ip, sizeof(ip)), err);
+				 addr_str(from, ip, sizeof(ip)), log_safe(err, why, sizeof(why)));
+		}
 		bdict_add_str(d, reply, "result", "error");
 		bdict_add_str(d, reply, "error-reason", err);
 	} else if (ng_request_parse(root, &req, err, sizeof(err)) < 0) {
