@@ -10,8 +10,12 @@
  * does not own stay byte for byte, so DTLS fingerprints and setup roles are
  * the parties' own and DTLS-SRTP stays end to end.
  *
- * A request either succeeds or changes nothing: the SDP is parsed and
- * checked before any state is touched.
+ * A request either succeeds or changes nothing. The SDP is parsed and
+ * checked first; then every step that can fail (new streams and their
+ * ports, ICE agents, the party's tag, the rewritten SDP) runs on state that
+ * struct call_undo puts back; only then is the commit, where nothing fails:
+ * the party's addresses and ICE lines, RTCP sockets closed for rtcp-mux,
+ * ICE stopped or restarted, the SDPs kept.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -553,16 +557,64 @@ static int leg_set_ice(struct anchor *an, struct leg *l, enum anchor_ice_mode mo
 	return 0;
 }
 
-static int set_tag(struct leg *l, const char *tag)
+/* The party's tag (made by the caller, now the leg's). */
+static void leg_set_tag(struct leg *l, char *tag)
 {
-	if (l->tag)
-		return 0;
-	l->tag = strdup(tag);
-	if (!l->tag)
-		return -1;
+	l->tag = tag;
 	l->known = true;
 	l->created_s = anchor_wall_us() / 1000000;
-	return 0;
+}
+
+/*
+ * What an offer or answer may change before its commit, and how to put it
+ * back: the legs' settings (ICE mode, role, credentials, LAN side; their
+ * strings are only replaced at commit), the streams and media ports it
+ * added, the ICE agents it started, force-relay pass-through.
+ */
+struct call_undo {
+	struct leg legs[2];
+	unsigned int nstreams, nmedia;
+	int media_stream[SDP_MAX_MEDIA];
+	bool had_ice[ANCHOR_MAX_STREAMS][2];
+	bool passthrough[ANCHOR_MAX_STREAMS][2];
+};
+
+static void undo_save(const struct call *c, struct call_undo *u)
+{
+	memcpy(u->legs, c->legs, sizeof(u->legs));
+	u->nstreams = c->nstreams;
+	u->nmedia = c->nmedia;
+	memcpy(u->media_stream, c->media_stream, sizeof(u->media_stream));
+	for (unsigned int i = 0; i < c->nstreams; i++) {
+		for (int k = 0; k < 2; k++) {
+			u->had_ice[i][k] = c->streams[i]->side[k].ice != NULL;
+			u->passthrough[i][k] = c->streams[i]->side[k].ice_passthrough;
+		}
+	}
+}
+
+/* The call exactly as undo_save() saw it: added streams closed (ports freed), new agents gone. */
+static void undo_restore(struct anchor *an, struct call *c, const struct call_undo *u)
+{
+	for (unsigned int i = u->nstreams; i < c->nstreams; i++) {
+		media_side_close(an, &c->streams[i]->side[0]);
+		media_side_close(an, &c->streams[i]->side[1]);
+		free(c->streams[i]);
+		c->streams[i] = NULL;
+	}
+	c->nstreams = u->nstreams;
+	c->nmedia = u->nmedia;
+	memcpy(c->media_stream, u->media_stream, sizeof(c->media_stream));
+	for (unsigned int i = 0; i < c->nstreams; i++) {
+		for (int k = 0; k < 2; k++) {
+			struct stream_side *ss = &c->streams[i]->side[k];
+
+			if (!u->had_ice[i][k] && ss->ice)
+				media_side_stop_ice(ss);
+			ss->ice_passthrough = u->passthrough[i][k];
+		}
+	}
+	memcpy(c->legs, u->legs, sizeof(c->legs));
 }
 
 static int leg_of_tag(const struct call *c, const char *tag)
@@ -574,21 +626,15 @@ static int leg_of_tag(const struct call *c, const char *tag)
 }
 
 /*
- * Keeps the party's SDP text (parsed again when needed: a call holds text,
- * not parse trees) and what the other party was given.
+ * Keeps the party's SDP text (copy: parsed again when needed, a call holds
+ * text, not parse trees) and what the other party was given; both owned.
  */
-static int leg_remember(struct leg *src, struct leg *dst, const char *text, size_t len,
-			char *reply_sdp)
+static void leg_remember(struct leg *src, struct leg *dst, char *copy, char *reply_sdp)
 {
-	char *copy = strndup(text, len);
-
-	if (!copy)
-		return -1;
 	free(src->last_sdp);
 	src->last_sdp = copy;
 	free(dst->last_reply_sdp);
 	dst->last_reply_sdp = reply_sdp;
-	return 0;
 }
 
 /* The party's last SDP, parsed (it parsed when it came); NULL when none. */
@@ -676,7 +722,10 @@ static unsigned int call_ports(const struct call *c)
 	return n;
 }
 
-/* Streams for the offer's m= lines (new ones only); sockets on both sides. */
+/*
+ * Streams for the offer's m= lines (new ones only); sockets on both sides.
+ * On failure what it added stays for undo_restore() to free.
+ */
 static int offer_streams(struct anchor *an, struct call *c, const struct sdp *s, int src,
 			 const struct ng_request *req, char *reason, size_t reasonlen)
 {
@@ -792,8 +841,9 @@ int call_offer(struct anchor *an, const struct ng_request *req, struct bdoc *d,
 	       struct bval *reply, char *reason, size_t reasonlen)
 {
 	struct call *c = call_find(an, req->call_id);
+	struct call_undo undo;
 	struct sdp *s = NULL;
-	char *text = NULL;
+	char *text = NULL, *copy = NULL, *tag = NULL;
 	bool created = false;
 	int src, dst;
 
@@ -839,9 +889,11 @@ int call_offer(struct anchor *an, const struct ng_request *req, struct bdoc *d,
 			c->via_branch = strdup(req->via_branch);
 	}
 	dst = 1 - src;
-	if (set_tag(&c->legs[src], req->from_tag) < 0)
+
+	/* prepare: every step that can fail, on state undo_restore() puts back */
+	undo_save(c, &undo);
+	if (!c->legs[src].tag && !(tag = strdup(req->from_tag)))
 		goto fail_msg;
-	c->last_signal_s = anchor_wall_us() / 1000000;
 	c->legs[src].party_ice = sdp_has_ice(s);
 	c->legs[src].ice_lite_party = s->ice_lite;
 	if (!c->legs[src].last_sdp || created) {
@@ -862,12 +914,19 @@ int call_offer(struct anchor *an, const struct ng_request *req, struct bdoc *d,
 		    media_ice_start(an, st, dst) < 0)
 			goto fail_msg;
 	}
-	take_party_sdp(an, c, s, src, req, false);
 	/* edits change only what sdp_write() gives; s's fields still describe the input */
 	if (rewrite_for(an, c, s, dst, req, false, &text, reason, reasonlen) < 0)
 		goto fail;
-	if (leg_remember(&c->legs[src], &c->legs[dst], req->sdp, req->sdp_len, text) < 0)
+	copy = strndup(req->sdp, req->sdp_len);
+	if (!copy)
 		goto fail_msg;
+
+	/* commit: nothing fails from here */
+	if (tag)
+		leg_set_tag(&c->legs[src], tag);
+	c->last_signal_s = anchor_wall_us() / 1000000;
+	take_party_sdp(an, c, s, src, req, false);
+	leg_remember(&c->legs[src], &c->legs[dst], copy, text);
 	sdp_free(s);
 	/* a new offer: the answer the offerer got before no longer stands */
 	free(c->legs[src].last_reply_sdp);
@@ -877,11 +936,13 @@ int call_offer(struct anchor *an, const struct ng_request *req, struct bdoc *d,
 fail_msg:
 	snprintf(reason, reasonlen, "out of memory");
 fail:
-	if (s)
-		sdp_free(s);
+	sdp_free(s);
 	free(text);
+	free(tag);
 	if (created)
 		call_free(c);
+	else if (c)
+		undo_restore(an, c, &undo);
 	return -1;
 }
 
@@ -890,7 +951,8 @@ int call_answer(struct anchor *an, const struct ng_request *req, struct bdoc *d,
 {
 	struct call *c = call_find(an, req->call_id);
 	struct sdp *s = NULL, *offer = NULL;
-	char *text = NULL;
+	struct call_undo undo;
+	char *text = NULL, *copy = NULL, *tag = NULL;
 	bool forked;
 	int src, dst;
 
@@ -909,34 +971,22 @@ int call_answer(struct anchor *an, const struct ng_request *req, struct bdoc *d,
 		return reply_sdp(d, reply, c->legs[dst].last_reply_sdp);
 	if (parse_sdp(req, &s, reason, reasonlen) < 0)
 		return -1;
+	undo_save(c, &undo);
 	offer = leg_parsed(&c->legs[dst]);
 	if (!offer || s->n_media != offer->n_media) {
 		snprintf(reason, reasonlen, "answer has %zu media sections, the offer had %zu",
 			 s->n_media, offer ? offer->n_media : (size_t)0);
 		goto fail;
 	}
-	if (forked) {
-		/*
-		 * Another branch of a forked INVITE answers (a 200 OK after a 183
-		 * from elsewhere): the latest answer is the party; what the anchor
-		 * latched from the earlier one goes.
-		 */
-		free(c->legs[src].tag);
-		c->legs[src].tag = NULL;
-		for (unsigned int i = 0; i < c->nstreams; i++) {
-			latch_reset(&c->streams[i]->side[src].latch[0]);
-			latch_reset(&c->streams[i]->side[src].latch[1]);
-		}
-	}
-	if (set_tag(&c->legs[src], req->to_tag) < 0)
+
+	/* prepare: every step that can fail, on state undo_restore() puts back */
+	if ((forked || !c->legs[src].tag) && !(tag = strdup(req->to_tag)))
 		goto fail_msg;
-	c->last_signal_s = anchor_wall_us() / 1000000;
 	c->legs[src].party_ice = sdp_has_ice(s);
 	c->legs[src].ice_lite_party = s->ice_lite;
 	if (leg_set_ice(an, &c->legs[dst], req->ice_given ? req->ice : ANCHOR_ICE_DEFAULT,
 			c->legs[src].party_ice, c->legs[dst].party_ice, false, req) < 0)
 		goto fail_msg;
-	take_party_sdp(an, c, s, src, req, true);
 	for (unsigned int i = 0; i < c->nstreams; i++) {
 		struct stream *st = c->streams[i];
 
@@ -944,15 +994,37 @@ int call_answer(struct anchor *an, const struct ng_request *req, struct bdoc *d,
 		if (c->legs[dst].ice_on && !st->side[dst].ice && media_ice_start(an, st, dst) < 0)
 			goto fail_msg;
 	}
+	/* the SDP for the offerer depends only on its side: what the answerer's SDP
+	   does to the answerer's side (rtcp-mux, ICE) comes at commit */
+	if (rewrite_for(an, c, s, dst, req, true, &text, reason, reasonlen) < 0)
+		goto fail;
+	copy = strndup(req->sdp, req->sdp_len);
+	if (!copy)
+		goto fail_msg;
+
+	/* commit: nothing fails from here */
+	if (forked) {
+		/*
+		 * Another branch of a forked INVITE answers (a 200 OK after a 183
+		 * from elsewhere): the latest answer is the party; what the anchor
+		 * latched from the earlier one goes.
+		 */
+		free(c->legs[src].tag);
+		for (unsigned int i = 0; i < c->nstreams; i++) {
+			latch_reset(&c->streams[i]->side[src].latch[0]);
+			latch_reset(&c->streams[i]->side[src].latch[1]);
+		}
+	}
+	if (tag)
+		leg_set_tag(&c->legs[src], tag);
+	c->last_signal_s = anchor_wall_us() / 1000000;
+	take_party_sdp(an, c, s, src, req, true);
 	/* the offerer's ICE lines, now that the anchor runs ICE toward it */
 	take_party_sdp(an, c, offer, dst, NULL, false);
 	/* media starts now: the offerer's side learns again too */
 	for (unsigned int i = 0; i < c->nstreams; i++)
 		media_latch_window(an, &c->streams[i]->side[dst]);
-	if (rewrite_for(an, c, s, dst, req, true, &text, reason, reasonlen) < 0)
-		goto fail;
-	if (leg_remember(&c->legs[src], &c->legs[dst], req->sdp, req->sdp_len, text) < 0)
-		goto fail_msg;
+	leg_remember(&c->legs[src], &c->legs[dst], copy, text);
 	sdp_free(s);
 	sdp_free(offer);
 	c->answered = true;
@@ -961,10 +1033,11 @@ int call_answer(struct anchor *an, const struct ng_request *req, struct bdoc *d,
 fail_msg:
 	snprintf(reason, reasonlen, "out of memory");
 fail:
-	if (s)
-		sdp_free(s);
+	sdp_free(s);
 	sdp_free(offer);
 	free(text);
+	free(tag);
+	undo_restore(an, c, &undo);
 	return -1;
 }
 
