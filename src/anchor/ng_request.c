@@ -376,6 +376,12 @@ int ng_request_parse(const struct bval *dict, struct ng_request *req, char *reas
 		if (apply_key(req, k, v, reason, reasonlen) < 0)
 			return -1;
 	}
+	if (req->ice_lite && strcasecmp(req->ice_lite, "forward") != 0 &&
+	    strcasecmp(req->ice_lite, "backward") != 0 && strcasecmp(req->ice_lite, "both") != 0 &&
+	    strcasecmp(req->ice_lite, "off") != 0) {
+		warn_ignored(req, "ICE-lite value", req->ice_lite, strlen(req->ice_lite));
+		req->ice_lite = NULL;
+	}
 	/* delete ends the whole call: rtpengine's per-branch delete is not done */
 	if (req->cmd == NG_DELETE && req->via_branch)
 		warn_ignored(req, "key", "via-branch", strlen("via-branch"));

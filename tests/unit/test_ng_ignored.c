@@ -149,6 +149,9 @@ static void test_unused_values_of_known_keys_are_named(void **state)
 			       "ignored flag 'replace=username'"));
 	assert_non_null(strstr(warning_of(f, OFFER_HEAD "\"received-from\":[\"IP4\",\"nowhere\"]}"),
 			       "ignored received-from 'nowhere'"));
+	assert_non_null(strstr(warning_of(f, OFFER_HEAD "\"ICE-lite\":\"sideways\"}"),
+			       "ignored ICE-lite value 'sideways'"));
+	assert_null(f->req.ice_lite);
 	/* delete ends the whole call: rtpengine's per-branch delete is not done */
 	assert_non_null(strstr(warning_of(f, "{\"command\":\"delete\",\"call-id\":\"c\","
 					     "\"via-branch\":\"z9hG4bK1\"}"),
