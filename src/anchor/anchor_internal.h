@@ -46,13 +46,17 @@ struct sdp;
 /*
  * ICE per call (RFC 8445 §6.1.2.5 checklist limit, §14.2 Ta): pairs of all
  * the call's agents, remote candidates one party may add (so that one party
- * cannot starve the other's checks), and one Ta for all the call's checks.
+ * cannot starve the other's checks), one Ta for all the call's checks, and
+ * a budget of new checks over the call's life (ICE restarts check again).
  * An offer naming a victim in every candidate gets it at most
- * ANCHOR_ICE_PARTY_CANDIDATES_MAX * ICE_CHECK_MAX_TX checks, one new one per Ta.
+ * ANCHOR_ICE_PARTY_CANDIDATES_MAX * ICE_CHECK_MAX_TX checks, one new one per
+ * Ta; restarts add at most ANCHOR_ICE_CHECKS_PER_S new checks a second.
  */
 #define ANCHOR_ICE_PAIRS_MAX 100
 #define ANCHOR_ICE_PARTY_CANDIDATES_MAX 50
 #define ANCHOR_ICE_TA_MS ICE_TA_DEFAULT_MS
+#define ANCHOR_ICE_CHECKS_BURST 200
+#define ANCHOR_ICE_CHECKS_PER_S 2
 
 enum anchor_ice_mode {
 	ANCHOR_ICE_DEFAULT = 0, /* force when the incoming SDP had ICE, else remove */

@@ -67,15 +67,20 @@ enum ice_state {
  * What the agents of one call share, so that a call of sixteen streams
  * checks no faster and no more than a call of one: one Ta pacing of new
  * checks over all of them (RFC 8445 §14.2: Ta is per agent, and the
- * anchor's agents of one call are one agent toward the call), and the
- * checklist limit over all their pairs (§6.1.2.5). The caller zeroes it,
- * sets ta_ms and pairs_max, and keeps it until its last agent is freed.
+ * anchor's agents of one call are one agent toward the call), the
+ * checklist limit over all their pairs (§6.1.2.5), and a budget of new
+ * checks (a burst, then a rate) so that ICE restarts cannot check the same
+ * candidates again and again. The caller zeroes it, sets the limits, and
+ * keeps it until its last agent is freed.
  */
 struct ice_shared {
-	uint32_t ta_ms;		/* one new check per Ta over the agents; 50 when 0 */
-	unsigned int pairs_max; /* pairs (remote candidates) over the agents; 0: no limit */
-	unsigned int pairs;	/* held now */
-	uint64_t next_check_ms; /* the next free pacing slot */
+	uint32_t ta_ms;		   /* one new check per Ta over the agents; 50 when 0 */
+	unsigned int pairs_max;	   /* pairs (remote candidates) over the agents; 0: no limit */
+	unsigned int pairs;	   /* held now */
+	uint64_t next_check_ms;	   /* the next free pacing slot */
+	unsigned int checks_burst; /* new checks (not retransmissions) at once; 0: no budget */
+	unsigned int checks_per_s; /* ... then this many per second (ICE restarts re-check) */
+	uint64_t checks_tat_ms;	   /* the budget's state (a virtual scheduling time) */
 };
 
 struct ice_params {

@@ -325,8 +325,30 @@ static int next_check(struct ice_agent *a, bool dry)
 }
 
 /*
+ * Takes one new check from the shared budget: at most checks_burst at
+ * once, then checks_per_s (a generic cell rate: each check moves the
+ * virtual time checks_tat_ms on by its cost). When empty, the pacing slot
+ * moves to when one is back.
+ */
+static bool budget_take(struct ice_shared *sh, uint64_t now_ms)
+{
+	uint64_t cost, tat;
+
+	if (!sh->checks_burst || !sh->checks_per_s)
+		return true;
+	cost = 1000 / sh->checks_per_s ? 1000 / sh->checks_per_s : 1;
+	tat = sh->checks_tat_ms > now_ms ? sh->checks_tat_ms : now_ms;
+	if (tat + cost > now_ms + cost * sh->checks_burst) {
+		sh->next_check_ms = tat + cost - cost * sh->checks_burst;
+		return false;
+	}
+	sh->checks_tat_ms = tat + cost;
+	return true;
+}
+
+/*
  * One check when the Ta pacing slot, shared by the call's agents, is free
- * (RFC 8445 §6.1.4.2, §14.2).
+ * and the budget has one (RFC 8445 §6.1.4.2, §14.2).
  */
 static void run_slot(struct ice_agent *a, uint64_t now_ms, const struct ice_io *io)
 {
@@ -335,7 +357,7 @@ static void run_slot(struct ice_agent *a, uint64_t now_ms, const struct ice_io *
 	if (now_ms < a->sh->next_check_ms)
 		return;
 	i = next_check(a, false);
-	if (i < 0)
+	if (i < 0 || !budget_take(a->sh, now_ms))
 		return;
 	send_check(a, i, now_ms, io);
 	a->sh->next_check_ms = now_ms + a->sh->ta_ms;

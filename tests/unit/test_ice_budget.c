@@ -2,7 +2,8 @@
  * test_ice_budget.c - what the ICE agents of one call share (struct
  * ice_shared, src/anchor/ice.c, ice_check.c): the checklist limit over all
  * their pairs (RFC 8445 §6.1.2.5) and one Ta pacing of their new checks
- * (§14.2). Scenario: an offer with sixteen streams, each naming 32 ports
+ * (§14.2), and the budget of new checks that ICE restarts draw from.
+ * Scenario: an offer with sixteen streams, each naming 32 ports
  * of a victim that never answers (3584 checks before the limit). The
  * agents run on a fake clock until they give up; every datagram is
  * counted, and every new check (a transaction id not seen before) must
@@ -77,12 +78,14 @@ static int add_victim(struct ice_agent *a, int base, int n)
 
 	for (int i = 0; i < n; i++) {
 		struct sockaddr_storage ss;
-		char s[32];
+		char s[32], foundation[16];
 
+		/* a foundation each: no pair waits for another to fail (RFC 8445 §6.1.2.6) */
 		snprintf(s, sizeof(s), "192.0.2.1:%d", base + i);
+		snprintf(foundation, sizeof(foundation), "f%d", base + i);
 		assert_int_equal(addr_parse(s, 0, &ss, NULL), 0);
 		if (ice_add_remote_candidate(a, 1, (const struct sockaddr *)&ss, 0x7E0000FF,
-					     ICE_CAND_HOST, "f1") == 0)
+					     ICE_CAND_HOST, foundation) == 0)
 			took++;
 	}
 	return took;
@@ -187,12 +190,51 @@ static void test_an_agent_without_shared_state_keeps_its_own(void **state)
 	ice_agent_free(a);
 }
 
+/*
+ * ICE restarts (new remote credentials: every pair checked again) once a
+ * second for 30 s: the new checks stay within the budget's burst plus its
+ * rate, where 10 candidates would give 300.
+ */
+static void test_ice_restarts_stay_within_the_check_budget(void **state)
+{
+	struct ice_shared sh = {.ta_ms = TA_MS, .checks_burst = 20, .checks_per_s = 2};
+	struct ice_io io;
+	struct ice_agent *a;
+	static struct counter c;
+	char ufrag[16];
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	io.ctx = &c;
+	io.send = count_send;
+	a = new_agent(&sh);
+	assert_int_equal(add_victim(a, 40000, 10), 10);
+	c.now_ms = 1000;
+	for (int sec = 0; sec < 30; sec++) {
+		uint64_t end = c.now_ms + 1000;
+
+		snprintf(ufrag, sizeof(ufrag), "rs%02d", sec);
+		/* new_agent() set other credentials: each of these is a restart */
+		assert_int_equal(ice_set_remote_credentials(a, ufrag, "RemotePassword/abcdefgh"), 1);
+		while (c.now_ms < end) {
+			uint64_t t = ice_tick(a, c.now_ms, &io);
+
+			c.now_ms = t < end ? (t > c.now_ms ? t : c.now_ms + 1) : end;
+		}
+	}
+	/* 20 at once, then 2 a second over 30 s */
+	assert_true(c.ntids <= 20 + 2 * 30 + 1);
+	assert_true(c.ntids >= 20);
+	ice_agent_free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_one_call_checks_a_silent_victim_at_most_the_checklist_limit),
 	    cmocka_unit_test(test_new_checks_of_all_agents_share_one_ta),
 	    cmocka_unit_test(test_an_agent_without_shared_state_keeps_its_own),
+	    cmocka_unit_test(test_ice_restarts_stay_within_the_check_budget),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
