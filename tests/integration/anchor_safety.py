@@ -39,15 +39,18 @@ def check(name, cond, detail=""):
 
 
 def ng(d):
-    """One request in JSON (the anchor answers in the request's format)."""
+    """One request in JSON (answered in JSON), retransmitted with its cookie as a proxy does."""
     cookie = "%x" % random.getrandbits(48)
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.settimeout(3.0)
+    s.settimeout(2.0)
     try:
-        s.sendto(cookie.encode() + b" " + json.dumps(d).encode(), ("127.0.0.1", NG))
-        ck, _, body = s.recv(65535).partition(b" ")
-        return json.loads(body) if ck.decode() == cookie else {"result": "bad cookie"}
-    except socket.timeout:
+        for _ in range(5):
+            s.sendto(cookie.encode() + b" " + json.dumps(d).encode(), ("127.0.0.1", NG))
+            try:
+                ck, _, body = s.recv(65535).partition(b" ")
+            except socket.timeout:
+                continue
+            return json.loads(body) if ck.decode() == cookie else {"result": "bad cookie"}
         return {"result": "no reply"}
     finally:
         s.close()
