@@ -4,7 +4,8 @@
 Plays the SIP proxy (ng requests in JSON on 127.0.0.1:NG_PORT) and both
 parties (UDP sockets on 127.0.0.2 and 127.0.0.3). Prints one "PASS: name" or
 "FAIL: name" line per check. MODE:
-  undo     (a 16-port relay range) a re-offer that runs out of ports and an
+  undo     (a 16-port relay range) a re-offer that runs out of ports (or over
+           anchor-max-call-ports: either way after taking some) and an
            answer whose rewritten SDP is too large fail and leave the call as
            it was (same query: ports, ICE, RTCP sockets), free what they
            took, and the call still forwards; a transport word in rtpp-flags

@@ -25,7 +25,8 @@ run_mode() {
 
 run_mode undo 16
 tl_check_turnserver_stops "undo: server stops cleanly"
-run_mode ice 100
+# 16 streams of 3 ports: over the default per-call budget, which would refuse the offer itself
+run_mode ice 100 --anchor-max-call-ports 64 --anchor-port-share 100
 tl_check_turnserver_stops "ice: server stops cleanly"
 run_mode logcall 20 --anchor-timeout 1
 want="call 'evil\\x0aFORGED: anchor: call \\x27x\\x27 deleted by admin' timed out"
