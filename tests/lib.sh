@@ -115,13 +115,16 @@ tl_start_turnserver() {
 
 # tl_start_anchor NPORTS [ARG...]: tl_start_turnserver on a free block with
 # the anchor's ng socket on 127.0.0.1 and NPORTS relay ports; sets port, ng,
-# min and max, and waits for the server to be ready. Status 1 (after a FAIL
-# line with the server's output) when it is not.
+# min and max, and waits for the server to be ready (server.log is that
+# server's alone). Status 1 (after a FAIL line with the server's output)
+# when it is not.
 tl_start_anchor() {
 	tl_n=$1
 	shift
 	base=$(tl_free_port_block $((tl_n + 2))) || { tl_fail "free ports"; return 1; }
 	port=$base ng=$((base + 1)) min=$((base + 2)) max=$((base + 1 + tl_n))
+	# the log of an earlier server has its own "ready:" line
+	rm -f "$tmp/server.log"
 	tl_start_turnserver "$port" "$min" "$max" --anchor-ng-listen "127.0.0.1:$ng" "$@"
 	if ! tl_wait_log "$tmp/server.log" "ready:" "$srv_pid"; then
 		tl_server_output
