@@ -27,6 +27,8 @@ run_mode() {
 	shift
 	base=$(tl_free_port_block 102) || { tl_fail "free ports for $mode"; return; }
 	port=$base ng=$((base + 1)) min=$((base + 2)) max=$((base + 101))
+	# the log of an earlier server has its own "ready:" line
+	rm -f "$tmp/server.log"
 	"$bin/turnserver" -n --listening-ip 127.0.0.1 --relay-ip 127.0.0.1 \
 		--listening-port "$port" --min-port "$min" --max-port "$max" \
 		-u alice:secret --userdb "$tmp/turn.db" --relay-threads 2 \
