@@ -10,12 +10,17 @@
 #include <stdio.h>
 #include <string.h>
 
-/* A peer as the policy sees it: its IPv6 bytes and/or an IPv4 address. */
+/*
+ * A peer as the policy sees it: its IPv6 bytes and/or the IPv4 addresses
+ * it reaches (one for IPv4 and most IPv6 forms that carry one, two for
+ * Teredo), and its port.
+ */
 struct peer_key {
 	uint8_t v6[16];
-	uint8_t v4[4];
+	uint8_t v4[2][4];
+	int n4;
 	bool is_v6;
-	bool has_v4; /* plain IPv4, or IPv4 carried inside the IPv6 address */
+	uint16_t port;
 };
 
 static bool peer_bytes_zero(const uint8_t *b, size_t n)
@@ -28,48 +33,58 @@ static bool peer_bytes_zero(const uint8_t *b, size_t n)
 	return true;
 }
 
+static void peer_key_add_v4(struct peer_key *k, const uint8_t *v4, uint8_t xor)
+{
+	for (int i = 0; i < 4; i++)
+		k->v4[k->n4][i] = v4[i] ^ xor;
+	k->n4++;
+}
+
 /*
- * The IPv4 address carried by an IPv6 one, if any: ::ffff:0:0/96 (mapped),
- * ::/96 (compatible, except :: and ::1), 64:ff9b::/96 (NAT64, RFC 6052)
- * and 2002::/16 (6to4, RFC 3056).
+ * The IPv4 addresses an IPv6 one carries: ::ffff:0:0/96 (mapped),
+ * ::ffff:0:0:0/96 (SIIT, RFC 2765 §2.1), ::/96 (compatible, except :: and
+ * ::1), 64:ff9b::/96 (NAT64, RFC 6052), 2002::/16 (6to4, RFC 3056), and
+ * 2001::/32 (Teredo, RFC 4380 §4: the server's IPv4 in bits 32-63 and the
+ * client's, every bit inverted, in bits 96-127; a packet to it goes to the
+ * client's address, and the server's is judged too).
  */
-static const uint8_t *peer_embedded_v4(const uint8_t *a)
+static void peer_embedded_v4(struct peer_key *k)
 {
 	static const uint8_t nat64[12] = {0x00, 0x64, 0xff, 0x9b};
+	static const uint8_t siit[12] = {[8] = 0xff, [9] = 0xff};
+	const uint8_t *a = k->v6;
 
 	if (peer_bytes_zero(a, 10)) {
 		if (a[10] == 0xff && a[11] == 0xff)
-			return a + 12;
-		if (a[10] == 0 && a[11] == 0 && (!peer_bytes_zero(a + 12, 3) || a[15] > 1))
-			return a + 12;
-		return NULL;
+			peer_key_add_v4(k, a + 12, 0);
+		else if (a[10] == 0 && a[11] == 0 && (!peer_bytes_zero(a + 12, 3) || a[15] > 1))
+			peer_key_add_v4(k, a + 12, 0);
+	} else if (memcmp(a, siit, sizeof(siit)) == 0 || memcmp(a, nat64, sizeof(nat64)) == 0) {
+		peer_key_add_v4(k, a + 12, 0);
+	} else if (a[0] == 0x20 && a[1] == 0x02) {
+		peer_key_add_v4(k, a + 2, 0);
+	} else if (a[0] == 0x20 && a[1] == 0x01 && a[2] == 0 && a[3] == 0) {
+		peer_key_add_v4(k, a + 12, 0xff);
+		peer_key_add_v4(k, a + 4, 0);
 	}
-	if (memcmp(a, nat64, sizeof(nat64)) == 0)
-		return a + 12;
-	if (a[0] == 0x20 && a[1] == 0x02)
-		return a + 2;
-	return NULL;
 }
 
 static int peer_key_from(const struct sockaddr *sa, struct peer_key *k)
 {
-	const uint8_t *v4;
-
 	memset(k, 0, sizeof(*k));
 	if (sa->sa_family == AF_INET) {
-		memcpy(k->v4, &((const struct sockaddr_in *)sa)->sin_addr, 4);
-		k->has_v4 = true;
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+
+		peer_key_add_v4(k, (const uint8_t *)&in->sin_addr, 0);
+		k->port = ntohs(in->sin_port);
 		return 0;
 	}
 	if (sa->sa_family != AF_INET6)
 		return -1;
 	memcpy(k->v6, ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr, 16);
+	k->port = ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
 	k->is_v6 = true;
-	v4 = peer_embedded_v4(k->v6);
-	if (v4) {
-		memcpy(k->v4, v4, 4);
-		k->has_v4 = true;
-	}
+	peer_embedded_v4(k);
 	return 0;
 }
 
@@ -105,6 +120,7 @@ static enum peer_verdict peer_class_v4(const uint8_t *b)
 static enum peer_verdict peer_class_v6(const uint8_t *a)
 {
 	static const uint8_t aws_metadata[16] = {0xfd, 0x00, 0x0e, 0xc2, [14] = 0x02, [15] = 0x54};
+	static const uint8_t local_nat64[6] = {0x00, 0x64, 0xff, 0x9b, 0x00, 0x01};
 
 	if (peer_bytes_zero(a, 15))
 		return a[15] == 1 ? PEER_DENIED_LOOPBACK : PEER_DENIED_UNSPECIFIED;
@@ -118,37 +134,94 @@ static enum peer_verdict peer_class_v6(const uint8_t *a)
 		return PEER_DENIED_ULA;
 	if (a[0] == 0xff)
 		return PEER_DENIED_MULTICAST;
+	/*
+	 * RFC 8215: 64:ff9b:1::/48 is for local translators, which may reach
+	 * private IPv4 networks, with the IPv4 address where the operator's
+	 * prefix length puts it (RFC 6052 §2.2): not knowable here.
+	 */
+	if (memcmp(a, local_nat64, sizeof(local_nat64)) == 0)
+		return PEER_DENIED_LOCAL_NAT64;
 	return PEER_ALLOWED;
 }
 
-static bool peer_ranges_match(const struct peer_range *r, int n, const struct peer_key *k)
+/*
+ * One form of a peer: f < 0 is its IPv6 address, f >= 0 the IPv4 address
+ * k->v4[f] it carries (or is).
+ */
+static enum peer_verdict peer_form_class(const struct peer_key *k, int f)
 {
-	int i;
+	return f < 0 ? peer_class_v6(k->v6) : peer_class_v4(k->v4[f]);
+}
 
-	for (i = 0; i < n; i++, r++) {
-		if (r->family == AF_INET6 && k->is_v6) {
+static bool peer_form_in(const struct peer_range *r, int n, const struct peer_key *k, int f)
+{
+	for (int i = 0; i < n; i++, r++) {
+		if (f < 0 && r->family == AF_INET6) {
 			if (memcmp(k->v6, r->lo, 16) >= 0 && memcmp(k->v6, r->hi, 16) <= 0)
 				return true;
-		} else if (r->family == AF_INET && k->has_v4) {
-			if (memcmp(k->v4, r->lo, 4) >= 0 && memcmp(k->v4, r->hi, 4) <= 0)
+		} else if (f >= 0 && r->family == AF_INET) {
+			if (memcmp(k->v4[f], r->lo, 4) >= 0 && memcmp(k->v4[f], r->hi, 4) <= 0)
 				return true;
 		}
 	}
 	return false;
 }
 
-static bool peer_self_match(const struct peer_policy *p, const struct peer_key *k)
+/* Any form of k in the ranges. */
+static bool peer_any_in(const struct peer_range *r, int n, const struct peer_key *k)
+{
+	if (k->is_v6 && peer_form_in(r, n, k, -1))
+		return true;
+	for (int f = 0; f < k->n4; f++)
+		if (peer_form_in(r, n, k, f))
+			return true;
+	return false;
+}
+
+static bool peer_self_is(const struct peer_self *s, const struct peer_key *k, int f)
+{
+	if (f < 0)
+		return s->family == AF_INET6 && memcmp(k->v6, s->ip, 16) == 0;
+	return s->family == AF_INET && memcmp(k->v4[f], s->ip, 4) == 0;
+}
+
+/* Form f is one of the server's own addresses (any port). */
+static bool peer_self_ip(const struct peer_policy *p, const struct peer_key *k, int f)
+{
+	for (int i = 0; i < p->nself; i++)
+		if (!p->self[i].wildcard && peer_self_is(&p->self[i], k, f))
+			return true;
+	return false;
+}
+
+/* Form f with k's port is one of the server's own sockets. */
+static bool peer_self_port(const struct peer_policy *p, const struct peer_key *k, int f)
 {
 	const struct peer_self *s = p->self;
-	int i;
 
-	for (i = 0; i < p->nself; i++, s++) {
-		if (s->family == AF_INET6 && k->is_v6 && memcmp(k->v6, s->ip, 16) == 0)
-			return true;
-		if (s->family == AF_INET && k->has_v4 && memcmp(k->v4, s->ip, 4) == 0)
+	for (int i = 0; i < p->nself; i++, s++) {
+		if (!s->ports || k->port < s->port_lo || k->port > s->port_hi)
+			continue;
+		if (s->family == (f < 0 ? AF_INET6 : AF_INET) && (s->wildcard || peer_self_is(s, k, f)))
 			return true;
 	}
 	return false;
+}
+
+/* Steps 2-5 of the order in peer_policy.h, for one form. */
+static enum peer_verdict peer_form_verdict(const struct peer_policy *p, const struct peer_key *k,
+					   int f)
+{
+	enum peer_verdict c = peer_form_class(k, f);
+
+	if (c == PEER_DENIED_LOOPBACK && p->allow_loopback)
+		return peer_self_port(p, k, f) ? PEER_DENIED_SELF : PEER_ALLOWED;
+	if (peer_self_ip(p, k, f))
+		return PEER_DENIED_SELF;
+	if (peer_form_in(p->allowed, p->nallowed, k, f) ||
+	    (f >= 0 && k->is_v6 && peer_form_in(p->allowed, p->nallowed, k, -1)))
+		return PEER_ALLOWED;
+	return c;
 }
 
 enum peer_verdict peer_policy_check(const struct peer_policy *p, const struct sockaddr *peer)
@@ -158,34 +231,43 @@ enum peer_verdict peer_policy_check(const struct peer_policy *p, const struct so
 
 	if (peer_key_from(peer, &k) < 0)
 		return PEER_DENIED_FAMILY;
-	if (peer_ranges_match(p->denied, p->ndenied, &k))
+	if (peer_any_in(p->denied, p->ndenied, &k))
 		return PEER_DENIED_OPERATOR;
-	if (peer_ranges_match(p->allowed, p->nallowed, &k))
-		return PEER_ALLOWED;
-	v = k.has_v4 ? peer_class_v4(k.v4) : peer_class_v6(k.v6);
-	if (v == PEER_DENIED_LOOPBACK && p->allow_loopback)
-		return PEER_ALLOWED;
-	if (v != PEER_ALLOWED)
-		return v;
-	if (peer_self_match(p, &k))
+	if (k.n4 == 0)
+		return peer_form_verdict(p, &k, -1);
+	if (k.is_v6 && peer_self_ip(p, &k, -1))
 		return PEER_DENIED_SELF;
+	/* every IPv4 address the peer reaches must pass */
+	for (int f = 0; f < k.n4; f++) {
+		v = peer_form_verdict(p, &k, f);
+		if (v != PEER_ALLOWED)
+			return v;
+	}
 	return PEER_ALLOWED;
 }
 
 enum peer_verdict peer_policy_class(const struct sockaddr *sa)
 {
 	struct peer_key k;
+	enum peer_verdict v;
 
 	if (peer_key_from(sa, &k) < 0)
 		return PEER_DENIED_FAMILY;
-	return k.has_v4 ? peer_class_v4(k.v4) : peer_class_v6(k.v6);
+	if (k.n4 == 0)
+		return peer_class_v6(k.v6);
+	for (int f = 0; f < k.n4; f++) {
+		v = peer_class_v4(k.v4[f]);
+		if (v != PEER_ALLOWED)
+			return v;
+	}
+	return PEER_ALLOWED;
 }
 
 bool peer_policy_in_allowed(const struct peer_policy *p, const struct sockaddr *sa)
 {
 	struct peer_key k;
 
-	return peer_key_from(sa, &k) == 0 && peer_ranges_match(p->allowed, p->nallowed, &k);
+	return peer_key_from(sa, &k) == 0 && peer_any_in(p->allowed, p->nallowed, &k);
 }
 
 /* Parse one address from s[0..n), surrounding blanks allowed. */
@@ -342,38 +424,61 @@ int peer_policy_init(struct peer_policy *p, bool allow_loopback, const char *con
 	return 0;
 }
 
-int peer_policy_add_self(struct peer_policy *p, const struct sockaddr *sa)
+/* sa's address as an own-address entry; -1 for another family. */
+static int peer_self_make(const struct sockaddr *sa, struct peer_self *s)
 {
-	struct peer_self s;
-	int i;
-
-	memset(&s, 0, sizeof(s));
+	memset(s, 0, sizeof(*s));
 	if (sa->sa_family == AF_INET) {
-		s.family = AF_INET;
-		memcpy(s.ip, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+		s->family = AF_INET;
+		memcpy(s->ip, &((const struct sockaddr_in *)sa)->sin_addr, 4);
 	} else if (sa->sa_family == AF_INET6) {
 		const uint8_t *b = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
 
 		if (peer_bytes_zero(b, 10) && b[10] == 0xff && b[11] == 0xff) {
-			s.family = AF_INET;
-			memcpy(s.ip, b + 12, 4);
+			s->family = AF_INET;
+			memcpy(s->ip, b + 12, 4);
 		} else {
-			s.family = AF_INET6;
-			memcpy(s.ip, b, 16);
+			s->family = AF_INET6;
+			memcpy(s->ip, b, 16);
 		}
 	} else {
 		return -1;
 	}
+	s->wildcard = peer_bytes_zero(s->ip, 16);
+	return 0;
+}
 
-	if (peer_bytes_zero(s.ip, 16))
-		return 0;
-	for (i = 0; i < p->nself; i++)
-		if (memcmp(&p->self[i], &s, sizeof(s)) == 0)
+static int peer_self_store(struct peer_policy *p, const struct peer_self *s)
+{
+	for (int i = 0; i < p->nself; i++)
+		if (memcmp(&p->self[i], s, sizeof(*s)) == 0)
 			return 0;
 	if (p->nself == PEER_POLICY_MAX_SELF)
 		return -1;
-	p->self[p->nself++] = s;
+	p->self[p->nself++] = *s;
 	return 0;
+}
+
+int peer_policy_add_self(struct peer_policy *p, const struct sockaddr *sa)
+{
+	struct peer_self s;
+
+	if (peer_self_make(sa, &s) < 0)
+		return -1;
+	return s.wildcard ? 0 : peer_self_store(p, &s);
+}
+
+int peer_policy_add_self_ports(struct peer_policy *p, const struct sockaddr *sa, uint16_t lo,
+			       uint16_t hi)
+{
+	struct peer_self s;
+
+	if (lo > hi || peer_self_make(sa, &s) < 0)
+		return -1;
+	s.ports = true;
+	s.port_lo = lo;
+	s.port_hi = hi;
+	return peer_self_store(p, &s);
 }
 
 int peer_policy_add_self_ifaddrs(struct peer_policy *p)
@@ -423,6 +528,8 @@ const char *peer_verdict_str(enum peer_verdict v)
 		return "reserved";
 	case PEER_DENIED_ULA:
 		return "unique local";
+	case PEER_DENIED_LOCAL_NAT64:
+		return "local-use NAT64";
 	case PEER_DENIED_SELF:
 		return "server's own address";
 	case PEER_DENIED_FAMILY:

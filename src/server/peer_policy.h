@@ -12,21 +12,33 @@
  *   IPv6  :: and ::1, fe80::/10 (link-local), fec0::/10 (old site-local,
  *         reported as private), fc00::/7 (ULA), ff00::/8 (multicast),
  *         fd00:ec2::254 (metadata).
+ *         64:ff9b:1::/48 (RFC 8215 local-use NAT64: where it leads is the
+ *         local translator's choice, private IPv4 included).
  *   IPv6 forms that carry an IPv4 address are judged by that address, for
- *   the default classes and for the operator's lists alike:
- *         ::ffff:0:0/96 (mapped), ::/96 (compatible, e.g. ::127.0.0.1),
- *         64:ff9b::/96 (NAT64) and 2002::/16 (6to4).
- *   The server's own addresses (peer_policy_add_self; IP only).
+ *   the default classes, the operator's lists and the own addresses alike:
+ *         ::ffff:0:0/96 (mapped), ::ffff:0:0:0/96 (SIIT, RFC 2765),
+ *         ::/96 (compatible, e.g. ::127.0.0.1), 64:ff9b::/96 (NAT64),
+ *         2002::/16 (6to4) and 2001::/32 (Teredo, RFC 4380 §4: both the
+ *         client's address, stored inverted, and the server's must pass).
+ *   The server's own addresses (peer_policy_add_self: every port;
+ *   peer_policy_add_self_ports: its listening and relay ports).
  *
  * Order of evaluation in peer_policy_check(), first match wins:
  *   1. in denied-peer-ip                       -> PEER_DENIED_OPERATOR
- *   2. in allowed-peer-ip                      -> PEER_ALLOWED
- *   3. loopback class and allow_loopback set   -> PEER_ALLOWED
- *   4. in a default class above                -> PEER_DENIED_<class>
- *   5. one of the server's own addresses       -> PEER_DENIED_SELF
+ *   2. loopback class and allow_loopback set:
+ *      one of the server's own ports           -> PEER_DENIED_SELF
+ *      otherwise                               -> PEER_ALLOWED
+ *   3. one of the server's own addresses       -> PEER_DENIED_SELF
+ *   4. in allowed-peer-ip                      -> PEER_ALLOWED
+ *   5. in a default class above                -> PEER_DENIED_<class>
  *   6. otherwise                               -> PEER_ALLOWED
- * Ports never matter. A family other than AF_INET/AF_INET6 is
- * PEER_DENIED_FAMILY.
+ * So allowed-peer-ip never opens the server itself: a LAN range that holds
+ * the relay address leaves that address refused. allow-loopback-peers (for
+ * test set-ups on one host) opens loopback, the server's own loopback
+ * addresses too, but not its listening ports or relay port range there.
+ * The one way through an own address is a live relay socket, which
+ * turn_peer_verdict() adds on top (server/relay_ports.h). A family other
+ * than AF_INET/AF_INET6 is PEER_DENIED_FAMILY.
  *
  * Operator entries are an address ("10.0.0.1"), an inclusive range
  * ("10.0.0.0-10.0.0.255", both ends of one family) or CIDR ("10.0.0.0/8",
@@ -61,6 +73,7 @@ enum peer_verdict {
 	PEER_DENIED_BROADCAST,	 /* 255.255.255.255 */
 	PEER_DENIED_RESERVED,	 /* 240/4 */
 	PEER_DENIED_ULA,	 /* fc00::/7 */
+	PEER_DENIED_LOCAL_NAT64, /* 64:ff9b:1::/48 */
 	PEER_DENIED_SELF,	 /* the server's own address */
 	PEER_DENIED_FAMILY,	 /* not AF_INET or AF_INET6 */
 };
@@ -72,10 +85,13 @@ struct peer_range {
 	uint8_t hi[16];
 };
 
-/* An IP address of the server itself. */
+/* An IP address of the server itself, or some of its ports (ip 0: any address). */
 struct peer_self {
 	uint8_t family;
 	uint8_t ip[16];
+	bool wildcard; /* ip is all zeros: only with ports */
+	bool ports;    /* only port_lo..port_hi are own (under allow_loopback) */
+	uint16_t port_lo, port_hi;
 };
 
 struct peer_policy {
@@ -105,6 +121,15 @@ int peer_policy_init(struct peer_policy *p, bool allow_loopback, const char *con
  * another family or when the table is full.
  */
 int peer_policy_add_self(struct peer_policy *p, const struct sockaddr *sa);
+
+/*
+ * Record the server's own sockets: ports lo..hi of sa's address (a
+ * wildcard address stands for every address of its family), e.g. the
+ * listening port or the relay range. The address is also an own address
+ * (unless wildcard). Returns -1 for another family, lo > hi or a full table.
+ */
+int peer_policy_add_self_ports(struct peer_policy *p, const struct sockaddr *sa, uint16_t lo,
+			       uint16_t hi);
 
 /*
  * Record every address of every local interface (getifaddrs), for servers

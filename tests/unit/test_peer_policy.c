@@ -329,16 +329,149 @@ static void test_self_wildcard_is_ignored(void **state)
 	assert_verdict("8.8.8.8", PEER_ALLOWED);
 }
 
-static void test_allowed_peer_ip_overrides_self_and_loopback_beats_self(void **state)
+static void add_self_ports(const char *s, uint16_t lo, uint16_t hi)
 {
-	static const char *const allowed[] = {"203.0.113.5"};
+	struct sockaddr_storage ss;
+
+	assert_int_equal(addr_parse(s, 0, &ss, NULL), 0);
+	assert_int_equal(peer_policy_add_self_ports(&pol, (struct sockaddr *)&ss, lo, hi), 0);
+}
+
+/* The anchor set-up: allowed-peer-ip is the PBX LAN, and the relay is on it. */
+static void test_own_address_denied_before_allowed_peer_ip(void **state)
+{
+	static const char *const allowed[] = {"10.0.0.0/24", "203.0.113.5"};
 
 	(void)state;
-	policy(true, allowed, 1, NULL, 0);
+	policy(false, allowed, 2, NULL, 0);
 	add_self("203.0.113.5");
+	add_self_ports("10.0.0.5", 49152, 65535);
+	assert_verdict("10.0.0.5:3478", PEER_DENIED_SELF);
+	assert_verdict("10.0.0.5:22", PEER_DENIED_SELF);
+	assert_verdict("10.0.0.5:50000", PEER_DENIED_SELF);
+	assert_verdict("::ffff:10.0.0.5", PEER_DENIED_SELF);
+	assert_verdict("203.0.113.5", PEER_DENIED_SELF);
+	assert_verdict("10.0.0.6:22", PEER_ALLOWED);
+	assert_verdict("10.0.1.5", PEER_DENIED_PRIVATE);
+}
+
+/*
+ * allow-loopback-peers (tests on one host) opens loopback, the server's
+ * own loopback address too, except its listening ports and relay range.
+ */
+static void test_allow_loopback_keeps_own_ports_denied(void **state)
+{
+	(void)state;
+	policy(true, NULL, 0, NULL, 0);
 	add_self("127.0.0.1");
-	assert_verdict("203.0.113.5", PEER_ALLOWED);
-	assert_verdict("127.0.0.1", PEER_ALLOWED);
+	add_self_ports("127.0.0.1:3478", 3478, 3478);
+	add_self_ports("127.0.0.1", 50000, 50099);
+	add_self_ports("[::1]:3478", 3478, 3478);
+	add_self_ports("0.0.0.0:2223", 2223, 2223);
+	assert_verdict("127.0.0.1:3478", PEER_DENIED_SELF);
+	assert_verdict("127.0.0.1:50000", PEER_DENIED_SELF);
+	assert_verdict("127.0.0.1:50099", PEER_DENIED_SELF);
+	assert_verdict("[::ffff:127.0.0.1]:50050", PEER_DENIED_SELF);
+	assert_verdict("[::1]:3478", PEER_DENIED_SELF);
+	assert_verdict("127.0.0.2:2223", PEER_DENIED_SELF);
+	assert_verdict("127.0.0.1:49999", PEER_ALLOWED);
+	assert_verdict("127.0.0.1:50100", PEER_ALLOWED);
+	assert_verdict("127.0.0.2:3478", PEER_ALLOWED);
+	assert_verdict("127.0.0.2:50000", PEER_ALLOWED);
+	assert_verdict("[::1]:3479", PEER_ALLOWED);
+	/* without the option every port of an own address is refused */
+	policy(false, NULL, 0, NULL, 0);
+	add_self_ports("127.0.0.1", 50000, 50099);
+	assert_verdict("127.0.0.1:49999", PEER_DENIED_SELF);
+	assert_verdict("127.0.0.2:49999", PEER_DENIED_LOOPBACK);
+}
+
+static void test_add_self_ports_rejects_bad_input(void **state)
+{
+	struct sockaddr_un un = {.sun_family = AF_UNIX};
+	struct sockaddr_storage ss;
+
+	(void)state;
+	default_policy();
+	assert_int_equal(addr_parse("10.0.0.5", 0, &ss, NULL), 0);
+	assert_int_equal(peer_policy_add_self_ports(&pol, (struct sockaddr *)&ss, 2, 1), -1);
+	assert_int_equal(peer_policy_add_self_ports(&pol, (struct sockaddr *)&un, 1, 2), -1);
+	assert_int_equal(pol.nself, 0);
+	/* a wildcard with ports is no own address by itself */
+	add_self_ports("0.0.0.0", 2223, 2223);
+	assert_verdict("8.8.8.8:2223", PEER_ALLOWED);
+}
+
+/* RFC 8215: the local-use NAT64 prefix leads wherever the local translator does. */
+static void test_local_use_nat64_denied(void **state)
+{
+	static const char *const allowed[] = {"64:ff9b:1::/48"};
+
+	(void)state;
+	default_policy();
+	assert_verdict("64:ff9b:1::a00:1", PEER_DENIED_LOCAL_NAT64);
+	assert_verdict("64:ff9b:1::808:808", PEER_DENIED_LOCAL_NAT64);
+	assert_verdict("64:ff9b:1:ffff:ffff:ffff:ffff:ffff", PEER_DENIED_LOCAL_NAT64);
+	assert_verdict("64:ff9b:1:a00:1::", PEER_DENIED_LOCAL_NAT64);
+	assert_verdict("64:ff9b:2::1", PEER_ALLOWED);
+	assert_verdict("64:ff9b::808:808", PEER_ALLOWED);
+	assert_int_equal(class_of("64:ff9b:1::1"), PEER_DENIED_LOCAL_NAT64);
+	policy(false, allowed, 1, NULL, 0);
+	assert_verdict("64:ff9b:1::a00:1", PEER_ALLOWED);
+}
+
+/* RFC 2765 §2.1: ::ffff:0:a.b.c.d is the IPv4 address a.b.c.d translated. */
+static void test_siit_translated_form_judged_by_ipv4(void **state)
+{
+	static const char *const denied[] = {"8.8.4.4"};
+
+	(void)state;
+	policy(false, NULL, 0, denied, 1);
+	add_self("203.0.113.5");
+	assert_verdict("::ffff:0:7f00:1", PEER_DENIED_LOOPBACK);
+	assert_verdict("::ffff:0:10.1.2.3", PEER_DENIED_PRIVATE);
+	assert_verdict("::ffff:0:169.254.169.254", PEER_DENIED_METADATA);
+	assert_verdict("::ffff:0:8.8.4.4", PEER_DENIED_OPERATOR);
+	assert_verdict("::ffff:0:203.0.113.5", PEER_DENIED_SELF);
+	assert_verdict("::ffff:0:8.8.8.8", PEER_ALLOWED);
+	assert_verdict("::1:ffff:0:7f00:1", PEER_ALLOWED);
+}
+
+/*
+ * RFC 4380 §4: 2001:0::/32, the Teredo server's IPv4 in bits 32-63, the
+ * client's in bits 96-127 with every bit inverted. Both must pass.
+ */
+static void test_teredo_forms_judged_by_both_ipv4(void **state)
+{
+	static const char *const allowed[] = {"10.0.0.0/8"};
+	static const char *const denied[] = {"192.0.2.45"};
+
+	(void)state;
+	default_policy();
+	/* client 192.0.2.45, server 65.54.227.120: the RFC's own example */
+	assert_verdict("2001:0:4136:e378:8000:63bf:3fff:fdd2", PEER_ALLOWED);
+	/* client 10.0.0.1 */
+	assert_verdict("2001:0:4136:e378:8000:63bf:f5ff:fffe", PEER_DENIED_PRIVATE);
+	/* client 127.0.0.1 */
+	assert_verdict("2001:0:4136:e378:8000:63bf:80ff:fffe", PEER_DENIED_LOOPBACK);
+	/* server 127.0.0.1, client public */
+	assert_verdict("2001:0:7f00:1:8000:63bf:3fff:fdd2", PEER_DENIED_LOOPBACK);
+	/* client 169.254.169.254 */
+	assert_verdict("2001:0:4136:e378:8000:63bf:5601:5601", PEER_DENIED_METADATA);
+	assert_int_equal(class_of("2001:0:4136:e378:8000:63bf:f5ff:fffe"), PEER_DENIED_PRIVATE);
+	/* not Teredo: another /32 under 2001::/16 */
+	assert_verdict("2001:1:7f00:1::1", PEER_ALLOWED);
+	assert_verdict("2001:db8::1", PEER_ALLOWED);
+
+	add_self("203.0.113.5");
+	/* client 203.0.113.5: ~cb007105 = 34ff:8efa */
+	assert_verdict("2001:0:4136:e378:8000:63bf:34ff:8efa", PEER_DENIED_SELF);
+
+	policy(false, allowed, 1, denied, 1);
+	assert_verdict("2001:0:4136:e378:8000:63bf:f5ff:fffe", PEER_ALLOWED);
+	assert_verdict("2001:0:4136:e378:8000:63bf:3fff:fdd2", PEER_DENIED_OPERATOR);
+	/* server 10.0.0.1 allowed, client 127.0.0.1 still refused */
+	assert_verdict("2001:0:a00:1:8000:63bf:80ff:fffe", PEER_DENIED_LOOPBACK);
 }
 
 static void test_self_table_full_is_error(void **state)
@@ -591,7 +724,12 @@ int main(void)
 	    cmocka_unit_test(test_self_added_as_mapped_matches_ipv4),
 	    cmocka_unit_test(test_class_ignores_lists_and_own_addresses),
 	    cmocka_unit_test(test_self_wildcard_is_ignored),
-	    cmocka_unit_test(test_allowed_peer_ip_overrides_self_and_loopback_beats_self),
+	    cmocka_unit_test(test_own_address_denied_before_allowed_peer_ip),
+	    cmocka_unit_test(test_allow_loopback_keeps_own_ports_denied),
+	    cmocka_unit_test(test_add_self_ports_rejects_bad_input),
+	    cmocka_unit_test(test_local_use_nat64_denied),
+	    cmocka_unit_test(test_siit_translated_form_judged_by_ipv4),
+	    cmocka_unit_test(test_teredo_forms_judged_by_both_ipv4),
 	    cmocka_unit_test(test_self_table_full_is_error),
 	    cmocka_unit_test(test_add_self_ifaddrs_keeps_loopback_class),
 	    cmocka_unit_test(test_port_does_not_affect_verdict),
