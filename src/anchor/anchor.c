@@ -98,6 +98,24 @@ static void pick_addresses(struct anchor *an)
 	addr_set_port(&an->public_v6.sa, 0);
 }
 
+/*
+ * The anchor's sockets are the server's own (peer policy): its media
+ * addresses (local and public) with the relay range, and the ng port. Its
+ * media ports count as live relay ports while open (server/relay_ports.h),
+ * so that TURN allocations on this server reach them, by either address.
+ * Before any thread runs.
+ */
+static void claim_own_addresses(struct anchor *an)
+{
+	const struct sockaddr *ng = (const struct sockaddr *)&an->cfg->anchor_ng_listen.addr;
+
+	if (an->has_v4)
+		relay_addr_register(an->srv, &an->local_v4.sa, &an->public_v4.sa);
+	if (an->has_v6)
+		relay_addr_register(an->srv, &an->local_v6.sa, &an->public_v6.sa);
+	peer_policy_add_self_ports(&an->srv->policy, ng, addr_port(ng), addr_port(ng));
+}
+
 static void tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct anchor *an = arg;
@@ -139,6 +157,7 @@ struct anchor *anchor_new(struct server *srv, char *err, size_t errlen)
 		snprintf(err, errlen, "anchor: no media address (set relay-ip or anchor-interface)");
 		goto fail;
 	}
+	claim_own_addresses(an);
 	an->calls_mask = ANCHOR_TABLE_SIZE - 1;
 	an->ports_mask = ANCHOR_TABLE_SIZE - 1;
 	an->calls = calloc(ANCHOR_TABLE_SIZE, sizeof(*an->calls));

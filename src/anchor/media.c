@@ -40,10 +40,22 @@ struct media_sock *media_find_port(struct anchor *an, uint16_t port)
 	return NULL;
 }
 
+/*
+ * The port table, and the server's live relay ports (server/relay_ports.h):
+ * a TURN allocation may send to a media socket while it is open.
+ */
+static void port_add(struct anchor *an, struct media_sock *ms)
+{
+	ms->pnext = *port_slot(an, addr_port(&ms->local.sa));
+	*port_slot(an, addr_port(&ms->local.sa)) = ms;
+	relay_ports_set(&an->srv->ports, &ms->local.sa, IPPROTO_UDP, true);
+}
+
 static void port_remove(struct anchor *an, struct media_sock *ms)
 {
 	struct media_sock **pp = port_slot(an, addr_port(&ms->local.sa));
 
+	relay_ports_set(&an->srv->ports, &ms->local.sa, IPPROTO_UDP, false);
 	while (*pp && *pp != ms)
 		pp = &(*pp)->pnext;
 	if (*pp)
@@ -91,7 +103,7 @@ bool media_dest_check(const struct anchor *an, const struct sockaddr *to, struct
 		return false;
 	memset(&peer, 0, sizeof(peer));
 	memcpy(&peer, to, len);
-	if (turn_peer_verdict(an->srv, &peer) != PEER_ALLOWED)
+	if (turn_peer_verdict(an->srv, &peer, IPPROTO_UDP) != PEER_ALLOWED)
 		return false;
 	out->addr = peer;
 	return true;
@@ -138,8 +150,7 @@ int media_side_open(struct anchor *an, struct stream *st, int side, int nsocks, 
 		ms->ev = event_new(an->base, ms->fd, EV_READ | EV_PERSIST, media_readable, ms);
 		if (!ms->ev || event_add(ms->ev, NULL) < 0)
 			goto fail;
-		ms->pnext = *port_slot(an, addr_port(&ms->local.sa));
-		*port_slot(an, addr_port(&ms->local.sa)) = ms;
+		port_add(an, ms);
 		ss->nsocks = k + 1;
 	}
 	return 0;

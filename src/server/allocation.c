@@ -122,6 +122,16 @@ int relay_port_bind(const struct server *srv, const union sockaddr_u *local, boo
 	return -1;
 }
 
+int relay_addr_register(struct server *srv, const struct sockaddr *addr,
+			const struct sockaddr *pub)
+{
+	if (peer_policy_add_self_ports(&srv->policy, addr, srv->cfg->min_port,
+				       srv->cfg->max_port) < 0 ||
+	    (pub && peer_policy_add_self(&srv->policy, pub) < 0))
+		return -1;
+	return relay_ports_add_addr(&srv->ports, addr, pub);
+}
+
 static void sock_local(int fd, union sockaddr_u *out)
 {
 	socklen_t len = sizeof(*out);
@@ -233,6 +243,15 @@ static void alloc_expired(evutil_socket_t fd, short what, void *arg)
 	alloc_free(a);
 }
 
+static int relay_proto(const struct allocation *a)
+{
+	return a->tcp_relay ? IPPROTO_TCP : IPPROTO_UDP;
+}
+
+/*
+ * The allocation takes a bound relay socket; its port is live from now on
+ * (server/relay_ports.h), an EVEN-PORT reservation's only once taken here.
+ */
 static int add_relay(struct allocation *a, int fd)
 {
 	struct relay_sock *r = &a->relay[a->nrelay];
@@ -243,16 +262,16 @@ static int add_relay(struct allocation *a, int fd)
 	if (a->tcp_relay) {
 		/* RFC 6062 §5.1: a listening TCP socket; no datagrams */
 		r->ev = NULL;
-		a->nrelay++;
-		return 0;
+	} else {
+		r->ev = event_new(a->w->base, fd, EV_READ | EV_PERSIST, worker_relay_readable, r);
+		if (!r->ev || event_add(r->ev, NULL) < 0) {
+			if (r->ev)
+				event_free(r->ev);
+			r->ev = NULL;
+			return -1;
+		}
 	}
-	r->ev = event_new(a->w->base, fd, EV_READ | EV_PERSIST, worker_relay_readable, r);
-	if (!r->ev || event_add(r->ev, NULL) < 0) {
-		if (r->ev)
-			event_free(r->ev);
-		r->ev = NULL;
-		return -1;
-	}
+	relay_ports_set(&a->w->srv->ports, &r->local.sa, relay_proto(a), true);
 	a->nrelay++;
 	return 0;
 }
@@ -260,11 +279,15 @@ static int add_relay(struct allocation *a, int fd)
 /* Closes what an allocation holds open: relay sockets, TCP relay, timer. */
 static void alloc_close(struct allocation *a)
 {
+	int proto = relay_proto(a);
+
 	if (a->tcp_relay)
 		tcp_relay_free(a);
 	for (int i = 0; i < a->nrelay; i++) {
 		if (a->relay[i].ev)
 			event_free(a->relay[i].ev);
+		/* not live before it is closed: the port may be bound again at once */
+		relay_ports_set(&a->w->srv->ports, &a->relay[i].local.sa, proto, false);
 		close(a->relay[i].fd);
 	}
 	if (a->timer)

@@ -137,12 +137,16 @@ static int setup_policy(struct server *srv, char *err, size_t errlen)
 			     (const char *const *)c->denied_peer_ip, (int)c->denied_peer_ip_count,
 			     err, errlen) < 0)
 		return -1;
+	/* own addresses, and the ports that stay own under allow-loopback-peers */
 	for (int i = 0; i < srv->nlisten; i++)
-		peer_policy_add_self(&srv->policy, &srv->listen[i].sa);
+		peer_policy_add_self_ports(&srv->policy, &srv->listen[i].sa, c->listening_port,
+					   c->listening_port);
 	if (srv->has_relay_v4)
-		peer_policy_add_self(&srv->policy, &srv->relay_v4.sa);
+		relay_addr_register(srv, &srv->relay_v4.sa,
+				    srv->advertise_v4.sa.sa_family ? &srv->advertise_v4.sa : NULL);
 	if (srv->has_relay_v6)
-		peer_policy_add_self(&srv->policy, &srv->relay_v6.sa);
+		relay_addr_register(srv, &srv->relay_v6.sa,
+				    srv->advertise_v6.sa.sa_family ? &srv->advertise_v6.sa : NULL);
 	for (size_t k = 0; k < c->external_ip_count; k++)
 		peer_policy_add_self(&srv->policy,
 				     (const struct sockaddr *)&c->external_ip[k].public_ip.addr);

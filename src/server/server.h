@@ -20,6 +20,7 @@
 
 #include "common/config.h"
 #include "server/peer_policy.h"
+#include "server/relay_ports.h"
 #include "stun/stun.h"
 
 struct event_base;
@@ -77,6 +78,7 @@ struct server {
 	struct config *cfg;
 	char realm[CONFIG_MAX_TEXT_BYTES + 1];
 	struct peer_policy policy;
+	struct relay_ports ports; /* live relay and anchor ports (TURN to TURN) */
 	uint8_t nonce_secret[32];
 	struct static_user *users;
 	size_t nusers;
@@ -236,8 +238,14 @@ void worker_remove_udp_alloc(struct worker *w, struct allocation *a);
 /* turn.c: peer addresses as clients know them (external-ip), see turn.c. */
 void turn_peer_from_wire(const struct server *srv, union sockaddr_u *peer);
 void turn_peer_to_wire(const struct server *srv, union sockaddr_u *peer);
-/* May data go to peer? The peer policy, plus our own relay ports (TURN to TURN). */
-enum peer_verdict turn_peer_verdict(const struct server *srv, const union sockaddr_u *peer);
+/*
+ * May data go to peer over proto (IPPROTO_UDP, or IPPROTO_TCP for RFC 6062
+ * Connect)? The peer policy, where an own address passes only at a live
+ * relay or anchor socket of that transport (TURN to TURN, TURN to anchor).
+ * The one verdict for every destination of TURN relays and the anchor.
+ */
+enum peer_verdict turn_peer_verdict(const struct server *srv, const union sockaddr_u *peer,
+				    int proto);
 /* turn.c: one STUN message from a client (request or indication). */
 void turn_handle_message(struct origin *o, struct allocation *a, const uint8_t *buf, size_t len);
 /* ChannelData from a client. */
@@ -263,6 +271,15 @@ void auth_put_challenge(struct worker *w, const struct origin *o, struct stun_bu
 int auth_load_static_users(struct server *srv, char *err, size_t errlen);
 
 /* allocation.c */
+/*
+ * An address relay_port_bind() binds on (relay-ip, the anchor's media
+ * address) and the public address clients know it by (external-ip,
+ * anchor-interface; NULL: none): both the server's own, the relay range
+ * its own ports, and its live relay ports tracked in srv->ports. Before
+ * threads start; -1 when a table is full.
+ */
+int relay_addr_register(struct server *srv, const struct sockaddr *addr,
+			const struct sockaddr *pub);
 /* A UDP (or TCP) socket on a random free port of the relay range; see allocation.c. */
 int relay_port_bind(const struct server *srv, const union sockaddr_u *local, bool tcp, bool even,
 		    bool reserve_next, bool df, int *fd_out, int *next_fd_out);

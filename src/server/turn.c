@@ -308,45 +308,30 @@ static void handle_refresh(struct origin *o, struct allocation *a, const struct 
 	alloc_set_lifetime(a, lifetime);
 }
 
-/*
- * TURN to TURN on this server: a peer that is our relay address with a
- * port of the relay range is another allocation's relay socket, which
- * enforces permissions of its own (two browsers both relaying through us).
- * Nothing else on the server's own addresses is reachable.
- */
-static bool is_hairpin(const struct server *srv, const union sockaddr_u *peer)
+static bool in_relay_range(const struct server *srv, const union sockaddr_u *peer)
 {
-	const union sockaddr_u *relay = peer->sa.sa_family == AF_INET6 ? &srv->relay_v6
-									: &srv->relay_v4;
 	uint16_t port = addr_port(&peer->sa);
 
-	return relay->sa.sa_family == peer->sa.sa_family && addr_ip_equal(&relay->sa, &peer->sa) &&
-	       port >= srv->cfg->min_port && port <= srv->cfg->max_port;
+	return port >= srv->cfg->min_port && port <= srv->cfg->max_port;
 }
 
 /*
- * With external-ip, clients know our relay addresses by the public IP: a
- * peer given as public IP + relay port is the local relay (TURN to TURN
- * behind 1:1 NAT), and a local relay reported as a peer is shown public.
+ * With external-ip (or anchor-interface), clients know our relay and anchor
+ * addresses by the public IP: a peer given as public IP + relay port is the
+ * local socket (TURN to TURN, TURN to anchor behind 1:1 NAT), and a local
+ * one reported as a peer is shown public. The verdict then judges the local
+ * address like any other.
  */
 void turn_peer_from_wire(const struct server *srv, union sockaddr_u *peer)
 {
-	bool v6 = peer->sa.sa_family == AF_INET6;
-	const union sockaddr_u *ext = v6 ? &srv->advertise_v6 : &srv->advertise_v4;
-	const union sockaddr_u *relay = v6 ? &srv->relay_v6 : &srv->relay_v4;
-	uint16_t port = addr_port(&peer->sa);
-
-	if (ext->sa.sa_family != peer->sa.sa_family || !addr_ip_equal(&ext->sa, &peer->sa) ||
-	    port < srv->cfg->min_port || port > srv->cfg->max_port)
-		return;
-	*peer = *relay;
-	addr_set_port(&peer->sa, port);
+	if (in_relay_range(srv, peer))
+		relay_ports_to_local(&srv->ports, &peer->sa);
 }
 
 void turn_peer_to_wire(const struct server *srv, union sockaddr_u *peer)
 {
-	if (is_hairpin(srv, peer))
-		advertised(srv, peer, peer);
+	if (in_relay_range(srv, peer))
+		relay_ports_to_public(&srv->ports, &peer->sa);
 }
 
 /*
@@ -357,18 +342,40 @@ void turn_peer_to_wire(const struct server *srv, union sockaddr_u *peer)
 static int relay_send(struct worker *w, const struct relay_sock *relay,
 		      const union sockaddr_u *peer, const uint8_t *data, size_t len)
 {
-	if (w->srv->anchor && is_hairpin(w->srv, peer) &&
+	if (w->srv->anchor && relay_ports_live(&w->srv->ports, &peer->sa, IPPROTO_UDP) &&
 	    anchor_deliver(w->srv->anchor, &peer->sa, &relay->local.sa, data, len))
 		return 0;
 	return sendto(relay->fd, data, len, 0, &peer->sa, addr_len(&peer->sa)) < 0 ? -1 : 0;
 }
 
-/* The peer policy plus the hairpin rule. */
-enum peer_verdict turn_peer_verdict(const struct server *srv, const union sockaddr_u *peer)
+/*
+ * The peer policy, with one way through the server's own addresses: a port
+ * that is at this moment a live relay socket of this server (another
+ * allocation's, which enforces permissions of its own, as when two browsers
+ * both relay through us; or an anchor media socket). Not a port of the
+ * relay range that is free, reserved, or bound by some other program; not
+ * a UDP relay for a TCP Connect. denied-peer-ip still wins.
+ */
+enum peer_verdict turn_peer_verdict(const struct server *srv, const union sockaddr_u *peer,
+				    int proto)
 {
-	if (is_hairpin(srv, peer))
+	enum peer_verdict v = peer_policy_check(&srv->policy, &peer->sa);
+
+	if (v == PEER_DENIED_SELF && relay_ports_live(&srv->ports, &peer->sa, proto))
 		return PEER_ALLOWED;
-	return peer_policy_check(&srv->policy, &peer->sa);
+	return v;
+}
+
+/*
+ * Data to one of our relay addresses goes only where the verdict allows,
+ * checked per packet: a permission covers every port of its IP, and the
+ * relay socket a channel was bound to may have closed since (its port then
+ * free for any program). Other peers were checked when permitted.
+ */
+static bool own_port_closed(const struct server *srv, const union sockaddr_u *peer)
+{
+	return relay_ports_has_addr(&srv->ports, &peer->sa) &&
+	       turn_peer_verdict(srv, peer, IPPROTO_UDP) != PEER_ALLOWED;
 }
 
 /*
@@ -388,7 +395,7 @@ static int check_peer(struct origin *o, struct allocation *a, const struct stun_
 	turn_peer_from_wire(o->w->srv, peer);
 	if (!alloc_relay_for(a, peer->sa.sa_family))
 		return TURN_ERR_PEER_ADDRESS_FAMILY_MISMATCH;
-	v = turn_peer_verdict(o->w->srv, peer);
+	v = turn_peer_verdict(o->w->srv, peer, a->tcp_relay ? IPPROTO_TCP : IPPROTO_UDP);
 	if (v != PEER_ALLOWED) {
 		if (worker_log_ok(o->w))
 			log_info("peer %s refused for '%s': %s",
@@ -502,9 +509,7 @@ static void handle_send(struct origin *o, struct allocation *a, const struct stu
 		w->stats.no_permission++;
 		return;
 	}
-	/* a permission covers every port of its IP: keep the hairpin's bounds */
-	if (addr_ip_equal(&peer.sa, &relay->local.sa) &&
-	    turn_peer_verdict(w->srv, &peer) != PEER_ALLOWED) {
+	if (own_port_closed(w->srv, &peer)) {
 		w->stats.no_permission++;
 		return;
 	}
@@ -712,6 +717,10 @@ void turn_handle_channeldata(struct worker *w, struct allocation *a, const uint8
 	relay = alloc_relay_for(a, ch->peer.sa.sa_family);
 	if (!relay)
 		return;
+	if (own_port_closed(w->srv, &ch->peer)) {
+		w->stats.no_permission++;
+		return;
+	}
 	if (relay_send(w, relay, &ch->peer, data, dlen) < 0)
 		w->stats.send_errors++;
 	else

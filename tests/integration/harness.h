@@ -185,13 +185,37 @@ static inline uint16_t h_pick_port(void)
 	return 0;
 }
 
-/* n consecutive UDP ports free on 127.0.0.1 and ::1, starting at an even port. */
+/* The first port of the kernel's ephemeral range (32768 if unknown). */
+static inline unsigned int h_ephemeral_low(void)
+{
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+	unsigned int low = 32768;
+
+	if (f) {
+		if (fscanf(f, "%u", &low) != 1 || low < 12000)
+			low = 32768;
+		fclose(f);
+	}
+	return low;
+}
+
+/*
+ * n consecutive UDP ports free on 127.0.0.1 and ::1, starting at an even
+ * port between 10000 and the ephemeral range: a peer socket bound to port 0
+ * never lands in a server's relay range (which is the server's own there).
+ */
 static inline uint16_t h_pick_range(unsigned int n)
 {
-	for (int i = 0; i < 100; i++) {
-		unsigned int lo = h_ephemeral_port(SOCK_DGRAM) & ~1u, p;
+	unsigned int low = h_ephemeral_low();
+	uint32_t rnd;
 
-		if (lo < 1024 || lo + n - 1 > 65535 || h_range_overlaps(lo, lo + n - 1))
+	for (int i = 0; i < 200; i++) {
+		unsigned int lo, p;
+
+		if (RAND_bytes((uint8_t *)&rnd, sizeof(rnd)) != 1 || low < 10000 + n + 2)
+			return 0;
+		lo = (10000 + rnd % (low - 10000 - n)) & ~1u;
+		if (h_range_overlaps(lo, lo + n - 1))
 			continue;
 		for (p = lo; p < lo + n; p++)
 			if (!h_port_free(AF_INET, SOCK_DGRAM, (uint16_t)p) ||

@@ -1,0 +1,75 @@
+/*
+ * relay_ports.h - which ports of the server's relay addresses are live
+ * relay sockets at this moment: a TURN allocation's relay socket (UDP, or
+ * the listening socket of an RFC 6062 TCP allocation) or a media anchor
+ * socket. Every one of them comes from relay_port_bind().
+ *
+ * The peer verdict (turn_peer_verdict) lets a peer on one of the server's
+ * own addresses through only at such a port and transport: TURN to TURN
+ * and TURN to anchor on this server. A port of the relay range that is
+ * free, held back by an EVEN-PORT reservation, or bound by another program
+ * is just the server's own address, and refused.
+ *
+ * Addresses are registered once at startup, before any thread runs
+ * (relay_ports_add_addr), each with the public address clients know it by
+ * behind 1:1 NAT (external-ip, anchor-interface), if any. Then the owner of a socket marks its port once the
+ * socket belongs to a live allocation or media socket, and clears it before
+ * closing the socket (so a port is never live without its socket; a port
+ * being reused by another allocation is set again by that one). Readers on
+ * any thread test one bit without a lock.
+ */
+#ifndef SERVER_RELAY_PORTS_H
+#define SERVER_RELAY_PORTS_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#define RELAY_PORTS_MAX_ADDRS 4 /* relay IPv4 and IPv6, anchor media IPv4 and IPv6 */
+#define RELAY_PORTS_WORDS (65536 / 64)
+
+/* One address: a bit per port, for UDP ([0]) and TCP ([1]). */
+struct relay_port_map {
+	uint8_t family; /* AF_INET or AF_INET6 */
+	uint8_t ip[16];
+	uint8_t pub[16]; /* as clients know it; == ip without NAT */
+	_Atomic uint64_t live[2][RELAY_PORTS_WORDS];
+};
+
+struct relay_ports {
+	int naddrs; /* written only before threads start */
+	struct relay_port_map map[RELAY_PORTS_MAX_ADDRS];
+};
+
+/*
+ * Register an address (its port is ignored) whose ports relay sockets may
+ * use, with its public address pub (NULL: none; same family). Before
+ * threads start. 0 (also when known already: its first public address
+ * stays), -1 when the table is full or a family does not fit.
+ */
+int relay_ports_add_addr(struct relay_ports *rp, const struct sockaddr *addr,
+			 const struct sockaddr *pub);
+
+/*
+ * A peer as clients name it -> the local address (public IP of a
+ * registered address -> its address, port kept), and back. True when
+ * rewritten. The caller checks that the port is one of the relay range.
+ */
+bool relay_ports_to_local(const struct relay_ports *rp, struct sockaddr *peer);
+bool relay_ports_to_public(const struct relay_ports *rp, struct sockaddr *peer);
+
+/*
+ * Mark (live) or clear the port of a socket bound on local, for proto
+ * IPPROTO_UDP or IPPROTO_TCP. An unregistered address is ignored: its
+ * port stays not live, so the verdict refuses it (fails closed).
+ */
+void relay_ports_set(struct relay_ports *rp, const struct sockaddr *local, int proto, bool live);
+
+/* True when sa's address (any port) is a registered one. */
+bool relay_ports_has_addr(const struct relay_ports *rp, const struct sockaddr *sa);
+
+/* True when peer (address and port) is a live relay socket of proto. */
+bool relay_ports_live(const struct relay_ports *rp, const struct sockaddr *peer, int proto);
+
+#endif /* SERVER_RELAY_PORTS_H */
