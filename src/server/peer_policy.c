@@ -202,7 +202,8 @@ static bool peer_self_port(const struct peer_policy *p, const struct peer_key *k
 	for (int i = 0; i < p->nself; i++, s++) {
 		if (!s->ports || k->port < s->port_lo || k->port > s->port_hi)
 			continue;
-		if (s->family == (f < 0 ? AF_INET6 : AF_INET) && (s->wildcard || peer_self_is(s, k, f)))
+		if (s->family == (f < 0 ? AF_INET6 : AF_INET) &&
+		    (s->wildcard || peer_self_is(s, k, f)))
 			return true;
 	}
 	return false;

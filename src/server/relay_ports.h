@@ -12,11 +12,11 @@
  *
  * Addresses are registered once at startup, before any thread runs
  * (relay_ports_add_addr), each with the public address clients know it by
- * behind 1:1 NAT (external-ip, anchor-interface), if any. Then the owner of a socket marks its port once the
- * socket belongs to a live allocation or media socket, and clears it before
- * closing the socket (so a port is never live without its socket; a port
- * being reused by another allocation is set again by that one). Readers on
- * any thread test one bit without a lock.
+ * behind 1:1 NAT (external-ip, anchor-interface), if any. Then the owner of
+ * a socket marks its port once the socket belongs to a live allocation or
+ * media socket, and clears it before closing the socket (so a port is never
+ * live without its socket; a port being reused by another allocation is set
+ * again by that one). Readers on any thread test one bit without a lock.
  */
 #ifndef SERVER_RELAY_PORTS_H
 #define SERVER_RELAY_PORTS_H

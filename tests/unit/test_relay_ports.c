@@ -69,7 +69,8 @@ static void test_transports_are_separate(void **state)
 
 static void test_unregistered_address_is_never_live(void **state)
 {
-	struct sockaddr_storage other = sa("10.0.0.6:50000"), mapped = sa("[::ffff:10.0.0.5]:50000");
+	struct sockaddr_storage other = sa("10.0.0.6:50000"),
+				mapped = sa("[::ffff:10.0.0.5]:50000");
 	struct sockaddr_storage v6 = sa("[2001:db8::5]:0"), v6_65535 = sa("[2001:db8::5]:65535");
 
 	(void)state;
