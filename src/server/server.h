@@ -47,6 +47,7 @@ struct limits;
 #define SERVER_MAX_TCP_PEERS 64	  /* peer connections per TCP allocation */
 #define SERVER_TCP_CONNECT_S 30	  /* RFC 6062 §5.2: Connect gives up after this */
 #define SERVER_TCP_BIND_S 30	  /* RFC 6062 §5.2, §5.3: ConnectionBind within this */
+#define SERVER_UNAUTH_SLOTS 4096  /* per worker, a power of 2: see unauth_budget.c */
 
 /* Any IPv4 or IPv6 socket address, compactly. */
 union sockaddr_u {
@@ -72,6 +73,8 @@ struct worker_stats {
 	uint64_t relayed_to_peer;  /* packets client -> peer */
 	uint64_t relayed_to_client; /* packets peer -> client */
 	uint64_t send_errors;
+	uint64_t too_big;	   /* peer data that no Data indication could carry */
+	uint64_t unauth_dropped;   /* unauthenticated error responses over the budget */
 };
 
 struct server {
@@ -123,6 +126,14 @@ struct tcp_conn {
 	struct worker *bind_to;
 };
 
+/* A source IP's budget of unauthenticated error responses in one window. */
+struct unauth_slot {
+	uint32_t tag; /* hash of the IP that opened the window; 0: free */
+	uint32_t window_s;
+	uint32_t count;
+	bool logged;
+};
+
 /* Where a request came from and where its answer goes. */
 struct origin {
 	struct worker *w;
@@ -160,6 +171,7 @@ struct worker {
 	uint64_t log_window_ms;
 	unsigned int log_count, log_suppressed;
 	struct worker_stats stats;
+	struct unauth_slot unauth[SERVER_UNAUTH_SLOTS];
 	/* client data connections bound on another worker (under srv->lock) */
 	struct event *handoff_ev;
 	struct tcp_handoff *handoffs;
@@ -234,6 +246,9 @@ void worker_insert_udp_alloc(struct worker *w, struct allocation *a);
 /* Without an allocation: max-allocate-timeout and small buffers (worker.c). */
 void worker_tcp_unallocated(struct tcp_conn *c, bool unallocated);
 void worker_remove_udp_alloc(struct worker *w, struct allocation *a);
+
+/* unauth_budget.c: may one more unauthenticated error response go to src? */
+bool unauth_budget_take(struct worker *w, const union sockaddr_u *src);
 
 /* turn.c: peer addresses as clients know them (external-ip), see turn.c. */
 void turn_peer_from_wire(const struct server *srv, union sockaddr_u *peer);

@@ -177,15 +177,16 @@ int worker_send_to_client(struct worker *w, const struct origin *o, const uint8_
 
 /*
  * The head of a Data indication whose DATA value (len bytes, then padding)
- * follows in its own iovec: header, XOR-PEER-ADDRESS, DATA's header.
+ * follows in its own iovec: header, XOR-PEER-ADDRESS, DATA's header, its
+ * length field counting the FINGERPRINT appended after the data when fp.
+ * 0 when the message would not fit a STUN length field (RFC 8489 §5).
  */
 static size_t data_indication_head(struct worker *w, const union sockaddr_u *peer, size_t len,
-				   uint8_t *hdr, size_t cap)
+				   bool fp, uint8_t *hdr, size_t cap)
 {
 	union sockaddr_u shown = *peer;
 	uint8_t tid[STUN_TID_LEN];
 	struct stun_builder b;
-	size_t hlen;
 
 	memcpy(tid, &w->tid_seq, sizeof(w->tid_seq));
 	wire_put32(tid + 8, (uint32_t)w->id);
@@ -193,23 +194,17 @@ static size_t data_indication_head(struct worker *w, const union sockaddr_u *pee
 	turn_peer_to_wire(w->srv, &shown);
 	stun_build_start(&b, hdr, cap, TURN_DATA, STUN_INDICATION, tid);
 	stun_put_xor_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS, &shown.sa);
-	hlen = stun_build_end(&b);
-	wire_put16(hdr + hlen, STUN_ATTR_DATA);
-	wire_put16(hdr + hlen + 2, (uint16_t)len);
-	hlen += STUN_ATTR_HDR_LEN;
-	wire_put16(hdr + 2, (uint16_t)(hlen - STUN_HEADER_LEN + wire_pad4(len)));
-	return hlen;
+	stun_put_external(&b, STUN_ATTR_DATA, len);
+	if (fp)
+		stun_count_external(&b, STUN_ATTR_HDR_LEN + 4);
+	return stun_build_end(&b);
 }
 
-/* FINGERPRINT over the scattered message (with `fingerprint`). */
+/* FINGERPRINT over the scattered message, whose length field already counts it. */
 static void put_fingerprint(uint8_t fp[8], struct iovec *iov, int niov)
 {
-	uint32_t crc;
+	uint32_t crc = stun_crc32(iov[0].iov_base, iov[0].iov_len);
 
-	/* the length counts the attribute before the CRC covers the header */
-	wire_put16((uint8_t *)iov[0].iov_base + 2,
-		   (uint16_t)(wire_get16((uint8_t *)iov[0].iov_base + 2) + 8));
-	crc = stun_crc32(iov[0].iov_base, iov[0].iov_len);
 	for (int i = 1; i < niov; i++)
 		crc = stun_crc32_update(crc, iov[i].iov_base, iov[i].iov_len);
 	stun_fingerprint_attr(fp, crc);
@@ -233,9 +228,14 @@ static void relay_to_client(struct worker *w, struct allocation *a, const union 
 		turn_channeldata_header(hdr, ch->number, (uint16_t)len);
 		iov[0] = (struct iovec){.iov_base = hdr, .iov_len = TURN_CHANNELDATA_HDR_LEN};
 	} else {
-		iov[0] = (struct iovec){.iov_base = hdr,
-					.iov_len = data_indication_head(w, peer, len, hdr,
-									sizeof(hdr))};
+		size_t hlen = data_indication_head(w, peer, len, w->srv->cfg->fingerprint, hdr,
+						   sizeof(hdr));
+
+		if (!hlen) {
+			w->stats.too_big++;
+			return;
+		}
+		iov[0] = (struct iovec){.iov_base = hdr, .iov_len = hlen};
 	}
 	iov[1] = (struct iovec){.iov_base = data, .iov_len = len};
 	iov[2] = (struct iovec){.iov_base = (void *)zeros, .iov_len = wire_pad4(len) - len};

@@ -1,7 +1,9 @@
 /*
  * build.c - building STUN messages into a caller's buffer. Errors are
  * sticky: after the first failure every call is a no-op and
- * stun_build_end() returns 0.
+ * stun_build_end() returns 0. A message whose body would not fit the
+ * 16-bit length field (RFC 8489 §5) is refused, bytes the caller sends
+ * from its own buffers (stun_put_external) included.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -11,9 +13,18 @@
 #include "stun/internal.h"
 #include "stun/wire.h"
 
-static void set_len(struct stun_builder *b, size_t body_len)
+static void set_len(struct stun_builder *b)
 {
-	wire_put16(b->buf + 2, (uint16_t)body_len);
+	wire_put16(b->buf + 2, (uint16_t)(b->len - STUN_HEADER_LEN + b->ext));
+}
+
+/* Room for n more body bytes: in the buffer (unless external) and in the length field. */
+static bool room_for(const struct stun_builder *b, size_t n, bool external)
+{
+	if (b->err || n > STUN_MAX_BODY_LEN ||
+	    b->len - STUN_HEADER_LEN + b->ext + n > STUN_MAX_BODY_LEN)
+		return false;
+	return external || (!b->ext && b->cap - b->len >= n);
 }
 
 void stun_build_start(struct stun_builder *b, uint8_t *buf, size_t cap, uint16_t method,
@@ -22,16 +33,17 @@ void stun_build_start(struct stun_builder *b, uint8_t *buf, size_t cap, uint16_t
 	b->buf = buf;
 	b->cap = cap > STUN_MAX_MSG_LEN ? STUN_MAX_MSG_LEN : cap;
 	b->len = 0;
+	b->ext = 0;
 	b->err = 0;
 	if (b->cap < STUN_HEADER_LEN) {
 		b->err = -1;
 		return;
 	}
+	b->len = STUN_HEADER_LEN;
 	wire_put16(buf, stun_type(method, cls));
-	set_len(b, 0);
+	set_len(b);
 	wire_put32(buf + 4, STUN_MAGIC_COOKIE);
 	memcpy(buf + 8, tid, STUN_TID_LEN);
-	b->len = STUN_HEADER_LEN;
 }
 
 /* Reserves an attribute of `len` value bytes (zeroed padding); NULL on error. */
@@ -40,7 +52,7 @@ static uint8_t *reserve(struct stun_builder *b, uint16_t type, size_t len)
 	uint8_t *p;
 	size_t total = STUN_ATTR_HDR_LEN + wire_pad4(len);
 
-	if (b->err || len > 0xFFFF || b->cap - b->len < total) {
+	if (len > 0xFFFF || !room_for(b, total, false)) {
 		b->err = -1;
 		return NULL;
 	}
@@ -49,8 +61,35 @@ static uint8_t *reserve(struct stun_builder *b, uint16_t type, size_t len)
 	wire_put16(p + 2, (uint16_t)len);
 	memset(p + STUN_ATTR_HDR_LEN + len, 0, wire_pad4(len) - len);
 	b->len += total;
-	set_len(b, b->len - STUN_HEADER_LEN);
+	set_len(b);
 	return p + STUN_ATTR_HDR_LEN;
+}
+
+void stun_put_external(struct stun_builder *b, uint16_t type, size_t len)
+{
+	uint8_t *p;
+
+	if (len > 0xFFFF || !room_for(b, STUN_ATTR_HDR_LEN, false) ||
+	    !room_for(b, STUN_ATTR_HDR_LEN + wire_pad4(len), true)) {
+		b->err = -1;
+		return;
+	}
+	p = b->buf + b->len;
+	wire_put16(p, type);
+	wire_put16(p + 2, (uint16_t)len);
+	b->len += STUN_ATTR_HDR_LEN;
+	b->ext += wire_pad4(len);
+	set_len(b);
+}
+
+void stun_count_external(struct stun_builder *b, size_t n)
+{
+	if (n % 4 || !b->ext || !room_for(b, n, true)) {
+		b->err = -1;
+		return;
+	}
+	b->ext += n;
+	set_len(b);
 }
 
 void stun_put(struct stun_builder *b, uint16_t type, const void *val, size_t len)

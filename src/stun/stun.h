@@ -21,7 +21,8 @@
 #define STUN_ATTR_HDR_LEN 4
 #define STUN_MAX_ATTRS 48
 #define STUN_MAX_UNKNOWN 16
-#define STUN_MAX_MSG_LEN 65535 /* 20-byte header + 16-bit length */
+#define STUN_MAX_MSG_LEN 65535 /* what the builder writes into one buffer */
+#define STUN_MAX_BODY_LEN 65532 /* 16-bit length field, a multiple of 4 (RFC 8489 §5) */
 
 /* Classes (RFC 8489 §5). */
 enum stun_class {
@@ -256,6 +257,7 @@ struct stun_builder {
 	uint8_t *buf;
 	size_t cap;
 	size_t len;
+	size_t ext; /* body bytes the caller sends from its own buffers */
 	int err; /* sticky: -1 once anything did not fit or was invalid */
 };
 
@@ -279,7 +281,17 @@ void stun_put_pw_algs(struct stun_builder *b, const uint16_t *algs, int n);
 void stun_put_integrity(struct stun_builder *b, const uint8_t *key, size_t key_len);
 void stun_put_integrity_sha256(struct stun_builder *b, const uint8_t *key, size_t key_len);
 void stun_put_fingerprint(struct stun_builder *b);
-/* Returns the message length, or 0 when any step failed. */
+/*
+ * Scatter-gather: an attribute whose value (len bytes, then its padding)
+ * the caller sends from its own buffer right after the built bytes. Only
+ * its header is written; the length field counts value and padding. After
+ * it, nothing more goes into the buffer: stun_count_external() counts n
+ * further bytes the caller appends (a FINGERPRINT it computes itself).
+ * Both fail (sticky) when the body would pass STUN_MAX_BODY_LEN.
+ */
+void stun_put_external(struct stun_builder *b, uint16_t type, size_t len);
+void stun_count_external(struct stun_builder *b, size_t n);
+/* Returns the length of the built bytes, or 0 when any step failed. */
 size_t stun_build_end(struct stun_builder *b);
 
 /*
