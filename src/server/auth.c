@@ -1,6 +1,6 @@
 /*
  * auth.c - long-term credentials (RFC 8489 §9.2): nonces bound to the
- * client's IP address that expire, MD5 and SHA-256 password algorithms,
+ * client's IP address and port that expire, MD5 and SHA-256 password algorithms,
  * USERHASH, and keys from user= lines or the user store.
  */
 #include <openssl/evp.h>
@@ -34,19 +34,22 @@ static void nonce_mac(const struct server *srv, const char *head, size_t head_le
 	unsigned int mac_len = 0;
 	size_t n = head_len;
 
+	/* RFC 8489 §9.2.4: a nonce is good only from the transport address it went to */
 	memcpy(buf, head, head_len);
 	if (client->sa.sa_family == AF_INET6) {
 		memcpy(buf + n, &client->in6.sin6_addr, 16);
-		n += 16;
+		memcpy(buf + n + 16, &client->in6.sin6_port, 2);
+		n += 18;
 	} else {
 		memcpy(buf + n, &client->in.sin_addr, 4);
-		n += 4;
+		memcpy(buf + n + 4, &client->in.sin_port, 2);
+		n += 6;
 	}
 	HMAC(EVP_sha256(), srv->nonce_secret, sizeof(srv->nonce_secret), buf, n, mac, &mac_len);
 	memcpy(out, mac, NONCE_MAC_LEN);
 }
 
-/* cookie + hex expiry time + hex MAC over both and the client's IP */
+/* cookie + hex expiry time + hex MAC over both and the client's IP and port */
 static void nonce_make(const struct server *srv, const union sockaddr_u *client,
 		       char out[NONCE_LEN + 1])
 {
@@ -179,7 +182,9 @@ void auth_check(struct worker *w, const struct origin *o, const struct stun_msg 
 	    memcmp(realm->val, w->srv->realm, realm->len) != 0)
 		return;
 	if (user) {
-		if (user->len > CONFIG_MAX_USERNAME_BYTES || memchr(user->val, 0, user->len))
+		/* RFC 8489 §9.2.4: a USERNAME that names no valid user gets 401 */
+		if (!user->len || user->len > CONFIG_MAX_USERNAME_BYTES ||
+		    memchr(user->val, 0, user->len))
 			return;
 		memcpy(res->username, user->val, user->len);
 		res->username[user->len] = '\0';
@@ -198,7 +203,8 @@ void auth_check(struct worker *w, const struct origin *o, const struct stun_msg 
 	}
 	rc = lookup_keys(w, res->username, &keys);
 	if (rc < 0) {
-		log_error("user store lookup failed: %s", userdb_errmsg(w->db));
+		if (worker_log_ok(w))
+			log_error("user store lookup failed: %s", userdb_errmsg(w->db));
 		res->error = STUN_ERR_SERVER_ERROR;
 		return;
 	}

@@ -1,6 +1,6 @@
 /*
  * test_auth.c - long-term credentials in the server (src/server/auth.c,
- * RFC 8489 §9.2): the 401 challenge, nonces bound to the client's IP that
+ * RFC 8489 §9.2): the 401 challenge, nonces bound to the client's IP and port that
  * expire and cannot be forged, MD5 and SHA-256 password algorithms with the
  * PASSWORD-ALGORITHMS rules, USERHASH, user= lines with a password or a 0x
  * MD5 key, the allocation owner check (441), and malformed user names.
@@ -236,19 +236,20 @@ static struct req alice_sha256_req(char *nonce)
 /*
  * A nonce as the server would mint it for client, with a chosen expiry:
  * cookie, 8 hex digits of wall-clock expiry, 24 hex digits of HMAC-SHA256
- * over both and the client's IPv4 address. Only used to get a nonce that
+ * over both and the client's IPv4 address and port. Only used to get a nonce that
  * is well signed but expired; test_crafted_nonce_with_future_expiry_is_accepted
  * shows the layout still matches auth.c's.
  */
 static void craft_nonce(const union sockaddr_u *c, uint32_t expiry, char out[NONCE_CAP])
 {
-	uint8_t msg[STUN_NONCE_COOKIE_LEN + 8 + 4], mac[32];
+	uint8_t msg[STUN_NONCE_COOKIE_LEN + 8 + 6], mac[32];
 	unsigned int mac_len = 0;
 
 	stun_nonce_cookie(out, STUN_FEATURE_PASSWORD_ALGORITHMS | STUN_FEATURE_USERNAME_ANONYMITY);
 	snprintf(out + STUN_NONCE_COOKIE_LEN, 9, "%08x", expiry);
 	memcpy(msg, out, STUN_NONCE_COOKIE_LEN + 8);
 	memcpy(msg + STUN_NONCE_COOKIE_LEN + 8, &c->in.sin_addr, 4);
+	memcpy(msg + STUN_NONCE_COOKIE_LEN + 8 + 4, &c->in.sin_port, 2);
 	HMAC(EVP_sha256(), srv.nonce_secret, sizeof(srv.nonce_secret), msg, sizeof(msg), mac,
 	     &mac_len);
 	for (int i = 0; i < 12; i++)
@@ -386,9 +387,31 @@ static void test_nonce_from_another_client_ip_is_438(void **state)
 
 	(void)state;
 	assert_int_equal(check_from(&neighbour, &r, NULL, &res), STUN_ERR_STALE_NONCE);
-	/* the port is not part of the binding */
+}
+
+/* RFC 8489 §9.2.4: ... and to its port: another port of the same IP gets 438. */
+static void test_nonce_from_another_port_of_the_ip_is_438(void **state)
+{
+	char nonce[NONCE_CAP];
+	struct req r = alice_md5_req(nonce);
+	struct auth_result res;
+
+	(void)state;
 	set_ipv4(&neighbour.client, "192.0.2.10", 40001);
+	assert_int_equal(check_from(&neighbour, &r, NULL, &res), STUN_ERR_STALE_NONCE);
+	set_ipv4(&neighbour.client, "192.0.2.10", 40000);
 	assert_int_equal(check_from(&neighbour, &r, NULL, &res), 0);
+}
+
+/* An empty USERNAME names no user: 401 (RFC 8489 §9.2.4), not a server error. */
+static void test_empty_username_is_401(void **state)
+{
+	char nonce[NONCE_CAP];
+	struct req r = alice_md5_req(nonce);
+
+	(void)state;
+	r.user = "";
+	assert_int_equal(check(&r), STUN_ERR_UNAUTHORIZED);
 }
 
 static void test_tampered_nonce_is_438(void **state)
@@ -789,6 +812,8 @@ int main(void)
 	    T(test_integrity_without_realm_is_400),
 	    T(test_integrity_without_nonce_is_400),
 	    T(test_nonce_from_another_client_ip_is_438),
+	    T(test_nonce_from_another_port_of_the_ip_is_438),
+	    T(test_empty_username_is_401),
 	    T(test_tampered_nonce_is_438),
 	    T(test_crafted_nonce_with_future_expiry_is_accepted),
 	    T(test_expired_nonce_is_438),
