@@ -111,6 +111,14 @@ const struct config_option config_options[] = {
     OPT_STR("software-name", 0, CONFIG_TEXT, software_name, FSIZE(software_name), "<text>",
 	    "SOFTWARE attribute value"),
     OPT_BOOL("no-software-attribute", 0, no_software_attribute, "send no SOFTWARE attribute"),
+    OPT_BOOL("401-ratelimit", 0, unauth_ratelimit,
+	     "budget of unauthenticated error responses per source IP over UDP (default on)"),
+    OPT_UINT("401-req-limit", 0, unauth_req_limit, 1, CONFIG_MAX_QUOTA, 0, "<n>",
+	     "unauthenticated error responses per source IP and window"),
+    OPT_UINT("401-window", 0, unauth_window, 1, CONFIG_MAX_SECONDS, 0, "<seconds>",
+	     "window of 401-req-limit"),
+    OPT_BOOL("rfc5766-channel-numbers", 0, rfc5766_channel_numbers,
+	     "accept channel numbers up to 0x7FFF (RFC 5766) instead of 0x4FFF (RFC 8656)"),
     OPT_STR("anchor-ng-listen", 0, CONFIG_ADDR, anchor_ng_listen, 0, "<ip:port>",
 	    "media anchor: ng control socket (off unless set)"),
     OPT_LIST("anchor-ng-allow", 0, CONFIG_PEER_RULE, anchor_ng_allow, CONFIG_MAX_PEER_RULES,
@@ -777,6 +785,9 @@ void config_init(struct config *c)
 	c->anchor_max_call_ports = CONFIG_DEFAULT_ANCHOR_MAX_CALL_PORTS;
 	c->anchor_port_share = CONFIG_DEFAULT_ANCHOR_PORT_SHARE;
 	c->anchor_latch_window = CONFIG_DEFAULT_ANCHOR_LATCH_WINDOW;
+	c->unauth_ratelimit = true;
+	c->unauth_req_limit = CONFIG_DEFAULT_401_REQ_LIMIT;
+	c->unauth_window = CONFIG_DEFAULT_401_WINDOW;
 	memcpy(c->software_name, CONFIG_DEFAULT_SOFTWARE_NAME,
 	       sizeof(CONFIG_DEFAULT_SOFTWARE_NAME));
 }

@@ -57,6 +57,8 @@
 #define CONFIG_DEFAULT_ANCHOR_MAX_CALL_PORTS 16
 #define CONFIG_DEFAULT_ANCHOR_PORT_SHARE 80 /* percent of the relay range */
 #define CONFIG_DEFAULT_ANCHOR_LATCH_WINDOW 3
+#define CONFIG_DEFAULT_401_REQ_LIMIT 1000 /* coturn's 401-req-limit */
+#define CONFIG_DEFAULT_401_WINDOW 120	  /* coturn's 401-window, seconds */
 
 #define CONFIG_MAX_LINE 4096	      /* bytes per config file line */
 #define CONFIG_MAX_IPS 16	      /* listening-ip, relay-ip, external-ip */
@@ -144,6 +146,11 @@ struct config {
 	char *pidfile;	/* NULL: none */
 	char software_name[CONFIG_MAX_TEXT_BYTES + 1];
 	bool no_software_attribute;
+	/* unauthenticated error responses per source IP and window over UDP (coturn's 401-*) */
+	bool unauth_ratelimit;
+	unsigned int unauth_req_limit;
+	unsigned int unauth_window; /* seconds */
+	bool rfc5766_channel_numbers; /* channels 0x4000-0x7FFF instead of 0x4000-0x4FFF */
 
 	/* media anchor (src/anchor): off unless anchor_ng_listen is set */
 	struct config_ip anchor_ng_listen; /* with a port; addr_len 0: off */

@@ -378,8 +378,10 @@ int alloc_create(struct origin *o, const struct auth_result *auth, uint8_t famil
 		if (!srv->has_relay_v6) {
 			*v6_error = TURN_ERR_ADDRESS_FAMILY_NOT_SUPPORTED;
 		} else if (relay_port_bind(srv, &srv->relay_v6, false, false, false, dont_fragment,
-					   &fd6, &unused) < 0 ||
-			   add_relay(a, fd6) < 0) {
+					   &fd6, &unused) < 0) {
+			*v6_error = TURN_ERR_INSUFFICIENT_CAPACITY;
+		} else if (add_relay(a, fd6) < 0) {
+			close(fd6);
 			*v6_error = TURN_ERR_INSUFFICIENT_CAPACITY;
 		}
 		if (*v6_error) {
@@ -449,18 +451,22 @@ const struct relay_sock *alloc_relay_for(const struct allocation *a, int family)
 	return NULL;
 }
 
-/* Grows a small per-allocation table by one slot, up to max; NULL when full. */
-static void *append_slot(void **base, uint16_t *n, size_t elem, uint16_t max)
+/*
+ * Makes room for one more slot of a small per-allocation table, up to max,
+ * and returns it without counting it (the caller does, once committed);
+ * NULL when full.
+ */
+static void *spare_slot(void **base, uint16_t n, size_t elem, uint16_t max)
 {
 	uint8_t *p;
 
-	if (*n >= max)
+	if (n >= max)
 		return NULL;
-	p = realloc(*base, (*n + 1u) * elem);
+	p = realloc(*base, (n + 1u) * elem);
 	if (!p)
 		return NULL;
 	*base = p;
-	return p + (size_t)(*n)++ * elem;
+	return p + (size_t)n * elem;
 }
 
 struct permission *alloc_find_perm(struct allocation *a, const struct sockaddr *peer,
@@ -472,26 +478,42 @@ struct permission *alloc_find_perm(struct allocation *a, const struct sockaddr *
 	return NULL;
 }
 
-int alloc_install_perm(struct allocation *a, const union sockaddr_u *peer, uint64_t now)
+/* The slot a permission for peer goes in (its own, an expired one, a new one); NULL when full. */
+static struct permission *perm_slot(struct allocation *a, const union sockaddr_u *peer,
+				    uint64_t now, bool *is_new)
 {
-	uint64_t expires = now + (uint64_t)a->w->srv->cfg->permission_lifetime * 1000;
 	struct permission *free_slot = NULL;
 
+	*is_new = false;
 	for (int i = 0; i < a->nperms; i++) {
-		if (addr_ip_equal(&a->perms[i].peer.sa, &peer->sa)) {
-			a->perms[i].expires_ms = expires;
-			return 0;
-		}
+		if (addr_ip_equal(&a->perms[i].peer.sa, &peer->sa))
+			return &a->perms[i];
 		if (!free_slot && a->perms[i].expires_ms <= now)
 			free_slot = &a->perms[i];
 	}
-	if (!free_slot)
-		free_slot = append_slot((void **)&a->perms, &a->nperms, sizeof(*a->perms),
-					SERVER_MAX_PERMS);
-	if (!free_slot)
+	if (free_slot)
+		return free_slot;
+	*is_new = true;
+	return spare_slot((void **)&a->perms, a->nperms, sizeof(*a->perms), SERVER_MAX_PERMS);
+}
+
+static void perm_commit(struct allocation *a, struct permission *slot, bool is_new,
+			const union sockaddr_u *peer, uint64_t now)
+{
+	slot->peer = *peer;
+	slot->expires_ms = now + (uint64_t)a->w->srv->cfg->permission_lifetime * 1000;
+	if (is_new)
+		a->nperms++;
+}
+
+int alloc_install_perm(struct allocation *a, const union sockaddr_u *peer, uint64_t now)
+{
+	bool is_new;
+	struct permission *slot = perm_slot(a, peer, now, &is_new);
+
+	if (!slot)
 		return -1;
-	free_slot->peer = *peer;
-	free_slot->expires_ms = expires;
+	perm_commit(a, slot, is_new, peer, now);
 	return 0;
 }
 
@@ -514,14 +536,17 @@ struct channel *alloc_find_channel_by_peer(struct allocation *a, const union soc
 
 /*
  * RFC 8656 §11.2: a number stays bound to one peer, and a peer to one
- * number, while bound and for 5 minutes after. Returns 0, -1 (400) on a
- * conflict, -2 (508) when the table is full.
+ * number, while bound and for 5 minutes after; the binding installs or
+ * refreshes the peer's permission (§12.2). Both or neither: returns 0,
+ * -1 (400) on a conflict, -2 (508) when either table is full.
  */
 int alloc_bind_channel(struct allocation *a, uint16_t number, const union sockaddr_u *peer,
 		       uint64_t now)
 {
 	uint64_t expires = now + (uint64_t)a->w->srv->cfg->channel_lifetime * 1000;
 	struct channel *slot = NULL, *reuse = NULL;
+	struct permission *perm;
+	bool chan_new = false, perm_new;
 
 	for (int i = 0; i < a->nchans; i++) {
 		struct channel *c = &a->chans[i];
@@ -540,14 +565,22 @@ int alloc_bind_channel(struct allocation *a, uint16_t number, const union sockad
 	}
 	if (!slot)
 		slot = reuse;
+	if (!slot) {
+		chan_new = true;
+		slot = spare_slot((void **)&a->chans, a->nchans, sizeof(*a->chans),
+				  SERVER_MAX_CHANNELS);
+	}
 	if (!slot)
-		slot = append_slot((void **)&a->chans, &a->nchans, sizeof(*a->chans),
-				   SERVER_MAX_CHANNELS);
-	if (!slot)
+		return -2;
+	perm = perm_slot(a, peer, now, &perm_new);
+	if (!perm)
 		return -2;
 	slot->number = number;
 	slot->peer = *peer;
 	slot->expires_ms = expires;
+	if (chan_new)
+		a->nchans++;
+	perm_commit(a, perm, perm_new, peer, now);
 	return 0;
 }
 

@@ -14,13 +14,21 @@
 #include "server/server.h"
 #include "stun/wire.h"
 
-#define REPLY_BUF 1024
+/*
+ * The longest answer: a 401/438 with the longest REALM and SOFTWARE the
+ * config accepts (CONFIG_MAX_TEXT_BYTES each), or an Allocate success with
+ * two relayed addresses; everything else in it takes far less than 512.
+ */
+#define REPLY_TEXT_ATTR (STUN_ATTR_HDR_LEN + ((CONFIG_MAX_TEXT_BYTES + 3) & ~3))
+#define REPLY_BUF (STUN_HEADER_LEN + 2 * REPLY_TEXT_ATTR + 512)
 
 struct reply {
 	struct origin *o;
 	struct allocation *a; /* where to cache it, or NULL */
 	const struct stun_msg *req;
+	enum stun_class cls;
 	const struct auth_result *auth; /* sign with its key, or NULL */
+	bool verified; /* an unsigned error to a request whose integrity checked out */
 	struct stun_builder b;
 	uint8_t buf[REPLY_BUF];
 };
@@ -31,16 +39,27 @@ static void reply_start(struct reply *r, struct origin *o, const struct stun_msg
 	r->o = o;
 	r->a = NULL;
 	r->req = req;
+	r->cls = cls;
 	r->auth = NULL;
+	r->verified = false;
 	stun_build_start(&r->b, r->buf, sizeof(r->buf), req->method, cls, req->tid);
 }
 
 static void reply_send(struct reply *r)
 {
 	const struct config *c = r->o->w->srv->cfg;
+	bool unauthenticated = r->cls == STUN_ERROR && !(r->auth && r->auth->key_len) &&
+			       !r->verified;
 	size_t len;
 
-	if (!c->no_software_attribute)
+	/*
+	 * An error to a request that has not authenticated: over UDP, within
+	 * the source's budget, and without SOFTWARE (less to amplify with,
+	 * nothing told to a stranger).
+	 */
+	if (unauthenticated && r->o->lsn && !unauth_budget_take(r->o->w, &r->o->client))
+		return;
+	if (!c->no_software_attribute && !unauthenticated)
 		stun_put_str(&r->b, STUN_ATTR_SOFTWARE, c->software_name);
 	if (r->auth && r->auth->key_len) {
 		if (r->auth->use_sha256)
@@ -52,7 +71,8 @@ static void reply_send(struct reply *r)
 		stun_put_fingerprint(&r->b);
 	len = stun_build_end(&r->b);
 	if (!len) {
-		log_error("%s response did not fit", stun_method_name(r->req->method));
+		if (worker_log_ok(r->o->w))
+			log_error("%s response did not fit", stun_method_name(r->req->method));
 		return;
 	}
 	if (r->a)
@@ -68,6 +88,8 @@ static void reply_error(struct origin *o, struct allocation *a, const struct stu
 	reply_start(&r, o, req, STUN_ERROR);
 	r.a = a;
 	stun_put_error(&r.b, code, NULL);
+	/* RFC 8489 §9.2.4: 438 and 441 only answer requests with good integrity */
+	r.verified = code == STUN_ERR_STALE_NONCE || code == TURN_ERR_WRONG_CREDENTIALS;
 	if (code == STUN_ERR_UNAUTHORIZED || code == STUN_ERR_STALE_NONCE) {
 		auth_put_challenge(o->w, o, &r.b);
 		r.a = NULL;
@@ -223,6 +245,9 @@ static void handle_allocate(struct origin *o, struct allocation *a, const struct
 	if (token_attr && stun_attr_token(token_attr, &token) < 0)
 		goto fail;
 	if (even && stun_attr_even_port(even, &reserve_next) < 0)
+		goto fail;
+	/* RFC 8656 §7.2: a reserved next port and a second family do not go together */
+	if (reserve_next && afam)
 		goto fail;
 	if (rfam && afam)
 		goto fail;
@@ -439,6 +464,12 @@ static void handle_create_permission(struct origin *o, struct allocation *a,
 	reply_ok(o, a, m, &auth);
 }
 
+/* RFC 8656 §12.2: 0x4000-0x4FFF; RFC 5766's 0x4000-0x7FFF when configured. */
+static uint16_t channel_max(const struct server *srv)
+{
+	return srv->cfg->rfc5766_channel_numbers ? TURN_CHANNEL_MAX : TURN_CHANNEL_MAX_RFC8656;
+}
+
 static void handle_channel_bind(struct origin *o, struct allocation *a, const struct stun_msg *m)
 {
 	const struct stun_attr *ch = stun_msg_find(m, STUN_ATTR_CHANNEL_NUMBER);
@@ -453,7 +484,7 @@ static void handle_channel_bind(struct origin *o, struct allocation *a, const st
 		return;
 	/* RFC 6062 §5: a TCP allocation has no channels */
 	if (a->tcp_relay || !ch || !pa || stun_attr_channel(ch, &number) < 0 ||
-	    number < TURN_CHANNEL_MIN || number > TURN_CHANNEL_MAX) {
+	    number < TURN_CHANNEL_MIN || number > channel_max(o->w->srv)) {
 		reply_error(o, a, m, &auth, STUN_ERR_BAD_REQUEST);
 		return;
 	}
@@ -462,21 +493,18 @@ static void handle_channel_bind(struct origin *o, struct allocation *a, const st
 		reply_error(o, a, m, &auth, err);
 		return;
 	}
+	/* the binding and its permission, both or neither */
 	switch (alloc_bind_channel(a, number, &peer, now)) {
 	case 0:
+		reply_ok(o, a, m, &auth);
 		break;
 	case -1:
 		reply_error(o, a, m, &auth, STUN_ERR_BAD_REQUEST);
-		return;
+		break;
 	default:
 		reply_error(o, a, m, &auth, TURN_ERR_INSUFFICIENT_CAPACITY);
-		return;
+		break;
 	}
-	if (alloc_install_perm(a, &peer, now) < 0) {
-		reply_error(o, a, m, &auth, TURN_ERR_INSUFFICIENT_CAPACITY);
-		return;
-	}
-	reply_ok(o, a, m, &auth);
 }
 
 /* RFC 8656 §10.2: Send indications are dropped silently when invalid. */
@@ -610,17 +638,38 @@ static void handle_binding(struct origin *o, const struct stun_msg *m)
 	reply_send(&r);
 }
 
-/* A request whose attributes did not parse: 400 when its header is sound. */
-static void reply_bad_request(struct origin *o, const uint8_t *buf, size_t len)
+/* RFC 8489 §6.3: requests of methods we serve; anything else is discarded. */
+static bool request_method_known(uint16_t method)
+{
+	switch (method) {
+	case STUN_BINDING:
+	case TURN_ALLOCATE:
+	case TURN_REFRESH:
+	case TURN_CREATE_PERMISSION:
+	case TURN_CHANNEL_BIND:
+	case TURN_CONNECT:
+	case TURN_CONNECTION_BIND:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * A request whose attributes did not parse: 400 when its header is sound.
+ * RFC 8489 §6.3: a length that is not a multiple of 4, or a method we do
+ * not serve, is not a sound header; such messages are discarded.
+ */
+static void reply_bad_request(struct origin *o, const uint8_t *buf, size_t len, int rc)
 {
 	struct stun_msg hdr = {0};
 	uint16_t type;
 
-	if (len < STUN_HEADER_LEN || (buf[0] & 0xC0) ||
-	    wire_get32(buf + 4) != STUN_MAGIC_COOKIE)
+	if (rc == STUN_PARSE_SHORT || rc == STUN_PARSE_BAD_LENGTH || len < STUN_HEADER_LEN ||
+	    (buf[0] & 0xC0) || wire_get32(buf + 4) != STUN_MAGIC_COOKIE)
 		return;
 	type = wire_get16(buf);
-	if (stun_type_class(type) != STUN_REQUEST)
+	if (stun_type_class(type) != STUN_REQUEST || !request_method_known(stun_type_method(type)))
 		return;
 	hdr.method = stun_type_method(type);
 	hdr.tid = buf + 8;
@@ -638,8 +687,7 @@ void turn_handle_message(struct origin *o, struct allocation *a, const uint8_t *
 	rc = stun_msg_parse(&m, buf, len);
 	if (rc != STUN_PARSE_OK) {
 		o->w->stats.malformed++;
-		if (rc != STUN_PARSE_SHORT)
-			reply_bad_request(o, buf, len);
+		reply_bad_request(o, buf, len, rc);
 		return;
 	}
 	if (m.fp_idx >= 0 && !stun_msg_check_fingerprint(&m)) {
@@ -647,12 +695,17 @@ void turn_handle_message(struct origin *o, struct allocation *a, const uint8_t *
 		return;
 	}
 	if (m.cls == STUN_INDICATION) {
-		if (m.method == TURN_SEND && !c->stun_only)
+		/* RFC 8489 §6.3.2: unknown comprehension-required attributes: discard */
+		if (m.nunknown)
+			o->w->stats.malformed++;
+		else if (m.method == TURN_SEND && !c->stun_only)
 			handle_send(o, a, &m);
 		return;
 	}
-	if (m.cls != STUN_REQUEST)
+	if (m.cls != STUN_REQUEST || !request_method_known(m.method)) {
+		o->w->stats.malformed++;
 		return;
+	}
 	if (a && (cached = alloc_cached_response(a, m.tid))) {
 		worker_send_to_client(o->w, o, cached->resp, cached->len);
 		return;
@@ -686,9 +739,6 @@ void turn_handle_message(struct origin *o, struct allocation *a, const uint8_t *
 		break;
 	case TURN_CONNECTION_BIND:
 		handle_connection_bind(o, a, &m);
-		break;
-	default:
-		reply_error(o, NULL, &m, NULL, STUN_ERR_BAD_REQUEST);
 		break;
 	}
 }
