@@ -103,7 +103,7 @@ static void test_quota_is_free_once_delete_is_answered(void **state)
 		int code;
 
 		open_client(&cl, &srv, false);
-		/* same IP, so the nonce of keep is good here too */
+		/* keep's nonce from another port: 438, then the fresh one */
 		memcpy(cl.realm, keep.realm, sizeof(cl.realm));
 		memcpy(cl.nonce, keep.nonce, keep.nonce_len);
 		cl.nonce_len = keep.nonce_len;

@@ -269,7 +269,7 @@ static void test_channel_data_on_unbound_channel_is_dropped(void **state)
 	session_close(&s);
 }
 
-/* RFC 5766 §11: 0x4000-0x7FFF; RFC 8656 §12 narrows it, the server keeps 5766's. */
+/* RFC 8656 §12.2: 0x4000-0x4FFF (RFC 5766 §11 had 0x4000-0x7FFF: rfc5766-channel-numbers). */
 static void test_channel_numbers_outside_range_get_400(void **state)
 {
 	struct tpeer a, b, c;
@@ -281,15 +281,17 @@ static void test_channel_numbers_outside_range_get_400(void **state)
 	tpeer_open(&b, "127.0.0.1");
 	tpeer_open(&c, "127.0.0.1");
 	assert_code(tclient_channel_bind(&s.cl, 0x4000, &a.addr), 0);
-	assert_code(tclient_channel_bind(&s.cl, 0x7FFF, &b.addr), 0);
+	assert_code(tclient_channel_bind(&s.cl, 0x4FFF, &b.addr), 0);
 	assert_code(tclient_channel_bind(&s.cl, 0x3FFF, &c.addr), STUN_ERR_BAD_REQUEST);
+	/* RFC 8656 §12.2: 0x5000-0xFFFF are reserved (RFC 5766 allowed up to 0x7FFF) */
+	assert_code(tclient_channel_bind(&s.cl, 0x5000, &c.addr), STUN_ERR_BAD_REQUEST);
 	assert_code(tclient_channel_bind(&s.cl, 0x8000, &c.addr), STUN_ERR_BAD_REQUEST);
 	assert_true(s.cl.signed_ok);
 	/* the highest number carries data */
-	assert_int_equal(tclient_send_channel(&s.cl, 0x7FFF, "top", 3), 0);
+	assert_int_equal(tclient_send_channel(&s.cl, 0x4FFF, "top", 3), 0);
 	peer_expect(&b, &s.relayed[0], "top");
 	tpeer_send(&b, &s.relayed[0], "down", 4);
-	client_expect(&s.cl, NULL, 0x7FFF, "down");
+	client_expect(&s.cl, NULL, 0x4FFF, "down");
 	tpeer_close(&a);
 	tpeer_close(&b);
 	tpeer_close(&c);

@@ -33,8 +33,9 @@ maxp=$((base + 399))
 v6=
 if tl_has_ipv6_loopback; then v6="--listening-ip ::1 --relay-ip ::1"; fi
 
+# coturn 4.6's uclient picks channel numbers up to 0x7FFF (RFC 5766)
 # shellcheck disable=SC2086
-tl_start_turnserver "$srv" "$minp" "$maxp" -r test.realm $v6
+tl_start_turnserver "$srv" "$minp" "$maxp" -r test.realm --rfc5766-channel-numbers $v6
 /usr/bin/turnutils_peer -p "$peer4" -L 127.0.0.1 >"$tmp/peer4.log" 2>&1 &
 pids="$pids $!"
 if tl_has_ipv6_loopback; then

@@ -27,7 +27,8 @@ srv=$base
 minp=$((base + 100))
 maxp=$((base + 399))
 
-tl_start_turnserver "$srv" "$minp" "$maxp" -r test.realm
+# coturn 4.6's uclient picks channel numbers up to 0x7FFF (RFC 5766)
+tl_start_turnserver "$srv" "$minp" "$maxp" -r test.realm --rfc5766-channel-numbers
 tl_wait_log "$tmp/server.log" "ready:" "$srv_pid"
 tl_server_output
 check server_ready 'grep -q "ready:" "$tmp/server.log" 2>/dev/null'
