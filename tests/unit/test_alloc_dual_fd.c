@@ -90,7 +90,7 @@ static int setup(void **state)
 	w.table = calloc(64, sizeof(*w.table));
 	w.table_mask = 63;
 	lsn.w = &w;
-	return w.base && w.table ? 0 : -1;
+	return w.base && w.table && limits_init(&srv) == 0 ? 0 : -1;
 }
 
 static int teardown(void **state)
@@ -98,7 +98,7 @@ static int teardown(void **state)
 	(void)state;
 	free(w.table);
 	event_base_free(w.base);
-	server_quota_free(&srv);
+	limits_free(&srv);
 	pthread_mutex_destroy(&srv.lock);
 	config_free(&cfg);
 	return 0;
