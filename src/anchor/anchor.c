@@ -28,7 +28,7 @@ uint64_t anchor_wall_us(void)
 
 void anchor_clock(struct anchor *an)
 {
-	an->now_ms = server_now_ms();
+	an->now_ms = clock_ms();
 	an->wall_ms = anchor_wall_us() / 1000;
 }
 
@@ -44,7 +44,7 @@ uint32_t anchor_hash(const char *s, size_t len)
 
 bool anchor_log_ok(struct anchor *an)
 {
-	uint64_t now = server_now_ms();
+	uint64_t now = clock_ms();
 
 	if (now - an->log_window_ms >= 1000) {
 		an->log_window_ms = now;
@@ -119,7 +119,7 @@ static void claim_own_addresses(struct anchor *an)
 static void tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct anchor *an = arg;
-	uint64_t now = server_now_ms();
+	uint64_t now = clock_ms();
 
 	(void)fd;
 	(void)what;

@@ -30,6 +30,7 @@
 #include "anchor/ice.h"
 #include "anchor/latch.h"
 #include "anchor/sdp.h"
+#include "common/clock.h"
 #include "server/server.h"
 
 struct event;

@@ -92,7 +92,7 @@ static struct call *call_new(struct anchor *an, const char *call_id)
 	c->ice_shared.pairs_max = ANCHOR_ICE_PAIRS_MAX;
 	c->ice_shared.checks_burst = ANCHOR_ICE_CHECKS_BURST;
 	c->ice_shared.checks_per_s = ANCHOR_ICE_CHECKS_PER_S;
-	c->created_ms = server_now_ms();
+	c->created_ms = clock_ms();
 	c->last_media_ms = c->created_ms;
 	c->created_wall_us = anchor_wall_us();
 	c->last_signal_s = c->created_wall_us / 1000000;

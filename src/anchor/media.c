@@ -118,7 +118,7 @@ static int media_send(const struct media_sock *ms, const struct media_dest *to, 
 
 void media_latch_window(struct anchor *an, struct stream_side *ss)
 {
-	ss->latch_policy.window_end_ms = server_now_ms() + (uint64_t)an->cfg->anchor_latch_window * 1000;
+	ss->latch_policy.window_end_ms = clock_ms() + (uint64_t)an->cfg->anchor_latch_window * 1000;
 }
 
 static void media_readable(evutil_socket_t fd, short what, void *arg);
@@ -247,7 +247,7 @@ void media_ice_schedule(struct stream *st, int side)
 {
 	struct stream_side *ss = &st->side[side];
 	struct ice_io io = {.ctx = ss, .send = ice_send};
-	uint64_t now = server_now_ms(), next;
+	uint64_t now = clock_ms(), next;
 
 	if (!ss->ice)
 		return;

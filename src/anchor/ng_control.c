@@ -260,7 +260,7 @@ static void ng_datagram(struct anchor *an, const union sockaddr_u *from, const u
 	const uint8_t *body;
 	size_t cookie_len, body_len, out_len;
 	struct ng_cache_entry *e;
-	uint64_t now = server_now_ms();
+	uint64_t now = clock_ms();
 
 	if (from_own_socket(an, &from->sa)) {
 		an->stats.ng_own_source++;

@@ -13,12 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "client/turnclient.h"
 #include "client/turnclient_internal.h"
 #include "common/addr.h"
+#include "common/clock.h"
 #include "stun/wire.h"
 
 #define TURNC_READS_PER_CALL 64
@@ -27,10 +27,7 @@
 
 uint64_t turnc_now_us(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+	return clock_ns() / 1000u;
 }
 
 int turnc_resolve(const char *host, uint16_t port, int family, struct sockaddr_storage *out)

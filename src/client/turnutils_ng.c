@@ -25,6 +25,7 @@
 
 #include "anchor/bencode.h"
 #include "common/addr.h"
+#include "common/clock.h"
 #include "common/version.h"
 
 #define NG_EXIT_RESULT 1
@@ -374,10 +375,7 @@ static void ng_cookie(char *out, size_t len)
 
 static long ng_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (long)(clock_ns() / 1000000u);
 }
 
 /*

@@ -28,10 +28,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "common/addr.h"
+#include "common/clock.h"
 #include "common/version.h"
 #include "offload/relay_offload.h"
 
@@ -238,7 +238,6 @@ static int relayctl_list(int argc, char **argv)
 {
 	struct relayctl_list l;
 	struct relay_offload *ro;
-	struct timespec ts;
 	int opt, ret;
 
 	memset(&l, 0, sizeof(l));
@@ -258,8 +257,7 @@ static int relayctl_list(int argc, char **argv)
 		l.filter = true;
 		l.filter_port = addr_port((struct sockaddr *)&l.addr) != 0;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	l.now_ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	l.now_ns = clock_ns();
 	if (relayctl_open(&ro) < 0)
 		return 1;
 	if (l.json)

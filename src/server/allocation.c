@@ -32,14 +32,6 @@ struct reservation {
 	char user[];
 };
 
-uint64_t server_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static uint32_t random_u32(void)
 {
 	uint32_t v = 0;
@@ -186,7 +178,7 @@ static int add_reservation(struct server *srv, int fd, const char *user,
 		free(r);
 		return -1;
 	}
-	r->expires_ms = server_now_ms() + SERVER_RESERVATION_S * 1000;
+	r->expires_ms = clock_ms() + SERVER_RESERVATION_S * 1000;
 	*token = r->token;
 	pthread_mutex_lock(&srv->lock);
 	r->next = srv->reservations;
@@ -197,7 +189,7 @@ static int add_reservation(struct server *srv, int fd, const char *user,
 
 void server_reservations_expire(struct server *srv)
 {
-	uint64_t now = server_now_ms();
+	uint64_t now = clock_ms();
 	struct reservation **pp, *r, *expired = NULL;
 
 	pthread_mutex_lock(&srv->lock);
@@ -439,7 +431,7 @@ void alloc_set_lifetime(struct allocation *a, uint32_t lifetime_s)
 {
 	struct timeval tv = {.tv_sec = lifetime_s};
 
-	a->expires_ms = server_now_ms() + (uint64_t)lifetime_s * 1000;
+	a->expires_ms = clock_ms() + (uint64_t)lifetime_s * 1000;
 	evtimer_add(a->timer, &tv);
 }
 

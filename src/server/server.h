@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "common/clock.h"
 #include "common/config.h"
 #include "server/peer_policy.h"
 #include "server/relay_ports.h"
@@ -227,8 +228,6 @@ struct allocation {
 	unsigned int held_ports;     /* relay ports counted in limits.c */
 };
 
-/* Time in milliseconds from CLOCK_MONOTONIC_COARSE. */
-uint64_t server_now_ms(void);
 
 /* worker.c */
 /* True when a per-request log line may be written now (rate limit). */

@@ -393,7 +393,7 @@ static void relay_accept(struct evconnlistener *l, evutil_socket_t fd, struct so
 
 	(void)l;
 	if ((size_t)salen > sizeof(from) ||
-	    !alloc_find_perm(a, sa, server_now_ms()) ||
+	    !alloc_find_perm(a, sa, clock_ms()) ||
 	    a->tcp_relay->npeers >= SERVER_MAX_TCP_PEERS) {
 		w->stats.no_permission++;
 		evutil_closesocket(fd);

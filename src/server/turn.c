@@ -436,7 +436,7 @@ static void handle_create_permission(struct origin *o, struct allocation *a,
 {
 	union sockaddr_u peers[STUN_MAX_ATTRS];
 	struct auth_result auth;
-	uint64_t now = server_now_ms();
+	uint64_t now = clock_ms();
 	int npeers = 0, err;
 
 	if (authenticate_on_allocation(o, a, m, &auth) < 0)
@@ -476,7 +476,7 @@ static void handle_channel_bind(struct origin *o, struct allocation *a, const st
 	const struct stun_attr *pa = stun_msg_find(m, STUN_ATTR_XOR_PEER_ADDRESS);
 	struct auth_result auth;
 	union sockaddr_u peer;
-	uint64_t now = server_now_ms();
+	uint64_t now = clock_ms();
 	uint16_t number;
 	int err;
 
@@ -533,7 +533,7 @@ static void handle_send(struct origin *o, struct allocation *a, const struct stu
 	memcpy(&peer, &ss, sizeof(peer));
 	turn_peer_from_wire(w->srv, &peer);
 	relay = alloc_relay_for(a, peer.sa.sa_family);
-	if (!relay || !alloc_find_perm(a, &peer.sa, server_now_ms())) {
+	if (!relay || !alloc_find_perm(a, &peer.sa, clock_ms())) {
 		w->stats.no_permission++;
 		return;
 	}
@@ -566,7 +566,7 @@ static void handle_connect(struct origin *o, struct allocation *a, const struct 
 	err = check_peer(o, a, m, pa, &peer);
 	if (err)
 		goto fail;
-	if (alloc_install_perm(a, &peer, server_now_ms()) < 0) {
+	if (alloc_install_perm(a, &peer, clock_ms()) < 0) {
 		err = TURN_ERR_INSUFFICIENT_CAPACITY;
 		goto fail;
 	}
@@ -759,7 +759,7 @@ void turn_handle_channeldata(struct worker *w, struct allocation *a, const uint8
 		w->stats.no_allocation++;
 		return;
 	}
-	ch = alloc_find_channel(a, number, server_now_ms());
+	ch = alloc_find_channel(a, number, clock_ms());
 	if (!ch) {
 		w->stats.no_permission++;
 		return;

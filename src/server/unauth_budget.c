@@ -29,7 +29,7 @@ static uint32_t ip_hash(const struct worker *w, const union sockaddr_u *src)
 bool unauth_budget_take(struct worker *w, const union sockaddr_u *src)
 {
 	const struct config *c = w->srv->cfg;
-	uint32_t h = ip_hash(w, src), now_s = (uint32_t)(server_now_ms() / 1000);
+	uint32_t h = ip_hash(w, src), now_s = (uint32_t)(clock_ms() / 1000);
 	struct unauth_slot *s = &w->unauth[h & (SERVER_UNAUTH_SLOTS - 1)];
 	char buf[ADDR_STRLEN];
 

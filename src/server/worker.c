@@ -107,7 +107,7 @@ void worker_remove_udp_alloc(struct worker *w, struct allocation *a)
 
 bool worker_log_ok(struct worker *w)
 {
-	uint64_t now = server_now_ms();
+	uint64_t now = clock_ms();
 
 	if (now - w->log_window_ms >= 1000) {
 		if (w->log_suppressed)
@@ -283,7 +283,7 @@ void worker_relay_readable(int fd, short what, void *arg)
 	n = recv_batch(w, fd);
 	if (n <= 0)
 		return;
-	now = server_now_ms();
+	now = clock_ms();
 	/* TURN data is at most 65535 - 36 bytes in a Data indication */
 	for (int i = 0; i < n; i++) {
 		size_t len = w->rx_msgs[i].msg_len;
@@ -539,7 +539,7 @@ static void libevent_log(int severity, const char *msg)
 {
 	static atomic_uint_fast64_t window_s;
 	static atomic_uint count;
-	uint_fast64_t now_s = server_now_ms() / 1000, seen = atomic_load(&window_s);
+	uint_fast64_t now_s = clock_ms() / 1000, seen = atomic_load(&window_s);
 	enum log_level level = severity == EVENT_LOG_ERR    ? LOG_ERROR
 			       : severity == EVENT_LOG_WARN ? LOG_WARN
 			       : severity == EVENT_LOG_MSG  ? LOG_INFO

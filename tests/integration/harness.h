@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "common/addr.h"
+#include "common/clock.h"
 #include "stun/stun.h"
 #include "stun/wire.h"
 
@@ -59,10 +60,7 @@
 
 static inline uint64_t h_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return clock_ns() / 1000000u;
 }
 
 static inline void h_sleep_ms(uint64_t ms)
