@@ -101,7 +101,7 @@ static void pick_addresses(struct anchor *an)
 /*
  * The anchor's sockets are the server's own (peer policy): its media
  * addresses (local and public) with the relay range, and the ng port. Its
- * media ports count as live relay ports while open (server/relay_ports.h),
+ * media ports count as live relay ports while open (relay/relay_ports.h),
  * so that TURN allocations on this server reach them, by either address.
  * Before any thread runs.
  */

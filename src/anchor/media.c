@@ -41,7 +41,7 @@ struct media_sock *media_find_port(struct anchor *an, uint16_t port)
 }
 
 /*
- * The port table, and the server's live relay ports (server/relay_ports.h):
+ * The port table, and the server's live relay ports (relay/relay_ports.h):
  * a TURN allocation may send to a media socket while it is open.
  */
 static void port_add(struct anchor *an, struct media_sock *ms)

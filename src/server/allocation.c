@@ -242,7 +242,7 @@ static int relay_proto(const struct allocation *a)
 
 /*
  * The allocation takes a bound relay socket; its port is live from now on
- * (server/relay_ports.h), an EVEN-PORT reservation's only once taken here.
+ * (relay/relay_ports.h), an EVEN-PORT reservation's only once taken here.
  */
 static int add_relay(struct allocation *a, int fd)
 {

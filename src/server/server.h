@@ -20,8 +20,8 @@
 
 #include "common/clock.h"
 #include "common/config.h"
-#include "server/peer_policy.h"
-#include "server/relay_ports.h"
+#include "relay/peer_policy.h"
+#include "relay/relay_ports.h"
 #include "stun/stun.h"
 
 struct event_base;

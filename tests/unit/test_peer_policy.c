@@ -15,7 +15,7 @@
 #include <sys/un.h>
 
 #include "common/addr.h"
-#include "server/peer_policy.h"
+#include "relay/peer_policy.h"
 
 static struct peer_policy pol;
 

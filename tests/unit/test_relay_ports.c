@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "common/addr.h"
-#include "server/relay_ports.h"
+#include "relay/relay_ports.h"
 
 static struct relay_ports rp;
 

@@ -2,7 +2,7 @@
  * relay_ports.c - the live relay ports of the server's relay addresses.
  * See relay_ports.h.
  */
-#include "server/relay_ports.h"
+#include "relay/relay_ports.h"
 
 #include <netinet/in.h>
 #include <string.h>

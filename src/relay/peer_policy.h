@@ -37,7 +37,7 @@
  * test set-ups on one host) opens loopback, the server's own loopback
  * addresses too, but not its listening ports or relay port range there.
  * The one way through an own address is a live relay socket, which
- * turn_peer_verdict() adds on top (server/relay_ports.h). A family other
+ * turn_peer_verdict() adds on top (relay/relay_ports.h). A family other
  * than AF_INET/AF_INET6 is PEER_DENIED_FAMILY.
  *
  * Operator entries are an address ("10.0.0.1"), an inclusive range
@@ -49,8 +49,8 @@
  * free function; copy it or drop it freely. peer_policy_check() does no
  * allocation, no I/O and no logging.
  */
-#ifndef SERVER_PEER_POLICY_H
-#define SERVER_PEER_POLICY_H
+#ifndef RELAY_PEER_POLICY_H
+#define RELAY_PEER_POLICY_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -153,4 +153,4 @@ enum peer_verdict peer_policy_class(const struct sockaddr *sa);
 /* True when sa is in one of p's allowed ranges (an allow list of its own, e.g. anchor-ng-allow). */
 bool peer_policy_in_allowed(const struct peer_policy *p, const struct sockaddr *sa);
 
-#endif /* SERVER_PEER_POLICY_H */
+#endif /* RELAY_PEER_POLICY_H */

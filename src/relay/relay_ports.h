@@ -18,8 +18,8 @@
  * live without its socket; a port being reused by another allocation is set
  * again by that one). Readers on any thread test one bit without a lock.
  */
-#ifndef SERVER_RELAY_PORTS_H
-#define SERVER_RELAY_PORTS_H
+#ifndef RELAY_RELAY_PORTS_H
+#define RELAY_RELAY_PORTS_H
 
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -72,4 +72,4 @@ bool relay_ports_has_addr(const struct relay_ports *rp, const struct sockaddr *s
 /* True when peer (address and port) is a live relay socket of proto. */
 bool relay_ports_live(const struct relay_ports *rp, const struct sockaddr *peer, int proto);
 
-#endif /* SERVER_RELAY_PORTS_H */
+#endif /* RELAY_RELAY_PORTS_H */

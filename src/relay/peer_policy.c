@@ -2,7 +2,7 @@
  * peer_policy.c - the relay's peer address policy (RFC 8656 §21).
  * See peer_policy.h for the rules and their order.
  */
-#include "server/peer_policy.h"
+#include "relay/peer_policy.h"
 
 #include <arpa/inet.h>
 #include <ifaddrs.h>
