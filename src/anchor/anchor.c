@@ -60,18 +60,18 @@ bool anchor_log_ok(struct anchor *an)
  */
 static void pick_addresses(struct anchor *an)
 {
-	const struct server *srv = an->srv;
+	const struct relay *r = an->relay;
 	const struct config *c = an->cfg;
 
-	if (srv->has_relay_v4) {
+	if (r->has_relay_v4) {
 		an->has_v4 = true;
-		an->local_v4 = srv->relay_v4;
-		an->public_v4 = srv->advertise_v4.sa.sa_family ? srv->advertise_v4 : srv->relay_v4;
+		an->local_v4 = r->relay_v4;
+		an->public_v4 = r->advertise_v4.sa.sa_family ? r->advertise_v4 : r->relay_v4;
 	}
-	if (srv->has_relay_v6) {
+	if (r->has_relay_v6) {
 		an->has_v6 = true;
-		an->local_v6 = srv->relay_v6;
-		an->public_v6 = srv->advertise_v6.sa.sa_family ? srv->advertise_v6 : srv->relay_v6;
+		an->local_v6 = r->relay_v6;
+		an->public_v6 = r->advertise_v6.sa.sa_family ? r->advertise_v6 : r->relay_v6;
 	}
 	for (size_t k = 0; k < c->anchor_interface_count; k++) {
 		const struct config_external_ip *e = &c->anchor_interface[k];
@@ -102,18 +102,20 @@ static void pick_addresses(struct anchor *an)
  * The anchor's sockets are the server's own (peer policy): its media
  * addresses (local and public) with the relay range, and the ng port. Its
  * media ports count as live relay ports while open (relay/relay_ports.h),
- * so that TURN allocations on this server reach them, by either address.
- * Before any thread runs.
+ * owned by the anchor, so that TURN allocations on this server reach them,
+ * by either address, through anchor_deliver(). Before any thread runs.
  */
-static void claim_own_addresses(struct anchor *an)
+static int claim_own_addresses(struct anchor *an)
 {
 	const struct sockaddr *ng = (const struct sockaddr *)&an->cfg->anchor_ng_listen.addr;
 
 	if (an->has_v4)
-		relay_addr_register(an->srv, &an->local_v4.sa, &an->public_v4.sa);
+		relay_addr_register(an->relay, &an->local_v4.sa, &an->public_v4.sa);
 	if (an->has_v6)
-		relay_addr_register(an->srv, &an->local_v6.sa, &an->public_v6.sa);
-	peer_policy_add_self_ports(&an->srv->policy, ng, addr_port(ng), addr_port(ng));
+		relay_addr_register(an->relay, &an->local_v6.sa, &an->public_v6.sa);
+	peer_policy_add_self_ports(&an->relay->policy, ng, addr_port(ng), addr_port(ng));
+	an->owner = relay_ports_add_owner(&an->relay->ports, anchor_deliver, an);
+	return an->owner < 0 ? -1 : 0;
 }
 
 static void tick(evutil_socket_t fd, short what, void *arg)
@@ -137,7 +139,8 @@ static void stop_loop(evutil_socket_t fd, short what, void *arg)
 	event_base_loopbreak(arg);
 }
 
-struct anchor *anchor_new(struct server *srv, char *err, size_t errlen)
+struct anchor *anchor_new(struct relay *r, const struct config *cfg,
+			  const struct anchor_port_budget *budget, char *err, size_t errlen)
 {
 	struct anchor *an = calloc(1, sizeof(*an));
 	struct timeval one_s = {.tv_sec = 1};
@@ -147,8 +150,9 @@ struct anchor *anchor_new(struct server *srv, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	an->srv = srv;
-	an->cfg = srv->cfg;
+	an->relay = r;
+	an->cfg = cfg;
+	an->budget = *budget;
 	an->ng_fd = -1;
 	pthread_mutex_init(&an->lock, NULL);
 	an->started_s = anchor_wall_us() / 1000000;
@@ -157,7 +161,10 @@ struct anchor *anchor_new(struct server *srv, char *err, size_t errlen)
 		snprintf(err, errlen, "anchor: no media address (set relay-ip or anchor-interface)");
 		goto fail;
 	}
-	claim_own_addresses(an);
+	if (claim_own_addresses(an) < 0) {
+		snprintf(err, errlen, "anchor: no room in the relay port registry");
+		goto fail;
+	}
 	an->calls_mask = ANCHOR_TABLE_SIZE - 1;
 	an->ports_mask = ANCHOR_TABLE_SIZE - 1;
 	an->calls = calloc(ANCHOR_TABLE_SIZE, sizeof(*an->calls));
@@ -193,7 +200,7 @@ struct anchor *anchor_new(struct server *srv, char *err, size_t errlen)
 			 addr_ip_str(&an->public_v6.sa, b, sizeof(b)));
 	log_info("anchor: at most %u calls (anchor-max-sessions, 0: no limit), %u media ports "
 		 "per call, %u in all", an->cfg->anchor_max_sessions,
-		 an->cfg->anchor_max_call_ports, limits_anchor_max(an->srv));
+		 an->cfg->anchor_max_call_ports, an->budget.max(an->budget.ctx));
 	return an;
 fail:
 	anchor_free(an);
@@ -252,9 +259,10 @@ void anchor_free(struct anchor *an)
 	free(an);
 }
 
-bool anchor_deliver(struct anchor *an, const struct sockaddr *to, const struct sockaddr *from,
+bool anchor_deliver(void *ctx, const struct sockaddr *to, const struct sockaddr *from,
 		    const uint8_t *buf, size_t len)
 {
+	struct anchor *an = ctx;
 	struct media_sock *ms;
 	union sockaddr_u src;
 	bool taken = false;

@@ -9,9 +9,14 @@
  * agent on the PBX's behalf, and forwards DTLS, SRTP, RTP and RTCP between
  * the two parties unchanged.
  *
+ * The anchor stands on the relay layer (relay/relay.h): the addresses, the
+ * port range, the registry of local ports and the peer verdict that TURN
+ * uses too. It knows nothing of TURN; turnserver's main wires the two.
+ *
  * Threads: the anchor runs one thread with its own event loop: the control
- * socket, every call and every media socket. Workers reach it only through
- * anchor_deliver(), under the anchor's lock.
+ * socket, every call and every media socket. TURN workers reach it only
+ * through the deliver callback it registers for its ports in the relay
+ * registry (relay_ports_deliver()), under the anchor's lock.
  */
 #ifndef ANCHOR_ANCHOR_H
 #define ANCHOR_ANCHOR_H
@@ -21,16 +26,30 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-struct server;
 struct anchor;
+struct config;
+struct relay;
 
 /*
- * Sets the anchor up from srv->cfg (anchor-* options): binds the control
- * socket, works out the public and local media addresses. NULL with a
- * message in err when it cannot; the caller has checked that
- * anchor-ng-listen is set.
+ * The budget of media ports the anchor may hold (anchor-port-share of the
+ * relay range), kept by its caller: take() returns 0 or -1. Any thread.
  */
-struct anchor *anchor_new(struct server *srv, char *err, size_t errlen);
+struct anchor_port_budget {
+	int (*take)(void *ctx, unsigned int ports);
+	void (*release)(void *ctx, unsigned int ports);
+	unsigned int (*max)(void *ctx);
+	void *ctx;
+};
+
+/*
+ * Sets the anchor up from cfg (anchor-* options) on the relay layer r:
+ * binds the control socket, works out the public and local media
+ * addresses, registers them and itself as the owner of its ports in r.
+ * Before any thread runs. NULL with a message in err when it cannot; the
+ * caller has checked that anchor-ng-listen is set.
+ */
+struct anchor *anchor_new(struct relay *r, const struct config *cfg,
+			  const struct anchor_port_budget *budget, char *err, size_t errlen);
 
 /* Starts the anchor's thread. 0, or -1 (logged). */
 int anchor_start(struct anchor *an);
@@ -38,16 +57,5 @@ int anchor_start(struct anchor *an);
 /* Stops the thread and waits for it; every call ends, every port is freed. */
 void anchor_stop(struct anchor *an);
 void anchor_free(struct anchor *an);
-
-/*
- * A TURN allocation's relay socket (from) sends buf to to. When to is one
- * of the anchor's media sockets, the datagram is handed to the anchor as if
- * it had arrived there from the relay address (a browser's allocation on
- * this server joined to its anchored call) and true is returned: the caller
- * sends nothing. False: not an anchor port, the caller sends as usual.
- * Called from worker threads.
- */
-bool anchor_deliver(struct anchor *an, const struct sockaddr *to, const struct sockaddr *from,
-		    const uint8_t *buf, size_t len);
 
 #endif /* ANCHOR_ANCHOR_H */

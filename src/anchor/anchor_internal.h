@@ -14,7 +14,7 @@
  *
  * Everything here belongs to the anchor thread and is touched with
  * an->lock held (the thread takes it around each event; workers take it in
- * anchor_deliver()).
+ * anchor_deliver(), the relay registry's callback).
  */
 #ifndef ANCHOR_ANCHOR_INTERNAL_H
 #define ANCHOR_ANCHOR_INTERNAL_H
@@ -31,7 +31,7 @@
 #include "anchor/latch.h"
 #include "anchor/sdp.h"
 #include "common/clock.h"
-#include "server/server.h"
+#include "relay/relay.h"
 
 struct event;
 struct event_base;
@@ -239,8 +239,10 @@ struct anchor_stats {
 };
 
 struct anchor {
-	struct server *srv;
+	struct relay *relay; /* addresses, port range, registry, peer verdict */
 	const struct config *cfg;
+	struct anchor_port_budget budget;
+	int owner; /* in relay->ports */
 	pthread_t thread;
 	bool started;
 	pthread_mutex_t lock;
@@ -290,6 +292,17 @@ struct anchor {
 
 /* anchor.c */
 uint64_t anchor_wall_us(void);
+/*
+ * The anchor's deliver callback in the relay registry (ctx: the anchor): a
+ * TURN allocation's relay socket (from) sends buf to to. When to is one of
+ * the anchor's media sockets, the datagram is handed to the anchor as if it
+ * had arrived there from the relay address (a browser's allocation on this
+ * server joined to its anchored call) and true is returned: the caller
+ * sends nothing. False: not an anchor port, the caller sends as usual.
+ * Called from worker threads.
+ */
+bool anchor_deliver(void *ctx, const struct sockaddr *to, const struct sockaddr *from,
+		    const uint8_t *buf, size_t len);
 /* Reads both clocks into an->now_ms and an->wall_ms: once per event, not per packet. */
 void anchor_clock(struct anchor *an);
 bool anchor_log_ok(struct anchor *an);

@@ -781,7 +781,7 @@ static int offer_streams(struct anchor *an, struct call *c, const struct sdp *s,
 		if (err == -2) {
 			snprintf(reason, reasonlen,
 				 "the anchor holds its share of the relay range, %u ports "
-				 "(anchor-port-share)", limits_anchor_max(an->srv));
+				 "(anchor-port-share)", an->budget.max(an->budget.ctx));
 			return -1;
 		}
 		if (err < 0) {

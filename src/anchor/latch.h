@@ -32,7 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "server/server.h"
+#include "common/addr.h"
 
 #define LATCH_PROBATION 4	 /* RTP packets of one stream before an unknown source latches */
 #define LATCH_SEQ_STEP_MAX 16	 /* sequence advance between two packets of a stream (loss) */

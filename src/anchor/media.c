@@ -24,6 +24,7 @@
 #include "anchor/demux.h"
 #include "common/addr.h"
 #include "common/log.h"
+#include "stun/stun.h"
 
 static struct media_sock **port_slot(struct anchor *an, uint16_t port)
 {
@@ -48,14 +49,14 @@ static void port_add(struct anchor *an, struct media_sock *ms)
 {
 	ms->pnext = *port_slot(an, addr_port(&ms->local.sa));
 	*port_slot(an, addr_port(&ms->local.sa)) = ms;
-	relay_ports_set(&an->srv->ports, &ms->local.sa, IPPROTO_UDP, true);
+	relay_ports_set(&an->relay->ports, &ms->local.sa, IPPROTO_UDP, an->owner, true);
 }
 
 static void port_remove(struct anchor *an, struct media_sock *ms)
 {
 	struct media_sock **pp = port_slot(an, addr_port(&ms->local.sa));
 
-	relay_ports_set(&an->srv->ports, &ms->local.sa, IPPROTO_UDP, false);
+	relay_ports_set(&an->relay->ports, &ms->local.sa, IPPROTO_UDP, an->owner, false);
 	while (*pp && *pp != ms)
 		pp = &(*pp)->pnext;
 	if (*pp)
@@ -103,7 +104,7 @@ bool media_dest_check(const struct anchor *an, const struct sockaddr *to, struct
 		return false;
 	memset(&peer, 0, sizeof(peer));
 	memcpy(&peer, to, len);
-	if (turn_peer_verdict(an->srv, &peer, IPPROTO_UDP) != PEER_ALLOWED)
+	if (relay_peer_verdict(an->relay, &peer, IPPROTO_UDP) != PEER_ALLOWED)
 		return false;
 	out->addr = peer;
 	return true;
@@ -130,11 +131,11 @@ int media_side_open(struct anchor *an, struct stream *st, int side, int nsocks, 
 	int fds[2] = {-1, -1};
 
 	ss->socks[0].fd = ss->socks[1].fd = -1;
-	if (limits_anchor_take(an->srv, (unsigned int)nsocks) < 0)
+	if (an->budget.take(an->budget.ctx, (unsigned int)nsocks) < 0)
 		return -2;
-	if (relay_port_bind(an->srv, local, false, nsocks == 2, nsocks == 2, false, &fds[0],
+	if (relay_port_bind(an->relay, local, false, nsocks == 2, nsocks == 2, false, &fds[0],
 			    &fds[1]) < 0) {
-		limits_anchor_release(an->srv, (unsigned int)nsocks);
+		an->budget.release(an->budget.ctx, (unsigned int)nsocks);
 		return -1;
 	}
 	for (int k = 0; k < nsocks; k++) {
@@ -159,7 +160,7 @@ fail:
 		close(fds[0]);
 	if (fds[1] >= 0 && ss->nsocks < 2)
 		close(fds[1]);
-	limits_anchor_release(an->srv, (unsigned int)(nsocks - ss->nsocks));
+	an->budget.release(an->budget.ctx, (unsigned int)(nsocks - ss->nsocks));
 	media_side_close(an, ss);
 	return -1;
 }
@@ -177,7 +178,7 @@ void media_side_drop_rtcp(struct anchor *an, struct stream_side *ss)
 	ms->ev = NULL;
 	port_remove(an, ms);
 	close(ms->fd);
-	limits_anchor_release(an->srv, 1);
+	an->budget.release(an->budget.ctx, 1);
 	ms->fd = -1;
 	ss->nsocks = 1;
 }
@@ -206,7 +207,7 @@ void media_side_close(struct anchor *an, struct stream_side *ss)
 		if (ms->fd >= 0) {
 			port_remove(an, ms);
 			close(ms->fd);
-			limits_anchor_release(an->srv, 1);
+			an->budget.release(an->budget.ctx, 1);
 		}
 		ms->fd = -1;
 	}

@@ -34,9 +34,9 @@ static bool sender_allowed(const struct anchor *an, const struct sockaddr *from)
 /* ip is one of the relay's or the anchor's addresses (as bound or advertised). */
 static bool own_ip(const struct anchor *an, const struct sockaddr *ip)
 {
-	const struct server *srv = an->srv;
-	const union sockaddr_u *mine[] = {&srv->relay_v4,  &srv->relay_v6,  &srv->advertise_v4,
-					  &srv->advertise_v6, &an->local_v4,  &an->local_v6,
+	const struct relay *r = an->relay;
+	const union sockaddr_u *mine[] = {&r->relay_v4,	 &r->relay_v6,	&r->advertise_v4,
+					  &r->advertise_v6, &an->local_v4, &an->local_v6,
 					  &an->public_v4,    &an->public_v6};
 
 	for (size_t i = 0; i < sizeof(mine) / sizeof(mine[0]); i++)
@@ -53,17 +53,17 @@ static bool own_ip(const struct anchor *an, const struct sockaddr *ip)
  */
 static bool from_own_socket(const struct anchor *an, const struct sockaddr *from)
 {
-	const struct server *srv = an->srv;
+	const struct relay *r = an->relay;
 	const struct media_sock *ms;
 	uint16_t port = addr_port(from);
 
 	ms = media_find_port((struct anchor *)an, port);
 	if (ms && addr_ip_equal(&ms->local.sa, from))
 		return true;
-	for (int i = 0; i < srv->nlisten; i++)
-		if (addr_equal(&srv->listen[i].sa, from))
+	for (int i = 0; i < r->nlisten; i++)
+		if (addr_equal(&r->listen[i].sa, from))
 			return true;
-	return own_ip(an, from) && port >= srv->cfg->min_port && port <= srv->cfg->max_port;
+	return own_ip(an, from) && port >= an->cfg->min_port && port <= an->cfg->max_port;
 }
 
 static struct ng_cache_entry *cache_find(struct anchor *an, const char *cookie, size_t len)

@@ -26,6 +26,13 @@
 #include <string.h>
 #include <sys/socket.h>
 
+/* Any IPv4 or IPv6 socket address, compactly. */
+union sockaddr_u {
+	struct sockaddr sa;
+	struct sockaddr_in in;
+	struct sockaddr_in6 in6;
+};
+
 /* Enough for "[" IPv6 "]:" port, including an IPv4-mapped tail, and NUL. */
 #define ADDR_STRLEN 64
 

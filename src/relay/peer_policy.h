@@ -37,7 +37,7 @@
  * test set-ups on one host) opens loopback, the server's own loopback
  * addresses too, but not its listening ports or relay port range there.
  * The one way through an own address is a live relay socket, which
- * turn_peer_verdict() adds on top (relay/relay_ports.h). A family other
+ * relay_peer_verdict() adds on top (relay/relay.h). A family other
  * than AF_INET/AF_INET6 is PEER_DENIED_FAMILY.
  *
  * Operator entries are an address ("10.0.0.1"), an inclusive range

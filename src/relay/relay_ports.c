@@ -1,5 +1,5 @@
 /*
- * relay_ports.c - the live relay ports of the server's relay addresses.
+ * relay_ports.c - the registry of live relay ports and their owners.
  * See relay_ports.h.
  */
 #include "relay/relay_ports.h"
@@ -69,23 +69,37 @@ int relay_ports_add_addr(struct relay_ports *rp, const struct sockaddr *addr,
 	else
 		memcpy(m->pub, m->ip, 16);
 	m->family = (uint8_t)addr->sa_family;
-	for (int t = 0; t < 2; t++)
-		for (int w = 0; w < RELAY_PORTS_WORDS; w++)
-			atomic_init(&m->live[t][w], 0);
+	for (int o = 0; o < RELAY_PORTS_MAX_OWNERS; o++)
+		for (int t = 0; t < 2; t++)
+			for (int w = 0; w < RELAY_PORTS_WORDS; w++)
+				atomic_init(&m->live[o][t][w], 0);
 	rp->naddrs++;
 	return 0;
 }
 
-void relay_ports_set(struct relay_ports *rp, const struct sockaddr *local, int proto, bool live)
+int relay_ports_add_owner(struct relay_ports *rp, relay_deliver_fn deliver, void *ctx)
+{
+	int id = rp->nowners + 1;
+
+	if (!deliver || id >= RELAY_PORTS_MAX_OWNERS)
+		return -1;
+	rp->owner[id].deliver = deliver;
+	rp->owner[id].ctx = ctx;
+	rp->nowners++;
+	return id;
+}
+
+void relay_ports_set(struct relay_ports *rp, const struct sockaddr *local, int proto, int owner,
+		     bool live)
 {
 	uint16_t port;
 	struct relay_port_map *m = relay_ports_find(rp, local, &port);
 	_Atomic uint64_t *word;
 	uint64_t bit;
 
-	if (!m)
+	if (!m || owner < 0 || owner > rp->nowners)
 		return;
-	word = &m->live[proto == IPPROTO_TCP][port / 64];
+	word = &m->live[owner][proto == IPPROTO_TCP][port / 64];
 	bit = (uint64_t)1 << (port % 64);
 	if (live)
 		atomic_fetch_or_explicit(word, bit, memory_order_release);
@@ -133,15 +147,33 @@ bool relay_ports_has_addr(const struct relay_ports *rp, const struct sockaddr *s
 	return relay_ports_find(rp, sa, &port) != NULL;
 }
 
-bool relay_ports_live(const struct relay_ports *rp, const struct sockaddr *peer, int proto)
+int relay_ports_owner(const struct relay_ports *rp, const struct sockaddr *peer, int proto)
 {
 	uint16_t port;
 	const struct relay_port_map *m = relay_ports_find(rp, peer, &port);
 
 	if (!m)
+		return -1;
+	for (int o = 0; o <= rp->nowners; o++)
+		if ((atomic_load_explicit(&m->live[o][proto == IPPROTO_TCP][port / 64],
+					  memory_order_acquire) >>
+		     (port % 64)) &
+		    1)
+			return o;
+	return -1;
+}
+
+bool relay_ports_live(const struct relay_ports *rp, const struct sockaddr *peer, int proto)
+{
+	return relay_ports_owner(rp, peer, proto) >= 0;
+}
+
+bool relay_ports_deliver(const struct relay_ports *rp, const struct sockaddr *to,
+			 const struct sockaddr *from, const uint8_t *buf, size_t len)
+{
+	int o = relay_ports_owner(rp, to, IPPROTO_UDP);
+
+	if (o < 0 || !rp->owner[o].deliver)
 		return false;
-	return (atomic_load_explicit(&m->live[proto == IPPROTO_TCP][port / 64],
-				     memory_order_acquire) >>
-		(port % 64)) &
-	       1;
+	return rp->owner[o].deliver(rp->owner[o].ctx, to, from, buf, len);
 }

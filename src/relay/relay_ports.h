@@ -1,10 +1,17 @@
 /*
- * relay_ports.h - which ports of the server's relay addresses are live
- * relay sockets at this moment: a TURN allocation's relay socket (UDP, or
- * the listening socket of an RFC 6062 TCP allocation) or a media anchor
- * socket. Every one of them comes from relay_port_bind().
+ * relay_ports.h - the registry of the server's local relay ports: which
+ * ports of its relay addresses are live sockets at this moment, and who
+ * owns each: a TURN allocation's relay socket (UDP, or the listening socket
+ * of an RFC 6062 TCP allocation) or a media anchor socket. Every one of
+ * them comes from relay_port_bind().
  *
- * The peer verdict (turn_peer_verdict) lets a peer on one of the server's
+ * Owners: RELAY_OWNER_SOCKET (0, always there) is a socket that takes its
+ * data from the kernel (TURN relays); others register before threads start
+ * with a deliver callback (the anchor), which takes a datagram another
+ * relay of this server sends to one of its ports inside the process
+ * (relay_ports_deliver). Lookups are one bit test per owner, no lock.
+ *
+ * The peer verdict (relay_peer_verdict) lets a peer on one of the server's
  * own addresses through only at such a port and transport: TURN to TURN
  * and TURN to anchor on this server. A port of the relay range that is
  * free, held back by an EVEN-PORT reservation, or bound by another program
@@ -23,23 +30,41 @@
 
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
 #define RELAY_PORTS_MAX_ADDRS 4 /* relay IPv4 and IPv6, anchor media IPv4 and IPv6 */
 #define RELAY_PORTS_WORDS (65536 / 64)
+#define RELAY_PORTS_MAX_OWNERS 2 /* the socket owner (TURN), the media anchor */
+#define RELAY_OWNER_SOCKET 0
 
-/* One address: a bit per port, for UDP ([0]) and TCP ([1]). */
+/*
+ * Takes buf, sent by the local socket from to the owner's port to, as if
+ * it had arrived there: true when taken, false when the port is no longer
+ * the owner's (the caller then sends it as usual). Any thread.
+ */
+typedef bool (*relay_deliver_fn)(void *ctx, const struct sockaddr *to, const struct sockaddr *from,
+				 const uint8_t *buf, size_t len);
+
+/* One address: a bit per owner and port, for UDP ([0]) and TCP ([1]). */
 struct relay_port_map {
 	uint8_t family; /* AF_INET or AF_INET6 */
 	uint8_t ip[16];
 	uint8_t pub[16]; /* as clients know it; == ip without NAT */
-	_Atomic uint64_t live[2][RELAY_PORTS_WORDS];
+	_Atomic uint64_t live[RELAY_PORTS_MAX_OWNERS][2][RELAY_PORTS_WORDS];
+};
+
+struct relay_owner {
+	relay_deliver_fn deliver; /* NULL: the kernel delivers to the socket */
+	void *ctx;
 };
 
 struct relay_ports {
 	int naddrs; /* written only before threads start */
 	struct relay_port_map map[RELAY_PORTS_MAX_ADDRS];
+	int nowners; /* owners after RELAY_OWNER_SOCKET; before threads start */
+	struct relay_owner owner[RELAY_PORTS_MAX_OWNERS];
 };
 
 /*
@@ -60,11 +85,30 @@ bool relay_ports_to_local(const struct relay_ports *rp, struct sockaddr *peer);
 bool relay_ports_to_public(const struct relay_ports *rp, struct sockaddr *peer);
 
 /*
- * Mark (live) or clear the port of a socket bound on local, for proto
- * IPPROTO_UDP or IPPROTO_TCP. An unregistered address is ignored: its
- * port stays not live, so the verdict refuses it (fails closed).
+ * Register an owner of ports with its deliver callback (not NULL). Before
+ * threads start. Its id (> RELAY_OWNER_SOCKET), or -1 when the table is full.
  */
-void relay_ports_set(struct relay_ports *rp, const struct sockaddr *local, int proto, bool live);
+int relay_ports_add_owner(struct relay_ports *rp, relay_deliver_fn deliver, void *ctx);
+
+/*
+ * Mark (live) or clear the port of owner's socket bound on local, for
+ * proto IPPROTO_UDP or IPPROTO_TCP. An unregistered address or owner is
+ * ignored: its port stays not live, so the verdict refuses it (fails
+ * closed).
+ */
+void relay_ports_set(struct relay_ports *rp, const struct sockaddr *local, int proto, int owner,
+		     bool live);
+
+/* The owner of peer (address and port) for proto, or -1 when not live. */
+int relay_ports_owner(const struct relay_ports *rp, const struct sockaddr *peer, int proto);
+
+/*
+ * A UDP datagram from the local socket from to to: when to is a live port
+ * of an owner with a deliver callback, hands it over and returns what the
+ * callback says; false (send it as usual) otherwise.
+ */
+bool relay_ports_deliver(const struct relay_ports *rp, const struct sockaddr *to,
+			 const struct sockaddr *from, const uint8_t *buf, size_t len);
 
 /* True when sa's address (any port) is a registered one. */
 bool relay_ports_has_addr(const struct relay_ports *rp, const struct sockaddr *sa);

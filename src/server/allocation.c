@@ -18,7 +18,6 @@
 #include "common/log.h"
 #include "server/server.h"
 
-#define PORT_TRIES 64
 #define CHANNEL_COOLDOWN_MS 300000 /* RFC 8656 §12: 5 minutes before reuse */
 
 /* An EVEN-PORT reservation holds a port for the user and address that made it. */
@@ -31,98 +30,6 @@ struct reservation {
 	union sockaddr_u source;
 	char user[];
 };
-
-static uint32_t random_u32(void)
-{
-	uint32_t v = 0;
-
-	if (RAND_bytes((uint8_t *)&v, sizeof(v)) != 1)
-		v = (uint32_t)rand();
-	return v;
-}
-
-/*
- * A relay socket on local:port. A TCP one (RFC 6062) is bound without
- * SO_REUSEPORT, so that no other socket holds the port, and gets it after
- * the bind, so that connections to peers can leave from the same port.
- */
-static int relay_socket(const union sockaddr_u *local, uint16_t port, bool tcp,
-			bool dont_fragment)
-{
-	union sockaddr_u addr = *local;
-	int fd, on = 1;
-
-	fd = socket(addr.sa.sa_family, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK |
-					    SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	if (addr.sa.sa_family == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
-	if (tcp)
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-	if (dont_fragment) {
-		int pmtu = IP_PMTUDISC_DO;
-
-		if (addr.sa.sa_family == AF_INET)
-			setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu));
-		else
-			setsockopt(fd, IPPROTO_IPV6, IPV6_DONTFRAG, &on, sizeof(on));
-	}
-	addr_set_port(&addr.sa, port);
-	if (bind(fd, &addr.sa, addr_len(&addr.sa)) < 0 ||
-	    (tcp && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) < 0)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/*
- * Binds a random port of the range (even when asked; with its odd
- * neighbour too). TURN allocations and the media anchor both take their
- * ports here, so they share one range and one budget.
- */
-int relay_port_bind(const struct server *srv, const union sockaddr_u *local, bool tcp, bool even,
-		    bool reserve_next, bool df, int *fd_out, int *next_fd_out)
-{
-	unsigned int lo = srv->cfg->min_port, hi = srv->cfg->max_port;
-	unsigned int span = hi - lo + 1;
-
-	for (int i = 0; i < PORT_TRIES; i++) {
-		unsigned int port = lo + random_u32() % span;
-		int fd, next_fd = -1;
-
-		if (even) {
-			port &= ~1u;
-			if (port < lo || (reserve_next && port + 1 > hi))
-				continue;
-		}
-		fd = relay_socket(local, (uint16_t)port, tcp, df);
-		if (fd < 0)
-			continue;
-		if (reserve_next) {
-			next_fd = relay_socket(local, (uint16_t)(port + 1), tcp, df);
-			if (next_fd < 0) {
-				close(fd);
-				continue;
-			}
-		}
-		*fd_out = fd;
-		*next_fd_out = next_fd;
-		return 0;
-	}
-	return -1;
-}
-
-int relay_addr_register(struct server *srv, const struct sockaddr *addr,
-			const struct sockaddr *pub)
-{
-	if (peer_policy_add_self_ports(&srv->policy, addr, srv->cfg->min_port,
-				       srv->cfg->max_port) < 0 ||
-	    (pub && peer_policy_add_self(&srv->policy, pub) < 0))
-		return -1;
-	return relay_ports_add_addr(&srv->ports, addr, pub);
-}
 
 static void sock_local(int fd, union sockaddr_u *out)
 {
@@ -263,7 +170,7 @@ static int add_relay(struct allocation *a, int fd)
 			return -1;
 		}
 	}
-	relay_ports_set(&a->w->srv->ports, &r->local.sa, relay_proto(a), true);
+	relay_ports_set(&a->w->srv->relay.ports, &r->local.sa, relay_proto(a), RELAY_OWNER_SOCKET, true);
 	a->nrelay++;
 	return 0;
 }
@@ -279,7 +186,7 @@ static void alloc_close(struct allocation *a)
 		if (a->relay[i].ev)
 			event_free(a->relay[i].ev);
 		/* not live before it is closed: the port may be bound again at once */
-		relay_ports_set(&a->w->srv->ports, &a->relay[i].local.sa, proto, false);
+		relay_ports_set(&a->w->srv->relay.ports, &a->relay[i].local.sa, proto, RELAY_OWNER_SOCKET, false);
 		close(a->relay[i].fd);
 	}
 	if (a->timer)
@@ -306,9 +213,9 @@ int alloc_create(struct origin *o, const struct auth_result *auth, uint8_t famil
 	*v6_error = 0;
 	*new_token = 0;
 	server_reservations_expire(srv);
-	if (family == STUN_FAMILY_IPV4 && !srv->has_relay_v4)
+	if (family == STUN_FAMILY_IPV4 && !srv->relay.has_relay_v4)
 		return TURN_ERR_ADDRESS_FAMILY_NOT_SUPPORTED;
-	if (family == STUN_FAMILY_IPV6 && !srv->has_relay_v6)
+	if (family == STUN_FAMILY_IPV6 && !srv->relay.has_relay_v6)
 		return TURN_ERR_ADDRESS_FAMILY_NOT_SUPPORTED;
 	if (token) {
 		fd = take_reservation(srv, token, &local);
@@ -344,9 +251,9 @@ int alloc_create(struct origin *o, const struct auth_result *auth, uint8_t famil
 	err = TURN_ERR_INSUFFICIENT_CAPACITY;
 	if (fd < 0) {
 		const union sockaddr_u *base =
-			family == STUN_FAMILY_IPV6 ? &srv->relay_v6 : &srv->relay_v4;
+			family == STUN_FAMILY_IPV6 ? &srv->relay.relay_v6 : &srv->relay.relay_v4;
 
-		if (relay_port_bind(srv, base, tcp, even_port, reserve_next, dont_fragment, &fd,
+		if (relay_port_bind(&srv->relay, base, tcp, even_port, reserve_next, dont_fragment, &fd,
 				    &next_fd) < 0) {
 			fd = -1;
 			if (worker_log_ok(o->w))
@@ -367,9 +274,9 @@ int alloc_create(struct origin *o, const struct auth_result *auth, uint8_t famil
 	if (dual) {
 		int fd6, unused;
 
-		if (!srv->has_relay_v6) {
+		if (!srv->relay.has_relay_v6) {
 			*v6_error = TURN_ERR_ADDRESS_FAMILY_NOT_SUPPORTED;
-		} else if (relay_port_bind(srv, &srv->relay_v6, false, false, false, dont_fragment,
+		} else if (relay_port_bind(&srv->relay, &srv->relay.relay_v6, false, false, false, dont_fragment,
 					   &fd6, &unused) < 0) {
 			*v6_error = TURN_ERR_INSUFFICIENT_CAPACITY;
 		} else if (add_relay(a, fd6) < 0) {

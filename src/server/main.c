@@ -38,15 +38,15 @@ static bool is_loopback(const union sockaddr_u *u)
 
 static void add_listen(struct server *srv, const struct sockaddr *sa)
 {
-	if (srv->nlisten >= SERVER_MAX_LISTEN)
+	if (srv->relay.nlisten >= SERVER_MAX_LISTEN)
 		return;
-	for (int i = 0; i < srv->nlisten; i++)
-		if (addr_ip_equal(&srv->listen[i].sa, sa))
+	for (int i = 0; i < srv->relay.nlisten; i++)
+		if (addr_ip_equal(&srv->relay.listen[i].sa, sa))
 			return;
-	memset(&srv->listen[srv->nlisten], 0, sizeof(srv->listen[0]));
-	memcpy(&srv->listen[srv->nlisten], sa, addr_len(sa));
-	addr_set_port(&srv->listen[srv->nlisten].sa, srv->cfg->listening_port);
-	srv->nlisten++;
+	memset(&srv->relay.listen[srv->relay.nlisten], 0, sizeof(srv->relay.listen[0]));
+	memcpy(&srv->relay.listen[srv->relay.nlisten], sa, addr_len(sa));
+	addr_set_port(&srv->relay.listen[srv->relay.nlisten].sa, srv->cfg->listening_port);
+	srv->relay.nlisten++;
 }
 
 /* Without listening-ip: every address of every interface that is up. */
@@ -57,7 +57,7 @@ static int pick_listen_addrs(struct server *srv)
 
 	for (size_t k = 0; k < c->listening_ip_count; k++)
 		add_listen(srv, (const struct sockaddr *)&c->listening_ip[k].addr);
-	if (srv->nlisten)
+	if (srv->relay.nlisten)
 		return 0;
 	if (getifaddrs(&ifs) < 0)
 		return -1;
@@ -71,7 +71,7 @@ static int pick_listen_addrs(struct server *srv)
 			add_listen(srv, i->ifa_addr);
 	}
 	freeifaddrs(ifs);
-	return srv->nlisten ? 0 : -1;
+	return srv->relay.nlisten ? 0 : -1;
 }
 
 /* relay-ip, else the first non-loopback listening address of each family. */
@@ -81,8 +81,8 @@ static void pick_relay_addrs(struct server *srv)
 
 	for (size_t k = 0; k < c->relay_ip_count; k++) {
 		const struct sockaddr *sa = (const struct sockaddr *)&c->relay_ip[k].addr;
-		union sockaddr_u *dst = sa->sa_family == AF_INET6 ? &srv->relay_v6 : &srv->relay_v4;
-		bool *has = sa->sa_family == AF_INET6 ? &srv->has_relay_v6 : &srv->has_relay_v4;
+		union sockaddr_u *dst = sa->sa_family == AF_INET6 ? &srv->relay.relay_v6 : &srv->relay.relay_v4;
+		bool *has = sa->sa_family == AF_INET6 ? &srv->relay.has_relay_v6 : &srv->relay.has_relay_v4;
 
 		if (!*has) {
 			memcpy(dst, sa, addr_len(sa));
@@ -92,16 +92,16 @@ static void pick_relay_addrs(struct server *srv)
 	if (c->relay_ip_count)
 		return;
 	for (int pass = 0; pass < 2; pass++) {
-		for (int k = 0; k < srv->nlisten; k++) {
-			const union sockaddr_u *u = &srv->listen[k];
+		for (int k = 0; k < srv->relay.nlisten; k++) {
+			const union sockaddr_u *u = &srv->relay.listen[k];
 			bool v6 = u->sa.sa_family == AF_INET6;
-			bool *has = v6 ? &srv->has_relay_v6 : &srv->has_relay_v4;
+			bool *has = v6 ? &srv->relay.has_relay_v6 : &srv->relay.has_relay_v4;
 
 			if (*has || (pass == 0 && is_loopback(u)))
 				continue;
 			if (u->sa.sa_family == AF_INET && u->in.sin_addr.s_addr == INADDR_ANY)
 				continue;
-			*(v6 ? &srv->relay_v6 : &srv->relay_v4) = *u;
+			*(v6 ? &srv->relay.relay_v6 : &srv->relay.relay_v4) = *u;
 			*has = true;
 		}
 	}
@@ -116,8 +116,8 @@ static void pick_advertised(struct server *srv)
 		const struct config_external_ip *e = &c->external_ip[k];
 		const struct sockaddr *pub = (const struct sockaddr *)&e->public_ip.addr;
 		bool v6 = pub->sa_family == AF_INET6;
-		union sockaddr_u *adv = v6 ? &srv->advertise_v6 : &srv->advertise_v4;
-		const union sockaddr_u *relay = v6 ? &srv->relay_v6 : &srv->relay_v4;
+		union sockaddr_u *adv = v6 ? &srv->relay.advertise_v6 : &srv->relay.advertise_v4;
+		const union sockaddr_u *relay = v6 ? &srv->relay.relay_v6 : &srv->relay.relay_v4;
 
 		if (adv->sa.sa_family)
 			continue;
@@ -132,26 +132,26 @@ static int setup_policy(struct server *srv, char *err, size_t errlen)
 {
 	const struct config *c = srv->cfg;
 
-	if (peer_policy_init(&srv->policy, c->allow_loopback_peers,
+	if (peer_policy_init(&srv->relay.policy, c->allow_loopback_peers,
 			     (const char *const *)c->allowed_peer_ip, (int)c->allowed_peer_ip_count,
 			     (const char *const *)c->denied_peer_ip, (int)c->denied_peer_ip_count,
 			     err, errlen) < 0)
 		return -1;
 	/* own addresses, and the ports that stay own under allow-loopback-peers */
-	for (int i = 0; i < srv->nlisten; i++)
-		peer_policy_add_self_ports(&srv->policy, &srv->listen[i].sa, c->listening_port,
+	for (int i = 0; i < srv->relay.nlisten; i++)
+		peer_policy_add_self_ports(&srv->relay.policy, &srv->relay.listen[i].sa, c->listening_port,
 					   c->listening_port);
-	if (srv->has_relay_v4)
-		relay_addr_register(srv, &srv->relay_v4.sa,
-				    srv->advertise_v4.sa.sa_family ? &srv->advertise_v4.sa : NULL);
-	if (srv->has_relay_v6)
-		relay_addr_register(srv, &srv->relay_v6.sa,
-				    srv->advertise_v6.sa.sa_family ? &srv->advertise_v6.sa : NULL);
+	if (srv->relay.has_relay_v4)
+		relay_addr_register(&srv->relay, &srv->relay.relay_v4.sa,
+				    srv->relay.advertise_v4.sa.sa_family ? &srv->relay.advertise_v4.sa : NULL);
+	if (srv->relay.has_relay_v6)
+		relay_addr_register(&srv->relay, &srv->relay.relay_v6.sa,
+				    srv->relay.advertise_v6.sa.sa_family ? &srv->relay.advertise_v6.sa : NULL);
 	for (size_t k = 0; k < c->external_ip_count; k++)
-		peer_policy_add_self(&srv->policy,
+		peer_policy_add_self(&srv->relay.policy,
 				     (const struct sockaddr *)&c->external_ip[k].public_ip.addr);
 	/* wildcard listening: every local address is the server's own */
-	return peer_policy_add_self_ifaddrs(&srv->policy) < 0 ? 0 : 0;
+	return peer_policy_add_self_ifaddrs(&srv->relay.policy) < 0 ? 0 : 0;
 }
 
 static void random_password(char *out, size_t len)
@@ -210,11 +210,11 @@ static void print_ice_servers(const struct server *srv, const char *password)
 	if (c->external_ip_count)
 		host = (const struct sockaddr *)&c->external_ip[0].public_ip.addr;
 	for (int pass = 0; !host && pass < 3; pass++)
-		for (int i = 0; !host && i < srv->nlisten; i++)
-			if ((pass == 0 && srv->listen[i].sa.sa_family == AF_INET &&
-			     !is_loopback(&srv->listen[i])) ||
-			    (pass == 1 && !is_loopback(&srv->listen[i])) || pass == 2)
-				host = &srv->listen[i].sa;
+		for (int i = 0; !host && i < srv->relay.nlisten; i++)
+			if ((pass == 0 && srv->relay.listen[i].sa.sa_family == AF_INET &&
+			     !is_loopback(&srv->relay.listen[i])) ||
+			    (pass == 1 && !is_loopback(&srv->relay.listen[i])) || pass == 2)
+				host = &srv->relay.listen[i].sa;
 	addr_ip_str(host, ip, sizeof(ip));
 	if (ice_servers_json(json, sizeof(json), ip, c->listening_port, !c->no_udp, !c->no_tcp,
 			     user, password[0] ? password : NULL) < 0)
@@ -298,17 +298,38 @@ static int probe_port_free(const union sockaddr_u *addr, int type)
 
 static int probe_listen_ports(const struct server *srv)
 {
-	for (int i = 0; i < srv->nlisten; i++) {
-		if (!srv->cfg->no_udp && probe_port_free(&srv->listen[i], SOCK_DGRAM) < 0)
+	for (int i = 0; i < srv->relay.nlisten; i++) {
+		if (!srv->cfg->no_udp && probe_port_free(&srv->relay.listen[i], SOCK_DGRAM) < 0)
 			return -1;
-		if (!srv->cfg->no_tcp && probe_port_free(&srv->listen[i], SOCK_STREAM) < 0)
+		if (!srv->cfg->no_tcp && probe_port_free(&srv->relay.listen[i], SOCK_STREAM) < 0)
 			return -1;
 	}
 	return 0;
 }
 
+/*
+ * The anchor's media ports come out of the limits' anchor-port-share
+ * (limits.c): main wires the anchor to the server's limits, the two
+ * modules do not know each other.
+ */
+static int anchor_budget_take(void *ctx, unsigned int ports)
+{
+	return limits_anchor_take(ctx, ports);
+}
+
+static void anchor_budget_release(void *ctx, unsigned int ports)
+{
+	limits_anchor_release(ctx, ports);
+}
+
+static unsigned int anchor_budget_max(void *ctx)
+{
+	return limits_anchor_max(ctx);
+}
+
 static int run(struct server *srv)
 {
+	struct anchor *anchor = NULL;
 	sigset_t set;
 	int sig, started = 0, ret = 0;
 	char buf[ADDR_STRLEN];
@@ -330,8 +351,12 @@ static int run(struct server *srv)
 	if (srv->cfg->anchor_ng_listen.addr_len) {
 		char err[256];
 
-		srv->anchor = anchor_new(srv, err, sizeof(err));
-		if (!srv->anchor) {
+		const struct anchor_port_budget budget = {
+			anchor_budget_take, anchor_budget_release, anchor_budget_max, srv};
+
+		/* before the workers: it registers its addresses and ports' owner */
+		anchor = anchor_new(&srv->relay, srv->cfg, &budget, err, sizeof(err));
+		if (!anchor) {
 			log_error("%s", err);
 			return -1;
 		}
@@ -350,14 +375,14 @@ static int run(struct server *srv)
 			goto stop;
 		}
 	}
-	for (int i = 0; i < srv->nlisten; i++)
-		log_info("listening on %s (%s%s)", addr_str(&srv->listen[i].sa, buf, sizeof(buf)),
+	for (int i = 0; i < srv->relay.nlisten; i++)
+		log_info("listening on %s (%s%s)", addr_str(&srv->relay.listen[i].sa, buf, sizeof(buf)),
 			 srv->cfg->no_udp ? "" : "UDP ", srv->cfg->no_tcp ? "" : "TCP");
-	if (srv->has_relay_v4)
-		log_info("relay IPv4 %s", addr_ip_str(&srv->relay_v4.sa, buf, sizeof(buf)));
-	if (srv->has_relay_v6)
-		log_info("relay IPv6 %s", addr_ip_str(&srv->relay_v6.sa, buf, sizeof(buf)));
-	if (srv->anchor && anchor_start(srv->anchor) < 0) {
+	if (srv->relay.has_relay_v4)
+		log_info("relay IPv4 %s", addr_ip_str(&srv->relay.relay_v4.sa, buf, sizeof(buf)));
+	if (srv->relay.has_relay_v6)
+		log_info("relay IPv6 %s", addr_ip_str(&srv->relay.relay_v6.sa, buf, sizeof(buf)));
+	if (anchor && anchor_start(anchor) < 0) {
 		ret = -1;
 		goto stop;
 	}
@@ -382,9 +407,8 @@ stop:
 	for (int i = 0; i < srv->nworkers; i++)
 		worker_join(&srv->workers[i]);
 	/* after the workers: they hand joined allocations' data to the anchor */
-	if (srv->anchor)
-		anchor_free(srv->anchor);
-	srv->anchor = NULL;
+	if (anchor)
+		anchor_free(anchor);
 	return ret;
 }
 
@@ -424,6 +448,7 @@ int main(int argc, char **argv)
 	log_info("turnserver %s starting", TURN_VERSION);
 
 	srv.cfg = &cfg;
+	srv.relay.cfg = &cfg;
 	pthread_mutex_init(&srv.lock, NULL);
 	snprintf(srv.realm, sizeof(srv.realm), "%s", cfg.realm[0] ? cfg.realm : SERVER_DEFAULT_REALM);
 	if (RAND_bytes(srv.nonce_secret, sizeof(srv.nonce_secret)) != 1) {
@@ -441,7 +466,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	pick_relay_addrs(&srv);
-	if (!srv.has_relay_v4 && !srv.has_relay_v6) {
+	if (!srv.relay.has_relay_v4 && !srv.relay.has_relay_v6) {
 		log_error("no relay address: set relay-ip");
 		goto out;
 	}

@@ -19,9 +19,8 @@
 #include <stdint.h>
 
 #include "common/clock.h"
+#include "relay/relay.h"
 #include "common/config.h"
-#include "relay/peer_policy.h"
-#include "relay/relay_ports.h"
 #include "stun/stun.h"
 
 struct event_base;
@@ -32,10 +31,9 @@ struct userdb;
 struct tcp_peer;
 struct tcp_relay;
 struct tcp_handoff;
-struct anchor;
 struct limits;
 
-#define SERVER_MAX_LISTEN 16
+#define SERVER_MAX_LISTEN RELAY_MAX_LISTEN
 #define SERVER_DEFAULT_REALM "turnserver"
 #define SERVER_DEFAULT_ALLOC_LIFETIME 600 /* RFC 8656 §3.4 */
 #define SERVER_MAX_PERMS 64		  /* per allocation */
@@ -49,13 +47,6 @@ struct limits;
 #define SERVER_TCP_CONNECT_S 30	  /* RFC 6062 §5.2: Connect gives up after this */
 #define SERVER_TCP_BIND_S 30	  /* RFC 6062 §5.2, §5.3: ConnectionBind within this */
 #define SERVER_UNAUTH_SLOTS 4096  /* per worker, a power of 2: see unauth_budget.c */
-
-/* Any IPv4 or IPv6 socket address, compactly. */
-union sockaddr_u {
-	struct sockaddr sa;
-	struct sockaddr_in in;
-	struct sockaddr_in6 in6;
-};
 
 /* A user from a user= line: keys, never the password. */
 struct static_user {
@@ -81,18 +72,11 @@ struct worker_stats {
 struct server {
 	struct config *cfg;
 	char realm[CONFIG_MAX_TEXT_BYTES + 1];
-	struct peer_policy policy;
-	struct relay_ports ports; /* live relay and anchor ports (TURN to TURN) */
+	struct relay relay; /* addresses, ports, peer verdict: shared with the anchor */
 	uint8_t nonce_secret[32];
 	struct static_user *users;
 	size_t nusers;
 	bool use_userdb;
-
-	union sockaddr_u listen[SERVER_MAX_LISTEN];
-	int nlisten;
-	union sockaddr_u relay_v4, relay_v6; /* port 0 */
-	bool has_relay_v4, has_relay_v6;
-	union sockaddr_u advertise_v4, advertise_v6; /* relay address as told to clients */
 
 	int nworkers;
 	struct worker *workers;
@@ -101,7 +85,6 @@ struct server {
 	struct limits *limits; /* limits.c */
 	struct reservation *reservations;
 	struct tcp_peer *tcp_pending; /* RFC 6062: waiting for a ConnectionBind */
-	struct anchor *anchor;	      /* media anchor, or NULL when off */
 };
 
 /* A UDP listening socket of one worker. */
@@ -249,17 +232,6 @@ void worker_remove_udp_alloc(struct worker *w, struct allocation *a);
 /* unauth_budget.c: may one more unauthenticated error response go to src? */
 bool unauth_budget_take(struct worker *w, const union sockaddr_u *src);
 
-/* turn.c: peer addresses as clients know them (external-ip), see turn.c. */
-void turn_peer_from_wire(const struct server *srv, union sockaddr_u *peer);
-void turn_peer_to_wire(const struct server *srv, union sockaddr_u *peer);
-/*
- * May data go to peer over proto (IPPROTO_UDP, or IPPROTO_TCP for RFC 6062
- * Connect)? The peer policy, where an own address passes only at a live
- * relay or anchor socket of that transport (TURN to TURN, TURN to anchor).
- * The one verdict for every destination of TURN relays and the anchor.
- */
-enum peer_verdict turn_peer_verdict(const struct server *srv, const union sockaddr_u *peer,
-				    int proto);
 /* turn.c: one STUN message from a client (request or indication). */
 void turn_handle_message(struct origin *o, struct allocation *a, const uint8_t *buf, size_t len);
 /* ChannelData from a client. */
@@ -285,18 +257,6 @@ void auth_put_challenge(struct worker *w, const struct origin *o, struct stun_bu
 int auth_load_static_users(struct server *srv, char *err, size_t errlen);
 
 /* allocation.c */
-/*
- * An address relay_port_bind() binds on (relay-ip, the anchor's media
- * address) and the public address clients know it by (external-ip,
- * anchor-interface; NULL: none): both the server's own, the relay range
- * its own ports, and its live relay ports tracked in srv->ports. Before
- * threads start; -1 when a table is full.
- */
-int relay_addr_register(struct server *srv, const struct sockaddr *addr,
-			const struct sockaddr *pub);
-/* A UDP (or TCP) socket on a random free port of the relay range; see allocation.c. */
-int relay_port_bind(const struct server *srv, const union sockaddr_u *local, bool tcp, bool even,
-		    bool reserve_next, bool df, int *fd_out, int *next_fd_out);
 int alloc_create(struct origin *o, const struct auth_result *auth, uint8_t family,
 		 bool tcp, bool dual, bool even_port, bool reserve_next, uint64_t token,
 		 bool dont_fragment, struct allocation **out, uint64_t *new_token,

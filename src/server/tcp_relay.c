@@ -371,7 +371,7 @@ static void send_connection_attempt(struct tcp_peer *p)
 
 	if (RAND_bytes(tid, sizeof(tid)) != 1)
 		return;
-	turn_peer_to_wire(a->w->srv, &shown);
+	relay_peer_to_wire(&a->w->srv->relay, &shown);
 	stun_build_start(&b, buf, sizeof(buf), TURN_CONNECTION_ATTEMPT, STUN_INDICATION, tid);
 	stun_put_xor_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS, &shown.sa);
 	stun_put_u32(&b, STUN_ATTR_CONNECTION_ID, p->id);

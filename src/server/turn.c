@@ -10,7 +10,6 @@
 
 #include "common/addr.h"
 #include "common/log.h"
-#include "anchor/anchor.h"
 #include "server/server.h"
 #include "stun/wire.h"
 
@@ -155,7 +154,7 @@ static void advertised(const struct server *srv, const union sockaddr_u *local,
 		       union sockaddr_u *out)
 {
 	const union sockaddr_u *ext =
-		local->sa.sa_family == AF_INET6 ? &srv->advertise_v6 : &srv->advertise_v4;
+		local->sa.sa_family == AF_INET6 ? &srv->relay.advertise_v6 : &srv->relay.advertise_v4;
 
 	*out = *local;
 	if (ext->sa.sa_family == local->sa.sa_family) {
@@ -333,62 +332,18 @@ static void handle_refresh(struct origin *o, struct allocation *a, const struct 
 	alloc_set_lifetime(a, lifetime);
 }
 
-static bool in_relay_range(const struct server *srv, const union sockaddr_u *peer)
-{
-	uint16_t port = addr_port(&peer->sa);
-
-	return port >= srv->cfg->min_port && port <= srv->cfg->max_port;
-}
-
 /*
- * With external-ip (or anchor-interface), clients know our relay and anchor
- * addresses by the public IP: a peer given as public IP + relay port is the
- * local socket (TURN to TURN, TURN to anchor behind 1:1 NAT), and a local
- * one reported as a peer is shown public. The verdict then judges the local
- * address like any other.
- */
-void turn_peer_from_wire(const struct server *srv, union sockaddr_u *peer)
-{
-	if (in_relay_range(srv, peer))
-		relay_ports_to_local(&srv->ports, &peer->sa);
-}
-
-void turn_peer_to_wire(const struct server *srv, union sockaddr_u *peer)
-{
-	if (in_relay_range(srv, peer))
-		relay_ports_to_public(&srv->ports, &peer->sa);
-}
-
-/*
- * Data from the allocation's relay to a peer. A peer that is a media
- * anchor port of this server (a browser's allocation joined to its
- * anchored call) gets it inside the process; anything else by sendto().
+ * Data from the allocation's relay to a peer. A peer that is a local port
+ * whose owner takes data in process (the media anchor: a browser's
+ * allocation joined to its anchored call) gets it that way
+ * (relay/relay_ports.h); anything else by sendto().
  */
 static int relay_send(struct worker *w, const struct relay_sock *relay,
 		      const union sockaddr_u *peer, const uint8_t *data, size_t len)
 {
-	if (w->srv->anchor && relay_ports_live(&w->srv->ports, &peer->sa, IPPROTO_UDP) &&
-	    anchor_deliver(w->srv->anchor, &peer->sa, &relay->local.sa, data, len))
+	if (relay_ports_deliver(&w->srv->relay.ports, &peer->sa, &relay->local.sa, data, len))
 		return 0;
 	return sendto(relay->fd, data, len, 0, &peer->sa, addr_len(&peer->sa)) < 0 ? -1 : 0;
-}
-
-/*
- * The peer policy, with one way through the server's own addresses: a port
- * that is at this moment a live relay socket of this server (another
- * allocation's, which enforces permissions of its own, as when two browsers
- * both relay through us; or an anchor media socket). Not a port of the
- * relay range that is free, reserved, or bound by some other program; not
- * a UDP relay for a TCP Connect. denied-peer-ip still wins.
- */
-enum peer_verdict turn_peer_verdict(const struct server *srv, const union sockaddr_u *peer,
-				    int proto)
-{
-	enum peer_verdict v = peer_policy_check(&srv->policy, &peer->sa);
-
-	if (v == PEER_DENIED_SELF && relay_ports_live(&srv->ports, &peer->sa, proto))
-		return PEER_ALLOWED;
-	return v;
 }
 
 /*
@@ -399,8 +354,8 @@ enum peer_verdict turn_peer_verdict(const struct server *srv, const union sockad
  */
 static bool own_port_closed(const struct server *srv, const union sockaddr_u *peer)
 {
-	return relay_ports_has_addr(&srv->ports, &peer->sa) &&
-	       turn_peer_verdict(srv, peer, IPPROTO_UDP) != PEER_ALLOWED;
+	return relay_ports_has_addr(&srv->relay.ports, &peer->sa) &&
+	       relay_peer_verdict(&srv->relay, peer, IPPROTO_UDP) != PEER_ALLOWED;
 }
 
 /*
@@ -417,10 +372,10 @@ static int check_peer(struct origin *o, struct allocation *a, const struct stun_
 	if (stun_attr_xor_addr(m, attr, &ss) < 0)
 		return STUN_ERR_BAD_REQUEST;
 	memcpy(peer, &ss, sizeof(*peer));
-	turn_peer_from_wire(o->w->srv, peer);
+	relay_peer_from_wire(&o->w->srv->relay, peer);
 	if (!alloc_relay_for(a, peer->sa.sa_family))
 		return TURN_ERR_PEER_ADDRESS_FAMILY_MISMATCH;
-	v = turn_peer_verdict(o->w->srv, peer, a->tcp_relay ? IPPROTO_TCP : IPPROTO_UDP);
+	v = relay_peer_verdict(&o->w->srv->relay, peer, a->tcp_relay ? IPPROTO_TCP : IPPROTO_UDP);
 	if (v != PEER_ALLOWED) {
 		if (worker_log_ok(o->w))
 			log_info("peer %s refused for '%s': %s",
@@ -531,7 +486,7 @@ static void handle_send(struct origin *o, struct allocation *a, const struct stu
 		return;
 	}
 	memcpy(&peer, &ss, sizeof(peer));
-	turn_peer_from_wire(w->srv, &peer);
+	relay_peer_from_wire(&w->srv->relay, &peer);
 	relay = alloc_relay_for(a, peer.sa.sa_family);
 	if (!relay || !alloc_find_perm(a, &peer.sa, clock_ms())) {
 		w->stats.no_permission++;

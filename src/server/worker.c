@@ -191,7 +191,7 @@ static size_t data_indication_head(struct worker *w, const union sockaddr_u *pee
 	memcpy(tid, &w->tid_seq, sizeof(w->tid_seq));
 	wire_put32(tid + 8, (uint32_t)w->id);
 	w->tid_seq++;
-	turn_peer_to_wire(w->srv, &shown);
+	relay_peer_to_wire(&w->srv->relay, &shown);
 	stun_build_start(&b, hdr, cap, TURN_DATA, STUN_INDICATION, tid);
 	stun_put_xor_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS, &shown.sa);
 	stun_put_external(&b, STUN_ATTR_DATA, len);
@@ -657,10 +657,10 @@ int worker_start(struct worker *w)
 			return -1;
 		}
 	}
-	for (int i = 0; i < srv->nlisten; i++) {
-		if (!srv->cfg->no_udp && udp_listen(w, &srv->listen[i]) < 0)
+	for (int i = 0; i < srv->relay.nlisten; i++) {
+		if (!srv->cfg->no_udp && udp_listen(w, &srv->relay.listen[i]) < 0)
 			return -1;
-		if (!srv->cfg->no_tcp && tcp_listen(w, &srv->listen[i]) < 0)
+		if (!srv->cfg->no_tcp && tcp_listen(w, &srv->relay.listen[i]) < 0)
 			return -1;
 	}
 	return 0;

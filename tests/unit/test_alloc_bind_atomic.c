@@ -34,6 +34,7 @@ static int setup(void **state)
 	cfg.channel_lifetime = 600;
 	memset(&srv, 0, sizeof(srv));
 	srv.cfg = &cfg;
+	srv.relay.cfg = &cfg;
 	memset(&w, 0, sizeof(w));
 	w.srv = &srv;
 	a = calloc(1, sizeof(*a));

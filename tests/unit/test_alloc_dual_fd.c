@@ -80,10 +80,11 @@ static int setup(void **state)
 	cfg.max_port = 60000;
 	memset(&srv, 0, sizeof(srv));
 	srv.cfg = &cfg;
+	srv.relay.cfg = &cfg;
 	pthread_mutex_init(&srv.lock, NULL);
-	set_addr(&srv.relay_v4, "127.0.0.1");
-	set_addr(&srv.relay_v6, "::1");
-	srv.has_relay_v4 = srv.has_relay_v6 = true;
+	set_addr(&srv.relay.relay_v4, "127.0.0.1");
+	set_addr(&srv.relay.relay_v6, "::1");
+	srv.relay.has_relay_v4 = srv.relay.has_relay_v6 = true;
 	memset(&w, 0, sizeof(w));
 	w.srv = &srv;
 	w.base = event_base_new();

@@ -41,6 +41,7 @@ static int setup(void **state)
 	cfg.channel_lifetime = CHAN_LIFETIME_S;
 	memset(&srv, 0, sizeof(srv));
 	srv.cfg = &cfg;
+	srv.relay.cfg = &cfg;
 	memset(&w, 0, sizeof(w));
 	w.srv = &srv;
 	a = calloc(1, sizeof(*a));

@@ -107,6 +107,7 @@ static int setup(void **state)
 	free(line);
 
 	srv.cfg = &cfg;
+	srv.relay.cfg = &cfg;
 	snprintf(srv.realm, sizeof(srv.realm), "%s", cfg.realm);
 	if (RAND_bytes(srv.nonce_secret, sizeof(srv.nonce_secret)) != 1)
 		return -1;
@@ -742,6 +743,7 @@ static int load_key_user(const char *key, char *err, size_t errlen)
 	assert_non_null(c.user[0].password);
 	memset(&s, 0, sizeof(s));
 	s.cfg = &c;
+	s.relay.cfg = &c;
 	snprintf(s.realm, sizeof(s.realm), "%s", REALM);
 	rc = auth_load_static_users(&s, err, errlen);
 	for (size_t i = 0; i < s.nusers; i++)

@@ -27,6 +27,7 @@ static void start(unsigned int range)
 	cfg.min_port = 40000;
 	cfg.max_port = (uint16_t)(40000 + range - 1);
 	srv.cfg = &cfg;
+	srv.relay.cfg = &cfg;
 	pthread_mutex_init(&srv.lock, NULL);
 	assert_int_equal(limits_init(&srv), 0);
 }

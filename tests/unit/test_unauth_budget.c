@@ -32,6 +32,7 @@ static int setup(void **state)
 	cfg.unauth_window = 3600;
 	memset(&srv, 0, sizeof(srv));
 	srv.cfg = &cfg;
+	srv.relay.cfg = &cfg;
 	w = test_calloc(1, sizeof(*w));
 	w->srv = &srv;
 	w->hash_seed = 0x12345678;
