@@ -42,6 +42,28 @@ struct relay {
 };
 
 /*
+ * relay_addrs.c: from r->cfg, before threads start. The listening
+ * addresses (listening-ip, else every address of every interface that is
+ * up): 0, or -1 when there is none.
+ */
+int relay_pick_listen(struct relay *r);
+/*
+ * The relay address of each family (relay-ip, else the first listening
+ * address, loopback last) and what clients are told of it (external-ip):
+ * 0, or -1 when there is no relay address.
+ */
+int relay_pick_addrs(struct relay *r);
+/*
+ * The peer policy (allow-loopback-peers, allowed-peer-ip, denied-peer-ip)
+ * with the server's own addresses and ports: listening, relay (registered
+ * with relay_addr_register()), external-ip, every local interface. 0, or
+ * -1 with a message in err.
+ */
+int relay_setup_policy(struct relay *r, char *err, size_t errlen);
+/* 127/8 or ::1. */
+bool relay_is_loopback(const union sockaddr_u *u);
+
+/*
  * An address relay_port_bind() binds on (relay-ip, the anchor's media
  * address) and the public address clients know it by (external-ip,
  * anchor-interface; NULL: none): both the server's own, the relay range

@@ -6,8 +6,6 @@
  */
 #include <errno.h>
 #include <event2/thread.h>
-#include <ifaddrs.h>
-#include <net/if.h>
 #include <openssl/rand.h>
 #include <signal.h>
 #include <stdio.h>
@@ -28,131 +26,6 @@
 
 #define DEMO_USER "demo"
 #define DEMO_PASSWORD_LEN 20
-
-static bool is_loopback(const union sockaddr_u *u)
-{
-	if (u->sa.sa_family == AF_INET)
-		return (ntohl(u->in.sin_addr.s_addr) >> 24) == 127;
-	return IN6_IS_ADDR_LOOPBACK(&u->in6.sin6_addr);
-}
-
-static void add_listen(struct server *srv, const struct sockaddr *sa)
-{
-	if (srv->relay.nlisten >= SERVER_MAX_LISTEN)
-		return;
-	for (int i = 0; i < srv->relay.nlisten; i++)
-		if (addr_ip_equal(&srv->relay.listen[i].sa, sa))
-			return;
-	memset(&srv->relay.listen[srv->relay.nlisten], 0, sizeof(srv->relay.listen[0]));
-	memcpy(&srv->relay.listen[srv->relay.nlisten], sa, addr_len(sa));
-	addr_set_port(&srv->relay.listen[srv->relay.nlisten].sa, srv->cfg->listening_port);
-	srv->relay.nlisten++;
-}
-
-/* Without listening-ip: every address of every interface that is up. */
-static int pick_listen_addrs(struct server *srv)
-{
-	const struct config *c = srv->cfg;
-	struct ifaddrs *ifs, *i;
-
-	for (size_t k = 0; k < c->listening_ip_count; k++)
-		add_listen(srv, (const struct sockaddr *)&c->listening_ip[k].addr);
-	if (srv->relay.nlisten)
-		return 0;
-	if (getifaddrs(&ifs) < 0)
-		return -1;
-	for (i = ifs; i; i = i->ifa_next) {
-		if (!i->ifa_addr || !(i->ifa_flags & IFF_UP))
-			continue;
-		if (i->ifa_addr->sa_family == AF_INET6 &&
-		    IN6_IS_ADDR_LINKLOCAL(&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr))
-			continue;
-		if (i->ifa_addr->sa_family == AF_INET || i->ifa_addr->sa_family == AF_INET6)
-			add_listen(srv, i->ifa_addr);
-	}
-	freeifaddrs(ifs);
-	return srv->relay.nlisten ? 0 : -1;
-}
-
-/* relay-ip, else the first non-loopback listening address of each family. */
-static void pick_relay_addrs(struct server *srv)
-{
-	const struct config *c = srv->cfg;
-
-	for (size_t k = 0; k < c->relay_ip_count; k++) {
-		const struct sockaddr *sa = (const struct sockaddr *)&c->relay_ip[k].addr;
-		union sockaddr_u *dst = sa->sa_family == AF_INET6 ? &srv->relay.relay_v6 : &srv->relay.relay_v4;
-		bool *has = sa->sa_family == AF_INET6 ? &srv->relay.has_relay_v6 : &srv->relay.has_relay_v4;
-
-		if (!*has) {
-			memcpy(dst, sa, addr_len(sa));
-			*has = true;
-		}
-	}
-	if (c->relay_ip_count)
-		return;
-	for (int pass = 0; pass < 2; pass++) {
-		for (int k = 0; k < srv->relay.nlisten; k++) {
-			const union sockaddr_u *u = &srv->relay.listen[k];
-			bool v6 = u->sa.sa_family == AF_INET6;
-			bool *has = v6 ? &srv->relay.has_relay_v6 : &srv->relay.has_relay_v4;
-
-			if (*has || (pass == 0 && is_loopback(u)))
-				continue;
-			if (u->sa.sa_family == AF_INET && u->in.sin_addr.s_addr == INADDR_ANY)
-				continue;
-			*(v6 ? &srv->relay.relay_v6 : &srv->relay.relay_v4) = *u;
-			*has = true;
-		}
-	}
-}
-
-/* external-ip=PUBLIC[/PRIVATE]: what clients are told about relay addresses. */
-static void pick_advertised(struct server *srv)
-{
-	const struct config *c = srv->cfg;
-
-	for (size_t k = 0; k < c->external_ip_count; k++) {
-		const struct config_external_ip *e = &c->external_ip[k];
-		const struct sockaddr *pub = (const struct sockaddr *)&e->public_ip.addr;
-		bool v6 = pub->sa_family == AF_INET6;
-		union sockaddr_u *adv = v6 ? &srv->relay.advertise_v6 : &srv->relay.advertise_v4;
-		const union sockaddr_u *relay = v6 ? &srv->relay.relay_v6 : &srv->relay.relay_v4;
-
-		if (adv->sa.sa_family)
-			continue;
-		if (e->has_private &&
-		    !addr_ip_equal((const struct sockaddr *)&e->private_ip.addr, &relay->sa))
-			continue;
-		memcpy(adv, pub, addr_len(pub));
-	}
-}
-
-static int setup_policy(struct server *srv, char *err, size_t errlen)
-{
-	const struct config *c = srv->cfg;
-
-	if (peer_policy_init(&srv->relay.policy, c->allow_loopback_peers,
-			     (const char *const *)c->allowed_peer_ip, (int)c->allowed_peer_ip_count,
-			     (const char *const *)c->denied_peer_ip, (int)c->denied_peer_ip_count,
-			     err, errlen) < 0)
-		return -1;
-	/* own addresses, and the ports that stay own under allow-loopback-peers */
-	for (int i = 0; i < srv->relay.nlisten; i++)
-		peer_policy_add_self_ports(&srv->relay.policy, &srv->relay.listen[i].sa, c->listening_port,
-					   c->listening_port);
-	if (srv->relay.has_relay_v4)
-		relay_addr_register(&srv->relay, &srv->relay.relay_v4.sa,
-				    srv->relay.advertise_v4.sa.sa_family ? &srv->relay.advertise_v4.sa : NULL);
-	if (srv->relay.has_relay_v6)
-		relay_addr_register(&srv->relay, &srv->relay.relay_v6.sa,
-				    srv->relay.advertise_v6.sa.sa_family ? &srv->relay.advertise_v6.sa : NULL);
-	for (size_t k = 0; k < c->external_ip_count; k++)
-		peer_policy_add_self(&srv->relay.policy,
-				     (const struct sockaddr *)&c->external_ip[k].public_ip.addr);
-	/* wildcard listening: every local address is the server's own */
-	return peer_policy_add_self_ifaddrs(&srv->relay.policy) < 0 ? 0 : 0;
-}
 
 static void random_password(char *out, size_t len)
 {
@@ -212,8 +85,8 @@ static void print_ice_servers(const struct server *srv, const char *password)
 	for (int pass = 0; !host && pass < 3; pass++)
 		for (int i = 0; !host && i < srv->relay.nlisten; i++)
 			if ((pass == 0 && srv->relay.listen[i].sa.sa_family == AF_INET &&
-			     !is_loopback(&srv->relay.listen[i])) ||
-			    (pass == 1 && !is_loopback(&srv->relay.listen[i])) || pass == 2)
+			     !relay_is_loopback(&srv->relay.listen[i])) ||
+			    (pass == 1 && !relay_is_loopback(&srv->relay.listen[i])) || pass == 2)
 				host = &srv->relay.listen[i].sa;
 	addr_ip_str(host, ip, sizeof(ip));
 	if (ice_servers_json(json, sizeof(json), ip, c->listening_port, !c->no_udp, !c->no_tcp,
@@ -461,17 +334,15 @@ int main(int argc, char **argv)
 		log_error("%s", err);
 		goto out;
 	}
-	if (pick_listen_addrs(&srv) < 0) {
+	if (relay_pick_listen(&srv.relay) < 0) {
 		log_error("no address to listen on");
 		goto out;
 	}
-	pick_relay_addrs(&srv);
-	if (!srv.relay.has_relay_v4 && !srv.relay.has_relay_v6) {
+	if (relay_pick_addrs(&srv.relay) < 0) {
 		log_error("no relay address: set relay-ip");
 		goto out;
 	}
-	pick_advertised(&srv);
-	if (setup_policy(&srv, err, sizeof(err)) < 0) {
+	if (relay_setup_policy(&srv.relay, err, sizeof(err)) < 0) {
 		log_error("%s", err);
 		goto out;
 	}

@@ -19,21 +19,10 @@
 #include "common/addr.h"
 #include "common/config.h"
 #include "relay/relay.h"
+#include "test_sockaddr.h"
 
 static struct config cfg;
 static struct relay r;
-
-static union sockaddr_u su(const char *s)
-{
-	union sockaddr_u u;
-	struct sockaddr_storage ss;
-
-	memset(&u, 0, sizeof(u));
-	if (addr_parse(s, 0, &ss, NULL) < 0)
-		fail_msg("test address \"%s\" does not parse", s);
-	memcpy(&u, &ss, addr_len((struct sockaddr *)&ss));
-	return u;
-}
 
 static bool deliver_none(void *ctx, const struct sockaddr *to, const struct sockaddr *from,
 			 const uint8_t *buf, size_t len)
@@ -44,7 +33,7 @@ static bool deliver_none(void *ctx, const struct sockaddr *to, const struct sock
 
 static int setup(void **state)
 {
-	union sockaddr_u local = su("127.0.0.1"), pub = su("203.0.113.7");
+	union sockaddr_u local = test_su("127.0.0.1"), pub = test_su("203.0.113.7");
 
 	(void)state;
 	config_init(&cfg);
@@ -68,7 +57,7 @@ static uint16_t bound_port(int fd)
 
 static void test_port_in_range_even_and_reserved(void **state)
 {
-	union sockaddr_u local = su("127.0.0.1");
+	union sockaddr_u local = test_su("127.0.0.1");
 
 	(void)state;
 	for (int i = 0; i < 20; i++) {
@@ -100,7 +89,7 @@ static void test_port_in_range_even_and_reserved(void **state)
 
 static void test_full_range_fails(void **state)
 {
-	union sockaddr_u local = su("127.0.0.1");
+	union sockaddr_u local = test_su("127.0.0.1");
 	int held = -1, fd = -1, next = -1;
 
 	(void)state;
@@ -116,8 +105,8 @@ static void test_full_range_fails(void **state)
 
 static void test_own_address_passes_only_at_live_ports(void **state)
 {
-	union sockaddr_u turn = su("127.0.0.1:41010"), media = su("127.0.0.1:41012");
-	union sockaddr_u pub = su("203.0.113.7:41010"), peer = su("198.51.100.1:41010");
+	union sockaddr_u turn = test_su("127.0.0.1:41010"), media = test_su("127.0.0.1:41012");
+	union sockaddr_u pub = test_su("203.0.113.7:41010"), peer = test_su("198.51.100.1:41010");
 	int an = relay_ports_add_owner(&r.ports, deliver_none, NULL);
 
 	(void)state;
@@ -136,14 +125,14 @@ static void test_own_address_passes_only_at_live_ports(void **state)
 
 static void test_wire_mapping_within_the_range(void **state)
 {
-	union sockaddr_u pub = su("203.0.113.7:41010"), out = su("203.0.113.7:40000");
-	union sockaddr_u want = su("127.0.0.1:41010");
+	union sockaddr_u pub = test_su("203.0.113.7:41010"), out = test_su("203.0.113.7:40000");
+	union sockaddr_u want = test_su("127.0.0.1:41010");
 
 	(void)state;
 	relay_peer_from_wire(&r, &pub);
 	assert_true(addr_equal(&pub.sa, &want.sa));
 	relay_peer_to_wire(&r, &pub);
-	want = su("203.0.113.7:41010");
+	want = test_su("203.0.113.7:41010");
 	assert_true(addr_equal(&pub.sa, &want.sa));
 	/* a port outside the relay range is not one of ours: left alone */
 	want = out;
