@@ -31,41 +31,6 @@ static bool sender_allowed(const struct anchor *an, const struct sockaddr *from)
 	return peer_policy_in_allowed(&an->allow, from);
 }
 
-/* ip is one of the relay's or the anchor's addresses (as bound or advertised). */
-static bool own_ip(const struct anchor *an, const struct sockaddr *ip)
-{
-	const struct relay *r = an->relay;
-	const union sockaddr_u *mine[] = {&r->relay_v4,	 &r->relay_v6,	&r->advertise_v4,
-					  &r->advertise_v6, &an->local_v4, &an->local_v6,
-					  &an->public_v4,    &an->public_v6};
-
-	for (size_t i = 0; i < sizeof(mine) / sizeof(mine[0]); i++)
-		if (mine[i]->sa.sa_family == ip->sa_family && addr_ip_equal(&mine[i]->sa, ip))
-			return true;
-	return false;
-}
-
-/*
- * A datagram from one of this server's own sockets: a relay or media port
- * (a TURN client's data relayed to the ng port, or media an SDP aimed
- * there) or a listening port. Never a command, whatever anchor-ng-allow
- * says.
- */
-static bool from_own_socket(const struct anchor *an, const struct sockaddr *from)
-{
-	const struct relay *r = an->relay;
-	const struct media_sock *ms;
-	uint16_t port = addr_port(from);
-
-	ms = media_find_port((struct anchor *)an, port);
-	if (ms && addr_ip_equal(&ms->local.sa, from))
-		return true;
-	for (int i = 0; i < r->nlisten; i++)
-		if (addr_equal(&r->listen[i].sa, from))
-			return true;
-	return own_ip(an, from) && port >= an->cfg->min_port && port <= an->cfg->max_port;
-}
-
 static struct ng_cache_entry *cache_find(struct anchor *an, const char *cookie, size_t len)
 {
 	struct ng_cache_entry *e = an->cache[anchor_hash(cookie, len) & an->cache_mask];
@@ -262,7 +227,13 @@ static void ng_datagram(struct anchor *an, const union sockaddr_u *from, const u
 	struct ng_cache_entry *e;
 	uint64_t now = clock_ms();
 
-	if (from_own_socket(an, &from->sa)) {
+	/*
+	 * A datagram from one of this server's own sockets: a live relay or
+	 * media port (a TURN client's data relayed to the ng port, or media an
+	 * SDP aimed there) or a listening port. Never a command, whatever
+	 * anchor-ng-allow says.
+	 */
+	if (relay_own_socket(an->relay, &from->sa)) {
 		an->stats.ng_own_source++;
 		return;
 	}

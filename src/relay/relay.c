@@ -141,3 +141,16 @@ enum peer_verdict relay_peer_verdict(const struct relay *r, const union sockaddr
 		return PEER_ALLOWED;
 	return v;
 }
+
+bool relay_own_socket(const struct relay *r, const struct sockaddr *from)
+{
+	union sockaddr_u local;
+
+	for (int i = 0; i < r->nlisten; i++)
+		if (addr_equal(&r->listen[i].sa, from))
+			return true;
+	memset(&local, 0, sizeof(local));
+	memcpy(&local, from, addr_len(from));
+	relay_ports_to_local(&r->ports, &local.sa);
+	return relay_ports_live(&r->ports, &local.sa, IPPROTO_UDP);
+}

@@ -95,4 +95,12 @@ void relay_peer_to_wire(const struct relay *r, union sockaddr_u *peer);
 enum peer_verdict relay_peer_verdict(const struct relay *r, const union sockaddr_u *peer,
 				     int proto);
 
+/*
+ * A datagram from one of the server's own sockets: a listening socket, or
+ * a live relay or media port of the registry (by its local or its public
+ * address). A port of the relay range that no socket of ours holds is not
+ * ours (another program's, e.g. a SIP proxy's ephemeral port).
+ */
+bool relay_own_socket(const struct relay *r, const struct sockaddr *from);
+
 #endif /* RELAY_RELAY_H */

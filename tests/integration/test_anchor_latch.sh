@@ -9,8 +9,9 @@
 # to their ports, an unauthenticated STUN request under force-relay and
 # ICE=force toward a PBX that answers without ICE all leave the call with
 # the real parties; a=rtcp naming loopback or an internal host gets no
-# RTCP. loopback (allow-loopback-peers): media aimed at the ng port and ng
-# requests from a relay port run no command. Each server must stop
+# RTCP. loopback (allow-loopback-peers): media aimed at the ng port
+# runs no command (test_anchor_own.sh: ng requests from the
+# server's own sockets). Each server must stop
 # cleanly, with no sanitizer report. Prints one "PASS: name" or "FAIL:
 # name" line per check.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh

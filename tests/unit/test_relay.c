@@ -140,6 +140,33 @@ static void test_wire_mapping_within_the_range(void **state)
 	assert_true(addr_equal(&out.sa, &want.sa));
 }
 
+static void test_own_socket_is_exactly_a_live_port_or_a_listener(void **state)
+{
+	union sockaddr_u lsn = test_su("127.0.0.1:3478"), relay = test_su("127.0.0.1:41020");
+	union sockaddr_u media = test_su("127.0.0.1:41022"), tcp = test_su("127.0.0.1:41024");
+	union sockaddr_u pub = test_su("203.0.113.7:41020"), other = test_su("198.51.100.1:41020");
+	union sockaddr_u free_port = test_su("127.0.0.1:41030");
+	int an = relay_ports_add_owner(&r.ports, deliver_none, NULL);
+
+	(void)state;
+	r.listen[0] = lsn;
+	r.nlisten = 1;
+	relay_ports_set(&r.ports, &relay.sa, IPPROTO_UDP, RELAY_OWNER_SOCKET, true);
+	relay_ports_set(&r.ports, &media.sa, IPPROTO_UDP, an, true);
+	relay_ports_set(&r.ports, &tcp.sa, IPPROTO_TCP, RELAY_OWNER_SOCKET, true);
+	assert_true(relay_own_socket(&r, &lsn.sa));
+	assert_true(relay_own_socket(&r, &relay.sa));
+	assert_true(relay_own_socket(&r, &media.sa));
+	assert_true(relay_own_socket(&r, &pub.sa));
+	/* a port of the range with no socket of ours, or a TCP relay: not a datagram of ours */
+	assert_false(relay_own_socket(&r, &free_port.sa));
+	assert_false(relay_own_socket(&r, &tcp.sa));
+	assert_false(relay_own_socket(&r, &other.sa));
+	/* closed: another program may hold the port now */
+	relay_ports_set(&r.ports, &media.sa, IPPROTO_UDP, an, false);
+	assert_false(relay_own_socket(&r, &media.sa));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -147,6 +174,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_full_range_fails, setup),
 	    cmocka_unit_test_setup(test_own_address_passes_only_at_live_ports, setup),
 	    cmocka_unit_test_setup(test_wire_mapping_within_the_range, setup),
+	    cmocka_unit_test_setup(test_own_socket_is_exactly_a_live_port_or_a_listener, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
