@@ -135,6 +135,7 @@ struct side_counters {
  */
 struct media_dest {
 	union sockaddr_u addr;
+	bool own; /* on one of the server's registered addresses: re-judged per packet */
 };
 
 /*

@@ -107,13 +107,25 @@ bool media_dest_check(const struct anchor *an, const struct sockaddr *to, struct
 	if (relay_peer_verdict(an->relay, &peer, IPPROTO_UDP) != PEER_ALLOWED)
 		return false;
 	out->addr = peer;
+	out->own = relay_ports_has_addr(&an->relay->ports, &peer.sa);
 	return true;
 }
 
-/* Every datagram the anchor sends to a party leaves here. */
+/*
+ * Every datagram the anchor sends to a party leaves here: 0 sent, -1 send
+ * error, 1 refused (counted in dropped_policy). A destination on one of the
+ * server's own addresses passed because its port was a live relay or media
+ * socket; that socket may have closed since and the port be another
+ * program's, so it is judged again per packet, as TURN judges Send and
+ * ChannelData to its own addresses. Other destinations were judged once.
+ */
 static int media_send(const struct media_sock *ms, const struct media_dest *to, const uint8_t *buf,
 		      size_t len)
 {
+	if (to->own && relay_peer_verdict(ms->an->relay, &to->addr, IPPROTO_UDP) != PEER_ALLOWED) {
+		ms->an->stats.dropped_policy++;
+		return 1;
+	}
 	return sendto(ms->fd, buf, len, 0, &to->addr.sa, addr_len(&to->addr.sa)) < 0 ? -1 : 0;
 }
 
@@ -227,7 +239,7 @@ static int ice_send(void *ctx, int component, const struct sockaddr *to, const u
 		an->stats.dropped_policy++;
 		return -1;
 	}
-	return media_send(&ss->socks[component - 1], &d, buf, len);
+	return media_send(&ss->socks[component - 1], &d, buf, len) == 0 ? 0 : -1;
 }
 
 static void ice_timer_fired(evutil_socket_t fd, short what, void *arg)
@@ -353,6 +365,7 @@ static bool stun_txn_answer(struct anchor *an, struct stream *st, int x, const s
 {
 	struct stream_side *o = &st->side[1 - x];
 	struct stun_txn *t = NULL;
+	int sent;
 
 	for (int i = 0; o->txns && i < ANCHOR_STUN_TXNS && !t; i++)
 		if (o->txns[i].used && memcmp(o->txns[i].tid, m->tid, sizeof(o->txns[i].tid)) == 0)
@@ -370,10 +383,11 @@ static bool stun_txn_answer(struct anchor *an, struct stream *st, int x, const s
 			an->stats.latches++;
 		}
 	}
-	if (media_send(&o->socks[t->comp], &t->src, buf, len) < 0) {
+	sent = media_send(&o->socks[t->comp], &t->src, buf, len);
+	if (sent < 0)
 		an->stats.errors_user++;
+	if (sent != 0)
 		return true;
-	}
 	an->stats.packets_user++;
 	an->stats.bytes_user += len;
 	return true;
@@ -473,7 +487,7 @@ void media_input(struct anchor *an, struct media_sock *ms, const union sockaddr_
 	struct side_counters *cnt;
 	const struct media_dest *to;
 	struct stun_msg sm;
-	int comp = ms->comp, oc;
+	int comp = ms->comp, oc, sent;
 	uint64_t now = an->now_ms;
 
 	switch (kind) {
@@ -529,11 +543,13 @@ void media_input(struct anchor *an, struct media_sock *ms, const union sockaddr_
 		an->stats.dropped_no_destination++;
 		return;
 	}
-	if (media_send(&o->socks[oc], to, buf, len) < 0) {
+	sent = media_send(&o->socks[oc], to, buf, len);
+	if (sent < 0) {
 		cnt->errors++;
 		an->stats.errors_user++;
-		return;
 	}
+	if (sent != 0)
+		return;
 	an->stats.packets_user++;
 	an->stats.bytes_user += len;
 }
