@@ -14,7 +14,7 @@ an internal host 10.9.9.9. MODE:
   loopback  the server runs with allow-loopback-peers (anchor-ng-allow's
             loopback covers the relay address): media aimed at the ng port
             runs no command
-The ng client, bencode and STUN helpers are anchor_ng.py's.
+The ng client, STUN and media helpers are tests/pylib's.
 """
 import os
 import socket
@@ -22,11 +22,16 @@ import struct
 import sys
 import time
 
-_here = os.path.dirname(os.path.abspath(__file__))
-with open(os.path.join(_here, "anchor_ng.py")) as _f:
-    _src = _f.read()
-# anchor_ng.py's helpers, without its own mode dispatch at the end
-exec(compile(_src[:_src.index('\n{"main": mode_main')], "anchor_ng.py", "exec"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from pylib import ng as nglib  # noqa: E402
+from pylib.check import check, exit as check_exit  # noqa: E402
+from pylib.media import recv, recv_media, drain  # noqa: E402
+from pylib.sdp import attrs as sdp_attr, m_port  # noqa: E402
+from pylib.stun import msg as stun_msg, parse as stun_parse, answer_check as stun_answer  # noqa: E402
+
+MODE, NG, PMIN, PMAX = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+client = nglib.Client(NG)
+ng, stats = client.request, client.statistics
 
 CALLER, CALLEE, ATTACKER, INTERNAL = "198.51.100.10", "198.51.100.20", "198.51.100.66", "10.9.9.9"
 MOVED = "198.51.100.11"
@@ -60,16 +65,6 @@ def call(cid, a_sdp, b_sdp, ice="remove"):
     if "sdp" not in r1 or "sdp" not in r2:
         return 0, 0, r1, r2
     return m_port(r2["sdp"]), m_port(r1["sdp"]), r1, r2
-
-
-def drain(s, wait=0.3):
-    """Every datagram s gets until it has been quiet for wait seconds."""
-    out = []
-    while True:
-        d, _ = recv(s, wait)
-        if d is None:
-            return out
-        out.append(d)
 
 
 def spray(att, data):
@@ -291,4 +286,4 @@ def mode_loopback():
 
 
 {"strict": mode_strict, "loopback": mode_loopback}[MODE]()
-sys.exit(1 if failed else 0)
+check_exit()

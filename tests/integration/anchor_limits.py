@@ -17,18 +17,11 @@ import socket
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from pylib.check import check, exit as check_exit  # noqa: E402
+
 MODE, NG, PMIN, PMAX = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 NG_TOOL = os.path.join(sys.argv[5], "turnutils_ng")
-failed = False
-
-
-def check(name, cond, detail=""):
-    global failed
-    print(("PASS: " if cond else "FAIL: ") + name)
-    if not cond:
-        failed = True
-        if detail:
-            print("  | " + str(detail)[:2000])
 
 
 def ng(command, *args, sdp_text=None):
@@ -114,4 +107,4 @@ elif MODE == "share":
     mode_share()
 else:
     sys.exit("unknown mode " + MODE)
-sys.exit(1 if failed else 0)
+check_exit()

@@ -15,196 +15,25 @@ media ports the way a SIP proxy and two parties would, and prints one
 Only 127.0.0.0/8 is ever sent to (the SDPs name private addresses: the
 calling script runs this in a network namespace with nothing but loopback).
 """
-import hashlib
-import hmac
 import json
 import os
-import random
 import re
 import socket
 import struct
 import sys
 import time
-import zlib
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from pylib import ng as nglib  # noqa: E402
+from pylib.check import check, exit as check_exit  # noqa: E402
+from pylib.media import sock, recv, recv_media  # noqa: E402,F401
+from pylib.sdp import attrs as sdp_attr, m_port  # noqa: E402
+from pylib.stun import (msg as stun_msg, parse as stun_parse, error_code as stun_error_code,  # noqa: E402
+                        mi_ok as stun_mi_ok, has_attr)
 
 MODE, NG, PMIN, PMAX = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-failed = False
-
-
-def check(name, cond, detail=""):
-    global failed
-    print(("PASS: " if cond else "FAIL: ") + name)
-    if not cond:
-        failed = True
-        if detail:
-            print("  | " + str(detail)[:2000].replace("\n", "\n  | "))
-    return cond
-
-
-# --- bencode
-def benc(v):
-    if isinstance(v, bool):
-        v = int(v)
-    if isinstance(v, int):
-        return b"i%de" % v
-    if isinstance(v, str):
-        v = v.encode()
-    if isinstance(v, bytes):
-        return b"%d:" % len(v) + v
-    if isinstance(v, list):
-        return b"l" + b"".join(benc(x) for x in v) + b"e"
-    if isinstance(v, dict):
-        return b"d" + b"".join(benc(k) + benc(x) for k, x in v.items()) + b"e"
-    raise TypeError(v)
-
-
-def bdec(b, i=0):
-    c = b[i:i + 1]
-    if c == b"i":
-        j = b.index(b"e", i)
-        return int(b[i + 1:j]), j + 1
-    if c in (b"l", b"d"):
-        i += 1
-        out = [] if c == b"l" else {}
-        while b[i:i + 1] != b"e":
-            x, i = bdec(b, i)
-            if c == b"d":
-                y, i = bdec(b, i)
-                out[x] = y
-            else:
-                out.append(x)
-        return out, i + 1
-    j = b.index(b":", i)
-    n = int(b[i:j])
-    s = b[j + 1:j + 1 + n]
-    try:
-        s = s.decode()
-    except UnicodeDecodeError:
-        pass
-    return s, j + 1 + n
-
-
-def ng_raw(data, src="127.0.0.1", timeout=2.0):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind((src, 0))
-    s.settimeout(timeout)
-    s.sendto(data, ("127.0.0.1", NG))
-    try:
-        return s.recv(65535)
-    except socket.timeout:
-        return None
-    finally:
-        s.close()
-
-
-def ng(d, cookie=None, src="127.0.0.1", use_json=False):
-    cookie = cookie or "%x" % random.getrandbits(48)
-    body = json.dumps(d).encode() if use_json else benc(d)
-    r = ng_raw(cookie.encode() + b" " + body, src)
-    if r is None:
-        return None
-    ck, _, body = r.partition(b" ")
-    if ck.decode() != cookie:
-        return {"result": "bad cookie " + ck.decode()}
-    return json.loads(body) if use_json else bdec(body)[0]
-
-
-# --- STUN (RFC 8489) for the strict responder checks
-MAGIC = 0x2112A442
-
-
-def stun_attr(t, v):
-    return struct.pack("!HH", t, len(v)) + v + b"\0" * ((4 - len(v) % 4) % 4)
-
-
-def stun_msg(mtype, attrs, key=None, fingerprint=True, tid=None):
-    tid = tid or os.urandom(12)
-    body = b"".join(stun_attr(t, v) for t, v in attrs)
-    if key is not None:
-        hdr = struct.pack("!HHI", mtype, len(body) + 24, MAGIC) + tid
-        mac = hmac.new(key, hdr + body, hashlib.sha1).digest()
-        body += stun_attr(0x0008, mac)
-    if fingerprint:
-        hdr = struct.pack("!HHI", mtype, len(body) + 8, MAGIC) + tid
-        crc = (zlib.crc32(hdr + body) ^ 0x5354554E) & 0xFFFFFFFF
-        body += stun_attr(0x8028, struct.pack("!I", crc))
-    return struct.pack("!HHI", mtype, len(body), MAGIC) + tid + body, tid
-
-
-def stun_parse(b):
-    mtype, length, magic = struct.unpack("!HHI", b[:8])
-    attrs, i = [], 20
-    while i + 4 <= 20 + length:
-        t, n = struct.unpack("!HH", b[i:i + 4])
-        attrs.append((t, b[i + 4:i + 4 + n], i))
-        i += 4 + n + (4 - n % 4) % 4
-    return mtype, b[8:20], attrs
-
-
-def stun_error_code(attrs):
-    for t, v, _ in attrs:
-        if t == 0x0009:
-            return (v[2] & 7) * 100 + v[3]
-    return None
-
-
-def stun_mi_ok(b, key):
-    _, _, attrs = stun_parse(b)
-    for t, v, off in attrs:
-        if t == 0x0008:
-            hdr = b[:2] + struct.pack("!H", off + 24 - 20) + b[4:20]
-            return hmac.compare_digest(hmac.new(key, hdr + b[20:off], hashlib.sha1).digest(), v)
-    return False
-
-
-def has_attr(attrs, t):
-    return any(a[0] == t for a in attrs)
-
-
-def sock(port=0):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", port))
-    s.settimeout(1.0)
-    return s
-
-
-def recv(s, timeout=1.0):
-    s.settimeout(timeout)
-    try:
-        return s.recvfrom(65535)
-    except socket.timeout:
-        return None, None
-
-
-def stun_answer(s, req, src, pwd):
-    """A party answers the anchor's connectivity check (RFC 8445 §7.3)."""
-    _, tid, _ = stun_parse(req)
-    ip, port = src
-    xport = port ^ (MAGIC >> 16)
-    xip = struct.unpack("!I", socket.inet_aton(ip))[0] ^ MAGIC
-    msg, _ = stun_msg(0x0101, [(0x0020, struct.pack("!BBHI", 0, 1, xport, xip))], pwd, tid=tid)
-    s.sendto(msg, src)
-
-
-def recv_media(s, pwd, timeout=2.0):
-    """The next non-STUN datagram on s; STUN requests on the way are answered with pwd."""
-    end = time.time() + timeout
-    while time.time() < end:
-        data, src = recv(s, end - time.time())
-        if data is None:
-            return None
-        if data[0] < 4 and len(data) >= 20 and stun_parse(data)[0] == 0x0001:
-            stun_answer(s, data, src, pwd)
-            continue
-        if data[0] < 4:
-            continue
-        return data
-    return None
-
-
-def stats():
-    r = ng({"command": "statistics"}) or {}
-    return r.get("statistics", {})
+client = nglib.Client(NG)
+ng, ng_raw, stats = client.request, client.raw, client.statistics
 
 
 ASTERISK_OFFER = (
@@ -264,14 +93,6 @@ def browser_answer(port, ufrag, pwd):
 def plain_sdp(port):
     return ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
             "m=audio %d RTP/AVP 0 8\r\na=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n") % port
-
-
-def sdp_attr(sdp, name):
-    return re.findall(r"^a=%s:(.*?)\r?$" % name, sdp, re.M)
-
-
-def m_port(sdp):
-    return int(re.search(r"^m=\w+ (\d+)", sdp, re.M).group(1))
 
 
 RTP = bytes([0x80, 0x00, 0x00, 0x01]) + b"\x00" * 8 + b"\x55" * 160
@@ -636,4 +457,4 @@ def mode_timeout():
 
 
 {"main": mode_main, "interface": mode_interface, "final": mode_final, "limit": mode_limit, "allow": mode_allow, "timeout": mode_timeout}[MODE]()
-sys.exit(1 if failed else 0)
+check_exit()

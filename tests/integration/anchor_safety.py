@@ -19,42 +19,24 @@ parties (UDP sockets on 127.0.0.2 and 127.0.0.3). Prints one "PASS: name" or
 Only 127.0.0.0/8 is ever sent to.
 """
 import json
-import random
+import os
 import socket
 import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from pylib import ng as nglib  # noqa: E402
+from pylib.check import check, exit as check_exit  # noqa: E402
+from pylib.sdp import m_ports  # noqa: E402
+
 MODE, NG, PMIN, PMAX = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-failed = False
 A_IP, B_IP = "127.0.0.2", "127.0.0.3"
-
-
-def check(name, cond, detail=""):
-    global failed
-    print(("PASS: " if cond else "FAIL: ") + name)
-    if not cond:
-        failed = True
-        if detail:
-            print("  | " + str(detail)[:2000].replace("\n", "\n  | "))
-    return cond
+client = nglib.Client(NG)
 
 
 def ng(d):
     """One request in JSON (answered in JSON), retransmitted with its cookie as a proxy does."""
-    cookie = "%x" % random.getrandbits(48)
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.settimeout(2.0)
-    try:
-        for _ in range(5):
-            s.sendto(cookie.encode() + b" " + json.dumps(d).encode(), ("127.0.0.1", NG))
-            try:
-                ck, _, body = s.recv(65535).partition(b" ")
-            except socket.timeout:
-                continue
-            return json.loads(body) if ck.decode() == cookie else {"result": "bad cookie"}
-        return {"result": "no reply"}
-    finally:
-        s.close()
+    return client.request(d, use_json=True, tries=5) or {"result": "no reply"}
 
 
 def party(ip):
@@ -72,10 +54,6 @@ def sdp(ip, ports, extra="", ice=None):
             out += "a=ice-ufrag:%s\r\na=ice-pwd:%s\r\n" % ice
         out += extra
     return out
-
-
-def m_ports(text):
-    return [int(line.split()[1]) for line in text.split("\r\n") if line.startswith("m=")]
 
 
 def query(call_id):
@@ -227,4 +205,4 @@ def mode_logcall():
 
 
 {"undo": mode_undo, "ice": mode_ice, "logcall": mode_logcall}[MODE]()
-sys.exit(1 if failed else 0)
+check_exit()

@@ -23,22 +23,11 @@ import struct
 import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from pylib.check import check, exit as check_exit  # noqa: E402
+from pylib.stun import binding_request as binding  # noqa: E402
+
 MODE, PORT = sys.argv[1], int(sys.argv[2])
-failed = False
-
-
-
-def check(name, cond, detail=""):
-    global failed
-    print(("PASS: " if cond else "FAIL: ") + name)
-    if not cond:
-        failed = True
-        if detail:
-            print("  | " + str(detail))
-
-
-def binding():
-    return struct.pack("!HHI", 0x0001, 0, 0x2112A442) + os.urandom(12)
 
 
 def connect(src="127.0.0.1", rcvbuf=0):
@@ -210,4 +199,4 @@ elif MODE == "fdlimit":
     mode_fdlimit(int(sys.argv[3]), sys.argv[4:])
 else:
     sys.exit("unknown mode " + MODE)
-sys.exit(1 if failed else 0)
+check_exit()
