@@ -33,11 +33,14 @@ import shutil
 import signal
 import socket
 import statistics
-import struct
 import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from pylib import proc, stun  # noqa: E402
+from pylib.proc import live, log, stop, stop_all, cpu_ns  # noqa: E402
 
 COTURN_SERVER = "/usr/bin/turnserver"
 COTURN_UCLIENT = "/usr/bin/turnutils_uclient"
@@ -55,47 +58,12 @@ LOADS = {
 }
 COMMON = ["-c", "-X", "-l", "160"]
 
-live = []  # Popen objects to stop on exit
-
-
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
-
-
-def stop(p, grace=5.0):
-    if p.poll() is None:
-        try:
-            p.send_signal(signal.SIGTERM)
-            p.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
-    if p in live:
-        live.remove(p)
-
-
-def stop_all(*_):
-    for p in list(live):
-        stop(p, 2.0)
-    sys.exit(130)
 
 
 def cpu_ticks(pid):
     with open(f"/proc/{pid}/stat") as f:
         rest = f.read().rsplit(")", 1)[1].split()
     return int(rest[11]) + int(rest[12])  # fields 14 and 15: utime, stime
-
-
-def cpu_ns(pid):
-    """CPU time of all the process's threads in ns (schedstat: precise, not 10 ms ticks)."""
-    total = 0
-    for tid in os.listdir(f"/proc/{pid}/task"):
-        try:
-            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
-                total += int(f.read().split()[0])
-        except (OSError, ValueError, IndexError):
-            pass
-    return total
 
 
 def vm_rss_kb(pid):
@@ -132,11 +100,10 @@ def socket_drops(pid):
 
 def stun_ping(addr, port, timeout=0.2):
     tid = os.urandom(12)
-    req = struct.pack("!HHI", 0x0001, 0, 0x2112A442) + tid
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.settimeout(timeout)
     try:
-        s.sendto(req, (addr, port))
+        s.sendto(stun.binding_request(tid), (addr, port))
         data = s.recv(2048)
         return len(data) >= 20 and data[8:20] == tid
     except OSError:
@@ -146,14 +113,7 @@ def stun_ping(addr, port, timeout=0.2):
 
 
 def port_free(addr, port, tcp=False):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM if tcp else socket.SOCK_DGRAM)
-    try:
-        s.bind((addr, port))
-        return True
-    except OSError:
-        return False
-    finally:
-        s.close()
+    return proc.port_free(addr, port, (socket.SOCK_STREAM if tcp else socket.SOCK_DGRAM,))
 
 
 class Env:

@@ -44,42 +44,12 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from pylib import ng, proc  # noqa: E402
+from pylib.proc import live, log, stop, stop_all, cpu_ns  # noqa: E402
+
 RTPENGINE = "/usr/bin/rtpengine"
 HERE = os.path.dirname(os.path.abspath(__file__))
-live = []  # Popen objects to stop on exit
-
-
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
-
-
-def stop(p, grace=5.0):
-    if p.poll() is None:
-        try:
-            p.send_signal(signal.SIGTERM)
-            p.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
-    if p in live:
-        live.remove(p)
-
-
-def stop_all(*_):
-    for p in list(live):
-        stop(p, 2.0)
-    sys.exit(130)
-
-
-def cpu_ns(pid):
-    total = 0
-    for tid in os.listdir(f"/proc/{pid}/task"):
-        try:
-            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
-                total += int(f.read().split()[0])
-        except (OSError, ValueError, IndexError):
-            pass
-    return total
 
 
 def nthreads(pid):
@@ -87,27 +57,11 @@ def nthreads(pid):
 
 
 def port_free(addr, port):
-    for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
-        s = socket.socket(socket.AF_INET, kind)
-        try:
-            s.bind((addr, port))
-        except OSError:
-            return False
-        finally:
-            s.close()
-    return True
+    return proc.port_free(addr, port, (socket.SOCK_DGRAM, socket.SOCK_STREAM))
 
 
 def ng_ping(addr, port, timeout=0.2):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.settimeout(timeout)
-    try:
-        s.sendto(b"benchping d7:command4:pinge", (addr, port))
-        return b"pong" in s.recv(2048)
-    except OSError:
-        return False
-    finally:
-        s.close()
+    return ng.Client(port, addr).ping(timeout)
 
 
 def kv(out, line):

@@ -18,7 +18,6 @@ calling script runs this in a network namespace with nothing but loopback).
 import json
 import os
 import re
-import socket
 import struct
 import sys
 import time

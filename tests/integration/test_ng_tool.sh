@@ -12,101 +12,11 @@ tl_init "$@"
 ng=$bin/turnutils_ng
 python=/usr/bin/python3
 
-# The fake ng server: fake_ng.py PORTFILE LOGFILE MODE binds 127.0.0.1 on a
-# free port (written to PORTFILE), logs each datagram as a JSON line
-# (cookie, format, decoded request, raw bytes) and, by MODE: "serve"
-# answers in the request's format (special call-ids pick odd replies),
-# "dropfirst" ignores the first datagram and answers pong to later ones,
-# "mute" never answers. It exits by itself after 60 s.
-cat >"$tmp/fake_ng.py" <<'EOF'
-import json, os, socket, sys, time
-
-portfile, logfile, mode = sys.argv[1:4]
-SDP = "v=0\r\no=- 1 2 IN IP4 203.0.113.9\r\ns=fake\r\nc=IN IP4 203.0.113.9\r\nt=0 0\r\n" \
-      "m=audio 40000 RTP/AVP 0\r\n"
-TRICKY = {"result": "ok", "s": b'q"b\\s\x01\n\t\xc3\xa9\xff', "n": -9223372036854775808,
-          "l": [1, [], {}], "e": b""}
-
-def benc(v):
-    if isinstance(v, int):
-        return b"i%de" % v
-    if isinstance(v, str):
-        v = v.encode()
-    if isinstance(v, bytes):
-        return b"%d:" % len(v) + v
-    if isinstance(v, list):
-        return b"l" + b"".join(benc(x) for x in v) + b"e"
-    return b"d" + b"".join(benc(k) + benc(x) for k, x in v.items()) + b"e"
-
-def bdec(b, i):
-    c = b[i:i + 1]
-    if c == b"i":
-        j = b.index(b"e", i)
-        return int(b[i + 1:j]), j + 1
-    if c in (b"l", b"d"):
-        i += 1
-        out = []
-        while b[i:i + 1] != b"e":
-            v, i = bdec(b, i)
-            out.append(v)
-        return (out if c == b"l" else dict(zip(out[0::2], out[1::2]))), i + 1
-    j = b.index(b":", i)
-    n = int(b[i:j])
-    return b[j + 1:j + 1 + n].decode(), j + 1 + n
-
-def reply_for(req):
-    cmd, cid = req.get("command"), req.get("call-id")
-    if cmd == "ping":
-        return {"result": "pong"}
-    if cid == "err":
-        return {"result": "error", "error-reason": "Unknown call-id"}
-    if cid == "warn":
-        return {"result": "ok", "warning": "Unknown flag"}
-    if cid == "tricky":
-        return TRICKY
-    if cmd in ("offer", "answer") and cid != "nosdp":
-        return {"result": "ok", "sdp": SDP}
-    if cmd == "list":
-        return {"result": "ok", "calls": ["a@x", "b@x"]}
-    return {"result": "ok"}
-
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", 0))
-s.settimeout(0.5)
-with open(portfile + ".new", "w") as f:
-    f.write("%d\n" % s.getsockname()[1])
-os.rename(portfile + ".new", portfile)
-seen = 0
-deadline = time.time() + 60
-while time.time() < deadline:
-    try:
-        data, peer = s.recvfrom(65536)
-    except socket.timeout:
-        continue
-    seen += 1
-    cookie, _, body = data.partition(b" ")
-    fmt = "json" if body.lstrip().startswith(b"{") else "bencode"
-    req = json.loads(body) if fmt == "json" else bdec(body, 0)[0]
-    with open(logfile, "a") as f:
-        f.write(json.dumps({"cookie": cookie.decode(), "fmt": fmt, "req": req,
-                            "raw": data.decode("latin-1")}) + "\n")
-    if mode == "mute" or (mode == "dropfirst" and seen == 1):
-        continue
-    rep = reply_for(req) if mode == "serve" else {"result": "pong"}
-    out = json.dumps(rep).encode() if fmt == "json" else benc(rep)
-    cid = req.get("call-id")
-    if cid == "wrongcookie":
-        s.sendto(b"not" + cookie + b" " + out, peer)
-    elif cid == "badreply":
-        out = b"d3:abc"
-    elif cid == "notdict":
-        out = b"l2:oke"
-    s.sendto(cookie + b" " + out, peer)
-EOF
-
+# The fake ng server is tests/integration/fake_ng.py (its docstring says
+# what it answers).
 # start_fake MODE NAME: starts fake_ng.py, its port in $port, log $tmp/NAME.log
 start_fake() {
-	"$python" "$tmp/fake_ng.py" "$tmp/$2.port" "$tmp/$2.log" "$1" 2>"$tmp/$2.err" &
+	"$python" "$(dirname "$0")/fake_ng.py" "$tmp/$2.port" "$tmp/$2.log" "$1" 2>"$tmp/$2.err" &
 	pids="$pids $!"
 	: >"$tmp/$2.log"
 	tl_wait_log "$tmp/$2.port" '^[0-9]' $! || {

@@ -25,16 +25,8 @@ import sys
 
 from aioice import stun, turn
 
-failed = False
-
-
-def check(name, ok, detail=""):
-    global failed
-    if ok:
-        print("PASS: %s" % name, flush=True)
-    else:
-        failed = True
-        print("FAIL: %s%s" % (name, (" (" + detail + ")") if detail else ""), flush=True)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from pylib.check import check, exit as check_exit  # noqa: E402
 
 
 def hostport(text):
@@ -252,7 +244,7 @@ def main():
         check("%s_completed_in_time" % label, False)
     except Exception as e:  # noqa: BLE001
         check("%s_completed" % label, False, "%s: %s" % (type(e).__name__, e))
-    sys.exit(1 if failed else 0)
+    check_exit()
 
 
 if __name__ == "__main__":

@@ -28,9 +28,11 @@ class Client:
         self.addr = (host, port)
 
     def raw(self, data, src="127.0.0.1", timeout=2.0, tries=1):
-        """Sends data from src (tries times while unanswered): the reply or None."""
+        """Sends data from src (None: the kernel's choice; tries times while
+        unanswered): the reply or None."""
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        s.bind((src, 0))
+        if src is not None:
+            s.bind((src, 0))
         s.settimeout(timeout)
         try:
             for _ in range(tries):
@@ -65,7 +67,7 @@ class Client:
     def ping(self, timeout=0.2):
         """True when the socket answers a ping with pong."""
         try:
-            r = self.raw(b"ping d7:command4:pinge", timeout=timeout)
+            r = self.raw(b"ping d7:command4:pinge", src=None, timeout=timeout)
         except OSError:
             return False
         return r is not None and b"pong" in r

@@ -53,8 +53,6 @@ Subcommands (all on 127.0.0.1 only, each bounded in time):
       prints one line per stream of a query reply in FILE: tag, protocol,
       endpoint (IP:PORT or -), packets, bytes.
 """
-import hashlib
-import hmac
 import json
 import os
 import select
@@ -62,40 +60,13 @@ import socket
 import struct
 import sys
 import time
-import zlib
 
-
-def bdec(b, i=0):
-    c = b[i:i + 1]
-    if c == b"i":
-        j = b.index(b"e", i)
-        return int(b[i + 1:j]), j + 1
-    if c in (b"l", b"d"):
-        i += 1
-        out = []
-        while b[i:i + 1] != b"e":
-            v, i = bdec(b, i)
-            out.append(v)
-        return (out if c == b"l" else dict(zip(out[0::2], out[1::2]))), i + 1
-    j = b.index(b":", i)
-    n = int(b[i:j])
-    if j + 1 + n > len(b):
-        raise ValueError("string past the end")
-    return b[j + 1:j + 1 + n].decode("latin-1"), j + 1 + n
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+from pylib import ng, sdp, stun  # noqa: E402
 
 
 def ng_decode(data):
-    cookie, _, body = data.partition(b" ")
-    try:
-        if body.lstrip().startswith(b"{"):
-            msg = json.loads(body)
-        else:
-            msg, end = bdec(body)
-            if end != len(body):
-                msg = {"undecodable": "trailing bytes"}
-    except (ValueError, IndexError) as e:
-        msg = {"undecodable": str(e)}
-    return cookie.decode("latin-1"), msg
+    return ng.parse(data, "latin-1")
 
 
 def cmd_proxy(listen_port, target_port, log, ready, seconds):
@@ -274,76 +245,14 @@ def cmd_rtp(a_local, a_anchor, b_local, b_anchor, count, outpath):
         json.dump(res, f)
 
 
-STUN_MAGIC = 0x2112A442
-BINDING_REQUEST, BINDING_SUCCESS, BINDING_ERROR = 0x0001, 0x0101, 0x0111
-ATTR_USERNAME, ATTR_MESSAGE_INTEGRITY, ATTR_ERROR_CODE = 0x0006, 0x0008, 0x0009
-ATTR_XOR_MAPPED_ADDRESS, ATTR_PRIORITY, ATTR_USE_CANDIDATE = 0x0020, 0x0024, 0x0025
-ATTR_FINGERPRINT, ATTR_ICE_CONTROLLING = 0x8028, 0x802A
-
-
-def stun_attr(t, v):
-    return struct.pack("!HH", t, len(v)) + v + b"\0" * (-len(v) % 4)
-
-
-def stun_build(mtype, tid, attrs, key):
-    """A STUN message with attrs, MESSAGE-INTEGRITY (key) and FINGERPRINT."""
-    body = b"".join(stun_attr(t, v) for t, v in attrs)
-    hdr = struct.pack("!HHI", mtype, len(body) + 24, STUN_MAGIC) + tid
-    mi = hmac.new(key, hdr + body, hashlib.sha1).digest()
-    body += stun_attr(ATTR_MESSAGE_INTEGRITY, mi)
-    hdr = struct.pack("!HHI", mtype, len(body) + 8, STUN_MAGIC) + tid
-    crc = (zlib.crc32(hdr + body) ^ 0x5354554E) & 0xFFFFFFFF
-    return hdr + body + stun_attr(ATTR_FINGERPRINT, struct.pack("!I", crc))
-
-
-def stun_parse(data):
-    """(type, tid, [(attr type, value, offset)]) or None."""
-    if len(data) < 20 or data[0] >= 4:
-        return None
-    mtype, mlen, magic = struct.unpack("!HHI", data[:8])
-    if magic != STUN_MAGIC or mlen + 20 != len(data):
-        return None
-    attrs, i = [], 20
-    while i + 4 <= len(data):
-        t, n = struct.unpack("!HH", data[i:i + 4])
-        attrs.append((t, data[i + 4:i + 4 + n], i))
-        i += 4 + n + (-n % 4)
-    return mtype, data[8:20], attrs
-
-
-def stun_check_integrity(data, attrs, key):
-    """MESSAGE-INTEGRITY over data with key, and a good FINGERPRINT after it."""
-    mi = [a for a in attrs if a[0] == ATTR_MESSAGE_INTEGRITY]
-    fp = [a for a in attrs if a[0] == ATTR_FINGERPRINT]
-    if len(mi) != 1 or len(fp) != 1 or fp[0][2] != mi[0][2] + 24:
-        return False
-    off = mi[0][2]
-    hdr = data[:2] + struct.pack("!H", off + 24 - 20) + data[4:20]
-    if not hmac.compare_digest(hmac.new(key, hdr + data[20:off], hashlib.sha1).digest(),
-                               mi[0][1]):
-        return False
-    crc = (zlib.crc32(data[:fp[0][2]]) ^ 0x5354554E) & 0xFFFFFFFF
-    return fp[0][1] == struct.pack("!I", crc)
+def sdp_attr(path, name):
+    return sdp.attr(open(path, encoding="latin-1").read(), name)
 
 
 def xor_addr(v):
     """An IPv4 XOR-MAPPED-ADDRESS value as IP:PORT."""
-    port = struct.unpack("!H", v[2:4])[0] ^ (STUN_MAGIC >> 16)
-    ip = bytes(b ^ m for b, m in zip(v[4:8], struct.pack("!I", STUN_MAGIC)))
-    return "%s:%d" % (socket.inet_ntoa(ip), port)
-
-
-def xor_addr_value(host, port):
-    """The XOR-MAPPED-ADDRESS value of an IPv4 host and port."""
-    ip = bytes(b ^ m for b, m in zip(socket.inet_aton(host), struct.pack("!I", STUN_MAGIC)))
-    return struct.pack("!BBH", 0, 1, port ^ (STUN_MAGIC >> 16)) + ip
-
-
-def sdp_attr(path, name):
-    for line in open(path, encoding="latin-1").read().splitlines():
-        if line.startswith("a=%s:" % name):
-            return line.split(":", 1)[1].strip()
-    return None
+    a = stun.unxor_addr(v)
+    return "%s:%d" % a if a else "?"
 
 
 def dtls_record(name, n):
@@ -369,12 +278,12 @@ def cmd_ice(offer, caller_sdp, caller_anchor, answer, callee_sdp, callee_anchor,
 
     def send_check(a, key=None, kind="check"):
         tid = os.urandom(12)
-        attrs = [(ATTR_USERNAME, ("%s:%s" % (a["rufrag"], a["ufrag"])).encode()),
-                 (ATTR_PRIORITY, struct.pack("!I", 1853824767)),
-                 (ATTR_ICE_CONTROLLING, a["tb"]), (ATTR_USE_CANDIDATE, b"")]
+        attrs = [(stun.A_USERNAME, ("%s:%s" % (a["rufrag"], a["ufrag"])).encode()),
+                 (stun.A_PRIORITY, struct.pack("!I", 1853824767)),
+                 (stun.A_ICE_CONTROLLING, a["tb"]), (stun.A_USE_CAND, b"")]
         a["pending"][tid] = kind
         key = key or a["rpwd"].encode()
-        a["sock"].sendto(stun_build(BINDING_REQUEST, tid, attrs, key), a["to"])
+        a["sock"].sendto(stun.msg(stun.BINDING_REQUEST, attrs, key, tid=tid)[0], a["to"])
 
     def pump():
         for a in agents.values():
@@ -384,36 +293,36 @@ def cmd_ice(offer, caller_sdp, caller_anchor, answer, callee_sdp, callee_anchor,
                 except BlockingIOError:
                     break
                 src = "%s:%d" % src
-                msg = stun_parse(data)
+                msg = stun.parse(data, strict=True)
                 if msg is None:
                     a["media"].append(data)
                     a["media_sources"].add(src)
                     continue
                 mtype, tid, attrs = msg
-                if mtype == BINDING_REQUEST:
+                if mtype == stun.BINDING_REQUEST:
                     # the anchor's own check: USERNAME mine:theirs, my password
-                    user = [v for t, v, _ in attrs if t == ATTR_USERNAME]
+                    user = [v for t, v, _ in attrs if t == stun.A_USERNAME]
                     ok = (user == [("%s:%s" % (a["ufrag"], a["rufrag"])).encode()] and
-                          stun_check_integrity(data, attrs, a["pwd"].encode()))
+                          stun.mi_and_fingerprint_ok(data, attrs, a["pwd"].encode()))
                     a["their_checks"] += 1
                     if not ok:
                         a["their_checks_bad"] += 1
                         continue
-                    xa = xor_addr_value(*hostport(src))
-                    resp = stun_build(BINDING_SUCCESS, tid, [(ATTR_XOR_MAPPED_ADDRESS, xa)],
-                                      a["pwd"].encode())
+                    xa = stun.xor_addr(*hostport(src))
+                    resp, _ = stun.msg(stun.BINDING_SUCCESS, [(stun.A_XOR_MAPPED, xa)],
+                                       a["pwd"].encode(), tid=tid)
                     a["sock"].sendto(resp, hostport(src))
                     continue
                 kind = a["pending"].pop(tid, None)
                 if kind is None:
                     continue
                 res = {"type": "0x%04x" % mtype, "source": src}
-                errs = [v for t, v, _ in attrs if t == ATTR_ERROR_CODE]
+                errs = [v for t, v, _ in attrs if t == stun.A_ERROR]
                 if errs:
                     res["code"] = errs[0][2] * 100 + errs[0][3]
-                res["signed"] = stun_check_integrity(data, attrs, a["rpwd"].encode())
+                res["signed"] = stun.mi_and_fingerprint_ok(data, attrs, a["rpwd"].encode())
                 res["mapped"] = " ".join(xor_addr(v) for t, v, _ in attrs
-                                         if t == ATTR_XOR_MAPPED_ADDRESS)
+                                         if t == stun.A_XOR_MAPPED)
                 if kind == "check":
                     a["check"] = res
                 else:
