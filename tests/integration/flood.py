@@ -18,14 +18,16 @@ own relay addresses, and (relayed by the server) to sockets of ours.
 
 At the end it checks the server still answers a Binding, deletes the UDP
 allocation (Refresh 0) and makes the server drop the TCP one by sending
-garbage on its connection. It prints "key=value" lines for the test and
+garbage on its connection. With --source the unauthenticated flood comes
+from that address (the allocations from 127.0.0.1), and at the end an
+Allocate without credentials from each source shows whether it still gets
+its 401 (the per-source budget). It prints "key=value" lines for the test and
 exits 0, or 1 when its own setup or teardown failed.
 
 Standard library only. Every loop is bounded in count and in time.
 """
 import argparse
 import hashlib
-import hmac
 import os
 import random
 import select
@@ -34,17 +36,18 @@ import struct
 import sys
 import threading
 import time
-import zlib
 
-MAGIC = 0x2112A442
-BINDING, ALLOCATE, REFRESH, SEND, DATA, CREATE_PERM, CHANNEL_BIND = 1, 3, 4, 6, 7, 8, 9
-REQUEST, INDICATION, SUCCESS, ERROR = 0, 1, 2, 3
-A_USERNAME, A_MI, A_ERROR, A_UNKNOWN, A_CHANNEL, A_LIFETIME = 0x06, 0x08, 0x09, 0x0A, 0x0C, 0x0D
-A_PEER, A_DATA, A_REALM, A_NONCE, A_RELAYED = 0x12, 0x13, 0x14, 0x15, 0x16
-A_FAMILY, A_EVEN_PORT, A_TRANSPORT, A_DONT_FRAG = 0x17, 0x18, 0x19, 0x1A
-A_MI256, A_PW_ALG, A_USERHASH, A_XOR_MAPPED, A_TOKEN = 0x1C, 0x1D, 0x1E, 0x20, 0x22
-A_PRIORITY, A_USE_CAND, A_PADDING, A_RESP_PORT, A_CONN_ID = 0x24, 0x25, 0x26, 0x27, 0x2A
-A_ADD_FAMILY, A_PW_ALGS, A_SOFTWARE, A_FINGERPRINT = 0x8000, 0x8002, 0x8022, 0x8028
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from pylib import stun  # noqa: E402
+from pylib.stun import (MAGIC, BINDING, ALLOCATE, REFRESH, SEND, DATA, CREATE_PERM,  # noqa: E402
+                        CHANNEL_BIND, REQUEST, INDICATION, SUCCESS, ERROR, A_USERNAME, A_MI,
+                        A_ERROR, A_UNKNOWN, A_CHANNEL, A_LIFETIME, A_PEER, A_DATA, A_REALM,
+                        A_NONCE, A_RELAYED, A_FAMILY, A_EVEN_PORT, A_TRANSPORT, A_DONT_FRAG,
+                        A_MI256, A_PW_ALG, A_USERHASH, A_XOR_MAPPED, A_TOKEN, A_PRIORITY,
+                        A_USE_CAND, A_PADDING, A_RESP_PORT, A_CONN_ID, A_ADD_FAMILY, A_PW_ALGS,
+                        A_SOFTWARE, A_FINGERPRINT, mtype, attr, error_code, xor_addr,
+                        unxor_addr, channeldata, frame_len)
+
 ALL_ATTRS = [0x01, 0x03, A_USERNAME, A_MI, A_ERROR, A_UNKNOWN, A_CHANNEL, A_LIFETIME,
              A_PEER, A_DATA, A_REALM, A_NONCE, A_RELAYED, A_FAMILY, A_EVEN_PORT,
              A_TRANSPORT, A_DONT_FRAG, A_MI256, A_PW_ALG, A_USERHASH, A_XOR_MAPPED,
@@ -56,92 +59,18 @@ METHODS = [BINDING, ALLOCATE, REFRESH, SEND, DATA, CREATE_PERM, CHANNEL_BIND, 0x
 IO_ERRORS = (OSError, socket.timeout)
 
 
-# ---- codec
-
-def mtype(method, cls):
-    return (((method & 0xF80) << 2) | ((method & 0x70) << 1) | (method & 0xF)
-            | ((cls & 2) << 7) | ((cls & 1) << 4))
-
-
-def attr(t, v, pad=True):
-    return struct.pack('!HH', t, len(v)) + v + (b'\0' * (-len(v) % 4) if pad else b'')
-
+# ---- codec: pylib.stun's, with method and class apart
 
 def header(method, cls, body_len, tid, cookie=MAGIC):
-    return struct.pack('!HHI', mtype(method, cls), body_len, cookie) + tid
+    return stun.header(mtype(method, cls), body_len, tid, cookie)
 
 
 def build(method, cls, attrs, tid=None, key=None, fingerprint=False):
     """A well-formed message; MESSAGE-INTEGRITY (HMAC-SHA1) with key, then FINGERPRINT."""
-    tid = tid or os.urandom(12)
-    body = b''.join(attrs)
-    if key is not None:
-        mac = hmac.new(key, header(method, cls, len(body) + 24, tid) + body,
-                       hashlib.sha1).digest()
-        body += attr(A_MI, mac)
-    if fingerprint:
-        crc = zlib.crc32(header(method, cls, len(body) + 8, tid) + body) ^ 0x5354554E
-        body += attr(A_FINGERPRINT, struct.pack('!I', crc & 0xFFFFFFFF))
-    return header(method, cls, len(body), tid) + body
+    return stun.encode(mtype(method, cls), b''.join(attrs), tid, key, fingerprint)
 
 
-def parse(buf):
-    """(method, class, tid, {type: first value}) or None."""
-    if len(buf) < 20 or buf[0] & 0xC0:
-        return None
-    t, length, cookie = struct.unpack_from('!HHI', buf)
-    if cookie != MAGIC or 20 + length > len(buf):
-        return None
-    attrs = {}
-    off = 20
-    for _ in range(256):
-        if off + 4 > 20 + length:
-            break
-        at, al = struct.unpack_from('!HH', buf, off)
-        if off + 4 + al > 20 + length:
-            break
-        attrs.setdefault(at, buf[off + 4:off + 4 + al])
-        off += 4 + al + (-al % 4)
-    method = (t & 0xF) | ((t >> 1) & 0x70) | ((t >> 2) & 0xF80)
-    cls = ((t >> 7) & 2) | ((t >> 4) & 1)
-    return method, cls, buf[8:20], attrs
-
-
-def error_code(attrs):
-    v = attrs.get(A_ERROR)
-    return (v[2] & 7) * 100 + v[3] if v and len(v) >= 4 else 0
-
-
-def xor_addr(ip, port):
-    a = socket.inet_aton(ip)
-    m = struct.pack('!I', MAGIC)
-    return struct.pack('!BBH', 0, 1, port ^ (MAGIC >> 16)) + bytes(x ^ y for x, y in zip(a, m))
-
-
-def unxor_addr(v):
-    if not v or len(v) != 8 or v[1] != 1:
-        return None
-    m = struct.pack('!I', MAGIC)
-    ip = socket.inet_ntoa(bytes(x ^ y for x, y in zip(v[4:8], m)))
-    return ip, struct.unpack('!H', v[2:4])[0] ^ (MAGIC >> 16)
-
-
-def channeldata(number, data, length=None, pad=True):
-    length = len(data) if length is None else length
-    return struct.pack('!HH', number, length & 0xFFFF) + data + (
-        b'\0' * (-len(data) % 4) if pad else b'')
-
-
-def frame_len(buf):
-    """Length of the first stream frame in buf, 0 if incomplete, -1 if garbage."""
-    if len(buf) < 4:
-        return 0
-    if 0x40 <= buf[0] <= 0x7F:
-        n = 4 + struct.unpack_from('!H', buf, 2)[0]
-        return n + (-n % 4)
-    if buf[0] & 0xC0:
-        return -1
-    return 20 + struct.unpack_from('!H', buf, 2)[0]
+parse = stun.parse_first
 
 
 # ---- an authenticated client holding a real allocation
@@ -412,9 +341,10 @@ class Gen:
 # ---- the TCP part (own thread)
 
 class TcpFlood(threading.Thread):
-    def __init__(self, server, port, deadline, max_conns, rng):
+    def __init__(self, server, port, deadline, max_conns, rng, source=None):
         super().__init__(daemon=True)
         self.server, self.port, self.deadline, self.max_conns = server, port, deadline, max_conns
+        self.source = source
         self.r = rng
         self.t0 = time.monotonic()
         self.stats = dict(tcp_conns=0, tcp_connect_errors=0, tcp_garbage=0,
@@ -425,6 +355,8 @@ class TcpFlood(threading.Thread):
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         s.settimeout(3)
         try:
+            if self.source:
+                s.bind((self.source, 0))
             s.connect((self.server, self.port))
         except IO_ERRORS:
             self.stats['tcp_connect_errors'] += 1
@@ -571,6 +503,27 @@ class TcpFlood(threading.Thread):
 
 # ---- main
 
+def gets_401(srv, source):
+    """True when an Allocate without credentials from source is answered 401."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(1)
+    s.bind((source, 0))
+    s.connect(srv)
+    try:
+        for _ in range(3):
+            tid = os.urandom(12)
+            s.send(build(ALLOCATE, REQUEST, [attr(A_TRANSPORT, b'\x11\0\0\0')], tid=tid))
+            try:
+                p = parse(s.recv(2048))
+            except IO_ERRORS:
+                continue
+            if p and p[2] == tid:
+                return p[1] == ERROR and error_code(p[3]) == 401
+        return False
+    finally:
+        s.close()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--server', default='127.0.0.1')
@@ -584,6 +537,9 @@ def main():
     ap.add_argument('--max-tcp-conns', type=int, default=3000)
     ap.add_argument('--no-tcp', action='store_true')
     ap.add_argument('--seed', type=int, default=None)
+    ap.add_argument('--source', default=None,
+                    help='address the unauthenticated flood (UDP, TCP, probes) comes from; '
+                         'the two allocations come from the default source')
     a = ap.parse_args()
 
     seed = a.seed if a.seed is not None else int.from_bytes(os.urandom(4), 'big')
@@ -643,10 +599,14 @@ def main():
     flooders = []
     for _ in range(a.sources):
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        if a.source:
+            s.bind((a.source, 0))
         s.connect(srv)
         s.setblocking(False)
         flooders.append(s)
     probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    if a.source:
+        probe.bind((a.source, 0))
     probe.connect(srv)
     probe.setblocking(False)
 
@@ -657,7 +617,8 @@ def main():
     deadline = start + a.seconds
     tcp = None
     if not a.no_tcp:
-        tcp = TcpFlood(a.server, a.port, deadline, a.max_tcp_conns, random.Random(seed + 1))
+        tcp = TcpFlood(a.server, a.port, deadline, a.max_tcp_conns, random.Random(seed + 1),
+                       a.source)
         tcp.start()
 
     def flood_kind():
@@ -823,6 +784,12 @@ def main():
             closed = True
         stats['tcp_alloc_closed'] = int(closed)
     stats['relayed_to_clients'] = sum(c.received for c in clients)
+    if a.source:
+        # The budget of unauthenticated errors is per source IP: the
+        # flooding source has spent its own, the clients' source still
+        # gets its 401.
+        stats['unauth_401_flood_source'] = int(gets_401(srv, a.source))
+        stats['unauth_401_client_source'] = int(gets_401(srv, '127.0.0.1'))
     for k, v in stats.items():
         print('%s=%s' % (k, v))
     print('codes=%s' % ','.join('%s:%d' % kv for kv in sorted(codes.items())))

@@ -5,7 +5,9 @@
 # and with Send indications, and over TCP) run during it and must all get
 # their allocations and lose at most 5% (a loaded 2-core machine runs the
 # server, the flooder and the clients at once); Bindings are answered during
-# and right after it; the server's RSS after it is what it was before; the
+# and right after it; the flood comes from 127.0.0.2 and the server runs on
+# its defaults: 127.0.0.2 spends its budget of unauthenticated errors,
+# 127.0.0.1 (the valid clients) still gets its 401s; the server's RSS after it is what it was before; the
 # server exits 0 on SIGTERM, and under the sanitizers reports nothing.
 # Prints one "PASS: name" or "FAIL: name" line per check.
 # shellcheck disable=SC2016,SC2034,SC2317 # tl_check evals its condition later
@@ -40,10 +42,12 @@ base=$(tl_free_port_block 160) || { echo "FAIL: no free port block"; exit 1; }
 srv=$base
 peer=$((base + 10))
 
-# The flooder and the valid clients share 127.0.0.1: a budget of
-# unauthenticated errors per source would starve the clients with the
-# flooder (as it should on the internet), so it is set out of reach here.
-tl_start_turnserver "$srv" $((base + 20)) $((base + 159)) -r flood.realm --401-req-limit=100000000
+# The server runs on its defaults, the budget of unauthenticated errors per
+# source IP (401-ratelimit) included: the flood comes from 127.0.0.2, the
+# valid clients (and the flooder's two allocations) from 127.0.0.1, which
+# keeps its 401s however much 127.0.0.2 sends.
+flood_src=127.0.0.2
+tl_start_turnserver "$srv" $((base + 20)) $((base + 159)) -r flood.realm
 "$bin/turnutils_peer" -p "$peer" -L 127.0.0.1 >"$tmp/peer.log" 2>&1 &
 pids="$pids $!"
 tl_wait_log "$tmp/server.log" "ready:" "$srv_pid"
@@ -69,14 +73,14 @@ w2=$!
 wait $w1
 wait $w2
 timeout 30 /usr/bin/python3 "$flood" --port "$srv" --user alice --password secret \
-	--seconds 3 --max-tcp-conns 400 >"$tmp/warm_flood.out" 2>&1
+	--source "$flood_src" --seconds 3 --max-tcp-conns 400 >"$tmp/warm_flood.out" 2>&1
 tl_check warmup_flood_ran '[ $? -eq 0 ]' "$tmp/warm_flood.out"
 sleep 1
 rss_before=$(rss)
 
 # The flood: 20 s, at most 200000 datagrams at 10000/s, and the TCP part.
 timeout 60 /usr/bin/python3 "$flood" --port "$srv" --user alice --password secret \
-	--seconds 20 --rate 10000 --max-datagrams 200000 >"$tmp/flood.out" 2>&1 &
+	--source "$flood_src" --seconds 20 --rate 10000 --max-datagrams 200000 >"$tmp/flood.out" 2>&1 &
 fpid=$!
 pids="$pids $fpid"
 sleep 2
@@ -124,6 +128,8 @@ tl_check tcp_connection_bursts_served \
 tl_check tcp_allocation_survives_broken_channeldata '[ "$(value tcp_client_alive "$fo")" = 1 ]' "$fo"
 tl_check flooding_allocations_deleted '[ "$(value udp_alloc_deleted "$fo")" = 1 ] &&
 	[ "$(value tcp_alloc_closed "$fo")" = 1 ]' "$fo"
+tl_check flooding_source_spent_its_401_budget 'grep -qx "unauth_401_flood_source=0" "$fo"' "$fo"
+tl_check other_source_still_gets_401 '[ "$(value unauth_401_client_source "$fo")" = 1 ]' "$fo"
 tl_check binding_answered_after_flood '[ "$(value binding_after "$fo")" = 1 ]' "$fo"
 timeout 10 "$bin/turnutils_stunclient" -p "$srv" 127.0.0.1 >"$tmp/stun.out" 2>&1
 tl_check stunclient_udp_after_flood '[ $? -eq 0 ]' "$tmp/stun.out"
