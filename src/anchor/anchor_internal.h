@@ -38,7 +38,6 @@ struct event_base;
 struct sdp;
 
 #define ANCHOR_NG_MAX 65535	       /* bytes of a control datagram */
-#define ANCHOR_CACHE_MS 60000	       /* replies kept by cookie */
 #define ANCHOR_MAX_STREAMS 16	       /* transports per call */
 #define ANCHOR_RX_BATCH 16
 #define ANCHOR_RX_BUF 2048	       /* media datagrams longer are dropped */

@@ -3,7 +3,7 @@
  *
  * A datagram is "cookie SP dictionary", bencoded or JSON (body starting
  * with '{'); the reply carries the same cookie and the request's encoding.
- * Replies are kept by cookie for ANCHOR_CACHE_MS, so that a retransmitted
+ * Replies are kept by cookie for anchor-ng-cache-time, so that a retransmitted
  * request is answered again, never executed twice. Datagrams from the
  * server's own relay, media or listening sockets, senders outside
  * anchor-ng-allow (default: loopback) and datagrams without a cookie are
@@ -82,7 +82,7 @@ static void cache_add(struct anchor *an, const char *cookie, size_t cookie_len,
 	}
 	memcpy(e->reply, reply, len);
 	e->reply_len = len;
-	e->expires_ms = now_ms + ANCHOR_CACHE_MS;
+	e->expires_ms = now_ms + (uint64_t)an->cfg->anchor_ng_cache_time * 1000;
 	e->hnext = an->cache[h];
 	an->cache[h] = e;
 	e->older = an->cache_newest;

@@ -121,6 +121,8 @@ const struct config_option config_options[] = {
 	     "accept channel numbers up to 0x7FFF (RFC 5766) instead of 0x4FFF (RFC 8656)"),
     OPT_STR("anchor-ng-listen", 0, CONFIG_ADDR, anchor_ng_listen, 0, "<ip:port>",
 	    "media anchor: ng control socket (off unless set)"),
+    OPT_UINT("anchor-ng-cache-time", 0, anchor_ng_cache_time, 1, 3600, 0, "<seconds>",
+	     "media anchor: how long an ng reply is kept to answer retransmissions"),
     OPT_LIST("anchor-ng-allow", 0, CONFIG_PEER_RULE, anchor_ng_allow, CONFIG_MAX_PEER_RULES,
 	     "<ip|ip-ip|ip/len>", "media anchor: who may send ng commands (default loopback)"),
     OPT_LIST("anchor-interface", 0, CONFIG_EXTERNAL_IP, anchor_interface, CONFIG_MAX_IPS,
@@ -785,6 +787,7 @@ void config_init(struct config *c)
 	c->anchor_max_call_ports = CONFIG_DEFAULT_ANCHOR_MAX_CALL_PORTS;
 	c->anchor_port_share = CONFIG_DEFAULT_ANCHOR_PORT_SHARE;
 	c->anchor_latch_window = CONFIG_DEFAULT_ANCHOR_LATCH_WINDOW;
+	c->anchor_ng_cache_time = CONFIG_DEFAULT_ANCHOR_NG_CACHE_TIME;
 	c->unauth_ratelimit = true;
 	c->unauth_req_limit = CONFIG_DEFAULT_401_REQ_LIMIT;
 	c->unauth_window = CONFIG_DEFAULT_401_WINDOW;

@@ -57,6 +57,7 @@
 #define CONFIG_DEFAULT_ANCHOR_MAX_CALL_PORTS 16
 #define CONFIG_DEFAULT_ANCHOR_PORT_SHARE 80 /* percent of the relay range */
 #define CONFIG_DEFAULT_ANCHOR_LATCH_WINDOW 3
+#define CONFIG_DEFAULT_ANCHOR_NG_CACHE_TIME 60
 #define CONFIG_DEFAULT_401_REQ_LIMIT 1000 /* coturn's 401-req-limit */
 #define CONFIG_DEFAULT_401_WINDOW 120	  /* coturn's 401-window, seconds */
 
@@ -164,6 +165,7 @@ struct config {
 	unsigned int anchor_max_call_ports; /* media ports per call */
 	unsigned int anchor_port_share;	    /* percent of the relay range, all calls */
 	unsigned int anchor_latch_window;  /* seconds of re-latching after offer/answer */
+	unsigned int anchor_ng_cache_time; /* seconds an ng reply is kept by cookie */
 	bool anchor_ice_controlling;
 };
 

@@ -10,7 +10,7 @@ media ports the way a SIP proxy and two parties would, and prints one
          ICE-validated and latched forwarding, delete
   limit  the server runs with anchor-max-sessions=1
   allow  the server runs with anchor-ng-allow=127.0.0.2
-  timeout the server runs with anchor-timeout=2
+  timeout the server runs with anchor-timeout=2 and anchor-ng-cache-time=1
   final  the server runs with anchor-final-timeout=2
 Only 127.0.0.0/8 is ever sent to (the SDPs name private addresses: the
 calling script runs this in a network namespace with nothing but loopback).
@@ -453,6 +453,19 @@ def mode_timeout():
     check("a silent call ends after anchor-timeout", gone)
     t = stats().get("totalstatistics", {})
     check("... counted as a timeout", t.get("timeoutsessions") == 1, t)
+    # anchor-ng-cache-time=1: a reply answers retransmissions for 1 s, then
+    # the same cookie is a new request
+    before = stats().get("controlstatistics", {}).get("retransmissions", 0)
+    r1 = ng({"command": "ping"}, cookie="cachetime1")
+    r2 = ng({"command": "ping"}, cookie="cachetime1")
+    mid = stats().get("controlstatistics", {}).get("retransmissions", 0)
+    check("within anchor-ng-cache-time the same cookie is answered from the cache",
+          r1 == r2 == {"result": "pong"} and mid == before + 1, (r1, r2, before, mid))
+    time.sleep(2.5)
+    r3 = ng({"command": "ping"}, cookie="cachetime1")
+    after = stats().get("controlstatistics", {}).get("retransmissions", 0)
+    check("after anchor-ng-cache-time the same cookie is a new request",
+          r3 == {"result": "pong"} and after == mid, (r3, mid, after))
 
 
 {"main": mode_main, "interface": mode_interface, "final": mode_final, "limit": mode_limit, "allow": mode_allow, "timeout": mode_timeout}[MODE]()

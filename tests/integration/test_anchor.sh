@@ -31,6 +31,6 @@ run_mode main
 run_mode interface --anchor-interface 203.0.113.10/127.0.0.1
 run_mode limit --anchor-max-sessions 1
 run_mode allow --anchor-ng-allow 127.0.0.2
-run_mode timeout --anchor-timeout 2
+run_mode timeout --anchor-timeout 2 --anchor-ng-cache-time 1
 run_mode final --anchor-final-timeout 2
 exit $failed

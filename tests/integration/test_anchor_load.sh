@@ -11,7 +11,7 @@
 # received; after every call is deleted, list is empty, the anchor's media
 # sockets are closed and VmRSS is back near its level before the calls;
 # the server exits 0 with no sanitizer report. Loopback only; bounded
-# (about 90 s: most of it waiting for the ng reply cache to expire).
+# (about 30 s; the ng reply cache is kept 2 s here, anchor-ng-cache-time).
 # Usage: test_anchor_load.sh BUILD_DIR
 # shellcheck disable=SC2016,SC2034,SC2317 # tl_check evals its condition later
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
@@ -46,7 +46,11 @@ port=$base
 ngport=$((base + 1))
 min=$((base + 10))
 max=$((base + 1009)) # 4 ports a call (RTP and RTCP, each side) and spare
-tl_start_turnserver "$port" "$min" "$max" --anchor-ng-listen "127.0.0.1:$ngport"
+# ng replies are kept 2 s (anchor-ng-cache-time; 60 by default) so that
+# the cache is empty again when VmRSS is read before the calls.
+cache_s=2
+tl_start_turnserver "$port" "$min" "$max" --anchor-ng-listen "127.0.0.1:$ngport" \
+	--anchor-ng-cache-time "$cache_s"
 tl_wait_log "$tmp/server.log" "ready:" "$srv_pid"
 rc=$?
 tl_server_output
@@ -69,12 +73,13 @@ kv() { sed -n "s/^$2 .*\<$3=\([^ ]*\).*/\1/p" "$1"; }
 
 # Warm-up round: the same commands and traffic, so that what the allocator
 # keeps after the first calls is in the level measured before the real
-# round. Replies stay in the ng reply cache for 60 s (retransmissions are
-# answered from it): wait for them to expire before measuring.
+# round. Replies stay in the ng reply cache for anchor-ng-cache-time
+# (retransmissions are answered from it): wait for them to expire (the
+# anchor expires them on its 1 s tick) before measuring.
 "$tmp/anchor_load" --ng "127.0.0.1:$ngport" --calls "$calls" --warm 1 --seconds 1 --query \
 	--prefix warm >"$tmp/warm.out" 2>&1
 tl_check "warm_up_round_of_${calls}_calls" '[ $? -eq 0 ]' "$tmp/warm.out" || exit 1
-sleep 62
+sleep $((cache_s + 2))
 rss0=$(rss_kb)
 fds0=$(socket_fds)
 pkts0=$(ngstat relayedpackets_user)

@@ -123,6 +123,7 @@ static void test_defaults(void **state)
 	assert_null(c->config_file);
 	assert_int_equal(c->verbose, 0);
 	assert_string_equal(c->software_name, "turnserver");
+	assert_int_equal(c->anchor_ng_cache_time, 60);
 }
 
 static void test_file_accepts_all_line_forms(void **state)
@@ -539,6 +540,9 @@ static void test_value_out_of_range_rejected(void **state)
 	assert_file_error(f, 1, "bad value '1025' for relay-threads (expected 0-1024)");
 	assert_int_equal(load(f, "stale-nonce=0\n"), -1);
 	assert_int_equal(load(f, "user-quota=4294967296\n"), -1);
+	assert_int_equal(load(f, "anchor-ng-cache-time=0\n"), -1);
+	assert_file_error(f, 1, "bad value '0' for anchor-ng-cache-time (expected 1-3600)");
+	assert_int_equal(load(f, "anchor-ng-cache-time=3601\n"), -1);
 }
 
 static void test_stale_nonce_value_is_optional(void **state)
