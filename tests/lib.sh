@@ -17,6 +17,7 @@ tl_init() {
 	bin=$build/bin
 	failed=0
 	pids=
+	tl_netns=
 	tmp=$(mktemp -d) || exit 1
 	trap 'tl_cleanup "$tmp" $pids' EXIT
 	trap 'exit 1' INT TERM
@@ -29,6 +30,8 @@ tl_cleanup() {
 	shift
 	for tl_p in "$@"; do kill "$tl_p" 2>/dev/null; done
 	for tl_p in "$@"; do wait "$tl_p" 2>/dev/null; done
+	# shellcheck disable=SC2086 # a list of names
+	[ -n "$tl_netns" ] && tl_netns_del $tl_netns
 	rm -rf "$tl_dir"
 }
 
@@ -63,6 +66,16 @@ tl_check() {
 		[ -n "$3" ] && [ -f "$3" ] && sed 's/^/  | /' "$3" | tail -n 20
 		return 1
 	fi
+}
+
+# tl_setup NAME CONDITION [FILE]: a set-up step, not a check: silent when
+# the shell CONDITION holds; else "FAIL: NAME", the end of FILE as tl_check
+# shows it, and exit 1 (nothing after it can be checked).
+tl_setup() {
+	eval "$2" && return 0
+	tl_fail "$1"
+	[ -n "$3" ] && [ -f "$3" ] && sed 's/^/  | /' "$3" | tail -n 20
+	exit 1
 }
 
 # tl_run CMD...: runs CMD for at most 120 s, its stdout and stderr into
@@ -198,24 +211,77 @@ tl_no_sanitizer_report() {
 	! grep -qE "AddressSanitizer|LeakSanitizer|runtime error|UndefinedBehaviorSanitizer" "$@"
 }
 
+# --- network namespaces (root, unshare, ip). A test keeps one topology and
+# makes it one line per step, as WireGuard's tests/netns.sh does. What the
+# helpers create is torn down at exit (tl_cleanup) or by tl_netns_del.
+# A namespace that is set up is not a check: a failed step prints a FAIL
+# line naming it and the test stops (exit 1).
+
 # tl_isolate SCRIPT ARGS...: call first thing as `tl_isolate "$0" "$@"`.
 # Re-runs the script inside a network namespace of its own that has only
 # loopback (unshare --net; needs root), so that whatever the anchor reads in
 # a test SDP (192.168.210.54, 172.17.0.1, ...) can never be reached: the
 # namespace dies with the script. Inside, refuses to go on (exit 1 with a
-# FAIL line) when one of those addresses has a route after all.
+# FAIL line) when it holds another link or a default route, or when one of
+# those addresses, or one in $tl_unreachable (set by the script before the
+# call), has a route after all.
 tl_isolate() {
 	if [ -z "$TL_ISOLATED" ]; then
 		if [ "$(id -u)" != 0 ] || ! command -v unshare >/dev/null 2>&1; then
 			echo "FAIL: isolation (needs root and unshare to run in a private network namespace)"
 			exit 1
 		fi
-		TL_ISOLATED=1 exec unshare --net sh -c 'ip link set lo up && exec "$0" "$@"' "$@"
+		TL_ISOLATED=$(readlink /proc/self/ns/net) \
+			exec unshare --net sh -c 'ip link set lo up && exec "$0" "$@"' "$@"
 	fi
-	for tl_a in 192.168.210.54 172.17.0.1 203.0.113.10 8.8.8.8; do
+	if [ "$(readlink /proc/self/ns/net)" = "$TL_ISOLATED" ]; then
+		echo "FAIL: isolation (still in the namespace the script started in)"
+		exit 1
+	fi
+	if [ "$(ip -o link show | grep -vc ': lo:')" -ne 0 ] || [ -n "$(ip route show default)" ] ||
+		[ -n "$(ip -6 route show default 2>/dev/null)" ]; then
+		echo "FAIL: isolation (the namespace has more than loopback: refusing to run)"
+		exit 1
+	fi
+	for tl_a in 192.168.210.54 172.17.0.1 203.0.113.10 8.8.8.8 ${tl_unreachable:-}; do
 		if ip route get "$tl_a" >/dev/null 2>&1; then
 			echo "FAIL: isolation ($tl_a is reachable from the test's namespace: refusing to run)"
 			exit 1
 		fi
+	done
+}
+
+# tl_netns_pair NS_A ADDR_A/LEN NS_B ADDR_B/LEN: two new namespaces, loopback
+# up in each, joined by a veth pair whose end in each namespace bears that
+# namespace's name (so NS_* are at most 15 characters) and address. Both are
+# deleted at exit. On a failed step: "FAIL: netns NS_A-NS_B (STEP)", exit 1.
+tl_netns_pair() {
+	tl_netns="$tl_netns $3 $1"
+	for tl_step in "netns add $1" "netns add $3" "-n $1 link set lo up" "-n $3 link set lo up" \
+		"link add $1 netns $1 type veth peer name $3 netns $3" \
+		"-n $1 addr add $2 dev $1" "-n $3 addr add $4 dev $3" \
+		"-n $1 link set $1 up" "-n $3 link set $3 up"; do
+		# shellcheck disable=SC2086 # the step's words are ip's arguments
+		tl_netns_step "$1-$3" $tl_step
+	done
+}
+
+# tl_netns_step WHAT IP-ARGS...: `ip IP-ARGS...`; on failure "FAIL: netns
+# WHAT (ip IP-ARGS)" and exit 1. For the steps a test adds to its topology.
+tl_netns_step() {
+	tl_what=$1
+	shift
+	ip "$@" >/dev/null 2>&1 || {
+		tl_fail "netns $tl_what (ip $*)"
+		exit 1
+	}
+}
+
+# tl_netns_del NS...: stops whatever still runs in each namespace (only what
+# the test started runs there; SIGKILL by PID) and deletes it.
+tl_netns_del() {
+	for tl_ns in "$@"; do
+		for tl_p in $(ip netns pids "$tl_ns" 2>/dev/null); do kill -9 "$tl_p" 2>/dev/null; done
+		ip netns del "$tl_ns" 2>/dev/null
 	done
 }

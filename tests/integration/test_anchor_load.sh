@@ -54,7 +54,7 @@ tl_start_turnserver "$port" "$min" "$max" --anchor-ng-listen "127.0.0.1:$ngport"
 tl_wait_log "$tmp/server.log" "ready:" "$srv_pid"
 rc=$?
 tl_server_output
-tl_check "turnserver_with_anchor_starts" '[ $rc -eq 0 ]' "$tmp/out" || exit 1
+tl_setup "turnserver_with_anchor_starts" '[ $rc -eq 0 ]' "$tmp/out"
 "$ng" -s "127.0.0.1:$ngport" ping >"$tmp/out" 2>&1
 tl_check "ng_ping_answers_pong" '[ $? -eq 0 ] && grep -q pong "$tmp/out"' "$tmp/out" || exit 1
 
@@ -78,7 +78,7 @@ kv() { sed -n "s/^$2 .*\<$3=\([^ ]*\).*/\1/p" "$1"; }
 # anchor expires them on its 1 s tick) before measuring.
 "$tmp/anchor_load" --ng "127.0.0.1:$ngport" --calls "$calls" --warm 1 --seconds 1 --query \
 	--prefix warm >"$tmp/warm.out" 2>&1
-tl_check "warm_up_round_of_${calls}_calls" '[ $? -eq 0 ]' "$tmp/warm.out" || exit 1
+tl_setup "warm_up_round_of_${calls}_calls" '[ $? -eq 0 ]' "$tmp/warm.out"
 sleep $((cache_s + 2))
 rss0=$(rss_kb)
 fds0=$(socket_fds)

@@ -51,8 +51,7 @@ tl_start_turnserver "$srv" $((base + 20)) $((base + 159)) -r flood.realm
 "$bin/turnutils_peer" -p "$peer" -L 127.0.0.1 >"$tmp/peer.log" 2>&1 &
 pids="$pids $!"
 tl_wait_log "$tmp/server.log" "ready:" "$srv_pid"
-tl_check server_ready 'grep -q "ready:" "$tmp/server.log"' "$tmp/server.log"
-[ $failed = 0 ] || exit 1
+tl_setup server_ready 'grep -q "ready:" "$tmp/server.log"' "$tmp/server.log"
 
 auth="-u alice -w secret"
 # uclient NAME FLAGS...: a valid load in the background, output in $tmp/NAME.out
@@ -74,7 +73,7 @@ wait $w1
 wait $w2
 timeout 30 /usr/bin/python3 "$flood" --port "$srv" --user alice --password secret \
 	--source "$flood_src" --seconds 3 --max-tcp-conns 400 >"$tmp/warm_flood.out" 2>&1
-tl_check warmup_flood_ran '[ $? -eq 0 ]' "$tmp/warm_flood.out"
+tl_setup warmup_flood_ran '[ $? -eq 0 ]' "$tmp/warm_flood.out"
 sleep 1
 rss_before=$(rss)
 

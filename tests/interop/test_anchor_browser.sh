@@ -49,11 +49,7 @@ run_pid=
 cleanup() {
 	[ -n "$run_pid" ] && kill "$run_pid" 2>/dev/null
 	[ -n "$srv_pid" ] && kill "$srv_pid" 2>/dev/null
-	for ns in $nsb $nsa; do
-		# whatever is still running in the namespace was started here
-		for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
-		ip netns del "$ns" 2>/dev/null
-	done
+	tl_netns_del "$nsb" "$nsa"
 	[ -n "$run_pid" ] && wait "$run_pid" 2>/dev/null
 	[ -n "$srv_pid" ] && wait "$srv_pid" 2>/dev/null
 	rm -rf "$tmp"
@@ -97,7 +93,6 @@ if [ -z "$want" ] || [ "$want" != "$have" ]; then
 		exit 1
 	fi
 fi
-tl_pass anchor_browser_playwright_core_installed
 
 # --- the two namespaces
 srv_ip=198.18.0.1
@@ -106,19 +101,9 @@ ng_port=2223
 realm=anchor.test
 user=webrtc
 password="pw-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
-if ip netns add "$nsa" && ip netns add "$nsb" &&
-	ip link add "abA$$" netns "$nsa" type veth peer name "abB$$" netns "$nsb" &&
-	ip -n "$nsa" addr add "$srv_ip/24" dev "abA$$" &&
-	ip -n "$nsb" addr add 198.18.0.2/24 dev "abB$$" &&
-	ip -n "$nsa" link set lo up && ip -n "$nsb" link set lo up &&
-	ip -n "$nsa" link set "abA$$" up && ip -n "$nsb" link set "abB$$" up &&
-	ip -n "$nsb" route add default via "$srv_ip" dev "abB$$" &&
-	ip netns exec "$nsa" sh -c 'echo 0 >/proc/sys/net/ipv4/ip_forward'; then
-	tl_pass anchor_browser_namespaces
-else
-	tl_fail anchor_browser_namespaces
-	exit 1
-fi
+tl_netns_pair "$nsa" "$srv_ip/24" "$nsb" 198.18.0.2/24
+tl_netns_step "$nsb" -n "$nsb" route add default via "$srv_ip" dev "$nsb"
+tl_netns_step "$nsa" netns exec "$nsa" sh -c 'echo 0 >/proc/sys/net/ipv4/ip_forward'
 # B's default route (via A) only gives Chromium a default local address:
 # without a media permission it gathers on that address alone, found by a
 # route lookup toward a public address (nothing is sent). A has no route

@@ -30,11 +30,7 @@ nsb=turnbrB$$
 srv_pid=
 cleanup() {
 	[ -n "$srv_pid" ] && kill "$srv_pid" 2>/dev/null
-	for ns in $nsb $nsa; do
-		# whatever is still running in the namespace was started here
-		for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
-		ip netns del "$ns" 2>/dev/null
-	done
+	tl_netns_del "$nsb" "$nsa"
 	[ -n "$srv_pid" ] && wait "$srv_pid" 2>/dev/null
 	rm -rf "$tmp"
 }
@@ -75,24 +71,13 @@ if [ -z "$want" ] || [ "$want" != "$have" ]; then
 		exit 1
 	fi
 fi
-tl_pass browser_playwright_core_installed
 
 # --- the two namespaces
 port=3478
 realm=browser.test
 user=webrtc
 password="pw-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
-if ip netns add "$nsa" && ip netns add "$nsb" &&
-	ip link add "tbA$$" netns "$nsa" type veth peer name "tbB$$" netns "$nsb" &&
-	ip -n "$nsa" addr add 198.18.0.1/24 dev "tbA$$" &&
-	ip -n "$nsb" addr add 198.18.0.2/24 dev "tbB$$" &&
-	ip -n "$nsa" link set lo up && ip -n "$nsb" link set lo up &&
-	ip -n "$nsa" link set "tbA$$" up && ip -n "$nsb" link set "tbB$$" up; then
-	tl_pass browser_namespaces
-else
-	tl_fail browser_namespaces
-	exit 1
-fi
+tl_netns_pair "$nsa" 198.18.0.1/24 "$nsb" 198.18.0.2/24
 
 # --- user and iceServers JSON
 if "$bin/turnadmin" -a -b "$tmp/users.db" -u "$user" -r "$realm" -p "$password" \
