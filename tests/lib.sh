@@ -78,6 +78,37 @@ tl_setup() {
 	exit 1
 }
 
+# tl_browser_ready NAME CHROMIUM DIR PROGRAM...: set-up of a Chromium test
+# (tests/interop/browser in DIR): root, ip, CHROMIUM, node, npm and each
+# PROGRAM in $bin must be there, and playwright-core at the version DIR's
+# package-lock.json pins (installed with npm ci when it is not). Else
+# "FAIL: NAME_prerequisites (missing: ...)" or "FAIL: NAME_npm_ci", exit 1.
+tl_browser_ready() {
+	tl_name=$1 tl_chromium=$2 tl_dir=$3
+	shift 3
+	tl_missing=
+	[ "$(id -u)" = 0 ] || tl_missing="$tl_missing root"
+	command -v ip >/dev/null 2>&1 || tl_missing="$tl_missing ip(iproute2)"
+	[ -x "$tl_chromium" ] || tl_missing="$tl_missing $tl_chromium(apt-get install chromium)"
+	command -v node >/dev/null 2>&1 || tl_missing="$tl_missing node"
+	command -v npm >/dev/null 2>&1 || tl_missing="$tl_missing npm"
+	for tl_b in "$@"; do [ -x "$bin/$tl_b" ] || tl_missing="$tl_missing $bin/$tl_b"; done
+	if [ -n "$tl_missing" ]; then
+		tl_fail "${tl_name}_prerequisites (missing:$tl_missing)"
+		exit 1
+	fi
+	tl_want=$(node -e 'console.log(require(process.argv[1]).packages["node_modules/playwright-core"].version)' \
+		"$tl_dir/package-lock.json" 2>/dev/null)
+	tl_have=$(node -e 'console.log(require(process.argv[1]).version)' \
+		"$tl_dir/node_modules/playwright-core/package.json" 2>/dev/null)
+	[ -n "$tl_want" ] && [ "$tl_want" = "$tl_have" ] && return 0
+	(cd "$tl_dir" && timeout 300 npm ci --no-audit --no-fund --loglevel=error) >"$tmp/npm.log" 2>&1 &&
+		return 0
+	tl_fail "${tl_name}_npm_ci"
+	sed 's/^/  | /' "$tmp/npm.log" | tail -n 20
+	exit 1
+}
+
 # tl_run CMD...: runs CMD for at most 120 s, its stdout and stderr into
 # $tmp/out, its exit status into rc.
 tl_run() {

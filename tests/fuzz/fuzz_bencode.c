@@ -13,14 +13,7 @@
 #include <string.h>
 
 #include "anchor/bencode.h"
-
-#define CHECK(x)                                                                                   \
-	do {                                                                                       \
-		if (!(x))                                                                          \
-			abort();                                                                   \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "tests/fuzz/fuzz.h"
 
 static bool same_bytes(const char *a, size_t alen, const char *b, size_t blen)
 {

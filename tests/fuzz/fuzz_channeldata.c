@@ -8,14 +8,7 @@
 #include <stdlib.h>
 
 #include "stun/stun.h"
-
-#define CHECK(x)                                                                                   \
-	do {                                                                                       \
-		if (!(x))                                                                          \
-			abort();                                                                   \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "tests/fuzz/fuzz.h"
 
 static void check_datagram(const uint8_t *buf, size_t len)
 {

@@ -28,14 +28,7 @@
 #include "anchor/ice.h"
 #include "common/addr.h"
 #include "stun/stun.h"
-
-#define CHECK(x)                                                                                   \
-	do {                                                                                       \
-		if (!(x))                                                                          \
-			abort();                                                                   \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "tests/fuzz/fuzz.h"
 
 #define LITE_UFRAG "FuzzLiteUfrag001"
 #define LITE_PWD "FuzzLitePassword01234567"

@@ -15,14 +15,7 @@
 
 #include "anchor/latch.h"
 #include "common/addr.h"
-
-#define CHECK(x)                                                                                   \
-	do {                                                                                       \
-		if (!(x))                                                                          \
-			abort();                                                                   \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "tests/fuzz/fuzz.h"
 
 static union sockaddr_u source(uint8_t i)
 {

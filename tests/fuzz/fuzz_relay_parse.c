@@ -11,14 +11,7 @@
 
 #include "kernel/turnrelay_parse.h"
 #include "stun/stun.h"
-
-#define CHECK(x)                                                                                   \
-	do {                                                                                       \
-		if (!(x))                                                                          \
-			abort();                                                                   \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "tests/fuzz/fuzz.h"
 
 static void check_against_codec(const uint8_t *data, size_t size, enum turnrelay_pkt_class cls,
 				const struct turnrelay_pkt *pkt)

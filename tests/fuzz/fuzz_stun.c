@@ -13,14 +13,7 @@
 #include <sys/socket.h>
 
 #include "stun/stun.h"
-
-#define CHECK(x)                                                                                   \
-	do {                                                                                       \
-		if (!(x))                                                                          \
-			abort();                                                                   \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "tests/fuzz/fuzz.h"
 
 static const uint8_t fuzz_key[] = "fuzz key: not a secret";
 #define FUZZ_KEY_LEN (sizeof(fuzz_key) - 1)

@@ -18,15 +18,7 @@ here=$(dirname "$0")
 run_mode() {
 	mode=$1
 	shift
-	base=$(tl_free_port_block 102) || { tl_fail "free ports for $mode"; return; }
-	port=$base ng=$((base + 1)) min=$((base + 2)) max=$((base + 101))
-	rm -f "$tmp/server.log"
-	tl_start_turnserver "$port" "$min" "$max" --anchor-ng-listen "127.0.0.1:$ng" "$@"
-	if ! tl_wait_log "$tmp/server.log" "ready:" "$srv_pid"; then
-		tl_server_output
-		tl_check "$mode: server starts" false "$tmp/out"
-		return
-	fi
+	tl_start_anchor 100 "$@" || return
 	timeout 120 "$python" "$here/anchor_limits.py" "$mode" "$ng" "$min" "$max" "$bin" ||
 		failed=1
 	tl_check_turnserver_stops "$mode: server stops cleanly"

@@ -47,30 +47,7 @@ server_log() {
 }
 
 # --- prerequisites
-missing=
-[ "$(id -u)" = 0 ] || missing="$missing root"
-command -v ip >/dev/null 2>&1 || missing="$missing ip(iproute2)"
-[ -x "$chromium" ] || missing="$missing $chromium(apt-get install chromium)"
-command -v node >/dev/null 2>&1 || missing="$missing node"
-command -v npm >/dev/null 2>&1 || missing="$missing npm"
-for b in turnserver turnadmin; do [ -x "$bin/$b" ] || missing="$missing $bin/$b"; done
-if [ -n "$missing" ]; then
-	tl_fail "browser_prerequisites (missing:$missing)"
-	exit 1
-fi
-
-# playwright-core at the version package-lock.json pins
-want=$(node -e 'console.log(require(process.argv[1]).packages["node_modules/playwright-core"].version)' \
-	"$dir/package-lock.json" 2>/dev/null)
-have=$(node -e 'console.log(require(process.argv[1]).version)' \
-	"$dir/node_modules/playwright-core/package.json" 2>/dev/null)
-if [ -z "$want" ] || [ "$want" != "$have" ]; then
-	if ! (cd "$dir" && timeout 300 npm ci --no-audit --no-fund --loglevel=error) >"$tmp/npm.log" 2>&1; then
-		tl_fail "browser_npm_ci"
-		sed 's/^/  | /' "$tmp/npm.log" | tail -n 20
-		exit 1
-	fi
-fi
+tl_browser_ready browser "$chromium" "$dir" turnserver turnadmin
 
 # --- the two namespaces
 port=3478

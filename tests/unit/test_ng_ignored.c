@@ -18,47 +18,14 @@
 #include <cmocka.h>
 
 #include "anchor/anchor_internal.h"
+#include "ng_test.h"
 
 #define OFFER_HEAD "{\"command\":\"offer\",\"call-id\":\"c\",\"from-tag\":\"f\",\"sdp\":\"v=0\","
-
-struct fixture {
-	struct bdoc *d;
-	struct ng_request req;
-	char reason[256];
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	if (f->d)
-		bdoc_free(f->d);
-	free(f);
-	return 0;
-}
 
 /* Reads the JSON request; asserts it is accepted (ignored keys never fail one). */
 static const char *warning_of(struct fixture *f, const char *json)
 {
-	struct bval *root = NULL;
-	char err[160];
-
-	if (f->d)
-		bdoc_free(f->d);
-	f->d = bdoc_new();
-	assert_non_null(f->d);
-	assert_int_equal(
-	    bdoc_parse(f->d, (const uint8_t *)json, strlen(json), &root, err, sizeof(err)), 0);
-	assert_int_equal(ng_request_parse(root, &f->req, f->reason, sizeof(f->reason)), 0);
+	assert_int_equal(ng_test_parse(f, json), 0);
 	return f->req.warning;
 }
 

@@ -16,47 +16,12 @@
 #include <cmocka.h>
 
 #include "anchor/anchor_internal.h"
-
-struct fixture {
-	struct bdoc *d;
-	struct ng_request req;
-	char reason[256];
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	if (f->d)
-		bdoc_free(f->d);
-	free(f);
-	return 0;
-}
+#include "ng_test.h"
 
 /* Parses the bencoded or JSON text and reads it as a request. */
 static int parse(struct fixture *f, const char *text)
 {
-	struct bval *root = NULL;
-	char err[160];
-
-	if (f->d)
-		bdoc_free(f->d);
-	f->d = bdoc_new();
-	assert_non_null(f->d);
-	assert_int_equal(bdoc_parse(f->d, (const uint8_t *)text, strlen(text), &root, err,
-				    sizeof(err)),
-			 0);
-	f->reason[0] = '\0';
-	return ng_request_parse(root, &f->req, f->reason, sizeof(f->reason));
+	return ng_test_parse(f, text);
 }
 
 static void test_ping_and_each_command(void **state)
