@@ -315,6 +315,10 @@ int ng_request_parse(const struct bval *dict, struct ng_request *req, char *reas
 /* ng_control.c */
 int ng_control_open(struct anchor *an, char *err, size_t errlen);
 void ng_control_close(struct anchor *an);
+/* The reply cache (kept anchor-ng-cache-time, oldest dropped past its caps). */
+struct ng_cache_entry *ng_cache_find(struct anchor *an, const char *cookie, size_t len);
+void ng_cache_add(struct anchor *an, const char *cookie, size_t cookie_len, const uint8_t *reply,
+		  size_t len, uint64_t now_ms);
 void ng_cache_expire(struct anchor *an, uint64_t now_ms);
 
 /* call.c: each fills reply (a dict) or returns -1 with reason. */
@@ -328,6 +332,11 @@ int call_delete(struct anchor *an, const struct ng_request *req, struct bdoc *d,
 void call_free(struct call *c);
 void call_free_all(struct anchor *an);
 void call_expire(struct anchor *an, uint64_t now_ms);
+/* Why call_expire ends c at now_ms (idle_ms: anchor-timeout, final_ms:
+ * anchor-final-timeout, 0 = none): CALL_LIVE when it does not. */
+enum call_end { CALL_LIVE, CALL_IDLE_TIMEOUT, CALL_FINAL_TIMEOUT };
+enum call_end call_end_reason(const struct call *c, uint64_t now_ms, uint64_t idle_ms,
+			      uint64_t final_ms);
 
 /* media.c */
 /* Sockets for one side: 0; -1 no free port; -2 over anchor-port-share. */

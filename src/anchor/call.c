@@ -141,6 +141,16 @@ void call_free_all(struct anchor *an)
 			call_free(an->calls[i]);
 }
 
+enum call_end call_end_reason(const struct call *c, uint64_t now_ms, uint64_t idle_ms,
+			      uint64_t final_ms)
+{
+	if (final_ms && now_ms - c->created_ms >= final_ms)
+		return CALL_FINAL_TIMEOUT;
+	if (now_ms - c->last_media_ms >= idle_ms)
+		return CALL_IDLE_TIMEOUT;
+	return CALL_LIVE;
+}
+
 /* Calls silent for anchor-timeout, or older than anchor-final-timeout, end. */
 void call_expire(struct anchor *an, uint64_t now_ms)
 {
@@ -152,11 +162,14 @@ void call_expire(struct anchor *an, uint64_t now_ms)
 
 		for (; c; c = next) {
 			next = c->hnext;
-			if (final_ms && now_ms - c->created_ms >= final_ms) {
+			switch (call_end_reason(c, now_ms, idle_ms, final_ms)) {
+			case CALL_FINAL_TIMEOUT:
 				an->stats.calls_final_timeout++;
-			} else if (now_ms - c->last_media_ms >= idle_ms) {
+				break;
+			case CALL_IDLE_TIMEOUT:
 				an->stats.calls_timeout++;
-			} else {
+				break;
+			case CALL_LIVE:
 				continue;
 			}
 			if (anchor_log_ok(an)) {

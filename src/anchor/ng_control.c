@@ -31,7 +31,7 @@ static bool sender_allowed(const struct anchor *an, const struct sockaddr *from)
 	return peer_policy_in_allowed(&an->allow, from);
 }
 
-static struct ng_cache_entry *cache_find(struct anchor *an, const char *cookie, size_t len)
+struct ng_cache_entry *ng_cache_find(struct anchor *an, const char *cookie, size_t len)
 {
 	struct ng_cache_entry *e = an->cache[anchor_hash(cookie, len) & an->cache_mask];
 
@@ -64,8 +64,8 @@ static void cache_unlink(struct anchor *an, struct ng_cache_entry *e)
 	free(e);
 }
 
-static void cache_add(struct anchor *an, const char *cookie, size_t cookie_len,
-		      const uint8_t *reply, size_t len, uint64_t now_ms)
+void ng_cache_add(struct anchor *an, const char *cookie, size_t cookie_len, const uint8_t *reply,
+		  size_t len, uint64_t now_ms)
 {
 	struct ng_cache_entry *e = calloc(1, sizeof(*e));
 	uint32_t h = anchor_hash(cookie, cookie_len) & an->cache_mask;
@@ -246,7 +246,7 @@ static void ng_datagram(struct anchor *an, const union sockaddr_u *from, const u
 		return;
 	}
 	an->stats.ng_requests++;
-	e = cache_find(an, cookie, cookie_len);
+	e = ng_cache_find(an, cookie, cookie_len);
 	if (e) {
 		an->stats.ng_retransmits++;
 		sendto(an->ng_fd, e->reply, e->reply_len, 0, &from->sa, addr_len(&from->sa));
@@ -258,7 +258,7 @@ static void ng_datagram(struct anchor *an, const union sockaddr_u *from, const u
 	if (sendto(an->ng_fd, an->out_buf, out_len, 0, &from->sa, addr_len(&from->sa)) < 0 &&
 	    anchor_log_ok(an))
 		log_warn("anchor: ng reply not sent: %s", strerror(errno));
-	cache_add(an, cookie, cookie_len, an->out_buf, out_len, now);
+	ng_cache_add(an, cookie, cookie_len, an->out_buf, out_len, now);
 }
 
 static void ng_readable(evutil_socket_t fd, short what, void *arg)
