@@ -169,10 +169,10 @@ static void advertised(const struct server *srv, const union sockaddr_u *local,
  * RFC 8656 §7.2, §7.3: the "desired lifetime": min(requested, max), raised
  * to the default when below it (and never above max); 0 deletes on Refresh.
  */
-static uint32_t lifetime_for(const struct server *srv, const struct stun_msg *m, bool refresh)
+uint32_t turn_lifetime_for(uint32_t max, const struct stun_msg *m, bool refresh)
 {
 	const struct stun_attr *lt = stun_msg_find(m, STUN_ATTR_LIFETIME);
-	uint32_t max = srv->cfg->max_allocate_lifetime, req = SERVER_DEFAULT_ALLOC_LIFETIME;
+	uint32_t req = SERVER_DEFAULT_ALLOC_LIFETIME;
 	uint32_t dflt = SERVER_DEFAULT_ALLOC_LIFETIME < max ? SERVER_DEFAULT_ALLOC_LIFETIME : max;
 
 	if (lt && stun_attr_u32(lt, &req) < 0)
@@ -261,7 +261,7 @@ static void handle_allocate(struct origin *o, struct allocation *a, const struct
 	/* RFC 8656 §7.2: ADDITIONAL-ADDRESS-FAMILY may only ask for IPv6 */
 	if (afam && (stun_attr_family(afam, &extra) < 0 || extra != STUN_FAMILY_IPV6))
 		goto fail;
-	lifetime = lifetime_for(srv, m, false);
+	lifetime = turn_lifetime_for(srv->cfg->max_allocate_lifetime, m, false);
 	err = alloc_create(o, &auth, family, proto == TURN_TRANSPORT_TCP, afam != NULL,
 			   even != NULL, reserve_next, token,
 			   stun_msg_find(m, STUN_ATTR_DONT_FRAGMENT) != NULL, &a, &new_token,
@@ -317,7 +317,7 @@ static void handle_refresh(struct origin *o, struct allocation *a, const struct 
 			return;
 		}
 	}
-	lifetime = lifetime_for(o->w->srv, m, true);
+	lifetime = turn_lifetime_for(o->w->srv->cfg->max_allocate_lifetime, m, true);
 	reply_start(&r, o, m, STUN_SUCCESS);
 	r.auth = &auth;
 	stun_put_u32(&r.b, STUN_ATTR_LIFETIME, lifetime);
