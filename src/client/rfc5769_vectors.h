@@ -1,8 +1,9 @@
 /*
  * rfc5769_vectors.h - the STUN test vectors of RFC 5769 §2 and RFC 8489
  * Appendix B.1 (as corrected by erratum 6268), with the parameters each
- * was made with. Shared by turnutils_rfc5769check, tests/unit/test_stun.c
- * and the fuzz corpus generator.
+ * was made with. Shared by turnutils_rfc5769check, tests/unit/test_stun_*.c,
+ * the fuzz corpus generator and tests/pylib/selftest.py (which reads the
+ * arrays from this file).
  *
  * RFC 5769 pads USERNAME and SOFTWARE with spaces (0x20) in §2.1-§2.3 and
  * with zeros in §2.4; a codec that pads with zeros reproduces the §2.4
