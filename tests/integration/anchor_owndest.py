@@ -4,7 +4,7 @@ address is re-checked per packet. Call "a" sends its callee's media to a
 media port of call "b" on this server (allowed while that socket is live);
 call "b" ends, another program binds the port, and call "a" must send
 nothing more there. Prints one "PASS: name" or "FAIL: name" line per check.
-The ng client and statistics helpers are anchor_ng.py's.
+The ng client and statistics helpers are tests/pylib's.
 """
 import os
 import socket
@@ -12,11 +12,15 @@ import struct
 import sys
 import time
 
-_here = os.path.dirname(os.path.abspath(__file__))
-with open(os.path.join(_here, "anchor_ng.py")) as _f:
-    _src = _f.read()
-# anchor_ng.py's helpers, without its own mode dispatch at the end
-exec(compile(_src[:_src.index('\n{"main": mode_main')], "anchor_ng.py", "exec"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from pylib import ng as nglib  # noqa: E402
+from pylib.check import check, exit as check_exit  # noqa: E402
+from pylib.media import drain  # noqa: E402
+from pylib.sdp import m_port  # noqa: E402
+
+MODE, NG, PMIN, PMAX = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+client = nglib.Client(NG)
+ng, stats = client.request, client.statistics
 
 ANCHOR = "127.0.0.1"
 
@@ -58,16 +62,6 @@ def send(s, port, first, n=5):
         time.sleep(0.01)
 
 
-def drain(s, wait=0.5):
-    out = []
-    s.settimeout(wait)
-    while True:
-        try:
-            out.append(s.recv(65535))
-        except socket.timeout:
-            return out
-
-
 def mode_main():
     b_caller, b_callee = usock(), usock()
     b_port, _ = call("b", b_caller.getsockname()[1], b_callee.getsockname()[1])
@@ -99,7 +93,7 @@ def mode_main():
         return
     before = total("droppedpolicy")
     send(caller, a_port, 200)
-    got = drain(squatter)
+    got = drain(squatter, 0.5)
     check("call a sends nothing to the port once it is not the server's", not got, len(got))
     after = total("droppedpolicy")
     check("... and counts it as dropped by the policy", after >= before + 5, (before, after))
@@ -107,4 +101,4 @@ def mode_main():
 
 
 {"main": mode_main}[MODE]()
-sys.exit(1 if failed else 0)
+check_exit()

@@ -5,17 +5,19 @@ falls in the relay range, but is no live relay or media socket, is
 answered; a datagram from the server's listening socket (bound here beside
 the server's with SO_REUSEPORT) is dropped and counted as `ownsource`.
 Prints one "PASS: name" or "FAIL: name" line per check. The ng client and
-statistics helpers are anchor_ng.py's.
+statistics helpers are tests/pylib's.
 """
 import os
 import socket
 import sys
 
-_here = os.path.dirname(os.path.abspath(__file__))
-with open(os.path.join(_here, "anchor_ng.py")) as _f:
-    _src = _f.read()
-# anchor_ng.py's helpers, without its own mode dispatch at the end
-exec(compile(_src[:_src.index('\n{"main": mode_main')], "anchor_ng.py", "exec"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from pylib import ng as nglib  # noqa: E402
+from pylib.check import check, exit as check_exit  # noqa: E402
+
+MODE, NG, PMIN, PMAX = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+client = nglib.Client(NG)
+ng, stats = client.request, client.statistics
 
 LISTEN = int(sys.argv[5])
 ANCHOR = "127.0.0.1"
@@ -68,4 +70,4 @@ def mode_main():
 
 
 {"main": mode_main}[MODE]()
-sys.exit(1 if failed else 0)
+check_exit()
