@@ -7,10 +7,12 @@
  * not counted.
  *
  * Per worker, no lock: a fixed table of slots indexed by a keyed hash of
- * the source IP (the port left out, so rotating it does not help). A
- * source that lands on a slot another source holds in the current window
- * shares that slot's budget: the table never grows and an attacker cannot
- * buy fresh budgets with more addresses.
+ * the source IP (the port left out, so rotating it does not help). Each
+ * source has two candidate slots (two parts of its hash); it takes one
+ * that is free or whose window has ended, so two sources share a budget
+ * only when both of one's slots are held by others in the current window.
+ * Then it shares the less used one: the table never grows and an attacker
+ * cannot buy fresh budgets with more addresses.
  */
 #include <string.h>
 
@@ -26,16 +28,34 @@ static uint32_t ip_hash(const struct worker *w, const union sockaddr_u *src)
 	return addr_hash(&ip.sa, w->hash_seed ^ 0x5bd1e995U) | 1;
 }
 
+/* A slot that some source holds in its current window. */
+static bool slot_live(const struct unauth_slot *s, const struct config *c, uint32_t now_s)
+{
+	return s->tag && now_s - s->window_s < c->unauth_window;
+}
+
 bool unauth_budget_take(struct worker *w, const union sockaddr_u *src)
 {
 	const struct config *c = w->srv->cfg;
 	uint32_t h = ip_hash(w, src), now_s = (uint32_t)(clock_ms() / 1000);
-	struct unauth_slot *s = &w->unauth[h & (SERVER_UNAUTH_SLOTS - 1)];
+	struct unauth_slot *a = &w->unauth[h % SERVER_UNAUTH_SLOTS];
+	struct unauth_slot *b = &w->unauth[(h / SERVER_UNAUTH_SLOTS) % SERVER_UNAUTH_SLOTS];
+	struct unauth_slot *s;
 	char buf[ADDR_STRLEN];
 
 	if (!c->unauth_ratelimit)
 		return true;
-	if (!s->tag || now_s - s->window_s >= c->unauth_window) {
+	if (slot_live(a, c, now_s) && a->tag == h)
+		s = a;
+	else if (slot_live(b, c, now_s) && b->tag == h)
+		s = b;
+	else if (!slot_live(a, c, now_s))
+		s = a;
+	else if (!slot_live(b, c, now_s))
+		s = b;
+	else
+		s = a->count <= b->count ? a : b; /* both held by others: shared */
+	if (!slot_live(s, c, now_s)) {
 		s->tag = h;
 		s->window_s = now_s;
 		s->count = 0;

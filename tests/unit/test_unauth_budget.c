@@ -1,8 +1,9 @@
 /*
  * test_unauth_budget.c - the budget of unauthenticated error responses
  * (src/server/unauth_budget.c): at most 401-req-limit per source IP and
- * window, the port not part of the key, other sources unaffected, a fixed
- * table that sources share on collision instead of growing, and nothing
+ * window, the port not part of the key, other sources unaffected (two
+ * candidate slots each), a fixed table that sources share when both are
+ * taken instead of growing, and nothing
  * counted when 401-ratelimit is off. A worker built by hand, no sockets.
  */
 #include <setjmp.h>
@@ -93,8 +94,25 @@ static void test_another_ip_has_its_own_budget(void **state)
 
 	(void)state;
 	assert_int_equal(takes(&a, 10), LIMIT);
-	/* unless both hash to one slot, which they share */
 	assert_int_equal(takes(&b, 10), LIMIT);
+}
+
+/*
+ * Two sources never share a budget when the table has room: each has two
+ * candidate slots, so a collision on one is resolved by the other (with one
+ * slot per source, about 5 of these 20000 keys collided).
+ */
+static void test_two_sources_keep_their_own_budgets_under_any_key(void **state)
+{
+	union sockaddr_u a = src(0x7F000001, 4000), b = src(0x7F000002, 4000);
+
+	(void)state;
+	for (uint32_t seed = 1; seed <= 20000; seed++) {
+		memset(w->unauth, 0, sizeof(w->unauth));
+		w->hash_seed = seed;
+		assert_int_equal(takes(&a, LIMIT + 1), LIMIT);
+		assert_int_equal(takes(&b, LIMIT + 1), LIMIT);
+	}
 }
 
 /* Many more sources than slots: the table does not grow, and no source gets more than LIMIT. */
@@ -143,6 +161,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_another_port_of_the_ip_shares_the_budget, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_another_ip_has_its_own_budget, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_two_sources_keep_their_own_budgets_under_any_key,
+					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_many_sources_share_slots_and_never_exceed_the_limit,
 					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_off_grants_everything, setup, teardown),
