@@ -138,6 +138,26 @@ struct media_dest {
 };
 
 /*
+ * Where a side's party gets one component's media, as media_side_refresh()
+ * last found it. Confirmed (media_dest_confirmed()): a nominated ICE pair
+ * whose consent holds, or a latched source; either way the party's media
+ * also comes from there, so the pair of them names the stream's 5-tuples.
+ */
+enum side_dest_kind {
+	SIDE_DEST_NONE,		 /* nowhere yet, consent lost, or the side closed */
+	SIDE_DEST_REFUSED,	 /* the ICE pair's remote failed the peer verdict */
+	SIDE_DEST_SDP,		 /* the address the party's SDP gave */
+	SIDE_DEST_LATCH,	 /* the source latched onto */
+	SIDE_DEST_ICE,		 /* the earliest succeeded ICE pair (early media) */
+	SIDE_DEST_ICE_NOMINATED, /* the nominated ICE pair, consent holding */
+};
+
+struct side_dest {
+	enum side_dest_kind kind;
+	struct media_dest to; /* REFUSED: the address only, never sent to */
+};
+
+/*
  * force-relay: a Binding request that passed through from the party, so
  * that the other party's response goes back to where it came from. A
  * success response (the other party checked its MESSAGE-INTEGRITY) latches
@@ -166,8 +186,14 @@ struct stream_side {
 	struct latch_policy latch_policy;  /* RTP's, from the party's SDP and flags */
 	struct latch latch[2];		   /* where the party's media comes from */
 	struct media_dest latch_dest[2];   /* the same, allowed */
-	bool ice_dest_ok[2];
-	struct media_dest ice_dest[2];	   /* the ICE pair's remote, last verdict */
+	/*
+	 * Kept by media_side_refresh(), the one writer, whenever ICE, latching,
+	 * the SDP, consent or the sockets change: per packet, the destination
+	 * is read here and the source compared with ice_src, nothing scanned.
+	 */
+	struct side_dest dest[2];
+	bool has_ice_src[2];
+	union sockaddr_u ice_src[2]; /* the selected ICE pair's remote */
 	struct side_counters rtp, rtcp;
 	bool consent_lost;
 };
@@ -178,6 +204,7 @@ struct stream {
 	char type[16];	 /* "audio" */
 	char proto[32];	 /* "UDP/TLS/RTP/SAVPF" */
 	struct stream_side side[2];
+	bool confirmed; /* both sides' RTP destinations confirmed (media_stream_sync) */
 };
 
 struct leg {
@@ -286,6 +313,7 @@ struct anchor {
 	uint64_t wall_ms; /* wall clock, the same moment */
 	uint64_t started_s;
 	struct anchor_stats stats;
+	unsigned int streams_confirmed; /* streams with both sides confirmed, now */
 	uint64_t log_window_ms;
 	unsigned int log_count;
 };
@@ -341,7 +369,8 @@ enum call_end call_end_reason(const struct call *c, uint64_t now_ms, uint64_t id
 /* media.c */
 /* Sockets for one side: 0; -1 no free port; -2 over anchor-port-share. */
 int media_side_open(struct anchor *an, struct stream *st, int side, int nsocks, int family);
-void media_side_close(struct anchor *an, struct stream_side *s);
+/* Closes the side's sockets and ICE; its destinations are cleared (media_side_refresh). */
+void media_side_close(struct anchor *an, struct stream *st, int side);
 void media_side_stop_ice(struct stream_side *s);
 /* The party muxes RTCP: its RTCP port and ICE component 2 go. */
 void media_side_drop_rtcp(struct anchor *an, struct stream_side *s);
@@ -356,6 +385,17 @@ struct media_sock *media_find_port(struct anchor *an, uint16_t port);
 bool media_dest_check(const struct anchor *an, const struct sockaddr *to, struct media_dest *out);
 /* Opens side's learning window (anchor-latch-window) from now. */
 void media_latch_window(struct anchor *an, struct stream_side *ss);
+/*
+ * The one place a side's destinations (and accepted ICE source) change:
+ * recomputes them from the side's ICE agent, consent, latch and SDP.
+ * Called after every event that may move them (ICE input and timers, an
+ * ICE restart, consent loss, a latch, an offer's or answer's commit, a
+ * forked answer, an undone request); closing the side clears them.
+ */
+void media_side_refresh(struct anchor *an, struct stream *st, int side);
+/* media_side_refresh() on both sides of every stream of c. */
+void media_call_refresh(struct anchor *an, struct call *c);
+bool media_dest_confirmed(const struct side_dest *d);
 
 /* ng_query.c */
 void ng_query_call(struct anchor *an, const struct call *c, struct bdoc *d, struct bval *reply);

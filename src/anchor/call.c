@@ -123,8 +123,8 @@ void call_free(struct call *c)
 		*pp = c->hnext;
 	an->ncalls--;
 	for (unsigned int i = 0; i < c->nstreams; i++) {
-		media_side_close(an, &c->streams[i]->side[0]);
-		media_side_close(an, &c->streams[i]->side[1]);
+		media_side_close(an, c->streams[i], 0);
+		media_side_close(an, c->streams[i], 1);
 		free(c->streams[i]);
 	}
 	leg_clear(&c->legs[0]);
@@ -394,9 +394,12 @@ static void side_add_candidates(struct anchor *an, const struct call *c, int k,
 /* Remote credentials of section m, or of the session; 1 on an ICE restart. */
 static int side_set_remote(struct stream_side *ss, const struct sdp_media *m)
 {
-	if (ss->ice && m->ice_ufrag && m->ice_pwd)
-		return ice_set_remote_credentials(ss->ice, m->ice_ufrag, m->ice_pwd) == 1;
-	return 0;
+	if (!ss->ice || !m->ice_ufrag || !m->ice_pwd ||
+	    ice_set_remote_credentials(ss->ice, m->ice_ufrag, m->ice_pwd) != 1)
+		return 0;
+	/* RFC 7675 §4: consent is obtained again on the restarted pairs */
+	ss->consent_lost = false;
+	return 1;
 }
 
 /*
@@ -612,8 +615,8 @@ static void undo_save(const struct call *c, struct call_undo *u)
 static void undo_restore(struct anchor *an, struct call *c, const struct call_undo *u)
 {
 	for (unsigned int i = u->nstreams; i < c->nstreams; i++) {
-		media_side_close(an, &c->streams[i]->side[0]);
-		media_side_close(an, &c->streams[i]->side[1]);
+		media_side_close(an, c->streams[i], 0);
+		media_side_close(an, c->streams[i], 1);
 		free(c->streams[i]);
 		c->streams[i] = NULL;
 	}
@@ -630,6 +633,7 @@ static void undo_restore(struct anchor *an, struct call *c, const struct call_un
 		}
 	}
 	memcpy(c->legs, u->legs, sizeof(c->legs));
+	media_call_refresh(an, c);
 }
 
 static int leg_of_tag(const struct call *c, const char *tag)
@@ -942,6 +946,7 @@ int call_offer(struct anchor *an, const struct ng_request *req, struct bdoc *d,
 	c->last_signal_s = anchor_wall_us() / 1000000;
 	take_party_sdp(an, c, s, src, req, false);
 	leg_remember(&c->legs[src], &c->legs[dst], copy, text);
+	media_call_refresh(an, c);
 	sdp_free(s);
 	/* a new offer: the answer the offerer got before no longer stands */
 	free(c->legs[src].last_reply_sdp);
@@ -1040,6 +1045,7 @@ int call_answer(struct anchor *an, const struct ng_request *req, struct bdoc *d,
 	for (unsigned int i = 0; i < c->nstreams; i++)
 		media_latch_window(an, &c->streams[i]->side[dst]);
 	leg_remember(&c->legs[src], &c->legs[dst], copy, text);
+	media_call_refresh(an, c);
 	sdp_free(s);
 	sdp_free(offer);
 	c->answered = true;

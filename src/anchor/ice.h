@@ -201,6 +201,8 @@ bool ice_source_ok(const struct ice_agent *a, int component, const struct sockad
  * the earliest succeeded pair (early media); false when none.
  */
 bool ice_media_dest(const struct ice_agent *a, int component, struct sockaddr_storage *to);
+/* True when component has a nominated pair that succeeded. */
+bool ice_component_nominated(const struct ice_agent *a, int component);
 
 enum ice_state ice_get_state(const struct ice_agent *a);
 const char *ice_state_name(enum ice_state s);

@@ -116,7 +116,6 @@ uint32_t ice_local_priority(const struct ice_agent *a, int component);
 uint64_t ice_pair_priority(const struct ice_agent *a, const struct ice_remote *r);
 bool ice_pair_usable(const struct ice_agent *a, const struct ice_remote *r);
 int ice_selected(const struct ice_agent *a, int component);
-bool ice_component_nominated(const struct ice_agent *a, int component);
 
 /* ice_check.c */
 /* A request from remote[idx] (after the responder answered it): RFC 8445 §7.3.1.4, §7.3.1.5. */

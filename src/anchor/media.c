@@ -11,7 +11,10 @@
  * nominated (or first succeeded) ICE pair, its latched address, or the
  * address its SDP gave. Every one of those passed media_dest_check(), the
  * peer verdict, and media_send() sends only to what it returned. Nothing
- * is allocated or logged per packet.
+ * is allocated or logged per packet, and nothing scanned: the destination
+ * and the ICE source are kept per side by media_side_refresh() when an
+ * event moves them (and that is where a confirmed stream is handed to the
+ * kernel offload).
  */
 #include <errno.h>
 #include <event2/event.h>
@@ -173,7 +176,7 @@ fail:
 	if (fds[1] >= 0 && ss->nsocks < 2)
 		close(fds[1]);
 	an->budget.release(an->budget.ctx, (unsigned int)(nsocks - ss->nsocks));
-	media_side_close(an, ss);
+	media_side_close(an, st, side);
 	return -1;
 }
 
@@ -205,8 +208,10 @@ void media_side_stop_ice(struct stream_side *ss)
 	ss->ice = NULL;
 }
 
-void media_side_close(struct anchor *an, struct stream_side *ss)
+void media_side_close(struct anchor *an, struct stream *st, int side)
 {
+	struct stream_side *ss = &st->side[side];
+
 	media_side_stop_ice(ss);
 	free(ss->txns);
 	ss->txns = NULL;
@@ -224,6 +229,7 @@ void media_side_close(struct anchor *an, struct stream_side *ss)
 		ms->fd = -1;
 	}
 	ss->nsocks = 0;
+	media_side_refresh(an, st, side);
 }
 
 static int ice_send(void *ctx, int component, const struct sockaddr *to, const uint8_t *buf,
@@ -265,6 +271,7 @@ void media_ice_schedule(struct stream *st, int side)
 	if (!ss->ice)
 		return;
 	next = ice_tick(ss->ice, now, &io);
+	media_side_refresh(ss->socks[0].an, st, side);
 	if (next == UINT64_MAX || !ss->ice_timer)
 		return;
 	{
@@ -321,8 +328,10 @@ void media_consent_check(struct anchor *an, uint64_t now_ms)
 					struct stream_side *ss = &c->streams[s]->side[k];
 
 					if (ss->ice && !ss->consent_lost &&
-					    ice_consent_expired(ss->ice, now_ms))
+					    ice_consent_expired(ss->ice, now_ms)) {
 						ss->consent_lost = true;
+						media_side_refresh(an, c->streams[s], k);
+					}
 				}
 			}
 		}
@@ -381,6 +390,7 @@ static bool stun_txn_answer(struct anchor *an, struct stream *st, int x, const s
 			latch_commit(&o->latch[t->comp], &t->src.addr.sa, &none);
 			o->latch_dest[t->comp] = t->src;
 			an->stats.latches++;
+			media_side_refresh(an, st, 1 - x);
 		}
 	}
 	sent = media_send(&o->socks[t->comp], &t->src, buf, len);
@@ -393,37 +403,117 @@ static bool stun_txn_answer(struct anchor *an, struct stream *st, int x, const s
 	return true;
 }
 
-/* The verdict on an ICE pair's remote, kept while the pair stays the same. */
-static const struct media_dest *ice_dest(struct anchor *an, struct stream_side *o, int oc,
-					 const struct sockaddr_storage *to)
+bool media_dest_confirmed(const struct side_dest *d)
 {
-	const struct sockaddr *sa = (const struct sockaddr *)to;
-
-	if (o->ice_dest_ok[oc] && addr_equal(&o->ice_dest[oc].addr.sa, sa))
-		return &o->ice_dest[oc];
-	o->ice_dest_ok[oc] = media_dest_check(an, sa, &o->ice_dest[oc]);
-	if (!o->ice_dest_ok[oc]) {
-		an->stats.dropped_policy++;
-		return NULL;
-	}
-	return &o->ice_dest[oc];
+	return d->kind == SIDE_DEST_LATCH || d->kind == SIDE_DEST_ICE_NOMINATED;
 }
 
-/* Where side o's party gets component oc's media; NULL: nowhere yet. */
-static const struct media_dest *side_dest(struct anchor *an, struct stream_side *o, int oc)
+static bool side_dest_equal(const struct side_dest *a, const struct side_dest *b)
+{
+	if (a->kind != b->kind)
+		return false;
+	return a->kind == SIDE_DEST_NONE ||
+	       (a->to.own == b->to.own && addr_equal(&a->to.addr.sa, &b->to.addr.sa));
+}
+
+/*
+ * Where side ss's party gets component c's media now: with ICE toward it,
+ * its selected pair (nominated, else the earliest succeeded) while consent
+ * holds, judged once while the pair stays the same (prev); else its
+ * latched source, else its SDP's address.
+ */
+static void side_dest_compute(struct anchor *an, const struct stream_side *ss, int c,
+			      const struct side_dest *prev, struct side_dest *d)
 {
 	struct sockaddr_storage to;
+	const struct sockaddr *sa = (const struct sockaddr *)&to;
 
-	if (o->ice && !o->ice_passthrough) {
-		if (o->consent_lost || !ice_media_dest(o->ice, oc + 1, &to))
-			return NULL;
-		return ice_dest(an, o, oc, &to);
+	memset(d, 0, sizeof(*d));
+	if (c >= ss->nsocks)
+		return;
+	if (ss->ice && !ss->ice_passthrough) {
+		if (ss->consent_lost || !ice_media_dest(ss->ice, c + 1, &to))
+			return;
+		if ((prev->kind == SIDE_DEST_REFUSED || prev->kind == SIDE_DEST_ICE ||
+		     prev->kind == SIDE_DEST_ICE_NOMINATED) &&
+		    addr_equal(&prev->to.addr.sa, sa)) {
+			d->to = prev->to;
+			d->kind =
+			    prev->kind == SIDE_DEST_REFUSED ? SIDE_DEST_REFUSED : SIDE_DEST_ICE;
+		} else if (media_dest_check(an, sa, &d->to)) {
+			d->kind = SIDE_DEST_ICE;
+		} else {
+			memcpy(&d->to.addr, &to, addr_len(sa));
+			d->kind = SIDE_DEST_REFUSED;
+		}
+		if (d->kind == SIDE_DEST_ICE && ice_component_nominated(ss->ice, c + 1))
+			d->kind = SIDE_DEST_ICE_NOMINATED;
+		return;
 	}
-	if (o->latch[oc].latched)
-		return &o->latch_dest[oc];
-	if (o->has_sdp_dest[oc])
-		return &o->sdp_dest[oc];
-	return NULL;
+	if (ss->latch[c].latched) {
+		d->kind = SIDE_DEST_LATCH;
+		d->to = ss->latch_dest[c];
+	} else if (ss->has_sdp_dest[c]) {
+		d->kind = SIDE_DEST_SDP;
+		d->to = ss->sdp_dest[c];
+	}
+}
+
+/*
+ * The hook where a stream's forwarding may leave userspace, called when a
+ * side's destination changed: the stream is confirmed while both sides'
+ * RTP goes to a confirmed destination (media_dest_confirmed()). This is
+ * where the kernel offload of anchored streams installs its entry (on
+ * becoming confirmed, or a confirmed destination moving) and removes it
+ * (on any side leaving the confirmed state: consent loss, ICE restart,
+ * re-offer, forked answer, delete, timeout).
+ */
+static void media_stream_sync(struct anchor *an, struct stream *st)
+{
+	bool confirmed = st->side[0].nsocks && st->side[1].nsocks &&
+			 media_dest_confirmed(&st->side[0].dest[0]) &&
+			 media_dest_confirmed(&st->side[1].dest[0]);
+
+	if (confirmed != st->confirmed) {
+		if (confirmed)
+			an->streams_confirmed++;
+		else
+			an->streams_confirmed--;
+	}
+	st->confirmed = confirmed;
+}
+
+void media_side_refresh(struct anchor *an, struct stream *st, int side)
+{
+	struct stream_side *ss = &st->side[side];
+	bool changed = false;
+
+	for (int c = 0; c < 2; c++) {
+		struct side_dest d;
+		struct sockaddr_storage src;
+
+		side_dest_compute(an, ss, c, &ss->dest[c], &d);
+		if (!side_dest_equal(&d, &ss->dest[c])) {
+			ss->dest[c] = d;
+			changed = true;
+		}
+		/* media is accepted from every valid pair; the selected one is compared first */
+		ss->has_ice_src[c] = c < ss->nsocks && ss->ice && !ss->ice_passthrough &&
+				     ice_media_dest(ss->ice, c + 1, &src);
+		if (ss->has_ice_src[c]) {
+			memset(&ss->ice_src[c], 0, sizeof(ss->ice_src[c]));
+			memcpy(&ss->ice_src[c], &src, addr_len((const struct sockaddr *)&src));
+		}
+	}
+	if (changed)
+		media_stream_sync(an, st);
+}
+
+void media_call_refresh(struct anchor *an, struct call *c)
+{
+	for (unsigned int i = 0; i < c->nstreams; i++)
+		for (int k = 0; k < 2; k++)
+			media_side_refresh(an, c->streams[i], k);
 }
 
 /*
@@ -431,9 +521,10 @@ static const struct media_dest *side_dest(struct anchor *an, struct stream_side 
  * comes from the party, latching onto it when latch.h says so and the peer
  * verdict allows it. RTCP follows RTP's latch: its IP, the port learned.
  */
-static bool side_latch(struct anchor *an, struct stream_side *ss, int comp,
+static bool side_latch(struct anchor *an, struct stream *st, int side, int comp,
 		       const union sockaddr_u *from, const uint8_t *buf, size_t len)
 {
+	struct stream_side *ss = &st->side[side];
 	struct latch_policy rtcp = ss->latch_policy;
 	const struct latch_policy *pol = &ss->latch_policy;
 	struct latch_pkt pkt;
@@ -471,6 +562,7 @@ static bool side_latch(struct anchor *an, struct stream_side *ss, int comp,
 		if (comp == 0 && ss->latch[1].latched &&
 		    !addr_ip_equal(&ss->latch[1].src.sa, &from->sa))
 			latch_reset(&ss->latch[1]);
+		media_side_refresh(an, st, side);
 		return true;
 	default:
 		an->stats.dropped_unauthenticated++;
@@ -485,7 +577,6 @@ void media_input(struct anchor *an, struct media_sock *ms, const union sockaddr_
 	struct stream_side *ss = &st->side[ms->side], *o = &st->side[1 - ms->side];
 	enum demux_kind kind = demux_classify(buf, len);
 	struct side_counters *cnt;
-	const struct media_dest *to;
 	struct stun_msg sm;
 	int comp = ms->comp, oc, sent;
 	uint64_t now = an->now_ms;
@@ -521,11 +612,13 @@ void media_input(struct anchor *an, struct media_sock *ms, const union sockaddr_
 	}
 
 	if (ss->ice && !ss->ice_passthrough) {
-		if (!ice_source_ok(ss->ice, comp + 1, &from->sa)) {
+		/* the selected pair's remote: one compare; another valid pair's: a scan */
+		if (!(ss->has_ice_src[comp] && addr_equal(&ss->ice_src[comp].sa, &from->sa)) &&
+		    !ice_source_ok(ss->ice, comp + 1, &from->sa)) {
 			an->stats.dropped_unauthenticated++;
 			return;
 		}
-	} else if (kind != DEMUX_STUN && !side_latch(an, ss, comp, from, buf, len)) {
+	} else if (kind != DEMUX_STUN && !side_latch(an, st, ms->side, comp, from, buf, len)) {
 		return;
 	}
 
@@ -538,12 +631,14 @@ void media_input(struct anchor *an, struct media_sock *ms, const union sockaddr_
 	oc = (kind == DEMUX_RTCP || comp == 1) && !o->mux ? 1 : 0;
 	if (oc >= o->nsocks)
 		oc = 0;
-	if (o->nsocks == 0 || !(to = side_dest(an, o, oc))) {
+	if (o->dest[oc].kind == SIDE_DEST_NONE || o->dest[oc].kind == SIDE_DEST_REFUSED) {
+		if (o->dest[oc].kind == SIDE_DEST_REFUSED)
+			an->stats.dropped_policy++;
 		cnt->errors++;
 		an->stats.dropped_no_destination++;
 		return;
 	}
-	sent = media_send(&o->socks[oc], to, buf, len);
+	sent = media_send(&o->socks[oc], &o->dest[oc].to, buf, len);
 	if (sent < 0) {
 		cnt->errors++;
 		an->stats.errors_user++;
