@@ -126,7 +126,6 @@ static void tick(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	pthread_mutex_lock(&an->lock);
-	ng_cache_expire(an, now);
 	media_consent_check(an, now);
 	call_expire(an, now);
 	pthread_mutex_unlock(&an->lock);
@@ -155,6 +154,8 @@ struct anchor *anchor_new(struct relay *r, const struct config *cfg,
 	an->budget = *budget;
 	an->ng_fd = -1;
 	pthread_mutex_init(&an->lock, NULL);
+	pthread_mutex_init(&an->ng_job_lock, NULL);
+	pthread_cond_init(&an->ng_job_cond, NULL);
 	an->started_s = anchor_wall_us() / 1000000;
 	pick_addresses(an);
 	if (!an->has_v4 && !an->has_v6) {
@@ -224,11 +225,16 @@ int anchor_start(struct anchor *an)
 		return -1;
 	}
 	an->started = true;
+	if (ng_control_start(an) < 0) {
+		anchor_stop(an);
+		return -1;
+	}
 	return 0;
 }
 
 void anchor_stop(struct anchor *an)
 {
+	ng_control_stop(an);
 	if (!an->started)
 		return;
 	event_active(an->stop_ev, 0, 0);
@@ -256,6 +262,8 @@ void anchor_free(struct anchor *an)
 	free(an->ports);
 	free(an->rx);
 	pthread_mutex_destroy(&an->lock);
+	pthread_mutex_destroy(&an->ng_job_lock);
+	pthread_cond_destroy(&an->ng_job_cond);
 	free(an);
 }
 

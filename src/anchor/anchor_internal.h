@@ -12,9 +12,15 @@
  * terminates ICE there), and where party k's media goes. A datagram that
  * arrives on side k leaves from side 1-k's socket of the same component.
  *
- * Everything here belongs to the anchor thread and is touched with
- * an->lock held (the thread takes it around each event; workers take it in
- * anchor_deliver(), the relay registry's callback).
+ * Two threads: the anchor thread owns calls, streams, media sockets and
+ * their events; the control thread answers ng requests. Calls, streams
+ * and the anchor's counters are touched with an->lock held: the anchor
+ * thread takes it around each event (including the commit part of an ng
+ * request, which it runs for the control thread), workers in
+ * anchor_deliver() (the relay registry's callback), and the control
+ * thread around a counter. Decoding a request, parsing its SDP, encoding
+ * and sending the reply and the reply cache run on the control thread,
+ * without the lock (ng_control.c), so they do not hold up media.
  */
 #ifndef ANCHOR_ANCHOR_INTERNAL_H
 #define ANCHOR_ANCHOR_INTERNAL_H
@@ -107,6 +113,15 @@ struct ng_request {
 	bool strict_source;
 	unsigned int limit; /* list: most call-ids, 0: all */
 	char warning[512];  /* unknown flags, for the reply's "warning" */
+	struct sdp *parsed; /* sdp, parsed before the lock (call_prepare()); NULL: parse it */
+};
+
+/* A request the control thread hands to the anchor thread (ng_control.c). */
+struct ng_job {
+	const struct ng_request *req;
+	struct bdoc *d;
+	struct bval *reply;
+	bool done;
 };
 
 /* A media socket: one component of one side of a stream. */
@@ -281,7 +296,15 @@ struct anchor {
 	bool has_v4, has_v6;
 	union sockaddr_u local_v4, public_v4, local_v6, public_v6;
 
-	/* control */
+	/* control: its thread, loop and reply cache are its own (no lock) */
+	pthread_t ng_thread;
+	bool ng_started;
+	struct event_base *ng_base;
+	struct event *ng_stop_ev, *ng_tick_ev;
+	struct event *ng_job_ev;       /* on base: runs ng_job on the anchor thread */
+	pthread_mutex_t ng_job_lock;   /* ng_job and its done flag */
+	pthread_cond_t ng_job_cond;
+	struct ng_job *ng_job;
 	int ng_fd;
 	struct event *ng_ev;
 	struct peer_policy allow; /* only its allowed ranges are used */
@@ -340,8 +363,10 @@ uint32_t anchor_hash(const char *s, size_t len);
 int ng_request_parse(const struct bval *dict, struct ng_request *req, char *reason,
 		     size_t reasonlen);
 
-/* ng_control.c */
+/* ng_control.c: the control thread (started and stopped with the anchor's). */
 int ng_control_open(struct anchor *an, char *err, size_t errlen);
+int ng_control_start(struct anchor *an);
+void ng_control_stop(struct anchor *an);
 void ng_control_close(struct anchor *an);
 /* The reply cache (kept anchor-ng-cache-time, oldest dropped past its caps). */
 struct ng_cache_entry *ng_cache_find(struct anchor *an, const char *cookie, size_t len);
@@ -349,7 +374,14 @@ void ng_cache_add(struct anchor *an, const char *cookie, size_t cookie_len, cons
 		  size_t len, uint64_t now_ms);
 void ng_cache_expire(struct anchor *an, uint64_t now_ms);
 
-/* call.c: each fills reply (a dict) or returns -1 with reason. */
+/*
+ * call.c. call_prepare() does the work of a request that needs no call
+ * (its SDP parsed), before the lock is taken; call_prepared_free() after.
+ * The others run under the lock; each fills reply (a dict) or returns -1
+ * with reason.
+ */
+void call_prepare(struct ng_request *req);
+void call_prepared_free(struct ng_request *req);
 struct call *call_find(struct anchor *an, const char *call_id);
 int call_offer(struct anchor *an, const struct ng_request *req, struct bdoc *d,
 	       struct bval *reply, char *reason, size_t reasonlen);

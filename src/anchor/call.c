@@ -707,16 +707,40 @@ static int call_fragment(struct anchor *an, struct call *c, int k, const struct 
 	return 0;
 }
 
+/* Frees s unless it is the request's own (call_prepared_free() frees that). */
+static void put_sdp(const struct ng_request *req, struct sdp *s)
+{
+	if (s != req->parsed)
+		sdp_free(s);
+}
+
+void call_prepare(struct ng_request *req)
+{
+	req->parsed = NULL;
+	if ((req->cmd == NG_OFFER || req->cmd == NG_ANSWER) && req->sdp && !req->fragment &&
+	    sdp_parse(req->sdp, req->sdp_len, &req->parsed, NULL, 0) < 0)
+		req->parsed = NULL; /* parsed again under the lock, for the reason */
+}
+
+void call_prepared_free(struct ng_request *req)
+{
+	sdp_free(req->parsed);
+	req->parsed = NULL;
+}
+
+/* The request's SDP: the one call_prepare() parsed (the request's), else parsed here. */
 static int parse_sdp(const struct ng_request *req, struct sdp **s, char *reason, size_t reasonlen)
 {
 	char err[160];
 
-	if (sdp_parse(req->sdp, req->sdp_len, s, err, sizeof(err)) < 0) {
+	if (req->parsed) {
+		*s = req->parsed;
+	} else if (sdp_parse(req->sdp, req->sdp_len, s, err, sizeof(err)) < 0) {
 		snprintf(reason, reasonlen, "Failed to parse SDP: %s", err);
 		return -1;
 	}
 	if (check_transport(req, *s, reason, reasonlen) < 0) {
-		sdp_free(*s);
+		put_sdp(req, *s);
 		return -1;
 	}
 	return 0;
@@ -947,7 +971,7 @@ int call_offer(struct anchor *an, const struct ng_request *req, struct bdoc *d,
 	take_party_sdp(an, c, s, src, req, false);
 	leg_remember(&c->legs[src], &c->legs[dst], copy, text);
 	media_call_refresh(an, c);
-	sdp_free(s);
+	put_sdp(req, s);
 	/* a new offer: the answer the offerer got before no longer stands */
 	free(c->legs[src].last_reply_sdp);
 	c->legs[src].last_reply_sdp = NULL;
@@ -956,7 +980,7 @@ int call_offer(struct anchor *an, const struct ng_request *req, struct bdoc *d,
 fail_msg:
 	snprintf(reason, reasonlen, "out of memory");
 fail:
-	sdp_free(s);
+	put_sdp(req, s);
 	free(text);
 	free(tag);
 	if (created)
@@ -1046,7 +1070,7 @@ int call_answer(struct anchor *an, const struct ng_request *req, struct bdoc *d,
 		media_latch_window(an, &c->streams[i]->side[dst]);
 	leg_remember(&c->legs[src], &c->legs[dst], copy, text);
 	media_call_refresh(an, c);
-	sdp_free(s);
+	put_sdp(req, s);
 	sdp_free(offer);
 	c->answered = true;
 	log_call(an, c, "answer", src);
@@ -1054,7 +1078,7 @@ int call_answer(struct anchor *an, const struct ng_request *req, struct bdoc *d,
 fail_msg:
 	snprintf(reason, reasonlen, "out of memory");
 fail:
-	sdp_free(s);
+	put_sdp(req, s);
 	sdp_free(offer);
 	free(text);
 	free(tag);

@@ -8,6 +8,15 @@
  * server's own relay, media or listening sockets, senders outside
  * anchor-ng-allow (default: loopback) and datagrams without a cookie are
  * dropped and counted, never answered.
+ *
+ * The control thread, with its own loop, reads the socket, decodes the
+ * request, parses its SDP (call_prepare()), encodes and sends the reply and
+ * keeps the reply cache: none of that holds the anchor's lock or its
+ * thread. Only dispatch(), the part that reads or changes calls, runs on
+ * the anchor thread under the lock, between two batches of media: the
+ * control thread posts it (ng_job) and waits for it. So media sockets, ICE
+ * timers and streams are still made and freed on the thread that runs
+ * their events, and a call is never freed under a running callback.
  */
 #include <errno.h>
 #include <event2/event.h>
@@ -104,7 +113,26 @@ void ng_cache_expire(struct anchor *an, uint64_t now_ms)
 		cache_unlink(an, an->cache_oldest);
 }
 
-/* Runs one parsed request; fills reply with its result. */
+/* anchor_log_ok() from the control thread. */
+static bool ng_log_ok(struct anchor *an)
+{
+	bool ok;
+
+	pthread_mutex_lock(&an->lock);
+	ok = anchor_log_ok(an);
+	pthread_mutex_unlock(&an->lock);
+	return ok;
+}
+
+/* A counter of the anchor's (read by statistics under the lock) from the control thread. */
+static void ng_count(struct anchor *an, uint64_t *counter)
+{
+	pthread_mutex_lock(&an->lock);
+	(*counter)++;
+	pthread_mutex_unlock(&an->lock);
+}
+
+/* Runs one parsed request under the anchor's lock; fills reply with its result. */
 static void dispatch(struct anchor *an, const struct ng_request *req, struct bdoc *d,
 		     struct bval *reply)
 {
@@ -155,6 +183,57 @@ static void dispatch(struct anchor *an, const struct ng_request *req, struct bdo
 		bdict_add_str(d, reply, "warning", req->warning);
 }
 
+/* The anchor thread: runs the posted request under the lock, then wakes the control thread. */
+static void ng_job_ready(evutil_socket_t fd, short what, void *arg)
+{
+	struct anchor *an = arg;
+	struct ng_job *job;
+
+	(void)fd;
+	(void)what;
+	pthread_mutex_lock(&an->ng_job_lock);
+	job = an->ng_job;
+	pthread_mutex_unlock(&an->ng_job_lock);
+	if (!job)
+		return;
+	pthread_mutex_lock(&an->lock);
+	anchor_clock(an);
+	dispatch(an, job->req, job->d, job->reply);
+	pthread_mutex_unlock(&an->lock);
+	pthread_mutex_lock(&an->ng_job_lock);
+	job->done = true;
+	an->ng_job = NULL;
+	pthread_cond_signal(&an->ng_job_cond);
+	pthread_mutex_unlock(&an->ng_job_lock);
+}
+
+/*
+ * Runs req on the anchor thread and waits for it (the control thread
+ * does one request at a time). Without a running anchor thread (unit
+ * tests), here.
+ */
+static void ng_job_run(struct anchor *an, const struct ng_request *req, struct bdoc *d,
+		       struct bval *reply)
+{
+	struct ng_job job = {.req = req, .d = d, .reply = reply};
+
+	if (!an->started) {
+		pthread_mutex_lock(&an->lock);
+		anchor_clock(an);
+		dispatch(an, req, d, reply);
+		pthread_mutex_unlock(&an->lock);
+		return;
+	}
+	pthread_mutex_lock(&an->ng_job_lock);
+	an->ng_job = &job;
+	pthread_mutex_unlock(&an->ng_job_lock);
+	event_active(an->ng_job_ev, 0, 0);
+	pthread_mutex_lock(&an->ng_job_lock);
+	while (!job.done)
+		pthread_cond_wait(&an->ng_job_cond, &an->ng_job_lock);
+	pthread_mutex_unlock(&an->ng_job_lock);
+}
+
 /* Builds the reply datagram for one request body into an->out_buf; its length, or 0. */
 static size_t handle_body(struct anchor *an, const struct sockaddr *from, const char *cookie,
 			  size_t cookie_len, const uint8_t *body, size_t body_len)
@@ -182,8 +261,8 @@ static size_t handle_body(struct anchor *an, const struct sockaddr *from, const 
 	if (bdoc_parse(d, body, body_len, &root, err, sizeof(err)) < 0) {
 		char ip[ADDR_STRLEN];
 
-		an->stats.ng_malformed++;
-		if (anchor_log_ok(an)) {
+		ng_count(an, &an->stats.ng_malformed);
+		if (ng_log_ok(an)) {
 			char why[sizeof(err) * 2];
 
 			/* the parser's message may quote the request */
@@ -193,11 +272,13 @@ static size_t handle_body(struct anchor *an, const struct sockaddr *from, const 
 		bdict_add_str(d, reply, "result", "error");
 		bdict_add_str(d, reply, "error-reason", err);
 	} else if (ng_request_parse(root, &req, err, sizeof(err)) < 0) {
-		an->stats.ng_errors++;
+		ng_count(an, &an->stats.ng_errors);
 		bdict_add_str(d, reply, "result", "error");
 		bdict_add_str(d, reply, "error-reason", err);
 	} else {
-		dispatch(an, &req, d, reply);
+		call_prepare(&req);
+		ng_job_run(an, &req, d, reply);
+		call_prepared_free(&req);
 	}
 	memcpy(an->out_buf, cookie, cookie_len);
 	an->out_buf[cookie_len] = ' ';
@@ -234,21 +315,21 @@ static void ng_datagram(struct anchor *an, const union sockaddr_u *from, const u
 	 * anchor-ng-allow says.
 	 */
 	if (relay_own_socket(an->relay, &from->sa)) {
-		an->stats.ng_own_source++;
+		ng_count(an, &an->stats.ng_own_source);
 		return;
 	}
 	if (!sender_allowed(an, &from->sa)) {
-		an->stats.ng_not_allowed++;
+		ng_count(an, &an->stats.ng_not_allowed);
 		return;
 	}
 	if (ng_split(buf, len, &cookie, &cookie_len, &body, &body_len) < 0) {
-		an->stats.ng_no_cookie++;
+		ng_count(an, &an->stats.ng_no_cookie);
 		return;
 	}
-	an->stats.ng_requests++;
+	ng_count(an, &an->stats.ng_requests);
 	e = ng_cache_find(an, cookie, cookie_len);
 	if (e) {
-		an->stats.ng_retransmits++;
+		ng_count(an, &an->stats.ng_retransmits);
 		sendto(an->ng_fd, e->reply, e->reply_len, 0, &from->sa, addr_len(&from->sa));
 		return;
 	}
@@ -256,7 +337,7 @@ static void ng_datagram(struct anchor *an, const union sockaddr_u *from, const u
 	if (!out_len)
 		return;
 	if (sendto(an->ng_fd, an->out_buf, out_len, 0, &from->sa, addr_len(&from->sa)) < 0 &&
-	    anchor_log_ok(an))
+	    ng_log_ok(an))
 		log_warn("anchor: ng reply not sent: %s", strerror(errno));
 	ng_cache_add(an, cookie, cookie_len, an->out_buf, out_len, now);
 }
@@ -266,7 +347,6 @@ static void ng_readable(evutil_socket_t fd, short what, void *arg)
 	struct anchor *an = arg;
 
 	(void)what;
-	pthread_mutex_lock(&an->lock);
 	for (int i = 0; i < NG_READS_PER_EVENT; i++) {
 		union sockaddr_u from;
 		socklen_t flen = sizeof(from);
@@ -275,18 +355,61 @@ static void ng_readable(evutil_socket_t fd, short what, void *arg)
 		if (n < 0)
 			break;
 		if ((size_t)n > ANCHOR_NG_MAX) {
-			an->stats.ng_malformed++;
+			ng_count(an, &an->stats.ng_malformed);
 			continue;
 		}
 		an->ng_buf[n] = '\0';
 		ng_datagram(an, &from, an->ng_buf, (size_t)n);
 	}
-	pthread_mutex_unlock(&an->lock);
+}
+
+static void ng_tick(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	ng_cache_expire(arg, clock_ms());
+}
+
+static void ng_stop_loop(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	event_base_loopbreak(arg);
+}
+
+static void *ng_thread_main(void *arg)
+{
+	struct anchor *an = arg;
+
+	event_base_dispatch(an->ng_base);
+	return NULL;
+}
+
+int ng_control_start(struct anchor *an)
+{
+	int rc = pthread_create(&an->ng_thread, NULL, ng_thread_main, an);
+
+	if (rc) {
+		log_error("anchor: cannot start its control thread: %s", strerror(rc));
+		return -1;
+	}
+	an->ng_started = true;
+	return 0;
+}
+
+void ng_control_stop(struct anchor *an)
+{
+	if (!an->ng_started)
+		return;
+	event_active(an->ng_stop_ev, 0, 0);
+	pthread_join(an->ng_thread, NULL);
+	an->ng_started = false;
 }
 
 int ng_control_open(struct anchor *an, char *err, size_t errlen)
 {
 	const struct config_ip *ip = &an->cfg->anchor_ng_listen;
+	struct timeval one_s = {.tv_sec = 1};
 	int fd, on = 1;
 
 	an->allow_loopback_only = an->cfg->anchor_ng_allow_count == 0;
@@ -315,8 +438,17 @@ int ng_control_open(struct anchor *an, char *err, size_t errlen)
 		return -1;
 	}
 	an->ng_fd = fd;
-	an->ng_ev = event_new(an->base, fd, EV_READ | EV_PERSIST, ng_readable, an);
-	if (!an->ng_ev || event_add(an->ng_ev, NULL) < 0) {
+	an->ng_base = event_base_new();
+	if (!an->ng_base) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	an->ng_ev = event_new(an->ng_base, fd, EV_READ | EV_PERSIST, ng_readable, an);
+	an->ng_tick_ev = event_new(an->ng_base, -1, EV_PERSIST, ng_tick, an);
+	an->ng_stop_ev = event_new(an->ng_base, -1, 0, ng_stop_loop, an->ng_base);
+	an->ng_job_ev = event_new(an->base, -1, 0, ng_job_ready, an);
+	if (!an->ng_ev || !an->ng_tick_ev || !an->ng_stop_ev || !an->ng_job_ev ||
+	    event_add(an->ng_ev, NULL) < 0 || event_add(an->ng_tick_ev, &one_s) < 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -325,9 +457,19 @@ int ng_control_open(struct anchor *an, char *err, size_t errlen)
 
 void ng_control_close(struct anchor *an)
 {
+	ng_control_stop(an);
 	if (an->ng_ev)
 		event_free(an->ng_ev);
-	an->ng_ev = NULL;
+	if (an->ng_tick_ev)
+		event_free(an->ng_tick_ev);
+	if (an->ng_stop_ev)
+		event_free(an->ng_stop_ev);
+	if (an->ng_job_ev)
+		event_free(an->ng_job_ev);
+	if (an->ng_base)
+		event_base_free(an->ng_base);
+	an->ng_ev = an->ng_tick_ev = an->ng_stop_ev = an->ng_job_ev = NULL;
+	an->ng_base = NULL;
 	if (an->ng_fd >= 0)
 		close(an->ng_fd);
 	an->ng_fd = -1;

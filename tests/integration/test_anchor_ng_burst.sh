@@ -1,0 +1,84 @@
+#!/bin/sh
+# Scenario: media keeps flowing while the anchor's control socket takes a
+# burst of offers. turnserver anchors 20 calls (ng offer/answer, ICE=remove,
+# RTP/AVP, parties on 127.0.0.1) carrying 172-byte RTP at 50 packets/s each
+# way for 8 s (tests/bench/anchor_load.c); during that window ten bursts
+# of 200 calls each (offer, answer, delete; 16 requests in flight) run on
+# the same ng socket. Checks: every burst request answered ok; every media
+# packet sent, reached its own call and direction, and loss stays within a
+# generous bound (2%: no timing assertion, only that control work does not
+# starve forwarding); the server exits 0 with no sanitizer report.
+# Loopback only; bounded (about 20 s).
+# Usage: test_anchor_ng_burst.sh BUILD_DIR
+# shellcheck disable=SC2016,SC2034,SC2317 # tl_check evals its condition later
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+tl_init "$@"
+src=$(dirname "$0")/../bench/anchor_load.c
+calls=20
+window_s=8
+bursts=10
+burst_calls=200
+loss_ppm=20000
+
+if ! cc -O2 -std=gnu11 -Wall -Wextra -o "$tmp/anchor_load" "$src" >"$tmp/out" 2>&1; then
+	tl_check "load_generator_builds" false "$tmp/out"
+	exit 1
+fi
+base=$(tl_free_port_block 1400) || {
+	tl_fail "free_ports_found"
+	exit 1
+}
+port=$base
+ngport=$((base + 1))
+min=$((base + 10))
+max=$((base + 1399))
+tl_start_turnserver "$port" "$min" "$max" --anchor-ng-listen "127.0.0.1:$ngport"
+tl_wait_log "$tmp/server.log" "ready:" "$srv_pid"
+rc=$?
+tl_server_output
+tl_check "turnserver_with_anchor_starts" '[ $rc -eq 0 ]' "$tmp/out" || exit 1
+
+"$tmp/anchor_load" --ng "127.0.0.1:$ngport" --calls "$calls" --warm 1 --seconds "$window_s" \
+	--prefix media >"$tmp/media.out" 2>"$tmp/media.err" &
+media_pid=$!
+pids="$pids $media_pid"
+# the media window opens once the calls are up and warmed (about 1 s)
+sleep 2
+burst_ok=0
+i=0
+while [ $i -lt $bursts ]; do
+	if timeout 20 "$tmp/anchor_load" --ng "127.0.0.1:$ngport" --calls "$burst_calls" \
+		--inflight 16 --seconds 0 --prefix "burst$i" >"$tmp/burst$i.out" 2>&1; then
+		burst_ok=$((burst_ok + 1))
+	else
+		cat "$tmp/burst$i.out" >>"$tmp/bursts.out"
+	fi
+	i=$((i + 1))
+done
+tl_check "${bursts}_bursts_of_${burst_calls}_calls_answered_ok_during_media ($burst_ok ok)" \
+	'[ "$burst_ok" -eq "$bursts" ]' "$tmp/bursts.out"
+wait "$media_pid"
+rc=$?
+tl_forget "$media_pid"
+cat "$tmp/media.out" "$tmp/media.err" >"$tmp/out"
+sed 's/^/  /' "$tmp/media.out"
+kv() { sed -n "s/^$2 .*\<$3=\([^ ]*\).*/\1/p" "$1"; }
+tl_check "media_calls_set_up_and_deleted" \
+	'[ $rc -eq 0 ] && [ "$(kv "$tmp/media.out" setup failed)" = 0 ]' "$tmp/out" || exit 1
+sab=$(kv "$tmp/media.out" media sent_ab)
+rab=$(kv "$tmp/media.out" media recv_ab)
+sba=$(kv "$tmp/media.out" media sent_ba)
+rba=$(kv "$tmp/media.out" media recv_ba)
+want=$((calls * 50 * (window_s + 1)))
+tl_check "each_direction_sent_${want}_packets (a->b $sab, b->a $sba)" \
+	'[ "$sab" = $want ] && [ "$sba" = $want ]'
+ok_loss() { [ "$2" -le "$1" ] && [ $((($1 - $2) * 1000000)) -le $(($1 * loss_ppm)) ]; }
+tl_check "forwarded_during_bursts_a_to_b ($rab of $sab, at most ${loss_ppm} ppm lost)" \
+	'ok_loss "$sab" "$rab"'
+tl_check "forwarded_during_bursts_b_to_a ($rba of $sba, at most ${loss_ppm} ppm lost)" \
+	'ok_loss "$sba" "$rba"'
+tl_check "every_packet_reached_its_own_call_and_direction" \
+	'[ "$(kv "$tmp/media.out" media misrouted)" = 0 ]'
+tl_check_turnserver_stops "turnserver_exits_0_without_sanitizer_report"
+exit $failed
