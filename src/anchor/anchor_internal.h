@@ -116,6 +116,19 @@ struct ng_request {
 	struct sdp *parsed; /* sdp, parsed before the lock (call_prepare()); NULL: parse it */
 };
 
+/*
+ * Media ports a new call's offer will take, bound by the control thread
+ * before its request runs (call_prepare()), so that the anchor thread does
+ * not bind them; media_side_open() takes them, call_prepared_free() closes
+ * what is left. fd[1] is the odd neighbour of an even fd[0] when nsocks 2.
+ */
+#define ANCHOR_PREBOUND_MAX (2 * ANCHOR_MAX_STREAMS)
+struct media_prebound {
+	int fd[2];
+	int nsocks; /* 0: taken */
+	int family;
+};
+
 /* A request the control thread hands to the anchor thread (ng_control.c). */
 struct ng_job {
 	const struct ng_request *req;
@@ -305,6 +318,10 @@ struct anchor {
 	pthread_mutex_t ng_job_lock;   /* ng_job and its done flag */
 	pthread_cond_t ng_job_cond;
 	struct ng_job *ng_job;
+	/* the request's pre-bound ports: the control thread's, lent to the anchor thread
+	   while it runs the request */
+	struct media_prebound prebound[ANCHOR_PREBOUND_MAX];
+	unsigned int nprebound;
 	int ng_fd;
 	struct event *ng_ev;
 	struct peer_policy allow; /* only its allowed ranges are used */
@@ -376,12 +393,13 @@ void ng_cache_expire(struct anchor *an, uint64_t now_ms);
 
 /*
  * call.c. call_prepare() does the work of a request that needs no call
- * (its SDP parsed), before the lock is taken; call_prepared_free() after.
- * The others run under the lock; each fills reply (a dict) or returns -1
- * with reason.
+ * state, on the control thread without the lock: its SDP parsed, and for
+ * the offer of a new call, its media ports bound (an->prebound);
+ * call_prepared_free() afterwards. The others run under the lock; each
+ * fills reply (a dict) or returns -1 with reason.
  */
-void call_prepare(struct ng_request *req);
-void call_prepared_free(struct ng_request *req);
+void call_prepare(struct anchor *an, struct ng_request *req);
+void call_prepared_free(struct anchor *an, struct ng_request *req);
 struct call *call_find(struct anchor *an, const char *call_id);
 int call_offer(struct anchor *an, const struct ng_request *req, struct bdoc *d,
 	       struct bval *reply, char *reason, size_t reasonlen);

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "anchor/anchor_internal.h"
 #include "common/addr.h"
@@ -714,16 +715,87 @@ static void put_sdp(const struct ng_request *req, struct sdp *s)
 		sdp_free(s);
 }
 
-void call_prepare(struct ng_request *req)
+static int stream_family(const struct anchor *an, const struct sdp_media *m);
+
+/*
+ * The sockets a new stream for m= line i of an offer takes on the
+ * offerer's side (nsrc) and the answerer's (ndst); false when the line
+ * makes no stream of its own.
+ */
+static bool stream_sockets(const struct sdp *s, size_t i, const struct ng_request *req, int *nsrc,
+			   int *ndst)
 {
-	req->parsed = NULL;
-	if ((req->cmd == NG_OFFER || req->cmd == NG_ANSWER) && req->sdp && !req->fragment &&
-	    sdp_parse(req->sdp, req->sdp_len, &req->parsed, NULL, 0) < 0)
-		req->parsed = NULL; /* parsed again under the lock, for the reason */
+	const struct sdp_media *m = &s->media[i];
+	bool rtcp = proto_has_rtcp(m->proto);
+
+	if (m->port == 0 || !media_forwardable(m) || bundle_owner(s, i) != i)
+		return false;
+	*nsrc = (!rtcp || (m->rtcp_mux && !(req->rtcp_mux & NG_MUX_REJECT))) ? 1 : 2;
+	*ndst = (!rtcp || (req->rtcp_mux & NG_MUX_REQUIRE)) ? 1 : 2;
+	return true;
 }
 
-void call_prepared_free(struct ng_request *req)
+static bool prebind(struct anchor *an, int nsocks, int family)
 {
+	struct media_prebound *p = &an->prebound[an->nprebound];
+	const union sockaddr_u *local = family == AF_INET6 ? &an->local_v6 : &an->local_v4;
+
+	if (an->nprebound >= ANCHOR_PREBOUND_MAX ||
+	    relay_port_bind(an->relay, local, false, nsocks == 2, nsocks == 2, false, &p->fd[0],
+			    &p->fd[1]) < 0)
+		return false;
+	p->nsocks = nsocks;
+	p->family = family;
+	an->nprebound++;
+	return true;
+}
+
+/* The ports the offer of a new call will take, within its limits; what fails is left to the offer. */
+static void prebind_offer(struct anchor *an, const struct ng_request *req, const struct sdp *s)
+{
+	unsigned int ports = 0, streams = 0;
+	bool known;
+
+	pthread_mutex_lock(&an->lock);
+	known = call_find(an, req->call_id) != NULL;
+	pthread_mutex_unlock(&an->lock);
+	if (known)
+		return; /* a re-offer keeps its ports; new lines bind under the lock */
+	for (size_t i = 0; i < s->n_media; i++) {
+		int nsrc, ndst, fam = stream_family(an, &s->media[i]);
+
+		if (!stream_sockets(s, i, req, &nsrc, &ndst))
+			continue;
+		ports += (unsigned int)(nsrc + ndst);
+		if (++streams > ANCHOR_MAX_STREAMS || ports > an->cfg->anchor_max_call_ports ||
+		    !prebind(an, nsrc, fam) || !prebind(an, ndst, fam))
+			return;
+	}
+}
+
+void call_prepare(struct anchor *an, struct ng_request *req)
+{
+	req->parsed = NULL;
+	if ((req->cmd != NG_OFFER && req->cmd != NG_ANSWER) || !req->sdp || req->fragment)
+		return;
+	if (sdp_parse(req->sdp, req->sdp_len, &req->parsed, NULL, 0) < 0) {
+		req->parsed = NULL; /* parsed again under the lock, for the reason */
+		return;
+	}
+	if (req->cmd == NG_OFFER && req->call_id)
+		prebind_offer(an, req, req->parsed);
+}
+
+void call_prepared_free(struct anchor *an, struct ng_request *req)
+{
+	for (unsigned int i = 0; i < an->nprebound; i++) {
+		struct media_prebound *p = &an->prebound[i];
+
+		for (int k = 0; k < p->nsocks; k++)
+			close(p->fd[k]);
+		p->nsocks = 0;
+	}
+	an->nprebound = 0;
 	sdp_free(req->parsed);
 	req->parsed = NULL;
 }
@@ -780,7 +852,6 @@ static int offer_streams(struct anchor *an, struct call *c, const struct sdp *s,
 		const struct sdp_media *m = &s->media[i];
 		size_t owner = bundle_owner(s, i);
 		struct stream *st;
-		bool rtcp = proto_has_rtcp(m->proto);
 		int fam, nsrc, ndst, err;
 
 		if (i < c->nmedia && c->media_stream[i] >= 0)
@@ -791,13 +862,12 @@ static int offer_streams(struct anchor *an, struct call *c, const struct sdp *s,
 			c->media_stream[i] = c->media_stream[owner];
 			continue;
 		}
+		stream_sockets(s, i, req, &nsrc, &ndst);
 		if (c->nstreams >= ANCHOR_MAX_STREAMS) {
 			snprintf(reason, reasonlen, "more than %d media transports in one call",
 				 ANCHOR_MAX_STREAMS);
 			return -1;
 		}
-		nsrc = (!rtcp || (m->rtcp_mux && !(req->rtcp_mux & NG_MUX_REJECT))) ? 1 : 2;
-		ndst = (!rtcp || (req->rtcp_mux & NG_MUX_REQUIRE)) ? 1 : 2;
 		if (call_ports(c) + (unsigned int)(nsrc + ndst) > an->cfg->anchor_max_call_ports) {
 			snprintf(reason, reasonlen,
 				 "the call would hold more than %u media ports (anchor-max-call-ports)",

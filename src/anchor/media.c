@@ -139,6 +139,22 @@ void media_latch_window(struct anchor *an, struct stream_side *ss)
 
 static void media_readable(evutil_socket_t fd, short what, void *arg);
 
+/* Ports the control thread bound for this request (call_prepare()), when it has some that fit. */
+static bool prebound_take(struct anchor *an, int nsocks, int family, int fds[2])
+{
+	for (unsigned int i = 0; i < an->nprebound; i++) {
+		struct media_prebound *p = &an->prebound[i];
+
+		if (p->nsocks == nsocks && p->family == family) {
+			fds[0] = p->fd[0];
+			fds[1] = nsocks == 2 ? p->fd[1] : -1;
+			p->nsocks = 0;
+			return true;
+		}
+	}
+	return false;
+}
+
 int media_side_open(struct anchor *an, struct stream *st, int side, int nsocks, int family)
 {
 	struct stream_side *ss = &st->side[side];
@@ -148,7 +164,8 @@ int media_side_open(struct anchor *an, struct stream *st, int side, int nsocks, 
 	ss->socks[0].fd = ss->socks[1].fd = -1;
 	if (an->budget.take(an->budget.ctx, (unsigned int)nsocks) < 0)
 		return -2;
-	if (relay_port_bind(an->relay, local, false, nsocks == 2, nsocks == 2, false, &fds[0],
+	if (!prebound_take(an, nsocks, family, fds) &&
+	    relay_port_bind(an->relay, local, false, nsocks == 2, nsocks == 2, false, &fds[0],
 			    &fds[1]) < 0) {
 		an->budget.release(an->budget.ctx, (unsigned int)nsocks);
 		return -1;

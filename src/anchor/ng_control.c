@@ -10,9 +10,10 @@
  * dropped and counted, never answered.
  *
  * The control thread, with its own loop, reads the socket, decodes the
- * request, parses its SDP (call_prepare()), encodes and sends the reply and
- * keeps the reply cache: none of that holds the anchor's lock or its
- * thread. Only dispatch(), the part that reads or changes calls, runs on
+ * request, parses its SDP and binds a new call's media ports
+ * (call_prepare()), encodes and sends the reply and keeps the reply
+ * cache: none of that holds the anchor's lock or its thread (counters
+ * aside, taken under the lock a moment). Only dispatch(), the part that reads or changes calls, runs on
  * the anchor thread under the lock, between two batches of media: the
  * control thread posts it (ng_job) and waits for it. So media sockets, ICE
  * timers and streams are still made and freed on the thread that runs
@@ -276,9 +277,9 @@ static size_t handle_body(struct anchor *an, const struct sockaddr *from, const 
 		bdict_add_str(d, reply, "result", "error");
 		bdict_add_str(d, reply, "error-reason", err);
 	} else {
-		call_prepare(&req);
+		call_prepare(an, &req);
 		ng_job_run(an, &req, d, reply);
-		call_prepared_free(&req);
+		call_prepared_free(an, &req);
 	}
 	memcpy(an->out_buf, cookie, cookie_len);
 	an->out_buf[cookie_len] = ' ';

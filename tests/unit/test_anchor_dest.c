@@ -5,6 +5,10 @@
  * nominated ICE pair, consent loss, an ICE restart, a re-offer that moves
  * the party, a forked answer, delete and timeout; and a stream counts as
  * confirmed (the kernel offload's condition) exactly while both sides are.
+ * Also what the control thread prepares without the lock (call_prepare()):
+ * the SDP parsed, and a new call's media ports bound, which the offer then
+ * takes instead of binding; nothing is bound for a re-offer, and what an
+ * offer leaves is closed.
  *
  * An anchor is made with anchor_new() (its thread not started) and driven
  * the way its thread drives it: ng requests through call_offer() and
@@ -23,6 +27,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <fcntl.h>
 
 #include <cmocka.h>
 
@@ -405,6 +410,113 @@ static void test_ice_side_follows_pairs_consent_and_restart(void **state)
 	got_rtp(pb);
 }
 
+static struct ng_request offer_req(const char *call_id, const char *sdp)
+{
+	struct ng_request req;
+
+	memset(&req, 0, sizeof(req));
+	req.cmd = NG_OFFER;
+	req.call_id = call_id;
+	req.from_tag = "A";
+	req.sdp = sdp;
+	req.sdp_len = strlen(sdp);
+	req.ice = ANCHOR_ICE_REMOVE;
+	req.ice_given = true;
+	return req;
+}
+
+/* Runs a prepared offer as the anchor thread does; its result. */
+static int run_offer(struct ng_request *req)
+{
+	struct bdoc *d = bdoc_new();
+	char reason[256];
+	int rc;
+
+	pthread_mutex_lock(&an->lock);
+	rc = call_offer(an, req, d, bdoc_dict(d), reason, sizeof(reason));
+	pthread_mutex_unlock(&an->lock);
+	bdoc_free(d);
+	return rc;
+}
+
+static bool fd_open(int fd)
+{
+	return fcntl(fd, F_GETFD) >= 0;
+}
+
+static void test_control_thread_prepares_sdp_and_new_call_ports(void **state)
+{
+	char sdp[512];
+	struct ng_request req;
+	int fds[4], n = 0;
+	struct call *c;
+
+	(void)state;
+	/* two RTP/AVP streams without rtcp-mux: an RTP/RTCP pair on each side of each */
+	snprintf(sdp, sizeof(sdp),
+		 "v=0\r\no=- 1 1 IN IP4 127.0.0.2\r\ns=-\r\nc=IN IP4 127.0.0.2\r\nt=0 0\r\n"
+		 "m=audio %u RTP/AVP 0\r\nm=audio %u RTP/AVP 8\r\n",
+		 port_of(pa), port_of(pa) + 2);
+	req = offer_req("prep-call", sdp);
+	call_prepare(an, &req);
+	assert_non_null(req.parsed);
+	assert_int_equal(an->nprebound, 4);
+	for (unsigned int i = 0; i < an->nprebound; i++) {
+		assert_int_equal(an->prebound[i].nsocks, 2);
+		fds[n++] = an->prebound[i].fd[0];
+	}
+	assert_int_equal(run_offer(&req), 0);
+	/* the offer took every pre-bound pair: the call's sockets are those */
+	for (unsigned int i = 0; i < an->nprebound; i++)
+		assert_int_equal(an->prebound[i].nsocks, 0);
+	c = call_find(an, "prep-call");
+	assert_non_null(c);
+	assert_int_equal(c->nstreams, 2);
+	for (unsigned int i = 0; i < 2; i++)
+		for (int k = 0; k < 2; k++) {
+			bool found = false;
+
+			for (int j = 0; j < 4; j++)
+				found |= c->streams[i]->side[k].socks[0].fd == fds[j];
+			assert_true(found);
+		}
+	call_prepared_free(an, &req);
+	assert_int_equal(an->nprebound, 0);
+	for (int j = 0; j < 4; j++)
+		assert_true(fd_open(fds[j])); /* the call's now */
+
+	/* a re-offer keeps its ports: nothing bound ahead */
+	req = offer_req("prep-call", sdp);
+	call_prepare(an, &req);
+	assert_int_equal(an->nprebound, 0);
+	assert_int_equal(run_offer(&req), 0);
+	call_prepared_free(an, &req);
+
+	/* an offer that fails after its ports were bound ahead: they are closed, none held */
+	req = offer_req("prep-bad", sdp);
+	req.transport_protocol = "RTP/SAVP";
+	call_prepare(an, &req);
+	assert_int_equal(an->nprebound, 4);
+	fds[0] = an->prebound[0].fd[0];
+	assert_int_not_equal(run_offer(&req), 0);
+	assert_null(call_find(an, "prep-bad"));
+	call_prepared_free(an, &req);
+	assert_false(fd_open(fds[0]));
+
+	/* SDP that does not parse: left to the offer, which says why */
+	req = offer_req("prep-bad", "v=0\r\nm=");
+	call_prepare(an, &req);
+	assert_null(req.parsed);
+	assert_int_equal(an->nprebound, 0);
+	assert_int_not_equal(run_offer(&req), 0);
+	call_prepared_free(an, &req);
+	c = call_find(an, "prep-call");
+	pthread_mutex_lock(&an->lock);
+	call_free(c);
+	pthread_mutex_unlock(&an->lock);
+	assert_int_equal(ports_held, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -412,6 +524,8 @@ int main(void)
 					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ice_side_follows_pairs_consent_and_restart, setup,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(test_control_thread_prepares_sdp_and_new_call_ports,
+					    setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
