@@ -754,13 +754,14 @@ static bool prebind(struct anchor *an, int nsocks, int family)
 static void prebind_offer(struct anchor *an, const struct ng_request *req, const struct sdp *s)
 {
 	unsigned int ports = 0, streams = 0;
-	bool known;
+	bool known, full;
 
 	pthread_mutex_lock(&an->lock);
 	known = call_find(an, req->call_id) != NULL;
+	full = an->cfg->anchor_max_sessions && an->ncalls >= an->cfg->anchor_max_sessions;
 	pthread_mutex_unlock(&an->lock);
-	if (known)
-		return; /* a re-offer keeps its ports; new lines bind under the lock */
+	if (known || full)
+		return; /* a re-offer keeps its ports (new lines bind under the lock) */
 	for (size_t i = 0; i < s->n_media; i++) {
 		int nsrc, ndst, fam = stream_family(an, &s->media[i]);
 
