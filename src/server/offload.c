@@ -36,11 +36,15 @@ static void offload_count(void *owner, const struct relay_engine_counts *d, void
 	struct allocation *a = owner;
 	struct worker *w = arg;
 
-	/* leg 1 takes the client's ChannelData, leg 2 the peer's datagrams */
+	/*
+	 * leg 1 takes the client's ChannelData, leg 2 the peer's datagrams;
+	 * bytes are data as userspace counts them, without the 4-byte header
+	 */
 	for (int k = 0; k < 2; k++) {
 		a->kernel_pkts[k] += d->packets[k];
 		a->kernel_bytes[k] += d->bytes[k];
 	}
+	a->kernel_bytes[0] -= d->packets[0] * TURNRELAY_CHANNELDATA_HDR_LEN;
 	w->stats.kernel_to_peer += d->packets[0];
 	w->stats.kernel_to_client += d->packets[1];
 }
@@ -119,6 +123,12 @@ static bool offload_entry(const struct allocation *a, const struct channel *c,
 	e->leg[0].channel = c->number;
 	memcpy(&e->leg[1].local, &relay->local, addr_len(&relay->local.sa));
 	memcpy(&e->leg[1].remote, &c->peer, addr_len(&c->peer.sa));
+	/*
+	 * A peer's datagrams are data whatever their first byte (§11: a STUN
+	 * check from the peer goes to the client too); the client's STUN to
+	 * the listening address stays with userspace
+	 */
+	e->leg[1].flags = TURNRELAY_LEG_F_FORWARD_STUN | TURNRELAY_LEG_F_FORWARD_DTLS;
 	return true;
 }
 

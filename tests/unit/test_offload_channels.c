@@ -117,6 +117,9 @@ static void test_channel_bind_installs_both_legs(void **state)
 	assert_addr(&e->leg[1].local, "192.0.2.1:50000");
 	assert_addr(&e->leg[1].remote, "203.0.113.9:7000");
 	assert_int_equal(e->leg[1].channel, 0);
+	/* the client's STUN is the server's; anything from the peer is data */
+	assert_int_equal(e->leg[0].flags, 0);
+	assert_int_equal(e->leg[1].flags, TURNRELAY_LEG_F_FORWARD_STUN | TURNRELAY_LEG_F_FORWARD_DTLS);
 	assert_int_equal(a->chans[0].offload_id, e->id);
 	/* the allocation's timer waits for the first expiry: the permission's */
 	assert_non_null(a->offload_ev);
@@ -213,13 +216,14 @@ static void test_counters_merged_into_allocation_and_worker(void **state)
 	(void)state;
 	assert_int_equal(bind_at(0x4001, "203.0.113.9:7000", t0), 0);
 	e = fake_find(a->chans[0].offload_id);
+	/* the kernel counts ChannelData with its 4-byte header */
 	e->leg[0].packets = 50;
-	e->leg[0].bytes = 8000;
+	e->leg[0].bytes = 50 * 164;
 	e->leg[1].packets = 40;
 	e->leg[1].bytes = 6400;
 	offload_worker_poll(&w);
 	e->leg[0].packets = 60;
-	e->leg[0].bytes = 9600;
+	e->leg[0].bytes = 60 * 164;
 	offload_worker_poll(&w);
 	assert_int_equal(a->kernel_pkts[0], 60);
 	assert_int_equal(a->kernel_bytes[0], 9600);
