@@ -74,6 +74,7 @@ turn-offload-rmmod-falls-back
 turn-offload-rmmod-allocation-kept
 turn-offload-auto-without-module
 turn-offload-on-without-module-refused
+turn-offload-no-sanitizer-report
 relayctl-list-shows-entry
 relayctl-list-json
 relayctl-add-exit-flushes

@@ -51,7 +51,7 @@ ts_start() {
 	turnserver -n --listening-ip 10.0.0.1 --relay-ip 10.0.0.1 --listening-port 3478 \
 		--min-port 50000 --max-port 50999 -u alice:secret --userdb /tmp/turn.db \
 		--allowed-peer-ip 10.0.0.0-10.0.0.255 --relay-threads 1 --no-tcp \
-		--log-file "$log" "$@" >/tmp/ts.out 2>&1 &
+		--log-file "$log" "$@" >>/tmp/ts.out 2>&1 &
 	ts_pid=$!
 	wait_for 100 grep -q 'ready:' "$log"
 }
@@ -171,4 +171,7 @@ insmod /lib/modules/turnrelay.ko || { echo "FAIL: turn-offload-module-reloads"; 
 
 kill "$peer_pid" 2>/dev/null
 wait "$peer_pid" 2>/dev/null
+# a SANITIZE=1 build: every turnserver that stopped by itself stopped clean
+cat /tmp/ts.out >"$out"
+check turn-offload-no-sanitizer-report sh -c "! grep -qE 'AddressSanitizer|LeakSanitizer|runtime error' /tmp/ts.out"
 exit $rc
