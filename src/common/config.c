@@ -119,6 +119,9 @@ const struct config_option config_options[] = {
 	     "window of 401-req-limit"),
     OPT_BOOL("rfc5766-channel-numbers", 0, rfc5766_channel_numbers,
 	     "accept channel numbers up to 0x7FFF (RFC 5766) instead of 0x4FFF (RFC 8656)"),
+    OPT_STR("kernel-offload", 0, CONFIG_TEXT, kernel_offload, FSIZE(kernel_offload),
+	    "<auto|on|off>",
+	    "forward TURN channels in the turnrelay kernel module: auto (when loaded), on, off"),
     OPT_STR("anchor-ng-listen", 0, CONFIG_ADDR, anchor_ng_listen, 0, "<ip:port>",
 	    "media anchor: ng control socket (off unless set)"),
     OPT_UINT("anchor-ng-cache-time", 0, anchor_ng_cache_time, 1, 3600, 0, "<seconds>",
@@ -762,6 +765,12 @@ int config_check(const struct config *c, char *err, size_t errlen)
 		config_errf(err, errlen, "stun-only and no-stun together leave nothing to serve");
 		return -1;
 	}
+	if (strcmp(c->kernel_offload, "auto") != 0 && strcmp(c->kernel_offload, "on") != 0 &&
+	    strcmp(c->kernel_offload, "off") != 0) {
+		config_errf(err, errlen, "bad value '%s' for kernel-offload (expected auto, on or off)",
+			    c->kernel_offload);
+		return -1;
+	}
 	return 0;
 }
 
@@ -791,6 +800,7 @@ void config_init(struct config *c)
 	c->unauth_ratelimit = true;
 	c->unauth_req_limit = CONFIG_DEFAULT_401_REQ_LIMIT;
 	c->unauth_window = CONFIG_DEFAULT_401_WINDOW;
+	memcpy(c->kernel_offload, "auto", sizeof("auto"));
 	memcpy(c->software_name, CONFIG_DEFAULT_SOFTWARE_NAME,
 	       sizeof(CONFIG_DEFAULT_SOFTWARE_NAME));
 }

@@ -152,6 +152,7 @@ struct config {
 	unsigned int unauth_req_limit;
 	unsigned int unauth_window; /* seconds */
 	bool rfc5766_channel_numbers; /* channels 0x4000-0x7FFF instead of 0x4000-0x4FFF */
+	char kernel_offload[8];	      /* "auto" (default), "on", "off": relay/relay_engine.h */
 
 	/* media anchor (src/anchor): off unless anchor_ng_listen is set */
 	struct config_ip anchor_ng_listen; /* with a port; addr_len 0: off */

@@ -11,8 +11,9 @@
  * from the registry's atomic bits, so any thread may read it without a
  * lock.
  *
- * The kernel offload engine (src/offload) will sit here too: it needs to
- * know who owns a local port, which is this layer's registry.
+ * The offload engine (relay_engine.h: null, or the turnrelay module over
+ * src/offload) is picked once by main.c and kept here; each thread that
+ * owns relay state opens its own handle on it.
  */
 #ifndef RELAY_RELAY_H
 #define RELAY_RELAY_H
@@ -24,6 +25,7 @@
 #include "common/addr.h"
 #include "common/config.h"
 #include "relay/peer_policy.h"
+#include "relay/relay_engine.h"
 #include "relay/relay_ports.h"
 
 #define RELAY_MAX_LISTEN 16
@@ -32,6 +34,7 @@ struct relay {
 	const struct config *cfg; /* min-port, max-port */
 	struct peer_policy policy;
 	struct relay_ports ports; /* live relay and anchor ports, and their owners */
+	struct relay_engine engine; /* who forwards confirmed relayed data (kernel-offload) */
 
 	/* the server's own sockets and addresses */
 	union sockaddr_u listen[RELAY_MAX_LISTEN]; /* listening (TURN, STUN) */

@@ -316,8 +316,26 @@ fail_limits:
 	return STUN_ERR_SERVER_ERROR;
 }
 
+/* What was relayed, and by whom: the kernel's part is as of its last poll. */
+static void alloc_log_end(const struct allocation *a)
+{
+	char buf[ADDR_STRLEN], user[128];
+
+	if (!worker_log_ok(a->w))
+		return;
+	log_info("allocation of %s for '%s' ended: relayed by turnserver %llu packets to peers, "
+		 "%llu to the client; by the kernel %llu packets (%llu bytes) to peers, %llu "
+		 "(%llu bytes) to the client",
+		 addr_str(&a->client.sa, buf, sizeof(buf)), log_safe(a->username, user, sizeof(user)),
+		 (unsigned long long)a->user_pkts[0], (unsigned long long)a->user_pkts[1],
+		 (unsigned long long)a->kernel_pkts[0], (unsigned long long)a->kernel_bytes[0],
+		 (unsigned long long)a->kernel_pkts[1], (unsigned long long)a->kernel_bytes[1]);
+}
+
 void alloc_free(struct allocation *a)
 {
+	offload_alloc_end(a);
+	alloc_log_end(a);
 	if (a->lsn) {
 		worker_remove_udp_alloc(a->w, a);
 	} else if (a->tcp) {
@@ -462,8 +480,12 @@ int alloc_bind_channel(struct allocation *a, uint16_t number, const union sockad
 		if (!held && !reuse)
 			reuse = c;
 	}
-	if (!slot)
+	if (!slot) {
 		slot = reuse;
+		/* RFC 8656 §12: another binding; its old entry is gone at expiry anyway */
+		if (slot)
+			offload_channel_drop(a, slot);
+	}
 	if (!slot) {
 		chan_new = true;
 		slot = spare_slot((void **)&a->chans, a->nchans, sizeof(*a->chans),
@@ -477,8 +499,10 @@ int alloc_bind_channel(struct allocation *a, uint16_t number, const union sockad
 	slot->number = number;
 	slot->peer = *peer;
 	slot->expires_ms = expires;
-	if (chan_new)
+	if (chan_new) {
+		slot->offload_id = 0;
 		a->nchans++;
+	}
 	perm_commit(a, perm, perm_new, peer, now);
 	return 0;
 }

@@ -200,6 +200,22 @@ static unsigned int anchor_budget_max(void *ctx)
 	return limits_anchor_max(ctx);
 }
 
+/* kernel-offload: which engine forwards confirmed relayed data, said once. */
+static int select_engine(struct server *srv)
+{
+	enum relay_engine_mode mode = RELAY_ENGINE_AUTO;
+	char err[512];
+
+	relay_engine_parse_mode(srv->cfg->kernel_offload, &mode); /* config_check()ed */
+	if (relay_engine_select(&srv->relay.engine, mode, &relay_engine_turnrelay, err,
+				sizeof(err)) < 0) {
+		log_error("%s", err);
+		return -1;
+	}
+	log_info("%s", srv->relay.engine.why);
+	return 0;
+}
+
 static int run(struct server *srv)
 {
 	struct anchor *anchor = NULL;
@@ -347,6 +363,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (probe_listen_ports(&srv) < 0)
+		goto out;
+	if (select_engine(&srv) < 0)
 		goto out;
 	raise_fd_limit();
 	if (limits_init(&srv) < 0) {

@@ -67,6 +67,9 @@ struct worker_stats {
 	uint64_t send_errors;
 	uint64_t too_big;	   /* peer data that no Data indication could carry */
 	uint64_t unauth_dropped;   /* unauthenticated error responses over the budget */
+	/* forwarded by the kernel module (offload.c, merged from its counters) */
+	uint64_t kernel_to_peer;
+	uint64_t kernel_to_client;
 };
 
 struct server {
@@ -160,6 +163,9 @@ struct worker {
 	struct event *handoff_ev;
 	struct tcp_handoff *handoffs;
 	bool handoff_closed;
+	/* kernel offload (offload.c): this thread's engine handle and counter poll */
+	struct relay_engine_thread *engine;
+	struct event *engine_ev;
 };
 
 struct permission {
@@ -171,6 +177,7 @@ struct channel {
 	uint16_t number;
 	union sockaddr_u peer;
 	uint64_t expires_ms;
+	uint64_t offload_id; /* its kernel entry (offload.c), 0: none */
 };
 
 struct relay_sock {
@@ -209,6 +216,10 @@ struct allocation {
 	uint8_t txn_next;
 	struct tcp_relay *tcp_relay; /* TCP allocations (RFC 6062), else NULL */
 	unsigned int held_ports;     /* relay ports counted in limits.c */
+	/* relayed data: by this process, and by the kernel for its channels */
+	uint64_t user_pkts[2], user_bytes[2];	  /* [0] to the peer, [1] to the client */
+	uint64_t kernel_pkts[2], kernel_bytes[2]; /* merged from the engine's counters */
+	struct event *offload_ev; /* next channel or permission expiry of an entry */
 };
 
 
@@ -258,6 +269,26 @@ void auth_check(struct worker *w, const struct origin *o, const struct stun_msg 
 /* REALM, NONCE (and PASSWORD-ALGORITHMS) for a 401 or 438. */
 void auth_put_challenge(struct worker *w, const struct origin *o, struct stun_builder *b);
 int auth_load_static_users(struct server *srv, char *err, size_t errlen);
+
+/*
+ * offload.c: TURN channels of UDP clients on UDP listeners in the kernel
+ * (relay/relay_engine.h). An entry per channel with a live permission;
+ * expiry runs from a timer per allocation, so RFC 8656 lifetimes hold.
+ */
+int offload_worker_init(struct worker *w);
+void offload_worker_free(struct worker *w);
+/* Adds what the kernel forwarded to the allocations (once a second, and at shutdown). */
+void offload_worker_poll(struct worker *w);
+/*
+ * After ChannelBind or CreatePermission (and from the allocation's timer):
+ * installs the entries of live channels with live permissions, removes the
+ * others, and sets the timer to the next expiry.
+ */
+void offload_sync(struct allocation *a, uint64_t now);
+/* Before a channel slot is given to another number or peer. */
+void offload_channel_drop(struct allocation *a, struct channel *c);
+/* The allocation ends: every entry goes. */
+void offload_alloc_end(struct allocation *a);
 
 /* allocation.c */
 int alloc_create(struct origin *o, const struct auth_result *auth, uint8_t family,

@@ -416,6 +416,8 @@ static void handle_create_permission(struct origin *o, struct allocation *a,
 			return;
 		}
 	}
+	/* a channel whose permission had expired is bound again in the kernel */
+	offload_sync(a, now);
 	reply_ok(o, a, m, &auth);
 }
 
@@ -451,6 +453,7 @@ static void handle_channel_bind(struct origin *o, struct allocation *a, const st
 	/* the binding and its permission, both or neither */
 	switch (alloc_bind_channel(a, number, &peer, now)) {
 	case 0:
+		offload_sync(a, now);
 		reply_ok(o, a, m, &auth);
 		break;
 	case -1:
@@ -496,10 +499,13 @@ static void handle_send(struct origin *o, struct allocation *a, const struct stu
 		w->stats.no_permission++;
 		return;
 	}
-	if (relay_send(w, relay, &peer, data->val, data->len) < 0)
+	if (relay_send(w, relay, &peer, data->val, data->len) < 0) {
 		w->stats.send_errors++;
-	else
+	} else {
 		w->stats.relayed_to_peer++;
+		a->user_pkts[0]++;
+		a->user_bytes[0] += data->len;
+	}
 }
 
 /*
@@ -726,8 +732,11 @@ void turn_handle_channeldata(struct worker *w, struct allocation *a, const uint8
 		w->stats.no_permission++;
 		return;
 	}
-	if (relay_send(w, relay, &ch->peer, data, dlen) < 0)
+	if (relay_send(w, relay, &ch->peer, data, dlen) < 0) {
 		w->stats.send_errors++;
-	else
+	} else {
 		w->stats.relayed_to_peer++;
+		a->user_pkts[0]++;
+		a->user_bytes[0] += dlen;
+	}
 }

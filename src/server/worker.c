@@ -246,8 +246,11 @@ static void relay_to_client(struct worker *w, struct allocation *a, const union 
 		put_fingerprint(fp, iov, niov);
 		iov[niov++] = (struct iovec){.iov_base = fp, .iov_len = sizeof(fp)};
 	}
-	if (sendv_to_client(w, a->lsn, a->tcp, &a->client, iov, niov) == 0)
+	if (sendv_to_client(w, a->lsn, a->tcp, &a->client, iov, niov) == 0) {
 		w->stats.relayed_to_client++;
+		a->user_pkts[1]++;
+		a->user_bytes[1] += len;
+	}
 }
 
 /* Reads up to SERVER_UDP_BATCH datagrams into the worker's batch. */
@@ -648,7 +651,8 @@ int worker_start(struct worker *w)
 	event_set_log_callback(libevent_log);
 	w->stop_ev = event_new(w->base, -1, 0, stop_cb, w->base);
 	w->accept_resume_ev = evtimer_new(w->base, tcp_accept_resume, w);
-	if (!w->stop_ev || !w->accept_resume_ev || tcp_relay_worker_init(w) < 0)
+	if (!w->stop_ev || !w->accept_resume_ev || tcp_relay_worker_init(w) < 0 ||
+	    offload_worker_init(w) < 0)
 		return -1;
 	if (srv->use_userdb) {
 		w->db = userdb_open_sqlite(srv->cfg->userdb, false, err, sizeof(err));
@@ -693,9 +697,12 @@ void worker_join(struct worker *w)
 		pthread_join(w->thread, NULL);
 	while (w->conns)
 		tcp_close(w->conns);
+	/* the kernel's last counts into the allocations' end lines */
+	offload_worker_poll(w);
 	for (uint32_t i = 0; w->table && i <= w->table_mask; i++)
 		while (w->table[i])
 			alloc_free(w->table[i]);
+	offload_worker_free(w);
 	if (w->srv)
 		tcp_relay_worker_free(w);
 	for (int i = 0; i < w->nudp; i++) {

@@ -1,0 +1,271 @@
+/*
+ * test_offload_channels.c - which TURN events put which entries in the
+ * kernel (src/server/offload.c), with a fake engine that records them: a
+ * channel of a UDP client on a UDP listener is installed at ChannelBind
+ * with the right two legs, kept by refreshes, removed when its permission
+ * or the channel expires (RFC 8656 §9, §12) and put back when a
+ * CreatePermission revives it, removed when the slot goes to another
+ * binding and when the allocation ends; TCP clients, TCP relays and peers
+ * on the server's own relay addresses stay in userspace; kernel counters
+ * are merged into the allocation and the worker. Every call gets an
+ * explicit `now`.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <event2/event.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/config.h"
+#include "fake_engine.h"
+#include "server/server.h"
+#include "test_sockaddr.h"
+
+static struct config cfg;
+static struct server srv;
+static struct worker w;
+static struct udp_listener lsn;
+static struct allocation *a;
+static uint64_t t0;
+
+static int setup(void **state)
+{
+	(void)state;
+	fake_reset();
+	config_init(&cfg);
+	cfg.permission_lifetime = 300;
+	cfg.channel_lifetime = 600;
+	memset(&srv, 0, sizeof(srv));
+	srv.cfg = &cfg;
+	srv.relay.cfg = &cfg;
+	srv.relay.engine.ops = &fake_ops;
+	memset(&w, 0, sizeof(w));
+	w.srv = &srv;
+	w.base = event_base_new();
+	if (!w.base || offload_worker_init(&w) < 0)
+		return -1;
+	lsn.w = &w;
+	lsn.local = test_su("192.0.2.1:3478");
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return -1;
+	a->w = &w;
+	a->lsn = &lsn;
+	a->client = test_su("198.51.100.7:40000");
+	a->relay[0].fd = -1;
+	a->relay[0].local = test_su("192.0.2.1:50000");
+	a->relay[0].alloc = a;
+	a->nrelay = 1;
+	t0 = clock_ms();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	offload_alloc_end(a);
+	free(a->perms);
+	free(a->chans);
+	free(a);
+	offload_worker_free(&w);
+	event_base_free(w.base);
+	config_free(&cfg);
+	return 0;
+}
+
+static int bind_at(uint16_t number, const char *peer, uint64_t now)
+{
+	union sockaddr_u p = test_su(peer);
+	int ret = alloc_bind_channel(a, number, &p, now);
+
+	if (ret == 0)
+		offload_sync(a, now);
+	return ret;
+}
+
+static const struct relay_entry *only_entry(void)
+{
+	assert_int_equal(fake_count(), 1);
+	for (int i = 0; i < FAKE_MAX; i++)
+		if (fake.entry[i].id)
+			return &fake.entry[i];
+	return NULL;
+}
+
+static void assert_addr(const struct sockaddr_storage *ss, const char *want)
+{
+	union sockaddr_u u = test_su(want);
+
+	assert_true(addr_equal((const struct sockaddr *)ss, &u.sa));
+}
+
+static void test_channel_bind_installs_both_legs(void **state)
+{
+	const struct relay_entry *e;
+
+	(void)state;
+	assert_int_equal(bind_at(0x4001, "203.0.113.9:7000", t0), 0);
+	e = only_entry();
+	assert_addr(&e->leg[0].local, "192.0.2.1:3478");
+	assert_addr(&e->leg[0].remote, "198.51.100.7:40000");
+	assert_int_equal(e->leg[0].channel, 0x4001);
+	assert_addr(&e->leg[1].local, "192.0.2.1:50000");
+	assert_addr(&e->leg[1].remote, "203.0.113.9:7000");
+	assert_int_equal(e->leg[1].channel, 0);
+	/* the client's STUN is the server's; anything from the peer is data */
+	assert_int_equal(e->leg[0].flags, 0);
+	assert_int_equal(e->leg[1].flags, TURNRELAY_LEG_F_FORWARD_STUN | TURNRELAY_LEG_F_FORWARD_DTLS);
+	assert_int_equal(a->chans[0].offload_id, e->id);
+	/* the allocation's timer waits for the first expiry: the permission's */
+	assert_non_null(a->offload_ev);
+	assert_true(evtimer_pending(a->offload_ev, NULL));
+}
+
+static void test_refresh_keeps_the_entry(void **state)
+{
+	(void)state;
+	assert_int_equal(bind_at(0x4001, "203.0.113.9:7000", t0), 0);
+	assert_int_equal(bind_at(0x4001, "203.0.113.9:7000", t0 + 200 * 1000), 0);
+	assert_int_equal(fake.adds, 1);
+	assert_int_equal(fake.dels, 0);
+	assert_int_equal(fake_count(), 1);
+	/* the refresh moved the permission on: still there at t0 + 400 s */
+	offload_sync(a, t0 + 400 * 1000);
+	assert_int_equal(fake_count(), 1);
+}
+
+static void test_permission_expiry_removes_and_create_permission_restores(void **state)
+{
+	union sockaddr_u p = test_su("203.0.113.9");
+	uint64_t id;
+
+	(void)state;
+	assert_int_equal(bind_at(0x4001, "203.0.113.9:7000", t0), 0);
+	id = a->chans[0].offload_id;
+	/* 300 s: the permission is gone, the channel (600 s) is not */
+	offload_sync(a, t0 + 300 * 1000 - 1);
+	assert_int_equal(fake_count(), 1);
+	offload_sync(a, t0 + 300 * 1000);
+	assert_int_equal(fake_count(), 0);
+	assert_int_equal(fake.last_del, id);
+	assert_int_equal(a->chans[0].offload_id, 0);
+	/* a new permission makes the channel usable again (§9, §12) */
+	assert_int_equal(alloc_install_perm(a, &p, t0 + 310 * 1000), 0);
+	offload_sync(a, t0 + 310 * 1000);
+	assert_int_equal(fake_count(), 1);
+	assert_int_equal(only_entry()->leg[0].channel, 0x4001);
+	/* the channel's own expiry at 600 s removes it, permission or not */
+	offload_sync(a, t0 + 600 * 1000);
+	assert_int_equal(fake_count(), 0);
+	assert_false(evtimer_pending(a->offload_ev, NULL));
+}
+
+static void test_rebind_after_expiry_replaces_the_entry(void **state)
+{
+	uint64_t later = t0 + (600 + 300) * 1000 + 1;
+
+	(void)state;
+	assert_int_equal(bind_at(0x4001, "203.0.113.9:7000", t0), 0);
+	/* no timer ran (a stuck loop): the slot is reused by another binding */
+	assert_int_equal(bind_at(0x4002, "203.0.113.10:7000", later), 0);
+	assert_int_equal(a->nchans, 1);
+	assert_int_equal(only_entry()->leg[0].channel, 0x4002);
+	assert_addr(&only_entry()->leg[1].remote, "203.0.113.10:7000");
+	assert_int_equal(fake.dels, 1);
+}
+
+static void test_allocation_end_removes_every_entry(void **state)
+{
+	(void)state;
+	assert_int_equal(bind_at(0x4001, "203.0.113.9:7000", t0), 0);
+	assert_int_equal(bind_at(0x4002, "203.0.113.10:7000", t0), 0);
+	assert_int_equal(fake_count(), 2);
+	offload_alloc_end(a);
+	assert_int_equal(fake_count(), 0);
+	assert_int_equal(fake.dels, 2);
+	assert_null(a->offload_ev);
+}
+
+static void test_tcp_and_own_addresses_stay_in_userspace(void **state)
+{
+	union sockaddr_u relay_addr = test_su("192.0.2.1");
+
+	(void)state;
+	/* a peer on one of the server's relay addresses: judged per packet */
+	relay_ports_add_addr(&srv.relay.ports, &relay_addr.sa, NULL);
+	assert_int_equal(bind_at(0x4001, "192.0.2.1:50002", t0), 0);
+	assert_int_equal(fake.adds, 0);
+	/* a TCP client */
+	a->lsn = NULL;
+	assert_int_equal(bind_at(0x4002, "203.0.113.9:7000", t0), 0);
+	assert_int_equal(fake.adds, 0);
+	a->lsn = &lsn;
+	assert_int_equal(bind_at(0x4002, "203.0.113.9:7000", t0), 0);
+	assert_int_equal(fake.adds, 1);
+}
+
+static void test_counters_merged_into_allocation_and_worker(void **state)
+{
+	struct relay_entry *e;
+
+	(void)state;
+	assert_int_equal(bind_at(0x4001, "203.0.113.9:7000", t0), 0);
+	e = fake_find(a->chans[0].offload_id);
+	/* the kernel counts ChannelData with its 4-byte header */
+	e->leg[0].packets = 50;
+	e->leg[0].bytes = 50 * 164;
+	e->leg[1].packets = 40;
+	e->leg[1].bytes = 6400;
+	offload_worker_poll(&w);
+	e->leg[0].packets = 60;
+	e->leg[0].bytes = 60 * 164;
+	offload_worker_poll(&w);
+	assert_int_equal(a->kernel_pkts[0], 60);
+	assert_int_equal(a->kernel_bytes[0], 9600);
+	assert_int_equal(a->kernel_pkts[1], 40);
+	assert_int_equal(a->kernel_bytes[1], 6400);
+	assert_int_equal(w.stats.kernel_to_peer, 60);
+	assert_int_equal(w.stats.kernel_to_client, 40);
+	assert_int_equal(a->user_pkts[0] + a->user_pkts[1], 0);
+}
+
+static void test_module_gone_keeps_the_allocation(void **state)
+{
+	(void)state;
+	assert_int_equal(bind_at(0x4001, "203.0.113.9:7000", t0), 0);
+	fake.dump_ret = -ENOENT;
+	offload_worker_poll(&w);
+	assert_false(relay_engine_active(w.engine));
+	/* the channel lives on in userspace; later syncs touch nothing */
+	assert_non_null(alloc_find_channel(a, 0x4001, t0 + 1));
+	offload_sync(a, t0 + 1);
+	assert_int_equal(a->chans[0].offload_id, 0);
+	assert_int_equal(bind_at(0x4002, "203.0.113.10:7000", t0 + 2), 0);
+	assert_int_equal(fake.adds, 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_channel_bind_installs_both_legs, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_refresh_keeps_the_entry, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_permission_expiry_removes_and_create_permission_restores, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rebind_after_expiry_replaces_the_entry, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_allocation_end_removes_every_entry, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_tcp_and_own_addresses_stay_in_userspace, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_counters_merged_into_allocation_and_worker, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_module_gone_keeps_the_allocation, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

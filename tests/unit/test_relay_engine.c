@@ -1,0 +1,261 @@
+/*
+ * test_relay_engine.c - the offload engine (src/relay/relay_engine.c):
+ * which engine kernel-offload picks (off never probes, auto falls back with
+ * the reason, on refuses to start), what a thread handle installs and
+ * removes, counters handed to the owners as deltas, and the fallback to
+ * userspace when the module goes away.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <netinet/in.h>
+#include <string.h>
+
+#include "common/config.h"
+#include "fake_engine.h"
+
+static void test_mode_parse(void **state)
+{
+	enum relay_engine_mode m;
+
+	(void)state;
+	assert_int_equal(relay_engine_parse_mode("auto", &m), 0);
+	assert_int_equal(m, RELAY_ENGINE_AUTO);
+	assert_int_equal(relay_engine_parse_mode("on", &m), 0);
+	assert_int_equal(m, RELAY_ENGINE_ON);
+	assert_int_equal(relay_engine_parse_mode("off", &m), 0);
+	assert_int_equal(m, RELAY_ENGINE_OFF);
+	assert_int_equal(relay_engine_parse_mode("yes", &m), -1);
+	assert_int_equal(relay_engine_parse_mode("", &m), -1);
+}
+
+static void test_config_option(void **state)
+{
+	char *ok[] = {"turnserver", "-n", "--kernel-offload", "off"};
+	char *bad[] = {"turnserver", "-n", "--kernel-offload", "maybe"};
+	struct config c;
+	char err[256] = "";
+
+	(void)state;
+	config_init(&c);
+	assert_string_equal(c.kernel_offload, "auto");
+	assert_int_equal(config_parse_args(&c, 4, ok, err, sizeof(err)), 0);
+	assert_string_equal(c.kernel_offload, "off");
+	config_free(&c);
+	config_init(&c);
+	assert_int_equal(config_parse_args(&c, 4, bad, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "kernel-offload"));
+	config_free(&c);
+}
+
+static void test_off_never_probes(void **state)
+{
+	struct relay_engine e;
+	char err[256] = "";
+
+	(void)state;
+	fake_reset();
+	assert_int_equal(relay_engine_select(&e, RELAY_ENGINE_OFF, &fake_ops, err, sizeof(err)), 0);
+	assert_null(e.ops);
+	assert_int_equal(fake.probe_calls, 0);
+	assert_string_equal(relay_engine_name(&e), "null");
+	assert_non_null(strstr(e.why, "kernel-offload=off"));
+}
+
+static void test_auto_uses_a_usable_module(void **state)
+{
+	struct relay_engine e;
+	char err[256] = "";
+
+	(void)state;
+	fake_reset();
+	assert_int_equal(relay_engine_select(&e, RELAY_ENGINE_AUTO, &fake_ops, err, sizeof(err)), 0);
+	assert_ptr_equal(e.ops, &fake_ops);
+	assert_string_equal(relay_engine_name(&e), "fake");
+	assert_non_null(strstr(e.why, "fake engine (kernel-offload=auto)"));
+}
+
+static void test_auto_falls_back_and_says_why(void **state)
+{
+	const int errs[] = {-ENOENT, -EPROTONOSUPPORT, -EPERM};
+	struct relay_engine e;
+	char err[256] = "";
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++) {
+		fake_reset();
+		fake.probe_ret = errs[i];
+		assert_int_equal(relay_engine_select(&e, RELAY_ENGINE_AUTO, &fake_ops, err, sizeof(err)),
+				 0);
+		assert_null(e.ops);
+		assert_non_null(strstr(e.why, "null engine"));
+		assert_non_null(strstr(e.why, strerror(-errs[i])));
+	}
+}
+
+static void test_on_without_module_stops_startup(void **state)
+{
+	struct relay_engine e;
+	char err[256] = "";
+
+	(void)state;
+	fake_reset();
+	fake.probe_ret = -ENOENT;
+	assert_int_equal(relay_engine_select(&e, RELAY_ENGINE_ON, &fake_ops, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "kernel-offload=on"));
+	assert_non_null(strstr(err, strerror(ENOENT)));
+	fake.probe_ret = 0;
+	assert_int_equal(relay_engine_select(&e, RELAY_ENGINE_ON, &fake_ops, err, sizeof(err)), 0);
+	assert_ptr_equal(e.ops, &fake_ops);
+}
+
+static void test_null_thread_installs_nothing(void **state)
+{
+	struct relay_engine e = {.ops = NULL};
+	struct relay_engine_thread *t = relay_engine_thread_open(&e, "worker 0");
+	struct relay_entry ent = {0};
+	uint64_t id = 7;
+
+	(void)state;
+	fake_reset();
+	assert_non_null(t);
+	assert_false(relay_engine_active(t));
+	assert_int_equal(relay_engine_add(t, &ent, NULL, &id), -ENODEV);
+	assert_int_equal(id, 0);
+	relay_engine_del(t, 1);
+	assert_int_equal(relay_engine_poll(t, NULL, NULL), 0);
+	assert_int_equal(fake.open_calls + fake.adds + fake.dels, 0);
+	relay_engine_thread_close(t);
+}
+
+struct counted {
+	uint64_t packets[2], bytes[2];
+	int calls;
+};
+
+static void count_cb(void *owner, const struct relay_engine_counts *d, void *arg)
+{
+	struct counted *c = owner;
+
+	(void)arg;
+	c->calls++;
+	for (int k = 0; k < 2; k++) {
+		c->packets[k] += d->packets[k];
+		c->bytes[k] += d->bytes[k];
+	}
+}
+
+static void test_add_del_and_counter_deltas(void **state)
+{
+	struct relay_engine e = {.ops = &fake_ops};
+	struct relay_engine_thread *t = relay_engine_thread_open(&e, "worker 0");
+	struct relay_entry a = {0}, b = {0};
+	struct counted ca = {{0}}, cb = {{0}};
+	uint64_t ida, idb;
+
+	(void)state;
+	fake_reset();
+	relay_engine_thread_close(t);
+	t = relay_engine_thread_open(&e, "worker 0");
+	assert_true(relay_engine_active(t));
+	assert_int_equal(fake.open_calls, 1);
+	assert_int_equal(relay_engine_add(t, &a, &ca, &ida), 0);
+	assert_int_equal(relay_engine_add(t, &b, &cb, &idb), 0);
+	assert_int_not_equal(ida, 0);
+	assert_int_not_equal(ida, idb);
+	assert_int_equal(a.id, ida);
+	assert_int_equal(relay_engine_count(t), 2);
+	assert_int_equal(fake_count(), 2);
+
+	/* the kernel counts; each poll hands over what is new, per owner */
+	fake_find(ida)->leg[0].packets = 10;
+	fake_find(ida)->leg[0].bytes = 1600;
+	fake_find(ida)->leg[1].packets = 3;
+	assert_int_equal(relay_engine_poll(t, count_cb, NULL), 0);
+	assert_int_equal(ca.packets[0], 10);
+	assert_int_equal(ca.bytes[0], 1600);
+	assert_int_equal(ca.packets[1], 3);
+	assert_int_equal(cb.calls, 0); /* nothing moved */
+	fake_find(ida)->leg[0].packets = 15;
+	fake_find(ida)->leg[0].bytes = 2400;
+	assert_int_equal(relay_engine_poll(t, count_cb, NULL), 0);
+	assert_int_equal(ca.packets[0], 15);
+	assert_int_equal(ca.bytes[0], 2400);
+	assert_int_equal(ca.packets[1], 3);
+	assert_int_equal(ca.calls, 2);
+	assert_int_equal(relay_engine_poll(t, count_cb, NULL), 0);
+	assert_int_equal(ca.calls, 2);
+
+	/* removing: from the kernel and from the handle; twice is harmless */
+	relay_engine_del(t, ida);
+	assert_int_equal(fake.last_del, ida);
+	assert_null(fake_find(ida));
+	relay_engine_del(t, ida);
+	relay_engine_del(t, 0);
+	assert_int_equal(fake.dels, 1);
+	assert_int_equal(relay_engine_count(t), 1);
+
+	/* a failed add installs nothing and returns the error */
+	fake.add_ret = -ENOSPC;
+	assert_int_equal(relay_engine_add(t, &a, &ca, &ida), -ENOSPC);
+	assert_int_equal(ida, 0);
+	assert_true(relay_engine_active(t));
+	relay_engine_thread_close(t);
+	assert_int_equal(fake.close_calls, 2);
+	assert_int_equal(fake_count(), 0);
+}
+
+static void test_module_gone_falls_back_to_userspace(void **state)
+{
+	struct relay_engine e = {.ops = &fake_ops};
+	struct relay_engine_thread *t;
+	struct relay_entry a = {0};
+	struct counted ca = {{0}};
+	uint64_t id;
+
+	(void)state;
+	fake_reset();
+	t = relay_engine_thread_open(&e, "worker 1");
+	assert_int_equal(relay_engine_add(t, &a, &ca, &id), 0);
+	/* rmmod: the family is gone, requests answer ENOENT */
+	fake.dump_ret = -ENOENT;
+	assert_int_equal(relay_engine_poll(t, count_cb, NULL), -ENOENT);
+	assert_false(relay_engine_active(t));
+	assert_int_equal(relay_engine_count(t), 0);
+	assert_int_equal(fake.close_calls, 1);
+	/* later events of the owner change nothing in the kernel */
+	relay_engine_del(t, id);
+	assert_int_equal(fake.dels, 0);
+	assert_int_equal(relay_engine_add(t, &a, &ca, &id), -ENODEV);
+	relay_engine_thread_close(t);
+	assert_int_equal(fake.close_calls, 1);
+
+	/* an add answered with ENOENT (family gone) does the same */
+	fake_reset();
+	t = relay_engine_thread_open(&e, "worker 1");
+	fake.add_ret = -ENOENT;
+	assert_int_equal(relay_engine_add(t, &a, &ca, &id), -ENOENT);
+	assert_false(relay_engine_active(t));
+	relay_engine_thread_close(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_mode_parse),
+	    cmocka_unit_test(test_config_option),
+	    cmocka_unit_test(test_off_never_probes),
+	    cmocka_unit_test(test_auto_uses_a_usable_module),
+	    cmocka_unit_test(test_auto_falls_back_and_says_why),
+	    cmocka_unit_test(test_on_without_module_stops_startup),
+	    cmocka_unit_test(test_null_thread_installs_nothing),
+	    cmocka_unit_test(test_add_del_and_counter_deltas),
+	    cmocka_unit_test(test_module_gone_falls_back_to_userspace),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
