@@ -215,6 +215,25 @@ int turnc_send_bytes(struct turnc *c, const uint8_t *buf, size_t len)
 	return off == len ? 0 : -ETIMEDOUT;
 }
 
+/* Data from a peer in frame: a TURNC_EV_DATA event, or counted as malformed. */
+static bool turnc_data_event(struct turnc *c, struct turnc_event *ev, bool ok, uint16_t channel,
+			     const uint8_t *data, size_t len, const uint8_t *frame,
+			     size_t frame_len)
+{
+	if (!ok) {
+		c->dropped++;
+		c->malformed++;
+		return false;
+	}
+	ev->type = TURNC_EV_DATA;
+	ev->channel = channel;
+	ev->data = data;
+	ev->len = len;
+	ev->frame = frame;
+	ev->frame_len = frame_len;
+	return true;
+}
+
 /* One packet or frame from the server; true when it made an event. */
 static bool turnc_handle_packet(struct turnc *c, const uint8_t *pkt, size_t len,
 				struct turnc_event *ev, uint64_t now_us)
@@ -223,18 +242,11 @@ static bool turnc_handle_packet(struct turnc *c, const uint8_t *pkt, size_t len,
 	const struct stun_attr *peer, *data;
 
 	if (stun_looks_like_channeldata(pkt, len)) {
-		const uint8_t *payload;
-		uint16_t ch, plen;
+		const uint8_t *payload = NULL;
+		uint16_t ch = 0, plen = 0;
+		bool ok = turn_channeldata_parse(pkt, len, &ch, &payload, &plen) == 0;
 
-		if (turn_channeldata_parse(pkt, len, &ch, &payload, &plen) < 0) {
-			c->dropped++;
-			return false;
-		}
-		ev->type = TURNC_EV_DATA;
-		ev->channel = ch;
-		ev->data = payload;
-		ev->len = plen;
-		return true;
+		return turnc_data_event(c, ev, ok, ch, payload, plen, pkt, len);
 	}
 	if (stun_msg_parse(m, pkt, len) != STUN_PARSE_OK) {
 		c->dropped++;
@@ -252,15 +264,9 @@ static bool turnc_handle_packet(struct turnc *c, const uint8_t *pkt, size_t len,
 	}
 	peer = stun_msg_find(m, STUN_ATTR_XOR_PEER_ADDRESS);
 	data = stun_msg_find(m, STUN_ATTR_DATA);
-	if (!peer || !data || stun_attr_xor_addr(m, peer, &ev->peer) < 0) {
-		c->dropped++;
-		return false;
-	}
-	ev->type = TURNC_EV_DATA;
-	ev->channel = 0;
-	ev->data = data->val;
-	ev->len = data->len;
-	return true;
+	if (!peer || !data || stun_attr_xor_addr(m, peer, &ev->peer) < 0)
+		return turnc_data_event(c, ev, false, 0, NULL, 0, pkt, len);
+	return turnc_data_event(c, ev, true, 0, data->val, data->len, pkt, len);
 }
 
 /* The connection broke: fail the pending transaction and report it. */
@@ -273,44 +279,47 @@ static int turnc_conn_error(struct turnc *c, struct turnc_event *ev, int err)
 	return ev->type;
 }
 
-/* Next complete frame of the TCP stream, reading as needed. */
-static int turnc_next_tcp(struct turnc *c, struct turnc_event *ev, uint64_t now_us)
+/*
+ * The next datagram, or the next complete frame of the TCP stream (reading
+ * as needed), left in rbuf: 1, 0 when the socket has nothing now, -errno.
+ */
+static int turnc_read_frame(struct turnc *c, const uint8_t **pkt, size_t *len)
 {
-	int reads = 0;
-
 	if (c->rconsumed) {
 		memmove(c->rbuf, c->rbuf + c->rconsumed, c->rlen - c->rconsumed);
 		c->rlen -= c->rconsumed;
 		c->rconsumed = 0;
 	}
-	for (;;) {
-		long frame = stun_stream_frame_len(c->rbuf, c->rlen);
+	for (int reads = 0; reads < TURNC_READS_PER_CALL;) {
+		long frame = c->tcp ? stun_stream_frame_len(c->rbuf, c->rlen) : 0;
 		ssize_t n;
 
 		if (frame < 0)
-			return turnc_conn_error(c, ev, -EPROTO);
+			return -EPROTO;
 		if (frame > 0 && (size_t)frame <= c->rlen) {
 			c->rconsumed = (size_t)frame;
-			if (turnc_handle_packet(c, c->rbuf, (size_t)frame, ev, now_us))
-				return ev->type;
-			memmove(c->rbuf, c->rbuf + frame, c->rlen - (size_t)frame);
-			c->rlen -= (size_t)frame;
-			c->rconsumed = 0;
-			continue;
+			*pkt = c->rbuf;
+			*len = (size_t)frame;
+			return 1;
 		}
-		if (reads++ >= TURNC_READS_PER_CALL)
-			return TURNC_EV_NONE;
+		reads++;
 		n = recv(c->fd, c->rbuf + c->rlen, TURNC_BUF_LEN - c->rlen, MSG_DONTWAIT);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return TURNC_EV_NONE;
+			return 0;
 		if (n < 0)
-			return turnc_conn_error(c, ev, -errno);
+			return -errno;
+		if (!c->tcp) {
+			*pkt = c->rbuf;
+			*len = (size_t)n;
+			return 1;
+		}
 		if (n == 0)
-			return turnc_conn_error(c, ev, -ECONNRESET);
+			return -ECONNRESET;
 		c->rlen += (size_t)n;
 	}
+	return 0;
 }
 
 bool turnc_buffered(const struct turnc *c)
@@ -329,16 +338,14 @@ int turnc_next_event(struct turnc *c, struct turnc_event *ev, uint64_t now_us)
 	ev->type = TURNC_EV_NONE;
 	if (c->fd < 0)
 		return TURNC_EV_NONE;
-	if (c->tcp)
-		return turnc_next_tcp(c, ev, now_us);
-	for (int reads = 0; reads < TURNC_READS_PER_CALL; reads++) {
-		ssize_t n = recv(c->fd, c->rbuf, TURNC_BUF_LEN, MSG_DONTWAIT);
+	for (int frames = 0; frames < TURNC_READS_PER_CALL; frames++) {
+		const uint8_t *pkt;
+		size_t len;
+		int ret = turnc_read_frame(c, &pkt, &len);
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		if (ret == 0)
 			return TURNC_EV_NONE;
-		if (n < 0 && errno == ECONNREFUSED) {
+		if (ret == -ECONNREFUSED && !c->tcp) {
 			/* ICMP port unreachable: the server is not there */
 			if (c->txn.state != TURNC_TXN_PENDING) {
 				c->dropped++;
@@ -348,12 +355,81 @@ int turnc_next_event(struct turnc *c, struct turnc_event *ev, uint64_t now_us)
 			ev->type = TURNC_EV_TXN;
 			return ev->type;
 		}
-		if (n < 0)
-			return turnc_conn_error(c, ev, -errno);
-		if (turnc_handle_packet(c, c->rbuf, (size_t)n, ev, now_us))
+		if (ret < 0)
+			return turnc_conn_error(c, ev, ret);
+		if (turnc_handle_packet(c, pkt, len, ev, now_us))
 			return ev->type;
 	}
 	return TURNC_EV_NONE;
+}
+
+/* Wait until fd is readable, a frame is buffered or deadline_us passes. */
+static void turnc_poll_until(struct turnc *c, uint64_t deadline_us)
+{
+	struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
+	uint64_t now = turnc_now_us();
+
+	if (turnc_buffered(c) || now >= deadline_us)
+		return;
+	poll(&pfd, 1, (int)((deadline_us - now + 999) / 1000));
+}
+
+int turnc_wait_event(struct turnc *c, struct turnc_event *ev, int timeout_ms)
+{
+	uint64_t deadline = turnc_now_us() + (uint64_t)timeout_ms * 1000u;
+
+	/* bounded by the deadline; the count is a backstop */
+	for (int i = 0; i < 100000; i++) {
+		int type = turnc_next_event(c, ev, turnc_now_us());
+
+		if (type != TURNC_EV_NONE || turnc_now_us() >= deadline || c->fd < 0)
+			return type;
+		turnc_poll_until(c, deadline);
+	}
+	return TURNC_EV_NONE;
+}
+
+int turnc_recv_frame(struct turnc *c, uint8_t *out, size_t cap, int timeout_ms)
+{
+	uint64_t deadline = turnc_now_us() + (uint64_t)timeout_ms * 1000u;
+
+	for (int i = 0; i < 100000 && c->fd >= 0; i++) {
+		const uint8_t *pkt;
+		size_t len;
+		int ret = turnc_read_frame(c, &pkt, &len);
+
+		if (ret == 1) {
+			if (len > cap || len > INT32_MAX)
+				return -EMSGSIZE;
+			memcpy(out, pkt, len);
+			return (int)len;
+		}
+		/* ICMP errors from earlier datagrams: keep waiting */
+		if (ret < 0 && (c->tcp || ret != -ECONNREFUSED))
+			return ret;
+		if (turnc_now_us() >= deadline)
+			return 0;
+		turnc_poll_until(c, deadline);
+	}
+	return 0;
+}
+
+size_t turnc_take_buffered(struct turnc *c, uint8_t *out, size_t cap)
+{
+	size_t n = c->rlen - c->rconsumed;
+
+	if (n > cap)
+		n = cap;
+	memcpy(out, c->rbuf + c->rconsumed, n);
+	c->rconsumed += n;
+	return n;
+}
+
+const struct stun_msg *turnc_response(const struct turnc *c)
+{
+	if (c->txn.state != TURNC_TXN_DONE || !c->txn.answered || !c->resp_len)
+		return NULL;
+	return &c->resp_msg;
 }
 
 int turnc_wait(struct turnc *c)
@@ -404,6 +480,13 @@ int turnc_allocate(struct turnc *c, const struct turnc_alloc_opts *opts)
 int turnc_refresh(struct turnc *c, uint32_t lifetime_s)
 {
 	int ret = turnc_start_refresh(c, lifetime_s, turnc_now_us());
+
+	return ret < 0 ? ret : turnc_wait(c);
+}
+
+int turnc_request(struct turnc *c, const struct turnc_req *q)
+{
+	int ret = turnc_start_request(c, q, turnc_now_us());
 
 	return ret < 0 ? ret : turnc_wait(c);
 }

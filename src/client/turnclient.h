@@ -23,6 +23,13 @@
  * carry them from the start. A 438 (stale nonce) resends with the new nonce.
  * These retries are internal: the caller only sees the final outcome.
  *
+ * Tests and probes that need every attribute under their control describe
+ * the request in a struct turnc_req and run it with turnc_request(); its
+ * auth mode says which credentials it carries (see enum turnc_auth).
+ * turnc_build() and turnc_request_raw() send hand-made or malformed bytes
+ * as a transaction, turnc_send_bytes() and turnc_recv_frame() move raw
+ * datagrams or stream frames. turnc_response() is the last answer whole.
+ *
  * Results of a transaction are outcome codes: 0 success, a positive STUN
  * error code (e.g. 401, 437, 486) from an error response, or a negative
  * errno: -ETIMEDOUT, -ECONNRESET (TCP closed), -ECONNREFUSED (ICMP port
@@ -57,6 +64,46 @@ struct turnc_alloc_opts {
 	uint32_t lifetime_s;	   /* LIFETIME; 0: the server's default */
 };
 
+/*
+ * Credentials of a struct turnc_req. AUTO is what the tools use: none until
+ * the server challenges, then the algorithm the server offers (MD5 first),
+ * PASSWORD-ALGORITHMS echoed when the nonce cookie announces it, and a
+ * FINGERPRINT. The explicit modes send exactly what they name once a NONCE
+ * is known (before that the request goes out bare to fetch the 401); a
+ * 401 to a request that carried them ends the transaction, a 438 is
+ * answered once with the new nonce unless no_retry is set.
+ */
+enum turnc_auth {
+	TURNC_AUTH_NONE = 0,
+	TURNC_AUTH_AUTO,
+	TURNC_AUTH_MD5,		   /* USERNAME, REALM, NONCE, MESSAGE-INTEGRITY */
+	TURNC_AUTH_SHA256,	   /* + PASSWORD-ALGORITHMS echoed, PASSWORD-ALGORITHM, MI-SHA256 */
+	TURNC_AUTH_SHA256_NO_LIST, /* PASSWORD-ALGORITHM without PASSWORD-ALGORITHMS */
+	TURNC_AUTH_USERHASH,	   /* USERHASH instead of USERNAME, MESSAGE-INTEGRITY */
+};
+
+#define TURNC_REQ_PEERS 4
+
+/* One request, attribute by attribute; zero fields are left out. */
+struct turnc_req {
+	uint16_t method;
+	enum turnc_auth auth;
+	uint8_t transport;	   /* REQUESTED-TRANSPORT */
+	uint8_t family;		   /* REQUESTED-ADDRESS-FAMILY, STUN_FAMILY_* */
+	uint8_t additional_family; /* ADDITIONAL-ADDRESS-FAMILY */
+	bool even_port;		   /* EVEN-PORT */
+	bool even_port_r;	   /* its R bit */
+	bool dont_fragment;	   /* DONT-FRAGMENT */
+	uint64_t token;		   /* RESERVATION-TOKEN */
+	bool has_lifetime;	   /* LIFETIME */
+	uint32_t lifetime_s;
+	const struct sockaddr_storage *peer[TURNC_REQ_PEERS]; /* XOR-PEER-ADDRESS, each */
+	uint16_t channel;				      /* CHANNEL-NUMBER */
+	uint16_t unknown_attr;	/* an attribute no server knows, value 01 02 03 04 */
+	uint32_t connection_id; /* CONNECTION-ID (RFC 6062) */
+	bool fingerprint;	/* FINGERPRINT */
+};
+
 enum turnc_txn_state {
 	TURNC_TXN_IDLE,
 	TURNC_TXN_PENDING,
@@ -67,20 +114,25 @@ enum turnc_txn_state {
 struct turnc_txn {
 	enum turnc_txn_state state;
 	uint16_t method;
-	struct turnc_alloc_opts alloc;
-	uint32_t lifetime_s; /* Refresh */
-	struct sockaddr_storage peer;
-	uint16_t channel;
+	struct turnc_req q; /* its peer[] are NULL: the addresses are in peers[] */
+	struct sockaddr_storage peers[TURNC_REQ_PEERS];
+	int npeers;
+	bool raw;	      /* turnc_request_raw(): bytes as given, no auth retries */
+	uint64_t deadline_us; /* with turnc_set_timing(): the end of this send */
 	uint8_t tid[STUN_TID_LEN];
 	uint8_t req[2048];
 	size_t req_len;
-	int tries;	  /* sends of the current request */
-	int auth_retries; /* 401/438 resends of this transaction */
-	uint64_t next_us; /* next retransmission or final deadline */
+	int tries;	   /* sends of the current request */
+	int auth_retries;  /* 401/438 resends of this transaction */
+	int stale_retries; /* explicit auth modes: 438 resends */
+	uint64_t next_us;  /* next retransmission or final deadline */
 	int rto_ms;
 	int result;	  /* outcome code once DONE */
 	char reason[128]; /* reason phrase of an error response */
+	bool answered;	  /* a response ended it (kept in resp) */
 };
+
+#define TURNC_RESP_MAX 4096
 
 struct turnc {
 	int fd;
@@ -101,7 +153,10 @@ struct turnc {
 	uint16_t pw_alg;     /* STUN_PW_ALG_*, the algorithm in use */
 	uint8_t pw_algs[64]; /* PASSWORD-ALGORITHMS from the server, echoed */
 	size_t pw_algs_len;
-	bool authed; /* requests carry credentials */
+	bool authed;		    /* requests carry credentials */
+	bool no_retry;		    /* explicit auth modes: hand a 438 to the caller */
+	bool req_signed;	    /* the last request built carried an integrity attribute */
+	int rto_ms, txn_timeout_ms; /* turnc_set_timing(); 0: RFC 8489 schedule */
 
 	struct turnc_txn txn;
 
@@ -110,6 +165,14 @@ struct turnc {
 	struct sockaddr_storage relayed[TURNC_MAX_RELAYED]; /* XOR-RELAYED-ADDRESS */
 	int nrelayed;
 	uint32_t lifetime_s;
+	bool allocated; /* an Allocate succeeded, not yet deleted or lost (437) */
+
+	/* the answer that ended the last transaction (up to TURNC_RESP_MAX) */
+	uint8_t resp[TURNC_RESP_MAX];
+	size_t resp_len;
+	struct stun_msg resp_msg;
+	bool resp_signed; /* it carried a valid MI or MI-SHA256 for the request's key */
+	bool resp_sha256; /* ... it carried MESSAGE-INTEGRITY-SHA256 */
 
 	/* receive buffer (over TCP it accumulates the byte stream), send buffer */
 	uint8_t *rbuf;
@@ -118,7 +181,8 @@ struct turnc {
 	size_t rconsumed; /* bytes of the last returned frame, dropped on the next call */
 	struct stun_msg msg;
 
-	uint64_t dropped; /* unexpected or malformed packets ignored */
+	uint64_t dropped;   /* unexpected or malformed packets ignored */
+	uint64_t malformed; /* of them: ChannelData or Data indications that do not parse */
 };
 
 enum turnc_event_type {
@@ -135,6 +199,8 @@ struct turnc_event {
 	struct sockaddr_storage peer; /* TURNC_EV_DATA from a Data indication */
 	const uint8_t *data;	      /* valid until the next turnc_next_event() */
 	size_t len;
+	const uint8_t *frame; /* TURNC_EV_DATA: the whole frame, padding included */
+	size_t frame_len;
 };
 
 /* Monotonic clock in microseconds. */
@@ -157,6 +223,12 @@ int turnc_fd(const struct turnc *c);
 /* Credentials for the long-term mechanism; realm NULL: from the server's 401. */
 int turnc_set_auth(struct turnc *c, const char *user, const char *pass, const char *realm);
 
+/*
+ * Transactions retransmitted every rto_ms (doubling) until timeout_ms from
+ * each send of a request, instead of the RFC 8489 schedule (tests).
+ */
+void turnc_set_timing(struct turnc *c, int rto_ms, int timeout_ms);
+
 /* Event-driven transactions: 0 when the request was sent, else -errno. */
 int turnc_start_binding(struct turnc *c, uint64_t now_us);
 int turnc_start_allocate(struct turnc *c, const struct turnc_alloc_opts *opts, uint64_t now_us);
@@ -164,6 +236,7 @@ int turnc_start_refresh(struct turnc *c, uint32_t lifetime_s, uint64_t now_us);
 int turnc_start_permission(struct turnc *c, const struct sockaddr *peer, uint64_t now_us);
 int turnc_start_channel_bind(struct turnc *c, uint16_t channel, const struct sockaddr *peer,
 			     uint64_t now_us);
+int turnc_start_request(struct turnc *c, const struct turnc_req *q, uint64_t now_us);
 /* Milliseconds until turnc_tick() is due, -1 when no transaction is pending. */
 int turnc_timeout_ms(const struct turnc *c, uint64_t now_us);
 /* Retransmit or time out. True when this finished the transaction. */
@@ -183,6 +256,8 @@ int turnc_next_event(struct turnc *c, struct turnc_event *ev, uint64_t now_us);
  * announce it: call turnc_next_event() without waiting.
  */
 bool turnc_buffered(const struct turnc *c);
+/* The next event within timeout_ms (TURNC_EV_NONE when none came). */
+int turnc_wait_event(struct turnc *c, struct turnc_event *ev, int timeout_ms);
 
 /* Blocking transactions: the outcome code. Data from peers is dropped. */
 int turnc_wait(struct turnc *c);
@@ -191,6 +266,40 @@ int turnc_allocate(struct turnc *c, const struct turnc_alloc_opts *opts);
 int turnc_refresh(struct turnc *c, uint32_t lifetime_s);
 int turnc_create_permission(struct turnc *c, const struct sockaddr *peer);
 int turnc_channel_bind(struct turnc *c, uint16_t channel, const struct sockaddr *peer);
+/*
+ * Request q. With an explicit auth mode a success answer that is not
+ * signed with the request's key ends in -EBADMSG.
+ */
+int turnc_request(struct turnc *c, const struct turnc_req *q);
+
+/* Raw access */
+
+/* Request q with a new transaction ID into buf: its length, 0 if too long. */
+size_t turnc_build(struct turnc *c, const struct turnc_req *q, uint8_t *buf, size_t cap);
+/*
+ * Send the request in buf as it is (retransmitted over UDP) and wait for
+ * the answer with its transaction ID: the outcome code.
+ */
+int turnc_request_raw(struct turnc *c, const uint8_t *buf, size_t len);
+/* Write bytes to the server: 0 or -errno (see turnc_send_indication()). */
+int turnc_send_bytes(struct turnc *c, const uint8_t *buf, size_t len);
+/*
+ * The next datagram, or the next whole frame of the stream, copied to out:
+ * its length, 0 when none came within timeout_ms, -ECONNRESET when the
+ * stream closed, another -errno when it broke.
+ */
+int turnc_recv_frame(struct turnc *c, uint8_t *out, size_t cap, int timeout_ms);
+/*
+ * Bytes of the stream after the last frame returned (RFC 6062 §5.4: after
+ * ConnectionBind the connection carries the peer's bytes): moved to out.
+ */
+size_t turnc_take_buffered(struct turnc *c, uint8_t *out, size_t cap);
+/* The answer that ended the last transaction, NULL when none did. */
+const struct stun_msg *turnc_response(const struct turnc *c);
+/* Outcome code of a response: 0, its ERROR-CODE, -EPROTO when malformed. */
+int turnc_msg_result(const struct stun_msg *m);
+/* Keep REALM, NONCE and PASSWORD-ALGORITHMS of a challenge as they are. */
+void turnc_keep_challenge(struct turnc *c, const struct stun_msg *m);
 
 /* Send data to a peer: 0 or -errno (-EAGAIN: socket full, datagram dropped). */
 int turnc_send_indication(struct turnc *c, const struct sockaddr *peer, const uint8_t *data,

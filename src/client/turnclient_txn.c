@@ -36,52 +36,11 @@ __attribute__((format(printf, 2, 3))) static void turnc_log(const struct turnc *
 static int turnc_build_request(struct turnc *c)
 {
 	struct turnc_txn *t = &c->txn;
-	struct stun_builder b;
+	struct turnc_req q = t->q;
 
-	stun_build_start(&b, t->req, sizeof(t->req), t->method, STUN_REQUEST, t->tid);
-	switch (t->method) {
-	case TURN_ALLOCATE:
-		stun_put_transport(&b, TURN_TRANSPORT_UDP);
-		if (t->alloc.family)
-			stun_put_family(&b, STUN_ATTR_REQUESTED_ADDRESS_FAMILY, t->alloc.family);
-		if (t->alloc.additional_family)
-			stun_put_family(&b, STUN_ATTR_ADDITIONAL_ADDRESS_FAMILY,
-					t->alloc.additional_family);
-		if (t->alloc.even_port)
-			stun_put_even_port(&b, false);
-		if (t->alloc.dont_fragment)
-			stun_put(&b, STUN_ATTR_DONT_FRAGMENT, NULL, 0);
-		if (t->alloc.lifetime_s)
-			stun_put_u32(&b, STUN_ATTR_LIFETIME, t->alloc.lifetime_s);
-		break;
-	case TURN_REFRESH:
-		stun_put_u32(&b, STUN_ATTR_LIFETIME, t->lifetime_s);
-		break;
-	case TURN_CREATE_PERMISSION:
-		stun_put_xor_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS, (struct sockaddr *)&t->peer);
-		break;
-	case TURN_CHANNEL_BIND:
-		stun_put_channel(&b, t->channel);
-		stun_put_xor_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS, (struct sockaddr *)&t->peer);
-		break;
-	default:
-		break;
-	}
-	if (c->authed) {
-		stun_put_str(&b, STUN_ATTR_USERNAME, c->user);
-		stun_put_str(&b, STUN_ATTR_REALM, c->realm);
-		stun_put(&b, STUN_ATTR_NONCE, c->nonce, c->nonce_len);
-		if (c->pw_algs_len) {
-			stun_put(&b, STUN_ATTR_PASSWORD_ALGORITHMS, c->pw_algs, c->pw_algs_len);
-			stun_put_pw_alg(&b, c->pw_alg);
-		}
-		if (c->pw_alg == STUN_PW_ALG_SHA256)
-			stun_put_integrity_sha256(&b, c->key, (size_t)c->key_len);
-		else
-			stun_put_integrity(&b, c->key, (size_t)c->key_len);
-	}
-	stun_put_fingerprint(&b);
-	t->req_len = stun_build_end(&b);
+	for (int i = 0; i < t->npeers; i++)
+		q.peer[i] = &t->peers[i];
+	t->req_len = turnc_build_tid(c, &q, t->tid, t->req, sizeof(t->req));
 	return t->req_len ? 0 : -ENOBUFS;
 }
 
@@ -100,6 +59,16 @@ static int turnc_txn_send(struct turnc *c, uint64_t now_us)
 	/* a datagram that did not go out is simply retransmitted later */
 	if (ret < 0 && (c->tcp || ret != -EAGAIN))
 		return ret;
+	if (c->txn_timeout_ms) {
+		/* turnc_set_timing(): RTO doubling up to a deadline per request */
+		if (t->tries++ == 0)
+			t->deadline_us = now_us + (uint64_t)c->txn_timeout_ms * 1000u;
+		t->next_us = c->tcp ? t->deadline_us : now_us + (uint64_t)t->rto_ms * 1000u;
+		if (t->next_us > t->deadline_us)
+			t->next_us = t->deadline_us;
+		t->rto_ms *= 2;
+		return 0;
+	}
 	t->tries++;
 	if (c->tcp) {
 		t->next_us = now_us + TURNC_TCP_TIMEOUT_MS * 1000u;
@@ -121,7 +90,7 @@ static int turnc_txn_begin(struct turnc *c, uint64_t now_us)
 	if (RAND_bytes(t->tid, STUN_TID_LEN) != 1)
 		return -EIO;
 	t->tries = 0;
-	t->rto_ms = TURNC_RTO_MS;
+	t->rto_ms = c->rto_ms ? c->rto_ms : TURNC_RTO_MS;
 	ret = turnc_build_request(c);
 	if (ret == 0)
 		ret = turnc_txn_send(c, now_us);
@@ -132,60 +101,126 @@ static int turnc_txn_begin(struct turnc *c, uint64_t now_us)
 	return 0;
 }
 
-static int turnc_start(struct turnc *c, uint16_t method, uint64_t now_us)
+void turnc_set_timing(struct turnc *c, int rto_ms, int timeout_ms)
 {
-	if (c->txn.state == TURNC_TXN_PENDING)
-		return -EBUSY;
+	c->rto_ms = rto_ms > 0 ? rto_ms : 0;
+	c->txn_timeout_ms = timeout_ms > 0 ? timeout_ms : 0;
+}
+
+/* A new transaction: no answer yet, nothing retried. */
+static void turnc_txn_reset(struct turnc *c, uint16_t method, bool raw)
+{
 	c->txn.method = method;
+	c->txn.raw = raw;
 	c->txn.auth_retries = 0;
+	c->txn.stale_retries = 0;
 	c->txn.result = 0;
 	c->txn.reason[0] = '\0';
+	c->txn.answered = false;
+	c->resp_len = 0;
+	c->resp_signed = c->resp_sha256 = false;
+}
+
+int turnc_start_request(struct turnc *c, const struct turnc_req *q, uint64_t now_us)
+{
+	struct turnc_txn *t = &c->txn;
+
+	if (t->state == TURNC_TXN_PENDING)
+		return -EBUSY;
+	/* keep the peers by value: the request is rebuilt after a 401/438 */
+	t->q = *q;
+	t->npeers = 0;
+	for (int i = 0; i < TURNC_REQ_PEERS && q->peer[i]; i++) {
+		t->peers[i] = *q->peer[i];
+		t->q.peer[i] = NULL;
+		t->npeers++;
+	}
+	turnc_txn_reset(c, q->method, false);
 	return turnc_txn_begin(c, now_us);
 }
 
 int turnc_start_binding(struct turnc *c, uint64_t now_us)
 {
-	return turnc_start(c, STUN_BINDING, now_us);
+	struct turnc_req q = {.method = STUN_BINDING, .auth = TURNC_AUTH_AUTO, .fingerprint = true};
+
+	return turnc_start_request(c, &q, now_us);
 }
 
 int turnc_start_allocate(struct turnc *c, const struct turnc_alloc_opts *opts, uint64_t now_us)
 {
-	if (c->txn.state == TURNC_TXN_PENDING)
-		return -EBUSY;
-	c->txn.alloc = *opts;
-	return turnc_start(c, TURN_ALLOCATE, now_us);
+	struct turnc_req q = {.method = TURN_ALLOCATE,
+			      .auth = TURNC_AUTH_AUTO,
+			      .transport = TURN_TRANSPORT_UDP,
+			      .family = opts->family,
+			      .additional_family = opts->additional_family,
+			      .even_port = opts->even_port,
+			      .dont_fragment = opts->dont_fragment,
+			      .has_lifetime = opts->lifetime_s != 0,
+			      .lifetime_s = opts->lifetime_s,
+			      .fingerprint = true};
+
+	return turnc_start_request(c, &q, now_us);
 }
 
 int turnc_start_refresh(struct turnc *c, uint32_t lifetime_s, uint64_t now_us)
 {
-	if (c->txn.state == TURNC_TXN_PENDING)
-		return -EBUSY;
-	c->txn.lifetime_s = lifetime_s;
-	return turnc_start(c, TURN_REFRESH, now_us);
+	struct turnc_req q = {.method = TURN_REFRESH,
+			      .auth = TURNC_AUTH_AUTO,
+			      .has_lifetime = true,
+			      .lifetime_s = lifetime_s,
+			      .fingerprint = true};
+
+	return turnc_start_request(c, &q, now_us);
+}
+
+/* CreatePermission or ChannelBind to one peer. */
+static int turnc_start_peer(struct turnc *c, uint16_t method, uint16_t channel,
+			    const struct sockaddr *peer, uint64_t now_us)
+{
+	struct sockaddr_storage ss;
+	struct turnc_req q = {
+	    .method = method, .auth = TURNC_AUTH_AUTO, .channel = channel, .fingerprint = true};
+
+	if (addr_len(peer) == 0)
+		return -EAFNOSUPPORT;
+	memset(&ss, 0, sizeof(ss));
+	memcpy(&ss, peer, addr_len(peer));
+	q.peer[0] = &ss;
+	return turnc_start_request(c, &q, now_us);
 }
 
 int turnc_start_permission(struct turnc *c, const struct sockaddr *peer, uint64_t now_us)
 {
-	if (c->txn.state == TURNC_TXN_PENDING)
-		return -EBUSY;
-	if (addr_len(peer) == 0)
-		return -EAFNOSUPPORT;
-	memset(&c->txn.peer, 0, sizeof(c->txn.peer));
-	memcpy(&c->txn.peer, peer, addr_len(peer));
-	return turnc_start(c, TURN_CREATE_PERMISSION, now_us);
+	return turnc_start_peer(c, TURN_CREATE_PERMISSION, 0, peer, now_us);
 }
 
 int turnc_start_channel_bind(struct turnc *c, uint16_t channel, const struct sockaddr *peer,
 			     uint64_t now_us)
 {
-	if (c->txn.state == TURNC_TXN_PENDING)
+	return turnc_start_peer(c, TURN_CHANNEL_BIND, channel, peer, now_us);
+}
+
+int turnc_request_raw(struct turnc *c, const uint8_t *buf, size_t len)
+{
+	struct turnc_txn *t = &c->txn;
+	uint64_t now_us = turnc_now_us();
+	int ret;
+
+	if (t->state == TURNC_TXN_PENDING)
 		return -EBUSY;
-	if (addr_len(peer) == 0)
-		return -EAFNOSUPPORT;
-	memset(&c->txn.peer, 0, sizeof(c->txn.peer));
-	memcpy(&c->txn.peer, peer, addr_len(peer));
-	c->txn.channel = channel;
-	return turnc_start(c, TURN_CHANNEL_BIND, now_us);
+	if (len < STUN_HEADER_LEN || len > sizeof(t->req))
+		return -EMSGSIZE;
+	turnc_txn_reset(c, stun_type_method(wire_get16(buf)), true);
+	memcpy(t->req, buf, len);
+	t->req_len = len;
+	memcpy(t->tid, buf + 8, STUN_TID_LEN);
+	t->tries = 0;
+	t->rto_ms = c->rto_ms ? c->rto_ms : TURNC_RTO_MS;
+	ret = turnc_txn_send(c, now_us);
+	if (ret < 0)
+		return ret;
+	t->state = TURNC_TXN_PENDING;
+	return turnc_wait(c);
 }
 
 bool turnc_txn_pending(const struct turnc *c)
@@ -219,7 +254,7 @@ bool turnc_tick(struct turnc *c, uint64_t now_us)
 
 	if (t->state != TURNC_TXN_PENDING || now_us < t->next_us)
 		return false;
-	if (c->tcp || t->tries >= TURNC_UDP_TRIES) {
+	if (c->txn_timeout_ms ? now_us >= t->deadline_us : c->tcp || t->tries >= TURNC_UDP_TRIES) {
 		turnc_log(c, "%s request timed out", stun_method_name(t->method));
 		turnc_txn_finish(c, -ETIMEDOUT);
 		return true;
@@ -335,6 +370,96 @@ static int turnc_take_success(struct turnc *c, const struct stun_msg *m)
 	return 0;
 }
 
+void turnc_keep_challenge(struct turnc *c, const struct stun_msg *m)
+{
+	const struct stun_attr *realm = stun_msg_find(m, STUN_ATTR_REALM);
+	const struct stun_attr *nonce = stun_msg_find(m, STUN_ATTR_NONCE);
+	const struct stun_attr *algs = stun_msg_find(m, STUN_ATTR_PASSWORD_ALGORITHMS);
+
+	if (realm && !c->realm_fixed)
+		turnc_attr_str(realm, c->realm, sizeof(c->realm));
+	if (nonce && nonce->len <= sizeof(c->nonce)) {
+		memcpy(c->nonce, nonce->val, nonce->len);
+		c->nonce_len = nonce->len;
+	}
+	if (algs && algs->len <= sizeof(c->pw_algs)) {
+		memcpy(c->pw_algs, algs->val, algs->len);
+		c->pw_algs_len = algs->len;
+	}
+}
+
+/* Whether the response is signed with the key of the request it answers. */
+static void turnc_check_signed(struct turnc *c, const struct stun_msg *m)
+{
+	c->resp_signed = c->resp_sha256 = false;
+	if (!c->req_signed || c->key_len <= 0)
+		return;
+	if (m->mi256_idx >= 0) {
+		c->resp_sha256 = true;
+		c->resp_signed =
+		    stun_msg_check_integrity_sha256(m, c->key, (size_t)c->key_len) == 0;
+	} else if (m->mi_idx >= 0) {
+		c->resp_signed = stun_msg_check_integrity(m, c->key, (size_t)c->key_len) == 0;
+	}
+}
+
+/* End the transaction with the response m: keep it whole for turnc_response(). */
+static void turnc_txn_answer(struct turnc *c, const struct stun_msg *m, int result)
+{
+	const struct turnc_req *q = &c->txn.q;
+
+	c->txn.answered = true;
+	c->resp_len = 0;
+	if (m->len <= sizeof(c->resp)) {
+		memcpy(c->resp, m->buf, m->len);
+		if (stun_msg_parse(&c->resp_msg, c->resp, m->len) == STUN_PARSE_OK)
+			c->resp_len = m->len;
+	}
+	if (!c->txn.raw && result == 0 && q->method == TURN_ALLOCATE)
+		c->allocated = true;
+	if (!c->txn.raw && q->method == TURN_REFRESH &&
+	    ((result == 0 && q->has_lifetime && !q->lifetime_s) ||
+	     result == TURN_ERR_ALLOCATION_MISMATCH))
+		c->allocated = false;
+	turnc_txn_finish(c, result);
+}
+
+static bool turnc_explicit_auth(enum turnc_auth auth)
+{
+	return auth != TURNC_AUTH_NONE && auth != TURNC_AUTH_AUTO;
+}
+
+/* Resend the transaction after a challenge; true when it finished instead. */
+static bool turnc_txn_resend(struct turnc *c, uint64_t now_us)
+{
+	int ret = turnc_txn_begin(c, now_us);
+
+	if (ret < 0) {
+		turnc_txn_finish(c, ret);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Explicit auth modes: a bare request's 401 is answered with credentials
+ * once, a 438 to a signed one with the new nonce once (unless no_retry).
+ */
+static bool turnc_explicit_retry(struct turnc *c, const struct stun_msg *m, int code)
+{
+	struct turnc_txn *t = &c->txn;
+
+	if (code == STUN_ERR_UNAUTHORIZED && !c->req_signed && t->auth_retries == 0)
+		t->auth_retries++;
+	else if (code == STUN_ERR_STALE_NONCE && c->req_signed && !c->no_retry &&
+		 t->stale_retries == 0)
+		t->stale_retries++;
+	else
+		return false;
+	turnc_keep_challenge(c, m);
+	return true;
+}
+
 /* A response to the pending transaction; true when it finished it. */
 bool turnc_txn_on_response(struct turnc *c, const struct stun_msg *m, uint64_t now_us)
 {
@@ -342,32 +467,47 @@ bool turnc_txn_on_response(struct turnc *c, const struct stun_msg *m, uint64_t n
 	const struct stun_attr *a;
 	const char *reason;
 	size_t reason_len;
-	int code, ret;
+	int code;
 
 	if (t->state != TURNC_TXN_PENDING || memcmp(m->tid, t->tid, STUN_TID_LEN) != 0 ||
-	    m->method != t->method) {
+	    (!t->raw && m->method != t->method)) {
 		c->dropped++;
 		return false;
 	}
 	/* RFC 8489 §9.2.5: a response that carries a bad MAC is discarded */
-	if (c->authed && m->mi_idx >= 0 && c->pw_alg == STUN_PW_ALG_MD5 &&
+	if (!t->raw && t->q.auth == TURNC_AUTH_AUTO && c->authed && m->mi_idx >= 0 &&
+	    c->pw_alg == STUN_PW_ALG_MD5 &&
 	    stun_msg_check_integrity(m, c->key, (size_t)c->key_len) < 0) {
 		c->dropped++;
 		return false;
 	}
-	if (c->authed && m->mi256_idx >= 0 && c->pw_alg == STUN_PW_ALG_SHA256 &&
+	if (!t->raw && t->q.auth == TURNC_AUTH_AUTO && c->authed && m->mi256_idx >= 0 &&
+	    c->pw_alg == STUN_PW_ALG_SHA256 &&
 	    stun_msg_check_integrity_sha256(m, c->key, (size_t)c->key_len) < 0) {
 		c->dropped++;
 		return false;
 	}
+	turnc_check_signed(c, m);
+	if (t->raw) {
+		turnc_txn_answer(c, m, turnc_msg_result(m));
+		return true;
+	}
 	if (m->cls == STUN_SUCCESS) {
-		turnc_log(c, "<- %s success", stun_method_name(t->method));
-		turnc_txn_finish(c, turnc_take_success(c, m) < 0 ? -EPROTO : 0);
+		code = turnc_take_success(c, m) < 0 ? -EPROTO : 0;
+		/* explicit credentials: the success must be signed with them */
+		if (code == 0 && turnc_explicit_auth(t->q.auth) && !c->resp_signed) {
+			turnc_log(c, "<- %s success without a valid integrity attribute",
+				  stun_method_name(t->method));
+			code = -EBADMSG;
+		} else {
+			turnc_log(c, "<- %s success", stun_method_name(t->method));
+		}
+		turnc_txn_answer(c, m, code);
 		return true;
 	}
 	a = stun_msg_find(m, STUN_ATTR_ERROR_CODE);
 	if (!a || stun_attr_error(a, &code, &reason, &reason_len) < 0) {
-		turnc_txn_finish(c, -EPROTO);
+		turnc_txn_answer(c, m, -EPROTO);
 		return true;
 	}
 	if (reason_len >= sizeof(t->reason))
@@ -375,7 +515,13 @@ bool turnc_txn_on_response(struct turnc *c, const struct stun_msg *m, uint64_t n
 	memcpy(t->reason, reason, reason_len);
 	t->reason[reason_len] = '\0';
 	turnc_log(c, "<- %s error %d", stun_method_name(t->method), code);
-	if ((code == STUN_ERR_UNAUTHORIZED || code == STUN_ERR_STALE_NONCE) && c->user[0] &&
+	if (turnc_explicit_auth(t->q.auth)) {
+		if (turnc_explicit_retry(c, m, code))
+			return turnc_txn_resend(c, now_us);
+		goto done;
+	}
+	if (t->q.auth == TURNC_AUTH_AUTO &&
+	    (code == STUN_ERR_UNAUTHORIZED || code == STUN_ERR_STALE_NONCE) && c->user[0] &&
 	    t->auth_retries < TURNC_MAX_AUTH_RETRIES) {
 		/* a second 401 with credentials means they are wrong */
 		if (code == STUN_ERR_UNAUTHORIZED && c->authed && t->auth_retries > 0)
@@ -383,14 +529,9 @@ bool turnc_txn_on_response(struct turnc *c, const struct stun_msg *m, uint64_t n
 		if (turnc_take_challenge(c, m) < 0)
 			goto done;
 		t->auth_retries++;
-		ret = turnc_txn_begin(c, now_us);
-		if (ret < 0) {
-			turnc_txn_finish(c, ret);
-			return true;
-		}
-		return false;
+		return turnc_txn_resend(c, now_us);
 	}
 done:
-	turnc_txn_finish(c, code);
+	turnc_txn_answer(c, m, code);
 	return true;
 }
