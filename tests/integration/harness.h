@@ -2,7 +2,10 @@
  * harness.h - what the integration tests (itest_*.c) share: a turnserver
  * started in a temp dir and stopped with SIGTERM (clean exit and no
  * sanitizer report required), free ports on loopback, time and address
- * helpers, assertions. The client side is in tclient.h.
+ * helpers, assertions; the client side: connections of the TURN client
+ * library (src/client/turnclient.h) with the tests' credentials and
+ * timing, shorthands for the usual requests, the answer's attributes, the
+ * data path, and UDP peers on loopback.
  *
  * Every wait is bounded. Only 127.0.0.1, 127.0.0.2 and ::1 are used.
  * Static functions only: each test binary includes this header once.
@@ -38,6 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "client/turnclient.h"
 #include "common/addr.h"
 #include "common/clock.h"
 #include "stun/stun.h"
@@ -476,6 +480,297 @@ static inline void h_assert_relayed(const struct sockaddr_storage *ss, const cha
 	h_assert_addr_equal(ss, &want);
 	if (port < s->min_port || port > s->max_port)
 		fail_msg("relayed port %u outside %u-%u", port, s->min_port, s->max_port);
+}
+
+/* Clients: struct turnc of the library, alice's credentials, test timing */
+
+static inline void h_new_tid(uint8_t tid[STUN_TID_LEN])
+{
+	if (RAND_bytes(tid, STUN_TID_LEN) != 1)
+		fail_msg("RAND_bytes");
+}
+
+/* A UDP or TCP connection to server, from local_ip (port 0) if given: 0 or -errno. */
+static inline int h_open(struct turnc *c, const struct sockaddr_storage *server,
+			 const char *local_ip, bool tcp)
+{
+	struct sockaddr_storage local;
+	int ret;
+
+	if (local_ip)
+		local = h_addr(local_ip, 0);
+	ret = turnc_open(c, SA(server), local_ip ? SA(&local) : NULL, tcp, H_TXN_TIMEOUT_MS);
+	if (ret < 0)
+		return ret;
+	turnc_set_auth(c, H_USER, H_PASS, NULL);
+	turnc_set_timing(c, H_RTO_MS, H_TXN_TIMEOUT_MS);
+	return 0;
+}
+
+static inline int h_allocate(struct turnc *c)
+{
+	struct turnc_req q = {
+	    .method = TURN_ALLOCATE, .auth = TURNC_AUTH_MD5, .transport = TURN_TRANSPORT_UDP};
+
+	return turnc_request(c, &q);
+}
+
+static inline int h_allocate_family(struct turnc *c, uint8_t family, uint8_t additional)
+{
+	struct turnc_req q = {.method = TURN_ALLOCATE,
+			      .auth = TURNC_AUTH_MD5,
+			      .transport = TURN_TRANSPORT_UDP,
+			      .family = family,
+			      .additional_family = additional};
+
+	return turnc_request(c, &q);
+}
+
+static inline int h_refresh(struct turnc *c, uint32_t lifetime_s)
+{
+	struct turnc_req q = {.method = TURN_REFRESH,
+			      .auth = TURNC_AUTH_MD5,
+			      .has_lifetime = true,
+			      .lifetime_s = lifetime_s};
+
+	return turnc_request(c, &q);
+}
+
+static inline int h_permission(struct turnc *c, const struct sockaddr_storage *peer)
+{
+	struct turnc_req q = {
+	    .method = TURN_CREATE_PERMISSION, .auth = TURNC_AUTH_MD5, .peer = {peer}};
+
+	return turnc_request(c, &q);
+}
+
+static inline int h_channel_bind(struct turnc *c, uint16_t channel,
+				 const struct sockaddr_storage *peer)
+{
+	struct turnc_req q = {.method = TURN_CHANNEL_BIND,
+			      .auth = TURNC_AUTH_MD5,
+			      .channel = channel,
+			      .peer = {peer}};
+
+	return turnc_request(c, &q);
+}
+
+static inline int h_binding(struct turnc *c)
+{
+	struct turnc_req q = {.method = STUN_BINDING};
+
+	return turnc_request(c, &q);
+}
+
+/* Deletes the allocation if it still has one (UDP), then closes. */
+static inline void h_close(struct turnc *c)
+{
+	if (c->fd >= 0 && c->allocated && !c->tcp) {
+		c->no_retry = false;
+		h_refresh(c, 0);
+	}
+	turnc_close(c);
+}
+
+/* The last answer; fails the test when there is none. */
+static inline const struct stun_msg *h_resp(const struct turnc *c)
+{
+	const struct stun_msg *m = turnc_response(c);
+
+	if (!m)
+		fail_msg("no answer kept");
+	return m;
+}
+
+/* Keeps REALM, NONCE and PASSWORD-ALGORITHMS of the last answer. */
+static inline void h_take_challenge(struct turnc *c)
+{
+	turnc_keep_challenge(c, h_resp(c));
+}
+
+static inline const struct stun_attr *h_attr(const struct turnc *c, uint16_t type)
+{
+	const struct stun_msg *m = turnc_response(c);
+
+	return m ? stun_msg_find(m, type) : NULL;
+}
+
+/* The n-th (from 0) attribute of this type holding an address; 0 or -1. */
+static inline int h_xor_addr(const struct turnc *c, uint16_t type, int n,
+			     struct sockaddr_storage *out)
+{
+	const struct stun_msg *m = turnc_response(c);
+
+	for (int i = 0; m && i < m->nattrs; i++)
+		if (m->attrs[i].type == type && n-- == 0)
+			return stun_attr_xor_addr(m, &m->attrs[i], out);
+	return -1;
+}
+
+static inline int h_count(const struct turnc *c, uint16_t type)
+{
+	const struct stun_msg *m = turnc_response(c);
+	int n = 0;
+
+	for (int i = 0; m && i < m->nattrs; i++)
+		n += m->attrs[i].type == type;
+	return n;
+}
+
+static inline uint32_t h_u32(const struct turnc *c, uint16_t type)
+{
+	const struct stun_attr *a = h_attr(c, type);
+	uint32_t v = 0;
+
+	if (!a || stun_attr_u32(a, &v) < 0)
+		fail_msg("answer has no valid attribute 0x%04x", type);
+	return v;
+}
+
+/* The n-th relayed address of the last answer; fails the test if none. */
+static inline struct sockaddr_storage h_relayed(const struct turnc *c, int n)
+{
+	struct sockaddr_storage ss;
+
+	if (h_xor_addr(c, STUN_ATTR_XOR_RELAYED_ADDRESS, n, &ss) < 0)
+		fail_msg("answer has no XOR-RELAYED-ADDRESS #%d", n);
+	return ss;
+}
+
+/* Data path */
+
+static inline int h_send_indication(struct turnc *c, const struct sockaddr_storage *peer,
+				    const void *data, size_t len)
+{
+	return turnc_send_indication(c, SA(peer), data, len);
+}
+
+static inline int h_send_channel(struct turnc *c, uint16_t channel, const void *data, size_t len)
+{
+	return turnc_send_channel(c, channel, data, len);
+}
+
+/*
+ * Waits for data relayed from a peer (a Data indication or ChannelData) in
+ * ev: true when one came. A malformed one fails the test.
+ */
+static inline bool h_recv_event(struct turnc *c, int timeout_ms, struct turnc_event *ev)
+{
+	uint64_t deadline = h_now_ms() + (uint64_t)timeout_ms, malformed = c->malformed;
+
+	for (int guard = 0; guard < 1000; guard++) {
+		uint64_t now = h_now_ms();
+		int type;
+
+		if (now >= deadline)
+			break;
+		type = turnc_wait_event(c, ev, (int)(deadline - now));
+		if (c->malformed != malformed)
+			fail_msg("malformed ChannelData or Data indication from the server");
+		if (type == TURNC_EV_DATA)
+			return true;
+		if (type == TURNC_EV_ERROR)
+			break;
+	}
+	return false;
+}
+
+/*
+ * Data from a peer: *channel 0 and *peer set for a Data indication, else
+ * the channel. Copies the payload to data: its length, -ETIMEDOUT if none.
+ */
+static inline int h_recv_data(struct turnc *c, int timeout_ms, uint16_t *channel,
+			      struct sockaddr_storage *peer, uint8_t *data, size_t cap)
+{
+	struct turnc_event ev;
+
+	if (!h_recv_event(c, timeout_ms, &ev))
+		return -ETIMEDOUT;
+	if (ev.len > cap)
+		fail_msg("relayed data of %zu bytes, more than %zu", ev.len, cap);
+	*channel = ev.channel;
+	if (!ev.channel)
+		*peer = ev.peer;
+	memcpy(data, ev.data, ev.len);
+	return (int)ev.len;
+}
+
+/* Asserts that nothing from a peer reaches the client within H_SILENCE_MS. */
+static inline void h_assert_no_data(struct turnc *c)
+{
+	struct sockaddr_storage peer;
+	uint8_t data[1500];
+	uint16_t ch = 0;
+	int n = h_recv_data(c, H_SILENCE_MS, &ch, &peer, data, sizeof(data));
+
+	if (n != -ETIMEDOUT)
+		fail_msg("unexpected relayed data (%d bytes, channel 0x%04x)", n, ch);
+}
+
+/* UDP peers on loopback */
+
+struct tpeer {
+	int fd;
+	struct sockaddr_storage addr;
+};
+
+static inline void tpeer_open(struct tpeer *p, const char *ip)
+{
+	struct sockaddr_storage ss = h_addr(ip, 0);
+	socklen_t len = sizeof(p->addr);
+
+	p->fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (p->fd < 0 || bind(p->fd, SA(&ss), addr_len(SA(&ss))) < 0 ||
+	    getsockname(p->fd, SA(&p->addr), &len) < 0)
+		fail_msg("peer socket on %s: %s", ip, strerror(errno));
+}
+
+static inline void tpeer_close(struct tpeer *p)
+{
+	if (p->fd >= 0)
+		close(p->fd);
+	p->fd = -1;
+}
+
+/* A datagram within timeout_ms: its length (from set), or -ETIMEDOUT. */
+static inline int tpeer_recv(struct tpeer *p, uint8_t *buf, size_t cap, int timeout_ms,
+			     struct sockaddr_storage *from)
+{
+	uint64_t deadline = h_now_ms() + (uint64_t)timeout_ms;
+
+	for (int guard = 0; guard < 1000; guard++) {
+		struct pollfd pfd = {.fd = p->fd, .events = POLLIN};
+		socklen_t len = sizeof(*from);
+		uint64_t now = h_now_ms();
+		ssize_t n;
+
+		if (now >= deadline)
+			break;
+		if (poll(&pfd, 1, (int)(deadline - now)) <= 0)
+			continue;
+		n = recvfrom(p->fd, buf, cap, 0, SA(from), &len);
+		if (n >= 0)
+			return (int)n;
+	}
+	return -ETIMEDOUT;
+}
+
+static inline void tpeer_send(struct tpeer *p, const struct sockaddr_storage *to, const void *buf,
+			      size_t len)
+{
+	if (sendto(p->fd, buf, len, 0, SA(to), addr_len(SA(to))) != (ssize_t)len)
+		fail_msg("peer sendto %s: %s", h_str(to), strerror(errno));
+}
+
+static inline void tpeer_assert_nothing(struct tpeer *p)
+{
+	struct sockaddr_storage from;
+	uint8_t buf[1500];
+	int n = tpeer_recv(p, buf, sizeof(buf), H_SILENCE_MS, &from);
+
+	if (n != -ETIMEDOUT)
+		fail_msg("peer %s got %d unexpected bytes from %s", h_str(&p->addr), n,
+			 h_str(&from));
 }
 
 #endif

@@ -16,7 +16,6 @@
  * (--external-ip=203.0.113.7/127.0.0.1). Data goes only to loopback.
  */
 #include "integration/harness.h"
-#include "integration/tclient.h"
 
 static struct tserver deflt, loop, lan, nat;
 
@@ -96,43 +95,43 @@ static void udp_service_in_range(const struct tserver *s, struct tpeer *svc)
 	svc->fd = service_in_range(s, SOCK_DGRAM, &svc->addr);
 }
 
-static void open_udp(struct tclient *cl, const struct tserver *s)
+static void open_udp(struct turnc *cl, const struct tserver *s)
 {
-	if (tclient_open(cl, &s->v4, NULL, false) < 0)
+	if (h_open(cl, &s->v4, NULL, false) < 0)
 		fail_msg("cannot connect to %s", h_str(&s->v4));
-	assert_code(tclient_allocate(cl), 0);
+	assert_code(h_allocate(cl), 0);
 }
 
-static void open_tcp(struct tclient *cl, const struct tserver *s)
+static void open_tcp(struct turnc *cl, const struct tserver *s)
 {
-	struct treq q = {
-	    .method = TURN_ALLOCATE, .auth = AUTH_MD5, .transport = TURN_TRANSPORT_TCP};
+	struct turnc_req q = {
+	    .method = TURN_ALLOCATE, .auth = TURNC_AUTH_MD5, .transport = TURN_TRANSPORT_TCP};
 
-	if (tclient_open(cl, &s->v4, NULL, true) < 0)
+	if (h_open(cl, &s->v4, NULL, true) < 0)
 		fail_msg("cannot connect to %s", h_str(&s->v4));
-	assert_code(tclient_do(cl, &q), 0);
+	assert_code(turnc_request(cl, &q), 0);
 }
 
-static int tcp_connect(struct tclient *cl, const struct sockaddr_storage *peer)
+static int tcp_connect(struct turnc *cl, const struct sockaddr_storage *peer)
 {
-	struct treq q = {.method = TURN_CONNECT, .auth = AUTH_MD5, .peer = {peer}};
+	struct turnc_req q = {.method = TURN_CONNECT, .auth = TURNC_AUTH_MD5, .peer = {peer}};
 
-	return tclient_do(cl, &q);
+	return turnc_request(cl, &q);
 }
 
 /* Nothing reaches svc through a, by Send or CreatePermission/ChannelBind. */
-static void assert_udp_service_unreachable(struct tclient *a, struct tpeer *svc)
+static void assert_udp_service_unreachable(struct turnc *a, struct tpeer *svc)
 {
-	assert_code(tclient_permission(a, &svc->addr), STUN_ERR_FORBIDDEN);
-	assert_code(tclient_channel_bind(a, 0x4000, &svc->addr), STUN_ERR_FORBIDDEN);
-	assert_int_equal(tclient_send_indication(a, &svc->addr, "GET / HTTP/1.0\r\n\r\n", 18), 0);
+	assert_code(h_permission(a, &svc->addr), STUN_ERR_FORBIDDEN);
+	assert_code(h_channel_bind(a, 0x4000, &svc->addr), STUN_ERR_FORBIDDEN);
+	assert_int_equal(h_send_indication(a, &svc->addr, "GET / HTTP/1.0\r\n\r\n", 18), 0);
 	tpeer_assert_nothing(svc);
 }
 
 /* The case: a UDP service bound in the relay range on the relay IP. */
 static void test_udp_service_in_relay_range_is_refused(void **state)
 {
-	struct tclient a;
+	struct turnc a;
 	struct tpeer svc;
 
 	(void)state;
@@ -140,7 +139,7 @@ static void test_udp_service_in_relay_range_is_refused(void **state)
 	udp_service_in_range(&deflt, &svc);
 	assert_udp_service_unreachable(&a, &svc);
 	tpeer_close(&svc);
-	tclient_close(&a);
+	h_close(&a);
 }
 
 /*
@@ -150,21 +149,21 @@ static void test_udp_service_in_relay_range_is_refused(void **state)
 static void test_permission_for_a_relay_does_not_reach_a_service(void **state)
 {
 	struct sockaddr_storage rb;
-	struct tclient a, b;
+	struct turnc a, b;
 	struct tpeer svc;
 
 	(void)state;
 	open_udp(&a, &deflt);
 	open_udp(&b, &deflt);
-	rb = tclient_relayed(&b, 0);
+	rb = h_relayed(&b, 0);
 	udp_service_in_range(&deflt, &svc);
-	assert_code(tclient_permission(&a, &rb), 0);
-	assert_int_equal(tclient_send_indication(&a, &svc.addr, "sneak", 5), 0);
+	assert_code(h_permission(&a, &rb), 0);
+	assert_int_equal(h_send_indication(&a, &svc.addr, "sneak", 5), 0);
 	tpeer_assert_nothing(&svc);
-	assert_code(tclient_channel_bind(&a, 0x4001, &svc.addr), STUN_ERR_FORBIDDEN);
+	assert_code(h_channel_bind(&a, 0x4001, &svc.addr), STUN_ERR_FORBIDDEN);
 	tpeer_close(&svc);
-	tclient_close(&a);
-	tclient_close(&b);
+	h_close(&a);
+	h_close(&b);
 }
 
 /*
@@ -175,7 +174,7 @@ static void test_permission_for_a_relay_does_not_reach_a_service(void **state)
 static void test_turn_to_turn_works_until_the_relay_closes(void **state)
 {
 	struct sockaddr_storage ra, rb, from;
-	struct tclient a, b;
+	struct turnc a, b;
 	struct tpeer svc;
 	uint8_t buf[64];
 	uint16_t ch;
@@ -183,54 +182,54 @@ static void test_turn_to_turn_works_until_the_relay_closes(void **state)
 	(void)state;
 	open_udp(&a, &deflt);
 	open_udp(&b, &deflt);
-	ra = tclient_relayed(&a, 0);
-	rb = tclient_relayed(&b, 0);
-	assert_code(tclient_permission(&b, &ra), 0);
-	assert_code(tclient_channel_bind(&a, 0x4002, &rb), 0);
-	assert_int_equal(tclient_send_indication(&a, &rb, "send", 4), 0);
-	assert_int_equal(tclient_recv_data(&b, H_TXN_TIMEOUT_MS, &ch, &from, buf, sizeof(buf)), 4);
+	ra = h_relayed(&a, 0);
+	rb = h_relayed(&b, 0);
+	assert_code(h_permission(&b, &ra), 0);
+	assert_code(h_channel_bind(&a, 0x4002, &rb), 0);
+	assert_int_equal(h_send_indication(&a, &rb, "send", 4), 0);
+	assert_int_equal(h_recv_data(&b, H_TXN_TIMEOUT_MS, &ch, &from, buf, sizeof(buf)), 4);
 	assert_memory_equal(buf, "send", 4);
 	h_assert_addr_equal(&from, &ra);
-	assert_int_equal(tclient_send_channel(&a, 0x4002, "chan", 4), 0);
-	assert_int_equal(tclient_recv_data(&b, H_TXN_TIMEOUT_MS, &ch, &from, buf, sizeof(buf)), 4);
+	assert_int_equal(h_send_channel(&a, 0x4002, "chan", 4), 0);
+	assert_int_equal(h_recv_data(&b, H_TXN_TIMEOUT_MS, &ch, &from, buf, sizeof(buf)), 4);
 	assert_memory_equal(buf, "chan", 4);
 
 	/* b goes; another program takes its port; a's channel stays bound */
-	tclient_close(&b);
+	h_close(&b);
 	svc.fd = service_bind(SOCK_DGRAM, addr_port(SA(&rb)));
 	if (svc.fd < 0)
 		fail_msg("cannot bind the closed relay's port %s", h_str(&rb));
 	svc.addr = rb;
-	assert_int_equal(tclient_send_channel(&a, 0x4002, "leak", 4), 0);
-	assert_int_equal(tclient_send_indication(&a, &rb, "leak", 4), 0);
+	assert_int_equal(h_send_channel(&a, 0x4002, "leak", 4), 0);
+	assert_int_equal(h_send_indication(&a, &rb, "leak", 4), 0);
 	tpeer_assert_nothing(&svc);
-	assert_code(tclient_permission(&a, &rb), STUN_ERR_FORBIDDEN);
+	assert_code(h_permission(&a, &rb), STUN_ERR_FORBIDDEN);
 	tpeer_close(&svc);
-	tclient_close(&a);
+	h_close(&a);
 }
 
 /* The odd port an EVEN-PORT R=1 reservation holds is no relay yet. */
 static void test_even_port_reservation_is_not_a_relay(void **state)
 {
-	struct treq q = {.method = TURN_ALLOCATE,
-			 .auth = AUTH_MD5,
-			 .transport = TURN_TRANSPORT_UDP,
-			 .even_port = true,
-			 .even_port_r = true};
+	struct turnc_req q = {.method = TURN_ALLOCATE,
+			      .auth = TURNC_AUTH_MD5,
+			      .transport = TURN_TRANSPORT_UDP,
+			      .even_port = true,
+			      .even_port_r = true};
 	struct sockaddr_storage reserved;
-	struct tclient a, b;
+	struct turnc a, b;
 
 	(void)state;
-	if (tclient_open(&a, &deflt.v4, NULL, false) < 0)
+	if (h_open(&a, &deflt.v4, NULL, false) < 0)
 		fail_msg("cannot connect");
-	assert_code(tclient_do(&a, &q), 0);
-	reserved = tclient_relayed(&a, 0);
+	assert_code(turnc_request(&a, &q), 0);
+	reserved = h_relayed(&a, 0);
 	addr_set_port(SA(&reserved), (uint16_t)(addr_port(SA(&reserved)) + 1));
 	open_udp(&b, &deflt);
-	assert_code(tclient_permission(&b, &reserved), STUN_ERR_FORBIDDEN);
-	assert_code(tclient_channel_bind(&b, 0x4003, &reserved), STUN_ERR_FORBIDDEN);
-	tclient_close(&b);
-	tclient_close(&a);
+	assert_code(h_permission(&b, &reserved), STUN_ERR_FORBIDDEN);
+	assert_code(h_channel_bind(&b, 0x4003, &reserved), STUN_ERR_FORBIDDEN);
+	h_close(&b);
+	h_close(&a);
 }
 
 /*
@@ -241,12 +240,12 @@ static void test_even_port_reservation_is_not_a_relay(void **state)
 static void test_connect_reaches_only_live_tcp_relays(void **state)
 {
 	struct sockaddr_storage svc_addr, udp_relay, tcp_relay, ra;
-	struct tclient a, b, u;
+	struct turnc a, b, u;
 	int svc, conn;
 
 	(void)state;
 	open_tcp(&a, &deflt);
-	ra = tclient_relayed(&a, 0);
+	ra = h_relayed(&a, 0);
 	svc = service_in_range(&deflt, SOCK_STREAM, &svc_addr);
 	assert_code(tcp_connect(&a, &svc_addr), STUN_ERR_FORBIDDEN);
 	conn = accept(svc, NULL, NULL);
@@ -254,23 +253,23 @@ static void test_connect_reaches_only_live_tcp_relays(void **state)
 	close(svc);
 
 	open_udp(&u, &deflt);
-	udp_relay = tclient_relayed(&u, 0);
+	udp_relay = h_relayed(&u, 0);
 	assert_code(tcp_connect(&a, &udp_relay), STUN_ERR_FORBIDDEN);
-	tclient_close(&u);
+	h_close(&u);
 
 	open_tcp(&b, &deflt);
-	tcp_relay = tclient_relayed(&b, 0);
-	assert_code(tclient_permission(&b, &ra), 0);
+	tcp_relay = h_relayed(&b, 0);
+	assert_code(h_permission(&b, &ra), 0);
 	assert_code(tcp_connect(&a, &tcp_relay), 0);
-	tclient_close(&b);
-	tclient_close(&a);
+	h_close(&b);
+	h_close(&a);
 }
 
 /* With external-ip, a public address is judged as the local relay it maps to. */
 static void test_external_ip_maps_to_the_same_rule(void **state)
 {
 	struct sockaddr_storage ra, rb, public_svc, from;
-	struct tclient a, b;
+	struct turnc a, b;
 	struct tpeer svc;
 	uint8_t buf[64];
 	uint16_t ch;
@@ -278,24 +277,24 @@ static void test_external_ip_maps_to_the_same_rule(void **state)
 	(void)state;
 	open_udp(&a, &nat);
 	open_udp(&b, &nat);
-	ra = tclient_relayed(&a, 0);
-	rb = tclient_relayed(&b, 0);
+	ra = h_relayed(&a, 0);
+	rb = h_relayed(&b, 0);
 	h_assert_relayed(&rb, "203.0.113.7", &nat);
 	udp_service_in_range(&nat, &svc);
 	public_svc = h_addr("203.0.113.7", addr_port(SA(&svc.addr)));
-	assert_code(tclient_permission(&a, &public_svc), STUN_ERR_FORBIDDEN);
-	assert_code(tclient_permission(&a, &svc.addr), STUN_ERR_FORBIDDEN);
+	assert_code(h_permission(&a, &public_svc), STUN_ERR_FORBIDDEN);
+	assert_code(h_permission(&a, &svc.addr), STUN_ERR_FORBIDDEN);
 	/* a live relay by its public address */
-	assert_code(tclient_permission(&a, &rb), 0);
-	assert_code(tclient_permission(&b, &ra), 0);
-	assert_int_equal(tclient_send_indication(&a, &public_svc, "sneak", 5), 0);
+	assert_code(h_permission(&a, &rb), 0);
+	assert_code(h_permission(&b, &ra), 0);
+	assert_int_equal(h_send_indication(&a, &public_svc, "sneak", 5), 0);
 	tpeer_assert_nothing(&svc);
-	assert_int_equal(tclient_send_indication(&a, &rb, "ok", 2), 0);
-	assert_int_equal(tclient_recv_data(&b, H_TXN_TIMEOUT_MS, &ch, &from, buf, sizeof(buf)), 2);
+	assert_int_equal(h_send_indication(&a, &rb, "ok", 2), 0);
+	assert_int_equal(h_recv_data(&b, H_TXN_TIMEOUT_MS, &ch, &from, buf, sizeof(buf)), 2);
 	h_assert_addr_equal(&from, &ra);
 	tpeer_close(&svc);
-	tclient_close(&a);
-	tclient_close(&b);
+	h_close(&a);
+	h_close(&b);
 }
 
 /*
@@ -307,36 +306,36 @@ static void test_external_ip_maps_to_the_same_rule(void **state)
 static void test_allowed_peer_ip_does_not_open_the_server(void **state)
 {
 	struct sockaddr_storage turn_port = lan.v4, ra, rb, from;
-	struct tclient a, b;
+	struct turnc a, b;
 	struct tpeer svc, other_port, lan_host;
 	uint8_t buf[64];
 	uint16_t ch;
 
 	(void)state;
 	open_udp(&a, &lan);
-	ra = tclient_relayed(&a, 0);
-	assert_code(tclient_permission(&a, &turn_port), STUN_ERR_FORBIDDEN);
+	ra = h_relayed(&a, 0);
+	assert_code(h_permission(&a, &turn_port), STUN_ERR_FORBIDDEN);
 	udp_service_in_range(&lan, &svc);
 	assert_udp_service_unreachable(&a, &svc);
 	tpeer_open(&other_port, "127.0.0.1"); /* outside the relay range: "SSH" */
 	assert_udp_service_unreachable(&a, &other_port);
 
 	tpeer_open(&lan_host, "127.0.0.2");
-	assert_code(tclient_permission(&a, &lan_host.addr), 0);
-	assert_int_equal(tclient_send_indication(&a, &lan_host.addr, "lan", 3), 0);
+	assert_code(h_permission(&a, &lan_host.addr), 0);
+	assert_int_equal(h_send_indication(&a, &lan_host.addr, "lan", 3), 0);
 	assert_int_equal(tpeer_recv(&lan_host, buf, sizeof(buf), H_TXN_TIMEOUT_MS, &from), 3);
 
 	open_udp(&b, &lan);
-	rb = tclient_relayed(&b, 0);
-	assert_code(tclient_permission(&a, &rb), 0);
-	assert_code(tclient_permission(&b, &ra), 0);
-	assert_int_equal(tclient_send_indication(&a, &rb, "t2t", 3), 0);
-	assert_int_equal(tclient_recv_data(&b, H_TXN_TIMEOUT_MS, &ch, &from, buf, sizeof(buf)), 3);
+	rb = h_relayed(&b, 0);
+	assert_code(h_permission(&a, &rb), 0);
+	assert_code(h_permission(&b, &ra), 0);
+	assert_int_equal(h_send_indication(&a, &rb, "t2t", 3), 0);
+	assert_int_equal(h_recv_data(&b, H_TXN_TIMEOUT_MS, &ch, &from, buf, sizeof(buf)), 3);
 	tpeer_close(&lan_host);
 	tpeer_close(&other_port);
 	tpeer_close(&svc);
-	tclient_close(&a);
-	tclient_close(&b);
+	h_close(&a);
+	h_close(&b);
 }
 
 /*
@@ -347,24 +346,24 @@ static void test_allowed_peer_ip_does_not_open_the_server(void **state)
 static void test_allow_loopback_keeps_the_servers_own_ports(void **state)
 {
 	struct sockaddr_storage turn_port = loop.v4, from;
-	struct tclient a;
+	struct turnc a;
 	struct tpeer svc, peer;
 	uint8_t buf[64];
 
 	(void)state;
 	open_udp(&a, &loop);
-	assert_code(tclient_permission(&a, &turn_port), STUN_ERR_FORBIDDEN);
-	assert_code(tclient_channel_bind(&a, 0x4004, &turn_port), STUN_ERR_FORBIDDEN);
+	assert_code(h_permission(&a, &turn_port), STUN_ERR_FORBIDDEN);
+	assert_code(h_channel_bind(&a, 0x4004, &turn_port), STUN_ERR_FORBIDDEN);
 	udp_service_in_range(&loop, &svc);
 	assert_udp_service_unreachable(&a, &svc);
 
 	tpeer_open(&peer, "127.0.0.1");
-	assert_code(tclient_permission(&a, &peer.addr), 0);
-	assert_int_equal(tclient_send_indication(&a, &peer.addr, "peer", 4), 0);
+	assert_code(h_permission(&a, &peer.addr), 0);
+	assert_int_equal(h_send_indication(&a, &peer.addr, "peer", 4), 0);
 	assert_int_equal(tpeer_recv(&peer, buf, sizeof(buf), H_TXN_TIMEOUT_MS, &from), 4);
 	tpeer_close(&peer);
 	tpeer_close(&svc);
-	tclient_close(&a);
+	h_close(&a);
 }
 
 /* Must stay last. */

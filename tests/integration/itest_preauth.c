@@ -14,10 +14,9 @@
  * Servers: "dflt" (default options) and "tight" (401-req-limit=5).
  */
 #include "integration/harness.h"
-#include "integration/tclient.h"
 
-#define FLOOD 3000	 /* empty-USERNAME requests */
-#define FLOOD_BATCH 100	 /* sent, then answers drained */
+#define FLOOD 3000	/* empty-USERNAME requests */
+#define FLOOD_BATCH 100 /* sent, then answers drained */
 #define TIGHT_LIMIT 5
 #define BURST 20
 #define WORKERS 2 /* tserver_start's relay-threads: each keeps its own budgets */
@@ -53,7 +52,7 @@ static int group_teardown(void **state)
 }
 
 /* An Allocate with USERNAME "", the client's REALM and NONCE, MESSAGE-INTEGRITY. */
-static size_t empty_user_allocate(const struct tclient *cl, uint8_t *buf, size_t cap)
+static size_t empty_user_allocate(const struct turnc *cl, uint8_t *buf, size_t cap)
 {
 	uint8_t tid[STUN_TID_LEN], key[16];
 	struct stun_builder b;
@@ -81,15 +80,15 @@ static size_t bare_allocate(uint8_t *buf, size_t cap)
 }
 
 /* Reads answers until wait_ms pass without one; counts them by code. */
-static void drain(struct tclient *cl, int wait_ms, int *n401, int *nother)
+static void drain(struct turnc *cl, int wait_ms, int *n401, int *nother)
 {
 	uint8_t in[2048];
 	struct stun_msg m;
 	int n;
 
-	while ((n = tconn_recv(&cl->c, in, sizeof(in), wait_ms)) > 0) {
+	while ((n = turnc_recv_frame(cl, in, sizeof(in), wait_ms)) > 0) {
 		if (stun_msg_parse(&m, in, (size_t)n) == STUN_PARSE_OK &&
-		    h_resp_code(&m) == STUN_ERR_UNAUTHORIZED)
+		    turnc_msg_result(&m) == STUN_ERR_UNAUTHORIZED)
 			(*n401)++;
 		else
 			(*nother)++;
@@ -114,21 +113,21 @@ static int count_lines(const struct tserver *s, const char *needle)
 
 static void test_empty_username_flood_gets_401_within_budget_and_few_log_lines(void **state)
 {
-	struct treq bare = {.method = TURN_ALLOCATE, .transport = TURN_TRANSPORT_UDP};
+	struct turnc_req bare = {.method = TURN_ALLOCATE, .transport = TURN_TRANSPORT_UDP};
 	uint8_t buf[512];
-	struct tclient cl;
+	struct turnc cl;
 	int n401 = 0, nother = 0;
 
 	(void)state;
-	assert_int_equal(tclient_open(&cl, &dflt.v4, NULL, false), 0);
-	assert_code(tclient_do(&cl, &bare), STUN_ERR_UNAUTHORIZED);
-	tclient_take_challenge(&cl);
+	assert_int_equal(h_open(&cl, &dflt.v4, NULL, false), 0);
+	assert_code(turnc_request(&cl, &bare), STUN_ERR_UNAUTHORIZED);
+	h_take_challenge(&cl);
 	for (int sent = 0; sent < FLOOD; sent += FLOOD_BATCH) {
 		for (int i = 0; i < FLOOD_BATCH; i++) {
 			size_t len = empty_user_allocate(&cl, buf, sizeof(buf));
 
 			assert_int_not_equal(len, 0);
-			assert_int_equal(tconn_send(&cl.c, buf, len), 0);
+			assert_int_equal(turnc_send_bytes(&cl, buf, len), 0);
 		}
 		drain(&cl, 50, &n401, &nother);
 	}
@@ -141,29 +140,29 @@ static void test_empty_username_flood_gets_401_within_budget_and_few_log_lines(v
 	assert_true(count_lines(&dflt, "ERROR") == 0);
 	if (count_lines(&dflt, NULL) > LOG_LINES_MAX)
 		fail_msg("%d log lines after %d requests", count_lines(&dflt, NULL), FLOOD);
-	tclient_close(&cl);
+	h_close(&cl);
 }
 
 static void test_burst_from_one_source_gets_at_most_the_budget(void **state)
 {
 	uint8_t buf[256];
-	struct tclient cl;
+	struct turnc cl;
 	int n401 = 0, nother = 0;
 
 	(void)state;
 	need_tight();
-	assert_int_equal(tclient_open(&cl, &tight.v4, "127.0.0.1", false), 0);
+	assert_int_equal(h_open(&cl, &tight.v4, "127.0.0.1", false), 0);
 	for (int i = 0; i < BURST; i++) {
 		size_t len = bare_allocate(buf, sizeof(buf));
 
-		assert_int_equal(tconn_send(&cl.c, buf, len), 0);
+		assert_int_equal(turnc_send_bytes(&cl, buf, len), 0);
 	}
 	drain(&cl, H_SILENCE_MS, &n401, &nother);
 	assert_int_equal(nother, 0);
 	assert_true(n401 >= 1);
 	if (n401 > TIGHT_LIMIT)
 		fail_msg("%d 401s to one source, budget %d", n401, TIGHT_LIMIT);
-	tclient_close(&cl);
+	h_close(&cl);
 }
 
 /*
@@ -172,17 +171,17 @@ static void test_burst_from_one_source_gets_at_most_the_budget(void **state)
  */
 static void test_rotating_ports_gets_at_most_one_budget_per_thread(void **state)
 {
-	struct tclient cl[PORTS];
+	struct turnc cl[PORTS];
 	uint8_t buf[256];
 	int n401 = 0, nother = 0;
 
 	(void)state;
 	need_tight();
 	for (int p = 0; p < PORTS; p++) {
-		assert_int_equal(tclient_open(&cl[p], &tight.v4, "127.0.0.3", false), 0);
+		assert_int_equal(h_open(&cl[p], &tight.v4, "127.0.0.3", false), 0);
 		for (int i = 0; i < BURST; i++)
-			assert_int_equal(tconn_send(&cl[p].c, buf, bare_allocate(buf, sizeof(buf))),
-					 0);
+			assert_int_equal(
+			    turnc_send_bytes(&cl[p], buf, bare_allocate(buf, sizeof(buf))), 0);
 	}
 	for (int p = 0; p < PORTS; p++)
 		drain(&cl[p], p ? 20 : H_SILENCE_MS, &n401, &nother);
@@ -192,54 +191,54 @@ static void test_rotating_ports_gets_at_most_one_budget_per_thread(void **state)
 		fail_msg("%d 401s to one IP from %d ports, budget %d in each of %d threads", n401,
 			 PORTS, TIGHT_LIMIT, WORKERS);
 	for (int p = 0; p < PORTS; p++)
-		tclient_close(&cl[p]);
+		h_close(&cl[p]);
 }
 
 static void test_another_source_still_gets_its_401(void **state)
 {
-	struct treq bare = {.method = TURN_ALLOCATE, .transport = TURN_TRANSPORT_UDP};
-	struct tclient cl;
+	struct turnc_req bare = {.method = TURN_ALLOCATE, .transport = TURN_TRANSPORT_UDP};
+	struct turnc cl;
 
 	(void)state;
 	need_tight();
-	assert_int_equal(tclient_open(&cl, &tight.v4, "127.0.0.2", false), 0);
-	assert_code(tclient_do(&cl, &bare), STUN_ERR_UNAUTHORIZED);
-	tclient_close(&cl);
+	assert_int_equal(h_open(&cl, &tight.v4, "127.0.0.2", false), 0);
+	assert_code(turnc_request(&cl, &bare), STUN_ERR_UNAUTHORIZED);
+	h_close(&cl);
 }
 
 /* TCP cannot be forged: no budget there. */
 static void test_tcp_is_not_counted(void **state)
 {
-	struct treq bare = {.method = TURN_ALLOCATE, .transport = TURN_TRANSPORT_UDP};
-	struct tclient cl;
+	struct turnc_req bare = {.method = TURN_ALLOCATE, .transport = TURN_TRANSPORT_UDP};
+	struct turnc cl;
 
 	(void)state;
 	need_tight();
-	assert_int_equal(tclient_open(&cl, &tight.v4, "127.0.0.1", true), 0);
+	assert_int_equal(h_open(&cl, &tight.v4, "127.0.0.1", true), 0);
 	for (int i = 0; i < 2 * TIGHT_LIMIT; i++)
-		assert_code(tclient_do(&cl, &bare), STUN_ERR_UNAUTHORIZED);
-	tclient_close(&cl);
+		assert_code(turnc_request(&cl, &bare), STUN_ERR_UNAUTHORIZED);
+	h_close(&cl);
 }
 
 /* ERROR-CODE, REALM, NONCE, PASSWORD-ALGORITHMS: nothing else, no SOFTWARE. */
 static void test_unauthenticated_error_has_no_software(void **state)
 {
-	struct treq bare = {.method = TURN_ALLOCATE, .transport = TURN_TRANSPORT_UDP};
+	struct turnc_req bare = {.method = TURN_ALLOCATE, .transport = TURN_TRANSPORT_UDP};
 	size_t want = STUN_HEADER_LEN;
-	struct tclient cl;
+	struct turnc cl;
 
 	(void)state;
-	assert_int_equal(tclient_open(&cl, &dflt.v4, "127.0.0.2", false), 0);
-	assert_code(tclient_do(&cl, &bare), STUN_ERR_UNAUTHORIZED);
-	assert_null(tclient_attr(&cl, STUN_ATTR_SOFTWARE));
-	assert_int_equal(cl.m.nattrs, 4);
-	for (int i = 0; i < cl.m.nattrs; i++)
-		want += STUN_ATTR_HDR_LEN + wire_pad4(cl.m.attrs[i].len);
+	assert_int_equal(h_open(&cl, &dflt.v4, "127.0.0.2", false), 0);
+	assert_code(turnc_request(&cl, &bare), STUN_ERR_UNAUTHORIZED);
+	assert_null(h_attr(&cl, STUN_ATTR_SOFTWARE));
+	assert_int_equal(h_resp(&cl)->nattrs, 4);
+	for (int i = 0; i < h_resp(&cl)->nattrs; i++)
+		want += STUN_ATTR_HDR_LEN + wire_pad4(h_resp(&cl)->attrs[i].len);
 	assert_int_equal(cl.resp_len, want);
 	/* authenticated, the answer names the software */
-	assert_code(tclient_allocate(&cl), 0);
-	assert_non_null(tclient_attr(&cl, STUN_ATTR_SOFTWARE));
-	tclient_close(&cl);
+	assert_code(h_allocate(&cl), 0);
+	assert_non_null(h_attr(&cl, STUN_ATTR_SOFTWARE));
+	h_close(&cl);
 }
 
 static void test_servers_exit_cleanly(void **state)

@@ -8,7 +8,6 @@
  * one more with a relay range of two ports, for 508 when it runs out.
  */
 #include "integration/harness.h"
-#include "integration/tclient.h"
 
 static struct tserver srv;
 
@@ -28,9 +27,9 @@ static int group_teardown(void **state)
 	return 0;
 }
 
-static void open_client(struct tclient *cl, const struct tserver *s, bool tcp)
+static void open_client(struct turnc *cl, const struct tserver *s, bool tcp)
 {
-	if (tclient_open(cl, &s->v4, NULL, tcp) < 0)
+	if (h_open(cl, &s->v4, NULL, tcp) < 0)
 		fail_msg("cannot connect to %s", h_str(&s->v4));
 }
 
@@ -39,49 +38,48 @@ static void open_client(struct tclient *cl, const struct tserver *s, bool tcp)
  * server gives the quota back before it answers the delete, so no retry
  * (test_quota_is_free_once_delete_is_answered hammers that moment).
  */
-static int allocate_after_delete(struct tclient *cl)
+static int allocate_after_delete(struct turnc *cl)
 {
-	return tclient_allocate(cl);
+	return h_allocate(cl);
 }
 
 static void test_user_quota_refuses_third_allocation_with_486(void **state)
 {
-	struct tclient c[3];
+	struct turnc c[3];
 
 	(void)state;
 	for (int i = 0; i < 3; i++)
 		open_client(&c[i], &srv, false);
-	assert_code(tclient_allocate(&c[0]), 0);
-	assert_code(tclient_allocate(&c[1]), 0);
-	assert_code(tclient_allocate(&c[2]), TURN_ERR_ALLOCATION_QUOTA);
-	assert_true(c[2].signed_ok);
-	assert_code(tclient_refresh(&c[0], 0), 0);
+	assert_code(h_allocate(&c[0]), 0);
+	assert_code(h_allocate(&c[1]), 0);
+	assert_code(h_allocate(&c[2]), TURN_ERR_ALLOCATION_QUOTA);
+	assert_true(c[2].resp_signed);
+	assert_code(h_refresh(&c[0], 0), 0);
 	assert_code(allocate_after_delete(&c[2]), 0);
 	for (int i = 0; i < 3; i++)
-		tclient_close(&c[i]);
+		h_close(&c[i]);
 }
 
 static void test_total_quota_refuses_fourth_allocation_with_486(void **state)
 {
-	struct tclient a[2], b[2];
+	struct turnc a[2], b[2];
 
 	(void)state;
 	for (int i = 0; i < 2; i++) {
 		open_client(&a[i], &srv, false);
 		open_client(&b[i], &srv, false);
-		b[i].user = H_USER2;
-		b[i].pass = H_PASS2;
+		turnc_set_auth(&b[i], H_USER2, H_PASS2, NULL);
 	}
-	assert_code(tclient_allocate(&a[0]), 0);
-	assert_code(tclient_allocate(&a[1]), 0);
-	assert_code(tclient_allocate(&b[0]), 0);
+	assert_code(h_allocate(&a[0]), 0);
+	assert_code(h_allocate(&a[1]), 0);
+	assert_code(h_allocate(&b[0]), 0);
 	/* bob has one of his two, but the server has its three */
-	assert_code(tclient_allocate(&b[1]), TURN_ERR_ALLOCATION_QUOTA);
-	assert_code(tclient_refresh(&a[0], 0), 0);
+	assert_code(h_allocate(&b[1]), TURN_ERR_ALLOCATION_QUOTA);
+	assert_code(h_refresh(&a[0], 0), 0);
 	assert_code(allocate_after_delete(&b[1]), 0);
 	for (int i = 0; i < 2; i++) {
-		tclient_close(&a[i]);
-		tclient_close(&b[i]);
+		h_close(&a[i]);
+		h_close(&b[i]);
 	}
 }
 
@@ -93,12 +91,12 @@ static void test_total_quota_refuses_fourth_allocation_with_486(void **state)
  */
 static void test_quota_is_free_once_delete_is_answered(void **state)
 {
-	struct tclient keep, cl;
+	struct turnc keep, cl;
 	int failures = 0, rounds = 2000;
 
 	(void)state;
 	open_client(&keep, &srv, false);
-	assert_code(tclient_allocate(&keep), 0);
+	assert_code(h_allocate(&keep), 0);
 	for (int i = 0; i < rounds; i++) {
 		int code;
 
@@ -107,41 +105,41 @@ static void test_quota_is_free_once_delete_is_answered(void **state)
 		memcpy(cl.realm, keep.realm, sizeof(cl.realm));
 		memcpy(cl.nonce, keep.nonce, keep.nonce_len);
 		cl.nonce_len = keep.nonce_len;
-		code = tclient_allocate(&cl);
+		code = h_allocate(&cl);
 		if (code == TURN_ERR_ALLOCATION_QUOTA)
 			failures++;
 		else if (code != 0)
 			fail_msg("round %d: Allocate got %d", i, code);
 		if (code == 0)
-			assert_code(tclient_refresh(&cl, 0), 0);
-		tconn_close(&cl.c);
+			assert_code(h_refresh(&cl, 0), 0);
+		turnc_close(&cl);
 	}
-	tclient_close(&keep);
+	h_close(&keep);
 	if (failures)
 		fail_msg("%d of %d Allocates right after a delete got 486", failures, rounds);
 }
 
 static void test_closing_tcp_connection_releases_quota(void **state)
 {
-	struct tclient t[2], u;
+	struct turnc t[2], u;
 
 	(void)state;
 	open_client(&t[0], &srv, true);
 	open_client(&t[1], &srv, true);
 	open_client(&u, &srv, false);
-	assert_code(tclient_allocate(&t[0]), 0);
-	assert_code(tclient_allocate(&t[1]), 0);
-	assert_code(tclient_allocate(&u), TURN_ERR_ALLOCATION_QUOTA);
-	tclient_close(&t[0]);
+	assert_code(h_allocate(&t[0]), 0);
+	assert_code(h_allocate(&t[1]), 0);
+	assert_code(h_allocate(&u), TURN_ERR_ALLOCATION_QUOTA);
+	h_close(&t[0]);
 	/* the server notices the close asynchronously: bounded retries */
 	for (int i = 0; i < 20; i++) {
-		if (tclient_allocate(&u) == 0)
+		if (h_allocate(&u) == 0)
 			break;
 		h_sleep_ms(50);
 	}
 	assert_true(u.allocated);
-	tclient_close(&u);
-	tclient_close(&t[1]);
+	h_close(&u);
+	h_close(&t[1]);
 }
 
 /* Must stay last. */
@@ -150,21 +148,21 @@ static void test_exhausted_relay_range_gets_508(void **state)
 {
 	static const char *const flags[] = {"--relay-ip=127.0.0.1", NULL};
 	struct tserver small;
-	struct tclient c[3];
+	struct turnc c[3];
 
 	(void)state;
 	assert_int_equal(tserver_start(&small, 2, flags), 0);
 	for (int i = 0; i < 3; i++)
 		open_client(&c[i], &small, false);
-	assert_code(tclient_allocate(&c[0]), 0);
-	assert_code(tclient_allocate(&c[1]), 0);
-	assert_code(tclient_allocate(&c[2]), TURN_ERR_INSUFFICIENT_CAPACITY);
-	assert_true(c[2].signed_ok);
+	assert_code(h_allocate(&c[0]), 0);
+	assert_code(h_allocate(&c[1]), 0);
+	assert_code(h_allocate(&c[2]), TURN_ERR_INSUFFICIENT_CAPACITY);
+	assert_true(c[2].resp_signed);
 	/* a freed port is reusable */
-	assert_code(tclient_refresh(&c[0], 0), 0);
-	assert_code(tclient_allocate(&c[2]), 0);
+	assert_code(h_refresh(&c[0], 0), 0);
+	assert_code(h_allocate(&c[2]), 0);
 	for (int i = 0; i < 3; i++)
-		tclient_close(&c[i]);
+		h_close(&c[i]);
 	assert_int_equal(tserver_stop(&small), 0);
 }
 

@@ -9,7 +9,6 @@
  * One server relaying on 127.0.0.1 and ::1 with --allow-loopback-peers.
  */
 #include "integration/harness.h"
-#include "integration/tclient.h"
 
 static struct tserver srv;
 
@@ -31,23 +30,23 @@ static int group_teardown(void **state)
 
 /* A client with an allocation: relayed[0] IPv4, relayed[1] IPv6 when dual. */
 struct session {
-	struct tclient cl;
+	struct turnc cl;
 	struct sockaddr_storage relayed[2];
 };
 
 static void session_open(struct session *s, bool tcp, bool dual)
 {
-	if (tclient_open(&s->cl, &srv.v4, NULL, tcp) < 0)
+	if (h_open(&s->cl, &srv.v4, NULL, tcp) < 0)
 		fail_msg("cannot connect to %s", h_str(&srv.v4));
-	assert_code(tclient_allocate_family(&s->cl, 0, dual ? STUN_FAMILY_IPV6 : 0), 0);
-	s->relayed[0] = tclient_relayed(&s->cl, 0);
+	assert_code(h_allocate_family(&s->cl, 0, dual ? STUN_FAMILY_IPV6 : 0), 0);
+	s->relayed[0] = h_relayed(&s->cl, 0);
 	if (dual)
-		s->relayed[1] = tclient_relayed(&s->cl, 1);
+		s->relayed[1] = h_relayed(&s->cl, 1);
 }
 
 static void session_close(struct session *s)
 {
-	tclient_close(&s->cl);
+	h_close(&s->cl);
 }
 
 /* The peer receives exactly msg, sent from the relayed address. */
@@ -62,20 +61,25 @@ static void peer_expect(struct tpeer *p, const struct sockaddr_storage *relayed,
 	h_assert_addr_equal(&from, relayed);
 }
 
+/* The last frame client_expect() took: Data indication or ChannelData, whole. */
+static uint8_t last_frame[2048];
+static size_t last_frame_len;
+
 /* The client receives msg from the peer, in a Data indication or on channel. */
-static void client_expect(struct tclient *cl, const struct sockaddr_storage *peer, uint16_t channel,
+static void client_expect(struct turnc *cl, const struct sockaddr_storage *peer, uint16_t channel,
 			  const char *msg)
 {
-	struct sockaddr_storage from;
-	uint8_t buf[1500];
-	uint16_t ch = 0xFFFF;
-	int n = tclient_recv_data(cl, H_TXN_TIMEOUT_MS, &ch, &from, buf, sizeof(buf));
+	struct turnc_event ev;
 
-	assert_int_equal(n, (int)strlen(msg));
-	assert_memory_equal(buf, msg, strlen(msg));
-	assert_int_equal(ch, channel);
+	assert_true(h_recv_event(cl, H_TXN_TIMEOUT_MS, &ev));
+	assert_int_equal(ev.len, strlen(msg));
+	assert_memory_equal(ev.data, msg, strlen(msg));
+	assert_int_equal(ev.channel, channel);
 	if (!channel)
-		h_assert_addr_equal(&from, peer);
+		h_assert_addr_equal(&ev.peer, peer);
+	assert_true(ev.frame_len <= sizeof(last_frame));
+	memcpy(last_frame, ev.frame, ev.frame_len);
+	last_frame_len = ev.frame_len;
 }
 
 /* Send and Data indications (RFC 8656 §10) */
@@ -89,14 +93,14 @@ static void check_indications(bool tcp, bool v6)
 	session_open(&s, tcp, v6);
 	relayed = &s.relayed[v6 ? 1 : 0];
 	tpeer_open(&peer, v6 ? "::1" : "127.0.0.1");
-	assert_code(tclient_permission(&s.cl, &peer.addr), 0);
-	assert_int_equal(tclient_send_indication(&s.cl, &peer.addr, "hello", 5), 0);
+	assert_code(h_permission(&s.cl, &peer.addr), 0);
+	assert_int_equal(h_send_indication(&s.cl, &peer.addr, "hello", 5), 0);
 	peer_expect(&peer, relayed, "hello");
 	tpeer_send(&peer, relayed, "world!", 6);
 	client_expect(&s.cl, &peer.addr, 0, "world!");
 	/* over a stream the Data indication keeps the next frame aligned */
-	assert_int_equal(s.cl.frame_len % 4, 0);
-	assert_code(tclient_binding(&s.cl), 0);
+	assert_int_equal(last_frame_len % 4, 0);
+	assert_code(h_binding(&s.cl), 0);
 	tpeer_close(&peer);
 	session_close(&s);
 }
@@ -121,7 +125,7 @@ static void test_send_and_data_indications_round_trip_ipv6(void **state)
 
 static void test_create_permission_takes_several_peers(void **state)
 {
-	struct treq q = {.method = TURN_CREATE_PERMISSION, .auth = AUTH_MD5};
+	struct turnc_req q = {.method = TURN_CREATE_PERMISSION, .auth = TURNC_AUTH_MD5};
 	struct tpeer a, b;
 	struct session s;
 
@@ -131,7 +135,7 @@ static void test_create_permission_takes_several_peers(void **state)
 	tpeer_open(&b, "127.0.0.2");
 	q.peer[0] = &a.addr;
 	q.peer[1] = &b.addr;
-	assert_code(tclient_do(&s.cl, &q), 0);
+	assert_code(turnc_request(&s.cl, &q), 0);
 	tpeer_send(&b, &s.relayed[0], "from b", 6);
 	client_expect(&s.cl, &b.addr, 0, "from b");
 	tpeer_send(&a, &s.relayed[0], "from a", 6);
@@ -143,12 +147,12 @@ static void test_create_permission_takes_several_peers(void **state)
 
 static void test_create_permission_without_peer_gets_400(void **state)
 {
-	struct treq q = {.method = TURN_CREATE_PERMISSION, .auth = AUTH_MD5};
+	struct turnc_req q = {.method = TURN_CREATE_PERMISSION, .auth = TURNC_AUTH_MD5};
 	struct session s;
 
 	(void)state;
 	session_open(&s, false, false);
-	assert_code(tclient_do(&s.cl, &q), STUN_ERR_BAD_REQUEST);
+	assert_code(turnc_request(&s.cl, &q), STUN_ERR_BAD_REQUEST);
 	session_close(&s);
 }
 
@@ -162,11 +166,11 @@ static void test_data_without_permission_is_dropped(void **state)
 	session_open(&s, false, false);
 	tpeer_open(&allowed, "127.0.0.1");
 	tpeer_open(&stranger, "127.0.0.2");
-	assert_code(tclient_permission(&s.cl, &allowed.addr), 0);
+	assert_code(h_permission(&s.cl, &allowed.addr), 0);
 
 	tpeer_send(&stranger, &s.relayed[0], "intrude", 7);
-	tclient_assert_no_data(&s.cl);
-	assert_int_equal(tclient_send_indication(&s.cl, &stranger.addr, "leak", 4), 0);
+	h_assert_no_data(&s.cl);
+	assert_int_equal(h_send_indication(&s.cl, &stranger.addr, "leak", 4), 0);
 	tpeer_assert_nothing(&stranger);
 
 	/* the path itself works */
@@ -187,7 +191,7 @@ static void test_permission_covers_every_port_of_the_peer_ip(void **state)
 	session_open(&s, false, false);
 	tpeer_open(&p1, "127.0.0.1");
 	tpeer_open(&p2, "127.0.0.1");
-	assert_code(tclient_permission(&s.cl, &p1.addr), 0);
+	assert_code(h_permission(&s.cl, &p1.addr), 0);
 	tpeer_send(&p2, &s.relayed[0], "other port", 10);
 	client_expect(&s.cl, &p2.addr, 0, "other port");
 	tpeer_close(&p1);
@@ -204,22 +208,22 @@ static void check_channel(bool tcp)
 
 	session_open(&s, tcp, false);
 	tpeer_open(&peer, "127.0.0.1");
-	assert_code(tclient_channel_bind(&s.cl, 0x4000, &peer.addr), 0);
-	assert_int_equal(tclient_send_channel(&s.cl, 0x4000, "ping!", 5), 0);
+	assert_code(h_channel_bind(&s.cl, 0x4000, &peer.addr), 0);
+	assert_int_equal(h_send_channel(&s.cl, 0x4000, "ping!", 5), 0);
 	peer_expect(&peer, &s.relayed[0], "ping!");
 	tpeer_send(&peer, &s.relayed[0], "pong!", 5);
 	client_expect(&s.cl, NULL, 0x4000, "pong!");
 	if (tcp) {
 		/* RFC 8656 §12.5: padded to a multiple of 4 on streams, with zeros */
-		assert_int_equal(s.cl.frame_len, 12);
-		assert_int_equal(s.cl.frame[9] | s.cl.frame[10] | s.cl.frame[11], 0);
+		assert_int_equal(last_frame_len, 12);
+		assert_int_equal(last_frame[9] | last_frame[10] | last_frame[11], 0);
 		/* the stream is still framed right */
-		assert_code(tclient_binding(&s.cl), 0);
+		assert_code(h_binding(&s.cl), 0);
 	} else {
-		assert_int_equal(s.cl.frame_len, 9);
+		assert_int_equal(last_frame_len, 9);
 	}
 	/* Send indications still work next to the channel */
-	assert_int_equal(tclient_send_indication(&s.cl, &peer.addr, "ind", 3), 0);
+	assert_int_equal(h_send_indication(&s.cl, &peer.addr, "ind", 3), 0);
 	peer_expect(&peer, &s.relayed[0], "ind");
 	tpeer_close(&peer);
 	session_close(&s);
@@ -245,8 +249,8 @@ static void test_channel_data_round_trip_ipv6(void **state)
 	(void)state;
 	session_open(&s, false, true);
 	tpeer_open(&peer, "::1");
-	assert_code(tclient_channel_bind(&s.cl, 0x4001, &peer.addr), 0);
-	assert_int_equal(tclient_send_channel(&s.cl, 0x4001, "six", 3), 0);
+	assert_code(h_channel_bind(&s.cl, 0x4001, &peer.addr), 0);
+	assert_int_equal(h_send_channel(&s.cl, 0x4001, "six", 3), 0);
 	peer_expect(&peer, &s.relayed[1], "six");
 	tpeer_send(&peer, &s.relayed[1], "back", 4);
 	client_expect(&s.cl, NULL, 0x4001, "back");
@@ -262,8 +266,8 @@ static void test_channel_data_on_unbound_channel_is_dropped(void **state)
 	(void)state;
 	session_open(&s, false, false);
 	tpeer_open(&peer, "127.0.0.1");
-	assert_code(tclient_channel_bind(&s.cl, 0x4000, &peer.addr), 0);
-	assert_int_equal(tclient_send_channel(&s.cl, 0x4002, "nowhere", 7), 0);
+	assert_code(h_channel_bind(&s.cl, 0x4000, &peer.addr), 0);
+	assert_int_equal(h_send_channel(&s.cl, 0x4002, "nowhere", 7), 0);
 	tpeer_assert_nothing(&peer);
 	tpeer_close(&peer);
 	session_close(&s);
@@ -280,15 +284,15 @@ static void test_channel_numbers_outside_range_get_400(void **state)
 	tpeer_open(&a, "127.0.0.1");
 	tpeer_open(&b, "127.0.0.1");
 	tpeer_open(&c, "127.0.0.1");
-	assert_code(tclient_channel_bind(&s.cl, 0x4000, &a.addr), 0);
-	assert_code(tclient_channel_bind(&s.cl, 0x4FFF, &b.addr), 0);
-	assert_code(tclient_channel_bind(&s.cl, 0x3FFF, &c.addr), STUN_ERR_BAD_REQUEST);
+	assert_code(h_channel_bind(&s.cl, 0x4000, &a.addr), 0);
+	assert_code(h_channel_bind(&s.cl, 0x4FFF, &b.addr), 0);
+	assert_code(h_channel_bind(&s.cl, 0x3FFF, &c.addr), STUN_ERR_BAD_REQUEST);
 	/* RFC 8656 §12.2: 0x5000-0xFFFF are reserved (RFC 5766 allowed up to 0x7FFF) */
-	assert_code(tclient_channel_bind(&s.cl, 0x5000, &c.addr), STUN_ERR_BAD_REQUEST);
-	assert_code(tclient_channel_bind(&s.cl, 0x8000, &c.addr), STUN_ERR_BAD_REQUEST);
-	assert_true(s.cl.signed_ok);
+	assert_code(h_channel_bind(&s.cl, 0x5000, &c.addr), STUN_ERR_BAD_REQUEST);
+	assert_code(h_channel_bind(&s.cl, 0x8000, &c.addr), STUN_ERR_BAD_REQUEST);
+	assert_true(s.cl.resp_signed);
 	/* the highest number carries data */
-	assert_int_equal(tclient_send_channel(&s.cl, 0x4FFF, "top", 3), 0);
+	assert_int_equal(h_send_channel(&s.cl, 0x4FFF, "top", 3), 0);
 	peer_expect(&b, &s.relayed[0], "top");
 	tpeer_send(&b, &s.relayed[0], "down", 4);
 	client_expect(&s.cl, NULL, 0x4FFF, "down");
@@ -307,8 +311,8 @@ static void test_rebinding_channel_to_another_peer_gets_400(void **state)
 	session_open(&s, false, false);
 	tpeer_open(&a, "127.0.0.1");
 	tpeer_open(&b, "127.0.0.1");
-	assert_code(tclient_channel_bind(&s.cl, 0x4010, &a.addr), 0);
-	assert_code(tclient_channel_bind(&s.cl, 0x4010, &b.addr), STUN_ERR_BAD_REQUEST);
+	assert_code(h_channel_bind(&s.cl, 0x4010, &a.addr), 0);
+	assert_code(h_channel_bind(&s.cl, 0x4010, &b.addr), STUN_ERR_BAD_REQUEST);
 	/* the binding is unchanged */
 	tpeer_send(&a, &s.relayed[0], "still a", 7);
 	client_expect(&s.cl, NULL, 0x4010, "still a");
@@ -325,8 +329,8 @@ static void test_binding_another_channel_to_bound_peer_gets_400(void **state)
 	(void)state;
 	session_open(&s, false, false);
 	tpeer_open(&a, "127.0.0.1");
-	assert_code(tclient_channel_bind(&s.cl, 0x4020, &a.addr), 0);
-	assert_code(tclient_channel_bind(&s.cl, 0x4021, &a.addr), STUN_ERR_BAD_REQUEST);
+	assert_code(h_channel_bind(&s.cl, 0x4020, &a.addr), 0);
+	assert_code(h_channel_bind(&s.cl, 0x4021, &a.addr), STUN_ERR_BAD_REQUEST);
 	tpeer_close(&a);
 	session_close(&s);
 }
@@ -339,8 +343,8 @@ static void test_refreshing_same_channel_binding_succeeds(void **state)
 	(void)state;
 	session_open(&s, false, false);
 	tpeer_open(&a, "127.0.0.1");
-	assert_code(tclient_channel_bind(&s.cl, 0x4030, &a.addr), 0);
-	assert_code(tclient_channel_bind(&s.cl, 0x4030, &a.addr), 0);
+	assert_code(h_channel_bind(&s.cl, 0x4030, &a.addr), 0);
+	assert_code(h_channel_bind(&s.cl, 0x4030, &a.addr), 0);
 	tpeer_send(&a, &s.relayed[0], "again", 5);
 	client_expect(&s.cl, NULL, 0x4030, "again");
 	tpeer_close(&a);
@@ -359,33 +363,31 @@ static void test_data_indication_has_fingerprint_when_configured(void **state)
 {
 	static const char *const flags[] = {"--relay-ip=127.0.0.1", "--allow-loopback-peers",
 					    "--fingerprint", NULL};
-	struct sockaddr_storage relayed, from;
+	struct sockaddr_storage relayed;
+	struct turnc_event ev;
 	struct tserver fps;
 	struct stun_msg m;
-	uint8_t buf[64];
-	uint16_t ch;
 
 	(void)state;
 	assert_int_equal(tserver_start(&fps, 4, flags), 0);
 	for (int tcp = 0; tcp < 2; tcp++) {
-		struct tclient cl;
+		struct turnc cl;
 		struct tpeer peer;
 
-		assert_int_equal(tclient_open(&cl, &fps.v4, NULL, tcp), 0);
-		assert_code(tclient_allocate(&cl), 0);
-		relayed = tclient_relayed(&cl, 0);
+		assert_int_equal(h_open(&cl, &fps.v4, NULL, tcp), 0);
+		assert_code(h_allocate(&cl), 0);
+		relayed = h_relayed(&cl, 0);
 		tpeer_open(&peer, "127.0.0.1");
-		assert_code(tclient_permission(&cl, &peer.addr), 0);
+		assert_code(h_permission(&cl, &peer.addr), 0);
 		tpeer_send(&peer, &relayed, "odd", 3); /* 1 byte of padding */
-		assert_int_equal(tclient_recv_data(&cl, H_TXN_TIMEOUT_MS, &ch, &from, buf,
-						   sizeof(buf)),
-				 3);
-		assert_memory_equal(buf, "odd", 3);
-		assert_int_equal(stun_msg_parse(&m, cl.frame, (size_t)cl.frame_len), STUN_PARSE_OK);
+		assert_true(h_recv_event(&cl, H_TXN_TIMEOUT_MS, &ev));
+		assert_int_equal(ev.len, 3);
+		assert_memory_equal(ev.data, "odd", 3);
+		assert_int_equal(stun_msg_parse(&m, ev.frame, ev.frame_len), STUN_PARSE_OK);
 		assert_true(m.fp_idx >= 0);
 		assert_true(stun_msg_check_fingerprint(&m));
 		tpeer_close(&peer);
-		tclient_close(&cl);
+		h_close(&cl);
 	}
 	assert_int_equal(tserver_stop(&fps), 0);
 }

@@ -20,7 +20,6 @@
  * characters), and "old" (rfc5766-channel-numbers) for its one test.
  */
 #include "integration/harness.h"
-#include "integration/tclient.h"
 
 #define UNKNOWN_REQUIRED_ATTR 0x7F01 /* comprehension-required, unassigned */
 #define BIG_DATAGRAM 65499	     /* the largest datagram the relay reads */
@@ -60,43 +59,43 @@ static int group_teardown(void **state)
 }
 
 /* Sends buf once; true when anything comes back within H_SILENCE_MS. */
-static bool answered(struct tclient *cl, const uint8_t *buf, size_t len)
+static bool answered(struct turnc *cl, const uint8_t *buf, size_t len)
 {
 	uint8_t in[2048];
 
-	assert_int_equal(tconn_send(&cl->c, buf, len), 0);
-	return tconn_recv(&cl->c, in, sizeof(in), H_SILENCE_MS) > 0;
+	assert_int_equal(turnc_send_bytes(cl, buf, len), 0);
+	return turnc_recv_frame(cl, in, sizeof(in), H_SILENCE_MS) > 0;
 }
 
 static void test_nonce_from_another_port_of_the_same_ip_is_438(void **state)
 {
-	struct treq alloc = {.method = TURN_ALLOCATE, .auth = AUTH_MD5,
-			     .transport = TURN_TRANSPORT_UDP};
-	struct tclient first, second;
+	struct turnc_req alloc = {
+	    .method = TURN_ALLOCATE, .auth = TURNC_AUTH_MD5, .transport = TURN_TRANSPORT_UDP};
+	struct turnc first, second;
 
 	(void)state;
-	assert_int_equal(tclient_open(&first, &strict.v4, "127.0.0.1", false), 0);
-	assert_int_equal(tclient_open(&second, &strict.v4, "127.0.0.1", false), 0);
-	alloc.auth = AUTH_NONE;
-	assert_code(tclient_do(&first, &alloc), STUN_ERR_UNAUTHORIZED);
-	tclient_take_challenge(&first);
-	alloc.auth = AUTH_MD5;
+	assert_int_equal(h_open(&first, &strict.v4, "127.0.0.1", false), 0);
+	assert_int_equal(h_open(&second, &strict.v4, "127.0.0.1", false), 0);
+	alloc.auth = TURNC_AUTH_NONE;
+	assert_code(turnc_request(&first, &alloc), STUN_ERR_UNAUTHORIZED);
+	h_take_challenge(&first);
+	alloc.auth = TURNC_AUTH_MD5;
 	/* the nonce captured from first's port, replayed from another port */
 	memcpy(second.realm, first.realm, sizeof(first.realm));
 	memcpy(second.nonce, first.nonce, first.nonce_len);
 	second.nonce_len = first.nonce_len;
 	second.no_retry = true;
-	assert_code(tclient_do(&second, &alloc), STUN_ERR_STALE_NONCE);
+	assert_code(turnc_request(&second, &alloc), STUN_ERR_STALE_NONCE);
 	/* with its own nonce it authenticates, and so does first with its own */
 	second.no_retry = false;
-	assert_code(tclient_do(&second, &alloc), 0);
-	assert_code(tclient_do(&first, &alloc), 0);
-	tclient_close(&first);
-	tclient_close(&second);
+	assert_code(turnc_request(&second, &alloc), 0);
+	assert_code(turnc_request(&first, &alloc), 0);
+	h_close(&first);
+	h_close(&second);
 }
 
-static void send_indication(struct tclient *cl, const struct sockaddr_storage *peer,
-			    const char *data, uint16_t extra_attr)
+static void send_indication(struct turnc *cl, const struct sockaddr_storage *peer, const char *data,
+			    uint16_t extra_attr)
 {
 	uint8_t buf[256], tid[STUN_TID_LEN];
 	struct stun_builder b;
@@ -110,21 +109,21 @@ static void send_indication(struct tclient *cl, const struct sockaddr_storage *p
 		stun_put(&b, extra_attr, "abcd", 4);
 	n = stun_build_end(&b);
 	assert_int_not_equal(n, 0);
-	assert_int_equal(tconn_send(&cl->c, buf, n), 0);
+	assert_int_equal(turnc_send_bytes(cl, buf, n), 0);
 }
 
 static void test_send_with_unknown_comprehension_required_attribute_is_dropped(void **state)
 {
 	struct sockaddr_storage from;
-	struct tclient cl;
+	struct turnc cl;
 	struct tpeer peer;
 	uint8_t buf[64];
 
 	(void)state;
-	assert_int_equal(tclient_open(&cl, &strict.v4, NULL, false), 0);
+	assert_int_equal(h_open(&cl, &strict.v4, NULL, false), 0);
 	tpeer_open(&peer, "127.0.0.1");
-	assert_code(tclient_allocate(&cl), 0);
-	assert_code(tclient_permission(&cl, &peer.addr), 0);
+	assert_code(h_allocate(&cl), 0);
+	assert_code(h_permission(&cl, &peer.addr), 0);
 	send_indication(&cl, &peer.addr, "unknown", UNKNOWN_REQUIRED_ATTR);
 	tpeer_assert_nothing(&peer);
 	/* the same without it is relayed: the path works */
@@ -132,26 +131,26 @@ static void test_send_with_unknown_comprehension_required_attribute_is_dropped(v
 	assert_int_equal(tpeer_recv(&peer, buf, sizeof(buf), H_TXN_TIMEOUT_MS, &from), 5);
 	assert_memory_equal(buf, "plain", 5);
 	tpeer_close(&peer);
-	tclient_close(&cl);
+	h_close(&cl);
 }
 
 static void test_even_port_reserving_next_with_additional_family_is_400(void **state)
 {
-	struct treq q = {.method = TURN_ALLOCATE,
-			 .auth = AUTH_MD5,
-			 .transport = TURN_TRANSPORT_UDP,
-			 .even_port = true,
-			 .even_port_r = true,
-			 .additional_family = STUN_FAMILY_IPV6};
-	struct tclient cl;
+	struct turnc_req q = {.method = TURN_ALLOCATE,
+			      .auth = TURNC_AUTH_MD5,
+			      .transport = TURN_TRANSPORT_UDP,
+			      .even_port = true,
+			      .even_port_r = true,
+			      .additional_family = STUN_FAMILY_IPV6};
+	struct turnc cl;
 
 	(void)state;
-	assert_int_equal(tclient_open(&cl, &strict.v4, NULL, false), 0);
-	assert_code(tclient_do(&cl, &q), STUN_ERR_BAD_REQUEST);
+	assert_int_equal(h_open(&cl, &strict.v4, NULL, false), 0);
+	assert_code(turnc_request(&cl, &q), STUN_ERR_BAD_REQUEST);
 	/* R=0 with the second family is fine */
 	q.even_port_r = false;
-	assert_code(tclient_do(&cl, &q), 0);
-	tclient_close(&cl);
+	assert_code(turnc_request(&cl, &q), 0);
+	h_close(&cl);
 }
 
 /* A Binding request of body_len bytes whose header says hdr_len. */
@@ -173,11 +172,11 @@ static void test_bad_length_unknown_method_and_send_request_get_no_answer(void *
 	struct sockaddr_storage peer = h_addr("127.0.0.1", 9);
 	uint8_t buf[256], tid[STUN_TID_LEN];
 	struct stun_builder b;
-	struct tclient cl;
+	struct turnc cl;
 	size_t n;
 
 	(void)state;
-	assert_int_equal(tclient_open(&cl, &strict.v4, NULL, false), 0);
+	assert_int_equal(h_open(&cl, &strict.v4, NULL, false), 0);
 	/* the length field not a multiple of 4 */
 	n = raw_request(buf, stun_type(STUN_BINDING, STUN_REQUEST), 2, 2);
 	assert_false(answered(&cl, buf, n));
@@ -194,7 +193,7 @@ static void test_bad_length_unknown_method_and_send_request_get_no_answer(void *
 	/* a sound Binding request still gets its answer */
 	n = raw_request(buf, stun_type(STUN_BINDING, STUN_REQUEST), 0, 0);
 	assert_true(answered(&cl, buf, n));
-	tclient_close(&cl);
+	h_close(&cl);
 }
 
 static void test_channel_numbers_past_0x4fff_are_400_unless_rfc5766(void **state)
@@ -202,23 +201,23 @@ static void test_channel_numbers_past_0x4fff_are_400_unless_rfc5766(void **state
 	static const char *const old_flags[] = {"--relay-ip=127.0.0.1", "--allow-loopback-peers",
 						"--rfc5766-channel-numbers", NULL};
 	struct sockaddr_storage p1 = h_addr("127.0.0.1", 5001), p2 = h_addr("127.0.0.1", 5002);
-	struct tclient cl;
+	struct turnc cl;
 
 	(void)state;
-	assert_int_equal(tclient_open(&cl, &strict.v4, NULL, false), 0);
-	assert_code(tclient_allocate(&cl), 0);
-	assert_code(tclient_channel_bind(&cl, 0x5000, &p1), STUN_ERR_BAD_REQUEST);
-	assert_code(tclient_channel_bind(&cl, 0x7FFF, &p1), STUN_ERR_BAD_REQUEST);
-	assert_code(tclient_channel_bind(&cl, 0x4FFF, &p1), 0);
-	tclient_close(&cl);
+	assert_int_equal(h_open(&cl, &strict.v4, NULL, false), 0);
+	assert_code(h_allocate(&cl), 0);
+	assert_code(h_channel_bind(&cl, 0x5000, &p1), STUN_ERR_BAD_REQUEST);
+	assert_code(h_channel_bind(&cl, 0x7FFF, &p1), STUN_ERR_BAD_REQUEST);
+	assert_code(h_channel_bind(&cl, 0x4FFF, &p1), 0);
+	h_close(&cl);
 
 	assert_int_equal(tserver_start(&old, 4, old_flags), 0);
-	assert_int_equal(tclient_open(&cl, &old.v4, NULL, false), 0);
-	assert_code(tclient_allocate(&cl), 0);
-	assert_code(tclient_channel_bind(&cl, 0x7FFF, &p1), 0);
-	assert_code(tclient_channel_bind(&cl, 0x4000, &p2), 0);
-	assert_code(tclient_channel_bind(&cl, 0x8000, &p2), STUN_ERR_BAD_REQUEST);
-	tclient_close(&cl);
+	assert_int_equal(h_open(&cl, &old.v4, NULL, false), 0);
+	assert_code(h_allocate(&cl), 0);
+	assert_code(h_channel_bind(&cl, 0x7FFF, &p1), 0);
+	assert_code(h_channel_bind(&cl, 0x4000, &p2), 0);
+	assert_code(h_channel_bind(&cl, 0x8000, &p2), STUN_ERR_BAD_REQUEST);
+	h_close(&cl);
 	assert_int_equal(tserver_stop(&old), 0);
 }
 
@@ -226,7 +225,7 @@ static void test_channel_numbers_past_0x4fff_are_400_unless_rfc5766(void **state
 static void test_channel_bind_508_leaves_the_number_free(void **state)
 {
 	struct sockaddr_storage peers[65];
-	struct tclient cl;
+	struct turnc cl;
 	char ip[32];
 
 	(void)state;
@@ -234,19 +233,20 @@ static void test_channel_bind_508_leaves_the_number_free(void **state)
 		snprintf(ip, sizeof(ip), "127.0.1.%d", i + 1);
 		peers[i] = h_addr(ip, 7000);
 	}
-	assert_int_equal(tclient_open(&cl, &strict.v4, NULL, false), 0);
-	assert_code(tclient_allocate(&cl), 0);
+	assert_int_equal(h_open(&cl, &strict.v4, NULL, false), 0);
+	assert_code(h_allocate(&cl), 0);
 	for (int i = 0; i < 64; i += 4) {
-		struct treq q = {.method = TURN_CREATE_PERMISSION,
-				 .auth = AUTH_MD5,
-				 .peer = {&peers[i], &peers[i + 1], &peers[i + 2], &peers[i + 3]}};
+		struct turnc_req q = {
+		    .method = TURN_CREATE_PERMISSION,
+		    .auth = TURNC_AUTH_MD5,
+		    .peer = {&peers[i], &peers[i + 1], &peers[i + 2], &peers[i + 3]}};
 
-		assert_code(tclient_do(&cl, &q), 0);
+		assert_code(turnc_request(&cl, &q), 0);
 	}
-	assert_code(tclient_channel_bind(&cl, 0x4001, &peers[64]), TURN_ERR_INSUFFICIENT_CAPACITY);
+	assert_code(h_channel_bind(&cl, 0x4001, &peers[64]), TURN_ERR_INSUFFICIENT_CAPACITY);
 	/* had 0x4001 stayed bound to the 65th peer, this would be 400 */
-	assert_code(tclient_channel_bind(&cl, 0x4001, &peers[0]), 0);
-	tclient_close(&cl);
+	assert_code(h_channel_bind(&cl, 0x4001, &peers[0]), 0);
+	h_close(&cl);
 }
 
 /*
@@ -258,50 +258,50 @@ static void test_datagram_too_big_for_a_data_indication_is_dropped_over_tcp(void
 {
 	static uint8_t big[BIG_DATAGRAM];
 	struct sockaddr_storage relayed, from;
-	struct tclient cl;
+	struct turnc cl;
 	struct tpeer peer;
 	uint8_t buf[64];
 	uint16_t ch = 0xFFFF;
 
 	(void)state;
 	memset(big, 'B', sizeof(big));
-	assert_int_equal(tclient_open(&cl, &strict.v4, NULL, true), 0);
+	assert_int_equal(h_open(&cl, &strict.v4, NULL, true), 0);
 	tpeer_open(&peer, "::1");
-	assert_code(tclient_allocate_family(&cl, STUN_FAMILY_IPV6, 0), 0);
-	relayed = tclient_relayed(&cl, 0);
+	assert_code(h_allocate_family(&cl, STUN_FAMILY_IPV6, 0), 0);
+	relayed = h_relayed(&cl, 0);
 	assert_int_equal(relayed.ss_family, AF_INET6);
-	assert_code(tclient_permission(&cl, &peer.addr), 0);
+	assert_code(h_permission(&cl, &peer.addr), 0);
 	tpeer_send(&peer, &relayed, big, sizeof(big));
 	tpeer_send(&peer, &relayed, "next", 4);
-	assert_int_equal(tclient_recv_data(&cl, H_TXN_TIMEOUT_MS, &ch, &from, buf, sizeof(buf)), 4);
+	assert_int_equal(h_recv_data(&cl, H_TXN_TIMEOUT_MS, &ch, &from, buf, sizeof(buf)), 4);
 	assert_memory_equal(buf, "next", 4);
 	assert_int_equal(ch, 0);
 	h_assert_addr_equal(&from, &peer.addr);
 	/* the stream is still in step: a request gets its answer */
-	assert_code(tclient_refresh(&cl, 600), 0);
+	assert_code(h_refresh(&cl, 600), 0);
 	tpeer_close(&peer);
-	tclient_close(&cl);
+	h_close(&cl);
 }
 
 /* REALM and SOFTWARE of 127 four-byte characters each: the 401 is sent, realm intact. */
 static void test_401_with_the_longest_realm_is_sent(void **state)
 {
-	struct treq q = {.method = TURN_ALLOCATE, .transport = TURN_TRANSPORT_UDP};
+	struct turnc_req q = {.method = TURN_ALLOCATE, .transport = TURN_TRANSPORT_UDP};
 	const struct stun_attr *realm;
-	struct tclient cl;
+	struct turnc cl;
 
 	(void)state;
-	assert_int_equal(tclient_open(&cl, &wide.v4, NULL, false), 0);
-	assert_code(tclient_do(&cl, &q), STUN_ERR_UNAUTHORIZED);
-	realm = tclient_attr(&cl, STUN_ATTR_REALM);
+	assert_int_equal(h_open(&cl, &wide.v4, NULL, false), 0);
+	assert_code(turnc_request(&cl, &q), STUN_ERR_UNAUTHORIZED);
+	realm = h_attr(&cl, STUN_ATTR_REALM);
 	assert_non_null(realm);
 	assert_int_equal(realm->len, strlen(wide_text));
 	assert_memory_equal(realm->val, wide_text, realm->len);
 	/* the Binding answer carries the long SOFTWARE */
-	assert_code(tclient_binding(&cl), 0);
-	assert_non_null(tclient_attr(&cl, STUN_ATTR_SOFTWARE));
-	assert_int_equal(tclient_attr(&cl, STUN_ATTR_SOFTWARE)->len, strlen(wide_text));
-	tclient_close(&cl);
+	assert_code(h_binding(&cl), 0);
+	assert_non_null(h_attr(&cl, STUN_ATTR_SOFTWARE));
+	assert_int_equal(h_attr(&cl, STUN_ATTR_SOFTWARE)->len, strlen(wide_text));
+	h_close(&cl);
 }
 
 static void test_servers_exit_cleanly(void **state)

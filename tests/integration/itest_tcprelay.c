@@ -16,7 +16,6 @@
 #include <pthread.h>
 
 #include "integration/harness.h"
-#include "integration/tclient.h"
 
 static struct tserver srv, strict;
 
@@ -100,8 +99,8 @@ static void echo_start(struct echo_peer *e, bool no_read)
 	e->no_read = no_read;
 	pthread_mutex_init(&e->lock, NULL);
 	e->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (e->lfd < 0 || bind(e->lfd, SA(&ss), addr_len(SA(&ss))) < 0 ||
-	    listen(e->lfd, 16) < 0 || getsockname(e->lfd, SA(&e->addr), &len) < 0 ||
+	if (e->lfd < 0 || bind(e->lfd, SA(&ss), addr_len(SA(&ss))) < 0 || listen(e->lfd, 16) < 0 ||
+	    getsockname(e->lfd, SA(&e->addr), &len) < 0 ||
 	    pthread_create(&e->thread, NULL, echo_main, e) != 0)
 		fail_msg("echo peer: %s", strerror(errno));
 }
@@ -130,8 +129,7 @@ static int echo_accepted(struct echo_peer *e, struct sockaddr_storage *last)
 
 static int group_setup(void **state)
 {
-	static const char *const flags[] = {"--relay-ip=127.0.0.1", "--allow-loopback-peers",
-					    NULL};
+	static const char *const flags[] = {"--relay-ip=127.0.0.1", "--allow-loopback-peers", NULL};
 	static const char *const strict_flags[] = {"--relay-ip=127.0.0.1", NULL};
 
 	(void)state;
@@ -159,67 +157,61 @@ static int group_teardown(void **state)
 /* Helpers */
 
 struct session {
-	struct tclient ctl; /* the control connection */
+	struct turnc ctl; /* the control connection */
 	struct sockaddr_storage relayed;
 };
 
-static int tcp_allocate(struct tclient *cl)
+static int tcp_allocate(struct turnc *cl)
 {
-	struct treq q = {
-	    .method = TURN_ALLOCATE, .auth = AUTH_MD5, .transport = TURN_TRANSPORT_TCP};
+	struct turnc_req q = {
+	    .method = TURN_ALLOCATE, .auth = TURNC_AUTH_MD5, .transport = TURN_TRANSPORT_TCP};
 
-	return tclient_do(cl, &q);
+	return turnc_request(cl, &q);
 }
 
 static void session_open(struct session *s, struct tserver *server)
 {
-	if (tclient_open(&s->ctl, &server->v4, NULL, true) < 0)
+	if (h_open(&s->ctl, &server->v4, NULL, true) < 0)
 		fail_msg("connect to %s: %s", h_str(&server->v4), strerror(errno));
 	assert_code(tcp_allocate(&s->ctl), 0);
-	s->relayed = tclient_relayed(&s->ctl, 0);
+	s->relayed = h_relayed(&s->ctl, 0);
 	h_assert_relayed(&s->relayed, "127.0.0.1", server);
 }
 
 /* Connect to peer: the answer's code; *id the CONNECTION-ID on success. */
 static int tcp_connect(struct session *s, const struct sockaddr_storage *peer, uint32_t *id)
 {
-	struct treq q = {.method = TURN_CONNECT, .auth = AUTH_MD5, .peer = {peer}};
-	int code = tclient_do(&s->ctl, &q);
+	struct turnc_req q = {.method = TURN_CONNECT, .auth = TURNC_AUTH_MD5, .peer = {peer}};
+	int code = turnc_request(&s->ctl, &q);
 
 	if (code == 0)
-		*id = tclient_u32(&s->ctl, STUN_ATTR_CONNECTION_ID);
+		*id = h_u32(&s->ctl, STUN_ATTR_CONNECTION_ID);
 	return code;
 }
 
 /* ConnectionBind on a new connection dc: the answer's code. */
-static int tcp_bind(struct tclient *dc, const struct tserver *server, uint32_t id)
+static int tcp_bind(struct turnc *dc, const struct tserver *server, uint32_t id)
 {
-	struct treq q = {.method = TURN_CONNECTION_BIND, .auth = AUTH_MD5, .connection_id = id};
+	struct turnc_req q = {
+	    .method = TURN_CONNECTION_BIND, .auth = TURNC_AUTH_MD5, .connection_id = id};
 
-	if (tclient_open(dc, &server->v4, NULL, true) < 0)
+	if (h_open(dc, &server->v4, NULL, true) < 0)
 		fail_msg("data connection: %s", strerror(errno));
-	return tclient_do(dc, &q);
+	return turnc_request(dc, &q);
 }
 
-/* Raw bytes on a bound data connection (after any buffered STUN leftovers). */
-static int raw_recv(struct tconn *c, uint8_t *buf, size_t want, int timeout_ms)
+/* Raw bytes of a socket: up to want, within timeout_ms; -1 if it closed empty. */
+static int fd_recv(int fd, uint8_t *buf, size_t got, size_t want, int timeout_ms)
 {
 	uint64_t deadline = h_now_ms() + (uint64_t)timeout_ms;
-	size_t got = 0;
 
-	if (c->inlen) {
-		got = c->inlen < want ? c->inlen : want;
-		memcpy(buf, c->in, got);
-		memmove(c->in, c->in + got, c->inlen - got);
-		c->inlen -= got;
-	}
 	while (got < want && h_now_ms() < deadline) {
-		struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
 		ssize_t n;
 
 		if (poll(&pfd, 1, (int)(deadline - h_now_ms())) <= 0)
 			continue;
-		n = recv(c->fd, buf + got, want - got, 0);
+		n = recv(fd, buf + got, want - got, 0);
 		if (n == 0)
 			return (int)got ? (int)got : -1;
 		if (n < 0 && errno != EAGAIN && errno != EINTR)
@@ -228,6 +220,12 @@ static int raw_recv(struct tconn *c, uint8_t *buf, size_t want, int timeout_ms)
 			got += (size_t)n;
 	}
 	return (int)got;
+}
+
+/* Raw bytes on a bound data connection (after any buffered STUN leftovers). */
+static int raw_recv(struct turnc *c, uint8_t *buf, size_t want, int timeout_ms)
+{
+	return fd_recv(c->fd, buf, turnc_take_buffered(c, buf, want), want, timeout_ms);
 }
 
 /* True when the stream is closed by the other side within timeout_ms. */
@@ -250,7 +248,7 @@ static bool closed_within(int fd, int timeout_ms)
 }
 
 /* Sends sizes[] chunks of a pattern through dc and expects them back unchanged. */
-static void echo_roundtrip(struct tclient *dc, unsigned int seed)
+static void echo_roundtrip(struct turnc *dc, unsigned int seed)
 {
 	static const size_t sizes[] = {1, 3, 517, 1499, 2048, 7, 4093};
 	uint8_t out[4096], in[4096];
@@ -260,8 +258,8 @@ static void echo_roundtrip(struct tclient *dc, unsigned int seed)
 
 		for (size_t j = 0; j < n; j++)
 			out[j] = (uint8_t)(seed * 31 + i * 7 + j * 13);
-		assert_int_equal(tconn_send(&dc->c, out, n), 0);
-		assert_int_equal(raw_recv(&dc->c, in, n, H_TXN_TIMEOUT_MS), (int)n);
+		assert_int_equal(turnc_send_bytes(dc, out, n), 0);
+		assert_int_equal(raw_recv(dc, in, n, H_TXN_TIMEOUT_MS), (int)n);
 		assert_memory_equal(in, out, n);
 	}
 }
@@ -276,8 +274,8 @@ static uint32_t wait_connection_attempt(struct session *s, struct sockaddr_stora
 		const struct stun_attr *id;
 		struct stun_msg m;
 		uint32_t v;
-		int n = tconn_recv(&s->ctl.c, frame, sizeof(frame),
-				   (int)(deadline - h_now_ms()));
+		int n =
+		    turnc_recv_frame(&s->ctl, frame, sizeof(frame), (int)(deadline - h_now_ms()));
 
 		if (n <= 0)
 			break;
@@ -297,13 +295,17 @@ static uint32_t wait_connection_attempt(struct session *s, struct sockaddr_stora
 /* A plain TCP socket of the test connecting to addr; the fd. */
 static int tcp_dial(const struct sockaddr_storage *addr, struct sockaddr_storage *local)
 {
-	struct tconn c;
+	struct turnc c;
+	int fd;
 
-	if (tconn_open(&c, addr, "127.0.0.1", true) < 0)
+	if (h_open(&c, addr, "127.0.0.1", true) < 0)
 		fail_msg("connect to %s: %s", h_str(addr), strerror(errno));
 	if (local)
 		*local = c.local;
-	return c.fd;
+	fd = c.fd;
+	c.fd = -1; /* the socket is the test's now */
+	turnc_close(&c);
+	return fd;
 }
 
 /* Allocate */
@@ -314,29 +316,29 @@ static void test_tcp_allocate_over_tcp_gets_tcp_relayed_address(void **state)
 
 	(void)state;
 	session_open(&s, &srv);
-	assert_null(tclient_attr(&s.ctl, STUN_ATTR_RESERVATION_TOKEN));
-	assert_true(tclient_u32(&s.ctl, STUN_ATTR_LIFETIME) > 0);
-	tclient_close(&s.ctl);
+	assert_null(h_attr(&s.ctl, STUN_ATTR_RESERVATION_TOKEN));
+	assert_true(h_u32(&s.ctl, STUN_ATTR_LIFETIME) > 0);
+	h_close(&s.ctl);
 }
 
 /* RFC 6062 §5.1 item 2 */
 static void test_tcp_allocate_over_udp_gets_400(void **state)
 {
-	struct tclient cl;
+	struct turnc cl;
 
 	(void)state;
-	assert_int_equal(tclient_open(&cl, &srv.v4, NULL, false), 0);
+	assert_int_equal(h_open(&cl, &srv.v4, NULL, false), 0);
 	assert_code(tcp_allocate(&cl), STUN_ERR_BAD_REQUEST);
-	tclient_close(&cl);
+	h_close(&cl);
 }
 
 /* RFC 6062 §5.1 item 3 (and one relayed address only) */
 static void test_tcp_allocate_with_udp_only_attributes_gets_400(void **state)
 {
-	struct treq base = {
-	    .method = TURN_ALLOCATE, .auth = AUTH_MD5, .transport = TURN_TRANSPORT_TCP};
-	struct treq qs[4];
-	struct tclient cl;
+	struct turnc_req base = {
+	    .method = TURN_ALLOCATE, .auth = TURNC_AUTH_MD5, .transport = TURN_TRANSPORT_TCP};
+	struct turnc_req qs[4];
+	struct turnc cl;
 
 	(void)state;
 	for (int i = 0; i < 4; i++)
@@ -345,12 +347,12 @@ static void test_tcp_allocate_with_udp_only_attributes_gets_400(void **state)
 	qs[1].token = 0x0102030405060708ull;
 	qs[2].dont_fragment = true;
 	qs[3].additional_family = STUN_FAMILY_IPV6;
-	assert_int_equal(tclient_open(&cl, &srv.v4, NULL, true), 0);
+	assert_int_equal(h_open(&cl, &srv.v4, NULL, true), 0);
 	for (int i = 0; i < 4; i++)
-		assert_code(tclient_do(&cl, &qs[i]), STUN_ERR_BAD_REQUEST);
+		assert_code(turnc_request(&cl, &qs[i]), STUN_ERR_BAD_REQUEST);
 	/* and the connection can still allocate */
 	assert_code(tcp_allocate(&cl), 0);
-	tclient_close(&cl);
+	h_close(&cl);
 }
 
 /* no-udp-relay / no-tcp-relay: that kind of allocation gets 442. */
@@ -358,21 +360,21 @@ static void test_relay_kinds_switched_off_get_442(void **state)
 {
 	static const char *const flags[] = {"--relay-ip=127.0.0.1", "--no-udp-relay",
 					    "--no-tcp-relay", NULL};
-	struct treq tcp_q = {
-	    .method = TURN_ALLOCATE, .auth = AUTH_MD5, .transport = TURN_TRANSPORT_TCP};
-	struct treq udp_q = {
-	    .method = TURN_ALLOCATE, .auth = AUTH_MD5, .transport = TURN_TRANSPORT_UDP};
+	struct turnc_req tcp_q = {
+	    .method = TURN_ALLOCATE, .auth = TURNC_AUTH_MD5, .transport = TURN_TRANSPORT_TCP};
+	struct turnc_req udp_q = {
+	    .method = TURN_ALLOCATE, .auth = TURNC_AUTH_MD5, .transport = TURN_TRANSPORT_UDP};
 	struct tserver off;
-	struct tclient cl;
+	struct turnc cl;
 
 	(void)state;
 	assert_int_equal(tserver_start(&off, 4, flags), 0);
-	assert_int_equal(tclient_open(&cl, &off.v4, NULL, true), 0);
-	assert_code(tclient_do(&cl, &tcp_q), TURN_ERR_UNSUPPORTED_TRANSPORT_PROTOCOL);
-	tclient_close(&cl);
-	assert_int_equal(tclient_open(&cl, &off.v4, NULL, false), 0);
-	assert_code(tclient_do(&cl, &udp_q), TURN_ERR_UNSUPPORTED_TRANSPORT_PROTOCOL);
-	tclient_close(&cl);
+	assert_int_equal(h_open(&cl, &off.v4, NULL, true), 0);
+	assert_code(turnc_request(&cl, &tcp_q), TURN_ERR_UNSUPPORTED_TRANSPORT_PROTOCOL);
+	h_close(&cl);
+	assert_int_equal(h_open(&cl, &off.v4, NULL, false), 0);
+	assert_code(turnc_request(&cl, &udp_q), TURN_ERR_UNSUPPORTED_TRANSPORT_PROTOCOL);
+	h_close(&cl);
 	assert_int_equal(tserver_stop(&off), 0);
 }
 
@@ -382,10 +384,10 @@ static void test_channel_bind_on_tcp_allocation_gets_400(void **state)
 
 	(void)state;
 	session_open(&s, &srv);
-	assert_code(tclient_channel_bind(&s.ctl, 0x4000, &echo.addr), STUN_ERR_BAD_REQUEST);
-	assert_code(tclient_permission(&s.ctl, &echo.addr), 0);
-	assert_code(tclient_refresh(&s.ctl, 600), 0);
-	tclient_close(&s.ctl);
+	assert_code(h_channel_bind(&s.ctl, 0x4000, &echo.addr), STUN_ERR_BAD_REQUEST);
+	assert_code(h_permission(&s.ctl, &echo.addr), 0);
+	assert_code(h_refresh(&s.ctl, 600), 0);
+	h_close(&s.ctl);
 }
 
 static void test_connect_on_udp_allocation_gets_400(void **state)
@@ -394,10 +396,10 @@ static void test_connect_on_udp_allocation_gets_400(void **state)
 	uint32_t id;
 
 	(void)state;
-	assert_int_equal(tclient_open(&s.ctl, &srv.v4, NULL, true), 0);
-	assert_code(tclient_allocate(&s.ctl), 0);
+	assert_int_equal(h_open(&s.ctl, &srv.v4, NULL, true), 0);
+	assert_code(h_allocate(&s.ctl), 0);
 	assert_code(tcp_connect(&s, &echo.addr, &id), STUN_ERR_BAD_REQUEST);
-	tclient_close(&s.ctl);
+	h_close(&s.ctl);
 }
 
 /* Connect (RFC 6062 §5.2) and ConnectionBind (§5.4) */
@@ -409,7 +411,7 @@ static void test_connect_bind_then_bytes_echo_unchanged(void **state)
 	for (unsigned int round = 0; round < 4; round++) {
 		struct sockaddr_storage from;
 		struct session s;
-		struct tclient dc;
+		struct turnc dc;
 		uint32_t id = 0;
 		int before = echo_accepted(&echo, NULL);
 
@@ -423,8 +425,8 @@ static void test_connect_bind_then_bytes_echo_unchanged(void **state)
 		h_assert_addr_equal(&from, &s.relayed);
 		assert_code(tcp_bind(&dc, &srv, id), 0);
 		echo_roundtrip(&dc, round);
-		tconn_close(&dc.c);
-		tclient_close(&s.ctl);
+		turnc_close(&dc);
+		h_close(&s.ctl);
 	}
 }
 
@@ -437,7 +439,7 @@ static void test_second_connect_to_same_peer_gets_446(void **state)
 	session_open(&s, &srv);
 	assert_code(tcp_connect(&s, &echo.addr, &id), 0);
 	assert_code(tcp_connect(&s, &echo.addr, &id2), TURN_ERR_CONNECTION_ALREADY_EXISTS);
-	tclient_close(&s.ctl);
+	h_close(&s.ctl);
 }
 
 static void test_connect_to_closed_port_gets_447(void **state)
@@ -449,7 +451,7 @@ static void test_connect_to_closed_port_gets_447(void **state)
 	(void)state;
 	session_open(&s, &srv);
 	assert_code(tcp_connect(&s, &closed, &id), TURN_ERR_CONNECTION_TIMEOUT_OR_FAILURE);
-	tclient_close(&s.ctl);
+	h_close(&s.ctl);
 }
 
 static void test_connect_to_refused_peer_gets_403(void **state)
@@ -463,12 +465,12 @@ static void test_connect_to_refused_peer_gets_403(void **state)
 	assert_code(tcp_connect(&s, &echo.addr, &id), STUN_ERR_FORBIDDEN);
 	h_sleep_ms(H_SILENCE_MS);
 	assert_int_equal(echo_accepted(&echo, NULL), before);
-	tclient_close(&s.ctl);
+	h_close(&s.ctl);
 }
 
 static void test_connection_bind_with_unknown_id_gets_400(void **state)
 {
-	struct tclient dc;
+	struct turnc dc;
 	uint32_t id;
 
 	(void)state;
@@ -476,31 +478,30 @@ static void test_connection_bind_with_unknown_id_gets_400(void **state)
 		fail_msg("RAND_bytes");
 	assert_code(tcp_bind(&dc, &srv, id | 1), STUN_ERR_BAD_REQUEST);
 	/* still a STUN connection after the error */
-	assert_code(tclient_binding(&dc), 0);
-	tclient_close(&dc);
+	assert_code(h_binding(&dc), 0);
+	h_close(&dc);
 }
 
 static void test_connection_bind_as_other_user_gets_441(void **state)
 {
 	struct session s;
-	struct tclient dc;
-	struct treq q = {.method = TURN_CONNECTION_BIND, .auth = AUTH_MD5};
+	struct turnc dc;
+	struct turnc_req q = {.method = TURN_CONNECTION_BIND, .auth = TURNC_AUTH_MD5};
 	uint32_t id;
 
 	(void)state;
 	session_open(&s, &srv);
 	assert_code(tcp_connect(&s, &echo.addr, &id), 0);
-	assert_int_equal(tclient_open(&dc, &srv.v4, NULL, true), 0);
-	dc.user = H_USER2;
-	dc.pass = H_PASS2;
+	assert_int_equal(h_open(&dc, &srv.v4, NULL, true), 0);
+	turnc_set_auth(&dc, H_USER2, H_PASS2, NULL);
 	q.connection_id = id;
-	assert_code(tclient_do(&dc, &q), TURN_ERR_WRONG_CREDENTIALS);
-	tclient_close(&dc);
+	assert_code(turnc_request(&dc, &q), TURN_ERR_WRONG_CREDENTIALS);
+	h_close(&dc);
 	/* the rightful user can still bind it */
 	assert_code(tcp_bind(&dc, &srv, id), 0);
 	echo_roundtrip(&dc, 9);
-	tclient_close(&dc);
-	tclient_close(&s.ctl);
+	h_close(&dc);
+	h_close(&s.ctl);
 }
 
 /* Peers connecting to the relayed address (RFC 6062 §5.3) */
@@ -515,21 +516,21 @@ static void test_peer_without_permission_is_closed(void **state)
 	fd = tcp_dial(&s.relayed, NULL);
 	assert_true(closed_within(fd, H_TXN_TIMEOUT_MS));
 	close(fd);
-	tclient_close(&s.ctl);
+	h_close(&s.ctl);
 }
 
 static void test_peer_connects_then_connection_attempt_and_bind(void **state)
 {
 	struct sockaddr_storage local, told;
 	struct session s;
-	struct tclient dc;
+	struct turnc dc;
 	uint8_t buf[3000], back[3000];
 	uint32_t id;
 	int fd;
 
 	(void)state;
 	session_open(&s, &srv);
-	assert_code(tclient_permission(&s.ctl, &echo.addr), 0); /* 127.0.0.1 */
+	assert_code(h_permission(&s.ctl, &echo.addr), 0); /* 127.0.0.1 */
 	fd = tcp_dial(&s.relayed, &local);
 	id = wait_connection_attempt(&s, &told);
 	h_assert_addr_equal(&told, &local);
@@ -538,21 +539,17 @@ static void test_peer_connects_then_connection_attempt_and_bind(void **state)
 		buf[i] = (uint8_t)(i * 5 + 1);
 	/* peer -> client */
 	assert_int_equal(send(fd, buf, 2999, MSG_NOSIGNAL), 2999);
-	assert_int_equal(raw_recv(&dc.c, back, 2999, H_TXN_TIMEOUT_MS), 2999);
+	assert_int_equal(raw_recv(&dc, back, 2999, H_TXN_TIMEOUT_MS), 2999);
 	assert_memory_equal(back, buf, 2999);
 	/* client -> peer */
-	assert_int_equal(tconn_send(&dc.c, buf + 1, 1001), 0);
-	{
-		struct tconn pc = {.fd = fd, .tcp = true};
-
-		assert_int_equal(raw_recv(&pc, back, 1001, H_TXN_TIMEOUT_MS), 1001);
-	}
+	assert_int_equal(turnc_send_bytes(&dc, buf + 1, 1001), 0);
+	assert_int_equal(fd_recv(fd, back, 0, 1001, H_TXN_TIMEOUT_MS), 1001);
 	assert_memory_equal(back, buf + 1, 1001);
 	/* the client closes: the peer's connection closes */
-	tconn_close(&dc.c);
+	turnc_close(&dc);
 	assert_true(closed_within(fd, H_TXN_TIMEOUT_MS));
 	close(fd);
-	tclient_close(&s.ctl);
+	h_close(&s.ctl);
 }
 
 /* Teardown and back-pressure */
@@ -561,7 +558,7 @@ static void test_closing_control_connection_closes_data_connections(void **state
 {
 	struct sockaddr_storage local, told;
 	struct session s;
-	struct tclient dc, dc2;
+	struct turnc dc, dc2;
 	uint32_t id, id2;
 	int fd;
 
@@ -573,13 +570,13 @@ static void test_closing_control_connection_closes_data_connections(void **state
 	fd = tcp_dial(&s.relayed, &local); /* permitted by the Connect */
 	id2 = wait_connection_attempt(&s, &told);
 	assert_code(tcp_bind(&dc2, &srv, id2), 0);
-	tconn_close(&s.ctl.c);
-	assert_true(closed_within(dc.c.fd, H_TXN_TIMEOUT_MS));
-	assert_true(closed_within(dc2.c.fd, H_TXN_TIMEOUT_MS));
+	turnc_close(&s.ctl);
+	assert_true(closed_within(dc.fd, H_TXN_TIMEOUT_MS));
+	assert_true(closed_within(dc2.fd, H_TXN_TIMEOUT_MS));
 	assert_true(closed_within(fd, H_TXN_TIMEOUT_MS));
 	close(fd);
-	tconn_close(&dc.c);
-	tconn_close(&dc2.c);
+	turnc_close(&dc);
+	turnc_close(&dc2);
 }
 
 /* A peer that never reads: the client's writes stall instead of the server buffering. */
@@ -587,7 +584,7 @@ static void test_peer_not_reading_backs_up_the_client(void **state)
 {
 	struct echo_peer sink;
 	struct session s;
-	struct tclient dc;
+	struct turnc dc;
 	static uint8_t chunk[65536];
 	uint64_t deadline, last_progress;
 	size_t total = 0;
@@ -602,13 +599,13 @@ static void test_peer_not_reading_backs_up_the_client(void **state)
 	last_progress = h_now_ms();
 	while (h_now_ms() < deadline && h_now_ms() - last_progress < 500 &&
 	       total < ((size_t)256 << 20)) {
-		ssize_t n = send(dc.c.fd, chunk, sizeof(chunk), MSG_DONTWAIT | MSG_NOSIGNAL);
+		ssize_t n = send(dc.fd, chunk, sizeof(chunk), MSG_DONTWAIT | MSG_NOSIGNAL);
 
 		if (n > 0) {
 			total += (size_t)n;
 			last_progress = h_now_ms();
 		} else {
-			struct pollfd pfd = {.fd = dc.c.fd, .events = POLLOUT};
+			struct pollfd pfd = {.fd = dc.fd, .events = POLLOUT};
 
 			poll(&pfd, 1, 50);
 		}
@@ -617,8 +614,8 @@ static void test_peer_not_reading_backs_up_the_client(void **state)
 	if (total >= ((size_t)128 << 20))
 		fail_msg("%zu bytes accepted with a peer that does not read", total);
 	assert_true(h_now_ms() - last_progress >= 500);
-	tclient_close(&dc);
-	tclient_close(&s.ctl);
+	h_close(&dc);
+	h_close(&s.ctl);
 	echo_stop(&sink);
 }
 
