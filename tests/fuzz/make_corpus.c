@@ -41,38 +41,20 @@ static void save_built(const char *name, struct stun_builder *b)
 	save("stun", name, b->buf, n);
 }
 
-static struct sockaddr_storage addr(const char *ip, uint16_t port)
-{
-	struct sockaddr_storage ss;
-
-	memset(&ss, 0, sizeof(ss));
-	if (strchr(ip, ':')) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(port);
-		inet_pton(AF_INET6, ip, &s6->sin6_addr);
-	} else {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(port);
-		inet_pton(AF_INET, ip, &s4->sin_addr);
-	}
-	return ss;
-}
-
 static void stun_seeds(void)
 {
 	static const uint8_t tid[STUN_TID_LEN] = "fuzzcorpus01";
 	static const uint16_t unknown[] = {0x7FFF, 0x0030};
 	static const uint16_t algs[] = {STUN_PW_ALG_MD5, STUN_PW_ALG_SHA256};
-	struct sockaddr_storage v4 = addr("192.0.2.10", 49152), v6 = addr("2001:db8::10", 49153);
+	struct sockaddr_in v4 = {.sin_family = AF_INET, .sin_port = htons(49152)};
+	struct sockaddr_in6 v6 = {.sin6_family = AF_INET6, .sin6_port = htons(49153)};
 	const uint8_t key[] = "seed-key";
 	char cookie[STUN_NONCE_COOKIE_LEN + 1];
 	uint8_t buf[1024];
 	struct stun_builder b;
 
+	inet_pton(AF_INET, "192.0.2.10", &v4.sin_addr);
+	inet_pton(AF_INET6, "2001:db8::10", &v6.sin6_addr);
 	save("stun", "rfc5769-2.1-request", rfc5769_request, sizeof(rfc5769_request));
 	save("stun", "rfc5769-2.2-response-v4", rfc5769_response_v4, sizeof(rfc5769_response_v4));
 	save("stun", "rfc5769-2.3-response-v6", rfc5769_response_v6, sizeof(rfc5769_response_v6));

@@ -12,58 +12,13 @@
 
 #include <cmocka.h>
 
-#include <arpa/inet.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "common/config.h"
-#include "server/server.h"
+#include "alloc_test.h"
 
 #define T0 ((uint64_t)10 * 1000 * 1000)
 
-static struct config cfg;
-static struct server srv;
-static struct worker w;
-static struct allocation *a;
-
-static int setup(void **state)
-{
-	(void)state;
-	config_init(&cfg);
-	cfg.permission_lifetime = 300;
-	cfg.channel_lifetime = 600;
-	memset(&srv, 0, sizeof(srv));
-	srv.cfg = &cfg;
-	srv.relay.cfg = &cfg;
-	memset(&w, 0, sizeof(w));
-	w.srv = &srv;
-	a = calloc(1, sizeof(*a));
-	if (!a)
-		return -1;
-	a->w = &w;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	free(a->perms);
-	free(a->chans);
-	free(a);
-	config_free(&cfg);
-	return 0;
-}
-
-/* The i-th of many distinct IPv4 peers: 10.1.x.y. */
 static union sockaddr_u nth_peer(int i)
 {
-	union sockaddr_u u;
-
-	memset(&u, 0, sizeof(u));
-	u.in.sin_family = AF_INET;
-	u.in.sin_port = htons(9);
-	u.in.sin_addr.s_addr = htonl(0x0a010000u + (uint32_t)i + 1);
-	return u;
+	return alloc_test_nth_peer(i, 9);
 }
 
 static void fill_permissions(void)
@@ -117,15 +72,14 @@ static void test_binding_refreshes_an_existing_permission_when_the_table_is_full
 	assert_null(alloc_find_perm(a, &first.sa, T0 + 400 * 1000));
 }
 
+#define T(fn) cmocka_unit_test_setup_teardown(fn, alloc_test_setup, alloc_test_teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_binding_installs_the_permission, setup, teardown),
-	    cmocka_unit_test_setup_teardown(
-		test_full_permission_table_fails_the_binding_and_binds_nothing, setup, teardown),
-	    cmocka_unit_test_setup_teardown(
-		test_binding_refreshes_an_existing_permission_when_the_table_is_full, setup,
-		teardown),
+	    T(test_binding_installs_the_permission),
+	    T(test_full_permission_table_fails_the_binding_and_binds_nothing),
+	    T(test_binding_refreshes_an_existing_permission_when_the_table_is_full),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,54 +14,14 @@
 
 #include <cmocka.h>
 
-#include <arpa/inet.h>
-#include <stdlib.h>
-#include <string.h>
+#include "alloc_test.h"
 
-#include "common/config.h"
-#include "server/server.h"
-
-#define PERM_LIFETIME_S 300
-#define CHAN_LIFETIME_S 600
+#define PERM_LIFETIME_S ALLOC_TEST_PERM_S
+#define CHAN_LIFETIME_S ALLOC_TEST_CHAN_S
 #define PERM_MS ((uint64_t)PERM_LIFETIME_S * 1000)
 #define CHAN_MS ((uint64_t)CHAN_LIFETIME_S * 1000)
 #define COOLDOWN_MS ((uint64_t)300 * 1000) /* RFC 8656 §12: 5 minutes */
 #define T0 ((uint64_t)10 * 1000 * 1000)
-
-static struct config cfg;
-static struct server srv;
-static struct worker w;
-static struct allocation *a;
-
-static int setup(void **state)
-{
-	(void)state;
-	config_init(&cfg);
-	cfg.permission_lifetime = PERM_LIFETIME_S;
-	cfg.channel_lifetime = CHAN_LIFETIME_S;
-	memset(&srv, 0, sizeof(srv));
-	srv.cfg = &cfg;
-	srv.relay.cfg = &cfg;
-	memset(&w, 0, sizeof(w));
-	w.srv = &srv;
-	a = calloc(1, sizeof(*a));
-	if (!a)
-		return -1;
-	a->w = &w;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	for (int i = 0; i < 2; i++)
-		free(a->txn[i].resp);
-	free(a->perms);
-	free(a->chans);
-	free(a);
-	config_free(&cfg);
-	return 0;
-}
 
 /* "192.0.2.1" or "2001:db8::1" with a port. */
 static union sockaddr_u peer(const char *ip, uint16_t port)
@@ -78,15 +38,6 @@ static union sockaddr_u peer(const char *ip, uint16_t port)
 		u.in.sin_port = htons(port);
 		assert_int_equal(inet_pton(AF_INET, ip, &u.in.sin_addr), 1);
 	}
-	return u;
-}
-
-/* The i-th of many distinct IPv4 peers: 10.0.x.y. */
-static union sockaddr_u nth_peer(int i, uint16_t port)
-{
-	union sockaddr_u u = peer("10.0.0.0", port);
-
-	u.in.sin_addr.s_addr = htonl(0x0a000000u + (uint32_t)i + 1);
 	return u;
 }
 
@@ -189,12 +140,12 @@ static void test_expired_permission_slot_is_reused(void **state)
 /* SERVER_MAX_PERMS distinct peers fit; one more is refused until one expires. */
 static void test_permission_beyond_table_size_fails(void **state)
 {
-	union sockaddr_u extra = nth_peer(SERVER_MAX_PERMS, 9);
-	union sockaddr_u first = nth_peer(0, 1);
+	union sockaddr_u extra = alloc_test_nth_peer(SERVER_MAX_PERMS, 9);
+	union sockaddr_u first = alloc_test_nth_peer(0, 1);
 
 	(void)state;
 	for (int i = 0; i < SERVER_MAX_PERMS; i++) {
-		union sockaddr_u p = nth_peer(i, 9);
+		union sockaddr_u p = alloc_test_nth_peer(i, 9);
 
 		assert_int_equal(alloc_install_perm(a, &p, T0 + (uint64_t)i), 0);
 	}
@@ -353,13 +304,13 @@ static void test_cooldown_blocks_rebinding_while_other_slots_are_free(void **sta
 /* SERVER_MAX_CHANNELS bindings fit; one more is -2 (508) until a slot cools down. */
 static void test_channel_beyond_table_size_fails(void **state)
 {
-	union sockaddr_u extra = nth_peer(SERVER_MAX_CHANNELS, 9);
-	union sockaddr_u first = nth_peer(0, 9), second = nth_peer(1, 9);
+	union sockaddr_u extra = alloc_test_nth_peer(SERVER_MAX_CHANNELS, 9);
+	union sockaddr_u first = alloc_test_nth_peer(0, 9), second = alloc_test_nth_peer(1, 9);
 	uint64_t free_at = T0 + CHAN_MS + COOLDOWN_MS;
 
 	(void)state;
 	for (int i = 0; i < SERVER_MAX_CHANNELS; i++) {
-		union sockaddr_u p = nth_peer(i, 9);
+		union sockaddr_u p = alloc_test_nth_peer(i, 9);
 
 		assert_int_equal(alloc_bind_channel(a, (uint16_t)(0x4000 + i), &p, T0), 0);
 	}
@@ -478,7 +429,7 @@ static void test_cache_matches_whole_transaction_id(void **state)
 
 int main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, alloc_test_setup, alloc_test_teardown)
 	const struct CMUnitTest tests[] = {
 	    T(test_permission_matches_ip_not_port),
 	    T(test_ipv6_permission_matches_ip_not_port),
