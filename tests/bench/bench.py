@@ -30,7 +30,6 @@ import os
 import random
 import re
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -40,7 +39,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from pylib import proc, stun  # noqa: E402
-from pylib.proc import live, log, stop, stop_all, cpu_ns  # noqa: E402
+from pylib.proc import live, log, stop, cpu_ns  # noqa: E402
 
 COTURN_SERVER = "/usr/bin/turnserver"
 COTURN_UCLIENT = "/usr/bin/turnutils_uclient"
@@ -120,27 +119,21 @@ class Env:
     def __init__(self, args):
         self.args = args
         self.tmp = tempfile.mkdtemp(prefix="turnbench.")
-        # private copies: a rebuild of the shared build dir mid-run changes nothing
         self.build_shown = os.path.abspath(args.build)
         self.build = self.tmp
         os.mkdir(f"{self.tmp}/bin")
         for b in ("turnserver", "turnutils_uclient", "turnutils_peer"):
-            shutil.copy2(f"{self.build_shown}/bin/{b}", f"{self.tmp}/bin/{b}")
-            with open(f"{self.tmp}/bin/{b}", "rb") as f:
-                if f.read(4) != b"\x7fELF":
-                    raise RuntimeError(f"{self.build_shown}/bin/{b} is not an ELF binary")
+            proc.private_copy(f"{self.build_shown}/bin/{b}", f"{self.tmp}/bin/{b}")
         rnd = random.Random()
         # one /16 of 127/8 for this run: server .0.1, peer .0.9, clients .1.x
-        a, b = rnd.randrange(64, 127), rnd.randrange(0, 256)
+        a, b = proc.loopback_net(rnd)
         self.net = f"127.{a}.{b}"
         self.srv_ip = f"127.{a}.{b}.1"
         self.peer_ip = f"127.{a}.{b}.9"
         self.rotate_base = f"127.{a}.{(b + 1) % 256}.0"
-        for _ in range(50):
-            base = rnd.randrange(11000, 19000, 10)
-            if all(port_free(self.srv_ip, base + i, tcp) for i in (0, 1) for tcp in (False, True)) \
-               and port_free(self.peer_ip, base + 5) and port_free(self.peer_ip, base + 6):
-                break
+        base = proc.free_base(rnd, lambda base: all(
+            port_free(self.srv_ip, base + i, tcp) for i in (0, 1) for tcp in (False, True))
+            and port_free(self.peer_ip, base + 5) and port_free(self.peer_ip, base + 6))
         self.port = base
         self.peer_port = base + 5
         self.min_port, self.max_port = 20000, 35999
@@ -165,41 +158,9 @@ class Env:
                 "--log-file=stdout", "--simple-log"]
 
     def start_server(self, impl):
-        for attempt in range(3):
-            try:
-                return self.try_start_server(impl)
-            except RuntimeError as e:
-                log(f"  {e}")
-                if attempt == 2:
-                    raise
-                time.sleep(1.0)
-
-    def try_start_server(self, impl):
-        d = tempfile.mkdtemp(dir=self.tmp, prefix=impl + ".")
-        cmd = self.ours_cmd(d) if impl == "ours" else self.coturn_cmd(d)
-        out = open(f"{d}/stdout.log", "w")
-        p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        out.close()
-        live.append(p)
-        t0 = time.monotonic()
-        while time.monotonic() - t0 < 10:
-            if p.poll() is not None:
-                live.remove(p)
-                with open(f"{d}/stdout.log") as f:
-                    tail = "".join(f.readlines()[-5:])
-                raise RuntimeError(f"{impl} server exited {p.returncode}:\n{tail}")
-            if stun_ping(self.srv_ip, self.port):
-                return p
-            time.sleep(0.05)
-        stop(p)
-        tail = ""
-        for name in ("stdout.log", "server.log"):
-            try:
-                with open(f"{d}/{name}") as f:
-                    tail += "".join(f.readlines()[-5:])
-            except OSError:
-                pass
-        raise RuntimeError(f"{impl} server did not answer on {self.srv_ip}:{self.port}:\n{tail}")
+        return proc.start_daemon(
+            impl, self.ours_cmd if impl == "ours" else self.coturn_cmd, self.tmp,
+            lambda: stun_ping(self.srv_ip, self.port), f"{self.srv_ip}:{self.port}")
 
     def start_peer(self):
         self.peer = subprocess.Popen([self.peer_exe(), "-L", self.peer_ip, "-p", str(self.peer_port)],
@@ -356,12 +317,7 @@ def main():
     for exe in (COTURN_SERVER, COTURN_UCLIENT, COTURN_PEER):
         if not os.access(exe, os.X_OK):
             sys.exit(f"bench: {exe} missing (apt-get install coturn)")
-    signal.signal(signal.SIGTERM, stop_all)
-    signal.signal(signal.SIGINT, stop_all)
-    try:
-        env = Env(args)
-    except (RuntimeError, OSError) as e:
-        sys.exit(f"bench: {e}")
+    env = proc.guarded("bench", lambda: Env(args))
     only = args.only.split(",")
     res = {}
     t_start = time.monotonic()

@@ -36,7 +36,6 @@ import os
 import random
 import re
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -46,7 +45,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from pylib import ng, proc  # noqa: E402
-from pylib.proc import live, log, stop, stop_all, cpu_ns  # noqa: E402
+from pylib.proc import live, log, stop, cpu_ns  # noqa: E402
 
 RTPENGINE = "/usr/bin/rtpengine"
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -79,20 +78,18 @@ class Env:
         self.build_shown = os.path.abspath(args.build)
         # a private copy: a rebuild of the shared build dir mid-run changes nothing
         self.turnserver = f"{self.tmp}/turnserver"
-        shutil.copy2(f"{self.build_shown}/bin/turnserver", self.turnserver)
+        proc.private_copy(f"{self.build_shown}/bin/turnserver", self.turnserver)
         self.load = f"{self.tmp}/anchor_load"
         cc = subprocess.run(["cc", "-O2", "-std=gnu11", "-Wall", "-Wextra", "-o", self.load,
                              f"{HERE}/anchor_load.c"], capture_output=True, text=True)
         if cc.returncode != 0:
             raise RuntimeError(f"cannot build anchor_load:\n{cc.stderr}")
         rnd = random.Random()
-        a, b = rnd.randrange(64, 127), rnd.randrange(0, 256)
+        a, b = proc.loopback_net(rnd)
         self.srv_ip = f"127.{a}.{b}.1"
         self.party_ip = f"127.{a}.{b}.2"
-        for _ in range(50):
-            base = rnd.randrange(11000, 19000, 10)
-            if all(port_free(self.srv_ip, base + i) for i in range(3)):
-                break
+        base = proc.free_base(rnd, lambda base: all(port_free(self.srv_ip, base + i)
+                                                      for i in range(3)))
         self.port, self.ng_port = base, base + 1
         self.min_port, self.max_port = 20000, 35999
 
@@ -113,25 +110,9 @@ class Env:
         return c
 
     def start(self, impl):
-        for attempt in range(3):
-            d = tempfile.mkdtemp(dir=self.tmp, prefix=impl + ".")
-            out = open(f"{d}/stdout.log", "w")
-            p = subprocess.Popen(self.cmd(impl, d), stdout=out, stderr=subprocess.STDOUT,
-                                 stdin=subprocess.DEVNULL)
-            out.close()
-            live.append(p)
-            t0 = time.monotonic()
-            while time.monotonic() - t0 < 10 and p.poll() is None:
-                if ng_ping(self.srv_ip, self.ng_port):
-                    return p
-                time.sleep(0.05)
-            stop(p)
-            with open(f"{d}/stdout.log") as f:
-                tail = "".join(f.readlines()[-5:])
-            log(f"  {impl} did not answer ng ping on {self.srv_ip}:{self.ng_port} "
-                f"(exit {p.returncode}):\n{tail}")
-            time.sleep(1.0)
-        raise RuntimeError(f"{impl} would not start")
+        return proc.start_daemon(
+            impl, lambda d: self.cmd(impl, d), self.tmp,
+            lambda: ng_ping(self.srv_ip, self.ng_port), f"ng {self.srv_ip}:{self.ng_port}")
 
     def run_load(self, pid, prefix, *extra, timeout=120):
         cmd = [self.load, "--ng", f"{self.srv_ip}:{self.ng_port}", "--ip", self.party_ip,
@@ -228,12 +209,7 @@ def main():
     args = ap.parse_args()
     if not os.access(RTPENGINE, os.X_OK):
         sys.exit(f"bench_anchor: {RTPENGINE} missing (apt-get install rtpengine-daemon)")
-    signal.signal(signal.SIGTERM, stop_all)
-    signal.signal(signal.SIGINT, stop_all)
-    try:
-        env = Env(args)
-    except (RuntimeError, OSError) as e:
-        sys.exit(f"bench_anchor: {e}")
+    env = proc.guarded("bench_anchor", lambda: Env(args))
     impls = args.impls.split(",")
     res = {i: [] for i in impls}
     t_start = time.monotonic()
