@@ -348,35 +348,54 @@ static void test_unknown_user_is_401(void **state)
 	assert_int_equal(check(&r), STUN_ERR_UNAUTHORIZED);
 }
 
-/* RFC 8489 §9.2.4: integrity without USERNAME/USERHASH, REALM or NONCE is 400. */
-static void test_integrity_without_username_is_400(void **state)
+/*
+ * One attribute of alice's signed request left out or emptied, and the
+ * answer it must get (RFC 8489 §9.2.4): integrity without USERNAME/USERHASH,
+ * REALM or NONCE is 400; an empty USERNAME names no user, 401, not a server
+ * error; PASSWORD-ALGORITHM and PASSWORD-ALGORITHMS come together, 400.
+ */
+enum req_change { NO_USER, NO_REALM, NO_NONCE, EMPTY_USER, NO_ALGS, NO_ALG };
+
+struct changed_req {
+	bool sha256; /* alice_sha256_req rather than alice_md5_req */
+	enum req_change change;
+	int want;
+};
+
+static const struct changed_req no_username = {false, NO_USER, STUN_ERR_BAD_REQUEST};
+static const struct changed_req no_realm = {false, NO_REALM, STUN_ERR_BAD_REQUEST};
+static const struct changed_req no_nonce = {false, NO_NONCE, STUN_ERR_BAD_REQUEST};
+static const struct changed_req empty_username = {false, EMPTY_USER, STUN_ERR_UNAUTHORIZED};
+static const struct changed_req alg_without_algs = {true, NO_ALGS, STUN_ERR_BAD_REQUEST};
+static const struct changed_req algs_without_alg = {true, NO_ALG, STUN_ERR_BAD_REQUEST};
+
+static void test_changed_request(void **state)
 {
+	const struct changed_req *c = *state;
 	char nonce[NONCE_CAP];
-	struct req r = alice_md5_req(nonce);
+	struct req r = c->sha256 ? alice_sha256_req(nonce) : alice_md5_req(nonce);
 
-	(void)state;
-	r.user = NULL;
-	assert_int_equal(check(&r), STUN_ERR_BAD_REQUEST);
-}
-
-static void test_integrity_without_realm_is_400(void **state)
-{
-	char nonce[NONCE_CAP];
-	struct req r = alice_md5_req(nonce);
-
-	(void)state;
-	r.realm = NULL;
-	assert_int_equal(check(&r), STUN_ERR_BAD_REQUEST);
-}
-
-static void test_integrity_without_nonce_is_400(void **state)
-{
-	char nonce[NONCE_CAP];
-	struct req r = alice_md5_req(nonce);
-
-	(void)state;
-	r.nonce = NULL;
-	assert_int_equal(check(&r), STUN_ERR_BAD_REQUEST);
+	switch (c->change) {
+	case NO_USER:
+		r.user = NULL;
+		break;
+	case NO_REALM:
+		r.realm = NULL;
+		break;
+	case NO_NONCE:
+		r.nonce = NULL;
+		break;
+	case EMPTY_USER:
+		r.user = "";
+		break;
+	case NO_ALGS:
+		r.algs = NULL;
+		break;
+	case NO_ALG:
+		r.alg = 0;
+		break;
+	}
+	assert_int_equal(check(&r), c->want);
 }
 
 /* The nonce is bound to the client's IP: a neighbour cannot replay it (438). */
@@ -402,17 +421,6 @@ static void test_nonce_from_another_port_of_the_ip_is_438(void **state)
 	assert_int_equal(check_from(&neighbour, &r, NULL, &res), STUN_ERR_STALE_NONCE);
 	set_ipv4(&neighbour.client, "192.0.2.10", 40000);
 	assert_int_equal(check_from(&neighbour, &r, NULL, &res), 0);
-}
-
-/* An empty USERNAME names no user: 401 (RFC 8489 §9.2.4), not a server error. */
-static void test_empty_username_is_401(void **state)
-{
-	char nonce[NONCE_CAP];
-	struct req r = alice_md5_req(nonce);
-
-	(void)state;
-	r.user = "";
-	assert_int_equal(check(&r), STUN_ERR_UNAUTHORIZED);
 }
 
 static void test_tampered_nonce_is_438(void **state)
@@ -524,27 +532,6 @@ static void test_sha256_integrity_with_md5_key_authenticates(void **state)
 	assert_int_equal(check_from(&client, &r, NULL, &res), 0);
 	assert_int_equal(res.key_len, 16);
 	assert_true(res.use_sha256);
-}
-
-/* RFC 8489 §9.2.4: PASSWORD-ALGORITHM and PASSWORD-ALGORITHMS come together. */
-static void test_password_algorithm_without_algorithms_is_400(void **state)
-{
-	char nonce[NONCE_CAP];
-	struct req r = alice_sha256_req(nonce);
-
-	(void)state;
-	r.algs = NULL;
-	assert_int_equal(check(&r), STUN_ERR_BAD_REQUEST);
-}
-
-static void test_password_algorithms_without_algorithm_is_400(void **state)
-{
-	char nonce[NONCE_CAP];
-	struct req r = alice_sha256_req(nonce);
-
-	(void)state;
-	r.alg = 0;
-	assert_int_equal(check(&r), STUN_ERR_BAD_REQUEST);
 }
 
 /* RFC 8489 §9.2.4: PASSWORD-ALGORITHMS must match the list the nonce came with. */
@@ -804,18 +791,22 @@ static void test_static_users_reject_non_hex_character_inside_key(void **state)
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define C(name, row)                                                                               \
+	{                                                                                          \
+#name, test_changed_request, setup, teardown, (void *)&(row)                       \
+	}
 	const struct CMUnitTest tests[] = {
 	    T(test_request_without_integrity_is_401),
 	    T(test_challenge_has_realm_nonce_cookie_and_algorithms),
 	    T(test_md5_request_with_challenge_nonce_authenticates),
 	    T(test_wrong_password_is_401),
 	    T(test_unknown_user_is_401),
-	    T(test_integrity_without_username_is_400),
-	    T(test_integrity_without_realm_is_400),
-	    T(test_integrity_without_nonce_is_400),
+	    C(test_integrity_without_username_is_400, no_username),
+	    C(test_integrity_without_realm_is_400, no_realm),
+	    C(test_integrity_without_nonce_is_400, no_nonce),
 	    T(test_nonce_from_another_client_ip_is_438),
 	    T(test_nonce_from_another_port_of_the_ip_is_438),
-	    T(test_empty_username_is_401),
+	    C(test_empty_username_is_401, empty_username),
 	    T(test_tampered_nonce_is_438),
 	    T(test_crafted_nonce_with_future_expiry_is_accepted),
 	    T(test_expired_nonce_is_438),
@@ -823,8 +814,8 @@ int main(void)
 	    T(test_wrong_realm_is_401),
 	    T(test_sha256_request_authenticates),
 	    T(test_sha256_integrity_with_md5_key_authenticates),
-	    T(test_password_algorithm_without_algorithms_is_400),
-	    T(test_password_algorithms_without_algorithm_is_400),
+	    C(test_password_algorithm_without_algorithms_is_400, alg_without_algs),
+	    C(test_password_algorithms_without_algorithm_is_400, algs_without_alg),
 	    T(test_password_algorithms_differing_from_server_is_400),
 	    T(test_unknown_password_algorithm_is_400),
 	    T(test_hex_key_user_authenticates_with_md5_only),
@@ -838,6 +829,7 @@ int main(void)
 	    T(test_static_users_reject_malformed_hex_key),
 	    T(test_static_users_reject_non_hex_character_inside_key),
 	};
+#undef C
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
