@@ -250,20 +250,6 @@ static void test_allocate_with_sha256_is_signed_with_sha256(void **state)
 	h_close(&cl);
 }
 
-/* RFC 8489 §9.2.4: PASSWORD-ALGORITHM needs PASSWORD-ALGORITHMS too. */
-static void test_password_algorithm_without_list_gets_400(void **state)
-{
-	struct turnc_req q = {.method = TURN_ALLOCATE,
-			      .auth = TURNC_AUTH_SHA256_NO_LIST,
-			      .transport = TURN_TRANSPORT_UDP};
-	struct turnc cl;
-
-	(void)state;
-	open_client(&cl, &dual, false);
-	assert_code(turnc_request(&cl, &q), STUN_ERR_BAD_REQUEST);
-	h_close(&cl);
-}
-
 /* RFC 8489 §14.4: USERHASH in place of USERNAME. */
 static void test_allocate_with_userhash_succeeds(void **state)
 {
@@ -503,42 +489,6 @@ static void test_refresh_with_other_family_gets_443(void **state)
 
 /* Allocate attributes (RFC 8656 §7.2) */
 
-static void test_allocate_without_requested_transport_gets_400(void **state)
-{
-	struct turnc_req q = {.method = TURN_ALLOCATE, .auth = TURNC_AUTH_MD5};
-	struct turnc cl;
-
-	(void)state;
-	open_client(&cl, &dual, false);
-	assert_code(turnc_request(&cl, &q), STUN_ERR_BAD_REQUEST);
-	h_close(&cl);
-}
-
-/* RFC 6062 §5.1: TCP allocations exist only over TCP (itest_tcprelay.c) */
-static void test_allocate_tcp_transport_over_udp_gets_400(void **state)
-{
-	struct turnc_req q = {
-	    .method = TURN_ALLOCATE, .auth = TURNC_AUTH_MD5, .transport = TURN_TRANSPORT_TCP};
-	struct turnc cl;
-
-	(void)state;
-	open_client(&cl, &dual, false);
-	assert_code(turnc_request(&cl, &q), STUN_ERR_BAD_REQUEST);
-	h_close(&cl);
-}
-
-static void test_allocate_other_transport_gets_442(void **state)
-{
-	struct turnc_req q = {
-	    .method = TURN_ALLOCATE, .auth = TURNC_AUTH_MD5, .transport = 132 /* SCTP */};
-	struct turnc cl;
-
-	(void)state;
-	open_client(&cl, &dual, true);
-	assert_code(turnc_request(&cl, &q), TURN_ERR_UNSUPPORTED_TRANSPORT_PROTOCOL);
-	h_close(&cl);
-}
-
 /* RFC 8489 §7.3.1: unknown comprehension-required attributes -> 420. */
 static void test_unknown_required_attribute_gets_420(void **state)
 {
@@ -623,35 +573,62 @@ static void test_even_port_reservation_gives_next_port(void **state)
 	h_close(&a);
 }
 
-static void test_reservation_token_with_even_port_gets_400(void **state)
-{
-	struct turnc_req q = {.method = TURN_ALLOCATE,
-			      .auth = TURNC_AUTH_MD5,
-			      .transport = TURN_TRANSPORT_UDP,
-			      .even_port = true,
-			      .token = 0x1122334455667788ull};
-	struct turnc cl;
+/*
+ * One Allocate request (MD5 credentials where not said) and the answer it
+ * gets; a success has its relayed address on 127.0.0.1.
+ * RFC 8489 §9.2.4: PASSWORD-ALGORITHM needs PASSWORD-ALGORITHMS too (400).
+ * RFC 8656 §7.2: REQUESTED-TRANSPORT is required (400); a transport other
+ * than UDP is 442, and TCP allocations exist only over TCP (RFC 6062 §5.1,
+ * itest_tcprelay.c: 400 over UDP); RESERVATION-TOKEN with EVEN-PORT is 400;
+ * DONT-FRAGMENT is accepted.
+ */
+struct alloc_case {
+	struct turnc_req q;
+	bool tcp; /* the client talks TCP to the server */
+	int want;
+};
 
-	(void)state;
-	open_client(&cl, &dual, false);
-	assert_code(turnc_request(&cl, &q), STUN_ERR_BAD_REQUEST);
-	h_close(&cl);
-}
+static const struct alloc_case algorithm_without_list = {
+    {.method = TURN_ALLOCATE, .auth = TURNC_AUTH_SHA256_NO_LIST, .transport = TURN_TRANSPORT_UDP},
+    false,
+    STUN_ERR_BAD_REQUEST};
+static const struct alloc_case no_requested_transport = {
+    {.method = TURN_ALLOCATE, .auth = TURNC_AUTH_MD5}, false, STUN_ERR_BAD_REQUEST};
+static const struct alloc_case tcp_transport_over_udp = {
+    {.method = TURN_ALLOCATE, .auth = TURNC_AUTH_MD5, .transport = TURN_TRANSPORT_TCP},
+    false,
+    STUN_ERR_BAD_REQUEST};
+static const struct alloc_case sctp_transport = {
+    {.method = TURN_ALLOCATE, .auth = TURNC_AUTH_MD5, .transport = 132 /* SCTP */},
+    true,
+    TURN_ERR_UNSUPPORTED_TRANSPORT_PROTOCOL};
+static const struct alloc_case token_with_even_port = {{.method = TURN_ALLOCATE,
+							.auth = TURNC_AUTH_MD5,
+							.transport = TURN_TRANSPORT_UDP,
+							.even_port = true,
+							.token = 0x1122334455667788ull},
+						       false,
+						       STUN_ERR_BAD_REQUEST};
+static const struct alloc_case dont_fragment = {{.method = TURN_ALLOCATE,
+						 .auth = TURNC_AUTH_MD5,
+						 .transport = TURN_TRANSPORT_UDP,
+						 .dont_fragment = true},
+						false,
+						0};
 
-static void test_dont_fragment_is_accepted(void **state)
+static void test_allocate_case(void **state)
 {
-	struct turnc_req q = {.method = TURN_ALLOCATE,
-			      .auth = TURNC_AUTH_MD5,
-			      .transport = TURN_TRANSPORT_UDP,
-			      .dont_fragment = true};
+	const struct alloc_case *c = *state;
+	struct turnc_req q = c->q;
 	struct sockaddr_storage relayed;
 	struct turnc cl;
 
-	(void)state;
-	open_client(&cl, &dual, false);
-	assert_code(turnc_request(&cl, &q), 0);
-	relayed = h_relayed(&cl, 0);
-	h_assert_relayed(&relayed, "127.0.0.1", &dual);
+	open_client(&cl, &dual, c->tcp);
+	assert_code(turnc_request(&cl, &q), c->want);
+	if (c->want == 0) {
+		relayed = h_relayed(&cl, 0);
+		h_assert_relayed(&relayed, "127.0.0.1", &dual);
+	}
 	h_close(&cl);
 }
 
@@ -733,6 +710,10 @@ static void test_servers_exit_cleanly_on_sigterm(void **state)
 
 int main(void)
 {
+#define A(name, row)                                                                               \
+	{                                                                                          \
+#name, test_allocate_case, NULL, NULL, (void *)&(row)                              \
+	}
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_binding_udp_ipv4_maps_client_address),
 	    cmocka_unit_test(test_binding_udp_ipv6_maps_client_address),
@@ -746,7 +727,7 @@ int main(void)
 	    cmocka_unit_test(test_allocate_with_unknown_user_gets_401),
 	    cmocka_unit_test(test_nonce_from_another_address_gets_438),
 	    cmocka_unit_test(test_allocate_with_sha256_is_signed_with_sha256),
-	    cmocka_unit_test(test_password_algorithm_without_list_gets_400),
+	    A(test_password_algorithm_without_list_gets_400, algorithm_without_list),
 	    cmocka_unit_test(test_allocate_with_userhash_succeeds),
 	    cmocka_unit_test(test_refresh_by_another_user_gets_441),
 	    cmocka_unit_test(test_retransmitted_allocate_gets_identical_answer),
@@ -762,19 +743,20 @@ int main(void)
 	    cmocka_unit_test(test_requested_and_additional_family_together_get_400),
 	    cmocka_unit_test(test_ipv6_peer_on_ipv4_allocation_gets_443),
 	    cmocka_unit_test(test_refresh_with_other_family_gets_443),
-	    cmocka_unit_test(test_allocate_without_requested_transport_gets_400),
-	    cmocka_unit_test(test_allocate_tcp_transport_over_udp_gets_400),
-	    cmocka_unit_test(test_allocate_other_transport_gets_442),
+	    A(test_allocate_without_requested_transport_gets_400, no_requested_transport),
+	    A(test_allocate_tcp_transport_over_udp_gets_400, tcp_transport_over_udp),
+	    A(test_allocate_other_transport_gets_442, sctp_transport),
 	    cmocka_unit_test(test_unknown_required_attribute_gets_420),
 	    cmocka_unit_test(test_even_port_gets_even_relay_port),
 	    cmocka_unit_test(test_even_port_reservation_gives_next_port),
-	    cmocka_unit_test(test_reservation_token_with_even_port_gets_400),
-	    cmocka_unit_test(test_dont_fragment_is_accepted),
+	    A(test_reservation_token_with_even_port_gets_400, token_with_even_port),
+	    A(test_dont_fragment_is_accepted, dont_fragment),
 	    cmocka_unit_test(test_attribute_past_the_end_gets_400),
 	    cmocka_unit_test(test_garbage_datagrams_get_no_answer),
 	    cmocka_unit_test(test_garbage_on_tcp_closes_that_connection_only),
 	    cmocka_unit_test(test_servers_exit_cleanly_on_sigterm),
 	};
 
+#undef A
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
