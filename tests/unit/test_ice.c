@@ -73,7 +73,9 @@ static int capture_send(void *ctx, int component, const struct sockaddr *to, con
 	return 0;
 }
 
-static struct ice_agent *new_agent(bool controlling, bool lite, uint64_t tb, int ncomp)
+/* An agent with the given local ufrag and password. */
+static struct ice_agent *agent_creds(bool controlling, bool lite, uint64_t tb, int ncomp,
+				     const char *ufrag, const char *pwd)
 {
 	struct ice_params p;
 	struct ice_agent *a;
@@ -83,11 +85,16 @@ static struct ice_agent *new_agent(bool controlling, bool lite, uint64_t tb, int
 	p.lite = lite;
 	p.tiebreaker = tb;
 	p.ncomponents = ncomp;
-	strcpy(p.local_ufrag, L_UFRAG);
-	strcpy(p.local_pwd, L_PWD);
+	strcpy(p.local_ufrag, ufrag);
+	strcpy(p.local_pwd, pwd);
 	a = ice_agent_new(&p);
 	assert_non_null(a);
 	return a;
+}
+
+static struct ice_agent *new_agent(bool controlling, bool lite, uint64_t tb, int ncomp)
+{
+	return agent_creds(controlling, lite, tb, ncomp, L_UFRAG, L_PWD);
 }
 
 struct req {
@@ -915,24 +922,6 @@ static void net_run(struct net *net, uint64_t until_ms)
 		}
 		net->now_ms = next;
 	}
-}
-
-static struct ice_agent *agent_creds(bool controlling, bool lite, uint64_t tb, int ncomp,
-				     const char *ufrag, const char *pwd)
-{
-	struct ice_params p;
-	struct ice_agent *a;
-
-	memset(&p, 0, sizeof(p));
-	p.controlling = controlling;
-	p.lite = lite;
-	p.tiebreaker = tb;
-	p.ncomponents = ncomp;
-	strcpy(p.local_ufrag, ufrag);
-	strcpy(p.local_pwd, pwd);
-	a = ice_agent_new(&p);
-	assert_non_null(a);
-	return a;
 }
 
 #define A_UFRAG "AgentAufrag00001"
