@@ -24,7 +24,7 @@ static struct worker w;
 static struct allocation *a;
 
 /* cmocka setup: a fresh allocation with 300 s permissions and 600 s channels. */
-static int alloc_test_setup(void **state)
+static inline int alloc_test_setup(void **state)
 {
 	(void)state;
 	config_init(&cfg);
@@ -42,15 +42,22 @@ static int alloc_test_setup(void **state)
 	return 0;
 }
 
-/* cmocka teardown: frees the tables and cached answers alloc_* made. */
-static int alloc_test_teardown(void **state)
+/* Frees the allocation with the tables and cached answers alloc_* made. */
+static inline void alloc_test_free(void)
 {
-	(void)state;
 	for (int i = 0; i < 2; i++)
 		free(a->txn[i].resp);
 	free(a->perms);
 	free(a->chans);
 	free(a);
+	a = NULL;
+}
+
+/* cmocka teardown of alloc_test_setup. */
+static inline int alloc_test_teardown(void **state)
+{
+	(void)state;
+	alloc_test_free();
 	config_free(&cfg);
 	return 0;
 }

@@ -18,43 +18,25 @@
 #include <cmocka.h>
 
 #include <event2/event.h>
-#include <stdlib.h>
-#include <string.h>
 
-#include "common/config.h"
+#include "alloc_test.h"
 #include "fake_engine.h"
-#include "server/server.h"
 #include "test_sockaddr.h"
 
-static struct config cfg;
-static struct server srv;
-static struct worker w;
 static struct udp_listener lsn;
-static struct allocation *a;
 static uint64_t t0;
 
 static int setup(void **state)
 {
-	(void)state;
 	fake_reset();
-	config_init(&cfg);
-	cfg.permission_lifetime = 300;
-	cfg.channel_lifetime = 600;
-	memset(&srv, 0, sizeof(srv));
-	srv.cfg = &cfg;
-	srv.relay.cfg = &cfg;
+	if (alloc_test_setup(state) < 0)
+		return -1;
 	srv.relay.engine.ops = &fake_ops;
-	memset(&w, 0, sizeof(w));
-	w.srv = &srv;
 	w.base = event_base_new();
 	if (!w.base || offload_worker_init(&w) < 0)
 		return -1;
 	lsn.w = &w;
 	lsn.local = test_su("192.0.2.1:3478");
-	a = calloc(1, sizeof(*a));
-	if (!a)
-		return -1;
-	a->w = &w;
 	a->lsn = &lsn;
 	a->client = test_su("198.51.100.7:40000");
 	a->relay[0].fd = -1;
@@ -69,9 +51,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	offload_alloc_end(a);
-	free(a->perms);
-	free(a->chans);
-	free(a);
+	alloc_test_free();
 	offload_worker_free(&w);
 	event_base_free(w.base);
 	config_free(&cfg);
