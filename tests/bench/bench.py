@@ -29,7 +29,6 @@ import argparse
 import os
 import random
 import re
-import shutil
 import socket
 import statistics
 import subprocess
@@ -356,9 +355,7 @@ def main():
         log(f"bench: {e}")
         return 1
     finally:
-        for p in list(live):
-            stop(p, 2.0)
-        shutil.rmtree(env.tmp, ignore_errors=True)
+        proc.finish(env.tmp)
 
     def ratio(a, b):
         return f"{a / b:.2f}" if b else "-"

@@ -35,7 +35,6 @@ import argparse
 import os
 import random
 import re
-import shutil
 import socket
 import statistics
 import subprocess
@@ -231,9 +230,7 @@ def main():
         log(f"bench_anchor: {e}")
         return 1
     finally:
-        for p in list(live):
-            stop(p, 2.0)
-        shutil.rmtree(env.tmp, ignore_errors=True)
+        proc.finish(env.tmp)
 
     ours = "ours" if "ours" in impls else None
     others = [i for i in impls if i != "ours"]

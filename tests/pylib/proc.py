@@ -62,6 +62,13 @@ def port_free(addr, port, kinds=(socket.SOCK_DGRAM,)):
     return True
 
 
+def finish(tmp):
+    """Stops what live still holds and removes the run's directory tmp."""
+    for p in list(live):
+        stop(p, 2.0)
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
 def guarded(name, make):
     """Stops what live holds on SIGTERM and SIGINT, then returns make();
     exits with "name: error" when it raises RuntimeError or OSError."""
