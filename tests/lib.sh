@@ -78,6 +78,122 @@ tl_setup() {
 	exit 1
 }
 
+# tl_browser_init BUILD_DIR NS_PREFIX: the start of a Chromium test, which
+# runs in two namespaces of its own (tl_netns_pair) instead of tl_init's
+# temp directory and PID list: sets build, bin, here (the script's
+# directory), dir (tests/interop/browser), chromium ($CHROMIUM or
+# /usr/bin/chromium), failed=0, tmp, nsa=NS_PREFIX"A"PID and
+# nsb=NS_PREFIX"B"PID, srv_pid and run_pid empty. At exit the server and
+# the run still going are stopped, both namespaces and $tmp removed; INT,
+# TERM, HUP and PIPE exit 1.
+tl_browser_init() {
+	build=${1:?usage: $0 BUILD_DIR}
+	bin=$build/bin
+	here=$(cd "$(dirname "$0")" && pwd) || exit 1
+	dir=$here/browser
+	chromium=${CHROMIUM:-/usr/bin/chromium}
+	failed=0
+	tmp=$(mktemp -d) || exit 1
+	nsa=${2}A$$ nsb=${2}B$$
+	srv_pid='' run_pid=''
+	trap tl_browser_cleanup EXIT
+	trap 'exit 1' INT TERM HUP PIPE
+}
+
+tl_browser_cleanup() {
+	[ -n "$run_pid" ] && kill "$run_pid" 2>/dev/null
+	[ -n "$srv_pid" ] && kill "$srv_pid" 2>/dev/null
+	tl_netns_del "$nsb" "$nsa"
+	[ -n "$run_pid" ] && wait "$run_pid" 2>/dev/null
+	[ -n "$srv_pid" ] && wait "$srv_pid" 2>/dev/null
+	rm -rf "$tmp"
+}
+
+# tl_browser_server_log WHAT: the last 80 lines of the server's log and the
+# last 40 of its stderr, shown for a failure during WHAT.
+tl_browser_server_log() {
+	echo "  server log (last 80 lines, $1):"
+	tail -n 80 "$tmp/server.log" 2>/dev/null | sed 's/^/  | /'
+	if [ -s "$tmp/server.err" ]; then
+		echo "  server stderr:"
+		tail -n 40 "$tmp/server.err" | sed 's/^/  | /'
+	fi
+}
+
+# tl_browser_ice_servers NAME SRV_IP: turnadmin adds the TURN user $user in
+# $realm with $password to $tmp/users.db and writes the iceServers JSON for
+# SRV_IP:$port to $tmp/ice.json. Checks NAME_turnadmin_ice_servers (the
+# JSON names a URL); exit 1 when not.
+tl_browser_ice_servers() {
+	# shellcheck disable=SC2154 # user, realm and password are the script's
+	if "$bin/turnadmin" -a -b "$tmp/users.db" -u "$user" -r "$realm" -p "$password" \
+		--ice-servers -X "$2" --listening-port "$port" >"$tmp/ice.json" 2>"$tmp/admin.err" &&
+		node -e 'const j = require(process.argv[1]); if (!j.iceServers[0].urls.length) process.exit(1)' \
+			"$tmp/ice.json" 2>>"$tmp/admin.err"; then
+		tl_pass "$1_turnadmin_ice_servers"
+	else
+		tl_fail "$1_turnadmin_ice_servers"
+		sed 's/^/  | /' "$tmp/ice.json" "$tmp/admin.err"
+		exit 1
+	fi
+}
+
+# tl_browser_server_up NAME SRV_IP: waits up to 10 s for the server
+# ($srv_pid, started in $nsa) to answer a STUN binding request sent from
+# $nsb to SRV_IP:$port. Checks NAME_server_reachable_from_browser_namespace;
+# exit 1 (after the server's log) when not.
+tl_browser_server_up() {
+	tl_up=0
+	for _ in $(seq 100); do
+		if ip netns exec "$nsb" "$bin/turnutils_stunclient" -p "$port" "$2" >/dev/null 2>&1; then
+			tl_up=1
+			break
+		fi
+		kill -0 "$srv_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if [ $tl_up = 1 ]; then
+		tl_pass "$1_server_reachable_from_browser_namespace"
+	else
+		tl_fail "$1_server_reachable_from_browser_namespace"
+		tl_browser_server_log startup
+		exit 1
+	fi
+}
+
+# tl_browser_run_done NAME SCRIPT RC: after the node SCRIPT (started at
+# $start, output in $tmp/run.out and run.err) exited RC: shows its output
+# and time; when RC is not 0, "FAIL: NAME_run" unless it printed a FAIL
+# line itself, failed=1, the end of its stderr, and status 1.
+tl_browser_run_done() {
+	cat "$tmp/run.out"
+	# shellcheck disable=SC2154 # start is the script's
+	echo "$1 run: $(($(date +%s) - start)) s, exit $3"
+	[ "$3" -eq 0 ] && return 0
+	grep -q '^FAIL: ' "$tmp/run.out" || tl_fail "$1_run (exit $3)"
+	failed=1
+	if [ -s "$tmp/run.err" ]; then
+		echo "  $2 stderr (last 30 lines):"
+		tail -n 30 "$tmp/run.err" | sed 's/^/  | /'
+	fi
+	return 1
+}
+
+# tl_browser_server_stops NAME: stops the server ($srv_pid) and checks
+# NAME_server_exits_cleanly: status 0 and no sanitizer report in its stdout
+# or stderr.
+tl_browser_server_stops() {
+	tl_stop "$srv_pid"
+	tl_st=$?
+	srv_pid=
+	if [ $tl_st -eq 0 ] && tl_no_sanitizer_report "$tmp/server.out" "$tmp/server.err"; then
+		tl_pass "$1_server_exits_cleanly"
+	else
+		tl_fail "$1_server_exits_cleanly (status $tl_st)"
+		tl_browser_server_log shutdown
+	fi
+}
+
 # tl_browser_ready NAME CHROMIUM DIR PROGRAM...: set-up of a Chromium test
 # (tests/interop/browser in DIR): root, ip, CHROMIUM, node, npm and each
 # PROGRAM in $bin must be there, and playwright-core at the version DIR's
@@ -175,6 +291,49 @@ tl_start_anchor() {
 		tl_check "server starts" false "$tmp/out"
 		return 1
 	fi
+}
+
+# tl_anchor_mode SECONDS SCRIPT NPORTS MODE [SERVER ARGS...]: a fresh
+# anchor (tl_start_anchor NPORTS SERVER ARGS), then the Python driver SCRIPT
+# beside the test as "SCRIPT MODE NG MIN MAX BIN" under a SECONDS timeout;
+# failed=1 when the driver fails (it prints its own checks). Status 1 only
+# when the server did not start.
+tl_anchor_mode() {
+	tl_secs=$1 tl_script=$2 tl_np=$3 mode=$4
+	shift 4
+	tl_start_anchor "$tl_np" "$@" || return 1
+	timeout "$tl_secs" /usr/bin/python3 "$(dirname "$0")/$tl_script" "$mode" "$ng" "$min" "$max" \
+		"$bin" || failed=1
+	return 0
+}
+
+# tl_anchor_load_start NPORTS [SERVER ARGS...]: the set-up of the anchor
+# load tests. Builds tests/bench/anchor_load.c into $tmp/anchor_load, plain
+# -O2 in any build (the load generator must not steal the CPU the test
+# measures, and is not the code under test); starts tl_start_turnserver
+# with the anchor's ng socket on a free block: sets port, ngport (port + 1),
+# min (port + 10) and max (NPORTS relay ports); then checks that ng answers
+# ping. Exits 1 after a FAIL line when a step fails.
+tl_anchor_load_start() {
+	tl_n=$1
+	shift
+	cc -O2 -std=gnu11 -Wall -Wextra -o "$tmp/anchor_load" "$(dirname "$0")/../bench/anchor_load.c" \
+		>"$tmp/out" 2>&1
+	rc=$?
+	tl_setup load_generator_builds "[ $rc -eq 0 ]" "$tmp/out"
+	base=$(tl_free_port_block $((tl_n + 10))) || {
+		tl_fail free_ports_found
+		exit 1
+	}
+	port=$base ngport=$((base + 1)) min=$((base + 10)) max=$((base + 9 + tl_n))
+	tl_start_turnserver "$port" "$min" "$max" --anchor-ng-listen "127.0.0.1:$ngport" "$@"
+	tl_wait_log "$tmp/server.log" "ready:" "$srv_pid"
+	rc=$?
+	tl_server_output
+	tl_setup turnserver_with_anchor_starts "[ $rc -eq 0 ]" "$tmp/out"
+	"$bin/turnutils_ng" -s "127.0.0.1:$ngport" ping >"$tmp/out" 2>&1
+	rc=$?
+	tl_check ng_ping_answers_pong "[ $rc -eq 0 ] && grep -q pong '$tmp/out'" "$tmp/out" || exit 1
 }
 
 # tl_server_output [N]: writes what the server of tl_start_turnserver said

@@ -14,17 +14,11 @@
 . "$(dirname "$0")/../lib.sh"
 tl_isolate "$0" "$@"
 tl_init "$@"
-python=/usr/bin/python3
-here=$(dirname "$0")
 
 # run_mode MODE [SERVER ARGS...]: a fresh server, then anchor_ng.py MODE.
 run_mode() {
-	mode=$1
-	shift
-	tl_start_anchor 100 "$@" || return
-	timeout 120 "$python" "$here/anchor_ng.py" "$mode" "$ng" "$min" "$max"
-	[ $? -eq 0 ] || failed=1
-	tl_check_turnserver_stops "$mode: server stops cleanly"
+	tl_anchor_mode 120 anchor_ng.py 100 "$@" || return
+	tl_check_turnserver_stops "$1: server stops cleanly"
 }
 
 run_mode main

@@ -11,17 +11,11 @@
 . "$(dirname "$0")/../lib.sh"
 tl_isolate "$0" "$@"
 tl_init "$@"
-python=/usr/bin/python3
-here=$(dirname "$0")
 
 # run_mode MODE [SERVER ARGS...]: a fresh server, then anchor_limits.py MODE.
 run_mode() {
-	mode=$1
-	shift
-	tl_start_anchor 100 "$@" || return
-	timeout 120 "$python" "$here/anchor_limits.py" "$mode" "$ng" "$min" "$max" "$bin" ||
-		failed=1
-	tl_check_turnserver_stops "$mode: server stops cleanly"
+	tl_anchor_mode 120 anchor_limits.py 100 "$@" || return
+	tl_check_turnserver_stops "$1: server stops cleanly"
 }
 
 run_mode defaults

@@ -18,7 +18,6 @@
 . "$(dirname "$0")/../lib.sh"
 tl_init "$@"
 ng=$bin/turnutils_ng
-src=$(dirname "$0")/../bench/anchor_load.c
 calls=200
 window_s=10
 # Loss allowed per direction, in packets per million: loopback loses a
@@ -31,32 +30,11 @@ loss_ppm=1000
 # VmRSS allowed above the level before the calls, after deleting them.
 rss_slack_kb=512
 
-# The load generator: plain -O2 in any build (it must not steal the CPU
-# the test measures, and is not the code under test).
-if ! cc -O2 -std=gnu11 -Wall -Wextra -o "$tmp/anchor_load" "$src" >"$tmp/out" 2>&1; then
-	tl_check "load_generator_builds" false "$tmp/out"
-	exit 1
-fi
-
-base=$(tl_free_port_block 1010) || {
-	tl_fail "free_ports_found"
-	exit 1
-}
-port=$base
-ngport=$((base + 1))
-min=$((base + 10))
-max=$((base + 1009)) # 4 ports a call (RTP and RTCP, each side) and spare
-# ng replies are kept 2 s (anchor-ng-cache-time; 60 by default) so that
-# the cache is empty again when VmRSS is read before the calls.
+# 4 relay ports a call (RTP and RTCP, each side) and spare. ng replies are
+# kept 2 s (anchor-ng-cache-time; 60 by default) so that the cache is empty
+# again when VmRSS is read before the calls.
 cache_s=2
-tl_start_turnserver "$port" "$min" "$max" --anchor-ng-listen "127.0.0.1:$ngport" \
-	--anchor-ng-cache-time "$cache_s"
-tl_wait_log "$tmp/server.log" "ready:" "$srv_pid"
-rc=$?
-tl_server_output
-tl_setup "turnserver_with_anchor_starts" '[ $rc -eq 0 ]' "$tmp/out"
-"$ng" -s "127.0.0.1:$ngport" ping >"$tmp/out" 2>&1
-tl_check "ng_ping_answers_pong" '[ $? -eq 0 ] && grep -q pong "$tmp/out"' "$tmp/out" || exit 1
+tl_anchor_load_start 1000 --anchor-ng-cache-time "$cache_s"
 
 # ngstat NAME: the number member NAME of the statistics reply
 ngstat() {

@@ -4,7 +4,8 @@
 # RTP/AVP, parties on 127.0.0.1) carrying 172-byte RTP at 50 packets/s each
 # way for 8 s (tests/bench/anchor_load.c); during that window ten bursts
 # of 200 calls each (offer, answer, delete; 16 requests in flight) run on
-# the same ng socket. Checks: every burst request answered ok; every media
+# the same ng socket. Checks: ng answers ping; every burst request answered
+# ok; every media
 # packet sent, reached its own call and direction, and loss stays within a
 # generous bound (2%: no timing assertion, only that control work does not
 # starve forwarding); the server exits 0 with no sanitizer report.
@@ -14,30 +15,13 @@
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 tl_init "$@"
-src=$(dirname "$0")/../bench/anchor_load.c
 calls=20
 window_s=8
 bursts=10
 burst_calls=200
 loss_ppm=20000
 
-if ! cc -O2 -std=gnu11 -Wall -Wextra -o "$tmp/anchor_load" "$src" >"$tmp/out" 2>&1; then
-	tl_check "load_generator_builds" false "$tmp/out"
-	exit 1
-fi
-base=$(tl_free_port_block 1400) || {
-	tl_fail "free_ports_found"
-	exit 1
-}
-port=$base
-ngport=$((base + 1))
-min=$((base + 10))
-max=$((base + 1399))
-tl_start_turnserver "$port" "$min" "$max" --anchor-ng-listen "127.0.0.1:$ngport"
-tl_wait_log "$tmp/server.log" "ready:" "$srv_pid"
-rc=$?
-tl_server_output
-tl_check "turnserver_with_anchor_starts" '[ $rc -eq 0 ]' "$tmp/out" || exit 1
+tl_anchor_load_start 1390
 
 "$tmp/anchor_load" --ng "127.0.0.1:$ngport" --calls "$calls" --warm 1 --seconds "$window_s" \
 	--prefix media >"$tmp/media.out" 2>"$tmp/media.err" &

@@ -11,24 +11,12 @@
 . "$(dirname "$0")/../lib.sh"
 tl_isolate "$0" "$@"
 tl_init "$@"
-python=/usr/bin/python3
-here=$(dirname "$0")
-
-# run_mode MODE NPORTS [SERVER ARGS...]: a fresh server with NPORTS relay ports, then the mode.
-run_mode() {
-	mode=$1 nports=$2
-	shift 2
-	tl_start_anchor "$nports" "$@" || return
-	timeout 60 "$python" "$here/anchor_safety.py" "$mode" "$ng" "$min" "$max"
-	[ $? -eq 0 ] || failed=1
-}
-
-run_mode undo 16
+tl_anchor_mode 60 anchor_safety.py 16 undo
 tl_check_turnserver_stops "undo: server stops cleanly"
 # 16 streams of 3 ports: over the default per-call budget, which would refuse the offer itself
-run_mode ice 100 --anchor-max-call-ports 64 --anchor-port-share 100
+tl_anchor_mode 60 anchor_safety.py 100 ice --anchor-max-call-ports 64 --anchor-port-share 100
 tl_check_turnserver_stops "ice: server stops cleanly"
-run_mode logcall 20 --anchor-timeout 1
+tl_anchor_mode 60 anchor_safety.py 20 logcall --anchor-timeout 1
 want="call 'evil\\x0aFORGED: anchor: call \\x27x\\x27 deleted by admin' timed out"
 tl_check log_escapes_the_call_id_of_a_timed_out_call 'grep -qF "$want" "$tmp/server.log"' \
 	"$tmp/server.log"
