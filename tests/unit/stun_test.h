@@ -83,6 +83,30 @@ static inline void raw_finish(uint8_t *buf, size_t total)
 	put16(buf + 2, (uint16_t)(total - STUN_HEADER_LEN));
 }
 
+/* One attribute of raw_msg: its type, length and value (NULL when empty). */
+struct raw_a {
+	uint16_t type;
+	uint16_t len;
+	const void *val;
+};
+
+/* A whole message of `type` (raw_header) with the attributes a[0..na-1] and its length set; returns
+ * its size. */
+static inline size_t raw_msg(uint8_t *buf, uint16_t type, const struct raw_a *a, size_t na)
+{
+	size_t n = raw_header(buf, type, 0);
+
+	for (size_t i = 0; i < na; i++)
+		n += raw_attr(buf + n, a[i].type, a[i].len, a[i].val);
+	raw_finish(buf, n);
+	return n;
+}
+
+/* raw_msg with the attributes given inline: RAW_MSG(buf, type, {t, len, val}, ...). */
+#define RAW_MSG(buf, type, ...)                                                                    \
+	raw_msg(buf, type, (const struct raw_a[]){__VA_ARGS__},                                    \
+		sizeof((const struct raw_a[]){__VA_ARGS__}) / sizeof(struct raw_a))
+
 static inline struct sockaddr_storage addr(const char *ip, uint16_t port)
 {
 	struct sockaddr_storage ss;

@@ -40,9 +40,7 @@ static void test_address_attribute_bad_family_or_length(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		n = raw_header(buf, 0x0101, 0);
-		n += raw_attr(buf + n, STUN_ATTR_XOR_MAPPED_ADDRESS, bad[i].len, bad[i].val);
-		raw_finish(buf, n);
+		n = RAW_MSG(buf, 0x0101, {STUN_ATTR_XOR_MAPPED_ADDRESS, bad[i].len, bad[i].val});
 		parse_ok(&m, buf, n);
 		assert_int_equal(stun_attr_xor_addr(&m, &m.attrs[0], &ss), -1);
 		assert_int_equal(stun_attr_addr(&m, &m.attrs[0], &ss), -1);
@@ -65,16 +63,12 @@ static void test_error_code_too_short_or_out_of_range(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		n = raw_header(buf, 0x0111, 0);
-		n += raw_attr(buf + n, STUN_ATTR_ERROR_CODE, bad[i].len, bad[i].val);
-		raw_finish(buf, n);
+		n = RAW_MSG(buf, 0x0111, {STUN_ATTR_ERROR_CODE, bad[i].len, bad[i].val});
 		parse_ok(&m, buf, n);
 		assert_int_equal(stun_attr_error(&m.attrs[0], &code, &reason, &rlen), -1);
 	}
 	/* four bytes, empty reason: fine */
-	n = raw_header(buf, 0x0111, 0);
-	n += raw_attr(buf + n, STUN_ATTR_ERROR_CODE, 4, "\0\0\x04\x26");
-	raw_finish(buf, n);
+	n = RAW_MSG(buf, 0x0111, {STUN_ATTR_ERROR_CODE, 4, "\0\0\x04\x26"});
 	parse_ok(&m, buf, n);
 	assert_int_equal(stun_attr_error(&m.attrs[0], &code, &reason, &rlen), 0);
 	assert_int_equal(code, 438);

@@ -367,9 +367,7 @@ static void test_parse_integrity_of_wrong_length(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		n = raw_header(buf, 0x0001, 0);
-		n += raw_attr(buf + n, t[i].type, t[i].len, zero);
-		raw_finish(buf, n);
+		n = RAW_MSG(buf, 0x0001, {t[i].type, t[i].len, zero});
 		assert_int_equal(stun_msg_parse(&m, buf, n), STUN_PARSE_BAD_ATTR);
 	}
 }
@@ -383,9 +381,7 @@ static void test_parse_truncated_mi_sha256_accepted(void **state)
 	(void)state;
 	/* RFC 8489 §14.6: at least 16 bytes, a multiple of 4, at most 32 */
 	for (uint16_t len = 16; len <= 32; len += 4) {
-		n = raw_header(buf, 0x0001, 0);
-		n += raw_attr(buf + n, STUN_ATTR_MESSAGE_INTEGRITY_SHA256, len, zero);
-		raw_finish(buf, n);
+		n = RAW_MSG(buf, 0x0001, {STUN_ATTR_MESSAGE_INTEGRITY_SHA256, len, zero});
 		parse_ok(&m, buf, n);
 		assert_int_equal(m.mi256_idx, 0);
 		assert_int_not_equal(stun_msg_check_integrity_sha256(&m, zero, 4), 0);

@@ -183,9 +183,7 @@ static void test_parse_attribute_runs_past_end(void **state)
 
 	(void)state;
 	/* value longer than the rest of the message */
-	n = raw_header(buf, 0x0001, 0);
-	n += raw_attr(buf + n, STUN_ATTR_SOFTWARE, 4, "abcd");
-	raw_finish(buf, n);
+	n = RAW_MSG(buf, 0x0001, {STUN_ATTR_SOFTWARE, 4, "abcd"});
 	put16(buf + 22, 8);
 	assert_int_equal(stun_msg_parse(&m, buf, n), STUN_PARSE_ATTR_OVERFLOW);
 	/* value fits, its padding does not */
@@ -195,10 +193,7 @@ static void test_parse_attribute_runs_past_end(void **state)
 	put16(buf + 22, 0xFFFF);
 	assert_int_equal(stun_msg_parse(&m, buf, n), STUN_PARSE_ATTR_OVERFLOW);
 	/* a second attribute overflowing after a good one */
-	n = raw_header(buf, 0x0001, 0);
-	n += raw_attr(buf + n, STUN_ATTR_SOFTWARE, 4, "abcd");
-	n += raw_attr(buf + n, STUN_ATTR_USERNAME, 4, "abcd");
-	raw_finish(buf, n);
+	n = RAW_MSG(buf, 0x0001, {STUN_ATTR_SOFTWARE, 4, "abcd"}, {STUN_ATTR_USERNAME, 4, "abcd"});
 	put16(buf + 30, 5);
 	assert_int_equal(stun_msg_parse(&m, buf, n), STUN_PARSE_ATTR_OVERFLOW);
 }
@@ -210,9 +205,7 @@ static void test_parse_attribute_header_truncated(void **state)
 	size_t n;
 
 	(void)state;
-	n = raw_header(buf, 0x0001, 0);
-	n += raw_attr(buf + n, STUN_ATTR_SOFTWARE, 4, "abcd");
-	raw_finish(buf, n);
+	n = RAW_MSG(buf, 0x0001, {STUN_ATTR_SOFTWARE, 4, "abcd"});
 	/* the datagram ends inside the attribute header */
 	assert_int_equal(stun_msg_parse(&m, buf, 22), STUN_PARSE_SHORT);
 	/* the declared length ends inside the attribute header */
@@ -228,11 +221,8 @@ static void test_parse_duplicate_attributes_first_wins(void **state)
 	uint32_t v;
 
 	(void)state;
-	n = raw_header(buf, 0x0001, 0);
-	n += raw_attr(buf + n, STUN_ATTR_LIFETIME, 4, "\0\0\0\x01");
-	n += raw_attr(buf + n, STUN_ATTR_SOFTWARE, 1, "s");
-	n += raw_attr(buf + n, STUN_ATTR_LIFETIME, 4, "\0\0\0\x02");
-	raw_finish(buf, n);
+	n = RAW_MSG(buf, 0x0001, {STUN_ATTR_LIFETIME, 4, "\0\0\0\x01"},
+		    {STUN_ATTR_SOFTWARE, 1, "s"}, {STUN_ATTR_LIFETIME, 4, "\0\0\0\x02"});
 	parse_ok(&m, buf, n);
 	assert_int_equal(m.nattrs, 3);
 	assert_int_equal(stun_attr_u32(stun_msg_find(&m, STUN_ATTR_LIFETIME), &v), 0);
@@ -306,13 +296,8 @@ static void test_unknown_comprehension_required_listed(void **state)
 	size_t n;
 
 	(void)state;
-	n = raw_header(buf, 0x0003, 0);
-	n += raw_attr(buf + n, 0x7FFF, 2, "ab");
-	n += raw_attr(buf + n, STUN_ATTR_LIFETIME, 4, "\0\0\0\x01");
-	n += raw_attr(buf + n, 0x0030, 0, NULL);
-	n += raw_attr(buf + n, 0xC001, 4, "abcd");
-	n += raw_attr(buf + n, 0x8FFF, 0, NULL);
-	raw_finish(buf, n);
+	n = RAW_MSG(buf, 0x0003, {0x7FFF, 2, "ab"}, {STUN_ATTR_LIFETIME, 4, "\0\0\0\x01"},
+		    {0x0030, 0, NULL}, {0xC001, 4, "abcd"}, {0x8FFF, 0, NULL});
 	parse_ok(&m, buf, n);
 	assert_int_equal(m.nattrs, 5);
 	assert_int_equal(m.nunknown, 2);
@@ -328,10 +313,7 @@ static void test_unknown_comprehension_optional_not_listed(void **state)
 	size_t n;
 
 	(void)state;
-	n = raw_header(buf, 0x0001, 0);
-	n += raw_attr(buf + n, 0x8FFF, 4, "abcd");
-	n += raw_attr(buf + n, 0xFFFF, 1, "a");
-	raw_finish(buf, n);
+	n = RAW_MSG(buf, 0x0001, {0x8FFF, 4, "abcd"}, {0xFFFF, 1, "a"});
 	parse_ok(&m, buf, n);
 	assert_int_equal(m.nattrs, 2);
 	assert_int_equal(m.nunknown, 0);
@@ -344,9 +326,7 @@ static void test_parse_resets_every_field(void **state)
 	size_t n;
 
 	(void)state;
-	n = raw_header(buf, 0x0001, 0);
-	n += raw_attr(buf + n, STUN_ATTR_SOFTWARE, 1, "s");
-	raw_finish(buf, n);
+	n = RAW_MSG(buf, 0x0001, {STUN_ATTR_SOFTWARE, 1, "s"});
 	memset(&m, 0xA5, sizeof(m));
 	parse_ok(&m, buf, n);
 	assert_int_equal(m.nattrs, 1);
@@ -356,9 +336,7 @@ static void test_parse_resets_every_field(void **state)
 	assert_int_equal(m.fp_idx, -1);
 
 	/* the same struct, reused for a message with an unknown attribute */
-	n = raw_header(buf, 0x0001, 0);
-	n += raw_attr(buf + n, 0x7001, 1, "s");
-	raw_finish(buf, n);
+	n = RAW_MSG(buf, 0x0001, {0x7001, 1, "s"});
 	parse_ok(&m, buf, n);
 	parse_ok(&m, buf, n);
 	assert_int_equal(m.nunknown, 1);
