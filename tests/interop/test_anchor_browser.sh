@@ -35,36 +35,7 @@
 # anchor_run.js.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
-build=${1:?usage: $0 BUILD_DIR}
-bin=$build/bin
-here=$(cd "$(dirname "$0")" && pwd) || exit 1
-dir=$here/browser
-chromium=${CHROMIUM:-/usr/bin/chromium}
-failed=0
-tmp=$(mktemp -d) || exit 1
-nsa=anchbrA$$
-nsb=anchbrB$$
-srv_pid=
-run_pid=
-cleanup() {
-	[ -n "$run_pid" ] && kill "$run_pid" 2>/dev/null
-	[ -n "$srv_pid" ] && kill "$srv_pid" 2>/dev/null
-	tl_netns_del "$nsb" "$nsa"
-	[ -n "$run_pid" ] && wait "$run_pid" 2>/dev/null
-	[ -n "$srv_pid" ] && wait "$srv_pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP PIPE
-
-server_log() {
-	echo "  server log (last 80 lines, $1):"
-	tail -n 80 "$tmp/server.log" 2>/dev/null | sed 's/^/  | /'
-	if [ -s "$tmp/server.err" ]; then
-		echo "  server stderr:"
-		tail -n 40 "$tmp/server.err" | sed 's/^/  | /'
-	fi
-}
+tl_browser_init "$1" anchbr
 
 # --- prerequisites
 tl_browser_ready anchor_browser "$chromium" "$dir" turnserver turnadmin turnutils_stunclient
@@ -90,16 +61,7 @@ if ip -n "$nsa" route show | grep -q default ||
 fi
 
 # --- user and iceServers JSON
-if "$bin/turnadmin" -a -b "$tmp/users.db" -u "$user" -r "$realm" -p "$password" \
-	--ice-servers -X "$srv_ip" --listening-port "$port" >"$tmp/ice.json" 2>"$tmp/admin.err" &&
-	node -e 'const j = require(process.argv[1]); if (!j.iceServers[0].urls.length) process.exit(1)' \
-		"$tmp/ice.json" 2>>"$tmp/admin.err"; then
-	tl_pass anchor_browser_turnadmin_ice_servers
-else
-	tl_fail anchor_browser_turnadmin_ice_servers
-	sed 's/^/  | /' "$tmp/ice.json" "$tmp/admin.err"
-	exit 1
-fi
+tl_browser_ice_servers anchor_browser "$srv_ip"
 
 # --- the server in A: TURN, anchor media on the relay address, ng control
 # reachable from B (where the test's ng client runs)
@@ -110,22 +72,7 @@ ip netns exec "$nsa" "$bin/turnserver" -n --listening-ip "$srv_ip" --listening-p
 	--anchor-timeout 60 --Verbose \
 	--log-file "$tmp/server.log" >"$tmp/server.out" 2>"$tmp/server.err" &
 srv_pid=$!
-up=0
-for _ in $(seq 100); do
-	if ip netns exec "$nsb" "$bin/turnutils_stunclient" -p "$port" "$srv_ip" >/dev/null 2>&1; then
-		up=1
-		break
-	fi
-	kill -0 "$srv_pid" 2>/dev/null || break
-	sleep 0.1
-done
-if [ $up = 1 ]; then
-	tl_pass anchor_browser_server_reachable_from_browser_namespace
-else
-	tl_fail anchor_browser_server_reachable_from_browser_namespace
-	server_log startup
-	exit 1
-fi
+tl_browser_server_up anchor_browser "$srv_ip"
 
 # --- the browser and the ng client in B
 start=$(date +%s)
@@ -139,33 +86,17 @@ run_pid=$!
 wait "$run_pid"
 rc=$?
 run_pid=
-cat "$tmp/run.out"
-echo "anchor browser run: $(($(date +%s) - start)) s, exit $rc"
-if [ $rc -ne 0 ]; then
-	grep -q '^FAIL: ' "$tmp/run.out" || tl_fail "anchor_browser_run (exit $rc)"
-	failed=1
-	if [ -s "$tmp/run.err" ]; then
-		echo "  anchor_run.js stderr (last 30 lines):"
-		tail -n 30 "$tmp/run.err" | sed 's/^/  | /'
-	fi
+if ! tl_browser_run_done anchor_browser anchor_run.js $rc; then
 	for f in "$tmp"/out/*; do
 		[ -f "$f" ] || continue
 		echo "  $(basename "$f") (last 60 lines):"
 		tail -n 60 "$f" | sed 's/^/  | /'
 	done
-	server_log "the failed run"
+	tl_browser_server_log "the failed run"
 fi
 
 # --- the server stops cleanly (and, under the sanitizers, reported nothing)
-tl_stop "$srv_pid"
-src=$?
-srv_pid=
-if [ $src -eq 0 ] && tl_no_sanitizer_report "$tmp/server.out" "$tmp/server.err"; then
-	tl_pass anchor_browser_server_exits_cleanly
-else
-	tl_fail "anchor_browser_server_exits_cleanly (status $src)"
-	server_log shutdown
-fi
+tl_browser_server_stops anchor_browser
 # ANCHOR_BROWSER_KEEP=DIR keeps the SDPs, ng traffic, getStats and server log
 if [ -n "$ANCHOR_BROWSER_KEEP" ] && mkdir -p "$ANCHOR_BROWSER_KEEP" &&
 	cp -r "$tmp"/* "$ANCHOR_BROWSER_KEEP"/; then

@@ -42,10 +42,12 @@
 const crypto = require('crypto');
 const dgram = require('dgram');
 const fs = require('fs');
-const http = require('http');
 const os = require('os');
 const path = require('path');
-const {chromium} = require('playwright-core');
+const common = require('./common');
+
+const {checks} = common;
+const check = checks.check;
 
 const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
 const connectMs = Number(process.env.CONNECT_MS || 20000);
@@ -64,14 +66,6 @@ const variants = variantArgs.length ? variantArgs : ['mdns', 'mic', 'controlling
 const ngMatch = /^(.*):(\d+)$/.exec(ngArg);
 const ngHost = ngMatch[1].replace(/^\[|\]$/g, '');
 const ngPort = Number(ngMatch[2]);
-
-let failed = false;
-function check(name, ok, detail) {
-	console.log((ok ? 'PASS: ' : 'FAIL: ') + name + (detail && !ok ? ' (' + detail + ')' : ''));
-	if (!ok)
-		failed = true;
-	return ok;
-}
 
 function note(file, text) {
 	fs.appendFileSync(path.join(outDir, file), text + '\n');
@@ -166,29 +160,8 @@ function sameList(a, b) {
 	return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-function serve(html) {
-	const server = http.createServer((req, res) => {
-		if (req.url === '/' || req.url === '/index.html') {
-			res.writeHead(200, {'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store'});
-			res.end(html);
-		} else {
-			res.writeHead(404);
-			res.end();
-		}
-	});
-	return new Promise((resolve, reject) => {
-		server.once('error', reject);
-		server.listen(0, '127.0.0.1', () => resolve(server));
-	});
-}
-
 function brief(c) {
 	return c ? c.candidateType + ' ' + c.address + ':' + c.port : 'none';
-}
-
-function hostOf(u) {
-	const m = /^[a-z]+:(\[[^\]]+\]|[^:?]+)/.exec(u);
-	return m ? m[1].replace(/^\[|\]$/g, '') : null;
 }
 
 // Every "local port" of an ng query reply.
@@ -236,7 +209,7 @@ function tagMedia(q, tag) {
 
 async function runVariant(browser, url, iceServers, variant) {
 	const p = 'anchor_' + variant + '_';
-	const failedBefore = failed;
+	const failedBefore = checks.failed;
 	const rnd = crypto.randomBytes(4).toString('hex');
 	const callId = 'anchor-browser-' + variant + '-' + rnd + '@test';
 	const pbxTag = 'pbx-' + rnd, brTag = 'browser-' + rnd;
@@ -248,7 +221,7 @@ async function runVariant(browser, url, iceServers, variant) {
 	const page = await context.newPage();
 	const consoleLines = [];
 	let deleted = false;
-	failed = false; /* this variant's own checks: its dump on failure */
+	checks.failed = false; /* this variant's own checks: its dump on failure */
 	page.on('console', (m) => consoleLines.push('console.' + m.type() + ': ' + m.text()));
 	page.on('pageerror', (e) => consoleLines.push('pageerror: ' + e.message));
 	const dump = async (why) => {
@@ -472,7 +445,7 @@ async function runVariant(browser, url, iceServers, variant) {
 		check(p + 'ng_delete_closes_media_ports', ports.length > 0 && open.length === 0,
 			'of ' + ports.join(',') + ' still open: ' + open.join(','));
 
-		if (failed)
+		if (checks.failed)
 			await dump('failure details');
 	} catch (err) {
 		check(p + 'call_steps', false, err && err.message || String(err));
@@ -482,7 +455,7 @@ async function runVariant(browser, url, iceServers, variant) {
 		await context.close().catch(() => {});
 		if (!deleted)
 			await ng({command: 'delete', 'call-id': callId}, 2, 500).catch(() => {});
-		failed = failed || failedBefore;
+		checks.failed = checks.failed || failedBefore;
 	}
 }
 
@@ -500,48 +473,20 @@ const VARIANTS = {
 // A headless Chromium for variant v (a fresh profile directory each).
 function launch(v, hosts, profileRoot) {
 	const profile = fs.mkdtempSync(path.join(profileRoot, v + '-'));
-	return chromium.launch({
-		executablePath,
-		// Exactly these flags: Playwright's own defaults carry a
-		// --disable-features of their own, and Chromium honours one.
-		ignoreDefaultArgs: true,
-		args: [
-			'--headless',
-			'--no-sandbox',
-			'--disable-gpu',
-			'--disable-quic',
-			'--disable-background-networking',
-			'--disable-component-update',
-			'--disable-sync',
-			'--disable-default-apps',
-			'--disable-extensions',
-			'--no-first-run',
-			'--no-default-browser-check',
-			'--password-store=basic',
-			'--mute-audio',
-			'--autoplay-policy=no-user-gesture-required',
-			...(VARIANTS[v].fakeMedia ? ['--use-fake-device-for-media-stream',
-				'--use-fake-ui-for-media-stream'] : []),
-			// No DNS; the TURN host is an IP literal, excluded all the same.
-			'--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost' +
-				hosts.map((h) => ', EXCLUDE ' + h).join(''),
-			...(noMdns ? ['--disable-features=WebRtcHideLocalIpsWithMdns'] : []),
-			'--user-data-dir=' + profile,
-			'--remote-debugging-pipe',
-		],
-		timeout: 60000,
-	});
+	return common.launch(executablePath, profile, hosts, [
+		'--autoplay-policy=no-user-gesture-required',
+		...(VARIANTS[v].fakeMedia ? ['--use-fake-device-for-media-stream',
+			'--use-fake-ui-for-media-stream'] : []),
+		...(noMdns ? ['--disable-features=WebRtcHideLocalIpsWithMdns'] : []),
+	]);
 }
 
 async function main() {
 	const printed = JSON.parse(fs.readFileSync(iceFile, 'utf8'));
-	const iceServers = printed.iceServers.map((s) => ({
-		...s,
-		urls: [].concat(s.urls).filter((u) => u.startsWith('turn:') && u.endsWith('?transport=udp')),
-	})).filter((s) => s.urls.length);
-	const hosts = [...new Set(iceServers.flatMap((s) => s.urls.map(hostOf)).filter(Boolean))];
+	const iceServers = common.iceServersFor(printed, 'udp');
+	const hosts = common.urlHosts(iceServers);
 	const html = fs.readFileSync(path.join(__dirname, 'anchor_page.html'), 'utf8');
-	const server = await serve(html);
+	const server = await common.serve(html);
 	const url = 'http://localhost:' + server.address().port + '/';
 	const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'anchor-browser-profile-'));
 	let browser = null;
@@ -569,16 +514,4 @@ async function main() {
 	}
 }
 
-const watchdog = setTimeout(() => {
-	console.log('FAIL: anchor_browser_run_time_bound (no result after ' + totalMs + ' ms)');
-	process.exit(1);
-}, totalMs);
-
-main().then(() => {
-	clearTimeout(watchdog);
-	process.exit(failed ? 1 : 0);
-}, (err) => {
-	clearTimeout(watchdog);
-	console.log('FAIL: anchor_browser_driven (' + (err && err.stack || err) + ')');
-	process.exit(2);
-});
+common.runBounded('anchor_browser', totalMs, main);

@@ -11,10 +11,9 @@
 // Environment: CHROMIUM (default /usr/bin/chromium), CONNECT_MS (60000),
 // STEP_MS (20000), TOTAL_MS (240000): time bounds.
 const fs = require('fs');
-const http = require('http');
 const os = require('os');
 const path = require('path');
-const {chromium} = require('playwright-core');
+const {checks, serve, iceServersFor, urlHosts, launch, runBounded} = require('./common');
 
 const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
 const connectMs = Number(process.env.CONNECT_MS || 60000);
@@ -28,55 +27,7 @@ if (!iceFile) {
 }
 const variants = variantArgs.length ? variantArgs : ['udp', 'tcp'];
 
-let failed = false;
-function check(name, ok, detail) {
-	console.log((ok ? 'PASS: ' : 'FAIL: ') + name + (detail && !ok ? ' (' + detail + ')' : ''));
-	if (!ok)
-		failed = true;
-}
-
-// The iceServers list for one variant.
-function iceServersFor(printed, variant) {
-	if (variant === 'printed')
-		return printed.iceServers;
-	const want = '?transport=' + variant;
-	return printed.iceServers.map((s) => ({
-		...s,
-		urls: [].concat(s.urls).filter((u) => u.startsWith('turn:') && u.endsWith(want)),
-	})).filter((s) => s.urls.length);
-}
-
-// The hosts of the entry's URLs, as written in them (IPv6 without brackets).
-function turnHosts(printed) {
-	const hosts = new Set();
-	for (const s of printed.iceServers) {
-		for (const u of [].concat(s.urls)) {
-			const m = /^[a-z]+:(\[[^\]]+\]|[^:?]+)/.exec(u);
-			if (m)
-				hosts.add(m[1].replace(/^\[|\]$/g, ''));
-		}
-	}
-	return [...hosts];
-}
-
-function serve(html) {
-	const server = http.createServer((req, res) => {
-		if (req.url === '/' || req.url === '/index.html') {
-			res.writeHead(200, {'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store'});
-			res.end(html);
-		} else if (req.url === '/favicon.ico') {
-			res.writeHead(204);
-			res.end();
-		} else {
-			res.writeHead(404);
-			res.end();
-		}
-	});
-	return new Promise((resolve, reject) => {
-		server.once('error', reject);
-		server.listen(0, '127.0.0.1', () => resolve(server));
-	});
-}
+const check = checks.check;
 
 function brief(c) {
 	if (!c)
@@ -95,37 +46,8 @@ async function main() {
 	let browser = null;
 
 	try {
-		browser = await chromium.launch({
-			executablePath,
-			// Exactly these flags: Playwright's own defaults carry a
-			// --disable-features of their own, and Chromium honours one.
-			ignoreDefaultArgs: true,
-			args: [
-				'--headless',
-				'--no-sandbox',
-				'--disable-gpu',
-				'--disable-quic',
-				'--disable-background-networking',
-				'--disable-component-update',
-				'--disable-sync',
-				'--disable-default-apps',
-				'--disable-extensions',
-				'--no-first-run',
-				'--no-default-browser-check',
-				'--password-store=basic',
-				'--mute-audio',
-				'--use-fake-device-for-media-stream',
-				'--use-fake-ui-for-media-stream',
-				// No DNS. Chromium's TURN/TCP connects through its proxy-resolving
-				// socket, where these rules apply to IP literals too: the TURN
-				// hosts must be excluded or TURN over TCP fails with 701.
-				'--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost' +
-					turnHosts(printed).map((h) => ', EXCLUDE ' + h).join(''),
-				'--user-data-dir=' + profile,
-				'--remote-debugging-pipe',
-			],
-			timeout: 60000,
-		});
+		browser = await launch(executablePath, profile, urlHosts(printed.iceServers),
+			['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream']);
 		const context = await browser.newContext();
 		const page = await context.newPage();
 		page.on('console', (m) => consoleLines.push('console.' + m.type() + ': ' + m.text()));
@@ -138,8 +60,8 @@ async function main() {
 		for (const variant of variants) {
 			const iceServers = iceServersFor(printed, variant);
 			const p = 'browser_' + variant + '_';
-			const failedBefore = failed;
-			failed = false;
+			const failedBefore = checks.failed;
+			checks.failed = false;
 			const t0 = Date.now();
 			const r = await page.evaluate((cfg) => window.runCall(cfg),
 				{iceServers, connectMs, stepMs});
@@ -166,15 +88,15 @@ async function main() {
 				const proto = (pr) => !!pr && !!pr.local && pr.local.relayProtocol === variant;
 				check(p + 'local_relay_protocol_is_' + variant, proto(r.pair1) && proto(r.pair2));
 			}
-			if (r.error || failed) {
+			if (r.error || checks.failed) {
 				console.log('  call events (' + variant + '):');
 				for (const e of r.events)
 					console.log('  | ' + e);
 			}
-			failed = failed || failedBefore;
+			checks.failed = checks.failed || failedBefore;
 		}
 	} finally {
-		if (failed && consoleLines.length) {
+		if (checks.failed && consoleLines.length) {
 			console.log('  page console:');
 			for (const l of consoleLines)
 				console.log('  | ' + l);
@@ -186,16 +108,4 @@ async function main() {
 	}
 }
 
-const watchdog = setTimeout(() => {
-	console.log('FAIL: browser_run_time_bound (no result after ' + totalMs + ' ms)');
-	process.exit(1);
-}, totalMs);
-
-main().then(() => {
-	clearTimeout(watchdog);
-	process.exit(failed ? 1 : 0);
-}, (err) => {
-	clearTimeout(watchdog);
-	console.log('FAIL: browser_driven (' + (err && err.stack || err) + ')');
-	process.exit(2);
-});
+runBounded('browser', totalMs, main);

@@ -1,0 +1,126 @@
+'use strict';
+// common.js: what run.js and anchor_run.js share: the PASS/FAIL lines, the
+// page server on 127.0.0.1, the TURN URLs of turnadmin's iceServers entry,
+// a headless Chromium launched with exactly the flags it needs, and the
+// run's time bound and exit status (0 all passed, 1 a check failed or time
+// ran out, 2 the browser could not be driven at all).
+const fs = require('fs');
+const http = require('http');
+const path = require('path');
+const {chromium} = require('playwright-core');
+
+// check() prints "PASS: name" or "FAIL: name (detail)" and sets failed; a
+// run may save and clear failed to see whether one part of it failed.
+const checks = {
+	failed: false,
+	check(name, ok, detail) {
+		console.log((ok ? 'PASS: ' : 'FAIL: ') + name + (detail && !ok ? ' (' + detail + ')' : ''));
+		if (!ok)
+			checks.failed = true;
+		return ok;
+	},
+};
+
+// Serves html as / (and /index.html), and page_common.js, the pages' shared
+// script, on 127.0.0.1, an ephemeral port.
+function serve(html) {
+	const pageJs = fs.readFileSync(path.join(__dirname, 'page_common.js'), 'utf8');
+	const server = http.createServer((req, res) => {
+		if (req.url === '/' || req.url === '/index.html') {
+			res.writeHead(200, {'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store'});
+			res.end(html);
+		} else if (req.url === '/page_common.js') {
+			res.writeHead(200, {'Content-Type': 'text/javascript; charset=utf-8',
+				'Cache-Control': 'no-store'});
+			res.end(pageJs);
+		} else if (req.url === '/favicon.ico') {
+			res.writeHead(204);
+			res.end();
+		} else {
+			res.writeHead(404);
+			res.end();
+		}
+	});
+	return new Promise((resolve, reject) => {
+		server.once('error', reject);
+		server.listen(0, '127.0.0.1', () => resolve(server));
+	});
+}
+
+// The printed iceServers with only the turn: URLs ending in ?transport=T
+// (entries left with no URL dropped); T 'printed' keeps them as printed.
+function iceServersFor(printed, transport) {
+	if (transport === 'printed')
+		return printed.iceServers;
+	const want = '?transport=' + transport;
+	return printed.iceServers.map((s) => ({
+		...s,
+		urls: [].concat(s.urls).filter((u) => u.startsWith('turn:') && u.endsWith(want)),
+	})).filter((s) => s.urls.length);
+}
+
+// The host of a URL as written in it (IPv6 without brackets), or null.
+function hostOf(u) {
+	const m = /^[a-z]+:(\[[^\]]+\]|[^:?]+)/.exec(u);
+	return m ? m[1].replace(/^\[|\]$/g, '') : null;
+}
+
+// The distinct hosts of the iceServers' URLs.
+function urlHosts(iceServers) {
+	return [...new Set(iceServers.flatMap((s) => [].concat(s.urls).map(hostOf)).filter(Boolean))];
+}
+
+// A headless Chromium (executablePath) with the profile directory profile,
+// no DNS but for localhost and hosts, and the flags extra.
+function launch(executablePath, profile, hosts, extra) {
+	return chromium.launch({
+		executablePath,
+		// Exactly these flags: Playwright's own defaults carry a
+		// --disable-features of their own, and Chromium honours one.
+		ignoreDefaultArgs: true,
+		args: [
+			'--headless',
+			'--no-sandbox',
+			'--disable-gpu',
+			'--disable-quic',
+			'--disable-background-networking',
+			'--disable-component-update',
+			'--disable-sync',
+			'--disable-default-apps',
+			'--disable-extensions',
+			'--no-first-run',
+			'--no-default-browser-check',
+			'--password-store=basic',
+			'--mute-audio',
+			...extra,
+			// No DNS. Chromium's TURN/TCP connects through its proxy-resolving
+			// socket, where these rules apply to IP literals too: the TURN
+			// hosts must be excluded or TURN over TCP fails with 701.
+			'--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost' +
+				hosts.map((h) => ', EXCLUDE ' + h).join(''),
+			'--user-data-dir=' + profile,
+			'--remote-debugging-pipe',
+		],
+		timeout: 60000,
+	});
+}
+
+// Runs main() within totalMs and exits: 0 when no check failed, 1 when one
+// did or time ran out ("FAIL: NAME_run_time_bound"), 2 when main threw
+// ("FAIL: NAME_driven").
+function runBounded(name, totalMs, main) {
+	const watchdog = setTimeout(() => {
+		console.log('FAIL: ' + name + '_run_time_bound (no result after ' + totalMs + ' ms)');
+		process.exit(1);
+	}, totalMs);
+	main().then(() => {
+		clearTimeout(watchdog);
+		process.exit(checks.failed ? 1 : 0);
+	}, (err) => {
+		clearTimeout(watchdog);
+		console.log('FAIL: ' + name + '_driven (' + (err && err.stack || err) + ')');
+		process.exit(2);
+	});
+}
+
+module.exports = {checks, serve, iceServersFor, hostOf, urlHosts, launch, runBounded};

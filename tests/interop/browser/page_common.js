@@ -1,0 +1,30 @@
+// page_common.js: the helpers page.html and anchor_page.html share (served
+// beside them by common.js's serve).
+'use strict';
+
+function sleep(ms) {
+	return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+// Resolves when cond() is true, polling; rejects with `what` after ms.
+async function waitFor(what, ms, cond) {
+	const end = Date.now() + ms;
+	for (;;) {
+		if (await cond())
+			return;
+		if (Date.now() > end)
+			throw new Error('timed out after ' + ms + ' ms waiting for ' + what);
+		await sleep(100);
+	}
+}
+
+// The packets and bytes of pc's inbound-rtp audio, from getStats (null: none).
+async function inboundAudio(pc) {
+	const stats = await pc.getStats();
+	let r = null;
+	stats.forEach((s) => {
+		if (s.type === 'inbound-rtp' && s.kind === 'audio')
+			r = {packetsReceived: s.packetsReceived || 0, bytesReceived: s.bytesReceived || 0};
+	});
+	return r;
+}
