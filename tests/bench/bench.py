@@ -180,20 +180,6 @@ class Env:
         return f"{self.build}/bin/turnutils_uclient"
 
 
-def run_bounded(cmd, timeout):
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                         stdin=subprocess.DEVNULL, text=True)
-    live.append(p)
-    try:
-        out, _ = p.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        stop(p, 1.0)
-        out = (p.stdout.read() if p.stdout else "") + "\n[timed out]"
-    if p in live:
-        live.remove(p)
-    return p.returncode, out
-
-
 def parse_uclient(out):
     """(messages sent, echoes received, data seconds) from either uclient's report.
 
@@ -219,7 +205,7 @@ def bench_relay(env, impl, client, load):
         exe = COTURN_UCLIENT if client == "coturn" else env.ours_uclient()
         cmd = [exe] + COMMON + LOADS[load] + env.client_args()
         c0, n0, t0 = cpu_ticks(srv.pid), cpu_ns(srv.pid), time.monotonic()
-        rc, out = run_bounded(cmd, 90)
+        rc, out = proc.run_bounded(cmd, 90)
         c1, n1, t1 = cpu_ticks(srv.pid), cpu_ns(srv.pid), time.monotonic()
         drops = socket_drops(srv.pid)
     finally:
@@ -242,7 +228,7 @@ def bench_rss(env, impl, n=1000):
     srv = env.start_server(impl)
     try:
         base = [env.ours_uclient(), "-X", "-l", "100", "-n", "1", "-z", "0"] + env.client_args()
-        rc, out = run_bounded(base[:1] + ["-m", "10"] + base[1:], 30)
+        rc, out = proc.run_bounded(base[:1] + ["-m", "10"] + base[1:], 30)
         time.sleep(2.5)  # coturn frees deleted sessions on a ~1 s timer
         idle_kb, idle_fds = vm_rss_kb(srv.pid), nfds(srv.pid)
         cmd = base[:1] + ["-m", str(n), "--hold", "5", "--timeout", "0"] + base[1:]
@@ -278,7 +264,7 @@ def bench_alloc(env, impl, seconds, inflight=64):
                "-L", env.rotate_base, "--rotate-local", "256",
                "-u", USER, "-w", PASS, "-p", str(env.port), env.srv_ip]
         c0 = cpu_ns(srv.pid)
-        rc, out = run_bounded(cmd, seconds + 60)
+        rc, out = proc.run_bounded(cmd, seconds + 60)
         c1 = cpu_ns(srv.pid)
     finally:
         stop(srv)

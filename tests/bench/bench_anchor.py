@@ -44,7 +44,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from pylib import ng, proc  # noqa: E402
-from pylib.proc import live, log, stop, cpu_ns  # noqa: E402
+from pylib.proc import log, stop, cpu_ns  # noqa: E402
 
 RTPENGINE = "/usr/bin/rtpengine"
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -116,19 +116,10 @@ class Env:
     def run_load(self, pid, prefix, *extra, timeout=120):
         cmd = [self.load, "--ng", f"{self.srv_ip}:{self.ng_port}", "--ip", self.party_ip,
                "--prefix", prefix, "--pid", str(pid)] + [str(x) for x in extra]
-        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                             stdin=subprocess.DEVNULL, text=True)
-        live.append(p)
-        try:
-            out, _ = p.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            stop(p, 1.0)
-            out = "[timed out]"
-        if p in live:
-            live.remove(p)
-        if p.returncode != 0:
-            log(f"  anchor_load {' '.join(cmd[1:])} exited {p.returncode}:\n{out[-800:]}")
-        return p.returncode, out, cmd
+        rc, out = proc.run_bounded(cmd, timeout)
+        if rc != 0:
+            log(f"  anchor_load {' '.join(cmd[1:])} exited {rc}:\n{out[-800:]}")
+        return rc, out, cmd
 
 
 def bench_one(env, impl):

@@ -62,6 +62,23 @@ def port_free(addr, port, kinds=(socket.SOCK_DGRAM,)):
     return True
 
 
+def run_bounded(cmd, timeout):
+    """Runs cmd (held in live meanwhile) for at most timeout seconds; its
+    exit status and output (stdout and stderr), "[timed out]" appended
+    when it was stopped."""
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         stdin=subprocess.DEVNULL, text=True)
+    live.append(p)
+    try:
+        out, _ = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        stop(p, 1.0)
+        out = (p.stdout.read() if p.stdout else "") + "\n[timed out]"
+    if p in live:
+        live.remove(p)
+    return p.returncode, out
+
+
 def finish(tmp):
     """Stops what live still holds and removes the run's directory tmp."""
     for p in list(live):
