@@ -77,19 +77,26 @@ static void expect_permission(struct turnc *cl, const char *ip, int code)
 		fail_msg("CreatePermission %s: answer not signed", ip);
 }
 
+/* A CreatePermission for each of the n peers gets 403, on one dual allocation. */
+static void expect_all_forbidden(const char *const *peers, size_t n)
+{
+	struct turnc cl;
+
+	dual_allocation(&cl, &deflt);
+	for (size_t i = 0; i < n; i++)
+		expect_permission(&cl, peers[i], STUN_ERR_FORBIDDEN);
+	h_close(&cl);
+}
+
 static void test_denied_ipv4_peer_classes_get_403(void **state)
 {
 	static const char *const denied[] = {"127.0.0.1",	"127.1.2.3",	   "10.1.2.3",
 					     "172.16.0.1",	"192.168.1.1",	   "100.64.0.1",
 					     "169.254.169.254", "169.254.1.1",	   "224.0.0.1",
 					     "0.0.0.0",		"255.255.255.255", "240.0.0.1"};
-	struct turnc cl;
 
 	(void)state;
-	dual_allocation(&cl, &deflt);
-	for (size_t i = 0; i < sizeof(denied) / sizeof(denied[0]); i++)
-		expect_permission(&cl, denied[i], STUN_ERR_FORBIDDEN);
-	h_close(&cl);
+	expect_all_forbidden(denied, sizeof(denied) / sizeof(denied[0]));
 }
 
 static void test_denied_ipv6_peer_classes_get_403(void **state)
@@ -106,13 +113,9 @@ static void test_denied_ipv6_peer_classes_get_403(void **state)
 					     "64:ff9b::a00:1",
 					     "2002:7f00:1::1",
 					     "fd00:ec2::254"};
-	struct turnc cl;
 
 	(void)state;
-	dual_allocation(&cl, &deflt);
-	for (size_t i = 0; i < sizeof(denied) / sizeof(denied[0]); i++)
-		expect_permission(&cl, denied[i], STUN_ERR_FORBIDDEN);
-	h_close(&cl);
+	expect_all_forbidden(denied, sizeof(denied) / sizeof(denied[0]));
 }
 
 /*
