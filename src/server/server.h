@@ -26,6 +26,7 @@
 struct event_base;
 struct event;
 struct bufferevent;
+struct evbuffer;
 struct evconnlistener;
 struct userdb;
 struct tcp_peer;
@@ -239,6 +240,25 @@ void worker_insert_udp_alloc(struct worker *w, struct allocation *a);
 /* Without an allocation: max-allocate-timeout and small buffers (worker.c). */
 void worker_tcp_unallocated(struct tcp_conn *c, bool unallocated);
 void worker_remove_udp_alloc(struct worker *w, struct allocation *a);
+/*
+ * worker.c's seams, for its unit tests (tests/unit/test_worker.c); the
+ * worker's own paths call them.
+ */
+/* The allocation table rehashed into size slots (a power of 2): 0 or -1. */
+int worker_table_resize(struct worker *w, uint32_t size);
+/* worker_log_ok() at time now (ms). */
+bool worker_log_ok_at(struct worker *w, uint64_t now);
+/* A client's UDP datagram, from its first bytes. */
+enum worker_dgram { WORKER_DGRAM_CHANNELDATA, WORKER_DGRAM_STUN, WORKER_DGRAM_MALFORMED };
+enum worker_dgram worker_classify_datagram(const uint8_t *buf, size_t len);
+/* A TCP client's next frame: its length, 0 for more bytes, -1 to close. */
+long worker_tcp_next_frame(struct evbuffer *in, bool allocated, uint32_t *skip,
+			   struct worker_stats *stats);
+/* May iov go to TCP client c now (output caps before and after its allocation)? */
+bool worker_tcp_output_fits(const struct tcp_conn *c, const struct iovec *iov, int niov);
+/* accept() failed: the listeners rest; the worker's accept_resume_ev wakes them. */
+void worker_tcp_accept_error(struct evconnlistener *l, void *arg);
+void worker_tcp_accept_resume(int fd, short what, void *arg);
 
 /* unauth_budget.c: may one more unauthenticated error response go to src? */
 bool unauth_budget_take(struct worker *w, const union sockaddr_u *src);

@@ -44,7 +44,7 @@ static uint32_t slot_of(const struct worker *w, const struct udp_listener *lsn,
 	return (addr_hash(&client->sa, w->hash_seed) ^ (uint32_t)(lsn - w->udp)) & w->table_mask;
 }
 
-static int table_resize(struct worker *w, uint32_t size)
+int worker_table_resize(struct worker *w, uint32_t size)
 {
 	struct allocation **t = calloc(size, sizeof(*t));
 	struct allocation **old = w->table;
@@ -85,7 +85,7 @@ void worker_insert_udp_alloc(struct worker *w, struct allocation *a)
 	uint32_t s;
 
 	if (w->nallocs + 1 > w->table_mask + 1)
-		table_resize(w, (w->table_mask + 1) * 2);
+		worker_table_resize(w, (w->table_mask + 1) * 2);
 	s = slot_of(w, a->lsn, &a->client);
 	a->hnext = w->table[s];
 	w->table[s] = a;
@@ -105,10 +105,8 @@ void worker_remove_udp_alloc(struct worker *w, struct allocation *a)
 	}
 }
 
-bool worker_log_ok(struct worker *w)
+bool worker_log_ok_at(struct worker *w, uint64_t now)
 {
-	uint64_t now = clock_ms();
-
 	if (now - w->log_window_ms >= 1000) {
 		if (w->log_suppressed)
 			log_info("worker %d: %u log lines suppressed in the last second", w->id,
@@ -125,10 +123,15 @@ bool worker_log_ok(struct worker *w)
 	return false;
 }
 
+bool worker_log_ok(struct worker *w)
+{
+	return worker_log_ok_at(w, clock_ms());
+}
+
 /* Sending to clients */
 
 /* Relayed data stops at TCP_MAX_OUTPUT queued; without an allocation, every byte counts. */
-static bool tcp_output_fits(const struct tcp_conn *c, const struct iovec *iov, int niov)
+bool worker_tcp_output_fits(const struct tcp_conn *c, const struct iovec *iov, int niov)
 {
 	size_t queued = evbuffer_get_length(bufferevent_get_output(c->bev));
 
@@ -156,7 +159,7 @@ static int sendv_to_client(struct worker *w, struct udp_listener *lsn, struct tc
 		}
 		return 0;
 	}
-	if (!tcp || !tcp_output_fits(tcp, iov, niov)) {
+	if (!tcp || !worker_tcp_output_fits(tcp, iov, niov)) {
 		w->stats.send_errors++;
 		return -1;
 	}
@@ -298,6 +301,20 @@ void worker_relay_readable(int fd, short what, void *arg)
 
 /* Client -> server over UDP */
 
+/*
+ * What a client's datagram is, from its first bytes (RFC 8656 §12:
+ * ChannelData starts 0x40-0x7F, STUN has its two top bits zero): the
+ * handlers check the rest.
+ */
+enum worker_dgram worker_classify_datagram(const uint8_t *buf, size_t len)
+{
+	if (stun_looks_like_channeldata(buf, len))
+		return WORKER_DGRAM_CHANNELDATA;
+	if (len >= STUN_HEADER_LEN && (buf[0] & 0xC0) == 0)
+		return WORKER_DGRAM_STUN;
+	return WORKER_DGRAM_MALFORMED;
+}
+
 static void udp_readable(evutil_socket_t fd, short what, void *arg)
 {
 	struct udp_listener *lsn = arg;
@@ -317,15 +334,20 @@ static void udp_readable(evutil_socket_t fd, short what, void *arg)
 			continue;
 		}
 		a = worker_find_udp_alloc(w, lsn, from);
-		if (stun_looks_like_channeldata(buf, len)) {
+		switch (worker_classify_datagram(buf, len)) {
+		case WORKER_DGRAM_CHANNELDATA:
 			turn_handle_channeldata(w, a, buf, len);
-		} else if (len >= STUN_HEADER_LEN && (buf[0] & 0xC0) == 0) {
+			break;
+		case WORKER_DGRAM_STUN: {
 			struct origin o = {.w = w, .lsn = lsn, .client = *from,
 					   .local = lsn->local};
 
 			turn_handle_message(&o, a, buf, len);
-		} else {
+			break;
+		}
+		case WORKER_DGRAM_MALFORMED:
 			w->stats.malformed++;
+			break;
 		}
 	}
 }
@@ -349,44 +371,67 @@ static void tcp_close(struct tcp_conn *c)
 	free(c);
 }
 
+/*
+ * The next whole frame at the head of a stream's input: its length, 0 while
+ * more bytes are needed, -1 (counted malformed) when the bytes are neither
+ * STUN nor ChannelData and the connection must close. Without an
+ * allocation, a frame longer than TCP_UNALLOCATED_FRAME is counted and
+ * drained as it arrives (*skip: its bytes still to come), never buffered.
+ */
+long worker_tcp_next_frame(struct evbuffer *in, bool allocated, uint32_t *skip,
+			   struct worker_stats *stats)
+{
+	for (;;) {
+		size_t avail = evbuffer_get_length(in);
+		uint8_t *frame;
+		long flen;
+
+		if (*skip) {
+			size_t n = avail < *skip ? avail : *skip;
+
+			evbuffer_drain(in, n);
+			*skip -= (uint32_t)n;
+			if (*skip)
+				return 0;
+			continue;
+		}
+		frame = evbuffer_pullup(in, avail < 20 ? (ssize_t)avail : 20);
+		if (!frame)
+			return 0;
+		flen = stun_stream_frame_len(frame, avail < 20 ? avail : 20);
+		if (flen < 0) {
+			stats->malformed++;
+			return -1;
+		}
+		if (!allocated && flen > TCP_UNALLOCATED_FRAME) {
+			/* dropped as it arrives, never buffered; the framing goes on */
+			if (stun_looks_like_channeldata(frame, avail < 20 ? avail : 20))
+				stats->no_allocation++;
+			else
+				stats->malformed++;
+			*skip = (uint32_t)flen;
+			continue;
+		}
+		if (flen == 0 || (size_t)flen > avail)
+			return 0;
+		return flen;
+	}
+}
+
 static void tcp_readable(struct bufferevent *bev, void *arg)
 {
 	struct tcp_conn *c = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
 
 	for (;;) {
-		size_t avail = evbuffer_get_length(in);
+		long flen = worker_tcp_next_frame(in, c->alloc != NULL, &c->skip, &c->w->stats);
 		uint8_t *frame;
-		long flen;
 
-		if (c->skip) {
-			size_t n = avail < c->skip ? avail : c->skip;
-
-			evbuffer_drain(in, n);
-			c->skip -= (uint32_t)n;
-			if (c->skip)
-				return;
-			continue;
-		}
-		frame = evbuffer_pullup(in, avail < 20 ? (ssize_t)avail : 20);
-		if (!frame)
-			return;
-		flen = stun_stream_frame_len(frame, avail < 20 ? avail : 20);
 		if (flen < 0) {
-			c->w->stats.malformed++;
 			tcp_close(c);
 			return;
 		}
-		if (!c->alloc && flen > TCP_UNALLOCATED_FRAME) {
-			/* dropped as it arrives, never buffered; the framing goes on */
-			if (stun_looks_like_channeldata(frame, avail < 20 ? avail : 20))
-				c->w->stats.no_allocation++;
-			else
-				c->w->stats.malformed++;
-			c->skip = (uint32_t)flen;
-			continue;
-		}
-		if (flen == 0 || (size_t)flen > avail)
+		if (flen == 0)
 			return;
 		frame = evbuffer_pullup(in, flen);
 		if (stun_looks_like_channeldata(frame, (size_t)flen)) {
@@ -503,7 +548,7 @@ static void tcp_accept(struct evconnlistener *l, evutil_socket_t fd, struct sock
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 }
 
-static void tcp_accept_resume(evutil_socket_t fd, short what, void *arg)
+void worker_tcp_accept_resume(evutil_socket_t fd, short what, void *arg)
 {
 	struct worker *w = arg;
 
@@ -518,7 +563,7 @@ static void tcp_accept_resume(evutil_socket_t fd, short what, void *arg)
  * the connection stays queued and the socket readable, so the listeners
  * rest for TCP_ACCEPT_BACKOFF_MS instead of spinning on it.
  */
-static void tcp_accept_error(struct evconnlistener *l, void *arg)
+void worker_tcp_accept_error(struct evconnlistener *l, void *arg)
 {
 	struct worker *w = arg;
 	struct timeval backoff = {.tv_usec = TCP_ACCEPT_BACKOFF_MS * 1000};
@@ -623,7 +668,7 @@ static int tcp_listen(struct worker *w, const union sockaddr_u *addr)
 			  strerror(errno));
 		return -1;
 	}
-	evconnlistener_set_error_cb(l, tcp_accept_error);
+	evconnlistener_set_error_cb(l, worker_tcp_accept_error);
 	w->tcp[w->ntcp++] = l;
 	return 0;
 }
@@ -642,7 +687,7 @@ int worker_start(struct worker *w)
 
 	w->base = event_base_new();
 	w->rx = malloc((size_t)SERVER_UDP_BATCH * SERVER_RX_BUF);
-	if (!w->base || !w->rx || table_resize(w, TABLE_MIN) < 0)
+	if (!w->base || !w->rx || worker_table_resize(w, TABLE_MIN) < 0)
 		return -1;
 	recv_batch_init(w);
 	RAND_bytes((uint8_t *)&w->hash_seed, sizeof(w->hash_seed));
@@ -650,7 +695,7 @@ int worker_start(struct worker *w)
 	/* process-wide, set before any thread runs */
 	event_set_log_callback(libevent_log);
 	w->stop_ev = event_new(w->base, -1, 0, stop_cb, w->base);
-	w->accept_resume_ev = evtimer_new(w->base, tcp_accept_resume, w);
+	w->accept_resume_ev = evtimer_new(w->base, worker_tcp_accept_resume, w);
 	if (!w->stop_ev || !w->accept_resume_ev || tcp_relay_worker_init(w) < 0 ||
 	    offload_worker_init(w) < 0)
 		return -1;
