@@ -256,6 +256,9 @@ long worker_tcp_next_frame(struct evbuffer *in, bool allocated, uint32_t *skip,
 			   struct worker_stats *stats);
 /* May iov go to TCP client c now (output caps before and after its allocation)? */
 bool worker_tcp_output_fits(const struct tcp_conn *c, const struct iovec *iov, int niov);
+/* Peer data (RFC 8656 §12.6): ChannelData or a Data indication, once permitted. */
+void worker_relay_to_client(struct worker *w, struct allocation *a, const union sockaddr_u *peer,
+			    uint8_t *data, size_t len, uint64_t now);
 /* accept() failed: the listeners rest; the worker's accept_resume_ev wakes them. */
 void worker_tcp_accept_error(struct evconnlistener *l, void *arg);
 void worker_tcp_accept_resume(int fd, short what, void *arg);

@@ -213,7 +213,7 @@ static void put_fingerprint(uint8_t fp[8], struct iovec *iov, int niov)
 	stun_fingerprint_attr(fp, crc);
 }
 
-static void relay_to_client(struct worker *w, struct allocation *a, const union sockaddr_u *peer,
+void worker_relay_to_client(struct worker *w, struct allocation *a, const union sockaddr_u *peer,
 			    uint8_t *data, size_t len, uint64_t now)
 {
 	static const uint8_t zeros[4];
@@ -295,7 +295,8 @@ void worker_relay_readable(int fd, short what, void *arg)
 		size_t len = w->rx_msgs[i].msg_len;
 
 		if (len <= 65535 - 36 && !(w->rx_msgs[i].msg_hdr.msg_flags & MSG_TRUNC))
-			relay_to_client(w, a, &w->rx_from[i], w->rx_iov[i].iov_base, len, now);
+			worker_relay_to_client(w, a, &w->rx_from[i], w->rx_iov[i].iov_base, len,
+					       now);
 	}
 }
 
