@@ -24,7 +24,7 @@ static bool room_for(const struct stun_builder *b, size_t n, bool external)
 	if (b->err || n > STUN_MAX_BODY_LEN ||
 	    b->len - STUN_HEADER_LEN + b->ext + n > STUN_MAX_BODY_LEN)
 		return false;
-	return external || (!b->ext && b->cap - b->len >= n);
+	return external || (!b->ext_open && b->cap - b->len >= n);
 }
 
 void stun_build_start(struct stun_builder *b, uint8_t *buf, size_t cap, uint16_t method,
@@ -34,6 +34,7 @@ void stun_build_start(struct stun_builder *b, uint8_t *buf, size_t cap, uint16_t
 	b->cap = cap > STUN_MAX_MSG_LEN ? STUN_MAX_MSG_LEN : cap;
 	b->len = 0;
 	b->ext = 0;
+	b->ext_open = false;
 	b->err = 0;
 	if (b->cap < STUN_HEADER_LEN) {
 		b->err = -1;
@@ -79,12 +80,13 @@ void stun_put_external(struct stun_builder *b, uint16_t type, size_t len)
 	wire_put16(p + 2, (uint16_t)len);
 	b->len += STUN_ATTR_HDR_LEN;
 	b->ext += wire_pad4(len);
+	b->ext_open = true;
 	set_len(b);
 }
 
 void stun_count_external(struct stun_builder *b, size_t n)
 {
-	if (n % 4 || !b->ext || !room_for(b, n, true)) {
+	if (n % 4 || !b->ext_open || !room_for(b, n, true)) {
 		b->err = -1;
 		return;
 	}

@@ -204,7 +204,7 @@ int stun_msg_parse(struct stun_msg *m, const uint8_t *buf, size_t len)
 		a = &m->attrs[m->nattrs];
 		a->type = type;
 		a->len = alen;
-		a->off = (uint16_t)off;
+		a->off = (uint32_t)off;
 		a->val = buf + off + STUN_ATTR_HDR_LEN;
 
 		switch (type) {

@@ -154,7 +154,7 @@ enum stun_parse_result {
 struct stun_attr {
 	uint16_t type;
 	uint16_t len;	    /* value length, without padding */
-	uint16_t off;	    /* offset of the attribute header in the message */
+	uint32_t off;	    /* offset of the attribute header (a message may pass 64 KiB) */
 	const uint8_t *val; /* points into the message */
 };
 
@@ -258,6 +258,7 @@ struct stun_builder {
 	size_t cap;
 	size_t len;
 	size_t ext; /* body bytes the caller sends from its own buffers */
+	bool ext_open; /* stun_put_external() was called: nothing more into buf */
 	int err; /* sticky: -1 once anything did not fit or was invalid */
 };
 

@@ -140,6 +140,18 @@ static void test_counted_bytes_need_an_external_value_and_whole_words(void **sta
 	assert_int_equal(stun_build_end(&b), 0);
 }
 
+/* An empty DATA (a zero-length datagram) still takes its FINGERPRINT. */
+static void test_empty_external_value_counts_its_fingerprint(void **state)
+{
+	uint8_t buf[128];
+	size_t n;
+
+	(void)state;
+	n = data_head(AF_INET, 0, true, buf, sizeof(buf));
+	assert_int_equal(n, STUN_HEADER_LEN + 12 + STUN_ATTR_HDR_LEN);
+	assert_int_equal(len_field(buf), 12 + STUN_ATTR_HDR_LEN + 8);
+}
+
 /* Sticky: after a refusal, later calls that would fit change nothing. */
 static void test_refusal_is_sticky(void **state)
 {
@@ -162,6 +174,7 @@ int main(void)
 	    cmocka_unit_test(test_body_of_exactly_the_limit_fits_and_one_word_more_does_not),
 	    cmocka_unit_test(test_attribute_after_external_value_is_refused),
 	    cmocka_unit_test(test_counted_bytes_need_an_external_value_and_whole_words),
+	    cmocka_unit_test(test_empty_external_value_counts_its_fingerprint),
 	    cmocka_unit_test(test_refusal_is_sticky),
 	};
 

@@ -245,6 +245,39 @@ static void test_fingerprint_is_crc32_xor_stun(void **state)
 	assert_true(stun_msg_check_fingerprint(&m));
 }
 
+/*
+ * A Data indication near the 65,535-byte body limit puts its FINGERPRINT
+ * past offset 65535: the parser keeps the whole offset, so the CRC covers
+ * the right bytes (a 16-bit offset made a valid message fail the check).
+ */
+static void test_fingerprint_past_64_kib_verifies(void **state)
+{
+	static uint8_t buf[STUN_HEADER_LEN + 65532];
+	struct sockaddr_storage peer = addr("2001:db8::1", 5000);
+	const size_t data_len = 65496;
+	struct stun_builder b;
+	struct stun_msg m;
+	size_t head;
+
+	(void)state;
+	/* built as the relay builds it: a head, the data, a FINGERPRINT appended */
+	stun_build_start(&b, buf, 64, TURN_DATA, STUN_INDICATION, test_tid);
+	stun_put_xor_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS, (struct sockaddr *)&peer);
+	stun_put_external(&b, STUN_ATTR_DATA, data_len);
+	stun_count_external(&b, 8);
+	head = stun_build_end(&b);
+	assert_int_equal(head, STUN_HEADER_LEN + 24 + STUN_ATTR_HDR_LEN);
+	memset(buf + head, 0xA5, data_len);
+	stun_fingerprint_attr(buf + head + data_len, stun_crc32(buf, head + data_len));
+	assert_int_equal(head + data_len + 8, sizeof(buf));
+	parse_ok(&m, buf, sizeof(buf));
+	assert_true(m.fp_idx >= 0);
+	assert_true(m.attrs[m.fp_idx].off > 65535);
+	assert_true(stun_msg_check_fingerprint(&m));
+	buf[100] ^= 1;
+	assert_false(stun_msg_check_fingerprint(&m));
+}
+
 static void test_nonce_cookie_roundtrip(void **state)
 {
 	static const uint32_t features[] = {
@@ -430,6 +463,7 @@ int main(void)
 	    cmocka_unit_test(test_build_integrity_with_md5_and_sha256_keys),
 	    cmocka_unit_test(test_build_mi_mi256_and_fingerprint_together),
 	    cmocka_unit_test(test_fingerprint_is_crc32_xor_stun),
+	    cmocka_unit_test(test_fingerprint_past_64_kib_verifies),
 	    cmocka_unit_test(test_nonce_cookie_roundtrip),
 	    cmocka_unit_test(test_ct_equal_and_demux),
 	    cmocka_unit_test(test_integrity_fails_on_any_flipped_bit),

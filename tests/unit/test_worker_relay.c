@@ -142,8 +142,9 @@ static void check_data_indication(const union sockaddr_u *peer, size_t n, bool f
 	assert_int_equal(at->len, n);
 	assert_memory_equal(at->val, payload, n);
 	if (fingerprint) {
-		/* last, over everything before it (checked by hand: stun_attr.off is 16 bits) */
+		/* last, over everything before it */
 		assert_true(m.fp_idx >= 0);
+		assert_true(stun_msg_check_fingerprint(&m));
 		assert_int_equal(wire_get16(out + len - 8), STUN_ATTR_FINGERPRINT);
 		assert_int_equal(stun_crc32(out, len - 8) ^ 0x5354554Eu, /* RFC 8489 §14.7 */
 				 wire_get32(out + len - 4));
@@ -161,6 +162,7 @@ static void test_without_channel_sends_a_data_indication(void **state)
 	assert_int_equal(alloc_install_perm(a, &peer, T0), 0);
 	assert_int_equal(alloc_install_perm(a, &peer6, T0), 0);
 	check_data_indication(&peer, 0, false);
+	check_data_indication(&peer, 0, true);
 	for (size_t n = 1; n <= 5; n++) {
 		check_data_indication(&peer, n, false);
 		check_data_indication(&peer, n, true);
@@ -169,7 +171,7 @@ static void test_without_channel_sends_a_data_indication(void **state)
 	/* a channel to another port of the permitted IP does not carry this peer */
 	assert_int_equal(alloc_bind_channel(a, 0x4002, &other_port, T0), 0);
 	check_data_indication(&peer, 1000, true);
-	assert_int_equal(w.stats.relayed_to_client, 17);
+	assert_int_equal(w.stats.relayed_to_client, 18);
 	assert_int_equal(a->user_bytes[1], 3 * (0 + 1 + 2 + 3 + 4 + 5) + 1000);
 }
 
