@@ -1,7 +1,8 @@
 /*
  * anchor.c - the anchor's life: set-up from the configuration, its thread
  * and event loop, the once-a-second housekeeping (reply cache, call
- * timeouts, ICE consent) and the door for workers (anchor_deliver()).
+ * timeouts, ICE consent, the kernel offload's counters) and the door for
+ * workers (anchor_deliver()).
  */
 #include <errno.h>
 #include <event2/event.h>
@@ -126,6 +127,8 @@ static void tick(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	pthread_mutex_lock(&an->lock);
+	anchor_clock(an);
+	anchor_offload_poll(an);
 	media_consent_check(an, now);
 	call_expire(an, now);
 	pthread_mutex_unlock(&an->lock);
@@ -186,6 +189,10 @@ struct anchor *anchor_new(struct relay *r, const struct config *cfg,
 	an->stop_ev = event_new(an->base, -1, 0, stop_loop, an->base);
 	an->tick_ev = event_new(an->base, -1, EV_PERSIST, tick, an);
 	if (!an->stop_ev || !an->tick_ev || event_add(an->tick_ev, &one_s) < 0) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (anchor_offload_open(an) < 0) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -251,6 +258,7 @@ void anchor_free(struct anchor *an)
 	if (an->calls)
 		call_free_all(an);
 	ng_control_close(an);
+	anchor_offload_close(an);
 	pthread_mutex_unlock(&an->lock);
 	if (an->tick_ev)
 		event_free(an->tick_ev);

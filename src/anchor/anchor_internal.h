@@ -226,6 +226,18 @@ struct stream_side {
 	bool consent_lost;
 };
 
+/*
+ * One component of a stream in the kernel (offload.c): the entry installed
+ * for it, {side 0's socket, side 0's party} + {side 1's socket, side 1's
+ * party}, and the addresses it was made of, to see when they move.
+ */
+struct stream_offload {
+	struct stream *st;
+	uint8_t comp;
+	uint64_t id; /* 0: forwarded in userspace */
+	union sockaddr_u local[2], remote[2];
+};
+
 struct stream {
 	struct call *call;
 	unsigned int index;
@@ -233,6 +245,8 @@ struct stream {
 	char proto[32];	 /* "UDP/TLS/RTP/SAVPF" */
 	struct stream_side side[2];
 	bool confirmed; /* both sides' RTP destinations confirmed (media_stream_sync) */
+	struct stream_offload kernel[2]; /* [0] RTP, [1] RTCP */
+	bool offload_pending; /* confirmed state moved on a worker: the anchor thread syncs it */
 };
 
 struct leg {
@@ -286,7 +300,7 @@ struct anchor_stats {
 	uint64_t calls_total, calls_rejected_load, calls_timeout, calls_final_timeout,
 	    calls_deleted;
 	uint64_t packets_user, bytes_user, errors_user;
-	uint64_t packets_kernel, bytes_kernel, errors_kernel; /* no module programmed yet */
+	uint64_t packets_kernel, bytes_kernel, errors_kernel; /* merged from the module (offload.c) */
 	uint64_t dropped_unauthenticated, dropped_no_destination, dropped_malformed,
 	    dropped_policy, stun_no_fingerprint, stun_handled;
 	uint64_t latches, relatches; /* sources latched onto, and re-latched in the window */
@@ -354,6 +368,10 @@ struct anchor {
 	uint64_t started_s;
 	struct anchor_stats stats;
 	unsigned int streams_confirmed; /* streams with both sides confirmed, now */
+	/* kernel offload (offload.c): the anchor thread's engine handle */
+	struct relay_engine_thread *engine;
+	struct event *offload_ev;  /* runs anchor_offload_pending() on the anchor thread */
+	bool offload_pending;	   /* some stream's offload_pending is set */
 	uint64_t log_window_ms;
 	unsigned int log_count;
 };
@@ -446,6 +464,27 @@ void media_side_refresh(struct anchor *an, struct stream *st, int side);
 /* media_side_refresh() on both sides of every stream of c. */
 void media_call_refresh(struct anchor *an, struct call *c);
 bool media_dest_confirmed(const struct side_dest *d);
+
+/*
+ * offload.c: anchored streams in the kernel through the offload engine
+ * (relay/relay_engine.h). anchor_offload_open() before the thread starts,
+ * anchor_offload_close() after it stopped and the calls are freed.
+ */
+int anchor_offload_open(struct anchor *an);
+void anchor_offload_close(struct anchor *an);
+/*
+ * st's confirmed state or destinations may have moved: its entries follow
+ * (installed, replaced or removed) on the anchor thread, now, or, called on
+ * a TURN worker (anchor_deliver()), once the anchor thread runs the flag.
+ */
+void anchor_offload_stream(struct anchor *an, struct stream *st);
+/* st leaves: its entries go now (anchor thread, or with the thread stopped). */
+void anchor_offload_stream_end(struct anchor *an, struct stream *st);
+/*
+ * Once a second on the anchor thread: merges what the kernel forwarded into
+ * the stream, call (last media, for anchor-timeout) and anchor counters.
+ */
+void anchor_offload_poll(struct anchor *an);
 
 /* ng_query.c */
 void ng_query_call(struct anchor *an, const struct call *c, struct bdoc *d, struct bval *reply);

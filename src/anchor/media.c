@@ -14,7 +14,7 @@
  * is allocated or logged per packet, and nothing scanned: the destination
  * and the ICE source are kept per side by media_side_refresh() when an
  * event moves them (and that is where a confirmed stream is handed to the
- * kernel offload).
+ * kernel offload, offload.c).
  */
 #include <errno.h>
 #include <event2/event.h>
@@ -246,6 +246,7 @@ void media_side_close(struct anchor *an, struct stream *st, int side)
 		ms->fd = -1;
 	}
 	ss->nsocks = 0;
+	anchor_offload_stream_end(an, st);
 	media_side_refresh(an, st, side);
 }
 
@@ -483,10 +484,11 @@ static void side_dest_compute(struct anchor *an, const struct stream_side *ss, i
  * where the kernel offload of anchored streams installs its entry (on
  * becoming confirmed, or a confirmed destination moving) and removes it
  * (on any side leaving the confirmed state: consent loss, ICE restart,
- * re-offer, forked answer, delete, timeout). It runs under the lock on the
- * anchor thread, or on a TURN worker inside anchor_deliver() (a joined
- * leg latching): an engine handle that belongs to the anchor thread must
- * be reached from there (a flag the anchor thread acts on), not from here.
+ * re-offer, forked answer, delete, timeout): anchor_offload_stream() in
+ * offload.c. It runs under the lock on the anchor thread, or on a TURN
+ * worker inside anchor_deliver() (a joined leg latching), where
+ * anchor_offload_stream() only flags the stream for the anchor thread,
+ * whose engine handle it is.
  */
 static void media_stream_sync(struct anchor *an, struct stream *st)
 {
@@ -527,6 +529,8 @@ void media_side_refresh(struct anchor *an, struct stream *st, int side)
 	}
 	if (changed)
 		media_stream_sync(an, st);
+	/* also when only the sockets or rtcp-mux moved (nothing to do without the module) */
+	anchor_offload_stream(an, st);
 }
 
 void media_call_refresh(struct anchor *an, struct call *c)

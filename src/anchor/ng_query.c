@@ -7,8 +7,10 @@
  * Per stream: "endpoint" is where the party's media comes from (the ICE
  * pair or the latched address), "advertised endpoint" what its SDP said;
  * "stats" counts what the party sent. Flags tell the ICE state and
- * whether the kernel forwards the stream (not yet: "kernelized" never
- * appears until the turnrelay module is programmed by the anchor).
+ * whether the kernel forwards the stream ("kernelized": its entry is in
+ * the turnrelay module, offload.c; its stats include what the kernel
+ * forwarded, merged once a second). Under rtcp-mux one entry carries RTP
+ * and RTCP, and what the kernel forwarded counts as RTP.
  */
 #include <stdio.h>
 #include <string.h>
@@ -64,7 +66,8 @@ static bool side_endpoint(const struct stream_side *ss, int comp, union sockaddr
 	return false;
 }
 
-static void add_stream(struct bdoc *d, struct bval *list, const struct stream_side *ss, int comp)
+static void add_stream(struct bdoc *d, struct bval *list, const struct stream_side *ss, int comp,
+		       bool kernel)
 {
 	const struct side_counters *cnt = comp ? &ss->rtcp : &ss->rtp;
 	const struct media_sock *ms = &ss->socks[comp < ss->nsocks ? comp : 0];
@@ -95,6 +98,8 @@ static void add_stream(struct bdoc *d, struct bval *list, const struct stream_si
 			bval_list_add(flags, bdoc_cstr(d, "ICE"));
 		if (ss->consent_lost)
 			bval_list_add(flags, bdoc_cstr(d, "consent lost"));
+		if (kernel)
+			bval_list_add(flags, bdoc_cstr(d, "kernelized"));
 	}
 	add_counters(d, s, "stats", cnt->packets, cnt->bytes, cnt->errors);
 }
@@ -131,7 +136,7 @@ static void add_tag(struct anchor *an, const struct call *c, int k, struct bdoc 
 		for (int comp = 0; streams && ss->nsocks &&
 				   comp < (ss->mux && strstr(st->proto, "RTP") ? 2 : ss->nsocks);
 		     comp++)
-			add_stream(d, streams, ss, comp);
+			add_stream(d, streams, ss, comp, st->kernel[ss->mux ? 0 : comp].id != 0);
 		flags = bdict_add_list(d, m, "flags");
 		if (!flags)
 			continue;
@@ -205,20 +210,21 @@ void ng_statistics(struct anchor *an, struct bdoc *d, struct bval *reply)
 {
 	const struct anchor_stats *s = &an->stats;
 	struct bval *st = bdict_add_dict(d, reply, "statistics"), *cur, *tot, *ctl;
-	unsigned int media_user = 0;
+	unsigned int media_user = 0, media_kernel = 0;
 
 	if (!st)
 		return;
 	for (uint32_t i = 0; i <= an->calls_mask; i++)
 		for (const struct call *c = an->calls[i]; c; c = c->hnext)
-			media_user += c->nstreams;
+			for (unsigned int k = 0; k < c->nstreams; k++)
+				*(c->streams[k]->kernel[0].id ? &media_kernel : &media_user) += 1;
 	cur = bdict_add_dict(d, st, "currentstatistics");
 	if (cur) {
 		bdict_add_int(d, cur, "sessionsown", an->ncalls);
 		bdict_add_int(d, cur, "sessionsforeign", 0);
 		bdict_add_int(d, cur, "sessionstotal", an->ncalls);
 		bdict_add_int(d, cur, "media_userspace", media_user);
-		bdict_add_int(d, cur, "media_kernel", 0);
+		bdict_add_int(d, cur, "media_kernel", media_kernel);
 		bdict_add_int(d, cur, "media_mixed", 0);
 		/* this server's caps (docs/ANCHOR.md, "Limits") */
 		bdict_add_int(d, cur, "maxsessions", an->cfg->anchor_max_sessions);

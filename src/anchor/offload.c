@@ -1,0 +1,244 @@
+/*
+ * offload.c - anchored streams in the kernel (relay/relay_engine.h): a
+ * confirmed stream (both sides' RTP to a nominated ICE pair whose consent
+ * holds, or to a latched source: media_stream_sync() in media.c) gets one
+ * two-leg entry per component, {side 0's socket, side 0's party} +
+ * {side 1's socket, side 1's party}, so that its media no longer crosses
+ * userspace. The party's confirmed destination is also where its media
+ * comes from, so it is the leg's REMOTE and no DEST is needed.
+ *
+ * The legs carry no FORWARD_STUN/DTLS flag: ICE checks and consent
+ * freshness (RFC 7675) still reach the anchor's agents, force-relay STUN
+ * still passes end to end through userspace, and DTLS (RFC 5764 handshakes
+ * and alerts) is forwarded by media_input() as before; only RTP and RTCP
+ * stay in the kernel. Media from another source (a new latch, another ICE
+ * pair) matches no leg and reaches userspace, which moves the destination
+ * and so the entry.
+ *
+ * An entry leaves the kernel whenever the stream stops being confirmed
+ * (consent loss, ICE restart, a re-offer or forked answer that moves a
+ * party, delete, timeout), when a destination moves, and when a side
+ * closes. Not offloaded: a party on one of this server's own addresses (a
+ * TURN allocation joined to the call: delivered in process), and a stream
+ * whose sides disagree on rtcp-mux (RTCP on the RTP port has to be sent to
+ * the other side's RTCP port, which only userspace sorts out).
+ *
+ * Threads: the handle is the anchor thread's. media_stream_sync() may run
+ * on a TURN worker (anchor_deliver(), a joined leg latching), under the
+ * anchor's lock: the stream is flagged there and the anchor thread syncs
+ * it (offload_ev).
+ *
+ * Counters: once a second (the anchor's tick) the entries are dumped; what
+ * the kernel forwarded counts as received from the party whose leg took it
+ * (the stream's stats, "last packet"), as relayed in the kernel
+ * (statistics' *_kernel), and its last-seen time is the call's last media
+ * for anchor-timeout.
+ */
+#include <errno.h>
+#include <event2/event.h>
+#include <string.h>
+
+#include "anchor/anchor_internal.h"
+#include "common/addr.h"
+#include "common/log.h"
+
+static void offload_run_pending(evutil_socket_t fd, short what, void *arg);
+
+int anchor_offload_open(struct anchor *an)
+{
+	an->engine = relay_engine_thread_open(&an->relay->engine, "anchor");
+	if (!an->engine)
+		return -1;
+	an->offload_ev = event_new(an->base, -1, 0, offload_run_pending, an);
+	return an->offload_ev ? 0 : -1;
+}
+
+void anchor_offload_close(struct anchor *an)
+{
+	if (an->offload_ev)
+		event_free(an->offload_ev);
+	an->offload_ev = NULL;
+	/* closing the socket flushes whatever is left */
+	relay_engine_thread_close(an->engine);
+	an->engine = NULL;
+}
+
+/* An address the module takes on a leg: set, not wildcard, not IPv4-mapped. */
+static bool offload_addr_ok(const union sockaddr_u *a)
+{
+	return addr_port(&a->sa) != 0 && peer_policy_class(&a->sa) != PEER_DENIED_UNSPECIFIED &&
+	       !addr_is_v4mapped(&a->sa);
+}
+
+/* The entry component c of st should have now; false: it stays in userspace. */
+static bool offload_want(const struct stream *st, int c, struct relay_entry *e)
+{
+	memset(e, 0, sizeof(*e));
+	if (!st->confirmed || st->side[0].mux != st->side[1].mux)
+		return false;
+	for (int k = 0; k < 2; k++) {
+		const struct stream_side *ss = &st->side[k];
+		const union sockaddr_u *local = &ss->socks[c].local, *remote = &ss->dest[c].to.addr;
+
+		if (c >= ss->nsocks || ss->socks[c].fd < 0 || !media_dest_confirmed(&ss->dest[c]) ||
+		    ss->dest[c].to.own || local->sa.sa_family != remote->sa.sa_family ||
+		    !offload_addr_ok(local) || !offload_addr_ok(remote))
+			return false;
+		memcpy(&e->leg[k].local, local, addr_len(&local->sa));
+		memcpy(&e->leg[k].remote, remote, addr_len(&remote->sa));
+	}
+	return true;
+}
+
+static bool offload_same(const struct stream_offload *o, const struct relay_entry *e)
+{
+	for (int k = 0; k < 2; k++)
+		if (!addr_equal(&o->local[k].sa, (const struct sockaddr *)&e->leg[k].local) ||
+		    !addr_equal(&o->remote[k].sa, (const struct sockaddr *)&e->leg[k].remote))
+			return false;
+	return true;
+}
+
+static void offload_drop(struct anchor *an, struct stream_offload *o)
+{
+	if (!o->id)
+		return;
+	relay_engine_del(an->engine, o->id);
+	o->id = 0;
+}
+
+static void offload_apply(struct anchor *an, struct stream *st)
+{
+	st->offload_pending = false;
+	for (int c = 0; c < 2; c++) {
+		struct stream_offload *o = &st->kernel[c];
+		struct relay_entry e;
+		bool want = relay_engine_active(an->engine) && offload_want(st, c, &e);
+		int ret;
+
+		if (o->id && want && offload_same(o, &e))
+			continue;
+		offload_drop(an, o);
+		if (!want)
+			continue;
+		o->st = st;
+		o->comp = (uint8_t)c;
+		ret = relay_engine_add(an->engine, &e, o, &o->id);
+		if (ret < 0) {
+			if (ret != -ENODEV && anchor_log_ok(an))
+				log_warn("kernel offload: call %s stream %u %s stays in userspace: %s",
+					 st->call->call_id, st->index + 1, c ? "RTCP" : "RTP",
+					 strerror(-ret));
+			continue;
+		}
+		for (int k = 0; k < 2; k++) {
+			memcpy(&o->local[k], &e.leg[k].local, sizeof(o->local[k]));
+			memcpy(&o->remote[k], &e.leg[k].remote, sizeof(o->remote[k]));
+		}
+	}
+}
+
+/* On the anchor thread, or with it stopped or never started (tests, shutdown)? */
+static bool offload_on_owner(const struct anchor *an)
+{
+	return !an->started || pthread_equal(pthread_self(), an->thread);
+}
+
+void anchor_offload_stream(struct anchor *an, struct stream *st)
+{
+	if (!relay_engine_active(an->engine) && !st->kernel[0].id && !st->kernel[1].id)
+		return;
+	if (offload_on_owner(an)) {
+		offload_apply(an, st);
+		return;
+	}
+	st->offload_pending = true;
+	if (!an->offload_pending) {
+		an->offload_pending = true;
+		event_active(an->offload_ev, 0, 0);
+	}
+}
+
+void anchor_offload_stream_end(struct anchor *an, struct stream *st)
+{
+	offload_drop(an, &st->kernel[0]);
+	offload_drop(an, &st->kernel[1]);
+	st->offload_pending = false;
+}
+
+/* Every stream of every call, with fn. */
+static void offload_each(struct anchor *an, void (*fn)(struct anchor *, struct stream *))
+{
+	for (uint32_t i = 0; i <= an->calls_mask; i++)
+		for (struct call *c = an->calls[i]; c; c = c->hnext)
+			for (unsigned int s = 0; s < c->nstreams; s++)
+				fn(an, c->streams[s]);
+}
+
+static void offload_apply_pending(struct anchor *an, struct stream *st)
+{
+	if (st->offload_pending)
+		offload_apply(an, st);
+}
+
+/* The anchor thread, for streams a worker flagged (anchor_offload_stream()). */
+static void offload_run_pending(evutil_socket_t fd, short what, void *arg)
+{
+	struct anchor *an = arg;
+
+	(void)fd;
+	(void)what;
+	pthread_mutex_lock(&an->lock);
+	if (an->offload_pending) {
+		an->offload_pending = false;
+		offload_each(an, offload_apply_pending);
+	}
+	pthread_mutex_unlock(&an->lock);
+}
+
+/* The module went away: every stream is forwarded in userspace again. */
+static void offload_forget(struct anchor *an, struct stream *st)
+{
+	(void)an;
+	st->kernel[0].id = st->kernel[1].id = 0;
+}
+
+/*
+ * Leg k took datagrams from side k's party: they count as received from it,
+ * as media_input() counts them, and as relayed in the kernel; the last one
+ * is the call's last media (anchor-timeout), on the monotonic clock.
+ */
+static void offload_count(void *owner, const struct relay_engine_counts *d, void *arg)
+{
+	struct stream_offload *o = owner;
+	struct anchor *an = arg;
+	struct stream *st = o->st;
+	uint64_t now = clock_ms();
+
+	for (int k = 0; k < 2; k++) {
+		struct side_counters *cnt = o->comp ? &st->side[k].rtcp : &st->side[k].rtp;
+		uint64_t seen = d->last_seen_ns[k] / 1000000;
+
+		cnt->packets += d->packets[k];
+		cnt->bytes += d->bytes[k];
+		an->stats.packets_kernel += d->packets[k];
+		an->stats.bytes_kernel += d->bytes[k];
+		if (!d->last_seen_ns[k])
+			continue;
+		if (seen > now)
+			seen = now; /* the coarse clock lags the module's */
+		if (seen > st->call->last_media_ms)
+			st->call->last_media_ms = seen;
+		if (d->packets[k])
+			cnt->last_packet_ms = an->wall_ms - (an->now_ms > seen ? an->now_ms - seen : 0);
+	}
+}
+
+void anchor_offload_poll(struct anchor *an)
+{
+	if (!relay_engine_active(an->engine))
+		return;
+	relay_engine_poll(an->engine, offload_count, an);
+	if (!relay_engine_active(an->engine))
+		offload_each(an, offload_forget);
+}
