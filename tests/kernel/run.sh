@@ -75,6 +75,15 @@ turn-offload-rmmod-allocation-kept
 turn-offload-auto-without-module
 turn-offload-on-without-module-refused
 turn-offload-no-sanitizer-report
+anchor-offload-starts
+anchor-offload-offer-answer
+anchor-offload-entry-installed
+anchor-offload-module-forwards-both-ways
+anchor-offload-query-kernelized
+anchor-offload-statistics-kernel-packets
+anchor-offload-rmmod-falls-back
+anchor-offload-rmmod-call-kept
+anchor-offload-no-sanitizer-report
 relayctl-list-shows-entry
 relayctl-list-json
 relayctl-add-exit-flushes

@@ -3,8 +3,9 @@
 # module, builds the topology (root netns = the server, 10.0.0.1 and
 # fd00::1 on veth0; netns "out" = clients and peers, 10.0.0.2/.3 and
 # fd00::2/::3 on veth1), runs relay_check (traffic through entries of every
-# kind), bad_input (refused netlink requests) and turn_offload.sh
-# (turnserver's TURN channels in the module), checks turnutils_relayctl,
+# kind), bad_input (refused netlink requests), turn_offload.sh
+# (turnserver's TURN channels in the module) and anchor_offload.sh (its
+# anchored streams), checks turnutils_relayctl,
 # unloads the module and scans dmesg. One PASS/FAIL line
 # per check; exit status 1 when any failed.
 export PATH=/usr/bin:/bin:/sbin
@@ -55,6 +56,8 @@ relay_check || rc=1
 bad_input || rc=1
 # turnserver itself programs the module (it unloads and reloads it)
 /tests/turn_offload.sh || rc=1
+# the anchor's streams in the module (unloads and reloads it too)
+/tests/anchor_offload.sh || rc=1
 
 # relayctl: add holds the entry while it runs; list shows it (text and JSON);
 # the entry goes with the process
