@@ -122,15 +122,14 @@ static int claim_own_addresses(struct anchor *an)
 static void tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct anchor *an = arg;
-	uint64_t now = clock_ms();
 
 	(void)fd;
 	(void)what;
 	pthread_mutex_lock(&an->lock);
 	anchor_clock(an);
 	anchor_offload_poll(an);
-	media_consent_check(an, now);
-	call_expire(an, now);
+	media_consent_check(an, an->now_ms);
+	call_expire(an, an->now_ms);
 	pthread_mutex_unlock(&an->lock);
 }
 

@@ -147,7 +147,8 @@ enum call_end call_end_reason(const struct call *c, uint64_t now_ms, uint64_t id
 {
 	if (final_ms && now_ms - c->created_ms >= final_ms)
 		return CALL_FINAL_TIMEOUT;
-	if (now_ms - c->last_media_ms >= idle_ms)
+	/* media may be later than now_ms: a worker's, or the kernel's (read after now_ms) */
+	if (c->last_media_ms <= now_ms && now_ms - c->last_media_ms >= idle_ms)
 		return CALL_IDLE_TIMEOUT;
 	return CALL_LIVE;
 }

@@ -213,7 +213,7 @@ static void offload_count(void *owner, const struct relay_engine_counts *d, void
 	struct stream_offload *o = owner;
 	struct anchor *an = arg;
 	struct stream *st = o->st;
-	uint64_t now = clock_ms();
+	uint64_t now = an->now_ms; /* the tick's (anchor_clock() before the poll) */
 
 	for (int k = 0; k < 2; k++) {
 		struct side_counters *cnt = o->comp ? &st->side[k].rtcp : &st->side[k].rtp;
@@ -226,7 +226,7 @@ static void offload_count(void *owner, const struct relay_engine_counts *d, void
 		if (!d->last_seen_ns[k])
 			continue;
 		if (seen > now)
-			seen = now; /* the coarse clock lags the module's */
+			seen = now; /* the coarse clock lags the module's: never later than now */
 		if (seen > st->call->last_media_ms)
 			st->call->last_media_ms = seen;
 		if (d->packets[k])

@@ -219,6 +219,17 @@ static void test_counters_merged_and_timeout_follows_last_seen(void **state)
 	assert_int_equal(an->stats.packets_user, user); /* nothing counted twice */
 	assert_true(the_stream()->side[0].rtp.last_packet_ms > 0);
 
+	/* the module's clock is ahead of the anchor's coarse one: the call still lives */
+	e->leg[1].last_seen_ns = clock_ns() + 900000000ull;
+	poll_now();
+	assert_true(c->last_media_ms <= an->now_ms);
+	pthread_mutex_lock(&an->lock);
+	call_expire(an, an->now_ms);
+	pthread_mutex_unlock(&an->lock);
+	assert_non_null(call_find(an, "dest-call"));
+	c->last_media_ms = an->now_ms + 500; /* a worker's later clock */
+	assert_int_equal(call_end_reason(c, an->now_ms, idle, 0), CALL_LIVE);
+
 	/* the next poll adds only what moved since */
 	e->leg[0].packets = 110;
 	e->leg[0].bytes = 18920;
