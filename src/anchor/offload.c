@@ -44,8 +44,15 @@
 
 static void offload_run_pending(evutil_socket_t fd, short what, void *arg);
 
+static bool anchor_join(void *ctx, const struct sockaddr *to, const struct sockaddr *from,
+			struct relay_join *out);
+static void anchor_joined(void *ctx, const struct sockaddr *to, const struct sockaddr *from,
+			  const struct relay_join_counts *d);
+
 int anchor_offload_open(struct anchor *an)
 {
+	/* TURN channels toward the anchor's ports may be joined in the kernel (by the worker) */
+	relay_ports_set_join(&an->relay->ports, an->owner, anchor_join, anchor_joined);
 	an->engine = relay_engine_thread_open(&an->relay->engine, "anchor");
 	if (!an->engine)
 		return -1;
@@ -241,4 +248,101 @@ void anchor_offload_poll(struct anchor *an)
 	relay_engine_poll(an->engine, offload_count, an);
 	if (!relay_engine_active(an->engine))
 		offload_each(an, offload_forget);
+}
+
+/* The live media socket at to, or NULL. */
+static struct media_sock *offload_sock_at(struct anchor *an, const struct sockaddr *to)
+{
+	struct media_sock *ms = media_find_port(an, addr_port(to));
+
+	return ms && ms->fd >= 0 && addr_ip_equal(&ms->local.sa, to) ? ms : NULL;
+}
+
+/*
+ * The joined leg of ms's stream for its party from (a TURN relay socket of
+ * this server): the stream confirmed with from as that side's confirmed
+ * destination, and the other side's socket and confirmed party, which
+ * take the place of the anchor's own entry.
+ */
+static bool offload_join_leg(const struct media_sock *ms, const struct sockaddr *from,
+			     struct relay_join *out)
+{
+	const struct stream *st = ms->st;
+	const struct stream_side *ss = &st->side[ms->side], *o = &st->side[1 - ms->side];
+	const union sockaddr_u *local, *remote;
+	int c = ms->comp;
+
+	/*
+	 * Nothing in the client's ChannelData may be for the anchor: no ICE
+	 * agent (its checks and consent would go to the other party) and no
+	 * force-relay STUN to follow
+	 */
+	if (ss->ice || ss->ice_passthrough)
+		return false;
+	if (!st->confirmed || ss->mux != o->mux || c >= o->nsocks || o->socks[c].fd < 0 ||
+	    !media_dest_confirmed(&ss->dest[c]) || !ss->dest[c].to.own ||
+	    !addr_equal(&ss->dest[c].to.addr.sa, from) || !media_dest_confirmed(&o->dest[c]) ||
+	    o->dest[c].to.own)
+		return false;
+	local = &o->socks[c].local;
+	remote = &o->dest[c].to.addr;
+	if (local->sa.sa_family != remote->sa.sa_family || !offload_addr_ok(local) ||
+	    !offload_addr_ok(remote))
+		return false;
+	memset(out, 0, sizeof(*out));
+	memcpy(&out->local, local, addr_len(&local->sa));
+	memcpy(&out->remote, remote, addr_len(&remote->sa));
+	return true;
+}
+
+/* relay_join_fn of the anchor's ports (a TURN worker asks, under the lock). */
+static bool anchor_join(void *ctx, const struct sockaddr *to, const struct sockaddr *from,
+			struct relay_join *out)
+{
+	struct anchor *an = ctx;
+	struct media_sock *ms;
+	bool ok;
+
+	pthread_mutex_lock(&an->lock);
+	ms = offload_sock_at(an, to);
+	ok = ms && offload_join_leg(ms, from, out);
+	pthread_mutex_unlock(&an->lock);
+	return ok;
+}
+
+/*
+ * relay_joined_fn: what the kernel forwarded on a joined entry counts as
+ * received from the two parties (the TURN client's on the side it joined,
+ * the other party's on the other), as relayed in the kernel, and as the
+ * call's last media.
+ */
+static void anchor_joined(void *ctx, const struct sockaddr *to, const struct sockaddr *from,
+			  const struct relay_join_counts *d)
+{
+	struct anchor *an = ctx;
+	struct media_sock *ms;
+
+	(void)from;
+	pthread_mutex_lock(&an->lock);
+	anchor_clock(an);
+	ms = offload_sock_at(an, to);
+	if (ms) {
+		struct stream *st = ms->st;
+
+		for (int k = 0; k < 2; k++) {
+			struct stream_side *ss = &st->side[k == 0 ? ms->side : 1 - ms->side];
+			struct side_counters *cnt = ms->comp ? &ss->rtcp : &ss->rtp;
+
+			cnt->packets += d->packets[k];
+			cnt->bytes += d->bytes[k];
+			if (d->packets[k])
+				cnt->last_packet_ms = an->wall_ms;
+			an->stats.packets_kernel += d->packets[k];
+			an->stats.bytes_kernel += d->bytes[k];
+		}
+		if (d->last_seen_ms > st->call->last_media_ms)
+			st->call->last_media_ms =
+			    d->last_seen_ms < an->now_ms ? d->last_seen_ms : an->now_ms;
+	}
+	pthread_mutex_unlock(&an->lock);
 }

@@ -229,11 +229,12 @@ static int engine_on_entry(const struct relay_entry *e, void *arg)
 {
 	struct engine_poll *p = arg;
 	struct engine_rec *r = *engine_slot(p->t, e->id);
-	struct relay_engine_counts d = {{0}};
+	struct relay_engine_counts d = {0};
 	bool moved = false;
 
 	if (!r)
 		return 0; /* another handle's or process's */
+	d.id = e->id;
 	for (int k = 0; k < 2; k++) {
 		d.packets[k] = engine_delta(e->leg[k].packets, &r->packets[k]);
 		d.bytes[k] = engine_delta(e->leg[k].bytes, &r->bytes[k]);

@@ -90,6 +90,7 @@ const char *relay_engine_name(const struct relay_engine *e);
 
 /* Per leg of an entry, what the kernel forwarded (since the last poll). */
 struct relay_engine_counts {
+	uint64_t id; /* the entry's */
 	uint64_t packets[2];
 	uint64_t bytes[2];
 	uint64_t last_seen_ns[2]; /* CLOCK_MONOTONIC of the leg's last datagram, 0: never */

@@ -89,6 +89,15 @@ int relay_ports_add_owner(struct relay_ports *rp, relay_deliver_fn deliver, void
 	return id;
 }
 
+void relay_ports_set_join(struct relay_ports *rp, int owner, relay_join_fn join,
+			  relay_joined_fn joined)
+{
+	if (owner <= RELAY_OWNER_SOCKET || owner > rp->nowners || !join || !joined)
+		return;
+	rp->owner[owner].join = join;
+	rp->owner[owner].joined = joined;
+}
+
 void relay_ports_set(struct relay_ports *rp, const struct sockaddr *local, int proto, int owner,
 		     bool live)
 {
@@ -176,4 +185,23 @@ bool relay_ports_deliver(const struct relay_ports *rp, const struct sockaddr *to
 	if (o < 0 || !rp->owner[o].deliver)
 		return false;
 	return rp->owner[o].deliver(rp->owner[o].ctx, to, from, buf, len);
+}
+
+bool relay_ports_join(const struct relay_ports *rp, const struct sockaddr *to,
+		      const struct sockaddr *from, struct relay_join *out)
+{
+	int o = relay_ports_owner(rp, to, IPPROTO_UDP);
+
+	if (o < 0 || !rp->owner[o].join)
+		return false;
+	return rp->owner[o].join(rp->owner[o].ctx, to, from, out);
+}
+
+void relay_ports_joined(const struct relay_ports *rp, const struct sockaddr *to,
+			const struct sockaddr *from, const struct relay_join_counts *d)
+{
+	int o = relay_ports_owner(rp, to, IPPROTO_UDP);
+
+	if (o >= 0 && rp->owner[o].joined)
+		rp->owner[o].joined(rp->owner[o].ctx, to, from, d);
 }

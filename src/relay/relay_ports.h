@@ -47,6 +47,39 @@
 typedef bool (*relay_deliver_fn)(void *ctx, const struct sockaddr *to, const struct sockaddr *from,
 				 const uint8_t *buf, size_t len);
 
+/*
+ * A joined leg (kernel/uapi/turnrelay.h, "TURN joined to an anchor leg"):
+ * what an owner does with the datagrams a local relay socket sends to one
+ * of its ports, when it forwards them unchanged out of its socket local to
+ * remote, and sends what arrives there from remote back to the relay
+ * socket. Then a TURN channel toward that port can be one kernel entry,
+ * {listening address, client, channel} + {local, remote}.
+ */
+struct relay_join {
+	struct sockaddr_storage local, remote;
+};
+
+/*
+ * The owner's joined leg for datagrams from the relay socket from to its
+ * port to: true and *out set while it has one (a confirmed stream whose
+ * party at to is from), false otherwise. Any thread.
+ */
+typedef bool (*relay_join_fn)(void *ctx, const struct sockaddr *to, const struct sockaddr *from,
+			      struct relay_join *out);
+
+/*
+ * What the kernel forwarded on a joined entry since the last report:
+ * packets and bytes from the relay side (the TURN client's data, [0]) and
+ * from the owner's remote ([1]), and the monotonic time (ms, 0: none) of
+ * the last of them.
+ */
+struct relay_join_counts {
+	uint64_t packets[2], bytes[2];
+	uint64_t last_seen_ms;
+};
+typedef void (*relay_joined_fn)(void *ctx, const struct sockaddr *to, const struct sockaddr *from,
+				const struct relay_join_counts *d);
+
 /* One address: a bit per owner and port, for UDP ([0]) and TCP ([1]). */
 struct relay_port_map {
 	uint8_t family; /* AF_INET or AF_INET6 */
@@ -57,6 +90,8 @@ struct relay_port_map {
 
 struct relay_owner {
 	relay_deliver_fn deliver; /* NULL: the kernel delivers to the socket */
+	relay_join_fn join;	  /* NULL: never joined in the kernel */
+	relay_joined_fn joined;
 	void *ctx;
 };
 
@@ -89,6 +124,21 @@ bool relay_ports_to_public(const struct relay_ports *rp, struct sockaddr *peer);
  * threads start. Its id (> RELAY_OWNER_SOCKET), or -1 when the table is full.
  */
 int relay_ports_add_owner(struct relay_ports *rp, relay_deliver_fn deliver, void *ctx);
+
+/* The owner's joined legs (both callbacks, not NULL). Before threads start. */
+void relay_ports_set_join(struct relay_ports *rp, int owner, relay_join_fn join,
+			  relay_joined_fn joined);
+
+/*
+ * The joined leg of to's owner for UDP datagrams from the local relay
+ * socket from (relay_join_fn): false when to is not a live port of an
+ * owner that joins, or the owner has none now.
+ */
+bool relay_ports_join(const struct relay_ports *rp, const struct sockaddr *to,
+		      const struct sockaddr *from, struct relay_join *out);
+/* Hands to's owner what the kernel forwarded on the joined entry of from -> to. */
+void relay_ports_joined(const struct relay_ports *rp, const struct sockaddr *to,
+			const struct sockaddr *from, const struct relay_join_counts *d);
 
 /*
  * Mark (live) or clear the port of owner's socket bound on local, for

@@ -17,6 +17,15 @@
  * registry delivers those in process), IPv4-mapped addresses. Whatever the
  * kernel leaves alone reaches the worker as before.
  *
+ * Except one: a channel toward a port of the anchor whose stream is
+ * confirmed with this relay address as that side's party is joined, one
+ * entry {listening address, client, channel} + {the anchor's other socket,
+ * its party} (relay_ports_join(), asked again every
+ * OFFLOAD_JOIN_RECHECK_MS while the channel lives, so the entry follows
+ * the anchor leg and leaves when it is no longer confirmed); its counters
+ * go to the anchor too (relay_ports_joined()), whose call then does not
+ * time out.
+ *
  * Counters: once a second each worker dumps its entries and adds what the
  * kernel forwarded to the allocations and to its statistics.
  */
@@ -30,6 +39,35 @@
 #include "server/server.h"
 
 #define OFFLOAD_POLL_MS 1000
+/* how soon a channel toward an anchor port is checked again against its anchor leg */
+#define OFFLOAD_JOIN_RECHECK_MS 1000
+
+/* A joined channel's share goes to its anchor leg too (last media, the call's counters). */
+static void offload_count_joined(const struct allocation *a, const struct relay_engine_counts *d)
+{
+	const struct relay_sock *relay;
+	struct relay_join_counts jc;
+
+	for (int i = 0; i < a->nchans; i++) {
+		const struct channel *c = &a->chans[i];
+
+		if (c->offload_id != d->id || !c->joined)
+			continue;
+		relay = alloc_relay_for(a, c->peer.sa.sa_family);
+		if (!relay)
+			return;
+		for (int k = 0; k < 2; k++) {
+			jc.packets[k] = d->packets[k];
+			jc.bytes[k] = d->bytes[k];
+		}
+		jc.bytes[0] -= d->packets[0] * TURNRELAY_CHANNELDATA_HDR_LEN;
+		jc.last_seen_ms = (d->last_seen_ns[0] > d->last_seen_ns[1] ? d->last_seen_ns[0]
+									    : d->last_seen_ns[1]) /
+				  1000000;
+		relay_ports_joined(&a->w->srv->relay.ports, &c->peer.sa, &relay->local.sa, &jc);
+		return;
+	}
+}
 
 static void offload_count(void *owner, const struct relay_engine_counts *d, void *arg)
 {
@@ -47,6 +85,7 @@ static void offload_count(void *owner, const struct relay_engine_counts *d, void
 	a->kernel_bytes[0] -= d->packets[0] * TURNRELAY_CHANNELDATA_HDR_LEN;
 	w->stats.kernel_to_peer += d->packets[0];
 	w->stats.kernel_to_client += d->packets[1];
+	offload_count_joined(a, d);
 }
 
 void offload_worker_poll(struct worker *w)
@@ -99,9 +138,27 @@ static bool offload_addr_ok(const struct sockaddr *sa)
 	       memcmp(&((const struct sockaddr_in6 *)sa)->sin6_addr, any6, 16) != 0;
 }
 
-/* The entry of channel c, or false when it stays in userspace. */
+/*
+ * A channel whose peer is a port of an owner that joins (the anchor): one
+ * entry from the client straight to the owner's other leg
+ * (relay_ports_join()), while the owner has one; *j what it was made of.
+ */
+static bool offload_joined_entry(const struct allocation *a, const struct channel *c,
+				 const struct relay_sock *relay, struct relay_entry *e,
+				 struct relay_join *j)
+{
+	if (!relay_ports_join(&a->w->srv->relay.ports, &c->peer.sa, &relay->local.sa, j))
+		return false;
+	memcpy(&e->leg[1].local, &j->local, sizeof(e->leg[1].local));
+	memcpy(&e->leg[1].remote, &j->remote, sizeof(e->leg[1].remote));
+	/* the anchor's party's STUN (consent) and DTLS go to the anchor */
+	e->leg[1].flags = 0;
+	return true;
+}
+
+/* The entry of channel c, or false when it stays in userspace; *joined: to an anchor leg. */
 static bool offload_entry(const struct allocation *a, const struct channel *c,
-			  struct relay_entry *e)
+			  struct relay_entry *e, bool *joined, struct relay_join *j)
 {
 	const struct relay_sock *relay = alloc_relay_for(a, c->peer.sa.sa_family);
 
@@ -111,16 +168,19 @@ static bool offload_entry(const struct allocation *a, const struct channel *c,
 	if (!offload_addr_ok(&a->lsn->local.sa) || !offload_addr_ok(&a->client.sa) ||
 	    !offload_addr_ok(&relay->local.sa) || !offload_addr_ok(&c->peer.sa))
 		return false;
-	/*
-	 * TURN to TURN or to the anchor on this server: delivered in process,
-	 * and a peer on a relay address is judged again per packet (turn.c)
-	 */
-	if (relay_ports_has_addr(&a->w->srv->relay.ports, &c->peer.sa) ||
-	    relay_own_socket(&a->w->srv->relay, &c->peer.sa))
-		return false;
 	memcpy(&e->leg[0].local, &a->lsn->local, addr_len(&a->lsn->local.sa));
 	memcpy(&e->leg[0].remote, &a->client, addr_len(&a->client.sa));
 	e->leg[0].channel = c->number;
+	/*
+	 * TURN to TURN or to the anchor on this server: delivered in process,
+	 * and a peer on a relay address is judged again per packet (turn.c);
+	 * only a confirmed anchor leg is joined in the kernel
+	 */
+	*joined = relay_ports_has_addr(&a->w->srv->relay.ports, &c->peer.sa);
+	if (*joined)
+		return offload_joined_entry(a, c, relay, e, j);
+	if (relay_own_socket(&a->w->srv->relay, &c->peer.sa))
+		return false;
 	memcpy(&e->leg[1].local, &relay->local, addr_len(&relay->local.sa));
 	memcpy(&e->leg[1].remote, &c->peer, addr_len(&c->peer.sa));
 	/*
@@ -132,19 +192,34 @@ static bool offload_entry(const struct allocation *a, const struct channel *c,
 	return true;
 }
 
-static void offload_install(struct allocation *a, struct channel *c)
+/*
+ * Installs c's entry when it has one; a joined one that no longer matches
+ * its anchor leg is removed first. True when c is (or may become) joined:
+ * it is checked again within OFFLOAD_JOIN_RECHECK_MS.
+ */
+static bool offload_install(struct allocation *a, struct channel *c)
 {
 	struct worker *w = a->w;
 	struct relay_entry e;
+	struct relay_join j;
 	char buf[ADDR_STRLEN];
+	bool joined = false, want;
 	int ret;
 
-	if (!offload_entry(a, c, &e))
-		return;
+	want = offload_entry(a, c, &e, &joined, &j);
+	if (c->offload_id && c->joined &&
+	    (!want || memcmp(&j, &c->join, sizeof(j)) != 0))
+		offload_channel_drop(a, c);
+	if (!want || c->offload_id)
+		return joined;
 	ret = relay_engine_add(w->engine, &e, a, &c->offload_id);
+	c->joined = joined;
+	if (joined)
+		c->join = j;
 	if (ret < 0 && ret != -ENODEV && worker_log_ok(w))
 		log_warn("kernel offload: channel 0x%04x of %s stays in userspace: %s", c->number,
 			 addr_str(&a->client.sa, buf, sizeof(buf)), strerror(-ret));
+	return joined;
 }
 
 void offload_channel_drop(struct allocation *a, struct channel *c)
@@ -153,6 +228,7 @@ void offload_channel_drop(struct allocation *a, struct channel *c)
 		return;
 	relay_engine_del(a->w->engine, c->offload_id);
 	c->offload_id = 0;
+	c->joined = false;
 }
 
 static void offload_expiry(evutil_socket_t fd, short what, void *arg)
@@ -193,8 +269,9 @@ void offload_sync(struct allocation *a, uint64_t now)
 			offload_channel_drop(a, c);
 			continue;
 		}
-		if (!c->offload_id)
-			offload_install(a, c);
+		if (offload_install(a, c))
+			next = now + OFFLOAD_JOIN_RECHECK_MS < next ? now + OFFLOAD_JOIN_RECHECK_MS
+								     : next;
 		if (c->offload_id) {
 			next = c->expires_ms < next ? c->expires_ms : next;
 			next = p->expires_ms < next ? p->expires_ms : next;

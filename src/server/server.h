@@ -179,6 +179,8 @@ struct channel {
 	union sockaddr_u peer;
 	uint64_t expires_ms;
 	uint64_t offload_id; /* its kernel entry (offload.c), 0: none */
+	bool joined;	     /* ... joined to an anchor leg: join is what it was made of */
+	struct relay_join join;
 };
 
 struct relay_sock {

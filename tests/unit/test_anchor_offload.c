@@ -8,7 +8,9 @@
  * DTLS still reach the anchor), the kernel's counters merged into the
  * stream and anchor counters with its last-seen time keeping the call from
  * anchor-timeout, the "kernelized" flag and media_kernel, a change seen on
- * a TURN worker applied by the anchor thread, and the module going away.
+ * a TURN worker applied by the anchor thread, the module going away, and
+ * the joined leg a TURN allocation of this server gets when it is a
+ * confirmed stream's party (relay_ports_join/joined).
  */
 #include "anchor_test.h"
 #include "fake_engine.h"
@@ -356,6 +358,88 @@ static void test_module_gone_falls_back(void **state)
 	delete_call();
 }
 
+/*
+ * A TURN allocation of this server as party A (its relay socket sends into
+ * the anchor through anchor_deliver()): no anchored entry (its destination
+ * is one of the server's own), but once the stream is confirmed the anchor
+ * gives the TURN worker its joined leg (relay_ports_join: B's socket and
+ * B's address), takes the joined entry's counters (relay_ports_joined), and
+ * has none once the stream is no longer confirmed.
+ */
+static void test_turn_party_joined_leg(void **state)
+{
+	union sockaddr_u relay, to, got_local, b_addr;
+	struct relay_join j;
+	struct relay_join_counts jc = {{0}};
+	uint8_t pkt[172] = {0x80, 0x00, 0x00, 0x01};
+	int rfd = -1, rfd2 = -1;
+	uint16_t to_a, to_b;
+	char sdp[512];
+	struct call *c;
+
+	(void)state;
+	assert_int_equal(relay_port_bind(&rl, &an->local_v4, false, false, false, false, &rfd, &rfd2), 0);
+	relay.sa.sa_family = AF_INET;
+	{
+		socklen_t len = sizeof(relay);
+
+		assert_int_equal(getsockname(rfd, &relay.sa, &len), 0);
+	}
+	relay_ports_set(&rl.ports, &relay.sa, IPPROTO_UDP, RELAY_OWNER_SOCKET, true);
+	party_sdp(sdp, sizeof(sdp), "127.0.0.1", addr_port(&relay.sa), NULL, NULL);
+	to_b = signal(true, "A", NULL, sdp, ANCHOR_ICE_REMOVE);
+	party_sdp(sdp, sizeof(sdp), "127.0.0.3", port_of(pb), NULL, NULL);
+	to_a = signal(false, "A", "B", sdp, ANCHOR_ICE_REMOVE);
+	memset(&to, 0, sizeof(to));
+	to.in.sin_family = AF_INET;
+	to.in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	to.in.sin_port = htons(to_a);
+
+	/* the relay's datagram latches A, B's latches B: confirmed, no anchored entry */
+	assert_false(relay_ports_join(&rl.ports, &to.sa, &relay.sa, &j));
+	assert_true(relay_ports_deliver(&rl.ports, &to.sa, &relay.sa, pkt, sizeof(pkt)));
+	assert_true(got_rtp(pb));
+	rtp(pb, to_b, 1);
+	assert_true(the_stream()->confirmed);
+	assert_true(the_stream()->side[0].dest[0].to.own);
+	assert_int_equal(fake_count(), 0);
+
+	/* the joined leg: out of B's socket to B */
+	assert_true(relay_ports_join(&rl.ports, &to.sa, &relay.sa, &j));
+	memcpy(&got_local, &j.local, sizeof(got_local.in));
+	assert_int_equal(addr_port(&got_local.sa), to_b);
+	memcpy(&b_addr, &j.remote, sizeof(b_addr.in));
+	assert_int_equal(addr_port(&b_addr.sa), port_of(pb));
+	/* from another source than A's latched one: none */
+	to.in.sin_port = htons(to_b);
+	assert_false(relay_ports_join(&rl.ports, &to.sa, &relay.sa, &j));
+	to.in.sin_port = htons(to_a);
+
+	/* the joined entry's counters reach the stream, the anchor and the call's last media */
+	c = call_find(an, "dest-call");
+	c->last_media_ms = 0;
+	jc.packets[0] = 30;
+	jc.bytes[0] = 30 * 172;
+	jc.packets[1] = 20;
+	jc.bytes[1] = 20 * 172;
+	jc.last_seen_ms = clock_ms();
+	relay_ports_joined(&rl.ports, &to.sa, &relay.sa, &jc);
+	assert_int_equal(an->stats.packets_kernel, 50);
+	assert_int_equal(the_stream()->side[0].rtp.packets, 1 + 30);
+	assert_int_equal(the_stream()->side[1].rtp.packets, 1 + 20);
+	assert_true(c->last_media_ms > 0 && c->last_media_ms <= an->now_ms);
+
+	/* B answers again from elsewhere (a fork): no longer confirmed, no joined leg */
+	party_sdp(sdp, sizeof(sdp), "127.0.0.3", port_of(pb), NULL, NULL);
+	signal(false, "A", "B2", sdp, ANCHOR_ICE_REMOVE);
+	assert_false(relay_ports_join(&rl.ports, &to.sa, &relay.sa, &j));
+	delete_call();
+	assert_false(relay_ports_join(&rl.ports, &to.sa, &relay.sa, &j));
+	relay_ports_set(&rl.ports, &relay.sa, IPPROTO_UDP, RELAY_OWNER_SOCKET, false);
+	close(rfd);
+	got_rtp(pb);
+}
+
 /* The null engine: nothing installed, nothing flagged. */
 static void test_null_engine_installs_nothing(void **state)
 {
@@ -394,6 +478,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_worker_change_applied_on_anchor_thread,
 					    setup_fake, teardown),
 	    cmocka_unit_test_setup_teardown(test_module_gone_falls_back, setup_fake, teardown),
+	    cmocka_unit_test_setup_teardown(test_turn_party_joined_leg, setup_fake, teardown),
 	    cmocka_unit_test_setup_teardown(test_null_engine_installs_nothing, setup_null,
 					    teardown),
 	};

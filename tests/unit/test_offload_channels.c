@@ -6,7 +6,9 @@
  * or the channel expires (RFC 8656 §9, §12) and put back when a
  * CreatePermission revives it, removed when the slot goes to another
  * binding and when the allocation ends; TCP clients, TCP relays and peers
- * on the server's own relay addresses stay in userspace; kernel counters
+ * on the server's own relay addresses stay in userspace, except a channel
+ * toward a port whose owner joins it (the anchor), which follows the
+ * owner's leg (relay_ports_join) and reports to it; kernel counters
  * are merged into the allocation and the worker. Every call gets an
  * explicit `now`.
  */
@@ -189,6 +191,131 @@ static void test_tcp_and_own_addresses_stay_in_userspace(void **state)
 	assert_int_equal(fake.adds, 1);
 }
 
+/* A fake owner of ports that joins (the anchor's role): its answer and what it was told. */
+static struct {
+	bool has;
+	struct relay_join leg;
+	int asked, told;
+	struct relay_join_counts got;
+} joiner;
+
+static bool fake_deliver(void *ctx, const struct sockaddr *to, const struct sockaddr *from,
+			 const uint8_t *buf, size_t len)
+{
+	(void)ctx, (void)to, (void)from, (void)buf, (void)len;
+	return false;
+}
+
+static bool fake_join(void *ctx, const struct sockaddr *to, const struct sockaddr *from,
+		      struct relay_join *out)
+{
+	union sockaddr_u relay = test_su("192.0.2.1:50000");
+
+	(void)ctx;
+	joiner.asked++;
+	assert_int_equal(addr_port(to), 50002);
+	assert_true(addr_equal(from, &relay.sa));
+	if (joiner.has)
+		*out = joiner.leg;
+	return joiner.has;
+}
+
+static void fake_joined(void *ctx, const struct sockaddr *to, const struct sockaddr *from,
+			const struct relay_join_counts *d)
+{
+	(void)ctx, (void)to, (void)from;
+	joiner.told++;
+	joiner.got = *d;
+}
+
+static void join_leg(const char *local, const char *remote)
+{
+	union sockaddr_u l = test_su(local), r = test_su(remote);
+
+	memset(&joiner.leg, 0, sizeof(joiner.leg));
+	memcpy(&joiner.leg.local, &l, sizeof(l.in));
+	memcpy(&joiner.leg.remote, &r, sizeof(r.in));
+	joiner.has = true;
+}
+
+/*
+ * A channel toward a port of an owner that joins: one entry from the client
+ * to the owner's other leg once it has one, following it, out when it goes.
+ */
+static void test_channel_to_anchor_port_joined(void **state)
+{
+	union sockaddr_u relay_addr = test_su("192.0.2.1"), port = test_su("192.0.2.1:50002");
+	const struct relay_entry *e;
+	struct relay_entry *k;
+	int owner;
+
+	(void)state;
+	memset(&joiner, 0, sizeof(joiner));
+	relay_ports_add_addr(&srv.relay.ports, &relay_addr.sa, NULL);
+	owner = relay_ports_add_owner(&srv.relay.ports, fake_deliver, NULL);
+	assert_true(owner > 0);
+	relay_ports_set_join(&srv.relay.ports, owner, fake_join, fake_joined);
+	relay_ports_set(&srv.relay.ports, &port.sa, IPPROTO_UDP, owner, true);
+
+	/* the owner's stream is not confirmed yet: userspace, asked again within a second */
+	assert_int_equal(bind_at(0x4001, "192.0.2.1:50002", t0), 0);
+	assert_int_equal(fake.adds, 0);
+	assert_int_equal(joiner.asked, 1);
+	assert_true(evtimer_pending(a->offload_ev, NULL));
+
+	/* confirmed: one joined entry, the client's ChannelData straight to the other party */
+	join_leg("192.0.2.1:50004", "203.0.113.20:9000");
+	offload_sync(a, t0 + 1000);
+	e = only_entry();
+	assert_addr(&e->leg[0].local, "192.0.2.1:3478");
+	assert_addr(&e->leg[0].remote, "198.51.100.7:40000");
+	assert_int_equal(e->leg[0].channel, 0x4001);
+	assert_addr(&e->leg[1].local, "192.0.2.1:50004");
+	assert_addr(&e->leg[1].remote, "203.0.113.20:9000");
+	assert_int_equal(e->leg[1].flags, 0); /* the party's STUN and DTLS: the owner's */
+	assert_true(a->chans[0].joined);
+
+	/* counters: the allocation's, and the owner's (client bytes without the header) */
+	k = fake_find(a->chans[0].offload_id);
+	k->leg[0].packets = 10;
+	k->leg[0].bytes = 10 * 164;
+	k->leg[0].last_seen_ns = 7000000000ull;
+	k->leg[1].packets = 5;
+	k->leg[1].bytes = 800;
+	k->leg[1].last_seen_ns = 9000000000ull;
+	offload_worker_poll(&w);
+	assert_int_equal(a->kernel_pkts[0], 10);
+	assert_int_equal(joiner.told, 1);
+	assert_int_equal(joiner.got.packets[0], 10);
+	assert_int_equal(joiner.got.bytes[0], 1600);
+	assert_int_equal(joiner.got.packets[1], 5);
+	assert_int_equal(joiner.got.bytes[1], 800);
+	assert_int_equal(joiner.got.last_seen_ms, 9000);
+
+	/* the same leg again: kept; the other party moved: replaced */
+	offload_sync(a, t0 + 2000);
+	assert_int_equal(fake.adds, 1);
+	join_leg("192.0.2.1:50004", "203.0.113.21:9000");
+	offload_sync(a, t0 + 3000);
+	assert_int_equal(fake.adds, 2);
+	assert_addr(&only_entry()->leg[1].remote, "203.0.113.21:9000");
+
+	/* no longer confirmed: out of the kernel, the channel lives on in userspace */
+	joiner.has = false;
+	offload_sync(a, t0 + 4000);
+	assert_int_equal(fake_count(), 0);
+	assert_false(a->chans[0].joined);
+	assert_non_null(alloc_find_channel(a, 0x4001, t0 + 4000));
+
+	/* confirmed again, then the port closes: out */
+	join_leg("192.0.2.1:50004", "203.0.113.21:9000");
+	offload_sync(a, t0 + 5000);
+	assert_int_equal(fake_count(), 1);
+	relay_ports_set(&srv.relay.ports, &port.sa, IPPROTO_UDP, owner, false);
+	offload_sync(a, t0 + 6000);
+	assert_int_equal(fake_count(), 0);
+}
+
 static void test_counters_merged_into_allocation_and_worker(void **state)
 {
 	struct relay_entry *e;
@@ -242,6 +369,7 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_tcp_and_own_addresses_stay_in_userspace, setup,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(test_channel_to_anchor_port_joined, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_counters_merged_into_allocation_and_worker, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_module_gone_keeps_the_allocation, setup, teardown),
