@@ -9,7 +9,8 @@
  * Flags follow coturn's turnutils_uclient where the feature is the same;
  * the long options are ours. Every message starts with the client id, a
  * sequence number and the send time, so echoes are matched and timed; the
- * rest is a pattern checked on return.
+ * rest is a pattern checked on return. With --rtp an RTP header comes
+ * first, so that a media anchor takes the messages for media.
  *
  * Two modes for benchmarks (scripts/bench):
  *  --hold SEC keeps each allocation alive SEC seconds after its last echo,
@@ -47,6 +48,7 @@
 #define EXIT_USAGE 64
 
 #define UC_HDR_LEN 16 /* client id (4), sequence (4), send time in us (8) */
+#define UC_RTP_LEN 12 /* --rtp: RFC 3550 §5.1 fixed header before it */
 #define UC_MAX_CLIENTS 1000
 #define UC_MAX_MSG_LEN 65000
 #define UC_MAX_TOTAL_MSGS 100000000ULL
@@ -83,6 +85,7 @@ struct uc_opts {
 	int hold_s;	    /* --hold: seconds to keep allocations after the last echo */
 	int alloc_rate_s;   /* --alloc-rate: seconds of allocate/delete cycles; 0: off */
 	int rotate_local;   /* --rotate-local: addresses to spread the sockets over */
+	bool rtp;	    /* --rtp: each message starts with an RTP header (UC_RTP_LEN) */
 };
 
 enum uc_state {
@@ -170,6 +173,8 @@ static void uc_usage(FILE *f)
 		"\t\t\trepeatedly opens a socket, allocates, deletes, for SEC s\n"
 		"\t--rotate-local N\twith --alloc-rate and -L IPV4: bind socket k to\n"
 		"\t\t\t-L + (k mod N), with a port of its own (no 5-tuple reuse)\n"
+		"\t--rtp\t\tmessages start with an RTP header (version 2, PT 0,\n"
+		"\t\t\tsequence, SSRC = client id + 1), as media to an anchor\n"
 		"\t--version\tprint the version\n"
 		"Exit status: 0 ok, 1 allocation/auth failure, 2 loss above threshold.\n",
 		UC_MAX_CLIENTS, UC_HDR_LEN, UC_MAX_MSG_LEN);
@@ -191,7 +196,7 @@ static int uc_parse_long(const char *s, long min, long max, long *out)
 static int uc_parse_opts(int argc, char **argv, struct uc_opts *o)
 {
 	enum { OPT_LOSS = 256, OPT_TIMEOUT, OPT_EVEN_PORT, OPT_REALM, OPT_HOLD, OPT_ALLOC_RATE,
-	       OPT_ROTATE_LOCAL };
+	       OPT_ROTATE_LOCAL, OPT_RTP };
 	static const struct option longopts[] = {
 	    {"loss-threshold", required_argument, NULL, OPT_LOSS},
 	    {"timeout", required_argument, NULL, OPT_TIMEOUT},
@@ -200,6 +205,7 @@ static int uc_parse_opts(int argc, char **argv, struct uc_opts *o)
 	    {"hold", required_argument, NULL, OPT_HOLD},
 	    {"alloc-rate", required_argument, NULL, OPT_ALLOC_RATE},
 	    {"rotate-local", required_argument, NULL, OPT_ROTATE_LOCAL},
+	    {"rtp", no_argument, NULL, OPT_RTP},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -317,6 +323,9 @@ static int uc_parse_opts(int argc, char **argv, struct uc_opts *o)
 				goto bad;
 			o->rotate_local = (int)v;
 			break;
+		case OPT_RTP:
+			o->rtp = true;
+			break;
 		case 'h':
 			uc_usage(stdout);
 			exit(0);
@@ -336,6 +345,11 @@ static int uc_parse_opts(int argc, char **argv, struct uc_opts *o)
 	}
 	if (o->rotate_local && (!o->alloc_rate_s || !o->local_str)) {
 		fprintf(stderr, "turnutils_uclient: --rotate-local needs --alloc-rate and -L\n");
+		return -1;
+	}
+	if (o->rtp && o->msg_len < UC_RTP_LEN + UC_HDR_LEN) {
+		fprintf(stderr, "turnutils_uclient: --rtp needs -l %d or more\n",
+			UC_RTP_LEN + UC_HDR_LEN);
 		return -1;
 	}
 	if (want_v6 && want_v4) {
@@ -493,6 +507,17 @@ static void uc_on_txn(struct uc_client *cl, const struct uc_opts *o, uint64_t no
 	}
 }
 
+/* --rtp: an RTP header (RFC 3550 §5.1: V=2, PT 0 PCMU, 160 samples a message). */
+static void uc_rtp_header(uint8_t *msg, uint32_t id, uint32_t seq)
+{
+	msg[0] = 0x80;
+	msg[1] = 0;
+	msg[2] = (uint8_t)(seq >> 8);
+	msg[3] = (uint8_t)seq;
+	wire_put32(msg + 4, seq * 160u);
+	wire_put32(msg + 8, id + 1);
+}
+
 static void uc_fill(uint8_t *msg, int len, uint32_t id, uint32_t seq, uint64_t now)
 {
 	wire_put32(msg, id);
@@ -510,7 +535,10 @@ static void uc_send_due(struct uc_client *cl, const struct uc_opts *o, uint8_t *
 
 		if (cl->next_send_us > now + UC_EARLY_SEND_US)
 			return;
-		uc_fill(msg, o->msg_len, cl->id, (uint32_t)cl->sent, turnc_now_us());
+		if (o->rtp)
+			uc_rtp_header(msg, cl->id, (uint32_t)cl->sent);
+		uc_fill(msg + (o->rtp ? UC_RTP_LEN : 0), o->msg_len - (o->rtp ? UC_RTP_LEN : 0),
+			cl->id, (uint32_t)cl->sent, turnc_now_us());
 		if (o->send_indications)
 			ret = turnc_send_indication(&cl->c, (const struct sockaddr *)&o->peer, msg,
 						    (size_t)o->msg_len);
@@ -542,6 +570,8 @@ static void uc_on_data(struct uc_client *cl, const struct uc_opts *o, const stru
 	uint32_t id, seq;
 	uint64_t sent_us;
 	double rtt;
+	const uint8_t *data = ev->data + (o->rtp ? UC_RTP_LEN : 0);
+	size_t len = ev->len - (o->rtp ? UC_RTP_LEN : 0);
 
 	if (ev->channel ? ev->channel != cl->channel
 			: !addr_equal((const struct sockaddr *)&ev->peer,
@@ -553,15 +583,15 @@ static void uc_on_data(struct uc_client *cl, const struct uc_opts *o, const stru
 		uc_stats.corrupt++;
 		return;
 	}
-	id = wire_get32(ev->data);
-	seq = wire_get32(ev->data + 4);
-	sent_us = (uint64_t)wire_get32(ev->data + 8) << 32 | wire_get32(ev->data + 12);
+	id = wire_get32(data);
+	seq = wire_get32(data + 4);
+	sent_us = (uint64_t)wire_get32(data + 8) << 32 | wire_get32(data + 12);
 	if (id != cl->id || seq >= (uint32_t)cl->sent || sent_us > now) {
 		uc_stats.corrupt++;
 		return;
 	}
-	for (size_t i = UC_HDR_LEN; i < ev->len; i++) {
-		if (ev->data[i] != (uint8_t)(seq * 7u + (unsigned)i)) {
+	for (size_t i = UC_HDR_LEN; i < len; i++) {
+		if (data[i] != (uint8_t)(seq * 7u + (unsigned)i)) {
 			uc_stats.corrupt++;
 			return;
 		}

@@ -81,6 +81,10 @@ anchor-offload-entry-installed
 anchor-offload-module-forwards-both-ways
 anchor-offload-query-kernelized
 anchor-offload-statistics-kernel-packets
+anchor-offload-joined-entry-installed
+anchor-offload-joined-payload-intact
+anchor-offload-joined-stays-in-kernel
+anchor-offload-joined-counted-by-anchor
 anchor-offload-rmmod-falls-back
 anchor-offload-rmmod-call-kept
 anchor-offload-no-sanitizer-report

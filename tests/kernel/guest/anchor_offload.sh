@@ -7,7 +7,11 @@
 # echo) at 10.0.0.3:3480. A's first datagram latches side A, B's echo
 # latches side B, and the confirmed stream gets its entry: from then on the
 # module forwards both ways (its counters grow on both legs), and ng query
-# and statistics report it ("kernelized", relayedpackets_kernel). Unloading
+# and statistics report it ("kernelized", relayedpackets_kernel). A TURN
+# client (turnutils_uclient) as party A of a second call: its channel to
+# the anchor's port becomes one joined entry to B's leg, its echoes intact,
+# its allocation's data relayed by the kernel and counted by the anchor
+# too. Unloading
 # the module under the running call: the anchor says so, media goes on in
 # userspace and the call stays. One PASS/FAIL line per check; exit status 1
 # when any failed.
@@ -58,7 +62,38 @@ upkts=$(stat relayedpackets_user)
 echo "  anchor relayed: kernel ${kpkts:-?} packets, userspace ${upkts:-?}"
 check anchor-offload-statistics-kernel-packets sh -c "[ '${kpkts:-0}' -gt 0 ] && [ '${kpkts:-0}' -gt '${upkts:-0}' ]"
 
-# the module unloaded under the running call: userspace forwards, the call stays
+# --- a TURN client as party A: its channel to the anchor's port joined to
+# B's leg in one entry (uclient's echoes from B come back through it)
+# (A's SDP names the relay address but no live port: side A learns the
+# relayed source, RTP probation first)
+sdp 10.0.0.1 9 >/tmp/a2.sdp
+ng -o /tmp/to_b2.sdp offer --call-id k2 --from-tag A --sdp-file /tmp/a2.sdp --ice remove >"$out" 2>&1 &&
+	ng -o /tmp/to_a2.sdp answer --call-id k2 --from-tag A --to-tag B --sdp-file /tmp/b.sdp \
+		--ice remove >>"$out" 2>&1
+pj=$(port_of /tmp/to_a2.sdp)
+kpkts_before=$(stat relayedpackets_kernel)
+ip netns exec out turnutils_uclient -L 10.0.0.2 -e 10.0.0.1 -r "${pj:-9}" -u alice -w secret \
+	--rtp -l 172 -n 150 -z 20 --hold 2 --loss-threshold 5 10.0.0.1 >/tmp/uc.out 2>&1 &
+uc_pid=$!
+# a channel entry whose second leg is the anchor's port toward B
+joined_entry() { turnutils_relayctl list -j | grep -q '"channel":1[0-9]*,"flags":0,"packets":[0-9]*,[^}]*},{"local":"10.0.0.1:[0-9]*","remote":"10.0.0.3:3480"'; }
+if wait_for 100 joined_entry; then joined=1; else joined=0; fi
+turnutils_relayctl list | sed 's/^/  /'
+wait "$uc_pid"
+uc_rc=$?
+cat /tmp/uc.out >"$out"
+check anchor-offload-joined-entry-installed [ "$joined" = 1 ]
+# (the first few are dropped while side A learns its source: RTP probation)
+check anchor-offload-joined-payload-intact sh -c "[ $uc_rc -eq 0 ] && grep -q 'messages received: 1[4-5][0-9] (duplicates 0, corrupt 0' /tmp/uc.out"
+cp "$log" "$out"
+check anchor-offload-joined-stays-in-kernel \
+	sh -c "grep 'ended' $log | tail -n 1 | grep -q 'by the kernel [1-9][0-9]* packets ([0-9]* bytes) to peers, [1-9]'"
+sleep 1.5
+kpkts_after=$(stat relayedpackets_kernel)
+check anchor-offload-joined-counted-by-anchor sh -c "[ '${kpkts_after:-0}' -gt '${kpkts_before:-0}' ]"
+ng delete --call-id k2 --from-tag A >/dev/null 2>&1
+
+# --- the module unloaded under the running call: userspace forwards, the call stays
 send 3 >/dev/null 2>&1 &
 send_pid=$!
 sleep 1
