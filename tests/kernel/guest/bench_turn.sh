@@ -19,28 +19,13 @@
 # receive softirq (the module's hook, or the socket queueing for
 # turnserver) runs at the end of the sender's system call and is charged
 # to the sender. Prints "E2E" lines per run and an "E2E-RATIO" line.
-export PATH=/usr/bin:/bin:/sbin
-ip() { /usr/bin/ip "$@"; }
+# shellcheck source=tests/kernel/guest/bench_e2e.sh
+. /tests/bench_e2e.sh
 secs=10
 clients=40
 interval_ms=20
 msgs=$((secs * 1000 / interval_ms))
 
-dmesg -n 3
-insmod /lib/modules/turnrelay.ko || exit 1
-modprobe veth
-ip netns add out
-ip link add veth0 type veth peer name veth1 netns out
-ip addr add 10.0.0.1/24 dev veth0
-ip link set veth0 up
-ip -n out link set lo up
-ip -n out addr add 10.0.0.2/24 dev veth1
-ip -n out addr add 10.0.0.3/24 dev veth1
-ip -n out link set veth1 up
-sleep 1
-
-busy() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
-proc_time() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 proc_utime() { awk '{ print $14 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
 # run MODE: one turnserver with kernel-offload=MODE under the load

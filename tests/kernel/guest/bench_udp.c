@@ -16,10 +16,15 @@
  *	channel and the length field, peer prepends one, udp forwards
  *	unchanged; anything else is dropped and counted, as the module leaves
  *	it to userspace. Prints "forwarded N other M" at the end or on SIGTERM.
+ *   bench_udp pace FROM TO SECONDS INTERVAL_MS LEN
+ *	one RTP party of an anchored call (scripts/bench-kernel's anchored
+ *	figure): a LEN-byte RTP datagram every INTERVAL_MS from FROM to TO,
+ *	counting the echoes that come back from TO. Prints "sent N received M".
  *   bench_udp spin CPU
  *	spins on CPU at the lowest priority (SCHED_IDLE, nice 19: its time
  *	shows as "nice" in /proc/stat) until killed, so that CPU never idles.
  */
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -42,22 +47,30 @@ static long bench_arg_long(const char *s, long lo, long hi)
 	return v;
 }
 
+/* A UDP socket bound to from and connected to to. */
+static int bench_connect(const char *from, const char *to)
+{
+	struct sockaddr_storage dst;
+	int fd = guest_udp_bind(from);
+
+	guest_addr(to, &dst);
+	if (connect(fd, (struct sockaddr *)&dst, addr_len((struct sockaddr *)&dst)) < 0)
+		guest_die("connect %s: %s", to, strerror(errno));
+	return fd;
+}
+
 static int bench_send(const char *from, const char *to, double secs, size_t len, int channel)
 {
 	static uint8_t buf[BENCH_MTU];
 	struct mmsghdr msgs[BENCH_BATCH];
 	struct iovec iov[BENCH_BATCH];
-	struct sockaddr_storage dst;
 	unsigned long sent = 0;
 	double end;
 	int fd, i, n;
 
 	if (len < 4 || len > sizeof(buf))
 		guest_die("bad length %zu", len);
-	fd = guest_udp_bind(from);
-	guest_addr(to, &dst);
-	if (connect(fd, (struct sockaddr *)&dst, addr_len((struct sockaddr *)&dst)) < 0)
-		guest_die("connect %s: %s", to, strerror(errno));
+	fd = bench_connect(from, to);
 	memset(buf, 0x55, len);
 	buf[0] = 0x80; /* an RTP version-2 first byte: not STUN, not DTLS */
 	if (channel >= 0) {
@@ -134,6 +147,51 @@ static int bench_sink(const char *at, double secs)
 			bytes += rx.msgs[i].msg_len;
 	}
 	printf("received %lu bytes %lu\n", count, bytes);
+	return 0;
+}
+
+/*
+ * One RTP party of an anchored call: a LEN-byte RTP datagram (version 2,
+ * PT 0, sequence counting up) from FROM to TO every INTERVAL_MS for
+ * SECONDS, counting what comes back from TO (the other party's echo),
+ * then half a second more for the last ones.
+ */
+static int bench_pace(const char *from, const char *to, double secs, long interval_ms, size_t len)
+{
+	static uint8_t buf[BENCH_MTU], in[BENCH_MTU];
+	unsigned long sent = 0, got = 0;
+	double now = guest_now_s(), end = now + secs, next = now;
+	uint16_t seq = 0;
+	int fd;
+
+	if (len < 12 || len > sizeof(buf))
+		guest_die("bad length %zu", len);
+	fd = bench_connect(from, to);
+	memset(buf, 0x55, len);
+	buf[0] = 0x80;
+	buf[1] = 0;
+	buf[8] = (uint8_t)(getpid() >> 8);
+	buf[11] = (uint8_t)getpid();
+	while ((now = guest_now_s()) < end + 0.5) {
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		double wait = next - now;
+
+		if (now < end && wait <= 0) {
+			seq++;
+			buf[2] = (uint8_t)(seq >> 8);
+			buf[3] = (uint8_t)seq;
+			if (send(fd, buf, len, 0) == (ssize_t)len)
+				sent++;
+			next += (double)interval_ms / 1000;
+			continue;
+		}
+		if (now >= end)
+			wait = end + 0.5 - now;
+		if (poll(&pfd, 1, (int)(wait * 1000) + 1) > 0)
+			while (recv(fd, in, sizeof(in), MSG_DONTWAIT) > 0)
+				got++;
+	}
+	printf("sent %lu received %lu\n", sent, got);
 	return 0;
 }
 
@@ -268,6 +326,10 @@ int main(int argc, char **argv)
 		return bench_send(argv[2], argv[3], (double)bench_arg_long(argv[4], 1, 3600),
 				  (size_t)bench_arg_long(argv[5], 4, BENCH_MTU),
 				  argc > 6 ? (int)bench_arg_long(argv[6], 0x4000, 0x4fff) : -1);
+	if (argc == 7 && strcmp(argv[1], "pace") == 0)
+		return bench_pace(argv[2], argv[3], (double)bench_arg_long(argv[4], 1, 3600),
+				  bench_arg_long(argv[5], 1, 1000),
+				  (size_t)bench_arg_long(argv[6], 12, BENCH_MTU));
 	if (argc == 3 && strcmp(argv[1], "spin") == 0)
 		return bench_spin((int)bench_arg_long(argv[2], 0, 1023));
 	if (argc == 4 && strcmp(argv[1], "sink") == 0)
@@ -290,6 +352,7 @@ int main(int argc, char **argv)
 	fprintf(stderr, "usage: bench_udp send FROM TO SECONDS LEN [CHANNEL]\n"
 			"       bench_udp sink AT SECONDS\n"
 			"       bench_udp fwd chan|peer|udp IN OUT SOURCE DEST SECONDS [CHANNEL]\n"
+			"       bench_udp pace FROM TO SECONDS INTERVAL_MS LEN\n"
 			"       bench_udp spin CPU\n");
 	return 64;
 }
