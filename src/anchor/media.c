@@ -538,10 +538,12 @@ static void side_dest_compute(struct anchor *an, const struct stream_side *ss, i
  * where the kernel offload of anchored streams installs its entry (on
  * becoming confirmed, or a confirmed destination moving) and removes it
  * (on any side leaving the confirmed state: consent loss, ICE restart,
- * re-offer, forked answer, delete, timeout). It runs under the lock on the
- * anchor thread, or on a TURN worker inside anchor_deliver() (a joined
- * leg latching): an engine handle that belongs to the anchor thread must
- * be reached from there (a flag the anchor thread acts on), not from here.
+ * re-offer, forked answer, delete, timeout). It runs under the lock: on
+ * the anchor thread, on the control thread (the commit of an offer,
+ * answer or delete: ng_commit()), or on a TURN worker inside
+ * anchor_deliver() (a joined leg latching): an engine handle that belongs
+ * to the anchor thread must be reached from there (a flag the anchor
+ * thread acts on), not from here.
  */
 static void media_stream_sync(struct anchor *an, struct stream *st)
 {
