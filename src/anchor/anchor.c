@@ -155,9 +155,8 @@ struct anchor *anchor_new(struct relay *r, const struct config *cfg,
 	an->cfg = cfg;
 	an->budget = *budget;
 	an->ng_fd = -1;
+	an->media_epfd = -1;
 	pthread_mutex_init(&an->lock, NULL);
-	pthread_mutex_init(&an->ng_job_lock, NULL);
-	pthread_cond_init(&an->ng_job_cond, NULL);
 	an->started_s = anchor_wall_us() / 1000000;
 	pick_addresses(an);
 	if (!an->has_v4 && !an->has_v6) {
@@ -187,7 +186,8 @@ struct anchor *anchor_new(struct relay *r, const struct config *cfg,
 	}
 	an->stop_ev = event_new(an->base, -1, 0, stop_loop, an->base);
 	an->tick_ev = event_new(an->base, -1, EV_PERSIST, tick, an);
-	if (!an->stop_ev || !an->tick_ev || event_add(an->tick_ev, &one_s) < 0) {
+	if (!an->stop_ev || !an->tick_ev || event_add(an->tick_ev, &one_s) < 0 ||
+	    media_poll_open(an) < 0) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -218,6 +218,7 @@ static void *anchor_thread(void *arg)
 {
 	struct anchor *an = arg;
 
+	pthread_setname_np(pthread_self(), "anchor-media");
 	event_base_dispatch(an->base);
 	return NULL;
 }
@@ -258,6 +259,7 @@ void anchor_free(struct anchor *an)
 		call_free_all(an);
 	ng_control_close(an);
 	anchor_offload_close(an);
+	media_poll_close(an);
 	pthread_mutex_unlock(&an->lock);
 	if (an->tick_ev)
 		event_free(an->tick_ev);
@@ -269,8 +271,6 @@ void anchor_free(struct anchor *an)
 	free(an->ports);
 	free(an->rx);
 	pthread_mutex_destroy(&an->lock);
-	pthread_mutex_destroy(&an->ng_job_lock);
-	pthread_cond_destroy(&an->ng_job_cond);
 	free(an);
 }
 

@@ -12,15 +12,18 @@
  * terminates ICE there), and where party k's media goes. A datagram that
  * arrives on side k leaves from side 1-k's socket of the same component.
  *
- * Two threads: the anchor thread owns calls, streams, media sockets and
- * their events; the control thread answers ng requests. Calls, streams
- * and the anchor's counters are touched with an->lock held: the anchor
- * thread takes it around each event (including the commit part of an ng
- * request, which it runs for the control thread), workers in
- * anchor_deliver() (the relay registry's callback), and the control
- * thread around a counter. Decoding a request, parsing its SDP, encoding
- * and sending the reply and the reply cache run on the control thread,
- * without the lock (ng_control.c), so they do not hold up media.
+ * Two threads: the anchor thread runs the media events; the control
+ * thread answers ng requests. Calls, streams and the anchor's counters are
+ * touched with an->lock held: the anchor thread takes it around each
+ * event, workers in anchor_deliver() (the relay registry's callback), and
+ * the control thread around the commit part of a request and a counter.
+ * Decoding a request, parsing its SDP, binding a new call's ports,
+ * encoding and sending the reply and the reply cache run on the control
+ * thread without the lock (ng_control.c), so they do not hold up media.
+ * Media sockets sit in an epoll set read under the lock, so the control
+ * thread opens and closes them without waking or waiting for the anchor
+ * thread; an ICE timer it frees is finalized on the anchor thread
+ * (media_timer_free()), since the timer's callback may be waiting for the lock.
  */
 #ifndef ANCHOR_ANCHOR_INTERNAL_H
 #define ANCHOR_ANCHOR_INTERNAL_H
@@ -46,6 +49,7 @@ struct sdp;
 #define ANCHOR_NG_MAX 65535	       /* bytes of a control datagram */
 #define ANCHOR_MAX_STREAMS 16	       /* transports per call */
 #define ANCHOR_RX_BATCH 16
+#define ANCHOR_POLL_BATCH 16 /* readable media sockets read per turn of the loop */
 #define ANCHOR_RX_BUF 2048	       /* media datagrams longer are dropped */
 #define ANCHOR_TAG_MAX 255
 #define ANCHOR_CALL_ID_MAX 255
@@ -129,20 +133,11 @@ struct media_prebound {
 	int family;
 };
 
-/* A request the control thread hands to the anchor thread (ng_control.c). */
-struct ng_job {
-	const struct ng_request *req;
-	struct bdoc *d;
-	struct bval *reply;
-	bool done;
-};
-
 /* A media socket: one component of one side of a stream. */
 struct media_sock {
 	struct media_sock *pnext; /* anchor's table by local port */
 	struct anchor *an;
-	int fd;
-	struct event *ev;
+	int fd; /* in an->media_epfd while open */
 	union sockaddr_u local;
 	struct stream *st;
 	uint8_t side; /* 0 or 1: which leg sends here */
@@ -247,6 +242,8 @@ struct stream {
 	bool confirmed; /* both sides' RTP destinations confirmed (media_stream_sync) */
 	struct stream_offload kernel[2]; /* [0] RTP, [1] RTCP */
 	bool offload_pending; /* confirmed state moved on a worker: the anchor thread syncs it */
+	unsigned int finalizing; /* its ICE timers the anchor thread has yet to free */
+	bool released;		 /* its call let it go: freed with the last of them */
 };
 
 struct leg {
@@ -317,6 +314,8 @@ struct anchor {
 	pthread_mutex_t lock;
 	struct event_base *base;
 	struct event *stop_ev;
+	int media_epfd;		/* the media sockets (media_poll_ready()) */
+	struct event *media_ev; /* on base: media_epfd is readable */
 	struct event *tick_ev;
 
 	/* media addresses: bound (local) and advertised toward browsers (public) */
@@ -328,12 +327,7 @@ struct anchor {
 	bool ng_started;
 	struct event_base *ng_base;
 	struct event *ng_stop_ev, *ng_tick_ev;
-	struct event *ng_job_ev;       /* on base: runs ng_job on the anchor thread */
-	pthread_mutex_t ng_job_lock;   /* ng_job and its done flag */
-	pthread_cond_t ng_job_cond;
-	struct ng_job *ng_job;
-	/* the request's pre-bound ports: the control thread's, lent to the anchor thread
-	   while it runs the request */
+	/* the request's pre-bound ports (the control thread's own) */
 	struct media_prebound prebound[ANCHOR_PREBOUND_MAX];
 	unsigned int nprebound;
 	int ng_fd;
@@ -439,6 +433,11 @@ enum call_end call_end_reason(const struct call *c, uint64_t now_ms, uint64_t id
 int media_side_open(struct anchor *an, struct stream *st, int side, int nsocks, int family);
 /* Closes the side's sockets and ICE; its destinations are cleared (media_side_refresh). */
 void media_side_close(struct anchor *an, struct stream *st, int side);
+/* Frees a stream whose sides are closed (now, or once its ICE timers are: media_timer_free()). */
+void media_stream_free(struct stream *st);
+/* The epoll set of the media sockets and its event on the anchor's loop. */
+int media_poll_open(struct anchor *an);
+void media_poll_close(struct anchor *an);
 void media_side_stop_ice(struct stream_side *s);
 /* The party muxes RTCP: its RTCP port and ICE component 2 go. */
 void media_side_drop_rtcp(struct anchor *an, struct stream_side *s);

@@ -126,7 +126,7 @@ void call_free(struct call *c)
 	for (unsigned int i = 0; i < c->nstreams; i++) {
 		media_side_close(an, c->streams[i], 0);
 		media_side_close(an, c->streams[i], 1);
-		free(c->streams[i]);
+		media_stream_free(c->streams[i]);
 	}
 	leg_clear(&c->legs[0]);
 	leg_clear(&c->legs[1]);
@@ -619,7 +619,7 @@ static void undo_restore(struct anchor *an, struct call *c, const struct call_un
 	for (unsigned int i = u->nstreams; i < c->nstreams; i++) {
 		media_side_close(an, c->streams[i], 0);
 		media_side_close(an, c->streams[i], 1);
-		free(c->streams[i]);
+		media_stream_free(c->streams[i]);
 		c->streams[i] = NULL;
 	}
 	c->nstreams = u->nstreams;

@@ -20,6 +20,7 @@
 #include <event2/event.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -137,7 +138,73 @@ void media_latch_window(struct anchor *an, struct stream_side *ss)
 	ss->latch_policy.window_end_ms = clock_ms() + (uint64_t)an->cfg->anchor_latch_window * 1000;
 }
 
-static void media_readable(evutil_socket_t fd, short what, void *arg);
+/* An ICE timer the anchor thread finalized: its stream goes now if its call let it go. */
+static void media_timer_finalized(struct event *ev, void *arg)
+{
+	struct media_sock *ms = arg;
+	struct anchor *an = ms->an;
+	struct stream *st = ms->st;
+
+	(void)ev;
+	pthread_mutex_lock(&an->lock);
+	if (--st->finalizing == 0 && st->released)
+		free(st);
+	pthread_mutex_unlock(&an->lock);
+}
+
+/*
+ * Frees a side's ICE timer (its argument points into st), with the lock
+ * held. On the anchor thread, or with its loop not running, at once. From
+ * another thread (the control thread commits a request under the lock)
+ * event_del() would wait for the timer's callback, which may itself be
+ * waiting for the lock: the timer is removed without waiting and freed by
+ * the anchor thread once its callback is done (a callback already past its
+ * event finds the agent gone, media_ice_schedule()), and st lives until
+ * then (media_stream_free()).
+ */
+static void media_timer_free(struct anchor *an, struct event *ev, struct stream *st)
+{
+	if (!an->started || pthread_equal(pthread_self(), an->thread)) {
+		event_free(ev);
+		return;
+	}
+	st->finalizing++;
+	event_free_finalize(0, ev, media_timer_finalized);
+}
+
+void media_stream_free(struct stream *st)
+{
+	if (!st)
+		return;
+	if (st->finalizing)
+		st->released = true; /* the last media_timer_finalized() frees it */
+	else
+		free(st);
+}
+
+/*
+ * The media sockets are watched by an epoll set of the anchor's own
+ * (media_poll_ready()), not by an event each: a request that opens or
+ * closes one on the control thread changes the set with epoll_ctl(),
+ * which neither wakes the anchor thread nor waits for it. The set is read
+ * under the lock, so a socket closed and freed under the lock is never
+ * read from a stale readiness report.
+ */
+static int media_poll_add(struct anchor *an, struct media_sock *ms)
+{
+	struct epoll_event e = {.events = EPOLLIN, .data.ptr = ms};
+
+	return epoll_ctl(an->media_epfd, EPOLL_CTL_ADD, ms->fd, &e);
+}
+
+static void media_sock_close(struct anchor *an, struct media_sock *ms)
+{
+	epoll_ctl(an->media_epfd, EPOLL_CTL_DEL, ms->fd, NULL);
+	port_remove(an, ms);
+	close(ms->fd);
+	an->budget.release(an->budget.ctx, 1);
+	ms->fd = -1;
+}
 
 /* Ports the control thread bound for this request (call_prepare()), when it has some that fit. */
 static bool prebound_take(struct anchor *an, int nsocks, int family, int fds[2])
@@ -180,9 +247,10 @@ int media_side_open(struct anchor *an, struct stream *st, int side, int nsocks, 
 		ms->side = (uint8_t)side;
 		ms->comp = (uint8_t)k;
 		getsockname(ms->fd, &ms->local.sa, &len);
-		ms->ev = event_new(an->base, ms->fd, EV_READ | EV_PERSIST, media_readable, ms);
-		if (!ms->ev || event_add(ms->ev, NULL) < 0)
+		if (media_poll_add(an, ms) < 0) {
+			ms->fd = -1;
 			goto fail;
+		}
 		port_add(an, ms);
 		ss->nsocks = k + 1;
 	}
@@ -205,20 +273,14 @@ void media_side_drop_rtcp(struct anchor *an, struct stream_side *ss)
 		return;
 	if (ss->ice)
 		ice_set_components(ss->ice, 1);
-	if (ms->ev)
-		event_free(ms->ev);
-	ms->ev = NULL;
-	port_remove(an, ms);
-	close(ms->fd);
-	an->budget.release(an->budget.ctx, 1);
-	ms->fd = -1;
+	media_sock_close(an, ms);
 	ss->nsocks = 1;
 }
 
 void media_side_stop_ice(struct stream_side *ss)
 {
 	if (ss->ice_timer)
-		event_free(ss->ice_timer);
+		media_timer_free(ss->socks[0].an, ss->ice_timer, ss->socks[0].st);
 	ss->ice_timer = NULL;
 	if (ss->ice)
 		ice_agent_free(ss->ice);
@@ -235,15 +297,8 @@ void media_side_close(struct anchor *an, struct stream *st, int side)
 	for (int k = 0; k < ss->nsocks; k++) {
 		struct media_sock *ms = &ss->socks[k];
 
-		if (ms->ev)
-			event_free(ms->ev);
-		ms->ev = NULL;
-		if (ms->fd >= 0) {
-			port_remove(an, ms);
-			close(ms->fd);
-			an->budget.release(an->budget.ctx, 1);
-		}
-		ms->fd = -1;
+		if (ms->fd >= 0)
+			media_sock_close(an, ms);
 	}
 	ss->nsocks = 0;
 	anchor_offload_stream_end(an, st);
@@ -485,10 +540,11 @@ static void side_dest_compute(struct anchor *an, const struct stream_side *ss, i
  * becoming confirmed, or a confirmed destination moving) and removes it
  * (on any side leaving the confirmed state: consent loss, ICE restart,
  * re-offer, forked answer, delete, timeout): anchor_offload_stream() in
- * offload.c. It runs under the lock on the anchor thread, or on a TURN
- * worker inside anchor_deliver() (a joined leg latching), where
- * anchor_offload_stream() only flags the stream for the anchor thread,
- * whose engine handle it is.
+ * offload.c. It runs under the lock: on the anchor thread, on the control
+ * thread (the commit of an offer, answer or delete: ng_commit()), or on a
+ * TURN worker inside anchor_deliver() (a joined leg latching); off the
+ * anchor thread, whose engine handle it is, anchor_offload_stream() only
+ * flags the stream for the anchor thread.
  */
 static void media_stream_sync(struct anchor *an, struct stream *st)
 {
@@ -673,20 +729,16 @@ void media_input(struct anchor *an, struct media_sock *ms, const union sockaddr_
 	an->stats.bytes_user += len;
 }
 
-static void media_readable(evutil_socket_t fd, short what, void *arg)
+/* Reads what arrived on one socket, with the lock held. */
+static void media_read(struct anchor *an, struct media_sock *ms)
 {
-	struct media_sock *ms = arg;
-	struct anchor *an = ms->an;
 	int n;
 
-	(void)what;
-	pthread_mutex_lock(&an->lock);
-	anchor_clock(an);
 	for (int i = 0; i < ANCHOR_RX_BATCH; i++) {
 		an->rx_msgs[i].msg_hdr.msg_namelen = sizeof(an->rx_from[i]);
 		an->rx_msgs[i].msg_hdr.msg_flags = 0;
 	}
-	n = recvmmsg(fd, an->rx_msgs, ANCHOR_RX_BATCH, MSG_DONTWAIT, NULL);
+	n = recvmmsg(ms->fd, an->rx_msgs, ANCHOR_RX_BATCH, MSG_DONTWAIT, NULL);
 	for (int i = 0; i < n; i++) {
 		if (an->rx_msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
 			an->stats.dropped_malformed++;
@@ -696,5 +748,46 @@ static void media_readable(evutil_socket_t fd, short what, void *arg)
 		media_input(an, ms, &an->rx_from[i], an->rx + (size_t)i * ANCHOR_RX_BUF,
 			    an->rx_msgs[i].msg_len);
 	}
+}
+
+/*
+ * The anchor thread: some media sockets are readable. One batch of them
+ * per call, under the lock (level-triggered: the rest come on the next
+ * turn of the loop, so control gets the lock between batches).
+ */
+static void media_poll_ready(evutil_socket_t fd, short what, void *arg)
+{
+	struct anchor *an = arg;
+	struct epoll_event ready[ANCHOR_POLL_BATCH];
+	int n;
+
+	(void)what;
+	pthread_mutex_lock(&an->lock);
+	anchor_clock(an);
+	n = epoll_wait(fd, ready, ANCHOR_POLL_BATCH, 0);
+	for (int i = 0; i < n; i++)
+		media_read(an, ready[i].data.ptr);
 	pthread_mutex_unlock(&an->lock);
+}
+
+int media_poll_open(struct anchor *an)
+{
+	an->media_epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (an->media_epfd < 0)
+		return -1;
+	an->media_ev = event_new(an->base, an->media_epfd, EV_READ | EV_PERSIST, media_poll_ready,
+				 an);
+	if (!an->media_ev || event_add(an->media_ev, NULL) < 0)
+		return -1;
+	return 0;
+}
+
+void media_poll_close(struct anchor *an)
+{
+	if (an->media_ev)
+		event_free(an->media_ev);
+	an->media_ev = NULL;
+	if (an->media_epfd >= 0)
+		close(an->media_epfd);
+	an->media_epfd = -1;
 }

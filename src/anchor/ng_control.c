@@ -12,12 +12,14 @@
  * The control thread, with its own loop, reads the socket, decodes the
  * request, parses its SDP and binds a new call's media ports
  * (call_prepare()), encodes and sends the reply and keeps the reply
- * cache: none of that holds the anchor's lock or its thread (counters
- * aside, taken under the lock a moment). Only dispatch(), the part that reads or changes calls, runs on
- * the anchor thread under the lock, between two batches of media: the
- * control thread posts it (ng_job) and waits for it. So media sockets, ICE
- * timers and streams are still made and freed on the thread that runs
- * their events, and a call is never freed under a running callback.
+ * cache: none of that holds the anchor's lock (counters aside, taken
+ * under the lock a moment). Only dispatch(), the part that reads or
+ * changes calls, holds the lock, and the control thread runs it itself
+ * (ng_commit()): handing it to the anchor thread and waiting for it cost
+ * two thread wake-ups per request. The media sockets it opens and closes
+ * are in an epoll set that the anchor thread reads under the lock
+ * (media_poll_ready()), so that neither wakes the other; an ICE timer it
+ * frees is finalized by the anchor thread (media_timer_free()).
  */
 #include <errno.h>
 #include <event2/event.h>
@@ -184,55 +186,18 @@ static void dispatch(struct anchor *an, const struct ng_request *req, struct bdo
 		bdict_add_str(d, reply, "warning", req->warning);
 }
 
-/* The anchor thread: runs the posted request under the lock, then wakes the control thread. */
-static void ng_job_ready(evutil_socket_t fd, short what, void *arg)
+/*
+ * Runs req under the anchor's lock, on this thread: the anchor thread is
+ * not woken for it (events the request frees are finalized there later,
+ * media_event_free()).
+ */
+static void ng_commit(struct anchor *an, const struct ng_request *req, struct bdoc *d,
+		      struct bval *reply)
 {
-	struct anchor *an = arg;
-	struct ng_job *job;
-
-	(void)fd;
-	(void)what;
-	pthread_mutex_lock(&an->ng_job_lock);
-	job = an->ng_job;
-	pthread_mutex_unlock(&an->ng_job_lock);
-	if (!job)
-		return;
 	pthread_mutex_lock(&an->lock);
 	anchor_clock(an);
-	dispatch(an, job->req, job->d, job->reply);
+	dispatch(an, req, d, reply);
 	pthread_mutex_unlock(&an->lock);
-	pthread_mutex_lock(&an->ng_job_lock);
-	job->done = true;
-	an->ng_job = NULL;
-	pthread_cond_signal(&an->ng_job_cond);
-	pthread_mutex_unlock(&an->ng_job_lock);
-}
-
-/*
- * Runs req on the anchor thread and waits for it (the control thread
- * does one request at a time). Without a running anchor thread (unit
- * tests), here.
- */
-static void ng_job_run(struct anchor *an, const struct ng_request *req, struct bdoc *d,
-		       struct bval *reply)
-{
-	struct ng_job job = {.req = req, .d = d, .reply = reply};
-
-	if (!an->started) {
-		pthread_mutex_lock(&an->lock);
-		anchor_clock(an);
-		dispatch(an, req, d, reply);
-		pthread_mutex_unlock(&an->lock);
-		return;
-	}
-	pthread_mutex_lock(&an->ng_job_lock);
-	an->ng_job = &job;
-	pthread_mutex_unlock(&an->ng_job_lock);
-	event_active(an->ng_job_ev, 0, 0);
-	pthread_mutex_lock(&an->ng_job_lock);
-	while (!job.done)
-		pthread_cond_wait(&an->ng_job_cond, &an->ng_job_lock);
-	pthread_mutex_unlock(&an->ng_job_lock);
 }
 
 /* Builds the reply datagram for one request body into an->out_buf; its length, or 0. */
@@ -278,7 +243,7 @@ static size_t handle_body(struct anchor *an, const struct sockaddr *from, const 
 		bdict_add_str(d, reply, "error-reason", err);
 	} else {
 		call_prepare(an, &req);
-		ng_job_run(an, &req, d, reply);
+		ng_commit(an, &req, d, reply);
 		call_prepared_free(an, &req);
 	}
 	memcpy(an->out_buf, cookie, cookie_len);
@@ -382,6 +347,7 @@ static void *ng_thread_main(void *arg)
 {
 	struct anchor *an = arg;
 
+	pthread_setname_np(pthread_self(), "anchor-ng");
 	event_base_dispatch(an->ng_base);
 	return NULL;
 }
@@ -447,8 +413,7 @@ int ng_control_open(struct anchor *an, char *err, size_t errlen)
 	an->ng_ev = event_new(an->ng_base, fd, EV_READ | EV_PERSIST, ng_readable, an);
 	an->ng_tick_ev = event_new(an->ng_base, -1, EV_PERSIST, ng_tick, an);
 	an->ng_stop_ev = event_new(an->ng_base, -1, 0, ng_stop_loop, an->ng_base);
-	an->ng_job_ev = event_new(an->base, -1, 0, ng_job_ready, an);
-	if (!an->ng_ev || !an->ng_tick_ev || !an->ng_stop_ev || !an->ng_job_ev ||
+	if (!an->ng_ev || !an->ng_tick_ev || !an->ng_stop_ev ||
 	    event_add(an->ng_ev, NULL) < 0 || event_add(an->ng_tick_ev, &one_s) < 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -465,11 +430,9 @@ void ng_control_close(struct anchor *an)
 		event_free(an->ng_tick_ev);
 	if (an->ng_stop_ev)
 		event_free(an->ng_stop_ev);
-	if (an->ng_job_ev)
-		event_free(an->ng_job_ev);
 	if (an->ng_base)
 		event_base_free(an->ng_base);
-	an->ng_ev = an->ng_tick_ev = an->ng_stop_ev = an->ng_job_ev = NULL;
+	an->ng_ev = an->ng_tick_ev = an->ng_stop_ev = NULL;
 	an->ng_base = NULL;
 	if (an->ng_fd >= 0)
 		close(an->ng_fd);
