@@ -70,13 +70,6 @@ void anchor_offload_close(struct anchor *an)
 	an->engine = NULL;
 }
 
-/* An address the module takes on a leg: set, not wildcard, not IPv4-mapped. */
-static bool offload_addr_ok(const union sockaddr_u *a)
-{
-	return addr_port(&a->sa) != 0 && peer_policy_class(&a->sa) != PEER_DENIED_UNSPECIFIED &&
-	       !addr_is_v4mapped(&a->sa);
-}
-
 /* The entry component c of st should have now; false: it stays in userspace. */
 static bool offload_want(const struct stream *st, int c, struct relay_entry *e)
 {
@@ -89,7 +82,7 @@ static bool offload_want(const struct stream *st, int c, struct relay_entry *e)
 
 		if (c >= ss->nsocks || ss->socks[c].fd < 0 || !media_dest_confirmed(&ss->dest[c]) ||
 		    ss->dest[c].to.own || local->sa.sa_family != remote->sa.sa_family ||
-		    !offload_addr_ok(local) || !offload_addr_ok(remote))
+		    !relay_engine_addr_ok(&local->sa) || !relay_engine_addr_ok(&remote->sa))
 			return false;
 		memcpy(&e->leg[k].local, local, addr_len(&local->sa));
 		memcpy(&e->leg[k].remote, remote, addr_len(&remote->sa));
@@ -286,8 +279,8 @@ static bool offload_join_leg(const struct media_sock *ms, const struct sockaddr 
 		return false;
 	local = &o->socks[c].local;
 	remote = &o->dest[c].to.addr;
-	if (local->sa.sa_family != remote->sa.sa_family || !offload_addr_ok(local) ||
-	    !offload_addr_ok(remote))
+	if (local->sa.sa_family != remote->sa.sa_family || !relay_engine_addr_ok(&local->sa) ||
+	    !relay_engine_addr_ok(&remote->sa))
 		return false;
 	memset(out, 0, sizeof(*out));
 	memcpy(&out->local, local, addr_len(&local->sa));

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/addr.h"
 #include "common/log.h"
 #include "relay/relay_engine.h"
 
@@ -146,6 +147,18 @@ void relay_engine_thread_close(struct relay_engine_thread *t)
 bool relay_engine_active(const struct relay_engine_thread *t)
 {
 	return t && t->ops;
+}
+
+bool relay_engine_addr_ok(const struct sockaddr *sa)
+{
+	static const uint8_t any6[16];
+
+	if (addr_port(sa) == 0)
+		return false;
+	if (sa->sa_family == AF_INET)
+		return ((const struct sockaddr_in *)sa)->sin_addr.s_addr != 0;
+	return sa->sa_family == AF_INET6 && !addr_is_v4mapped(sa) &&
+	       memcmp(&((const struct sockaddr_in6 *)sa)->sin6_addr, any6, 16) != 0;
 }
 
 size_t relay_engine_count(const struct relay_engine_thread *t)

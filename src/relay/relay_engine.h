@@ -112,6 +112,9 @@ struct relay_engine_thread *relay_engine_thread_open(const struct relay_engine *
 void relay_engine_thread_close(struct relay_engine_thread *t);
 /* Does an add install anything? */
 bool relay_engine_active(const struct relay_engine_thread *t);
+/* An address the module can take on a leg: a set address (not wildcard,
+ * not IPv4-mapped) with a port. */
+bool relay_engine_addr_ok(const struct sockaddr *sa);
 
 /*
  * Installs e (its id is chosen here, unique in the network namespace and

@@ -128,16 +128,6 @@ void offload_worker_free(struct worker *w)
 	w->engine = NULL;
 }
 
-static bool offload_addr_ok(const struct sockaddr *sa)
-{
-	static const uint8_t any6[16];
-
-	if (sa->sa_family == AF_INET)
-		return ((const struct sockaddr_in *)sa)->sin_addr.s_addr != 0;
-	return sa->sa_family == AF_INET6 && !addr_is_v4mapped(sa) &&
-	       memcmp(&((const struct sockaddr_in6 *)sa)->sin6_addr, any6, 16) != 0;
-}
-
 /*
  * A channel whose peer is a port of an owner that joins (the anchor): one
  * entry from the client straight to the owner's other leg
@@ -165,8 +155,8 @@ static bool offload_entry(const struct allocation *a, const struct channel *c,
 	memset(e, 0, sizeof(*e));
 	if (!a->lsn || a->tcp_relay || !relay)
 		return false;
-	if (!offload_addr_ok(&a->lsn->local.sa) || !offload_addr_ok(&a->client.sa) ||
-	    !offload_addr_ok(&relay->local.sa) || !offload_addr_ok(&c->peer.sa))
+	if (!relay_engine_addr_ok(&a->lsn->local.sa) || !relay_engine_addr_ok(&a->client.sa) ||
+	    !relay_engine_addr_ok(&relay->local.sa) || !relay_engine_addr_ok(&c->peer.sa))
 		return false;
 	memcpy(&e->leg[0].local, &a->lsn->local, addr_len(&a->lsn->local.sa));
 	memcpy(&e->leg[0].remote, &a->client, addr_len(&a->client.sa));

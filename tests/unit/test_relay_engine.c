@@ -17,6 +17,7 @@
 
 #include "common/config.h"
 #include "fake_engine.h"
+#include "test_sockaddr.h"
 
 static void test_mode_parse(void **state)
 {
@@ -243,6 +244,27 @@ static void test_module_gone_falls_back_to_userspace(void **state)
 	relay_engine_thread_close(t);
 }
 
+/* What the module can take on a leg: a set address with a port. */
+static void test_addresses_the_module_takes(void **state)
+{
+	static const char *const ok[] = {"192.0.2.1:3478", "127.0.0.1:1", "[2001:db8::1]:5000",
+					 "[::1]:9"};
+	static const char *const bad[] = {"0.0.0.0:3478", "192.0.2.1:0", "[::]:3478",
+					  "[::ffff:192.0.2.1]:3478", "[2001:db8::1]:0"};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		union sockaddr_u u = test_su(ok[i]);
+
+		assert_true(relay_engine_addr_ok(&u.sa));
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		union sockaddr_u u = test_su(bad[i]);
+
+		assert_false(relay_engine_addr_ok(&u.sa));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -255,6 +277,7 @@ int main(void)
 	    cmocka_unit_test(test_null_thread_installs_nothing),
 	    cmocka_unit_test(test_add_del_and_counter_deltas),
 	    cmocka_unit_test(test_module_gone_falls_back_to_userspace),
+	    cmocka_unit_test(test_addresses_the_module_takes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
