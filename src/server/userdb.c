@@ -161,3 +161,38 @@ int userdb_count(struct userdb *db)
 {
 	return db->ops->count(db);
 }
+
+static int userdb_check_secret(struct userdb *db, const char *secret)
+{
+	if (!secret || !*secret) {
+		userdb_set_error(db, "empty secret");
+		return -1;
+	}
+	if (strnlen(secret, USERDB_SECRET_MAX + 1) > USERDB_SECRET_MAX) {
+		userdb_set_error(db, "secret longer than %d bytes", USERDB_SECRET_MAX);
+		return -1;
+	}
+	return 0;
+}
+
+int userdb_list_secrets(struct userdb *db, const char *realm,
+			int (*cb)(void *arg, const char *realm, const char *secret), void *arg)
+{
+	if (realm && userdb_check_name(db, "realm", realm))
+		return -1;
+	return db->ops->list_secrets(db, realm, cb, arg);
+}
+
+int userdb_add_secret(struct userdb *db, const char *realm, const char *secret)
+{
+	if (userdb_check_name(db, "realm", realm) || userdb_check_secret(db, secret))
+		return -1;
+	return db->ops->add_secret(db, realm, secret);
+}
+
+int userdb_del_secret(struct userdb *db, const char *realm, const char *secret)
+{
+	if (userdb_check_name(db, "realm", realm) || (secret && userdb_check_secret(db, secret)))
+		return -1;
+	return db->ops->del_secret(db, realm, secret);
+}

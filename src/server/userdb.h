@@ -30,6 +30,7 @@
 
 #define USERDB_NAME_MAX 1024
 #define USERDB_ERR_LEN 512
+#define USERDB_SECRET_MAX 256 /* bytes of a TURN REST API shared secret */
 
 struct user_keys {
 	uint8_t md5[16];
@@ -74,6 +75,22 @@ int userdb_list(struct userdb *db, const char *realm,
 /* Number of users in all realms, or -1. */
 int userdb_count(struct userdb *db);
 
+/*
+ * Shared secrets of the TURN REST API (use-auth-secret, rest_auth.h), kept
+ * per realm as coturn keeps them (its turn_secret table); a realm may have
+ * several at once, for rotation. A secret is 1 to USERDB_SECRET_MAX bytes.
+ * The secrets are stored as given: whoever reads them can mint credentials.
+ *
+ * userdb_list_secrets() walks the secrets of realm (NULL: of every realm)
+ * as userdb_list() walks users. userdb_add_secret() adds one (already
+ * there: nothing changes, 0). userdb_del_secret() deletes one, or with
+ * secret NULL every secret of the realm: 0 deleted, 1 none there, -1 error.
+ */
+int userdb_list_secrets(struct userdb *db, const char *realm,
+			int (*cb)(void *arg, const char *realm, const char *secret), void *arg);
+int userdb_add_secret(struct userdb *db, const char *realm, const char *secret);
+int userdb_del_secret(struct userdb *db, const char *realm, const char *secret);
+
 /* The last error, naming the store: "cannot write /x.db: disk I/O error". */
 const char *userdb_errmsg(const struct userdb *db);
 
@@ -95,6 +112,10 @@ struct userdb_ops {
 	int (*list)(struct userdb *db, const char *realm,
 		    int (*cb)(void *arg, const char *realm, const char *user), void *arg);
 	int (*count)(struct userdb *db);
+	int (*list_secrets)(struct userdb *db, const char *realm,
+			    int (*cb)(void *arg, const char *realm, const char *secret), void *arg);
+	int (*add_secret)(struct userdb *db, const char *realm, const char *secret);
+	int (*del_secret)(struct userdb *db, const char *realm, const char *secret);
 	void (*close)(void *state);
 };
 

@@ -1,8 +1,9 @@
 /*
  * userdb_sqlite.c - the SQLite backend of the credential store.
  *
- * One table, keyed by (realm, name); USERHASH lookups use an index on
- * (realm, userhash). New stores use WAL so that turnadmin can write while
+ * Users in one table, keyed by (realm, name); USERHASH lookups use an
+ * index on (realm, userhash). TURN REST API secrets in coturn's own
+ * turn_secret table (realm, value), as coturn's schema has it. New stores use WAL so that turnadmin can write while
  * the daemon reads, and every connection waits up to
  * USERDB_SQLITE_BUSY_MS for a lock instead of failing at once. The handle
  * is opened without SQLite's mutex (SQLITE_OPEN_NOMUTEX): one per thread.
@@ -23,6 +24,13 @@
 
 #define USERDB_SQLITE_BUSY_MS 2000
 
+/* coturn's schema.sql, so that its turnadmin and ours read one another's secrets */
+#define USERDB_SQLITE_SECRET_TABLE                                                                 \
+	"CREATE TABLE IF NOT EXISTS turn_secret ("                                                 \
+	" realm varchar(127) default '',"                                                          \
+	" value varchar(256),"                                                                     \
+	" primary key (realm, value));"
+
 static const char userdb_sqlite_schema[] =
     "PRAGMA journal_mode=WAL;"
     "BEGIN IMMEDIATE;"
@@ -34,6 +42,7 @@ static const char userdb_sqlite_schema[] =
     " userhash BLOB,"
     " PRIMARY KEY (realm, name));"
     "CREATE INDEX IF NOT EXISTS turnusers_userhash ON turnusers (realm, userhash);"
+    USERDB_SQLITE_SECRET_TABLE
     "COMMIT;";
 
 enum userdb_sqlite_stmt {
@@ -44,6 +53,11 @@ enum userdb_sqlite_stmt {
 	ST_LIST_ALL,
 	ST_LIST_REALM,
 	ST_COUNT,
+	ST_SECRETS_ALL,
+	ST_SECRETS_REALM,
+	ST_SECRET_ADD,
+	ST_SECRET_DEL,
+	ST_SECRET_DEL_ALL,
 	ST_NUM,
 };
 
@@ -57,6 +71,11 @@ static const char *const userdb_sqlite_sql[ST_NUM] = {
     [ST_LIST_ALL] = "SELECT realm, name FROM turnusers ORDER BY realm, name",
     [ST_LIST_REALM] = "SELECT realm, name FROM turnusers WHERE realm = ?1 ORDER BY name",
     [ST_COUNT] = "SELECT count(*) FROM turnusers",
+    [ST_SECRETS_ALL] = "SELECT realm, value FROM turn_secret ORDER BY realm, value",
+    [ST_SECRETS_REALM] = "SELECT realm, value FROM turn_secret WHERE realm = ?1 ORDER BY value",
+    [ST_SECRET_ADD] = "INSERT OR IGNORE INTO turn_secret (realm, value) VALUES (?1, ?2)",
+    [ST_SECRET_DEL] = "DELETE FROM turn_secret WHERE realm = ?1 AND value = ?2",
+    [ST_SECRET_DEL_ALL] = "DELETE FROM turn_secret WHERE realm = ?1",
 };
 
 struct sqlite_store {
@@ -218,22 +237,21 @@ static int userdb_sqlite_del(struct userdb *db, const char *realm, const char *u
 	return userdb_sqlite_finish(st, sqlite3_changes(s->conn) > 0 ? 0 : 1);
 }
 
-static int userdb_sqlite_list(struct userdb *db, const char *realm,
-			      int (*cb)(void *arg, const char *realm, const char *user), void *arg)
+/* Walk the (realm, name) rows of st, bound to realm unless it is NULL. */
+static int userdb_sqlite_walk(struct userdb *db, sqlite3_stmt *st, const char *realm,
+			      int (*cb)(void *arg, const char *realm, const char *name), void *arg)
 {
-	struct sqlite_store *s = userdb_state(db);
-	sqlite3_stmt *st = realm ? s->st[ST_LIST_REALM] : s->st[ST_LIST_ALL];
-	const char *r, *u;
+	const char *r, *n;
 	int rc;
 
 	if (realm && userdb_sqlite_bind_names(st, realm, NULL))
 		goto fail;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		r = (const char *)sqlite3_column_text(st, 0);
-		u = (const char *)sqlite3_column_text(st, 1);
-		if (!r || !u)
+		n = (const char *)sqlite3_column_text(st, 1);
+		if (!r || !n)
 			goto fail;
-		rc = cb(arg, r, u);
+		rc = cb(arg, r, n);
 		if (rc)
 			return userdb_sqlite_finish(st, rc);
 	}
@@ -243,6 +261,15 @@ static int userdb_sqlite_list(struct userdb *db, const char *realm,
 fail:
 	userdb_sqlite_fail(db, "read");
 	return userdb_sqlite_finish(st, -1);
+}
+
+static int userdb_sqlite_list(struct userdb *db, const char *realm,
+			      int (*cb)(void *arg, const char *realm, const char *user), void *arg)
+{
+	struct sqlite_store *s = userdb_state(db);
+
+	return userdb_sqlite_walk(db, realm ? s->st[ST_LIST_REALM] : s->st[ST_LIST_ALL], realm, cb,
+				  arg);
 }
 
 static int userdb_sqlite_count(struct userdb *db)
@@ -255,6 +282,40 @@ static int userdb_sqlite_count(struct userdb *db)
 		return userdb_sqlite_finish(st, -1);
 	}
 	return userdb_sqlite_finish(st, sqlite3_column_int(st, 0));
+}
+
+static int userdb_sqlite_list_secrets(struct userdb *db, const char *realm,
+				      int (*cb)(void *arg, const char *realm, const char *secret),
+				      void *arg)
+{
+	struct sqlite_store *s = userdb_state(db);
+
+	return userdb_sqlite_walk(db, realm ? s->st[ST_SECRETS_REALM] : s->st[ST_SECRETS_ALL],
+				  realm, cb, arg);
+}
+
+static int userdb_sqlite_add_secret(struct userdb *db, const char *realm, const char *secret)
+{
+	struct sqlite_store *s = userdb_state(db);
+	sqlite3_stmt *st = s->st[ST_SECRET_ADD];
+
+	if (userdb_sqlite_bind_names(st, realm, secret) || sqlite3_step(st) != SQLITE_DONE) {
+		userdb_sqlite_fail(db, "write");
+		return userdb_sqlite_finish(st, -1);
+	}
+	return userdb_sqlite_finish(st, 0);
+}
+
+static int userdb_sqlite_del_secret(struct userdb *db, const char *realm, const char *secret)
+{
+	struct sqlite_store *s = userdb_state(db);
+	sqlite3_stmt *st = secret ? s->st[ST_SECRET_DEL] : s->st[ST_SECRET_DEL_ALL];
+
+	if (userdb_sqlite_bind_names(st, realm, secret) || sqlite3_step(st) != SQLITE_DONE) {
+		userdb_sqlite_fail(db, "write");
+		return userdb_sqlite_finish(st, -1);
+	}
+	return userdb_sqlite_finish(st, sqlite3_changes(s->conn) > 0 ? 0 : 1);
 }
 
 static void userdb_sqlite_close(void *state)
@@ -279,6 +340,9 @@ static const struct userdb_ops userdb_sqlite_ops = {
     .del = userdb_sqlite_del,
     .list = userdb_sqlite_list,
     .count = userdb_sqlite_count,
+    .list_secrets = userdb_sqlite_list_secrets,
+    .add_secret = userdb_sqlite_add_secret,
+    .del_secret = userdb_sqlite_del_secret,
     .close = userdb_sqlite_close,
 };
 
@@ -341,16 +405,19 @@ static int userdb_sqlite_create_file(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
-static int userdb_sqlite_has_schema(sqlite3 *conn)
+/* 1 when the store has the table, 0 when not, -1 on a read error. */
+static int userdb_sqlite_has_table(sqlite3 *conn, const char *table)
 {
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(conn,
-			       "SELECT 1 FROM sqlite_master WHERE type = 'table'"
-			       " AND name = 'turnusers'",
+	if (sqlite3_prepare_v2(conn, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
 			       -1, &st, NULL) != SQLITE_OK)
 		return -1;
+	if (sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return -1;
+	}
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc == SQLITE_ROW)
@@ -360,8 +427,9 @@ static int userdb_sqlite_has_schema(sqlite3 *conn)
 
 /*
  * Is this coturn's store? Its tables (coturn's SQLite driver creates
- * turnusers_lt, turn_secret, admin_user, ...; older versions turnusers_st)
- * are not read here yet. Returns 1 with the first one's name in table, 0,
+ * turnusers_lt, turn_secret, admin_user, ... all at once; older versions
+ * turnusers_st) are not read here yet. turn_secret alone does not tell:
+ * our stores have it too. Returns 1 with the first one's name in table, 0,
  * or -1 on a read error.
  */
 static int userdb_sqlite_coturn_table(sqlite3 *conn, char *table, size_t cap)
@@ -371,7 +439,7 @@ static int userdb_sqlite_coturn_table(sqlite3 *conn, char *table, size_t cap)
 
 	if (sqlite3_prepare_v2(conn,
 			       "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN"
-			       " ('turnusers_lt', 'turnusers_st', 'turn_secret', 'admin_user',"
+			       " ('turnusers_lt', 'turnusers_st', 'admin_user',"
 			       " 'turn_origin_to_realm', 'turn_realm_option', 'oauth_key')"
 			       " ORDER BY name <> 'turnusers_lt', name LIMIT 1",
 			       -1, &st, NULL) != SQLITE_OK)
@@ -441,16 +509,21 @@ struct userdb *userdb_open_sqlite(const char *path, bool create, char *err, size
 	/* Overwrite deleted keys instead of leaving them in free pages. */
 	if (sqlite3_exec(s->conn, "PRAGMA secure_delete = ON", NULL, NULL, NULL) != SQLITE_OK)
 		goto fail_sqlite;
-	if (create) {
-		rc = userdb_sqlite_has_schema(s->conn);
-		if (rc < 0)
+	rc = userdb_sqlite_has_table(s->conn, "turnusers");
+	if (rc < 0)
+		goto fail_sqlite;
+	verb = "write";
+	if (create && rc == 0 &&
+	    sqlite3_exec(s->conn, userdb_sqlite_schema, NULL, NULL, NULL) != SQLITE_OK)
+		goto fail_sqlite;
+	/* a store made before secrets were kept gets their table on first open */
+	if (rc == 1) {
+		rc = userdb_sqlite_has_table(s->conn, "turn_secret");
+		if (rc < 0 || (rc == 0 && sqlite3_exec(s->conn, USERDB_SQLITE_SECRET_TABLE, NULL,
+						       NULL, NULL) != SQLITE_OK))
 			goto fail_sqlite;
-		verb = "write";
-		if (rc == 0 &&
-		    sqlite3_exec(s->conn, userdb_sqlite_schema, NULL, NULL, NULL) != SQLITE_OK)
-			goto fail_sqlite;
-		verb = "open";
 	}
+	verb = "open";
 	for (i = 0; i < ST_NUM; i++) {
 		if (sqlite3_prepare_v3(s->conn, userdb_sqlite_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
 				       &s->st[i], NULL) != SQLITE_OK)

@@ -23,51 +23,8 @@
 #include <unistd.h>
 
 #include "server/userdb.h"
+#include "userdb_test.h"
 #include "stun/stun.h"
-
-struct fixture {
-	char dir[64];
-	char path[128];
-	struct userdb *db;
-};
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-	char err[USERDB_ERR_LEN];
-
-	if (!f)
-		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/test_userdb.XXXXXX");
-	if (!mkdtemp(f->dir))
-		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/users.db", f->dir);
-	f->db = userdb_open_sqlite(f->path, true, err, sizeof(err));
-	if (!f->db) {
-		print_error("%s\n", err);
-		return -1;
-	}
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	userdb_close(f->db);
-	nftw(f->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
-	free(f);
-	return 0;
-}
 
 static void expect_keys(const struct user_keys *k, const char *user, const char *realm,
 			const char *pass)
