@@ -67,6 +67,13 @@ const struct config_option config_options[] = {
     OPT_LIST("user", 'u', CONFIG_USER, user, CONFIG_MAX_USERS, "<name:password|name:0xkey>",
 	     "long-term credential user"),
     OPT_STR("userdb", 'b', CONFIG_PATH, userdb, FSIZE(userdb), "<file>", "SQLite user database"),
+    OPT_BOOL("use-auth-secret", 0, use_auth_secret,
+	     "TURN REST API: time-limited users EXPIRY[:USER] with password "
+	     "base64(HMAC-SHA1(secret, username)); only these"),
+    OPT_LIST("static-auth-secret", 0, CONFIG_SECRET, static_auth_secret, CONFIG_MAX_SECRETS,
+	     "<secret>", "TURN REST API secret, any one validates; none: the userdb's for the realm"),
+    OPT_STR("rest-api-separator", 'C', CONFIG_TEXT, rest_api_separator, FSIZE(rest_api_separator),
+	    "<char>", "TURN REST API: between EXPIRY and USER in the username"),
     OPT_BOOL("fingerprint", 'f', fingerprint, "add FINGERPRINT to every response"),
     OPT_UINT("stale-nonce", 0, stale_nonce, 1, CONFIG_MAX_SECONDS, CONFIG_DEFAULT_STALE_NONCE,
 	     "[=<seconds>]", "nonce lifetime"),
@@ -161,7 +168,6 @@ const struct config_refused config_refused[] = {
     {"redis-userdb", 'N', "use userdb (SQLite)"},
     {"redis-statsdb", 'O', NULL},
     {"max-bps", 's', NULL},
-    {"rest-api-separator", 'C', NULL},
     {"tls-listening-port", 0, NULL},
     {"alt-listening-port", 0, NULL},
     {"alt-tls-listening-port", 0, NULL},
@@ -182,9 +188,9 @@ const struct config_refused config_refused[] = {
     {"no-tlsv1", 0, NULL},
     {"no-tlsv1_1", 0, NULL},
     {"no-tlsv1_2", 0, NULL},
-    {"use-auth-secret", 0, NULL},
-    {"static-auth-secret", 0, NULL},
-    {"secret-key-file", 0, NULL},
+    {"secret-key-file", 0,
+     "coturn reads it as the AES key of an encrypted mysql-userdb password; there is no MySQL "
+     "store here (REST API secrets go in static-auth-secret or the userdb)"},
     {"oauth", 0, NULL},
     {"server-name", 0, NULL},
     {"sha256", 0, NULL},
@@ -525,6 +531,38 @@ fail:
 	return -1;
 }
 
+/* A list entry of a char * list: a copy of value. */
+static int config_copy_str(char **slot, const char *value, char *err, size_t errlen)
+{
+	*slot = strdup(value);
+	if (!*slot) {
+		config_errf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* A static-auth-secret: kept as given, never echoed in a message. */
+static int config_add_secret(char **list, size_t count, const char *value, char *err,
+			     size_t errlen)
+{
+	size_t len = strlen(value);
+
+	if (len > CONFIG_MAX_SECRET_BYTES) {
+		config_errf(err, errlen, "static-auth-secret longer than %d bytes",
+			    CONFIG_MAX_SECRET_BYTES);
+		return -1;
+	}
+	for (size_t i = 0; i < count; i++) {
+		if (strcmp(list[i], value) == 0) {
+			config_errf(err, errlen, "static-auth-secret number %zu given twice",
+				    count + 1);
+			return -1;
+		}
+	}
+	return config_copy_str(&list[count], value, err, errlen);
+}
+
 /* Peer rules are parsed by the peer policy; refuse only what cannot be one. */
 static int config_add_peer_rule(char **list, size_t count, const char *name, const char *value,
 				char *err, size_t errlen)
@@ -535,12 +573,7 @@ static int config_add_peer_rule(char **list, size_t count, const char *name, con
 			    value, name);
 		return -1;
 	}
-	list[count] = strdup(value);
-	if (!list[count]) {
-		config_errf(err, errlen, "out of memory");
-		return -1;
-	}
-	return 0;
+	return config_copy_str(&list[count], value, err, errlen);
 }
 
 static int config_add(struct config *c, const struct config_option *opt, const char *value,
@@ -566,6 +599,9 @@ static int config_add(struct config *c, const struct config_option *opt, const c
 	case CONFIG_USER:
 		ret = config_add_user((struct config_user *)base, *count, value, err, errlen);
 		break;
+	case CONFIG_SECRET:
+		ret = config_add_secret((char **)base, *count, value, err, errlen);
+		break;
 	default:
 		ret = config_add_peer_rule((char **)base, *count, opt->name, value, err, errlen);
 		break;
@@ -588,9 +624,11 @@ void config_clear_list(struct config *c, const struct config_option *opt)
 			free(u->name);
 			free(u->password);
 			u->name = u->password = NULL;
-		} else if (opt->kind == CONFIG_PEER_RULE) {
+		} else if (opt->kind == CONFIG_PEER_RULE || opt->kind == CONFIG_SECRET) {
 			char **s = (char **)base + i;
 
+			if (opt->kind == CONFIG_SECRET)
+				explicit_bzero(*s, strlen(*s));
 			free(*s);
 			*s = NULL;
 		}
@@ -601,7 +639,8 @@ void config_clear_list(struct config *c, const struct config_option *opt)
 bool config_is_list(const struct config_option *opt)
 {
 	return opt->kind == CONFIG_IP || opt->kind == CONFIG_EXTERNAL_IP ||
-	       opt->kind == CONFIG_USER || opt->kind == CONFIG_PEER_RULE;
+	       opt->kind == CONFIG_USER || opt->kind == CONFIG_PEER_RULE ||
+	       opt->kind == CONFIG_SECRET;
 }
 
 static int config_set_string(struct config *c, const struct config_option *opt, const char *value,
@@ -765,6 +804,15 @@ int config_check(const struct config *c, char *err, size_t errlen)
 		config_errf(err, errlen, "stun-only and no-stun together leave nothing to serve");
 		return -1;
 	}
+	/* coturn takes any one character; a digit would be read as part of EXPIRY */
+	if (strlen(c->rest_api_separator) != 1 ||
+	    (c->rest_api_separator[0] >= '0' && c->rest_api_separator[0] <= '9')) {
+		config_errf(err, errlen,
+			    "bad value '%s' for rest-api-separator (expected one character, not a "
+			    "digit)",
+			    c->rest_api_separator);
+		return -1;
+	}
 	if (strcmp(c->kernel_offload, "auto") != 0 && strcmp(c->kernel_offload, "on") != 0 &&
 	    strcmp(c->kernel_offload, "off") != 0) {
 		config_errf(err, errlen, "bad value '%s' for kernel-offload (expected auto, on or off)",
@@ -801,6 +849,7 @@ void config_init(struct config *c)
 	c->unauth_req_limit = CONFIG_DEFAULT_401_REQ_LIMIT;
 	c->unauth_window = CONFIG_DEFAULT_401_WINDOW;
 	memcpy(c->kernel_offload, "auto", sizeof("auto"));
+	memcpy(c->rest_api_separator, ":", sizeof(":"));
 	memcpy(c->software_name, CONFIG_DEFAULT_SOFTWARE_NAME,
 	       sizeof(CONFIG_DEFAULT_SOFTWARE_NAME));
 }

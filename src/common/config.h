@@ -18,8 +18,9 @@
  *
  * Booleans take no value, or one of yes/no, true/false, on/off, 1/0.
  * Scalar options given twice keep the last value; repeatable options
- * (listening-ip, relay-ip, external-ip, user, allowed-peer-ip,
- * denied-peer-ip, anchor-ng-allow, anchor-interface) accumulate. On the command line, the first use of a
+ * (listening-ip, relay-ip, external-ip, user, static-auth-secret,
+ * allowed-peer-ip, denied-peer-ip, anchor-ng-allow, anchor-interface)
+ * accumulate. On the command line, the first use of a
  * repeatable option replaces the entries the file gave for it.
  *
  * Unknown options, malformed values and coturn options that this server
@@ -65,6 +66,8 @@
 #define CONFIG_MAX_IPS 16	      /* listening-ip, relay-ip, external-ip */
 #define CONFIG_MAX_USERS 64	      /* user= entries; more belong in userdb */
 #define CONFIG_MAX_PEER_RULES 64      /* allowed-peer-ip, denied-peer-ip */
+#define CONFIG_MAX_SECRETS 16	      /* static-auth-secret entries, for rotation */
+#define CONFIG_MAX_SECRET_BYTES 256   /* one secret; coturn's turn_secret.value */
 #define CONFIG_MAX_PATH 1023	      /* bytes of userdb */
 #define CONFIG_MAX_TEXT_BYTES 763     /* RFC 8489 §14.9, §14.14: REALM, SOFTWARE */
 /* RFC 5389 §15.3: < 513 bytes; RFC 8489 §14.3 says < 509, we accept the older limit */
@@ -113,6 +116,11 @@ struct config {
 	struct config_user user[CONFIG_MAX_USERS];
 	size_t user_count;
 	char userdb[CONFIG_MAX_PATH + 1];
+	/* TURN REST API (server/rest_auth.h): users are EXPIRY[SEP USER] only */
+	bool use_auth_secret;
+	char *static_auth_secret[CONFIG_MAX_SECRETS]; /* none: the store's, per realm */
+	size_t static_auth_secret_count;
+	char rest_api_separator[2]; /* one character, ':' by default */
 	bool fingerprint;
 
 	unsigned int stale_nonce; /* seconds */

@@ -1,7 +1,8 @@
 /*
  * auth.c - long-term credentials (RFC 8489 §9.2): nonces bound to the
  * client's IP address and port that expire, MD5 and SHA-256 password algorithms,
- * USERHASH, and keys from user= lines or the user store.
+ * USERHASH, and keys from user= lines or the user store; or, under
+ * use-auth-secret, from the TURN REST API's shared secrets (rest_auth.h).
  */
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -11,6 +12,7 @@
 #include <time.h>
 
 #include "common/log.h"
+#include "server/rest_auth.h"
 #include "server/server.h"
 #include "server/userdb.h"
 #include "stun/wire.h"
@@ -18,6 +20,10 @@
 #define NONCE_MAC_LEN 12
 #define NONCE_LEN (STUN_NONCE_COOKIE_LEN + 8 + 2 * NONCE_MAC_LEN)
 #define NONCE_FEATURES (STUN_FEATURE_PASSWORD_ALGORITHMS | STUN_FEATURE_USERNAME_ANONYMITY)
+/* a realm's secrets tried per request: each costs three hashes before authentication */
+#define AUTH_MAX_STORE_SECRETS 64
+
+_Static_assert(CONFIG_MAX_SECRET_BYTES == USERDB_SECRET_MAX, "one secret, one limit");
 
 /* Our PASSWORD-ALGORITHMS, in order of preference. */
 static const uint16_t server_algs[] = {STUN_PW_ALG_SHA256, STUN_PW_ALG_MD5};
@@ -129,6 +135,107 @@ static int lookup_keys(struct worker *w, const char *user, struct user_keys *key
 	return userdb_get_keys(w->db, w->srv->realm, user, keys);
 }
 
+/*
+ * 0 and res->key set when the request's MESSAGE-INTEGRITY (or -SHA256)
+ * verifies with the key of keys that alg selects; -1 when it does not.
+ */
+static int try_keys(const struct stun_msg *m, uint16_t alg, const struct user_keys *keys,
+		    struct auth_result *res)
+{
+	const uint8_t *key = alg == STUN_PW_ALG_SHA256 ? keys->sha256 : keys->md5;
+	size_t len = alg == STUN_PW_ALG_SHA256 ? 32 : 16;
+
+	if (alg == STUN_PW_ALG_SHA256 ? !keys->has_sha256 : !keys->has_md5)
+		return -1;
+	if (m->mi256_idx >= 0 ? stun_msg_check_integrity_sha256(m, key, len) < 0
+			      : stun_msg_check_integrity(m, key, len) < 0)
+		return -1;
+	memcpy(res->key, key, len);
+	res->key_len = (uint8_t)len;
+	res->use_sha256 = m->mi256_idx >= 0;
+	return 0;
+}
+
+/* A user of user= lines or the store: 0 verified, 1 not, -1 store error (logged). */
+static int lt_check(struct worker *w, const struct stun_msg *m, uint16_t alg,
+		    struct auth_result *res)
+{
+	struct user_keys keys;
+	int rc = lookup_keys(w, res->username, &keys);
+
+	if (rc < 0 && worker_log_ok(w))
+		log_error("user store lookup failed: %s", userdb_errmsg(w->db));
+	if (rc == 0)
+		rc = try_keys(m, alg, &keys, res) == 0 ? 0 : 1;
+	explicit_bzero(&keys, sizeof(keys));
+	return rc;
+}
+
+struct rest_try {
+	struct worker *w;
+	const struct stun_msg *m;
+	uint16_t alg;
+	struct auth_result *res;
+	unsigned int tried;
+};
+
+/*
+ * draft-uberti-behave-turn-rest-00 §2.2: the password is
+ * base64(HMAC-SHA1(secret, username)); its long-term key is then made as
+ * for any user (RFC 8489 §9.2.2), MD5 or SHA-256. 1 when it verifies.
+ */
+static int rest_try_secret(void *arg, const char *realm, const char *secret)
+{
+	struct rest_try *t = arg;
+	char password[REST_AUTH_PASSWORD_LEN + 1];
+	struct user_keys keys = {.has_md5 = true, .has_sha256 = true};
+	int ok;
+
+	(void)realm;
+	if (++t->tried > AUTH_MAX_STORE_SECRETS) {
+		if (worker_log_ok(t->w))
+			log_warn("realm '%s' has more than %d REST API secrets: the others are not "
+				 "tried",
+				 t->w->srv->realm, AUTH_MAX_STORE_SECRETS);
+		return -2;
+	}
+	if (rest_password(secret, strlen(secret), t->res->username, strlen(t->res->username),
+			  password) < 0)
+		return 0;
+	stun_lt_key(STUN_PW_ALG_MD5, t->res->username, t->w->srv->realm, password, keys.md5);
+	stun_lt_key(STUN_PW_ALG_SHA256, t->res->username, t->w->srv->realm, password, keys.sha256);
+	ok = try_keys(t->m, t->alg, &keys, t->res) == 0;
+	explicit_bzero(password, sizeof(password));
+	explicit_bzero(&keys, sizeof(keys));
+	return ok;
+}
+
+/*
+ * use-auth-secret: a username EXPIRY[SEP USER] not yet expired whose password
+ * one of the secrets makes: static-auth-secret, else the store's for the
+ * realm. 0 verified, 1 not, -1 store error (logged).
+ */
+static int rest_check(struct worker *w, const struct stun_msg *m, uint16_t alg,
+		      struct auth_result *res)
+{
+	const struct config *c = w->srv->cfg;
+	struct rest_try t = {.w = w, .m = m, .alg = alg, .res = res};
+	struct rest_username u;
+	int rc = 0;
+
+	if (rest_username_parse(res->username, strlen(res->username), c->rest_api_separator[0],
+				&u) < 0 ||
+	    rest_username_expired(&u, wall_s()))
+		return 1;
+	for (size_t i = 0; i < c->static_auth_secret_count && rc != 1; i++)
+		rc = rest_try_secret(&t, w->srv->realm, c->static_auth_secret[i]);
+	if (!c->static_auth_secret_count && w->db)
+		rc = userdb_list_secrets(w->db, w->srv->realm, rest_try_secret, &t);
+	if (rc == -1 && worker_log_ok(w))
+		log_error("user store lookup failed: %s", userdb_errmsg(w->db));
+	return rc == 1 ? 0 : rc == -1 ? -1 : 1;
+}
+
 /* RFC 8489 §9.2.4: the algorithm the request uses (MD5 unless it says). */
 static int pick_algorithm(const struct stun_msg *m, uint16_t *alg)
 {
@@ -156,7 +263,6 @@ void auth_check(struct worker *w, const struct origin *o, const struct stun_msg 
 		const struct allocation *a, struct auth_result *res)
 {
 	const struct stun_attr *user, *uhash, *realm, *nonce;
-	struct user_keys keys;
 	uint16_t alg;
 	int rc;
 
@@ -191,7 +297,8 @@ void auth_check(struct worker *w, const struct origin *o, const struct stun_msg 
 	} else {
 		const struct static_user *su;
 
-		if (uhash->len != 32)
+		/* a REST username is made anew for each client: no store has its hash */
+		if (uhash->len != 32 || w->srv->cfg->use_auth_secret)
 			return;
 		su = static_by_hash(w->srv, uhash->val);
 		if (su)
@@ -201,33 +308,16 @@ void auth_check(struct worker *w, const struct origin *o, const struct stun_msg 
 							sizeof(res->username)) != 0)
 			return;
 	}
-	rc = lookup_keys(w, res->username, &keys);
+	if (w->srv->cfg->use_auth_secret)
+		rc = rest_check(w, m, alg, res);
+	else
+		rc = lt_check(w, m, alg, res);
 	if (rc < 0) {
-		if (worker_log_ok(w))
-			log_error("user store lookup failed: %s", userdb_errmsg(w->db));
 		res->error = STUN_ERR_SERVER_ERROR;
 		return;
 	}
 	if (rc > 0)
 		return;
-	if (alg == STUN_PW_ALG_SHA256) {
-		if (!keys.has_sha256)
-			return;
-		memcpy(res->key, keys.sha256, 32);
-		res->key_len = 32;
-	} else {
-		if (!keys.has_md5)
-			return;
-		memcpy(res->key, keys.md5, 16);
-		res->key_len = 16;
-	}
-	if (m->mi256_idx >= 0) {
-		if (stun_msg_check_integrity_sha256(m, res->key, res->key_len) < 0)
-			return;
-		res->use_sha256 = true;
-	} else if (stun_msg_check_integrity(m, res->key, res->key_len) < 0) {
-		return;
-	}
 	/* RFC 8489 §9.2.4: 438 only to requests whose credentials are right */
 	if (nonce_valid(w->srv, &o->client, nonce) < 0) {
 		res->error = STUN_ERR_STALE_NONCE;

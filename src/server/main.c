@@ -39,9 +39,39 @@ static void random_password(char *out, size_t len)
 	out[len] = '\0';
 }
 
+static int count_secret(void *arg, const char *realm, const char *secret)
+{
+	(void)realm;
+	(void)secret;
+	++*(size_t *)arg;
+	return 0;
+}
+
+/*
+ * use-auth-secret: the secrets are static-auth-secret's, and the store is
+ * not read; or, with none, the store's for the realm, read per request so
+ * that turnadmin -s/-X take effect at once. 1: go on to open the store.
+ */
+static int setup_rest_secrets(struct server *srv)
+{
+	const struct config *c = srv->cfg;
+
+	if (c->user_count)
+		log_warn("use-auth-secret: the %zu user= entries are not used (only TURN REST API "
+			 "credentials are, as in coturn)",
+			 c->user_count);
+	if (c->static_auth_secret_count) {
+		log_info("use-auth-secret: %zu static-auth-secret(s); userdb is not read",
+			 c->static_auth_secret_count);
+		return 0;
+	}
+	return 1;
+}
+
 /*
  * Opens (creating on first run) the user store. With no user at all, adds
- * the demo user with a random password and returns that password once.
+ * the demo user with a random password and returns that password once
+ * (not under use-auth-secret, which has no users).
  */
 static int setup_userdb(struct server *srv, char *password, size_t cap)
 {
@@ -49,11 +79,14 @@ static int setup_userdb(struct server *srv, char *password, size_t cap)
 	bool is_default = strcmp(c->userdb, CONFIG_DEFAULT_USERDB) == 0;
 	char err[512];
 	struct userdb *db;
+	size_t nsecrets = 0;
 
 	password[0] = '\0';
+	if (c->use_auth_secret && setup_rest_secrets(srv) == 0)
+		return 0;
 	db = userdb_open_sqlite(c->userdb, true, err, sizeof(err));
 	if (!db) {
-		if (is_default && srv->nusers) {
+		if (is_default && srv->nusers && !c->use_auth_secret) {
 			log_warn("%s; using only the user= lines", err);
 			return 0;
 		}
@@ -61,7 +94,17 @@ static int setup_userdb(struct server *srv, char *password, size_t cap)
 		return -1;
 	}
 	srv->use_userdb = true;
-	if (!srv->nusers && userdb_count(db) == 0 && cap > DEMO_PASSWORD_LEN) {
+	if (c->use_auth_secret) {
+		if (userdb_list_secrets(db, srv->realm, count_secret, &nsecrets) < 0)
+			log_warn("%s", userdb_errmsg(db));
+		else if (nsecrets == 0)
+			log_warn("use-auth-secret: no secret for realm '%s' in %s yet: add one with "
+				 "turnadmin -s SECRET -r %s -b %s",
+				 srv->realm, c->userdb, srv->realm, c->userdb);
+		else
+			log_info("use-auth-secret: %zu secret(s) for realm '%s' in %s", nsecrets,
+				 srv->realm, c->userdb);
+	} else if (!srv->nusers && userdb_count(db) == 0 && cap > DEMO_PASSWORD_LEN) {
 		random_password(password, DEMO_PASSWORD_LEN);
 		if (userdb_set_password(db, srv->realm, DEMO_USER, password) < 0) {
 			log_error("%s", userdb_errmsg(db));
@@ -80,6 +123,9 @@ static void print_ice_servers(const struct server *srv, const char *password)
 	char ip[ADDR_STRLEN], json[1024];
 	const char *user = srv->nusers ? srv->users[0].name : DEMO_USER;
 
+	if (c->use_auth_secret)
+		user = NULL;
+
 	if (c->external_ip_count)
 		host = (const struct sockaddr *)&c->external_ip[0].public_ip.addr;
 	for (int pass = 0; !host && pass < 3; pass++)
@@ -97,7 +143,10 @@ static void print_ice_servers(const struct server *srv, const char *password)
 		       "(shown only this once; change it with: turnadmin -a -u %s -r %s -p NEW)\n",
 		       DEMO_USER, srv->realm, password, DEMO_USER, srv->realm);
 	printf("iceServers for new RTCPeerConnection({iceServers: ...}):\n%s\n", json);
-	if (!password[0] && !srv->nusers)
+	if (c->use_auth_secret)
+		printf("(username and credential: time-limited, from a secret; print them with "
+		       "turnadmin --ice-servers --ttl SECONDS)\n");
+	else if (!password[0] && !srv->nusers)
 		printf("(credential: the password of user '%s'; set one with turnadmin -a)\n", user);
 	fflush(stdout);
 }

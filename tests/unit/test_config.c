@@ -207,8 +207,8 @@ static void test_refuses_unimplemented_coturn_option(void **state)
 	assert_int_equal(load(f, "realm=x\n\n\n\n\n\n\n\n\n\n\ntls-listening-port=5349\n"), -1);
 	assert_file_error(f, 12,
 			  "option 'tls-listening-port' is a coturn option not implemented yet");
-	assert_int_equal(load(f, "static-auth-secret=abc\n"), -1);
-	assert_err_contains(f, "'static-auth-secret' is a coturn option not implemented yet");
+	assert_int_equal(load(f, "secret-key-file=/k\n"), -1);
+	assert_err_contains(f, "'secret-key-file' is a coturn option not implemented yet");
 	assert_int_equal(load(f, "no-auth\n"), -1);
 	assert_err_contains(f, "'no-auth' is a coturn option not implemented yet");
 	assert_int_equal(parse(f, "--cert=/x.pem", NULL), -1);
