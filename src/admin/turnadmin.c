@@ -6,52 +6,28 @@
  *   turnadmin -d -u USER -r REALM [-b FILE]
  *   turnadmin -l [-r REALM] [-b FILE]
  *   turnadmin -k -u USER -r REALM -p PASSWORD
- *   turnadmin --ice-servers -u USER -p PASSWORD [-X HOST] [--listening-port N] [-c FILE]
+ *   turnadmin --ice-servers -u USER -p PASSWORD [--external-ip HOST] [--listening-port N]
+ *             [-c FILE]
+ *   turnadmin -s SECRET -r REALM | -S [-r REALM] | -X SECRET -r REALM
+ *   turnadmin --delete-all-secrets -r REALM
+ *   turnadmin --ice-servers --ttl SECONDS [-u USER] [--auth-secret SECRET | -c FILE | -r REALM]
  *
+ * -s, -S, -X and --delete-all-secrets manage the TURN REST API secrets with
+ * coturn's turnadmin's meanings (-X is coturn's --delete-secret; the public
+ * address of --ice-servers is --external-ip only).
  * Exit status: 0 done, 1 usage or configuration error, 2 store error.
  * The store keeps keys, never passwords; a password is printed only in the
  * --ice-servers output, which the operator asks for.
  */
-#include <arpa/inet.h>
-#include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/config.h"
-#include "common/iceservers.h"
+#include "admin/turnadmin.h"
 #include "common/version.h"
-#include "server/userdb.h"
 #include "stun/stun.h"
-
-#define EXIT_USAGE 1
-#define EXIT_STORE 2
-#define HOST_MAX 256 /* an IPv6 address or a DNS name, and NUL */
-
-enum admin_action { ACT_NONE, ACT_ADD, ACT_DELETE, ACT_LIST, ACT_KEY };
-
-enum {
-	OPT_ICE_SERVERS = 0x100,
-	OPT_LISTENING_PORT,
-	OPT_MD5_KEY,
-};
-
-struct admin {
-	enum admin_action action;
-	bool ice_servers;
-	const char *db_path;
-	const char *user;
-	const char *realm;
-	const char *password;
-	const char *md5_key_hex;
-	const char *external_ip;
-	const char *listening_port;
-	const char *config_file;
-	struct config cfg;
-	bool have_cfg;
-};
 
 static void admin_usage(FILE *out)
 {
@@ -64,7 +40,14 @@ static void admin_usage(FILE *out)
 	    "  -l, --list-users        list users, of one realm with -r\n"
 	    "  -k, --key               print the MD5 key of -u, -r, -p as 0x + 32 hex digits\n"
 	    "      --ice-servers       print the RTCPeerConnection iceServers JSON for -u, -p;\n"
-	    "                          with -a, add the user first\n"
+	    "                          with -a, add the user first; with --ttl, for\n"
+	    "                          time-limited TURN REST API credentials instead\n"
+	    "  -s, --set-secret SECRET add a TURN REST API secret to -r's realm\n"
+	    "  -S, --show-secret       list the secrets, of one realm with -r\n"
+	    "  -X, --delete-secret SECRET\n"
+	    "                          delete a secret of -r's realm\n"
+	    "      --delete-all-secrets\n"
+	    "                          delete every secret of -r's realm\n"
 	    "options:\n"
 	    "  -b, --db, --userdb FILE SQLite user database (default %s,\n"
 	    "                          or userdb= of the -c file)\n"
@@ -73,8 +56,13 @@ static void admin_usage(FILE *out)
 	    "  -p, --password PASS     password\n"
 	    "      --md5-key 0xHEX     with -a: store this MD5 key instead of a password\n"
 	    "  -c, --config FILE       turnserver.conf to take defaults from\n"
-	    "  -X, --external-ip HOST  public address for --ice-servers\n"
+	    "      --external-ip HOST  public address for --ice-servers\n"
 	    "      --listening-port N  port for --ice-servers (default 3478)\n"
+	    "      --ttl SECONDS       with --ice-servers: credentials good this long; -u is\n"
+	    "                          then optional (the username is EXPIRY:USER)\n"
+	    "      --auth-secret SECRET\n"
+	    "                          the secret for --ttl (default: static-auth-secret of\n"
+	    "                          the -c file, else the first of -r's realm in the store)\n"
 	    "  -h, --help              this text\n"
 	    "      --version           print the version\n"
 	    "exit status: 0 done, 1 usage error, 2 store error\n",
@@ -168,165 +156,7 @@ static int admin_list_cb(void *arg, const char *realm, const char *user)
 	return 0;
 }
 
-/* Letters, digits, '-' and '.', not starting with '-' or '.' (RFC 1123). */
-static bool admin_dns_name(const char *s)
-{
-	size_t len = strlen(s);
-
-	return len > 0 && len <= 253 && s[0] != '-' && s[0] != '.' &&
-	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") == len;
-}
-
-/*
- * The host of the TURN URIs (RFC 7065): an IPv4 or IPv6 address or a DNS
- * name. Accepts coturn's "PUBLIC/PRIVATE" form and "[v6]"; writes the bare
- * host (ice_servers_json() adds the brackets).
- */
-static int admin_host(const char *in, char *host, size_t cap)
-{
-	size_t len = strcspn(in, "/");
-	char buf[HOST_MAX], *p = buf;
-	uint8_t addr[16];
-	bool bracketed;
-
-	if (len == 0 || len >= sizeof(buf))
-		return -1;
-	memcpy(buf, in, len);
-	buf[len] = '\0';
-	bracketed = len > 2 && buf[0] == '[' && buf[len - 1] == ']';
-	if (bracketed) {
-		buf[len - 1] = '\0';
-		p++;
-	}
-	if (inet_pton(AF_INET6, p, addr) != 1 &&
-	    (bracketed || (inet_pton(AF_INET, p, addr) != 1 && !admin_dns_name(p))))
-		return -1;
-	return snprintf(host, cap, "%s", p) < (int)cap ? 0 : -1;
-}
-
-static bool admin_ip_unspecified(const struct config_ip *ip)
-{
-	static const struct in6_addr any6 = IN6ADDR_ANY_INIT;
-
-	if (ip->addr.ss_family == AF_INET)
-		return ((const struct sockaddr_in *)&ip->addr)->sin_addr.s_addr ==
-		       htonl(INADDR_ANY);
-	return memcmp(&((const struct sockaddr_in6 *)&ip->addr)->sin6_addr, &any6, sizeof(any6)) ==
-	       0;
-}
-
-/*
- * Where clients reach the server: -X, else the config's first external-ip,
- * else its first specific listening-ip, else 127.0.0.1; port --listening-port,
- * else the config's listening-port, else 3478.
- */
-static int admin_endpoint(const struct admin *a, char *host, size_t cap, unsigned long *port)
-{
-	const char *src = "127.0.0.1";
-	char *end;
-
-	if (a->external_ip) {
-		src = a->external_ip;
-	} else if (a->have_cfg && a->cfg.external_ip_count > 0) {
-		src = a->cfg.external_ip[0].public_ip.text;
-	} else if (a->have_cfg) {
-		for (size_t i = 0; i < a->cfg.listening_ip_count; i++) {
-			if (!admin_ip_unspecified(&a->cfg.listening_ip[i])) {
-				src = a->cfg.listening_ip[i].text;
-				break;
-			}
-		}
-	}
-	if (admin_host(src, host, cap)) {
-		fprintf(stderr, "turnadmin: bad external address '%s'\n", src);
-		return -1;
-	}
-	*port = a->have_cfg ? a->cfg.listening_port : CONFIG_DEFAULT_LISTENING_PORT;
-	if (a->listening_port) {
-		errno = 0;
-		*port = strtoul(a->listening_port, &end, 10);
-		if (errno || end == a->listening_port || *end || *port == 0 || *port > 65535 ||
-		    a->listening_port[0] == '-' || a->listening_port[0] == '+') {
-			fprintf(stderr, "turnadmin: bad listening port '%s'\n", a->listening_port);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-static int admin_print_ice_servers(const struct admin *a)
-{
-	bool turn = !(a->have_cfg && a->cfg.stun_only);
-	bool udp = turn && !(a->have_cfg && a->cfg.no_udp);
-	bool tcp = turn && !(a->have_cfg && a->cfg.no_tcp);
-	char host[HOST_MAX];
-	unsigned long port;
-	size_t cap;
-	char *json;
-	int rc = 0;
-
-	if (admin_endpoint(a, host, sizeof(host), &port))
-		return EXIT_USAGE;
-	/* Escaping grows a string at most sixfold ("\u001f"). */
-	cap = 256 + 6 * (3 * strlen(host) + strlen(a->user) + strlen(a->password));
-	json = malloc(cap);
-	if (!json) {
-		fprintf(stderr, "turnadmin: out of memory\n");
-		return EXIT_STORE;
-	}
-	if (ice_servers_json(json, cap, host, (uint16_t)port, udp, tcp, a->user, a->password) < 0) {
-		fprintf(stderr, "turnadmin: cannot format the iceServers JSON\n");
-		rc = EXIT_USAGE;
-		goto out;
-	}
-	printf("{\"iceServers\":%s}\n", json);
-	if (fflush(stdout) != 0)
-		rc = EXIT_STORE;
-out:
-	explicit_bzero(json, cap);
-	free(json);
-	return rc;
-}
-
-/*
- * Before printing credentials that were not just added, tell the operator
- * when the store disagrees with them: a typo here fails much later, in a
- * browser. Only a warning; the store may live on another host.
- */
-static void admin_check_credentials(const struct admin *a)
-{
-	struct user_keys keys;
-	uint8_t key[32];
-	char err[USERDB_ERR_LEN];
-	struct userdb *db;
-	int rc;
-
-	db = userdb_open_sqlite(a->db_path, false, err, sizeof(err));
-	if (!db) {
-		fprintf(stderr, "turnadmin: warning: cannot check the password: %s\n", err);
-		return;
-	}
-	rc = userdb_get_keys(db, a->realm, a->user, &keys);
-	if (rc < 0) {
-		fprintf(stderr, "turnadmin: warning: cannot check the password: %s\n",
-			userdb_errmsg(db));
-	} else if (rc == 1) {
-		fprintf(stderr, "turnadmin: warning: no user '%s' in realm '%s' in %s\n", a->user,
-			a->realm, a->db_path);
-	} else if (keys.has_md5 &&
-		   (stun_lt_key(STUN_PW_ALG_MD5, a->user, a->realm, a->password, key) != 16 ||
-		    !stun_ct_equal(key, keys.md5, 16))) {
-		fprintf(stderr,
-			"turnadmin: warning: the password does not match the key of '%s' in "
-			"realm '%s' in %s\n",
-			a->user, a->realm, a->db_path);
-	}
-	explicit_bzero(key, sizeof(key));
-	explicit_bzero(&keys, sizeof(keys));
-	userdb_close(db);
-}
-
-static int admin_open(const struct admin *a, bool create, struct userdb **db)
+int admin_open(const struct admin *a, bool create, struct userdb **db)
 {
 	char err[USERDB_ERR_LEN];
 
@@ -386,7 +216,8 @@ static int admin_delete(const struct admin *a)
 	return rc;
 }
 
-static int admin_list(const struct admin *a, const char *realm)
+/* -l lists users, -S secrets: "name[realm]" a line, as coturn's turnadmin prints them. */
+static int admin_list(const struct admin *a, const char *realm, bool secrets)
 {
 	struct userdb *db;
 	int rc;
@@ -394,13 +225,41 @@ static int admin_list(const struct admin *a, const char *realm)
 	rc = admin_open(a, false, &db);
 	if (rc)
 		return rc;
-	if (userdb_list(db, realm, admin_list_cb, stdout) != 0) {
+	if ((secrets ? userdb_list_secrets(db, realm, admin_list_cb, stdout)
+		     : userdb_list(db, realm, admin_list_cb, stdout)) != 0) {
 		fprintf(stderr, "turnadmin: %s\n", userdb_errmsg(db));
 		rc = EXIT_STORE;
 	}
 	userdb_close(db);
 	if (fflush(stdout) != 0)
 		rc = EXIT_STORE;
+	return rc;
+}
+
+/* -s adds a secret; -X deletes one, --delete-all-secrets all of the realm's. */
+static int admin_secret(const struct admin *a)
+{
+	struct userdb *db;
+	int rc;
+
+	rc = admin_open(a, a->action == ACT_SET_SECRET, &db);
+	if (rc)
+		return rc;
+	if (a->action == ACT_SET_SECRET)
+		rc = userdb_add_secret(db, a->realm, a->secret);
+	else
+		rc = userdb_del_secret(db, a->realm,
+				       a->action == ACT_DEL_SECRET ? a->secret : NULL);
+	if (rc < 0) {
+		fprintf(stderr, "turnadmin: %s\n", userdb_errmsg(db));
+		rc = EXIT_STORE;
+	} else if (rc == 1) {
+		fprintf(stderr, "turnadmin: %s in realm '%s' in %s\n",
+			a->action == ACT_DEL_SECRET ? "no such secret" : "no secret", a->realm,
+			a->db_path);
+		rc = EXIT_STORE;
+	}
+	userdb_close(db);
 	return rc;
 }
 
@@ -420,7 +279,8 @@ static int admin_key(const struct admin *a)
 static int admin_set_action(struct admin *a, enum admin_action act)
 {
 	if (a->action != ACT_NONE && a->action != act) {
-		fprintf(stderr, "turnadmin: give only one of -a, -d, -l, -k\n");
+		fprintf(stderr, "turnadmin: give only one of -a, -d, -l, -k, -s, -S, -X, "
+				"--delete-all-secrets\n");
 		return -1;
 	}
 	a->action = act;
@@ -440,7 +300,13 @@ static int admin_parse_args(struct admin *a, int argc, char **argv)
 	    {"realm", required_argument, NULL, 'r'},
 	    {"password", required_argument, NULL, 'p'},
 	    {"config", required_argument, NULL, 'c'},
-	    {"external-ip", required_argument, NULL, 'X'},
+	    {"external-ip", required_argument, NULL, OPT_EXTERNAL_IP},
+	    {"set-secret", required_argument, NULL, 's'},
+	    {"show-secret", no_argument, NULL, 'S'},
+	    {"delete-secret", required_argument, NULL, 'X'},
+	    {"delete-all-secrets", no_argument, NULL, OPT_DEL_ALL_SECRETS},
+	    {"ttl", required_argument, NULL, OPT_TTL},
+	    {"auth-secret", required_argument, NULL, OPT_AUTH_SECRET},
 	    {"listening-port", required_argument, NULL, OPT_LISTENING_PORT},
 	    {"ice-servers", no_argument, NULL, OPT_ICE_SERVERS},
 	    {"md5-key", required_argument, NULL, OPT_MD5_KEY},
@@ -450,7 +316,7 @@ static int admin_parse_args(struct admin *a, int argc, char **argv)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":adlkb:u:r:p:c:X:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":adlkb:u:r:p:c:s:SX:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
 			if (admin_set_action(a, ACT_ADD))
@@ -483,8 +349,32 @@ static int admin_parse_args(struct admin *a, int argc, char **argv)
 		case 'c':
 			a->config_file = optarg;
 			break;
+		case 's':
+			if (admin_set_action(a, ACT_SET_SECRET))
+				return -1;
+			a->secret = optarg;
+			break;
+		case 'S':
+			if (admin_set_action(a, ACT_SHOW_SECRETS))
+				return -1;
+			break;
 		case 'X':
+			if (admin_set_action(a, ACT_DEL_SECRET))
+				return -1;
+			a->secret = optarg;
+			break;
+		case OPT_DEL_ALL_SECRETS:
+			if (admin_set_action(a, ACT_DEL_ALL_SECRETS))
+				return -1;
+			break;
+		case OPT_EXTERNAL_IP:
 			a->external_ip = optarg;
+			break;
+		case OPT_TTL:
+			a->ttl = optarg;
+			break;
+		case OPT_AUTH_SECRET:
+			a->auth_secret = optarg;
 			break;
 		case OPT_LISTENING_PORT:
 			a->listening_port = optarg;
@@ -517,17 +407,29 @@ static int admin_parse_args(struct admin *a, int argc, char **argv)
 /* Check that the action has what it needs; fill defaults from the config. */
 static int admin_validate(struct admin *a)
 {
-	bool need_realm = a->action == ACT_ADD || a->action == ACT_DELETE || a->action == ACT_KEY;
-	bool need_pass =
-	    a->action == ACT_KEY || a->ice_servers || (a->action == ACT_ADD && !a->md5_key_hex);
+	bool secret_op = a->action == ACT_SET_SECRET || a->action == ACT_DEL_SECRET ||
+			 a->action == ACT_DEL_ALL_SECRETS;
+	bool need_realm = a->action == ACT_ADD || a->action == ACT_DELETE ||
+			  a->action == ACT_KEY || secret_op;
+	bool rest = a->ice_servers && a->ttl;
+	bool need_user = a->action == ACT_ADD || a->action == ACT_DELETE ||
+			 a->action == ACT_KEY || (a->ice_servers && !rest);
+	bool need_pass = a->action == ACT_KEY || (a->ice_servers && !rest) ||
+			 (a->action == ACT_ADD && !a->md5_key_hex);
 
 	if (a->action == ACT_NONE && !a->ice_servers) {
-		fprintf(stderr, "turnadmin: no action: give -a, -d, -l, -k or --ice-servers "
-				"(try --help)\n");
+		fprintf(stderr, "turnadmin: no action: give -a, -d, -l, -k, -s, -S, -X, "
+				"--delete-all-secrets or --ice-servers (try --help)\n");
 		return -1;
 	}
 	if (a->ice_servers && a->action != ACT_NONE && a->action != ACT_ADD) {
 		fprintf(stderr, "turnadmin: --ice-servers goes alone or with -a\n");
+		return -1;
+	}
+	if ((a->ttl && (!a->ice_servers || a->action != ACT_NONE || a->password)) ||
+	    (a->auth_secret && !a->ttl)) {
+		fprintf(stderr, "turnadmin: --ttl goes with --ice-servers alone, without -p (the "
+				"password is made from the secret); --auth-secret goes with --ttl\n");
 		return -1;
 	}
 	if (a->md5_key_hex && (a->action != ACT_ADD || a->ice_servers || a->password)) {
@@ -535,7 +437,7 @@ static int admin_validate(struct admin *a)
 				"--ice-servers\n");
 		return -1;
 	}
-	if (a->action != ACT_LIST && !a->user) {
+	if (need_user && !a->user) {
 		fprintf(stderr, "turnadmin: this action needs a user name (-u)\n");
 		return -1;
 	}
@@ -574,6 +476,10 @@ static int admin_validate(struct admin *a)
 		return -1;
 	if (a->password && admin_check_text("password", a->password, CONFIG_MAX_LINE))
 		return -1;
+	if (a->secret && admin_check_text("secret", a->secret, USERDB_SECRET_MAX))
+		return -1;
+	if (a->auth_secret && admin_check_text("secret", a->auth_secret, USERDB_SECRET_MAX))
+		return -1;
 	return 0;
 }
 
@@ -599,19 +505,27 @@ int main(int argc, char **argv)
 		rc = admin_delete(&a);
 		break;
 	case ACT_LIST:
-		rc = admin_list(&a, a.realm);
+	case ACT_SHOW_SECRETS:
+		rc = admin_list(&a, a.realm, a.action == ACT_SHOW_SECRETS);
+		break;
+	case ACT_SET_SECRET:
+	case ACT_DEL_SECRET:
+	case ACT_DEL_ALL_SECRETS:
+		rc = admin_secret(&a);
 		break;
 	case ACT_KEY:
 		rc = admin_key(&a);
 		break;
 	default:
 		rc = 0;
-		if (a.realm)
+		if (a.realm && !a.ttl)
 			admin_check_credentials(&a);
 		break;
 	}
-	if (rc == 0 && a.ice_servers)
-		rc = admin_print_ice_servers(&a);
+	if (rc == 0 && a.ice_servers && a.ttl)
+		rc = admin_print_rest_ice_servers(&a);
+	else if (rc == 0 && a.ice_servers)
+		rc = admin_print_ice_servers(&a, a.user, a.password);
 out:
 	config_free(&a.cfg);
 	return rc;

@@ -55,7 +55,7 @@ run -k -u alice -r example.org -p secret
 check key_matches_coturn_md5 '[ "$rc" -eq 0 ] && out_has "$want"'
 
 pw='pa ss"w\rd'
-run --ice-servers -u alice -p "$pw" -r example.org -b "$db" -X 203.0.113.5 \
+run --ice-servers -u alice -p "$pw" -r example.org -b "$db" --external-ip 203.0.113.5 \
 	--listening-port 3479
 check ice_servers_is_valid_json '[ "$rc" -eq 0 ] && json_ok True'
 check ice_servers_has_credentials \

@@ -1,0 +1,68 @@
+/*
+ * turnadmin.h - what turnadmin.c (actions on the store, command line) shares
+ * with admin_ice.c (the iceServers JSON, with a user's password or with
+ * time-limited TURN REST API credentials).
+ */
+#ifndef ADMIN_TURNADMIN_H
+#define ADMIN_TURNADMIN_H
+
+#include <stdbool.h>
+
+#include "common/config.h"
+#include "server/userdb.h"
+
+#define EXIT_USAGE 1
+#define EXIT_STORE 2
+#define HOST_MAX 256 /* an IPv6 address or a DNS name, and NUL */
+
+enum admin_action {
+	ACT_NONE,
+	ACT_ADD,
+	ACT_DELETE,
+	ACT_LIST,
+	ACT_KEY,
+	ACT_SET_SECRET,
+	ACT_SHOW_SECRETS,
+	ACT_DEL_SECRET,
+	ACT_DEL_ALL_SECRETS,
+};
+
+enum {
+	OPT_ICE_SERVERS = 0x100,
+	OPT_LISTENING_PORT,
+	OPT_MD5_KEY,
+	OPT_EXTERNAL_IP,
+	OPT_DEL_ALL_SECRETS,
+	OPT_TTL,
+	OPT_AUTH_SECRET,
+};
+
+struct admin {
+	enum admin_action action;
+	bool ice_servers;
+	const char *db_path;
+	const char *user;
+	const char *realm;
+	const char *password;
+	const char *md5_key_hex;
+	const char *external_ip;
+	const char *listening_port;
+	const char *config_file;
+	const char *secret;	 /* -s, -X */
+	const char *auth_secret; /* --auth-secret */
+	const char *ttl;	 /* --ttl: time-limited credentials */
+	struct config cfg;
+	bool have_cfg;
+};
+
+/* Open the store of -b (or its default); EXIT_STORE with the reason printed. */
+int admin_open(const struct admin *a, bool create, struct userdb **db);
+
+/* --ice-servers: the JSON for user and password (0, or an exit status). */
+int admin_print_ice_servers(const struct admin *a, const char *user, const char *password);
+/* --ice-servers --ttl: the same with credentials made from a secret. */
+int admin_print_rest_ice_servers(const struct admin *a);
+/* Warn when -u/-p disagree with the store (the store may live elsewhere). */
+void admin_check_credentials(const struct admin *a);
+
+#endif
