@@ -188,7 +188,7 @@ static int rest_try_secret(void *arg, const char *realm, const char *secret)
 {
 	struct rest_try *t = arg;
 	char password[REST_AUTH_PASSWORD_LEN + 1];
-	struct user_keys keys = {.has_md5 = true, .has_sha256 = true};
+	struct user_keys keys = {0};
 	int ok;
 
 	(void)realm;
@@ -202,8 +202,13 @@ static int rest_try_secret(void *arg, const char *realm, const char *secret)
 	if (rest_password(secret, strlen(secret), t->res->username, strlen(t->res->username),
 			  password) < 0)
 		return 0;
-	stun_lt_key(STUN_PW_ALG_MD5, t->res->username, t->w->srv->realm, password, keys.md5);
-	stun_lt_key(STUN_PW_ALG_SHA256, t->res->username, t->w->srv->realm, password, keys.sha256);
+	/* only the key the request's algorithm needs */
+	if (t->alg == STUN_PW_ALG_SHA256)
+		keys.has_sha256 = stun_lt_key(STUN_PW_ALG_SHA256, t->res->username,
+					      t->w->srv->realm, password, keys.sha256) == 32;
+	else
+		keys.has_md5 = stun_lt_key(STUN_PW_ALG_MD5, t->res->username, t->w->srv->realm,
+					   password, keys.md5) == 16;
 	ok = try_keys(t->m, t->alg, &keys, t->res) == 0;
 	explicit_bzero(password, sizeof(password));
 	explicit_bzero(&keys, sizeof(keys));
