@@ -170,7 +170,7 @@ const struct config_option config_options[] = {
     OPT_BOOL("no-software-attribute", 0, no_software_attribute, "send no SOFTWARE attribute"),
     OPT_COMPAT_BOOL("software-attribute", no_software_attribute, true, 1,
 		    "the SOFTWARE attribute is sent by default here", NULL,
-		    "send the SOFTWARE attribute (coturn 4.17's opt-in; the default here)"),
+		    "send the SOFTWARE attribute (coturn 4.17's opt-in)"),
     OPT_SWITCH("no-rfc5780", 1, NO_5780, NEEDS_5780, "no RFC 5780 (coturn's; the default here)"),
     OPT_SWITCH("rfc5780", 0, NO_5780, NEEDS_5780,
 	       "RFC 5780 (coturn 4.17's opt-in): refused, not implemented; rfc5780=off accepted"),
@@ -180,7 +180,7 @@ const struct config_option config_options[] = {
 	       "no RESPONSE-ORIGIN without RFC 5780 (coturn's; the default here)"),
     OPT_COMPAT_BOOL("no-stun-backward-compatibility", stun_backward_compatibility, true, 1,
 		    "Binding responses carry XOR-MAPPED-ADDRESS alone (the default here)", NULL,
-		    "no MAPPED-ADDRESS in Binding responses (coturn's; the default here)"),
+		    "no MAPPED-ADDRESS in Binding responses (coturn's)"),
     OPT_COMPAT_BOOL("stun-backward-compatibility", stun_backward_compatibility, false, 0,
 		    "Binding responses carry XOR-MAPPED-ADDRESS alone (the default here)", NULL,
 		    "MAPPED-ADDRESS too in Binding responses (RFC 3489 clients; requests without "
