@@ -24,6 +24,9 @@
 #define NO_5780 "RFC 5780 NAT behaviour discovery is not offered here (the default)"
 #define NO_CLI "there is no telnet CLI here (the admin interface is another issue's)"
 #define ADMIN_LATER "the admin interface is another issue's"
+#define NO_DYNAMIC                                                                                 \
+	"the user store gives users' keys only: no secrets, peer lists or realm options are "     \
+	"read from it here (the default)"
 
 #define F(f) offsetof(struct config, f)
 #define FSIZE(f) sizeof(((struct config *)0)->f)
@@ -93,6 +96,13 @@ const struct config_option config_options[] = {
     OPT_LIST("user", 'u', CONFIG_USER, user, CONFIG_MAX_USERS, "<name:password|name:0xkey>",
 	     "long-term credential user"),
     OPT_STR("userdb", 'b', CONFIG_PATH, userdb, FSIZE(userdb), "<file>", "SQLite user database"),
+    OPT_STR("db", 0, CONFIG_PATH, userdb, FSIZE(userdb), "<file>", "coturn's other name of userdb"),
+    OPT_SWITCH("no-auth-pings", 1, NO_DYNAMIC, NO_DYNAMIC,
+	       "no health checks of the store's secret tables (coturn's; none here)"),
+    OPT_SWITCH("no-dynamic-ip-list", 1, NO_DYNAMIC, NO_DYNAMIC,
+	       "no peer lists from the store (coturn's; none here)"),
+    OPT_SWITCH("no-dynamic-realms", 1, NO_DYNAMIC, NO_DYNAMIC,
+	       "no realm options from the store (coturn's; none here)"),
     OPT_BOOL("fingerprint", 'f', fingerprint, "add FINGERPRINT to every response"),
     OPT_UINT("stale-nonce", 0, stale_nonce, 1, CONFIG_MAX_SECONDS, CONFIG_DEFAULT_STALE_NONCE,
 	     "[=<seconds>]", "nonce lifetime"),
@@ -168,6 +178,7 @@ const struct config_option config_options[] = {
     OPT_STR("software-name", 0, CONFIG_TEXT, software_name, FSIZE(software_name), "<text>",
 	    "SOFTWARE attribute value"),
     OPT_BOOL("no-software-attribute", 0, no_software_attribute, "send no SOFTWARE attribute"),
+    OPT_BOOL("prod", 0, no_software_attribute, "coturn's old name of no-software-attribute"),
     OPT_COMPAT_BOOL("software-attribute", no_software_attribute, true, 1,
 		    "the SOFTWARE attribute is sent by default here", NULL,
 		    "send the SOFTWARE attribute (coturn 4.17's opt-in)"),
@@ -248,6 +259,7 @@ const struct config_refused config_refused[] = {
     {"listening-device", 'd', "name the addresses with listening-ip"},
     {"relay-device", 'i', "name the addresses with relay-ip"},
     {"psql-userdb", 'e', "use userdb (SQLite)"},
+    {"sql-userdb", 0, "use userdb (SQLite)"},
     {"mysql-userdb", 'M', "use userdb (SQLite)"},
     {"mongo-userdb", 'J', "use userdb (SQLite)"},
     {"redis-userdb", 'N', "use userdb (SQLite)"},
@@ -274,6 +286,7 @@ const struct config_refused config_refused[] = {
     {"dh2066", 0, NULL},
     {"no-tls", 0, NULL},
     {"no-dtls", 0, NULL},
+    {"no_dtls", 0, NULL},
     {"dtls", 0, "DTLS is not implemented yet"},
     {"no-tlsv1", 0, NULL},
     {"no-tlsv1_1", 0, NULL},

@@ -104,6 +104,16 @@ while IFS= read -r line; do
 	fi
 done <"$tmp/sample" >"$tmp/prod.conf"
 echo "note: left out of the sample, refused by this build:${left_out:- none}"
+# Debian's coturn lists its options in its help: each is one here, or refused by name
+"$bin/turnserver" --help >"$tmp/help"
+unknown=
+for o in $(/usr/bin/turnserver -h 2>&1 | grep -oE -- "--[A-Za-z0-9_-]+" | sort -u); do
+	o=${o#--}
+	grep -qE -- "--$o( |\[|\$)" "$tmp/help" || printf '%s\n' "$refused" | grep -qx -- "$o" ||
+		unknown="$unknown $o"
+done
+tl_check "every option of Debian's coturn is an option here or refused by name" \
+	'[ -x /usr/bin/turnserver ] && [ -z "$unknown" ] || { echo "unknown:$unknown"; false; }'
 tl_check "the sample's lines left out are only other helpers' (tls-listening-port, max-bps, bps-capacity)" \
 	'(for k in $left_out; do case $k in tls-listening-port | max-bps | bps-capacity) ;;
 	*) exit 1 ;; esac; done)' "$tmp/prod.conf"

@@ -151,6 +151,9 @@ static void test_defaults_named_by_coturn_are_noticed(void **state)
 			      "cli-port=5766",
 			      "cli-password=Sup3rS3cret",
 			      "cli-max-output-sessions=256",
+			      "no-auth-pings",
+			      "no-dynamic-ip-list",
+			      "no-dynamic-realms",
 			      NULL};
 	const char *names[] = {"no-stdout-log",
 			       "simple-log",
@@ -167,7 +170,10 @@ static void test_defaults_named_by_coturn_are_noticed(void **state)
 			       "cli-ip",
 			       "cli-port",
 			       "cli-password",
-			       "cli-max-output-sessions"};
+			       "cli-max-output-sessions",
+			       "no-auth-pings",
+			       "no-dynamic-ip-list",
+			       "no-dynamic-realms"};
 	const char *n;
 	char want[80];
 
@@ -213,6 +219,9 @@ static void test_values_needing_what_is_missing_are_refused_by_name(void **state
 	    {"keep-address-family", "not implemented yet; an Allocate gets the family"},
 	    {"alternate-server=192.0.2.1", "option 'alternate-server' is a coturn option"},
 	    {"respond-http-unsupported", "option 'respond-http-unsupported' is a coturn option"},
+	    {"sql-userdb=host=x", "option 'sql-userdb' is a coturn option not implemented yet"},
+	    {"no_dtls", "option 'no_dtls' is a coturn option not implemented yet"},
+	    {"no-dynamic-realms=no", "option 'no-dynamic-realms' set off is not implemented here"},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -265,6 +274,17 @@ static void test_software_attribute_opt_in_and_its_no(void **state)
 	assert_true(f->c.no_software_attribute);
 	/* the notice follows the final value, not the line that set it once */
 	assert_null(strstr(notices(f), "software-attribute"));
+}
+
+static void test_coturn_other_names(void **state)
+{
+	struct fixture *f = *state;
+	const char *opts[] = {"db=/tmp/x/turndb", "prod", NULL};
+
+	assert_int_equal(set_all(f, opts), 0);
+	assert_string_equal(f->c.userdb, "/tmp/x/turndb");
+	assert_true(f->c.no_software_attribute);
+	assert_string_equal(notices(f), "");
 }
 
 static void test_stun_backward_compatibility_both_spellings(void **state)
@@ -414,6 +434,7 @@ int main(void)
 	    T(test_cli_password_never_echoed),
 	    T(test_no_loopback_peers_contradicts_allow_loopback_peers),
 	    T(test_software_attribute_opt_in_and_its_no),
+	    T(test_coturn_other_names),
 	    T(test_stun_backward_compatibility_both_spellings),
 	    T(test_syslog_is_log_file_syslog),
 	    T(test_syslog_facility_names),
