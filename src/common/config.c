@@ -69,10 +69,10 @@
 		.name = n, .kind = CONFIG_IGNORED, .check = chk, .min = lo, .max = hi, .arg = a,   \
 		.notice = nt, .help = h                                                            \
 	}
-#define OPT_IGNORED_WORD(n, word, a, nt, rf, h)                                                    \
+#define OPT_IGNORED_WORD(n, s, word, a, nt, rf, h)                                                 \
 	{                                                                                          \
-		.name = n, .kind = CONFIG_IGNORED, .accept = word, .arg = a, .notice = nt,         \
-		.refuse = rf, .help = h                                                            \
+		.name = n, .short_name = s, .kind = CONFIG_IGNORED, .accept = word, .arg = a,      \
+		.notice = nt, .refuse = rf, .help = h                                              \
 	}
 #define OPT_VERBOSE(n, s, level, h)                                                                \
 	{                                                                                          \
@@ -134,10 +134,11 @@ const struct config_option config_options[] = {
 	     "<ip|ip-ip|ip/len>", "peers refused"),
     OPT_BOOL("allow-loopback-peers", 0, allow_loopback_peers, "allow peers on loopback"),
     OPT_COMPAT_BOOL("no-multicast-peers", no_multicast_peers, false, 1,
-		    "multicast peers are refused by default here; now allowed-peer-ip cannot open "
-		    "them either",
+		    "multicast, reserved and broadcast peers (224.0.0.0 and up, ff00::/8) are "
+		    "refused by default here; now allowed-peer-ip cannot open them either",
 		    "multicast peers are refused unless allowed-peer-ip names them",
-		    "refuse multicast peers even where allowed-peer-ip names them (coturn's)"),
+		    "refuse peers 224.0.0.0 and up, ff00::/8 even where allowed-peer-ip names "
+		    "them (coturn's)"),
     OPT_COMPAT_BOOL("no-loopback-peers", no_loopback_peers, false, 1,
 		    "loopback peers are refused by default here; now allowed-peer-ip cannot open "
 		    "them either",
@@ -196,7 +197,7 @@ const struct config_option config_options[] = {
 		    "Binding responses carry XOR-MAPPED-ADDRESS alone (the default here)", NULL,
 		    "MAPPED-ADDRESS too in Binding responses (RFC 3489 clients; requests without "
 		    "the magic cookie stay unanswered)"),
-    OPT_IGNORED_WORD("allocation-default-address-family", "ipv4", "<ipv4>",
+    OPT_IGNORED_WORD("allocation-default-address-family", 'A', "ipv4", "<ipv4>",
 		     "an Allocate without REQUESTED-ADDRESS-FAMILY gets IPv4 (the default here)",
 		     "an Allocate without REQUESTED-ADDRESS-FAMILY gets IPv4 (RFC 6156 §4.2)",
 		     "family of an Allocate that asks none: only ipv4, the default"),
@@ -302,7 +303,7 @@ const struct config_refused config_refused[] = {
     {"check-origin-consistency", 0, NULL},
     {"secure-stun", 0, "Binding is answered without authentication (no-stun turns it off)"},
     {"mobility", 0, NULL},
-    {"keep-address-family", 0, "an Allocate gets the family it asks for, IPv4 without"},
+    {"keep-address-family", 'K', "an Allocate gets the family it asks for, IPv4 without"},
     {"web-admin", 0, ADMIN_LATER},
     {"web-admin-ip", 0, ADMIN_LATER},
     {"web-admin-port", 0, ADMIN_LATER},

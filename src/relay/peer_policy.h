@@ -30,9 +30,9 @@
  *      otherwise                               -> PEER_ALLOWED
  *   3. one of the server's own addresses       -> PEER_DENIED_SELF
  *   4. in allowed-peer-ip, unless strict_multicast
- *      and multicast or strict_loopback and
- *      loopback (coturn's no-multicast-peers,
- *      no-loopback-peers)                      -> PEER_ALLOWED
+ *      and 224.0.0.0 and above or ff00::/8, or
+ *      strict_loopback and loopback (coturn's
+ *      no-multicast-peers, no-loopback-peers)  -> PEER_ALLOWED
  *   5. in a default class above                -> PEER_DENIED_<class>
  *   6. otherwise                               -> PEER_ALLOWED
  * So allowed-peer-ip never opens the server itself: a LAN range that holds
@@ -99,7 +99,7 @@ struct peer_self {
 
 struct peer_policy {
 	bool allow_loopback;
-	bool strict_multicast; /* allowed-peer-ip cannot open multicast (set after init) */
+	bool strict_multicast; /* allowed-peer-ip cannot open 224/3, ff00::/8 (set after init) */
 	bool strict_loopback;  /* nor loopback (allow_loopback still can) */
 	int nallowed;
 	int ndenied;

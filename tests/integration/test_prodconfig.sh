@@ -136,7 +136,7 @@ tl_server_output
 tl_check "issue 12's production configuration starts" \
 	'grep -q "INFO: ready: .* realm '"'"'$realm'"'"'" "$tmp/server.log"' "$tmp/out"
 tl_check "no-multicast-peers and no-loopback-peers: one notice each, that it is our default" \
-	'[ "$(grep -c "INFO: option no-multicast-peers: multicast peers are refused by default here" \
+	'[ "$(grep -c "INFO: option no-multicast-peers: multicast, reserved and broadcast peers" \
 		"$tmp/server.log")" = 1 ] &&
 	[ "$(grep -c "INFO: option no-loopback-peers: loopback peers are refused by default here" \
 		"$tmp/server.log")" = 1 ]' "$tmp/out"

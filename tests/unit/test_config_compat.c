@@ -115,8 +115,9 @@ static void test_issue_sample_peers_options_accepted_with_one_notice_each(void *
 	assert_true(f->c.no_loopback_peers);
 	assert_false(f->c.allow_loopback_peers);
 	n = notices(f);
-	assert_int_equal(count_lines_starting(n, "no-multicast-peers: multicast peers are refused "
-						 "by default here"),
+	assert_int_equal(count_lines_starting(n, "no-multicast-peers: multicast, reserved and "
+						 "broadcast peers (224.0.0.0 and up, ff00::/8) "
+						 "are refused by default here"),
 			 1);
 	assert_int_equal(count_lines_starting(n, "no-loopback-peers: loopback peers are refused "
 						 "by default here"),
@@ -401,7 +402,7 @@ static enum peer_verdict verdict(const struct peer_policy *p, int family, const 
 
 static void test_strict_classes_keep_allowed_peer_ip_out(void **state)
 {
-	const char *allowed[] = {"127.0.0.0/8", "224.0.0.0/4", "ff00::/8", "::ffff:127.0.0.1"};
+	const char *allowed[] = {"127.0.0.0/8", "224.0.0.0/3", "ff00::/8", "::ffff:127.0.0.1"};
 	struct peer_policy p;
 	char err[128];
 
@@ -410,9 +411,14 @@ static void test_strict_classes_keep_allowed_peer_ip_out(void **state)
 	/* without coturn's options, allowed-peer-ip opens them */
 	assert_int_equal(verdict(&p, AF_INET, "127.0.0.1"), PEER_ALLOWED);
 	assert_int_equal(verdict(&p, AF_INET, "224.0.0.251"), PEER_ALLOWED);
+	assert_int_equal(verdict(&p, AF_INET, "240.0.0.1"), PEER_ALLOWED);
+	assert_int_equal(verdict(&p, AF_INET, "255.255.255.255"), PEER_ALLOWED);
 	assert_int_equal(verdict(&p, AF_INET6, "ff02::fb"), PEER_ALLOWED);
+	/* coturn: "224.0.0.0 and above, and FFXX:*" */
 	p.strict_multicast = true;
 	assert_int_equal(verdict(&p, AF_INET, "224.0.0.251"), PEER_DENIED_MULTICAST);
+	assert_int_equal(verdict(&p, AF_INET, "240.0.0.1"), PEER_DENIED_RESERVED);
+	assert_int_equal(verdict(&p, AF_INET, "255.255.255.255"), PEER_DENIED_BROADCAST);
 	assert_int_equal(verdict(&p, AF_INET6, "ff02::fb"), PEER_DENIED_MULTICAST);
 	assert_int_equal(verdict(&p, AF_INET6, "::ffff:224.0.0.251"), PEER_DENIED_MULTICAST);
 	assert_int_equal(verdict(&p, AF_INET, "127.0.0.1"), PEER_ALLOWED);
