@@ -140,7 +140,7 @@ struct config {
 	char *denied_peer_ip[CONFIG_MAX_PEER_RULES];
 	size_t denied_peer_ip_count;
 	bool allow_loopback_peers;
-	/* coturn's: allowed-peer-ip cannot reopen multicast (224/4 and up, ff00::/8) or loopback */
+	/* coturn's: allowed-peer-ip cannot open 224.0.0.0 and up, ff00::/8, or loopback */
 	bool no_multicast_peers;
 	bool no_loopback_peers;
 

@@ -31,10 +31,7 @@ static int open_path(const char *path)
 	if (strcmp(path, "stdout") == 0 || strcmp(path, "-") == 0)
 		return STDOUT_FILENO;
 	if (strcmp(path, "syslog") == 0)
-		return log_syslog_open(log_facility < 0 ? log_syslog_facility("user")
-							: log_facility) < 0
-			   ? -1
-			   : LOG_FD_SYSLOG;
+		return log_syslog_open(log_facility) < 0 ? -1 : LOG_FD_SYSLOG;
 	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 }
 

@@ -43,7 +43,7 @@ int log_syslog_open(int facility)
 		return -1;
 	}
 	/* coturn logs under its program name, by default with the facility user */
-	openlog("turnserver", LOG_PID | LOG_NDELAY, facility);
+	openlog("turnserver", LOG_PID | LOG_NDELAY, facility < 0 ? LOG_USER : facility);
 	return 0;
 }
 

@@ -8,7 +8,10 @@
 
 #define LOG_SYSLOG_SOCKET "/dev/log"
 
-/* openlog() with the ident turnserver; -1 with errno when LOG_SYSLOG_SOCKET is no socket. */
+/*
+ * openlog() with the ident turnserver and the facility (-1: user); -1 with
+ * errno when LOG_SYSLOG_SOCKET is no socket.
+ */
 int log_syslog_open(int facility);
 /* log.h's: the facility by name, -1 if unknown. */
 int log_syslog_facility(const char *name);
