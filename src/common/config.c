@@ -19,6 +19,15 @@
 #define CONFIG_MAX_TEXT_CHARS 127 /* RFC 8489 §14.9, §14.14: < 128 characters */
 #define CONFIG_MD5_KEY_HEX 32
 
+/* notices and refusals of the coturn options accepted for compatibility */
+#define NEEDS_5780 "RFC 5780 NAT behaviour discovery is not implemented yet (issue 14)"
+#define NO_5780 "RFC 5780 NAT behaviour discovery is not offered here (the default)"
+#define NO_CLI "there is no telnet CLI here (the admin interface is another issue's)"
+#define ADMIN_LATER "the admin interface is another issue's"
+#define NO_DYNAMIC                                                                                 \
+	"the user store gives users' keys only: no secrets, peer lists or realm options are "     \
+	"read from it here (the default)"
+
 #define F(f) offsetof(struct config, f)
 #define FSIZE(f) sizeof(((struct config *)0)->f)
 #define OPT_BOOL(n, s, f, h)                                                                       \
@@ -44,6 +53,26 @@
 	{                                                                                          \
 		.name = n, .short_name = s, .kind = k, .offset = F(f),                             \
 		.count_offset = F(f##_count), .size = max_entries, .arg = a, .help = h             \
+	}
+/* coturn's on/off switches and ignored options: see config_internal.h */
+#define OPT_COMPAT_BOOL(n, f, inv, b, nt, rf, h)                                                   \
+	{                                                                                          \
+		.name = n, .kind = CONFIG_BOOL, .offset = F(f), .invert = inv, .bare = b,          \
+		.notice = nt, .refuse = rf, .help = h                                              \
+	}
+#define OPT_SWITCH(n, b, nt, rf, h)                                                                \
+	{                                                                                          \
+		.name = n, .kind = CONFIG_SWITCH, .bare = b, .notice = nt, .refuse = rf, .help = h \
+	}
+#define OPT_IGNORED(n, chk, lo, hi, a, nt, h)                                                      \
+	{                                                                                          \
+		.name = n, .kind = CONFIG_IGNORED, .check = chk, .min = lo, .max = hi, .arg = a,   \
+		.notice = nt, .help = h                                                            \
+	}
+#define OPT_IGNORED_WORD(n, s, word, a, nt, rf, h)                                                 \
+	{                                                                                          \
+		.name = n, .short_name = s, .kind = CONFIG_IGNORED, .accept = word, .arg = a,      \
+		.notice = nt, .refuse = rf, .help = h                                              \
 	}
 #define OPT_VERBOSE(n, s, level, h)                                                                \
 	{                                                                                          \
@@ -74,6 +103,13 @@ const struct config_option config_options[] = {
 	     "<secret>", "TURN REST API secret, any one validates; none: the userdb's for the realm"),
     OPT_STR("rest-api-separator", 'C', CONFIG_TEXT, rest_api_separator, FSIZE(rest_api_separator),
 	    "<char>", "TURN REST API: between EXPIRY and USER in the username"),
+    OPT_STR("db", 0, CONFIG_PATH, userdb, FSIZE(userdb), "<file>", "coturn's other name of userdb"),
+    OPT_SWITCH("no-auth-pings", 1, NO_DYNAMIC, NO_DYNAMIC,
+	       "no health checks of the store's secret tables (coturn's; none here)"),
+    OPT_SWITCH("no-dynamic-ip-list", 1, NO_DYNAMIC, NO_DYNAMIC,
+	       "no peer lists from the store (coturn's; none here)"),
+    OPT_SWITCH("no-dynamic-realms", 1, NO_DYNAMIC, NO_DYNAMIC,
+	       "no realm options from the store (coturn's; none here)"),
     OPT_BOOL("fingerprint", 'f', fingerprint, "add FINGERPRINT to every response"),
     OPT_UINT("stale-nonce", 0, stale_nonce, 1, CONFIG_MAX_SECONDS, CONFIG_DEFAULT_STALE_NONCE,
 	     "[=<seconds>]", "nonce lifetime"),
@@ -104,20 +140,88 @@ const struct config_option config_options[] = {
     OPT_LIST("denied-peer-ip", 0, CONFIG_PEER_RULE, denied_peer_ip, CONFIG_MAX_PEER_RULES,
 	     "<ip|ip-ip|ip/len>", "peers refused"),
     OPT_BOOL("allow-loopback-peers", 0, allow_loopback_peers, "allow peers on loopback"),
+    OPT_COMPAT_BOOL("no-multicast-peers", no_multicast_peers, false, 1,
+		    "multicast, reserved and broadcast peers (224.0.0.0 and up, ff00::/8) are "
+		    "refused by default here; now allowed-peer-ip cannot open them either",
+		    "multicast peers are refused unless allowed-peer-ip names them",
+		    "refuse peers 224.0.0.0 and up, ff00::/8 even where allowed-peer-ip names "
+		    "them (coturn's)"),
+    OPT_COMPAT_BOOL("no-loopback-peers", no_loopback_peers, false, 1,
+		    "loopback peers are refused by default here; now allowed-peer-ip cannot open "
+		    "them either",
+		    "loopback peers are opened by allow-loopback-peers",
+		    "refuse loopback peers even where allowed-peer-ip names them (coturn's)"),
     OPT_BOOL("no-udp", 0, no_udp, "do not listen on UDP"),
     OPT_BOOL("no-tcp", 0, no_tcp, "do not listen on TCP"),
     OPT_BOOL("no-udp-relay", 0, no_udp_relay, "refuse UDP relay allocations (442)"),
     OPT_BOOL("no-tcp-relay", 0, no_tcp_relay, "refuse TCP relay allocations, RFC 6062 (442)"),
     OPT_BOOL("stun-only", 'S', stun_only, "serve STUN only, no TURN"),
     OPT_BOOL("no-stun", 0, no_stun, "serve TURN only, no STUN Binding"),
-    OPT_STR("log-file", 'l', CONFIG_PATH, log_file, 0, "<file|stdout>",
+    OPT_STR("log-file", 'l', CONFIG_PATH, log_file, 0, "<file|stdout|-|syslog>",
 	    "log destination (default stderr)"),
+    OPT_BOOL("syslog", 0, syslog, "log to syslog(3), as log-file=syslog does"),
+    OPT_STR("syslog-facility", 0, CONFIG_TEXT, syslog_facility, FSIZE(syslog_facility),
+	    "<LOG_USER|LOG_DAEMON|LOG_LOCAL0..7|...>", "syslog facility (default LOG_USER)"),
+    OPT_SWITCH("no-stdout-log", 1,
+	       "log lines go to the log destination alone, never also to stdout (the default "
+	       "here)",
+	       "log lines are never copied to stdout here: log-file=stdout sends them there",
+	       "no copy of the log lines on stdout (coturn's; the default here)"),
+    OPT_SWITCH("simple-log", 1,
+	       "the log file is used as named, without PID or date and without rollover; "
+	       "SIGHUP reopens it (the default here)",
+	       "log-file is used as named: rotate it with logrotate and SIGHUP",
+	       "log file as named, no rollover (coturn's; the default here)"),
+    OPT_SWITCH("new-log-timestamp", 1,
+	       "log lines carry ISO 8601 timestamps (the default here)",
+	       "log lines always carry ISO 8601 timestamps here",
+	       "ISO 8601 timestamps (coturn's; the default here)"),
+    OPT_STR("new-log-timestamp-format", 0, CONFIG_TEXT, new_log_timestamp_format,
+	    FSIZE(new_log_timestamp_format), "<strftime format>",
+	    "log line timestamps in local time (default ISO 8601 UTC with milliseconds)"),
+    OPT_BOOL("log-binding", 0, log_binding, "with verbose: a log line per Binding request"),
     OPT_VERBOSE("verbose", 'v', 1, "verbose logging"),
     OPT_VERBOSE("Verbose", 'V', 2, "very verbose logging"),
     OPT_STR("pidfile", 0, CONFIG_PATH, pidfile, 0, "<file>", "write the process id here"),
     OPT_STR("software-name", 0, CONFIG_TEXT, software_name, FSIZE(software_name), "<text>",
 	    "SOFTWARE attribute value"),
     OPT_BOOL("no-software-attribute", 0, no_software_attribute, "send no SOFTWARE attribute"),
+    OPT_BOOL("prod", 0, no_software_attribute, "coturn's old name of no-software-attribute"),
+    OPT_COMPAT_BOOL("software-attribute", no_software_attribute, true, 1,
+		    "the SOFTWARE attribute is sent by default here", NULL,
+		    "send the SOFTWARE attribute (coturn 4.17's opt-in)"),
+    OPT_SWITCH("no-rfc5780", 1, NO_5780, NEEDS_5780, "no RFC 5780 (coturn's; the default here)"),
+    OPT_SWITCH("rfc5780", 0, NO_5780, NEEDS_5780,
+	       "RFC 5780 (coturn 4.17's opt-in): refused, not implemented; rfc5780=off accepted"),
+    OPT_SWITCH("response-origin-only-with-rfc5780", 1,
+	       "Binding responses carry no RESPONSE-ORIGIN here (the default)",
+	       "Binding responses never carry RESPONSE-ORIGIN here: it belongs to RFC 5780",
+	       "no RESPONSE-ORIGIN without RFC 5780 (coturn's; the default here)"),
+    OPT_COMPAT_BOOL("no-stun-backward-compatibility", stun_backward_compatibility, true, 1,
+		    "Binding responses carry XOR-MAPPED-ADDRESS alone (the default here)", NULL,
+		    "no MAPPED-ADDRESS in Binding responses (coturn's)"),
+    OPT_COMPAT_BOOL("stun-backward-compatibility", stun_backward_compatibility, false, 0,
+		    "Binding responses carry XOR-MAPPED-ADDRESS alone (the default here)", NULL,
+		    "MAPPED-ADDRESS too in Binding responses (RFC 3489 clients; requests without "
+		    "the magic cookie stay unanswered)"),
+    OPT_IGNORED_WORD("allocation-default-address-family", 'A', "ipv4", "<ipv4>",
+		     "an Allocate without REQUESTED-ADDRESS-FAMILY gets IPv4 (the default here)",
+		     "an Allocate without REQUESTED-ADDRESS-FAMILY gets IPv4 (RFC 6156 §4.2)",
+		     "family of an Allocate that asks none: only ipv4, the default"),
+    OPT_IGNORED("server-name", CONFIG_TEXT, 0, 0, "<name>",
+		"only oAuth uses it, and oAuth is not implemented",
+		"coturn's oAuth server name: accepted, without effect"),
+    OPT_SWITCH("no-cli", 1, NO_CLI, NO_CLI, "no telnet CLI (coturn's; there is none here)"),
+    OPT_SWITCH("cli", 0, NO_CLI, NO_CLI,
+	       "telnet CLI (coturn 4.17's opt-in): refused, there is none; cli=off accepted"),
+    OPT_IGNORED("cli-ip", CONFIG_IP, 0, 0, "<ip>", NO_CLI,
+		"coturn's telnet CLI address: accepted, without effect"),
+    OPT_IGNORED("cli-port", CONFIG_PORT, 1, 65535, "<port>", NO_CLI,
+		"coturn's telnet CLI port: accepted, without effect"),
+    OPT_IGNORED("cli-password", CONFIG_TEXT, 0, 0, "<password>", NO_CLI,
+		"coturn's telnet CLI password: accepted, without effect"),
+    OPT_IGNORED("cli-max-output-sessions", CONFIG_UINT, 0, CONFIG_MAX_QUOTA, "<n>", NO_CLI,
+		"coturn's telnet CLI output limit: accepted, without effect"),
     OPT_BOOL("401-ratelimit", 0, unauth_ratelimit,
 	     "budget of unauthenticated error responses per source IP over UDP (default on)"),
     OPT_UINT("401-req-limit", 0, unauth_req_limit, 1, CONFIG_MAX_QUOTA, 0, "<n>",
@@ -160,20 +264,23 @@ _Static_assert(ARRAY_SIZE(config_options) == CONFIG_OPTION_COUNT,
 const struct config_refused config_refused[] = {
     {"daemon", 'o', "run turnserver in the foreground under a service manager"},
     {"no-auth", 'z', "lt-cred-mech is always on"},
-    {"listening-device", 'd', NULL},
-    {"relay-device", 'i', NULL},
+    {"listening-device", 'd', "name the addresses with listening-ip"},
+    {"relay-device", 'i', "name the addresses with relay-ip"},
     {"psql-userdb", 'e', "use userdb (SQLite)"},
+    {"sql-userdb", 0, "use userdb (SQLite)"},
     {"mysql-userdb", 'M', "use userdb (SQLite)"},
     {"mongo-userdb", 'J', "use userdb (SQLite)"},
     {"redis-userdb", 'N', "use userdb (SQLite)"},
     {"redis-statsdb", 'O', NULL},
     {"max-bps", 's', NULL},
     {"tls-listening-port", 0, NULL},
-    {"alt-listening-port", 0, NULL},
+    {"alt-listening-port", 0, "the alternate port serves " NEEDS_5780},
     {"alt-tls-listening-port", 0, NULL},
     {"tcp-proxy-port", 0, NULL},
     {"aux-server", 0, NULL},
-    {"udp-self-balance", 0, NULL},
+    {"udp-self-balance", 0, "it balances over aux-server, not implemented yet"},
+    {"alternate-server", 0, NULL},
+    {"tls-alternate-server", 0, NULL},
     {"cert", 0, NULL},
     {"pkey", 0, NULL},
     {"pkey-pwd", 0, NULL},
@@ -182,9 +289,12 @@ const struct config_refused config_refused[] = {
     {"ec-curve-name", 0, NULL},
     {"dh-file", 0, NULL},
     {"dh566", 0, NULL},
+    {"dh1066", 0, NULL},
     {"dh2066", 0, NULL},
     {"no-tls", 0, NULL},
     {"no-dtls", 0, NULL},
+    {"no_dtls", 0, NULL},
+    {"dtls", 0, "DTLS is not implemented yet"},
     {"no-tlsv1", 0, NULL},
     {"no-tlsv1_1", 0, NULL},
     {"no-tlsv1_2", 0, NULL},
@@ -192,41 +302,26 @@ const struct config_refused config_refused[] = {
      "coturn reads it as the AES key of an encrypted mysql-userdb password; there is no MySQL "
      "store here (REST API secrets go in static-auth-secret or the userdb)"},
     {"oauth", 0, NULL},
-    {"server-name", 0, NULL},
-    {"sha256", 0, NULL},
+    {"sha256", 0, "SHA-256 message integrity is offered to clients that ask (RFC 8489)"},
     {"sha384", 0, NULL},
     {"sha512", 0, NULL},
     {"bps-capacity", 0, NULL},
     {"check-origin-consistency", 0, NULL},
-    {"secure-stun", 0, NULL},
+    {"secure-stun", 0, "Binding is answered without authentication (no-stun turns it off)"},
     {"mobility", 0, NULL},
-    {"no-loopback-peers", 0, "loopback peers are refused unless allow-loopback-peers"},
-    {"no-multicast-peers", 0, NULL},
-    {"keep-address-family", 0, NULL},
-    {"allocation-default-address-family", 0, NULL},
-    {"no-rfc5780", 0, NULL},
-    {"no-stun-backward-compatibility", 0, NULL},
-    {"response-origin-only-with-rfc5780", 0, NULL},
-    {"no-cli", 0, NULL},
-    {"cli-ip", 0, NULL},
-    {"cli-port", 0, NULL},
-    {"cli-password", 0, NULL},
-    {"cli-max-output-sessions", 0, NULL},
-    {"web-admin", 0, NULL},
-    {"web-admin-ip", 0, NULL},
-    {"web-admin-port", 0, NULL},
-    {"web-admin-listen-on-workers", 0, NULL},
+    {"keep-address-family", 'K', "an Allocate gets the family it asks for, IPv4 without"},
+    {"web-admin", 0, ADMIN_LATER},
+    {"web-admin-ip", 0, ADMIN_LATER},
+    {"web-admin-port", 0, ADMIN_LATER},
+    {"web-admin-listen-on-workers", 0, ADMIN_LATER},
     {"prometheus", 0, NULL},
     {"prometheus-port", 0, NULL},
+    {"prometheus-address", 0, NULL},
+    {"prometheus-username-labels", 0, NULL},
     {"acme-redirect", 0, NULL},
-    {"proc-user", 0, NULL},
-    {"proc-group", 0, NULL},
-    {"syslog", 0, "use log-file=syslog"},
-    {"simple-log", 0, "log-file is used as named, without a date"},
-    {"new-log-timestamp", 0, NULL},
-    {"new-log-timestamp-format", 0, NULL},
-    {"log-binding", 0, NULL},
-    {"no-stdout-log", 0, "log lines go only to log-file (default stderr)"},
+    {"respond-http-unsupported", 0, NULL},
+    {"proc-user", 0, "start turnserver as that user (User= in a systemd unit)"},
+    {"proc-group", 0, "start turnserver as that group (Group= in a systemd unit)"},
     {"server-relay", 0, NULL},
     {"ne", 0, NULL},
 };
@@ -271,7 +366,7 @@ void config_err_refused(const struct config_refused *r, const char *where, char 
 
 bool config_takes_value(const struct config_option *opt)
 {
-	if (opt->kind == CONFIG_BOOL || opt->kind == CONFIG_VERBOSE)
+	if (opt->kind == CONFIG_BOOL || opt->kind == CONFIG_VERBOSE || opt->kind == CONFIG_SWITCH)
 		return false;
 	return !(opt->kind == CONFIG_UINT && opt->bare);
 }
@@ -330,6 +425,11 @@ static size_t config_utf8_chars(const char *s)
 	return n;
 }
 
+bool config_text_fits(const char *s)
+{
+	return config_utf8_chars(s) <= CONFIG_MAX_TEXT_CHARS;
+}
+
 static bool config_text_ok(const char *s)
 {
 	size_t len = strlen(s);
@@ -356,7 +456,7 @@ static int config_parse_bool(const char *s, bool *out)
 }
 
 /* Plain decimal digits only: no sign, no blanks, no trailing text. */
-static int config_parse_uint(const char *s, unsigned int min, unsigned int max, unsigned int *out)
+int config_parse_uint(const char *s, unsigned int min, unsigned int max, unsigned int *out)
 {
 	unsigned long long v;
 	char *end;
@@ -371,7 +471,7 @@ static int config_parse_uint(const char *s, unsigned int min, unsigned int max, 
 	return 0;
 }
 
-static int config_parse_ip(const char *s, struct config_ip *ip)
+int config_parse_ip(const char *s, struct config_ip *ip)
 {
 	struct config_ip tmp;
 	size_t len = strlen(s);
@@ -650,7 +750,7 @@ static int config_set_string(struct config *c, const struct config_option *opt, 
 	size_t len = strlen(value);
 	char *copy;
 
-	if (opt->kind == CONFIG_TEXT && config_utf8_chars(value) > CONFIG_MAX_TEXT_CHARS) {
+	if (opt->kind == CONFIG_TEXT && !config_text_fits(value)) {
 		config_errf(err, errlen, "value for %s longer than %d characters", opt->name,
 			    CONFIG_MAX_TEXT_CHARS);
 		return -1;
@@ -707,7 +807,7 @@ int config_apply(struct config *c, const struct config_option *opt, const char *
 		return -1;
 	}
 	if (value && opt->kind != CONFIG_BOOL && opt->kind != CONFIG_VERBOSE &&
-	    !config_text_ok(value)) {
+	    opt->kind != CONFIG_SWITCH && !config_text_ok(value)) {
 		config_errf(err, errlen, "bad value for %s (control character or invalid UTF-8)",
 			    opt->name);
 		return -1;
@@ -715,6 +815,7 @@ int config_apply(struct config *c, const struct config_option *opt, const char *
 
 	switch (opt->kind) {
 	case CONFIG_BOOL:
+	case CONFIG_SWITCH:
 	case CONFIG_VERBOSE:
 		b = true;
 		if (value && config_parse_bool(value, &b) < 0) {
@@ -724,9 +825,9 @@ int config_apply(struct config *c, const struct config_option *opt, const char *
 				    value, opt->name);
 			return -1;
 		}
-		if (opt->kind == CONFIG_BOOL)
-			*(bool *)field = b;
-		else if (!b)
+		if (opt->kind != CONFIG_VERBOSE)
+			return config_apply_switch(c, opt, b, err, errlen);
+		if (!b)
 			c->verbose = 0;
 		else if (c->verbose < (int)opt->min)
 			c->verbose = (int)opt->min;
@@ -759,6 +860,8 @@ int config_apply(struct config *c, const struct config_option *opt, const char *
 		return config_set_string(c, opt, value, err, errlen);
 	case CONFIG_ADDR:
 		return config_set_addr(field, opt->name, value, err, errlen);
+	case CONFIG_IGNORED:
+		return config_apply_ignored(c, opt, value, err, errlen);
 	default:
 		return config_add(c, opt, value, err, errlen);
 	}
@@ -819,7 +922,7 @@ int config_check(const struct config *c, char *err, size_t errlen)
 			    c->kernel_offload);
 		return -1;
 	}
-	return 0;
+	return config_check_compat(c, err, errlen);
 }
 
 void config_init(struct config *c)

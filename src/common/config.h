@@ -24,7 +24,11 @@
  * repeatable option replaces the entries the file gave for it.
  *
  * Unknown options, malformed values and coturn options that this server
- * does not implement yet are errors, never ignored. Error messages name the
+ * does not implement yet are errors, never ignored. coturn options whose
+ * effect is already this server's behaviour (no-multicast-peers, no-cli,
+ * no-rfc5780, ...) are accepted and named in a notice at startup
+ * (config_notices()); the value that would need what is not implemented
+ * (rfc5780, cli, no-multicast-peers=no, ...) is refused. Error messages name the
  * place: "FILE:LINE: ..." for the file, "--flag: ..." or "-p: ..." for the
  * command line.
  */
@@ -72,6 +76,8 @@
 #define CONFIG_MAX_TEXT_BYTES 763     /* RFC 8489 §14.9, §14.14: REALM, SOFTWARE */
 /* RFC 5389 §15.3: < 513 bytes; RFC 8489 §14.3 says < 509, we accept the older limit */
 #define CONFIG_MAX_USERNAME_BYTES 512
+#define CONFIG_MAX_TIMESTAMP_FORMAT 63 /* bytes of new-log-timestamp-format */
+#define CONFIG_NOTICE_WORDS 3	       /* 64-bit words of struct config's notices */
 
 /* One IP literal from the configuration. */
 struct config_ip {
@@ -142,6 +148,9 @@ struct config {
 	char *denied_peer_ip[CONFIG_MAX_PEER_RULES];
 	size_t denied_peer_ip_count;
 	bool allow_loopback_peers;
+	/* coturn's: allowed-peer-ip cannot open 224.0.0.0 and up, ff00::/8, or loopback */
+	bool no_multicast_peers;
+	bool no_loopback_peers;
 
 	bool no_udp;
 	bool no_tcp;
@@ -151,10 +160,15 @@ struct config {
 	bool no_stun;
 
 	char *log_file; /* NULL: stderr; "stdout" or "-", "stderr", "syslog", else a file */
+	bool syslog;	/* coturn's syslog: as log-file=syslog, log_file unused */
+	char syslog_facility[16];	/* "": user; "LOG_LOCAL1", "local1", ... */
+	char new_log_timestamp_format[CONFIG_MAX_TIMESTAMP_FORMAT + 1]; /* strftime, "": ours */
+	bool log_binding;		/* with verbose: a line per Binding request */
 	int verbose;	/* 0 quiet, 1 verbose (-v), 2 very verbose (-V) */
 	char *pidfile;	/* NULL: none */
 	char software_name[CONFIG_MAX_TEXT_BYTES + 1];
 	bool no_software_attribute;
+	bool stun_backward_compatibility; /* MAPPED-ADDRESS in Binding responses too */
 	/* unauthenticated error responses per source IP and window over UDP (coturn's 401-*) */
 	bool unauth_ratelimit;
 	unsigned int unauth_req_limit;
@@ -176,6 +190,9 @@ struct config {
 	unsigned int anchor_latch_window;  /* seconds of re-latching after offer/answer */
 	unsigned int anchor_ng_cache_time; /* seconds an ng reply is kept by cookie */
 	bool anchor_ice_controlling;
+
+	/* options given that config_notices() names: a bit per config option */
+	uint64_t notices[CONFIG_NOTICE_WORDS];
 };
 
 /* Fill c with the defaults. Allocates nothing. */
@@ -213,6 +230,18 @@ int config_md5_key(const char *s, uint8_t key[16]);
 
 /* Free what c owns; c must be config_init()ed again before reuse. */
 void config_free(struct config *c);
+
+/*
+ * The coturn options given whose effect is this server's behaviour anyway,
+ * or that have nothing to act on here, and options given that have no
+ * effect with the others: fn gets each option's name and one line saying
+ * why, once, in option order. Never a value (cli-password is a secret).
+ */
+void config_notices(const struct config *c,
+		    void (*fn)(void *arg, const char *option, const char *text), void *arg);
+
+/* Log destination: "syslog" when the syslog option is set, else log_file. */
+const char *config_log_destination(const struct config *c);
 
 /* Print every option with its default, and the refused coturn options. */
 void config_usage(FILE *out);

@@ -227,7 +227,8 @@ static void config_default_text(const struct config *d, const struct config_opti
 	buf[0] = '\0';
 	switch (opt->kind) {
 	case CONFIG_BOOL:
-		snprintf(buf, len, " (default %s)", *(const bool *)field ? "on" : "off");
+		snprintf(buf, len, " (default %s)",
+			 *(const bool *)field != opt->invert ? "on" : "off");
 		break;
 	case CONFIG_PORT:
 		snprintf(buf, len, " (default %u)", *(const uint16_t *)field);
@@ -242,6 +243,8 @@ static void config_default_text(const struct config *d, const struct config_opti
 		break;
 	case CONFIG_VERBOSE:
 	case CONFIG_ADDR:
+	case CONFIG_SWITCH:
+	case CONFIG_IGNORED:
 		break;
 	default:
 		snprintf(buf, len, " (repeatable, up to %zu)", opt->size);

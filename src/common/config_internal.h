@@ -23,7 +23,20 @@ enum config_kind {
 	CONFIG_SECRET,	    /* list of char *, 1 to CONFIG_MAX_SECRET_BYTES bytes, never printed */
 	CONFIG_VERBOSE,	    /* int verbose, raised to min */
 	CONFIG_ADDR,	    /* struct config_ip with a port: "IP:PORT", "[IPv6]:PORT" */
+	CONFIG_SWITCH,	    /* a coturn on/off switch with no field: see below */
+	CONFIG_IGNORED,	    /* a value checked as .check says, then only noticed */
 };
+
+/*
+ * coturn options whose effect is this server's behaviour already, or that
+ * have nothing here to act on, are accepted and named once in the log
+ * (config_notices()), never silently. A CONFIG_BOOL or CONFIG_SWITCH given
+ * the value .bare (1 or 0) sets its notice, if it has one; given the other
+ * value it is refused with .refuse, if it has one. A CONFIG_BOOL stores
+ * value ^ .invert in its field; a CONFIG_SWITCH has no field. A
+ * CONFIG_IGNORED option checks its value as the kind .check would (PORT,
+ * UINT in [min, max], IP, TEXT), or, with .accept, takes only that word.
+ */
 
 struct config_option {
 	const char *name;
@@ -37,10 +50,15 @@ struct config_option {
 	unsigned int bare; /* UINT: value when given without one; 0: required */
 	const char *arg;   /* placeholder in the usage text; NULL for flags */
 	const char *help;
+	const char *notice;	/* logged once when given (see above), or NULL */
+	const char *refuse;	/* why the other value is refused, or NULL */
+	bool invert;		/* BOOL: the field holds the opposite */
+	enum config_kind check; /* IGNORED: how the value is checked */
+	const char *accept;	/* IGNORED: the one word taken, or NULL */
 };
 
 /* Entries of config_options; config.c fails to build if they disagree. */
-#define CONFIG_OPTION_COUNT 57
+#define CONFIG_OPTION_COUNT 85
 
 /* Every option, in usage-text order. */
 extern const struct config_option config_options[CONFIG_OPTION_COUNT];
@@ -67,6 +85,19 @@ const struct config_refused *config_find_refused(const char *name, char s);
 /* Message for a refused option, prefixed with where ("" or "--flag: "). */
 void config_err_refused(const struct config_refused *r, const char *where, char *err,
 			size_t errlen);
+
+/* Values, shared by config.c and config_compat.c. */
+int config_parse_uint(const char *s, unsigned int min, unsigned int max, unsigned int *out);
+int config_parse_ip(const char *s, struct config_ip *ip);
+bool config_text_fits(const char *s); /* at most CONFIG_MAX_TEXT_CHARS characters */
+
+/* config_compat.c: a BOOL or SWITCH given b, an IGNORED given value (see above). */
+int config_apply_switch(struct config *c, const struct config_option *opt, bool b, char *err,
+			size_t errlen);
+int config_apply_ignored(struct config *c, const struct config_option *opt, const char *value,
+			 char *err, size_t errlen);
+/* Cross-option rules of the coturn compatibility options, for config_check(). */
+int config_check_compat(const struct config *c, char *err, size_t errlen);
 
 /* Does the option need a value, or is it complete without one? */
 bool config_takes_value(const struct config_option *opt);

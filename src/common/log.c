@@ -20,6 +20,8 @@ static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static int log_fd = STDERR_FILENO;
 static char *log_path;
 static enum log_level log_level = LOG_INFO;
+static int log_facility = -1; /* -1: user */
+static char log_stamp_format[LOG_TIMESTAMP_MAX + 1]; /* "": ISO 8601 UTC, ms */
 
 /* coturn's names first: "syslog", "stdout" and "-" are no file names. */
 static int open_path(const char *path)
@@ -29,7 +31,7 @@ static int open_path(const char *path)
 	if (strcmp(path, "stdout") == 0 || strcmp(path, "-") == 0)
 		return STDOUT_FILENO;
 	if (strcmp(path, "syslog") == 0)
-		return log_syslog_open() < 0 ? -1 : LOG_FD_SYSLOG;
+		return log_syslog_open(log_facility) < 0 ? -1 : LOG_FD_SYSLOG;
 	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 }
 
@@ -114,6 +116,45 @@ const char *log_safe(const char *in, char *out, size_t cap)
 	return out;
 }
 
+int log_set_syslog_facility(const char *name)
+{
+	int f = name && *name ? log_syslog_facility(name) : -1;
+
+	if (name && *name && f < 0)
+		return -1;
+	log_facility = f;
+	return 0;
+}
+
+/* Timestamp of ts by fmt in local time, into out (LOG_TIMESTAMP_MAX + 1 bytes): its length. */
+static size_t log_format_stamp(const char *fmt, const struct timespec *ts, char *out)
+{
+	struct tm tm;
+
+	localtime_r(&ts->tv_sec, &tm);
+	return strftime(out, LOG_TIMESTAMP_MAX + 1, fmt, &tm);
+}
+
+int log_timestamp_format_ok(const char *fmt)
+{
+	char out[LOG_TIMESTAMP_MAX + 1];
+	/* a sample with two-digit fields at their widest: 2026-12-31 23:59:59 */
+	struct timespec ts = {.tv_sec = 1798761599};
+
+	if (!fmt || !*fmt || strlen(fmt) > LOG_TIMESTAMP_MAX)
+		return -1;
+	return log_format_stamp(fmt, &ts, out) > 0 ? 0 : -1;
+}
+
+int log_set_timestamp_format(const char *fmt)
+{
+	if (fmt && *fmt && log_timestamp_format_ok(fmt) < 0)
+		return -1;
+	tzset(); /* localtime_r needs the zone, read once here before the threads */
+	snprintf(log_stamp_format, sizeof(log_stamp_format), "%s", fmt ? fmt : "");
+	return 0;
+}
+
 void log_set_level(enum log_level level)
 {
 	log_level = level;
@@ -136,10 +177,17 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	if (level > log_level)
 		return;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	stamp = snprintf(line, sizeof(line), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ ",
-			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-			 tm.tm_sec, ts.tv_nsec / 1000000);
+	if (log_stamp_format[0]) {
+		/* coturn's new-log-timestamp-format; one that gives nothing leaves no stamp */
+		stamp = (int)log_format_stamp(log_stamp_format, &ts, line);
+		if (stamp)
+			line[stamp++] = ' ';
+	} else {
+		gmtime_r(&ts.tv_sec, &tm);
+		stamp = snprintf(line, sizeof(line), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ ",
+				 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+				 tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
+	}
 	n = stamp + snprintf(line + stamp, sizeof(line) - (size_t)stamp, "%s: ", names[level]);
 	va_start(ap, fmt);
 	m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);

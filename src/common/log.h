@@ -14,7 +14,8 @@ enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 /*
  * Where log lines go, by coturn's log-file names: NULL or "stderr": stderr;
  * "stdout" or "-": stdout; "syslog": syslog(3) with the ident turnserver,
- * facility user, the level as priority and no timestamp of ours (refused
+ * facility user (or log_set_syslog_facility's), the level as priority and
+ * no timestamp of ours (refused
  * when there is no syslog socket at /dev/log, so that no line is lost
  * unseen); any other name: a file, appended to. Returns 0, or -1 with
  * errno and a message naming the destination in err.
@@ -23,6 +24,21 @@ int log_open(const char *path, char *err, size_t errlen);
 /* Reopens the file (after rotation); nothing to do for the others. */
 int log_reopen(void);
 void log_close(void);
+/*
+ * Before log_open: the syslog(3) facility by coturn's syslog-facility name
+ * ("LOG_LOCAL1" or "local1", any case; NULL or "": user), and the
+ * timestamp of each line as a strftime(3) format of local time (coturn's
+ * new-log-timestamp-format; NULL or "": ISO 8601 UTC with milliseconds).
+ * Each returns -1 for a name or format that log_syslog_facility() or
+ * log_timestamp_format_ok() refuses, and then changes nothing.
+ */
+int log_set_syslog_facility(const char *name);
+int log_set_timestamp_format(const char *fmt);
+/* The facility's value for openlog(3), or -1 for an unknown name. */
+int log_syslog_facility(const char *name);
+#define LOG_TIMESTAMP_MAX 63 /* bytes of a timestamp made by a format */
+/* 0 when fmt, used on a sample time, gives 1 to LOG_TIMESTAMP_MAX bytes; else -1. */
+int log_timestamp_format_ok(const char *fmt);
 void log_set_level(enum log_level level);
 enum log_level log_get_level(void);
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -219,6 +219,11 @@ static enum peer_verdict peer_form_verdict(const struct peer_policy *p, const st
 		return peer_self_port(p, k, f) ? PEER_DENIED_SELF : PEER_ALLOWED;
 	if (peer_self_ip(p, k, f))
 		return PEER_DENIED_SELF;
+	/* coturn's no-multicast-peers: 224.0.0.0 and above, and ff00::/8 */
+	if ((p->strict_multicast && (c == PEER_DENIED_MULTICAST || c == PEER_DENIED_RESERVED ||
+				     c == PEER_DENIED_BROADCAST)) ||
+	    (c == PEER_DENIED_LOOPBACK && p->strict_loopback))
+		return c;
 	if (peer_form_in(p->allowed, p->nallowed, k, f) ||
 	    (f >= 0 && k->is_v6 && peer_form_in(p->allowed, p->nallowed, k, -1)))
 		return PEER_ALLOWED;

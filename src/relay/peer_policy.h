@@ -29,7 +29,10 @@
  *      one of the server's own ports           -> PEER_DENIED_SELF
  *      otherwise                               -> PEER_ALLOWED
  *   3. one of the server's own addresses       -> PEER_DENIED_SELF
- *   4. in allowed-peer-ip                      -> PEER_ALLOWED
+ *   4. in allowed-peer-ip, unless strict_multicast
+ *      and 224.0.0.0 and above or ff00::/8, or
+ *      strict_loopback and loopback (coturn's
+ *      no-multicast-peers, no-loopback-peers)  -> PEER_ALLOWED
  *   5. in a default class above                -> PEER_DENIED_<class>
  *   6. otherwise                               -> PEER_ALLOWED
  * So allowed-peer-ip never opens the server itself: a LAN range that holds
@@ -96,6 +99,8 @@ struct peer_self {
 
 struct peer_policy {
 	bool allow_loopback;
+	bool strict_multicast; /* allowed-peer-ip cannot open 224/3, ff00::/8 (set after init) */
+	bool strict_loopback;  /* nor loopback (allow_loopback still can) */
 	int nallowed;
 	int ndenied;
 	int nself;

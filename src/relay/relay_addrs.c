@@ -118,6 +118,8 @@ int relay_setup_policy(struct relay *r, char *err, size_t errlen)
 			     (const char *const *)c->denied_peer_ip, (int)c->denied_peer_ip_count,
 			     err, errlen) < 0)
 		return -1;
+	r->policy.strict_multicast = c->no_multicast_peers;
+	r->policy.strict_loopback = c->no_loopback_peers;
 	/* own addresses, and the ports that stay own under allow-loopback-peers */
 	for (int i = 0; i < r->nlisten; i++)
 		peer_policy_add_self_ports(&r->policy, &r->listen[i].sa, c->listening_port,

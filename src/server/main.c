@@ -350,6 +350,13 @@ stop:
 	return ret;
 }
 
+/* One line per coturn option accepted without anything to do (config_notices()). */
+static void log_config_notice(void *arg, const char *option, const char *text)
+{
+	(void)arg;
+	log_info("option %s: %s", option, text);
+}
+
 int main(int argc, char **argv)
 {
 	static struct config cfg;
@@ -377,13 +384,17 @@ int main(int argc, char **argv)
 		config_free(&cfg);
 		return 1;
 	}
-	if (log_open(cfg.log_file, err, sizeof(err)) < 0) {
+	/* config_check() vetted the facility and the format */
+	log_set_syslog_facility(cfg.syslog_facility);
+	log_set_timestamp_format(cfg.new_log_timestamp_format);
+	if (log_open(config_log_destination(&cfg), err, sizeof(err)) < 0) {
 		fprintf(stderr, "turnserver: %s\n", err);
 		config_free(&cfg);
 		return 1;
 	}
 	log_set_level(cfg.verbose ? LOG_DEBUG : LOG_INFO);
 	log_info("turnserver %s starting", TURN_VERSION);
+	config_notices(&cfg, log_config_notice, NULL);
 
 	srv.cfg = &cfg;
 	srv.relay.cfg = &cfg;

@@ -592,10 +592,21 @@ fail:
 
 static void handle_binding(struct origin *o, const struct stun_msg *m)
 {
+	const struct config *c = o->w->srv->cfg;
 	struct reply r;
 
+	/* coturn's log-binding: off by default, Binding being the cheapest flood */
+	if (c->log_binding && log_get_level() >= LOG_DEBUG && worker_log_ok(o->w)) {
+		char buf[ADDR_STRLEN];
+
+		log_debug("Binding request from %s (%s)", addr_str(&o->client.sa, buf, sizeof(buf)),
+			  o->tcp ? "TCP" : "UDP");
+	}
 	reply_start(&r, o, m, STUN_SUCCESS);
 	stun_put_xor_addr(&r.b, STUN_ATTR_XOR_MAPPED_ADDRESS, &o->client.sa);
+	/* coturn's stun-backward-compatibility: RFC 3489 §11.2.1's attribute too (RFC 8489 §14.1) */
+	if (c->stun_backward_compatibility)
+		stun_put_addr(&r.b, STUN_ATTR_MAPPED_ADDRESS, &o->client.sa);
 	reply_send(&r);
 }
 

@@ -5,7 +5,8 @@
 # realm; an unbalanced quote and a comment after a value stop startup
 # naming file and line. log-file=- logs to stdout and log-file=syslog to
 # syslog(3), neither creating a file of that name; without a syslog socket,
-# log-file=syslog is refused. A coturn SQLite user store named by userdb is
+# log-file=syslog is refused; coturn's syslog with syslog-facility=LOG_LOCAL1
+# logs at that facility. A coturn SQLite user store named by userdb is
 # refused with the reason and left byte for byte as it was, by turnserver
 # and by turnadmin. The syslog checks run in a private mount namespace (a
 # tmpfs on /dev, with our own listener on /dev/log; needs root and unshare).
@@ -116,18 +117,30 @@ echo $? >"$t/nolog.rc"
 python3 "$t/listen.py" "$t/syslog.txt" &
 lp=$!
 for _ in $(seq 50); do [ -S /dev/log ] && break; sleep 0.1; done
-(cd "$t/log" && exec "$bin/turnserver" --log-file syslog "$@" >"$t/log.out" 2>&1) &
-sp=$!
-echo $sp >"$t/log.pid"
-for _ in $(seq 100); do
-	grep -q "ready:" "$t/syslog.txt" 2>/dev/null && break
-	kill -0 $sp 2>/dev/null || break
-	sleep 0.1
-done
-kill $sp 2>/dev/null
-wait $sp
-echo $? >"$t/log.rc"
-for _ in $(seq 50); do grep -q "stopped" "$t/syslog.txt" 2>/dev/null && break; sleep 0.1; done
+# run NAME ARGS...: one server logging to syslog from $t/NAME; its PID,
+# exit status and output in $t/NAME.pid, .rc, .out
+run() {
+	n=$1
+	shift
+	mkdir -p "$t/$n"
+	(cd "$t/$n" && exec "$bin/turnserver" "$@" >"$t/$n.out" 2>&1) &
+	sp=$!
+	echo $sp >"$t/$n.pid"
+	for _ in $(seq 100); do
+		grep -q "turnserver\[$sp\]: INFO: ready:" "$t/syslog.txt" 2>/dev/null && break
+		kill -0 $sp 2>/dev/null || break
+		sleep 0.1
+	done
+	kill $sp 2>/dev/null
+	wait $sp
+	echo $? >"$t/$n.rc"
+	for _ in $(seq 50); do
+		grep -q "turnserver\[$sp\]: INFO: stopped" "$t/syslog.txt" 2>/dev/null && break
+		sleep 0.1
+	done
+}
+run log --log-file syslog "$@"
+run fac --syslog --syslog-facility LOG_LOCAL1 --log-file "$t/fac/unused.log" "$@"
 kill $lp
 wait $lp 2>/dev/null
 exit 0
@@ -156,6 +169,14 @@ else
 		tl_no_sanitizer_report "$tmp/ns/log.out" "$tmp/ns/nolog.out"' "$tmp/out"
 	tl_check "log-file=syslog creates no file named syslog" \
 		'grep -q "INFO: ready:" "$tmp/ns/syslog.txt" && [ ! -e "$tmp/ns/log/syslog" ]'
+	fpid=$(cat "$tmp/ns/fac.pid" 2>/dev/null)
+	cat "$tmp/ns/fac.out" "$tmp/ns/syslog.txt" >"$tmp/out" 2>/dev/null
+	# <142>: facility local1 (17) * 8 + priority info (6)
+	tl_check "syslog with syslog-facility=LOG_LOCAL1 logs as local1.info, log-file unused" \
+		'[ -n "$fpid" ] && [ "$(cat "$tmp/ns/fac.rc")" = 0 ] &&
+		grep -q "^<142>.* turnserver\[$fpid\]: INFO: ready:" "$tmp/ns/syslog.txt" &&
+		grep -q "turnserver\[$fpid\]: INFO: option log-file: not used: syslog" \
+			"$tmp/ns/syslog.txt" && [ ! -e "$tmp/ns/fac/unused.log" ]' "$tmp/out"
 fi
 
 # --- a coturn SQLite store is refused and left as it was
