@@ -226,6 +226,8 @@ void worker_relay_to_client(struct worker *w, struct allocation *a, const union 
 		w->stats.no_permission++;
 		return;
 	}
+	if (!alloc_rate_take(a, BW_TO_CLIENT, len, now))
+		return;
 	ch = alloc_find_channel_by_peer(a, peer, now);
 	if (ch) {
 		turn_channeldata_header(hdr, ch->number, (uint16_t)len);
