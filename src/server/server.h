@@ -280,6 +280,7 @@ bool unauth_budget_take(struct worker *w, const union sockaddr_u *src);
 /* turn.c: the lifetime an Allocate (refresh false) or Refresh request m gets
  * under max-allocate-lifetime max (RFC 8656 §7.2, §7.3); 0 deletes. */
 uint32_t turn_lifetime_for(uint32_t max, const struct stun_msg *m, bool refresh);
+uint32_t turn_requested_bps(const struct stun_msg *m);
 /* turn.c: one STUN message from a client (request or indication). */
 void turn_handle_message(struct origin *o, struct allocation *a, const uint8_t *buf, size_t len);
 /* ChannelData from a client. */

@@ -199,19 +199,29 @@ static void put_address_error(struct stun_builder *b, uint8_t family, int code)
 }
 
 /*
- * coturn's bandwidth limit (bandwidth.h): the rate asked for with
- * BANDWIDTH, capped by max-bps, reserved from bps-capacity. *rate 0: the
- * allocation is not limited. 486 when the capacity is used up, as coturn.
+ * The rate asked for with coturn's BANDWIDTH, bytes a second; 0 when none.
+ * One of the wrong length is read as absent, as coturn and LIFETIME do.
+ */
+uint32_t turn_requested_bps(const struct stun_msg *m)
+{
+	const struct stun_attr *bw = stun_msg_find(m, STUN_ATTR_BANDWIDTH);
+	uint32_t value;
+
+	if (!bw || stun_attr_u32(bw, &value) < 0)
+		return 0;
+	return bw_from_attr(value);
+}
+
+/*
+ * coturn's bandwidth limit (bandwidth.h): the rate asked for, capped by
+ * max-bps, reserved from bps-capacity. *rate 0: the allocation is not
+ * limited. 486 when the capacity is used up, as coturn.
  */
 static int allocate_rate(struct server *srv, const struct stun_msg *m, uint32_t *rate)
 {
-	const struct stun_attr *bw = stun_msg_find(m, STUN_ATTR_BANDWIDTH);
-	uint32_t value = 0, want;
+	uint32_t want = bw_allocation_rate(srv->cfg->max_bps, turn_requested_bps(m));
 
 	*rate = 0;
-	if (bw && stun_attr_u32(bw, &value) < 0)
-		return STUN_ERR_BAD_REQUEST;
-	want = bw_allocation_rate(srv->cfg->max_bps, bw_from_attr(value));
 	if (!want)
 		return 0;
 	*rate = bw_capacity_take(&srv->bps_reserved, srv->cfg->bps_capacity, want);
