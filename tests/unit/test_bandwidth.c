@@ -2,12 +2,11 @@
  * test_bandwidth.c - coturn's max-bps and bps-capacity (src/server/bandwidth.c
  * and their use by an allocation): a bucket starts full, spends, refills
  * with time and never holds more than its depth; a rate of 0 never limits;
- * the rate an allocation gets from max-bps and BANDWIDTH (one of the
- * wrong length read as absent); bps-capacity
- * gives the last allocation what remains and nothing once it is used up,
- * and takes it back; an allocation over its rate drops and counts; a
- * capped allocation's channel stays out of the kernel (fake engine). Every
- * call gets an explicit `now`.
+ * the rate an allocation gets from max-bps and BANDWIDTH (one of the wrong
+ * length read as absent); bps-capacity gives the last allocation what
+ * remains and nothing once it is used up, and takes it back; an allocation
+ * over its rate drops and counts (that a capped allocation stays out of
+ * the kernel: test_offload_channels.c). Every call gets an explicit `now`.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,12 +15,8 @@
 
 #include <cmocka.h>
 
-#include <event2/event.h>
-
 #include "alloc_test.h"
-#include "fake_engine.h"
 #include "server/bandwidth.h"
-#include "test_sockaddr.h"
 
 static void test_depth_is_a_quarter_second_but_at_least_one_datagram(void **state)
 {
@@ -214,42 +209,6 @@ static void test_uncapped_allocation_is_never_limited(void **state)
 	config_free(&cfg);
 }
 
-static void test_capped_allocation_stays_out_of_the_kernel(void **state)
-{
-	struct udp_listener lsn = {.w = &w};
-	union sockaddr_u peer = test_su("203.0.113.9:7000");
-	uint64_t now;
-
-	(void)state;
-	fake_reset();
-	assert_int_equal(alloc_test_setup(state), 0);
-	srv.relay.engine.ops = &fake_ops;
-	w.base = event_base_new();
-	assert_non_null(w.base);
-	assert_int_equal(offload_worker_init(&w), 0);
-	lsn.local = test_su("192.0.2.1:3478");
-	a->lsn = &lsn;
-	a->client = test_su("198.51.100.7:40000");
-	a->relay[0].fd = -1;
-	a->relay[0].local = test_su("192.0.2.1:50000");
-	a->relay[0].alloc = a;
-	a->nrelay = 1;
-	now = clock_ms();
-	alloc_set_rate(a, 3000000, now);
-	assert_int_equal(alloc_bind_channel(a, 0x4001, &peer, now), 0);
-	offload_sync(a, now);
-	assert_int_equal(fake_count(), 0);
-	/* the same channel without a cap goes to the kernel */
-	alloc_set_rate(a, 0, now);
-	offload_sync(a, now);
-	assert_int_equal(fake_count(), 1);
-	offload_alloc_end(a);
-	alloc_test_free();
-	offload_worker_free(&w);
-	event_base_free(w.base);
-	config_free(&cfg);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -266,7 +225,6 @@ int main(void)
 	    cmocka_unit_test(test_capacity_gives_the_rest_then_nothing),
 	    cmocka_unit_test(test_allocation_over_its_rate_drops_and_counts),
 	    cmocka_unit_test(test_uncapped_allocation_is_never_limited),
-	    cmocka_unit_test(test_capped_allocation_stays_out_of_the_kernel),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
