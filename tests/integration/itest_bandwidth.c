@@ -6,7 +6,9 @@
  * BANDWIDTH gets less and one asking more gets max-bps; bps-capacity gives
  * the last allocation what remains, answers 486 once nothing does and
  * takes a deleted allocation's share back; allocations asking no rate are
- * neither limited nor refused by bps-capacity alone, as in coturn.
+ * neither limited nor refused by bps-capacity alone, as in coturn. A TCP
+ * allocation's stream (RFC 6062) is held to the rate: every byte arrives,
+ * never faster than the bucket allows.
  *
  * Three servers relaying on 127.0.0.1 with --allow-loopback-peers:
  * max-bps 16000; max-bps 16000 with bps-capacity 40000; bps-capacity 1000.
@@ -206,6 +208,117 @@ static void test_capacity_alone_limits_only_those_asking(void **state)
 		h_close(&cl[i]);
 }
 
+/* RFC 6062 */
+
+#define STREAM_BYTES 32000 /* two buckets: about a second at RATE */
+
+static int tcp_listener(struct sockaddr_storage *addr)
+{
+	struct sockaddr_storage ss = h_addr("127.0.0.1", 0);
+	socklen_t len = sizeof(*addr);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0 || bind(fd, SA(&ss), addr_len(SA(&ss))) < 0 || listen(fd, 4) < 0 ||
+	    getsockname(fd, SA(addr), &len) < 0)
+		fail_msg("peer listener: %s", strerror(errno));
+	return fd;
+}
+
+static int tcp_accept_within(int lfd, int timeout_ms)
+{
+	struct pollfd pfd = {.fd = lfd, .events = POLLIN};
+
+	if (poll(&pfd, 1, timeout_ms) != 1)
+		fail_msg("the server did not connect to the peer");
+	return accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+}
+
+/* A TCP allocation, Connect to the peer listening on lfd, ConnectionBind on dc: the peer's side. */
+static int tcp_relay_open(struct turnc *ctl, struct turnc *dc, int lfd,
+			  const struct sockaddr_storage *peer)
+{
+	struct turnc_req alloc = {
+	    .method = TURN_ALLOCATE, .auth = TURNC_AUTH_MD5, .transport = TURN_TRANSPORT_TCP};
+	struct turnc_req conn = {.method = TURN_CONNECT, .auth = TURNC_AUTH_MD5, .peer = {peer}};
+	struct turnc_req bind = {.method = TURN_CONNECTION_BIND, .auth = TURNC_AUTH_MD5};
+	int pfd;
+
+	if (h_open(ctl, &capped.v4, NULL, true) < 0 || h_open(dc, &capped.v4, NULL, true) < 0)
+		fail_msg("connect to %s: %s", h_str(&capped.v4), strerror(errno));
+	assert_code(turnc_request(ctl, &alloc), 0);
+	assert_int_equal(h_u32(ctl, STUN_ATTR_BANDWIDTH), RATE >> 7);
+	assert_code(turnc_request(ctl, &conn), 0);
+	bind.connection_id = h_u32(ctl, STUN_ATTR_CONNECTION_ID);
+	pfd = tcp_accept_within(lfd, H_TXN_TIMEOUT_MS);
+	assert_true(pfd >= 0);
+	assert_code(turnc_request(dc, &bind), 0);
+	return pfd;
+}
+
+/* Writes all of buf to a non-blocking socket within timeout_ms. */
+static void write_all(int fd, const uint8_t *buf, size_t len, int timeout_ms)
+{
+	uint64_t deadline = h_now_ms() + (uint64_t)timeout_ms;
+	size_t off = 0;
+
+	while (off < len && h_now_ms() < deadline) {
+		struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+		ssize_t n;
+
+		if (poll(&pfd, 1, 50) <= 0)
+			continue;
+		n = send(fd, buf + off, len - off, MSG_NOSIGNAL);
+		if (n > 0)
+			off += (size_t)n;
+		else if (n < 0 && errno != EAGAIN && errno != EINTR)
+			fail_msg("send: %s", strerror(errno));
+	}
+	assert_int_equal(off, len);
+}
+
+/*
+ * A TCP allocation's stream is held to the rate, not dropped: every byte
+ * arrives, in order, and at no moment more than the bucket allows.
+ */
+static void test_tcp_stream_is_held_to_the_rate(void **state)
+{
+	static uint8_t out[STREAM_BYTES], in[STREAM_BYTES];
+	struct sockaddr_storage peer;
+	struct turnc ctl, dc;
+	uint64_t start, deadline;
+	size_t got = 0;
+	int lfd, pfd;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(out); i++)
+		out[i] = (uint8_t)(i * 7 + i / 251);
+	lfd = tcp_listener(&peer);
+	pfd = tcp_relay_open(&ctl, &dc, lfd, &peer);
+	start = h_now_ms();
+	write_all(dc.fd, out, sizeof(out), BURST_BOUND_MS);
+	deadline = start + BURST_BOUND_MS;
+	while (got < sizeof(in) && h_now_ms() < deadline) {
+		struct pollfd p = {.fd = pfd, .events = POLLIN};
+		ssize_t n;
+
+		if (poll(&p, 1, 50) <= 0)
+			continue;
+		n = recv(pfd, in + got, sizeof(in) - got, 0);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+		if (got > bound(start, h_now_ms()))
+			fail_msg("peer got %zu bytes in %llu ms: more than max-bps allows", got,
+				 (unsigned long long)(h_now_ms() - start));
+	}
+	assert_int_equal(got, sizeof(out));
+	assert_memory_equal(in, out, sizeof(out));
+	close(pfd);
+	close(lfd);
+	turnc_close(&dc);
+	h_close(&ctl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -215,6 +328,7 @@ int main(void)
 	    cmocka_unit_test(test_bandwidth_asked_is_granted_up_to_max_bps),
 	    cmocka_unit_test(test_capacity_gives_the_rest_then_486),
 	    cmocka_unit_test(test_capacity_alone_limits_only_those_asking),
+	    cmocka_unit_test(test_tcp_stream_is_held_to_the_rate),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
