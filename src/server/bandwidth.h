@@ -5,7 +5,7 @@
  * max-bps caps one allocation at so many bytes a second, each direction
  * on its own (client -> peer, peer -> client), counting relayed data
  * without its TURN framing. An allocation asks for a rate with coturn's
- * BANDWIDTH attribute (STUN_ATTR_NEW_BANDWIDTH); it gets at most max-bps,
+ * BANDWIDTH attribute (STUN_ATTR_BANDWIDTH, 0x8010); it gets at most max-bps,
  * and max-bps when it asks for none. bps-capacity is the server's total:
  * each capped allocation reserves its rate from it at Allocate, gets what
  * is left when less than that remains, and 486 when nothing does; the
