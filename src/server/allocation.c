@@ -330,8 +330,8 @@ static void alloc_log_end(const struct allocation *a)
 		 (unsigned long long)a->user_pkts[0], (unsigned long long)a->user_pkts[1],
 		 (unsigned long long)a->kernel_pkts[0], (unsigned long long)a->kernel_bytes[0],
 		 (unsigned long long)a->kernel_pkts[1], (unsigned long long)a->kernel_bytes[1]);
-	if (a->bps)
-		log_info("allocation of %s for '%s' was held to max-bps %u bytes/s: dropped %llu "
+	if (a->bw_dropped_pkts[0] || a->bw_dropped_pkts[1])
+		log_info("allocation of %s for '%s' over its rate of %u bytes/s: dropped %llu "
 			 "packets (%llu bytes) to peers, %llu (%llu bytes) to the client",
 			 buf, user, a->bps, (unsigned long long)a->bw_dropped_pkts[0],
 			 (unsigned long long)a->bw_dropped_bytes[0],
