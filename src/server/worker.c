@@ -226,8 +226,6 @@ void worker_relay_to_client(struct worker *w, struct allocation *a, const union 
 		w->stats.no_permission++;
 		return;
 	}
-	if (!alloc_rate_take(a, BW_TO_CLIENT, len, now))
-		return;
 	ch = alloc_find_channel_by_peer(a, peer, now);
 	if (ch) {
 		turn_channeldata_header(hdr, ch->number, (uint16_t)len);
@@ -247,6 +245,8 @@ void worker_relay_to_client(struct worker *w, struct allocation *a, const union 
 	/* padding: always for Data indications, for ChannelData only on streams */
 	if (ch && a->lsn)
 		niov = 2;
+	if (!alloc_rate_take(a, BW_TO_CLIENT, len, now))
+		return;
 	if (!ch && w->srv->cfg->fingerprint) {
 		put_fingerprint(fp, iov, niov);
 		iov[niov++] = (struct iovec){.iov_base = fp, .iov_len = sizeof(fp)};
