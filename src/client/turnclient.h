@@ -101,6 +101,8 @@ struct turnc_req {
 	uint16_t channel;				      /* CHANNEL-NUMBER */
 	uint16_t unknown_attr;	/* an attribute no server knows, value 01 02 03 04 */
 	uint32_t connection_id; /* CONNECTION-ID (RFC 6062) */
+	bool has_bandwidth;	/* coturn's BANDWIDTH, in units of 128 bytes a second */
+	uint32_t bandwidth;
 	bool fingerprint;	/* FINGERPRINT */
 };
 

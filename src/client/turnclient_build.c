@@ -35,6 +35,8 @@ static void turnc_put_attrs(struct stun_builder *b, const struct turnc_req *q)
 				  (const struct sockaddr *)q->peer[i]);
 	if (q->connection_id)
 		stun_put_u32(b, STUN_ATTR_CONNECTION_ID, q->connection_id);
+	if (q->has_bandwidth)
+		stun_put_u32(b, STUN_ATTR_BANDWIDTH, q->bandwidth);
 	if (q->unknown_attr) {
 		static const uint8_t v[4] = {1, 2, 3, 4};
 

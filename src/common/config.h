@@ -136,6 +136,8 @@ struct config {
 	unsigned int relay_threads; /* 0: one per core */
 	unsigned int user_quota;    /* allocations per user, 0: unlimited */
 	unsigned int total_quota;   /* allocations in total, 0: unlimited */
+	unsigned int max_bps;	    /* bytes a second per allocation and direction, 0: none */
+	unsigned int bps_capacity;  /* bytes a second reserved by all allocations, 0: none */
 	unsigned int user_port_share; /* percent of the relay range, per user */
 	unsigned int ip_port_share;   /* percent of the relay range, per client address */
 	unsigned int max_tcp_connections;	 /* client TCP connections */

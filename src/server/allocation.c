@@ -330,6 +330,13 @@ static void alloc_log_end(const struct allocation *a)
 		 (unsigned long long)a->user_pkts[0], (unsigned long long)a->user_pkts[1],
 		 (unsigned long long)a->kernel_pkts[0], (unsigned long long)a->kernel_bytes[0],
 		 (unsigned long long)a->kernel_pkts[1], (unsigned long long)a->kernel_bytes[1]);
+	if (a->bw_dropped_pkts[0] || a->bw_dropped_pkts[1])
+		log_info("allocation of %s for '%s' over its rate of %u bytes/s: dropped %llu "
+			 "packets (%llu bytes) to peers, %llu (%llu bytes) to the client",
+			 buf, user, a->bps, (unsigned long long)a->bw_dropped_pkts[0],
+			 (unsigned long long)a->bw_dropped_bytes[0],
+			 (unsigned long long)a->bw_dropped_pkts[1],
+			 (unsigned long long)a->bw_dropped_bytes[1]);
 }
 
 void alloc_free(struct allocation *a)
@@ -344,12 +351,31 @@ void alloc_free(struct allocation *a)
 	}
 	alloc_close(a);
 	limits_release(a->w->srv, a->username, &a->client.sa, 1, a->held_ports);
+	bw_capacity_release(&a->w->srv->bps_reserved, a->bps_reserved);
 	for (int i = 0; i < 2; i++)
 		free(a->txn[i].resp);
 	free(a->perms);
 	free(a->chans);
 	free(a->username);
 	free(a);
+}
+
+void alloc_set_rate(struct allocation *a, uint32_t rate, uint64_t now)
+{
+	a->bps = rate;
+	a->bps_reserved = rate;
+	for (int i = 0; i < 2; i++)
+		bw_bucket_init(&a->bw[i], rate, now);
+}
+
+bool alloc_rate_take(struct allocation *a, int dir, size_t len, uint64_t now)
+{
+	if (!a->bps || bw_bucket_take(&a->bw[dir], len, now))
+		return true;
+	a->w->stats.bps_dropped++;
+	a->bw_dropped_pkts[dir]++;
+	a->bw_dropped_bytes[dir] += len;
+	return false;
 }
 
 void alloc_set_lifetime(struct allocation *a, uint32_t lifetime_s)

@@ -265,6 +265,18 @@ static int select_engine(struct server *srv)
 	return 0;
 }
 
+/* coturn's bandwidth limits (bandwidth.h), said once. */
+static void log_bandwidth(const struct config *cfg)
+{
+	if (cfg->max_bps)
+		log_info("max-bps: every allocation relays at most %u bytes a second each way, "
+			 "in userspace (the kernel module cannot hold a rate)",
+			 cfg->max_bps);
+	if (cfg->bps_capacity)
+		log_info("bps-capacity: capped allocations reserve at most %u bytes a second in all",
+			 cfg->bps_capacity);
+}
+
 static int run(struct server *srv)
 {
 	struct anchor *anchor = NULL;
@@ -426,6 +438,7 @@ int main(int argc, char **argv)
 		goto out;
 	if (select_engine(&srv) < 0)
 		goto out;
+	log_bandwidth(&cfg);
 	raise_fd_limit();
 	if (limits_init(&srv) < 0) {
 		log_error("out of memory");

@@ -12,7 +12,8 @@
  * watching data. It leaves as well when the allocation ends (Refresh 0,
  * expiry, shutdown) and when a channel slot is given to another binding.
  *
- * Not offloaded: TCP clients and TCP relays, Send and Data indications
+ * Not offloaded: allocations with a max-bps rate (bandwidth.h: the module
+ * cannot hold them to it), TCP clients and TCP relays, Send and Data indications
  * (never channels), a peer that is one of this server's own live ports (the
  * registry delivers those in process), IPv4-mapped addresses. Whatever the
  * kernel leaves alone reaches the worker as before.
@@ -153,7 +154,8 @@ static bool offload_entry(const struct allocation *a, const struct channel *c,
 	const struct relay_sock *relay = alloc_relay_for(a, c->peer.sa.sa_family);
 
 	memset(e, 0, sizeof(*e));
-	if (!a->lsn || a->tcp_relay || !relay)
+	/* the module cannot hold a channel to max-bps: a capped allocation stays here */
+	if (!a->lsn || a->tcp_relay || !relay || a->bps)
 		return false;
 	if (!relay_engine_addr_ok(&a->lsn->local.sa) || !relay_engine_addr_ok(&a->client.sa) ||
 	    !relay_engine_addr_ok(&relay->local.sa) || !relay_engine_addr_ok(&c->peer.sa))

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "common/clock.h"
+#include "server/bandwidth.h"
 #include "relay/relay.h"
 #include "common/config.h"
 #include "stun/stun.h"
@@ -68,6 +69,8 @@ struct worker_stats {
 	uint64_t send_errors;
 	uint64_t too_big;	   /* peer data that no Data indication could carry */
 	uint64_t unauth_dropped;   /* unauthenticated error responses over the budget */
+	uint64_t bps_dropped;	   /* datagrams over their allocation's max-bps (bandwidth.h) */
+	uint64_t bps_held;	   /* times a TCP allocation's stream waited for its max-bps */
 	/* forwarded by the kernel module (offload.c, merged from its counters) */
 	uint64_t kernel_to_peer;
 	uint64_t kernel_to_client;
@@ -89,6 +92,7 @@ struct server {
 	struct limits *limits; /* limits.c */
 	struct reservation *reservations;
 	struct tcp_peer *tcp_pending; /* RFC 6062: waiting for a ConnectionBind */
+	_Atomic uint64_t bps_reserved; /* bytes a second capped allocations hold of bps-capacity */
 };
 
 /* A UDP listening socket of one worker. */
@@ -223,6 +227,11 @@ struct allocation {
 	uint64_t user_pkts[2], user_bytes[2];	  /* [0] to the peer, [1] to the client */
 	uint64_t kernel_pkts[2], kernel_bytes[2]; /* merged from the engine's counters */
 	struct event *offload_ev; /* next channel or permission expiry of an entry */
+	/* max-bps (bandwidth.h): rate 0 is uncapped; capped ones stay out of the kernel */
+	uint32_t bps;		       /* the rate, bytes a second each way */
+	uint32_t bps_reserved;	       /* of it, held against bps-capacity */
+	struct bw_bucket bw[2];	       /* [BW_TO_PEER], [BW_TO_CLIENT] */
+	uint64_t bw_dropped_pkts[2], bw_dropped_bytes[2];
 };
 
 
@@ -271,6 +280,7 @@ bool unauth_budget_take(struct worker *w, const union sockaddr_u *src);
 /* turn.c: the lifetime an Allocate (refresh false) or Refresh request m gets
  * under max-allocate-lifetime max (RFC 8656 §7.2, §7.3); 0 deletes. */
 uint32_t turn_lifetime_for(uint32_t max, const struct stun_msg *m, bool refresh);
+uint32_t turn_requested_bps(const struct stun_msg *m);
 /* turn.c: one STUN message from a client (request or indication). */
 void turn_handle_message(struct origin *o, struct allocation *a, const uint8_t *buf, size_t len);
 /* ChannelData from a client. */
@@ -322,6 +332,10 @@ int alloc_create(struct origin *o, const struct auth_result *auth, uint8_t famil
 		 int *v6_error);
 void alloc_free(struct allocation *a);
 void alloc_set_lifetime(struct allocation *a, uint32_t lifetime_s);
+/* The allocation's max-bps rate (0: none), already reserved from bps-capacity; full buckets. */
+void alloc_set_rate(struct allocation *a, uint32_t rate, uint64_t now);
+/* Spends len bytes of the rate toward dir (BW_TO_*): false, counted, when over it. */
+bool alloc_rate_take(struct allocation *a, int dir, size_t len, uint64_t now);
 const struct relay_sock *alloc_relay_for(const struct allocation *a, int family);
 struct permission *alloc_find_perm(struct allocation *a, const struct sockaddr *peer,
 				   uint64_t now);

@@ -55,6 +55,9 @@ struct tcp_peer {
 	bool listed;
 	bool claimed; /* a ConnectionBind took it; its socket is on the way */
 	uint32_t id;
+	/* max-bps (bandwidth.h): directions (1 << BW_TO_*) waiting for their bucket */
+	unsigned int held;
+	uint64_t resume_ms; /* when the timer wakes them, while held */
 };
 
 struct tcp_relay {
@@ -145,6 +148,7 @@ static void peer_free(struct tcp_peer *p)
 }
 
 static void peer_timeout(evutil_socket_t fd, short what, void *arg);
+static void splice_resume(struct tcp_peer *p);
 
 static struct tcp_peer *peer_new(struct allocation *a, const union sockaddr_u *addr)
 {
@@ -192,6 +196,10 @@ static void peer_timeout(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	if (p->state == PEER_SPLICED) {
+		splice_resume(p); /* the only timer of a spliced pair */
+		return;
+	}
 	if (p->state == PEER_CONNECTING)
 		answer_connect(p, TURN_ERR_CONNECTION_TIMEOUT_OR_FAILURE);
 	else if (p->state == PEER_WAITING && worker_log_ok(a->w))
@@ -220,15 +228,80 @@ static struct bufferevent *other_side(const struct tcp_peer *p, const struct buf
 	return bev == p->peer ? p->client : p->peer;
 }
 
+/* The bucket of what bev reads: client to peer, or peer to client. */
+static unsigned int splice_dir(const struct tcp_peer *p, const struct bufferevent *bev)
+{
+	return bev == p->peer ? BW_TO_CLIENT : BW_TO_PEER;
+}
+
+/*
+ * Wakes the held directions in ms: the one timer of the pair, set to the
+ * earliest wake-up asked for.
+ */
+static void splice_hold(struct tcp_peer *p, unsigned int dir, uint64_t ms, uint64_t now)
+{
+	struct timeval tv = {.tv_sec = (time_t)(ms / 1000), .tv_usec = (long)(ms % 1000) * 1000};
+
+	if (p->held && p->resume_ms <= now + ms) {
+		p->held |= 1u << dir;
+		return;
+	}
+	p->held |= 1u << dir;
+	p->resume_ms = now + ms;
+	evtimer_add(p->timer, &tv);
+}
+
+/*
+ * Moves what bev read to the other side: all of it, or with max-bps what
+ * the allocation's bucket holds, the rest staying in bev's input with
+ * reading off until the bucket has refilled (RFC 6062 streams are held
+ * back, not dropped).
+ */
+static void splice_move(struct tcp_peer *p, struct bufferevent *bev)
+{
+	struct allocation *a = p->alloc;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	struct evbuffer *out = bufferevent_get_output(other_side(p, bev));
+	unsigned int dir = splice_dir(p, bev);
+	size_t len = evbuffer_get_length(in), n;
+	uint64_t now;
+
+	if (!a->bps) {
+		evbuffer_add_buffer(out, in);
+	} else {
+		now = clock_ms();
+		n = bw_bucket_take_upto(&a->bw[dir], len, now);
+		if (n == len) {
+			evbuffer_add_buffer(out, in);
+		} else {
+			evbuffer_remove_buffer(in, out, n);
+			a->w->stats.bps_held++;
+			splice_hold(p, dir, bw_bucket_wait_ms(&a->bw[dir], len - n, now), now);
+		}
+	}
+	if ((p->held & (1u << dir)) || evbuffer_get_length(out) >= SPLICE_HIGH)
+		bufferevent_disable(bev, EV_READ); /* until splice_written or splice_resume */
+}
+
 static void splice_read(struct bufferevent *bev, void *arg)
 {
-	struct tcp_peer *p = arg;
-	struct bufferevent *to = other_side(p, bev);
-	struct evbuffer *out = bufferevent_get_output(to);
+	splice_move(arg, bev);
+}
 
-	evbuffer_add_buffer(out, bufferevent_get_input(bev));
-	if (evbuffer_get_length(out) >= SPLICE_HIGH)
-		bufferevent_disable(bev, EV_READ); /* until splice_written */
+/* The timer of a held pair: each side moves what its bucket now lets through. */
+static void splice_resume(struct tcp_peer *p)
+{
+	struct bufferevent *sides[2] = {p->client, p->peer};
+
+	p->held = 0;
+	for (int i = 0; i < 2; i++) {
+		struct bufferevent *to = other_side(p, sides[i]);
+
+		splice_move(p, sides[i]);
+		if (!(p->held & (1u << splice_dir(p, sides[i]))) &&
+		    evbuffer_get_length(bufferevent_get_output(to)) < SPLICE_HIGH)
+			bufferevent_enable(sides[i], EV_READ);
+	}
 }
 
 /* Called when bev's output is down to SPLICE_LOW (or empty, when draining). */
@@ -242,7 +315,8 @@ static void splice_written(struct bufferevent *bev, void *arg)
 			peer_free(p);
 		return;
 	}
-	if (from && !(bufferevent_get_enabled(from) & EV_READ))
+	if (from && !(p->held & (1u << splice_dir(p, from))) &&
+	    !(bufferevent_get_enabled(from) & EV_READ))
 		bufferevent_enable(from, EV_READ);
 }
 
@@ -253,6 +327,9 @@ static void splice_event(struct bufferevent *bev, short what, void *arg)
 
 	if (!(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT)))
 		return;
+	/* what max-bps held back of a closing side goes out with the rest: one read at most */
+	if (to && p->state == PEER_SPLICED)
+		evbuffer_add_buffer(bufferevent_get_output(to), bufferevent_get_input(bev));
 	if (p->state == PEER_DRAINING || !to ||
 	    evbuffer_get_length(bufferevent_get_output(to)) == 0) {
 		peer_free(p);

@@ -198,6 +198,36 @@ static void put_address_error(struct stun_builder *b, uint8_t family, int code)
 	stun_put(b, STUN_ATTR_ADDRESS_ERROR_CODE, v, 4 + n);
 }
 
+/*
+ * The rate asked for with coturn's BANDWIDTH, bytes a second; 0 when none.
+ * One of the wrong length is read as absent, as coturn and LIFETIME do.
+ */
+uint32_t turn_requested_bps(const struct stun_msg *m)
+{
+	const struct stun_attr *bw = stun_msg_find(m, STUN_ATTR_BANDWIDTH);
+	uint32_t value;
+
+	if (!bw || stun_attr_u32(bw, &value) < 0)
+		return 0;
+	return bw_from_attr(value);
+}
+
+/*
+ * coturn's bandwidth limit (bandwidth.h): the rate asked for, capped by
+ * max-bps, reserved from bps-capacity. *rate 0: the allocation is not
+ * limited. 486 when the capacity is used up, as coturn.
+ */
+static int allocate_rate(struct server *srv, const struct stun_msg *m, uint32_t *rate)
+{
+	uint32_t want = bw_allocation_rate(srv->cfg->max_bps, turn_requested_bps(m));
+
+	*rate = 0;
+	if (!want)
+		return 0;
+	*rate = bw_capacity_take(&srv->bps_reserved, srv->cfg->bps_capacity, want);
+	return *rate ? 0 : TURN_ERR_ALLOCATION_QUOTA;
+}
+
 static void handle_allocate(struct origin *o, struct allocation *a, const struct stun_msg *m)
 {
 	struct server *srv = o->w->srv;
@@ -206,7 +236,7 @@ static void handle_allocate(struct origin *o, struct allocation *a, const struct
 	uint8_t proto, family = STUN_FAMILY_IPV4, extra;
 	bool reserve_next = false;
 	uint64_t token = 0, new_token = 0;
-	uint32_t lifetime;
+	uint32_t lifetime, rate;
 	int err, v6_error;
 	struct reply r;
 	char cbuf[ADDR_STRLEN], rbuf[ADDR_STRLEN], ubuf[128];
@@ -262,12 +292,18 @@ static void handle_allocate(struct origin *o, struct allocation *a, const struct
 	if (afam && (stun_attr_family(afam, &extra) < 0 || extra != STUN_FAMILY_IPV6))
 		goto fail;
 	lifetime = turn_lifetime_for(srv->cfg->max_allocate_lifetime, m, false);
+	err = allocate_rate(srv, m, &rate);
+	if (err)
+		goto fail;
 	err = alloc_create(o, &auth, family, proto == TURN_TRANSPORT_TCP, afam != NULL,
 			   even != NULL, reserve_next, token,
 			   stun_msg_find(m, STUN_ATTR_DONT_FRAGMENT) != NULL, &a, &new_token,
 			   &v6_error);
-	if (err)
+	if (err) {
+		bw_capacity_release(&srv->bps_reserved, rate);
 		goto fail;
+	}
+	alloc_set_rate(a, rate, clock_ms());
 
 	reply_start(&r, o, m, STUN_SUCCESS);
 	r.a = a;
@@ -283,6 +319,8 @@ static void handle_allocate(struct origin *o, struct allocation *a, const struct
 	stun_put_u32(&r.b, STUN_ATTR_LIFETIME, lifetime);
 	if (new_token)
 		stun_put_token(&r.b, new_token);
+	if (rate)
+		stun_put_u32(&r.b, STUN_ATTR_BANDWIDTH, bw_to_attr(rate));
 	stun_put_xor_addr(&r.b, STUN_ATTR_XOR_MAPPED_ADDRESS, &o->client.sa);
 	reply_send(&r);
 	alloc_set_lifetime(a, lifetime);
@@ -474,6 +512,7 @@ static void handle_send(struct origin *o, struct allocation *a, const struct stu
 	struct sockaddr_storage ss;
 	union sockaddr_u peer;
 	const struct relay_sock *relay;
+	uint64_t now = clock_ms();
 
 	if (!a) {
 		w->stats.no_allocation++;
@@ -491,7 +530,7 @@ static void handle_send(struct origin *o, struct allocation *a, const struct stu
 	memcpy(&peer, &ss, sizeof(peer));
 	relay_peer_from_wire(&w->srv->relay, &peer);
 	relay = alloc_relay_for(a, peer.sa.sa_family);
-	if (!relay || !alloc_find_perm(a, &peer.sa, clock_ms())) {
+	if (!relay || !alloc_find_perm(a, &peer.sa, now)) {
 		w->stats.no_permission++;
 		return;
 	}
@@ -499,6 +538,8 @@ static void handle_send(struct origin *o, struct allocation *a, const struct stu
 		w->stats.no_permission++;
 		return;
 	}
+	if (!alloc_rate_take(a, BW_TO_PEER, data->len, now))
+		return;
 	if (relay_send(w, relay, &peer, data->val, data->len) < 0) {
 		w->stats.send_errors++;
 	} else {
@@ -722,6 +763,7 @@ void turn_handle_channeldata(struct worker *w, struct allocation *a, const uint8
 	const struct channel *ch;
 	const uint8_t *data;
 	uint16_t number, dlen;
+	uint64_t now;
 
 	if (turn_channeldata_parse(buf, len, &number, &data, &dlen) < 0) {
 		w->stats.malformed++;
@@ -731,7 +773,8 @@ void turn_handle_channeldata(struct worker *w, struct allocation *a, const uint8
 		w->stats.no_allocation++;
 		return;
 	}
-	ch = alloc_find_channel(a, number, clock_ms());
+	now = clock_ms();
+	ch = alloc_find_channel(a, number, now);
 	if (!ch) {
 		w->stats.no_permission++;
 		return;
@@ -743,6 +786,8 @@ void turn_handle_channeldata(struct worker *w, struct allocation *a, const uint8
 		w->stats.no_permission++;
 		return;
 	}
+	if (!alloc_rate_take(a, BW_TO_PEER, dlen, now))
+		return;
 	if (relay_send(w, relay, &ch->peer, data, dlen) < 0) {
 		w->stats.send_errors++;
 	} else {

@@ -245,6 +245,8 @@ void worker_relay_to_client(struct worker *w, struct allocation *a, const union 
 	/* padding: always for Data indications, for ChannelData only on streams */
 	if (ch && a->lsn)
 		niov = 2;
+	if (!alloc_rate_take(a, BW_TO_CLIENT, len, now))
+		return;
 	if (!ch && w->srv->cfg->fingerprint) {
 		put_fingerprint(fp, iov, niov);
 		iov[niov++] = (struct iovec){.iov_base = fp, .iov_len = sizeof(fp)};

@@ -5,7 +5,8 @@
  * with the right two legs, kept by refreshes, removed when its permission
  * or the channel expires (RFC 8656 §9, §12) and put back when a
  * CreatePermission revives it, removed when the slot goes to another
- * binding and when the allocation ends; TCP clients, TCP relays and peers
+ * binding and when the allocation ends; capped allocations (max-bps), TCP
+ * clients, TCP relays and peers
  * on the server's own relay addresses stay in userspace, except a channel
  * toward a port whose owner joins it (the anchor), which follows the
  * owner's leg (relay_ports_join) and reports to it; kernel counters
@@ -356,6 +357,19 @@ static void test_module_gone_keeps_the_allocation(void **state)
 	assert_int_equal(fake.adds, 1);
 }
 
+/* max-bps (bandwidth.h): the module cannot hold a channel to a rate */
+static void test_capped_allocation_stays_in_userspace(void **state)
+{
+	(void)state;
+	alloc_set_rate(a, 3000000, t0);
+	assert_int_equal(bind_at(0x4001, "203.0.113.9:7000", t0), 0);
+	assert_int_equal(fake_count(), 0);
+	/* the same channel without a cap goes to the kernel */
+	alloc_set_rate(a, 0, t0);
+	offload_sync(a, t0);
+	assert_int_equal(fake_count(), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -373,6 +387,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_counters_merged_into_allocation_and_worker, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_module_gone_keeps_the_allocation, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_capped_allocation_stays_in_userspace, setup,
+					    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
