@@ -195,6 +195,8 @@ struct anchor *anchor_new(struct relay *r, const struct config *cfg,
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
+	if (bridge_open(an, err, errlen) < 0)
+		goto fail;
 	if (ng_control_open(an, err, errlen) < 0)
 		goto fail;
 	if (an->has_v4)
@@ -260,6 +262,7 @@ void anchor_free(struct anchor *an)
 	ng_control_close(an);
 	anchor_offload_close(an);
 	media_poll_close(an);
+	bridge_close(an);
 	pthread_mutex_unlock(&an->lock);
 	if (an->tick_ev)
 		event_free(an->tick_ev);

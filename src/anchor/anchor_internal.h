@@ -36,8 +36,12 @@
 
 #include "anchor/anchor.h"
 #include "anchor/bencode.h"
+#include "anchor/demux.h"
+#include "anchor/dtls_srtp.h"
 #include "anchor/ice.h"
 #include "anchor/latch.h"
+#include "anchor/media_crypto.h"
+#include "anchor/sdes.h"
 #include "anchor/sdp.h"
 #include "common/clock.h"
 #include "relay/relay.h"
@@ -92,6 +96,14 @@ enum ng_command {
 	NG_STATISTICS,
 };
 
+/* DTLS flag (rtpengine's DTLS=...): which role the anchor takes, or none. */
+enum ng_dtls {
+	NG_DTLS_DEFAULT = 0, /* active toward actpass, and actpass in offers */
+	NG_DTLS_OFF,	     /* no DTLS offered (SDES only) */
+	NG_DTLS_ACTIVE,
+	NG_DTLS_PASSIVE,
+};
+
 /* One request, as ng_request_parse() read it; strings point into the bdoc. */
 struct ng_request {
 	enum ng_command cmd;
@@ -109,6 +121,10 @@ struct ng_request {
 	unsigned int rtcp_mux; /* NG_MUX_* */
 	const char *transport_protocol;
 	const char *dtls;
+	enum ng_dtls dtls_mode; /* from dtls */
+	bool sdes_off;		 /* SDES-off: no a=crypto offered or taken */
+	uint32_t sdes_no;	 /* SDES-no-SUITE: bits 1 << srtp_suite_id */
+	uint32_t sdes_only;	 /* SDES-only-SUITE: bits; 0: every suite */
 	const char *ice_lite; /* forward, backward, both, off */
 	/* values read from an rtpp_flags string */
 	char transport_buf[32], dtls_buf[16], direction_buf[2][32], ice_lite_buf[16];
@@ -194,6 +210,45 @@ struct stun_txn {
 	struct media_dest src;
 };
 
+/*
+ * What the anchor does with SRTP toward one side's party (bridge.c). A
+ * side is terminated when its party's profile is SAVP(F) and the other
+ * party's differs (transport-protocol): the anchor decrypts what the party
+ * sends and encrypts what it gets. Otherwise NONE: plain RTP, or SRTP
+ * passed end to end untouched.
+ */
+enum side_crypto_kind {
+	SIDE_CRYPTO_NONE = 0,
+	SIDE_CRYPTO_OFFERED, /* the anchor offered DTLS and/or SDES: the answer picks */
+	SIDE_CRYPTO_DTLS,
+	SIDE_CRYPTO_SDES,
+};
+
+#define ANCHOR_PROTO_MAX 32
+
+/* What was negotiated for a side; the plan of an offer or answer too. */
+struct crypto_nego {
+	enum side_crypto_kind kind;
+	char proto[ANCHOR_PROTO_MAX]; /* the profile this party uses ("RTP/SAVPF") */
+	bool offer_dtls;	      /* OFFERED: with a=fingerprint */
+	enum ng_dtls offer_setup;     /* OFFERED: the a=setup the anchor offers */
+	enum dtls_srtp_role role;     /* DTLS: the anchor's */
+	struct fingerprint remote_fp[DTLS_SRTP_MAX_REMOTE_FP];
+	size_t n_remote_fp;
+	struct sdes_crypto local[SRTP_SUITE_COUNT]; /* SDES: offered; answered: [0] */
+	size_t n_local;
+	struct sdes_crypto remote; /* SDES: the party's key */
+};
+
+struct side_crypto {
+	struct crypto_nego nego;
+	struct dtls_srtp_conn *dtls; /* DTLS: the association with the party */
+	bool dtls_started;
+	struct mcrypto *in;  /* keyed: unprotects what the party sends */
+	struct mcrypto *out; /* keyed: protects what the party gets */
+	uint64_t not_keyed;  /* media dropped before the keys were there */
+};
+
 /* What one side of a stream knows about its party. */
 struct stream_side {
 	struct media_sock socks[2]; /* [0] RTP, [1] RTCP; fd -1 when unused */
@@ -219,6 +274,7 @@ struct stream_side {
 	union sockaddr_u ice_src[2]; /* the selected ICE pair's remote */
 	struct side_counters rtp, rtcp;
 	bool consent_lost;
+	struct side_crypto crypto;
 };
 
 /*
@@ -302,6 +358,9 @@ struct anchor_stats {
 	    dropped_policy, stun_no_fingerprint, stun_handled;
 	uint64_t latches, relatches; /* sources latched onto, and re-latched in the window */
 	uint64_t joined_packets; /* from a TURN allocation of this server, in process */
+	/* SRTP bridging (bridge.c) */
+	uint64_t srtp_auth_failed, srtp_replayed, srtp_dropped, srtp_not_keyed;
+	uint64_t dtls_connected, dtls_failed;
 };
 
 struct anchor {
@@ -368,6 +427,13 @@ struct anchor {
 	bool offload_pending;	   /* some stream's offload_pending is set */
 	uint64_t log_window_ms;
 	unsigned int log_count;
+	/* SRTP bridging (bridge.c): the anchor's DTLS identity, the buffer a
+	 * bridged packet is re-protected in, and the DTLS retransmission timer */
+	struct dtls_srtp_cert *dtls_cert;
+	struct dtls_srtp_ctx *dtls_ctx;
+	uint8_t *crypt_buf; /* ANCHOR_RX_BUF + MCRYPTO_TRAILER_MAX */
+	struct event *dtls_ev;
+	unsigned int dtls_handshakes; /* sides in a DTLS handshake now */
 };
 
 /* anchor.c */
@@ -450,6 +516,12 @@ void media_input(struct anchor *an, struct media_sock *ms, const union sockaddr_
 struct media_sock *media_find_port(struct anchor *an, uint16_t port);
 /* The peer verdict on to: true and *out set when the anchor may send there. */
 bool media_dest_check(const struct anchor *an, const struct sockaddr *to, struct media_dest *out);
+/*
+ * Sends to a destination the verdict allowed (media_dest_check()): 0 sent,
+ * -1 send error, 1 refused (an own address whose port closed since).
+ */
+int media_send(const struct media_sock *ms, const struct media_dest *to, const uint8_t *buf,
+	       size_t len);
 /* Opens side's learning window (anchor-latch-window) from now. */
 void media_latch_window(struct anchor *an, struct stream_side *ss);
 /*
@@ -484,6 +556,50 @@ void anchor_offload_stream_end(struct anchor *an, struct stream *st);
  * the stream, call (last media, for anchor-timeout) and anchor counters.
  */
 void anchor_offload_poll(struct anchor *an);
+
+/*
+ * bridge.c: SRTP bridging. bridge_open() makes the anchor's DTLS
+ * certificate (anchor-dtls-cert/-key, or a fresh one) before the threads
+ * start; bridge_close() after the calls are freed.
+ *
+ * Offer and answer: bridge_plan_offer() / bridge_plan_answer() decide, in
+ * the prepare phase and without changing anything, what each side of each
+ * stream becomes (plans[stream][side], an array of c->nstreams); the
+ * rewrite puts the anchor's lines into the SDP for a party
+ * (bridge_rewrite_section()); bridge_commit() applies a plan at commit
+ * (DTLS associations and SRTP contexts kept when nothing they depend on
+ * changed: re-INVITEs and ICE restarts keep their keys).
+ */
+int bridge_open(struct anchor *an, char *err, size_t errlen);
+void bridge_close(struct anchor *an);
+int bridge_plan_offer(struct anchor *an, const struct call *c, const struct sdp *s, int src,
+		      const struct ng_request *req, struct crypto_nego (*plans)[2], char *reason,
+		      size_t reasonlen);
+int bridge_plan_answer(struct anchor *an, const struct call *c, const struct sdp *s, int src,
+		       const struct ng_request *req, struct crypto_nego (*plans)[2], char *reason,
+		       size_t reasonlen);
+/* Section i of s, going to the party whose side plan describes; bridged:
+ * either side of the stream is terminated (the other's lines go). */
+int bridge_rewrite_section(struct anchor *an, struct sdp *s, size_t i, const struct sdp_media *m,
+			   const struct crypto_nego *plan, bool bridged);
+bool bridge_nego_bridged(const struct crypto_nego *a, const struct crypto_nego *b);
+void bridge_commit(struct anchor *an, struct stream *st, int side, const struct crypto_nego *plan);
+/* The side closes: close_notify to a connected party, everything freed. */
+void bridge_side_free(struct anchor *an, struct stream_side *ss);
+/* The side's destination moved (media_side_refresh()): an active DTLS side starts. */
+void bridge_side_kick(struct anchor *an, struct stream *st, int side);
+/*
+ * A datagram from side's party that passed the source checks: DTLS is
+ * consumed by a terminated side's association; RTP/RTCP is unprotected
+ * from a terminated side and protected for a terminated other side. true:
+ * forward *out (*outlen bytes); false: dropped (counted) or consumed.
+ */
+bool bridge_packet(struct anchor *an, struct stream *st, int side, int comp, enum demux_kind kind,
+		   const uint8_t *buf, size_t len, const uint8_t **out, size_t *outlen);
+/* Is either side of st terminated (never offloaded to the kernel)? */
+bool bridge_stream_active(const struct stream *st);
+/* "bridged", "passthrough" or "plain", for query. */
+const char *bridge_side_mode(const struct stream *st, int side);
 
 /* ng_query.c */
 void ng_query_call(struct anchor *an, const struct call *c, struct bdoc *d, struct bval *reply);

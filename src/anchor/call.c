@@ -8,7 +8,9 @@
  * none (remove), or the party's plus the anchor as a relay candidate
  * (force-relay). The answer does the same the other way. Lines the anchor
  * does not own stay byte for byte, so DTLS fingerprints and setup roles are
- * the parties' own and DTLS-SRTP stays end to end.
+ * the parties' own and DTLS-SRTP stays end to end, unless transport-protocol
+ * asks the anchor to bridge SRTP and plain RTP (bridge.c: the profile and
+ * keying lines of each party's SDP are then the anchor's).
  *
  * A request either succeeds or changes nothing. The SDP is parsed and
  * checked first; then every step that can fail (new streams and their
@@ -28,43 +30,6 @@
 #include "common/log.h"
 
 #define SDP_OUT_MAX 65000
-
-static bool proto_is_srtp(const char *p)
-{
-	return strstr(p, "SAVP") != NULL;
-}
-
-static bool proto_is_rtp(const char *p)
-{
-	return strstr(p, "RTP/") != NULL;
-}
-
-/* AVP <-> AVPF is only a profile change; AVP <-> SAVP needs SRTP bridging. */
-static int check_transport(const struct ng_request *req, const struct sdp *s, char *reason,
-			   size_t reasonlen)
-{
-	if (!req->transport_protocol)
-		return 0;
-	for (size_t i = 0; i < s->n_media; i++) {
-		const char *from = s->media[i].proto;
-
-		if (!proto_is_rtp(from) || strcasecmp(from, req->transport_protocol) == 0)
-			continue;
-		if (proto_is_srtp(from) != proto_is_srtp(req->transport_protocol)) {
-			snprintf(reason, reasonlen,
-				 "transport-protocol %s -> %.40s needs SRTP %s, which this anchor "
-				 "does not do (DTLS-SRTP is passed end to end)",
-				 from, req->transport_protocol,
-				 proto_is_srtp(from) ? "decryption" : "encryption");
-			return -1;
-		}
-		snprintf(reason, reasonlen,
-			 "transport-protocol %s -> %.40s: changing the RTP profile is not supported",
-			 from, req->transport_protocol);
-		return -1;
-	}
-	return 0;
-}
 
 struct call *call_find(struct anchor *an, const char *call_id)
 {
@@ -434,13 +399,14 @@ static int add_line(struct sdp *s, size_t i, const char *line)
  * anchor's address and ports on dst's side, and ICE per mode.
  */
 static int rewrite_for(struct anchor *an, struct call *c, struct sdp *s, int dst,
-		       const struct ng_request *req, bool answer, char **out, char *reason,
+		       const struct ng_request *req, bool answer,
+		       const struct crypto_nego (*plans)[2], char **out, char *reason,
 		       size_t reasonlen)
 {
 	struct leg *l = &c->legs[dst];
 	const union sockaddr_u *adv = NULL;
 	char line[SDP_MAX_LINE_LEN], ip[ADDR_STRLEN];
-	bool ice_added = false;
+	bool ice_added = false, bridged_any = false;
 	size_t len;
 	int n;
 
@@ -463,6 +429,14 @@ static int rewrite_for(struct anchor *an, struct call *c, struct sdp *s, int dst
 		    (m->conn_media_level &&
 		     sdp_media_set_conn(s, i, adv->sa.sa_family, ip) < 0))
 			goto fail;
+		{
+			const struct crypto_nego *p = plans[st->index];
+			bool bridged = bridge_nego_bridged(&p[0], &p[1]);
+
+			bridged_any |= bridged;
+			if (bridge_rewrite_section(an, s, i, m, &p[dst], bridged) < 0)
+				goto fail;
+		}
 		if (proto_has_rtcp(m->proto)) {
 			if (ss->nsocks == 2) {
 				if (sdp_media_set_rtcp(s, i, port + 1, 0, NULL) < 0)
@@ -525,6 +499,12 @@ static int rewrite_for(struct anchor *an, struct call *c, struct sdp *s, int dst
 	}
 	if (l->ice == ANCHOR_ICE_REMOVE || l->ice == ANCHOR_ICE_FORCE)
 		sdp_session_remove_ice(s);
+	/* a bridged party gets the anchor's keying per section, none of the other's */
+	if (bridged_any) {
+		sdp_session_remove_attr(s, "fingerprint");
+		sdp_session_remove_attr(s, "setup");
+		sdp_session_remove_attr(s, "tls-id");
+	}
 	if (ice_added && l->ice == ANCHOR_ICE_FORCE && l->lite &&
 	    sdp_session_add_attr(s, "a=ice-lite") < 0)
 		goto fail;
@@ -813,10 +793,6 @@ static int parse_sdp(const struct ng_request *req, struct sdp **s, char *reason,
 		snprintf(reason, reasonlen, "Failed to parse SDP: %s", err);
 		return -1;
 	}
-	if (check_transport(req, *s, reason, reasonlen) < 0) {
-		put_sdp(req, *s);
-		return -1;
-	}
 	return 0;
 }
 
@@ -958,6 +934,7 @@ int call_offer(struct anchor *an, const struct ng_request *req, struct bdoc *d,
 	struct call *c = call_find(an, req->call_id);
 	struct call_undo undo;
 	struct sdp *s = NULL;
+	struct crypto_nego (*plans)[2] = NULL;
 	char *text = NULL, *copy = NULL, *tag = NULL;
 	bool created = false;
 	int src, dst;
@@ -1029,8 +1006,13 @@ int call_offer(struct anchor *an, const struct ng_request *req, struct bdoc *d,
 		    media_ice_start(an, st, dst) < 0)
 			goto fail_msg;
 	}
+	plans = calloc(ANCHOR_MAX_STREAMS, sizeof(*plans));
+	if (!plans)
+		goto fail_msg;
+	if (bridge_plan_offer(an, c, s, src, req, plans, reason, reasonlen) < 0)
+		goto fail;
 	/* edits change only what sdp_write() gives; s's fields still describe the input */
-	if (rewrite_for(an, c, s, dst, req, false, &text, reason, reasonlen) < 0)
+	if (rewrite_for(an, c, s, dst, req, false, plans, &text, reason, reasonlen) < 0)
 		goto fail;
 	copy = strndup(req->sdp, req->sdp_len);
 	if (!copy)
@@ -1040,6 +1022,11 @@ int call_offer(struct anchor *an, const struct ng_request *req, struct bdoc *d,
 	if (tag)
 		leg_set_tag(&c->legs[src], tag);
 	c->last_signal_s = anchor_wall_us() / 1000000;
+	for (unsigned int i = 0; i < c->nstreams; i++)
+		for (int k = 0; k < 2; k++)
+			bridge_commit(an, c->streams[i], k, &plans[i][k]);
+	free(plans);
+	plans = NULL;
 	take_party_sdp(an, c, s, src, req, false);
 	leg_remember(&c->legs[src], &c->legs[dst], copy, text);
 	media_call_refresh(an, c);
@@ -1053,6 +1040,7 @@ fail_msg:
 	snprintf(reason, reasonlen, "out of memory");
 fail:
 	put_sdp(req, s);
+	free(plans);
 	free(text);
 	free(tag);
 	if (created)
@@ -1068,6 +1056,7 @@ int call_answer(struct anchor *an, const struct ng_request *req, struct bdoc *d,
 	struct call *c = call_find(an, req->call_id);
 	struct sdp *s = NULL, *offer = NULL;
 	struct call_undo undo;
+	struct crypto_nego (*plans)[2] = NULL;
 	char *text = NULL, *copy = NULL, *tag = NULL;
 	bool forked;
 	int src, dst;
@@ -1112,7 +1101,12 @@ int call_answer(struct anchor *an, const struct ng_request *req, struct bdoc *d,
 	}
 	/* the SDP for the offerer depends only on its side: what the answerer's SDP
 	   does to the answerer's side (rtcp-mux, ICE) comes at commit */
-	if (rewrite_for(an, c, s, dst, req, true, &text, reason, reasonlen) < 0)
+	plans = calloc(ANCHOR_MAX_STREAMS, sizeof(*plans));
+	if (!plans)
+		goto fail_msg;
+	if (bridge_plan_answer(an, c, s, src, req, plans, reason, reasonlen) < 0)
+		goto fail;
+	if (rewrite_for(an, c, s, dst, req, true, plans, &text, reason, reasonlen) < 0)
 		goto fail;
 	copy = strndup(req->sdp, req->sdp_len);
 	if (!copy)
@@ -1134,6 +1128,13 @@ int call_answer(struct anchor *an, const struct ng_request *req, struct bdoc *d,
 	if (tag)
 		leg_set_tag(&c->legs[src], tag);
 	c->last_signal_s = anchor_wall_us() / 1000000;
+	/* both parties have the anchor's DTLS lines now: an active side may start */
+	c->answered = true;
+	for (unsigned int i = 0; i < c->nstreams; i++)
+		for (int k = 0; k < 2; k++)
+			bridge_commit(an, c->streams[i], k, &plans[i][k]);
+	free(plans);
+	plans = NULL;
 	take_party_sdp(an, c, s, src, req, true);
 	/* the offerer's ICE lines, now that the anchor runs ICE toward it */
 	take_party_sdp(an, c, offer, dst, NULL, false);
@@ -1144,7 +1145,6 @@ int call_answer(struct anchor *an, const struct ng_request *req, struct bdoc *d,
 	media_call_refresh(an, c);
 	put_sdp(req, s);
 	sdp_free(offer);
-	c->answered = true;
 	log_call(an, c, "answer", src);
 	return reply_sdp(d, reply, c->legs[dst].last_reply_sdp);
 fail_msg:
@@ -1152,6 +1152,7 @@ fail_msg:
 fail:
 	put_sdp(req, s);
 	sdp_free(offer);
+	free(plans);
 	free(text);
 	free(tag);
 	undo_restore(an, c, &undo);

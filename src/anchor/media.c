@@ -123,8 +123,8 @@ bool media_dest_check(const struct anchor *an, const struct sockaddr *to, struct
  * program's, so it is judged again per packet, as TURN judges Send and
  * ChannelData to its own addresses. Other destinations were judged once.
  */
-static int media_send(const struct media_sock *ms, const struct media_dest *to, const uint8_t *buf,
-		      size_t len)
+int media_send(const struct media_sock *ms, const struct media_dest *to, const uint8_t *buf,
+	       size_t len)
 {
 	if (to->own && relay_peer_verdict(ms->an->relay, &to->addr, IPPROTO_UDP) != PEER_ALLOWED) {
 		ms->an->stats.dropped_policy++;
@@ -291,6 +291,8 @@ void media_side_close(struct anchor *an, struct stream *st, int side)
 {
 	struct stream_side *ss = &st->side[side];
 
+	/* close_notify goes out while the socket is still there */
+	bridge_side_free(an, ss);
 	media_side_stop_ice(ss);
 	free(ss->txns);
 	ss->txns = NULL;
@@ -585,6 +587,8 @@ void media_side_refresh(struct anchor *an, struct stream *st, int side)
 	}
 	if (changed)
 		media_stream_sync(an, st);
+	/* an active DTLS side starts once it has a destination and was answered */
+	bridge_side_kick(an, st, side);
 	/* also when only the sockets or rtcp-mux moved (nothing to do without the module) */
 	anchor_offload_stream(an, st);
 }
@@ -708,6 +712,9 @@ void media_input(struct anchor *an, struct media_sock *ms, const union sockaddr_
 	cnt->last_packet_ms = an->wall_ms;
 	st->call->last_media_ms = now;
 
+	/* SRTP bridging: DTLS consumed, packets decrypted and encrypted (bridge.c) */
+	if (!bridge_packet(an, st, ms->side, comp, kind, buf, len, &buf, &len))
+		return;
 	oc = (kind == DEMUX_RTCP || comp == 1) && !o->mux ? 1 : 0;
 	if (oc >= o->nsocks)
 		oc = 0;

@@ -66,8 +66,46 @@ static bool side_endpoint(const struct stream_side *ss, int comp, union sockaddr
 	return false;
 }
 
+/* SRTP per stream side: bridged (with keying, suite, DTLS state and drops),
+ * passthrough (SRTP end to end) or plain. */
+static void add_crypto(struct bdoc *d, struct bval *s, const struct stream_side *ss,
+		       const char *mode)
+{
+	const struct side_crypto *sc = &ss->crypto;
+	struct bval *c = bdict_add_dict(d, s, "crypto");
+	const struct mcrypto *m = sc->in ? sc->in : sc->out;
+
+	if (!c)
+		return;
+	bdict_add_str(d, c, "mode", mode);
+	if (strcmp(mode, "bridged") != 0)
+		return;
+	bdict_add_str(d, c, "keying",
+		      sc->nego.kind == SIDE_CRYPTO_DTLS   ? "DTLS"
+		      : sc->nego.kind == SIDE_CRYPTO_SDES ? "SDES"
+							  : "offered");
+	if (m)
+		bdict_add_str(d, c, "suite", mcrypto_suite(m)->sdes_name);
+	if (sc->dtls) {
+		bdict_add_str(d, c, "DTLS state",
+			      dtls_srtp_state_name(dtls_srtp_conn_state(sc->dtls)));
+		if (dtls_srtp_conn_error(sc->dtls)[0])
+			bdict_add_str(d, c, "DTLS error", dtls_srtp_conn_error(sc->dtls));
+	}
+	if (sc->in) {
+		const struct mcrypto_stats *st = mcrypto_stats(sc->in);
+
+		bdict_add_int(d, c, "unprotected", (int64_t)st->ok);
+		bdict_add_int(d, c, "auth failures", (int64_t)st->auth_fail);
+		bdict_add_int(d, c, "replays", (int64_t)st->replay);
+	}
+	if (sc->out)
+		bdict_add_int(d, c, "protected", (int64_t)mcrypto_stats(sc->out)->ok);
+	bdict_add_int(d, c, "before keys", (int64_t)sc->not_keyed);
+}
+
 static void add_stream(struct bdoc *d, struct bval *list, const struct stream_side *ss, int comp,
-		       bool kernel)
+		       bool kernel, const char *crypto_mode)
 {
 	const struct side_counters *cnt = comp ? &ss->rtcp : &ss->rtp;
 	const struct media_sock *ms = &ss->socks[comp < ss->nsocks ? comp : 0];
@@ -102,6 +140,7 @@ static void add_stream(struct bdoc *d, struct bval *list, const struct stream_si
 			bval_list_add(flags, bdoc_cstr(d, "kernelized"));
 	}
 	add_counters(d, s, "stats", cnt->packets, cnt->bytes, cnt->errors);
+	add_crypto(d, s, ss, crypto_mode);
 }
 
 static void add_tag(struct anchor *an, const struct call *c, int k, struct bdoc *d,
@@ -130,13 +169,15 @@ static void add_tag(struct anchor *an, const struct call *c, int k, struct bdoc 
 			return;
 		bdict_add_int(d, m, "index", i + 1);
 		bdict_add_str(d, m, "type", st->type);
-		bdict_add_str(d, m, "protocol", st->proto);
+		bdict_add_str(d, m, "protocol",
+			      ss->crypto.nego.proto[0] ? ss->crypto.nego.proto : st->proto);
 		streams = bdict_add_list(d, m, "streams");
 		/* under rtcp-mux, RTCP is a second stream on the same port */
 		for (int comp = 0; streams && ss->nsocks &&
 				   comp < (ss->mux && strstr(st->proto, "RTP") ? 2 : ss->nsocks);
 		     comp++)
-			add_stream(d, streams, ss, comp, st->kernel[ss->mux ? 0 : comp].id != 0);
+			add_stream(d, streams, ss, comp, st->kernel[ss->mux ? 0 : comp].id != 0,
+				   bridge_side_mode(st, k));
 		flags = bdict_add_list(d, m, "flags");
 		if (!flags)
 			continue;
@@ -257,6 +298,12 @@ void ng_statistics(struct anchor *an, struct bdoc *d, struct bval *reply)
 		bdict_add_int(d, tot, "relatches", (int64_t)s->relatches);
 		bdict_add_int(d, tot, "stunhandled", (int64_t)s->stun_handled);
 		bdict_add_int(d, tot, "joinedpackets", (int64_t)s->joined_packets);
+		bdict_add_int(d, tot, "srtpauthfailures", (int64_t)s->srtp_auth_failed);
+		bdict_add_int(d, tot, "srtpreplays", (int64_t)s->srtp_replayed);
+		bdict_add_int(d, tot, "srtpdropped", (int64_t)s->srtp_dropped);
+		bdict_add_int(d, tot, "srtpbeforekeys", (int64_t)s->srtp_not_keyed);
+		bdict_add_int(d, tot, "dtlsconnected", (int64_t)s->dtls_connected);
+		bdict_add_int(d, tot, "dtlsfailed", (int64_t)s->dtls_failed);
 	}
 	ctl = bdict_add_dict(d, st, "controlstatistics");
 	if (ctl) {

@@ -8,10 +8,11 @@
  * "flags" list, or all in one "rtpp_flags" string ("ICE=force
  * replace-origin ...") that newer modules send. A key or flag the anchor
  * does not act on never fails a request but is named in the reply's
- * "warning" (rtpengine's record-call, codec-*, SDES-*, T.38, label,
- * address-family, loop-protect... all end there); a transport change is
- * refused later (call.c) whichever spelling carried it, a bare word such as
- * "RTP/SAVP" in rtpp_flags included.
+ * "warning" (rtpengine's record-call, codec-*, SDES-pad and -lifetime,
+ * T.38, label, address-family, loop-protect... all end there). A transport
+ * change (bridge.c) comes in any spelling, a bare word such as "RTP/SAVP"
+ * in rtpp_flags included; DTLS=off|active|passive and SDES-off,
+ * SDES-no-SUITE, SDES-only-SUITE steer the SRTP the anchor offers.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -52,7 +53,7 @@ static void warn_ignored(struct ng_request *req, const char *what, const char *s
 /*
  * A bare transport-protocol word ("RTP/SAVPF", as Kamailio's flags carry
  * it): any RTP/, UDP/, TCP/ or DCCP/ profile, known name or not, so that
- * check_transport() refuses every change it would need. ("codec-set-
+ * bridge_plan_offer() refuses one it does not know. ("codec-set-
  * opus/48000" is a codec flag, not one.)
  */
 static bool is_transport_word(const char *s, size_t len)
@@ -132,6 +133,42 @@ static void parse_received_from(struct ng_request *req, const char *family, cons
 }
 
 /*
+ * rtpengine's SDES flags (normalized, after "sdes-"): "off", "no-SUITE",
+ * "only-SUITE". 0 when taken; -1 leaves it to the warning (SDES-pad,
+ * SDES-lifetime, an unknown suite, ...).
+ */
+static int apply_sdes(struct ng_request *req, const char *v)
+{
+	const char *suite = NULL;
+	uint32_t *bits = NULL;
+
+	if (strcmp(v, "off") == 0) {
+		req->sdes_off = true;
+		return 0;
+	}
+	if (strncmp(v, "no-", 3) == 0) {
+		suite = v + 3;
+		bits = &req->sdes_no;
+	} else if (strncmp(v, "only-", 5) == 0) {
+		suite = v + 5;
+		bits = &req->sdes_only;
+	} else {
+		return -1;
+	}
+	for (int id = SRTP_SUITE_NONE + 1; id < SRTP_SUITE_COUNT; id++) {
+		const struct srtp_suite *s = srtp_suite_get((enum srtp_suite_id)id);
+		char n[NAME_MAX_BYTES];
+
+		name_norm(s->sdes_name, strlen(s->sdes_name), n);
+		if (strcmp(n, suite) == 0) {
+			*bits |= 1u << id;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/*
  * One flag: from the "flags" list or an rtpp_flags token, bare ("trust-
  * address") or with a value ("ICE=force"). -1 for a bad value of a known
  * flag (the request fails); unknown flags only warn.
@@ -192,6 +229,8 @@ static int apply_flag(struct ng_request *req, const char *s, size_t len, char *r
 		}
 		return 0;
 	}
+	if (strncmp(k, "sdes-", 5) == 0 && apply_sdes(req, k + 5) == 0)
+		return 0;
 	if (strcmp(k, "trust-address") == 0)
 		req->trust_address = true;
 	else if (strcmp(k, "sip-source-address") == 0)
@@ -330,6 +369,15 @@ static int apply_key(struct ng_request *req, const char *k, const struct bval *v
 			else if (e->type == BVAL_STR)
 				warn_ignored(req, "supports value", e->str, e->len);
 		}
+	} else if (strcmp(k, "sdes") == 0 && v->type == BVAL_LIST) {
+		for (e = v->first; e; e = e->next) {
+			char n[NAME_MAX_BYTES + 8];
+
+			if (e->type != BVAL_STR)
+				continue;
+			snprintf(n, sizeof(n), "SDES-%.*s", (int)(e->len > 60 ? 60 : e->len), e->str);
+			apply_flag(req, n, strlen(n), reason, reasonlen);
+		}
 	} else if (strcmp(k, "transport-protocol") == 0) {
 		req->transport_protocol = str_of(v);
 	} else if (strcmp(k, "dtls") == 0) {
@@ -386,12 +434,18 @@ int ng_request_parse(const struct bval *dict, struct ng_request *req, char *reas
 	if (req->cmd == NG_DELETE && req->via_branch)
 		warn_ignored(req, "key", "via-branch", strlen("via-branch"));
 	if (req->dtls) {
-		size_t used = strlen(req->warning);
+		char n[NAME_MAX_BYTES];
 
-		/* the anchor never terminates DTLS: fingerprints stay the parties' */
-		snprintf(req->warning + used, sizeof(req->warning) - used,
-			 "%sDTLS=%.16s ignored: DTLS-SRTP is passed end to end", used ? "; " : "",
-			 req->dtls);
+		/* rtpengine's DTLS values: the role toward a party the anchor bridges */
+		name_norm(req->dtls, strlen(req->dtls), n);
+		if (strcmp(n, "off") == 0 || strcmp(n, "no") == 0 || strcmp(n, "disable") == 0)
+			req->dtls_mode = NG_DTLS_OFF;
+		else if (strcmp(n, "passive") == 0)
+			req->dtls_mode = NG_DTLS_PASSIVE;
+		else if (strcmp(n, "active") == 0)
+			req->dtls_mode = NG_DTLS_ACTIVE;
+		else
+			warn_ignored(req, "DTLS value", req->dtls, strlen(req->dtls));
 	}
 	switch (req->cmd) {
 	case NG_OFFER:

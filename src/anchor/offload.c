@@ -74,7 +74,8 @@ void anchor_offload_close(struct anchor *an)
 static bool offload_want(const struct stream *st, int c, struct relay_entry *e)
 {
 	memset(e, 0, sizeof(*e));
-	if (!st->confirmed || st->side[0].mux != st->side[1].mux)
+	/* the module does not do SRTP: a bridged stream stays in userspace */
+	if (!st->confirmed || st->side[0].mux != st->side[1].mux || bridge_stream_active(st))
 		return false;
 	for (int k = 0; k < 2; k++) {
 		const struct stream_side *ss = &st->side[k];

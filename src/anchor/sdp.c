@@ -514,8 +514,13 @@ static int sdp_parse_attr(struct sdp_pctx *c, int sect, struct sdp_seen *seen, c
 	if (sdp_tok_is(&name, "fingerprint")) {
 		const char *q = has_v ? v : end;
 
+		size_t *n = m ? &m->n_fingerprints : &s->n_fingerprints;
+
 		if (!sdp_next_tok(&q, end, &t1) || !sdp_next_tok(&q, end, &t2))
 			return sdp_perr(c, "a=fingerprint needs 'hash-function fingerprint'");
+		if (*n == SDP_MAX_FINGERPRINTS)
+			return sdp_perr(c, "more than %d a=fingerprint lines", SDP_MAX_FINGERPRINTS);
+		(m ? m->fingerprints : s->fingerprints)[(*n)++] = sdp_pstr(c, v, (size_t)(end - v));
 		*(m ? &m->has_fingerprint : &s->has_fingerprint) = true;
 		return 0;
 	}
@@ -537,6 +542,12 @@ static int sdp_parse_attr(struct sdp_pctx *c, int sect, struct sdp_seen *seen, c
 		return 0;
 	}
 	if (sdp_tok_is(&name, "crypto")) {
+		if (!has_v)
+			return sdp_perr(c, "a=crypto needs a value");
+		if (m->n_cryptos == SDP_MAX_CRYPTO)
+			return sdp_perr(c, "more than %d a=crypto lines in this section",
+					SDP_MAX_CRYPTO);
+		m->cryptos[m->n_cryptos++] = sdp_pstr(c, v, (size_t)(end - v));
 		m->has_crypto = true;
 		return 0;
 	}
@@ -579,6 +590,10 @@ static void sdp_resolve_effective(struct sdp *s, const struct sdp_seen *seen)
 		m->ice_lite |= s->ice_lite;
 		m->end_of_candidates |= s->end_of_candidates;
 		m->has_fingerprint |= s->has_fingerprint;
+		if (m->n_fingerprints == 0) {
+			memcpy(m->fingerprints, s->fingerprints, sizeof(m->fingerprints));
+			m->n_fingerprints = s->n_fingerprints;
+		}
 		if (m->setup == SDP_SETUP_NONE)
 			m->setup = s->setup;
 		if (!seen[i + 1].dir)

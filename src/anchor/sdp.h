@@ -52,6 +52,8 @@
 #define SDP_MAX_GROUPS 16
 #define SDP_MAX_GROUP_MIDS 64
 #define SDP_MAX_ADDR_LEN 255 /* host name or IP text in c=, o=, a=candidate */
+#define SDP_MAX_FINGERPRINTS 4 /* a=fingerprint lines per section (or session) */
+#define SDP_MAX_CRYPTO 16      /* a=crypto lines per section */
 
 enum sdp_dir {
 	SDP_DIR_SENDRECV = 0, /* also the default when there is none */
@@ -141,6 +143,13 @@ struct sdp_media {
 	enum sdp_setup setup;
 	bool has_fingerprint;
 	bool has_crypto;
+	/* effective a=fingerprint values (media level, else session level) and
+	 * the section's a=crypto values: the text after "a=fingerprint:" /
+	 * "a=crypto:", checked by fingerprint.h / sdes.h, not here */
+	const char *fingerprints[SDP_MAX_FINGERPRINTS];
+	size_t n_fingerprints;
+	const char *cryptos[SDP_MAX_CRYPTO];
+	size_t n_cryptos;
 
 	const char *ice_ufrag; /* effective; NULL when absent */
 	const char *ice_pwd;   /* effective; NULL when absent */
@@ -182,6 +191,8 @@ struct sdp {
 	enum sdp_dir dir;
 	enum sdp_setup setup;
 	bool has_fingerprint;
+	const char *fingerprints[SDP_MAX_FINGERPRINTS];
+	size_t n_fingerprints;
 
 	struct sdp_group *groups; /* n_groups of them (at most SDP_MAX_GROUPS) */
 	size_t n_groups;
@@ -231,6 +242,10 @@ int sdp_set_session_conn(struct sdp *s, int family, const char *addr_text);
 
 /* Replace the port of media section i's m= line; "/count" is kept. */
 int sdp_media_set_port(struct sdp *s, size_t i, uint16_t port);
+
+/* Replace the transport protocol of media section i's m= line ("RTP/AVP"):
+ * a token of letters, digits, '/', '.', '-' and '_', at most 31 bytes. */
+int sdp_media_set_proto(struct sdp *s, size_t i, const char *proto);
 
 /*
  * Replace the section's c= (the first; any further c= lines go) or, when

@@ -255,6 +255,33 @@ int sdp_media_set_port(struct sdp *s, size_t i, uint16_t port)
 	return sdp_line_replace(ln, buf, (size_t)r);
 }
 
+int sdp_media_set_proto(struct sdp *s, size_t i, const char *proto)
+{
+	char buf[SDP_MAX_LINE_LEN + 1];
+	struct sdp_line *ln;
+	size_t first, end, n = strlen(proto);
+	const char *p, *lend;
+	struct sdp_tok media, port, old;
+	int r;
+
+	if (n == 0 || n > 31 || strspn(proto, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+					      "0123456789/.-_") != n)
+		return -1;
+	if (i >= s->n_media || !sdp_sect_range(s, (int)i, &first, &end) || first == end)
+		return -1;
+	ln = &s->priv->v[first];
+	p = ln->text + 2;
+	lend = ln->text + ln->len;
+	if (!sdp_next_tok(&p, lend, &media) || !sdp_next_tok(&p, lend, &port) ||
+	    !sdp_next_tok(&p, lend, &old))
+		return -1;
+	r = snprintf(buf, sizeof(buf), "%.*s%s%.*s", (int)(old.p - ln->text), ln->text, proto,
+		     (int)(lend - old.p - old.n), old.p + old.n);
+	if (r < 0 || (size_t)r >= sizeof(buf))
+		return -1;
+	return sdp_line_replace(ln, buf, (size_t)r);
+}
+
 int sdp_media_set_conn(struct sdp *s, size_t i, int family, const char *addr_text)
 {
 	char buf[SDP_MAX_ADDR_LEN + 32];

@@ -259,6 +259,10 @@ const struct config_option config_options[] = {
 	     "media anchor: after offer/answer, how long a party without ICE may be re-latched"),
     OPT_BOOL("anchor-ice-controlling", 0, anchor_ice_controlling,
 	     "media anchor: full ICE, controlling, toward the answerer instead of ICE-lite"),
+    OPT_STR("anchor-dtls-cert", 0, CONFIG_PATH, anchor_dtls_cert, 0, "<file>",
+	    "media anchor: PEM certificate for DTLS-SRTP bridging (default: a fresh ECDSA one)"),
+    OPT_STR("anchor-dtls-key", 0, CONFIG_PATH, anchor_dtls_key, 0, "<file>",
+	    "media anchor: PEM private key of anchor-dtls-cert"),
 };
 
 _Static_assert(ARRAY_SIZE(config_options) == CONFIG_OPTION_COUNT,
@@ -967,7 +971,10 @@ void config_free(struct config *c)
 	free(c->config_file);
 	free(c->log_file);
 	free(c->pidfile);
+	free(c->anchor_dtls_cert);
+	free(c->anchor_dtls_key);
 	c->config_file = c->log_file = c->pidfile = NULL;
+	c->anchor_dtls_cert = c->anchor_dtls_key = NULL;
 }
 
 static bool config_is_blank(char ch)

@@ -192,6 +192,8 @@ struct config {
 	unsigned int anchor_latch_window;  /* seconds of re-latching after offer/answer */
 	unsigned int anchor_ng_cache_time; /* seconds an ng reply is kept by cookie */
 	bool anchor_ice_controlling;
+	char *anchor_dtls_cert; /* PEM files; NULL: a certificate made at startup */
+	char *anchor_dtls_key;
 
 	/* options given that config_notices() names: a bit per config option */
 	uint64_t notices[CONFIG_NOTICE_WORDS];

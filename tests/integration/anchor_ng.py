@@ -303,12 +303,16 @@ def mode_main():
           user == [("3b1d7e2a45c0a6f1:%s" % t_ufrag).encode()], (got, user))
     ng({"command": "delete", "call-id": "trickle-1"})
 
-    # --- transport-protocol change that needs SRTP
-    bad = dict(offer, **{"call-id": "ast-2", "transport-protocol": "RTP/AVP"})
-    r = ng(bad)
-    check("RTP/SAVPF -> RTP/AVP refused: needs SRTP bridging",
-          r and r.get("result") == "error" and "SRTP" in r.get("error-reason", ""), r)
-    check("... and no call was made", "ast-2" not in ng({"command": "list"}).get("calls", []))
+    # --- transport-protocol change: SRTP bridged (details: tests/unit/test_bridge.c)
+    r = ng(dict(offer, **{"call-id": "ast-2", "transport-protocol": "RTP/AVP"}))
+    check("RTP/SAVPF -> RTP/AVP: the answerer gets RTP/AVP and no DTLS lines",
+          r and r.get("result") == "ok" and " RTP/AVP 111" in r.get("sdp", "") and
+          "a=fingerprint" not in r.get("sdp", "") and "a=setup" not in r.get("sdp", ""), r)
+    ng({"command": "delete", "call-id": "ast-2"})
+    r = ng(dict(offer, **{"call-id": "ast-3", "transport-protocol": "RTP/XAVP"}))
+    check("an unknown transport-protocol is refused",
+          r and r.get("result") == "error" and "RTP/XAVP" in r.get("error-reason", ""), r)
+    check("... and no call was made", "ast-3" not in ng({"command": "list"}).get("calls", []))
 
     # --- ICE=remove: plain RTP with latching
     x, y = sock(), sock()

@@ -9,7 +9,7 @@ parties (UDP sockets on 127.0.0.2 and 127.0.0.3). Prints one "PASS: name" or
            answer whose rewritten SDP is too large fail and leave the call as
            it was (same query: ports, ICE, RTCP sockets), free what they
            took, and the call still forwards; a transport word in rtpp-flags
-           that needs SRTP is refused like the key
+           the anchor does not know is refused like the key
   ice      one offer naming a victim (127.0.0.2-33, one port) in 16 streams of
            32 candidates: the victim gets at most 50 checks (the per-party
            candidate cap), each retransmitted at most 7 times, where it got
@@ -146,8 +146,14 @@ def mode_undo():
     # Kamailio's two-argument form: the transport word comes inside rtpp-flags
     r = ng({"command": "offer", "call-id": "srtp", "from-tag": "A",
             "rtpp-flags": "replace-origin RTP/SAVP", "sdp": sdp(A_IP, [a_port + 200])})
-    check("a transport word in rtpp-flags that needs SRTP is refused",
-          r.get("result") == "error" and "SRTP" in r.get("error-reason", ""), r)
+    check("a transport word in rtpp-flags is acted on: SRTP offered with the anchor's keys",
+          r.get("result") == "ok" and " RTP/SAVP 0" in r.get("sdp", "") and
+          "a=crypto:" in r.get("sdp", ""), r)
+    ng({"command": "delete", "call-id": "srtp"})
+    r = ng({"command": "offer", "call-id": "srtp", "from-tag": "A",
+            "rtpp-flags": "replace-origin RTP/XAVP", "sdp": sdp(A_IP, [a_port + 200])})
+    check("a transport word that is no profile is refused",
+          r.get("result") == "error" and "RTP/XAVP" in r.get("error-reason", ""), r)
     r = ng({"command": "offer", "call-id": "srtp", "from-tag": "A", "label": "x",
             "flags": ["loop-protect", "codec-strip-PCMU"], "sdp": sdp(A_IP, [a_port + 200])})
     w = r.get("warning", "")

@@ -233,7 +233,7 @@ static void test_control_thread_prepares_sdp_and_new_call_ports(void **state)
 
 	/* an offer that fails after its ports were bound ahead: they are closed, none held */
 	req = offer_req("prep-bad", sdp);
-	req.transport_protocol = "RTP/SAVP";
+	req.transport_protocol = "RTP/XAVP"; /* not a profile: refused after the ports were bound */
 	call_prepare(an, &req);
 	assert_int_equal(an->nprebound, 4);
 	fds[0] = an->prebound[0].fd[0];

@@ -38,7 +38,6 @@ static void test_each_unused_key_is_named_in_the_warning(void **state)
 	    {"\"codec\":{\"mask\":[\"opus\"],\"transcode\":[\"PCMA\"]}", "'codec'"},
 	    {"\"address family\":\"IP6\"", "'address family'"},
 	    {"\"media-address\":\"192.0.2.1\"", "'media-address'"},
-	    {"\"SDES\":[\"off\"]", "'SDES'"},
 	    {"\"T.38\":[\"decode\"]", "'T.38'"},
 	    {"\"label\":\"caller\"", "'label'"},
 	    {"\"metadata\":\"x\"", "'metadata'"},
@@ -67,7 +66,7 @@ static void test_each_unused_flag_is_named_in_every_spelling(void **state)
 	static const char *const flags[] = {
 	    "record-call",	 "loop-protect",	"codec-strip-PCMU", "codec-mask-opus",
 	    "codec-offer-G722",	 "codec-transcode-PCMA", "codec-except-PCMU", "codec-set-opus/48000",
-	    "codec-strip=all",	 "SDES-off",		"SDES-no-AES_CM_128_HMAC_SHA1_32",
+	    "codec-strip=all",	 "SDES-pad",		"SDES-lifetime",   "SDES-no-F8_128_HMAC_SHA1_80",
 	    "T.38=force",	 "T.38-decode",		"address-family=IP6",
 	    "media-address=192.0.2.1", "label=caller", "asymmetric", "unidirectional",
 	    "no-port-latching",	 "generate-mid",	"OSRTP-offer",
@@ -103,6 +102,25 @@ static void test_acted_on_keys_and_flags_warn_nothing(void **state)
 				     "\"rtpp-flags\":\"replace-session-connection rtcp-mux-demux\"}"),
 	    "");
 	assert_string_equal(warning_of(f, "{\"command\":\"list\",\"limit\":3}"), "");
+}
+
+static void test_srtp_flags_are_acted_on(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_string_equal(
+	    warning_of(f, OFFER_HEAD "\"DTLS\":\"passive\",\"SDES\":[\"only-AEAD_AES_128_GCM\"],"
+				     "\"flags\":[\"SDES-no-AES_CM_128_HMAC_SHA1_32\"]}"),
+	    "");
+	assert_int_equal(f->req.dtls_mode, NG_DTLS_PASSIVE);
+	assert_false(f->req.sdes_off);
+	assert_int_equal(f->req.sdes_only, 1u << SRTP_SUITE_AEAD_AES_128_GCM);
+	assert_int_equal(f->req.sdes_no, 1u << SRTP_SUITE_AES_CM_128_HMAC_SHA1_32);
+	assert_string_equal(warning_of(f, OFFER_HEAD "\"rtpp-flags\":\"DTLS=off SDES-off\"}"), "");
+	assert_int_equal(f->req.dtls_mode, NG_DTLS_OFF);
+	assert_true(f->req.sdes_off);
+	assert_non_null(strstr(warning_of(f, OFFER_HEAD "\"DTLS\":\"sometimes\"}"),
+			       "ignored DTLS value 'sometimes'"));
 }
 
 static void test_unused_values_of_known_keys_are_named(void **state)
@@ -160,6 +178,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_each_unused_key_is_named_in_the_warning, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_each_unused_flag_is_named_in_every_spelling, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_srtp_flags_are_acted_on, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_acted_on_keys_and_flags_warn_nothing, setup,
 					    teardown),

@@ -67,7 +67,8 @@ static void test_kamailio_56_offer_with_flags_as_keys(void **state)
 	assert_string_equal(f->req.direction[1], "external");
 	assert_string_equal(f->req.transport_protocol, "UDP/TLS/RTP/SAVPF");
 	assert_string_equal(f->req.dtls, "passive");
-	assert_string_equal(f->req.warning, "DTLS=passive ignored: DTLS-SRTP is passed end to end");
+	assert_int_equal(f->req.dtls_mode, NG_DTLS_PASSIVE);
+	assert_string_equal(f->req.warning, "");
 }
 
 static void test_rtpp_flags_string_in_every_spelling(void **state)

@@ -1,0 +1,798 @@
+/*
+ * bridge.c - SRTP bridging: the anchor terminates DTLS-SRTP (RFC 5763,
+ * RFC 5764) or SDES (RFC 4568) toward a party whose profile is SAVP(F)
+ * when the other party's profile differs (transport-protocol), the way
+ * rtpengine does in front of a plain-RTP PBX: the browser gets
+ * RTP/SAVPF with the anchor's a=fingerprint, the PBX RTP/AVP without any
+ * crypto line, and every packet is decrypted from one side and encrypted
+ * for the other.
+ *
+ * Negotiation. An offer from party X with transport-protocol T for party
+ * Y: when X's profile P and T differ and either is SAVP, the stream is
+ * bridged. X's side, when P is SAVP, is keyed from X's offer (its
+ * a=fingerprint and a=setup for DTLS, else the first usable a=crypto for
+ * SDES) and the anchor's answer lines go to X in Y's answer. Y's side,
+ * when T is SAVP, is OFFERED: Y gets the anchor's a=fingerprint and
+ * a=setup:actpass (unless DTLS=off or =passive/active) and, unless
+ * SDES-off or a UDP/TLS profile, one a=crypto per allowed suite; Y's
+ * answer picks DTLS (a=fingerprint) or SDES (an a=crypto of an offered
+ * tag). When P and T are the same, or neither is SAVP, nothing is
+ * terminated (DTLS-SRTP stays end to end, or only AVP/AVPF changes).
+ *
+ * Keys. SDES keys are known at commit. A DTLS association (dtls_srtp.h)
+ * runs on the side's RTP socket to the side's destination (the verdict-
+ * checked one of media.c): the active end starts once the destination is
+ * known (ICE succeeded, latched or SDP), the passive one answers the
+ * party's ClientHello; the peer's certificate must match its
+ * a=fingerprint. Re-offers keep the association and keys while the
+ * fingerprints and role stay (the anchor re-offers its established role,
+ * RFC 5763 §6.7); ICE restarts do not touch them.
+ *
+ * Media. bridge_packet() runs per packet on the anchor's lock: unprotect
+ * with the arriving side's inbound context, protect with the other side's
+ * outbound one, in an->crypt_buf; failures (authentication, replay, no
+ * keys yet) drop the packet and count it. Bridged streams stay in
+ * userspace (the kernel module does not do SRTP).
+ *
+ * Limits: toward a DTLS party without rtcp-mux, RTCP on its own port would
+ * need a second association, which is not run: such RTCP is dropped and
+ * counted (browsers always mux).
+ */
+#include <event2/event.h>
+#include <openssl/crypto.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "anchor/anchor_internal.h"
+#include "anchor/fingerprint.h"
+#include "common/addr.h"
+#include "common/log.h"
+
+#define DTLS_TICK_MS 50
+
+static const char *const rtp_profiles[] = {"RTP/AVP",	 "RTP/AVPF",	     "RTP/SAVP",
+					   "RTP/SAVPF", "UDP/TLS/RTP/SAVP", "UDP/TLS/RTP/SAVPF"};
+
+/* The order a=crypto lines are offered in: strongest first. */
+static const enum srtp_suite_id sdes_order[] = {
+    SRTP_SUITE_AEAD_AES_256_GCM,	SRTP_SUITE_AEAD_AES_128_GCM,
+    SRTP_SUITE_AES_256_CM_HMAC_SHA1_80, SRTP_SUITE_AES_256_CM_HMAC_SHA1_32,
+    SRTP_SUITE_AES_CM_128_HMAC_SHA1_80, SRTP_SUITE_AES_CM_128_HMAC_SHA1_32,
+};
+
+static bool profile_known(const char *p)
+{
+	for (size_t i = 0; i < sizeof(rtp_profiles) / sizeof(rtp_profiles[0]); i++)
+		if (strcasecmp(p, rtp_profiles[i]) == 0)
+			return true;
+	return false;
+}
+
+static bool profile_srtp(const char *p)
+{
+	return strcasestr(p, "SAVP") != NULL;
+}
+
+static bool profile_rtp(const char *p)
+{
+	return strcasestr(p, "RTP/") != NULL;
+}
+
+/* UDP/TLS/RTP/SAVP(F): keyed by DTLS only (RFC 5764 §8) */
+static bool profile_dtls_only(const char *p)
+{
+	return strncasecmp(p, "UDP/TLS/", 8) == 0;
+}
+
+static int fail(char *reason, size_t reasonlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(char *reason, size_t reasonlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, reasonlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static bool side_terminated(const struct side_crypto *sc)
+{
+	return sc->nego.kind != SIDE_CRYPTO_NONE;
+}
+
+bool bridge_nego_bridged(const struct crypto_nego *a, const struct crypto_nego *b)
+{
+	return a->kind != SIDE_CRYPTO_NONE || b->kind != SIDE_CRYPTO_NONE;
+}
+
+bool bridge_stream_active(const struct stream *st)
+{
+	return side_terminated(&st->side[0].crypto) || side_terminated(&st->side[1].crypto) ||
+	       st->side[0].crypto.in || st->side[1].crypto.in;
+}
+
+/* ---- the anchor's identity and timer ---- */
+
+static void dtls_tick(evutil_socket_t fd, short what, void *arg);
+
+int bridge_open(struct anchor *an, char *err, size_t errlen)
+{
+	const struct config *cfg = an->cfg;
+	struct timeval tv = {.tv_sec = 0, .tv_usec = DTLS_TICK_MS * 1000};
+	char e[300];
+
+	if (!cfg->anchor_dtls_cert != !cfg->anchor_dtls_key) {
+		snprintf(err, errlen, "anchor: anchor-dtls-cert and anchor-dtls-key go together");
+		return -1;
+	}
+	if (cfg->anchor_dtls_cert)
+		an->dtls_cert = dtls_srtp_cert_load(cfg->anchor_dtls_cert, cfg->anchor_dtls_key, e,
+						    sizeof(e));
+	else
+		an->dtls_cert = dtls_srtp_cert_generate(e, sizeof(e));
+	if (!an->dtls_cert || !(an->dtls_ctx = dtls_srtp_ctx_new(an->dtls_cert, e, sizeof(e)))) {
+		snprintf(err, errlen, "anchor: %s", e);
+		return -1;
+	}
+	if (fingerprint_format(dtls_srtp_cert_fingerprint(an->dtls_cert), e, sizeof(e)) > 0)
+		log_info("anchor: DTLS-SRTP certificate %s, fingerprint %s",
+			 cfg->anchor_dtls_cert ? cfg->anchor_dtls_cert : "made at startup", e);
+	an->crypt_buf = malloc(ANCHOR_RX_BUF + MCRYPTO_TRAILER_MAX);
+	an->dtls_ev = event_new(an->base, -1, EV_PERSIST, dtls_tick, an);
+	if (!an->crypt_buf || !an->dtls_ev || event_add(an->dtls_ev, &tv) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+void bridge_close(struct anchor *an)
+{
+	if (an->dtls_ev)
+		event_free(an->dtls_ev);
+	an->dtls_ev = NULL;
+	dtls_srtp_ctx_free(an->dtls_ctx);
+	dtls_srtp_cert_free(an->dtls_cert);
+	an->dtls_ctx = NULL;
+	an->dtls_cert = NULL;
+	free(an->crypt_buf);
+	an->crypt_buf = NULL;
+}
+
+/* ---- negotiation (prepare phase: nothing changes) ---- */
+
+static bool sdes_allowed(const struct ng_request *req, const struct srtp_suite *s)
+{
+	uint32_t bit = 1u << s->id;
+
+	return !req->sdes_off && !(req->sdes_no & bit) && (!req->sdes_only || (req->sdes_only & bit));
+}
+
+/* The first line of the stream's sections in s (the one its plan is read from). */
+static bool first_line_of_stream(const struct call *c, size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (c->media_stream[j] == c->media_stream[i])
+			return false;
+	return true;
+}
+
+static int parse_fingerprints(const struct sdp_media *m, struct crypto_nego *p, char *reason,
+			      size_t reasonlen)
+{
+	size_t n = m->n_fingerprints < DTLS_SRTP_MAX_REMOTE_FP ? m->n_fingerprints
+							       : DTLS_SRTP_MAX_REMOTE_FP;
+
+	for (size_t k = 0; k < n; k++) {
+		char err[128];
+
+		if (fingerprint_parse(m->fingerprints[k], strlen(m->fingerprints[k]),
+				      &p->remote_fp[k], err, sizeof(err)) < 0)
+			return fail(reason, reasonlen, "media %s: %s", m->type, err);
+	}
+	p->n_remote_fp = n;
+	return 0;
+}
+
+/* The party offered SRTP and the anchor answers it: DTLS, else SDES. */
+static int plan_party_offer(const struct sdp_media *m, const struct ng_request *req,
+			    struct crypto_nego *p, char *reason, size_t reasonlen)
+{
+	struct sdes_crypto chosen;
+	char err[160] = "";
+	bool found = false;
+
+	if (m->n_fingerprints && req->dtls_mode != NG_DTLS_OFF) {
+		if (parse_fingerprints(m, p, reason, reasonlen) < 0)
+			return -1;
+		switch (m->setup) {
+		case SDP_SETUP_ACTPASS:
+			p->role = req->dtls_mode == NG_DTLS_PASSIVE ? DTLS_SRTP_PASSIVE
+								    : DTLS_SRTP_ACTIVE;
+			break;
+		case SDP_SETUP_PASSIVE:
+			p->role = DTLS_SRTP_ACTIVE;
+			break;
+		case SDP_SETUP_ACTIVE:
+		case SDP_SETUP_NONE: /* RFC 4145 §4: no a=setup is active */
+			p->role = DTLS_SRTP_PASSIVE;
+			break;
+		case SDP_SETUP_HOLDCONN:
+			return fail(reason, reasonlen, "media %s: a=setup:holdconn is not supported",
+				    m->type);
+		}
+		p->kind = SIDE_CRYPTO_DTLS;
+		p->n_local = 0;
+		return 0;
+	}
+	if (profile_dtls_only(m->proto))
+		return fail(reason, reasonlen,
+			    req->dtls_mode == NG_DTLS_OFF
+				? "media %s: %s needs DTLS, which DTLS=off turns off"
+				: "media %s: %s offer without a=fingerprint",
+			    m->type, m->proto);
+	for (size_t k = 0; !req->sdes_off && k < m->n_cryptos && !found; k++) {
+		int rc = sdes_parse(m->cryptos[k], strlen(m->cryptos[k]), &chosen, err,
+				    sizeof(err));
+
+		found = rc == 0 && sdes_allowed(req, chosen.suite);
+	}
+	if (!found)
+		return fail(reason, reasonlen, "media %s: %s offer with no usable a=crypto%s%s",
+			    m->type, m->proto, err[0] ? ": " : "", err);
+	/* the anchor's answer: same tag and suite, its own key, the same session
+	   parameters (RFC 4568 §6.3); a re-offer of the same keeps the key */
+	if (!(p->kind == SIDE_CRYPTO_SDES && p->n_local == 1 &&
+	      p->local[0].suite == chosen.suite && p->local[0].tag == chosen.tag) &&
+	    sdes_generate(chosen.suite, chosen.tag, &p->local[0]) < 0)
+		return fail(reason, reasonlen, "no random bytes for an SRTP key");
+	p->local[0].unencrypted_srtp = chosen.unencrypted_srtp;
+	p->local[0].unencrypted_srtcp = chosen.unencrypted_srtcp;
+	p->local[0].unauthenticated_srtp = chosen.unauthenticated_srtp;
+	p->n_local = 1;
+	p->remote = chosen;
+	p->kind = SIDE_CRYPTO_SDES;
+	return 0;
+}
+
+/* The anchor offers SRTP to a party: its fingerprint, and a=crypto lines. */
+static int plan_anchor_offer(const struct ng_request *req, const struct side_crypto *now,
+			     struct crypto_nego *p, const char *proto, char *reason,
+			     size_t reasonlen)
+{
+	struct sdes_crypto keys[SRTP_SUITE_COUNT];
+	size_t n = 0;
+
+	p->offer_dtls = req->dtls_mode != NG_DTLS_OFF;
+	p->offer_setup = req->dtls_mode;
+	/* a re-offer keeps the established role (RFC 5763 §6.7): a new one would
+	   mean a new association */
+	if (req->dtls_mode == NG_DTLS_DEFAULT && now->dtls)
+		p->offer_setup = now->nego.role == DTLS_SRTP_ACTIVE ? NG_DTLS_ACTIVE
+								    : NG_DTLS_PASSIVE;
+	for (size_t k = 0; !profile_dtls_only(proto) && k < sizeof(sdes_order) / sizeof(sdes_order[0]);
+	     k++) {
+		const struct srtp_suite *s = srtp_suite_get(sdes_order[k]);
+		bool kept = false;
+
+		if (!sdes_allowed(req, s))
+			continue;
+		for (size_t j = 0; j < p->n_local && !kept; j++) {
+			if (p->local[j].suite == s) {
+				keys[n] = p->local[j];
+				kept = true;
+			}
+		}
+		if (!kept && sdes_generate(s, 0, &keys[n]) < 0)
+			return fail(reason, reasonlen, "no random bytes for an SRTP key");
+		keys[n].tag = (unsigned long)(n + 1);
+		n++;
+	}
+	if (!p->offer_dtls && n == 0)
+		return fail(reason, reasonlen,
+			    "transport-protocol %s needs DTLS-SRTP or SDES, and the flags turn "
+			    "both off",
+			    proto);
+	memcpy(p->local, keys, n * sizeof(keys[0]));
+	p->n_local = n;
+	p->kind = SIDE_CRYPTO_OFFERED;
+	return 0;
+}
+
+int bridge_plan_offer(struct anchor *an, const struct call *c, const struct sdp *s, int src,
+		      const struct ng_request *req, struct crypto_nego (*plans)[2], char *reason,
+		      size_t reasonlen)
+{
+	int dst = 1 - src;
+	const char *t = req->transport_protocol;
+
+	(void)an;
+	for (unsigned int k = 0; k < c->nstreams; k++)
+		for (int j = 0; j < 2; j++)
+			plans[k][j] = c->streams[k]->side[j].crypto.nego;
+	if (t && !profile_known(t))
+		return fail(reason, reasonlen,
+			    "transport-protocol '%.40s' is not one the anchor knows (RTP/AVP, "
+			    "RTP/AVPF, RTP/SAVP, RTP/SAVPF, UDP/TLS/RTP/SAVP, UDP/TLS/RTP/SAVPF)",
+			    t);
+	for (size_t i = 0; i < s->n_media && i < c->nmedia; i++) {
+		const struct sdp_media *m = &s->media[i];
+		int si = c->media_stream[i];
+		struct crypto_nego *ps, *pd;
+		const char *to;
+
+		if (si < 0 || !first_line_of_stream(c, i))
+			continue;
+		ps = &plans[si][src];
+		pd = &plans[si][dst];
+		/* only RTP sections change profile (a data channel stays as it is) */
+		to = (t && profile_rtp(m->proto) && m->port) ? t : m->proto;
+		snprintf(ps->proto, sizeof(ps->proto), "%s", m->proto);
+		snprintf(pd->proto, sizeof(pd->proto), "%s", to);
+		if (strcasecmp(m->proto, to) == 0 || (!profile_srtp(m->proto) && !profile_srtp(to))) {
+			ps->kind = pd->kind = SIDE_CRYPTO_NONE;
+			continue;
+		}
+		if (!profile_srtp(m->proto))
+			ps->kind = SIDE_CRYPTO_NONE;
+		else if (plan_party_offer(m, req, ps, reason, reasonlen) < 0)
+			return -1;
+		if (!profile_srtp(to))
+			pd->kind = SIDE_CRYPTO_NONE;
+		else if (plan_anchor_offer(req, &c->streams[si]->side[dst].crypto, pd, to, reason,
+					   reasonlen) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The party answered the anchor's SRTP offer: DTLS or one offered a=crypto. */
+static int plan_party_answer(const struct sdp_media *m, struct crypto_nego *p, char *reason,
+			     size_t reasonlen)
+{
+	char err[160] = "";
+
+	if (!profile_srtp(m->proto))
+		return fail(reason, reasonlen,
+			    "media %s: the answer's profile %s does not take the SRTP offered (%s)",
+			    m->type, m->proto, p->proto);
+	if (m->n_fingerprints && p->offer_dtls) {
+		if (parse_fingerprints(m, p, reason, reasonlen) < 0)
+			return -1;
+		switch (p->offer_setup) {
+		case NG_DTLS_ACTIVE:
+			p->role = DTLS_SRTP_ACTIVE;
+			break;
+		case NG_DTLS_PASSIVE:
+			p->role = DTLS_SRTP_PASSIVE;
+			break;
+		default:
+			if (m->setup == SDP_SETUP_ACTPASS || m->setup == SDP_SETUP_HOLDCONN)
+				return fail(reason, reasonlen,
+					    "media %s: answer with a=setup:%s (RFC 5763 §5: active "
+					    "or passive)",
+					    m->type,
+					    m->setup == SDP_SETUP_ACTPASS ? "actpass" : "holdconn");
+			/* RFC 4145 §4: no a=setup is active */
+			p->role = m->setup == SDP_SETUP_PASSIVE ? DTLS_SRTP_ACTIVE
+								: DTLS_SRTP_PASSIVE;
+		}
+		p->kind = SIDE_CRYPTO_DTLS;
+		p->n_local = 0;
+		return 0;
+	}
+	for (size_t k = 0; k < m->n_cryptos; k++) {
+		struct sdes_crypto got;
+
+		if (sdes_parse(m->cryptos[k], strlen(m->cryptos[k]), &got, err, sizeof(err)) != 0)
+			continue;
+		for (size_t j = 0; j < p->n_local; j++) {
+			if (p->local[j].tag == got.tag && p->local[j].suite == got.suite) {
+				p->local[0] = p->local[j];
+				p->n_local = 1;
+				p->remote = got;
+				p->kind = SIDE_CRYPTO_SDES;
+				return 0;
+			}
+		}
+	}
+	return fail(reason, reasonlen,
+		    "media %s: the answer to the SRTP offer has neither a=fingerprint nor an "
+		    "a=crypto of an offered tag%s%s",
+		    m->type, err[0] ? ": " : "", err);
+}
+
+int bridge_plan_answer(struct anchor *an, const struct call *c, const struct sdp *s, int src,
+		       const struct ng_request *req, struct crypto_nego (*plans)[2], char *reason,
+		       size_t reasonlen)
+{
+	(void)an;
+	(void)req; /* the offerer keeps the profile it offered, whatever the flags say */
+	for (unsigned int k = 0; k < c->nstreams; k++)
+		for (int j = 0; j < 2; j++)
+			plans[k][j] = c->streams[k]->side[j].crypto.nego;
+	for (size_t i = 0; i < s->n_media && i < c->nmedia; i++) {
+		const struct sdp_media *m = &s->media[i];
+		int si = c->media_stream[i];
+		struct crypto_nego *pa;
+
+		if (si < 0 || !first_line_of_stream(c, i))
+			continue;
+		pa = &plans[si][src];
+		if (pa->kind != SIDE_CRYPTO_OFFERED)
+			continue;
+		if (m->port == 0) {
+			pa->kind = SIDE_CRYPTO_NONE;
+			continue;
+		}
+		if (plan_party_answer(m, pa, reason, reasonlen) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- the SDP a party gets ---- */
+
+static int add_fingerprint_setup(struct anchor *an, struct sdp *s, size_t i, const char *setup)
+{
+	char fp[FINGERPRINT_MAX_TEXT + 1], line[FINGERPRINT_MAX_TEXT + 32];
+
+	if (fingerprint_format(dtls_srtp_cert_fingerprint(an->dtls_cert), fp, sizeof(fp)) < 0)
+		return -1;
+	snprintf(line, sizeof(line), "a=fingerprint:%s", fp);
+	if (sdp_media_add_attr(s, i, line) < 0)
+		return -1;
+	snprintf(line, sizeof(line), "a=setup:%s", setup);
+	return sdp_media_add_attr(s, i, line);
+}
+
+static int add_crypto(struct sdp *s, size_t i, const struct sdes_crypto *k)
+{
+	char v[SDES_MAX_TEXT], line[SDES_MAX_TEXT + 16];
+
+	if (sdes_format(k, v, sizeof(v)) < 0)
+		return -1;
+	snprintf(line, sizeof(line), "a=crypto:%s", v);
+	return sdp_media_add_attr(s, i, line);
+}
+
+int bridge_rewrite_section(struct anchor *an, struct sdp *s, size_t i, const struct sdp_media *m,
+			   const struct crypto_nego *plan, bool bridged)
+{
+	static const char *const setup[] = {"actpass", "actpass", "active", "passive"};
+
+	if (plan->proto[0] && strcmp(plan->proto, m->proto) != 0 &&
+	    sdp_media_set_proto(s, i, plan->proto) < 0)
+		return -1;
+	if (!bridged)
+		return 0;
+	/* the other party's keying is never passed on when the anchor bridges */
+	sdp_media_remove_attr(s, i, "fingerprint");
+	sdp_media_remove_attr(s, i, "setup");
+	sdp_media_remove_attr(s, i, "crypto");
+	sdp_media_remove_attr(s, i, "tls-id");
+	switch (plan->kind) {
+	case SIDE_CRYPTO_OFFERED:
+		if (plan->offer_dtls && add_fingerprint_setup(an, s, i, setup[plan->offer_setup]) < 0)
+			return -1;
+		for (size_t k = 0; k < plan->n_local; k++)
+			if (add_crypto(s, i, &plan->local[k]) < 0)
+				return -1;
+		return 0;
+	case SIDE_CRYPTO_DTLS:
+		return add_fingerprint_setup(an, s, i,
+					     plan->role == DTLS_SRTP_ACTIVE ? "active" : "passive");
+	case SIDE_CRYPTO_SDES:
+		return plan->n_local ? add_crypto(s, i, &plan->local[0]) : -1;
+	case SIDE_CRYPTO_NONE:
+		break;
+	}
+	return 0;
+}
+
+/* ---- commit: associations and contexts ---- */
+
+static void side_keys_free(struct anchor *an, struct side_crypto *sc)
+{
+	if (sc->dtls) {
+		if (dtls_srtp_conn_state(sc->dtls) == DTLS_SRTP_HANDSHAKE && sc->dtls_started &&
+		    an->dtls_handshakes)
+			an->dtls_handshakes--;
+		dtls_srtp_conn_close(sc->dtls); /* close_notify when connected */
+		dtls_srtp_conn_free(sc->dtls);
+	}
+	sc->dtls = NULL;
+	sc->dtls_started = false;
+	mcrypto_free(sc->in);
+	mcrypto_free(sc->out);
+	sc->in = sc->out = NULL;
+}
+
+static struct mcrypto *key_context(const struct srtp_suite *suite, const uint8_t *key,
+				   const struct sdes_crypto *params, enum mcrypto_dir dir)
+{
+	struct mcrypto_params p = {.suite = suite, .key_salt = key,
+				   .key_salt_len = suite->key_len + suite->salt_len};
+	char err[128];
+	struct mcrypto *m;
+
+	if (params) {
+		p.unencrypted_srtp = params->unencrypted_srtp;
+		p.unencrypted_srtcp = params->unencrypted_srtcp;
+		p.unauthenticated_srtp = params->unauthenticated_srtp;
+		p.window = params->wsh;
+	}
+	m = mcrypto_new(&p, dir, err, sizeof(err));
+	if (!m)
+		log_warn("anchor: SRTP context for %s: %s", suite->sdes_name, err);
+	return m;
+}
+
+/* DTLS datagrams for the party go to its side's destination, verdict-checked. */
+static void dtls_send(void *arg, const uint8_t *buf, size_t len)
+{
+	struct stream_side *ss = arg;
+	const struct side_dest *d = &ss->dest[0];
+
+	if (ss->nsocks == 0 || d->kind == SIDE_DEST_NONE || d->kind == SIDE_DEST_REFUSED)
+		return; /* the retransmission timer tries again */
+	media_send(&ss->socks[0], &d->to, buf, len);
+}
+
+static bool same_fingerprints(const struct crypto_nego *a, const struct crypto_nego *b)
+{
+	if (a->n_remote_fp != b->n_remote_fp)
+		return false;
+	for (size_t k = 0; k < a->n_remote_fp; k++)
+		if (a->remote_fp[k].hash != b->remote_fp[k].hash ||
+		    a->remote_fp[k].len != b->remote_fp[k].len ||
+		    memcmp(a->remote_fp[k].digest, b->remote_fp[k].digest, a->remote_fp[k].len))
+			return false;
+	return true;
+}
+
+static bool same_sdes(const struct sdes_crypto *a, const struct sdes_crypto *b)
+{
+	return a->suite == b->suite && a->key_salt_len == b->key_salt_len &&
+	       CRYPTO_memcmp(a->key_salt, b->key_salt, a->key_salt_len) == 0 &&
+	       a->unencrypted_srtp == b->unencrypted_srtp &&
+	       a->unencrypted_srtcp == b->unencrypted_srtcp &&
+	       a->unauthenticated_srtp == b->unauthenticated_srtp && a->wsh == b->wsh;
+}
+
+/* What the live association or contexts were made from still holds. */
+static bool side_keys_hold(const struct side_crypto *sc, const struct crypto_nego *p)
+{
+	const struct crypto_nego *now = &sc->nego;
+
+	if (p->kind == SIDE_CRYPTO_DTLS)
+		return sc->dtls && now->kind == SIDE_CRYPTO_DTLS && now->role == p->role &&
+		       same_fingerprints(now, p) &&
+		       dtls_srtp_conn_state(sc->dtls) != DTLS_SRTP_FAILED;
+	if (p->kind == SIDE_CRYPTO_SDES)
+		return sc->in && now->kind == SIDE_CRYPTO_SDES && now->n_local == 1 &&
+		       same_sdes(&now->remote, &p->remote) &&
+		       same_sdes(&now->local[0], &p->local[0]);
+	return false;
+}
+
+void bridge_commit(struct anchor *an, struct stream *st, int side, const struct crypto_nego *plan)
+{
+	struct stream_side *ss = &st->side[side];
+	struct side_crypto *sc = &ss->crypto;
+
+	switch (plan->kind) {
+	case SIDE_CRYPTO_NONE:
+		side_keys_free(an, sc);
+		break;
+	case SIDE_CRYPTO_OFFERED:
+		/* media goes on with what there is until the answer decides */
+		{
+			struct crypto_nego keep = sc->nego;
+
+			sc->nego = *plan;
+			/* the live association's parameters, to compare at the answer */
+			sc->nego.role = keep.role;
+			memcpy(sc->nego.remote_fp, keep.remote_fp, sizeof(keep.remote_fp));
+			sc->nego.n_remote_fp = keep.n_remote_fp;
+			sc->nego.remote = keep.remote;
+		}
+		return;
+	case SIDE_CRYPTO_DTLS:
+		if (side_keys_hold(sc, plan))
+			break;
+		side_keys_free(an, sc);
+		sc->dtls = dtls_srtp_conn_new(an->dtls_ctx, plan->role, plan->remote_fp,
+					      plan->n_remote_fp, 0, dtls_send, ss);
+		if (!sc->dtls)
+			log_warn("anchor: call %s: no DTLS association (out of memory)",
+				 st->call->call_id);
+		else if (plan->role == DTLS_SRTP_PASSIVE) {
+			sc->dtls_started = true;
+			an->dtls_handshakes++;
+		}
+		break;
+	case SIDE_CRYPTO_SDES:
+		if (side_keys_hold(sc, plan))
+			break;
+		side_keys_free(an, sc);
+		sc->in = key_context(plan->remote.suite, plan->remote.key_salt, &plan->remote,
+				     MCRYPTO_INBOUND);
+		sc->out = key_context(plan->local[0].suite, plan->local[0].key_salt,
+				      &plan->local[0], MCRYPTO_OUTBOUND);
+		break;
+	}
+	sc->nego = *plan;
+}
+
+void bridge_side_free(struct anchor *an, struct stream_side *ss)
+{
+	side_keys_free(an, &ss->crypto);
+	memset(&ss->crypto.nego, 0, sizeof(ss->crypto.nego));
+}
+
+/* ---- DTLS on the media path ---- */
+
+/* The association's state moved: keys in, or the failure counted once. */
+static void dtls_settle(struct anchor *an, struct stream *st, struct side_crypto *sc,
+			enum dtls_srtp_state before)
+{
+	enum dtls_srtp_state now = dtls_srtp_conn_state(sc->dtls);
+	const struct srtp_suite *suite;
+	uint8_t local[SRTP_SUITE_MAX_KEY_SALT_LEN], remote[SRTP_SUITE_MAX_KEY_SALT_LEN];
+
+	if (now == before || before != DTLS_SRTP_HANDSHAKE)
+		return;
+	if (an->dtls_handshakes)
+		an->dtls_handshakes--;
+	if (now == DTLS_SRTP_CONNECTED &&
+	    dtls_srtp_conn_keys(sc->dtls, &suite, local, remote) == 0) {
+		mcrypto_free(sc->in);
+		mcrypto_free(sc->out);
+		sc->in = key_context(suite, remote, NULL, MCRYPTO_INBOUND);
+		sc->out = key_context(suite, local, NULL, MCRYPTO_OUTBOUND);
+		OPENSSL_cleanse(local, sizeof(local));
+		OPENSSL_cleanse(remote, sizeof(remote));
+		an->stats.dtls_connected++;
+		return;
+	}
+	an->stats.dtls_failed++;
+	if (anchor_log_ok(an)) {
+		char id[160];
+
+		log_warn("anchor: call '%s' stream %u: DTLS-SRTP failed: %s",
+			 log_safe(st->call->call_id, id, sizeof(id)), st->index + 1,
+			 dtls_srtp_conn_error(sc->dtls)[0] ? dtls_srtp_conn_error(sc->dtls)
+							   : dtls_srtp_state_name(now));
+	}
+}
+
+void bridge_side_kick(struct anchor *an, struct stream *st, int side)
+{
+	struct stream_side *ss = &st->side[side];
+	struct side_crypto *sc = &ss->crypto;
+
+	/* the party needs the anchor's fingerprint first: it comes with the
+	   answer (to the offerer) or came with the offer (to the answerer) */
+	if (!sc->dtls || sc->dtls_started || !st->call->answered ||
+	    ss->dest[0].kind == SIDE_DEST_NONE || ss->dest[0].kind == SIDE_DEST_REFUSED)
+		return;
+	sc->dtls_started = true;
+	an->dtls_handshakes++;
+	dtls_srtp_conn_start(sc->dtls);
+	dtls_settle(an, st, sc, DTLS_SRTP_HANDSHAKE);
+}
+
+/* Retransmissions of the handshakes in progress (RFC 6347 §4.2.4). */
+static void dtls_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct anchor *an = arg;
+
+	(void)fd;
+	(void)what;
+	pthread_mutex_lock(&an->lock);
+	if (an->dtls_handshakes == 0) {
+		pthread_mutex_unlock(&an->lock);
+		return;
+	}
+	for (uint32_t i = 0; i <= an->calls_mask; i++) {
+		for (struct call *c = an->calls[i]; c; c = c->hnext) {
+			for (unsigned int s = 0; s < c->nstreams; s++) {
+				for (int k = 0; k < 2; k++) {
+					struct side_crypto *sc = &c->streams[s]->side[k].crypto;
+
+					if (!sc->dtls || !sc->dtls_started ||
+					    dtls_srtp_conn_state(sc->dtls) != DTLS_SRTP_HANDSHAKE ||
+					    dtls_srtp_conn_timeout_ms(sc->dtls) != 0)
+						continue;
+					dtls_srtp_conn_timer(sc->dtls);
+					dtls_settle(an, c->streams[s], sc, DTLS_SRTP_HANDSHAKE);
+				}
+			}
+		}
+	}
+	pthread_mutex_unlock(&an->lock);
+}
+
+/* ---- per packet ---- */
+
+static bool count_drop(struct anchor *an, enum mcrypto_result r)
+{
+	if (r == MCRYPTO_AUTH_FAIL)
+		an->stats.srtp_auth_failed++;
+	else if (r == MCRYPTO_REPLAY)
+		an->stats.srtp_replayed++;
+	else
+		an->stats.srtp_dropped++;
+	return false;
+}
+
+bool bridge_packet(struct anchor *an, struct stream *st, int side, int comp, enum demux_kind kind,
+		   const uint8_t *buf, size_t len, const uint8_t **out, size_t *outlen)
+{
+	struct side_crypto *from = &st->side[side].crypto, *to = &st->side[1 - side].crypto;
+	bool rtcp = kind == DEMUX_RTCP || comp == 1;
+	enum mcrypto_result r;
+	size_t n = len;
+
+	*out = buf;
+	*outlen = len;
+	if (!side_terminated(from) && !side_terminated(to) && !from->in && !to->out)
+		return true; /* nothing bridged: plain, or SRTP end to end */
+	if (kind == DEMUX_DTLS) {
+		if (from->dtls && comp == 0) {
+			enum dtls_srtp_state before = dtls_srtp_conn_state(from->dtls);
+
+			dtls_srtp_conn_input(from->dtls, buf, len);
+			dtls_settle(an, st, from, before);
+			return false;
+		}
+		an->stats.srtp_dropped++;
+		return false;
+	}
+	if ((kind != DEMUX_RTP && kind != DEMUX_RTCP) || len > ANCHOR_RX_BUF) {
+		an->stats.srtp_dropped++;
+		return false;
+	}
+	memcpy(an->crypt_buf, buf, len);
+	if (side_terminated(from) || from->in) {
+		if (!from->in) {
+			from->not_keyed++;
+			an->stats.srtp_not_keyed++;
+			return false;
+		}
+		r = mcrypto_unprotect(from->in, rtcp, an->crypt_buf, &n);
+		if (r != MCRYPTO_OK)
+			return count_drop(an, r);
+	}
+	if (side_terminated(to) || to->out) {
+		if (!to->out) {
+			to->not_keyed++;
+			an->stats.srtp_not_keyed++;
+			return false;
+		}
+		r = mcrypto_protect(to->out, rtcp, an->crypt_buf, &n,
+				    ANCHOR_RX_BUF + MCRYPTO_TRAILER_MAX);
+		if (r != MCRYPTO_OK)
+			return count_drop(an, r);
+	}
+	*out = an->crypt_buf;
+	*outlen = n;
+	return true;
+}
+
+const char *bridge_side_mode(const struct stream *st, int side)
+{
+	const struct stream_side *ss = &st->side[side];
+
+	if (side_terminated(&ss->crypto))
+		return "bridged";
+	if (profile_srtp(ss->crypto.nego.proto[0] ? ss->crypto.nego.proto : st->proto))
+		return "passthrough";
+	return "plain";
+}

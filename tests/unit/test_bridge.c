@@ -1,0 +1,478 @@
+/*
+ * test_bridge.c - SRTP bridging in the anchor (src/anchor/bridge.c), with
+ * real loopback parties: party A (127.0.0.2) and party B (127.0.0.3) are
+ * plain sockets of this test, which does their SRTP with the anchor's own
+ * building blocks (media_crypto.h, dtls_srtp.h) from the keys and
+ * fingerprints the SDPs carry.
+ *
+ * Checked: the SDP each party gets for every kind of profile change
+ * (plain -> SAVP offers the anchor's a=fingerprint and a=crypto lines,
+ * SAVPF -> AVP strips the other party's, AVP -> AVPF only renames,
+ * SAVPF -> SAVPF passes DTLS end to end); SDES bridging both ways with
+ * a wrong-key packet dropped and counted; DTLS-SRTP bridging with the
+ * anchor as the DTLS client, a peer whose certificate does not match its
+ * fingerprint refused, a re-offer keeping the association, and close_notify
+ * on delete; flags that leave nothing to offer and bad answers refused.
+ */
+#include "anchor_test.h"
+#include "anchor/dtls_srtp.h"
+#include "anchor/fingerprint.h"
+#include "anchor/media_crypto.h"
+#include "anchor/sdes.h"
+
+static char reply_sdp[8192];
+
+/* offer (to_tag NULL) or answer with a transport-protocol and flags; the reply's SDP in reply_sdp */
+static int sig(bool offer, const char *from, const char *to, const char *sdp, const char *proto,
+	       const char *dtls, bool sdes_off, char *reason, size_t reasonlen)
+{
+	struct ng_request req;
+	struct bdoc *d = bdoc_new();
+	struct bval *reply = bdoc_dict(d);
+	int rc;
+
+	memset(&req, 0, sizeof(req));
+	req.cmd = offer ? NG_OFFER : NG_ANSWER;
+	req.call_id = "dest-call";
+	req.from_tag = from;
+	req.to_tag = to;
+	req.sdp = sdp;
+	req.sdp_len = strlen(sdp);
+	req.ice = ANCHOR_ICE_REMOVE;
+	req.ice_given = true;
+	req.transport_protocol = proto;
+	req.sdes_off = sdes_off;
+	if (dtls)
+		req.dtls_mode = strcmp(dtls, "off") == 0 ? NG_DTLS_OFF : NG_DTLS_PASSIVE;
+	pthread_mutex_lock(&an->lock);
+	anchor_clock(an);
+	rc = offer ? call_offer(an, &req, d, reply, reason, reasonlen)
+		   : call_answer(an, &req, d, reply, reason, reasonlen);
+	pthread_mutex_unlock(&an->lock);
+	reply_sdp[0] = '\0';
+	if (rc == 0)
+		snprintf(reply_sdp, sizeof(reply_sdp), "%s", bval_dict_str(reply, "sdp"));
+	bdoc_free(d);
+	return rc;
+}
+
+static void ok_sig(bool offer, const char *from, const char *to, const char *sdp,
+		   const char *proto)
+{
+	char reason[256] = "";
+
+	if (sig(offer, from, to, sdp, proto, NULL, false, reason, sizeof(reason)) != 0)
+		fail_msg("%s refused: %s", offer ? "offer" : "answer", reason);
+}
+
+static uint16_t reply_port(void)
+{
+	struct sdp *s = NULL;
+	uint16_t port;
+
+	assert_int_equal(sdp_parse(reply_sdp, strlen(reply_sdp), &s, NULL, 0), 0);
+	port = s->media[0].port;
+	sdp_free(s);
+	return port;
+}
+
+/* One audio section at ip:port with profile proto and extra lines (CRLF-terminated). */
+static void media_sdp(char *out, size_t cap, const char *ip, uint16_t port, const char *proto,
+		      const char *extra)
+{
+	snprintf(out, cap,
+		 "v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n"
+		 "m=audio %u %s 0\r\na=rtcp-mux\r\n%s",
+		 ip, ip, port, proto, extra ? extra : "");
+}
+
+/* The value of the reply's a=crypto line of suite, or NULL. */
+static bool reply_crypto(const char *suite, struct sdes_crypto *out)
+{
+	char want[64];
+	const char *p = reply_sdp;
+
+	snprintf(want, sizeof(want), " %s ", suite);
+	while ((p = strstr(p, "a=crypto:")) != NULL) {
+		const char *v = p + 9, *end = strstr(v, "\r\n");
+		char err[128];
+
+		if (end && memmem(v, (size_t)(end - v), want, strlen(want)) &&
+		    sdes_parse(v, (size_t)(end - v), out, err, sizeof(err)) == 0)
+			return true;
+		p = v;
+	}
+	return false;
+}
+
+static size_t rtp_packet(uint8_t *b, uint16_t seq, uint32_t ssrc)
+{
+	memset(b, 0, 1500);
+	b[0] = 0x80;
+	b[2] = (uint8_t)(seq >> 8);
+	b[3] = (uint8_t)seq;
+	b[8] = (uint8_t)(ssrc >> 24);
+	b[11] = (uint8_t)ssrc;
+	for (int i = 0; i < 160; i++)
+		b[12 + i] = (uint8_t)(0xd5 ^ i);
+	return 172;
+}
+
+static ssize_t recv_one(int fd, uint8_t *buf, size_t cap)
+{
+	for (int i = 0; i < 20; i++) {
+		ssize_t n;
+
+		pump();
+		n = recv(fd, buf, cap, MSG_DONTWAIT);
+		if (n > 0)
+			return n;
+		usleep(2000);
+	}
+	return -1;
+}
+
+/* Each test starts with the parties' sockets empty. */
+static void drain(void)
+{
+	uint8_t buf[2048];
+
+	pump();
+	while (recv(pa, buf, sizeof(buf), MSG_DONTWAIT) > 0 ||
+	       recv(pb, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		;
+}
+
+static void test_sdp_for_every_profile_change(void **state)
+{
+	char a[1024], b[1024], reason[256];
+
+	(void)state;
+	/* AVP -> SAVP: B is offered the anchor's fingerprint (actpass) and a=crypto lines */
+	media_sdp(a, sizeof(a), "127.0.0.2", port_of(pa), "RTP/AVP", NULL);
+	ok_sig(true, "A", NULL, a, "RTP/SAVP");
+	assert_non_null(strstr(reply_sdp, " RTP/SAVP 0\r\n"));
+	assert_non_null(strstr(reply_sdp, "a=fingerprint:sha-256 "));
+	assert_non_null(strstr(reply_sdp, "a=setup:actpass\r\n"));
+	{
+		struct sdes_crypto k;
+
+		assert_true(reply_crypto("AES_CM_128_HMAC_SHA1_80", &k));
+		assert_true(reply_crypto("AEAD_AES_256_GCM", &k));
+		assert_true(reply_crypto("AES_CM_128_HMAC_SHA1_32", &k));
+	}
+	assert_true(bridge_stream_active(the_stream()));
+	delete_call();
+
+	/* AVP -> UDP/TLS/RTP/SAVPF: DTLS only, no a=crypto */
+	ok_sig(true, "A", NULL, a, "UDP/TLS/RTP/SAVPF");
+	assert_non_null(strstr(reply_sdp, " UDP/TLS/RTP/SAVPF 0\r\n"));
+	assert_non_null(strstr(reply_sdp, "a=fingerprint:sha-256 "));
+	assert_null(strstr(reply_sdp, "a=crypto:"));
+	delete_call();
+
+	/* AVP -> AVPF: only the profile's name */
+	ok_sig(true, "A", NULL, a, "RTP/AVPF");
+	assert_non_null(strstr(reply_sdp, " RTP/AVPF 0\r\n"));
+	assert_null(strstr(reply_sdp, "a=fingerprint"));
+	assert_false(bridge_stream_active(the_stream()));
+	delete_call();
+
+	/* SAVPF with DTLS -> AVP: the fingerprint and setup are not passed on */
+	media_sdp(b, sizeof(b), "127.0.0.2", port_of(pa), "UDP/TLS/RTP/SAVPF",
+		  "a=fingerprint:sha-256 "
+		  "4A:AD:B9:B1:3F:82:18:3B:54:02:12:DF:3E:5D:49:6B:19:E5:7C:AB:3E:4B:8E:5E:8B:"
+		  "1C:2F:3D:8A:17:B8:F3\r\na=setup:actpass\r\n");
+	ok_sig(true, "A", NULL, b, "RTP/AVP");
+	assert_non_null(strstr(reply_sdp, " RTP/AVP 0\r\n"));
+	assert_null(strstr(reply_sdp, "a=fingerprint"));
+	assert_null(strstr(reply_sdp, "a=setup"));
+	delete_call();
+
+	/* no change: DTLS-SRTP end to end, the party's own lines kept */
+	ok_sig(true, "A", NULL, b, NULL);
+	assert_non_null(strstr(reply_sdp, "a=fingerprint:sha-256 4A:AD:B9"));
+	assert_false(bridge_stream_active(the_stream()));
+	assert_string_equal(bridge_side_mode(the_stream(), 1), "passthrough");
+	delete_call();
+
+	/* refusals, each with its reason, and no call left */
+	assert_int_equal(sig(true, "A", NULL, a, "RTP/XAVP", NULL, false, reason, sizeof(reason)),
+			 -1);
+	assert_non_null(strstr(reason, "not one the anchor knows"));
+	assert_int_equal(sig(true, "A", NULL, a, "RTP/SAVP", "off", true, reason, sizeof(reason)),
+			 -1);
+	assert_non_null(strstr(reason, "needs DTLS-SRTP or SDES"));
+	media_sdp(b, sizeof(b), "127.0.0.2", port_of(pa), "RTP/SAVP",
+		  "a=crypto:1 F8_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR\r\n");
+	assert_int_equal(sig(true, "A", NULL, b, "RTP/AVP", NULL, false, reason, sizeof(reason)),
+			 -1);
+	assert_non_null(strstr(reason, "no usable a=crypto"));
+	assert_null(call_find(an, "dest-call"));
+	assert_int_equal(ports_held, 0);
+}
+
+/* A plain, B SDES: what A sends reaches B encrypted with the anchor's key and back. */
+static void test_sdes_bridge_both_ways(void **state)
+{
+	char a[1024], b[1024], line[256], reason[256];
+	struct sdes_crypto anchor_key, b_key;
+	struct mcrypto *b_in, *b_out;
+	uint8_t pkt[1600], plain[1600];
+	uint16_t port_for_a, port_for_b;
+	size_t len;
+	ssize_t n;
+
+	(void)state;
+	drain();
+	media_sdp(a, sizeof(a), "127.0.0.2", port_of(pa), "RTP/AVP", NULL);
+	ok_sig(true, "A", NULL, a, "RTP/SAVP");
+	port_for_b = reply_port();
+	assert_true(reply_crypto("AEAD_AES_128_GCM", &anchor_key));
+	/* B answers SDES with the anchor's tag for that suite and a key of its own */
+	assert_int_equal(sdes_generate(anchor_key.suite, anchor_key.tag, &b_key), 0);
+	assert_true(sdes_format(&b_key, line, sizeof(line)) > 0);
+	snprintf(b, sizeof(b),
+		 "v=0\r\no=- 2 1 IN IP4 127.0.0.3\r\ns=-\r\nc=IN IP4 127.0.0.3\r\nt=0 0\r\n"
+		 "m=audio %u RTP/SAVP 0\r\na=rtcp-mux\r\na=crypto:%s\r\n",
+		 port_of(pb), line);
+	ok_sig(false, "A", "B", b, NULL);
+	port_for_a = reply_port();
+	assert_string_equal(bridge_side_mode(the_stream(), 0), "plain");
+	assert_string_equal(bridge_side_mode(the_stream(), 1), "bridged");
+	assert_non_null(strstr(reply_sdp, " RTP/AVP 0\r\n"));
+	assert_null(strstr(reply_sdp, "a=crypto"));
+	b_in = mcrypto_new(&(struct mcrypto_params){.suite = anchor_key.suite,
+						    .key_salt = anchor_key.key_salt,
+						    .key_salt_len = anchor_key.key_salt_len},
+			   MCRYPTO_INBOUND, NULL, 0);
+	b_out = mcrypto_new(&(struct mcrypto_params){.suite = b_key.suite, .key_salt = b_key.key_salt,
+						     .key_salt_len = b_key.key_salt_len},
+			    MCRYPTO_OUTBOUND, NULL, 0);
+	assert_non_null(b_in);
+	assert_non_null(b_out);
+
+	/* A -> B: plain in, SRTP out that B's key opens */
+	len = rtp_packet(plain, 1, 0xa);
+	send_to(pa, port_for_a, plain, len);
+	n = recv_one(pb, pkt, sizeof(pkt));
+	assert_int_equal(n, (ssize_t)(len + 16));
+	len = (size_t)n;
+	assert_int_equal(mcrypto_unprotect(b_in, false, pkt, &len), MCRYPTO_OK);
+	assert_memory_equal(pkt, plain, 172);
+
+	/* B -> A: SRTP in, plain out */
+	len = rtp_packet(pkt, 1, 0xb);
+	memcpy(plain, pkt, len);
+	assert_int_equal(mcrypto_protect(b_out, false, pkt, &len, sizeof(pkt)), MCRYPTO_OK);
+	send_to(pb, port_for_b, pkt, len);
+	n = recv_one(pa, pkt, sizeof(pkt));
+	assert_int_equal(n, 172);
+	assert_memory_equal(pkt, plain, 172);
+
+	/* a packet B's key did not make is dropped and counted, never forwarded */
+	len = rtp_packet(pkt, 2, 0xb);
+	memset(pkt + 172, 0x55, 16);
+	send_to(pb, port_for_b, pkt, 188);
+	assert_int_equal(recv_one(pa, pkt, sizeof(pkt)), -1);
+	assert_int_equal(an->stats.srtp_auth_failed, 1);
+
+	/* an answer without an offered tag is refused */
+	snprintf(b, sizeof(b),
+		 "v=0\r\no=- 2 2 IN IP4 127.0.0.3\r\ns=-\r\nc=IN IP4 127.0.0.3\r\nt=0 0\r\n"
+		 "m=audio %u RTP/SAVP 0\r\na=rtcp-mux\r\na=sendrecv\r\n"
+		 "a=crypto:99 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR\r\n",
+		 port_of(pb));
+	media_sdp(a, sizeof(a), "127.0.0.2", port_of(pa), "RTP/AVP", "a=sendrecv\r\n");
+	ok_sig(true, "A", NULL, a, "RTP/SAVP"); /* re-offer: the same keys are offered again */
+	assert_true(reply_crypto("AEAD_AES_128_GCM", &b_key));
+	assert_memory_equal(b_key.key_salt, anchor_key.key_salt, anchor_key.key_salt_len);
+	assert_int_equal(sig(false, "A", "B", b, NULL, NULL, false, reason, sizeof(reason)), -1);
+	assert_non_null(strstr(reason, "offered tag"));
+	mcrypto_free(b_in);
+	mcrypto_free(b_out);
+	delete_call();
+}
+
+struct dtls_party {
+	int fd;
+	uint16_t anchor_port;
+};
+
+static void party_send(void *arg, const uint8_t *buf, size_t len)
+{
+	struct dtls_party *p = arg;
+
+	send_to(p->fd, p->anchor_port, buf, len);
+}
+
+/* Runs the anchor and party A's association until A's settles (or gives up). */
+static enum dtls_srtp_state handshake(struct dtls_srtp_conn *conn, int fd)
+{
+	uint8_t buf[2048];
+
+	for (int i = 0; i < 200 && dtls_srtp_conn_state(conn) == DTLS_SRTP_HANDSHAKE; i++) {
+		ssize_t n;
+
+		pump();
+		while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+			dtls_srtp_conn_input(conn, buf, (size_t)n);
+		if (dtls_srtp_conn_timeout_ms(conn) == 0)
+			dtls_srtp_conn_timer(conn);
+		usleep(2000);
+	}
+	for (int i = 0; i < 5; i++)
+		pump();
+	return dtls_srtp_conn_state(conn);
+}
+
+/* A is a browser (DTLS-SRTP, passive toward the anchor), B a plain-RTP PBX. */
+static void dtls_call(struct dtls_srtp_cert *shown, struct dtls_srtp_cert *announced,
+		      struct dtls_srtp_ctx **ctx, struct dtls_srtp_conn **conn,
+		      struct dtls_party *party, uint16_t *port_for_b)
+{
+	char a[2048], extra[512], fp[FINGERPRINT_MAX_TEXT + 1], b[1024];
+	const char *p;
+	struct fingerprint anchor_fp;
+	char err[160];
+
+	assert_true(fingerprint_format(dtls_srtp_cert_fingerprint(announced), fp, sizeof(fp)) > 0);
+	snprintf(extra, sizeof(extra), "a=fingerprint:%s\r\na=setup:actpass\r\n", fp);
+	media_sdp(a, sizeof(a), "127.0.0.2", port_of(pa), "UDP/TLS/RTP/SAVPF", extra);
+	ok_sig(true, "A", NULL, a, "RTP/AVP");
+	*port_for_b = reply_port();
+	media_sdp(b, sizeof(b), "127.0.0.3", port_of(pb), "RTP/AVP", NULL);
+	ok_sig(false, "A", "B", b, NULL);
+	assert_non_null(strstr(reply_sdp, " UDP/TLS/RTP/SAVPF 0\r\n"));
+	assert_non_null(strstr(reply_sdp, "a=setup:active\r\n")); /* A offered actpass */
+	p = strstr(reply_sdp, "a=fingerprint:");
+	assert_non_null(p);
+	assert_int_equal(fingerprint_parse(p + 14, (size_t)(strstr(p, "\r\n") - p - 14), &anchor_fp,
+					   err, sizeof(err)),
+			 0);
+	party->fd = pa;
+	party->anchor_port = reply_port();
+	*ctx = dtls_srtp_ctx_new(shown, err, sizeof(err));
+	assert_non_null(*ctx);
+	*conn = dtls_srtp_conn_new(*ctx, DTLS_SRTP_PASSIVE, &anchor_fp, 1, 20, party_send, party);
+	assert_non_null(*conn);
+	dtls_srtp_conn_start(*conn);
+}
+
+static void test_dtls_bridge_both_ways_and_close_on_delete(void **state)
+{
+	char err[160], a[2048];
+	struct dtls_srtp_cert *cert = dtls_srtp_cert_generate(err, sizeof(err));
+	struct dtls_srtp_ctx *ctx;
+	struct dtls_srtp_conn *conn, *before;
+	struct dtls_party party;
+	const struct srtp_suite *suite;
+	uint8_t local[SRTP_SUITE_MAX_KEY_SALT_LEN], remote[SRTP_SUITE_MAX_KEY_SALT_LEN];
+	uint8_t pkt[1600], plain[1600];
+	struct mcrypto *a_in, *a_out;
+	uint16_t port_for_b;
+	size_t len;
+	ssize_t n;
+
+	(void)state;
+	drain();
+	assert_non_null(cert);
+	dtls_call(cert, cert, &ctx, &conn, &party, &port_for_b);
+	assert_int_equal(handshake(conn, pa), DTLS_SRTP_CONNECTED);
+	assert_int_equal(an->stats.dtls_connected, 1);
+	assert_int_equal(dtls_srtp_conn_keys(conn, &suite, local, remote), 0);
+	a_out = mcrypto_new(&(struct mcrypto_params){.suite = suite, .key_salt = local,
+						     .key_salt_len = suite->key_len + suite->salt_len},
+			    MCRYPTO_OUTBOUND, NULL, 0);
+	a_in = mcrypto_new(&(struct mcrypto_params){.suite = suite, .key_salt = remote,
+						    .key_salt_len = suite->key_len + suite->salt_len},
+			   MCRYPTO_INBOUND, NULL, 0);
+
+	/* A -> B: SRTP from the browser arrives plain at the PBX */
+	len = rtp_packet(pkt, 10, 0xa);
+	memcpy(plain, pkt, len);
+	assert_int_equal(mcrypto_protect(a_out, false, pkt, &len, sizeof(pkt)), MCRYPTO_OK);
+	send_to(pa, party.anchor_port, pkt, len);
+	n = recv_one(pb, pkt, sizeof(pkt));
+	assert_int_equal(n, 172);
+	assert_memory_equal(pkt, plain, 172);
+	/* B -> A: plain from the PBX reaches the browser encrypted */
+	len = rtp_packet(plain, 20, 0xb);
+	send_to(pb, port_for_b, plain, len);
+	n = recv_one(pa, pkt, sizeof(pkt));
+	assert_true(n > 172);
+	len = (size_t)n;
+	assert_int_equal(mcrypto_unprotect(a_in, false, pkt, &len), MCRYPTO_OK);
+	assert_memory_equal(pkt, plain, 172);
+	assert_false(the_stream()->kernel[0].id); /* never offloaded */
+
+	/* a re-offer with the same fingerprint keeps the association */
+	before = the_stream()->side[0].crypto.dtls;
+	{
+		char fp[FINGERPRINT_MAX_TEXT + 1], extra[512];
+
+		fingerprint_format(dtls_srtp_cert_fingerprint(cert), fp, sizeof(fp));
+		snprintf(extra, sizeof(extra), "a=fingerprint:%s\r\na=setup:actpass\r\na=sendrecv\r\n",
+			 fp);
+		media_sdp(a, sizeof(a), "127.0.0.2", port_of(pa), "UDP/TLS/RTP/SAVPF", extra);
+	}
+	ok_sig(true, "A", NULL, a, "RTP/AVP");
+	assert_ptr_equal(the_stream()->side[0].crypto.dtls, before);
+	len = rtp_packet(pkt, 11, 0xa);
+	assert_int_equal(mcrypto_protect(a_out, false, pkt, &len, sizeof(pkt)), MCRYPTO_OK);
+	send_to(pa, party.anchor_port, pkt, len);
+	assert_int_equal(recv_one(pb, pkt, sizeof(pkt)), 172);
+
+	/* delete: close_notify reaches the browser */
+	delete_call();
+	while ((n = recv(pa, pkt, sizeof(pkt), MSG_DONTWAIT)) > 0)
+		dtls_srtp_conn_input(conn, pkt, (size_t)n);
+	assert_int_equal(dtls_srtp_conn_state(conn), DTLS_SRTP_CLOSED);
+	mcrypto_free(a_in);
+	mcrypto_free(a_out);
+	dtls_srtp_conn_free(conn);
+	dtls_srtp_ctx_free(ctx);
+	dtls_srtp_cert_free(cert);
+}
+
+static void test_dtls_peer_not_matching_its_fingerprint_is_refused(void **state)
+{
+	char err[160];
+	struct dtls_srtp_cert *shown = dtls_srtp_cert_generate(err, sizeof(err));
+	struct dtls_srtp_cert *announced = dtls_srtp_cert_generate(err, sizeof(err));
+	struct dtls_srtp_ctx *ctx;
+	struct dtls_srtp_conn *conn;
+	struct dtls_party party;
+	uint8_t pkt[1600];
+	uint16_t port_for_b;
+	uint64_t failed = an->stats.dtls_failed;
+
+	(void)state;
+	drain();
+	dtls_call(shown, announced, &ctx, &conn, &party, &port_for_b);
+	assert_int_not_equal(handshake(conn, pa), DTLS_SRTP_CONNECTED);
+	assert_int_equal(an->stats.dtls_failed, failed + 1);
+	assert_int_equal(dtls_srtp_conn_state(the_stream()->side[0].crypto.dtls), DTLS_SRTP_FAILED);
+	/* nothing crosses: the PBX's RTP is not sent on to the browser */
+	send_to(pb, port_for_b, pkt, rtp_packet(pkt, 1, 0xb));
+	pump();
+	while (recv(pa, pkt, sizeof(pkt), MSG_DONTWAIT) > 0)
+		assert_int_not_equal(pkt[0], 0x80);
+	delete_call();
+	dtls_srtp_conn_free(conn);
+	dtls_srtp_ctx_free(ctx);
+	dtls_srtp_cert_free(shown);
+	dtls_srtp_cert_free(announced);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_sdp_for_every_profile_change),
+	    cmocka_unit_test(test_sdes_bridge_both_ways),
+	    cmocka_unit_test(test_dtls_bridge_both_ways_and_close_on_delete),
+	    cmocka_unit_test(test_dtls_peer_not_matching_its_fingerprint_is_refused),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
