@@ -4,7 +4,7 @@
  * (bencode or JSON) and read as a request (ng_request_parse()). Whatever
  * comes in, the result is a request or a reason, never a crash or a read
  * past the input; a refused request always says why.
- * fuzz-sources: src/anchor/bencode.c src/anchor/json.c src/anchor/ng_request.c
+ * fuzz-sources: src/anchor/bencode.c src/anchor/json.c src/anchor/ng_request.c src/anchor/srtp_suite.c
  */
 #include <stdint.h>
 #include <stdlib.h>
