@@ -230,6 +230,7 @@ enum side_crypto_kind {
 struct crypto_nego {
 	enum side_crypto_kind kind;
 	char proto[ANCHOR_PROTO_MAX]; /* the profile this party uses ("RTP/SAVPF") */
+	bool anchor_offered;	      /* keyed by the party's answer to the anchor's offer */
 	bool offer_dtls;	      /* OFFERED: with a=fingerprint */
 	enum ng_dtls offer_setup;     /* OFFERED: the a=setup the anchor offers */
 	enum dtls_srtp_role role;     /* DTLS: the anchor's */
@@ -241,7 +242,8 @@ struct crypto_nego {
 };
 
 struct side_crypto {
-	struct crypto_nego nego;
+	struct crypto_nego nego; /* the latest offer's or answer's */
+	struct crypto_nego live; /* what dtls, in and out were made from */
 	struct dtls_srtp_conn *dtls; /* DTLS: the association with the party */
 	bool dtls_started;
 	struct mcrypto *in;  /* keyed: unprotects what the party sends */

@@ -227,6 +227,7 @@ static int plan_party_offer(const struct sdp_media *m, const struct ng_request *
 				    m->type);
 		}
 		p->kind = SIDE_CRYPTO_DTLS;
+		p->anchor_offered = false;
 		p->n_local = 0;
 		return 0;
 	}
@@ -257,6 +258,7 @@ static int plan_party_offer(const struct sdp_media *m, const struct ng_request *
 	p->n_local = 1;
 	p->remote = chosen;
 	p->kind = SIDE_CRYPTO_SDES;
+	p->anchor_offered = false;
 	return 0;
 }
 
@@ -273,7 +275,7 @@ static int plan_anchor_offer(const struct ng_request *req, const struct side_cry
 	/* a re-offer keeps the established role (RFC 5763 §6.7): a new one would
 	   mean a new association */
 	if (req->dtls_mode == NG_DTLS_DEFAULT && now->dtls)
-		p->offer_setup = now->nego.role == DTLS_SRTP_ACTIVE ? NG_DTLS_ACTIVE
+		p->offer_setup = now->live.role == DTLS_SRTP_ACTIVE ? NG_DTLS_ACTIVE
 								    : NG_DTLS_PASSIVE;
 	for (size_t k = 0; !profile_dtls_only(proto) && k < sizeof(sdes_order) / sizeof(sdes_order[0]);
 	     k++) {
@@ -301,6 +303,7 @@ static int plan_anchor_offer(const struct ng_request *req, const struct side_cry
 	memcpy(p->local, keys, n * sizeof(keys[0]));
 	p->n_local = n;
 	p->kind = SIDE_CRYPTO_OFFERED;
+	p->anchor_offered = true;
 	return 0;
 }
 
@@ -424,7 +427,9 @@ int bridge_plan_answer(struct anchor *an, const struct call *c, const struct sdp
 		if (si < 0 || !first_line_of_stream(c, i))
 			continue;
 		pa = &plans[si][src];
-		if (pa->kind != SIDE_CRYPTO_OFFERED)
+		/* the anchor's offer, or a new answer to the offer it answered before
+		   (a fingerprint or key may change) */
+		if (pa->kind == SIDE_CRYPTO_NONE || !pa->anchor_offered)
 			continue;
 		if (m->port == 0) {
 			pa->kind = SIDE_CRYPTO_NONE;
@@ -568,7 +573,7 @@ static bool same_sdes(const struct sdes_crypto *a, const struct sdes_crypto *b)
 /* What the live association or contexts were made from still holds. */
 static bool side_keys_hold(const struct side_crypto *sc, const struct crypto_nego *p)
 {
-	const struct crypto_nego *now = &sc->nego;
+	const struct crypto_nego *now = &sc->live;
 
 	if (p->kind == SIDE_CRYPTO_DTLS)
 		return sc->dtls && now->kind == SIDE_CRYPTO_DTLS && now->role == p->role &&
@@ -589,20 +594,11 @@ void bridge_commit(struct anchor *an, struct stream *st, int side, const struct 
 	switch (plan->kind) {
 	case SIDE_CRYPTO_NONE:
 		side_keys_free(an, sc);
+		memset(&sc->live, 0, sizeof(sc->live));
 		break;
 	case SIDE_CRYPTO_OFFERED:
-		/* media goes on with what there is until the answer decides */
-		{
-			struct crypto_nego keep = sc->nego;
-
-			sc->nego = *plan;
-			/* the live association's parameters, to compare at the answer */
-			sc->nego.role = keep.role;
-			memcpy(sc->nego.remote_fp, keep.remote_fp, sizeof(keep.remote_fp));
-			sc->nego.n_remote_fp = keep.n_remote_fp;
-			sc->nego.remote = keep.remote;
-		}
-		return;
+		/* media goes on with what there is (sc->live) until the answer decides */
+		break;
 	case SIDE_CRYPTO_DTLS:
 		if (side_keys_hold(sc, plan))
 			break;
@@ -616,6 +612,7 @@ void bridge_commit(struct anchor *an, struct stream *st, int side, const struct 
 			sc->dtls_started = true;
 			an->dtls_handshakes++;
 		}
+		sc->live = *plan;
 		break;
 	case SIDE_CRYPTO_SDES:
 		if (side_keys_hold(sc, plan))
@@ -625,6 +622,7 @@ void bridge_commit(struct anchor *an, struct stream *st, int side, const struct 
 				     MCRYPTO_INBOUND);
 		sc->out = key_context(plan->local[0].suite, plan->local[0].key_salt,
 				      &plan->local[0], MCRYPTO_OUTBOUND);
+		sc->live = *plan;
 		break;
 	}
 	sc->nego = *plan;
@@ -634,6 +632,7 @@ void bridge_side_free(struct anchor *an, struct stream_side *ss)
 {
 	side_keys_free(an, &ss->crypto);
 	memset(&ss->crypto.nego, 0, sizeof(ss->crypto.nego));
+	memset(&ss->crypto.live, 0, sizeof(ss->crypto.live));
 }
 
 /* ---- DTLS on the media path ---- */

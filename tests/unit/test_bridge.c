@@ -465,6 +465,77 @@ static void test_dtls_peer_not_matching_its_fingerprint_is_refused(void **state)
 	dtls_srtp_cert_free(announced);
 }
 
+/* A is the PBX (plain), B the browser answering DTLS as client: a re-INVITE
+ * from the PBX re-offers the established role and keeps the association. */
+static void test_reoffer_toward_the_dtls_side_keeps_its_association(void **state)
+{
+	char err[160], a[1024], b[2048], fp[FINGERPRINT_MAX_TEXT + 1], extra[512];
+	struct dtls_srtp_cert *cert = dtls_srtp_cert_generate(err, sizeof(err));
+	struct fingerprint anchor_fp;
+	struct dtls_srtp_ctx *ctx;
+	struct dtls_srtp_conn *conn, *before;
+	struct dtls_party party;
+	const char *p;
+	uint8_t pkt[1600];
+	uint16_t port_for_a;
+
+	(void)state;
+	drain();
+	media_sdp(a, sizeof(a), "127.0.0.2", port_of(pa), "RTP/AVP", NULL);
+	ok_sig(true, "A", NULL, a, "UDP/TLS/RTP/SAVPF");
+	party.fd = pb;
+	party.anchor_port = reply_port();
+	p = strstr(reply_sdp, "a=fingerprint:");
+	assert_non_null(p);
+	assert_int_equal(fingerprint_parse(p + 14, (size_t)(strstr(p, "\r\n") - p - 14), &anchor_fp,
+					   err, sizeof(err)),
+			 0);
+	fingerprint_format(dtls_srtp_cert_fingerprint(cert), fp, sizeof(fp));
+	snprintf(extra, sizeof(extra), "a=fingerprint:%s\r\na=setup:active\r\n", fp);
+	media_sdp(b, sizeof(b), "127.0.0.3", port_of(pb), "UDP/TLS/RTP/SAVPF", extra);
+	ok_sig(false, "A", "B", b, NULL);
+	port_for_a = reply_port();
+	assert_int_equal(the_stream()->side[1].crypto.live.role, DTLS_SRTP_PASSIVE);
+	ctx = dtls_srtp_ctx_new(cert, err, sizeof(err));
+	conn = dtls_srtp_conn_new(ctx, DTLS_SRTP_ACTIVE, &anchor_fp, 1, 20, party_send, &party);
+	dtls_srtp_conn_start(conn);
+	assert_int_equal(handshake(conn, pb), DTLS_SRTP_CONNECTED);
+	before = the_stream()->side[1].crypto.dtls;
+	assert_int_equal(dtls_srtp_conn_state(before), DTLS_SRTP_CONNECTED);
+
+	/* re-INVITE from the PBX: B is offered the role it has, and answers the same */
+	media_sdp(a, sizeof(a), "127.0.0.2", port_of(pa), "RTP/AVP", "a=sendrecv\r\n");
+	ok_sig(true, "A", NULL, a, "UDP/TLS/RTP/SAVPF");
+	assert_non_null(strstr(reply_sdp, "a=setup:passive\r\n"));
+	/* media goes on while the re-offer is out */
+	send_to(pa, port_for_a, pkt, rtp_packet(pkt, 30, 0xa));
+	assert_true(recv_one(pb, pkt, sizeof(pkt)) > 172);
+	ok_sig(false, "A", "B", b, NULL);
+	assert_ptr_equal(the_stream()->side[1].crypto.dtls, before);
+	assert_int_equal(dtls_srtp_conn_state(before), DTLS_SRTP_CONNECTED);
+	send_to(pa, port_for_a, pkt, rtp_packet(pkt, 31, 0xa));
+	assert_true(recv_one(pb, pkt, sizeof(pkt)) > 172);
+
+	/* a new fingerprint in a later answer: a new association */
+	ok_sig(true, "A", NULL, a, "UDP/TLS/RTP/SAVPF");
+	{
+		struct dtls_srtp_cert *other = dtls_srtp_cert_generate(err, sizeof(err));
+
+		fingerprint_format(dtls_srtp_cert_fingerprint(other), fp, sizeof(fp));
+		snprintf(extra, sizeof(extra), "a=fingerprint:%s\r\na=setup:active\r\na=sendrecv\r\n", fp);
+		media_sdp(b, sizeof(b), "127.0.0.3", port_of(pb), "UDP/TLS/RTP/SAVPF", extra);
+		ok_sig(false, "A", "B", b, NULL);
+		assert_ptr_not_equal(the_stream()->side[1].crypto.dtls, NULL);
+		assert_int_equal(dtls_srtp_conn_state(the_stream()->side[1].crypto.dtls),
+				 DTLS_SRTP_HANDSHAKE);
+		dtls_srtp_cert_free(other);
+	}
+	delete_call();
+	dtls_srtp_conn_free(conn);
+	dtls_srtp_ctx_free(ctx);
+	dtls_srtp_cert_free(cert);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -472,6 +543,7 @@ int main(void)
 	    cmocka_unit_test(test_sdes_bridge_both_ways),
 	    cmocka_unit_test(test_dtls_bridge_both_ways_and_close_on_delete),
 	    cmocka_unit_test(test_dtls_peer_not_matching_its_fingerprint_is_refused),
+	    cmocka_unit_test(test_reoffer_toward_the_dtls_side_keeps_its_association),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
