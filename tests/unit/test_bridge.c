@@ -118,15 +118,16 @@ static size_t rtp_packet(uint8_t *b, uint16_t seq, uint32_t ssrc)
 	return 172;
 }
 
+/* The next RTP/RTCP datagram fd gets (DTLS retransmissions are skipped), or -1. */
 static ssize_t recv_one(int fd, uint8_t *buf, size_t cap)
 {
-	for (int i = 0; i < 20; i++) {
+	for (int i = 0; i < 50; i++) {
 		ssize_t n;
 
 		pump();
-		n = recv(fd, buf, cap, MSG_DONTWAIT);
-		if (n > 0)
-			return n;
+		while ((n = recv(fd, buf, cap, MSG_DONTWAIT)) > 0)
+			if (buf[0] >= 128)
+				return n;
 		usleep(2000);
 	}
 	return -1;
