@@ -96,6 +96,9 @@ const struct config_option config_options[] = {
     OPT_LIST("user", 'u', CONFIG_USER, user, CONFIG_MAX_USERS, "<name:password|name:0xkey>",
 	     "long-term credential user"),
     OPT_STR("userdb", 'b', CONFIG_PATH, userdb, FSIZE(userdb), "<file>", "SQLite user database"),
+    OPT_STR("redis-userdb", 'N', CONFIG_TEXT, redis_userdb, FSIZE(redis_userdb),
+	    "<\"ip=.. port=.. dbname=.. password=.. connect_timeout=..\">",
+	    "Redis user database in coturn's key layout (instead of userdb)"),
     OPT_BOOL("use-auth-secret", 0, use_auth_secret,
 	     "TURN REST API: time-limited users EXPIRY[:USER] with password "
 	     "base64(HMAC-SHA1(secret, username)); only these"),
@@ -278,7 +281,6 @@ const struct config_refused config_refused[] = {
     {"sql-userdb", 0, "use userdb (SQLite)"},
     {"mysql-userdb", 'M', "use userdb (SQLite)"},
     {"mongo-userdb", 'J', "use userdb (SQLite)"},
-    {"redis-userdb", 'N', "use userdb (SQLite)"},
     {"redis-statsdb", 'O', NULL},
     {"tls-listening-port", 0, NULL},
     {"alt-listening-port", 0, "the alternate port serves " NEEDS_5780},

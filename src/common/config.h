@@ -122,6 +122,7 @@ struct config {
 	struct config_user user[CONFIG_MAX_USERS];
 	size_t user_count;
 	char userdb[CONFIG_MAX_PATH + 1];
+	char redis_userdb[CONFIG_MAX_TEXT_BYTES + 1]; /* "": none; else instead of userdb */
 	/* TURN REST API (server/rest_auth.h): users are EXPIRY[SEP USER] only */
 	bool use_auth_secret;
 	char *static_auth_secret[CONFIG_MAX_SECRETS]; /* none: the store's, per realm */
