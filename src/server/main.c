@@ -92,6 +92,8 @@ static int setup_userdb(struct server *srv, char *password, size_t cap)
 			return -1;
 		}
 		log_info("users from Redis (redis-userdb), looked up off the workers");
+		if (!is_default)
+			log_warn("userdb %s is not used: redis-userdb is", c->userdb);
 		return 0;
 	}
 	db = userdb_open_sqlite(c->userdb, true, err, sizeof(err));
