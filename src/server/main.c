@@ -370,7 +370,14 @@ static int run(struct server *srv)
 stop:
 	for (int i = 0; i < started; i++)
 		worker_stop(&srv->workers[i]);
-	/* before the workers are freed: it hands them its answers */
+	/*
+	 * The store thread stops after the workers' threads (they queue
+	 * lookups) and before the workers are freed (it hands them answers).
+	 */
+	for (int i = 0; i < started; i++) {
+		pthread_join(srv->workers[i].thread, NULL);
+		srv->workers[i].thread = 0;
+	}
 	store_stop(srv);
 	for (int i = 0; i < srv->nworkers; i++)
 		worker_join(&srv->workers[i]);
