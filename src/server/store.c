@@ -23,6 +23,7 @@
  * STORE_CACHE_MS in each worker.
  */
 #include <event2/event.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,6 +64,7 @@ struct store {
 	/* the store thread's own */
 	bool down;
 	uint64_t retry_ms;
+	uint64_t failed; /* lookups answered with an error in this outage */
 };
 
 struct store_parked {
@@ -110,6 +112,7 @@ static void store_lookup_one(struct store *st, struct store_job *job)
 
 	if (st->down && now < st->retry_ms) {
 		job->rc = -1;
+		st->failed++;
 		return;
 	}
 	if (strcmp(job->user, STORE_SECRETS_KEY) == 0)
@@ -123,9 +126,12 @@ static void store_lookup_one(struct store *st, struct store_job *job)
 				  userdb_errmsg(st->db));
 		st->down = true;
 		st->retry_ms = now + STORE_RETRY_MS;
+		st->failed++;
 	} else if (st->down) {
-		log_info("user store reachable again");
+		log_info("user store reachable again (%" PRIu64 " lookups failed meanwhile)",
+			 st->failed);
 		st->down = false;
+		st->failed = 0;
 	}
 }
 
