@@ -321,7 +321,8 @@ void turn_handle_channeldata(struct worker *w, struct allocation *a, const uint8
 int store_start(struct server *srv, char *err, size_t errlen);
 /*
  * Before the peer policy and the limits are set up: the realm's user-quota,
- * total-quota and peer ranges that Redis holds (coturn's keys) into cfg.
+ * total-quota, max-bps and peer ranges that Redis holds (coturn's keys)
+ * into cfg, unless no-dynamic-realms / no-dynamic-ip-list.
  */
 void store_read_realm(struct config *cfg, const char *realm);
 void store_stop(struct server *srv);

@@ -273,18 +273,22 @@ static int store_rule_add(void *arg, const char *range)
 
 void store_read_realm(struct config *cfg, const char *realm)
 {
-	static const char *const quotas[] = {"user-quota", "total-quota"};
+	static const char *const options[] = {"user-quota", "total-quota", "max-bps"};
 	char err[USERDB_ERR_LEN], num[24];
-	struct userdb *db = userdb_open_redis(cfg->redis_userdb, false, err, sizeof(err));
+	struct userdb *db;
 	unsigned long v;
 
+	if (cfg->no_dynamic_ip_list && cfg->no_dynamic_realms)
+		return;
+	db = userdb_open_redis(cfg->redis_userdb, false, err, sizeof(err));
 	if (!db) {
 		log_warn("redis-userdb: realm options and peer ranges not read: %s", err);
 		return;
 	}
 	/* coturn: the realm's options in the store override the config's */
-	for (size_t i = 0; i < sizeof(quotas) / sizeof(quotas[0]); i++) {
-		int rc = userdb_realm_option(db, realm, quotas[i], &v);
+	for (size_t i = 0; !cfg->no_dynamic_realms && i < sizeof(options) / sizeof(options[0]);
+	     i++) {
+		int rc = userdb_realm_option(db, realm, options[i], &v);
 
 		if (rc < 0) {
 			log_warn("redis-userdb: %s", userdb_errmsg(db));
@@ -293,16 +297,13 @@ void store_read_realm(struct config *cfg, const char *realm)
 		if (rc > 0 || v == 0)
 			continue;
 		snprintf(num, sizeof(num), "%lu", v);
-		if (config_set(cfg, quotas[i], num, err, sizeof(err)) < 0)
-			log_warn("redis-userdb: realm '%s' %s not used: %s", realm, quotas[i], err);
+		if (config_set(cfg, options[i], num, err, sizeof(err)) < 0)
+			log_warn("redis-userdb: realm '%s' %s not used: %s", realm, options[i], err);
 		else
-			log_info("redis-userdb: realm '%s' %s %lu", realm, quotas[i], v);
+			log_info("redis-userdb: realm '%s' %s %lu (read at startup)", realm, options[i],
+				 v);
 	}
-	if (userdb_realm_option(db, realm, "max-bps", &v) == 0 && v)
-		log_warn("redis-userdb: realm '%s' max-bps %lu in Redis is not applied: set max-bps "
-			 "in the config",
-			 realm, v);
-	for (int allowed = 1; allowed >= 0; allowed--) {
+	for (int allowed = 1; !cfg->no_dynamic_ip_list && allowed >= 0; allowed--) {
 		struct store_rule_walk wk = {cfg, allowed ? "allowed-peer-ip" : "denied-peer-ip", 0};
 
 		if (userdb_list_peer_ips(db, realm, allowed, store_rule_add, &wk) < 0)

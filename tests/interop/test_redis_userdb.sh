@@ -8,8 +8,8 @@
 # password key (coturn's older layout) works; a user our turnadmin -N adds is
 # listed by coturn's turnadmin and relays too; a secret coturn's turnadmin
 # -s put there validates coturn's uclient -W on a use-auth-secret server
-# (a wrong one fails); the realm's user-quota and a denied peer range in
-# Redis are read at startup (a permission to that peer is refused). Then
+# (a wrong one fails); the realm's user-quota, max-bps and a denied peer
+# range in Redis are read at startup (a permission to that peer is refused). Then
 # Redis stops mid-test: an
 # allocation made before keeps relaying to its end (0 lost), a new user's
 # Allocate gets 500 and fails, the outage is logged once; Redis back (same
@@ -119,6 +119,7 @@ check coturn_uclient_user_from_our_turnadmin_relays relayed_ok
 (cd "$tmp" && /usr/bin/turnadmin -s logen -N "$conn" -r "$realm") >"$tmp/out" 2>&1
 # and the realm's options and peer ranges in coturn's keys, read at startup
 (cd "$tmp" && /usr/bin/turnadmin -g --user-quota 50 -N "$conn" -r "$realm") >>"$tmp/out" 2>&1
+(cd "$tmp" && /usr/bin/turnadmin -g --max-bps 9000000 -N "$conn" -r "$realm") >>"$tmp/out" 2>&1
 redis-cli -p "$rport" -n 2 set turn/denied-peer-ip/1 127.0.0.9 >/dev/null
 "$bin/turnserver" -n --listening-ip 127.0.0.1 --relay-ip 127.0.0.1 --listening-port "$rest" \
 	--min-port $((base + 200)) --max-port $((base + 299)) -r "$realm" \
@@ -130,8 +131,9 @@ tl_wait_log "$tmp/rest.log" "ready:" "$rest_pid"
 rc=$?
 cat "$tmp/rest.out" "$tmp/rest.log" >"$tmp/out"
 tl_setup use_auth_secret_server_with_redis_starts "[ $rc -eq 0 ]" "$tmp/out"
-check realm_user_quota_and_denied_range_read_from_redis \
-	'grep -q "user-quota 50" "$tmp/out" && grep -q "1 denied-peer-ip range" "$tmp/out"'
+check realm_options_and_denied_range_read_from_redis \
+	'grep -q "user-quota 50" "$tmp/out" && grep -q "max-bps 9000000" "$tmp/out" &&
+	 grep -q "1 denied-peer-ip range" "$tmp/out"'
 to=$rest uclient alice unused -W logen
 check coturn_uclient_W_secret_from_coturn_turnadmin_s_relays relayed_ok
 tl_run /usr/bin/turnutils_uclient -W logen -u alice -m 1 -n 5 -p "$rest" -e 127.0.0.9 \
