@@ -414,55 +414,116 @@ static const char *redis_realm_of(const char *key, char *realm, size_t cap)
 	return slash + 1;
 }
 
+/* realm as a SCAN pattern that matches it alone (NULL: every realm): 0 or -1. */
+static int redis_realm_glob(struct userdb *db, const char *realm, char *esc, size_t cap)
+{
+	if (!realm) {
+		snprintf(esc, cap, "*");
+		return 0;
+	}
+	return redis_glob_escape(realm, esc, cap) < 0 ? redis_fail(db, "realm too long") : 0;
+}
+
+/* The users that a walk found: realm and name, each "realm\0user". */
 struct redis_list_walk {
-	int (*cb)(void *arg, const char *realm, const char *user);
-	void *arg;
-	int count;
+	char **names;
+	size_t n, cap;
 };
 
+/* A user is a key .../user/NAME/key (coturn's) or .../user/NAME/password (its older form). */
 static int redis_list_one(struct userdb *db, const char *key, void *arg)
 {
 	struct redis_list_walk *wk = arg;
-	char realm[USERDB_NAME_MAX + 1], user[USERDB_NAME_MAX + 1];
-	const char *rest = redis_realm_of(key, realm, sizeof(realm));
-	size_t len;
+	char realm[USERDB_NAME_MAX + 1];
+	const char *rest = redis_realm_of(key, realm, sizeof(realm)), *slash;
+	size_t rlen, ulen;
+	char *entry;
 
-	(void)db;
 	if (!rest || strncmp(rest, "user/", 5) != 0)
 		return 0;
 	rest += 5;
-	len = strlen(rest);
-	if (len <= 4 || strcmp(rest + len - 4, "/key") != 0 || len - 4 > USERDB_NAME_MAX)
+	slash = strrchr(rest, '/');
+	if (!slash || slash == rest || (strcmp(slash, "/key") != 0 && strcmp(slash, "/password") != 0))
 		return 0;
-	memcpy(user, rest, len - 4);
-	user[len - 4] = '\0';
-	wk->count++;
-	return wk->cb ? wk->cb(wk->arg, realm, user) : 0;
+	ulen = (size_t)(slash - rest);
+	if (ulen > USERDB_NAME_MAX)
+		return 0;
+	if (wk->n == wk->cap) {
+		size_t cap = wk->cap ? 2 * wk->cap : 64;
+		char **grown = realloc(wk->names, cap * sizeof(*grown));
+
+		if (!grown)
+			return redis_fail(db, "out of memory");
+		wk->names = grown;
+		wk->cap = cap;
+	}
+	rlen = strlen(realm);
+	entry = malloc(rlen + 1 + ulen + 1);
+	if (!entry)
+		return redis_fail(db, "out of memory");
+	memcpy(entry, realm, rlen + 1);
+	memcpy(entry + rlen + 1, rest, ulen);
+	entry[rlen + 1 + ulen] = '\0';
+	wk->names[wk->n++] = entry;
+	return 0;
+}
+
+static int redis_name_cmp(const void *a, const void *b)
+{
+	const char *x = *(char *const *)a, *y = *(char *const *)b;
+	int c = strcmp(x, y);
+
+	return c ? c : strcmp(x + strlen(x) + 1, y + strlen(y) + 1);
+}
+
+/*
+ * Every user of realm (NULL: of all), sorted by realm then name, each
+ * once: cb for each (NULL: only counted into *count). 0 when the walk
+ * finished, cb's non-zero result, or -1.
+ */
+static int redis_users(struct userdb *db, const char *realm,
+		       int (*cb)(void *arg, const char *realm, const char *user), void *arg,
+		       int *count)
+{
+	struct redis_list_walk wk = {NULL, 0, 0};
+	char esc[2 * USERDB_NAME_MAX + 1], pattern[REDIS_KEY_MAX];
+	int rc;
+
+	*count = 0;
+	if (redis_realm_glob(db, realm, esc, sizeof(esc)) < 0)
+		return -1;
+	snprintf(pattern, sizeof(pattern), "turn/realm/%s/user/*", esc);
+	rc = redis_scan(db, pattern, redis_list_one, &wk);
+	if (rc == 0 && wk.n)
+		qsort(wk.names, wk.n, sizeof(*wk.names), redis_name_cmp);
+	for (size_t i = 0; rc == 0 && i < wk.n; i++) {
+		const char *e = wk.names[i];
+
+		if (i && redis_name_cmp(&wk.names[i - 1], &wk.names[i]) == 0)
+			continue;
+		++*count;
+		if (cb)
+			rc = cb(arg, e, e + strlen(e) + 1);
+	}
+	for (size_t i = 0; i < wk.n; i++)
+		free(wk.names[i]);
+	free(wk.names);
+	return rc;
 }
 
 static int redis_list(struct userdb *db, const char *realm,
 		      int (*cb)(void *arg, const char *realm, const char *user), void *arg)
 {
-	struct redis_list_walk wk = {cb, arg, 0};
-	char esc[2 * USERDB_NAME_MAX + 1], pattern[REDIS_KEY_MAX];
+	int count;
 
-	if (realm) {
-		if (redis_glob_escape(realm, esc, sizeof(esc)) < 0)
-			return redis_fail(db, "realm too long");
-		snprintf(pattern, sizeof(pattern), "turn/realm/%s/user/*/key", esc);
-	} else {
-		snprintf(pattern, sizeof(pattern), "turn/realm/*/user/*/key");
-	}
-	return redis_scan(db, pattern, redis_list_one, &wk);
+	return redis_users(db, realm, cb, arg, &count);
 }
 
 static int redis_count(struct userdb *db)
 {
-	struct redis_list_walk wk = {NULL, NULL, 0};
+	int count;
 
-	if (redis_scan(db, "turn/realm/*/user/*/key", redis_list_one, &wk) < 0)
-		return -1;
-	return wk.count;
+	return redis_users(db, NULL, NULL, NULL, &count) < 0 ? -1 : count;
 }
 
 /* A string key's type or the reply's text: "string", "set", "none"... */
@@ -548,10 +609,8 @@ static int redis_secret_keys(struct userdb *db, const char *realm,
 	char esc[2 * USERDB_NAME_MAX + 1], pattern[REDIS_KEY_MAX];
 	int rc;
 
-	if (!realm)
-		snprintf(esc, sizeof(esc), "*");
-	else if (redis_glob_escape(realm, esc, sizeof(esc)) < 0)
-		return redis_fail(db, "realm too long");
+	if (redis_realm_glob(db, realm, esc, sizeof(esc)) < 0)
+		return -1;
 	snprintf(pattern, sizeof(pattern), "turn/realm/%s/secret", esc);
 	rc = redis_scan(db, pattern, cb, arg);
 	if (rc)

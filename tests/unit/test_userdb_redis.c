@@ -186,6 +186,12 @@ static int collect(void *arg, const char *realm, const char *name)
 	return 0;
 }
 
+static int stop_at_first(void *arg, const char *realm, const char *name)
+{
+	(void)arg, (void)realm, (void)name;
+	return 7;
+}
+
 static void test_users_in_coturn_layout(void **state)
 {
 	struct userdb *db = open_db();
@@ -221,7 +227,12 @@ static void test_users_in_coturn_layout(void **state)
 	assert_int_equal(userdb_set_password(db, "ab", "bee", "x"), 0);
 	assert_int_equal(userdb_list(db, "a*", collect, list), 0);
 	assert_string_equal(list, "a*/star ");
-	assert_int_equal(userdb_count(db), 3); /* alice, star, bee: carol has no key */
+	/* sorted by realm then name, each once (alice has key and sha256-key) */
+	list[0] = '\0';
+	assert_int_equal(userdb_list(db, NULL, collect, list), 0);
+	assert_string_equal(list, "a*/star ab/bee " REALM "/alice " REALM "/carol ");
+	assert_int_equal(userdb_count(db), 4); /* carol by her clear-text password */
+	assert_int_equal(userdb_list(db, NULL, stop_at_first, NULL), 7);
 	assert_int_equal(userdb_delete(db, REALM, "alice"), 0);
 	assert_int_equal(userdb_delete(db, REALM, "alice"), 1);
 	userdb_close(db);
