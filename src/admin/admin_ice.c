@@ -169,7 +169,7 @@ static int admin_rest_secret(const struct admin *a, char secret[USERDB_SECRET_MA
 		fprintf(stderr, "turnadmin: %s\n", userdb_errmsg(db));
 	else if (rc == 0)
 		fprintf(stderr, "turnadmin: no secret for realm '%s' in %s (add one with -s)\n",
-			a->realm, a->db_path);
+			a->realm, a->store_name);
 	userdb_close(db);
 	return rc == 1 ? 0 : EXIT_STORE;
 }
@@ -232,7 +232,7 @@ void admin_check_credentials(const struct admin *a)
 	struct userdb *db;
 	int rc;
 
-	db = userdb_open_sqlite(a->db_path, false, err, sizeof(err));
+	db = admin_db_open(a, false, err, sizeof(err));
 	if (!db) {
 		fprintf(stderr, "turnadmin: warning: cannot check the password: %s\n", err);
 		return;
@@ -243,14 +243,14 @@ void admin_check_credentials(const struct admin *a)
 			userdb_errmsg(db));
 	} else if (rc == 1) {
 		fprintf(stderr, "turnadmin: warning: no user '%s' in realm '%s' in %s\n", a->user,
-			a->realm, a->db_path);
+			a->realm, a->store_name);
 	} else if (keys.has_md5 &&
 		   (stun_lt_key(STUN_PW_ALG_MD5, a->user, a->realm, a->password, key) != 16 ||
 		    !stun_ct_equal(key, keys.md5, 16))) {
 		fprintf(stderr,
 			"turnadmin: warning: the password does not match the key of '%s' in "
 			"realm '%s' in %s\n",
-			a->user, a->realm, a->db_path);
+			a->user, a->realm, a->store_name);
 	}
 	explicit_bzero(key, sizeof(key));
 	explicit_bzero(&keys, sizeof(keys));

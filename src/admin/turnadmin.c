@@ -12,6 +12,9 @@
  *   turnadmin --delete-all-secrets -r REALM
  *   turnadmin --ice-servers --ttl SECONDS [-u USER] [--auth-secret SECRET | -c FILE | -r REALM]
  *
+ * -N CONNINFO (coturn's --redis-userdb) works on a Redis store in coturn's
+ * layout instead of the SQLite file, for every action.
+ *
  * -s, -S, -X and --delete-all-secrets manage the TURN REST API secrets with
  * coturn's turnadmin's meanings (-X is coturn's --delete-secret; the public
  * address of --ice-servers is --external-ip only).
@@ -51,6 +54,9 @@ static void admin_usage(FILE *out)
 	    "options:\n"
 	    "  -b, --db, --userdb FILE SQLite user database (default %s,\n"
 	    "                          or userdb= of the -c file)\n"
+	    "  -N, --redis-userdb STR  Redis user database instead, coturn's connection\n"
+	    "                          string \"ip=.. port=.. dbname=.. password=..\"\n"
+	    "                          (default: redis-userdb= of the -c file)\n"
 	    "  -u, --user NAME         user name\n"
 	    "  -r, --realm REALM       realm (default: realm= of the -c file)\n"
 	    "  -p, --password PASS     password\n"
@@ -156,11 +162,18 @@ static int admin_list_cb(void *arg, const char *realm, const char *user)
 	return 0;
 }
 
+struct userdb *admin_db_open(const struct admin *a, bool create, char *err, size_t errlen)
+{
+	if (a->redis)
+		return userdb_open_redis(a->redis, false, err, errlen);
+	return userdb_open_sqlite(a->db_path, create, err, errlen);
+}
+
 int admin_open(const struct admin *a, bool create, struct userdb **db)
 {
 	char err[USERDB_ERR_LEN];
 
-	*db = userdb_open_sqlite(a->db_path, create, err, sizeof(err));
+	*db = admin_db_open(a, create, err, sizeof(err));
 	if (!*db) {
 		fprintf(stderr, "turnadmin: %s\n", err);
 		return EXIT_STORE;
@@ -209,7 +222,7 @@ static int admin_delete(const struct admin *a)
 		rc = EXIT_STORE;
 	} else if (rc == 1) {
 		fprintf(stderr, "turnadmin: no user '%s' in realm '%s' in %s\n", a->user, a->realm,
-			a->db_path);
+			a->store_name);
 		rc = EXIT_STORE;
 	}
 	userdb_close(db);
@@ -256,7 +269,7 @@ static int admin_secret(const struct admin *a)
 	} else if (rc == 1) {
 		fprintf(stderr, "turnadmin: %s in realm '%s' in %s\n",
 			a->action == ACT_DEL_SECRET ? "no such secret" : "no secret", a->realm,
-			a->db_path);
+			a->store_name);
 		rc = EXIT_STORE;
 	}
 	userdb_close(db);
@@ -296,6 +309,7 @@ static int admin_parse_args(struct admin *a, int argc, char **argv)
 	    {"key", no_argument, NULL, 'k'},
 	    {"db", required_argument, NULL, 'b'},
 	    {"userdb", required_argument, NULL, 'b'},
+	    {"redis-userdb", required_argument, NULL, 'N'},
 	    {"user", required_argument, NULL, 'u'},
 	    {"realm", required_argument, NULL, 'r'},
 	    {"password", required_argument, NULL, 'p'},
@@ -316,7 +330,7 @@ static int admin_parse_args(struct admin *a, int argc, char **argv)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":adlkb:u:r:p:c:s:SX:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":adlkb:N:u:r:p:c:s:SX:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
 			if (admin_set_action(a, ACT_ADD))
@@ -336,6 +350,9 @@ static int admin_parse_args(struct admin *a, int argc, char **argv)
 			break;
 		case 'b':
 			a->db_path = optarg;
+			break;
+		case 'N':
+			a->redis = optarg;
 			break;
 		case 'u':
 			a->user = optarg;
@@ -417,6 +434,10 @@ static int admin_validate(struct admin *a)
 	bool need_pass = a->action == ACT_KEY || (a->ice_servers && !rest) ||
 			 (a->action == ACT_ADD && !a->md5_key_hex);
 
+	if (a->redis && a->db_path) {
+		fprintf(stderr, "turnadmin: -b and -N name two stores: give one\n");
+		return -1;
+	}
 	if (a->action == ACT_NONE && !a->ice_servers) {
 		fprintf(stderr, "turnadmin: no action: give -a, -d, -l, -k, -s, -S, -X, "
 				"--delete-all-secrets or --ice-servers (try --help)\n");
@@ -460,11 +481,14 @@ static int admin_validate(struct admin *a)
 		a->have_cfg = true;
 		if (!a->realm && (need_realm || a->ice_servers) && a->cfg.realm[0])
 			a->realm = a->cfg.realm;
-		if (!a->db_path)
+		if (!a->db_path && !a->redis && a->cfg.redis_userdb[0])
+			a->redis = a->cfg.redis_userdb;
+		if (!a->db_path && !a->redis)
 			a->db_path = a->cfg.userdb;
 	}
-	if (!a->db_path)
+	if (!a->db_path && !a->redis)
 		a->db_path = CONFIG_DEFAULT_USERDB;
+	a->store_name = a->redis ? "Redis" : a->db_path;
 	if (need_realm && !a->realm) {
 		fprintf(stderr,
 			"turnadmin: this action needs a realm (-r, or realm= in -c FILE)\n");

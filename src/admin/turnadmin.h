@@ -41,6 +41,8 @@ struct admin {
 	enum admin_action action;
 	bool ice_servers;
 	const char *db_path;
+	const char *redis;	/* -N: Redis connection string, instead of db_path */
+	const char *store_name; /* db_path, or "Redis" in messages */
 	const char *user;
 	const char *realm;
 	const char *password;
@@ -55,8 +57,10 @@ struct admin {
 	bool have_cfg;
 };
 
-/* Open the store of -b (or its default); EXIT_STORE with the reason printed. */
+/* Open the store of -b (or its default) or -N; EXIT_STORE with the reason printed. */
 int admin_open(const struct admin *a, bool create, struct userdb **db);
+/* The same, NULL with the reason in err. */
+struct userdb *admin_db_open(const struct admin *a, bool create, char *err, size_t errlen);
 
 /* --ice-servers: the JSON for user and password (0, or an exit status). */
 int admin_print_ice_servers(const struct admin *a, const char *user, const char *password);

@@ -25,8 +25,14 @@
 #define NO_CLI "there is no telnet CLI here (the admin interface is another issue's)"
 #define ADMIN_LATER "the admin interface is another issue's"
 #define NO_DYNAMIC                                                                                 \
-	"the user store gives users' keys only: no secrets, peer lists or realm options are "     \
-	"read from it here (the default)"
+	"the user store is not health-pinged here (a Redis outage ends by itself at the next "    \
+	"lookup)"
+#define NO_DYNAMIC_IPS "the peer ranges of a redis-userdb are not read (the SQLite store has none)"
+#define DYNAMIC_IPS "give no value: without it the peer ranges of a redis-userdb are read at startup"
+#define NO_DYNAMIC_REALMS                                                                          \
+	"the realm options of a redis-userdb are not read (the SQLite store has none)"
+#define DYNAMIC_REALMS                                                                             \
+	"give no value: without it the realm options of a redis-userdb are read at startup"
 
 #define F(f) offsetof(struct config, f)
 #define FSIZE(f) sizeof(((struct config *)0)->f)
@@ -96,6 +102,9 @@ const struct config_option config_options[] = {
     OPT_LIST("user", 'u', CONFIG_USER, user, CONFIG_MAX_USERS, "<name:password|name:0xkey>",
 	     "long-term credential user"),
     OPT_STR("userdb", 'b', CONFIG_PATH, userdb, FSIZE(userdb), "<file>", "SQLite user database"),
+    OPT_STR("redis-userdb", 'N', CONFIG_TEXT, redis_userdb, FSIZE(redis_userdb),
+	    "<\"ip=.. port=.. dbname=.. password=.. connect_timeout=..\">",
+	    "Redis user database in coturn's key layout (instead of userdb)"),
     OPT_BOOL("use-auth-secret", 0, use_auth_secret,
 	     "TURN REST API: time-limited users EXPIRY[:USER] with password "
 	     "base64(HMAC-SHA1(secret, username)); only these"),
@@ -105,11 +114,11 @@ const struct config_option config_options[] = {
 	    "<char>", "TURN REST API: between EXPIRY and USER in the username"),
     OPT_STR("db", 0, CONFIG_PATH, userdb, FSIZE(userdb), "<file>", "coturn's other name of userdb"),
     OPT_SWITCH("no-auth-pings", 1, NO_DYNAMIC, NO_DYNAMIC,
-	       "no health checks of the store's secret tables (coturn's; none here)"),
-    OPT_SWITCH("no-dynamic-ip-list", 1, NO_DYNAMIC, NO_DYNAMIC,
-	       "no peer lists from the store (coturn's; none here)"),
-    OPT_SWITCH("no-dynamic-realms", 1, NO_DYNAMIC, NO_DYNAMIC,
-	       "no realm options from the store (coturn's; none here)"),
+	       "no health checks of the store (coturn's; none here)"),
+    OPT_COMPAT_BOOL("no-dynamic-ip-list", no_dynamic_ip_list, false, 1, NO_DYNAMIC_IPS,
+		    DYNAMIC_IPS, "no peer ranges from redis-userdb"),
+    OPT_COMPAT_BOOL("no-dynamic-realms", no_dynamic_realms, false, 1, NO_DYNAMIC_REALMS,
+		    DYNAMIC_REALMS, "no realm options (quotas, max-bps) from redis-userdb"),
     OPT_BOOL("fingerprint", 'f', fingerprint, "add FINGERPRINT to every response"),
     OPT_UINT("stale-nonce", 0, stale_nonce, 1, CONFIG_MAX_SECONDS, CONFIG_DEFAULT_STALE_NONCE,
 	     "[=<seconds>]", "nonce lifetime"),
@@ -278,7 +287,6 @@ const struct config_refused config_refused[] = {
     {"sql-userdb", 0, "use userdb (SQLite)"},
     {"mysql-userdb", 'M', "use userdb (SQLite)"},
     {"mongo-userdb", 'J', "use userdb (SQLite)"},
-    {"redis-userdb", 'N', "use userdb (SQLite)"},
     {"redis-statsdb", 'O', NULL},
     {"tls-listening-port", 0, NULL},
     {"alt-listening-port", 0, "the alternate port serves " NEEDS_5780},

@@ -68,7 +68,8 @@ static void nonce_make(const struct server *srv, const union sockaddr_u *client,
 		snprintf(out + STUN_NONCE_COOKIE_LEN + 8 + 2 * i, 3, "%02x", mac[i]);
 }
 
-static int nonce_valid(const struct server *srv, const union sockaddr_u *client,
+/* 0 good, -1 not ours (or not from this client), -2 ours but expired */
+static int nonce_check(const struct server *srv, const union sockaddr_u *client,
 		       const struct stun_attr *a)
 {
 	char head[STUN_NONCE_COOKIE_LEN + 9], hex[2 * NONCE_MAC_LEN + 1];
@@ -87,7 +88,7 @@ static int nonce_valid(const struct server *srv, const union sockaddr_u *client,
 		return -1;
 	expiry = strtoul(head + STUN_NONCE_COOKIE_LEN, &end, 16);
 	if (*end != '\0' || expiry < wall_s())
-		return -1;
+		return -2;
 	return 0;
 }
 
@@ -117,10 +118,17 @@ static const struct static_user *static_by_hash(const struct server *srv, const 
 	return NULL;
 }
 
-/* Keys for user: 0 found, 1 unknown, -1 store error. */
-static int lookup_keys(struct worker *w, const char *user, struct user_keys *keys)
+/*
+ * Keys for user: 0 found, 1 unknown, -1 store error, STORE_PENDING (asked
+ * the store thread). While the store fails, a request on allocation a of
+ * the same user is checked with the key a was made with, so allocations in
+ * place go on through an outage.
+ */
+static int lookup_keys(struct worker *w, const struct allocation *a, const char *user,
+		       struct user_keys *keys)
 {
 	const struct static_user *su = static_by_name(w->srv, user);
+	int rc;
 
 	memset(keys, 0, sizeof(*keys));
 	if (su) {
@@ -130,9 +138,23 @@ static int lookup_keys(struct worker *w, const char *user, struct user_keys *key
 		keys->has_sha256 = su->has_sha256;
 		return 0;
 	}
-	if (!w->db)
+	if (w->srv->store)
+		rc = store_lookup(w, user, keys);
+	else if (w->db)
+		rc = userdb_get_keys(w->db, w->srv->realm, user, keys);
+	else
 		return 1;
-	return userdb_get_keys(w->db, w->srv->realm, user, keys);
+	if (rc >= 0 || !a || !a->username || strcmp(a->username, user) != 0)
+		return rc;
+	memset(keys, 0, sizeof(*keys));
+	if (a->key_len == 32) {
+		memcpy(keys->sha256, a->key, 32);
+		keys->has_sha256 = true;
+	} else {
+		memcpy(keys->md5, a->key, 16);
+		keys->has_md5 = true;
+	}
+	return 0;
 }
 
 /*
@@ -156,14 +178,19 @@ static int try_keys(const struct stun_msg *m, uint16_t alg, const struct user_ke
 	return 0;
 }
 
-/* A user of user= lines or the store: 0 verified, 1 not, -1 store error (logged). */
-static int lt_check(struct worker *w, const struct stun_msg *m, uint16_t alg,
-		    struct auth_result *res)
+/*
+ * A user of user= lines or the store: 0 verified, 1 not, -1 store error
+ * (logged: by the store thread once per outage for Redis), STORE_PENDING.
+ */
+static int lt_check(struct worker *w, const struct allocation *a, const struct stun_msg *m,
+		    uint16_t alg, struct auth_result *res)
 {
 	struct user_keys keys;
-	int rc = lookup_keys(w, res->username, &keys);
+	int rc = lookup_keys(w, a, res->username, &keys);
 
-	if (rc < 0 && worker_log_ok(w))
+	if (rc < 0 && w->srv->store)
+		w->stats.store_unavailable++;
+	else if (rc < 0 && worker_log_ok(w))
 		log_error("user store lookup failed: %s", userdb_errmsg(w->db));
 	if (rc == 0)
 		rc = try_keys(m, alg, &keys, res) == 0 ? 0 : 1;
@@ -234,10 +261,19 @@ static int rest_check(struct worker *w, const struct stun_msg *m, uint16_t alg,
 		return 1;
 	for (size_t i = 0; i < c->static_auth_secret_count && rc != 1; i++)
 		rc = rest_try_secret(&t, w->srv->realm, c->static_auth_secret[i]);
-	if (!c->static_auth_secret_count && w->db)
+	if (!c->static_auth_secret_count && w->srv->store) {
+		rc = store_secrets(w, rest_try_secret, &t);
+		if (rc == STORE_PENDING) {
+			res->pending_secrets = true;
+			return STORE_PENDING;
+		}
+		if (rc == -1)
+			w->stats.store_unavailable++;
+	} else if (!c->static_auth_secret_count && w->db) {
 		rc = userdb_list_secrets(w->db, w->srv->realm, rest_try_secret, &t);
-	if (rc == -1 && worker_log_ok(w))
-		log_error("user store lookup failed: %s", userdb_errmsg(w->db));
+		if (rc == -1 && worker_log_ok(w))
+			log_error("user store lookup failed: %s", userdb_errmsg(w->db));
+	}
 	return rc == 1 ? 0 : rc == -1 ? -1 : 1;
 }
 
@@ -313,10 +349,17 @@ void auth_check(struct worker *w, const struct origin *o, const struct stun_msg 
 							sizeof(res->username)) != 0)
 			return;
 	}
+	/* a nonce we never gave this client: no store work for it (401) */
+	if (w->srv->store && nonce_check(w->srv, &o->client, nonce) == -1)
+		return;
 	if (w->srv->cfg->use_auth_secret)
 		rc = rest_check(w, m, alg, res);
 	else
-		rc = lt_check(w, m, alg, res);
+		rc = lt_check(w, a, m, alg, res);
+	if (rc == STORE_PENDING) {
+		res->error = AUTH_PENDING;
+		return;
+	}
 	if (rc < 0) {
 		res->error = STUN_ERR_SERVER_ERROR;
 		return;
@@ -324,7 +367,7 @@ void auth_check(struct worker *w, const struct origin *o, const struct stun_msg 
 	if (rc > 0)
 		return;
 	/* RFC 8489 §9.2.4: 438 only to requests whose credentials are right */
-	if (nonce_valid(w->srv, &o->client, nonce) < 0) {
+	if (nonce_check(w->srv, &o->client, nonce) < 0) {
 		res->error = STUN_ERR_STALE_NONCE;
 		return;
 	}

@@ -22,6 +22,7 @@
 #include "common/version.h"
 #include "anchor/anchor.h"
 #include "server/server.h"
+#include "server/redis_conninfo.h"
 #include "server/userdb.h"
 
 #define DEMO_USER "demo"
@@ -84,6 +85,17 @@ static int setup_userdb(struct server *srv, char *password, size_t cap)
 	password[0] = '\0';
 	if (c->use_auth_secret && setup_rest_secrets(srv) == 0)
 		return 0;
+	if (c->redis_userdb[0]) {
+		/* someone else's store: read, never given a demo user */
+		if (store_start(srv, err, sizeof(err)) < 0) {
+			log_error("redis-userdb: %s", err);
+			return -1;
+		}
+		log_info("users from Redis (redis-userdb), looked up off the workers");
+		if (!is_default)
+			log_warn("userdb %s is not used: redis-userdb is", c->userdb);
+		return 0;
+	}
 	db = userdb_open_sqlite(c->userdb, true, err, sizeof(err));
 	if (!db) {
 		if (is_default && srv->nusers && !c->use_auth_secret) {
@@ -123,8 +135,8 @@ static void print_ice_servers(const struct server *srv, const char *password)
 	char ip[ADDR_STRLEN], json[1024];
 	const char *user = srv->nusers ? srv->users[0].name : DEMO_USER;
 
-	if (c->use_auth_secret)
-		user = NULL;
+	if (c->use_auth_secret || (c->redis_userdb[0] && !srv->nusers))
+		user = NULL; /* no demo user in someone else's Redis */
 
 	if (c->external_ip_count)
 		host = (const struct sockaddr *)&c->external_ip[0].public_ip.addr;
@@ -146,6 +158,9 @@ static void print_ice_servers(const struct server *srv, const char *password)
 	if (c->use_auth_secret)
 		printf("(username and credential: time-limited, from a secret; print them with "
 		       "turnadmin --ice-servers --ttl SECONDS)\n");
+	else if (!user)
+		printf("(username and credential: a user of the Redis store; add one with "
+		       "turnadmin -a -N ...)\n");
 	else if (!password[0] && !srv->nusers)
 		printf("(credential: the password of user '%s'; set one with turnadmin -a)\n", user);
 	fflush(stdout);
@@ -184,6 +199,7 @@ static unsigned int cpu_count(void)
 
 static void server_free(struct server *srv)
 {
+	store_stop(srv);
 	for (size_t i = 0; i < srv->nusers; i++)
 		free(srv->users[i].name);
 	free(srv->users);
@@ -354,6 +370,15 @@ static int run(struct server *srv)
 stop:
 	for (int i = 0; i < started; i++)
 		worker_stop(&srv->workers[i]);
+	/*
+	 * The store thread stops after the workers' threads (they queue
+	 * lookups) and before the workers are freed (it hands them answers).
+	 */
+	for (int i = 0; i < started; i++) {
+		pthread_join(srv->workers[i].thread, NULL);
+		srv->workers[i].thread = 0;
+	}
+	store_stop(srv);
 	for (int i = 0; i < srv->nworkers; i++)
 		worker_join(&srv->workers[i]);
 	/* after the workers: they hand joined allocations' data to the anchor */
@@ -429,6 +454,16 @@ int main(int argc, char **argv)
 	if (relay_pick_addrs(&srv.relay) < 0) {
 		log_error("no relay address: set relay-ip");
 		goto out;
+	}
+	if (cfg.redis_userdb[0]) {
+		struct redis_conninfo ci;
+
+		if (redis_conninfo_parse(cfg.redis_userdb, &ci, err, sizeof(err)) < 0) {
+			log_error("redis-userdb: malformed connection string: %s", err);
+			goto out;
+		}
+		explicit_bzero(&ci, sizeof(ci));
+		store_read_realm(&cfg, srv.realm);
 	}
 	if (relay_setup_policy(&srv.relay, err, sizeof(err)) < 0) {
 		log_error("%s", err);

@@ -34,6 +34,11 @@ struct tcp_peer;
 struct tcp_relay;
 struct tcp_handoff;
 struct limits;
+struct store;
+struct store_job;
+struct store_parked;
+struct store_cache;
+struct user_keys;
 
 #define SERVER_MAX_LISTEN RELAY_MAX_LISTEN
 #define SERVER_DEFAULT_REALM "turnserver"
@@ -71,6 +76,8 @@ struct worker_stats {
 	uint64_t unauth_dropped;   /* unauthenticated error responses over the budget */
 	uint64_t bps_dropped;	   /* datagrams over their allocation's max-bps (bandwidth.h) */
 	uint64_t bps_held;	   /* times a TCP allocation's stream waited for its max-bps */
+	uint64_t store_unavailable; /* authentications answered 500: the user store is down */
+	uint64_t store_refused;	    /* ... answered 500: too many waiting for the store */
 	/* forwarded by the kernel module (offload.c, merged from its counters) */
 	uint64_t kernel_to_peer;
 	uint64_t kernel_to_client;
@@ -84,6 +91,7 @@ struct server {
 	struct static_user *users;
 	size_t nusers;
 	bool use_userdb;
+	struct store *store; /* redis-userdb: lookups off the workers (store.c), or NULL */
 
 	int nworkers;
 	struct worker *workers;
@@ -171,6 +179,18 @@ struct worker {
 	/* kernel offload (offload.c): this thread's engine handle and counter poll */
 	struct relay_engine_thread *engine;
 	struct event *engine_ev;
+	/* user store lookups (store.c): parked requests, answers, key cache */
+	struct store_parked *store_parked;
+	unsigned int store_nparked;
+	pthread_mutex_t store_lock; /* store_done, which the store thread fills */
+	bool store_lock_init;
+	struct store_job *store_done;
+	struct event *store_ev;
+	struct store_cache *store_cache;
+	const struct store_job *store_resume; /* the answer a resumed request uses */
+	char *store_secrets; /* the realm's REST API secrets, as store.c keeps them */
+	size_t store_secrets_len, store_nsecrets;
+	uint64_t store_secrets_expires_ms; /* 0: none */
 };
 
 struct permission {
@@ -274,6 +294,11 @@ void worker_relay_to_client(struct worker *w, struct allocation *a, const union 
 void worker_tcp_accept_error(struct evconnlistener *l, void *arg);
 void worker_tcp_accept_resume(int fd, short what, void *arg);
 
+/* A parked request runs again (store.c): as it came from lsn or tcp. */
+void worker_resume_message(struct worker *w, struct udp_listener *lsn, struct tcp_conn *tcp,
+			   const union sockaddr_u *client, const union sockaddr_u *local,
+			   const uint8_t *buf, size_t len);
+
 /* unauth_budget.c: may one more unauthenticated error response go to src? */
 bool unauth_budget_take(struct worker *w, const union sockaddr_u *src);
 
@@ -287,13 +312,42 @@ void turn_handle_message(struct origin *o, struct allocation *a, const uint8_t *
 void turn_handle_channeldata(struct worker *w, struct allocation *a, const uint8_t *buf,
 			     size_t len);
 
+/*
+ * store.c: users in Redis, looked up by one store thread; a worker parks
+ * the request meanwhile and runs it again with the answer.
+ */
+#define STORE_PENDING 2	     /* store_lookup(): the answer is not here yet */
+#define STORE_CACHE_MS 5000  /* how long a worker keeps a user's answer */
+int store_start(struct server *srv, char *err, size_t errlen);
+/*
+ * Before the peer policy and the limits are set up: the realm's user-quota,
+ * total-quota, max-bps and peer ranges that Redis holds (coturn's keys)
+ * into cfg, unless no-dynamic-realms / no-dynamic-ip-list.
+ */
+void store_read_realm(struct config *cfg, const char *realm);
+void store_stop(struct server *srv);
+int store_worker_init(struct worker *w);
+void store_worker_free(struct worker *w);
+/* user's keys from the answer being resumed or the cache: 0, 1, -1 or STORE_PENDING. */
+int store_lookup(struct worker *w, const char *user, struct user_keys *keys);
+/* The realm's REST API secrets to cb, as userdb_list_secrets(), or STORE_PENDING. */
+int store_secrets(struct worker *w, int (*cb)(void *arg, const char *realm, const char *secret),
+		  void *arg);
+struct auth_result;
+/* Park m (from o) until what auth waits for is here: 0, or -1 (answer 500). */
+int store_park(const struct origin *o, const struct stun_msg *m, const struct auth_result *auth);
+/* A TCP connection closes: its parked requests go. */
+void store_forget_conn(struct worker *w, const struct tcp_conn *c);
+
 /* auth.c */
+#define AUTH_PENDING 1 /* auth_result.error: parked until the store answers */
 struct auth_result {
 	int error;		/* 0, or the STUN error code to answer */
 	char username[CONFIG_MAX_USERNAME_BYTES + 1];
 	uint8_t key[32];
 	uint8_t key_len;
 	bool use_sha256;	/* answer with MESSAGE-INTEGRITY-SHA256 */
+	bool pending_secrets;	/* AUTH_PENDING for the realm's REST secrets, not the user */
 };
 /*
  * Long-term credential check (RFC 8489 §9.2.4). On error, *res says the

@@ -119,6 +119,12 @@ static int authenticate(struct origin *o, struct allocation *a, const struct stu
 	auth_check(o->w, o, m, a, auth);
 	if (!auth->error)
 		return 0;
+	if (auth->error == AUTH_PENDING) {
+		/* runs again when the store answers (store.c); 500 when it cannot wait */
+		if (store_park(o, m, auth) < 0)
+			reply_error(o, NULL, m, NULL, STUN_ERR_SERVER_ERROR);
+		return -1;
+	}
 	if (auth->error == STUN_ERR_UNAUTHORIZED && (m->mi_idx >= 0 || m->mi256_idx >= 0) &&
 	    worker_log_ok(o->w)) {
 		char buf[ADDR_STRLEN], user[128];

@@ -162,15 +162,25 @@ int userdb_count(struct userdb *db)
 	return db->ops->count(db);
 }
 
+/* Secrets go into STUN's HMAC key as they are: text, no control characters. */
 static int userdb_check_secret(struct userdb *db, const char *secret)
 {
+	size_t len;
+
 	if (!secret || !*secret) {
 		userdb_set_error(db, "empty secret");
 		return -1;
 	}
-	if (strnlen(secret, USERDB_SECRET_MAX + 1) > USERDB_SECRET_MAX) {
+	len = strnlen(secret, USERDB_SECRET_MAX + 1);
+	if (len > USERDB_SECRET_MAX) {
 		userdb_set_error(db, "secret longer than %d bytes", USERDB_SECRET_MAX);
 		return -1;
+	}
+	for (size_t i = 0; i < len; i++) {
+		if ((unsigned char)secret[i] < 0x20 || secret[i] == 0x7f) {
+			userdb_set_error(db, "control character in the secret");
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -195,4 +205,34 @@ int userdb_del_secret(struct userdb *db, const char *realm, const char *secret)
 	if (userdb_check_name(db, "realm", realm) || (secret && userdb_check_secret(db, secret)))
 		return -1;
 	return db->ops->del_secret(db, realm, secret);
+}
+
+int userdb_realm_option(struct userdb *db, const char *realm, const char *name,
+			unsigned long *value)
+{
+	if (userdb_check_name(db, "realm", realm))
+		return -1;
+	if (!db->ops->realm_option)
+		return 1;
+	return db->ops->realm_option(db, realm, name, value);
+}
+
+int userdb_list_peer_ips(struct userdb *db, const char *realm, bool allowed,
+			 int (*cb)(void *arg, const char *range), void *arg)
+{
+	if (userdb_check_name(db, "realm", realm))
+		return -1;
+	if (!db->ops->list_peer_ips)
+		return 0;
+	return db->ops->list_peer_ips(db, realm, allowed, cb, arg);
+}
+
+int userdb_ping(struct userdb *db)
+{
+	return db->ops->ping ? db->ops->ping(db) : 0;
+}
+
+const char *userdb_kind(const struct userdb *db)
+{
+	return db->ops->name;
 }

@@ -48,6 +48,16 @@ struct userdb;
  * "cannot open /x/y.db: unable to open database file (Permission denied)".
  */
 struct userdb *userdb_open_sqlite(const char *path, bool create, char *err, size_t errlen);
+/*
+ * Connect to Redis with coturn's connection string (server/redis_conninfo.h)
+ * and coturn's key layout (userdb_redis.c). The handle reconnects by itself
+ * on the next call after the connection broke; every call waits at most
+ * connect_timeout. On a malformed string or a failed first connection
+ * returns NULL with the reason in err (never the password). With
+ * lazy, the first connection is not tried here: a store that is down at
+ * startup is reached later.
+ */
+struct userdb *userdb_open_redis(const char *conninfo, bool lazy, char *err, size_t errlen);
 void userdb_close(struct userdb *db);
 
 int userdb_get_keys(struct userdb *db, const char *realm, const char *user, struct user_keys *out);
@@ -91,6 +101,24 @@ int userdb_list_secrets(struct userdb *db, const char *realm,
 int userdb_add_secret(struct userdb *db, const char *realm, const char *secret);
 int userdb_del_secret(struct userdb *db, const char *realm, const char *secret);
 
+/*
+ * A realm option (coturn's max-bps, user-quota, total-quota): 0 with the
+ * value, 1 not set (or the backend keeps none), -1 error.
+ */
+int userdb_realm_option(struct userdb *db, const char *realm, const char *name,
+			unsigned long *value);
+/*
+ * The realm's allowed-peer-ip (allowed true) or denied-peer-ip entries, as
+ * written ("10.0.0.1", "10.0.0.0-10.0.0.255", ...): cb for each, as for
+ * userdb_list(). A backend that keeps none calls cb for none.
+ */
+int userdb_list_peer_ips(struct userdb *db, const char *realm, bool allowed,
+			 int (*cb)(void *arg, const char *range), void *arg);
+/* Is the store reachable? 0, or -1 with userdb_errmsg(). */
+int userdb_ping(struct userdb *db);
+/* The backend's name: "sqlite", "redis". */
+const char *userdb_kind(const struct userdb *db);
+
 /* The last error, naming the store: "cannot write /x.db: disk I/O error". */
 const char *userdb_errmsg(const struct userdb *db);
 
@@ -117,6 +145,12 @@ struct userdb_ops {
 	int (*add_secret)(struct userdb *db, const char *realm, const char *secret);
 	int (*del_secret)(struct userdb *db, const char *realm, const char *secret);
 	void (*close)(void *state);
+	/* NULL where the backend keeps no such thing (userdb.c answers for it) */
+	int (*realm_option)(struct userdb *db, const char *realm, const char *name,
+			    unsigned long *value);
+	int (*list_peer_ips)(struct userdb *db, const char *realm, bool allowed,
+			     int (*cb)(void *arg, const char *range), void *arg);
+	int (*ping)(struct userdb *db);
 };
 
 /* NULL when out of memory; the caller then frees its state itself. */

@@ -359,6 +359,7 @@ static void udp_readable(evutil_socket_t fd, short what, void *arg)
 
 static void tcp_close(struct tcp_conn *c)
 {
+	store_forget_conn(c->w, c);
 	if (c->alloc)
 		alloc_free(c->alloc);
 	limits_tcp_release(c->w->srv, &c->client.sa);
@@ -452,6 +453,21 @@ static void tcp_readable(struct bufferevent *bev, void *arg)
 			tcp_close(c);
 			return;
 		}
+	}
+}
+
+void worker_resume_message(struct worker *w, struct udp_listener *lsn, struct tcp_conn *tcp,
+			   const union sockaddr_u *client, const union sockaddr_u *local,
+			   const uint8_t *buf, size_t len)
+{
+	struct origin o = {.w = w, .lsn = lsn, .tcp = tcp, .client = *client, .local = *local};
+
+	turn_handle_message(&o, tcp ? tcp->alloc : worker_find_udp_alloc(w, lsn, client), buf,
+			    len);
+	if (tcp && tcp->bind_id) {
+		/* as in tcp_readable(): a bound connection carries data from now on */
+		tcp_relay_take_conn(tcp);
+		tcp_close(tcp);
 	}
 }
 
@@ -700,7 +716,7 @@ int worker_start(struct worker *w)
 	w->stop_ev = event_new(w->base, -1, 0, stop_cb, w->base);
 	w->accept_resume_ev = evtimer_new(w->base, worker_tcp_accept_resume, w);
 	if (!w->stop_ev || !w->accept_resume_ev || tcp_relay_worker_init(w) < 0 ||
-	    offload_worker_init(w) < 0)
+	    offload_worker_init(w) < 0 || store_worker_init(w) < 0)
 		return -1;
 	if (srv->use_userdb) {
 		w->db = userdb_open_sqlite(srv->cfg->userdb, false, err, sizeof(err));
@@ -765,6 +781,7 @@ void worker_join(struct worker *w)
 		event_free(w->accept_resume_ev);
 	if (w->db)
 		userdb_close(w->db);
+	store_worker_free(w);
 	if (w->base)
 		event_base_free(w->base);
 	free(w->table);
