@@ -50,7 +50,8 @@ static int turnrelay_unmatched_stat(enum turnrelay_pkt_class cls)
 /*
  * On a leg without a channel the payload is opaque, so only the RFC 7983
  * ranges that userspace must see (STUN for ICE and consent, DTLS for the
- * handshake) stay, unless the leg's flags forward them. Returns the stat to
+ * handshake) stay, unless the leg's flags forward them, and RTCP when the
+ * leg's flags say so. Returns the stat to
  * pass with, or 0 to forward.
  */
 static int turnrelay_plain_leg_verdict(const struct turnrelay_leg *leg,
@@ -64,6 +65,8 @@ static int turnrelay_plain_leg_verdict(const struct turnrelay_leg *leg,
 	if (turnrelay_first_byte_is_dtls(payload[0]) &&
 	    !(leg->flags & TURNRELAY_LEG_F_FORWARD_DTLS))
 		return TURNRELAY_STATS_A_PASS_DTLS;
+	if ((leg->flags & TURNRELAY_LEG_F_PASS_RTCP) && turnrelay_is_rtcp(payload, len))
+		return TURNRELAY_STATS_A_PASS_RTCP;
 	return 0;
 }
 

@@ -52,6 +52,7 @@ static const struct nla_policy turnrelay_policy[TURNRELAY_A_MAX + 1] = {
 	[TURNRELAY_A_FLUSH_FLAGS] = { .type = NLA_U32 },
 	[TURNRELAY_A_LEG] = { .type = NLA_REJECT },
 	[TURNRELAY_A_SOURCE] = { .type = NLA_REJECT },
+	[TURNRELAY_A_DEL_FLAGS] = { .type = NLA_U32 },
 };
 
 static struct genl_family turnrelay_family;
@@ -290,19 +291,54 @@ fail:
 
 /* ---- DEL, FLUSH ---- */
 
+static int turnrelay_nl_put_entry(struct sk_buff *skb, const struct turnrelay_entry *e);
+
+/* With TURNRELAY_DEL_F_COUNTERS, the reply carries the entry's last counters. */
 static int turnrelay_nl_del(struct sk_buff *skb, struct genl_info *info)
 {
 	struct turnrelay_net *tn = turnrelay_net(genl_info_net(info));
+	struct turnrelay_entry *e = NULL;
+	struct sk_buff *msg = NULL;
+	u32 flags = 0;
+	void *hdr;
 	int err;
 
 	if (!info->attrs[TURNRELAY_A_ID]) {
 		NL_SET_ERR_MSG(info->extack, "turnrelay: DEL needs TURNRELAY_A_ID");
 		return -EINVAL;
 	}
-	err = turnrelay_table_del(tn, nla_get_u64(info->attrs[TURNRELAY_A_ID]));
-	if (err == -ENOENT)
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[TURNRELAY_A_ID], "turnrelay: no entry with this id");
-	return err;
+	if (info->attrs[TURNRELAY_A_DEL_FLAGS]) {
+		flags = nla_get_u32(info->attrs[TURNRELAY_A_DEL_FLAGS]);
+		if (flags & ~(u32)__TURNRELAY_DEL_F_ALL) {
+			NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[TURNRELAY_A_DEL_FLAGS], "turnrelay: unknown del flags");
+			return -EINVAL;
+		}
+	}
+	/* allocated first: once deleted, the entry's counters must reach the caller */
+	if (flags & TURNRELAY_DEL_F_COUNTERS) {
+		msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+		if (!msg)
+			return -ENOMEM;
+	}
+	err = turnrelay_table_del(tn, nla_get_u64(info->attrs[TURNRELAY_A_ID]), msg ? &e : NULL);
+	if (err) {
+		nlmsg_free(msg);
+		if (err == -ENOENT)
+			NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[TURNRELAY_A_ID], "turnrelay: no entry with this id");
+		return err;
+	}
+	if (!msg)
+		return 0;
+	hdr = genlmsg_put_reply(msg, info, &turnrelay_family, 0, TURNRELAY_CMD_DEL);
+	if (!hdr || turnrelay_nl_put_entry(msg, e)) {
+		turnrelay_entry_release(e);
+		nlmsg_free(msg);
+		NL_SET_ERR_MSG(info->extack, "turnrelay: entry deleted, its counters did not fit the reply");
+		return -EMSGSIZE;
+	}
+	turnrelay_entry_release(e);
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
 }
 
 static int turnrelay_nl_flush(struct sk_buff *skb, struct genl_info *info)
@@ -352,7 +388,8 @@ static u64 turnrelay_features(void)
 {
 	u64 features = TURNRELAY_FEATURE_IPV4 | TURNRELAY_FEATURE_CHANNELDATA |
 		       TURNRELAY_FEATURE_EVENT_IDLE | TURNRELAY_FEATURE_EVENT_SOURCE |
-		       TURNRELAY_FEATURE_FORWARD_STUN_DTLS;
+		       TURNRELAY_FEATURE_FORWARD_STUN_DTLS | TURNRELAY_FEATURE_PASS_RTCP |
+		       TURNRELAY_FEATURE_DEL_COUNTERS;
 
 	if (IS_ENABLED(CONFIG_IPV6) && ipv6_mod_enabled())
 		features |= TURNRELAY_FEATURE_IPV6;

@@ -103,8 +103,13 @@ static void turnrelay_entry_free_rcu(struct rcu_head *rcu)
 	turnrelay_entry_free(container_of(rcu, struct turnrelay_entry, rcu));
 }
 
-/* Takes e out of every table; readers may still hold it until a grace period. */
-static void turnrelay_entry_unlink(struct turnrelay_net *tn, struct turnrelay_entry *e)
+/*
+ * Takes e out of every table; readers may still hold it until a grace
+ * period. Freed after that one unless keep: then the caller reads it and
+ * hands it to turnrelay_entry_release().
+ */
+static void turnrelay_entry_unlink(struct turnrelay_net *tn, struct turnrelay_entry *e,
+				   bool keep)
 {
 	int i;
 
@@ -125,6 +130,12 @@ static void turnrelay_entry_unlink(struct turnrelay_net *tn, struct turnrelay_en
 	atomic_dec(&tn->nr_entries);
 	if (e->idle_timeout_ms)
 		tn->nr_idle--;
+	if (!keep)
+		call_rcu(&e->rcu, turnrelay_entry_free_rcu);
+}
+
+void turnrelay_entry_release(struct turnrelay_entry *e)
+{
 	call_rcu(&e->rcu, turnrelay_entry_free_rcu);
 }
 
@@ -221,7 +232,7 @@ fail_unlock_free:
 	return err;
 }
 
-int turnrelay_table_del(struct turnrelay_net *tn, u64 id)
+int turnrelay_table_del(struct turnrelay_net *tn, u64 id, struct turnrelay_entry **keep)
 {
 	struct turnrelay_entry *e;
 	int err = -ENOENT;
@@ -229,7 +240,9 @@ int turnrelay_table_del(struct turnrelay_net *tn, u64 id)
 	mutex_lock(&tn->lock);
 	e = rhashtable_lookup_fast(&tn->ids, &id, turnrelay_id_params);
 	if (e) {
-		turnrelay_entry_unlink(tn, e);
+		turnrelay_entry_unlink(tn, e, keep != NULL);
+		if (keep)
+			*keep = e;
 		err = 0;
 	}
 	mutex_unlock(&tn->lock);
@@ -244,7 +257,7 @@ unsigned int turnrelay_table_flush(struct turnrelay_net *tn, u32 owner_portid, b
 	mutex_lock(&tn->lock);
 	list_for_each_entry_safe(e, tmp, &tn->entries, list) {
 		if (all || e->owner_portid == owner_portid) {
-			turnrelay_entry_unlink(tn, e);
+			turnrelay_entry_unlink(tn, e, false);
 			n++;
 		}
 	}

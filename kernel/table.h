@@ -126,7 +126,12 @@ void turnrelay_entry_free(struct turnrelay_entry *e);
 /* Takes ownership of e (frees it on failure). */
 int turnrelay_table_add(struct turnrelay_net *tn, struct turnrelay_entry *e,
 			struct netlink_ext_ack *extack);
-int turnrelay_table_del(struct turnrelay_net *tn, u64 id);
+/*
+ * Deletes entry id; with keep, the entry stays readable (counters) until
+ * turnrelay_entry_release(*keep).
+ */
+int turnrelay_table_del(struct turnrelay_net *tn, u64 id, struct turnrelay_entry **keep);
+void turnrelay_entry_release(struct turnrelay_entry *e);
 /* Deletes the entries of owner_portid, or all of them when all is set. */
 unsigned int turnrelay_table_flush(struct turnrelay_net *tn, u32 owner_portid,
 				   bool all);

@@ -87,6 +87,16 @@ static inline bool turnrelay_first_byte_is_channeldata(__u8 b)
 }
 
 /*
+ * RTCP as RFC 5761 4 tells it from RTP on one port: version 2 (first byte
+ * 128-191) and a second byte (RTCP packet type, or RTP marker + payload
+ * type) in 192-223. Reads at most 2 bytes, never past len.
+ */
+static inline bool turnrelay_is_rtcp(const __u8 *buf, size_t len)
+{
+	return len >= 2 && buf[0] >= 128 && buf[0] <= 191 && buf[1] >= 192 && buf[1] <= 223;
+}
+
+/*
  * Classifies the UDP payload buf[0..len); fills *pkt (always, zeroed first).
  * Reads at most min(len, TURNRELAY_PARSE_PEEK_LEN) bytes.
  */

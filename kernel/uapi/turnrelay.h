@@ -66,7 +66,10 @@
  * What stays with userspace: a datagram is left untouched to the stack (and
  * the reason counted, see TURNRELAY_A_STATS) when no leg matches it, when it
  * is STUN (first byte 0-3, RFC 7983) or DTLS (first byte 20-63) and the leg
- * has no TURNRELAY_LEG_F_FORWARD_STUN / _DTLS flag, when it is empty, when a
+ * has no TURNRELAY_LEG_F_FORWARD_STUN / _DTLS flag, when it is RTCP (version
+ * 2, second byte 192-223, RFC 5761 4) and the leg has
+ * TURNRELAY_LEG_F_PASS_RTCP (an anchored leg whose other side does not
+ * multiplex RTCP: userspace sends it to that side's RTCP port), when it is empty, when a
  * ChannelData header is malformed, when its UDP checksum is bad, when it is
  * an IPv4 reassembled or IPv6 fragmented or extension-header datagram, when
  * there is no route out, or when the result would exceed the route's MTU. A
@@ -118,6 +121,8 @@
  *                                      (OUTPUT filter drop, no memory, ...)
  *        TURNRELAY_STATS_A_EVENTS: NLA_U64, events multicast
  *        TURNRELAY_STATS_A_EVENTS_LOST: NLA_U64, events not sent (memory)
+ *        TURNRELAY_STATS_A_PASS_RTCP: NLA_U64, RTCP on a leg with
+ *                                      TURNRELAY_LEG_F_PASS_RTCP
  *    TURNRELAY_A_VERSION: NLA_NUL_STRING, module version, for humans
  *
  * TURNRELAY_CMD_ADD
@@ -154,6 +159,14 @@
  * NLM_F_REQUEST: deletes one entry of this network namespace, whoever owns it:
  *
  *    TURNRELAY_A_ID: NLA_U64, required
+ *    TURNRELAY_A_DEL_FLAGS: NLA_U32, optional, enum turnrelay_del_flag
+ *        (TURNRELAY_FEATURE_DEL_COUNTERS)
+ *
+ * With TURNRELAY_DEL_F_COUNTERS the kernel replies (cmd TURNRELAY_CMD_DEL)
+ * with TURNRELAY_A_ENTRY as in DUMP, its counters read once the entry can
+ * no longer be found: what it forwarded since the owner's last dump is not
+ * lost (a datagram another CPU is forwarding at that very moment may still
+ * be missed).
  *
  * Errors: -ENOENT, -EINVAL, -EPERM.
  *
@@ -233,6 +246,8 @@ enum turnrelay_feature {
 	TURNRELAY_FEATURE_EVENT_IDLE = 1U << 3,
 	TURNRELAY_FEATURE_EVENT_SOURCE = 1U << 4,
 	TURNRELAY_FEATURE_FORWARD_STUN_DTLS = 1U << 5,
+	TURNRELAY_FEATURE_PASS_RTCP = 1U << 6,
+	TURNRELAY_FEATURE_DEL_COUNTERS = 1U << 7,
 };
 
 enum turnrelay_cmd {
@@ -253,6 +268,11 @@ enum turnrelay_flush_flag {
 	__TURNRELAY_FLUSH_F_ALL = TURNRELAY_FLUSH_F_ALL
 };
 
+enum turnrelay_del_flag {
+	TURNRELAY_DEL_F_COUNTERS = 1U << 0,
+	__TURNRELAY_DEL_F_ALL = TURNRELAY_DEL_F_COUNTERS
+};
+
 enum turnrelay_attribute {
 	TURNRELAY_A_UNSPEC,
 	TURNRELAY_A_PAD,
@@ -267,6 +287,7 @@ enum turnrelay_attribute {
 	TURNRELAY_A_FLUSH_FLAGS,
 	TURNRELAY_A_LEG,
 	TURNRELAY_A_SOURCE,
+	TURNRELAY_A_DEL_FLAGS,
 	__TURNRELAY_A_LAST
 };
 #define TURNRELAY_A_MAX (__TURNRELAY_A_LAST - 1)
@@ -288,6 +309,7 @@ enum turnrelay_stats_attribute {
 	TURNRELAY_STATS_A_TX_ERRORS,
 	TURNRELAY_STATS_A_EVENTS,
 	TURNRELAY_STATS_A_EVENTS_LOST,
+	TURNRELAY_STATS_A_PASS_RTCP,
 	__TURNRELAY_STATS_A_LAST
 };
 #define TURNRELAY_STATS_A_MAX (__TURNRELAY_STATS_A_LAST - 1)
@@ -308,9 +330,11 @@ enum turnrelay_leg_flag {
 	TURNRELAY_LEG_F_FORWARD_STUN = 1U << 0,
 	TURNRELAY_LEG_F_FORWARD_DTLS = 1U << 1,
 	TURNRELAY_LEG_F_SOURCE_EVENTS = 1U << 2,
+	TURNRELAY_LEG_F_PASS_RTCP = 1U << 3,
 	__TURNRELAY_LEG_F_ALL = TURNRELAY_LEG_F_FORWARD_STUN |
 				TURNRELAY_LEG_F_FORWARD_DTLS |
-				TURNRELAY_LEG_F_SOURCE_EVENTS
+				TURNRELAY_LEG_F_SOURCE_EVENTS |
+				TURNRELAY_LEG_F_PASS_RTCP
 };
 
 enum turnrelay_leg_attribute {

@@ -101,6 +101,8 @@ static const char *relayctl_features(uint64_t f, char *buf, size_t len)
 	    {TURNRELAY_FEATURE_EVENT_IDLE, "event-idle"},
 	    {TURNRELAY_FEATURE_EVENT_SOURCE, "event-source"},
 	    {TURNRELAY_FEATURE_FORWARD_STUN_DTLS, "forward-stun-dtls"},
+	    {TURNRELAY_FEATURE_PASS_RTCP, "pass-rtcp"},
+	    {TURNRELAY_FEATURE_DEL_COUNTERS, "del-counters"},
 	};
 	size_t i, off = 0;
 
@@ -138,10 +140,10 @@ static int relayctl_version(void)
 	printf("left to userspace: stun %" PRIu64 ", dtls %" PRIu64 ", short %" PRIu64
 	       ", malformed %" PRIu64 ", channel without entry %" PRIu64 ", no entry %" PRIu64
 	       ", bad checksum %" PRIu64 ", unsupported %" PRIu64 ", no route %" PRIu64
-	       ", too big %" PRIu64 "\n",
+	       ", too big %" PRIu64 ", rtcp %" PRIu64 "\n",
 	       s->pass_stun, s->pass_dtls, s->pass_short, s->pass_malformed,
 	       s->pass_channel_no_entry, s->pass_no_entry, s->pass_bad_checksum,
-	       s->pass_unsupported, s->pass_no_route, s->pass_too_big);
+	       s->pass_unsupported, s->pass_no_route, s->pass_too_big, s->pass_rtcp);
 	printf("tx errors: %" PRIu64 ", events: %" PRIu64 " (lost %" PRIu64 ")\n", s->tx_errors,
 	       s->events, s->events_lost);
 	relay_offload_close(ro);

@@ -263,8 +263,35 @@ int relay_offload_add(struct relay_offload *ro, const struct relay_entry *e)
 
 int relay_offload_del(struct relay_offload *ro, uint64_t id)
 {
-	return relay_simple(ro, relay_msg_del(ro->tx, sizeof(ro->tx), ro->family, ++ro->seq, id),
+	return relay_simple(ro, relay_msg_del(ro->tx, sizeof(ro->tx), ro->family, ++ro->seq, id, 0),
 			    TURNRELAY_CMD_DEL);
+}
+
+static int relay_on_last(struct relay_offload *ro, const uint8_t *msg, size_t len, void *arg)
+{
+	struct relay_entry *last = arg;
+
+	if (relay_msg_parse_entry(msg, len, last) < 0)
+		return relay_fail(ro, -EBADMSG, "DEL: malformed entry in the reply");
+	return 0;
+}
+
+int relay_offload_del_counters(struct relay_offload *ro, uint64_t id, struct relay_entry *last)
+{
+	int ret;
+
+	if (!(ro->info.features & TURNRELAY_FEATURE_DEL_COUNTERS))
+		return relay_fail(ro, -EOPNOTSUPP, "DEL: the module does not return counters");
+	memset(last, 0, sizeof(*last));
+	ret = relay_transact(ro,
+			     relay_msg_del(ro->tx, sizeof(ro->tx), ro->family, ++ro->seq, id,
+					   TURNRELAY_DEL_F_COUNTERS),
+			     "DEL", relay_on_last, last);
+	/* deleted, but the reply carried no entry: no counters */
+	if (ret == 0 && last->id != id)
+		return relay_fail(ro, -EBADMSG, "DEL: no entry %llu in the reply",
+				  (unsigned long long)id);
+	return ret;
 }
 
 int relay_offload_flush(struct relay_offload *ro, bool all)

@@ -174,13 +174,19 @@ int relay_msg_add(uint8_t *buf, size_t cap, uint16_t family, uint32_t seq,
 	return relay_msg_end(nlh);
 }
 
-int relay_msg_del(uint8_t *buf, size_t cap, uint16_t family, uint32_t seq, uint64_t id)
+int relay_msg_del(uint8_t *buf, size_t cap, uint16_t family, uint32_t seq, uint64_t id,
+		  uint32_t flags)
 {
 	struct nlmsghdr *nlh;
 
+	if (flags & ~(uint32_t)__TURNRELAY_DEL_F_ALL)
+		return -EINVAL;
 	nlh = relay_msg_start(buf, cap, family, NLM_F_REQUEST | NLM_F_ACK, seq, TURNRELAY_CMD_DEL,
 			      TURNRELAY_GENL_VERSION);
 	if (!nlh || !mnl_attr_put_u64_check(nlh, cap, TURNRELAY_A_ID, id))
+		return -EMSGSIZE;
+	/* without flags, the request an older module understands */
+	if (flags && !mnl_attr_put_u32_check(nlh, cap, TURNRELAY_A_DEL_FLAGS, flags))
 		return -EMSGSIZE;
 	return relay_msg_end(nlh);
 }
@@ -363,6 +369,7 @@ static int relay_parse_stats(const struct relay_attr *nest, struct relay_stats *
 	    [TURNRELAY_STATS_A_TX_ERRORS] = &st->tx_errors,
 	    [TURNRELAY_STATS_A_EVENTS] = &st->events,
 	    [TURNRELAY_STATS_A_EVENTS_LOST] = &st->events_lost,
+	    [TURNRELAY_STATS_A_PASS_RTCP] = &st->pass_rtcp,
 	};
 	unsigned int i;
 	int ret;
@@ -471,7 +478,8 @@ int relay_msg_parse_entry(const uint8_t *buf, size_t len, struct relay_entry *ou
 
 	if ((ret = relay_genl(buf, len, &cmd, &attrs, &attrs_len)) < 0)
 		return ret;
-	if (cmd != TURNRELAY_CMD_DUMP)
+	/* a DEL with TURNRELAY_DEL_F_COUNTERS is answered with the same entry */
+	if (cmd != TURNRELAY_CMD_DUMP && cmd != TURNRELAY_CMD_DEL)
 		return -EPROTO;
 	if ((ret = relay_attrs(attrs, attrs_len, tb, TURNRELAY_A_MAX)) < 0 ||
 	    (ret = relay_parse_entry_nest(&tb[TURNRELAY_A_ENTRY], &e)) < 0)

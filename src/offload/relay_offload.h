@@ -79,6 +79,7 @@ struct relay_stats {
 	uint64_t tx_errors;
 	uint64_t events;
 	uint64_t events_lost;
+	uint64_t pass_rtcp;
 };
 
 struct relay_info {
@@ -113,7 +114,9 @@ int relay_msg_getfamily(uint8_t *buf, size_t cap, uint32_t seq);
 int relay_msg_hello(uint8_t *buf, size_t cap, uint16_t family, uint32_t seq);
 int relay_msg_add(uint8_t *buf, size_t cap, uint16_t family, uint32_t seq,
 		  const struct relay_entry *e);
-int relay_msg_del(uint8_t *buf, size_t cap, uint16_t family, uint32_t seq, uint64_t id);
+/* flags: TURNRELAY_DEL_F_* (0: none sent; an unknown one: -EINVAL) */
+int relay_msg_del(uint8_t *buf, size_t cap, uint16_t family, uint32_t seq, uint64_t id,
+		  uint32_t flags);
 /* all: every entry of the network namespace, not only this socket's */
 int relay_msg_flush(uint8_t *buf, size_t cap, uint16_t family, uint32_t seq, bool all);
 int relay_msg_dump(uint8_t *buf, size_t cap, uint16_t family, uint32_t seq);
@@ -130,7 +133,7 @@ int relay_msg_dump(uint8_t *buf, size_t cap, uint16_t family, uint32_t seq);
 int relay_msg_parse_family(const uint8_t *buf, size_t len, uint16_t *family,
 			   uint32_t *events_group);
 int relay_msg_parse_hello(const uint8_t *buf, size_t len, struct relay_info *out);
-/* One DUMP reply message. */
+/* One DUMP reply message, or the reply to a DEL with TURNRELAY_DEL_F_COUNTERS. */
 int relay_msg_parse_entry(const uint8_t *buf, size_t len, struct relay_entry *out);
 int relay_msg_parse_event(const uint8_t *buf, size_t len, struct relay_event *out);
 /*
@@ -167,6 +170,12 @@ int relay_offload_hello(struct relay_offload *ro, struct relay_info *out);
 
 int relay_offload_add(struct relay_offload *ro, const struct relay_entry *e);
 int relay_offload_del(struct relay_offload *ro, uint64_t id);
+/*
+ * Deletes entry id and reads its last counters into *last (as in a dump):
+ * what it forwarded since the last dump is not lost. -EOPNOTSUPP when the
+ * module lacks TURNRELAY_FEATURE_DEL_COUNTERS (nothing deleted then).
+ */
+int relay_offload_del_counters(struct relay_offload *ro, uint64_t id, struct relay_entry *last);
 int relay_offload_flush(struct relay_offload *ro, bool all);
 
 /*

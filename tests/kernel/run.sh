@@ -44,6 +44,13 @@ short-channeldata-to-userspace
 bad-length-channeldata-to-userspace
 del-stops-forwarding
 del-of-missing-entry-refused
+hello-reports-pass-rtcp-and-del-counters
+rtcp-pass-rtp-forwarded
+rtcp-pass-rtcp-to-userspace
+rtcp-pass-other-leg-forwards-rtcp
+rtcp-pass-counted
+del-returns-last-counters
+del-counters-of-missing-entry-refused
 socket-close-flushes-entries
 events-delivered
 flush-removes-all

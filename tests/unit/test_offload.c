@@ -140,9 +140,28 @@ static void test_del_request_carries_u64_id(void **state)
 	uint8_t buf[RELAY_MSG_BUFLEN];
 
 	(void)state;
-	assert_int_equal(relay_msg_del(buf, sizeof(buf), FAM, SEQ, 0x1122334455667788ULL),
+	assert_int_equal(relay_msg_del(buf, sizeof(buf), FAM, SEQ, 0x1122334455667788ULL, 0),
 			 sizeof(want));
 	assert_memory_equal(buf, want, sizeof(want));
+}
+
+/* DEL asking for the entry's last counters: the flag after the id; unknown flags refused. */
+static void test_del_request_with_counters_flag(void **state)
+{
+	static const uint8_t want[] = {
+		40, 0, 0, 0, FAM, 0, 0x05, 0, 0x04, 0x03, 0x02, 0x01, 0, 0, 0, 0,
+		TURNRELAY_CMD_DEL, TURNRELAY_GENL_VERSION, 0, 0,
+		12, 0, TURNRELAY_A_ID, 0, 9, 0, 0, 0, 0, 0, 0, 0,
+		8, 0, TURNRELAY_A_DEL_FLAGS, 0, TURNRELAY_DEL_F_COUNTERS, 0, 0, 0,
+	};
+	uint8_t buf[RELAY_MSG_BUFLEN];
+
+	(void)state;
+	assert_int_equal(relay_msg_del(buf, sizeof(buf), FAM, SEQ, 9, TURNRELAY_DEL_F_COUNTERS),
+			 sizeof(want));
+	assert_memory_equal(buf, want, sizeof(want));
+	assert_int_equal(relay_msg_del(buf, sizeof(buf), FAM, SEQ, 9, 1U << 5), -EINVAL);
+	assert_int_equal(relay_msg_del(buf, 36, FAM, SEQ, 9, TURNRELAY_DEL_F_COUNTERS), -EMSGSIZE);
 }
 
 static void test_flush_all_sets_flag_and_own_sends_none(void **state)
@@ -464,6 +483,26 @@ static void test_dump_reply_with_u32_counter_is_refused(void **state)
 	assert_int_equal(parse_entry(buf, nlh->nlmsg_len, &e), -EBADMSG);
 }
 
+/* The reply to a DEL with TURNRELAY_DEL_F_COUNTERS: the same entry, its last counters. */
+static void test_del_reply_parses_like_a_dump(void **state)
+{
+	uint8_t buf[1024];
+	struct relay_entry e;
+	size_t len = build_dump_reply(buf, TURNRELAY_CMD_DEL), cut;
+
+	(void)state;
+	assert_int_equal(parse_entry(buf, len, &e), 0);
+	assert_int_equal(e.id, 42);
+	assert_int_equal(e.leg[0].packets, 10);
+	assert_int_equal(e.leg[0].bytes, 1720);
+	assert_int_equal(e.leg[1].packets, 7);
+	for (cut = 0; cut < len; cut++)
+		assert_int_not_equal(parse_entry(buf, cut, &e), 0);
+	/* an ADD or FLUSH reply is not an entry */
+	len = build_dump_reply(buf, TURNRELAY_CMD_FLUSH);
+	assert_int_equal(parse_entry(buf, len, &e), -EPROTO);
+}
+
 static void test_dump_reply_without_leg2_or_id_is_refused(void **state)
 {
 	uint8_t buf[1024];
@@ -775,12 +814,14 @@ int main(void)
 	    cmocka_unit_test(test_hello_request_is_bare_header_with_ack),
 	    cmocka_unit_test(test_dump_request_has_dump_flags),
 	    cmocka_unit_test(test_del_request_carries_u64_id),
+	    cmocka_unit_test(test_del_request_with_counters_flag),
 	    cmocka_unit_test(test_flush_all_sets_flag_and_own_sends_none),
 	    cmocka_unit_test(test_add_channel_entry_nests_both_legs_in_one_message_zero_padded),
 	    cmocka_unit_test(test_add_ipv6_leg_with_dest_flags_and_idle_timeout),
 	    cmocka_unit_test(test_add_refuses_entries_the_module_would_refuse),
 	    cmocka_unit_test(test_builders_never_write_past_a_short_buffer),
 	    cmocka_unit_test(test_dump_reply_parses_entry_with_counters),
+	    cmocka_unit_test(test_del_reply_parses_like_a_dump),
 	    cmocka_unit_test(test_dump_reply_truncated_anywhere_is_refused),
 	    cmocka_unit_test(test_dump_reply_with_wrong_attribute_sizes_is_refused),
 	    cmocka_unit_test(test_dump_reply_with_u32_counter_is_refused),

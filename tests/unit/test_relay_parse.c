@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "../../kernel/turnrelay_parse.h"
+#include "anchor/demux.h"
 #include "stun/stun.h"
 
 static enum turnrelay_pkt_class classify(const uint8_t *buf, size_t len, struct turnrelay_pkt *pkt)
@@ -221,6 +222,36 @@ static void test_channeldata_agrees_with_codec(void **state)
 	}
 }
 
+/*
+ * RTCP as TURNRELAY_LEG_F_PASS_RTCP tells it (RFC 5761 4) is what the
+ * anchor's demux takes for RTCP, for every first two bytes; shorter than 2
+ * bytes is never RTCP, and nothing past the second byte is read.
+ */
+static void test_rtcp_agrees_with_the_anchor_demux(void **state)
+{
+	uint8_t buf[32] = {0};
+
+	(void)state;
+	for (int b0 = 0; b0 < 256; b0++)
+		for (int b1 = 0; b1 < 256; b1++) {
+			buf[0] = (uint8_t)b0;
+			buf[1] = (uint8_t)b1;
+			buf[4] = 0x21; /* a STUN cookie, so that 0-3 is STUN for both */
+			buf[5] = 0x12;
+			buf[6] = 0xa4;
+			buf[7] = 0x42;
+			assert_int_equal(turnrelay_is_rtcp(buf, sizeof(buf)),
+					 demux_classify(buf, sizeof(buf)) == DEMUX_RTCP);
+		}
+	buf[0] = 0x80;
+	buf[1] = 200;
+	assert_true(turnrelay_is_rtcp(buf, 2));
+	assert_false(turnrelay_is_rtcp(buf, 1));
+	assert_false(turnrelay_is_rtcp(buf, 0));
+	buf[1] = 0; /* RTP, payload type 0 */
+	assert_false(turnrelay_is_rtcp(buf, sizeof(buf)));
+}
+
 static void test_channeldata_header_writer_round_trips(void **state)
 {
 	uint8_t buf[4 + 3] = {0, 0, 0, 0, 'a', 'b', 'c'};
@@ -253,6 +284,7 @@ int main(void)
 	    cmocka_unit_test(test_parser_reads_only_the_first_peek_bytes),
 	    cmocka_unit_test(test_channeldata_agrees_with_codec),
 	    cmocka_unit_test(test_channeldata_header_writer_round_trips),
+	    cmocka_unit_test(test_rtcp_agrees_with_the_anchor_demux),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

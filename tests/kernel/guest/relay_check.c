@@ -369,6 +369,62 @@ static void check_del(void)
 	guest_check("del-of-missing-entry-refused", ret == -ENOENT, "DEL again: %d", ret);
 }
 
+/*
+ * An anchor leg whose other side does not multiplex RTCP (RFC 5761):
+ * TURNRELAY_LEG_F_PASS_RTCP on the first leg keeps its RTCP (version 2,
+ * second byte 192-223) for userspace and forwards its RTP; the second leg,
+ * without the flag, forwards RTCP too. Then DEL with
+ * TURNRELAY_DEL_F_COUNTERS returns what the entry forwarded, and it is gone.
+ */
+static void check_rtcp_pass_and_del_counters(void)
+{
+	struct relay_entry e = entry_make(6, "10.0.0.1:52000", "10.0.0.2:41000", 0,
+					  "10.0.0.1:52002", "10.0.0.3:41002");
+	static const uint8_t rtp[12] = {0x80, 0x60, 0x12, 0x34, 0, 0, 0, 1, 0xde, 0xad, 0xbe, 0xef};
+	static const uint8_t rtcp[8] = {0x80, 200, 0x00, 0x01, 0xde, 0xad, 0xbe, 0xef};
+	struct relay_info info;
+	struct relay_entry last;
+	char why[128] = "";
+	bool ok;
+	int ret, n;
+
+	guest_check("hello-reports-pass-rtcp-and-del-counters",
+		    (relay_offload_info(ro)->features & TURNRELAY_FEATURE_PASS_RTCP) &&
+			(relay_offload_info(ro)->features & TURNRELAY_FEATURE_DEL_COUNTERS),
+		    "features 0x%llx", (unsigned long long)relay_offload_info(ro)->features);
+	e.leg[0].flags = TURNRELAY_LEG_F_PASS_RTCP;
+	if (entry_add(&e) < 0) {
+		guest_check("rtcp-pass-rtp-forwarded", false, "ADD failed");
+		return;
+	}
+	guest_sendto(o_side_a, rtp, sizeof(rtp), "10.0.0.1:52000");
+	ok = expect_rx(o_side_b, rtp, sizeof(rtp), "10.0.0.1:52002", why, sizeof(why));
+	guest_check("rtcp-pass-rtp-forwarded", ok, "%s", why);
+	guest_sendto(o_side_a, rtcp, sizeof(rtcp), "10.0.0.1:52000");
+	ok = expect_rx(s_anchor_a, rtcp, sizeof(rtcp), "10.0.0.2:41000", why, sizeof(why));
+	n = guest_drain(o_side_b, QUIET_MS);
+	if (ok && n)
+		snprintf(why, sizeof(why), "also forwarded (%d)", n);
+	guest_check("rtcp-pass-rtcp-to-userspace", ok && n == 0, "%s", why);
+	guest_sendto(o_side_b, rtcp, sizeof(rtcp), "10.0.0.1:52002");
+	ok = expect_rx(o_side_a, rtcp, sizeof(rtcp), "10.0.0.1:52000", why, sizeof(why));
+	guest_check("rtcp-pass-other-leg-forwards-rtcp", ok, "%s", why);
+	ret = relay_offload_hello(ro, &info);
+	guest_check("rtcp-pass-counted", ret == 0 && info.stats.pass_rtcp >= 1, "HELLO %d, pass_rtcp %llu",
+		    ret, (unsigned long long)info.stats.pass_rtcp);
+
+	ret = relay_offload_del_counters(ro, 6, &last);
+	ok = ret == 0 && last.id == 6 && last.leg[0].packets == 1 &&
+	     last.leg[0].bytes == sizeof(rtp) && last.leg[1].packets == 1 &&
+	     last.leg[1].bytes == sizeof(rtcp) && !entry_get(6, NULL, NULL);
+	guest_check("del-returns-last-counters", ok, "DEL %d (%s), id %llu, packets %llu/%llu bytes %llu/%llu",
+		    ret, relay_offload_error(ro), (unsigned long long)last.id,
+		    (unsigned long long)last.leg[0].packets, (unsigned long long)last.leg[1].packets,
+		    (unsigned long long)last.leg[0].bytes, (unsigned long long)last.leg[1].bytes);
+	ret = relay_offload_del_counters(ro, 6, &last);
+	guest_check("del-counters-of-missing-entry-refused", ret == -ENOENT, "DEL again: %d", ret);
+}
+
 /* A second control socket in a child adds an entry and exits: the entry must go. */
 static void check_socket_close(void)
 {
@@ -501,6 +557,7 @@ int main(void)
 	check_joined_entry();
 	check_ipv6_entry();
 	check_del();
+	check_rtcp_pass_and_del_counters();
 	check_socket_close();
 	check_events();
 	check_flush();
