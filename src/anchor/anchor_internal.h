@@ -289,6 +289,7 @@ struct stream_offload {
 	uint8_t comp;
 	uint64_t id; /* 0: forwarded in userspace */
 	union sockaddr_u local[2], remote[2];
+	uint32_t flags[2]; /* the legs' TURNRELAY_LEG_F_* */
 };
 
 struct stream {
@@ -299,6 +300,8 @@ struct stream {
 	struct stream_side side[2];
 	bool confirmed; /* both sides' RTP destinations confirmed (media_stream_sync) */
 	struct stream_offload kernel[2]; /* [0] RTP, [1] RTCP */
+	/* a TURN client's channel joined to a side's party in the kernel (a worker's entry) */
+	bool joined[2];
 	bool offload_pending; /* confirmed state moved on a worker: the anchor thread syncs it */
 	unsigned int finalizing; /* its ICE timers the anchor thread has yet to free */
 	bool released;		 /* its call let it go: freed with the last of them */
@@ -551,8 +554,13 @@ void anchor_offload_close(struct anchor *an);
  * a TURN worker (anchor_deliver()), once the anchor thread runs the flag.
  */
 void anchor_offload_stream(struct anchor *an, struct stream *st);
-/* st leaves: its entries go now (anchor thread, or with the thread stopped). */
+/*
+ * st leaves: its entries go now (anchor thread, or with the thread stopped),
+ * and what they forwarded since the last poll is counted.
+ */
 void anchor_offload_stream_end(struct anchor *an, struct stream *st);
+/* Is component c of st forwarded in the kernel (its own entry or a joined channel)? */
+bool anchor_offload_kernelized(const struct stream *st, int c);
 /*
  * Once a second on the anchor thread: merges what the kernel forwarded into
  * the stream, call (last media, for anchor-timeout) and anchor counters.

@@ -1168,6 +1168,9 @@ int call_delete(struct anchor *an, const struct ng_request *req, struct bdoc *d,
 		snprintf(reason, reasonlen, "Call-ID not found or tags didn't match");
 		return -1;
 	}
+	/* the entries go first, so that the reply counts what they forwarded last */
+	for (unsigned int i = 0; i < c->nstreams; i++)
+		anchor_offload_stream_end(an, c->streams[i]);
 	ng_query_call(an, c, d, reply);
 	an->stats.calls_deleted++;
 	log_call(an, c, "delete", 0);

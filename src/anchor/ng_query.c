@@ -7,8 +7,9 @@
  * Per stream: "endpoint" is where the party's media comes from (the ICE
  * pair or the latched address), "advertised endpoint" what its SDP said;
  * "stats" counts what the party sent. Flags tell the ICE state and
- * whether the kernel forwards the stream ("kernelized": its entry is in
- * the turnrelay module, offload.c; its stats include what the kernel
+ * whether the kernel forwards the stream ("kernelized": its entry, or a
+ * TURN client's channel joined to it, is in the turnrelay module,
+ * offload.c; its stats include what the kernel
  * forwarded, merged once a second). Under rtcp-mux one entry carries RTP
  * and RTCP, and what the kernel forwarded counts as RTP.
  */
@@ -176,7 +177,7 @@ static void add_tag(struct anchor *an, const struct call *c, int k, struct bdoc 
 		for (int comp = 0; streams && ss->nsocks &&
 				   comp < (ss->mux && strstr(st->proto, "RTP") ? 2 : ss->nsocks);
 		     comp++)
-			add_stream(d, streams, ss, comp, st->kernel[ss->mux ? 0 : comp].id != 0,
+			add_stream(d, streams, ss, comp, anchor_offload_kernelized(st, ss->mux ? 0 : comp),
 				   bridge_side_mode(st, k));
 		flags = bdict_add_list(d, m, "flags");
 		if (!flags)
@@ -258,7 +259,8 @@ void ng_statistics(struct anchor *an, struct bdoc *d, struct bval *reply)
 	for (uint32_t i = 0; i <= an->calls_mask; i++)
 		for (const struct call *c = an->calls[i]; c; c = c->hnext)
 			for (unsigned int k = 0; k < c->nstreams; k++)
-				*(c->streams[k]->kernel[0].id ? &media_kernel : &media_user) += 1;
+				*(anchor_offload_kernelized(c->streams[k], 0) ? &media_kernel
+									      : &media_user) += 1;
 	cur = bdict_add_dict(d, st, "currentstatistics");
 	if (cur) {
 		bdict_add_int(d, cur, "sessionsown", an->ncalls);

@@ -19,9 +19,19 @@
  * (consent loss, ICE restart, a re-offer or forked answer that moves a
  * party, delete, timeout), when a destination moves, and when a side
  * closes. Not offloaded: a party on one of this server's own addresses (a
- * TURN allocation joined to the call: delivered in process), and a stream
- * whose sides disagree on rtcp-mux (RTCP on the RTP port has to be sent to
- * the other side's RTCP port, which only userspace sorts out).
+ * TURN allocation joined to the call: delivered in process, or joined in
+ * the kernel by the worker, below).
+ *
+ * rtcp-mux (RFC 5761): RTCP that arrives on an RTP port goes to the other
+ * side's RTCP port when that side does not multiplex, which the entry's
+ * leg does not know. So the RTP entry's leg of a side whose other side does
+ * not multiplex carries TURNRELAY_LEG_F_PASS_RTCP: its RTP stays in the
+ * kernel and its RTCP reaches media_input(), which sends it to that RTCP
+ * port. The RTCP entry (both sides without rtcp-mux) joins the two RTCP
+ * ports; a side without rtcp-mux toward one with it keeps its RTCP socket
+ * in userspace (media_input() sends it to the other's RTP port, which the
+ * RTP entry's leg already takes). A module without TURNRELAY_FEATURE_PASS_RTCP
+ * gets no entry for a stream whose sides disagree on rtcp-mux.
  *
  * Threads: the handle is the anchor thread's. media_stream_sync() may run
  * on a TURN worker (anchor_deliver(), a joined leg latching), under the
@@ -32,7 +42,10 @@
  * the kernel forwarded counts as received from the party whose leg took it
  * (the stream's stats, "last packet"), as relayed in the kernel
  * (statistics' *_kernel), and its last-seen time is the call's last media
- * for anchor-timeout.
+ * for anchor-timeout. An entry's share since the last dump comes with its
+ * removal (relay_engine_del()). A joined TURN channel's counters come from
+ * its worker (anchor_joined()), with its installation and removal, which
+ * flag the stream's component as forwarded in the kernel (joined[]).
  */
 #include <errno.h>
 #include <event2/event.h>
@@ -70,12 +83,20 @@ void anchor_offload_close(struct anchor *an)
 	an->engine = NULL;
 }
 
+static void offload_count(void *owner, const struct relay_engine_counts *d, void *arg);
+
 /* The entry component c of st should have now; false: it stays in userspace. */
-static bool offload_want(const struct stream *st, int c, struct relay_entry *e)
+static bool offload_want(const struct anchor *an, const struct stream *st, int c,
+			 struct relay_entry *e)
 {
+	bool pass_rtcp = relay_engine_has(an->engine, TURNRELAY_FEATURE_PASS_RTCP);
+
 	memset(e, 0, sizeof(*e));
 	/* the module does not do SRTP: a bridged stream stays in userspace */
-	if (!st->confirmed || st->side[0].mux != st->side[1].mux || bridge_stream_active(st))
+	if (!st->confirmed || bridge_stream_active(st))
+		return false;
+	/* RTCP on a side's RTP port for the other side's RTCP port: userspace's (above) */
+	if (st->side[0].mux != st->side[1].mux && (c != 0 || !pass_rtcp))
 		return false;
 	for (int k = 0; k < 2; k++) {
 		const struct stream_side *ss = &st->side[k];
@@ -87,6 +108,8 @@ static bool offload_want(const struct stream *st, int c, struct relay_entry *e)
 			return false;
 		memcpy(&e->leg[k].local, local, addr_len(&local->sa));
 		memcpy(&e->leg[k].remote, remote, addr_len(&remote->sa));
+		if (c == 0 && !st->side[1 - k].mux && pass_rtcp)
+			e->leg[k].flags = TURNRELAY_LEG_F_PASS_RTCP;
 	}
 	return true;
 }
@@ -95,16 +118,18 @@ static bool offload_same(const struct stream_offload *o, const struct relay_entr
 {
 	for (int k = 0; k < 2; k++)
 		if (!addr_equal(&o->local[k].sa, (const struct sockaddr *)&e->leg[k].local) ||
-		    !addr_equal(&o->remote[k].sa, (const struct sockaddr *)&e->leg[k].remote))
+		    !addr_equal(&o->remote[k].sa, (const struct sockaddr *)&e->leg[k].remote) ||
+		    o->flags[k] != e->leg[k].flags)
 			return false;
 	return true;
 }
 
+/* What the entry forwarded since the last poll is counted before it goes. */
 static void offload_drop(struct anchor *an, struct stream_offload *o)
 {
 	if (!o->id)
 		return;
-	relay_engine_del(an->engine, o->id);
+	relay_engine_del(an->engine, o->id, offload_count, an);
 	o->id = 0;
 }
 
@@ -114,7 +139,7 @@ static void offload_apply(struct anchor *an, struct stream *st)
 	for (int c = 0; c < 2; c++) {
 		struct stream_offload *o = &st->kernel[c];
 		struct relay_entry e;
-		bool want = relay_engine_active(an->engine) && offload_want(st, c, &e);
+		bool want = relay_engine_active(an->engine) && offload_want(an, st, c, &e);
 		int ret;
 
 		if (o->id && want && offload_same(o, &e))
@@ -135,6 +160,7 @@ static void offload_apply(struct anchor *an, struct stream *st)
 		for (int k = 0; k < 2; k++) {
 			memcpy(&o->local[k], &e.leg[k].local, sizeof(o->local[k]));
 			memcpy(&o->remote[k], &e.leg[k].remote, sizeof(o->remote[k]));
+			o->flags[k] = e.leg[k].flags;
 		}
 	}
 }
@@ -165,6 +191,11 @@ void anchor_offload_stream_end(struct anchor *an, struct stream *st)
 	offload_drop(an, &st->kernel[0]);
 	offload_drop(an, &st->kernel[1]);
 	st->offload_pending = false;
+}
+
+bool anchor_offload_kernelized(const struct stream *st, int c)
+{
+	return st->kernel[c].id != 0 || st->joined[c];
 }
 
 /* Every stream of every call, with fn. */
@@ -305,10 +336,11 @@ static bool anchor_join(void *ctx, const struct sockaddr *to, const struct socka
 }
 
 /*
- * relay_joined_fn: what the kernel forwarded on a joined entry counts as
- * received from the two parties (the TURN client's on the side it joined,
- * the other party's on the other), as relayed in the kernel, and as the
- * call's last media.
+ * relay_joined_fn: a joined entry installed or removed flags the stream's
+ * component (joined[]: "kernelized", media_kernel); what the kernel
+ * forwarded on it counts as received from the two parties (the TURN
+ * client's on the side it joined, the other party's on the other), as
+ * relayed in the kernel, and as the call's last media.
  */
 static void anchor_joined(void *ctx, const struct sockaddr *to, const struct sockaddr *from,
 			  const struct relay_join_counts *d)
@@ -320,7 +352,9 @@ static void anchor_joined(void *ctx, const struct sockaddr *to, const struct soc
 	pthread_mutex_lock(&an->lock);
 	anchor_clock(an);
 	ms = offload_sock_at(an, to);
-	if (ms) {
+	if (ms && d->event != RELAY_JOIN_COUNTS) {
+		ms->st->joined[ms->comp] = d->event == RELAY_JOIN_UP;
+	} else if (ms) {
 		struct stream *st = ms->st;
 
 		for (int k = 0; k < 2; k++) {

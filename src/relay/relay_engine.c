@@ -149,6 +149,11 @@ bool relay_engine_active(const struct relay_engine_thread *t)
 	return t && t->ops;
 }
 
+bool relay_engine_has(const struct relay_engine_thread *t, uint64_t feature)
+{
+	return relay_engine_active(t) && (t->ops->features(t->h) & feature) == feature;
+}
+
 bool relay_engine_addr_ok(const struct sockaddr *sa)
 {
 	static const uint8_t any6[16];
@@ -207,22 +212,6 @@ int relay_engine_add(struct relay_engine_thread *t, struct relay_entry *e, void 
 	return 0;
 }
 
-void relay_engine_del(struct relay_engine_thread *t, uint64_t id)
-{
-	struct engine_rec **pp, *r;
-
-	if (!relay_engine_active(t) || id == 0)
-		return;
-	pp = engine_slot(t, id);
-	if (!(r = *pp))
-		return;
-	*pp = r->next;
-	free(r);
-	t->n--;
-	/* -ENOENT: already gone (module reloaded, flushed by an operator) */
-	t->ops->del(t->h, id);
-}
-
 struct engine_poll {
 	struct relay_engine_thread *t;
 	relay_engine_count_cb cb;
@@ -238,15 +227,13 @@ static uint64_t engine_delta(uint64_t now, uint64_t *last)
 	return d;
 }
 
-static int engine_on_entry(const struct relay_entry *e, void *arg)
+/* What e's counters moved since r's last reading, to cb (when something moved). */
+static void engine_report(struct engine_rec *r, const struct relay_entry *e,
+			  relay_engine_count_cb cb, void *arg)
 {
-	struct engine_poll *p = arg;
-	struct engine_rec *r = *engine_slot(p->t, e->id);
 	struct relay_engine_counts d = {0};
 	bool moved = false;
 
-	if (!r)
-		return 0; /* another handle's or process's */
 	d.id = e->id;
 	for (int k = 0; k < 2; k++) {
 		d.packets[k] = engine_delta(e->leg[k].packets, &r->packets[k]);
@@ -255,9 +242,37 @@ static int engine_on_entry(const struct relay_entry *e, void *arg)
 		moved |= d.packets[k] != 0 || e->leg[k].last_seen_ns != r->last_seen_ns[k];
 		r->last_seen_ns[k] = e->leg[k].last_seen_ns;
 	}
-	if (moved && p->cb)
-		p->cb(r->owner, &d, p->arg);
+	if (moved && cb)
+		cb(r->owner, &d, arg);
+}
+
+static int engine_on_entry(const struct relay_entry *e, void *arg)
+{
+	struct engine_poll *p = arg;
+	struct engine_rec *r = *engine_slot(p->t, e->id);
+
+	if (r) /* else another handle's or process's */
+		engine_report(r, e, p->cb, p->arg);
 	return 0;
+}
+
+void relay_engine_del(struct relay_engine_thread *t, uint64_t id, relay_engine_count_cb cb,
+		      void *arg)
+{
+	struct engine_rec **pp, *r;
+	struct relay_entry last;
+
+	if (!relay_engine_active(t) || id == 0)
+		return;
+	pp = engine_slot(t, id);
+	if (!(r = *pp))
+		return;
+	*pp = r->next;
+	t->n--;
+	/* -ENOENT: already gone (module reloaded, flushed by an operator) */
+	if (t->ops->del(t->h, id, cb ? &last : NULL) == 0 && cb && last.id == id)
+		engine_report(r, &last, cb, arg);
+	free(r);
 }
 
 int relay_engine_poll(struct relay_engine_thread *t, relay_engine_count_cb cb, void *arg)

@@ -27,8 +27,10 @@
  * Counters: the engine keeps, per installed entry, what was last read from
  * the kernel; relay_engine_poll() dumps the entries and hands the owner of
  * each entry the packets and bytes forwarded since the previous poll, per
- * leg, so the owner adds them to its own counters. What an entry forwards
- * between the last poll and its removal is not counted.
+ * leg, so the owner adds them to its own counters. relay_engine_del()
+ * hands over what an entry forwarded between the last poll and its removal
+ * the same way, when the module returns a deleted entry's counters
+ * (TURNRELAY_FEATURE_DEL_COUNTERS; an older module loses that share).
  */
 #ifndef RELAY_RELAY_ENGINE_H
 #define RELAY_RELAY_ENGINE_H
@@ -65,7 +67,14 @@ struct relay_engine_ops {
 	int (*open)(void **h, char *err, size_t err_len);
 	void (*close)(void *h);
 	int (*add)(void *h, const struct relay_entry *e);
-	int (*del)(void *h, uint64_t id);
+	/*
+	 * Deletes entry id; when last is not NULL and the module can, *last
+	 * gets the entry's final counters (as in a dump) and last->id == id;
+	 * otherwise last->id is 0.
+	 */
+	int (*del)(void *h, uint64_t id, struct relay_entry *last);
+	/* TURNRELAY_FEATURE_* of the module behind h */
+	uint64_t (*features)(void *h);
 	/* every entry of the network namespace (with counters) to cb */
 	int (*dump)(void *h, relay_entry_cb cb, void *arg);
 };
@@ -112,6 +121,8 @@ struct relay_engine_thread *relay_engine_thread_open(const struct relay_engine *
 void relay_engine_thread_close(struct relay_engine_thread *t);
 /* Does an add install anything? */
 bool relay_engine_active(const struct relay_engine_thread *t);
+/* Is t active with a module that has feature (TURNRELAY_FEATURE_*)? */
+bool relay_engine_has(const struct relay_engine_thread *t, uint64_t feature);
 /* An address the module can take on a leg: a set address (not wildcard,
  * not IPv4-mapped) with a port. */
 bool relay_engine_addr_ok(const struct sockaddr *sa);
@@ -124,8 +135,14 @@ bool relay_engine_addr_ok(const struct sockaddr *sa);
  */
 int relay_engine_add(struct relay_engine_thread *t, struct relay_entry *e, void *owner,
 		     uint64_t *id);
-/* Removes an entry this handle installed; an unknown id (0) is ignored. */
-void relay_engine_del(struct relay_engine_thread *t, uint64_t id);
+/*
+ * Removes an entry this handle installed; an unknown id (0) is ignored.
+ * Before it returns, cb (when not NULL) gets the entry's owner and what
+ * the entry forwarded since the last poll, as relay_engine_poll() would
+ * (only when something moved, and only when the module can tell).
+ */
+void relay_engine_del(struct relay_engine_thread *t, uint64_t id, relay_engine_count_cb cb,
+		      void *arg);
 /* Entries installed through t. */
 size_t relay_engine_count(const struct relay_engine_thread *t);
 

@@ -56,9 +56,24 @@ static int turnrelay_add(void *h, const struct relay_entry *e)
 	return relay_offload_add(h, e);
 }
 
-static int turnrelay_del(void *h, uint64_t id)
+static int turnrelay_del(void *h, uint64_t id, struct relay_entry *last)
 {
-	return relay_offload_del(h, id);
+	int ret;
+
+	if (!last)
+		return relay_offload_del(h, id);
+	last->id = 0;
+	if (!(relay_offload_info(h)->features & TURNRELAY_FEATURE_DEL_COUNTERS))
+		return relay_offload_del(h, id);
+	ret = relay_offload_del_counters(h, id, last);
+	if (ret < 0)
+		last->id = 0;
+	return ret;
+}
+
+static uint64_t turnrelay_features(void *h)
+{
+	return relay_offload_info(h)->features;
 }
 
 static int turnrelay_dump(void *h, relay_entry_cb cb, void *arg)
@@ -74,4 +89,5 @@ const struct relay_engine_ops relay_engine_turnrelay = {
     .add = turnrelay_add,
     .del = turnrelay_del,
     .dump = turnrelay_dump,
+    .features = turnrelay_features,
 };

@@ -67,13 +67,21 @@ struct relay_join {
 typedef bool (*relay_join_fn)(void *ctx, const struct sockaddr *to, const struct sockaddr *from,
 			      struct relay_join *out);
 
+/* What a report on a joined entry says (relay_joined_fn). */
+enum relay_join_event {
+	RELAY_JOIN_COUNTS, /* what it forwarded since the last report */
+	RELAY_JOIN_UP,	   /* the entry is in the kernel now (no counts) */
+	RELAY_JOIN_DOWN,   /* it left the kernel (its last counts came before) */
+};
+
 /*
- * What the kernel forwarded on a joined entry since the last report:
- * packets and bytes from the relay side (the TURN client's data, [0]) and
- * from the owner's remote ([1]), and the monotonic time (ms, 0: none) of
- * the last of them.
+ * A report on a joined entry: the event, and for RELAY_JOIN_COUNTS what
+ * the kernel forwarded since the last report: packets and bytes from the
+ * relay side (the TURN client's data, [0]) and from the owner's remote
+ * ([1]), and the monotonic time (ms, 0: none) of the last of them.
  */
 struct relay_join_counts {
+	enum relay_join_event event;
 	uint64_t packets[2], bytes[2];
 	uint64_t last_seen_ms;
 };
@@ -136,7 +144,10 @@ void relay_ports_set_join(struct relay_ports *rp, int owner, relay_join_fn join,
  */
 bool relay_ports_join(const struct relay_ports *rp, const struct sockaddr *to,
 		      const struct sockaddr *from, struct relay_join *out);
-/* Hands to's owner what the kernel forwarded on the joined entry of from -> to. */
+/*
+ * Hands to's owner a report on the joined entry of from -> to: installed,
+ * what it forwarded, removed.
+ */
 void relay_ports_joined(const struct relay_ports *rp, const struct sockaddr *to,
 			const struct sockaddr *from, const struct relay_join_counts *d);
 

@@ -316,7 +316,10 @@ fail_limits:
 	return STUN_ERR_SERVER_ERROR;
 }
 
-/* What was relayed, and by whom: the kernel's part is as of its last poll. */
+/*
+ * What was relayed, and by whom: the kernel's part includes its last share,
+ * read as offload_alloc_end() removed the entries (when the module can tell).
+ */
 static void alloc_log_end(const struct allocation *a)
 {
 	char buf[ADDR_STRLEN], user[128];

@@ -28,7 +28,8 @@
  * time out.
  *
  * Counters: once a second each worker dumps its entries and adds what the
- * kernel forwarded to the allocations and to its statistics.
+ * kernel forwarded to the allocations and to its statistics; an entry's
+ * last share since then comes with its removal.
  */
 #include <errno.h>
 #include <event2/event.h>
@@ -57,6 +58,7 @@ static void offload_count_joined(const struct allocation *a, const struct relay_
 		relay = alloc_relay_for(a, c->peer.sa.sa_family);
 		if (!relay)
 			return;
+		jc.event = RELAY_JOIN_COUNTS;
 		for (int k = 0; k < 2; k++) {
 			jc.packets[k] = d->packets[k];
 			jc.bytes[k] = d->bytes[k];
@@ -184,6 +186,17 @@ static bool offload_entry(const struct allocation *a, const struct channel *c,
 	return true;
 }
 
+/* Tells the anchor that c's joined entry is in the kernel now, or has left it. */
+static void offload_join_event(const struct allocation *a, const struct channel *c,
+			       enum relay_join_event ev)
+{
+	const struct relay_sock *relay = alloc_relay_for(a, c->peer.sa.sa_family);
+	struct relay_join_counts jc = {.event = ev};
+
+	if (relay)
+		relay_ports_joined(&a->w->srv->relay.ports, &c->peer.sa, &relay->local.sa, &jc);
+}
+
 /*
  * Installs c's entry when it has one; a joined one that no longer matches
  * its anchor leg is removed first. True when c is (or may become) joined:
@@ -205,21 +218,29 @@ static bool offload_install(struct allocation *a, struct channel *c)
 	if (!want || c->offload_id)
 		return joined;
 	ret = relay_engine_add(w->engine, &e, a, &c->offload_id);
-	c->joined = joined;
-	if (joined)
+	c->joined = joined && ret == 0;
+	if (c->joined) {
 		c->join = j;
+		offload_join_event(a, c, RELAY_JOIN_UP);
+	}
 	if (ret < 0 && ret != -ENODEV && worker_log_ok(w))
 		log_warn("kernel offload: channel 0x%04x of %s stays in userspace: %s", c->number,
 			 addr_str(&a->client.sa, buf, sizeof(buf)), strerror(-ret));
 	return joined;
 }
 
+/*
+ * What the entry forwarded since the last poll reaches the allocation (and
+ * a joined one's anchor leg) before it goes.
+ */
 void offload_channel_drop(struct allocation *a, struct channel *c)
 {
 	if (!c->offload_id)
 		return;
-	relay_engine_del(a->w->engine, c->offload_id);
+	relay_engine_del(a->w->engine, c->offload_id, offload_count, a->w);
 	c->offload_id = 0;
+	if (c->joined)
+		offload_join_event(a, c, RELAY_JOIN_DOWN);
 	c->joined = false;
 }
 

@@ -71,6 +71,7 @@ turn-offload-refresh0-removes-entry
 turn-offload-userspace-relayed-nothing
 turn-offload-send-indications
 turn-offload-send-indications-userspace
+turn-offload-last-counts-at-refresh0
 turn-offload-kill9-flushes-entries
 turn-offload-restart-installs
 turn-offload-channel-expiry-removes-entry
@@ -89,6 +90,7 @@ anchor-offload-module-forwards-both-ways
 anchor-offload-query-kernelized
 anchor-offload-statistics-kernel-packets
 anchor-offload-joined-entry-installed
+anchor-offload-joined-query-kernelized
 anchor-offload-joined-payload-intact
 anchor-offload-joined-stays-in-kernel
 anchor-offload-joined-counted-by-anchor

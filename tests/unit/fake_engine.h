@@ -23,6 +23,7 @@ static struct fake_engine {
 	int adds, dels;
 	struct relay_entry entry[FAKE_MAX]; /* installed; id 0: free slot */
 	uint64_t last_del;
+	uint64_t features; /* TURNRELAY_FEATURE_*: DEL_COUNTERS hands a deleted entry's counters */
 } fake;
 
 static void fake_reset(void)
@@ -91,17 +92,27 @@ static int fake_add(void *h, const struct relay_entry *e)
 	return 0;
 }
 
-static int fake_del(void *h, uint64_t id)
+static int fake_del(void *h, uint64_t id, struct relay_entry *last)
 {
 	struct relay_entry *e = fake_find(id);
 
 	(void)h;
 	fake.dels++;
 	fake.last_del = id;
+	if (last)
+		last->id = 0;
 	if (!e)
 		return -ENOENT;
+	if (last && (fake.features & TURNRELAY_FEATURE_DEL_COUNTERS))
+		*last = *e;
 	memset(e, 0, sizeof(*e));
 	return 0;
+}
+
+static uint64_t fake_features(void *h)
+{
+	(void)h;
+	return fake.features;
 }
 
 static int fake_dump(void *h, relay_entry_cb cb, void *arg)
@@ -123,6 +134,7 @@ static const struct relay_engine_ops fake_ops = {
     .add = fake_add,
     .del = fake_del,
     .dump = fake_dump,
+    .features = fake_features,
 };
 
 #endif /* TESTS_UNIT_FAKE_ENGINE_H */

@@ -249,6 +249,118 @@ static void test_counters_merged_and_timeout_follows_last_seen(void **state)
 	got_rtp(pb);
 }
 
+/*
+ * ng delete of a call in the kernel: the entry's share since the last poll
+ * comes with its removal, before the reply is written, so the reply's and
+ * the statistics' counters hold everything it forwarded.
+ */
+static void test_delete_counts_what_the_kernel_forwarded_last(void **state)
+{
+	struct ng_request req;
+	struct bdoc *d = bdoc_new();
+	struct bval *reply = bdoc_dict(d);
+	static uint8_t out[65536];
+	struct relay_entry *e;
+	uint16_t to_a, to_b;
+	char reason[128], want[32];
+	uint64_t a_pkts;
+	long len;
+
+	(void)state;
+	fake.features = TURNRELAY_FEATURE_DEL_COUNTERS;
+	latched_call(&to_a, &to_b);
+	e = the_entry();
+	a_pkts = the_stream()->side[0].rtp.packets;
+	e->leg[0].packets = 100;
+	e->leg[0].bytes = 17200;
+	poll_now();
+	assert_int_equal(an->stats.packets_kernel, 100);
+	/* forwarded after the last poll */
+	e->leg[0].packets = 130;
+	e->leg[0].bytes = 22360;
+	e->leg[1].packets = 25;
+	e->leg[1].bytes = 4300;
+	memset(&req, 0, sizeof(req));
+	req.cmd = NG_DELETE;
+	req.call_id = "dest-call";
+	pthread_mutex_lock(&an->lock);
+	anchor_clock(an);
+	assert_int_equal(call_delete(an, &req, d, reply, reason, sizeof(reason)), 0);
+	pthread_mutex_unlock(&an->lock);
+	assert_int_equal(fake_count(), 0);
+	assert_int_equal(an->stats.packets_kernel, 155);
+	assert_int_equal(an->stats.bytes_kernel, 22360 + 4300);
+	len = bval_write(reply, BFMT_BENCODE, out, sizeof(out));
+	assert_true(len > 0);
+	snprintf(want, sizeof(want), "7:packetsi%llue", (unsigned long long)(a_pkts + 130));
+	assert_non_null(memmem(out, (size_t)len, want, strlen(want)));
+	bdoc_free(d);
+	got_rtp(pa);
+	got_rtp(pb);
+}
+
+/* B's SDP: one audio stream at 127.0.0.3:port, without rtcp-mux (RTCP on port + 1). */
+static void nomux_sdp(char *out, size_t cap, uint16_t port)
+{
+	snprintf(out, cap,
+		 "v=0\r\no=- 1 1 IN IP4 127.0.0.3\r\ns=-\r\nc=IN IP4 127.0.0.3\r\nt=0 0\r\n"
+		 "m=audio %u RTP/AVP 0\r\n",
+		 port);
+}
+
+/*
+ * A multiplexes RTCP, B does not (RFC 5761): the RTP entry is installed,
+ * its leg for A passes RTCP to userspace (TURNRELAY_LEG_F_PASS_RTCP: it
+ * goes to B's RTCP port, which the entry does not know), B's leg does not
+ * (A takes RTCP on its RTP port); B's RTCP socket stays in userspace. A
+ * module without the flag: no entry at all.
+ */
+static void test_rtcp_mux_on_one_side_only(void **state)
+{
+	const struct relay_entry *e;
+	uint16_t to_a, to_b;
+	char sdp[512];
+	uint8_t rtcp[28] = {0x80, 200, 0, 6};
+
+	(void)state;
+	for (int with_flag = 1; with_flag >= 0; with_flag--) {
+		fake.features = with_flag ? TURNRELAY_FEATURE_PASS_RTCP : 0;
+		party_sdp(sdp, sizeof(sdp), "127.0.0.2", port_of(pa), NULL, NULL);
+		to_b = signal(true, "A", NULL, sdp, ANCHOR_ICE_REMOVE);
+		nomux_sdp(sdp, sizeof(sdp), port_of(pb));
+		to_a = signal(false, "A", "B", sdp, ANCHOR_ICE_REMOVE);
+		assert_true(the_stream()->side[0].mux);
+		assert_false(the_stream()->side[1].mux);
+		rtp(pa, to_a, 1);
+		rtp(pb, to_b, 1);
+		assert_true(got_rtp(pa));
+		assert_true(got_rtp(pb));
+		assert_true(the_stream()->confirmed);
+		if (!with_flag) {
+			assert_int_equal(fake_count(), 0);
+			assert_false(query_kernelized());
+			delete_call();
+			continue;
+		}
+		e = the_entry();
+		assert_int_equal(leg_port(e, 0, true), to_a);
+		assert_int_equal(leg_port(e, 0, false), port_of(pa));
+		assert_int_equal(e->leg[0].flags, TURNRELAY_LEG_F_PASS_RTCP);
+		assert_int_equal(leg_port(e, 1, true), to_b);
+		assert_int_equal(leg_port(e, 1, false), port_of(pb));
+		assert_int_equal(e->leg[1].flags, 0);
+		assert_int_equal(the_stream()->kernel[1].id, 0);
+		assert_true(query_kernelized());
+		/* A's RTCP the kernel passed up: userspace sends it to B's RTCP port, not its RTP port */
+		send_to(pa, to_a, rtcp, sizeof(rtcp));
+		pump();
+		assert_false(got_rtp(pb));
+		assert_int_equal(the_stream()->side[0].rtcp.packets, 1);
+		delete_call();
+		assert_int_equal(fake_count(), 0);
+	}
+}
+
 /* ICE toward A: nominated pair + B latched installs; consent loss and ICE restart remove. */
 static void test_ice_nomination_consent_restart(void **state)
 {
@@ -370,7 +482,7 @@ static void test_turn_party_joined_leg(void **state)
 {
 	union sockaddr_u relay, to, got_local, b_addr;
 	struct relay_join j;
-	struct relay_join_counts jc = {{0}};
+	struct relay_join_counts jc = {.event = RELAY_JOIN_COUNTS};
 	uint8_t pkt[172] = {0x80, 0x00, 0x00, 0x01};
 	int rfd = -1, rfd2 = -1;
 	uint16_t to_a, to_b;
@@ -429,6 +541,22 @@ static void test_turn_party_joined_leg(void **state)
 	assert_int_equal(the_stream()->side[1].rtp.packets, 1 + 20);
 	assert_true(c->last_media_ms > 0 && c->last_media_ms <= an->now_ms);
 
+	/* the worker's joined entry installed: the stream is in the kernel (query, statistics) */
+	assert_false(query_kernelized());
+	assert_int_equal(stat_media_kernel(), 0);
+	jc.event = RELAY_JOIN_UP;
+	relay_ports_joined(&rl.ports, &to.sa, &relay.sa, &jc);
+	assert_true(query_kernelized());
+	assert_int_equal(stat_media_kernel(), 1);
+	assert_int_equal(an->stats.packets_kernel, 50); /* an event carries no counts */
+	jc.event = RELAY_JOIN_DOWN;
+	relay_ports_joined(&rl.ports, &to.sa, &relay.sa, &jc);
+	assert_false(query_kernelized());
+	assert_int_equal(stat_media_kernel(), 0);
+	jc.event = RELAY_JOIN_UP;
+	relay_ports_joined(&rl.ports, &to.sa, &relay.sa, &jc);
+	assert_true(query_kernelized());
+
 	/* B answers again from elsewhere (a fork): no longer confirmed, no joined leg */
 	party_sdp(sdp, sizeof(sdp), "127.0.0.3", port_of(pb), NULL, NULL);
 	signal(false, "A", "B2", sdp, ANCHOR_ICE_REMOVE);
@@ -473,6 +601,9 @@ int main(void)
 					    setup_fake, teardown),
 	    cmocka_unit_test_setup_teardown(test_counters_merged_and_timeout_follows_last_seen,
 					    setup_fake, teardown),
+	    cmocka_unit_test_setup_teardown(test_delete_counts_what_the_kernel_forwarded_last,
+					    setup_fake, teardown),
+	    cmocka_unit_test_setup_teardown(test_rtcp_mux_on_one_side_only, setup_fake, teardown),
 	    cmocka_unit_test_setup_teardown(test_ice_nomination_consent_restart, setup_fake,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_worker_change_applied_on_anchor_thread,

@@ -196,7 +196,8 @@ static void test_tcp_and_own_addresses_stay_in_userspace(void **state)
 static struct {
 	bool has;
 	struct relay_join leg;
-	int asked, told;
+	int asked, told; /* told: RELAY_JOIN_COUNTS reports */
+	int ups, downs;	 /* RELAY_JOIN_UP, RELAY_JOIN_DOWN */
 	struct relay_join_counts got;
 } joiner;
 
@@ -225,6 +226,14 @@ static void fake_joined(void *ctx, const struct sockaddr *to, const struct socka
 			const struct relay_join_counts *d)
 {
 	(void)ctx, (void)to, (void)from;
+	if (d->event == RELAY_JOIN_UP) {
+		joiner.ups++;
+		return;
+	}
+	if (d->event == RELAY_JOIN_DOWN) {
+		joiner.downs++;
+		return;
+	}
 	joiner.told++;
 	joiner.got = *d;
 }
@@ -252,6 +261,7 @@ static void test_channel_to_anchor_port_joined(void **state)
 
 	(void)state;
 	memset(&joiner, 0, sizeof(joiner));
+	fake.features = TURNRELAY_FEATURE_DEL_COUNTERS;
 	relay_ports_add_addr(&srv.relay.ports, &relay_addr.sa, NULL);
 	owner = relay_ports_add_owner(&srv.relay.ports, fake_deliver, NULL);
 	assert_true(owner > 0);
@@ -275,6 +285,9 @@ static void test_channel_to_anchor_port_joined(void **state)
 	assert_addr(&e->leg[1].remote, "203.0.113.20:9000");
 	assert_int_equal(e->leg[1].flags, 0); /* the party's STUN and DTLS: the owner's */
 	assert_true(a->chans[0].joined);
+	/* the owner is told it is in the kernel (its "kernelized" flag) */
+	assert_int_equal(joiner.ups, 1);
+	assert_int_equal(joiner.downs, 0);
 
 	/* counters: the allocation's, and the owner's (client bytes without the header) */
 	k = fake_find(a->chans[0].offload_id);
@@ -300,12 +313,28 @@ static void test_channel_to_anchor_port_joined(void **state)
 	offload_sync(a, t0 + 3000);
 	assert_int_equal(fake.adds, 2);
 	assert_addr(&only_entry()->leg[1].remote, "203.0.113.21:9000");
+	assert_int_equal(joiner.downs, 1);
+	assert_int_equal(joiner.ups, 2);
 
-	/* no longer confirmed: out of the kernel, the channel lives on in userspace */
+	/*
+	 * no longer confirmed: out of the kernel, the channel lives on in
+	 * userspace; what it forwarded since the last poll reaches the
+	 * allocation and the owner first, then the owner hears it left
+	 */
+	k = fake_find(a->chans[0].offload_id);
+	k->leg[0].packets = 4;
+	k->leg[0].bytes = 4 * 164;
+	joiner.told = 0;
 	joiner.has = false;
 	offload_sync(a, t0 + 4000);
 	assert_int_equal(fake_count(), 0);
 	assert_false(a->chans[0].joined);
+	assert_int_equal(joiner.told, 1);
+	assert_int_equal(joiner.got.packets[0], 4);
+	assert_int_equal(joiner.got.bytes[0], 4 * 160);
+	assert_int_equal(a->kernel_pkts[0], 10 + 4);
+	assert_int_equal(joiner.downs, 2);
+	assert_int_equal(joiner.ups, 2);
 	assert_non_null(alloc_find_channel(a, 0x4001, t0 + 4000));
 
 	/* confirmed again, then the port closes: out */
@@ -340,6 +369,44 @@ static void test_counters_merged_into_allocation_and_worker(void **state)
 	assert_int_equal(w.stats.kernel_to_peer, 60);
 	assert_int_equal(w.stats.kernel_to_client, 40);
 	assert_int_equal(a->user_pkts[0] + a->user_pkts[1], 0);
+}
+
+/*
+ * An entry's share since the last poll reaches the allocation and the
+ * worker when it leaves: at permission expiry and when the allocation
+ * ends (the allocation's final log line counts it).
+ */
+static void test_last_counters_on_removal(void **state)
+{
+	struct relay_entry *e;
+
+	(void)state;
+	fake.features = TURNRELAY_FEATURE_DEL_COUNTERS;
+	assert_int_equal(bind_at(0x4001, "203.0.113.9:7000", t0), 0);
+	assert_int_equal(bind_at(0x4002, "203.0.113.10:7000", t0 + 100 * 1000), 0);
+	e = fake_find(a->chans[0].offload_id);
+	e->leg[0].packets = 20;
+	e->leg[0].bytes = 20 * 164;
+	offload_worker_poll(&w);
+	e->leg[0].packets = 25;
+	e->leg[0].bytes = 25 * 164;
+	e->leg[1].packets = 7;
+	e->leg[1].bytes = 700;
+	/* the first permission expires (RFC 8656 §9: 300 s): its entry leaves with its counts */
+	offload_sync(a, t0 + 301 * 1000);
+	assert_int_equal(fake_count(), 1);
+	assert_int_equal(a->kernel_pkts[0], 25);
+	assert_int_equal(a->kernel_bytes[0], 25 * 160);
+	assert_int_equal(a->kernel_pkts[1], 7);
+	assert_int_equal(w.stats.kernel_to_client, 7);
+	/* the other one when the allocation ends */
+	e = fake_find(a->chans[1].offload_id);
+	e->leg[1].packets = 3;
+	e->leg[1].bytes = 300;
+	offload_alloc_end(a);
+	assert_int_equal(fake_count(), 0);
+	assert_int_equal(a->kernel_pkts[1], 10);
+	assert_int_equal(w.stats.kernel_to_client, 10);
 }
 
 static void test_module_gone_keeps_the_allocation(void **state)
@@ -386,6 +453,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_channel_to_anchor_port_joined, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_counters_merged_into_allocation_and_worker, setup,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(test_last_counters_on_removal, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_module_gone_keeps_the_allocation, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_capped_allocation_stays_in_userspace, setup,
 					    teardown),

@@ -127,7 +127,7 @@ static void test_null_thread_installs_nothing(void **state)
 	assert_false(relay_engine_active(t));
 	assert_int_equal(relay_engine_add(t, &ent, NULL, &id), -ENODEV);
 	assert_int_equal(id, 0);
-	relay_engine_del(t, 1);
+	relay_engine_del(t, 1, NULL, NULL);
 	assert_int_equal(relay_engine_poll(t, NULL, NULL), 0);
 	assert_int_equal(fake.open_calls + fake.adds + fake.dels, 0);
 	relay_engine_thread_close(t);
@@ -192,11 +192,11 @@ static void test_add_del_and_counter_deltas(void **state)
 	assert_int_equal(ca.calls, 2);
 
 	/* removing: from the kernel and from the handle; twice is harmless */
-	relay_engine_del(t, ida);
+	relay_engine_del(t, ida, NULL, NULL);
 	assert_int_equal(fake.last_del, ida);
 	assert_null(fake_find(ida));
-	relay_engine_del(t, ida);
-	relay_engine_del(t, 0);
+	relay_engine_del(t, ida, NULL, NULL);
+	relay_engine_del(t, 0, NULL, NULL);
 	assert_int_equal(fake.dels, 1);
 	assert_int_equal(relay_engine_count(t), 1);
 
@@ -208,6 +208,66 @@ static void test_add_del_and_counter_deltas(void **state)
 	relay_engine_thread_close(t);
 	assert_int_equal(fake.close_calls, 2);
 	assert_int_equal(fake_count(), 0);
+}
+
+/*
+ * What an entry forwarded between the last poll and its removal reaches its
+ * owner with the removal, when the module returns a deleted entry's
+ * counters; an older module's removal hands nothing (and is still made).
+ */
+static void test_del_hands_over_the_last_counters(void **state)
+{
+	struct relay_engine e = {.ops = &fake_ops};
+	struct relay_engine_thread *t;
+	struct relay_entry a = {0};
+	struct counted ca = {{0}};
+	uint64_t id;
+
+	(void)state;
+	fake_reset();
+	fake.features = TURNRELAY_FEATURE_DEL_COUNTERS;
+	t = relay_engine_thread_open(&e, "worker 0");
+	assert_true(relay_engine_has(t, TURNRELAY_FEATURE_DEL_COUNTERS));
+	assert_false(relay_engine_has(t, TURNRELAY_FEATURE_PASS_RTCP));
+	assert_int_equal(relay_engine_add(t, &a, &ca, &id), 0);
+	fake_find(id)->leg[0].packets = 10;
+	fake_find(id)->leg[0].bytes = 1600;
+	assert_int_equal(relay_engine_poll(t, count_cb, NULL), 0);
+	assert_int_equal(ca.calls, 1);
+	/* forwarded after the poll, then removed: the rest comes with the removal */
+	fake_find(id)->leg[0].packets = 14;
+	fake_find(id)->leg[0].bytes = 2240;
+	fake_find(id)->leg[1].packets = 2;
+	fake_find(id)->leg[1].bytes = 320;
+	relay_engine_del(t, id, count_cb, NULL);
+	assert_null(fake_find(id));
+	assert_int_equal(ca.calls, 2);
+	assert_int_equal(ca.packets[0], 14);
+	assert_int_equal(ca.bytes[0], 2240);
+	assert_int_equal(ca.packets[1], 2);
+	assert_int_equal(ca.bytes[1], 320);
+	assert_int_equal(relay_engine_count(t), 0);
+
+	/* nothing moved since the poll: no call */
+	assert_int_equal(relay_engine_add(t, &a, &ca, &id), 0);
+	relay_engine_del(t, id, count_cb, NULL);
+	assert_int_equal(ca.calls, 2);
+
+	/* a module without the feature: removed, nothing handed over */
+	fake.features = 0;
+	assert_int_equal(relay_engine_add(t, &a, &ca, &id), 0);
+	fake_find(id)->leg[0].packets = 5;
+	relay_engine_del(t, id, count_cb, NULL);
+	assert_int_equal(fake.last_del, id);
+	assert_null(fake_find(id));
+	assert_int_equal(ca.calls, 2);
+	relay_engine_thread_close(t);
+
+	/* the null engine has no features */
+	e.ops = NULL;
+	t = relay_engine_thread_open(&e, "worker 0");
+	assert_false(relay_engine_has(t, TURNRELAY_FEATURE_DEL_COUNTERS));
+	relay_engine_thread_close(t);
 }
 
 static void test_module_gone_falls_back_to_userspace(void **state)
@@ -229,7 +289,7 @@ static void test_module_gone_falls_back_to_userspace(void **state)
 	assert_int_equal(relay_engine_count(t), 0);
 	assert_int_equal(fake.close_calls, 1);
 	/* later events of the owner change nothing in the kernel */
-	relay_engine_del(t, id);
+	relay_engine_del(t, id, NULL, NULL);
 	assert_int_equal(fake.dels, 0);
 	assert_int_equal(relay_engine_add(t, &a, &ca, &id), -ENODEV);
 	relay_engine_thread_close(t);
@@ -276,6 +336,7 @@ int main(void)
 	    cmocka_unit_test(test_on_without_module_stops_startup),
 	    cmocka_unit_test(test_null_thread_installs_nothing),
 	    cmocka_unit_test(test_add_del_and_counter_deltas),
+	    cmocka_unit_test(test_del_hands_over_the_last_counters),
 	    cmocka_unit_test(test_module_gone_falls_back_to_userspace),
 	    cmocka_unit_test(test_addresses_the_module_takes),
 	};

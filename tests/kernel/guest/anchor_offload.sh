@@ -79,6 +79,11 @@ uc_pid=$!
 joined_entry() { turnutils_relayctl list -j | grep -q '"channel":1[0-9]*,"flags":0,"packets":[0-9]*,[^}]*},{"local":"10.0.0.1:[0-9]*","remote":"10.0.0.3:3480"'; }
 if wait_for 100 joined_entry; then joined=1; else joined=0; fi
 turnutils_relayctl list | sed 's/^/  /'
+# the joined entry puts the anchor's stream in the kernel: query and statistics say so
+ng query --call-id k2 >/tmp/q2.out 2>&1
+mk=$(stat media_kernel)
+cat /tmp/q2.out >"$out"
+check anchor-offload-joined-query-kernelized sh -c "[ $joined = 1 ] && grep -q '\"kernelized\"' /tmp/q2.out && [ '${mk:-0}' -ge 2 ]"
 wait "$uc_pid"
 uc_rc=$?
 cat /tmp/uc.out >"$out"

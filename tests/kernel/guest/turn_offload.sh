@@ -65,6 +65,16 @@ check turn-offload-send-indications sh -c "[ $uc_rc -eq 0 ] && grep -q 'messages
 check turn-offload-send-indications-userspace \
 	last_end 'relayed by turnserver 20 packets to peers, 20 to the client; by the kernel 0 packets'
 
+# --- Refresh 0 right after the last echo, less than a poll (1 s) later:
+# what the kernel forwarded since the last poll comes with the removal
+n_ended=$(grep -c 'ended' "$log")
+uclient -n 100 -z 10 >/tmp/uc.out 2>&1
+cat /tmp/uc.out >"$out"
+ended_more() { [ "$(grep -c 'ended' "$log")" -gt "$n_ended" ]; }
+wait_for 30 ended_more
+check turn-offload-last-counts-at-refresh0 \
+	last_end 'relayed by turnserver 0 packets to peers, 0 to the client; by the kernel 100 packets (16000 bytes) to peers, 100 (16000 bytes) to the client'
+
 # --- kill -9: the kernel flushes the dead process's entries; a restart starts clean
 uclient -n 5 -z 10 --hold 30 >/tmp/uc.out 2>&1 &
 uc_pid=$!
