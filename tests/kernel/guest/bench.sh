@@ -26,7 +26,22 @@
 # measured in the peer -> client direction (the module prepends the
 # header; the forwarder does the same with 4 bytes of headroom). pktgen's
 # payload starts with its own header (magic 0xbe9be955): plain data, not
-# STUN or DTLS. Prints "BENCH" lines per run and a "RATIO" line per kind.
+# STUN or DTLS (and RTP version 2, not RTCP, to the anchor).
+#
+# End to end, the same measurement with turnserver itself as the server,
+# kernel-offload=on (module) against kernel-offload=off (userspace), both
+# pinned to CPU 1:
+#  - turn: a real allocation and channel, set up over TURN by
+#    bench_turnload from the client 10.0.0.2 (in "out") to the peer
+#    10.0.0.3:40001; then the client is routed out of dummy0, and pktgen,
+#    as the peer, sends to the relayed address: turnserver (or its entry)
+#    prepends ChannelData and sends to the client;
+#  - anchor: a call offered and answered with turnutils_ng (ICE=remove),
+#    party A 10.0.0.2:41000 and B 10.0.0.3:41002 latched by a second of
+#    RTP each way (bench_udp pace); then A is routed out of dummy0 and
+#    pktgen, as B, sends to the anchor's port toward B: the anchor (or its
+#    entry) sends it to A.
+# Prints "BENCH" lines per run and a "RATIO" line per kind.
 export PATH=/usr/bin:/bin:/sbin
 ip() { /usr/bin/ip "$@"; }
 secs=${BENCH_SECONDS:-10}
@@ -42,6 +57,7 @@ ip addr add 10.0.0.1/24 dev veth0
 ip link set veth0 up
 ip -n out link set lo up
 ip -n out addr add 10.0.0.3/24 dev veth1
+ip -n out addr add 10.0.0.2/24 dev veth1
 ip -n out link set veth1 up
 modprobe dummy
 ip link add dummy0 type dummy
@@ -87,12 +103,64 @@ wait_line() {
 	while [ $i -lt 100 ] && ! grep -q "$2" "$1" 2>/dev/null; do sleep 0.05; i=$((i + 1)); done
 }
 
+# serve_start KIND MODE: turnserver (kernel-offload=on for MODE module, off
+# for userspace) on CPU 1 as fwd_pid, the allocation (KIND turn) or call
+# (anchor) set up, the client routed out of dummy0; rport: the port pktgen
+# sends to. serve_stop undoes it.
+ng() { turnutils_ng -s 10.0.0.1:2223 "$@"; }
+sdp() { printf 'v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\nm=audio %s RTP/AVP 0\r\na=rtcp-mux\r\n' "$1" "$1" "$2"; }
+serve_start() {
+	offload=on
+	[ "$2" = module ] || offload=off
+	rm -f /tmp/ts.log /tmp/load.out
+	taskset 2 turnserver -n --listening-ip 10.0.0.1 --relay-ip 10.0.0.1 --listening-port 3478 \
+		--min-port 50000 --max-port 50999 -u alice:secret --userdb /tmp/turn.db \
+		--allowed-peer-ip 10.0.0.0-10.0.0.255 --relay-threads 1 --no-tcp \
+		--anchor-ng-listen 10.0.0.1:2223 --anchor-ng-allow 10.0.0.1 \
+		--log-file /tmp/ts.log --kernel-offload "$offload" >/tmp/ts.out 2>&1 &
+	fwd_pid=$!
+	wait_line /tmp/ts.log 'ready:'
+	if [ "$1" = turn ]; then
+		ip netns exec out bench_turnload 10.0.0.1:3478 10.0.0.2 10.0.0.3:40001 alice secret 1 \
+			3600 >/tmp/load.out 2>&1 &
+		load_pid=$!
+		wait_line /tmp/load.out 'set up'
+		rport=$(sed -n 's/^relayed 10.0.0.1:\([0-9]*\)$/\1/p' /tmp/load.out)
+	else
+		sdp 10.0.0.2 41000 >/tmp/a.sdp
+		sdp 10.0.0.3 41002 >/tmp/b.sdp
+		ng -o /tmp/to_b.sdp offer --call-id b1 --from-tag A --sdp-file /tmp/a.sdp --ice remove >/dev/null &&
+			ng -o /tmp/to_a.sdp answer --call-id b1 --from-tag A --to-tag B --sdp-file /tmp/b.sdp \
+				--ice remove >/dev/null
+		pa=$(sed -n 's/^m=audio \([0-9]*\) .*/\1/p' /tmp/to_a.sdp | tr -d '\r')
+		rport=$(sed -n 's/^m=audio \([0-9]*\) .*/\1/p' /tmp/to_b.sdp | tr -d '\r')
+		ip netns exec out bench_udp pace 10.0.0.2:41000 "10.0.0.1:$pa" 1 20 "$len" >/dev/null 2>&1 &
+		load_pid=$!
+		ip netns exec out bench_udp pace 10.0.0.3:41002 "10.0.0.1:$rport" 1 20 "$len" >/dev/null 2>&1
+		wait "$load_pid"
+		load_pid=
+		# the anchor's tick installs the entry of a stream confirmed on a worker
+		sleep 1
+	fi
+	ip route add 10.0.0.2/32 dev dummy0
+	[ -n "$rport" ] || echo "bench: $1 set-up failed: $(cat /tmp/load.out /tmp/ts.out 2>/dev/null | tail -n 3)"
+}
+serve_stop() {
+	kill "$fwd_pid" $load_pid 2>/dev/null
+	wait "$fwd_pid" $load_pid 2>/dev/null
+	ip route del 10.0.0.2/32 dev dummy0
+}
+
 # run KIND MODE SECONDS [RATE]: KIND chan (peer -> client of a TURN
-# channel) or udp (an anchored leg), MODE module or userspace; pktgen sends
-# RATE datagrams a second, or as many as it can
+# channel), udp (an anchored leg), turn or anchor (the same through
+# turnserver: serve_start), MODE module or userspace; pktgen sends RATE
+# datagrams a second, or as many as it can
 run() {
 	kind=$1 mode=$2 secs=$3 rate=${4:-}
-	if [ "$kind" = chan ]; then
+	if [ "$kind" = turn ] || [ "$kind" = anchor ]; then
+		serve_start "$kind" "$mode"
+		pktgen_setup 10.0.0.3 "$([ "$kind" = turn ] && echo 40001 || echo 41002)" "${rport:-9}"
+	elif [ "$kind" = chan ]; then
 		# the peer 10.0.0.3:40001 sends to the relay address; the client is 10.0.1.2:40000
 		lsn=10.0.0.1:3478 rly=10.0.0.1:50000 peer=10.0.0.3:40001 dst=10.0.1.2:40000
 		pktgen_setup 10.0.0.3 40001 50000
@@ -103,7 +171,9 @@ run() {
 	fi
 	if [ -n "$rate" ]; then pg veth1 "ratep $rate"; else pg veth1 "delay 0"; fi
 	rm -f /tmp/fwd.out /tmp/add.out
-	if [ "$mode" = module ]; then
+	if [ "$kind" = turn ] || [ "$kind" = anchor ]; then
+		: # turnserver is the forwarder (serve_start)
+	elif [ "$mode" = module ]; then
 		if [ "$kind" = chan ]; then
 			taskset 2 turnutils_relayctl add channel 1 "$lsn" "$dst" 0x4001 "$rly" "$peer" >/tmp/add.out 2>&1 &
 		else
@@ -139,15 +209,21 @@ run() {
 	sleep 0.5
 	m1=$(module_forwarded)
 	sent=$(ip netns exec out awk '/pkts-sofar/ { print $2 }' /proc/net/pktgen/veth1)
-	kill "$fwd_pid" 2>/dev/null
-	wait "$fwd_pid" 2>/dev/null
-	if [ "$mode" = module ]; then
-		fwd=$((m1 - m0))
-	else
-		fwd=$(awk '/^forwarded/ { print $2 }' /tmp/fwd.out)
-	fi
 	bytes=$(cat /sys/class/net/dummy0/statistics/tx_bytes)
 	pkts=$(cat /sys/class/net/dummy0/statistics/tx_packets)
+	if [ "$kind" = turn ] || [ "$kind" = anchor ]; then
+		serve_stop
+		# whoever forwarded: what left through dummy0
+		fwd=$((pkts - d0))
+	elif [ "$mode" = module ]; then
+		kill "$fwd_pid" 2>/dev/null
+		wait "$fwd_pid" 2>/dev/null
+		fwd=$((m1 - m0))
+	else
+		kill "$fwd_pid" 2>/dev/null
+		wait "$fwd_pid" 2>/dev/null
+		fwd=$(awk '/^forwarded/ { print $2 }' /tmp/fwd.out)
+	fi
 	awk -v kind="$kind" -v mode="$mode" -v sent="${sent:-0}" -v fwd="${fwd:-0}" \
 		-v got="$((pkts - d0))" -v bytes="$((bytes - b0))" -v w="$((w1 - w0))" -v i="$((i1 - i0))" \
 		-v f="$((f1 - f0))" -v t0="$t0" -v t1="$t1" -v rate="$rate" 'BEGIN {
@@ -156,8 +232,11 @@ run() {
 		printf "BENCH %s %s%s: offered %d, forwarded %d (%d out of dummy0, %.1f bytes each with Ethernet header) in %.1f s = %.0f pps; CPU1 %.2f s busy, %.2f s idle = %.2f us per packet, %.0f packets per CPU-second",
 			kind, mode, rate ? " at " rate " pps" : "", sent, fwd, got, got ? bytes / got : 0, wall, fwd / wall, cpu, idle,
 			fwd ? 1e6 * cpu / fwd : 0, fwd / cpu
-		if (mode == "userspace")
-			printf " (forwarder utime+stime %.2f s)", own
+		who = "forwarder"
+		if (kind == "turn" || kind == "anchor")
+			who = "turnserver"
+		if (mode == "userspace" || who == "turnserver")
+			printf " (%s utime+stime %.2f s)", who, own
 		printf "\n"
 		printf "PERCPUS %s %s %.0f %.4f\n", kind, mode, fwd / cpu, sent ? 1 - fwd / sent : 1
 	}'
@@ -170,7 +249,8 @@ echo "guest: $(nproc) vCPUs (CPU 1 forwards, CPU 0 runs pktgen), $(awk '/MemTota
 # CPU and most datagrams die in the socket queue: printed for information),
 # so its loss-free rate is searched for with short runs (a lossy one is
 # tried twice), then measured for the full time.
-for kind in chan udp; do
+kinds=${BENCH_KINDS:-chan udp}
+for kind in $kinds; do
 	run "$kind" module "$secs" | tee -a /tmp/bench.out
 	run "$kind" userspace "$secs" | sed 's/^BENCH/OVERLOAD/; s/^PERCPUS/#/'
 	lo=0 hi=100000
@@ -186,7 +266,7 @@ for kind in chan udp; do
 	done
 	run "$kind" userspace "$secs" "$lo" | tee -a /tmp/bench.out
 done
-for kind in chan udp; do
+for kind in $kinds; do
 	awk -v k="$kind" '$1 == "PERCPUS" && $2 == k { v[$3] = $4 }
 		END { if (v["userspace"] > 0) printf "RATIO %s module/userspace packets per CPU-second: %.2f\n", k, v["module"] / v["userspace"] }' /tmp/bench.out
 done

@@ -1,24 +1,25 @@
 #!/bin/sh
-# The end-to-end turnserver benchmark, run inside a 2-vCPU qemu guest by
-# scripts/bench-kernel: turnserver with the turnrelay module
-# (kernel-offload=on) against turnserver with kernel-offload=off, under the
-# same TURN channel load.
+# bench_turn.sh - scripts/bench-kernel's end-to-end figure, inside the
+# 2-vCPU guest (scripts/kernel-guest ... bench_turn): turnserver with the
+# module (kernel-offload=on) against turnserver with kernel-offload=off,
+# under the same TURN channel load.
 #
-# The root netns is the server (10.0.0.1 on veth0); netns "out" holds our
-# turnutils_uclient (10.0.0.2: BENCH_CLIENTS clients, 160-byte payloads in
-# ChannelData, one every 20 ms each, as RTP would) and the echo peer
-# turnutils_peer (10.0.0.3). Every message is relayed twice by the server:
-# client -> peer and back.
+# The root netns is the server (10.0.0.1 on veth0, pinned to CPU 1 with its
+# receive: bench_e2e.sh); netns "out" holds the clients (10.0.0.2) and the
+# echo peer turnutils_peer (10.0.0.3), both on CPU 0: our turnutils_uclient,
+# 40 clients, 160-byte payloads in ChannelData, one every 20 ms each, from
+# its start (set-up of the 40 allocations included) to its end. Every
+# message is relayed twice by the server: client -> peer and back. (The
+# figure under pktgen, where the load costs CPU 1 no wake-ups, is
+# bench_serve.sh's.)
 #
 # Relayed packets (2 x the echoes the clients got back) over the busy time
-# of the whole guest (user+nice+system+irq+softirq of every CPU in
-# /proc/stat: the module's work is softirq, not turnserver's) = packets per
-# CPU-second. The load programs cost the same in both runs and are in that
-# figure; a second figure leaves out their user time (utime) only: their
-# system time cannot be told apart from the forwarding, because veth's
-# receive softirq (the module's hook, or the socket queueing for
-# turnserver) runs at the end of the sender's system call and is charged
-# to the sender. Prints "E2E" lines per run and an "E2E-RATIO" line.
+# (user+system+irq+softirq in /proc/stat: bench_e2e.sh) of CPU 1, which does the
+# whole forwarding path and nothing else = the forwarding path's packets
+# per CPU-second; with the module its work is softirq, not turnserver's.
+# The figure of the whole guest (load included, which costs the same in
+# both runs) is printed beside it. Prints "E2E" lines per run and an
+# "E2E-RATIO" line.
 # shellcheck source=tests/kernel/guest/bench_e2e.sh
 . /tests/bench_e2e.sh
 secs=10
@@ -26,13 +27,16 @@ clients=40
 interval_ms=20
 msgs=$((secs * 1000 / interval_ms))
 
-proc_utime() { awk '{ print $14 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# sample NAME: the busy counters now, as NAME_b (guest), NAME_c (CPU 1), NAME_l (CPU 0), NAME_t
+sample() {
+	eval "$1_b=$(busy) $1_c=$(cpu_busy 1) $1_l=$(cpu_busy 0) $1_t=$(awk '{ print $1 }' /proc/uptime)"
+}
 
 # run MODE: one turnserver with kernel-offload=MODE under the load
 run() {
 	mode=$1
-	rm -f /tmp/ts.log
-	turnserver -n --listening-ip 10.0.0.1 --relay-ip 10.0.0.1 --listening-port 3478 \
+	rm -f /tmp/ts.log /tmp/load.out
+	taskset 2 turnserver -n --listening-ip 10.0.0.1 --relay-ip 10.0.0.1 --listening-port 3478 \
 		--min-port 50000 --max-port 50999 -u alice:secret --userdb /tmp/turn.db \
 		--allowed-peer-ip 10.0.0.0-10.0.0.255 --relay-threads 1 --no-tcp \
 		--user-quota 0 --total-quota 0 --log-file /tmp/ts.log --kernel-offload "$mode" \
@@ -44,44 +48,34 @@ run() {
 	/usr/bin/ip netns exec out turnutils_peer -L 10.0.0.3 -p 3480 >/dev/null 2>&1 &
 	peer_pid=$!
 	sleep 0.5
-	b0=$(busy)
-	t0=$(awk '{ print $1 }' /proc/uptime)
-	/usr/bin/ip netns exec out turnutils_uclient -L 10.0.0.2 -e 10.0.0.3 -r 3480 -u alice -w secret \
-		-m "$clients" -n "$msgs" -z "$interval_ms" -l 160 --loss-threshold 100 10.0.0.1 \
-		>/tmp/uc.out 2>&1 &
-	uc_pid=$!
-	# the load programs' own time, sampled just before they end
-	uc_t=0
-	while kill -0 "$uc_pid" 2>/dev/null; do
-		t=$(proc_utime "$uc_pid")
-		[ "$t" -gt 0 ] && uc_t=$t
-		sleep 0.2
-	done
-	wait "$uc_pid"
-	b1=$(busy)
-	t1=$(awk '{ print $1 }' /proc/uptime)
-	peer_t=$(proc_utime "$peer_pid")
+	sample s0
+	/usr/bin/ip netns exec out turnutils_uclient -L 10.0.0.2 -e 10.0.0.3 -r 3480 -u alice \
+		-w secret -m "$clients" -n "$msgs" -z "$interval_ms" -l 160 --loss-threshold 100 \
+		10.0.0.1 >/tmp/load.out 2>&1
+	sample s1
+	got=$(awk '/^messages received:/ { print $3 }' /tmp/load.out)
+	sent=$(awk '/^messages sent:/ { print $3 }' /tmp/load.out)
 	ts_t=$(proc_time "$ts_pid")
 	kill "$peer_pid" "$ts_pid" 2>/dev/null
 	wait "$peer_pid" 2>/dev/null
 	wait "$ts_pid" 2>/dev/null
-	got=$(awk '/^messages received:/ { print $3 }' /tmp/uc.out)
-	sent=$(awk '/^messages sent:/ { print $3 }' /tmp/uc.out)
-	awk -v mode="$mode" -v sent="${sent:-0}" -v got="${got:-0}" -v b="$((b1 - b0))" \
-		-v load="$((uc_t + peer_t))" -v t0="$t0" -v t1="$t1" -v ts="$ts_t" -v n="$clients" 'BEGIN {
-		wall = t1 - t0; cpu = b / 100; lcpu = load / 100; rel = 2 * got
+	# shellcheck disable=SC2154 # set by sample
+	awk -v mode="$mode" -v sent="${sent:-0}" -v got="${got:-0}" \
+		-v b="$((s1_b - s0_b))" -v c="$((s1_c - s0_c))" -v l="$((s1_l - s0_l))" \
+		-v t0="$s0_t" -v t1="$s1_t" -v ts="$ts_t" -v n="$clients" 'BEGIN {
+		wall = t1 - t0; cpu = b / 100; fwd = c / 100; ld = l / 100; rel = 2 * got
 		if (cpu < 0.01) cpu = 0.01
-		srv = cpu - lcpu; if (srv < 0.01) srv = 0.01
-		printf "E2E kernel-offload=%s: %d clients, %d sent, %d echoed in %.1f s = %.0f relayed pps; guest CPU %.2f s busy = %.0f relayed packets per CPU-second; less the load programs user time (%.2f s) %.0f; turnserver process %.2f s\n",
-			mode, n, sent, got, wall, rel / wall, cpu, rel / cpu, lcpu, rel / srv, ts / 100
-		printf "E2EPER %s %.0f %.0f\n", mode, rel / cpu, rel / srv
+		if (fwd < 0.01) fwd = 0.01
+		printf "E2E kernel-offload=%s: %d clients, %d sent, %d echoed in %.1f s = %.0f relayed pps; forwarding CPU 1 %.2f s busy = %.1f us per relayed packet, %.0f relayed packets per CPU-second; load CPU 0 %.2f s busy; whole guest %.2f s busy = %.0f per CPU-second; turnserver process %.2f s\n",
+			mode, n, sent, got, wall, rel / wall, fwd, 1e6 * fwd / (rel ? rel : 1), rel / fwd, ld, cpu, rel / cpu, ts / 100
+		printf "E2EPER %s %.0f %.0f\n", mode, rel / fwd, rel / cpu
 	}' | tee -a /tmp/e2e.out
 }
 
-echo "guest: $(nproc) vCPUs, $(awk '/MemTotal/ { printf "%d MB", $2 / 1024 }' /proc/meminfo), kernel $(uname -r), $clients clients x $((1000 / interval_ms)) ChannelData/s of 160 bytes, $secs s per run"
+echo "guest: $(vcpus) vCPUs (CPU 1 forwards, CPU 0 runs the load), $(awk '/MemTotal/ { printf "%d MB", $2 / 1024 }' /proc/meminfo), kernel $(uname -r), $clients clients x $((1000 / interval_ms)) ChannelData/s of 160 bytes, $secs s per run"
 run on
 run off
-awk '$1 == "E2EPER" { g[$2] = $3; s[$2] = $4 }
-	END { if (g["off"] > 0 && s["off"] > 0)
-		printf "E2E-RATIO turnserver on/off relayed packets per CPU-second: whole guest %.2f, less the load programs user time %.2f\n", g["on"] / g["off"], s["on"] / s["off"] }' /tmp/e2e.out
-rmmod turnrelay
+awk '$1 == "E2EPER" { f[$2] = $3; g[$2] = $4 }
+	END { if (f["off"] > 0 && g["off"] > 0)
+		printf "E2E-RATIO turnserver on/off relayed packets per CPU-second: forwarding CPU %.2f, whole guest %.2f\n", f["on"] / f["off"], g["on"] / g["off"] }' /tmp/e2e.out
+e2e_end

@@ -20,6 +20,11 @@
  *	one RTP party of an anchored call (scripts/bench-kernel's anchored
  *	figure): a LEN-byte RTP datagram every INTERVAL_MS from FROM to TO,
  *	counting the echoes that come back from TO. Prints "sent N received M".
+ *   bench_udp calls FILE SECONDS INTERVAL_MS LEN
+ *	pace for every line "FROM TO" of FILE (at most BENCH_CALLS), in one
+ *	process: one poll() wake-up serves every party, so that the load costs
+ *	its CPU less than one process per party. The parties' first datagrams
+ *	are spread over the first interval. Prints "sent N received M" (totals).
  *   bench_udp spin CPU
  *	spins on CPU at the lowest priority (SCHED_IDLE, nice 19: its time
  *	shows as "nice" in /proc/stat) until killed, so that CPU never idles.
@@ -34,18 +39,6 @@
 
 #define BENCH_BATCH 64
 #define BENCH_MTU 2048
-
-static long bench_arg_long(const char *s, long lo, long hi)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 0);
-	if (errno || *s == '\0' || *end != '\0' || v < lo || v > hi)
-		guest_die("bad number %s", s);
-	return v;
-}
 
 /* A UDP socket bound to from and connected to to. */
 static int bench_connect(const char *from, const char *to)
@@ -195,6 +188,64 @@ static int bench_pace(const char *from, const char *to, double secs, long interv
 	return 0;
 }
 
+#define BENCH_CALLS 256
+
+static int bench_calls(const char *file, double secs, long interval_ms, size_t len)
+{
+	static uint8_t buf[BENCH_MTU], in[BENCH_MTU];
+	static struct pollfd pfd[BENCH_CALLS];
+	static double next[BENCH_CALLS];
+	char from[128], to[128];
+	unsigned long sent = 0, got = 0;
+	double now = guest_now_s(), end = now + secs, step = (double)interval_ms / 1000;
+	uint16_t seq = 0;
+	FILE *f = fopen(file, "r");
+	int n = 0;
+
+	if (!f)
+		guest_die("%s: %s", file, strerror(errno));
+	if (len < 12 || len > sizeof(buf))
+		guest_die("bad length %zu", len);
+	while (n < BENCH_CALLS && fscanf(f, "%127s %127s", from, to) == 2) {
+		pfd[n].fd = bench_connect(from, to);
+		pfd[n].events = POLLIN;
+		n++;
+	}
+	fclose(f);
+	if (n == 0)
+		guest_die("%s: no FROM TO lines", file);
+	for (int i = 0; i < n; i++)
+		next[i] = now + step * i / n;
+	memset(buf, 0x55, len);
+	buf[0] = 0x80;
+	buf[1] = 0;
+	while ((now = guest_now_s()) < end + 0.5) {
+		double first = end + 0.5;
+
+		for (int i = 0; i < n && now < end; i++) {
+			if (next[i] <= now) {
+				seq++;
+				buf[2] = (uint8_t)(seq >> 8);
+				buf[3] = (uint8_t)seq;
+				buf[11] = (uint8_t)i; /* SSRC: one per party */
+				if (send(pfd[i].fd, buf, len, 0) == (ssize_t)len)
+					sent++;
+				next[i] += step;
+			}
+			if (next[i] < first)
+				first = next[i];
+		}
+		if (poll(pfd, (nfds_t)n, (int)((first - now) * 1000) + 1) <= 0)
+			continue;
+		for (int i = 0; i < n; i++)
+			if (pfd[i].revents & POLLIN)
+				while (recv(pfd[i].fd, in, sizeof(in), MSG_DONTWAIT) > 0)
+					got++;
+	}
+	printf("sent %lu received %lu\n", sent, got);
+	return 0;
+}
+
 enum bench_kind { BENCH_CHAN, BENCH_PEER, BENCH_UDP };
 
 /*
@@ -323,17 +374,21 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc >= 6 && strcmp(argv[1], "send") == 0)
-		return bench_send(argv[2], argv[3], (double)bench_arg_long(argv[4], 1, 3600),
-				  (size_t)bench_arg_long(argv[5], 4, BENCH_MTU),
-				  argc > 6 ? (int)bench_arg_long(argv[6], 0x4000, 0x4fff) : -1);
+		return bench_send(argv[2], argv[3], (double)guest_arg_long(argv[4], 1, 3600),
+				  (size_t)guest_arg_long(argv[5], 4, BENCH_MTU),
+				  argc > 6 ? (int)guest_arg_long(argv[6], 0x4000, 0x4fff) : -1);
 	if (argc == 7 && strcmp(argv[1], "pace") == 0)
-		return bench_pace(argv[2], argv[3], (double)bench_arg_long(argv[4], 1, 3600),
-				  bench_arg_long(argv[5], 1, 1000),
-				  (size_t)bench_arg_long(argv[6], 12, BENCH_MTU));
+		return bench_pace(argv[2], argv[3], (double)guest_arg_long(argv[4], 1, 3600),
+				  guest_arg_long(argv[5], 1, 1000),
+				  (size_t)guest_arg_long(argv[6], 12, BENCH_MTU));
+	if (argc == 6 && strcmp(argv[1], "calls") == 0)
+		return bench_calls(argv[2], (double)guest_arg_long(argv[3], 1, 3600),
+				   guest_arg_long(argv[4], 1, 1000),
+				   (size_t)guest_arg_long(argv[5], 12, BENCH_MTU));
 	if (argc == 3 && strcmp(argv[1], "spin") == 0)
-		return bench_spin((int)bench_arg_long(argv[2], 0, 1023));
+		return bench_spin((int)guest_arg_long(argv[2], 0, 1023));
 	if (argc == 4 && strcmp(argv[1], "sink") == 0)
-		return bench_sink(argv[2], (double)bench_arg_long(argv[3], 1, 3600));
+		return bench_sink(argv[2], (double)guest_arg_long(argv[3], 1, 3600));
 	if (argc >= 8 && strcmp(argv[1], "fwd") == 0) {
 		if (strcmp(argv[2], "chan") == 0)
 			kind = BENCH_CHAN;
@@ -346,13 +401,14 @@ int main(int argc, char **argv)
 		if (kind != BENCH_UDP && argc < 9)
 			guest_die("fwd %s needs a channel", argv[2]);
 		return bench_fwd(kind, argv[3], argv[4], argv[5], argv[6],
-				 (double)bench_arg_long(argv[7], 1, 3600),
-				 argc > 8 ? (int)bench_arg_long(argv[8], 0x4000, 0x4fff) : -1);
+				 (double)guest_arg_long(argv[7], 1, 3600),
+				 argc > 8 ? (int)guest_arg_long(argv[8], 0x4000, 0x4fff) : -1);
 	}
 	fprintf(stderr, "usage: bench_udp send FROM TO SECONDS LEN [CHANNEL]\n"
 			"       bench_udp sink AT SECONDS\n"
 			"       bench_udp fwd chan|peer|udp IN OUT SOURCE DEST SECONDS [CHANNEL]\n"
 			"       bench_udp pace FROM TO SECONDS INTERVAL_MS LEN\n"
+			"       bench_udp calls FILE SECONDS INTERVAL_MS LEN\n"
 			"       bench_udp spin CPU\n");
 	return 64;
 }

@@ -53,6 +53,19 @@ __attribute__((format(printf, 1, 2), noreturn)) static inline void guest_die(con
 	exit(2);
 }
 
+/* s as a number in [lo, hi], or the program dies saying so. */
+static inline long guest_arg_long(const char *s, long lo, long hi)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 0);
+	if (errno || *s == '\0' || *end != '\0' || v < lo || v > hi)
+		guest_die("bad number %s", s);
+	return v;
+}
+
 /*
  * Enters the named network namespace (/run/netns/NAME, made by `ip netns
  * add`), or the initial one for "root". Sockets made afterwards live there.
