@@ -304,6 +304,9 @@ static bool offload_join_leg(const struct media_sock *ms, const struct sockaddr 
 	 */
 	if (ss->ice || ss->ice_passthrough)
 		return false;
+	/* the module does not do SRTP: a bridged stream's media stays with the anchor */
+	if (bridge_stream_active(st))
+		return false;
 	if (!st->confirmed || ss->mux != o->mux || c >= o->nsocks || o->socks[c].fd < 0 ||
 	    !media_dest_confirmed(&ss->dest[c]) || !ss->dest[c].to.own ||
 	    !addr_equal(&ss->dest[c].to.addr.sa, from) || !media_dest_confirmed(&o->dest[c]) ||

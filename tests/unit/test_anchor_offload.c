@@ -557,6 +557,13 @@ static void test_turn_party_joined_leg(void **state)
 	relay_ports_joined(&rl.ports, &to.sa, &relay.sa, &jc);
 	assert_true(query_kernelized());
 
+	/* a bridged stream (SRTP toward a side) is never joined: the module does not do SRTP */
+	the_stream()->side[1].crypto.nego.kind = SIDE_CRYPTO_SDES;
+	assert_true(bridge_stream_active(the_stream()));
+	assert_false(relay_ports_join(&rl.ports, &to.sa, &relay.sa, &j));
+	the_stream()->side[1].crypto.nego.kind = SIDE_CRYPTO_NONE;
+	assert_true(relay_ports_join(&rl.ports, &to.sa, &relay.sa, &j));
+
 	/* B answers again from elsewhere (a fork): no longer confirmed, no joined leg */
 	party_sdp(sdp, sizeof(sdp), "127.0.0.3", port_of(pb), NULL, NULL);
 	signal(false, "A", "B2", sdp, ANCHOR_ICE_REMOVE);
