@@ -5,7 +5,6 @@
  * use-auth-secret, from the TURN REST API's shared secrets (rest_auth.h).
  */
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +36,6 @@ static void nonce_mac(const struct server *srv, const char *head, size_t head_le
 		      const union sockaddr_u *client, uint8_t out[NONCE_MAC_LEN])
 {
 	uint8_t buf[64], mac[32];
-	unsigned int mac_len = 0;
 	size_t n = head_len;
 
 	/* RFC 8489 §9.2.4: a nonce is good only from the transport address it went to */
@@ -51,8 +49,21 @@ static void nonce_mac(const struct server *srv, const char *head, size_t head_le
 		memcpy(buf + n + 4, &client->in.sin_port, 2);
 		n += 6;
 	}
-	HMAC(EVP_sha256(), srv->nonce_secret, sizeof(srv->nonce_secret), buf, n, mac, &mac_len);
+	if (stun_hmac("SHA256", srv->nonce_secret, sizeof(srv->nonce_secret), buf, n, mac,
+		      sizeof(mac)) != (int)sizeof(mac))
+		memset(mac, 0, sizeof(mac)); /* no MAC: no nonce of ours matches it */
 	memcpy(out, mac, NONCE_MAC_LEN);
+}
+
+/* Lower-case hex of len bytes into out (2 * len characters, no NUL). */
+static void hex_put(char *out, const uint8_t *in, size_t len)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < len; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
 }
 
 /* cookie + hex expiry time + hex MAC over both and the client's IP and port */
@@ -61,11 +72,15 @@ static void nonce_make(const struct server *srv, const union sockaddr_u *client,
 {
 	uint8_t mac[NONCE_MAC_LEN];
 
+	uint32_t expiry = wall_s() + srv->cfg->stale_nonce;
+	uint8_t be[4] = {(uint8_t)(expiry >> 24), (uint8_t)(expiry >> 16), (uint8_t)(expiry >> 8),
+			 (uint8_t)expiry};
+
 	stun_nonce_cookie(out, NONCE_FEATURES);
-	snprintf(out + STUN_NONCE_COOKIE_LEN, 9, "%08x", wall_s() + srv->cfg->stale_nonce);
+	hex_put(out + STUN_NONCE_COOKIE_LEN, be, sizeof(be));
 	nonce_mac(srv, out, STUN_NONCE_COOKIE_LEN + 8, client, mac);
-	for (int i = 0; i < NONCE_MAC_LEN; i++)
-		snprintf(out + STUN_NONCE_COOKIE_LEN + 8 + 2 * i, 3, "%02x", mac[i]);
+	hex_put(out + STUN_NONCE_COOKIE_LEN + 8, mac, NONCE_MAC_LEN);
+	out[NONCE_LEN] = '\0';
 }
 
 /* 0 good, -1 not ours (or not from this client), -2 ours but expired */
@@ -82,8 +97,7 @@ static int nonce_check(const struct server *srv, const union sockaddr_u *client,
 	memcpy(head, a->val, STUN_NONCE_COOKIE_LEN + 8);
 	head[STUN_NONCE_COOKIE_LEN + 8] = '\0';
 	nonce_mac(srv, head, STUN_NONCE_COOKIE_LEN + 8, client, mac);
-	for (int i = 0; i < NONCE_MAC_LEN; i++)
-		snprintf(hex + 2 * i, 3, "%02x", mac[i]);
+	hex_put(hex, mac, NONCE_MAC_LEN);
 	if (!stun_ct_equal(hex, a->val + STUN_NONCE_COOKIE_LEN + 8, 2 * NONCE_MAC_LEN))
 		return -1;
 	expiry = strtoul(head + STUN_NONCE_COOKIE_LEN, &end, 16);

@@ -4,8 +4,9 @@
 #include "server/rest_auth.h"
 
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <string.h>
+
+#include "stun/stun.h"
 
 static bool rest_is_digit(char c)
 {
@@ -75,17 +76,15 @@ bool rest_username_expired(const struct rest_username *u, uint64_t now_s)
 int rest_password(const char *secret, size_t secret_len, const char *name, size_t name_len,
 		  char out[REST_AUTH_PASSWORD_LEN + 1])
 {
-	uint8_t mac[EVP_MAX_MD_SIZE];
-	unsigned int mac_len = 0;
+	uint8_t mac[20];
 	int n;
 
 	if (!secret || secret_len == 0 || secret_len > (size_t)INT32_MAX)
 		return -1;
-	if (!HMAC(EVP_sha1(), secret, (int)secret_len, (const uint8_t *)name, name_len, mac,
-		  &mac_len) ||
-	    mac_len != 20)
+	if (stun_hmac("SHA1", (const uint8_t *)secret, secret_len, (const uint8_t *)name, name_len,
+		      mac, sizeof(mac)) != (int)sizeof(mac))
 		return -1;
-	n = EVP_EncodeBlock((unsigned char *)out, mac, (int)mac_len);
+	n = EVP_EncodeBlock((unsigned char *)out, mac, (int)sizeof(mac));
 	OPENSSL_cleanse(mac, sizeof(mac));
 	return n == REST_AUTH_PASSWORD_LEN ? 0 : -1;
 }

@@ -235,6 +235,14 @@ uint32_t stun_crc32_update(uint32_t crc_so_far, const uint8_t *buf, size_t len);
  * (its length field already counting these 8) have CRC-32 crc.
  */
 void stun_fingerprint_attr(uint8_t out[8], uint32_t crc);
+/*
+ * HMAC with digest "SHA1" or "SHA256" of data under key into out (out_cap
+ * bytes); the MAC length, or -1. Each thread keeps one context per digest
+ * (fetched once, re-keyed per call), freed when the thread exits.
+ */
+int stun_hmac(const char *digest, const uint8_t *key, size_t key_len, const uint8_t *data,
+	      size_t len, uint8_t *out, size_t out_cap);
+
 /* Constant-time comparison. */
 bool stun_ct_equal(const void *a, const void *b, size_t len);
 
