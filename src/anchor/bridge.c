@@ -471,6 +471,9 @@ int bridge_rewrite_section(struct anchor *an, struct sdp *s, size_t i, const str
 {
 	static const char *const setup[] = {"actpass", "actpass", "active", "passive"};
 
+	/* a data channel (UDP/DTLS/SCTP) bundled with the audio keeps its line */
+	if (!profile_rtp(m->proto))
+		return 0;
 	if (plan->proto[0] && strcmp(plan->proto, m->proto) != 0 &&
 	    sdp_media_set_proto(s, i, plan->proto) < 0)
 		return -1;

@@ -197,6 +197,30 @@ static void test_sdp_for_every_profile_change(void **state)
 	assert_string_equal(bridge_side_mode(the_stream(), 1), "passthrough");
 	delete_call();
 
+	/* BUNDLE of audio and a data channel: only the RTP section changes profile */
+	{
+		char bundle[2048];
+
+		snprintf(bundle, sizeof(bundle),
+			 "v=0\r\no=- 1 1 IN IP4 127.0.0.2\r\ns=-\r\nc=IN IP4 127.0.0.2\r\nt=0 0\r\n"
+			 "a=group:BUNDLE 0 1\r\n"
+			 "m=audio %u UDP/TLS/RTP/SAVPF 0\r\na=mid:0\r\na=rtcp-mux\r\n"
+			 "a=fingerprint:sha-256 "
+			 "4A:AD:B9:B1:3F:82:18:3B:54:02:12:DF:3E:5D:49:6B:19:E5:7C:AB:3E:4B:8E:5E:8B:"
+			 "1C:2F:3D:8A:17:B8:F3\r\na=setup:actpass\r\n"
+			 "m=application %u UDP/DTLS/SCTP webrtc-datachannel\r\na=mid:1\r\n"
+			 "a=sctp-port:5000\r\n",
+			 port_of(pa), port_of(pa));
+		ok_sig(true, "A", NULL, bundle, NULL);
+		assert_non_null(strstr(reply_sdp, " UDP/TLS/RTP/SAVPF 0\r\n"));
+		assert_non_null(strstr(reply_sdp, " UDP/DTLS/SCTP webrtc-datachannel\r\n"));
+		delete_call();
+		ok_sig(true, "A", NULL, bundle, "RTP/AVP");
+		assert_non_null(strstr(reply_sdp, " RTP/AVP 0\r\n"));
+		assert_non_null(strstr(reply_sdp, " UDP/DTLS/SCTP webrtc-datachannel\r\n"));
+		delete_call();
+	}
+
 	/* refusals, each with its reason, and no call left */
 	assert_int_equal(sig(true, "A", NULL, a, "RTP/XAVP", NULL, false, reason, sizeof(reason)),
 			 -1);
