@@ -2,7 +2,8 @@
  * main.c - turnserver: reads the configuration, picks the embedded
  * defaults, prepares the user store (a demo user with a random password
  * on first run), starts the workers and waits for signals: SIGTERM and
- * SIGINT stop cleanly, SIGHUP reopens the log file.
+ * SIGINT stop cleanly, SIGHUP reopens the log file, SIGUSR2 reloads the
+ * TLS/DTLS certificates and keys (tls.h).
  */
 #include <errno.h>
 #include <event2/thread.h>
@@ -23,6 +24,7 @@
 #include "anchor/anchor.h"
 #include "server/server.h"
 #include "server/redis_conninfo.h"
+#include "server/tls.h"
 #include "server/userdb.h"
 
 #define DEMO_USER "demo"
@@ -205,6 +207,8 @@ static void server_free(struct server *srv)
 	free(srv->users);
 	server_reservations_free(srv);
 	limits_free(srv);
+	tls_ctx_free(srv->tls);
+	srv->tls = NULL;
 	free(srv->workers);
 	pthread_mutex_destroy(&srv->lock);
 }
@@ -293,6 +297,18 @@ static void log_bandwidth(const struct config *cfg)
 			 cfg->bps_capacity);
 }
 
+/* SIGUSR2: new TLS/DTLS sessions use the files as they are now; open ones keep theirs. */
+static void reload_tls(struct server *srv)
+{
+	char err[512];
+	int rc = tls_ctx_reload(srv->tls, err, sizeof(err));
+
+	if (rc < 0)
+		log_error("SIGUSR2: certificates not reloaded, the old ones stay in use: %s", err);
+	else if (rc > 0)
+		log_info("SIGUSR2: TLS and DTLS are off, nothing to reload");
+}
+
 static int run(struct server *srv)
 {
 	struct anchor *anchor = NULL;
@@ -311,6 +327,7 @@ static int run(struct server *srv)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR2);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -362,6 +379,10 @@ static int run(struct server *srv)
 				log_error("cannot reopen the log file: %s", strerror(errno));
 			else
 				log_info("log file reopened");
+			continue;
+		}
+		if (sig == SIGUSR2) {
+			reload_tls(srv);
 			continue;
 		}
 		log_info("signal %d: stopping", sig);
@@ -466,6 +487,11 @@ int main(int argc, char **argv)
 		store_read_realm(&cfg, srv.realm);
 	}
 	if (relay_setup_policy(&srv.relay, err, sizeof(err)) < 0) {
+		log_error("%s", err);
+		goto out;
+	}
+	srv.tls = tls_ctx_new(&cfg, NULL, err, sizeof(err));
+	if (!srv.tls) {
 		log_error("%s", err);
 		goto out;
 	}

@@ -39,6 +39,7 @@ struct store_job;
 struct store_parked;
 struct store_cache;
 struct user_keys;
+struct tls_ctx;
 
 #define SERVER_MAX_LISTEN RELAY_MAX_LISTEN
 #define SERVER_DEFAULT_REALM "turnserver"
@@ -101,6 +102,7 @@ struct server {
 	struct reservation *reservations;
 	struct tcp_peer *tcp_pending; /* RFC 6062: waiting for a ConnectionBind */
 	_Atomic uint64_t bps_reserved; /* bytes a second capped allocations hold of bps-capacity */
+	struct tls_ctx *tls; /* TLS and DTLS contexts (tls.h); set before the workers */
 };
 
 /* A UDP listening socket of one worker. */
