@@ -130,6 +130,16 @@ static int setup_userdb(struct server *srv, char *password, size_t cap)
 	return 0;
 }
 
+/* The port turns: URLs name: tls-listening-port's listener, or 0 with TLS off. */
+static uint16_t tls_port(const struct server *srv)
+{
+	const struct config *c = srv->cfg;
+
+	if (!tls_ctx_on(srv->tls, TLS_KIND_TLS))
+		return 0;
+	return c->tls_listening_port ? c->tls_listening_port : c->listening_port;
+}
+
 static void print_ice_servers(const struct server *srv, const char *password)
 {
 	const struct config *c = srv->cfg;
@@ -149,8 +159,8 @@ static void print_ice_servers(const struct server *srv, const char *password)
 			    (pass == 1 && !relay_is_loopback(&srv->relay.listen[i])) || pass == 2)
 				host = &srv->relay.listen[i].sa;
 	addr_ip_str(host, ip, sizeof(ip));
-	if (ice_servers_json(json, sizeof(json), ip, c->listening_port, !c->no_udp, !c->no_tcp,
-			     user, password[0] ? password : NULL) < 0)
+	if (ice_servers_json_tls(json, sizeof(json), ip, c->listening_port, !c->no_udp, !c->no_tcp,
+				 tls_port(srv), user, password[0] ? password : NULL) < 0)
 		return;
 	if (password[0])
 		printf("first run: created user '%s' in realm '%s' with password '%s'\n"
@@ -240,11 +250,21 @@ static int probe_port_free(const union sockaddr_u *addr, int type)
 
 static int probe_listen_ports(const struct server *srv)
 {
+	uint16_t ports[SERVER_TLS_PORTS];
+	int ntls = worker_tls_ports(srv->cfg, srv->tls, ports);
+
 	for (int i = 0; i < srv->relay.nlisten; i++) {
 		if (!srv->cfg->no_udp && probe_port_free(&srv->relay.listen[i], SOCK_DGRAM) < 0)
 			return -1;
 		if (!srv->cfg->no_tcp && probe_port_free(&srv->relay.listen[i], SOCK_STREAM) < 0)
 			return -1;
+		for (int k = 0; k < ntls; k++) {
+			union sockaddr_u a = srv->relay.listen[i];
+
+			addr_set_port(&a.sa, ports[k]);
+			if (probe_port_free(&a, SOCK_STREAM) < 0)
+				return -1;
+		}
 	}
 	return 0;
 }
@@ -359,8 +379,18 @@ static int run(struct server *srv)
 		}
 	}
 	for (int i = 0; i < srv->relay.nlisten; i++)
-		log_info("listening on %s (%s%s)", addr_str(&srv->relay.listen[i].sa, buf, sizeof(buf)),
-			 srv->cfg->no_udp ? "" : "UDP ", srv->cfg->no_tcp ? "" : "TCP");
+		log_info("listening on %s (%s%s%s)",
+			 addr_str(&srv->relay.listen[i].sa, buf, sizeof(buf)),
+			 srv->cfg->no_udp ? "" : "UDP ", srv->cfg->no_tcp ? "" : "TCP ",
+			 tls_ctx_on(srv->tls, TLS_KIND_TLS) ? "and TLS on TCP" : "");
+	{
+		uint16_t ports[SERVER_TLS_PORTS];
+		int n = worker_tls_ports(srv->cfg, srv->tls, ports);
+
+		for (int k = 0; k < n; k++)
+			log_info("listening on TCP port %u for TLS%s", ports[k],
+				 srv->cfg->no_tcp ? "" : " and plain STUN/TURN");
+	}
 	if (srv->relay.has_relay_v4)
 		log_info("relay IPv4 %s", addr_ip_str(&srv->relay.relay_v4.sa, buf, sizeof(buf)));
 	if (srv->relay.has_relay_v6)

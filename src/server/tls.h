@@ -101,11 +101,11 @@ void tls_ctx_free(struct tls_ctx *t);
  * The first bytes of a TCP client connection (tls_demux.c): a TLS record
  * (a handshake record: 0x16, then version major 3) or plain STUN/TURN
  * (a STUN message or ChannelData, RFC 8656 §12.5), so that TLS and plain
- * share a port. Pure: no I/O, reads at most len bytes.
+ * share a port. Pure: no I/O, reads at most 2 of the len bytes.
  */
 enum tls_demux {
-	TLS_DEMUX_MORE,	   /* too few bytes to tell (len 0, or 0x16 alone) */
-	TLS_DEMUX_TLS,	   /* a TLS ClientHello record starts */
+	TLS_DEMUX_MORE,	   /* no byte yet (len 0) */
+	TLS_DEMUX_TLS,	   /* a TLS handshake record starts (0x16, then 3 if present) */
 	TLS_DEMUX_PLAIN,   /* STUN or ChannelData */
 	TLS_DEMUX_GARBAGE, /* neither: close */
 };
