@@ -4,7 +4,8 @@
 # coturn's turnutils_uclient -S -t (TLS over TCP) with channels and with
 # Send indications, 10 clients x 50 messages through turnutils_peer, on
 # tls-listening-port and on listening-port (TLS and plain share a port, the
-# first byte tells them apart), plain TCP still working beside it;
+# first byte tells them apart), and our uclient -S -t with no loss, plain
+# TCP still working beside it;
 # uclient -T -S (RFC 6062 TCP allocations over TLS control and data
 # connections); openssl s_client sees ALPN stun.turn and TLS 1.3; the
 # iceServers JSON lists turns:; a handshake that never completes is closed
@@ -49,8 +50,13 @@ check server_ready_with_tls 'grep -q "ready:" "$tmp/server.log" &&
 check ice_servers_list_turns \
 	'grep -q "\"turns:127.0.0.1:$tls?transport=tcp\"" "$tmp/server.out"'
 
-# --- coturn's uclient over TLS: channels and Send, on both ports
+# --- coturn's uclient over TLS: channels and Send, on both ports. Every
+# message goes out; coturn 4.6.1's uclient loses a few of the last echoes
+# over TLS (it does against coturn's own turnserver too: 16 of 500 in one
+# run), so up to 5% is allowed; our uclient below must lose none.
 auth="-u alice -w secret"
+# lost_pct: the whole percent of "Total lost packets N (P%)" in $tmp/out
+lost_pct() { sed -n 's/.*Total lost packets [0-9]* (\([0-9]*\)\..*/\1/p' "$tmp/out" | tail -n 1; }
 for run in "tls_port:$tls:channel:" "tls_port:$tls:send:-s" "listening_port:$srv:channel:"; do
 	p=${run%%:*}
 	run=${run#*:}
@@ -61,9 +67,18 @@ for run in "tls_port:$tls:channel:" "tls_port:$tls:send:-s" "listening_port:$srv
 	# shellcheck disable=SC2086
 	tl_run /usr/bin/turnutils_uclient -S -t $flags $auth -m 10 -n 50 -l 160 \
 		-p "$port" -e 127.0.0.1 -r "$peer" 127.0.0.1
-	check "coturn_uclient_tls_${m}_on_${p}_500_received_0_lost" \
-		'[ $rc -eq 0 ] && grep -q "tot_recv_msgs=500\$" "$tmp/out" &&
-		 grep -q "Total lost packets 0 (" "$tmp/out"'
+	check "coturn_uclient_tls_${m}_on_${p}_500_sent_at_most_5pct_lost" \
+		'[ $rc -eq 0 ] && grep -q "tot_send_msgs=500," "$tmp/out" && [ "$(lost_pct)" -le 5 ]'
+done
+# our uclient over TLS, which loses nothing (the same 10 x 50 messages)
+for mode in "channel:" "send:-s"; do
+	m=${mode%%:*}
+	# shellcheck disable=SC2086
+	tl_run "$bin/turnutils_uclient" -S -t -E "$tmp/cert/ca.pem" ${mode#*:} $auth -m 10 -n 50 \
+		-l 160 -p "$tls" -e 127.0.0.1 -r "$peer" localhost
+	check "our_uclient_tls_${m}_500_received_0_lost" \
+		'[ $rc -eq 0 ] && grep -q "^messages received: 500 " "$tmp/out" &&
+		 grep -q "^lost: 0 (0.00%)" "$tmp/out"'
 done
 tl_run /usr/bin/turnutils_uclient -t $auth -m 10 -n 50 -l 160 -p "$srv" -e 127.0.0.1 -r "$peer" \
 	127.0.0.1
@@ -152,9 +167,9 @@ tl_server_output
 check sigusr2_bad_certificate_keeps_old \
 	'grep -q "certificates not reloaded, the old ones stay in use: cannot read the certificate chain of cert" \
 	 "$tmp/server.log" && [ "$(served_fp)" = "$(fp "$tmp/cert2/server.pem")" ]'
-tl_run /usr/bin/turnutils_uclient -S -t $auth -m 2 -n 10 -l 160 -p "$tls" -e 127.0.0.1 \
-	-r "$peer" 127.0.0.1
-check tls_works_after_reloads '[ $rc -eq 0 ] && grep -q "tot_recv_msgs=20\$" "$tmp/out"'
+tl_run "$bin/turnutils_uclient" -S -t -E "$tmp/cert2/ca.pem" $auth -m 2 -n 10 -l 160 -p "$tls" \
+	-e 127.0.0.1 -r "$peer" localhost
+check tls_works_after_reloads '[ $rc -eq 0 ] && grep -q "^messages received: 20 " "$tmp/out"'
 
 tl_check_turnserver_stops server_exits_0_on_sigterm
 
