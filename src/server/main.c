@@ -381,8 +381,9 @@ static int run(struct server *srv)
 	for (int i = 0; i < srv->relay.nlisten; i++)
 		log_info("listening on %s (%s%s%s)",
 			 addr_str(&srv->relay.listen[i].sa, buf, sizeof(buf)),
-			 srv->cfg->no_udp ? "" : "UDP ", srv->cfg->no_tcp ? "" : "TCP ",
-			 tls_ctx_on(srv->tls, TLS_KIND_TLS) ? "and TLS on TCP" : "");
+			 srv->cfg->no_udp ? "" : "UDP ", srv->cfg->no_tcp ? "" : "TCP",
+			 !srv->cfg->no_tcp && tls_ctx_on(srv->tls, TLS_KIND_TLS) ? " and TLS on TCP"
+										: "");
 	{
 		uint16_t ports[SERVER_TLS_PORTS];
 		int n = worker_tls_ports(srv->cfg, srv->tls, ports);
