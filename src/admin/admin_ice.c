@@ -106,6 +106,10 @@ int admin_print_ice_servers(const struct admin *a, const char *user, const char 
 	bool turn = !(a->have_cfg && a->cfg.stun_only);
 	bool udp = turn && !(a->have_cfg && a->cfg.no_udp);
 	bool tcp = turn && !(a->have_cfg && a->cfg.no_tcp);
+	/* turns: when the configuration turns TLS on (a certificate, not no-tls) */
+	uint16_t tls_port = turn && a->have_cfg && a->cfg.cert && !a->cfg.no_tls
+				    ? a->cfg.tls_listening_port
+				    : 0;
 	char host[HOST_MAX];
 	unsigned long port;
 	size_t cap;
@@ -115,13 +119,14 @@ int admin_print_ice_servers(const struct admin *a, const char *user, const char 
 	if (admin_endpoint(a, host, sizeof(host), &port))
 		return EXIT_USAGE;
 	/* Escaping grows a string at most sixfold ("\u001f"). */
-	cap = 256 + 6 * (3 * strlen(host) + strlen(user) + strlen(password));
+	cap = 256 + 6 * (4 * strlen(host) + strlen(user) + strlen(password));
 	json = malloc(cap);
 	if (!json) {
 		fprintf(stderr, "turnadmin: out of memory\n");
 		return EXIT_STORE;
 	}
-	if (ice_servers_json(json, cap, host, (uint16_t)port, udp, tcp, user, password) < 0) {
+	if (ice_servers_json_tls(json, cap, host, (uint16_t)port, udp, tcp, tls_port, user,
+				 password) < 0) {
 		fprintf(stderr, "turnadmin: cannot format the iceServers JSON\n");
 		rc = EXIT_USAGE;
 		goto out;

@@ -148,6 +148,7 @@ fail:
 
 void turnc_close(struct turnc *c)
 {
+	turnc_tls_close(c);
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
@@ -189,6 +190,8 @@ int turnc_send_bytes(struct turnc *c, const uint8_t *buf, size_t len)
 	uint64_t deadline = turnc_now_us() + TURNC_SEND_WAIT_MS * 1000u;
 	size_t off = 0;
 
+	if (c->ssl)
+		return turnc_tls_send(c, buf, len, TURNC_SEND_WAIT_MS);
 	for (int i = 0; i < 100000 && off < len; i++) {
 		struct pollfd pfd = {.fd = c->fd, .events = POLLOUT};
 		ssize_t n = send(c->fd, buf + off, len - off, MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -303,7 +306,8 @@ static int turnc_read_frame(struct turnc *c, const uint8_t **pkt, size_t *len)
 			return 1;
 		}
 		reads++;
-		n = recv(c->fd, c->rbuf + c->rlen, TURNC_BUF_LEN - c->rlen, MSG_DONTWAIT);
+		n = c->ssl ? turnc_tls_recv(c, c->rbuf + c->rlen, TURNC_BUF_LEN - c->rlen)
+			   : recv(c->fd, c->rbuf + c->rlen, TURNC_BUF_LEN - c->rlen, MSG_DONTWAIT);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -326,6 +330,8 @@ bool turnc_buffered(const struct turnc *c)
 {
 	long frame;
 
+	if (turnc_tls_pending(c))
+		return true; /* decrypted bytes that poll() cannot see */
 	if (!c->tcp || c->rlen <= c->rconsumed)
 		return false;
 	frame = stun_stream_frame_len(c->rbuf + c->rconsumed, c->rlen - c->rconsumed);

@@ -43,6 +43,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #include "stun/stun.h"
 
@@ -136,9 +137,14 @@ struct turnc_txn {
 
 #define TURNC_RESP_MAX 4096
 
+struct ssl_st;
+struct ssl_ctx_st;
+
 struct turnc {
 	int fd;
 	bool tcp;
+	struct ssl_st *ssl;	    /* TLS over the TCP socket (turnclient_tls.c), or NULL */
+	struct ssl_ctx_st *ssl_ctx; /* ... its context */
 	bool verbose;
 	struct sockaddr_storage server;
 	struct sockaddr_storage local;
@@ -310,5 +316,23 @@ int turnc_send_channel(struct turnc *c, uint16_t channel, const uint8_t *data, s
 
 /* Human-readable outcome code: "401 Unauthorized", "timed out", ... */
 const char *turnc_strresult(int result, char *buf, size_t len);
+
+/*
+ * TLS over an open TCP connection (RFC 8656 §3.1, turns:): TLS 1.2 or 1.3,
+ * ALPN "stun.turn" offered (RFC 7443). With ca_file the server's
+ * certificate must chain to it (and name host, when given); without, it is
+ * not checked (tests). host, when given, also goes out as SNI. From then
+ * on every request, frame and send goes through the session. 0, or -errno
+ * (-EPROTO: the handshake failed, -ETIMEDOUT, -ENOENT: no ca_file); on
+ * failure the connection stays open without TLS.
+ */
+int turnc_start_tls(struct turnc *c, const char *ca_file, const char *host, int timeout_ms);
+/* "stun.turn" when the server selected it by ALPN, else NULL. */
+const char *turnc_tls_alpn(const struct turnc *c);
+/* turnclient_tls.c's part of turnclient.c: send all (0/-errno), recv as recv(2). */
+int turnc_tls_send(struct turnc *c, const uint8_t *buf, size_t len, int timeout_ms);
+ssize_t turnc_tls_recv(struct turnc *c, uint8_t *buf, size_t cap);
+bool turnc_tls_pending(const struct turnc *c);
+void turnc_tls_close(struct turnc *c);
 
 #endif

@@ -61,6 +61,8 @@
 
 struct uc_opts {
 	bool tcp;
+	bool secure;	     /* -S: TLS over TCP (with -t) */
+	const char *ca_file; /* -E: the server's certificate must chain to it */
 	bool send_indications;
 	int verbose;
 	int clients;
@@ -145,6 +147,7 @@ static void uc_usage(FILE *f)
 		"Usage: turnutils_uclient [options] turn-server-address\n"
 		"Flags:\n"
 		"\t-t\tTCP to the server (default UDP)\n"
+		"\t-S\tsecure: TLS over TCP (with -t), ALPN stun.turn\n"
 		"\t-s\tuse Send indications (default: channels)\n"
 		"\t-x\trequest an IPv6 relay (REQUESTED-ADDRESS-FAMILY)\n"
 		"\t-X\trequest an IPv4 relay explicitly\n"
@@ -163,6 +166,7 @@ static void uc_usage(FILE *f)
 		"\t-u USER\tSTUN/TURN user name\n"
 		"\t-w PASS\tSTUN/TURN password\n"
 		"\t-L ADDR\tlocal address\n"
+		"\t-E FILE\tCA certificates: with -S, verify the server's certificate\n"
 		"\t--loss-threshold PCT\tloss allowed before exit status 2 (default 0)\n"
 		"\t--timeout SEC\twait for the last echoes (default 5)\n"
 		"\t--even-port\tinclude EVEN-PORT in Allocate\n"
@@ -222,11 +226,17 @@ static int uc_parse_opts(int argc, char **argv, struct uc_opts *o)
 	o->port = 3478;
 	o->peer_port = 3480;
 	o->timeout_s = 5;
-	while ((opt = getopt_long(argc, argv, "tsm:n:l:z:p:e:r:u:w:L:xXZgcvh", longopts, NULL)) !=
+	while ((opt = getopt_long(argc, argv, "tsSE:m:n:l:z:p:e:r:u:w:L:xXZgcvh", longopts, NULL)) !=
 	       -1) {
 		switch (opt) {
 		case 't':
 			o->tcp = true;
+			break;
+		case 'S':
+			o->secure = true;
+			break;
+		case 'E':
+			o->ca_file = optarg;
 			break;
 		case 's':
 			o->send_indications = true;
@@ -350,6 +360,15 @@ static int uc_parse_opts(int argc, char **argv, struct uc_opts *o)
 	if (o->rtp && o->msg_len < UC_RTP_LEN + UC_HDR_LEN) {
 		fprintf(stderr, "turnutils_uclient: --rtp needs -l %d or more\n",
 			UC_RTP_LEN + UC_HDR_LEN);
+		return -1;
+	}
+	if (o->secure && !o->tcp) {
+		fprintf(stderr, "turnutils_uclient: -S without -t (DTLS) is not supported; "
+				"use -S -t for TLS\n");
+		return -1;
+	}
+	if (o->ca_file && !o->secure) {
+		fprintf(stderr, "turnutils_uclient: -E needs -S\n");
 		return -1;
 	}
 	if (want_v6 && want_v4) {
@@ -734,6 +753,24 @@ static void uc_report(const struct uc_opts *o, uint64_t start_us, uint64_t end_u
 		printf("allocations not deleted: %d\n", uc_stats.delete_failed);
 }
 
+/* A connection to the server: TCP or UDP, and TLS over TCP with -S. */
+static int uc_open(struct turnc *c, const struct uc_opts *o, const struct sockaddr *local)
+{
+	int ret = turnc_open(c, (const struct sockaddr *)&o->server, local, o->tcp,
+			     UC_CONNECT_TIMEOUT_MS);
+
+	if (ret < 0 || !o->secure)
+		return ret;
+	ret = turnc_start_tls(c, o->ca_file, o->server_host, UC_CONNECT_TIMEOUT_MS);
+	if (ret < 0) {
+		turnc_close(c);
+		return ret == -EPROTO ? -ECONNABORTED : ret;
+	}
+	if (o->verbose)
+		printf("TLS: ALPN %s\n", turnc_tls_alpn(c) ? turnc_tls_alpn(c) : "none");
+	return 0;
+}
+
 /* Open every client's connection and send its Allocate. */
 static int uc_start_clients(struct uc_client *cls, const struct uc_opts *o)
 {
@@ -748,9 +785,7 @@ static int uc_start_clients(struct uc_client *cls, const struct uc_opts *o)
 		cl->seen = calloc(1, seen_len);
 		if (!cl->seen)
 			return -1;
-		ret = turnc_open(&cl->c, (const struct sockaddr *)&o->server,
-				 o->has_local ? (const struct sockaddr *)&o->local : NULL, o->tcp,
-				 UC_CONNECT_TIMEOUT_MS);
+		ret = uc_open(&cl->c, o, o->has_local ? (const struct sockaddr *)&o->local : NULL);
 		if (ret < 0) {
 			char abuf[ADDR_STRLEN];
 
@@ -890,9 +925,7 @@ static int uc_rate_start(struct uc_client *cl, const struct uc_opts *o, struct u
 			uc_rotate_addr(o, r->sockets++, &local);
 		else if (o->has_local)
 			local = o->local;
-		ret = turnc_open(&cl->c, (const struct sockaddr *)&o->server,
-				 o->has_local ? (const struct sockaddr *)&local : NULL, o->tcp,
-				 UC_CONNECT_TIMEOUT_MS);
+		ret = uc_open(&cl->c, o, o->has_local ? (const struct sockaddr *)&local : NULL);
 		if (!o->rotate_local)
 			break;
 	}

@@ -166,6 +166,28 @@ const struct config_option config_options[] = {
 		    "refuse loopback peers even where allowed-peer-ip names them (coturn's)"),
     OPT_BOOL("no-udp", 0, no_udp, "do not listen on UDP"),
     OPT_BOOL("no-tcp", 0, no_tcp, "do not listen on TCP"),
+    OPT_PORT("tls-listening-port", 0, tls_listening_port,
+	     "TLS (TCP) and DTLS (UDP) port; TLS is also recognized on every TCP port"),
+    OPT_UINT("alt-tls-listening-port", 0, alt_tls_listening_port, 0, 65535, 0, "<port>",
+	     "another TLS and DTLS port, 0 = none"),
+    OPT_STR("cert", 0, CONFIG_PATH, cert, 0, "<file>",
+	    "certificate chain (PEM) for TLS and DTLS; without it both are off"),
+    OPT_STR("pkey", 0, CONFIG_PATH, pkey, 0, "<file>", "private key (PEM), default: in cert"),
+    OPT_STR("pkey-pwd", 0, CONFIG_STRING, pkey_pwd, 0, "<password>",
+	    "passphrase of the private key"),
+    OPT_STR("cipher-list", 0, CONFIG_STRING, cipher_list, 0, "<list>",
+	    "OpenSSL cipher list for TLS 1.2 and DTLS 1.2 (default: OpenSSL's)"),
+    OPT_STR("CA-file", 0, CONFIG_PATH, ca_file, 0, "<file>",
+	    "CA certificates (PEM): TLS and DTLS clients must present one it signed"),
+    OPT_STR("ec-curve-name", 0, CONFIG_STRING, ec_curve_name, 0, "<name>",
+	    "ECDHE curve, e.g. prime256v1 (default: OpenSSL's groups)"),
+    OPT_STR("dh-file", 0, CONFIG_PATH, dh_file, 0, "<file>",
+	    "DH parameters (PEM) for DHE ciphers (default: built-in)"),
+    OPT_BOOL("no-tls", 0, no_tls, "no TLS over TCP"),
+    OPT_BOOL("no-dtls", 0, no_dtls, "no DTLS over UDP"),
+    OPT_BOOL("no-tlsv1", 0, no_tlsv1, "no TLS 1.0 (the default: TLS 1.2 is the minimum)"),
+    OPT_BOOL("no-tlsv1_1", 0, no_tlsv1_1, "no TLS 1.1 (the default: TLS 1.2 is the minimum)"),
+    OPT_BOOL("no-tlsv1_2", 0, no_tlsv1_2, "no TLS 1.2: TLS 1.3 only (DTLS stays 1.2)"),
     OPT_BOOL("no-udp-relay", 0, no_udp_relay, "refuse UDP relay allocations (442)"),
     OPT_BOOL("no-tcp-relay", 0, no_tcp_relay, "refuse TCP relay allocations, RFC 6062 (442)"),
     OPT_BOOL("stun-only", 'S', stun_only, "serve STUN only, no TURN"),
@@ -288,31 +310,17 @@ const struct config_refused config_refused[] = {
     {"mysql-userdb", 'M', "use userdb (SQLite)"},
     {"mongo-userdb", 'J', "use userdb (SQLite)"},
     {"redis-statsdb", 'O', NULL},
-    {"tls-listening-port", 0, NULL},
     {"alt-listening-port", 0, "the alternate port serves " NEEDS_5780},
-    {"alt-tls-listening-port", 0, NULL},
     {"tcp-proxy-port", 0, NULL},
     {"aux-server", 0, NULL},
     {"udp-self-balance", 0, "it balances over aux-server, not implemented yet"},
     {"alternate-server", 0, NULL},
     {"tls-alternate-server", 0, NULL},
-    {"cert", 0, NULL},
-    {"pkey", 0, NULL},
-    {"pkey-pwd", 0, NULL},
-    {"CA-file", 0, NULL},
-    {"cipher-list", 0, NULL},
-    {"ec-curve-name", 0, NULL},
-    {"dh-file", 0, NULL},
     {"dh566", 0, NULL},
     {"dh1066", 0, NULL},
     {"dh2066", 0, NULL},
-    {"no-tls", 0, NULL},
-    {"no-dtls", 0, NULL},
     {"no_dtls", 0, NULL},
     {"dtls", 0, "DTLS is not implemented yet"},
-    {"no-tlsv1", 0, NULL},
-    {"no-tlsv1_1", 0, NULL},
-    {"no-tlsv1_2", 0, NULL},
     {"secret-key-file", 0,
      "coturn reads it as the AES key of an encrypted mysql-userdb password; there is no MySQL "
      "store here (REST API secrets go in static-auth-secret or the userdb)"},
@@ -871,6 +879,7 @@ int config_apply(struct config *c, const struct config_option *opt, const char *
 		}
 		return config_set_string(c, opt, value, err, errlen);
 	case CONFIG_TEXT:
+	case CONFIG_STRING:
 		return config_set_string(c, opt, value, err, errlen);
 	case CONFIG_ADDR:
 		return config_set_addr(field, opt->name, value, err, errlen);
@@ -943,6 +952,7 @@ void config_init(struct config *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->listening_port = CONFIG_DEFAULT_LISTENING_PORT;
+	c->tls_listening_port = CONFIG_DEFAULT_TLS_LISTENING_PORT;
 	c->min_port = CONFIG_DEFAULT_MIN_PORT;
 	c->max_port = CONFIG_DEFAULT_MAX_PORT;
 	c->lt_cred_mech = true;
@@ -983,6 +993,17 @@ void config_free(struct config *c)
 	free(c->anchor_dtls_key);
 	c->config_file = c->log_file = c->pidfile = NULL;
 	c->anchor_dtls_cert = c->anchor_dtls_key = NULL;
+	free(c->cert);
+	free(c->pkey);
+	if (c->pkey_pwd)
+		explicit_bzero(c->pkey_pwd, strlen(c->pkey_pwd));
+	free(c->pkey_pwd);
+	free(c->cipher_list);
+	free(c->ca_file);
+	free(c->ec_curve_name);
+	free(c->dh_file);
+	c->cert = c->pkey = c->pkey_pwd = c->cipher_list = NULL;
+	c->ca_file = c->ec_curve_name = c->dh_file = NULL;
 }
 
 static bool config_is_blank(char ch)

@@ -45,6 +45,7 @@
 #define CONFIG_DEFAULT_USERDB "/var/lib/turnserver/turnserver.db"
 #define CONFIG_DEFAULT_SOFTWARE_NAME "turnserver"
 #define CONFIG_DEFAULT_LISTENING_PORT 3478
+#define CONFIG_DEFAULT_TLS_LISTENING_PORT 5349 /* RFC 8656 §4: TURN over TLS/DTLS */
 #define CONFIG_DEFAULT_MIN_PORT 49152 /* RFC 8656 §7.2: dynamic port range */
 #define CONFIG_DEFAULT_MAX_PORT 65535
 #define CONFIG_DEFAULT_STALE_NONCE 600
@@ -163,6 +164,22 @@ struct config {
 	bool no_tcp_relay;
 	bool stun_only;
 	bool no_stun;
+
+	/* TLS over TCP and DTLS over UDP (server/tls.h); off without cert */
+	uint16_t tls_listening_port;
+	unsigned int alt_tls_listening_port; /* 0: none */
+	char *cert;	   /* PEM chain; NULL: TLS and DTLS off */
+	char *pkey;	   /* PEM private key; NULL: the key is in cert */
+	char *pkey_pwd;	   /* its passphrase, or NULL */
+	char *cipher_list; /* OpenSSL cipher list up to TLS 1.2 / DTLS 1.2, or NULL */
+	char *ca_file;	   /* client certificates are required and checked against it */
+	char *ec_curve_name; /* ECDHE group, or NULL: OpenSSL's defaults */
+	char *dh_file;	   /* DH parameters (PEM) for DHE, or NULL: built-in */
+	bool no_tls;
+	bool no_dtls;
+	bool no_tlsv1;	 /* TLS 1.0 and 1.1 are never offered: accepted as the default */
+	bool no_tlsv1_1;
+	bool no_tlsv1_2; /* TLS 1.3 only (DTLS stays 1.2, its only version) */
 
 	char *log_file; /* NULL: stderr; "stdout" or "-", "stderr", "syslog", else a file */
 	bool syslog;	/* coturn's syslog: as log-file=syslog, log_file unused */

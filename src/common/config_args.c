@@ -238,6 +238,7 @@ static void config_default_text(const struct config *d, const struct config_opti
 		break;
 	case CONFIG_TEXT:
 	case CONFIG_PATH:
+	case CONFIG_STRING:
 		if (opt->size && *(const char *)field)
 			snprintf(buf, len, " (default %s)", (const char *)field);
 		break;

@@ -16,6 +16,7 @@ enum config_kind {
 	CONFIG_UINT,	    /* unsigned int in [min, max] */
 	CONFIG_TEXT,	    /* char[size], UTF-8, at most CONFIG_MAX_TEXT_CHARS */
 	CONFIG_PATH,	    /* char * (NULL when unset), or char[size] when size != 0 */
+	CONFIG_STRING,	    /* char * (NULL when unset), any length of UTF-8 text */
 	CONFIG_IP,	    /* list of struct config_ip */
 	CONFIG_EXTERNAL_IP, /* list of struct config_external_ip */
 	CONFIG_USER,	    /* list of struct config_user */
@@ -58,7 +59,7 @@ struct config_option {
 };
 
 /* Entries of config_options; config.c fails to build if they disagree. */
-#define CONFIG_OPTION_COUNT 90
+#define CONFIG_OPTION_COUNT 104
 
 /* Every option, in usage-text order. */
 extern const struct config_option config_options[CONFIG_OPTION_COUNT];

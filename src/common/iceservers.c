@@ -67,6 +67,12 @@ static void put_url(struct out *o, bool *first, const char *scheme, const char *
 int ice_servers_json(char *out, size_t cap, const char *host, uint16_t port, bool udp, bool tcp,
 		     const char *username, const char *credential)
 {
+	return ice_servers_json_tls(out, cap, host, port, udp, tcp, 0, username, credential);
+}
+
+int ice_servers_json_tls(char *out, size_t cap, const char *host, uint16_t port, bool udp,
+			 bool tcp, uint16_t tls_port, const char *username, const char *credential)
+{
 	struct out o = {.buf = out, .cap = cap};
 	bool first = true;
 
@@ -79,6 +85,8 @@ int ice_servers_json(char *out, size_t cap, const char *host, uint16_t port, boo
 		put_url(&o, &first, "turn", host, port, "?transport=udp");
 	if (tcp)
 		put_url(&o, &first, "turn", host, port, "?transport=tcp");
+	if (tls_port) /* RFC 7065 §3: turns: is TURN over TLS over TCP */
+		put_url(&o, &first, "turns", host, tls_port, "?transport=tcp");
 	puts_raw(&o, "]");
 	if (username) {
 		puts_raw(&o, ",\"username\":");

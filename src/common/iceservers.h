@@ -17,5 +17,8 @@
  */
 int ice_servers_json(char *out, size_t cap, const char *host, uint16_t port, bool udp, bool tcp,
 		     const char *username, const char *credential);
+/* The same, with "turns:H:T?transport=tcp" after them when tls_port is not 0. */
+int ice_servers_json_tls(char *out, size_t cap, const char *host, uint16_t port, bool udp,
+			 bool tcp, uint16_t tls_port, const char *username, const char *credential);
 
 #endif

@@ -121,9 +121,17 @@ int relay_setup_policy(struct relay *r, char *err, size_t errlen)
 	r->policy.strict_multicast = c->no_multicast_peers;
 	r->policy.strict_loopback = c->no_loopback_peers;
 	/* own addresses, and the ports that stay own under allow-loopback-peers */
-	for (int i = 0; i < r->nlisten; i++)
+	for (int i = 0; i < r->nlisten; i++) {
 		peer_policy_add_self_ports(&r->policy, &r->listen[i].sa, c->listening_port,
 					   c->listening_port);
+		/* the TLS/DTLS ports, whether or not a certificate opens them */
+		peer_policy_add_self_ports(&r->policy, &r->listen[i].sa, c->tls_listening_port,
+					   c->tls_listening_port);
+		if (c->alt_tls_listening_port)
+			peer_policy_add_self_ports(&r->policy, &r->listen[i].sa,
+						   (uint16_t)c->alt_tls_listening_port,
+						   (uint16_t)c->alt_tls_listening_port);
+	}
 	if (r->has_relay_v4)
 		relay_addr_register(r, &r->relay_v4.sa,
 				    r->advertise_v4.sa.sa_family ? &r->advertise_v4.sa : NULL);

@@ -2,7 +2,8 @@
  * main.c - turnserver: reads the configuration, picks the embedded
  * defaults, prepares the user store (a demo user with a random password
  * on first run), starts the workers and waits for signals: SIGTERM and
- * SIGINT stop cleanly, SIGHUP reopens the log file.
+ * SIGINT stop cleanly, SIGHUP reopens the log file, SIGUSR2 reloads the
+ * TLS/DTLS certificates and keys (tls.h).
  */
 #include <errno.h>
 #include <event2/thread.h>
@@ -23,6 +24,7 @@
 #include "anchor/anchor.h"
 #include "server/server.h"
 #include "server/redis_conninfo.h"
+#include "server/tls.h"
 #include "server/userdb.h"
 
 #define DEMO_USER "demo"
@@ -128,6 +130,16 @@ static int setup_userdb(struct server *srv, char *password, size_t cap)
 	return 0;
 }
 
+/* The port turns: URLs name: tls-listening-port's listener, or 0 with TLS off. */
+static uint16_t tls_port(const struct server *srv)
+{
+	const struct config *c = srv->cfg;
+
+	if (!tls_ctx_on(srv->tls, TLS_KIND_TLS))
+		return 0;
+	return c->tls_listening_port ? c->tls_listening_port : c->listening_port;
+}
+
 static void print_ice_servers(const struct server *srv, const char *password)
 {
 	const struct config *c = srv->cfg;
@@ -147,8 +159,8 @@ static void print_ice_servers(const struct server *srv, const char *password)
 			    (pass == 1 && !relay_is_loopback(&srv->relay.listen[i])) || pass == 2)
 				host = &srv->relay.listen[i].sa;
 	addr_ip_str(host, ip, sizeof(ip));
-	if (ice_servers_json(json, sizeof(json), ip, c->listening_port, !c->no_udp, !c->no_tcp,
-			     user, password[0] ? password : NULL) < 0)
+	if (ice_servers_json_tls(json, sizeof(json), ip, c->listening_port, !c->no_udp, !c->no_tcp,
+				 tls_port(srv), user, password[0] ? password : NULL) < 0)
 		return;
 	if (password[0])
 		printf("first run: created user '%s' in realm '%s' with password '%s'\n"
@@ -205,6 +217,8 @@ static void server_free(struct server *srv)
 	free(srv->users);
 	server_reservations_free(srv);
 	limits_free(srv);
+	tls_ctx_free(srv->tls);
+	srv->tls = NULL;
 	free(srv->workers);
 	pthread_mutex_destroy(&srv->lock);
 }
@@ -236,11 +250,21 @@ static int probe_port_free(const union sockaddr_u *addr, int type)
 
 static int probe_listen_ports(const struct server *srv)
 {
+	uint16_t ports[SERVER_TLS_PORTS];
+	int ntls = worker_tls_ports(srv->cfg, srv->tls, ports);
+
 	for (int i = 0; i < srv->relay.nlisten; i++) {
 		if (!srv->cfg->no_udp && probe_port_free(&srv->relay.listen[i], SOCK_DGRAM) < 0)
 			return -1;
 		if (!srv->cfg->no_tcp && probe_port_free(&srv->relay.listen[i], SOCK_STREAM) < 0)
 			return -1;
+		for (int k = 0; k < ntls; k++) {
+			union sockaddr_u a = srv->relay.listen[i];
+
+			addr_set_port(&a.sa, ports[k]);
+			if (probe_port_free(&a, SOCK_STREAM) < 0)
+				return -1;
+		}
 	}
 	return 0;
 }
@@ -293,6 +317,18 @@ static void log_bandwidth(const struct config *cfg)
 			 cfg->bps_capacity);
 }
 
+/* SIGUSR2: new TLS/DTLS sessions use the files as they are now; open ones keep theirs. */
+static void reload_tls(struct server *srv)
+{
+	char err[512];
+	int rc = tls_ctx_reload(srv->tls, err, sizeof(err));
+
+	if (rc < 0)
+		log_error("SIGUSR2: certificates not reloaded, the old ones stay in use: %s", err);
+	else if (rc > 0)
+		log_info("SIGUSR2: TLS and DTLS are off, nothing to reload");
+}
+
 static int run(struct server *srv)
 {
 	struct anchor *anchor = NULL;
@@ -311,6 +347,7 @@ static int run(struct server *srv)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR2);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -342,8 +379,19 @@ static int run(struct server *srv)
 		}
 	}
 	for (int i = 0; i < srv->relay.nlisten; i++)
-		log_info("listening on %s (%s%s)", addr_str(&srv->relay.listen[i].sa, buf, sizeof(buf)),
-			 srv->cfg->no_udp ? "" : "UDP ", srv->cfg->no_tcp ? "" : "TCP");
+		log_info("listening on %s (%s%s%s)",
+			 addr_str(&srv->relay.listen[i].sa, buf, sizeof(buf)),
+			 srv->cfg->no_udp ? "" : "UDP ", srv->cfg->no_tcp ? "" : "TCP",
+			 !srv->cfg->no_tcp && tls_ctx_on(srv->tls, TLS_KIND_TLS) ? " and TLS on TCP"
+										: "");
+	{
+		uint16_t ports[SERVER_TLS_PORTS];
+		int n = worker_tls_ports(srv->cfg, srv->tls, ports);
+
+		for (int k = 0; k < n; k++)
+			log_info("listening on TCP port %u for TLS%s", ports[k],
+				 srv->cfg->no_tcp ? "" : " and plain STUN/TURN");
+	}
 	if (srv->relay.has_relay_v4)
 		log_info("relay IPv4 %s", addr_ip_str(&srv->relay.relay_v4.sa, buf, sizeof(buf)));
 	if (srv->relay.has_relay_v6)
@@ -362,6 +410,10 @@ static int run(struct server *srv)
 				log_error("cannot reopen the log file: %s", strerror(errno));
 			else
 				log_info("log file reopened");
+			continue;
+		}
+		if (sig == SIGUSR2) {
+			reload_tls(srv);
 			continue;
 		}
 		log_info("signal %d: stopping", sig);
@@ -466,6 +518,11 @@ int main(int argc, char **argv)
 		store_read_realm(&cfg, srv.realm);
 	}
 	if (relay_setup_policy(&srv.relay, err, sizeof(err)) < 0) {
+		log_error("%s", err);
+		goto out;
+	}
+	srv.tls = tls_ctx_new(&cfg, NULL, err, sizeof(err));
+	if (!srv.tls) {
 		log_error("%s", err);
 		goto out;
 	}

@@ -39,8 +39,11 @@ struct store_job;
 struct store_parked;
 struct store_cache;
 struct user_keys;
+struct tls_ctx;
+struct ssl_st;
 
 #define SERVER_MAX_LISTEN RELAY_MAX_LISTEN
+#define SERVER_TLS_PORTS 2 /* tls-listening-port, alt-tls-listening-port */
 #define SERVER_DEFAULT_REALM "turnserver"
 #define SERVER_DEFAULT_ALLOC_LIFETIME 600 /* RFC 8656 §3.4 */
 #define SERVER_MAX_PERMS 64		  /* per allocation */
@@ -81,6 +84,8 @@ struct worker_stats {
 	/* forwarded by the kernel module (offload.c, merged from its counters) */
 	uint64_t kernel_to_peer;
 	uint64_t kernel_to_client;
+	uint64_t tls_handshakes;      /* TLS connections whose handshake completed */
+	uint64_t tls_failed;	      /* ... whose handshake failed or timed out */
 };
 
 struct server {
@@ -101,6 +106,7 @@ struct server {
 	struct reservation *reservations;
 	struct tcp_peer *tcp_pending; /* RFC 6062: waiting for a ConnectionBind */
 	_Atomic uint64_t bps_reserved; /* bytes a second capped allocations hold of bps-capacity */
+	struct tls_ctx *tls; /* TLS and DTLS contexts (tls.h); set before the workers */
 };
 
 /* A UDP listening socket of one worker. */
@@ -111,11 +117,11 @@ struct udp_listener {
 	union sockaddr_u local;
 };
 
-/* A TCP client connection. */
+/* A TCP client connection, plain or TLS (tcp_tls.c). */
 struct tcp_conn {
 	struct tcp_conn *prev, *next; /* the worker's connections */
 	struct worker *w;
-	struct bufferevent *bev;
+	struct bufferevent *bev; /* NULL while its first byte is awaited */
 	union sockaddr_u client;
 	union sockaddr_u local;
 	struct allocation *alloc;
@@ -124,6 +130,11 @@ struct tcp_conn {
 	/* RFC 6062 §5.4: a ConnectionBind succeeded; hand the socket over */
 	uint32_t bind_id;
 	struct worker *bind_to;
+	/* TLS or plain on one port (tcp_tls.c) */
+	int fd;		     /* the socket while bev is NULL or TLS, else -1 (bev owns it) */
+	struct event *sniff; /* waiting for the first byte */
+	struct ssl_st *ssl;  /* TLS: its session, freed after bev; NULL: plain */
+	bool tls_ready;	     /* TLS: the handshake completed */
 };
 
 /* A source IP's budget of unauthenticated error responses in one window. */
@@ -151,7 +162,7 @@ struct worker {
 	struct event *stop_ev;
 	struct udp_listener udp[SERVER_MAX_LISTEN];
 	int nudp;
-	struct evconnlistener *tcp[SERVER_MAX_LISTEN];
+	struct evconnlistener *tcp[SERVER_MAX_LISTEN * (1 + SERVER_TLS_PORTS)]; /* + tls- and alt-tls-listening-port */
 	int ntcp;
 	struct event *accept_resume_ev; /* listeners back on after accept() failed */
 	struct userdb *db;
@@ -293,6 +304,31 @@ void worker_relay_to_client(struct worker *w, struct allocation *a, const union 
 /* accept() failed: the listeners rest; the worker's accept_resume_ev wakes them. */
 void worker_tcp_accept_error(struct evconnlistener *l, void *arg);
 void worker_tcp_accept_resume(int fd, short what, void *arg);
+/* A TCP connection's stream is known (plain or TLS): reading starts on bev. */
+void worker_tcp_begin(struct tcp_conn *c, struct bufferevent *bev);
+void worker_tcp_close(struct tcp_conn *c);
+/*
+ * The TCP ports TLS adds to listening-port's: tls- and alt-tls-listening-port
+ * unless 0 or already listened on; none with TLS off. Returns how many.
+ */
+int worker_tls_ports(const struct config *c, const struct tls_ctx *tls,
+		     uint16_t ports[SERVER_TLS_PORTS]);
+
+/*
+ * tcp_tls.c: with TLS on, a TCP connection waits for its first byte, which
+ * says TLS (a handshake record) or plain STUN/TURN (tls_demux_stream()),
+ * then goes on as a TLS or a plain bufferevent; the handshake must finish
+ * within SERVER_TLS_HANDSHAKE_S (at most max-allocate-timeout).
+ */
+#define SERVER_TLS_HANDSHAKE_S 10
+/* After accept(): 0 (the connection owns fd now), or -1 (the caller closes fd). */
+int tcp_tls_accept(struct tcp_conn *c, int fd);
+/* tcp_event() of a TLS connection: the handshake's end, and OpenSSL's errors. */
+void tcp_tls_event(struct tcp_conn *c, short what);
+/* The deadline fired: true (and logged) when it was the TLS handshake's. */
+bool tcp_tls_deadline(struct tcp_conn *c);
+/* After bufferevent_free(c->bev) (or without one): the rest of what c owns. */
+void tcp_tls_close(struct tcp_conn *c);
 
 /* A parked request runs again (store.c): as it came from lsn or tcp. */
 void worker_resume_message(struct worker *w, struct udp_listener *lsn, struct tcp_conn *tcp,

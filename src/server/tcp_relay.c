@@ -12,15 +12,19 @@
  * worker that authenticates the ConnectionBind claims the entry, answers,
  * and hands the socket with its buffered bytes to the allocation's worker
  * through that worker's handoff queue. Once spliced, nothing is shared.
+ * A TLS data connection (RFC 6062 over TLS) moves with its SSL session,
+ * which goes on over the same socket on the new worker.
  */
 #include <errno.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <fcntl.h>
 #include <netinet/tcp.h>
 #include <openssl/rand.h>
+#include <openssl/ssl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -71,6 +75,7 @@ struct tcp_handoff {
 	struct tcp_handoff *next;
 	uint32_t id;
 	int fd;
+	SSL *ssl; /* a TLS data connection's session, or NULL */
 	struct evbuffer *to_client; /* the ConnectionBind answer, not yet written */
 	struct evbuffer *to_peer;   /* what the client sent after the ConnectionBind */
 };
@@ -528,6 +533,8 @@ static void handoff_free(struct tcp_handoff *h)
 {
 	if (!h)
 		return;
+	if (h->ssl)
+		SSL_free(h->ssl);
 	if (h->fd >= 0)
 		close(h->fd);
 	if (h->to_client)
@@ -576,6 +583,9 @@ void tcp_relay_take_conn(struct tcp_conn *c)
 	if (copy_out(h->to_client, bufferevent_get_output(c->bev)) < 0 ||
 	    copy_out(h->to_peer, bufferevent_get_input(c->bev)) < 0)
 		goto fail;
+	/* TLS: the session goes along (c's bufferevent never frees it) */
+	h->ssl = c->ssl;
+	c->ssl = NULL;
 	pthread_mutex_lock(&srv->lock);
 	if (to->handoff_closed) {
 		pthread_mutex_unlock(&srv->lock);
@@ -610,7 +620,20 @@ static void handoff_accept(struct worker *w, struct tcp_handoff *h)
 		return;
 	}
 	setsockopt(h->fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
-	p->client = bufferevent_socket_new(w->base, h->fd, BEV_OPT_CLOSE_ON_FREE);
+	if (h->ssl) {
+		SSL *ssl = h->ssl;
+
+		/* the session's socket BIO named the first worker's descriptor */
+		SSL_set_bio(ssl, NULL, NULL);
+		h->ssl = NULL; /* the bufferevent owns it, even when it fails */
+		p->client = bufferevent_openssl_socket_new(w->base, h->fd, ssl,
+							   BUFFEREVENT_SSL_OPEN,
+							   BEV_OPT_CLOSE_ON_FREE);
+		if (p->client)
+			bufferevent_openssl_set_allow_dirty_shutdown(p->client, 1);
+	} else {
+		p->client = bufferevent_socket_new(w->base, h->fd, BEV_OPT_CLOSE_ON_FREE);
+	}
 	if (!p->client) {
 		handoff_free(h);
 		peer_free(p);

@@ -21,6 +21,7 @@
 #include "common/addr.h"
 #include "common/log.h"
 #include "server/server.h"
+#include "server/tls.h"
 #include "server/userdb.h"
 #include "stun/wire.h"
 
@@ -371,8 +372,15 @@ static void tcp_close(struct tcp_conn *c)
 		c->w->conns = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
-	bufferevent_free(c->bev);
+	if (c->bev)
+		bufferevent_free(c->bev);
+	tcp_tls_close(c); /* a TLS session and its socket, after their bufferevent */
 	free(c);
+}
+
+void worker_tcp_close(struct tcp_conn *c)
+{
+	tcp_close(c);
 }
 
 /*
@@ -473,9 +481,13 @@ void worker_resume_message(struct worker *w, struct udp_listener *lsn, struct tc
 
 static void tcp_event(struct bufferevent *bev, short what, void *arg)
 {
+	struct tcp_conn *c = arg;
+
 	(void)bev;
+	if (c->ssl)
+		tcp_tls_event(c, what);
 	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
-		tcp_close(arg);
+		tcp_close(c);
 }
 
 static void tcp_deadline(evutil_socket_t fd, short what, void *arg)
@@ -485,7 +497,7 @@ static void tcp_deadline(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (worker_log_ok(c->w))
+	if (!tcp_tls_deadline(c) && worker_log_ok(c->w))
 		log_info("TCP connection from %s closed: no allocation within %u s "
 			 "(max-allocate-timeout)",
 			 addr_str(&c->client.sa, buf, sizeof(buf)),
@@ -514,6 +526,7 @@ static void tcp_accept(struct evconnlistener *l, evutil_socket_t fd, struct sock
 		       int salen, void *arg)
 {
 	struct worker *w = arg;
+	struct bufferevent *bev;
 	struct tcp_conn *c;
 	socklen_t len;
 	char buf[ADDR_STRLEN];
@@ -541,20 +554,15 @@ static void tcp_accept(struct evconnlistener *l, evutil_socket_t fd, struct sock
 		return;
 	}
 	c->w = w;
+	c->fd = -1;
 	memcpy(&c->client, sa, (size_t)salen);
 	len = sizeof(c->local);
 	getsockname(fd, &c->local.sa, &len);
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 	c->deadline = evtimer_new(w->base, tcp_deadline, c);
-	c->bev = bufferevent_socket_new(w->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (!c->bev || !c->deadline) {
-		if (c->deadline)
-			event_free(c->deadline);
-		if (!c->bev)
-			evutil_closesocket(fd);
-		else
-			bufferevent_free(c->bev);
+	if (!c->deadline) {
 		limits_tcp_release(w->srv, sa);
+		evutil_closesocket(fd);
 		free(c);
 		return;
 	}
@@ -562,6 +570,33 @@ static void tcp_accept(struct evconnlistener *l, evutil_socket_t fd, struct sock
 	if (c->next)
 		c->next->prev = c;
 	w->conns = c;
+	if (tls_ctx_on(w->srv->tls, TLS_KIND_TLS)) {
+		/* TLS or plain: the first byte tells (tcp_tls.c) */
+		struct timeval deadline = {.tv_sec = w->srv->cfg->max_allocate_timeout};
+
+		if (tcp_tls_accept(c, fd) < 0) {
+			evutil_closesocket(fd);
+			tcp_close(c);
+			return;
+		}
+		evtimer_add(c->deadline, &deadline);
+		return;
+	}
+	bev = bufferevent_socket_new(w->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (!bev) {
+		evutil_closesocket(fd);
+		tcp_close(c);
+		return;
+	}
+	worker_tcp_begin(c, bev);
+}
+
+void worker_tcp_begin(struct tcp_conn *c, struct bufferevent *bev)
+{
+	if (c->sniff)
+		event_free(c->sniff);
+	c->sniff = NULL;
+	c->bev = bev;
 	bufferevent_setcb(c->bev, tcp_readable, NULL, tcp_event, c);
 	worker_tcp_unallocated(c, true);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
@@ -692,6 +727,46 @@ static int tcp_listen(struct worker *w, const union sockaddr_u *addr)
 	return 0;
 }
 
+/*
+ * With TLS on: tls-listening-port and alt-tls-listening-port on addr, where
+ * they are not listening-port (every TCP listener takes TLS and plain).
+ */
+static int tls_listen(struct worker *w, const union sockaddr_u *addr)
+{
+	const struct config *c = w->srv->cfg;
+	uint16_t ports[SERVER_TLS_PORTS];
+	int n = worker_tls_ports(c, w->srv->tls, ports);
+
+	for (int i = 0; i < n; i++) {
+		union sockaddr_u a = *addr;
+
+		addr_set_port(&a.sa, ports[i]);
+		if (tcp_listen(w, &a) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int worker_tls_ports(const struct config *c, const struct tls_ctx *tls,
+		     uint16_t ports[SERVER_TLS_PORTS])
+{
+	uint16_t want[SERVER_TLS_PORTS] = {c->tls_listening_port,
+					   (uint16_t)c->alt_tls_listening_port};
+	int n = 0;
+
+	if (!tls_ctx_on(tls, TLS_KIND_TLS))
+		return 0;
+	for (int i = 0; i < SERVER_TLS_PORTS; i++) {
+		bool dup = want[i] == 0 || (!c->no_tcp && want[i] == c->listening_port);
+
+		for (int k = 0; k < n; k++)
+			dup = dup || ports[k] == want[i];
+		if (!dup)
+			ports[n++] = want[i];
+	}
+	return n;
+}
+
 static void stop_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
@@ -729,6 +804,8 @@ int worker_start(struct worker *w)
 		if (!srv->cfg->no_udp && udp_listen(w, &srv->relay.listen[i]) < 0)
 			return -1;
 		if (!srv->cfg->no_tcp && tcp_listen(w, &srv->relay.listen[i]) < 0)
+			return -1;
+		if (tls_listen(w, &srv->relay.listen[i]) < 0)
 			return -1;
 	}
 	return 0;

@@ -204,15 +204,16 @@ static void test_refuses_unimplemented_coturn_option(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_int_equal(load(f, "realm=x\n\n\n\n\n\n\n\n\n\n\ntls-listening-port=5349\n"), -1);
+	assert_int_equal(load(f, "realm=x\n\n\n\n\n\n\n\n\n\n\nacme-redirect=x\n"), -1);
 	assert_file_error(f, 12,
-			  "option 'tls-listening-port' is a coturn option not implemented yet");
+			  "option 'acme-redirect' is a coturn option not implemented yet");
 	assert_int_equal(load(f, "secret-key-file=/k\n"), -1);
 	assert_err_contains(f, "'secret-key-file' is a coturn option not implemented yet");
 	assert_int_equal(load(f, "no-auth\n"), -1);
 	assert_err_contains(f, "'no-auth' is a coturn option not implemented yet");
-	assert_int_equal(parse(f, "--cert=/x.pem", NULL), -1);
-	assert_string_equal(f->err, "--cert: option 'cert' is a coturn option not implemented yet");
+	assert_int_equal(parse(f, "--prometheus-port=9641", NULL), -1);
+	assert_string_equal(f->err, "--prometheus-port: option 'prometheus-port' is a coturn option "
+				    "not implemented yet");
 	assert_int_equal(parse(f, "-z", NULL), -1);
 	assert_err_contains(f, "-z: option 'no-auth' is a coturn option not implemented yet");
 }
@@ -921,7 +922,7 @@ static void test_usage_lists_refused_options(void **state)
 	assert_non_null(strstr(usage, "--listening-port"));
 	assert_non_null(strstr(usage, "-p, --listening-port"));
 	assert_non_null(strstr(usage, "not implemented yet"));
-	assert_non_null(strstr(usage, " tls-listening-port"));
+	assert_non_null(strstr(usage, " acme-redirect"));
 	free(usage);
 }
 
