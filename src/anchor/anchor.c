@@ -277,6 +277,23 @@ void anchor_free(struct anchor *an)
 	free(an);
 }
 
+void anchor_drain(struct anchor *an)
+{
+	pthread_mutex_lock(&an->lock);
+	an->draining = true;
+	pthread_mutex_unlock(&an->lock);
+}
+
+unsigned int anchor_calls(struct anchor *an)
+{
+	unsigned int n;
+
+	pthread_mutex_lock(&an->lock);
+	n = an->ncalls;
+	pthread_mutex_unlock(&an->lock);
+	return n;
+}
+
 bool anchor_deliver(void *ctx, const struct sockaddr *to, const struct sockaddr *from,
 		    const uint8_t *buf, size_t len)
 {

@@ -54,6 +54,14 @@ struct anchor *anchor_new(struct relay *r, const struct config *cfg,
 /* Starts the anchor's thread. 0, or -1 (logged). */
 int anchor_start(struct anchor *an);
 
+/*
+ * Drain (SIGUSR1): new calls are refused as over the session limit
+ * ("load limit" to a proxy that supports it); the calls there are run on.
+ * anchor_calls() is how many there are now.
+ */
+void anchor_drain(struct anchor *an);
+unsigned int anchor_calls(struct anchor *an);
+
 /* Stops the thread and waits for it; every call ends, every port is freed. */
 void anchor_stop(struct anchor *an);
 void anchor_free(struct anchor *an);

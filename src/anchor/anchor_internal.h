@@ -426,6 +426,7 @@ struct anchor {
 	uint64_t started_s;
 	struct anchor_stats stats;
 	unsigned int streams_confirmed; /* streams with both sides confirmed, now */
+	bool draining;			/* anchor_drain(): no new calls */
 	/* kernel offload (offload.c): the anchor thread's engine handle */
 	struct relay_engine_thread *engine;
 	struct event *offload_ev;  /* runs anchor_offload_pending() on the anchor thread */

@@ -739,7 +739,8 @@ static void prebind_offer(struct anchor *an, const struct ng_request *req, const
 
 	pthread_mutex_lock(&an->lock);
 	known = call_find(an, req->call_id) != NULL;
-	full = an->cfg->anchor_max_sessions && an->ncalls >= an->cfg->anchor_max_sessions;
+	full = an->draining ||
+	       (an->cfg->anchor_max_sessions && an->ncalls >= an->cfg->anchor_max_sessions);
 	pthread_mutex_unlock(&an->lock);
 	if (known || full)
 		return; /* a re-offer keeps its ports (new lines bind under the lock) */
@@ -937,7 +938,7 @@ int call_offer(struct anchor *an, const struct ng_request *req, struct bdoc *d,
 	struct crypto_nego (*plans)[2] = NULL;
 	char *text = NULL, *copy = NULL, *tag = NULL;
 	bool created = false;
-	int src, dst;
+	int src = 0, dst;
 
 	if (c && req->fragment) {
 		src = leg_of_tag(c, req->from_tag);
@@ -960,7 +961,8 @@ int call_offer(struct anchor *an, const struct ng_request *req, struct bdoc *d,
 		}
 		if (same_sdp(&c->legs[src], &c->legs[1 - src], req))
 			return reply_sdp(d, reply, c->legs[1 - src].last_reply_sdp);
-	} else if (an->cfg->anchor_max_sessions && an->ncalls >= an->cfg->anchor_max_sessions) {
+	} else if (an->draining ||
+		   (an->cfg->anchor_max_sessions && an->ncalls >= an->cfg->anchor_max_sessions)) {
 		an->stats.calls_rejected_load++;
 		if (req->supports_load_limit) {
 			bdict_add_str(d, reply, "result", "load limit");

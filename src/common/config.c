@@ -60,6 +60,12 @@
 		.name = n, .short_name = s, .kind = k, .offset = F(f),                             \
 		.count_offset = F(f##_count), .size = max_entries, .arg = a, .help = h             \
 	}
+/* alternate-server lists: .bare is the port an entry without one gets */
+#define OPT_ALT(n, f, port, h)                                                                     \
+	{                                                                                          \
+		.name = n, .kind = CONFIG_ALTERNATE, .offset = F(f), .count_offset = F(f##_count), \
+		.size = CONFIG_MAX_ALTERNATES, .bare = port, .arg = "<ip[:port]>", .help = h       \
+	}
 /* coturn's on/off switches and ignored options: see config_internal.h */
 #define OPT_COMPAT_BOOL(n, f, inv, b, nt, rf, h)                                                   \
 	{                                                                                          \
@@ -148,6 +154,10 @@ const struct config_option config_options[] = {
 	     0, "<n>", "client TCP connections from one address (IPv6: its /64)"),
     OPT_UINT("max-allocate-timeout", 0, max_allocate_timeout, 1, CONFIG_MAX_SECONDS, 0,
 	     "<seconds>", "TCP client connections without an allocation close this long after opening"),
+    OPT_ALT("alternate-server", alternate_server, 3478,
+	    "redirect Allocates with 300 Try Alternate to these servers, round robin"),
+    OPT_ALT("tls-alternate-server", tls_alternate_server, 5349,
+	    "the same for Allocates over TLS and DTLS"),
     OPT_LIST("allowed-peer-ip", 0, CONFIG_PEER_RULE, allowed_peer_ip, CONFIG_MAX_PEER_RULES,
 	     "<ip|ip-ip|ip/len>", "peers allowed despite the default denials (denied wins)"),
     OPT_LIST("denied-peer-ip", 0, CONFIG_PEER_RULE, denied_peer_ip, CONFIG_MAX_PEER_RULES,
@@ -314,8 +324,6 @@ const struct config_refused config_refused[] = {
     {"tcp-proxy-port", 0, NULL},
     {"aux-server", 0, NULL},
     {"udp-self-balance", 0, "it balances over aux-server, not implemented yet"},
-    {"alternate-server", 0, NULL},
-    {"tls-alternate-server", 0, NULL},
     {"dh566", 0, NULL},
     {"dh1066", 0, NULL},
     {"dh2066", 0, NULL},
@@ -685,6 +693,31 @@ static int config_add_secret(char **list, size_t count, const char *value, char 
 	return config_copy_str(&list[count], value, err, errlen);
 }
 
+/* "IP", "IP:PORT", "[IPv6]:PORT"; without a port, the option's default. */
+static int config_add_alternate(struct config_ip *list, size_t count, const char *name,
+				const char *value, uint16_t default_port, char *err, size_t errlen)
+{
+	struct config_ip *ip = &list[count];
+	size_t len = strlen(value);
+
+	memset(ip, 0, sizeof(*ip));
+	if (len >= sizeof(ip->text) || addr_parse(value, default_port, &ip->addr, &ip->addr_len) < 0 ||
+	    addr_port((struct sockaddr *)&ip->addr) == 0) {
+		config_errf(err, errlen,
+			    "bad value '%s' for %s (expected IP, IP:PORT or [IPv6]:PORT)", value,
+			    name);
+		return -1;
+	}
+	memcpy(ip->text, value, len + 1);
+	for (size_t i = 0; i < count; i++) {
+		if (addr_equal((struct sockaddr *)&list[i].addr, (struct sockaddr *)&ip->addr)) {
+			config_errf(err, errlen, "%s %s given twice", name, value);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Peer rules are parsed by the peer policy; refuse only what cannot be one. */
 static int config_add_peer_rule(char **list, size_t count, const char *name, const char *value,
 				char *err, size_t errlen)
@@ -724,6 +757,10 @@ static int config_add(struct config *c, const struct config_option *opt, const c
 	case CONFIG_SECRET:
 		ret = config_add_secret((char **)base, *count, value, err, errlen);
 		break;
+	case CONFIG_ALTERNATE:
+		ret = config_add_alternate((struct config_ip *)base, *count, opt->name, value,
+					   (uint16_t)opt->bare, err, errlen);
+		break;
 	default:
 		ret = config_add_peer_rule((char **)base, *count, opt->name, value, err, errlen);
 		break;
@@ -762,7 +799,7 @@ bool config_is_list(const struct config_option *opt)
 {
 	return opt->kind == CONFIG_IP || opt->kind == CONFIG_EXTERNAL_IP ||
 	       opt->kind == CONFIG_USER || opt->kind == CONFIG_PEER_RULE ||
-	       opt->kind == CONFIG_SECRET;
+	       opt->kind == CONFIG_SECRET || opt->kind == CONFIG_ALTERNATE;
 }
 
 static int config_set_string(struct config *c, const struct config_option *opt, const char *value,

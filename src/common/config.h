@@ -71,6 +71,7 @@
 #define CONFIG_MAX_IPS 16	      /* listening-ip, relay-ip, external-ip */
 #define CONFIG_MAX_USERS 64	      /* user= entries; more belong in userdb */
 #define CONFIG_MAX_PEER_RULES 64      /* allowed-peer-ip, denied-peer-ip */
+#define CONFIG_MAX_ALTERNATES 16      /* alternate-server, tls-alternate-server */
 #define CONFIG_MAX_SECRETS 16	      /* static-auth-secret entries, for rotation */
 #define CONFIG_MAX_SECRET_BYTES 256   /* one secret; coturn's turn_secret.value */
 #define CONFIG_MAX_PATH 1023	      /* bytes of userdb */
@@ -212,6 +213,11 @@ struct config {
 	unsigned int anchor_latch_window;  /* seconds of re-latching after offer/answer */
 	unsigned int anchor_ng_cache_time; /* seconds an ng reply is kept by cookie */
 	bool anchor_ice_controlling;
+	/* RFC 8489 §10: Allocates redirected with 300, round robin (with a port) */
+	struct config_ip alternate_server[CONFIG_MAX_ALTERNATES];
+	size_t alternate_server_count;
+	struct config_ip tls_alternate_server[CONFIG_MAX_ALTERNATES];
+	size_t tls_alternate_server_count;
 	char *anchor_dtls_cert; /* PEM files; NULL: a certificate made at startup */
 	char *anchor_dtls_key;
 

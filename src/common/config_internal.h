@@ -22,6 +22,7 @@ enum config_kind {
 	CONFIG_USER,	    /* list of struct config_user */
 	CONFIG_PEER_RULE,   /* list of char * */
 	CONFIG_SECRET,	    /* list of char *, 1 to CONFIG_MAX_SECRET_BYTES bytes, never printed */
+	CONFIG_ALTERNATE,   /* list of struct config_ip "IP[:PORT]", .bare the default port */
 	CONFIG_VERBOSE,	    /* int verbose, raised to min */
 	CONFIG_ADDR,	    /* struct config_ip with a port: "IP:PORT", "[IPv6]:PORT" */
 	CONFIG_SWITCH,	    /* a coturn on/off switch with no field: see below */
@@ -59,7 +60,7 @@ struct config_option {
 };
 
 /* Entries of config_options; config.c fails to build if they disagree. */
-#define CONFIG_OPTION_COUNT 104
+#define CONFIG_OPTION_COUNT 106
 
 /* Every option, in usage-text order. */
 extern const struct config_option config_options[CONFIG_OPTION_COUNT];

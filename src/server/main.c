@@ -3,12 +3,15 @@
  * defaults, prepares the user store (a demo user with a random password
  * on first run), starts the workers and waits for signals: SIGTERM and
  * SIGINT stop cleanly, SIGHUP reopens the log file, SIGUSR2 reloads the
- * TLS/DTLS certificates and keys (tls.h).
+ * TLS/DTLS certificates and keys (tls.h), SIGUSR1 drains (new Allocates go
+ * to alternate-server, or get 486; the process stops when the last
+ * allocation and call have ended).
  */
 #include <errno.h>
 #include <event2/thread.h>
 #include <openssl/rand.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -305,6 +308,16 @@ static int select_engine(struct server *srv)
 	return 0;
 }
 
+/* Allocations of every worker now (read while the workers run: a count to wait on). */
+static unsigned int allocations_left(const struct server *srv)
+{
+	unsigned int n = 0;
+
+	for (int i = 0; i < srv->nworkers; i++)
+		n += __atomic_load_n(&srv->workers[i].nallocs, __ATOMIC_RELAXED);
+	return n;
+}
+
 /* coturn's bandwidth limits (bandwidth.h), said once. */
 static void log_bandwidth(const struct config *cfg)
 {
@@ -348,6 +361,7 @@ static int run(struct server *srv)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGUSR2);
+	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -403,8 +417,31 @@ static int run(struct server *srv)
 	log_info("ready: %d worker threads, realm '%s'", srv->nworkers, srv->realm);
 
 	for (;;) {
-		if (sigwait(&set, &sig) != 0)
+		struct timespec one_s = {.tv_sec = 1};
+
+		if (atomic_load(&srv->draining)) {
+			/* drain: the process ends with its last allocation and call */
+			if (allocations_left(srv) == 0 && (!anchor || anchor_calls(anchor) == 0)) {
+				log_info("drained: no allocation or call left, stopping");
+				break;
+			}
+			sig = sigtimedwait(&set, NULL, &one_s);
+			if (sig < 0)
+				continue;
+		} else if (sigwait(&set, &sig) != 0) {
 			continue;
+		}
+		if (sig == SIGUSR1) {
+			if (!atomic_exchange(&srv->draining, true)) {
+				if (anchor)
+					anchor_drain(anchor);
+				log_info("SIGUSR1: draining: new Allocates go to alternate-server (486 "
+					 "without one)%s; %u allocations%s run to their end",
+					 anchor ? ", new calls get load limit" : "",
+					 allocations_left(srv), anchor ? " and the calls" : "");
+			}
+			continue;
+		}
 		if (sig == SIGHUP) {
 			if (log_reopen() < 0)
 				log_error("cannot reopen the log file: %s", strerror(errno));

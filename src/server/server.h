@@ -81,6 +81,8 @@ struct worker_stats {
 	uint64_t bps_held;	   /* times a TCP allocation's stream waited for its max-bps */
 	uint64_t store_unavailable; /* authentications answered 500: the user store is down */
 	uint64_t store_refused;	    /* ... answered 500: too many waiting for the store */
+	uint64_t redirected;	    /* Allocates answered 300 Try Alternate */
+	uint64_t drain_refused;	    /* Allocates answered 486 while draining, no alternate */
 	/* forwarded by the kernel module (offload.c, merged from its counters) */
 	uint64_t kernel_to_peer;
 	uint64_t kernel_to_client;
@@ -107,6 +109,8 @@ struct server {
 	struct tcp_peer *tcp_pending; /* RFC 6062: waiting for a ConnectionBind */
 	_Atomic uint64_t bps_reserved; /* bytes a second capped allocations hold of bps-capacity */
 	struct tls_ctx *tls; /* TLS and DTLS contexts (tls.h); set before the workers */
+	_Atomic unsigned int alt_next; /* round robin over alternate-server (turn.c) */
+	_Atomic bool draining;	       /* SIGUSR1: new Allocates go elsewhere (main.c) */
 };
 
 /* A UDP listening socket of one worker. */
@@ -153,6 +157,12 @@ struct origin {
 	union sockaddr_u client;
 	union sockaddr_u local;
 };
+
+/* Did the request come over TLS (tls-alternate-server)? */
+static inline bool origin_secure(const struct origin *o)
+{
+	return o->tcp && o->tcp->ssl;
+}
 
 struct worker {
 	struct server *srv;

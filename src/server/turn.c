@@ -234,6 +234,63 @@ static int allocate_rate(struct server *srv, const struct stun_msg *m, uint32_t 
 	return *rate ? 0 : TURN_ERR_ALLOCATION_QUOTA;
 }
 
+/*
+ * The alternate server for a client of this family (RFC 8489 §10: only
+ * one it can reach), round robin over the list; NULL when none.
+ */
+static const struct sockaddr *pick_alternate(struct server *srv, bool secure, int family)
+{
+	const struct config_ip *list =
+	    secure ? srv->cfg->tls_alternate_server : srv->cfg->alternate_server;
+	size_t n = secure ? srv->cfg->tls_alternate_server_count : srv->cfg->alternate_server_count;
+	unsigned int start;
+
+	if (n == 0)
+		return NULL;
+	start = atomic_fetch_add_explicit(&srv->alt_next, 1, memory_order_relaxed);
+	for (size_t i = 0; i < n; i++) {
+		const struct sockaddr *sa = (const struct sockaddr *)&list[(start + i) % n].addr;
+
+		if (sa->sa_family == family)
+			return sa;
+	}
+	return NULL;
+}
+
+/*
+ * alternate-server (coturn's load balancing) and drain: an authenticated
+ * Allocate gets 300 Try Alternate with ALTERNATE-SERVER, under its
+ * MESSAGE-INTEGRITY (RFC 8489 §10); draining without an alternate, 486.
+ * True when answered so.
+ */
+static bool redirect_allocate(struct origin *o, const struct stun_msg *m,
+			      const struct auth_result *auth)
+{
+	struct server *srv = o->w->srv;
+	bool draining = atomic_load_explicit(&srv->draining, memory_order_relaxed);
+	int family = o->client.sa.sa_family;
+	const struct sockaddr *alt;
+	struct reply r;
+
+	if (family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&o->client.in6.sin6_addr))
+		family = AF_INET;
+	alt = pick_alternate(srv, origin_secure(o), family);
+	if (!alt && !draining)
+		return false;
+	if (!alt) {
+		o->w->stats.drain_refused++;
+		reply_error(o, NULL, m, auth, TURN_ERR_ALLOCATION_QUOTA);
+		return true;
+	}
+	o->w->stats.redirected++;
+	reply_start(&r, o, m, STUN_ERROR);
+	stun_put_error(&r.b, STUN_ERR_TRY_ALTERNATE, NULL);
+	stun_put_addr(&r.b, STUN_ATTR_ALTERNATE_SERVER, alt);
+	r.auth = auth;
+	reply_send(&r);
+	return true;
+}
+
 static void handle_allocate(struct origin *o, struct allocation *a, const struct stun_msg *m)
 {
 	struct server *srv = o->w->srv;
@@ -253,6 +310,8 @@ static void handle_allocate(struct origin *o, struct allocation *a, const struct
 		reply_error(o, NULL, m, &auth, TURN_ERR_ALLOCATION_MISMATCH);
 		return;
 	}
+	if (redirect_allocate(o, m, &auth))
+		return;
 	transport = stun_msg_find(m, STUN_ATTR_REQUESTED_TRANSPORT);
 	token_attr = stun_msg_find(m, STUN_ATTR_RESERVATION_TOKEN);
 	even = stun_msg_find(m, STUN_ATTR_EVEN_PORT);
