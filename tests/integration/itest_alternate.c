@@ -6,7 +6,8 @@
  * then 300 Try Alternate with ALTERNATE-SERVER under the request's
  * MESSAGE-INTEGRITY; successive Allocates go round robin over the list,
  * only to servers of the client's address family, and an entry without a
- * port gets 3478; Binding is still answered here. A client of a family no
+ * port gets 3478 (5349 in tls-alternate-server, which Allocates over TLS
+ * get); Binding is still answered here. A client of a family no
  * alternate has is served here; an unauthenticated Allocate is challenged.
  *
  * Drain: after SIGUSR1, an allocation made before keeps working (Refresh,
@@ -19,7 +20,8 @@
 
 #include "integration/harness.h"
 
-static struct tserver alt, plain, drain_alt;
+static struct tserver alt, plain, drain_alt, tls_alt;
+static char cert_dir[] = "/tmp/itest_alt_XXXXXX";
 
 static int group_setup(void **state)
 {
@@ -31,8 +33,21 @@ static int group_setup(void **state)
 	static const char *const f_drain_alt[] = {"--relay-ip=127.0.0.1",
 						  "--alternate-server=127.0.0.7:4002", NULL};
 
+	static char cert[64], key[64];
+	const char *f_tls_alt[] = {"--relay-ip=127.0.0.1", "--alternate-server=127.0.0.8",
+				   "--tls-alternate-server=127.0.0.9", cert, key, NULL};
+	char cmd[128];
+
 	(void)state;
-	if (tserver_start(&alt, 8, f_alt) < 0 || tserver_start(&plain, 8, f_plain) < 0)
+	if (!mkdtemp(cert_dir))
+		return -1;
+	snprintf(cmd, sizeof(cmd), "scripts/test-cert %s >/dev/null", cert_dir);
+	if (system(cmd) != 0)
+		return -1;
+	snprintf(cert, sizeof(cert), "--cert=%s/server.pem", cert_dir);
+	snprintf(key, sizeof(key), "--pkey=%s/server.key", cert_dir);
+	if (tserver_start(&alt, 8, f_alt) < 0 || tserver_start(&plain, 8, f_plain) < 0 ||
+	    tserver_start(&tls_alt, 8, f_tls_alt) < 0)
 		return -1;
 	return tserver_start(&drain_alt, 8, f_drain_alt);
 }
@@ -43,6 +58,14 @@ static int group_teardown(void **state)
 	tserver_stop(&alt);
 	tserver_stop(&plain);
 	tserver_stop(&drain_alt);
+	tserver_stop(&tls_alt);
+	if (cert_dir[strlen(cert_dir) - 1] != 'X') {
+		char cmd[96];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", cert_dir);
+		if (system(cmd) != 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -101,6 +124,31 @@ static void test_ipv6_client_gets_the_ipv6_alternate(void **state)
 	got = alternate_of(&cl);
 	h_assert_addr_equal(&got, &want);
 	h_close(&cl);
+}
+
+/* Over TLS the TLS list applies (default port 5349); UDP and plain TCP get the other. */
+static void test_tls_allocate_gets_the_tls_alternate(void **state)
+{
+	struct sockaddr_storage tls_want = h_addr("127.0.0.9", 5349),
+				plain_want = h_addr("127.0.0.8", 3478), got;
+	struct turnc cl;
+
+	(void)state;
+	if (h_open(&cl, &tls_alt.v4, NULL, true) < 0)
+		fail_msg("cannot reach %s", h_str(&tls_alt.v4));
+	assert_int_equal(turnc_start_tls(&cl, NULL, NULL, H_TXN_TIMEOUT_MS), 0);
+	assert_code(h_allocate(&cl), 300);
+	got = alternate_of(&cl);
+	h_assert_addr_equal(&got, &tls_want);
+	h_close(&cl);
+	for (int tcp = 0; tcp < 2; tcp++) {
+		if (h_open(&cl, &tls_alt.v4, NULL, tcp) < 0)
+			fail_msg("cannot reach %s", h_str(&tls_alt.v4));
+		assert_code(h_allocate(&cl), 300);
+		got = alternate_of(&cl);
+		h_assert_addr_equal(&got, &plain_want);
+		h_close(&cl);
+	}
 }
 
 static void test_unauthenticated_allocate_is_challenged_not_redirected(void **state)
@@ -211,6 +259,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_allocate_is_redirected_round_robin_after_authentication),
 	    cmocka_unit_test(test_ipv6_client_gets_the_ipv6_alternate),
+	    cmocka_unit_test(test_tls_allocate_gets_the_tls_alternate),
 	    cmocka_unit_test(test_unauthenticated_allocate_is_challenged_not_redirected),
 	    cmocka_unit_test(test_drain_keeps_allocations_refuses_new_ones_then_exits),
 	    cmocka_unit_test(test_drain_with_an_alternate_redirects),
