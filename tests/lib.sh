@@ -109,6 +109,19 @@ tl_browser_cleanup() {
 	rm -rf "$tmp"
 }
 
+# tl_browser_netns REALM: the network and user of a Chromium test: $nsa
+# holds srv_ip=198.18.0.1/24 and $nsb 198.18.0.2/24, joined by a veth
+# (tl_netns_pair); port=3478 (the server's), realm=REALM, user=webrtc and
+# a new random password for turnadmin.
+tl_browser_netns() {
+	srv_ip=198.18.0.1
+	port=3478
+	realm=$1
+	user=webrtc
+	password="pw-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+	tl_netns_pair "$nsa" "$srv_ip/24" "$nsb" 198.18.0.2/24
+}
+
 # tl_browser_server_log WHAT: the last 80 lines of the server's log and the
 # last 40 of its stderr, shown for a failure during WHAT.
 tl_browser_server_log() {
@@ -136,6 +149,21 @@ tl_browser_ice_servers() {
 		sed 's/^/  | /' "$tmp/ice.json" "$tmp/admin.err"
 		exit 1
 	fi
+}
+
+# tl_browser_server NAME ARG...: starts our turnserver in $nsa on
+# $srv_ip:$port (relay ports 49152-49351 there, realm $realm, users from
+# $tmp/users.db, log in $tmp/server.log) with the ARGs as well, sets
+# srv_pid, and waits for it as tl_browser_server_up NAME does.
+tl_browser_server() {
+	tl_name=$1
+	shift
+	ip netns exec "$nsa" "$bin/turnserver" -n --listening-ip "$srv_ip" --listening-port "$port" \
+		--relay-ip "$srv_ip" --min-port 49152 --max-port 49351 -r "$realm" \
+		--userdb "$tmp/users.db" --log-file "$tmp/server.log" "$@" \
+		>"$tmp/server.out" 2>"$tmp/server.err" &
+	srv_pid=$!
+	tl_browser_server_up "$tl_name" "$srv_ip"
 }
 
 # tl_browser_server_up NAME SRV_IP: waits up to 10 s for the server
@@ -335,6 +363,23 @@ tl_anchor_load_start() {
 	rc=$?
 	tl_check ng_ping_answers_pong "[ $rc -eq 0 ] && grep -q pong '$tmp/out'" "$tmp/out" || exit 1
 }
+
+# tl_kv FILE LINE KEY: the value of KEY= on the line of FILE that starts
+# with LINE (anchor_load's summary lines: "media sent_ab=N recv_ab=N ...").
+tl_kv() { sed -n "s/^$2 .*\<$3=\([^ ]*\).*/\1/p" "$1"; }
+
+# tl_media_counts FILE: sab, rab, sba, rba (packets sent and received a->b
+# and b->a) from the "media" line of anchor_load's output in FILE.
+tl_media_counts() {
+	sab=$(tl_kv "$1" media sent_ab)
+	rab=$(tl_kv "$1" media recv_ab)
+	sba=$(tl_kv "$1" media sent_ba)
+	rba=$(tl_kv "$1" media recv_ba)
+}
+
+# tl_ok_loss SENT RECEIVED: status 0 when nothing was invented (RECEIVED
+# <= SENT) and at most $loss_ppm (the script's) per million were lost.
+tl_ok_loss() { [ "$2" -le "$1" ] && [ $((($1 - $2) * 1000000)) -le $(($1 * loss_ppm)) ]; }
 
 # tl_server_output [N]: writes what the server of tl_start_turnserver said
 # into $tmp/out, for tl_check to show: its stdout, its stderr, and its log
