@@ -223,7 +223,8 @@ tl_browser_server_stops() {
 }
 
 # tl_browser_ready NAME CHROMIUM DIR PROGRAM...: set-up of a Chromium test
-# (tests/interop/browser in DIR): root, ip, CHROMIUM, node, npm and each
+# (tests/interop/browser in DIR): root, ip, CHROMIUM, node, npm, each
+# command in $tl_browser_tools (the script's, may be unset) and each
 # PROGRAM in $bin must be there, and playwright-core at the version DIR's
 # package-lock.json pins (installed with npm ci when it is not). Else
 # "FAIL: NAME_prerequisites (missing: ...)" or "FAIL: NAME_npm_ci", exit 1.
@@ -236,6 +237,9 @@ tl_browser_ready() {
 	[ -x "$tl_chromium" ] || tl_missing="$tl_missing $tl_chromium(apt-get install chromium)"
 	command -v node >/dev/null 2>&1 || tl_missing="$tl_missing node"
 	command -v npm >/dev/null 2>&1 || tl_missing="$tl_missing npm"
+	for tl_b in ${tl_browser_tools:-}; do
+		command -v "$tl_b" >/dev/null 2>&1 || tl_missing="$tl_missing $tl_b"
+	done
 	for tl_b in "$@"; do [ -x "$bin/$tl_b" ] || tl_missing="$tl_missing $bin/$tl_b"; done
 	if [ -n "$tl_missing" ]; then
 		tl_fail "${tl_name}_prerequisites (missing:$tl_missing)"
@@ -250,6 +254,20 @@ tl_browser_ready() {
 		return 0
 	tl_fail "${tl_name}_npm_ci"
 	sed 's/^/  | /' "$tmp/npm.log" | tail -n 20
+	exit 1
+}
+
+# tl_nssdb NAME HOME_DIR [CA_PEM]: a new NSS database under
+# HOME_DIR/.pki/nssdb (where Chromium on Linux reads the CAs a user added),
+# empty or with CA_PEM trusted to issue server certificates (certutil -t
+# C,,). A set-up step: on failure "FAIL: NAME_nssdb" and exit 1.
+tl_nssdb() {
+	tl_db=sql:$2/.pki/nssdb
+	mkdir -p "$2/.pki/nssdb" && certutil -N -d "$tl_db" --empty-password >"$tmp/nssdb.log" 2>&1 &&
+		{ [ -z "$3" ] || certutil -A -d "$tl_db" -n "turnserver test CA" -t C,, -i "$3" \
+			>>"$tmp/nssdb.log" 2>&1; } && return 0
+	tl_fail "$1_nssdb ($2)"
+	sed 's/^/  | /' "$tmp/nssdb.log" | tail -n 20
 	exit 1
 }
 
