@@ -300,6 +300,20 @@ tl_free_port_block() {
 # tl_has_ipv6_loopback: true when ::1 is configured on lo.
 tl_has_ipv6_loopback() { grep -q "^0\{31\}1 .* lo$" /proc/net/if_inet6 2>/dev/null; }
 
+# tl_port_plan N: base, a free block of N ports (tl_free_port_block; at
+# least 200), srv=base for our server, and minp=base+100..maxp=base+N-1 for
+# its relay ports; base+1..base+99 are the script's. When there is no free
+# block: "FAIL: no free port block", exit 1.
+tl_port_plan() {
+	base=$(tl_free_port_block "$1") || {
+		echo "FAIL: no free port block"
+		exit 1
+	}
+	srv=$base
+	minp=$((base + 100))
+	maxp=$((base + $1 - 1))
+}
+
 # tl_start_turnserver PORT MINPORT MAXPORT [ARG...]: starts $bin/turnserver
 # in the background on 127.0.0.1:PORT, relaying from 127.0.0.1 ports
 # MINPORT..MAXPORT, user alice with password secret, loopback peers
