@@ -133,19 +133,22 @@ tl_browser_server_log() {
 	fi
 }
 
-# tl_browser_ice_servers NAME SRV_IP: turnadmin adds the TURN user $user in
-# $realm with $password to $tmp/users.db and writes the iceServers JSON for
-# SRV_IP:$port to $tmp/ice.json. Checks NAME_turnadmin_ice_servers (the
-# JSON names a URL); exit 1 when not.
+# tl_browser_ice_servers NAME SRV_IP [ARG...]: turnadmin (with the ARGs as
+# well) adds the TURN user $user in $realm with $password to $tmp/users.db
+# and writes the iceServers JSON for SRV_IP:$port to $tmp/ice.json. Checks
+# NAME_turnadmin_ice_servers (the JSON names a URL); exit 1 when not.
 tl_browser_ice_servers() {
+	tl_name=$1 tl_ip=$2
+	shift 2
 	# shellcheck disable=SC2154 # user, realm and password are the script's
 	if "$bin/turnadmin" -a -b "$tmp/users.db" -u "$user" -r "$realm" -p "$password" \
-		--ice-servers -X "$2" --listening-port "$port" >"$tmp/ice.json" 2>"$tmp/admin.err" &&
+		--ice-servers -X "$tl_ip" --listening-port "$port" "$@" \
+		>"$tmp/ice.json" 2>"$tmp/admin.err" &&
 		node -e 'const j = require(process.argv[1]); if (!j.iceServers[0].urls.length) process.exit(1)' \
 			"$tmp/ice.json" 2>>"$tmp/admin.err"; then
-		tl_pass "$1_turnadmin_ice_servers"
+		tl_pass "${tl_name}_turnadmin_ice_servers"
 	else
-		tl_fail "$1_turnadmin_ice_servers"
+		tl_fail "${tl_name}_turnadmin_ice_servers"
 		sed 's/^/  | /' "$tmp/ice.json" "$tmp/admin.err"
 		exit 1
 	fi
@@ -411,6 +414,7 @@ tl_media_counts() {
 
 # tl_ok_loss SENT RECEIVED: status 0 when nothing was invented (RECEIVED
 # <= SENT) and at most $loss_ppm (the script's) per million were lost.
+# shellcheck disable=SC2154 # loss_ppm is the script's
 tl_ok_loss() { [ "$2" -le "$1" ] && [ $((($1 - $2) * 1000000)) -le $(($1 * loss_ppm)) ]; }
 
 # tl_server_output [N]: writes what the server of tl_start_turnserver said

@@ -4,9 +4,10 @@
 # joined by a veth: the server in A at 198.18.0.1, Debian's headless
 # Chromium driven by playwright-core in B), with a test CA and server
 # certificate from scripts/test-cert (the certificate names 198.18.0.1).
-# Chromium on Linux trusts, beyond its own roots, the CAs in the NSS
-# database under $HOME/.pki/nssdb: certutil makes one that trusts the test
-# CA in a temporary HOME, and another, empty, in a second one.
+# turnadmin --ice-servers, given a configuration with TLS on, lists the
+# turns: URL. Chromium on Linux trusts, beyond its own roots, the CAs in the
+# NSS database under $HOME/.pki/nssdb: certutil makes one that trusts the
+# test CA in a temporary HOME, and another, empty, in a second one.
 # With the trusting HOME, relay-only, per variant (turns: to
 # tls-listening-port, and turns: to the plain listening-port, where the
 # first byte tells TLS from plain TURN): ICE connects, a data channel
@@ -14,7 +15,7 @@
 # selected pair is relay on both ends and its local relayProtocol is tls.
 # With the empty one, gathering through the same turns: URL yields no relay
 # candidate and an icecandidateerror: the browser checked the certificate.
-# About 40 s. Needs root, ip, /usr/bin/chromium, node, npm, certutil
+# About 15 s. Needs root, ip, /usr/bin/chromium, node, npm, certutil
 # (libnss3-tools) and openssl (playwright-core is installed with `npm ci`
 # into tests/interop/browser/node_modules when missing).
 # Prints one "PASS: name" or "FAIL: name" line per check.
@@ -39,8 +40,21 @@ tl_setup browser_tls_test_cert '[ $? -eq 0 ] && [ -s "$tmp/cert/server.pem" ]' "
 tl_nssdb browser_tls "$tmp/trusting" "$tmp/cert/ca.pem"
 tl_nssdb browser_tls "$tmp/untrusting"
 
-# --- user and iceServers JSON
-tl_browser_ice_servers browser_tls "$srv_ip"
+# --- user and iceServers JSON: turnadmin reads the TLS port from the
+# operator's configuration and lists turns: with it
+cat >"$tmp/turnserver.conf" <<EOF
+listening-port=$port
+tls-listening-port=$tls_port
+cert=$tmp/cert/server.pem
+pkey=$tmp/cert/server.key
+realm=$realm
+EOF
+tl_browser_ice_servers browser_tls "$srv_ip" -c "$tmp/turnserver.conf"
+turns_url="turns:$srv_ip:$tls_port?transport=tcp"
+node -e 'const j = require(process.argv[1]);
+	process.exit(j.iceServers.some((s) => [].concat(s.urls).includes(process.argv[2])) ? 0 : 1)' \
+	"$tmp/ice.json" "$turns_url"
+tl_check "browser_tls_ice_servers_list_turns_url ($turns_url)" '[ $? -eq 0 ]' "$tmp/ice.json"
 
 # --- the server in A
 tl_browser_server browser_tls --tls-listening-port "$tls_port" --cert "$tmp/cert/server.pem" \

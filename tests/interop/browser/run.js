@@ -5,12 +5,13 @@
 // between two RTCPeerConnections of the page (see page.html). ICE_JSON is
 // the file holding `turnadmin --ice-servers` output. Variants: udp keeps
 // only the turn:...?transport=udp URL, tcp only the ?transport=tcp one,
-// printed uses the printed entry as is; tls uses turns:HOST:$TURNS_PORT
-// (TLS over TCP, RFC 7065) on the printed hosts with the printed
-// credentials, tls_shared turns: on the printed turn: port (TLS and plain
-// TURN on one port). tls_untrusted only gathers through the tls URL, for a
-// browser that must not trust the server's certificate: gathering
-// completes with no relay candidate and an icecandidateerror for the URL.
+// printed uses the printed entry as is; tls keeps only its turns: URLs
+// (TLS over TCP, RFC 7065), or, when it has none, uses turns:HOST:$TURNS_PORT
+// on the printed hosts with the printed credentials; tls_shared uses turns:
+// on the printed turn: port (TLS and plain TURN on one port). tls_untrusted
+// only gathers through the tls URLs, for a browser that must not trust the
+// server's certificate: gathering completes with no relay candidate and an
+// icecandidateerror for the URL.
 // Prints "PASS: name" / "FAIL: name" lines; exits 1 if any failed, 2 if the
 // browser could not be driven at all.
 // Environment: CHROMIUM (default /usr/bin/chromium), CONNECT_MS (60000),
@@ -40,8 +41,12 @@ const check = checks.check;
 
 // The iceServers of a variant (see the head of this file).
 function serversFor(printed, variant) {
-	if (variant === 'tls' || variant === 'tls_untrusted')
-		return turnsServersFor(printed, turnsPort);
+	if (variant === 'tls' || variant === 'tls_untrusted') {
+		const turns = printed.iceServers.map((s) => ({
+			...s, urls: [].concat(s.urls).filter((u) => u.startsWith('turns:')),
+		})).filter((s) => s.urls.length);
+		return turns.length ? turns : turnsServersFor(printed, turnsPort);
+	}
 	if (variant === 'tls_shared') {
 		const plain = printed.iceServers.flatMap((s) => [].concat(s.urls))
 			.find((u) => u.startsWith('turn:'));
