@@ -15,12 +15,10 @@
 # selected pair is relay on both ends and its local relayProtocol is tls.
 # With the empty one, gathering through the same turns: URL yields no relay
 # candidate and an icecandidateerror: the browser checked the certificate.
-# About 15 s. Needs root, ip, /usr/bin/chromium, node, npm, certutil
+# About 10 s. Needs root, ip, /usr/bin/chromium, node, npm, certutil
 # (libnss3-tools) and openssl (playwright-core is installed with `npm ci`
 # into tests/interop/browser/node_modules when missing).
 # Prints one "PASS: name" or "FAIL: name" line per check.
-# Not yet in the suite (not executable, so tests/run passes it over) until
-# turnserver has TLS listeners: run it with `sh tests/interop/test_browser_tls.sh build`.
 # shellcheck disable=SC2016 # tl_setup evals its condition
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
