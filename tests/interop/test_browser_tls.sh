@@ -14,7 +14,9 @@
 # message crosses both ways, a fake-microphone audio track arrives, the
 # selected pair is relay on both ends and its local relayProtocol is tls.
 # With the empty one, gathering through the same turns: URL yields no relay
-# candidate and an icecandidateerror: the browser checked the certificate.
+# candidate and an icecandidateerror: the browser checked the certificate;
+# the server's log shows the browsers' TLS sessions, then the handshake the
+# untrusting browser gave up.
 # About 10 s. Needs root, ip, /usr/bin/chromium, node, npm, certutil
 # (libnss3-tools) and openssl (playwright-core is installed with `npm ci`
 # into tests/interop/browser/node_modules when missing).
@@ -64,11 +66,25 @@ ip netns exec "$nsb" env HOME="$tmp/trusting" CHROMIUM="$chromium" TURNS_PORT="$
 	timeout -k 10 300 node "$dir/run.js" "$tmp/ice.json" tls tls_shared \
 	>"$tmp/run.out" 2>"$tmp/run.err"
 tl_browser_run_done browser_tls run.js $? || tl_browser_server_log "the trusting run"
+# the server's side (--verbose): a TLS 1.2/1.3 session per browser peer
+# connection and variant
+tls_ok=$(grep -c "TLS from 198\.18\.0\.2:[0-9]*: TLSv1\.[23]" "$tmp/server.log")
+tl_check "browser_tls_server_logged_browser_tls_sessions ($tls_ok, at least 4)" '[ "$tls_ok" -ge 4 ]' \
+	"$tmp/server.log"
+cut_short() { grep -c "TLS connection from 198\.18\.0\.2:[0-9]* closed: TLS handshake" "$tmp/server.log"; }
+cut0=$(cut_short)
 start=$(date +%s)
 ip netns exec "$nsb" env HOME="$tmp/untrusting" CHROMIUM="$chromium" TURNS_PORT="$tls_port" \
 	timeout -k 10 120 node "$dir/run.js" "$tmp/ice.json" tls_untrusted \
 	>"$tmp/run.out" 2>"$tmp/run.err"
 tl_browser_run_done browser_tls_untrusted run.js $? || tl_browser_server_log "the untrusting run"
+# the server saw the browser give its handshake up (bounded wait for the log)
+for _ in $(seq 50); do
+	[ "$(cut_short)" -gt "$cut0" ] && break
+	sleep 0.1
+done
+tl_check browser_tls_untrusted_server_logged_the_abandoned_handshake '[ "$(cut_short)" -gt "$cut0" ]' \
+	"$tmp/server.log"
 
 # --- the server stops cleanly (and, under the sanitizers, reported nothing)
 tl_browser_server_stops browser_tls
