@@ -142,7 +142,7 @@ tl_browser_ice_servers() {
 	shift 2
 	# shellcheck disable=SC2154 # user, realm and password are the script's
 	if "$bin/turnadmin" -a -b "$tmp/users.db" -u "$user" -r "$realm" -p "$password" \
-		--ice-servers -X "$tl_ip" --listening-port "$port" "$@" \
+		--ice-servers --external-ip "$tl_ip" --listening-port "$port" "$@" \
 		>"$tmp/ice.json" 2>"$tmp/admin.err" &&
 		node -e 'const j = require(process.argv[1]); if (!j.iceServers[0].urls.length) process.exit(1)' \
 			"$tmp/ice.json" 2>>"$tmp/admin.err"; then
