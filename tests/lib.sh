@@ -109,6 +109,19 @@ tl_browser_cleanup() {
 	rm -rf "$tmp"
 }
 
+# tl_browser_netns REALM: the network and user of a Chromium test: $nsa
+# holds srv_ip=198.18.0.1/24 and $nsb 198.18.0.2/24, joined by a veth
+# (tl_netns_pair); port=3478 (the server's), realm=REALM, user=webrtc and
+# a new random password for turnadmin.
+tl_browser_netns() {
+	srv_ip=198.18.0.1
+	port=3478
+	realm=$1
+	user=webrtc
+	password="pw-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+	tl_netns_pair "$nsa" "$srv_ip/24" "$nsb" 198.18.0.2/24
+}
+
 # tl_browser_server_log WHAT: the last 80 lines of the server's log and the
 # last 40 of its stderr, shown for a failure during WHAT.
 tl_browser_server_log() {
@@ -120,22 +133,40 @@ tl_browser_server_log() {
 	fi
 }
 
-# tl_browser_ice_servers NAME SRV_IP: turnadmin adds the TURN user $user in
-# $realm with $password to $tmp/users.db and writes the iceServers JSON for
-# SRV_IP:$port to $tmp/ice.json. Checks NAME_turnadmin_ice_servers (the
-# JSON names a URL); exit 1 when not.
+# tl_browser_ice_servers NAME SRV_IP [ARG...]: turnadmin (with the ARGs as
+# well) adds the TURN user $user in $realm with $password to $tmp/users.db
+# and writes the iceServers JSON for SRV_IP:$port to $tmp/ice.json. Checks
+# NAME_turnadmin_ice_servers (the JSON names a URL); exit 1 when not.
 tl_browser_ice_servers() {
+	tl_name=$1 tl_ip=$2
+	shift 2
 	# shellcheck disable=SC2154 # user, realm and password are the script's
 	if "$bin/turnadmin" -a -b "$tmp/users.db" -u "$user" -r "$realm" -p "$password" \
-		--ice-servers -X "$2" --listening-port "$port" >"$tmp/ice.json" 2>"$tmp/admin.err" &&
+		--ice-servers --external-ip "$tl_ip" --listening-port "$port" "$@" \
+		>"$tmp/ice.json" 2>"$tmp/admin.err" &&
 		node -e 'const j = require(process.argv[1]); if (!j.iceServers[0].urls.length) process.exit(1)' \
 			"$tmp/ice.json" 2>>"$tmp/admin.err"; then
-		tl_pass "$1_turnadmin_ice_servers"
+		tl_pass "${tl_name}_turnadmin_ice_servers"
 	else
-		tl_fail "$1_turnadmin_ice_servers"
+		tl_fail "${tl_name}_turnadmin_ice_servers"
 		sed 's/^/  | /' "$tmp/ice.json" "$tmp/admin.err"
 		exit 1
 	fi
+}
+
+# tl_browser_server NAME ARG...: starts our turnserver in $nsa on
+# $srv_ip:$port (relay ports 49152-49351 there, realm $realm, users from
+# $tmp/users.db, log in $tmp/server.log) with the ARGs as well, sets
+# srv_pid, and waits for it as tl_browser_server_up NAME does.
+tl_browser_server() {
+	tl_name=$1
+	shift
+	ip netns exec "$nsa" "$bin/turnserver" -n --listening-ip "$srv_ip" --listening-port "$port" \
+		--relay-ip "$srv_ip" --min-port 49152 --max-port 49351 -r "$realm" \
+		--userdb "$tmp/users.db" --log-file "$tmp/server.log" "$@" \
+		>"$tmp/server.out" 2>"$tmp/server.err" &
+	srv_pid=$!
+	tl_browser_server_up "$tl_name" "$srv_ip"
 }
 
 # tl_browser_server_up NAME SRV_IP: waits up to 10 s for the server
@@ -195,7 +226,8 @@ tl_browser_server_stops() {
 }
 
 # tl_browser_ready NAME CHROMIUM DIR PROGRAM...: set-up of a Chromium test
-# (tests/interop/browser in DIR): root, ip, CHROMIUM, node, npm and each
+# (tests/interop/browser in DIR): root, ip, CHROMIUM, node, npm, each
+# command in $tl_browser_tools (the script's, may be unset) and each
 # PROGRAM in $bin must be there, and playwright-core at the version DIR's
 # package-lock.json pins (installed with npm ci when it is not). Else
 # "FAIL: NAME_prerequisites (missing: ...)" or "FAIL: NAME_npm_ci", exit 1.
@@ -208,6 +240,9 @@ tl_browser_ready() {
 	[ -x "$tl_chromium" ] || tl_missing="$tl_missing $tl_chromium(apt-get install chromium)"
 	command -v node >/dev/null 2>&1 || tl_missing="$tl_missing node"
 	command -v npm >/dev/null 2>&1 || tl_missing="$tl_missing npm"
+	for tl_b in ${tl_browser_tools:-}; do
+		command -v "$tl_b" >/dev/null 2>&1 || tl_missing="$tl_missing $tl_b"
+	done
 	for tl_b in "$@"; do [ -x "$bin/$tl_b" ] || tl_missing="$tl_missing $bin/$tl_b"; done
 	if [ -n "$tl_missing" ]; then
 		tl_fail "${tl_name}_prerequisites (missing:$tl_missing)"
@@ -222,6 +257,20 @@ tl_browser_ready() {
 		return 0
 	tl_fail "${tl_name}_npm_ci"
 	sed 's/^/  | /' "$tmp/npm.log" | tail -n 20
+	exit 1
+}
+
+# tl_nssdb NAME HOME_DIR [CA_PEM]: a new NSS database under
+# HOME_DIR/.pki/nssdb (where Chromium on Linux reads the CAs a user added),
+# empty or with CA_PEM trusted to issue server certificates (certutil -t
+# C,,). A set-up step: on failure "FAIL: NAME_nssdb" and exit 1.
+tl_nssdb() {
+	tl_db=sql:$2/.pki/nssdb
+	mkdir -p "$2/.pki/nssdb" && certutil -N -d "$tl_db" --empty-password >"$tmp/nssdb.log" 2>&1 &&
+		{ [ -z "$3" ] || certutil -A -d "$tl_db" -n "turnserver test CA" -t C,, -i "$3" \
+			>>"$tmp/nssdb.log" 2>&1; } && return 0
+	tl_fail "$1_nssdb ($2)"
+	sed 's/^/  | /' "$tmp/nssdb.log" | tail -n 20
 	exit 1
 }
 
@@ -253,6 +302,20 @@ tl_free_port_block() {
 
 # tl_has_ipv6_loopback: true when ::1 is configured on lo.
 tl_has_ipv6_loopback() { grep -q "^0\{31\}1 .* lo$" /proc/net/if_inet6 2>/dev/null; }
+
+# tl_port_plan N: base, a free block of N ports (tl_free_port_block; at
+# least 200), srv=base for our server, and minp=base+100..maxp=base+N-1 for
+# its relay ports; base+1..base+99 are the script's. When there is no free
+# block: "FAIL: no free port block", exit 1.
+tl_port_plan() {
+	base=$(tl_free_port_block "$1") || {
+		echo "FAIL: no free port block"
+		exit 1
+	}
+	srv=$base
+	minp=$((base + 100))
+	maxp=$((base + $1 - 1))
+}
 
 # tl_start_turnserver PORT MINPORT MAXPORT [ARG...]: starts $bin/turnserver
 # in the background on 127.0.0.1:PORT, relaying from 127.0.0.1 ports
@@ -335,6 +398,24 @@ tl_anchor_load_start() {
 	rc=$?
 	tl_check ng_ping_answers_pong "[ $rc -eq 0 ] && grep -q pong '$tmp/out'" "$tmp/out" || exit 1
 }
+
+# tl_kv FILE LINE KEY: the value of KEY= on the line of FILE that starts
+# with LINE (anchor_load's summary lines: "media sent_ab=N recv_ab=N ...").
+tl_kv() { sed -n "s/^$2 .*\<$3=\([^ ]*\).*/\1/p" "$1"; }
+
+# tl_media_counts FILE: sab, rab, sba, rba (packets sent and received a->b
+# and b->a) from the "media" line of anchor_load's output in FILE.
+tl_media_counts() {
+	sab=$(tl_kv "$1" media sent_ab)
+	rab=$(tl_kv "$1" media recv_ab)
+	sba=$(tl_kv "$1" media sent_ba)
+	rba=$(tl_kv "$1" media recv_ba)
+}
+
+# tl_ok_loss SENT RECEIVED: status 0 when nothing was invented (RECEIVED
+# <= SENT) and at most $loss_ppm (the script's) per million were lost.
+# shellcheck disable=SC2154 # loss_ppm is the script's
+tl_ok_loss() { [ "$2" -le "$1" ] && [ $((($1 - $2) * 1000000)) -le $(($1 * loss_ppm)) ]; }
 
 # tl_server_output [N]: writes what the server of tl_start_turnserver said
 # into $tmp/out, for tl_check to show: its stdout, its stderr, and its log

@@ -372,35 +372,33 @@ class TcpFlood(threading.Thread):
         s.close()
 
     @staticmethod
-    def wait_eof(s, timeout):
+    def reads(s, timeout):
+        """Yields what s receives until timeout has passed (1000 reads at
+        most): b'' once at EOF or reset, then nothing; another error ends it."""
         end = time.monotonic() + timeout
         for _ in range(1000):
             left = end - time.monotonic()
             if left <= 0:
-                return False
+                return
             s.settimeout(left)
             try:
-                if not s.recv(65536):
-                    return True
+                d = s.recv(65536)
             except ConnectionResetError:
-                return True
+                d = b''
             except IO_ERRORS:
-                return False
-        return False
+                return
+            yield d
+            if not d:
+                return
+
+    @staticmethod
+    def wait_eof(s, timeout):
+        return any(not d for d in TcpFlood.reads(s, timeout))
 
     @staticmethod
     def binding_answered(s, tid, timeout):
         buf = b''
-        end = time.monotonic() + timeout
-        for _ in range(1000):
-            left = end - time.monotonic()
-            if left <= 0:
-                return False
-            s.settimeout(left)
-            try:
-                d = s.recv(65536)
-            except IO_ERRORS:
-                return False
+        for d in TcpFlood.reads(s, timeout):
             if not d:
                 return False
             buf += d

@@ -460,6 +460,55 @@ static inline int tserver_stop(struct tserver *s)
 	return ret;
 }
 
+/* One server of a test group: where it lives, its relay ports, its flags. */
+struct tserver_spec {
+	struct tserver *s;
+	unsigned int nports;
+	const char *const *extra;
+};
+
+/* tserver_stop() for each of the n servers: 0, or -1 when one failed. */
+static inline int tserver_stop_all(const struct tserver_spec *sp, size_t n)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (tserver_stop(sp[i].s) < 0)
+			ret = -1;
+	return ret;
+}
+
+/* tserver_start() for each of the n servers in turn: 0, or -1 with those
+ * already started stopped again. */
+static inline int tserver_start_all(const struct tserver_spec *sp, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (tserver_start(sp[i].s, sp[i].nports, sp[i].extra) < 0) {
+			tserver_stop_all(sp, i);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The group_setup() and group_teardown() of a test program whose servers are
+ * the array servers (struct tserver_spec): started before its tests, stopped
+ * after them (a failed stop has printed its reason).
+ */
+#define TSERVER_GROUP(servers)                                                                     \
+	static int group_setup(void **state)                                                       \
+	{                                                                                          \
+		(void)state;                                                                       \
+		return tserver_start_all(servers, sizeof(servers) / sizeof(servers[0]));           \
+	}                                                                                          \
+	static int group_teardown(void **state)                                                    \
+	{                                                                                          \
+		(void)state;                                                                       \
+		tserver_stop_all(servers, sizeof(servers) / sizeof(servers[0]));                   \
+		return 0;                                                                          \
+	}
+
 /* Assertions */
 
 /* A result code (0, a STUN error code, -errno) is exactly want. */

@@ -19,42 +19,21 @@
 
 static struct tserver deflt, loop, lan, nat;
 
-static int group_setup(void **state)
-{
-	static const char *const deflt_flags[] = {"--relay-ip=127.0.0.1", NULL};
-	static const char *const loop_flags[] = {"--relay-ip=127.0.0.1", "--allow-loopback-peers",
-						 NULL};
-	static const char *const lan_flags[] = {"--relay-ip=127.0.0.1",
-						"--allowed-peer-ip=127.0.0.0/8", NULL};
-	static const char *const nat_flags[] = {"--relay-ip=127.0.0.1",
-						"--external-ip=203.0.113.7/127.0.0.1", NULL};
+static const char *const deflt_flags[] = {"--relay-ip=127.0.0.1", NULL};
+static const char *const loop_flags[] = {"--relay-ip=127.0.0.1", "--allow-loopback-peers", NULL};
+static const char *const lan_flags[] = {"--relay-ip=127.0.0.1", "--allowed-peer-ip=127.0.0.0/8",
+					NULL};
+static const char *const nat_flags[] = {"--relay-ip=127.0.0.1",
+					"--external-ip=203.0.113.7/127.0.0.1", NULL};
 
-	(void)state;
-	if (tserver_start(&deflt, 12, deflt_flags) < 0)
-		return -1;
-	if (tserver_start(&loop, 8, loop_flags) < 0)
-		goto fail;
-	if (tserver_start(&lan, 8, lan_flags) < 0)
-		goto fail;
-	if (tserver_start(&nat, 8, nat_flags) < 0)
-		goto fail;
-	return 0;
-fail:
-	tserver_stop(&deflt);
-	tserver_stop(&loop);
-	tserver_stop(&lan);
-	return -1;
-}
+static const struct tserver_spec servers[] = {
+    {&deflt, 12, deflt_flags},
+    {&loop, 8, loop_flags},
+    {&lan, 8, lan_flags},
+    {&nat, 8, nat_flags},
+};
 
-static int group_teardown(void **state)
-{
-	(void)state;
-	tserver_stop(&deflt);
-	tserver_stop(&loop);
-	tserver_stop(&lan);
-	tserver_stop(&nat);
-	return 0;
-}
+TSERVER_GROUP(servers)
 
 /* A "service" of another program: a socket bound to 127.0.0.1:port. */
 static int service_bind(int type, uint16_t port)

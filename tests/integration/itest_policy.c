@@ -18,37 +18,19 @@
 
 static struct tserver deflt, allow, allow_deny;
 
-static int group_setup(void **state)
-{
-	static const char *const deflt_flags[] = {"--relay-ip=127.0.0.1", "--relay-ip=::1", NULL};
-	static const char *const allow_flags[] = {"--relay-ip=127.0.0.1",
-						  "--allowed-peer-ip=10.0.0.0/8", NULL};
-	static const char *const allow_deny_flags[] = {"--relay-ip=127.0.0.1",
-						       "--allowed-peer-ip=10.0.0.0/8",
-						       "--denied-peer-ip=10.1.0.0/16", NULL};
+static const char *const deflt_flags[] = {"--relay-ip=127.0.0.1", "--relay-ip=::1", NULL};
+static const char *const allow_flags[] = {"--relay-ip=127.0.0.1", "--allowed-peer-ip=10.0.0.0/8",
+					  NULL};
+static const char *const allow_deny_flags[] = {
+    "--relay-ip=127.0.0.1", "--allowed-peer-ip=10.0.0.0/8", "--denied-peer-ip=10.1.0.0/16", NULL};
 
-	(void)state;
-	if (tserver_start(&deflt, 8, deflt_flags) < 0)
-		return -1;
-	if (tserver_start(&allow, 4, allow_flags) < 0)
-		goto fail;
-	if (tserver_start(&allow_deny, 4, allow_deny_flags) < 0)
-		goto fail;
-	return 0;
-fail:
-	tserver_stop(&deflt);
-	tserver_stop(&allow);
-	return -1;
-}
+static const struct tserver_spec servers[] = {
+    {&deflt, 8, deflt_flags},
+    {&allow, 4, allow_flags},
+    {&allow_deny, 4, allow_deny_flags},
+};
 
-static int group_teardown(void **state)
-{
-	(void)state;
-	tserver_stop(&deflt);
-	tserver_stop(&allow);
-	tserver_stop(&allow_deny);
-	return 0;
-}
+TSERVER_GROUP(servers)
 
 /* A dual allocation (IPv4 and IPv6 relay) on server s. */
 static void dual_allocation(struct turnc *cl, const struct tserver *s)

@@ -11,21 +11,14 @@
 
 static struct tserver srv;
 
-static int group_setup(void **state)
-{
-	static const char *const flags[] = {"--relay-ip=127.0.0.1", "--user-quota=2",
-					    "--total-quota=3", NULL};
+static const char *const srv_flags[] = {"--relay-ip=127.0.0.1", "--user-quota=2", "--total-quota=3",
+					NULL};
 
-	(void)state;
-	return tserver_start(&srv, 16, flags);
-}
+static const struct tserver_spec servers[] = {
+    {&srv, 16, srv_flags},
+};
 
-static int group_teardown(void **state)
-{
-	(void)state;
-	tserver_stop(&srv);
-	return 0;
-}
+TSERVER_GROUP(servers)
 
 static void open_client(struct turnc *cl, const struct tserver *s, bool tcp)
 {

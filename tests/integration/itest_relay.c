@@ -12,21 +12,14 @@
 
 static struct tserver srv;
 
-static int group_setup(void **state)
-{
-	static const char *const flags[] = {"--relay-ip=127.0.0.1", "--relay-ip=::1",
-					    "--allow-loopback-peers", NULL};
+static const char *const srv_flags[] = {"--relay-ip=127.0.0.1", "--relay-ip=::1",
+					"--allow-loopback-peers", NULL};
 
-	(void)state;
-	return tserver_start(&srv, 32, flags);
-}
+static const struct tserver_spec servers[] = {
+    {&srv, 32, srv_flags},
+};
 
-static int group_teardown(void **state)
-{
-	(void)state;
-	tserver_stop(&srv);
-	return 0;
-}
+TSERVER_GROUP(servers)
 
 /* A client with an allocation: relayed[0] IPv4, relayed[1] IPv6 when dual. */
 struct session {

@@ -127,31 +127,28 @@ static int echo_accepted(struct echo_peer *e, struct sockaddr_storage *last)
 
 /* Fixtures */
 
+static const char *const srv_flags[] = {"--relay-ip=127.0.0.1", "--allow-loopback-peers", NULL};
+static const char *const strict_flags[] = {"--relay-ip=127.0.0.1", NULL};
+
+static const struct tserver_spec servers[] = {
+    {&srv, 16, srv_flags},
+    {&strict, 4, strict_flags},
+};
+
 static int group_setup(void **state)
 {
-	static const char *const flags[] = {"--relay-ip=127.0.0.1", "--allow-loopback-peers", NULL};
-	static const char *const strict_flags[] = {"--relay-ip=127.0.0.1", NULL};
-
 	(void)state;
-	if (tserver_start(&srv, 16, flags) < 0)
+	if (tserver_start_all(servers, sizeof(servers) / sizeof(servers[0])) < 0)
 		return -1;
-	if (tserver_start(&strict, 4, strict_flags) < 0) {
-		tserver_stop(&srv);
-		return -1;
-	}
 	echo_start(&echo, false);
 	return 0;
 }
 
 static int group_teardown(void **state)
 {
-	int rc = 0;
-
 	(void)state;
 	echo_stop(&echo);
-	rc |= tserver_stop(&srv);
-	rc |= tserver_stop(&strict);
-	return rc;
+	return tserver_stop_all(servers, sizeof(servers) / sizeof(servers[0]));
 }
 
 /* Helpers */

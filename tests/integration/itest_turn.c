@@ -16,29 +16,16 @@
 
 static struct tserver dual, v4;
 
-static int group_setup(void **state)
-{
-	static const char *const dual_flags[] = {"--relay-ip=127.0.0.1", "--relay-ip=::1",
-						 "--max-allocate-lifetime=1200", NULL};
-	static const char *const v4_flags[] = {"--relay-ip=127.0.0.1", NULL};
+static const char *const dual_flags[] = {"--relay-ip=127.0.0.1", "--relay-ip=::1",
+					 "--max-allocate-lifetime=1200", NULL};
+static const char *const v4_flags[] = {"--relay-ip=127.0.0.1", NULL};
 
-	(void)state;
-	if (tserver_start(&dual, 64, dual_flags) < 0)
-		return -1;
-	if (tserver_start(&v4, 4, v4_flags) < 0) {
-		tserver_stop(&dual);
-		return -1;
-	}
-	return 0;
-}
+static const struct tserver_spec servers[] = {
+    {&dual, 64, dual_flags},
+    {&v4, 4, v4_flags},
+};
 
-static int group_teardown(void **state)
-{
-	(void)state;
-	tserver_stop(&dual);
-	tserver_stop(&v4);
-	return 0;
-}
+TSERVER_GROUP(servers)
 
 static void open_client(struct turnc *cl, const struct tserver *s, bool tcp)
 {

@@ -46,8 +46,6 @@ socket_fds() { find "/proc/$srv_pid/fd" -lname 'socket:*' 2>/dev/null | wc -l; }
 media_sockets() { # the server's UDP sockets bound in the relay range
 	ss -Huanp "sport >= :$min and sport <= :$max" 2>/dev/null | grep -c "pid=$srv_pid,"
 }
-# kv FILE LINE KEY: the value of KEY= on the line of FILE starting with LINE
-kv() { sed -n "s/^$2 .*\<$3=\([^ ]*\).*/\1/p" "$1"; }
 
 # Warm-up round: the same commands and traffic, so that what the allocator
 # keeps after the first calls is in the level measured before the real
@@ -75,23 +73,18 @@ tl_forget "$load_pid"
 cat "$tmp/load.out" "$tmp/load.err" >"$tmp/out"
 sed 's/^/  /' "$tmp/load.out"
 tl_check "${calls}_calls_set_up_queried_deleted_over_ng" \
-	'[ $rc -eq 0 ] && [ "$(kv "$tmp/load.out" setup failed)" = 0 ] &&
-	 [ "$(kv "$tmp/load.out" teardown failed)" = 0 ]' "$tmp/out" || exit 1
+	'[ $rc -eq 0 ] && [ "$(tl_kv "$tmp/load.out" setup failed)" = 0 ] &&
+	 [ "$(tl_kv "$tmp/load.out" teardown failed)" = 0 ]' "$tmp/out" || exit 1
 tl_check "anchor_holds_media_sockets_during_calls ($held)" '[ "$held" -ge $((2 * calls)) ]'
 
-sab=$(kv "$tmp/load.out" media sent_ab)
-rab=$(kv "$tmp/load.out" media recv_ab)
-sba=$(kv "$tmp/load.out" media sent_ba)
-rba=$(kv "$tmp/load.out" media recv_ba)
+tl_media_counts "$tmp/load.out"
 want=$((calls * 50 * (window_s + 1)))
 tl_check "each_direction_sent_${want}_packets (a->b $sab, b->a $sba)" \
-	'[ "$sab" = $want ] && [ "$sba" = $want ] && [ "$(kv "$tmp/load.out" media send_errors)" = 0 ]'
-# ok_loss SENT RECEIVED: nothing invented, at most loss_ppm lost
-ok_loss() { [ "$2" -le "$1" ] && [ $((($1 - $2) * 1000000)) -le $(($1 * loss_ppm)) ]; }
-tl_check "no_loss_a_to_b beyond ${loss_ppm} ppm (received $rab of $sab)" 'ok_loss "$sab" "$rab"'
-tl_check "no_loss_b_to_a beyond ${loss_ppm} ppm (received $rba of $sba)" 'ok_loss "$sba" "$rba"'
+	'[ "$sab" = $want ] && [ "$sba" = $want ] && [ "$(tl_kv "$tmp/load.out" media send_errors)" = 0 ]'
+tl_check "no_loss_a_to_b beyond ${loss_ppm} ppm (received $rab of $sab)" 'tl_ok_loss "$sab" "$rab"'
+tl_check "no_loss_b_to_a beyond ${loss_ppm} ppm (received $rba of $sba)" 'tl_ok_loss "$sba" "$rba"'
 tl_check "every_packet_reached_its_own_call_and_direction" \
-	'[ "$(kv "$tmp/load.out" media misrouted)" = 0 ]'
+	'[ "$(tl_kv "$tmp/load.out" media misrouted)" = 0 ]'
 dead=$(awk '$3 == 0 || $5 == 0' "$tmp/calls.txt" | wc -l)
 tl_check "every_call_has_media_both_ways ($dead without)" '[ "$dead" -eq 0 ]'
 
@@ -100,10 +93,10 @@ tl_check "every_call_has_media_both_ways ($dead without)" '[ "$dead" -eq 0 ]'
 bad=$(awk '$6 < $3 || $6 > $2 || $7 < $5 || $7 > $4' "$tmp/calls.txt" | wc -l)
 tl_check "query_packet_counts_between_received_and_sent_for_every_call ($bad not)" \
 	'[ "$bad" -eq 0 ]' "$tmp/calls.txt"
-ina=$(kv "$tmp/load.out" query in_from_a)
-inb=$(kv "$tmp/load.out" query in_from_b)
+ina=$(tl_kv "$tmp/load.out" query in_from_a)
+inb=$(tl_kv "$tmp/load.out" query in_from_b)
 tl_check "query_totals_match_sent (from a $ina of $sab, from b $inb of $sba)" \
-	'ok_loss "$sab" "$ina" && ok_loss "$sba" "$inb"'
+	'tl_ok_loss "$sab" "$ina" && tl_ok_loss "$sba" "$inb"'
 pkts1=$(ngstat relayedpackets_user)
 fwd=$((pkts1 - pkts0))
 tl_check "statistics_relayed_packets_match ($fwd forwarded, $((rab + rba)) received)" \

@@ -47,22 +47,17 @@ rc=$?
 tl_forget "$media_pid"
 cat "$tmp/media.out" "$tmp/media.err" >"$tmp/out"
 sed 's/^/  /' "$tmp/media.out"
-kv() { sed -n "s/^$2 .*\<$3=\([^ ]*\).*/\1/p" "$1"; }
 tl_check "media_calls_set_up_and_deleted" \
-	'[ $rc -eq 0 ] && [ "$(kv "$tmp/media.out" setup failed)" = 0 ]' "$tmp/out" || exit 1
-sab=$(kv "$tmp/media.out" media sent_ab)
-rab=$(kv "$tmp/media.out" media recv_ab)
-sba=$(kv "$tmp/media.out" media sent_ba)
-rba=$(kv "$tmp/media.out" media recv_ba)
+	'[ $rc -eq 0 ] && [ "$(tl_kv "$tmp/media.out" setup failed)" = 0 ]' "$tmp/out" || exit 1
+tl_media_counts "$tmp/media.out"
 want=$((calls * 50 * (window_s + 1)))
 tl_check "each_direction_sent_${want}_packets (a->b $sab, b->a $sba)" \
 	'[ "$sab" = $want ] && [ "$sba" = $want ]'
-ok_loss() { [ "$2" -le "$1" ] && [ $((($1 - $2) * 1000000)) -le $(($1 * loss_ppm)) ]; }
 tl_check "forwarded_during_bursts_a_to_b ($rab of $sab, at most ${loss_ppm} ppm lost)" \
-	'ok_loss "$sab" "$rab"'
+	'tl_ok_loss "$sab" "$rab"'
 tl_check "forwarded_during_bursts_b_to_a ($rba of $sba, at most ${loss_ppm} ppm lost)" \
-	'ok_loss "$sba" "$rba"'
+	'tl_ok_loss "$sba" "$rba"'
 tl_check "every_packet_reached_its_own_call_and_direction" \
-	'[ "$(kv "$tmp/media.out" media misrouted)" = 0 ]'
+	'[ "$(tl_kv "$tmp/media.out" media misrouted)" = 0 ]'
 tl_check_turnserver_stops "turnserver_exits_0_without_sanitizer_report"
 exit $failed

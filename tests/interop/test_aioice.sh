@@ -24,10 +24,7 @@ fi
 
 # base: server; base+100..base+199: relay ports. The echo peer is in-process
 # in aioice_relay.py on an ephemeral port.
-base=$(tl_free_port_block 200) || { echo "FAIL: no free port block"; exit 1; }
-srv=$base
-minp=$((base + 100))
-maxp=$((base + 199))
+tl_port_plan 200
 v6=
 if tl_has_ipv6_loopback; then v6="--listening-ip ::1 --relay-ip ::1"; fi
 

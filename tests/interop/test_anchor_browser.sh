@@ -41,13 +41,8 @@ tl_browser_init "$1" anchbr
 tl_browser_ready anchor_browser "$chromium" "$dir" turnserver turnadmin turnutils_stunclient
 
 # --- the two namespaces
-srv_ip=198.18.0.1
-port=3478
 ng_port=2223
-realm=anchor.test
-user=webrtc
-password="pw-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
-tl_netns_pair "$nsa" "$srv_ip/24" "$nsb" 198.18.0.2/24
+tl_browser_netns anchor.test
 tl_netns_step "$nsb" -n "$nsb" route add default via "$srv_ip" dev "$nsb"
 tl_netns_step "$nsa" netns exec "$nsa" sh -c 'echo 0 >/proc/sys/net/ipv4/ip_forward'
 # B's default route (via A) only gives Chromium a default local address:
@@ -65,14 +60,8 @@ tl_browser_ice_servers anchor_browser "$srv_ip"
 
 # --- the server in A: TURN, anchor media on the relay address, ng control
 # reachable from B (where the test's ng client runs)
-ip netns exec "$nsa" "$bin/turnserver" -n --listening-ip "$srv_ip" --listening-port "$port" \
-	--relay-ip "$srv_ip" --min-port 49152 --max-port 49351 -r "$realm" \
-	--userdb "$tmp/users.db" --allowed-peer-ip 198.18.0.0/24 \
-	--anchor-ng-listen "$srv_ip:$ng_port" --anchor-ng-allow 198.18.0.2 \
-	--anchor-timeout 60 --Verbose \
-	--log-file "$tmp/server.log" >"$tmp/server.out" 2>"$tmp/server.err" &
-srv_pid=$!
-tl_browser_server_up anchor_browser "$srv_ip"
+tl_browser_server anchor_browser --allowed-peer-ip 198.18.0.0/24 \
+	--anchor-ng-listen "$srv_ip:$ng_port" --anchor-ng-allow 198.18.0.2 --anchor-timeout 60 --Verbose
 
 # --- the browser and the ng client in B
 start=$(date +%s)

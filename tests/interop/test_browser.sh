@@ -24,22 +24,13 @@ tl_browser_init "$1" turnbr
 tl_browser_ready browser "$chromium" "$dir" turnserver turnadmin
 
 # --- the two namespaces
-port=3478
-realm=browser.test
-user=webrtc
-password="pw-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
-tl_netns_pair "$nsa" 198.18.0.1/24 "$nsb" 198.18.0.2/24
+tl_browser_netns browser.test
 
 # --- user and iceServers JSON
-tl_browser_ice_servers browser 198.18.0.1
+tl_browser_ice_servers browser "$srv_ip"
 
 # --- the server in A
-ip netns exec "$nsa" "$bin/turnserver" -n --listening-ip 198.18.0.1 --listening-port "$port" \
-	--relay-ip 198.18.0.1 --min-port 49152 --max-port 49351 -r "$realm" \
-	--userdb "$tmp/users.db" --allowed-peer-ip 198.18.0.0/15 --verbose \
-	--log-file "$tmp/server.log" >"$tmp/server.out" 2>"$tmp/server.err" &
-srv_pid=$!
-tl_browser_server_up browser 198.18.0.1
+tl_browser_server browser --allowed-peer-ip 198.18.0.0/15 --verbose
 
 # --- the browser in B
 start=$(date +%s)

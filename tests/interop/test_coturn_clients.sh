@@ -24,12 +24,9 @@ done
 
 # Port plan: base our server; base+20 (and +21) coturn's peer on 127.0.0.1,
 # base+30 (and +31) coturn's peer on ::1; base+100..base+399 relay ports.
-base=$(tl_free_port_block 400) || { echo "FAIL: no free port block"; exit 1; }
-srv=$base
+tl_port_plan 400
 peer4=$((base + 20))
 peer6=$((base + 30))
-minp=$((base + 100))
-maxp=$((base + 399))
 v6=
 if tl_has_ipv6_loopback; then v6="--listening-ip ::1 --relay-ip ::1"; fi
 

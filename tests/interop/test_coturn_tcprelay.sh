@@ -22,10 +22,7 @@ if ! [ -x /usr/bin/turnutils_uclient ]; then
 fi
 
 # base: our server; base+100..base+399: relay ports
-base=$(tl_free_port_block 400) || { echo "FAIL: no free port block"; exit 1; }
-srv=$base
-minp=$((base + 100))
-maxp=$((base + 399))
+tl_port_plan 400
 
 # coturn 4.6's uclient picks channel numbers up to 0x7FFF (RFC 5766)
 tl_start_turnserver "$srv" "$minp" "$maxp" -r test.realm --rfc5766-channel-numbers

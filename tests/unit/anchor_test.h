@@ -182,6 +182,26 @@ static inline uint16_t signal(bool offer, const char *from_tag, const char *to_t
 	return port;
 }
 
+/*
+ * A's offer (with ICE lines when ufrag is set) and B's answer (ice toward A);
+ * *to_a and *to_b (either may be NULL): the anchor's ports toward each.
+ */
+static inline void signal_call(const char *ufrag, const char *pwd, enum anchor_ice_mode ice,
+			       uint16_t *to_a, uint16_t *to_b)
+{
+	char sdp[512];
+	uint16_t a, b;
+
+	party_sdp(sdp, sizeof(sdp), "127.0.0.2", port_of(pa), ufrag, pwd);
+	b = signal(true, "A", NULL, sdp, ANCHOR_ICE_REMOVE);
+	party_sdp(sdp, sizeof(sdp), "127.0.0.3", port_of(pb), NULL, NULL);
+	a = signal(false, "A", "B", sdp, ice);
+	if (to_a)
+		*to_a = a;
+	if (to_b)
+		*to_b = b;
+}
+
 static inline void send_to(int fd, uint16_t port, const uint8_t *buf, size_t len)
 {
 	union sockaddr_u to;

@@ -25,10 +25,7 @@ static void test_latched_call_follows_sdp_latch_reoffer_fork_delete(void **state
 	uint16_t to_a, to_b;
 
 	(void)state;
-	party_sdp(sdp, sizeof(sdp), "127.0.0.2", port_of(pa), NULL, NULL);
-	to_b = signal(true, "A", NULL, sdp, ANCHOR_ICE_REMOVE);
-	party_sdp(sdp, sizeof(sdp), "127.0.0.3", port_of(pb), NULL, NULL);
-	to_a = signal(false, "A", "B", sdp, ANCHOR_ICE_REMOVE);
+	signal_call(NULL, NULL, ANCHOR_ICE_REMOVE, &to_a, &to_b);
 	/* the SDPs' addresses: a destination, not a confirmed one */
 	assert_int_equal(kind(0), SIDE_DEST_SDP);
 	assert_int_equal(kind(1), SIDE_DEST_SDP);
@@ -85,10 +82,7 @@ static void test_ice_side_follows_pairs_consent_and_restart(void **state)
 	struct stream *st;
 
 	(void)state;
-	party_sdp(sdp, sizeof(sdp), "127.0.0.2", port_of(pa), A_UFRAG, A_PWD);
-	to_b = signal(true, "A", NULL, sdp, ANCHOR_ICE_REMOVE);
-	party_sdp(sdp, sizeof(sdp), "127.0.0.3", port_of(pb), NULL, NULL);
-	to_a = signal(false, "A", "B", sdp, ANCHOR_ICE_FORCE);
+	signal_call(A_UFRAG, A_PWD, ANCHOR_ICE_FORCE, &to_a, &to_b);
 	st = the_stream();
 	assert_non_null(st->side[0].ice);
 	/* no pair yet: nowhere for B's media, and A's media is not accepted */

@@ -40,12 +40,7 @@ static struct relay_entry *the_entry(void)
 /* An offer from A and B's answer, plain RTP (ICE=remove); *to_a, *to_b: the anchor's ports. */
 static void plain_call(uint16_t *to_a, uint16_t *to_b)
 {
-	char sdp[512];
-
-	party_sdp(sdp, sizeof(sdp), "127.0.0.2", port_of(pa), NULL, NULL);
-	*to_b = signal(true, "A", NULL, sdp, ANCHOR_ICE_REMOVE);
-	party_sdp(sdp, sizeof(sdp), "127.0.0.3", port_of(pb), NULL, NULL);
-	*to_a = signal(false, "A", "B", sdp, ANCHOR_ICE_REMOVE);
+	signal_call(NULL, NULL, ANCHOR_ICE_REMOVE, to_a, to_b);
 }
 
 /* plain_call(), then a datagram each way: both sides latched, the stream confirmed. */
@@ -364,14 +359,10 @@ static void test_rtcp_mux_on_one_side_only(void **state)
 /* ICE toward A: nominated pair + B latched installs; consent loss and ICE restart remove. */
 static void test_ice_nomination_consent_restart(void **state)
 {
-	char sdp[512];
 	uint16_t to_a, to_b;
 
 	(void)state;
-	party_sdp(sdp, sizeof(sdp), "127.0.0.2", port_of(pa), A_UFRAG, A_PWD);
-	to_b = signal(true, "A", NULL, sdp, ANCHOR_ICE_REMOVE);
-	party_sdp(sdp, sizeof(sdp), "127.0.0.3", port_of(pb), NULL, NULL);
-	to_a = signal(false, "A", "B", sdp, ANCHOR_ICE_FORCE);
+	signal_call(A_UFRAG, A_PWD, ANCHOR_ICE_FORCE, &to_a, &to_b);
 	check(pa, to_a, A_UFRAG, false);
 	rtp(pb, to_b, 1);
 	got_rtp(pa);
@@ -387,10 +378,7 @@ static void test_ice_nomination_consent_restart(void **state)
 	assert_int_equal(fake_count(), 0);
 
 	/* an ICE restart: nothing until nominated again */
-	party_sdp(sdp, sizeof(sdp), "127.0.0.2", port_of(pa), A_UFRAG2, A_PWD2);
-	signal(true, "A", NULL, sdp, ANCHOR_ICE_REMOVE);
-	party_sdp(sdp, sizeof(sdp), "127.0.0.3", port_of(pb), NULL, NULL);
-	signal(false, "A", "B", sdp, ANCHOR_ICE_FORCE);
+	signal_call(A_UFRAG2, A_PWD2, ANCHOR_ICE_FORCE, NULL, NULL);
 	assert_int_equal(fake_count(), 0);
 	check(pa, to_a, A_UFRAG2, true);
 	rtp(pb, to_b, 2);

@@ -207,6 +207,19 @@ static int check(const struct req *r)
 	return check_from(&client, r, NULL, &res);
 }
 
+/* r from client authenticates as user with the key of len bytes, SHA-256 or not. */
+static void expect_auth(const struct req *r, const char *user, const uint8_t *key, size_t len,
+			bool sha256)
+{
+	struct auth_result res;
+
+	assert_int_equal(check_from(&client, r, NULL, &res), 0);
+	assert_string_equal(res.username, user);
+	assert_int_equal(res.key_len, len);
+	assert_memory_equal(res.key, key, len);
+	assert_int_equal(res.use_sha256, sha256);
+}
+
 /* alice's MD5 request with a fresh nonce, for the tests to vary. */
 static struct req alice_md5_req(char *nonce)
 {
@@ -313,14 +326,9 @@ static void test_md5_request_with_challenge_nonce_authenticates(void **state)
 {
 	char nonce[NONCE_CAP];
 	struct req r = alice_md5_req(nonce);
-	struct auth_result res;
 
 	(void)state;
-	assert_int_equal(check_from(&client, &r, NULL, &res), 0);
-	assert_string_equal(res.username, "alice");
-	assert_int_equal(res.key_len, 16);
-	assert_memory_equal(res.key, alice_md5, 16);
-	assert_false(res.use_sha256);
+	expect_auth(&r, "alice", alice_md5, 16, false);
 }
 
 static void test_wrong_password_is_401(void **state)
@@ -510,14 +518,9 @@ static void test_sha256_request_authenticates(void **state)
 {
 	char nonce[NONCE_CAP];
 	struct req r = alice_sha256_req(nonce);
-	struct auth_result res;
 
 	(void)state;
-	assert_int_equal(check_from(&client, &r, NULL, &res), 0);
-	assert_string_equal(res.username, "alice");
-	assert_int_equal(res.key_len, 32);
-	assert_memory_equal(res.key, alice_sha256, 32);
-	assert_true(res.use_sha256);
+	expect_auth(&r, "alice", alice_sha256, 32, true);
 }
 
 /* MESSAGE-INTEGRITY-SHA256 keyed with the default (MD5) long-term key. */
@@ -573,17 +576,13 @@ static void test_hex_key_user_authenticates_with_md5_only(void **state)
 {
 	char nonce[NONCE_CAP];
 	struct req r = alice_md5_req(nonce);
-	struct auth_result res;
 	uint8_t guess[32];
 
 	(void)state;
 	r.user = "bob";
 	r.key = bob_key;
 	r.key_len = sizeof(bob_key);
-	assert_int_equal(check_from(&client, &r, NULL, &res), 0);
-	assert_string_equal(res.username, "bob");
-	assert_int_equal(res.key_len, 16);
-	assert_memory_equal(res.key, bob_key, 16);
+	expect_auth(&r, "bob", bob_key, 16, false);
 
 	r = alice_sha256_req(nonce);
 	r.user = "bob";
@@ -605,9 +604,7 @@ static void test_userhash_resolves_user(void **state)
 	stun_userhash("alice", REALM, hash);
 	r.user = NULL;
 	r.userhash = hash;
-	assert_int_equal(check_from(&client, &r, NULL, &res), 0);
-	assert_string_equal(res.username, "alice");
-	assert_memory_equal(res.key, alice_sha256, 32);
+	expect_auth(&r, "alice", alice_sha256, 32, true);
 
 	/* also for a user= line with a 0x key */
 	r = alice_md5_req(nonce);
@@ -740,6 +737,20 @@ static int load_key_user(const char *key, char *err, size_t errlen)
 	return rc;
 }
 
+/* Each key of bad[n] in a user= line is refused, naming the user and "hex". */
+static void expect_bad_keys(const char *const *bad, size_t n)
+{
+	char err[256];
+
+	for (size_t i = 0; i < n; i++) {
+		err[0] = '\0';
+		if (load_key_user(bad[i], err, sizeof(err)) != -1)
+			fail_msg("key %s accepted", bad[i]);
+		assert_non_null(strstr(err, "carol"));
+		assert_non_null(strstr(err, "hex"));
+	}
+}
+
 /*
  * config_set() already refuses these; auth_load_static_users() is the last
  * line for a struct config filled any other way.
@@ -755,13 +766,7 @@ static void test_static_users_reject_malformed_hex_key(void **state)
 	char err[256];
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		err[0] = '\0';
-		if (load_key_user(bad[i], err, sizeof(err)) != -1)
-			fail_msg("key %s accepted", bad[i]);
-		assert_non_null(strstr(err, "carol"));
-		assert_non_null(strstr(err, "hex"));
-	}
+	expect_bad_keys(bad, sizeof(bad) / sizeof(bad[0]));
 	assert_int_equal(load_key_user("0x" BOB_KEY_HEX, err, sizeof(err)), 0);
 }
 
@@ -778,14 +783,9 @@ static void test_static_users_reject_non_hex_character_inside_key(void **state)
 	    "0x+f112233445566778899aabbccddeeff",
 	    "0x 0112233445566778899aabbccddeeff",
 	};
-	char err[256];
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		err[0] = '\0';
-		if (load_key_user(bad[i], err, sizeof(err)) != -1)
-			fail_msg("key %s accepted", bad[i]);
-	}
+	expect_bad_keys(bad, sizeof(bad) / sizeof(bad[0]));
 }
 
 int main(void)

@@ -659,6 +659,15 @@ static size_t build_response(const struct sent *check, enum stun_class cls, int 
 	return stun_build_end(&b);
 }
 
+/* a learns the remote credentials and one host candidate, peer, and sends its check. */
+static void send_first_check(struct ice_agent *a, const struct sockaddr_storage *peer,
+			     struct ice_io *io)
+{
+	assert_int_equal(ice_set_remote_credentials(a, R_UFRAG, R_PWD), 0);
+	assert_int_equal(ice_add_remote_candidate(a, 1, SA(*peer), 1000, ICE_CAND_HOST, "h"), 0);
+	ice_tick(a, 0, io);
+}
+
 static void test_responses_validated_before_use(void **state)
 {
 	struct ice_agent *a = new_agent(true, false, 7, 1);
@@ -671,9 +680,7 @@ static void test_responses_validated_before_use(void **state)
 
 	(void)state;
 	io.ctx = &cap;
-	assert_int_equal(ice_set_remote_credentials(a, R_UFRAG, R_PWD), 0);
-	assert_int_equal(ice_add_remote_candidate(a, 1, SA(peer), 1000, ICE_CAND_HOST, "h"), 0);
-	ice_tick(a, 0, &io);
+	send_first_check(a, &peer, &io);
 	assert_int_equal(cap.n, 1);
 	/* unsigned, or signed with our own pwd: as if never received */
 	n = build_response(&cap.pkt[0], STUN_SUCCESS, 0, NULL, buf, sizeof(buf));
@@ -709,9 +716,7 @@ static void test_error_response_other_than_487_fails_pair(void **state)
 
 	(void)state;
 	io.ctx = &cap;
-	assert_int_equal(ice_set_remote_credentials(a, R_UFRAG, R_PWD), 0);
-	assert_int_equal(ice_add_remote_candidate(a, 1, SA(peer), 1000, ICE_CAND_HOST, "h"), 0);
-	ice_tick(a, 0, &io);
+	send_first_check(a, &peer, &io);
 	n = build_response(&cap.pkt[0], STUN_ERROR, 401, R_PWD, buf, sizeof(buf));
 	assert_int_equal(ice_handle_stun(a, 1, SA(peer), buf, n, 10, &io), ICE_RX_RESPONSE);
 	assert_int_equal(ice_get_state(a), ICE_STATE_FAILED);
@@ -946,6 +951,15 @@ static void setup_pair(struct pair_setup *s, bool b_controlling, bool b_lite, in
 	node_exchange(&s->nb, &s->na, B_UFRAG, B_PWD, ncomp);
 }
 
+/* A pair set up as setup_pair() does, run until ms: both agents completed. */
+static void setup_completed_pair(struct pair_setup *s, bool b_lite, int ncomp, uint64_t ms)
+{
+	setup_pair(s, false, b_lite, ncomp);
+	net_run(&s->net, ms);
+	assert_int_equal(ice_get_state(s->na.a), ICE_STATE_COMPLETED);
+	assert_int_equal(ice_get_state(s->nb.a), ICE_STATE_COMPLETED);
+}
+
 static void teardown_pair(struct pair_setup *s)
 {
 	ice_agent_free(s->na.a);
@@ -965,10 +979,7 @@ static void test_full_controlling_and_full_controlled_complete(void **state)
 	struct pair_setup s;
 
 	(void)state;
-	setup_pair(&s, false, false, 1);
-	net_run(&s.net, 2000);
-	assert_int_equal(ice_get_state(s.na.a), ICE_STATE_COMPLETED);
-	assert_int_equal(ice_get_state(s.nb.a), ICE_STATE_COMPLETED);
+	setup_completed_pair(&s, false, 1, 2000);
 	assert_true(ice_is_controlling(s.na.a));
 	assert_false(ice_is_controlling(s.nb.a));
 	assert_dest(s.na.a, 1, &s.nb.addr[0]);
@@ -985,10 +996,7 @@ static void test_full_controlling_and_lite_complete_both_components(void **state
 	struct pair_setup s;
 
 	(void)state;
-	setup_pair(&s, false, true, 2);
-	net_run(&s.net, 2000);
-	assert_int_equal(ice_get_state(s.na.a), ICE_STATE_COMPLETED);
-	assert_int_equal(ice_get_state(s.nb.a), ICE_STATE_COMPLETED);
+	setup_completed_pair(&s, true, 2, 2000);
 	for (int c = 1; c <= 2; c++) {
 		assert_dest(s.na.a, c, &s.nb.addr[c - 1]);
 		assert_dest(s.nb.a, c, &s.na.addr[c - 1]);
@@ -1135,9 +1143,7 @@ static void test_consent_checks_keep_pair_then_expire_after_silence(void **state
 	uint64_t checks, cut, next;
 
 	(void)state;
-	setup_pair(&s, false, false, 1);
-	net_run(&s.net, 2000);
-	assert_int_equal(ice_get_state(s.na.a), ICE_STATE_COMPLETED);
+	setup_completed_pair(&s, false, 1, 2000);
 	checks = ice_get_counters(s.na.a)->checks_out;
 	net_run(&s.net, 62000);
 	/* RFC 7675: one every 4 to 6 s, and consent stays fresh */
@@ -1163,9 +1169,7 @@ static void test_lite_consent_expires_when_requests_stop(void **state)
 	struct pair_setup s;
 
 	(void)state;
-	setup_pair(&s, false, true, 1);
-	net_run(&s.net, 20000);
-	assert_int_equal(ice_get_state(s.nb.a), ICE_STATE_COMPLETED);
+	setup_completed_pair(&s, true, 1, 20000);
 	assert_false(ice_consent_expired(s.nb.a, s.net.now_ms));
 	s.net.drop_to[1] = true;
 	net_run(&s.net, 20000 + 23000);
@@ -1180,9 +1184,7 @@ static void test_restart_of_full_agents_completes_again(void **state)
 	struct pair_setup s;
 
 	(void)state;
-	setup_pair(&s, false, false, 1);
-	net_run(&s.net, 2000);
-	assert_int_equal(ice_get_state(s.na.a), ICE_STATE_COMPLETED);
+	setup_completed_pair(&s, false, 1, 2000);
 	/* B restarts: new local credentials, which A learns */
 	assert_int_equal(ice_set_local_credentials(s.nb.a, "AgentBufrag00003", B_PWD), 0);
 	assert_int_equal(ice_set_remote_credentials(s.na.a, "AgentBufrag00003", B_PWD), 1);

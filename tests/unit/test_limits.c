@@ -170,20 +170,18 @@ static void test_tcp_connections_per_address_and_in_all(void **state)
 	assert_int_equal(limits_tcp_take(&srv, &c.sa), 0);
 }
 
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_one_address_holds_its_share_of_the_range, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_ipv6_addresses_count_by_their_64, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_one_user_holds_its_share_across_addresses, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_shares_never_cap_below_64_ports, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_quotas_count_allocations_and_reservations, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_anchor_holds_its_share, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_tcp_connections_per_address_and_in_all, setup,
-					    teardown),
+	    T(test_one_address_holds_its_share_of_the_range),
+	    T(test_ipv6_addresses_count_by_their_64),
+	    T(test_one_user_holds_its_share_across_addresses),
+	    T(test_shares_never_cap_below_64_ports),
+	    T(test_quotas_count_allocations_and_reservations),
+	    T(test_anchor_holds_its_share),
+	    T(test_tcp_connections_per_address_and_in_all),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

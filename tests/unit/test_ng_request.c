@@ -172,18 +172,17 @@ static void test_bad_values_are_refused(void **state)
 					    "'direction'; ignored key 'flags'");
 }
 
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_ping_and_each_command, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_kamailio_56_offer_with_flags_as_keys, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_rtpp_flags_string_in_every_spelling, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_unknown_flags_warn_and_never_fail, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_missing_keys_are_refused_with_rtpengines_reasons,
-					    setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_bad_values_are_refused, setup, teardown),
+	    T(test_ping_and_each_command),
+	    T(test_kamailio_56_offer_with_flags_as_keys),
+	    T(test_rtpp_flags_string_in_every_spelling),
+	    T(test_unknown_flags_warn_and_never_fail),
+	    T(test_missing_keys_are_refused_with_rtpengines_reasons),
+	    T(test_bad_values_are_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -134,15 +134,14 @@ static int teardown(void **state)
 	return 0;
 }
 
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_relay_from_listening_not_loopback, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_relay_ip_and_external_ip, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_only_loopback_is_still_a_relay, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_policy_knows_the_own_addresses, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_bad_policy_entry_is_named, setup, teardown),
+	    T(test_relay_from_listening_not_loopback), T(test_relay_ip_and_external_ip),
+	    T(test_only_loopback_is_still_a_relay),    T(test_policy_knows_the_own_addresses),
+	    T(test_bad_policy_entry_is_named),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

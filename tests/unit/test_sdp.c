@@ -309,6 +309,19 @@ static void expect_line_error(size_t line_no, const char *repl, const char *want
 	expect_error(text, strlen(text), want);
 }
 
+/* One bad line: line_no replaced by repl (NULL: removed), the error wanted. */
+struct line_case {
+	size_t line_no;
+	const char *repl;
+	const char *want;
+};
+
+static void expect_line_errors(const struct line_case *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		expect_line_error(c[i].line_no, c[i].repl, c[i].want);
+}
+
 static struct sockaddr *sa(const char *text)
 {
 	static struct sockaddr_storage slot[4];
@@ -948,110 +961,105 @@ static void test_conn_and_rtcp_format(void **state)
 	assert_int_equal(sdp_rtcp_format(line, 5, 40001, NULL), -1);
 }
 
+static const struct line_case bad_session_lines[] = {
+    {1, NULL, "line 1: must start with v=0"},
+    {1, "v=1", "line 1: must start with v=0"},
+    {2, NULL, "line 2: o= must follow v="},
+    {2, "o=- 1 IN IP4 192.0.2.1",
+     "line 2: o= line needs 'username sess-id sess-version nettype addrtype address'"},
+    {2, "o=- 1 1 IN IP4 192.0.2.1 x",
+     "line 2: o= line needs 'username sess-id sess-version nettype addrtype address'"},
+    {2, "o=- 1 1 IN IP6 192.0.2.1", "line 2: o= address type IP6 with an IPv4 address"},
+    {3, "o=- 1 1 IN IP4 192.0.2.1", "line 3: second o= line"},
+    {3, "v=0", "line 3: v= only allowed on line 1"},
+    {4, "c=IN IP4 2001:db8::1", "line 4: c= address type IP4 with an IPv6 address"},
+    {4, "c=IN IP5 192.0.2.1", "line 4: c= address type must be IP4 or IP6"},
+    {4, "c=ATM NSAP 47.0091", "line 4: c= network type must be IN"},
+    {4, "c=IN IP4", "line 4: c= line needs 'nettype addrtype address'"},
+    {4, "c=IN IP4 bad!host", "line 4: c= address is neither an IP address nor a host name"},
+    {4, "c=IN IP4 224.2.1.1/256", "line 4: c= '/ttl' must be 0-255"},
+    {4, "c=IN IP6 ff15::1/1/2", "line 4: c= IP6 address takes only '/count'"},
+    {4, NULL, "line 5: m= section has no c= line and there is no session-level c="},
+    {3, "c=IN IP4 192.0.2.9", "line 4: second session-level c= line"},
+    {3, "junk", "line 3: expected '<letter>=' at the start of the line"},
+    {3, "s", "line 3: expected '<letter>=' at the start of the line"},
+    {5, "a=setup:sideways", "line 5: a=setup must be actpass, active, passive or holdconn"},
+    {5, "a=fingerprint:sha-256", "line 5: a=fingerprint needs 'hash-function fingerprint'"},
+    {5, "a=group:", "line 5: a=group needs 'semantics mid...'"},
+};
+
 static void test_rejects_bad_session_lines(void **state)
 {
 	(void)state;
-	expect_line_error(1, NULL, "line 1: must start with v=0");
-	expect_line_error(1, "v=1", "line 1: must start with v=0");
-	expect_line_error(2, NULL, "line 2: o= must follow v=");
-	expect_line_error(2, "o=- 1 IN IP4 192.0.2.1",
-			  "line 2: o= line needs 'username sess-id sess-version nettype addrtype "
-			  "address'");
-	expect_line_error(2, "o=- 1 1 IN IP4 192.0.2.1 x",
-			  "line 2: o= line needs 'username sess-id sess-version nettype addrtype "
-			  "address'");
-	expect_line_error(2, "o=- 1 1 IN IP6 192.0.2.1",
-			  "line 2: o= address type IP6 with an IPv4 address");
-	expect_line_error(3, "o=- 1 1 IN IP4 192.0.2.1", "line 3: second o= line");
-	expect_line_error(3, "v=0", "line 3: v= only allowed on line 1");
-	expect_line_error(4, "c=IN IP4 2001:db8::1",
-			  "line 4: c= address type IP4 with an IPv6 address");
-	expect_line_error(4, "c=IN IP5 192.0.2.1", "line 4: c= address type must be IP4 or IP6");
-	expect_line_error(4, "c=ATM NSAP 47.0091", "line 4: c= network type must be IN");
-	expect_line_error(4, "c=IN IP4", "line 4: c= line needs 'nettype addrtype address'");
-	expect_line_error(4, "c=IN IP4 bad!host",
-			  "line 4: c= address is neither an IP address nor a host name");
-	expect_line_error(4, "c=IN IP4 224.2.1.1/256", "line 4: c= '/ttl' must be 0-255");
-	expect_line_error(4, "c=IN IP6 ff15::1/1/2", "line 4: c= IP6 address takes only '/count'");
-	expect_line_error(4, NULL,
-			  "line 5: m= section has no c= line and there is no session-level c=");
-	expect_line_error(3, "c=IN IP4 192.0.2.9", "line 4: second session-level c= line");
-	expect_line_error(3, "junk", "line 3: expected '<letter>=' at the start of the line");
-	expect_line_error(3, "s", "line 3: expected '<letter>=' at the start of the line");
-	expect_line_error(5, "a=setup:sideways",
-			  "line 5: a=setup must be actpass, active, passive or holdconn");
-	expect_line_error(5, "a=fingerprint:sha-256",
-			  "line 5: a=fingerprint needs 'hash-function fingerprint'");
-	expect_line_error(5, "a=group:", "line 5: a=group needs 'semantics mid...'");
+	expect_line_errors(bad_session_lines,
+			   sizeof(bad_session_lines) / sizeof(bad_session_lines[0]));
 }
+
+static const struct line_case bad_media_lines[] = {
+    {6, "m=audio 4000", "line 6: m= line needs 'media port proto fmt...'"},
+    {6, "m=audio 4000 RTP/AVP", "line 6: m= line needs 'media port proto fmt...'"},
+    {6, "m=audio 70000 RTP/AVP 0", "line 6: m= port 70000 out of range (0-65535)"},
+    {6, "m=audio 4x00 RTP/AVP 0", "line 6: m= port must be a decimal number"},
+    {6, "m=audio 4000/0 RTP/AVP 0", "line 6: m= port count must be 1-65535"},
+    {7, "a=rtcp:70000", "line 7: a=rtcp port must be 0-65535"},
+    {7, "a=rtcp:4001 IN IP4", "line 7: a=rtcp needs 'port [nettype addrtype address]'"},
+    {7, "a=rtcp:4001 IN IP6 192.0.2.1", "line 7: a=rtcp address type IP6 with an IPv4 address"},
+    {7, "a=ice-ufrag", "line 7: a=ice-ufrag needs a value"},
+    {7, "a=mid:", "line 7: a=mid needs a value"},
+    {7, "a=sendonly\r\na=inactive", "line 8: second direction attribute in this section"},
+    {7, "a=ice-ufrag:abcd\r\na=ice-ufrag:efgh", "line 8: second a=ice-ufrag in this section"},
+    {7, "a=rtcp:1\r\na=rtcp:2", "line 8: second a=rtcp in this section"},
+    {7, "a=mid:a\r\nm=audio 4002 RTP/AVP 0\r\na=mid:a",
+     "line 9: a=mid value already used by the m= section on line 6"},
+};
 
 static void test_rejects_bad_media_lines(void **state)
 {
 	(void)state;
-	expect_line_error(6, "m=audio 4000", "line 6: m= line needs 'media port proto fmt...'");
-	expect_line_error(6, "m=audio 4000 RTP/AVP",
-			  "line 6: m= line needs 'media port proto fmt...'");
-	expect_line_error(6, "m=audio 70000 RTP/AVP 0",
-			  "line 6: m= port 70000 out of range (0-65535)");
-	expect_line_error(6, "m=audio 4x00 RTP/AVP 0", "line 6: m= port must be a decimal number");
-	expect_line_error(6, "m=audio 4000/0 RTP/AVP 0", "line 6: m= port count must be 1-65535");
-	expect_line_error(7, "a=rtcp:70000", "line 7: a=rtcp port must be 0-65535");
-	expect_line_error(7, "a=rtcp:4001 IN IP4",
-			  "line 7: a=rtcp needs 'port [nettype addrtype address]'");
-	expect_line_error(7, "a=rtcp:4001 IN IP6 192.0.2.1",
-			  "line 7: a=rtcp address type IP6 with an IPv4 address");
-	expect_line_error(7, "a=ice-ufrag", "line 7: a=ice-ufrag needs a value");
-	expect_line_error(7, "a=mid:", "line 7: a=mid needs a value");
-	expect_line_error(7, "a=sendonly\r\na=inactive",
-			  "line 8: second direction attribute in this section");
-	expect_line_error(7, "a=ice-ufrag:abcd\r\na=ice-ufrag:efgh",
-			  "line 8: second a=ice-ufrag in this section");
-	expect_line_error(7, "a=rtcp:1\r\na=rtcp:2", "line 8: second a=rtcp in this section");
-	expect_line_error(7, "a=mid:a\r\nm=audio 4002 RTP/AVP 0\r\na=mid:a",
-			  "line 9: a=mid value already used by the m= section on line 6");
+	expect_line_errors(bad_media_lines, sizeof(bad_media_lines) / sizeof(bad_media_lines[0]));
 }
+
+static const struct line_case bad_candidates[] = {
+    {7, "a=candidate:1 1 UDP 99999999999 192.0.2.1 4000 typ host",
+     "line 7: a=candidate priority must be a number 0-4294967295"},
+    {7, "a=candidate:1 1 UDP 4294967296 192.0.2.1 4000 typ host",
+     "line 7: a=candidate priority must be a number 0-4294967295"},
+    {7, "a=candidate:1 1 UDP 1x 192.0.2.1 4000 typ host",
+     "line 7: a=candidate priority must be a number 0-4294967295"},
+    {7, "a=candidate:1 1 UDP 1 192.0.2.1 65536 typ host",
+     "line 7: a=candidate port must be 0-65535"},
+    {7, "a=candidate:1 1 UDP 1 192.0.2.1 4000 host",
+     "line 7: a=candidate needs 'typ TYPE' after the port"},
+    {7, "a=candidate:1 1 UDP 1 192.0.2.1 4000",
+     "line 7: a=candidate needs 'typ TYPE' after the port"},
+    {7, "a=candidate:1 1 UDP 1 192.0.2.1 4000 typ", "line 7: a=candidate has 'typ' without a type"},
+    {7, "a=candidate:1 1 UDP 1 192.0.2.1",
+     "line 7: a=candidate needs 'foundation component transport priority address port typ type'"},
+    {7, "a=candidate", "line 7: a=candidate needs a value"},
+    {7, "a=candidate:1 0 UDP 1 192.0.2.1 4000 typ host",
+     "line 7: a=candidate component must be 1-256"},
+    {7, "a=candidate:1 257 UDP 1 192.0.2.1 4000 typ host",
+     "line 7: a=candidate component must be 1-256"},
+    {7, "a=candidate:f-1 1 UDP 1 192.0.2.1 4000 typ host",
+     "line 7: a=candidate foundation must be 1-32 characters of ALPHA DIGIT + /"},
+    {7, "a=candidate:1 1 UDP 1 bad!addr 4000 typ host",
+     "line 7: a=candidate address is neither an IP address nor a host name"},
+    {7, "a=candidate:1 1 UDP 1 192.0.2.1 4000 typ host generation",
+     "line 7: a=candidate extension without a value"},
+    {7, "a=candidate:1 1 tcp 1 192.0.2.1 9 typ host tcptype both",
+     "line 7: a=candidate tcptype must be active, passive or so"},
+    {7, "a=candidate:1 1 UDP 1 192.0.2.1 4000 typ srflx raddr 1.2.3.4 rport 1x",
+     "line 7: a=candidate rport must be 0-65535"},
+    {7, "a=candidate:1 1 UDP 1 192.0.2.1 4000 typ srflx raddr a raddr b",
+     "line 7: a=candidate has raddr twice"},
+    {5, "a=candidate:1 1 UDP 1 192.0.2.1 4000 typ host",
+     "line 5: a=candidate at session level (it belongs in an m= section)"},
+};
 
 static void test_rejects_bad_candidates(void **state)
 {
 	(void)state;
-	expect_line_error(7, "a=candidate:1 1 UDP 99999999999 192.0.2.1 4000 typ host",
-			  "line 7: a=candidate priority must be a number 0-4294967295");
-	expect_line_error(7, "a=candidate:1 1 UDP 4294967296 192.0.2.1 4000 typ host",
-			  "line 7: a=candidate priority must be a number 0-4294967295");
-	expect_line_error(7, "a=candidate:1 1 UDP 1x 192.0.2.1 4000 typ host",
-			  "line 7: a=candidate priority must be a number 0-4294967295");
-	expect_line_error(7, "a=candidate:1 1 UDP 1 192.0.2.1 65536 typ host",
-			  "line 7: a=candidate port must be 0-65535");
-	expect_line_error(7, "a=candidate:1 1 UDP 1 192.0.2.1 4000 host",
-			  "line 7: a=candidate needs 'typ TYPE' after the port");
-	expect_line_error(7, "a=candidate:1 1 UDP 1 192.0.2.1 4000",
-			  "line 7: a=candidate needs 'typ TYPE' after the port");
-	expect_line_error(7, "a=candidate:1 1 UDP 1 192.0.2.1 4000 typ",
-			  "line 7: a=candidate has 'typ' without a type");
-	expect_line_error(7, "a=candidate:1 1 UDP 1 192.0.2.1",
-			  "line 7: a=candidate needs 'foundation component transport priority "
-			  "address port typ type'");
-	expect_line_error(7, "a=candidate", "line 7: a=candidate needs a value");
-	expect_line_error(7, "a=candidate:1 0 UDP 1 192.0.2.1 4000 typ host",
-			  "line 7: a=candidate component must be 1-256");
-	expect_line_error(7, "a=candidate:1 257 UDP 1 192.0.2.1 4000 typ host",
-			  "line 7: a=candidate component must be 1-256");
-	expect_line_error(
-	    7, "a=candidate:f-1 1 UDP 1 192.0.2.1 4000 typ host",
-	    "line 7: a=candidate foundation must be 1-32 characters of ALPHA DIGIT + /");
-	expect_line_error(7, "a=candidate:1 1 UDP 1 bad!addr 4000 typ host",
-			  "line 7: a=candidate address is neither an IP address nor a host name");
-	expect_line_error(7, "a=candidate:1 1 UDP 1 192.0.2.1 4000 typ host generation",
-			  "line 7: a=candidate extension without a value");
-	expect_line_error(7, "a=candidate:1 1 tcp 1 192.0.2.1 9 typ host tcptype both",
-			  "line 7: a=candidate tcptype must be active, passive or so");
-	expect_line_error(7,
-			  "a=candidate:1 1 UDP 1 192.0.2.1 4000 typ srflx raddr 1.2.3.4 rport 1x",
-			  "line 7: a=candidate rport must be 0-65535");
-	expect_line_error(7, "a=candidate:1 1 UDP 1 192.0.2.1 4000 typ srflx raddr a raddr b",
-			  "line 7: a=candidate has raddr twice");
-	expect_line_error(5, "a=candidate:1 1 UDP 1 192.0.2.1 4000 typ host",
-			  "line 5: a=candidate at session level (it belongs in an m= section)");
+	expect_line_errors(bad_candidates, sizeof(bad_candidates) / sizeof(bad_candidates[0]));
 }
 
 static void test_rejects_bad_bytes_and_lines(void **state)

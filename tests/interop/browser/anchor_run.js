@@ -272,21 +272,31 @@ async function runVariant(browser, url, iceServers, variant) {
 		if (cfg.iceLite)
 			flags['ICE-lite'] = cfg.iceLite;
 		Object.assign(flags, ngExtra);
-		const r1 = await ng({command: 'offer', 'call-id': callId, 'from-tag': pbxTag,
-			sdp: offer, ...flags});
-		if (!check(p + 'ng_offer_ok', r1.result === 'ok' && typeof r1.sdp === 'string',
-			r1['error-reason'] || r1.result))
+		// The ng command (offer or answer) of sdp through the anchor, toward
+		// side (browser: pcA, pbx: pcB): checks that it succeeds, that the SDP
+		// it returns names only the anchor's candidates of type and keeps
+		// sdp's fingerprints; returns that SDP, or null when it failed.
+		const anchored = async (command, req, sdp, side, pc, type) => {
+			const r = await ng({command, 'call-id': callId, 'from-tag': pbxTag, ...req, sdp,
+				...flags});
+			if (!check(p + 'ng_' + command + '_ok', r.result === 'ok' && typeof r.sdp === 'string',
+				r['error-reason'] || r.result))
+				return null;
+			note('sdp-' + variant + '.txt', '--- anchored ' + command + ' (to ' + pc + ')\n' + r.sdp);
+			const stray = onlyAnchor(r.sdp, sdp, anchorIp, type);
+			check(p + command + '_to_' + side + '_names_only_anchor_' + type + '_candidates',
+				stray === '', stray);
+			check(p + command + '_fingerprint_untouched', fingerprints(sdp).length > 0 &&
+				sameList(fingerprints(sdp), fingerprints(r.sdp)));
+			return r.sdp;
+		};
+		const offerA = await anchored('offer', {}, offer, 'browser', 'pcA', 'relay');
+		if (offerA === null)
 			return;
-		const offerA = r1.sdp;
-		note('sdp-' + variant + '.txt', '--- anchored offer (to pcA)\n' + offerA);
-		check(p + 'offer_to_browser_names_only_anchor_relay_candidates',
-			onlyAnchor(offerA, offer, anchorIp, 'relay') === '', onlyAnchor(offerA, offer, anchorIp, 'relay'));
 		if (lite)
 			check(p + 'offer_to_browser_is_ice_lite', lines(offerA).includes('a=ice-lite'));
 		else
 			check(p + 'offer_to_browser_is_full_ice', !lines(offerA).includes('a=ice-lite'));
-		check(p + 'offer_fingerprint_untouched', fingerprints(offer).length > 0 &&
-			sameList(fingerprints(offer), fingerprints(offerA)));
 
 		// pcA (browser) answers; the anchor rewrites it for pcB
 		const answer = await page.evaluate(([sdp, ms]) => window.anchorAnswer(sdp, ms), [offerA, stepMs]);
@@ -295,18 +305,10 @@ async function runVariant(browser, url, iceServers, variant) {
 		console.log(variant + ': pcA answers ' + ac.map((c) => c.type + ' ' + c.address + ':' + c.port).join(', '));
 		check(p + 'browser_answer_has_only_relay_candidates',
 			ac.length > 0 && ac.every((c) => c.type === 'relay'));
-		const r2 = await ng({command: 'answer', 'call-id': callId, 'from-tag': pbxTag,
-			'to-tag': brTag, sdp: answer, ...flags});
-		if (!check(p + 'ng_answer_ok', r2.result === 'ok' && typeof r2.sdp === 'string',
-			r2['error-reason'] || r2.result))
+		const answerB = await anchored('answer', {'to-tag': brTag}, answer, 'pbx', 'pcB', 'host');
+		if (answerB === null)
 			return;
-		const answerB = r2.sdp;
-		note('sdp-' + variant + '.txt', '--- anchored answer (to pcB)\n' + answerB);
-		check(p + 'answer_to_pbx_names_only_anchor_host_candidates',
-			onlyAnchor(answerB, answer, anchorIp, 'host') === '', onlyAnchor(answerB, answer, anchorIp, 'host'));
 		check(p + 'answer_to_pbx_is_full_ice', !lines(answerB).includes('a=ice-lite'));
-		check(p + 'answer_fingerprint_untouched', fingerprints(answer).length > 0 &&
-			sameList(fingerprints(answer), fingerprints(answerB)));
 		await page.evaluate((sdp) => window.anchorTakeAnswer(sdp), answerB);
 
 		// ICE against the anchor on both sides, DTLS end to end

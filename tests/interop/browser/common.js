@@ -59,6 +59,26 @@ function iceServersFor(printed, transport) {
 	})).filter((s) => s.urls.length);
 }
 
+// turns: URLs (RFC 7065, TLS over TCP) to PORT on each host of the printed
+// turn: URLs, with the printed entries' credentials: for a server whose
+// TLS port the printed entry does not name.
+function turnsServersFor(printed, port) {
+	return printed.iceServers.map((s) => ({
+		...s,
+		urls: [...new Set([].concat(s.urls).filter((u) => u.startsWith('turn:')).map(hostOf)
+			.filter(Boolean))].map((h) => 'turns:' + (h.includes(':') ? '[' + h + ']' : h) + ':' +
+			port + '?transport=tcp'),
+	})).filter((s) => s.urls.length);
+}
+
+// The port of a URL (the default of its scheme when none), or null.
+function portOf(u) {
+	const m = /^([a-z]+):(\[[^\]]+\]|[^:?]+)(?::([0-9]+))?/.exec(u);
+	if (!m)
+		return null;
+	return m[3] ? Number(m[3]) : (m[1] === 'turns' || m[1] === 'stuns' ? 5349 : 3478);
+}
+
 // The host of a URL as written in it (IPv6 without brackets), or null.
 function hostOf(u) {
 	const m = /^[a-z]+:(\[[^\]]+\]|[^:?]+)/.exec(u);
@@ -123,4 +143,5 @@ function runBounded(name, totalMs, main) {
 	});
 }
 
-module.exports = {checks, serve, iceServersFor, hostOf, urlHosts, launch, runBounded};
+module.exports = {checks, serve, iceServersFor, turnsServersFor, hostOf, portOf, urlHosts, launch,
+	runBounded};

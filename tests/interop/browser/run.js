@@ -1,33 +1,74 @@
 'use strict';
-// run.js ICE_JSON [udp|tcp|printed]...: serves page.html on 127.0.0.1 (an
-// ephemeral port), opens it as http://localhost:PORT/ in Debian's headless
-// Chromium driven by playwright-core, and for each variant runs one
-// relay-only call between two RTCPeerConnections of the page (see
-// page.html). ICE_JSON is the file holding `turnadmin --ice-servers`
-// output. Variants: udp keeps only the turn:...?transport=udp URL, tcp only
-// the ?transport=tcp one, printed uses the printed entry as is.
+// run.js ICE_JSON VARIANT...: serves page.html on 127.0.0.1 (an ephemeral
+// port), opens it as http://localhost:PORT/ in Debian's headless Chromium
+// driven by playwright-core, and for each variant runs one relay-only call
+// between two RTCPeerConnections of the page (see page.html). ICE_JSON is
+// the file holding `turnadmin --ice-servers` output. Variants: udp keeps
+// only the turn:...?transport=udp URL, tcp only the ?transport=tcp one,
+// printed uses the printed entry as is; tls keeps only its turns: URLs
+// (TLS over TCP, RFC 7065), or, when it has none, uses turns:HOST:$TURNS_PORT
+// on the printed hosts with the printed credentials; tls_shared uses turns:
+// on the printed turn: port (TLS and plain TURN on one port). tls_untrusted
+// only gathers through the tls URLs, for a browser that must not trust the
+// server's certificate: gathering completes with no relay candidate and an
+// icecandidateerror for the URL.
 // Prints "PASS: name" / "FAIL: name" lines; exits 1 if any failed, 2 if the
 // browser could not be driven at all.
 // Environment: CHROMIUM (default /usr/bin/chromium), CONNECT_MS (60000),
-// STEP_MS (20000), TOTAL_MS (240000): time bounds.
+// STEP_MS (20000), TOTAL_MS (240000): time bounds; TURNS_PORT (5349).
+// Chromium reads the CAs it trusts beyond its own from the NSS database
+// under $HOME/.pki/nssdb: the caller sets HOME (tl_nssdb in tests/lib.sh).
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const {checks, serve, iceServersFor, urlHosts, launch, runBounded} = require('./common');
+const {checks, serve, iceServersFor, turnsServersFor, portOf, urlHosts, launch, runBounded} =
+	require('./common');
 
 const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
 const connectMs = Number(process.env.CONNECT_MS || 60000);
 const stepMs = Number(process.env.STEP_MS || 20000);
 const totalMs = Number(process.env.TOTAL_MS || 240000);
+const turnsPort = Number(process.env.TURNS_PORT || 5349);
 
 const [iceFile, ...variantArgs] = process.argv.slice(2);
 if (!iceFile) {
-	console.error('usage: node run.js ICE_JSON [udp|tcp|printed]...');
+	console.error('usage: node run.js ICE_JSON [udp|tcp|printed|tls|tls_shared|tls_untrusted]...');
 	process.exit(64);
 }
 const variants = variantArgs.length ? variantArgs : ['udp', 'tcp'];
 
 const check = checks.check;
+
+// The iceServers of a variant (see the head of this file).
+function serversFor(printed, variant) {
+	if (variant === 'tls' || variant === 'tls_untrusted') {
+		const turns = printed.iceServers.map((s) => ({
+			...s, urls: [].concat(s.urls).filter((u) => u.startsWith('turns:')),
+		})).filter((s) => s.urls.length);
+		return turns.length ? turns : turnsServersFor(printed, turnsPort);
+	}
+	if (variant === 'tls_shared') {
+		const plain = printed.iceServers.flatMap((s) => [].concat(s.urls))
+			.find((u) => u.startsWith('turn:'));
+		return turnsServersFor(printed, portOf(plain));
+	}
+	return iceServersFor(printed, variant);
+}
+
+// tls_untrusted: gathering through turns: completes, yields no relay
+// candidate, and reports the URL in an icecandidateerror.
+async function untrusted(page, iceServers, p) {
+	const r = await page.evaluate((cfg) => window.gatherOnly(cfg), {iceServers, stepMs});
+	const urls = iceServers.flatMap((s) => [].concat(s.urls));
+	console.log('tls_untrusted: ' + JSON.stringify(urls) + ' gathered [' + r.gathered +
+		'], errors ' + JSON.stringify(r.errors));
+	check(p + 'gathering_completes', r.complete === true, r.error);
+	check(p + 'gathers_no_relay_candidate', r.complete === true && r.gathered.length === 0,
+		'gathered ' + r.gathered);
+	check(p + 'candidate_error_names_turns_url',
+		r.errors.some((e) => urls.some((u) => String(e.url).startsWith(u.replace(/\?.*/, '')))),
+		JSON.stringify(r.errors));
+}
 
 function brief(c) {
 	if (!c)
@@ -58,8 +99,12 @@ async function main() {
 		console.log('browser: ' + browser.version() + ', page ' + url);
 
 		for (const variant of variants) {
-			const iceServers = iceServersFor(printed, variant);
+			const iceServers = serversFor(printed, variant);
 			const p = 'browser_' + variant + '_';
+			if (variant === 'tls_untrusted') {
+				await untrusted(page, iceServers, p);
+				continue;
+			}
 			const failedBefore = checks.failed;
 			checks.failed = false;
 			const t0 = Date.now();
@@ -85,8 +130,9 @@ async function main() {
 				pr.local.candidateType === 'relay' && pr.remote.candidateType === 'relay';
 			check(p + 'selected_pair_is_relay_relay', relayPair(r.pair1) && relayPair(r.pair2));
 			if (variant !== 'printed') {
-				const proto = (pr) => !!pr && !!pr.local && pr.local.relayProtocol === variant;
-				check(p + 'local_relay_protocol_is_' + variant, proto(r.pair1) && proto(r.pair2));
+				const want = variant.startsWith('tls') ? 'tls' : variant;
+				const proto = (pr) => !!pr && !!pr.local && pr.local.relayProtocol === want;
+				check(p + 'local_relay_protocol_is_' + want, proto(r.pair1) && proto(r.pair2));
 			}
 			if (r.error || checks.failed) {
 				console.log('  call events (' + variant + '):');
