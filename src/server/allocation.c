@@ -16,6 +16,7 @@
 
 #include "common/addr.h"
 #include "common/log.h"
+#include "server/dtls.h"
 #include "server/server.h"
 
 #define CHANNEL_COOLDOWN_MS 300000 /* RFC 8656 §12: 5 minutes before reuse */
@@ -237,6 +238,7 @@ int alloc_create(struct origin *o, const struct auth_result *auth, uint8_t famil
 	a->w = o->w;
 	a->lsn = o->lsn;
 	a->tcp = o->tcp;
+	a->dtls = o->dtls;
 	a->client = o->client;
 	a->dont_fragment = dont_fragment;
 	a->username = strdup(auth->username);
@@ -292,6 +294,8 @@ int alloc_create(struct origin *o, const struct auth_result *auth, uint8_t famil
 		goto fail;
 	if (a->lsn) {
 		worker_insert_udp_alloc(o->w, a);
+	} else if (a->dtls) {
+		dtls_session_set_alloc(a->dtls, a);
 	} else {
 		a->tcp->alloc = a;
 		worker_tcp_unallocated(a->tcp, false);
@@ -348,6 +352,8 @@ void alloc_free(struct allocation *a)
 	alloc_log_end(a);
 	if (a->lsn) {
 		worker_remove_udp_alloc(a->w, a);
+	} else if (a->dtls) {
+		dtls_session_set_alloc(a->dtls, NULL);
 	} else if (a->tcp) {
 		a->tcp->alloc = NULL;
 		worker_tcp_unallocated(a->tcp, true);

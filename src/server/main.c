@@ -25,6 +25,7 @@
 #include "common/log.h"
 #include "common/version.h"
 #include "anchor/anchor.h"
+#include "server/dtls.h"
 #include "server/server.h"
 #include "server/redis_conninfo.h"
 #include "server/tls.h"
@@ -487,6 +488,7 @@ int main(int argc, char **argv)
 {
 	static struct config cfg;
 	static struct server srv;
+	static const struct tls_hooks dtls_hooks = {.dtls_setup = dtls_ctx_setup};
 	char err[512], password[DEMO_PASSWORD_LEN + 1];
 	int rc;
 
@@ -558,7 +560,7 @@ int main(int argc, char **argv)
 		log_error("%s", err);
 		goto out;
 	}
-	srv.tls = tls_ctx_new(&cfg, NULL, err, sizeof(err));
+	srv.tls = tls_ctx_new(&cfg, &dtls_hooks, err, sizeof(err));
 	if (!srv.tls) {
 		log_error("%s", err);
 		goto out;

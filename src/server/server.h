@@ -39,6 +39,8 @@ struct store_job;
 struct store_parked;
 struct store_cache;
 struct user_keys;
+struct dtls_session;
+struct dtls_worker;
 struct tls_ctx;
 struct ssl_st;
 
@@ -83,6 +85,8 @@ struct worker_stats {
 	uint64_t store_refused;	    /* ... answered 500: too many waiting for the store */
 	uint64_t redirected;	    /* Allocates answered 300 Try Alternate */
 	uint64_t drain_refused;	    /* Allocates answered 486 while draining, no alternate */
+	uint64_t dtls_hello_verify; /* ClientHellos answered statelessly (dtls.c) */
+	uint64_t dtls_no_session;  /* DTLS datagrams without a session, not a ClientHello */
 	/* forwarded by the kernel module (offload.c, merged from its counters) */
 	uint64_t kernel_to_peer;
 	uint64_t kernel_to_client;
@@ -154,6 +158,7 @@ struct origin {
 	struct worker *w;
 	struct udp_listener *lsn; /* UDP, or NULL */
 	struct tcp_conn *tcp;	  /* TCP, or NULL */
+	struct dtls_session *dtls; /* DTLS over UDP (dtls.h), or NULL */
 	union sockaddr_u client;
 	union sockaddr_u local;
 };
@@ -170,7 +175,7 @@ struct worker {
 	pthread_t thread;
 	struct event_base *base;
 	struct event *stop_ev;
-	struct udp_listener udp[SERVER_MAX_LISTEN];
+	struct udp_listener udp[SERVER_MAX_LISTEN * (1 + SERVER_TLS_PORTS)]; /* + DTLS on the TLS ports */
 	int nudp;
 	struct evconnlistener *tcp[SERVER_MAX_LISTEN * (1 + SERVER_TLS_PORTS)]; /* + tls- and alt-tls-listening-port */
 	int ntcp;
@@ -212,6 +217,7 @@ struct worker {
 	char *store_secrets; /* the realm's REST API secrets, as store.c keeps them */
 	size_t store_secrets_len, store_nsecrets;
 	uint64_t store_secrets_expires_ms; /* 0: none */
+	struct dtls_worker *dtls; /* DTLS sessions (dtls.c), NULL when DTLS is off */
 };
 
 struct permission {
@@ -247,6 +253,7 @@ struct allocation {
 	struct worker *w;
 	struct udp_listener *lsn; /* UDP clients */
 	struct tcp_conn *tcp;	  /* TCP clients */
+	struct dtls_session *dtls; /* DTLS clients (not in the UDP table, never offloaded) */
 	union sockaddr_u client;
 	struct relay_sock relay[2];
 	int nrelay;
@@ -382,8 +389,8 @@ int store_secrets(struct worker *w, int (*cb)(void *arg, const char *realm, cons
 struct auth_result;
 /* Park m (from o) until what auth waits for is here: 0, or -1 (answer 500). */
 int store_park(const struct origin *o, const struct stun_msg *m, const struct auth_result *auth);
-/* A TCP connection closes: its parked requests go. */
-void store_forget_conn(struct worker *w, const struct tcp_conn *c);
+/* A TCP connection (struct tcp_conn) or DTLS session closes: its parked requests go. */
+void store_forget_conn(struct worker *w, const void *conn);
 
 /* auth.c */
 #define AUTH_PENDING 1 /* auth_result.error: parked until the store answers */

@@ -29,6 +29,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "server/dtls.h"
 #include "server/server.h"
 #include "server/userdb.h"
 
@@ -71,6 +72,7 @@ struct store_parked {
 	struct store_parked *next;
 	struct udp_listener *lsn;
 	struct tcp_conn *tcp;
+	struct dtls_session *dtls;
 	union sockaddr_u client, local;
 	char *user;
 	size_t len;
@@ -473,6 +475,7 @@ int store_park(const struct origin *o, const struct stun_msg *m, const struct au
 	}
 	p->lsn = o->lsn;
 	p->tcp = o->tcp;
+	p->dtls = o->dtls;
 	p->client = o->client;
 	p->local = o->local;
 	p->len = m->len;
@@ -493,12 +496,12 @@ static void store_parked_free(struct worker *w, struct store_parked **pp)
 	free(p);
 }
 
-void store_forget_conn(struct worker *w, const struct tcp_conn *c)
+void store_forget_conn(struct worker *w, const void *conn)
 {
 	struct store_parked **pp = &w->store_parked;
 
 	while (*pp) {
-		if ((*pp)->tcp == c)
+		if ((const void *)(*pp)->tcp == conn || (const void *)(*pp)->dtls == conn)
 			store_parked_free(w, pp);
 		else
 			pp = &(*pp)->next;
@@ -521,7 +524,11 @@ static void store_resume(struct worker *w, const struct store_job *job)
 		/* off the list first: the request may close its connection */
 		*pp = p->next;
 		w->store_nparked--;
-		worker_resume_message(w, p->lsn, p->tcp, &p->client, &p->local, p->buf, p->len);
+		if (p->dtls)
+			dtls_session_message(p->dtls, p->buf, p->len);
+		else
+			worker_resume_message(w, p->lsn, p->tcp, &p->client, &p->local, p->buf,
+					      p->len);
 		free(p->user);
 		free(p);
 		pp = &w->store_parked; /* the list may have changed under the call */

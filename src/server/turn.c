@@ -391,7 +391,7 @@ static void handle_allocate(struct origin *o, struct allocation *a, const struct
 	alloc_set_lifetime(a, lifetime);
 	if (worker_log_ok(o->w))
 		log_info("allocation for '%s' from %s %s: %s relay %s, lifetime %u s",
-			 log_safe(auth.username, ubuf, sizeof(ubuf)), a->tcp ? "TCP" : "UDP",
+			 log_safe(auth.username, ubuf, sizeof(ubuf)), a->tcp ? "TCP" : a->dtls ? "DTLS" : "UDP",
 			 addr_str(&o->client.sa, cbuf, sizeof(cbuf)), a->tcp_relay ? "TCP" : "UDP",
 			 addr_str(&a->relay[0].local.sa, rbuf, sizeof(rbuf)), lifetime);
 	return;
@@ -650,7 +650,8 @@ fail:
 void turn_answer_connect(struct allocation *a, const struct turn_deferred *d, int code,
 			 uint32_t connection_id)
 {
-	struct origin o = {.w = a->w, .lsn = a->lsn, .tcp = a->tcp, .client = a->client};
+	struct origin o = {.w = a->w, .lsn = a->lsn, .tcp = a->tcp, .dtls = a->dtls,
+			   .client = a->client};
 	struct stun_msg req;
 	struct reply r;
 

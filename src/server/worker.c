@@ -20,6 +20,7 @@
 
 #include "common/addr.h"
 #include "common/log.h"
+#include "server/dtls.h"
 #include "server/server.h"
 #include "server/tls.h"
 #include "server/userdb.h"
@@ -144,8 +145,16 @@ bool worker_tcp_output_fits(const struct tcp_conn *c, const struct iovec *iov, i
 }
 
 static int sendv_to_client(struct worker *w, struct udp_listener *lsn, struct tcp_conn *tcp,
-			   const union sockaddr_u *client, struct iovec *iov, int niov)
+			   struct dtls_session *dtls, const union sockaddr_u *client,
+			   struct iovec *iov, int niov)
 {
+	if (dtls) {
+		if (dtls_sendv(dtls, iov, niov) < 0) {
+			w->stats.send_errors++;
+			return -1;
+		}
+		return 0;
+	}
 	if (lsn) {
 		struct msghdr mh = {
 			.msg_name = (void *)&client->sa,
@@ -174,7 +183,7 @@ int worker_send_to_client(struct worker *w, const struct origin *o, const uint8_
 {
 	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
 
-	return sendv_to_client(w, o->lsn, o->tcp, &o->client, &iov, 1);
+	return sendv_to_client(w, o->lsn, o->tcp, o->dtls, &o->client, &iov, 1);
 }
 
 /* Peer -> client (RFC 8656 §10.3, §12.6) */
@@ -244,7 +253,7 @@ void worker_relay_to_client(struct worker *w, struct allocation *a, const union 
 	iov[1] = (struct iovec){.iov_base = data, .iov_len = len};
 	iov[2] = (struct iovec){.iov_base = (void *)zeros, .iov_len = wire_pad4(len) - len};
 	/* padding: always for Data indications, for ChannelData only on streams */
-	if (ch && a->lsn)
+	if (ch && (a->lsn || a->dtls))
 		niov = 2;
 	if (!alloc_rate_take(a, BW_TO_CLIENT, len, now))
 		return;
@@ -252,7 +261,7 @@ void worker_relay_to_client(struct worker *w, struct allocation *a, const union 
 		put_fingerprint(fp, iov, niov);
 		iov[niov++] = (struct iovec){.iov_base = fp, .iov_len = sizeof(fp)};
 	}
-	if (sendv_to_client(w, a->lsn, a->tcp, &a->client, iov, niov) == 0) {
+	if (sendv_to_client(w, a->lsn, a->tcp, a->dtls, &a->client, iov, niov) == 0) {
 		w->stats.relayed_to_client++;
 		a->user_pkts[1]++;
 		a->user_bytes[1] += len;
@@ -334,6 +343,15 @@ static void udp_readable(evutil_socket_t fd, short what, void *arg)
 		struct allocation *a;
 
 		if (w->rx_msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
+			w->stats.malformed++;
+			continue;
+		}
+		/* RFC 7983 §7: 20-63 is DTLS; a DTLS client's plain datagrams are dropped */
+		if (w->dtls && len && dtls_first_byte(buf[0])) {
+			dtls_input(lsn, from, buf, len);
+			continue;
+		}
+		if (dtls_has_session(w, lsn, from)) {
 			w->stats.malformed++;
 			continue;
 		}
@@ -728,6 +746,28 @@ static int tcp_listen(struct worker *w, const union sockaddr_u *addr)
 }
 
 /*
+ * DTLS on tls-listening-port and alt-tls-listening-port over UDP too (the
+ * listening port already takes it through the first byte), as coturn does.
+ */
+static int dtls_listen(struct worker *w, const union sockaddr_u *addr)
+{
+	const struct config *cfg = w->srv->cfg;
+	unsigned int ports[2] = {cfg->tls_listening_port, cfg->alt_tls_listening_port};
+
+	for (int i = 0; i < 2; i++) {
+		union sockaddr_u at = *addr;
+
+		if (!ports[i] || ports[i] == addr_port(&addr->sa) ||
+		    (i == 1 && ports[1] == ports[0]))
+			continue;
+		addr_set_port(&at.sa, (uint16_t)ports[i]);
+		if (udp_listen(w, &at) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
  * With TLS on: tls-listening-port and alt-tls-listening-port on addr, where
  * they are not listening-port (every TCP listener takes TLS and plain).
  */
@@ -791,7 +831,8 @@ int worker_start(struct worker *w)
 	w->stop_ev = event_new(w->base, -1, 0, stop_cb, w->base);
 	w->accept_resume_ev = evtimer_new(w->base, worker_tcp_accept_resume, w);
 	if (!w->stop_ev || !w->accept_resume_ev || tcp_relay_worker_init(w) < 0 ||
-	    offload_worker_init(w) < 0 || store_worker_init(w) < 0)
+	    offload_worker_init(w) < 0 || store_worker_init(w) < 0 ||
+	    dtls_worker_init(w) < 0)
 		return -1;
 	if (srv->use_userdb) {
 		w->db = userdb_open_sqlite(srv->cfg->userdb, false, err, sizeof(err));
@@ -806,6 +847,8 @@ int worker_start(struct worker *w)
 		if (!srv->cfg->no_tcp && tcp_listen(w, &srv->relay.listen[i]) < 0)
 			return -1;
 		if (tls_listen(w, &srv->relay.listen[i]) < 0)
+			return -1;
+		if (w->dtls && !srv->cfg->no_udp && dtls_listen(w, &srv->relay.listen[i]) < 0)
 			return -1;
 	}
 	return 0;
@@ -838,6 +881,7 @@ void worker_join(struct worker *w)
 		pthread_join(w->thread, NULL);
 	while (w->conns)
 		tcp_close(w->conns);
+	dtls_worker_free(w);
 	/* the kernel's last counts into the allocations' end lines */
 	offload_worker_poll(w);
 	for (uint32_t i = 0; w->table && i <= w->table_mask; i++)
