@@ -195,6 +195,9 @@ const struct config_option config_options[] = {
 	    "DH parameters (PEM) for DHE ciphers (default: built-in)"),
     OPT_BOOL("no-tls", 0, no_tls, "no TLS over TCP"),
     OPT_BOOL("no-dtls", 0, no_dtls, "no DTLS over UDP"),
+    OPT_COMPAT_BOOL("dtls", no_dtls, true, 1,
+		    "DTLS is on with a certificate here (the default)", NULL,
+		    "DTLS over UDP (coturn 4.17's opt-in; the default here); dtls=no is no-dtls"),
     OPT_BOOL("no-tlsv1", 0, no_tlsv1, "no TLS 1.0 (the default: TLS 1.2 is the minimum)"),
     OPT_BOOL("no-tlsv1_1", 0, no_tlsv1_1, "no TLS 1.1 (the default: TLS 1.2 is the minimum)"),
     OPT_BOOL("no-tlsv1_2", 0, no_tlsv1_2, "no TLS 1.2: TLS 1.3 only (DTLS stays 1.2)"),
@@ -328,7 +331,6 @@ const struct config_refused config_refused[] = {
     {"dh1066", 0, NULL},
     {"dh2066", 0, NULL},
     {"no_dtls", 0, NULL},
-    {"dtls", 0, "DTLS is not implemented yet"},
     {"secret-key-file", 0,
      "coturn reads it as the AES key of an encrypted mysql-userdb password; there is no MySQL "
      "store here (REST API secrets go in static-auth-secret or the userdb)"},

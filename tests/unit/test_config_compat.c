@@ -215,7 +215,6 @@ static void test_values_needing_what_is_missing_are_refused_by_name(void **state
 	    {"cli-port=0", "bad value for cli-port"},
 	    {"cli-ip=localhost", "bad value for cli-ip"},
 	    {"cli-max-output-sessions=-1", "bad value for cli-max-output-sessions"},
-	    {"dtls", "option 'dtls' is a coturn option not implemented yet"},
 	    {"secure-stun", "option 'secure-stun' is a coturn option not implemented yet"},
 	    {"keep-address-family", "not implemented yet; an Allocate gets the family"},
 	    {"alternate-server=not-an-ip", "bad value 'not-an-ip' for alternate-server"},
@@ -276,6 +275,22 @@ static void test_software_attribute_opt_in_and_its_no(void **state)
 	assert_true(f->c.no_software_attribute);
 	/* the notice follows the final value, not the line that set it once */
 	assert_null(strstr(notices(f), "software-attribute"));
+}
+
+/* coturn 4.17's opt-in dtls: the default here (a notice); dtls=no is no-dtls */
+static void test_dtls_opt_in_and_its_no(void **state)
+{
+	struct fixture *f = *state;
+	const char *on[] = {"dtls", NULL};
+	const char *off[] = {"dtls=no", NULL};
+
+	assert_int_equal(set_all(f, on), 0);
+	assert_false(f->c.no_dtls);
+	assert_non_null(strstr(notices(f), "DTLS is on with a certificate here"));
+	reset(f);
+	assert_int_equal(set_all(f, off), 0);
+	assert_true(f->c.no_dtls);
+	assert_string_equal(notices(f), "");
 }
 
 static void test_coturn_other_names(void **state)
@@ -441,6 +456,7 @@ int main(void)
 	    T(test_cli_password_never_echoed),
 	    T(test_no_loopback_peers_contradicts_allow_loopback_peers),
 	    T(test_software_attribute_opt_in_and_its_no),
+	    T(test_dtls_opt_in_and_its_no),
 	    T(test_coturn_other_names),
 	    T(test_stun_backward_compatibility_both_spellings),
 	    T(test_syslog_is_log_file_syslog),
