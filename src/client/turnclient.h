@@ -143,7 +143,7 @@ struct ssl_ctx_st;
 struct turnc {
 	int fd;
 	bool tcp;
-	struct ssl_st *ssl;	    /* TLS over the TCP socket (turnclient_tls.c), or NULL */
+	struct ssl_st *ssl;	    /* TLS over TCP or DTLS over UDP (turnclient_tls.c), or NULL */
 	struct ssl_ctx_st *ssl_ctx; /* ... its context */
 	bool verbose;
 	struct sockaddr_storage server;
@@ -318,7 +318,8 @@ int turnc_send_channel(struct turnc *c, uint16_t channel, const uint8_t *data, s
 const char *turnc_strresult(int result, char *buf, size_t len);
 
 /*
- * TLS over an open TCP connection (RFC 8656 §3.1, turns:): TLS 1.2 or 1.3,
+ * TLS over an open TCP connection (RFC 8656 §3.1, turns:): TLS 1.2 or 1.3;
+ * DTLS 1.2 over an open UDP one (OpenSSL resends its handshake flights);
  * ALPN "stun.turn" offered (RFC 7443). With ca_file the server's
  * certificate must chain to it (and name host, when given); without, it is
  * not checked (tests). host, when given, also goes out as SNI. From then
@@ -327,6 +328,8 @@ const char *turnc_strresult(int result, char *buf, size_t len);
  * failure the connection stays open without TLS.
  */
 int turnc_start_tls(struct turnc *c, const char *ca_file, const char *host, int timeout_ms);
+/* "TLSv1.3", "DTLSv1.2", ... once turnc_start_tls() succeeded, else NULL. */
+const char *turnc_tls_version(const struct turnc *c);
 /* "stun.turn" when the server selected it by ALPN, else NULL. */
 const char *turnc_tls_alpn(const struct turnc *c);
 /* turnclient_tls.c's part of turnclient.c: send all (0/-errno), recv as recv(2). */

@@ -61,7 +61,7 @@
 
 struct uc_opts {
 	bool tcp;
-	bool secure;	     /* -S: TLS over TCP (with -t) */
+	bool secure;	     /* -S: TLS over TCP (with -t), DTLS over UDP */
 	const char *ca_file; /* -E: the server's certificate must chain to it */
 	bool send_indications;
 	int verbose;
@@ -147,7 +147,8 @@ static void uc_usage(FILE *f)
 		"Usage: turnutils_uclient [options] turn-server-address\n"
 		"Flags:\n"
 		"\t-t\tTCP to the server (default UDP)\n"
-		"\t-S\tsecure: TLS over TCP (with -t), ALPN stun.turn\n"
+		"\t-S\tsecure: TLS over TCP (with -t), else DTLS 1.2 over UDP; ALPN\n"
+		"\t\tstun.turn; the default port becomes 5349\n"
 		"\t-s\tuse Send indications (default: channels)\n"
 		"\t-x\trequest an IPv6 relay (REQUESTED-ADDRESS-FAMILY)\n"
 		"\t-X\trequest an IPv4 relay explicitly\n"
@@ -213,7 +214,7 @@ static int uc_parse_opts(int argc, char **argv, struct uc_opts *o)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	bool want_v6 = false, want_v4 = false;
+	bool want_v6 = false, want_v4 = false, port_set = false;
 	char *end;
 	long v;
 	int opt;
@@ -265,6 +266,7 @@ static int uc_parse_opts(int argc, char **argv, struct uc_opts *o)
 			if (uc_parse_long(optarg, 1, 65535, &v) < 0)
 				goto bad;
 			o->port = (uint16_t)v;
+			port_set = true;
 			break;
 		case 'r':
 			if (uc_parse_long(optarg, 1, 65535, &v) < 0)
@@ -362,15 +364,12 @@ static int uc_parse_opts(int argc, char **argv, struct uc_opts *o)
 			UC_RTP_LEN + UC_HDR_LEN);
 		return -1;
 	}
-	if (o->secure && !o->tcp) {
-		fprintf(stderr, "turnutils_uclient: -S without -t (DTLS) is not supported; "
-				"use -S -t for TLS\n");
-		return -1;
-	}
 	if (o->ca_file && !o->secure) {
 		fprintf(stderr, "turnutils_uclient: -E needs -S\n");
 		return -1;
 	}
+	if (o->secure && !port_set)
+		o->port = 5349; /* RFC 8656 §4: TURN over TLS and DTLS */
 	if (want_v6 && want_v4) {
 		fprintf(stderr, "turnutils_uclient: -x and -X exclude each other\n");
 		return -1;
@@ -767,7 +766,8 @@ static int uc_open(struct turnc *c, const struct uc_opts *o, const struct sockad
 		return ret == -EPROTO ? -ECONNABORTED : ret;
 	}
 	if (o->verbose)
-		printf("TLS: ALPN %s\n", turnc_tls_alpn(c) ? turnc_tls_alpn(c) : "none");
+		printf("%s: ALPN %s, %s\n", o->tcp ? "TLS" : "DTLS",
+		       turnc_tls_alpn(c) ? turnc_tls_alpn(c) : "none", turnc_tls_version(c));
 	return 0;
 }
 

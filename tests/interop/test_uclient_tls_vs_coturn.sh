@@ -5,7 +5,8 @@
 # indications, 10 clients x 50 messages through our turnutils_peer with no
 # loss, the server's certificate verified against the test CA (-E) and
 # ALPN stun.turn selected; a CA that did not sign it makes the connection
-# fail (exit 1), and -S without -t or -E without -S is a usage error.
+# fail (exit 1), and -E without -S is a usage error (-S without -t is
+# DTLS: test_uclient_dtls_vs_coturn.sh).
 # Prints one "PASS: name" or "FAIL: name" line per check.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -14,8 +15,6 @@ coturn=/usr/bin/turnserver
 
 check() { tl_check "$1" "$2" "$tmp/out"; }
 
-tl_run "$bin/turnutils_uclient" -S -e 127.0.0.1 127.0.0.1
-check uclient_dtls_refused_as_usage '[ $rc -eq 64 ] && grep -q "not supported" "$tmp/out"'
 tl_run "$bin/turnutils_uclient" -t -E /nonexistent -e 127.0.0.1 127.0.0.1
 check uclient_ca_without_tls_refused '[ $rc -eq 64 ]'
 
