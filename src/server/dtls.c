@@ -34,6 +34,7 @@ struct dtls_session {
 	struct allocation *alloc;
 	struct event *deadline; /* max-allocate-timeout while alloc is NULL */
 	struct event *retx;	/* the handshake's retransmission timer */
+	uint64_t opened_ms;	/* max-allocate-timeout counts from here */
 	bool established;
 	bool closing;
 };
@@ -224,12 +225,18 @@ static void session_close(struct dtls_session *s, bool notify)
 static void session_deadline(evutil_socket_t fd, short what, void *arg)
 {
 	struct dtls_session *s = arg;
-	char buf[64];
+	char buf[96];
 
 	(void)fd;
 	(void)what;
-	snprintf(buf, sizeof(buf), "closed: no allocation within %u s (max-allocate-timeout)",
-		 s->w->srv->cfg->max_allocate_timeout);
+	if (!s->established)
+		snprintf(buf, sizeof(buf), "closed: handshake not done within %u s",
+			 s->w->srv->cfg->max_allocate_timeout < SERVER_TLS_HANDSHAKE_S
+				 ? s->w->srv->cfg->max_allocate_timeout
+				 : SERVER_TLS_HANDSHAKE_S);
+	else
+		snprintf(buf, sizeof(buf), "closed: no allocation within %u s (max-allocate-timeout)",
+			 s->w->srv->cfg->max_allocate_timeout);
 	session_log(s, buf);
 	session_close(s, true);
 }
@@ -259,15 +266,34 @@ static void session_retx(evutil_socket_t fd, short what, void *arg)
 	retx_arm(s);
 }
 
+/*
+ * The session's deadline: the handshake within SERVER_TLS_HANDSHAKE_S (as
+ * for TLS) and max-allocate-timeout from its start; an allocation within
+ * that; after the allocation, max-allocate-timeout for the next.
+ */
+static void deadline_arm(struct dtls_session *s)
+{
+	uint64_t mat_ms = (uint64_t)s->w->srv->cfg->max_allocate_timeout * 1000;
+	uint64_t now = clock_ms(), end = s->opened_ms + mat_ms, left;
+	struct timeval tv;
+
+	if (!s->established && s->opened_ms + SERVER_TLS_HANDSHAKE_S * 1000 < end)
+		end = s->opened_ms + SERVER_TLS_HANDSHAKE_S * 1000;
+	left = end > now ? end - now : 0;
+	tv.tv_sec = (time_t)(left / 1000);
+	tv.tv_usec = (suseconds_t)(left % 1000) * 1000;
+	evtimer_add(s->deadline, &tv);
+}
+
 void dtls_session_set_alloc(struct dtls_session *s, struct allocation *a)
 {
-	struct timeval deadline = {.tv_sec = s->w->srv->cfg->max_allocate_timeout};
-
 	s->alloc = a;
-	if (a)
+	if (a) {
 		evtimer_del(s->deadline);
-	else if (!s->closing)
-		evtimer_add(s->deadline, &deadline);
+	} else if (!s->closing) {
+		s->opened_ms = clock_ms(); /* an allocation ended: the clock starts again */
+		deadline_arm(s);
+	}
 }
 
 /*
@@ -402,6 +428,8 @@ static void session_input(struct dtls_session *s, const uint8_t *buf, size_t len
 		}
 		s->established = true;
 		retx_arm(s);
+		if (!s->alloc)
+			deadline_arm(s); /* the rest of max-allocate-timeout */
 		if (worker_log_ok(s->w)) {
 			char abuf[ADDR_STRLEN];
 

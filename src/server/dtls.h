@@ -11,8 +11,8 @@
  * to the worker whose SO_REUSEPORT socket receives its 5-tuple, and runs the
  * same TURN code as a plain UDP client (dtls.c); it counts as a client
  * connection in limits.c (max-tcp-connections, -per-ip), has
- * max-allocate-timeout to finish its handshake and get an allocation, and
- * ends with its allocation's client (close_notify, a fatal alert).
+ * SERVER_TLS_HANDSHAKE_S for its handshake and max-allocate-timeout to get
+ * an allocation, and ends with its client (close_notify, a fatal alert).
  */
 #ifndef SERVER_DTLS_H
 #define SERVER_DTLS_H
