@@ -12,7 +12,8 @@
 # uclient -S (two sessions) after all that: no state was held for the flood;
 # our own turnutils_uclient -S relays with channels and with Send (DTLS 1.2,
 # certificate checked against the test CA); one killed without close_notify
-# and started again from the same port gets a new session (RFC 6347 §4.2.8). Then the server
+# and started again from the same port gets a new session (RFC 6347 §4.2.8);
+# after SIGUSR2 with a certificate of another CA, new sessions carry it. Then the server
 # stops with status 0. One "PASS: name" or "FAIL: name" line per check.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -163,5 +164,18 @@ check dtls_restarted_client_on_same_port_gets_new_session \
 tl_run /usr/bin/turnutils_uclient -S -c -u alice -w secret -m 1 -n 10 -l 120 \
 	-p "$tls" -e 127.0.0.1 -r $((base + 2)) 127.0.0.1
 check dtls_client_gets_in_after_the_flood '[ $rc -eq 0 ] && grep -q "tot_recv_msgs=10\$" "$tmp/out"'
+# SIGUSR2: new DTLS sessions get the new certificate (cookie callbacks and all)
+mkdir "$tmp/new"
+"$scripts/test-cert" "$tmp/new" >"$tmp/out" 2>&1
+tl_setup new_cert_made '[ -s "$tmp/new/server.pem" ]' "$tmp/out"
+cp "$tmp/new/server.pem" "$tmp/server.pem" && cp "$tmp/new/server.key" "$tmp/server.key"
+kill -USR2 "$srv_pid"
+tl_wait_log "$tmp/server.log" "reloaded" "$srv_pid"
+tl_run "$bin/turnutils_uclient" -S -E "$tmp/new/ca.pem" -u alice -w secret -n 5 \
+	-p "$tls" -e 127.0.0.1 -r $((base + 2)) 127.0.0.1
+check dtls_after_sigusr2_new_certificate '[ $rc -eq 0 ] && grep -q "^messages received: 5 " "$tmp/out"'
+tl_run "$bin/turnutils_uclient" -S -E "$tmp/ca.pem" -u alice -w secret -n 5 \
+	-p "$tls" -e 127.0.0.1 -r $((base + 2)) 127.0.0.1
+check dtls_after_sigusr2_old_ca_refused '[ $rc -eq 1 ] && grep -q "failed 1" "$tmp/out"'
 tl_check_turnserver_stops server_exits_0_on_sigterm
 exit $failed
