@@ -190,11 +190,6 @@ bool dtls_has_session(struct worker *w, const struct udp_listener *lsn,
 	return w->dtls && w->dtls->count && session_find(w, lsn, client);
 }
 
-unsigned int dtls_session_count(const struct worker *w)
-{
-	return w->dtls ? w->dtls->count : 0;
-}
-
 /* Sessions */
 
 static void session_log(struct dtls_session *s, const char *what)

@@ -86,8 +86,6 @@ void dtls_input(struct udp_listener *lsn, const union sockaddr_u *client, const 
 /* Is there a session for client on lsn (plain datagrams from it are dropped)? */
 bool dtls_has_session(struct worker *w, const struct udp_listener *lsn,
 		      const union sockaddr_u *client);
-/* Sessions of w (tests, statistics). */
-unsigned int dtls_session_count(const struct worker *w);
 /* One STUN message or ChannelData to the session's client, encrypted: 0 or -1. */
 int dtls_sendv(struct dtls_session *s, const struct iovec *iov, int niov);
 /* A STUN message from s's client (also one parked for the user store, store.c). */
