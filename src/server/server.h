@@ -163,10 +163,10 @@ struct origin {
 	union sockaddr_u local;
 };
 
-/* Did the request come over TLS (tls-alternate-server)? */
+/* Did the request come over TLS or DTLS (tls-alternate-server)? */
 static inline bool origin_secure(const struct origin *o)
 {
-	return o->tcp && o->tcp->ssl;
+	return (o->tcp && o->tcp->ssl) || o->dtls;
 }
 
 struct worker {

@@ -126,7 +126,7 @@ static void test_ipv6_client_gets_the_ipv6_alternate(void **state)
 	h_close(&cl);
 }
 
-/* Over TLS the TLS list applies (default port 5349); UDP and plain TCP get the other. */
+/* Over TLS and DTLS the TLS list applies (default port 5349); UDP and plain TCP the other. */
 static void test_tls_allocate_gets_the_tls_alternate(void **state)
 {
 	struct sockaddr_storage tls_want = h_addr("127.0.0.9", 5349),
@@ -135,6 +135,14 @@ static void test_tls_allocate_gets_the_tls_alternate(void **state)
 
 	(void)state;
 	if (h_open(&cl, &tls_alt.v4, NULL, true) < 0)
+		fail_msg("cannot reach %s", h_str(&tls_alt.v4));
+	assert_int_equal(turnc_start_tls(&cl, NULL, NULL, H_TXN_TIMEOUT_MS), 0);
+	assert_code(h_allocate(&cl), 300);
+	got = alternate_of(&cl);
+	h_assert_addr_equal(&got, &tls_want);
+	h_close(&cl);
+	/* DTLS over UDP too */
+	if (h_open(&cl, &tls_alt.v4, NULL, false) < 0)
 		fail_msg("cannot reach %s", h_str(&tls_alt.v4));
 	assert_int_equal(turnc_start_tls(&cl, NULL, NULL, H_TXN_TIMEOUT_MS), 0);
 	assert_code(h_allocate(&cl), 300);
