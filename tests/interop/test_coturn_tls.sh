@@ -53,7 +53,9 @@ check ice_servers_list_turns \
 # --- coturn's uclient over TLS: channels and Send, on both ports. Every
 # message goes out; coturn 4.6.1's uclient loses a few of the last echoes
 # over TLS (it does against coturn's own turnserver too: 16 of 500 in one
-# run), so up to 5% is allowed; our uclient below must lose none.
+# run: they are still in flight when it stops counting, more of them on a
+# loaded machine, 34 of 500 once), so up to 15% is allowed; our uclient
+# below, which waits for its echoes, must lose none.
 auth="-u alice -w secret"
 # lost_pct: the whole percent of "Total lost packets N (P%)" in $tmp/out
 lost_pct() { sed -n 's/.*Total lost packets [0-9]* (\([0-9]*\)\..*/\1/p' "$tmp/out" | tail -n 1; }
@@ -67,8 +69,8 @@ for run in "tls_port:$tls:channel:" "tls_port:$tls:send:-s" "listening_port:$srv
 	# shellcheck disable=SC2086
 	tl_run /usr/bin/turnutils_uclient -S -t $flags $auth -m 10 -n 50 -l 160 \
 		-p "$port" -e 127.0.0.1 -r "$peer" 127.0.0.1
-	check "coturn_uclient_tls_${m}_on_${p}_500_sent_at_most_5pct_lost" \
-		'[ $rc -eq 0 ] && grep -q "tot_send_msgs=500," "$tmp/out" && [ "$(lost_pct)" -le 5 ]'
+	check "coturn_uclient_tls_${m}_on_${p}_500_sent_at_most_15pct_lost" \
+		'[ $rc -eq 0 ] && grep -q "tot_send_msgs=500," "$tmp/out" && [ "$(lost_pct)" -le 15 ]'
 done
 # our uclient over TLS, which loses nothing (the same 10 x 50 messages)
 for mode in "channel:" "send:-s"; do
