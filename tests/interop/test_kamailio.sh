@@ -128,6 +128,7 @@ tl_wait_log "$tmp/proxy.ready" ready "$proxy_pid" || {
 # --- Kamailio in the foreground (-DD), logging to stderr (-E)
 mkdir -p "$tmp/kamailio.run"
 sed -e "s/@SIP_PORT@/$sip_port/g" -e "s/@NG_PORT@/$proxy_port/g" -e "s/@UAS_PORT@/$uas_port/g" \
+	-e "s/@SIP_IP@/127.0.0.1/g" -e "s/@NG_IP@/127.0.0.1/g" -e "s/@UAS_IP@/127.0.0.1/g" \
 	"$kdir/kamailio.cfg.in" >"$tmp/kamailio.cfg"
 kamailio -f "$tmp/kamailio.cfg" -DD -E -m 32 -M 4 -Y "$tmp/kamailio.run" \
 	-P "$tmp/kamailio.pid" -w "$tmp" >"$tmp/kamailio.log" 2>&1 &

@@ -71,48 +71,10 @@ function note(file, text) {
 	fs.appendFileSync(path.join(outDir, file), text + '\n');
 }
 
-// --- the ng client: JSON over UDP, cookie-matched, retransmitted
-const ngSock = dgram.createSocket(ngHost.includes(':') ? 'udp6' : 'udp4');
-const ngWaiting = new Map();
-ngSock.on('message', (msg) => {
-	const s = msg.toString('utf8');
-	const sp = s.indexOf(' ');
-	const w = sp > 0 && ngWaiting.get(s.slice(0, sp));
-	if (w)
-		w(s.slice(sp + 1));
-});
-
+// --- the ng client (common.js), logging into the variant's ng log
 let ngLogFile = 'ng.log';
-function ng(req, tries = 5, everyMs = 1000) {
-	const cookie = crypto.randomBytes(8).toString('hex');
-	const body = JSON.stringify(req);
-	const dgramBuf = Buffer.from(cookie + ' ' + body);
-	note(ngLogFile, '>>> ' + cookie + ' ' + body);
-	return new Promise((resolve, reject) => {
-		let n = 0, timer = null;
-		const send = () => {
-			if (n++ >= tries) {
-				ngWaiting.delete(cookie);
-				note(ngLogFile, '<<< ' + cookie + ' (no reply)');
-				reject(new Error('no ng reply to ' + req.command + ' after ' + tries + ' tries'));
-				return;
-			}
-			ngSock.send(dgramBuf, ngPort, ngHost);
-			timer = setTimeout(send, everyMs);
-		};
-		ngWaiting.set(cookie, (text) => {
-			clearTimeout(timer);
-			ngWaiting.delete(cookie);
-			note(ngLogFile, '<<< ' + cookie + ' ' + text);
-			try {
-				resolve(JSON.parse(text));
-			} catch (e) {
-				reject(new Error('ng reply is not JSON: ' + text.slice(0, 200)));
-			}
-		});
-		send();
-	});
-}
+const ngClient = common.ngClient(ngHost, ngPort, (line) => note(ngLogFile, line));
+const ng = ngClient.request;
 
 // --- SDP helpers
 const lines = (sdp) => sdp.split(/\r?\n/).filter((l) => l.length);
@@ -511,7 +473,7 @@ async function main() {
 		if (browser)
 			await browser.close().catch(() => {});
 		server.close();
-		ngSock.close();
+		ngClient.close();
 		fs.rmSync(profile, {recursive: true, force: true});
 	}
 }

@@ -1,9 +1,12 @@
 'use strict';
-// common.js: what run.js and anchor_run.js share: the PASS/FAIL lines, the
-// page server on 127.0.0.1, the TURN URLs of turnadmin's iceServers entry,
-// a headless Chromium launched with exactly the flags it needs, and the
-// run's time bound and exit status (0 all passed, 1 a check failed or time
-// ran out, 2 the browser could not be driven at all).
+// common.js: what run.js, anchor_run.js and bridge_run.js share: the
+// PASS/FAIL lines, the page server on 127.0.0.1, the TURN URLs of
+// turnadmin's iceServers entry, a headless Chromium launched with exactly
+// the flags it needs, the run's time bound and exit status (0 all passed,
+// 1 a check failed or time ran out, 2 the browser could not be driven at
+// all), and the anchor's ng client.
+const crypto = require('crypto');
+const dgram = require('dgram');
 const fs = require('fs');
 const http = require('http');
 const path = require('path');
@@ -143,5 +146,52 @@ function runBounded(name, totalMs, main) {
 	});
 }
 
+// An ng client of the anchor at host:port: JSON datagrams, cookie-matched,
+// retransmitted with the same cookie when unanswered; log(line) gets each
+// request (">>> ") and reply ("<<< "). request(req, tries, everyMs)
+// resolves to the parsed reply; close() closes the socket.
+function ngClient(host, port, log) {
+	const sock = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
+	const waiting = new Map();
+	sock.on('message', (msg) => {
+		const s = msg.toString('utf8');
+		const sp = s.indexOf(' ');
+		const w = sp > 0 && waiting.get(s.slice(0, sp));
+		if (w)
+			w(s.slice(sp + 1));
+	});
+	const request = (req, tries = 5, everyMs = 1000) => {
+		const cookie = crypto.randomBytes(8).toString('hex');
+		const body = JSON.stringify(req);
+		const buf = Buffer.from(cookie + ' ' + body);
+		log('>>> ' + cookie + ' ' + body);
+		return new Promise((resolve, reject) => {
+			let n = 0, timer = null;
+			const send = () => {
+				if (n++ >= tries) {
+					waiting.delete(cookie);
+					log('<<< ' + cookie + ' (no reply)');
+					reject(new Error('no ng reply to ' + req.command + ' after ' + tries + ' tries'));
+					return;
+				}
+				sock.send(buf, port, host);
+				timer = setTimeout(send, everyMs);
+			};
+			waiting.set(cookie, (text) => {
+				clearTimeout(timer);
+				waiting.delete(cookie);
+				log('<<< ' + cookie + ' ' + text);
+				try {
+					resolve(JSON.parse(text));
+				} catch (e) {
+					reject(new Error('ng reply is not JSON: ' + text.slice(0, 200)));
+				}
+			});
+			send();
+		});
+	};
+	return {request, close: () => sock.close()};
+}
+
 module.exports = {checks, serve, iceServersFor, turnsServersFor, hostOf, portOf, urlHosts, launch,
-	runBounded};
+	runBounded, ngClient};
