@@ -33,17 +33,21 @@ rtpe_pid=$!
 pids="$pids $rtpe_pid"
 tl_wait_log "$tmp/rtpengine.log" "Startup complete\|listening on" "$rtpe_pid"
 
-timeout 60 /usr/bin/python3 "$(dirname "$0")/anchor_sdes_rtpengine.py" "$anchor_ng" "$rbase" \
-	>"$tmp/driver.out" 2>&1
-rc=$?
-cat "$tmp/driver.out"
-if [ $rc -ne 0 ]; then
+# driver MODE: the driver's checks for MODE (failed=1 when it fails)
+driver() {
+	timeout 60 /usr/bin/python3 "$(dirname "$0")/anchor_sdes_rtpengine.py" "$1" "$anchor_ng" \
+		"$rbase" >"$tmp/driver.out" 2>&1
+	rc=$?
+	cat "$tmp/driver.out"
+	[ $rc -eq 0 ] && return 0
 	failed=1
-	grep -q '^FAIL: ' "$tmp/driver.out" || tl_fail "sdes_rtpengine_driver (exit $rc)"
+	grep -q '^FAIL: ' "$tmp/driver.out" || tl_fail "sdes_rtpengine_driver_$1 (exit $rc)"
 	echo "  rtpengine log (last 20 lines):"
 	tail -n 20 "$tmp/rtpengine.log" | sed 's/^/  | /'
 	tail -n 20 "$tmp/server.log" | sed 's/^/  | /'
-fi
+}
+driver suites
+driver flood
 
 tl_stop "$rtpe_pid"
 tl_check_turnserver_stops sdes_rtpengine_turnserver_stops_cleanly
