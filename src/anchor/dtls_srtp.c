@@ -232,6 +232,9 @@ static int verify_cb(int preverify_ok, X509_STORE_CTX *store)
 		}
 	}
 	snprintf(c->error, sizeof(c->error), "peer certificate does not match its a=fingerprint");
+	/* the alert follows the error: bad_certificate, not the unknown_ca of a
+	 * self-signed certificate's own error */
+	X509_STORE_CTX_set_error(store, X509_V_ERR_CERT_REJECTED);
 	return 0;
 }
 

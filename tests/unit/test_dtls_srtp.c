@@ -162,6 +162,8 @@ static void test_certificate_not_matching_the_fingerprint_is_refused(void **stat
 	assert_int_equal(dtls_srtp_conn_state(p.b), DTLS_SRTP_FAILED);
 	assert_non_null(strstr(dtls_srtp_conn_error(p.b), "does not match its a=fingerprint"));
 	assert_int_not_equal(dtls_srtp_conn_state(p.a), DTLS_SRTP_CONNECTED);
+	/* the peer is told why: bad_certificate (RFC 5246 §7.2.2), not unknown_ca */
+	assert_non_null(strstr(dtls_srtp_conn_error(p.a), "bad certificate"));
 	{
 		const struct srtp_suite *s;
 		uint8_t l[SRTP_SUITE_MAX_KEY_SALT_LEN], r[SRTP_SUITE_MAX_KEY_SALT_LEN];
