@@ -380,7 +380,7 @@ tl_anchor_mode() {
 tl_anchor_load_start() {
 	tl_n=$1
 	shift
-	cc -O2 -std=gnu11 -Wall -Wextra -o "$tmp/anchor_load" "$(dirname "$0")/../bench/anchor_load.c" \
+	cc -O2 -std=gnu11 -Wall -Wextra -o "$tmp/anchor_load" "$(dirname "$0")/../bench/anchor_load.c" -lsrtp2 \
 		>"$tmp/out" 2>&1
 	rc=$?
 	tl_setup load_generator_builds "[ $rc -eq 0 ]" "$tmp/out"
@@ -416,6 +416,33 @@ tl_media_counts() {
 # <= SENT) and at most $loss_ppm (the script's) per million were lost.
 # shellcheck disable=SC2154 # loss_ppm is the script's
 tl_ok_loss() { [ "$2" -le "$1" ] && [ $((($1 - $2) * 1000000)) -le $(($1 * loss_ppm)) ]; }
+
+# What the anchor load tests read after tl_anchor_load_start, besides tl_kv:
+# tl_ngstat NAME: the number member NAME of the anchor's statistics reply
+tl_ngstat() {
+	"$bin/turnutils_ng" -s "127.0.0.1:$ngport" statistics 2>/dev/null |
+		sed -n "s/^ *\"$1\": \([0-9][0-9]*\),\{0,1\}\$/\1/p"
+}
+# tl_rss_kb: the server's VmRSS in kB
+tl_rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$srv_pid/status"; }
+# tl_media_sockets: how many of the server's UDP sockets are bound in min..max
+tl_media_sockets() {
+	ss -Huanp "sport >= :$min and sport <= :$max" 2>/dev/null | grep -c "pid=$srv_pid,"
+}
+# tl_check_memory_back RSS0: checks memory_back_after_delete, the server's
+# VmRSS at most $rss_slack_kb kB above RSS0 (its level before the calls);
+# not under ASan, whose quarantine keeps freed blocks (up to 256 MiB):
+# VmRSS says nothing about leaks there, LeakSanitizer at exit does
+tl_check_memory_back() {
+	tl_rss1=$(tl_rss_kb)
+	if grep -qa __asan_init "$bin/turnserver"; then
+		echo "VmRSS $1 kB before the calls, $tl_rss1 kB after delete (ASan build: not checked)"
+	else
+		# shellcheck disable=SC2154 # rss_slack_kb is the script's
+		tl_check "memory_back_after_delete (VmRSS $1 kB -> $tl_rss1 kB, slack $rss_slack_kb kB)" \
+			"[ $tl_rss1 -le $(($1 + rss_slack_kb)) ]"
+	fi
+}
 
 # tl_server_output [N]: writes what the server of tl_start_turnserver said
 # into $tmp/out, for tl_check to show: its stdout, its stderr, and its log

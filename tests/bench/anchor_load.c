@@ -18,10 +18,18 @@
  * /proc/PID/stat) and VmRSS at the edges of a measuring window that
  * starts after a warm-up of traffic, so setup costs are not in it.
  *
+ * With --srtp the calls are SRTP bridged (issue 13): the offer asks for
+ * transport-protocol RTP/SAVP toward B with DTLS=off and
+ * SDES-only-AES_CM_128_HMAC_SHA1_80, B answers RTP/SAVP with an a=crypto
+ * of its own key (answer: transport-protocol RTP/AVP toward A), and B
+ * protects what it sends and unprotects what it gets with libsrtp2 (a
+ * packet that fails is counted in srtp_failures, not received). A stays
+ * plain. The same flags make rtpengine bridge.
+ *
  * Prints key=value lines on stdout (setup, media, window, query,
  * teardown). Exit 0 when every ng request got an ok reply, 1 otherwise
  * (loss is for the caller to judge), 2 on usage errors.
- * Build: cc -O2 -std=gnu11 -Wall -Wextra -o anchor_load anchor_load.c
+ * Build: cc -O2 -std=gnu11 -Wall -Wextra -o anchor_load anchor_load.c -lsrtp2
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -38,6 +46,8 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
+#include <srtp2/srtp.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <time.h>
@@ -69,8 +79,12 @@ struct opts {
 	bool query;
 	bool keep;
 	bool delete_only;
+	bool srtp;
 	const char *per_call;
 };
+
+#define SRTP_SUITE "AES_CM_128_HMAC_SHA1_80"
+#define SRTP_KEY_LEN 30 /* master key and salt */
 
 /* One call: side 0 is party A (offerer, from-tag), side 1 party B. */
 struct lcall {
@@ -83,6 +97,10 @@ struct lcall {
 	uint32_t next_index[2];
 	int64_t anchor_in[2]; /* query: packets the anchor counted from A, from B */
 	bool up;
+	/* --srtp: B's sessions, its own key (what it sends), the offer's a=crypto tag */
+	srtp_t b_tx, b_rx;
+	uint8_t b_key[SRTP_KEY_LEN];
+	unsigned int crypto_tag;
 };
 
 struct load {
@@ -94,6 +112,7 @@ struct load {
 	bool quiet; /* failures are not counted (cleanup after a failed setup) */
 	uint64_t misrouted;
 	uint64_t send_errors;
+	uint64_t srtp_failures;
 	bool in_window;
 	uint64_t window_recv;
 };
@@ -341,15 +360,97 @@ static bool bx_path_str_is(const uint8_t *b, size_t len, const char *path, const
 
 /* ---- SDP ---- */
 
-static void sdp_of_party(const struct sockaddr_in *a, char *out, size_t outlen)
+/* ---- base64 (RFC 4648) for SDES keys ---- */
+
+static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static void b64_encode(const uint8_t *in, size_t n, char *out)
 {
-	char ip[INET_ADDRSTRLEN];
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i += 3) {
+		uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < n ? (uint32_t)in[i + 1] << 8 : 0) |
+			     (i + 2 < n ? in[i + 2] : 0);
+
+		out[o++] = b64[v >> 18];
+		out[o++] = b64[(v >> 12) & 63];
+		out[o++] = i + 1 < n ? b64[(v >> 6) & 63] : '=';
+		out[o++] = i + 2 < n ? b64[v & 63] : '=';
+	}
+	out[o] = '\0';
+}
+
+/* Decodes exactly n bytes from the base64 at in (n a multiple of 3 here). */
+static bool b64_decode(const char *in, uint8_t *out, size_t n)
+{
+	for (size_t i = 0, j = 0; j < n; i += 4, j += 3) {
+		uint32_t v = 0;
+
+		for (int k = 0; k < 4; k++) {
+			const char *p = in[i + k] ? strchr(b64, in[i + k]) : NULL;
+
+			if (!p)
+				return false;
+			v = v << 6 | (uint32_t)(p - b64);
+		}
+		out[j] = (uint8_t)(v >> 16);
+		out[j + 1] = (uint8_t)(v >> 8);
+		out[j + 2] = (uint8_t)v;
+	}
+	return true;
+}
+
+/* An SRTP session of suite SRTP_SUITE with key, for what is sent (outbound)
+ * or received. */
+static bool srtp_session(srtp_t *s, const uint8_t *key, bool outbound)
+{
+	srtp_policy_t p;
+
+	memset(&p, 0, sizeof(p));
+	srtp_crypto_policy_set_rtp_default(&p.rtp);
+	srtp_crypto_policy_set_rtcp_default(&p.rtcp);
+	p.ssrc.type = outbound ? ssrc_any_outbound : ssrc_any_inbound;
+	p.key = (unsigned char *)key;
+	return srtp_create(s, &p) == srtp_err_status_ok;
+}
+
+/* Party B's answer under --srtp carries its own key for the offer's tag. */
+static void sdp_of_party(const struct sockaddr_in *a, const struct lcall *srtp_b, char *out,
+			 size_t outlen)
+{
+	char ip[INET_ADDRSTRLEN], key[48], crypto[128] = "";
 
 	inet_ntop(AF_INET, &a->sin_addr, ip, sizeof(ip));
+	if (srtp_b) {
+		b64_encode(srtp_b->b_key, SRTP_KEY_LEN, key);
+		snprintf(crypto, sizeof(crypto), "a=crypto:%u " SRTP_SUITE " inline:%s\r\n",
+			 srtp_b->crypto_tag, key);
+	}
 	snprintf(out, outlen,
 		 "v=0\r\no=- %u 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n"
-		 "m=audio %u RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n",
-		 (unsigned int)ntohs(a->sin_port), ip, ip, (unsigned int)ntohs(a->sin_port));
+		 "m=audio %u RTP/%s 0\r\na=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n%s",
+		 (unsigned int)ntohs(a->sin_port), ip, ip, (unsigned int)ntohs(a->sin_port),
+		 srtp_b ? "SAVP" : "AVP", crypto);
+}
+
+/* The key and tag of the SDP's a=crypto line of SRTP_SUITE. */
+static bool sdp_crypto(const uint8_t *s, size_t len, unsigned int *tag, uint8_t *key)
+{
+	char sdp[8192];
+	const char *p;
+
+	if (len >= sizeof(sdp))
+		return false;
+	memcpy(sdp, s, len);
+	sdp[len] = '\0';
+	for (p = sdp; (p = strstr(p, "a=crypto:")) != NULL; p += 9) {
+		char suite[64], inl[64];
+
+		if (sscanf(p + 9, "%u %63s inline:%63[A-Za-z0-9+/=]", tag, suite, inl) == 3 &&
+		    strcmp(suite, SRTP_SUITE) == 0 && strlen(inl) >= 40)
+			return b64_decode(inl, key, SRTP_KEY_LEN);
+	}
+	return false;
 }
 
 /* The audio address of an SDP: the last c= line's IPv4 address, the m= port. */
@@ -395,7 +496,7 @@ struct ng_slot {
 static void ng_build(struct load *ld, struct ng_slot *sl)
 {
 	const struct lcall *c = &ld->calls[sl->call];
-	char cid[64], ft[24], tt[24], sdp[512];
+	char cid[64], ft[24], tt[24], sdp[640];
 	struct bw body = {.len = 0};
 	int n;
 
@@ -409,9 +510,20 @@ static void ng_build(struct load *ld, struct ng_slot *sl)
 	if (sl->kind == NG_ANSWER)
 		bw_kv(&body, "to-tag", tt);
 	if (sl->kind == NG_OFFER || sl->kind == NG_ANSWER) {
-		sdp_of_party(&c->party[sl->kind == NG_OFFER ? 0 : 1], sdp, sizeof(sdp));
+		sdp_of_party(&c->party[sl->kind == NG_OFFER ? 0 : 1],
+			     ld->o.srtp && sl->kind == NG_ANSWER ? c : NULL, sdp, sizeof(sdp));
 		bw_kv(&body, "sdp", sdp);
 		bw_kv(&body, "ICE", "remove");
+		if (ld->o.srtp && sl->kind == NG_OFFER) {
+			bw_kv(&body, "transport-protocol", "RTP/SAVP");
+			bw_kv(&body, "DTLS", "off");
+			bw_str(&body, "flags");
+			bw_raw(&body, "l", 1);
+			bw_str(&body, "SDES-only-" SRTP_SUITE);
+			bw_raw(&body, "e", 1);
+		} else if (ld->o.srtp) {
+			bw_kv(&body, "transport-protocol", "RTP/AVP");
+		}
 	}
 	bw_raw(&body, "e", 1);
 	n = snprintf(sl->cookie, sizeof(sl->cookie), "%x_%u", (unsigned int)getpid(),
@@ -471,6 +583,26 @@ static bool ng_reply(struct load *ld, struct ng_slot *sl, const uint8_t *b, size
 		    !sdp_media_addr(s, n, &c->anchor[sl->kind == NG_OFFER ? 1 : 0])) {
 			ng_fail(ld, sl, "no usable sdp in the reply", NULL, 0);
 			return false;
+		}
+		if (sl->kind == NG_OFFER && ld->o.srtp) {
+			/* B decrypts with the key the anchor offered, encrypts with its own */
+			uint8_t k[SRTP_KEY_LEN];
+
+			if (!sdp_crypto(s, n, &c->crypto_tag, k)) {
+				ng_fail(ld, sl, "no a=crypto:N " SRTP_SUITE " in the offer", NULL, 0);
+				return false;
+			}
+			if (c->b_rx)
+				srtp_dealloc(c->b_rx);
+			if (c->b_tx)
+				srtp_dealloc(c->b_tx);
+			c->b_rx = c->b_tx = NULL;
+			if (getrandom(c->b_key, sizeof(c->b_key), 0) != (ssize_t)sizeof(c->b_key) ||
+			    !srtp_session(&c->b_rx, k, false) ||
+			    !srtp_session(&c->b_tx, c->b_key, true)) {
+				ng_fail(ld, sl, "cannot make B's SRTP sessions", NULL, 0);
+				return false;
+			}
 		}
 		if (sl->kind == NG_ANSWER)
 			c->up = true;
@@ -598,8 +730,9 @@ static uint32_t get32(const uint8_t *p)
 static void media_send(struct load *ld, unsigned int i, int dir)
 {
 	struct lcall *c = &ld->calls[i];
-	uint8_t pkt[LOAD_MAX_SIZE];
+	uint8_t pkt[LOAD_MAX_SIZE + SRTP_MAX_TRAILER_LEN];
 	uint32_t index = (uint32_t)c->sent[dir];
+	int len = (int)ld->o.size_bytes;
 
 	memset(pkt, 0, ld->o.size_bytes);
 	pkt[0] = 0x80;
@@ -612,7 +745,11 @@ static void media_send(struct load *ld, unsigned int i, int dir)
 	put32(pkt + 16, i);
 	put32(pkt + 20, (uint32_t)dir);
 	put32(pkt + 24, index);
-	if (send(c->fd[dir], pkt, ld->o.size_bytes, 0) == (ssize_t)ld->o.size_bytes)
+	if (dir == 1 && c->b_tx && srtp_protect(c->b_tx, pkt, &len) != srtp_err_status_ok) {
+		ld->send_errors++;
+		return;
+	}
+	if (send(c->fd[dir], pkt, (size_t)len, 0) == (ssize_t)len)
 		c->sent[dir]++;
 	else
 		ld->send_errors++;
@@ -636,9 +773,18 @@ static void media_recv(struct load *ld, unsigned int i, int k)
 	}
 	n = recvmmsg(c->fd[k], msgs, 16, MSG_DONTWAIT, NULL);
 	for (int m = 0; m < n; m++) {
-		const uint8_t *p = bufs[m];
+		uint8_t *p = bufs[m];
 		uint32_t index;
 
+		if (k == 1 && c->b_rx) {
+			int len = (int)msgs[m].msg_len;
+
+			if (srtp_unprotect(c->b_rx, p, &len) != srtp_err_status_ok) {
+				ld->srtp_failures++;
+				continue;
+			}
+			msgs[m].msg_len = (unsigned int)len;
+		}
 		if (msgs[m].msg_len != ld->o.size_bytes || get32(p + 12) != LOAD_MAGIC ||
 		    get32(p + 16) != i || get32(p + 20) != (uint32_t)dir) {
 			ld->misrouted++;
@@ -800,6 +946,7 @@ static void usage(void)
 		"  --query          query every call after the media: the anchor's counts\n"
 		"  --keep           leave the calls up (no delete)\n"
 		"  --delete-only    only delete calls S-0 .. S-(N-1) (needs --prefix)\n"
+		"  --srtp           B speaks SDES-SRTP (" SRTP_SUITE "), A plain: bridged calls\n"
 		"  --per-call FILE  one line per call: i sent_ab recv_ab sent_ba recv_ba "
 		"anchor_in_a anchor_in_b\n");
 	exit(2);
@@ -827,7 +974,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 	    {"size", 1, NULL, 's'},   {"warm", 1, NULL, 'w'},	     {"seconds", 1, NULL, 'S'},
 	    {"drain", 1, NULL, 'd'},  {"pid", 1, NULL, 'p'},	     {"query", 0, NULL, 'q'},
 	    {"keep", 0, NULL, 'k'},   {"delete-only", 0, NULL, 'D'}, {"per-call", 1, NULL, 'o'},
-	    {NULL, 0, NULL, 0}};
+	    {"srtp", 0, NULL, 'x'},   {NULL, 0, NULL, 0}};
 	bool have_ng = false, have_prefix = false;
 	int ch;
 
@@ -889,6 +1036,9 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		case 'o':
 			o->per_call = optarg;
 			break;
+		case 'x':
+			o->srtp = true;
+			break;
 		default:
 			usage();
 		}
@@ -939,6 +1089,10 @@ int main(int argc, char **argv)
 	double t;
 
 	parse_opts(argc, argv, o);
+	if (o->srtp && srtp_init() != srtp_err_status_ok) {
+		fprintf(stderr, "anchor_load: srtp_init failed\n");
+		return 1;
+	}
 	raise_nofile(o->calls * 2 + 64);
 	ld.calls = calloc(o->calls, sizeof(*ld.calls));
 	ld.ng_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -1001,9 +1155,9 @@ int main(int argc, char **argv)
 		}
 		printf("media calls=%u pps=%u size=%u sent_ab=%" PRIu64 " recv_ab=%" PRIu64
 		       " sent_ba=%" PRIu64 " recv_ba=%" PRIu64 " misrouted=%" PRIu64
-		       " reordered=%" PRIu64 " send_errors=%" PRIu64 "\n",
+		       " reordered=%" PRIu64 " send_errors=%" PRIu64 " srtp_failures=%" PRIu64 "\n",
 		       o->calls, o->pps, o->size_bytes, sab, rab, sba, rba, ld.misrouted, reord,
-		       ld.send_errors);
+		       ld.send_errors, ld.srtp_failures);
 		ws = (double)(w.t1_ns - w.t0_ns) / 1e9;
 		cpu_s = (double)(w.cpu1_ns - w.cpu0_ns) / 1e9;
 		printf("window seconds=%.3f sent=%" PRIu64 " forwarded=%" PRIu64
@@ -1037,9 +1191,14 @@ int main(int argc, char **argv)
 		       o->calls / t, ld.failed - before);
 	}
 out:
-	for (unsigned int i = 0; i < o->calls; i++)
+	for (unsigned int i = 0; i < o->calls; i++) {
 		for (int k = 0; k < 2; k++)
 			close(ld.calls[i].fd[k]);
+		if (ld.calls[i].b_tx)
+			srtp_dealloc(ld.calls[i].b_tx);
+		if (ld.calls[i].b_rx)
+			srtp_dealloc(ld.calls[i].b_rx);
+	}
 	free(ld.calls);
 	close(ld.ng_fd);
 	return ld.failed ? 1 : 0;

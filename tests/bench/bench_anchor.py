@@ -80,7 +80,7 @@ class Env:
         proc.private_copy(f"{self.build_shown}/bin/turnserver", self.turnserver)
         self.load = f"{self.tmp}/anchor_load"
         cc = subprocess.run(["cc", "-O2", "-std=gnu11", "-Wall", "-Wextra", "-o", self.load,
-                             f"{HERE}/anchor_load.c"], capture_output=True, text=True)
+                             f"{HERE}/anchor_load.c", "-lsrtp2"], capture_output=True, text=True)
         if cc.returncode != 0:
             raise RuntimeError(f"cannot build anchor_load:\n{cc.stderr}")
         rnd = random.Random()

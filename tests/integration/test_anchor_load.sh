@@ -36,16 +36,7 @@ rss_slack_kb=512
 cache_s=2
 tl_anchor_load_start 1000 --anchor-ng-cache-time "$cache_s"
 
-# ngstat NAME: the number member NAME of the statistics reply
-ngstat() {
-	"$ng" -s "127.0.0.1:$ngport" statistics 2>/dev/null |
-		sed -n "s/^ *\"$1\": \([0-9][0-9]*\),\{0,1\}\$/\1/p"
-}
-rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$srv_pid/status"; }
 socket_fds() { find "/proc/$srv_pid/fd" -lname 'socket:*' 2>/dev/null | wc -l; }
-media_sockets() { # the server's UDP sockets bound in the relay range
-	ss -Huanp "sport >= :$min and sport <= :$max" 2>/dev/null | grep -c "pid=$srv_pid,"
-}
 
 # Warm-up round: the same commands and traffic, so that what the allocator
 # keeps after the first calls is in the level measured before the real
@@ -56,9 +47,9 @@ media_sockets() { # the server's UDP sockets bound in the relay range
 	--prefix warm >"$tmp/warm.out" 2>&1
 tl_setup "warm_up_round_of_${calls}_calls" '[ $? -eq 0 ]' "$tmp/warm.out"
 sleep $((cache_s + 2))
-rss0=$(rss_kb)
+rss0=$(tl_rss_kb)
 fds0=$(socket_fds)
-pkts0=$(ngstat relayedpackets_user)
+pkts0=$(tl_ngstat relayedpackets_user)
 
 "$tmp/anchor_load" --ng "127.0.0.1:$ngport" --calls "$calls" --warm 1 --seconds "$window_s" \
 	--query --pid "$srv_pid" --prefix load --per-call "$tmp/calls.txt" \
@@ -66,7 +57,7 @@ pkts0=$(ngstat relayedpackets_user)
 load_pid=$!
 pids="$pids $load_pid"
 sleep 5
-held=$(media_sockets)
+held=$(tl_media_sockets)
 wait "$load_pid"
 rc=$?
 tl_forget "$load_pid"
@@ -97,7 +88,7 @@ ina=$(tl_kv "$tmp/load.out" query in_from_a)
 inb=$(tl_kv "$tmp/load.out" query in_from_b)
 tl_check "query_totals_match_sent (from a $ina of $sab, from b $inb of $sba)" \
 	'tl_ok_loss "$sab" "$ina" && tl_ok_loss "$sba" "$inb"'
-pkts1=$(ngstat relayedpackets_user)
+pkts1=$(tl_ngstat relayedpackets_user)
 fwd=$((pkts1 - pkts0))
 tl_check "statistics_relayed_packets_match ($fwd forwarded, $((rab + rba)) received)" \
 	'[ "$fwd" -ge $((rab + rba)) ] && [ "$fwd" -le $((ina + inb)) ]'
@@ -106,19 +97,11 @@ tl_check "statistics_relayed_packets_match ($fwd forwarded, $((rab + rba)) recei
 "$ng" -s "127.0.0.1:$ngport" list >"$tmp/out" 2>&1
 tl_check "list_is_empty_after_delete" 'grep -q "\"calls\": \[\]" "$tmp/out"' "$tmp/out"
 sleep 1
-left=$(media_sockets)
+left=$(tl_media_sockets)
 fds1=$(socket_fds)
 tl_check "media_sockets_closed_after_delete ($left left, socket fds $fds0 -> $fds1)" \
 	'[ "$left" -eq 0 ] && [ "$fds1" -le "$fds0" ]'
-rss1=$(rss_kb)
-if grep -qa __asan_init "$bin/turnserver"; then
-	# ASan keeps freed blocks in its quarantine (up to 256 MiB): VmRSS says
-	# nothing about leaks there; LeakSanitizer at exit does (checked below)
-	echo "VmRSS ${rss0} kB before the calls, ${rss1} kB after delete (ASan build: not checked)"
-else
-	tl_check "memory_back_after_delete (VmRSS $rss0 kB -> $rss1 kB, slack $rss_slack_kb kB)" \
-		'[ "$rss1" -le $((rss0 + rss_slack_kb)) ]'
-fi
+tl_check_memory_back "$rss0"
 
 tl_check_turnserver_stops "turnserver_exits_0_without_sanitizer_report"
 exit $failed
