@@ -3,6 +3,7 @@
  */
 #include "anchor/media_crypto.h"
 
+#include <arpa/inet.h>
 #include <openssl/crypto.h>
 #include <pthread.h>
 #include <srtp2/srtp.h>
@@ -18,6 +19,7 @@ struct mcrypto {
 	const struct srtp_suite *suite;
 	uint32_t ssrc[MCRYPTO_MAX_SSRC];
 	size_t n_ssrc;
+	size_t next_evict; /* the oldest SSRC when the table is full */
 	struct mcrypto_stats stats;
 };
 
@@ -142,10 +144,24 @@ static bool ssrc_known(const struct mcrypto *c, uint32_t ssrc)
 	return false;
 }
 
+/*
+ * Remembers ssrc. When the table is full, the oldest SSRC's libsrtp2
+ * stream goes (its rollover counter and replay window with it): a PBX
+ * that changes SSRC on every transfer keeps talking, and a context never
+ * holds more than MCRYPTO_MAX_SSRC + 1 streams.
+ */
 static void ssrc_add(struct mcrypto *c, uint32_t ssrc)
 {
-	if (!ssrc_known(c, ssrc) && c->n_ssrc < MCRYPTO_MAX_SSRC)
+	if (ssrc_known(c, ssrc))
+		return;
+	if (c->n_ssrc < MCRYPTO_MAX_SSRC) {
 		c->ssrc[c->n_ssrc++] = ssrc;
+		return;
+	}
+	srtp_remove_stream(c->session, htonl(c->ssrc[c->next_evict]));
+	c->ssrc[c->next_evict] = ssrc;
+	c->next_evict = (c->next_evict + 1) % MCRYPTO_MAX_SSRC;
+	c->stats.ssrc_evicted++;
 }
 
 static uint32_t be32(const uint8_t *p)
@@ -174,9 +190,6 @@ static enum mcrypto_result count(struct mcrypto *c, enum mcrypto_result r)
 		break;
 	case MCRYPTO_REPLAY:
 		c->stats.replay++;
-		break;
-	case MCRYPTO_SSRC_LIMIT:
-		c->stats.ssrc_limit++;
 		break;
 	case MCRYPTO_MALFORMED:
 		c->stats.malformed++;
@@ -216,15 +229,13 @@ enum mcrypto_result mcrypto_protect(struct mcrypto *c, bool rtcp, uint8_t *buf, 
 	if (c->dir != MCRYPTO_OUTBOUND || !packet_ssrc(rtcp, buf, *len, &ssrc) ||
 	    cap < *len + MCRYPTO_TRAILER_MAX || *len > (size_t)INT32_MAX - MCRYPTO_TRAILER_MAX)
 		return count(c, MCRYPTO_MALFORMED);
-	if (!ssrc_known(c, ssrc) && c->n_ssrc == MCRYPTO_MAX_SSRC)
-		return count(c, MCRYPTO_SSRC_LIMIT);
+	/* outbound: the oldest stream goes first, so libsrtp2 never holds more */
+	ssrc_add(c, ssrc);
 	n = (int)*len;
 	r = from_status(rtcp ? srtp_protect_rtcp(c->session, buf, &n)
 			     : srtp_protect(c->session, buf, &n));
-	if (r == MCRYPTO_OK) {
-		ssrc_add(c, ssrc);
+	if (r == MCRYPTO_OK)
 		*len = (size_t)n;
-	}
 	return count(c, r);
 }
 
@@ -237,11 +248,11 @@ enum mcrypto_result mcrypto_unprotect(struct mcrypto *c, bool rtcp, uint8_t *buf
 	if (c->dir != MCRYPTO_INBOUND || !packet_ssrc(rtcp, buf, *len, &ssrc) ||
 	    *len > (size_t)INT32_MAX)
 		return count(c, MCRYPTO_MALFORMED);
-	if (!ssrc_known(c, ssrc) && c->n_ssrc == MCRYPTO_MAX_SSRC)
-		return count(c, MCRYPTO_SSRC_LIMIT);
 	n = (int)*len;
 	r = from_status(rtcp ? srtp_unprotect_rtcp(c->session, buf, &n)
 			     : srtp_unprotect(c->session, buf, &n));
+	/* inbound: an SSRC counts once a packet of it authenticated (libsrtp2
+	   makes its stream only then) */
 	if (r == MCRYPTO_OK) {
 		ssrc_add(c, ssrc);
 		*len = (size_t)n;
@@ -268,8 +279,6 @@ const char *mcrypto_result_name(enum mcrypto_result r)
 		return "auth-fail";
 	case MCRYPTO_REPLAY:
 		return "replay";
-	case MCRYPTO_SSRC_LIMIT:
-		return "ssrc-limit";
 	case MCRYPTO_MALFORMED:
 		return "malformed";
 	case MCRYPTO_ERROR:

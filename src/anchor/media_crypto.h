@@ -6,13 +6,14 @@
  * (srtp_suite_split_dtls_keys()).
  *
  * libsrtp2 keeps the rollover counter and the replay window per SSRC; a
- * context serves any SSRC (SSRC changes, RTX, several sources), at most
- * MCRYPTO_MAX_SSRC of them: a packet of one more SSRC is dropped and
- * counted. Inbound, an SSRC only counts once a packet of it authenticated.
+ * context serves any SSRC (SSRC changes, RTX, several sources) and keeps
+ * the state of the last MCRYPTO_MAX_SSRC of them: one more evicts the
+ * oldest (counted). Inbound, an SSRC only counts once a packet of it
+ * authenticated, so a sender without the key cannot evict anything.
  *
  * Results: MCRYPTO_OK, or a reason the packet must be dropped (never
- * forwarded): authentication failed, a replayed index, too many SSRCs, or
- * not an RTP/RTCP packet of the needed length. Each is counted in stats.
+ * forwarded): authentication failed, a replayed index, or not an RTP/RTCP
+ * packet of the needed length. Each is counted in stats.
  * Contexts are not thread-safe: each belongs to the thread that owns its
  * stream.
  */
@@ -39,7 +40,6 @@ enum mcrypto_result {
 	MCRYPTO_OK = 0,
 	MCRYPTO_AUTH_FAIL = -1,
 	MCRYPTO_REPLAY = -2,
-	MCRYPTO_SSRC_LIMIT = -3,
 	MCRYPTO_MALFORMED = -4, /* too short, not RTP version 2, no room */
 	MCRYPTO_ERROR = -5,	/* any other libsrtp2 failure */
 };
@@ -58,7 +58,7 @@ struct mcrypto_stats {
 	uint64_t ok;
 	uint64_t auth_fail;
 	uint64_t replay;
-	uint64_t ssrc_limit;
+	uint64_t ssrc_evicted; /* SSRCs whose state went for a newer one */
 	uint64_t malformed;
 	uint64_t error;
 };

@@ -170,9 +170,14 @@ static void test_certificate_not_matching_the_fingerprint_is_refused(void **stat
 
 		assert_int_equal(dtls_srtp_conn_keys(p.b, &s, l, r), -1);
 	}
-	assert_int_equal(dtls_srtp_conn_input(p.b, (const uint8_t *)"\x16\xfe\xfd", 3),
-			 DTLS_SRTP_FAILED);
-	assert_int_equal(dtls_srtp_conn_stats(p.b)->after_failure, 1);
+	{
+		/* the rest of a's flight may have come after the failure too */
+		uint64_t before = dtls_srtp_conn_stats(p.b)->after_failure;
+
+		assert_int_equal(dtls_srtp_conn_input(p.b, (const uint8_t *)"\x16\xfe\xfd", 3),
+				 DTLS_SRTP_FAILED);
+		assert_int_equal(dtls_srtp_conn_stats(p.b)->after_failure, before + 1);
+	}
 	dtls_srtp_cert_free(other);
 	pair_free(&p);
 }

@@ -3,8 +3,8 @@
  * (src/anchor/media_crypto.c) and the suite table (srtp_suite.c): every
  * suite protects and unprotects RTP and RTCP with its own tag length; a
  * changed byte, a wrong key and a replay are dropped and counted; the
- * rollover counter carries a sequence wrap; SSRC changes work up to the
- * limit; malformed packets are refused; the RFC 5764 key split pairs each
+ * rollover counter carries a sequence wrap; SSRC changes past the table
+ * evict the oldest SSRC's state; malformed packets are refused; the RFC 5764 key split pairs each
  * side's write key with the other's read key.
  */
 #include <setjmp.h>
@@ -168,7 +168,7 @@ static void test_rollover_counter_carries_a_sequence_wrap(void **state)
 	mcrypto_free(in);
 }
 
-static void test_ssrc_changes_work_up_to_the_limit(void **state)
+static void test_ssrc_changes_past_the_table_evict_the_oldest(void **state)
 {
 	struct mcrypto *out = ctx(SRTP_SUITE_AES_CM_128_HMAC_SHA1_32, key_a, MCRYPTO_OUTBOUND);
 	struct mcrypto *in = ctx(SRTP_SUITE_AES_CM_128_HMAC_SHA1_32, key_a, MCRYPTO_INBOUND);
@@ -176,19 +176,28 @@ static void test_ssrc_changes_work_up_to_the_limit(void **state)
 	size_t len;
 
 	(void)state;
-	for (uint32_t ssrc = 1; ssrc <= MCRYPTO_MAX_SSRC; ssrc++) {
+	/* a PBX that changes SSRC on every transfer: 3 tables' worth, all pass */
+	for (uint32_t ssrc = 1; ssrc <= 3 * MCRYPTO_MAX_SSRC; ssrc++) {
 		len = rtp(buf, ssrc, 5);
 		assert_int_equal(mcrypto_protect(out, false, buf, &len, sizeof(buf)), MCRYPTO_OK);
 		assert_int_equal(mcrypto_unprotect(in, false, buf, &len), MCRYPTO_OK);
 	}
-	len = rtp(buf, MCRYPTO_MAX_SSRC + 1, 5);
-	assert_int_equal(mcrypto_protect(out, false, buf, &len, sizeof(buf)), MCRYPTO_SSRC_LIMIT);
-	assert_int_equal(mcrypto_unprotect(in, false, buf, &len), MCRYPTO_SSRC_LIMIT);
-	len = rtp(buf, 3, 6); /* a known one still passes */
+	assert_int_equal(mcrypto_stats(out)->ssrc_evicted, 2 * MCRYPTO_MAX_SSRC);
+	assert_int_equal(mcrypto_stats(in)->ssrc_evicted, 2 * MCRYPTO_MAX_SSRC);
+	/* a recent one keeps its replay window */
+	len = rtp(buf, 3 * MCRYPTO_MAX_SSRC, 5);
+	assert_int_equal(mcrypto_protect(out, false, buf, &len, sizeof(buf)), MCRYPTO_OK);
+	assert_int_equal(mcrypto_unprotect(in, false, buf, &len), MCRYPTO_REPLAY);
+	/* an evicted one starts afresh */
+	len = rtp(buf, 1, 6);
 	assert_int_equal(mcrypto_protect(out, false, buf, &len, sizeof(buf)), MCRYPTO_OK);
 	assert_int_equal(mcrypto_unprotect(in, false, buf, &len), MCRYPTO_OK);
-	assert_int_equal(mcrypto_stats(out)->ssrc_limit, 1);
-	assert_int_equal(mcrypto_stats(in)->ssrc_limit, 1);
+	/* packets that fail authentication evict nothing */
+	for (uint32_t ssrc = 1000; ssrc < 1000 + 2 * MCRYPTO_MAX_SSRC; ssrc++) {
+		len = rtp(buf, ssrc, 1) + 4;
+		assert_int_equal(mcrypto_unprotect(in, false, buf, &len), MCRYPTO_AUTH_FAIL);
+	}
+	assert_int_equal(mcrypto_stats(in)->ssrc_evicted, 2 * MCRYPTO_MAX_SSRC + 1);
 	mcrypto_free(out);
 	mcrypto_free(in);
 }
@@ -295,7 +304,7 @@ int main(void)
 	    cmocka_unit_test(test_every_suite_round_trips_rtp_and_rtcp),
 	    cmocka_unit_test(test_tampered_wrong_key_and_replayed_packets_are_dropped),
 	    cmocka_unit_test(test_rollover_counter_carries_a_sequence_wrap),
-	    cmocka_unit_test(test_ssrc_changes_work_up_to_the_limit),
+	    cmocka_unit_test(test_ssrc_changes_past_the_table_evict_the_oldest),
 	    cmocka_unit_test(test_malformed_packets_and_wrong_direction_are_refused),
 	    cmocka_unit_test(test_bad_parameters_are_refused),
 	    cmocka_unit_test(test_suite_table_and_dtls_key_split),
