@@ -62,6 +62,14 @@ int anchor_start(struct anchor *an);
 void anchor_drain(struct anchor *an);
 unsigned int anchor_calls(struct anchor *an);
 
+/*
+ * Prometheus metrics of the anchor (anchor_metrics.c): calls, streams by
+ * mode, ng requests, relayed media, drops, SRTP bridging, appended to out
+ * from any thread without the anchor's lock.
+ */
+struct evbuffer;
+void anchor_metrics_write(struct anchor *an, struct evbuffer *out);
+
 /* Stops the thread and waits for it; every call ends, every port is freed. */
 void anchor_stop(struct anchor *an);
 void anchor_free(struct anchor *an);

@@ -299,6 +299,7 @@ struct stream {
 	char proto[32];	 /* "UDP/TLS/RTP/SAVPF" */
 	struct stream_side side[2];
 	bool confirmed; /* both sides' RTP destinations confirmed (media_stream_sync) */
+	uint8_t confirmed_mode; /* ANCHOR_MODE_*: its count in anchor.streams_by_mode */
 	struct stream_offload kernel[2]; /* [0] RTP, [1] RTCP */
 	/* a TURN client's channel joined to a side's party in the kernel (a worker's entry) */
 	bool joined[2];
@@ -349,6 +350,14 @@ struct ng_cache_entry {
 	char *cookie;
 	uint8_t *reply; /* the whole datagram, cookie included */
 	size_t reply_len;
+};
+
+/* How a confirmed stream is anchored, for metrics (media_stream_sync()). */
+enum {
+	ANCHOR_MODE_ICE,      /* the anchor runs ICE toward a party */
+	ANCHOR_MODE_LATCHING, /* both parties latched, no ICE */
+	ANCHOR_MODE_BRIDGED,  /* SRTP terminated on a side (bridge.c) */
+	ANCHOR_MODES
 };
 
 struct anchor_stats {
@@ -426,6 +435,7 @@ struct anchor {
 	uint64_t started_s;
 	struct anchor_stats stats;
 	unsigned int streams_confirmed; /* streams with both sides confirmed, now */
+	uint64_t streams_by_mode[ANCHOR_MODES]; /* of them, by mode (anchor_metrics.c) */
 	bool draining;			/* anchor_drain(): no new calls */
 	/* kernel offload (offload.c): the anchor thread's engine handle */
 	struct relay_engine_thread *engine;

@@ -548,6 +548,18 @@ static void side_dest_compute(struct anchor *an, const struct stream_side *ss, i
  * anchor thread, whose engine handle it is, anchor_offload_stream() only
  * flags the stream for the anchor thread.
  */
+/* The mode a stream is counted in while confirmed: bridging first, then ICE. */
+static uint8_t stream_mode(const struct stream *st)
+{
+	for (int k = 0; k < 2; k++)
+		if (st->side[k].crypto.live.kind == SIDE_CRYPTO_DTLS ||
+		    st->side[k].crypto.live.kind == SIDE_CRYPTO_SDES)
+			return ANCHOR_MODE_BRIDGED;
+	if (st->side[0].ice || st->side[1].ice)
+		return ANCHOR_MODE_ICE;
+	return ANCHOR_MODE_LATCHING;
+}
+
 static void media_stream_sync(struct anchor *an, struct stream *st)
 {
 	bool confirmed = st->side[0].nsocks && st->side[1].nsocks &&
@@ -555,10 +567,14 @@ static void media_stream_sync(struct anchor *an, struct stream *st)
 			 media_dest_confirmed(&st->side[1].dest[0]);
 
 	if (confirmed != st->confirmed) {
-		if (confirmed)
+		if (confirmed) {
 			an->streams_confirmed++;
-		else
+			st->confirmed_mode = stream_mode(st);
+			an->streams_by_mode[st->confirmed_mode]++;
+		} else {
 			an->streams_confirmed--;
+			an->streams_by_mode[st->confirmed_mode]--;
+		}
 	}
 	st->confirmed = confirmed;
 }

@@ -307,6 +307,11 @@ const struct config_option config_options[] = {
 	    "media anchor: PEM certificate for DTLS-SRTP bridging (default: a fresh ECDSA one)"),
     OPT_STR("anchor-dtls-key", 0, CONFIG_PATH, anchor_dtls_key, 0, "<file>",
 	    "media anchor: PEM private key of anchor-dtls-cert"),
+    OPT_BOOL("prometheus", 0, prometheus,
+	     "serve Prometheus metrics over HTTP at /metrics (own thread, off by default)"),
+    OPT_PORT("prometheus-port", 0, prometheus_port, "Prometheus metrics port (default 9641)"),
+    OPT_LIST("prometheus-address", 0, CONFIG_IP, prometheus_address, 1, "<ip>",
+	     "address the metrics listen on (default: every address)"),
 };
 
 _Static_assert(ARRAY_SIZE(config_options) == CONFIG_OPTION_COUNT,
@@ -346,10 +351,8 @@ const struct config_refused config_refused[] = {
     {"web-admin-ip", 0, ADMIN_LATER},
     {"web-admin-port", 0, ADMIN_LATER},
     {"web-admin-listen-on-workers", 0, ADMIN_LATER},
-    {"prometheus", 0, NULL},
-    {"prometheus-port", 0, NULL},
-    {"prometheus-address", 0, NULL},
-    {"prometheus-username-labels", 0, NULL},
+    {"prometheus-username-labels", 0,
+     "no metric label takes a client-controlled value such as a username"},
     {"acme-redirect", 0, NULL},
     {"respond-http-unsupported", 0, NULL},
     {"proc-user", 0, "start turnserver as that user (User= in a systemd unit)"},
@@ -992,6 +995,7 @@ void config_init(struct config *c)
 	memset(c, 0, sizeof(*c));
 	c->listening_port = CONFIG_DEFAULT_LISTENING_PORT;
 	c->tls_listening_port = CONFIG_DEFAULT_TLS_LISTENING_PORT;
+	c->prometheus_port = CONFIG_DEFAULT_PROMETHEUS_PORT;
 	c->min_port = CONFIG_DEFAULT_MIN_PORT;
 	c->max_port = CONFIG_DEFAULT_MAX_PORT;
 	c->lt_cred_mech = true;

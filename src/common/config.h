@@ -46,6 +46,7 @@
 #define CONFIG_DEFAULT_SOFTWARE_NAME "turnserver"
 #define CONFIG_DEFAULT_LISTENING_PORT 3478
 #define CONFIG_DEFAULT_TLS_LISTENING_PORT 5349 /* RFC 8656 §4: TURN over TLS/DTLS */
+#define CONFIG_DEFAULT_PROMETHEUS_PORT 9641	/* coturn's */
 #define CONFIG_DEFAULT_MIN_PORT 49152 /* RFC 8656 §7.2: dynamic port range */
 #define CONFIG_DEFAULT_MAX_PORT 65535
 #define CONFIG_DEFAULT_STALE_NONCE 600
@@ -213,6 +214,12 @@ struct config {
 	unsigned int anchor_latch_window;  /* seconds of re-latching after offer/answer */
 	unsigned int anchor_ng_cache_time; /* seconds an ng reply is kept by cookie */
 	bool anchor_ice_controlling;
+
+	/* Prometheus metrics (src/server/metrics.c): off unless prometheus is set */
+	bool prometheus;
+	uint16_t prometheus_port;
+	struct config_ip prometheus_address[1]; /* none: every address */
+	size_t prometheus_address_count;
 	/* RFC 8489 §10: Allocates redirected with 300, round robin (with a port) */
 	struct config_ip alternate_server[CONFIG_MAX_ALTERNATES];
 	size_t alternate_server_count;

@@ -201,6 +201,17 @@ static void alloc_close(struct allocation *a)
  * used or expires. With a RESERVATION-TOKEN, the reservation's hold is
  * given back before the allocation takes its own.
  */
+/* The allocation in its worker's gauge by client transport and family (metrics.c). */
+static void alloc_count(struct allocation *a, const struct origin *o)
+{
+	int t = !o->tcp ? STATS_UDP : o->tcp->ssl ? STATS_TLS : STATS_TCP;
+	int f = o->client.sa.sa_family == AF_INET6 ? STATS_IPV6 : STATS_IPV4;
+
+	a->stats_now = &o->w->stats.allocs_now[t][f];
+	(*a->stats_now)++;
+	o->w->stats.allocations_created++;
+}
+
 int alloc_create(struct origin *o, const struct auth_result *auth, uint8_t family, bool tcp,
 		 bool dual, bool even_port, bool reserve_next, uint64_t token, bool dont_fragment,
 		 struct allocation **out, uint64_t *new_token, int *v6_error)
@@ -226,6 +237,7 @@ int alloc_create(struct origin *o, const struct auth_result *auth, uint8_t famil
 	err = limits_take(srv, auth->username, &o->client.sa, 1 + reserved,
 			  1 + (dual ? 1 : 0) + reserved);
 	if (err) {
+		o->w->stats.quota_refused++;
 		if (fd >= 0)
 			close(fd);
 		return err;
@@ -292,6 +304,7 @@ int alloc_create(struct origin *o, const struct auth_result *auth, uint8_t famil
 	}
 	if (a->tcp_relay && tcp_relay_listen(a) < 0)
 		goto fail;
+	alloc_count(a, o);
 	if (a->lsn) {
 		worker_insert_udp_alloc(o->w, a);
 	} else if (a->dtls) {
@@ -359,6 +372,8 @@ void alloc_free(struct allocation *a)
 		worker_tcp_unallocated(a->tcp, true);
 	}
 	alloc_close(a);
+	if (a->stats_now)
+		(*a->stats_now)--;
 	limits_release(a->w->srv, a->username, &a->client.sa, 1, a->held_ports);
 	bw_capacity_release(&a->w->srv->bps_reserved, a->bps_reserved);
 	for (int i = 0; i < 2; i++)
@@ -452,6 +467,9 @@ static struct permission *perm_slot(struct allocation *a, const union sockaddr_u
 static void perm_commit(struct allocation *a, struct permission *slot, bool is_new,
 			const union sockaddr_u *peer, uint64_t now)
 {
+	/* a new permission, not a refresh: a new slot or an expired one */
+	if (is_new || slot->expires_ms <= now)
+		a->w->stats.permissions_created++;
 	slot->peer = *peer;
 	slot->expires_ms = now + (uint64_t)a->w->srv->cfg->permission_lifetime * 1000;
 	if (is_new)
@@ -531,6 +549,10 @@ int alloc_bind_channel(struct allocation *a, uint16_t number, const union sockad
 	perm = perm_slot(a, peer, now, &perm_new);
 	if (!perm)
 		return -2;
+	/* a new binding, not a refresh of this one */
+	if (chan_new || slot->number != number || !addr_equal(&slot->peer.sa, &peer->sa) ||
+	    slot->expires_ms <= now)
+		a->w->stats.channels_bound++;
 	slot->number = number;
 	slot->peer = *peer;
 	slot->expires_ms = expires;

@@ -314,8 +314,8 @@ static int pick_algorithm(const struct stun_msg *m, uint16_t *alg)
 	return *alg == STUN_PW_ALG_MD5 || *alg == STUN_PW_ALG_SHA256 ? 0 : -1;
 }
 
-void auth_check(struct worker *w, const struct origin *o, const struct stun_msg *m,
-		const struct allocation *a, struct auth_result *res)
+static void check_creds(struct worker *w, const struct origin *o, const struct stun_msg *m,
+			const struct allocation *a, struct auth_result *res)
 {
 	const struct stun_attr *user, *uhash, *realm, *nonce;
 	uint16_t alg;
@@ -391,6 +391,45 @@ void auth_check(struct worker *w, const struct origin *o, const struct stun_msg 
 		return;
 	}
 	res->error = 0;
+}
+
+/* Final answers by reason, for metrics.c; a request without credentials is a challenge. */
+static void count_result(struct worker *w, const struct stun_msg *m, int error)
+{
+	int reason;
+
+	switch (error) {
+	case 0:
+		w->stats.auth_ok++;
+		return;
+	case AUTH_PENDING:
+		return; /* counted when the store's answer comes back */
+	case STUN_ERR_UNAUTHORIZED:
+		if (m->mi_idx < 0 && m->mi256_idx < 0)
+			return;
+		reason = STATS_AUTH_UNAUTHORIZED;
+		break;
+	case STUN_ERR_STALE_NONCE:
+		reason = STATS_AUTH_STALE_NONCE;
+		break;
+	case TURN_ERR_WRONG_CREDENTIALS:
+		reason = STATS_AUTH_WRONG_CREDENTIALS;
+		break;
+	case STUN_ERR_BAD_REQUEST:
+		reason = STATS_AUTH_BAD_REQUEST;
+		break;
+	default:
+		reason = STATS_AUTH_STORE_ERROR;
+		break;
+	}
+	w->stats.auth_failed[reason]++;
+}
+
+void auth_check(struct worker *w, const struct origin *o, const struct stun_msg *m,
+		const struct allocation *a, struct auth_result *res)
+{
+	check_creds(w, o, m, a, res);
+	count_result(w, m, res->error);
 }
 
 int auth_load_static_users(struct server *srv, char *err, size_t errlen)

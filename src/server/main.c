@@ -27,6 +27,7 @@
 #include "anchor/anchor.h"
 #include "server/dtls.h"
 #include "server/server.h"
+#include "server/metrics.h"
 #include "server/redis_conninfo.h"
 #include "server/tls.h"
 #include "server/userdb.h"
@@ -343,9 +344,16 @@ static void reload_tls(struct server *srv)
 		log_info("SIGUSR2: TLS and DTLS are off, nothing to reload");
 }
 
+/* The anchor's metrics after the server's (metrics.h). */
+static void anchor_metrics(void *arg, struct evbuffer *out)
+{
+	anchor_metrics_write(arg, out);
+}
+
 static int run(struct server *srv)
 {
 	struct anchor *anchor = NULL;
+	struct metrics *metrics = NULL;
 	sigset_t set;
 	int sig, started = 0, ret = 0;
 	char buf[ADDR_STRLEN];
@@ -415,6 +423,21 @@ static int run(struct server *srv)
 		ret = -1;
 		goto stop;
 	}
+	if (srv->cfg->prometheus) {
+		char err[256];
+
+		metrics = metrics_start(srv, anchor ? anchor_metrics : NULL, anchor, err,
+					sizeof(err));
+		if (!metrics) {
+			log_error("%s", err);
+			ret = -1;
+			goto stop;
+		}
+		log_info("prometheus: metrics at http://%s:%u/metrics",
+			 srv->cfg->prometheus_address_count ? srv->cfg->prometheus_address[0].text
+							    : "*",
+			 srv->cfg->prometheus_port);
+	}
 	log_info("ready: %d worker threads, realm '%s'", srv->nworkers, srv->realm);
 
 	for (;;) {
@@ -458,6 +481,8 @@ static int run(struct server *srv)
 		break;
 	}
 stop:
+	/* first: it reads the workers' and the anchor's counters */
+	metrics_stop(metrics);
 	for (int i = 0; i < started; i++)
 		worker_stop(&srv->workers[i]);
 	/*

@@ -88,12 +88,15 @@ static void offload_count(void *owner, const struct relay_engine_counts *d, void
 	a->kernel_bytes[0] -= d->packets[0] * TURNRELAY_CHANNELDATA_HDR_LEN;
 	w->stats.kernel_to_peer += d->packets[0];
 	w->stats.kernel_to_client += d->packets[1];
+	w->stats.kernel_bytes_to_peer += d->bytes[0] - d->packets[0] * TURNRELAY_CHANNELDATA_HDR_LEN;
+	w->stats.kernel_bytes_to_client += d->bytes[1];
 	offload_count_joined(a, d);
 }
 
 void offload_worker_poll(struct worker *w)
 {
 	relay_engine_poll(w->engine, offload_count, w);
+	w->stats.kernel_entries = relay_engine_count(w->engine);
 }
 
 static void offload_poll(evutil_socket_t fd, short what, void *arg)

@@ -70,6 +70,23 @@ struct static_user {
 };
 
 /* Counters; per worker, summed on demand. */
+/*
+ * Per worker counters: written only by the worker's own thread (plain
+ * increments), read by the metrics thread (metrics.c) with relaxed atomic
+ * loads of the whole aligned uint64_t: a reader may see a value a moment
+ * old, never a torn one, and the worker never waits.
+ */
+enum { STATS_UDP, STATS_TCP, STATS_TLS, STATS_TRANSPORTS };
+enum { STATS_IPV4, STATS_IPV6, STATS_FAMILIES };
+enum {
+	STATS_AUTH_UNAUTHORIZED, /* 401: unknown user, wrong key or realm */
+	STATS_AUTH_STALE_NONCE,	 /* 438 */
+	STATS_AUTH_WRONG_CREDENTIALS, /* 441: not the allocation's username */
+	STATS_AUTH_BAD_REQUEST,	      /* 400: credentials incomplete */
+	STATS_AUTH_STORE_ERROR,	      /* 500: the user store failed */
+	STATS_AUTH_REASONS
+};
+
 struct worker_stats {
 	uint64_t malformed;	   /* datagrams or frames dropped as malformed */
 	uint64_t no_allocation;	   /* ChannelData or Send without an allocation */
@@ -92,6 +109,19 @@ struct worker_stats {
 	uint64_t kernel_to_client;
 	uint64_t tls_handshakes;      /* TLS connections whose handshake completed */
 	uint64_t tls_failed;	      /* ... whose handshake failed or timed out */
+	/* relayed data bytes (payload, without TURN framing), as the packets above */
+	uint64_t bytes_to_peer, bytes_to_client;
+	uint64_t kernel_bytes_to_peer, kernel_bytes_to_client;
+	uint64_t binding_requests;    /* STUN Binding requests answered */
+	uint64_t allocations_created; /* allocations made (the gauge is allocs_now) */
+	/* allocations now by client transport and client family (metrics.c) */
+	uint64_t allocs_now[STATS_TRANSPORTS][STATS_FAMILIES];
+	uint64_t permissions_created, channels_bound;
+	uint64_t quota_refused;	 /* Allocates refused by user-quota, total-quota, port shares */
+	uint64_t kernel_entries; /* the worker's entries in the kernel now (offload poll) */
+	/* final answers of auth_check() (a challenge without credentials is neither) */
+	uint64_t auth_ok;
+	uint64_t auth_failed[STATS_AUTH_REASONS];
 };
 
 struct server {
@@ -280,6 +310,7 @@ struct allocation {
 	uint32_t bps_reserved;	       /* of it, held against bps-capacity */
 	struct bw_bucket bw[2];	       /* [BW_TO_PEER], [BW_TO_CLIENT] */
 	uint64_t bw_dropped_pkts[2], bw_dropped_bytes[2];
+	uint64_t *stats_now; /* its slot of the worker's stats.allocs_now */
 };
 
 

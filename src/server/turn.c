@@ -609,6 +609,7 @@ static void handle_send(struct origin *o, struct allocation *a, const struct stu
 		w->stats.send_errors++;
 	} else {
 		w->stats.relayed_to_peer++;
+		w->stats.bytes_to_peer += data->len;
 		a->user_pkts[0]++;
 		a->user_bytes[0] += data->len;
 	}
@@ -709,6 +710,7 @@ static void handle_binding(struct origin *o, const struct stun_msg *m)
 		log_debug("Binding request from %s (%s)", addr_str(&o->client.sa, buf, sizeof(buf)),
 			  o->tcp ? "TCP" : "UDP");
 	}
+	o->w->stats.binding_requests++;
 	reply_start(&r, o, m, STUN_SUCCESS);
 	stun_put_xor_addr(&r.b, STUN_ATTR_XOR_MAPPED_ADDRESS, &o->client.sa);
 	/* coturn's stun-backward-compatibility: RFC 3489 §11.2.1's attribute too (RFC 8489 §14.1) */
@@ -858,6 +860,7 @@ void turn_handle_channeldata(struct worker *w, struct allocation *a, const uint8
 		w->stats.send_errors++;
 	} else {
 		w->stats.relayed_to_peer++;
+		w->stats.bytes_to_peer += dlen;
 		a->user_pkts[0]++;
 		a->user_bytes[0] += dlen;
 	}

@@ -263,6 +263,7 @@ void worker_relay_to_client(struct worker *w, struct allocation *a, const union 
 	}
 	if (sendv_to_client(w, a->lsn, a->tcp, a->dtls, &a->client, iov, niov) == 0) {
 		w->stats.relayed_to_client++;
+		w->stats.bytes_to_client += len;
 		a->user_pkts[1]++;
 		a->user_bytes[1] += len;
 	}

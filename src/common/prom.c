@@ -1,0 +1,38 @@
+/*
+ * prom.c - the Prometheus text exposition format. See prom.h.
+ */
+#include "common/prom.h"
+
+#include <event2/buffer.h>
+#include <inttypes.h>
+
+static const char *const type_names[] = {"counter", "gauge", "untyped"};
+
+void prom_family(struct evbuffer *out, const char *name, enum prom_type type, const char *help)
+{
+	evbuffer_add_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name,
+			    type_names[type]);
+}
+
+void prom_sample(struct evbuffer *out, const char *name, const char *labels, uint64_t value)
+{
+	if (labels)
+		evbuffer_add_printf(out, "%s{%s} %" PRIu64 "\n", name, labels, value);
+	else
+		evbuffer_add_printf(out, "%s %" PRIu64 "\n", name, value);
+}
+
+void prom_one(struct evbuffer *out, const char *name, enum prom_type type, const char *help,
+	      uint64_t value)
+{
+	prom_family(out, name, type, help);
+	prom_sample(out, name, NULL, value);
+}
+
+void prom_items(struct evbuffer *out, const char *name, enum prom_type type, const char *help,
+		const struct prom_item *items, size_t n)
+{
+	prom_family(out, name, type, help);
+	for (size_t i = 0; i < n; i++)
+		prom_sample(out, name, items[i].labels, items[i].value);
+}
