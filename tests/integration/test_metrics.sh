@@ -22,8 +22,10 @@ metrics=$((base + 1)) peer=$((base + 2)) web=$((base + 3)) ngp=$((base + 4))
 url=http://127.0.0.1:$metrics/metrics
 tl_start_turnserver "$srv" "$minp" "$maxp" --prometheus --prometheus-port "$metrics" \
 	--prometheus-address 127.0.0.1 --anchor-ng-listen "127.0.0.1:$ngp"
-tl_server_output
-tl_setup "server starts" 'tl_wait_log "$tmp/server.log" "ready:" "$srv_pid"' "$tmp/out"
+if ! tl_wait_log "$tmp/server.log" "ready:" "$srv_pid"; then
+	tl_server_output
+	tl_setup "server starts" false "$tmp/out"
+fi
 
 curl -sf "$url" >"$tmp/page1" 2>&1
 tl_check "GET /metrics serves the server's and the anchor's metrics" \
