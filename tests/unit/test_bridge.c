@@ -294,6 +294,10 @@ static void test_sdes_bridge_both_ways(void **state)
 	n = recv_one(pa, pkt, sizeof(pkt));
 	assert_int_equal(n, 172);
 	assert_memory_equal(pkt, plain, 172);
+	/* both sides latched: confirmed, and counted as bridged (anchor_metrics.c) */
+	assert_true(the_stream()->confirmed);
+	assert_int_equal(an->streams_by_mode[ANCHOR_MODE_BRIDGED], 1);
+	assert_int_equal(an->streams_by_mode[ANCHOR_MODE_LATCHING], 0);
 
 	/* a packet B's key did not make is dropped and counted, never forwarded */
 	len = rtp_packet(pkt, 2, 0xb);
