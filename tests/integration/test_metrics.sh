@@ -81,11 +81,15 @@ wait_above() {
 	echo "$v"
 }
 
+# Prometheus has scraped ours once before the relaying starts
+up=$(wait_above 'up{job="turnserver"}' 0)
+tl_setup "prometheus scrapes the server" '[ "$up" = 1 ]' "$tmp/prom.log"
+
 "$bin/turnutils_peer" -L 127.0.0.1 -p "$peer" >"$tmp/peer.out" 2>&1 &
 peer_pid=$!
 pids="$pids $peer_pid"
 timeout 60 "$bin/turnutils_uclient" -e 127.0.0.1 -r "$peer" -p "$srv" -u alice -w secret \
-	-m 2 -n 300 -z 20 127.0.0.1 >"$tmp/uclient.out" 2>&1 &
+	-m 2 -n 400 -z 20 127.0.0.1 >"$tmp/uclient.out" 2>&1 &
 uc_pid=$!
 pids="$pids $uc_pid"
 
@@ -99,8 +103,7 @@ tl_check "Prometheus saw the 2 UDP allocations (turn_total_allocations)" '[ "$al
 rcvb=$(wait_above 'turn_total_traffic_rcvb' 0)
 tl_check "coturn's turn_total_traffic_rcvb is scraped ($rcvb bytes)" '[ "$rcvb" -gt 0 ]'
 auth=$(wait_above 'turnserver_auth_successes_total' 0)
-up=$(query 'up{job="turnserver"}')
-tl_check "scrape target up, auth successes counted ($auth)" '[ "$up" = 1 ] && [ "$auth" -gt 0 ]'
+tl_check "auth successes counted ($auth)" '[ "$auth" -gt 0 ]'
 
 wait "$uc_pid"
 rc=$?
