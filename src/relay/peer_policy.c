@@ -430,6 +430,30 @@ int peer_policy_init(struct peer_policy *p, bool allow_loopback, const char *con
 	return 0;
 }
 
+int peer_policy_add_range(struct peer_policy *p, bool denied, const char *entry, char *err,
+			  size_t errlen)
+{
+	struct peer_range *tab = denied ? p->denied : p->allowed;
+	int *n = denied ? &p->ndenied : &p->nallowed;
+	struct peer_range r;
+	const char *why;
+
+	if (!err)
+		errlen = 0;
+	if (*n >= PEER_POLICY_MAX_RANGES) {
+		snprintf(err, errlen, "'%s': the %s list is full (%d entries)", entry,
+			 denied ? "denied" : "allowed", PEER_POLICY_MAX_RANGES);
+		return -1;
+	}
+	why = peer_range_parse(entry, &r);
+	if (why) {
+		snprintf(err, errlen, "'%s': %s", entry, why);
+		return -1;
+	}
+	tab[(*n)++] = r;
+	return 0;
+}
+
 /* sa's address as an own-address entry; -1 for another family. */
 static int peer_self_make(const struct sockaddr *sa, struct peer_self *s)
 {

@@ -120,6 +120,15 @@ int peer_policy_init(struct peer_policy *p, bool allow_loopback, const char *con
 		     size_t errlen);
 
 /*
+ * Add one entry (same forms as above) to the allowed list, or with denied
+ * to the denied list, of a policy already made (e.g. coturn's
+ * allowed_peer_ip rows of the user store). On a malformed entry or a full
+ * list returns -1 with a message naming the entry and leaves *p untouched.
+ */
+int peer_policy_add_range(struct peer_policy *p, bool denied, const char *entry, char *err,
+			  size_t errlen);
+
+/*
  * Record one of the server's own addresses (listening, relay, external).
  * Port ignored; an IPv4-mapped address is stored as IPv4; duplicates and
  * wildcards (0.0.0.0, ::) are accepted and not stored. Returns -1 for

@@ -30,6 +30,7 @@
 #include "server/redis_conninfo.h"
 #include "server/tls.h"
 #include "server/userdb.h"
+#include "server/userdb_load.h"
 
 #define DEMO_USER "demo"
 #define DEMO_PASSWORD_LEN 20
@@ -76,19 +77,18 @@ static int setup_rest_secrets(struct server *srv)
 }
 
 /*
- * Opens (creating on first run) the user store. With no user at all, adds
- * the demo user with a random password and returns that password once
- * (not under use-auth-secret, which has no users).
+ * Opens (creating on first run) the user store into *out, or leaves it
+ * NULL when the store is not used, and takes coturn's peer ranges and
+ * realm options from it (userdb_load.h) before anything relays.
  */
-static int setup_userdb(struct server *srv, char *password, size_t cap)
+static int open_userdb(struct server *srv, struct userdb **out)
 {
 	const struct config *c = srv->cfg;
 	bool is_default = strcmp(c->userdb, CONFIG_DEFAULT_USERDB) == 0;
 	char err[512];
 	struct userdb *db;
-	size_t nsecrets = 0;
 
-	password[0] = '\0';
+	*out = NULL;
 	if (c->use_auth_secret && setup_rest_secrets(srv) == 0)
 		return 0;
 	if (c->redis_userdb[0]) {
@@ -112,6 +112,23 @@ static int setup_userdb(struct server *srv, char *password, size_t cap)
 		return -1;
 	}
 	srv->use_userdb = true;
+	*out = db;
+	return userdb_load(srv, db, NULL);
+}
+
+/*
+ * With no user at all, adds the demo user with a random password to the
+ * store and returns that password once (not under use-auth-secret, which
+ * has no users).
+ */
+static int setup_userdb(struct server *srv, struct userdb *db, char *password, size_t cap)
+{
+	const struct config *c = srv->cfg;
+	size_t nsecrets = 0;
+
+	password[0] = '\0';
+	if (!db)
+		return 0;
 	if (c->use_auth_secret) {
 		if (userdb_list_secrets(db, srv->realm, count_secret, &nsecrets) < 0)
 			log_warn("%s", userdb_errmsg(db));
@@ -126,11 +143,9 @@ static int setup_userdb(struct server *srv, char *password, size_t cap)
 		random_password(password, DEMO_PASSWORD_LEN);
 		if (userdb_set_password(db, srv->realm, DEMO_USER, password) < 0) {
 			log_error("%s", userdb_errmsg(db));
-			userdb_close(db);
 			return -1;
 		}
 	}
-	userdb_close(db);
 	return 0;
 }
 
@@ -490,6 +505,7 @@ int main(int argc, char **argv)
 	static struct server srv;
 	static const struct tls_hooks dtls_hooks = {.dtls_setup = dtls_ctx_setup};
 	char err[512], password[DEMO_PASSWORD_LEN + 1];
+	struct userdb *db = NULL;
 	int rc;
 
 	config_init(&cfg);
@@ -565,6 +581,8 @@ int main(int argc, char **argv)
 		log_error("%s", err);
 		goto out;
 	}
+	if (open_userdb(&srv, &db) < 0)
+		goto out;
 	if (probe_listen_ports(&srv) < 0)
 		goto out;
 	if (select_engine(&srv) < 0)
@@ -575,8 +593,10 @@ int main(int argc, char **argv)
 		log_error("out of memory");
 		goto out;
 	}
-	if (setup_userdb(&srv, password, sizeof(password)) < 0)
+	if (setup_userdb(&srv, db, password, sizeof(password)) < 0)
 		goto out;
+	userdb_close(db);
+	db = NULL;
 	if (cfg.pidfile && write_pidfile(cfg.pidfile) < 0) {
 		log_error("cannot write pidfile %s: %s", cfg.pidfile, strerror(errno));
 		goto out;
@@ -588,6 +608,7 @@ int main(int argc, char **argv)
 		unlink(cfg.pidfile);
 	log_info("stopped");
 out:
+	userdb_close(db);
 	server_free(&srv);
 	config_free(&cfg);
 	log_close();
