@@ -656,12 +656,15 @@ static long userdb_sqlite_scalar(sqlite3 *conn, const char *sql)
  * every user moved over; rows that cannot move (no 16-byte MD5 key) stay
  * in turnserver_old_users. One transaction; the notice says what moved.
  */
-static int userdb_sqlite_upgrade(struct sqlite_store *s, bool old, char *notice, size_t cap)
+static int userdb_sqlite_upgrade(struct sqlite_store *s, int old, char *notice, size_t cap)
 {
 	long moved = 0, left = 0;
 
 	if (sqlite3_exec(s->conn, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return -1;
+	/* under the lock: another process may have migrated it meanwhile */
+	if (old && (old = userdb_sqlite_has_table(s->conn, "turnusers")) < 0)
+		goto fail;
 	if (sqlite3_exec(s->conn, userdb_sqlite_coturn_schema, NULL, NULL, NULL) != SQLITE_OK)
 		goto fail;
 	if (old) {
