@@ -179,7 +179,7 @@ int admin_open(const struct admin *a, bool create, struct userdb **db)
 		return EXIT_STORE;
 	}
 	if (*userdb_notice(*db))
-		fprintf(stderr, "turnadmin: %s\n", userdb_notice(*db));
+		fprintf(stderr, "turnadmin: %s: %s\n", a->db_path, userdb_notice(*db));
 	return 0;
 }
 

@@ -380,6 +380,13 @@ static const char *peer_range_parse(const char *s, struct peer_range *out)
 	return NULL;
 }
 
+const char *peer_range_check(const char *entry)
+{
+	struct peer_range r;
+
+	return entry ? peer_range_parse(entry, &r) : "missing";
+}
+
 static int peer_ranges_parse(struct peer_range *tab, int *count, const char *what,
 			     const char *const *list, int n, char *err, size_t errlen)
 {
@@ -427,30 +434,6 @@ int peer_policy_init(struct peer_policy *p, bool allow_loopback, const char *con
 			      errlen) < 0)
 		return -1;
 	*p = tmp;
-	return 0;
-}
-
-int peer_policy_add_range(struct peer_policy *p, bool denied, const char *entry, char *err,
-			  size_t errlen)
-{
-	struct peer_range *tab = denied ? p->denied : p->allowed;
-	int *n = denied ? &p->ndenied : &p->nallowed;
-	struct peer_range r;
-	const char *why;
-
-	if (!err)
-		errlen = 0;
-	if (*n >= PEER_POLICY_MAX_RANGES) {
-		snprintf(err, errlen, "'%s': the %s list is full (%d entries)", entry,
-			 denied ? "denied" : "allowed", PEER_POLICY_MAX_RANGES);
-		return -1;
-	}
-	why = peer_range_parse(entry, &r);
-	if (why) {
-		snprintf(err, errlen, "'%s': %s", entry, why);
-		return -1;
-	}
-	tab[(*n)++] = r;
 	return 0;
 }
 

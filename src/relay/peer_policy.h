@@ -120,13 +120,11 @@ int peer_policy_init(struct peer_policy *p, bool allow_loopback, const char *con
 		     size_t errlen);
 
 /*
- * Add one entry (same forms as above) to the allowed list, or with denied
- * to the denied list, of a policy already made (e.g. coturn's
- * allowed_peer_ip rows of the user store). On a malformed entry or a full
- * list returns -1 with a message naming the entry and leaves *p untouched.
+ * NULL when entry is an operator entry of the forms above, else the reason
+ * ("not an address range", ...): for entries read from elsewhere (the
+ * user store) before they join allowed-peer-ip or denied-peer-ip.
  */
-int peer_policy_add_range(struct peer_policy *p, bool denied, const char *entry, char *err,
-			  size_t errlen);
+const char *peer_range_check(const char *entry);
 
 /*
  * Record one of the server's own addresses (listening, relay, external).

@@ -77,31 +77,23 @@ static int setup_rest_secrets(struct server *srv)
 }
 
 /*
- * Opens (creating on first run) the user store into *out, or leaves it
- * NULL when the store is not used, and takes coturn's peer ranges and
- * realm options from it (userdb_load.h) before anything relays.
+ * Opens (creating on first run) the SQLite user store into *out, or leaves
+ * it NULL when it is not used (redis-userdb, static-auth-secret), and
+ * takes the realm's options and peer ranges from it (userdb_load.h):
+ * before the peer policy and the limits are set up.
  */
 static int open_userdb(struct server *srv, struct userdb **out)
 {
-	const struct config *c = srv->cfg;
+	struct config *c = srv->cfg;
 	bool is_default = strcmp(c->userdb, CONFIG_DEFAULT_USERDB) == 0;
-	char err[512];
+	char err[512], label[CONFIG_MAX_PATH + 8];
 	struct userdb *db;
 
 	*out = NULL;
 	if (c->use_auth_secret && setup_rest_secrets(srv) == 0)
 		return 0;
-	if (c->redis_userdb[0]) {
-		/* someone else's store: read, never given a demo user */
-		if (store_start(srv, err, sizeof(err)) < 0) {
-			log_error("redis-userdb: %s", err);
-			return -1;
-		}
-		log_info("users from Redis (redis-userdb), looked up off the workers");
-		if (!is_default)
-			log_warn("userdb %s is not used: redis-userdb is", c->userdb);
-		return 0;
-	}
+	if (c->redis_userdb[0])
+		return 0; /* store_read_realm() */
 	db = userdb_open_sqlite(c->userdb, true, err, sizeof(err));
 	if (!db) {
 		if (is_default && srv->nusers && !c->use_auth_secret) {
@@ -113,20 +105,38 @@ static int open_userdb(struct server *srv, struct userdb **out)
 	}
 	srv->use_userdb = true;
 	*out = db;
-	return userdb_load(srv, db, NULL);
+	snprintf(label, sizeof(label), "userdb %s", c->userdb);
+	userdb_apply_realm(c, db, srv->realm, label, NULL);
+	return userdb_audit(c, db, srv->realm, label, NULL);
 }
 
 /*
- * With no user at all, adds the demo user with a random password to the
- * store and returns that password once (not under use-auth-secret, which
- * has no users).
+ * Starts the Redis store thread (redis-userdb), or with the SQLite store
+ * db and no user at all, adds the demo user with a random password and
+ * returns that password once (not under use-auth-secret, which has no
+ * users).
  */
 static int setup_userdb(struct server *srv, struct userdb *db, char *password, size_t cap)
 {
 	const struct config *c = srv->cfg;
+	bool is_default = strcmp(c->userdb, CONFIG_DEFAULT_USERDB) == 0;
 	size_t nsecrets = 0;
+	char err[512];
 
 	password[0] = '\0';
+	if (c->use_auth_secret && c->static_auth_secret_count)
+		return 0; /* setup_rest_secrets() */
+	if (c->redis_userdb[0]) {
+		/* someone else's store: read, never given a demo user */
+		if (store_start(srv, err, sizeof(err)) < 0) {
+			log_error("redis-userdb: %s", err);
+			return -1;
+		}
+		log_info("users from Redis (redis-userdb), looked up off the workers");
+		if (!is_default)
+			log_warn("userdb %s is not used: redis-userdb is", c->userdb);
+		return 0;
+	}
 	if (!db)
 		return 0;
 	if (c->use_auth_secret) {
@@ -572,6 +582,8 @@ int main(int argc, char **argv)
 		explicit_bzero(&ci, sizeof(ci));
 		store_read_realm(&cfg, srv.realm);
 	}
+	if (open_userdb(&srv, &db) < 0)
+		goto out;
 	if (relay_setup_policy(&srv.relay, err, sizeof(err)) < 0) {
 		log_error("%s", err);
 		goto out;
@@ -581,8 +593,6 @@ int main(int argc, char **argv)
 		log_error("%s", err);
 		goto out;
 	}
-	if (open_userdb(&srv, &db) < 0)
-		goto out;
 	if (probe_listen_ports(&srv) < 0)
 		goto out;
 	if (select_engine(&srv) < 0)

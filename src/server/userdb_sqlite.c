@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #define USERDB_SQLITE_BUSY_MS 2000
+#define USERDB_SQLITE_MAX_OPTION 4294967295ul /* a realm option's largest value */
 
 /* coturn's schema.sql (the table and column names are the interface) */
 static const char userdb_sqlite_coturn_schema[] =
@@ -91,6 +92,9 @@ enum userdb_sqlite_stmt {
 	ST_ALLOWED,
 	ST_DENIED,
 	ST_REALM_OPTIONS,
+	ST_REALM_OPTION,
+	ST_ALLOWED_OF,
+	ST_DENIED_OF,
 	ST_CHECK_USERS,
 	ST_BEGIN,
 	ST_COMMIT,
@@ -122,6 +126,12 @@ static const char *const userdb_sqlite_sql[ST_NUM] = {
     [ST_ALLOWED] = "SELECT realm, ip_range FROM allowed_peer_ip ORDER BY realm, ip_range",
     [ST_DENIED] = "SELECT realm, ip_range FROM denied_peer_ip ORDER BY realm, ip_range",
     [ST_REALM_OPTIONS] = "SELECT realm, opt, value FROM turn_realm_option ORDER BY realm, opt",
+    [ST_REALM_OPTION] = "SELECT value FROM turn_realm_option WHERE realm = ?1 AND opt = ?2",
+    /* coturn: a range of realm '' holds for every realm */
+    [ST_ALLOWED_OF] = "SELECT ip_range, realm FROM allowed_peer_ip WHERE realm = ?1 OR realm = ''"
+		      " ORDER BY ip_range",
+    [ST_DENIED_OF] = "SELECT ip_range, realm FROM denied_peer_ip WHERE realm = ?1 OR realm = ''"
+		     " ORDER BY ip_range",
     [ST_CHECK_USERS] = "SELECT realm, name, hmackey FROM turnusers_lt ORDER BY realm, name",
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
@@ -181,6 +191,27 @@ static int userdb_sqlite_bind_names(sqlite3_stmt *st, const char *realm, const c
 	return 0;
 }
 
+/*
+ * Bind (realm, name) to st and step it once: 0 with its row to read (the
+ * caller finishes st), 1 no row, -1 error (reported); st is finished then.
+ */
+static int userdb_sqlite_row(struct userdb *db, sqlite3_stmt *st, const char *realm,
+			     const char *name)
+{
+	int rc;
+
+	if (userdb_sqlite_bind_names(st, realm, name))
+		goto fail;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		return userdb_sqlite_finish(st, 1);
+	if (rc == SQLITE_ROW)
+		return 0;
+fail:
+	userdb_sqlite_fail(db, "read");
+	return userdb_sqlite_finish(st, -1);
+}
+
 /* Run one of ST_BEGIN, ST_COMMIT, ST_ROLLBACK. */
 static int userdb_sqlite_txn(struct sqlite_store *s, enum userdb_sqlite_stmt which)
 {
@@ -212,13 +243,9 @@ static int userdb_sqlite_get_keys(struct userdb *db, const char *realm, const ch
 	char why[128];
 	int rc;
 
-	if (userdb_sqlite_bind_names(st, realm, user))
-		goto fail;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE)
-		return userdb_sqlite_finish(st, 1);
-	if (rc != SQLITE_ROW)
-		goto fail;
+	rc = userdb_sqlite_row(db, st, realm, user);
+	if (rc)
+		return rc;
 	hmackey = (const char *)sqlite3_column_text(st, 0);
 	if (userdb_hmackey_parse(hmackey, &keys, why, sizeof(why)) < 0)
 		return userdb_sqlite_finish(st, userdb_sqlite_bad_row(db, realm, user, why));
@@ -232,9 +259,6 @@ static int userdb_sqlite_get_keys(struct userdb *db, const char *realm, const ch
 	*out = keys;
 	explicit_bzero(&keys, sizeof(keys));
 	return userdb_sqlite_finish(st, 0);
-fail:
-	userdb_sqlite_fail(db, "read");
-	return userdb_sqlite_finish(st, -1);
 }
 
 static int userdb_sqlite_find_userhash(struct userdb *db, const char *realm, const uint8_t hash[32],
@@ -497,6 +521,57 @@ static int userdb_sqlite_check_users(struct userdb *db,
 	return userdb_sqlite_finish(st, bad);
 }
 
+/* coturn's realm option name of realm: 0 with its value, 1 none, -1 not a number. */
+static int userdb_sqlite_realm_option(struct userdb *db, const char *realm, const char *name,
+				      unsigned long *value)
+{
+	struct sqlite_store *s = userdb_state(db);
+	sqlite3_stmt *st = s->st[ST_REALM_OPTION];
+	const char *text;
+	unsigned long v = 0;
+	int rc;
+
+	rc = userdb_sqlite_row(db, st, realm, name);
+	if (rc)
+		return rc;
+	text = userdb_sqlite_text(st, 0);
+	for (const char *p = text; *p >= '0' && *p <= '9' && v <= USERDB_SQLITE_MAX_OPTION; p++)
+		v = v * 10 + (unsigned long)(*p - '0');
+	if (!*text || strspn(text, "0123456789") != strlen(text) || v > USERDB_SQLITE_MAX_OPTION) {
+		userdb_set_error(db, "turn_realm_option %s of realm '%s' in %s: '%.32s' is not a "
+				 "number from 0 to %lu",
+				 name, realm, s->path, text, USERDB_SQLITE_MAX_OPTION);
+		return userdb_sqlite_finish(st, -1);
+	}
+	*value = v;
+	return userdb_sqlite_finish(st, 0);
+}
+
+struct userdb_sqlite_range_walk {
+	int (*cb)(void *arg, const char *range);
+	void *arg;
+};
+
+static int userdb_sqlite_range_one(void *arg, const char *range, const char *realm)
+{
+	struct userdb_sqlite_range_walk *wk = arg;
+
+	(void)realm;
+	return wk->cb(wk->arg, range);
+}
+
+/* The ranges of realm and of realm '' (coturn's: for every realm). */
+static int userdb_sqlite_list_peer_ips(struct userdb *db, const char *realm, bool allowed,
+				       int (*cb)(void *arg, const char *range), void *arg)
+{
+	struct sqlite_store *s = userdb_state(db);
+	struct userdb_sqlite_range_walk wk = {cb, arg};
+	sqlite3_stmt *st = s->st[allowed ? ST_ALLOWED_OF : ST_DENIED_OF];
+
+	/* the walk hands over (column 0, column 1): (range, realm) here */
+	return userdb_sqlite_walk(db, st, realm, userdb_sqlite_range_one, &wk);
+}
+
 /* coturn's tables that nothing here reads (one realm, no oAuth, no web admin) */
 static int userdb_sqlite_list_unused(struct userdb *db,
 				     int (*cb)(void *arg, const char *table, long rows), void *arg)
@@ -554,6 +629,8 @@ static const struct userdb_ops userdb_sqlite_ops = {
     .list_realm_options = userdb_sqlite_list_realm_options,
     .check_users = userdb_sqlite_check_users,
     .list_unused = userdb_sqlite_list_unused,
+    .realm_option = userdb_sqlite_realm_option,
+    .list_peer_ips = userdb_sqlite_list_peer_ips,
     .close = userdb_sqlite_close,
 };
 
@@ -684,9 +761,9 @@ static int userdb_sqlite_upgrade(struct sqlite_store *s, int old, char *notice, 
 		goto fail;
 	if (old)
 		snprintf(notice, cap,
-			 "%s: moved %ld user(s) from this server's earlier schema (table turnusers) "
+			 "moved %ld user(s) from this server's earlier schema (table turnusers) "
 			 "to coturn's (turnusers_lt; SHA-256 keys and USERHASH in turnserver_keys)%s",
-			 s->path, moved,
+			 moved,
 			 left ? "; rows without an MD5 key were kept in turnserver_old_users: set "
 				"those users' passwords again"
 			      : "");

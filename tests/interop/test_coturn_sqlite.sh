@@ -111,13 +111,14 @@ check bad_rows_named_and_counted \
 	 log_has "user '"'nothex'"' of realm '"'$realm'"' refused: hmackey is not hex (character 1)" &&
 	 log_has "2 user row(s) refused"'
 check peer_ranges_merged_malformed_refused \
-	'log_has "denied_peer_ip row refused: '"'not-an-address'"'" &&
+	'log_has "denied-peer-ip '"'not-an-address'"' from the store not used: not an address range" &&
 	 log_has "denied_peer_ip '"'127.0.0.2'"' of realm '"'other.realm'"' not acted on" &&
-	 log_has "2 peer range(s) of allowed_peer_ip and denied_peer_ip merged into the peer policy, 1 refused"'
+	 log_has "1 allowed-peer-ip range(s) from the store (read at startup" &&
+	 log_has "1 denied-peer-ip range(s) from the store (read at startup"'
 check realm_max_bps_applied_other_realm_named \
-	'log_has "realm '"'$realm'"' option max-bps=400000" &&
+	'log_has "realm '"'$realm'"' max-bps 400000 from the store" &&
 	 log_has "max-bps: every allocation relays at most 400000 bytes" &&
-	 log_has "turn_realm_option user-quota of realm '"'other.realm'"' not acted on"'
+	 log_has "realm option user-quota of realm '"'other.realm'"' not acted on"'
 check unread_tables_named 'log_has "table turn_origin_to_realm has 1 row(s): not acted on"'
 
 coturn_ok coturn_user_of_coturns_turnadmin_relays 127.0.0.2 -u ctuser -w ctpass
@@ -159,9 +160,9 @@ tl_check_turnserver_stops server_exits_0_on_sigterm
 # --- no-dynamic-ip-list, no-dynamic-realms: the tables are not read
 start --no-dynamic-ip-list --no-dynamic-realms
 check no_dynamic_options_said \
-	'log_has "no-dynamic-ip-list: allowed_peer_ip and denied_peer_ip are not read" &&
-	 log_has "no-dynamic-realms: turn_realm_option is not read" &&
-	 ! log_has "merged into the peer policy" && ! log_has "option max-bps="'
+	'log_has "option no-dynamic-ip-list: the user store'"'"'s peer ranges" &&
+	 log_has "option no-dynamic-realms: the user store'"'"'s realm options" &&
+	 ! log_has "range(s) from the store" && ! log_has "max-bps 400000"'
 coturn_ok no_dynamic_ip_list_lets_denied_row_pass 127.0.0.1 -u ctuser -w ctpass
 tl_stop "$srv_pid" >/dev/null
 
