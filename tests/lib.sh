@@ -300,6 +300,16 @@ tl_free_port_block() {
 	return 1
 }
 
+# tl_require_coturn TOOL...: a "FAIL: coturn_installed" line and exit 1
+# unless each of Debian coturn's /usr/bin/TOOL is there.
+tl_require_coturn() {
+	for tl_t in "$@"; do
+		[ -x "/usr/bin/$tl_t" ] && continue
+		echo "FAIL: coturn_installed (/usr/bin/$tl_t missing: apt-get install coturn)"
+		exit 1
+	done
+}
+
 # tl_has_ipv6_loopback: true when ::1 is configured on lo.
 tl_has_ipv6_loopback() { grep -q "^0\{31\}1 .* lo$" /proc/net/if_inet6 2>/dev/null; }
 

@@ -178,6 +178,8 @@ int admin_open(const struct admin *a, bool create, struct userdb **db)
 		fprintf(stderr, "turnadmin: %s\n", err);
 		return EXIT_STORE;
 	}
+	if (*userdb_notice(*db))
+		fprintf(stderr, "turnadmin: %s: %s\n", a->db_path, userdb_notice(*db));
 	return 0;
 }
 

@@ -27,12 +27,14 @@
 #define NO_DYNAMIC                                                                                 \
 	"the user store is not health-pinged here (a Redis outage ends by itself at the next "    \
 	"lookup)"
-#define NO_DYNAMIC_IPS "the peer ranges of a redis-userdb are not read (the SQLite store has none)"
-#define DYNAMIC_IPS "give no value: without it the peer ranges of a redis-userdb are read at startup"
+#define NO_DYNAMIC_IPS                                                                             \
+	"the user store's peer ranges (coturn's allowed_peer_ip and denied_peer_ip) are not read"
+#define DYNAMIC_IPS "give no value: without it the user store's peer ranges are read at startup"
 #define NO_DYNAMIC_REALMS                                                                          \
-	"the realm options of a redis-userdb are not read (the SQLite store has none)"
+	"the user store's realm options (coturn's turn_realm_option: max-bps, user-quota, "       \
+	"total-quota) are not read"
 #define DYNAMIC_REALMS                                                                             \
-	"give no value: without it the realm options of a redis-userdb are read at startup"
+	"give no value: without it the user store's realm options are read at startup"
 
 #define F(f) offsetof(struct config, f)
 #define FSIZE(f) sizeof(((struct config *)0)->f)
@@ -122,9 +124,9 @@ const struct config_option config_options[] = {
     OPT_SWITCH("no-auth-pings", 1, NO_DYNAMIC, NO_DYNAMIC,
 	       "no health checks of the store (coturn's; none here)"),
     OPT_COMPAT_BOOL("no-dynamic-ip-list", no_dynamic_ip_list, false, 1, NO_DYNAMIC_IPS,
-		    DYNAMIC_IPS, "no peer ranges from redis-userdb"),
+		    DYNAMIC_IPS, "no peer ranges from the user store"),
     OPT_COMPAT_BOOL("no-dynamic-realms", no_dynamic_realms, false, 1, NO_DYNAMIC_REALMS,
-		    DYNAMIC_REALMS, "no realm options (quotas, max-bps) from redis-userdb"),
+		    DYNAMIC_REALMS, "no realm options (quotas, max-bps) from the user store"),
     OPT_BOOL("fingerprint", 'f', fingerprint, "add FINGERPRINT to every response"),
     OPT_UINT("stale-nonce", 0, stale_nonce, 1, CONFIG_MAX_SECONDS, CONFIG_DEFAULT_STALE_NONCE,
 	     "[=<seconds>]", "nonce lifetime"),

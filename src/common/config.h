@@ -126,8 +126,8 @@ struct config {
 	size_t user_count;
 	char userdb[CONFIG_MAX_PATH + 1];
 	char redis_userdb[CONFIG_MAX_TEXT_BYTES + 1]; /* "": none; else instead of userdb */
-	bool no_dynamic_ip_list; /* redis-userdb's peer ranges not read */
-	bool no_dynamic_realms;	 /* redis-userdb's realm options not read */
+	bool no_dynamic_ip_list; /* the user store's peer ranges not read */
+	bool no_dynamic_realms;	 /* the user store's realm options not read */
 	/* TURN REST API (server/rest_auth.h): users are EXPIRY[SEP USER] only */
 	bool use_auth_secret;
 	char *static_auth_secret[CONFIG_MAX_SECRETS]; /* none: the store's, per realm */

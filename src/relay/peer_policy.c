@@ -380,6 +380,13 @@ static const char *peer_range_parse(const char *s, struct peer_range *out)
 	return NULL;
 }
 
+const char *peer_range_check(const char *entry)
+{
+	struct peer_range r;
+
+	return entry ? peer_range_parse(entry, &r) : "missing";
+}
+
 static int peer_ranges_parse(struct peer_range *tab, int *count, const char *what,
 			     const char *const *list, int n, char *err, size_t errlen)
 {

@@ -120,6 +120,13 @@ int peer_policy_init(struct peer_policy *p, bool allow_loopback, const char *con
 		     size_t errlen);
 
 /*
+ * NULL when entry is an operator entry of the forms above, else the reason
+ * ("not an address range", ...): for entries read from elsewhere (the
+ * user store) before they join allowed-peer-ip or denied-peer-ip.
+ */
+const char *peer_range_check(const char *entry);
+
+/*
  * Record one of the server's own addresses (listening, relay, external).
  * Port ignored; an IPv4-mapped address is stored as IPv4; duplicates and
  * wildcards (0.0.0.0, ::) are accepted and not stored. Returns -1 for

@@ -204,7 +204,9 @@ static int lt_check(struct worker *w, const struct allocation *a, const struct s
 
 	if (rc < 0 && w->srv->store)
 		w->stats.store_unavailable++;
-	else if (rc < 0 && worker_log_ok(w))
+	else if (rc < 0)
+		w->stats.store_errors++;
+	if (rc < 0 && !w->srv->store && worker_log_ok(w))
 		log_error("user store lookup failed: %s", userdb_errmsg(w->db));
 	if (rc == 0)
 		rc = try_keys(m, alg, &keys, res) == 0 ? 0 : 1;
@@ -285,6 +287,8 @@ static int rest_check(struct worker *w, const struct stun_msg *m, uint16_t alg,
 			w->stats.store_unavailable++;
 	} else if (!c->static_auth_secret_count && w->db) {
 		rc = userdb_list_secrets(w->db, w->srv->realm, rest_try_secret, &t);
+		if (rc == -1)
+			w->stats.store_errors++;
 		if (rc == -1 && worker_log_ok(w))
 			log_error("user store lookup failed: %s", userdb_errmsg(w->db));
 	}

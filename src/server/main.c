@@ -31,6 +31,7 @@
 #include "server/redis_conninfo.h"
 #include "server/tls.h"
 #include "server/userdb.h"
+#include "server/userdb_load.h"
 
 #define DEMO_USER "demo"
 #define DEMO_PASSWORD_LEN 20
@@ -77,21 +78,55 @@ static int setup_rest_secrets(struct server *srv)
 }
 
 /*
- * Opens (creating on first run) the user store. With no user at all, adds
- * the demo user with a random password and returns that password once
- * (not under use-auth-secret, which has no users).
+ * Opens (creating on first run) the SQLite user store into *out, or leaves
+ * it NULL when it is not used (redis-userdb, static-auth-secret), and
+ * takes the realm's options and peer ranges from it (userdb_load.h):
+ * before the peer policy and the limits are set up.
  */
-static int setup_userdb(struct server *srv, char *password, size_t cap)
+static int open_userdb(struct server *srv, struct userdb **out)
+{
+	struct config *c = srv->cfg;
+	bool is_default = strcmp(c->userdb, CONFIG_DEFAULT_USERDB) == 0;
+	char err[512], label[CONFIG_MAX_PATH + 8];
+	struct userdb *db;
+
+	*out = NULL;
+	if (c->use_auth_secret && setup_rest_secrets(srv) == 0)
+		return 0;
+	if (c->redis_userdb[0])
+		return 0; /* store_read_realm() */
+	db = userdb_open_sqlite(c->userdb, true, err, sizeof(err));
+	if (!db) {
+		if (is_default && srv->nusers && !c->use_auth_secret) {
+			log_warn("%s; using only the user= lines", err);
+			return 0;
+		}
+		log_error("%s", err);
+		return -1;
+	}
+	srv->use_userdb = true;
+	*out = db;
+	snprintf(label, sizeof(label), "userdb %s", c->userdb);
+	userdb_apply_realm(c, db, srv->realm, label, NULL);
+	return userdb_audit(c, db, srv->realm, label, NULL);
+}
+
+/*
+ * Starts the Redis store thread (redis-userdb), or with the SQLite store
+ * db and no user at all, adds the demo user with a random password and
+ * returns that password once (not under use-auth-secret, which has no
+ * users).
+ */
+static int setup_userdb(struct server *srv, struct userdb *db, char *password, size_t cap)
 {
 	const struct config *c = srv->cfg;
 	bool is_default = strcmp(c->userdb, CONFIG_DEFAULT_USERDB) == 0;
-	char err[512];
-	struct userdb *db;
 	size_t nsecrets = 0;
+	char err[512];
 
 	password[0] = '\0';
-	if (c->use_auth_secret && setup_rest_secrets(srv) == 0)
-		return 0;
+	if (c->use_auth_secret && c->static_auth_secret_count)
+		return 0; /* setup_rest_secrets() */
 	if (c->redis_userdb[0]) {
 		/* someone else's store: read, never given a demo user */
 		if (store_start(srv, err, sizeof(err)) < 0) {
@@ -103,16 +138,8 @@ static int setup_userdb(struct server *srv, char *password, size_t cap)
 			log_warn("userdb %s is not used: redis-userdb is", c->userdb);
 		return 0;
 	}
-	db = userdb_open_sqlite(c->userdb, true, err, sizeof(err));
-	if (!db) {
-		if (is_default && srv->nusers && !c->use_auth_secret) {
-			log_warn("%s; using only the user= lines", err);
-			return 0;
-		}
-		log_error("%s", err);
-		return -1;
-	}
-	srv->use_userdb = true;
+	if (!db)
+		return 0;
 	if (c->use_auth_secret) {
 		if (userdb_list_secrets(db, srv->realm, count_secret, &nsecrets) < 0)
 			log_warn("%s", userdb_errmsg(db));
@@ -127,11 +154,9 @@ static int setup_userdb(struct server *srv, char *password, size_t cap)
 		random_password(password, DEMO_PASSWORD_LEN);
 		if (userdb_set_password(db, srv->realm, DEMO_USER, password) < 0) {
 			log_error("%s", userdb_errmsg(db));
-			userdb_close(db);
 			return -1;
 		}
 	}
-	userdb_close(db);
 	return 0;
 }
 
@@ -515,6 +540,7 @@ int main(int argc, char **argv)
 	static struct server srv;
 	static const struct tls_hooks dtls_hooks = {.dtls_setup = dtls_ctx_setup};
 	char err[512], password[DEMO_PASSWORD_LEN + 1];
+	struct userdb *db = NULL;
 	int rc;
 
 	config_init(&cfg);
@@ -581,6 +607,8 @@ int main(int argc, char **argv)
 		explicit_bzero(&ci, sizeof(ci));
 		store_read_realm(&cfg, srv.realm);
 	}
+	if (open_userdb(&srv, &db) < 0)
+		goto out;
 	if (relay_setup_policy(&srv.relay, err, sizeof(err)) < 0) {
 		log_error("%s", err);
 		goto out;
@@ -600,8 +628,10 @@ int main(int argc, char **argv)
 		log_error("out of memory");
 		goto out;
 	}
-	if (setup_userdb(&srv, password, sizeof(password)) < 0)
+	if (setup_userdb(&srv, db, password, sizeof(password)) < 0)
 		goto out;
+	userdb_close(db);
+	db = NULL;
 	if (cfg.pidfile && write_pidfile(cfg.pidfile) < 0) {
 		log_error("cannot write pidfile %s: %s", cfg.pidfile, strerror(errno));
 		goto out;
@@ -613,6 +643,7 @@ int main(int argc, char **argv)
 		unlink(cfg.pidfile);
 	log_info("stopped");
 out:
+	userdb_close(db);
 	server_free(&srv);
 	config_free(&cfg);
 	log_close();

@@ -104,6 +104,7 @@ struct worker_stats {
 	uint64_t drain_refused;	    /* Allocates answered 486 while draining, no alternate */
 	uint64_t dtls_hello_verify; /* ClientHellos answered statelessly (dtls.c) */
 	uint64_t dtls_no_session;  /* DTLS datagrams without a session, not a ClientHello */
+	uint64_t store_errors;	    /* SQLite store lookups that failed, refused rows included */
 	/* forwarded by the kernel module (offload.c, merged from its counters) */
 	uint64_t kernel_to_peer;
 	uint64_t kernel_to_client;

@@ -32,6 +32,7 @@
 #include "server/dtls.h"
 #include "server/server.h"
 #include "server/userdb.h"
+#include "server/userdb_load.h"
 
 #define STORE_MAX_PARKED 256	 /* requests waiting, per worker */
 #define STORE_MAX_QUEUE 1024	 /* lookups waiting for the store thread, in all */
@@ -252,33 +253,11 @@ void store_stop(struct server *srv)
 	srv->store = NULL;
 }
 
-/* Startup: the realm's options and peer ranges (coturn's keys), once */
-
-struct store_rule_walk {
-	struct config *cfg;
-	const char *option;
-	int added;
-};
-
-static int store_rule_add(void *arg, const char *range)
-{
-	struct store_rule_walk *wk = arg;
-	char err[256];
-
-	if (config_set(wk->cfg, wk->option, range, err, sizeof(err)) < 0) {
-		log_warn("redis-userdb: %s from Redis not used: %s", wk->option, err);
-		return 0;
-	}
-	wk->added++;
-	return 0;
-}
-
+/* Startup: the realm's options and peer ranges (coturn's keys), once (userdb_load.h) */
 void store_read_realm(struct config *cfg, const char *realm)
 {
-	static const char *const options[] = {"user-quota", "total-quota", "max-bps"};
-	char err[USERDB_ERR_LEN], num[24];
+	char err[USERDB_ERR_LEN];
 	struct userdb *db;
-	unsigned long v;
 
 	if (cfg->no_dynamic_ip_list && cfg->no_dynamic_realms)
 		return;
@@ -287,33 +266,7 @@ void store_read_realm(struct config *cfg, const char *realm)
 		log_warn("redis-userdb: realm options and peer ranges not read: %s", err);
 		return;
 	}
-	/* coturn: the realm's options in the store override the config's */
-	for (size_t i = 0; !cfg->no_dynamic_realms && i < sizeof(options) / sizeof(options[0]);
-	     i++) {
-		int rc = userdb_realm_option(db, realm, options[i], &v);
-
-		if (rc < 0) {
-			log_warn("redis-userdb: %s", userdb_errmsg(db));
-			continue;
-		}
-		if (rc > 0 || v == 0)
-			continue;
-		snprintf(num, sizeof(num), "%lu", v);
-		if (config_set(cfg, options[i], num, err, sizeof(err)) < 0)
-			log_warn("redis-userdb: realm '%s' %s not used: %s", realm, options[i], err);
-		else
-			log_info("redis-userdb: realm '%s' %s %lu (read at startup)", realm, options[i],
-				 v);
-	}
-	for (int allowed = 1; !cfg->no_dynamic_ip_list && allowed >= 0; allowed--) {
-		struct store_rule_walk wk = {cfg, allowed ? "allowed-peer-ip" : "denied-peer-ip", 0};
-
-		if (userdb_list_peer_ips(db, realm, allowed, store_rule_add, &wk) < 0)
-			log_warn("redis-userdb: %s", userdb_errmsg(db));
-		else if (wk.added)
-			log_info("redis-userdb: %d %s range(s) from Redis (read at startup)", wk.added,
-				 wk.option);
-	}
+	userdb_apply_realm(cfg, db, realm, "redis-userdb", NULL);
 	userdb_close(db);
 }
 

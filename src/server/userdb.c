@@ -15,6 +15,7 @@ struct userdb {
 	const struct userdb_ops *ops;
 	void *state;
 	char err[USERDB_ERR_LEN];
+	char notice[USERDB_ERR_LEN];
 };
 
 struct userdb *userdb_new(const struct userdb_ops *ops, void *state)
@@ -40,6 +41,20 @@ void userdb_set_error(struct userdb *db, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(db->err, sizeof(db->err), fmt, ap);
 	va_end(ap);
+}
+
+void userdb_set_notice(struct userdb *db, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(db->notice, sizeof(db->notice), fmt, ap);
+	va_end(ap);
+}
+
+const char *userdb_notice(const struct userdb *db)
+{
+	return db->notice;
 }
 
 const char *userdb_errmsg(const struct userdb *db)
@@ -235,4 +250,89 @@ int userdb_ping(struct userdb *db)
 const char *userdb_kind(const struct userdb *db)
 {
 	return db->ops->name;
+}
+
+int userdb_list_peer_ranges(struct userdb *db, bool denied,
+			    int (*cb)(void *arg, const char *realm, const char *range), void *arg)
+{
+	return db->ops->list_peer_ranges ? db->ops->list_peer_ranges(db, denied, cb, arg) : 0;
+}
+
+int userdb_list_realm_options(struct userdb *db,
+			      int (*cb)(void *arg, const char *realm, const char *opt,
+					const char *value),
+			      void *arg)
+{
+	return db->ops->list_realm_options ? db->ops->list_realm_options(db, cb, arg) : 0;
+}
+
+int userdb_check_users(struct userdb *db,
+		       int (*cb)(void *arg, const char *realm, const char *user, const char *why),
+		       void *arg)
+{
+	return db->ops->check_users ? db->ops->check_users(db, cb, arg) : 0;
+}
+
+int userdb_list_unused(struct userdb *db, int (*cb)(void *arg, const char *table, long rows),
+		       void *arg)
+{
+	return db->ops->list_unused ? db->ops->list_unused(db, cb, arg) : 0;
+}
+
+static int userdb_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int userdb_hmackey_parse(const char *hex, struct user_keys *out, char *why, size_t cap)
+{
+	struct user_keys keys;
+	uint8_t *dst;
+	size_t len, i;
+
+	if (!hex) {
+		snprintf(why, cap, "hmackey is NULL");
+		return -1;
+	}
+	len = strnlen(hex, 129);
+	if (len != 32 && len != 64) {
+		snprintf(why, cap, "hmackey has %s%zu characters, not 32 hex digits (MD5) or 64 "
+			 "(SHA-256)", len > 128 ? "more than " : "", len > 128 ? (size_t)128 : len);
+		return -1;
+	}
+	memset(&keys, 0, sizeof(keys));
+	dst = len == 32 ? keys.md5 : keys.sha256;
+	for (i = 0; i < len; i += 2) {
+		int hi = userdb_hex_digit(hex[i]), lo = userdb_hex_digit(hex[i + 1]);
+
+		if (hi < 0 || lo < 0) {
+			snprintf(why, cap, "hmackey is not hex (character %zu)",
+				 (hi < 0 ? i : i + 1) + 1);
+			explicit_bzero(&keys, sizeof(keys));
+			return -1;
+		}
+		dst[i / 2] = (uint8_t)(hi << 4 | lo);
+	}
+	keys.has_md5 = len == 32;
+	keys.has_sha256 = len == 64;
+	*out = keys;
+	explicit_bzero(&keys, sizeof(keys));
+	return 0;
+}
+
+void userdb_hmackey_format(const uint8_t md5[16], char out[33])
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < 16; i++) {
+		out[2 * i] = digits[md5[i] >> 4];
+		out[2 * i + 1] = digits[md5[i] & 15];
+	}
+	out[32] = '\0';
 }

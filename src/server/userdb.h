@@ -20,6 +20,11 @@
  *
  * Names are compared byte for byte: "Alice" and "alice" are two users.
  * Users and realms must be non-empty and at most USERDB_NAME_MAX bytes.
+ *
+ * The SQLite store is coturn's schema as it is (turnusers_lt, turn_secret,
+ * allowed_peer_ip, denied_peer_ip, turn_realm_option, ...): coturn's
+ * turnadmin and ours manage the same users. What coturn has no column for
+ * (the SHA-256 key and USERHASH) lives in a table of our own.
  */
 #ifndef SERVER_USERDB_H
 #define SERVER_USERDB_H
@@ -119,6 +124,42 @@ int userdb_ping(struct userdb *db);
 /* The backend's name: "sqlite", "redis". */
 const char *userdb_kind(const struct userdb *db);
 
+/*
+ * coturn's other tables, read by the server at startup (userdb_load.c).
+ * userdb_list_peer_ranges() walks allowed_peer_ip (denied: denied_peer_ip)
+ * rows as (realm, range); userdb_list_realm_options() walks
+ * turn_realm_option rows as (realm, option, value). A backend without
+ * them walks nothing. Same return convention as userdb_list().
+ */
+int userdb_list_peer_ranges(struct userdb *db, bool denied,
+			    int (*cb)(void *arg, const char *realm, const char *range), void *arg);
+int userdb_list_realm_options(struct userdb *db,
+			      int (*cb)(void *arg, const char *realm, const char *opt,
+					const char *value),
+			      void *arg);
+/*
+ * Walk every user row and call cb for each whose stored key cannot be used
+ * (why: "hmackey is not hex", ...). Returns the number of such rows, or -1.
+ */
+int userdb_check_users(struct userdb *db,
+		       int (*cb)(void *arg, const char *realm, const char *user, const char *why),
+		       void *arg);
+/* cb(table, rows) for each non-empty table of coturn's that nothing here reads. */
+int userdb_list_unused(struct userdb *db, int (*cb)(void *arg, const char *table, long rows),
+		       void *arg);
+/* What opening the store did that the operator should know (a migration), or "". */
+const char *userdb_notice(const struct userdb *db);
+void userdb_set_notice(struct userdb *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * coturn's hmackey column: the key in hex, 32 digits for MD5 and 64 for
+ * SHA-256 (either case). 0 and *out set (only that key), or -1 with why
+ * ("hmackey has 31 hex digits, not 32 (MD5) or 64 (SHA-256)").
+ */
+int userdb_hmackey_parse(const char *hex, struct user_keys *out, char *why, size_t cap);
+/* The MD5 key as coturn writes it: 32 lower-case hex digits and a NUL. */
+void userdb_hmackey_format(const uint8_t md5[16], char out[33]);
+
 /* The last error, naming the store: "cannot write /x.db: disk I/O error". */
 const char *userdb_errmsg(const struct userdb *db);
 
@@ -144,6 +185,20 @@ struct userdb_ops {
 			    int (*cb)(void *arg, const char *realm, const char *secret), void *arg);
 	int (*add_secret)(struct userdb *db, const char *realm, const char *secret);
 	int (*del_secret)(struct userdb *db, const char *realm, const char *secret);
+	/* optional (NULL: nothing to walk) */
+	int (*list_peer_ranges)(struct userdb *db, bool denied,
+				int (*cb)(void *arg, const char *realm, const char *range),
+				void *arg);
+	int (*list_realm_options)(struct userdb *db,
+				  int (*cb)(void *arg, const char *realm, const char *opt,
+					    const char *value),
+				  void *arg);
+	int (*check_users)(struct userdb *db,
+			   int (*cb)(void *arg, const char *realm, const char *user,
+				     const char *why),
+			   void *arg);
+	int (*list_unused)(struct userdb *db, int (*cb)(void *arg, const char *table, long rows),
+			   void *arg);
 	void (*close)(void *state);
 	/* NULL where the backend keeps no such thing (userdb.c answers for it) */
 	int (*realm_option)(struct userdb *db, const char *realm, const char *name,

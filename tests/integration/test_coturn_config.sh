@@ -6,10 +6,9 @@
 # naming file and line. log-file=- logs to stdout and log-file=syslog to
 # syslog(3), neither creating a file of that name; without a syslog socket,
 # log-file=syslog is refused; coturn's syslog with syslog-facility=LOG_LOCAL1
-# logs at that facility. A coturn SQLite user store named by userdb is
-# refused with the reason and left byte for byte as it was, by turnserver
-# and by turnadmin. The syslog checks run in a private mount namespace (a
-# tmpfs on /dev, with our own listener on /dev/log; needs root and unshare).
+# logs at that facility. The syslog checks run in a private mount namespace
+# (a tmpfs on /dev, with our own listener on /dev/log; needs root and
+# unshare). coturn's SQLite user store: tests/interop/test_coturn_sqlite.sh.
 # Loopback only. Usage: test_coturn_config.sh BUILD_DIR
 # shellcheck disable=SC2016,SC2034 # tl_check evals its condition later
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
@@ -178,50 +177,5 @@ else
 		grep -q "turnserver\[$fpid\]: INFO: option log-file: not used: syslog" \
 			"$tmp/ns/syslog.txt" && [ ! -e "$tmp/ns/fac/unused.log" ]' "$tmp/out"
 fi
-
-# --- a coturn SQLite store is refused and left as it was
-python3 - "$tmp/coturn.db" <<'EOF'
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-for table in (
-        "turnusers_lt (realm varchar(127) default '', name varchar(512), hmackey char(128),"
-        " primary key (realm, name))",
-        "turn_secret (realm varchar(127) default '', value varchar(127),"
-        " primary key (realm, value))",
-        "admin_user (name varchar(32), realm varchar(127), password varchar(127),"
-        " primary key (name))"):
-    db.execute("CREATE TABLE " + table)
-db.execute("INSERT INTO turnusers_lt VALUES ('example.org', 'alice',"
-           " '1c5ab7fdc6a0e7a2fd4c0e2e8fd2a1b9')")
-db.commit()
-db.close()
-EOF
-sum0=$(sha256sum <"$tmp/coturn.db")
-ls "$tmp"/coturn.db* >"$tmp/ls0"
-"$bin/turnserver" -n --listening-ip 127.0.0.1 --listening-port "$port" --relay-ip 127.0.0.1 \
-	--min-port "$rmin" --max-port "$rmax" --userdb "$tmp/coturn.db" --relay-threads 2 \
-	>"$tmp/coturn.out" 2>&1 &
-srv_pid=$!
-pids="$pids $srv_pid"
-if tl_wait_exit "$srv_pid" 100; then
-	wait "$srv_pid"
-	rc=$?
-	tl_forget "$srv_pid"
-else
-	tl_stop "$srv_pid"
-	rc=running
-fi
-cp "$tmp/coturn.out" "$tmp/out"
-tl_check "turnserver refuses a coturn user store with the reason" \
-	'[ "$rc" != running ] && [ "$rc" -ne 0 ] &&
-	grep -q "coturn.db is coturn.s user database (table turnusers_lt)" "$tmp/coturn.out" &&
-	grep -q "turnadmin -a -u NAME -r REALM --md5-key HMACKEY" "$tmp/coturn.out" &&
-	tl_no_sanitizer_report "$tmp/coturn.out"' "$tmp/out"
-tl_run "$bin/turnadmin" -a -u bob -r example.org -p pass -b "$tmp/coturn.db"
-tl_check "turnadmin refuses to add a user to a coturn store" \
-	'[ $rc -eq 2 ] && grep -q "coturn.s user database" "$tmp/out"' "$tmp/out"
-ls "$tmp"/coturn.db* >"$tmp/ls1"
-tl_check "the coturn store is byte for byte unchanged, no file beside it" \
-	'[ "$(sha256sum <"$tmp/coturn.db")" = "$sum0" ] && cmp -s "$tmp/ls0" "$tmp/ls1"'
 
 [ "$failed" -eq 0 ]

@@ -222,7 +222,6 @@ static void test_values_needing_what_is_missing_are_refused_by_name(void **state
 	    {"respond-http-unsupported", "option 'respond-http-unsupported' is a coturn option"},
 	    {"sql-userdb=host=x", "option 'sql-userdb' is a coturn option not implemented yet"},
 	    {"no_dtls", "option 'no_dtls' is a coturn option not implemented yet"},
-	    {"no-dynamic-realms=no", "option 'no-dynamic-realms' set off is not implemented here"},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

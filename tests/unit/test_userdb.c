@@ -2,8 +2,8 @@
  * test_userdb.c - the credential store with its SQLite backend
  * (src/server/userdb.c, userdb_sqlite.c): keys as the codec derives them,
  * no password on disk, replace/delete/list/count, USERHASH lookup, realm
- * separation, odd names, error messages that name the file, and coturn's
- * store refused untouched.
+ * separation, odd names, error messages that name the file (coturn's
+ * schema as such: test_userdb_coturn.c).
  * Each test gets a fresh store in its own directory under /tmp.
  */
 #include <setjmp.h>
@@ -404,68 +404,6 @@ static void test_second_handle_sees_writes(void **state)
 	userdb_close(reader);
 }
 
-/* Whole file into buf; its length. */
-static size_t slurp(const char *path, char *buf, size_t cap)
-{
-	FILE *fp = fopen(path, "rb");
-	size_t n;
-
-	assert_non_null(fp);
-	n = fread(buf, 1, cap, fp);
-	assert_true(n < cap);
-	fclose(fp);
-	return n;
-}
-
-/* coturn's SQLite driver creates these tables; the store is refused, not altered. */
-static void test_open_coturn_store_is_refused_untouched(void **state)
-{
-	static const char coturn_schema[] =
-	    "CREATE TABLE turnusers_lt (realm varchar(127) default '', name varchar(512),"
-	    " hmackey char(128), primary key (realm, name));"
-	    "CREATE TABLE turn_secret (realm varchar(127) default '', value varchar(127),"
-	    " primary key (realm, value));"
-	    "CREATE TABLE admin_user (name varchar(32), realm varchar(127),"
-	    " password varchar(127), primary key (name));"
-	    "INSERT INTO turnusers_lt VALUES ('r', 'alice', '00112233445566778899aabbccddeeff');";
-	static const char *const sides[] = {"-wal", "-shm", "-journal"};
-	struct fixture *f = *state;
-	static char before[65536], after[65536];
-	char err[USERDB_ERR_LEN], path[192], side[224];
-	size_t n0, n1;
-	struct stat st;
-	sqlite3 *conn;
-
-	snprintf(path, sizeof(path), "%s/turndb", f->dir);
-	assert_int_equal(sqlite3_open(path, &conn), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(conn, coturn_schema, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(conn);
-	n0 = slurp(path, before, sizeof(before));
-	for (int create = 1; create >= 0; create--) {
-		err[0] = '\0';
-		assert_null(userdb_open_sqlite(path, create, err, sizeof(err)));
-		assert_non_null(strstr(err, "is coturn's user database (table turnusers_lt)"));
-		assert_non_null(strstr(err, path));
-		assert_non_null(strstr(err, "--md5-key"));
-	}
-	n1 = slurp(path, after, sizeof(after));
-	assert_int_equal(n0, n1);
-	assert_memory_equal(before, after, n0);
-	for (size_t i = 0; i < sizeof(sides) / sizeof(sides[0]); i++) {
-		snprintf(side, sizeof(side), "%s%s", path, sides[i]);
-		assert_int_equal(stat(side, &st), -1);
-	}
-	/* any one of coturn's tables is enough */
-	snprintf(path, sizeof(path), "%s/admin_only", f->dir);
-	assert_int_equal(sqlite3_open(path, &conn), SQLITE_OK);
-	assert_int_equal(
-	    sqlite3_exec(conn, "CREATE TABLE admin_user (name varchar(32))", NULL, NULL, NULL),
-	    SQLITE_OK);
-	sqlite3_close(conn);
-	assert_null(userdb_open_sqlite(path, true, err, sizeof(err)));
-	assert_non_null(strstr(err, "(table admin_user)"));
-}
-
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -489,7 +427,6 @@ int main(void)
 	    T(test_open_missing_without_create_names_the_path),
 	    T(test_open_garbage_file_names_the_path),
 	    T(test_second_handle_sees_writes),
-	    T(test_open_coturn_store_is_refused_untouched),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
