@@ -242,7 +242,7 @@ static bool turnc_handle_packet(struct turnc *c, const uint8_t *pkt, size_t len,
 				struct turnc_event *ev, uint64_t now_us)
 {
 	struct stun_msg *m = &c->msg;
-	const struct stun_attr *peer, *data;
+	const struct stun_attr *peer, *data, *icmp;
 
 	if (stun_looks_like_channeldata(pkt, len)) {
 		const uint8_t *payload = NULL;
@@ -267,6 +267,20 @@ static bool turnc_handle_packet(struct turnc *c, const uint8_t *pkt, size_t len,
 	}
 	peer = stun_msg_find(m, STUN_ATTR_XOR_PEER_ADDRESS);
 	data = stun_msg_find(m, STUN_ATTR_DATA);
+	icmp = stun_msg_find(m, STUN_ATTR_ICMP);
+	/* RFC 8656 §11.5: ICMP and XOR-PEER-ADDRESS report an error, not data */
+	if (icmp && !data) {
+		if (!peer || stun_attr_xor_addr(m, peer, &ev->peer) < 0 ||
+		    stun_attr_icmp(icmp, &ev->icmp) < 0)
+			return turnc_data_event(c, ev, false, 0, NULL, 0, pkt, len);
+		ev->type = TURNC_EV_ICMP;
+		ev->channel = 0;
+		ev->data = NULL;
+		ev->len = 0;
+		ev->frame = pkt;
+		ev->frame_len = len;
+		return true;
+	}
 	if (!peer || !data || stun_attr_xor_addr(m, peer, &ev->peer) < 0)
 		return turnc_data_event(c, ev, false, 0, NULL, 0, pkt, len);
 	return turnc_data_event(c, ev, true, 0, data->val, data->len, pkt, len);

@@ -198,6 +198,7 @@ enum turnc_event_type {
 	TURNC_EV_TXN,	/* the transaction finished: see turnc_txn_result() */
 	TURNC_EV_DATA,	/* data from a peer */
 	TURNC_EV_ERROR, /* the connection failed (error holds -errno) */
+	TURNC_EV_ICMP,	/* an ICMP error for data sent to peer (RFC 8656 §11.5): icmp */
 };
 
 struct turnc_event {
@@ -209,6 +210,7 @@ struct turnc_event {
 	size_t len;
 	const uint8_t *frame; /* TURNC_EV_DATA: the whole frame, padding included */
 	size_t frame_len;
+	struct stun_icmp icmp; /* TURNC_EV_ICMP: the ICMP attribute */
 };
 
 /* Monotonic clock in microseconds. */

@@ -24,6 +24,10 @@
  *  address A + k mod N and a port of its own, so no 5-tuple comes back
  *  while a server may still hold the deleted allocation's state.
  *
+ * An ICMP error the server reports for a message (RFC 8656 §11.5: a Data
+ * indication with XOR-PEER-ADDRESS and ICMP) prints "icmp: peer ADDR type T
+ * code C error data D" (the first 10) and counts in "icmp errors: N".
+ *
  * Exit status: 0 when every client got its allocation and the loss is at
  * most --loss-threshold; 1 when an allocation, permission or connection
  * failed; 2 when the loss exceeded the threshold; 64 on a usage error.
@@ -56,6 +60,7 @@
 #define UC_EARLY_SEND_US 1000 /* send up to 1 ms early to coalesce wake-ups */
 #define UC_BURST_MAX 32	      /* sends per client per loop round */
 #define UC_EVENTS_PER_ROUND 1024
+#define UC_ICMP_SHOWN 10 /* ICMP errors printed one a line; all are counted */
 #define UC_PERM_REFRESH_US (240ULL * 1000000) /* RFC 8656 §9: permissions last 300 s */
 #define UC_SETUP_BUDGET_US (600ULL * 1000000) /* backstop for all transactions */
 
@@ -132,6 +137,7 @@ struct uc_stats {
 	unsigned long long duplicates;
 	unsigned long long corrupt;
 	unsigned long long foreign;
+	unsigned long long icmp; /* ICMP attributes (RFC 8656 §11.5) */
 	unsigned long long bytes;
 	double rtt_min, rtt_max, rtt_sum;
 	double jitter_sum;
@@ -638,6 +644,17 @@ static void uc_on_data(struct uc_client *cl, const struct uc_opts *o, const stru
 	cl->have_rtt = true;
 }
 
+/* An ICMP error for a message sent to the peer (RFC 8656 §11.5): the first few shown. */
+static void uc_on_icmp(const struct turnc_event *ev)
+{
+	char peer[ADDR_STRLEN];
+
+	if (uc_stats.icmp++ < UC_ICMP_SHOWN)
+		printf("icmp: peer %s type %u code %u error data %u\n",
+		       addr_str((const struct sockaddr *)&ev->peer, peer, sizeof(peer)),
+		       ev->icmp.type, ev->icmp.code, ev->icmp.error_data);
+}
+
 static void uc_read(struct uc_client *cl, const struct uc_opts *o)
 {
 	struct turnc_event ev;
@@ -653,6 +670,9 @@ static void uc_read(struct uc_client *cl, const struct uc_opts *o)
 			break;
 		case TURNC_EV_DATA:
 			uc_on_data(cl, o, &ev, now);
+			break;
+		case TURNC_EV_ICMP:
+			uc_on_icmp(&ev);
 			break;
 		case TURNC_EV_ERROR:
 			uc_fail(cl, "connection", ev.error);
@@ -736,6 +756,8 @@ static void uc_report(const struct uc_opts *o, uint64_t start_us, uint64_t end_u
 	printf("messages received: %llu (duplicates %llu, corrupt %llu, foreign %llu)\n",
 	       uc_stats.received, uc_stats.duplicates, uc_stats.corrupt, uc_stats.foreign);
 	printf("lost: %llu (%.2f%%)\n", lost, loss_pct);
+	if (uc_stats.icmp)
+		printf("icmp errors: %llu\n", uc_stats.icmp);
 	if (uc_stats.received) {
 		printf("rtt ms: min %.3f avg %.3f max %.3f\n", uc_stats.rtt_min,
 		       uc_stats.rtt_sum / (double)uc_stats.received, uc_stats.rtt_max);
@@ -1067,6 +1089,7 @@ static int uc_rate_run(const struct uc_opts *o)
 					more = false; /* a new socket, or none */
 					break;
 				case TURNC_EV_DATA:
+				case TURNC_EV_ICMP:
 					break;
 				case TURNC_EV_ERROR:
 					uc_rate_note(&r, cl, "connection", ev.error);

@@ -163,6 +163,9 @@ static int add_relay(struct allocation *a, int fd)
 		/* RFC 6062 §5.1: a listening TCP socket; no datagrams */
 		r->ev = NULL;
 	} else {
+		/* RFC 8656 §11.3: ICMP errors for what it sends come to its error queue */
+		if (icmp_enable(fd, r->local.sa.sa_family) < 0)
+			return -1;
 		r->ev = event_new(a->w->base, fd, EV_READ | EV_PERSIST, worker_relay_readable, r);
 		if (!r->ev || event_add(r->ev, NULL) < 0) {
 			if (r->ev)

@@ -59,6 +59,7 @@ struct ssl_st;
 #define SERVER_TCP_CONNECT_S 30	  /* RFC 6062 §5.2: Connect gives up after this */
 #define SERVER_TCP_BIND_S 30	  /* RFC 6062 §5.2, §5.3: ConnectionBind within this */
 #define SERVER_UNAUTH_SLOTS 4096  /* per worker, a power of 2: see unauth_budget.c */
+#define SERVER_ICMP_PER_S 10	  /* ICMP Data indications per allocation (icmp.c) */
 
 /* A user from a user= line: keys, never the password. */
 struct static_user {
@@ -123,6 +124,11 @@ struct worker_stats {
 	/* final answers of auth_check() (a challenge without credentials is neither) */
 	uint64_t auth_ok;
 	uint64_t auth_failed[STATS_AUTH_REASONS];
+	/* ICMP errors for relayed datagrams (icmp.c, RFC 8656 §11.3) */
+	uint64_t icmp_relayed;	     /* reported to the client in a Data indication */
+	uint64_t icmp_no_permission; /* for a peer the client holds no permission for */
+	uint64_t icmp_rate_limited;  /* over SERVER_ICMP_PER_S */
+	uint64_t icmp_ignored;	     /* local errors, other ICMP types, odd control data */
 };
 
 struct server {
@@ -312,6 +318,9 @@ struct allocation {
 	struct bw_bucket bw[2];	       /* [BW_TO_PEER], [BW_TO_CLIENT] */
 	uint64_t bw_dropped_pkts[2], bw_dropped_bytes[2];
 	uint64_t *stats_now; /* its slot of the worker's stats.allocs_now */
+	/* ICMP Data indications in the current second (icmp.c) */
+	uint64_t icmp_window_ms;
+	uint16_t icmp_count;
 };
 
 
@@ -350,6 +359,8 @@ bool worker_tcp_output_fits(const struct tcp_conn *c, const struct iovec *iov, i
 /* Peer data (RFC 8656 §12.6): ChannelData or a Data indication, once permitted. */
 void worker_relay_to_client(struct worker *w, struct allocation *a, const union sockaddr_u *peer,
 			    uint8_t *data, size_t len, uint64_t now);
+/* A fresh transaction ID for a Data indication of worker w. */
+void worker_indication_tid(struct worker *w, uint8_t tid[STUN_TID_LEN]);
 /* accept() failed: the listeners rest; the worker's accept_resume_ev wakes them. */
 void worker_tcp_accept_error(struct evconnlistener *l, void *arg);
 void worker_tcp_accept_resume(int fd, short what, void *arg);
@@ -383,6 +394,32 @@ void tcp_tls_close(struct tcp_conn *c);
 void worker_resume_message(struct worker *w, struct udp_listener *lsn, struct tcp_conn *tcp,
 			   const union sockaddr_u *client, const union sockaddr_u *local,
 			   const uint8_t *buf, size_t len);
+
+/*
+ * icmp.c: ICMP errors for datagrams a UDP relay socket sent (RFC 8656
+ * §11.3), read from its error queue and reported to the client.
+ */
+struct icmp_report {
+	union sockaddr_u peer;	   /* where the datagram went: XOR-PEER-ADDRESS */
+	union sockaddr_u offender; /* who sent the ICMP (SO_EE_OFFENDER), or AF_UNSPEC */
+	struct stun_icmp icmp;
+};
+/* IP_RECVERR / IPV6_RECVERR on a UDP relay socket: 0 or -1. */
+int icmp_enable(int fd, int family);
+/*
+ * One recvmsg(MSG_ERRQUEUE) answer of a socket of family: 0 and *out for an
+ * ICMP error RFC 8656 §11.3 relays, else -1 (every length checked).
+ */
+int icmp_parse_errqueue(const struct msghdr *msg, int family, struct icmp_report *out);
+/* May one more ICMP Data indication go to a's client now? */
+bool icmp_rate_take(struct allocation *a, uint64_t now);
+/* The Data indication reporting r into buf: its length, 0 when it does not fit. */
+size_t icmp_indication(struct worker *w, const struct icmp_report *r, uint8_t *buf, size_t cap);
+/* Reports r to a's client if it holds a permission for r->peer, within the rate; counted. */
+void icmp_report(struct worker *w, struct allocation *a, const struct icmp_report *r,
+		 uint64_t now);
+/* Reads a relay socket's error queue (at most SERVER_UDP_BATCH entries). */
+void icmp_drain(struct relay_sock *rs, uint64_t now);
 
 /* unauth_budget.c: may one more unauthenticated error response go to src? */
 bool unauth_budget_take(struct worker *w, const union sockaddr_u *src);

@@ -194,6 +194,13 @@ int worker_send_to_client(struct worker *w, const struct origin *o, const uint8_
  * length field counting the FINGERPRINT appended after the data when fp.
  * 0 when the message would not fit a STUN length field (RFC 8489 §5).
  */
+void worker_indication_tid(struct worker *w, uint8_t tid[STUN_TID_LEN])
+{
+	memcpy(tid, &w->tid_seq, sizeof(w->tid_seq));
+	wire_put32(tid + 8, (uint32_t)w->id);
+	w->tid_seq++;
+}
+
 static size_t data_indication_head(struct worker *w, const union sockaddr_u *peer, size_t len,
 				   bool fp, uint8_t *hdr, size_t cap)
 {
@@ -201,9 +208,7 @@ static size_t data_indication_head(struct worker *w, const union sockaddr_u *pee
 	uint8_t tid[STUN_TID_LEN];
 	struct stun_builder b;
 
-	memcpy(tid, &w->tid_seq, sizeof(w->tid_seq));
-	wire_put32(tid + 8, (uint32_t)w->id);
-	w->tid_seq++;
+	worker_indication_tid(w, tid);
 	relay_peer_to_wire(&w->srv->relay, &shown);
 	stun_build_start(&b, hdr, cap, TURN_DATA, STUN_INDICATION, tid);
 	stun_put_xor_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS, &shown.sa);
@@ -299,10 +304,12 @@ void worker_relay_readable(int fd, short what, void *arg)
 	int n;
 
 	(void)what;
+	now = clock_ms();
+	/* RFC 8656 §11.3: ICMP errors first; reading them clears the socket's error */
+	icmp_drain(r, now);
 	n = recv_batch(w, fd);
 	if (n <= 0)
 		return;
-	now = clock_ms();
 	/* TURN data is at most 65535 - 36 bytes in a Data indication */
 	for (int i = 0; i < n; i++) {
 		size_t len = w->rx_msgs[i].msg_len;

@@ -138,6 +138,20 @@ int stun_attr_token(const struct stun_attr *a, uint64_t *token)
 	return 0;
 }
 
+/* RFC 8656 §18.13: the reserved bits are ignored when received. */
+int stun_attr_icmp(const struct stun_attr *a, struct stun_icmp *out)
+{
+	uint16_t tc;
+
+	if (a->len != 8)
+		return -1;
+	tc = wire_get16(a->val + 2);
+	out->type = (uint8_t)(tc >> 9);
+	out->code = tc & STUN_ICMP_CODE_MAX;
+	out->error_data = wire_get32(a->val + 4);
+	return 0;
+}
+
 /*
  * RFC 8489 §14.12: algorithm, parameters length, parameters. MD5 and
  * SHA-256 take no parameters (§18.5), and they are the only ones we know.

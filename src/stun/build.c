@@ -233,6 +233,23 @@ void stun_put_token(struct stun_builder *b, uint64_t token)
 	}
 }
 
+/* RFC 8656 §18.13: the reserved bits are sent as 0. */
+void stun_put_icmp(struct stun_builder *b, const struct stun_icmp *icmp)
+{
+	uint8_t *p;
+
+	if (icmp->type > STUN_ICMP_TYPE_MAX || icmp->code > STUN_ICMP_CODE_MAX) {
+		b->err = -1;
+		return;
+	}
+	p = reserve(b, STUN_ATTR_ICMP, 8);
+	if (p) {
+		wire_put16(p, 0);
+		wire_put16(p + 2, (uint16_t)(icmp->type << 9 | icmp->code));
+		wire_put32(p + 4, icmp->error_data);
+	}
+}
+
 void stun_put_pw_alg(struct stun_builder *b, uint16_t alg)
 {
 	stun_put_u32(b, STUN_ATTR_PASSWORD_ALGORITHM, (uint32_t)alg << 16);

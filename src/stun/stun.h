@@ -219,6 +219,19 @@ int stun_attr_even_port(const struct stun_attr *a, bool *reserve_next);
 int stun_attr_token(const struct stun_attr *a, uint64_t *token);
 /* PASSWORD-ALGORITHM: algorithm number (parameters must be empty). */
 int stun_attr_pw_alg(const struct stun_attr *a, uint16_t *alg);
+/*
+ * ICMP (RFC 8656 §18.13): 16 reserved bits, a 7-bit ICMP type, a 9-bit ICMP
+ * code (Figure 11's widths), 32 bits of error data (the next-hop MTU for
+ * fragmentation needed / packet too big, else 0).
+ */
+#define STUN_ICMP_TYPE_MAX 0x7F
+#define STUN_ICMP_CODE_MAX 0x1FF
+struct stun_icmp {
+	uint8_t type;
+	uint16_t code;
+	uint32_t error_data;
+};
+int stun_attr_icmp(const struct stun_attr *a, struct stun_icmp *out);
 /* UNKNOWN-ATTRIBUTES: up to max types copied; returns the count or -1. */
 int stun_attr_unknown_list(const struct stun_attr *a, uint16_t *types, int max);
 
@@ -286,6 +299,8 @@ void stun_put_transport(struct stun_builder *b, uint8_t proto);
 void stun_put_family(struct stun_builder *b, uint16_t type, uint8_t family);
 void stun_put_even_port(struct stun_builder *b, bool reserve_next);
 void stun_put_token(struct stun_builder *b, uint64_t token);
+/* Fails (sticky) when the type or code does not fit its field. */
+void stun_put_icmp(struct stun_builder *b, const struct stun_icmp *icmp);
 void stun_put_pw_alg(struct stun_builder *b, uint16_t alg);
 void stun_put_pw_algs(struct stun_builder *b, const uint16_t *algs, int n);
 void stun_put_integrity(struct stun_builder *b, const uint8_t *key, size_t key_len);
