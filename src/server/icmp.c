@@ -7,6 +7,7 @@
  * holds a permission for that peer, at most SERVER_ICMP_PER_S a second per
  * allocation. What the kernel forwards itself (offload.c) never comes here.
  */
+#include <errno.h>
 #include <time.h> /* before linux/errqueue.h */
 #include <linux/errqueue.h>
 #include <netinet/in.h>
@@ -35,6 +36,23 @@ int icmp_enable(int fd, int family)
 	if (family == AF_INET6)
 		return setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &on, sizeof(on));
 	return setsockopt(fd, IPPROTO_IP, IP_RECVERR, &on, sizeof(on));
+}
+
+/*
+ * With IP_RECVERR an ICMP error also sets the socket's pending error, and
+ * the next send on it (to any peer) fails with it once, the datagram not
+ * sent. That error belongs to an earlier datagram (its ICMP waits in the
+ * error queue), so the send is tried once more.
+ */
+int icmp_sendto(int fd, const void *data, size_t len, const struct sockaddr *peer)
+{
+	for (int tries = 0; tries < 2; tries++) {
+		if (sendto(fd, data, len, 0, peer, addr_len(peer)) >= 0)
+			return 0;
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			break;
+	}
+	return -1;
 }
 
 /* An address of family at p, of at most len bytes: 0, or -1 (too short, other family). */

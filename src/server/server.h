@@ -406,6 +406,8 @@ struct icmp_report {
 };
 /* IP_RECVERR / IPV6_RECVERR on a UDP relay socket: 0 or -1. */
 int icmp_enable(int fd, int family);
+/* sendto() from such a socket, past a pending ICMP error it returns once: 0 or -1. */
+int icmp_sendto(int fd, const void *data, size_t len, const struct sockaddr *peer);
 /*
  * One recvmsg(MSG_ERRQUEUE) answer of a socket of family: 0 and *out for an
  * ICMP error RFC 8656 §11.3 relays, else -1 (every length checked).

@@ -446,7 +446,7 @@ static int relay_send(struct worker *w, const struct relay_sock *relay,
 {
 	if (relay_ports_deliver(&w->srv->relay.ports, &peer->sa, &relay->local.sa, data, len))
 		return 0;
-	return sendto(relay->fd, data, len, 0, &peer->sa, addr_len(&peer->sa)) < 0 ? -1 : 0;
+	return icmp_sendto(relay->fd, data, len, &peer->sa);
 }
 
 /*

@@ -32,6 +32,7 @@ static void decode_all(const struct stun_msg *m, const struct stun_attr *a)
 	uint32_t u32;
 	uint64_t u64;
 	uint8_t u8;
+	struct stun_icmp icmp;
 	bool flag;
 	int code, n;
 
@@ -50,6 +51,22 @@ static void decode_all(const struct stun_msg *m, const struct stun_attr *a)
 	(void)stun_attr_even_port(a, &flag);
 	(void)stun_attr_token(a, &u64);
 	(void)stun_attr_pw_alg(a, &u16);
+	if (stun_attr_icmp(a, &icmp) == 0) {
+		uint8_t buf[STUN_HEADER_LEN + 12];
+		struct stun_builder b;
+		struct stun_msg m2;
+		struct stun_icmp back;
+
+		/* what decodes encodes again to the same fields */
+		CHECK(icmp.type <= STUN_ICMP_TYPE_MAX && icmp.code <= STUN_ICMP_CODE_MAX);
+		stun_build_start(&b, buf, sizeof(buf), TURN_DATA, STUN_INDICATION, m->tid);
+		stun_put_icmp(&b, &icmp);
+		CHECK(stun_build_end(&b) == sizeof(buf));
+		CHECK(stun_msg_parse(&m2, buf, sizeof(buf)) == STUN_PARSE_OK);
+		CHECK(stun_attr_icmp(&m2.attrs[0], &back) == 0);
+		CHECK(back.type == icmp.type && back.code == icmp.code &&
+		      back.error_data == icmp.error_data);
+	}
 	n = stun_attr_unknown_list(a, types, STUN_MAX_UNKNOWN);
 	CHECK(n >= -1 && n <= STUN_MAX_UNKNOWN);
 	if (a->type == STUN_ATTR_NONCE)

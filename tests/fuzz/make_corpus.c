@@ -128,6 +128,24 @@ static void stun_seeds(void)
 	stun_put(&b, STUN_ATTR_DATA, "data", 4);
 	save_built("data-indication", &b);
 
+	/* RFC 8656 §11.3: ICMP errors: fragmentation needed with its MTU, port
+	 * unreachable over IPv6, and an ICMP value of the wrong length */
+	stun_build_start(&b, buf, sizeof(buf), TURN_DATA, STUN_INDICATION, tid);
+	stun_put_xor_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS, (struct sockaddr *)&v4);
+	stun_put_icmp(&b, &(struct stun_icmp){.type = 3, .code = 4, .error_data = 1400});
+	stun_put_fingerprint(&b);
+	save_built("data-indication-icmp-v4", &b);
+
+	stun_build_start(&b, buf, sizeof(buf), TURN_DATA, STUN_INDICATION, tid);
+	stun_put_xor_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS, (struct sockaddr *)&v6);
+	stun_put_icmp(&b, &(struct stun_icmp){.type = 1, .code = 4});
+	save_built("data-indication-icmp-v6", &b);
+
+	stun_build_start(&b, buf, sizeof(buf), TURN_DATA, STUN_INDICATION, tid);
+	stun_put_xor_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS, (struct sockaddr *)&v4);
+	stun_put(&b, STUN_ATTR_ICMP, "\0\0\x06\x03", 4);
+	save_built("data-indication-icmp-short", &b);
+
 	stun_build_start(&b, buf, sizeof(buf), TURN_CONNECT, STUN_REQUEST, tid);
 	stun_put_xor_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS, (struct sockaddr *)&v4);
 	save_built("connect-request", &b);
