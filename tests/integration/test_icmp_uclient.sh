@@ -1,0 +1,59 @@
+#!/bin/sh
+# test_icmp_uclient.sh BUILD_DIR: turnutils_uclient shows the ICMP errors
+# the server reports (RFC 8656 §11.3, §11.5): its messages go through our
+# turnserver to a peer port on 127.0.0.1 (and ::1) that nobody listens on,
+# and it prints "icmp: peer ADDR type 3 code 3" (IPv6: type 1 code 4) for
+# that peer and counts them, with channels and with Send indications. The
+# server must stop cleanly. Prints one "PASS: name" or "FAIL: name" line
+# per check.
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+tl_init "$@"
+
+base=$(tl_free_port_block 20) || {
+	echo "FAIL: no free port block"
+	exit 1
+}
+closed=$((base + 1)) # in the free block: no socket holds it
+set --
+v6=0
+if tl_has_ipv6_loopback; then
+	v6=1
+	set -- --relay-ip ::1
+fi
+tl_start_turnserver "$base" $((base + 10)) $((base + 19)) "$@"
+if ! tl_wait_log "$tmp/server.log" "ready:" "$srv_pid"; then
+	tl_server_output
+	tl_fail "server_starts"
+	exit 1
+fi
+
+# uclient NAME PEER_IP FLAGS...: 3 messages to PEER_IP:$closed, output in $tmp/NAME.out
+uclient() {
+	tl_name=$1 tl_peer=$2
+	shift 2
+	timeout 60 "$bin/turnutils_uclient" -p "$base" -u alice -w secret -e "$tl_peer" \
+		-r "$closed" -n 3 -z 50 --timeout 1 "$@" 127.0.0.1 >"$tmp/$tl_name.out" 2>&1
+}
+
+uclient v4_channels 127.0.0.1
+tl_check uclient_shows_port_unreachable_v4_with_channels \
+	"grep -q '^icmp: peer 127.0.0.1:$closed type 3 code 3 error data 0$' '$tmp/v4_channels.out' &&
+	 grep -q '^icmp errors: 3$' '$tmp/v4_channels.out'" "$tmp/v4_channels.out"
+
+uclient v4_send 127.0.0.1 -s
+tl_check uclient_shows_port_unreachable_v4_with_send_indications \
+	"grep -q '^icmp: peer 127.0.0.1:$closed type 3 code 3 error data 0$' '$tmp/v4_send.out'" \
+	"$tmp/v4_send.out"
+
+if [ "$v6" = 1 ]; then
+	uclient v6 ::1 -x
+	tl_check uclient_shows_port_unreachable_v6 \
+		"grep -q '^icmp: peer \[::1\]:$closed type 1 code 4 error data 0$' '$tmp/v6.out'" \
+		"$tmp/v6.out"
+else
+	echo "SKIP: uclient_shows_port_unreachable_v6 (no ::1 on lo)"
+fi
+
+tl_check_turnserver_stops "server_stops_cleanly"
+exit $failed
