@@ -402,6 +402,54 @@ static void test_udp_malformed_channeldata_is_counted_not_delivered(void **state
 	close(sfd);
 }
 
+/* A Data indication with XOR-PEER-ADDRESS and an ICMP value of icmp_len bytes to c. */
+static void send_icmp_indication(int sfd, const struct turnc *c, const struct sockaddr *peer,
+				 size_t icmp_len)
+{
+	static const uint8_t icmp[12] = {0, 0, 3 << 1, 4, 0, 0, 0x05, 0x78};
+	uint8_t msg[128];
+	struct stun_builder b;
+	size_t n;
+
+	stun_build_start(&b, msg, sizeof(msg), TURN_DATA, STUN_INDICATION, tid0);
+	stun_put_xor_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS, peer);
+	stun_put(&b, STUN_ATTR_ICMP, icmp, icmp_len);
+	n = stun_build_end(&b);
+	assert_true(n > 0);
+	assert_int_equal(sendto(sfd, msg, n, 0, (const struct sockaddr *)&c->local,
+				sizeof(struct sockaddr_in)),
+			 (ssize_t)n);
+}
+
+/* RFC 8656 §11.5: ICMP and XOR-PEER-ADDRESS without DATA is an ICMP event. */
+static void test_udp_icmp_indication_is_an_icmp_event(void **state)
+{
+	struct sockaddr_storage peer;
+	struct turnc_event ev;
+	struct turnc c;
+	int sfd, type = TURNC_EV_NONE;
+
+	(void)state;
+	sfd = udp_server_and_client(&c);
+	assert_int_equal(addr_parse("192.0.2.7", 4000, &peer, NULL), 0);
+	send_icmp_indication(sfd, &c, (struct sockaddr *)&peer, 8);
+	for (int i = 0; i < 100 && type != TURNC_EV_ICMP; i++)
+		type = turnc_wait_event(&c, &ev, 20);
+	assert_int_equal(type, TURNC_EV_ICMP);
+	assert_int_equal(ev.icmp.type, 3);
+	assert_int_equal(ev.icmp.code, 4);
+	assert_int_equal(ev.icmp.error_data, 1400);
+	assert_true(addr_equal((struct sockaddr *)&ev.peer, (struct sockaddr *)&peer));
+	assert_int_equal(c.malformed, 0);
+	/* an ICMP value of the wrong length is counted, not delivered */
+	send_icmp_indication(sfd, &c, (struct sockaddr *)&peer, 4);
+	for (int i = 0; i < 100 && !c.malformed; i++)
+		assert_int_not_equal(turnc_wait_event(&c, &ev, 20), TURNC_EV_ICMP);
+	assert_int_equal(c.malformed, 1);
+	turnc_close(&c);
+	close(sfd);
+}
+
 static void test_unanswered_request_is_retransmitted_unchanged_until_deadline(void **state)
 {
 	struct turnc_req q = {.method = STUN_BINDING};
@@ -440,6 +488,7 @@ int main(void)
 	    cmocka_unit_test(test_keep_challenge_bounds_and_fixed_realm),
 	    cmocka_unit_test(test_tcp_frames_padding_split_reads_and_leftover),
 	    cmocka_unit_test(test_udp_malformed_channeldata_is_counted_not_delivered),
+	    cmocka_unit_test(test_udp_icmp_indication_is_an_icmp_event),
 	    cmocka_unit_test(test_unanswered_request_is_retransmitted_unchanged_until_deadline),
 	};
 
