@@ -170,7 +170,8 @@ size_t icmp_indication(struct worker *w, const struct icmp_report *r, uint8_t *b
 void icmp_report(struct worker *w, struct allocation *a, const struct icmp_report *r,
 		 uint64_t now)
 {
-	struct origin o = {.w = w, .lsn = a->lsn, .tcp = a->tcp, .client = a->client};
+	struct origin o = {
+	    .w = w, .lsn = a->lsn, .tcp = a->tcp, .dtls = a->dtls, .client = a->client};
 	uint8_t buf[128];
 	size_t len;
 

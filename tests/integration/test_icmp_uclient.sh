@@ -3,7 +3,8 @@
 # the server reports (RFC 8656 §11.3, §11.5): its messages go through our
 # turnserver to a peer port on 127.0.0.1 (and ::1) that nobody listens on,
 # and it prints "icmp: peer ADDR type 3 code 3" (IPv6: type 1 code 4) for
-# that peer and counts them, with channels and with Send indications. The
+# that peer and counts them, with channels and with Send indications, and
+# over DTLS (-S, the indication goes inside the client's DTLS session). The
 # server must stop cleanly. Prints one "PASS: name" or "FAIL: name" line
 # per check.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
@@ -15,7 +16,12 @@ base=$(tl_free_port_block 20) || {
 	exit 1
 }
 closed=$((base + 1)) # in the free block: no socket holds it
-tl_start_turnserver "$base" $((base + 10)) $((base + 19)) --relay-ip ::1
+tls=$((base + 2))
+scripts=$(dirname "$0")/../../scripts
+"$scripts/test-cert" "$tmp" >"$tmp/out" 2>&1
+tl_setup test_cert_made '[ -s "$tmp/server.pem" ]' "$tmp/out"
+tl_start_turnserver "$base" $((base + 10)) $((base + 19)) --relay-ip ::1 \
+	--tls-listening-port "$tls" --cert "$tmp/server.pem" --pkey "$tmp/server.key"
 if ! tl_wait_log "$tmp/server.log" "ready:" "$srv_pid"; then
 	tl_server_output
 	tl_fail "server_starts"
@@ -28,6 +34,7 @@ uclient() {
 	shift 2
 	timeout 60 "$bin/turnutils_uclient" -p "$base" -u alice -w secret -e "$tl_peer" \
 		-r "$closed" -n 3 -z 50 --timeout 1 "$@" 127.0.0.1 >"$tmp/$tl_name.out" 2>&1
+	# the flags last: -p of the DTLS run wins over the default one
 }
 
 uclient v4_channels 127.0.0.1
@@ -44,6 +51,12 @@ uclient v6 ::1 -x
 tl_check uclient_shows_port_unreachable_v6 \
 	"grep -q '^icmp: peer \[::1\]:$closed type 1 code 4 error data 0$' '$tmp/v6.out'" \
 	"$tmp/v6.out"
+
+uclient dtls 127.0.0.1 -S -v -E "$tmp/ca.pem" -p "$tls"
+tl_check uclient_shows_port_unreachable_over_dtls \
+	"grep -q '^DTLS: ' '$tmp/dtls.out' &&
+	 grep -q '^icmp: peer 127.0.0.1:$closed type 3 code 3 error data 0$' '$tmp/dtls.out'" \
+	"$tmp/dtls.out"
 
 tl_check_turnserver_stops "server_stops_cleanly"
 exit $failed
