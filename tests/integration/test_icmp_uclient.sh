@@ -32,9 +32,9 @@ fi
 uclient() {
 	tl_name=$1 tl_peer=$2
 	shift 2
+	# FLAGS last: the DTLS run's -p wins over the plain port
 	timeout 60 "$bin/turnutils_uclient" -p "$base" -u alice -w secret -e "$tl_peer" \
 		-r "$closed" -n 3 -z 50 --timeout 1 "$@" 127.0.0.1 >"$tmp/$tl_name.out" 2>&1
-	# the flags last: -p of the DTLS run wins over the default one
 }
 
 uclient v4_channels 127.0.0.1
