@@ -179,6 +179,20 @@ static void write_drops(const struct server *srv, struct evbuffer *out)
 		   "Allocates refused or sent elsewhere, by reason", refused);
 }
 
+/* RFC 8656 §11.3: ICMP errors of relayed datagrams (icmp.c). */
+static void write_icmp(const struct server *srv, struct evbuffer *out)
+{
+	const struct prom_item icmp[] = {
+	    {"result=\"reported\"", SUM(icmp_relayed)},
+	    {"result=\"no_permission\"", SUM(icmp_no_permission)},
+	    {"result=\"rate_limited\"", SUM(icmp_rate_limited)},
+	    {"result=\"ignored\"", SUM(icmp_ignored)},
+	};
+
+	PROM_ITEMS(out, "turnserver_icmp_errors_total", PROM_COUNTER,
+		   "ICMP errors for relayed datagrams, by what became of them", icmp);
+}
+
 static void write_auth(const struct server *srv, struct evbuffer *out)
 {
 	struct prom_item failed[STATS_AUTH_REASONS];
@@ -267,6 +281,7 @@ void metrics_write(const struct server *srv, struct evbuffer *out)
 	write_coturn_traffic(srv, out);
 	write_relayed(srv, out);
 	write_drops(srv, out);
+	write_icmp(srv, out);
 	write_auth(srv, out);
 	write_process(srv, out);
 }
