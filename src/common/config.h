@@ -190,6 +190,11 @@ struct config {
 	bool log_binding;		/* with verbose: a line per Binding request */
 	int verbose;	/* 0 quiet, 1 verbose (-v), 2 very verbose (-V) */
 	char *pidfile;	/* NULL: none */
+	bool daemon;	/* -o: fork into the background (src/server/daemon.c) */
+	char proc_user[64];  /* "": stay who started us; else a name or uid (privdrop.c) */
+	char proc_group[64]; /* "": proc_user's group */
+	char listening_device[16]; /* IFNAMSIZ; "": any device */
+	char relay_device[16];
 	char software_name[CONFIG_MAX_TEXT_BYTES + 1];
 	bool no_software_attribute;
 	bool stun_backward_compatibility; /* MAPPED-ADDRESS in Binding responses too */
@@ -277,7 +282,7 @@ void config_free(struct config *c);
 void config_notices(const struct config *c,
 		    void (*fn)(void *arg, const char *option, const char *text), void *arg);
 
-/* Log destination: "syslog" when the syslog option is set, else log_file. */
+/* Log destination: "syslog" with the syslog option or daemon without log-file, else log_file. */
 const char *config_log_destination(const struct config *c);
 
 /* Print every option with its default, and the refused coturn options. */

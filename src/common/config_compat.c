@@ -79,9 +79,20 @@ int config_apply_ignored(struct config *c, const struct config_option *opt, cons
 	return 0;
 }
 
+/* daemon: stderr goes to /dev/null once ready, so its log goes to syslog. */
 const char *config_log_destination(const struct config *c)
 {
-	return c->syslog ? "syslog" : c->log_file;
+	if (c->syslog || (c->daemon && !c->log_file))
+		return "syslog";
+	return c->log_file;
+}
+
+static bool config_logs_to_stdio(const struct config *c)
+{
+	const char *dest = config_log_destination(c);
+
+	return !dest || strcmp(dest, "stderr") == 0 || strcmp(dest, "stdout") == 0 ||
+	       strcmp(dest, "-") == 0;
 }
 
 static bool config_logs_to_syslog(const struct config *c)
@@ -95,6 +106,13 @@ int config_check_compat(const struct config *c, char *err, size_t errlen)
 {
 	if (c->no_loopback_peers && c->allow_loopback_peers) {
 		config_errf(err, errlen, "no-loopback-peers and allow-loopback-peers contradict");
+		return -1;
+	}
+	if (c->daemon && config_logs_to_stdio(c)) {
+		config_errf(err, errlen,
+			    "daemon: log-file=%s would be lost (stdio goes to /dev/null): give a "
+			    "file or syslog",
+			    c->log_file);
 		return -1;
 	}
 	if (c->syslog_facility[0] && log_syslog_facility(c->syslog_facility) < 0) {

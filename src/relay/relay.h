@@ -47,12 +47,12 @@ struct relay {
 /*
  * relay_addrs.c: from r->cfg, before threads start. The listening
  * addresses (listening-ip, else every address of every interface that is
- * up): 0, or -1 when there is none.
+ * up, of listening-device only when set): 0, or -1 when there is none.
  */
 int relay_pick_listen(struct relay *r);
 /*
- * The relay address of each family (relay-ip, else the first listening
- * address, loopback last) and what clients are told of it (external-ip):
+ * The relay address of each family (relay-ip, else the first address on
+ * relay-device, else the first listening address, loopback last) and what clients are told of it (external-ip):
  * 0, or -1 when there is no relay address.
  */
 int relay_pick_addrs(struct relay *r);
@@ -105,5 +105,16 @@ enum peer_verdict relay_peer_verdict(const struct relay *r, const union sockaddr
  * ours (another program's, e.g. a SIP proxy's ephemeral port).
  */
 bool relay_own_socket(const struct relay *r, const struct sockaddr *from);
+
+/*
+ * listening-device, relay-device: binds fd to the network device named
+ * (SO_BINDTODEVICE); nothing with "" or NULL. 0, or -1 with errno.
+ */
+int relay_bind_device(int fd, const char *device);
+/*
+ * Whether this process can bind sockets to device now: 0, or -1 with
+ * "OPTION DEVICE: no such network device" or the missing right in err.
+ */
+int relay_device_check(const char *option, const char *device, char *err, size_t errlen);
 
 #endif /* RELAY_RELAY_H */

@@ -30,7 +30,21 @@ static void add_listen(struct relay *r, const struct sockaddr *sa)
 	r->nlisten++;
 }
 
-/* Without listening-ip: every address of every interface that is up. */
+/* An address of an interface that is up, IPv4 or IPv6 but not link-local. */
+static bool ifaddr_usable(const struct ifaddrs *i)
+{
+	if (!i->ifa_addr || !(i->ifa_flags & IFF_UP))
+		return false;
+	if (i->ifa_addr->sa_family == AF_INET6)
+		return !IN6_IS_ADDR_LINKLOCAL(&((const struct sockaddr_in6 *)i->ifa_addr)->sin6_addr);
+	return i->ifa_addr->sa_family == AF_INET;
+}
+
+/*
+ * Without listening-ip: every address of every interface that is up; with
+ * listening-device, of that device only (a listener bound to it takes
+ * nothing addressed to another device's address).
+ */
 int relay_pick_listen(struct relay *r)
 {
 	const struct config *c = r->cfg;
@@ -42,20 +56,44 @@ int relay_pick_listen(struct relay *r)
 		return 0;
 	if (getifaddrs(&ifs) < 0)
 		return -1;
-	for (i = ifs; i; i = i->ifa_next) {
-		if (!i->ifa_addr || !(i->ifa_flags & IFF_UP))
-			continue;
-		if (i->ifa_addr->sa_family == AF_INET6 &&
-		    IN6_IS_ADDR_LINKLOCAL(&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr))
-			continue;
-		if (i->ifa_addr->sa_family == AF_INET || i->ifa_addr->sa_family == AF_INET6)
+	for (i = ifs; i; i = i->ifa_next)
+		if (ifaddr_usable(i) &&
+		    (!c->listening_device[0] || strcmp(i->ifa_name, c->listening_device) == 0))
 			add_listen(r, i->ifa_addr);
-	}
 	freeifaddrs(ifs);
 	return r->nlisten ? 0 : -1;
 }
 
-/* relay-ip, else the first non-loopback listening address of each family. */
+/* relay-device without relay-ip: the first address of each family on that device. */
+static void pick_device_relay_addrs(struct relay *r, const char *device)
+{
+	struct ifaddrs *ifs, *i;
+
+	if (getifaddrs(&ifs) < 0)
+		return;
+	for (i = ifs; i; i = i->ifa_next) {
+		bool v6;
+		bool *has;
+		union sockaddr_u *dst;
+
+		if (!ifaddr_usable(i) || strcmp(i->ifa_name, device) != 0)
+			continue;
+		v6 = i->ifa_addr->sa_family == AF_INET6;
+		has = v6 ? &r->has_relay_v6 : &r->has_relay_v4;
+		dst = v6 ? &r->relay_v6 : &r->relay_v4;
+		if (*has)
+			continue;
+		memset(dst, 0, sizeof(*dst));
+		memcpy(dst, i->ifa_addr, addr_len(i->ifa_addr));
+		*has = true;
+	}
+	freeifaddrs(ifs);
+}
+
+/*
+ * relay-ip, else the first address of each family on relay-device, else
+ * the first non-loopback listening address of each family.
+ */
 static void pick_relay_addrs(struct relay *r)
 {
 	const struct config *c = r->cfg;
@@ -72,6 +110,10 @@ static void pick_relay_addrs(struct relay *r)
 	}
 	if (c->relay_ip_count)
 		return;
+	if (c->relay_device[0]) {
+		pick_device_relay_addrs(r, c->relay_device);
+		return;
+	}
 	for (int pass = 0; pass < 2; pass++) {
 		for (int k = 0; k < r->nlisten; k++) {
 			const union sockaddr_u *u = &r->listen[k];

@@ -179,6 +179,22 @@ static int add_relay(struct allocation *a, int fd)
 	return 0;
 }
 
+/*
+ * relay-device: the relay sockets of TURN allocations (the anchor's media
+ * sockets follow anchor-interface instead). Nothing for fd -1.
+ */
+static int bind_relay_device(struct worker *w, int fd)
+{
+	const char *dev = w->srv->cfg->relay_device;
+
+	if (fd < 0 || relay_bind_device(fd, dev) == 0)
+		return 0;
+	if (worker_log_ok(w))
+		log_warn("relay-device %s: cannot bind a relay socket to it: %s", dev,
+			 strerror(errno));
+	return -1;
+}
+
 /* Closes what an allocation holds open: relay sockets, TCP relay, timer. */
 static void alloc_close(struct allocation *a)
 {
@@ -278,6 +294,8 @@ int alloc_create(struct origin *o, const struct auth_result *auth, uint8_t famil
 					 srv->cfg->max_port);
 			goto fail;
 		}
+		if (bind_relay_device(o->w, fd) < 0 || bind_relay_device(o->w, next_fd) < 0)
+			goto fail;
 	}
 	if (add_relay(a, fd) < 0)
 		goto fail;
@@ -296,7 +314,7 @@ int alloc_create(struct origin *o, const struct auth_result *auth, uint8_t famil
 		} else if (relay_port_bind(&srv->relay, &srv->relay.relay_v6, false, false, false, dont_fragment,
 					   &fd6, &unused) < 0) {
 			*v6_error = TURN_ERR_INSUFFICIENT_CAPACITY;
-		} else if (add_relay(a, fd6) < 0) {
+		} else if (bind_relay_device(o->w, fd6) < 0 || add_relay(a, fd6) < 0) {
 			close(fd6);
 			*v6_error = TURN_ERR_INSUFFICIENT_CAPACITY;
 		}

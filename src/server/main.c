@@ -5,10 +5,13 @@
  * SIGINT stop cleanly, SIGHUP reopens the log file, SIGUSR2 reloads the
  * TLS/DTLS certificates and keys (tls.h), SIGUSR1 drains (new Allocates go
  * to alternate-server, or get 486; the process stops when the last
- * allocation and call have ended).
+ * allocation and call have ended). With daemon it forks first (daemon.h);
+ * with proc-user it drops root once everything is bound and opened, before
+ * its threads start (privdrop.h).
  */
 #include <errno.h>
 #include <event2/thread.h>
+#include <linux/capability.h>
 #include <openssl/rand.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -27,6 +30,8 @@
 #include "anchor/anchor.h"
 #include "server/dtls.h"
 #include "server/server.h"
+#include "server/daemon.h"
+#include "server/privdrop.h"
 #include "server/metrics.h"
 #include "server/redis_conninfo.h"
 #include "server/tls.h"
@@ -357,6 +362,42 @@ static void log_bandwidth(const struct config *cfg)
 			 cfg->bps_capacity);
 }
 
+/*
+ * proc-user: after the listeners are bound and before the worker threads
+ * start (they inherit what the main thread keeps). Kept: CAP_NET_ADMIN
+ * when the kernel module forwards (the workers and the anchor program it
+ * over generic netlink, which checks the capability at each message),
+ * CAP_NET_BIND_SERVICE when relay ports start below 1024 (they are bound
+ * per allocation, later). relay-device is checked as the new user.
+ */
+static int drop_privileges(struct server *srv, const struct privdrop *priv)
+{
+	uint64_t keep = 0;
+	char err[512];
+
+	if (srv->relay.engine.ops)
+		keep |= 1ull << CAP_NET_ADMIN;
+	if (srv->cfg->min_port < 1024)
+		keep |= 1ull << CAP_NET_BIND_SERVICE;
+	if (privdrop_apply(priv, keep, err, sizeof(err)) < 0) {
+		log_error("%s", err);
+		return -1;
+	}
+	if (priv->set_group)
+		log_info("%s%s: now uid %lu, gid %lu; capabilities kept: %s%s%s",
+			 priv->set_user ? "proc-user " : "proc-group", priv->user,
+			 (unsigned long)getuid(), (unsigned long)getgid(),
+			 keep ? "" : "none",
+			 keep >> CAP_NET_ADMIN & 1 ? "CAP_NET_ADMIN (kernel offload) " : "",
+			 keep >> CAP_NET_BIND_SERVICE & 1 ? "CAP_NET_BIND_SERVICE (min-port below 1024)"
+							   : "");
+	if (relay_device_check("relay-device", srv->cfg->relay_device, err, sizeof(err)) < 0) {
+		log_error("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
 /* SIGUSR2: new TLS/DTLS sessions use the files as they are now; open ones keep theirs. */
 static void reload_tls(struct server *srv)
 {
@@ -375,7 +416,7 @@ static void anchor_metrics(void *arg, struct evbuffer *out)
 	anchor_metrics_write(arg, out);
 }
 
-static int run(struct server *srv)
+static int run(struct server *srv, const struct privdrop *priv)
 {
 	struct anchor *anchor = NULL;
 	struct metrics *metrics = NULL;
@@ -419,6 +460,10 @@ static int run(struct server *srv)
 			ret = -1;
 			goto stop;
 		}
+	}
+	if (drop_privileges(srv, priv) < 0) {
+		ret = -1;
+		goto stop;
 	}
 	for (; started < srv->nworkers; started++) {
 		if (worker_run(&srv->workers[started]) < 0) {
@@ -464,6 +509,7 @@ static int run(struct server *srv)
 			 srv->cfg->prometheus_port);
 	}
 	log_info("ready: %d worker threads, realm '%s'", srv->nworkers, srv->realm);
+	daemon_ready();
 
 	for (;;) {
 		struct timespec one_s = {.tv_sec = 1};
@@ -539,6 +585,7 @@ int main(int argc, char **argv)
 	static struct config cfg;
 	static struct server srv;
 	static const struct tls_hooks dtls_hooks = {.dtls_setup = dtls_ctx_setup};
+	struct privdrop priv;
 	char err[512], password[DEMO_PASSWORD_LEN + 1];
 	struct userdb *db = NULL;
 	int rc;
@@ -560,6 +607,16 @@ int main(int argc, char **argv)
 		/* no anonymous relaying: every TURN request is authenticated */
 		fprintf(stderr, "turnserver: lt-cred-mech cannot be turned off: this server always "
 				"uses long-term credentials\n");
+		config_free(&cfg);
+		return 1;
+	}
+	if (privdrop_resolve(&cfg, &priv, err, sizeof(err)) < 0) {
+		fprintf(stderr, "turnserver: %s\n", err);
+		config_free(&cfg);
+		return 1;
+	}
+	if (cfg.daemon && daemon_start() < 0) {
+		fprintf(stderr, "turnserver: daemon: cannot fork: %s\n", strerror(errno));
 		config_free(&cfg);
 		return 1;
 	}
@@ -618,6 +675,10 @@ int main(int argc, char **argv)
 		log_error("%s", err);
 		goto out;
 	}
+	if (relay_device_check("listening-device", cfg.listening_device, err, sizeof(err)) < 0) {
+		log_error("%s", err);
+		goto out;
+	}
 	if (probe_listen_ports(&srv) < 0)
 		goto out;
 	if (select_engine(&srv) < 0)
@@ -638,9 +699,10 @@ int main(int argc, char **argv)
 	}
 	print_ice_servers(&srv, password);
 	explicit_bzero(password, sizeof(password));
-	rc = run(&srv) < 0 ? 1 : 0;
-	if (cfg.pidfile)
-		unlink(cfg.pidfile);
+	rc = run(&srv, &priv) < 0 ? 1 : 0;
+	if (cfg.pidfile && unlink(cfg.pidfile) < 0)
+		log_warn("cannot remove pidfile %s: %s%s", cfg.pidfile, strerror(errno),
+			 priv.set_user ? " (its directory must be writable by proc-user)" : "");
 	log_info("stopped");
 out:
 	userdb_close(db);

@@ -395,7 +395,8 @@ static int relay_bound_socket(const struct allocation *a)
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
 	setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on));
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
-	if (bind(fd, &local->sa, addr_len(&local->sa)) < 0) {
+	if (relay_bind_device(fd, a->w->srv->cfg->relay_device) < 0 ||
+	    bind(fd, &local->sa, addr_len(&local->sa)) < 0) {
 		close(fd);
 		return -1;
 	}

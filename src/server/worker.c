@@ -700,22 +700,44 @@ static void set_sockbuf(int fd, int force_opt, int opt)
 		setsockopt(fd, SOL_SOCKET, opt, &size, sizeof(size));
 }
 
-static int udp_listen(struct worker *w, const union sockaddr_u *addr)
+/*
+ * A socket of type bound to addr for one worker: SO_REUSEPORT (each worker
+ * has its own), IPv6 only for IPv6, on listening-device before the bind.
+ * -1 with errno.
+ */
+static int listen_socket(struct worker *w, const union sockaddr_u *addr, int type)
 {
-	struct udp_listener *lsn = &w->udp[w->nudp];
-	int fd, on = 1;
-	char buf[ADDR_STRLEN];
+	int fd, on = 1, saved;
 
-	fd = socket(addr->sa.sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(addr->sa.sa_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		goto fail;
+		return -1;
+	if (type == SOCK_STREAM)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
 	setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on));
 	if (addr->sa.sa_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+	if (relay_bind_device(fd, w->srv->cfg->listening_device) < 0 ||
+	    bind(fd, &addr->sa, addr_len(&addr->sa)) < 0) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+static int udp_listen(struct worker *w, const union sockaddr_u *addr)
+{
+	struct udp_listener *lsn = &w->udp[w->nudp];
+	int fd;
+	char buf[ADDR_STRLEN];
+
+	fd = listen_socket(w, addr, SOCK_DGRAM);
+	if (fd < 0)
+		goto fail;
 	set_sockbuf(fd, SO_RCVBUFFORCE, SO_RCVBUF);
 	set_sockbuf(fd, SO_SNDBUFFORCE, SO_SNDBUF);
-	if (bind(fd, &addr->sa, addr_len(&addr->sa)) < 0)
-		goto fail;
 	lsn->w = w;
 	lsn->fd = fd;
 	lsn->local = *addr;
@@ -732,25 +754,28 @@ fail:
 	return -1;
 }
 
+/* The socket is bound here, not by libevent, so that listening-device applies before bind. */
 static int tcp_listen(struct worker *w, const union sockaddr_u *addr)
 {
 	struct evconnlistener *l;
-	unsigned int flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_REUSEABLE_PORT |
-			     LEV_OPT_CLOSE_ON_EXEC;
 	char buf[ADDR_STRLEN];
+	int fd;
 
-	if (addr->sa.sa_family == AF_INET6)
-		flags |= LEV_OPT_BIND_IPV6ONLY;
-	l = evconnlistener_new_bind(w->base, tcp_accept, w, flags, 128, &addr->sa,
-				    (int)addr_len(&addr->sa));
-	if (!l) {
-		log_error("cannot listen on TCP %s: %s", addr_str(&addr->sa, buf, sizeof(buf)),
-			  strerror(errno));
-		return -1;
-	}
+	fd = listen_socket(w, addr, SOCK_STREAM);
+	if (fd < 0)
+		goto fail;
+	l = evconnlistener_new(w->base, tcp_accept, w, LEV_OPT_CLOSE_ON_FREE, 128, fd);
+	if (!l)
+		goto fail;
 	evconnlistener_set_error_cb(l, worker_tcp_accept_error);
 	w->tcp[w->ntcp++] = l;
 	return 0;
+fail:
+	log_error("cannot listen on TCP %s: %s", addr_str(&addr->sa, buf, sizeof(buf)),
+		  strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return -1;
 }
 
 /*

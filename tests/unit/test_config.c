@@ -218,21 +218,6 @@ static void test_refuses_unimplemented_coturn_option(void **state)
 	assert_err_contains(f, "-z: option 'no-auth' is a coturn option not implemented yet");
 }
 
-static void test_daemon_flag_refused(void **state)
-{
-	struct fixture *f = *state;
-
-	assert_int_equal(parse(f, "-o", NULL), -1);
-	assert_err_contains(f, "-o: option 'daemon' is a coturn option not implemented yet");
-	assert_err_contains(f, "foreground");
-	assert_int_equal(parse(f, "-vo", NULL), -1);
-	assert_err_contains(f, "'daemon'");
-	assert_int_equal(load(f, "daemon\n"), -1);
-	assert_file_error(f, 1,
-			  "option 'daemon' is a coturn option not implemented yet; run "
-			  "turnserver in the foreground under a service manager");
-}
-
 static void test_command_line_only_options_refused_in_file(void **state)
 {
 	struct fixture *f = *state;
@@ -938,7 +923,6 @@ int main(void)
 	    T(test_missing_file_names_path),
 	    T(test_unknown_option_reports_line_number),
 	    T(test_refuses_unimplemented_coturn_option),
-	    T(test_daemon_flag_refused),
 	    T(test_command_line_only_options_refused_in_file),
 	    T(test_command_line_overrides_file),
 	    T(test_long_and_short_flag_forms),

@@ -19,43 +19,7 @@
 
 #include "common/config.h"
 
-static struct config c;
-static char err[512];
-
-static int setup(void **state)
-{
-	(void)state;
-	config_init(&c);
-	err[0] = '\0';
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	config_free(&c);
-	return 0;
-}
-
-/* config_load_file() on text, through a temp file. */
-static int load_text(const char *text)
-{
-	char path[] = "/tmp/test_config_rest_XXXXXX";
-	int fd = mkstemp(path);
-	int rc;
-
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-	rc = config_load_file(&c, path, err, sizeof(err));
-	unlink(path);
-	return rc;
-}
-
-static int args(int argc, char **argv)
-{
-	return config_parse_args(&c, argc, argv, err, sizeof(err));
-}
+#include "config_test.h"
 
 static void test_rest_defaults_off_with_colon(void **state)
 {
