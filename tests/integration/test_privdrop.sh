@@ -62,11 +62,14 @@ start() {
 
 # relay PEER_IP: one client, 10 messages through the server to the peer and back
 relay() {
-	timeout 30 "$bin/turnutils_uclient" -u alice -w secret -e "$1" -r "$peer_port" -p "$srv" \
+	timeout 30 "$bin/turnutils_uclient" -u "${ruser:-alice}" -w "${rpass:-secret}" -e "$1" -r "$peer_port" -p "$srv" \
 		-n 10 -z 5 --timeout 2 ${2:+-v} 127.0.0.1 >"$tmp/out" 2>&1
 }
 
 # --- 1. proc-user and proc-group
+# bob lives in the SQLite store, opened as root before the drop
+"$bin/turnadmin" -a -u bob -r turnserver -p bobpass -b "$tmp/turn.db" >"$tmp/out" 2>&1 ||
+	tl_setup "turnadmin adds bob" false "$tmp/out"
 start drop --listening-ip 127.0.0.1 --relay-ip 127.0.0.1 --min-port "$minp" --max-port "$maxp" \
 	--proc-user "$user" --proc-group "$group" --pidfile "$tmp/run/server.pid"
 rc=$?
@@ -89,6 +92,8 @@ tl_check "its threads (main and 2 workers at least) all run as $user with no cap
 relay 127.0.0.1
 rc=$?
 tl_check "as $user it allocates and relays to a peer" '[ $rc -eq 0 ]' "$tmp/out"
+ruser=bob rpass=bobpass relay 127.0.0.1
+tl_check "as $user it still reads its SQLite store: bob of the store relays" '[ $? -eq 0 ]' "$tmp/out"
 tl_check "the log says whom it became and what it kept" \
 	'grep -q "proc-user $user: now uid $uid, gid $gid; capabilities kept: none" "$tmp/drop.log"' \
 	"$tmp/drop.log"
