@@ -764,7 +764,9 @@ static int tcp_listen(struct worker *w, const union sockaddr_u *addr)
 	fd = listen_socket(w, addr, SOCK_STREAM);
 	if (fd < 0)
 		goto fail;
-	l = evconnlistener_new(w->base, tcp_accept, w, LEV_OPT_CLOSE_ON_FREE, 128, fd);
+	/* accepted connections close on exec too */
+	l = evconnlistener_new(w->base, tcp_accept, w, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
+			       128, fd);
 	if (!l)
 		goto fail;
 	evconnlistener_set_error_cb(l, worker_tcp_accept_error);

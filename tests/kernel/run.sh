@@ -76,6 +76,10 @@ turn-offload-kill9-flushes-entries
 turn-offload-restart-installs
 turn-offload-channel-expiry-removes-entry
 turn-offload-permission-expiry-removes-entry
+turn-offload-proc-user-says-kept
+turn-offload-proc-user-net-admin-only
+turn-offload-proc-user-channel-entry-installed
+turn-offload-proc-user-module-counts
 turn-offload-auto-picks-module
 turn-offload-rmmod-under-turnserver
 turn-offload-rmmod-falls-back

@@ -105,6 +105,28 @@ check turn-offload-permission-expiry-removes-entry expired_alive
 wait "$uc_pid"
 ts_stop
 
+# --- proc-user: root dropped once bound, CAP_NET_ADMIN alone kept (ambient
+# too), and the relay thread still programs the module (a uid and gid with
+# no passwd entry: the initramfs has none)
+ts_start --kernel-offload on --proc-user 65534 --proc-group 65534
+# its uids, gids and capability sets: CAP_NET_ADMIN (bit 12) alone
+caps_ok() {
+	st=/proc/$ts_pid/status
+	cat "$st"
+	grep -q "^Uid:.65534.65534.65534.65534$" "$st" && grep -q "^Gid:.65534.65534.65534.65534$" "$st" &&
+		grep -q "^CapEff:.0000000000001000$" "$st" && grep -q "^CapPrm:.0000000000001000$" "$st" &&
+		grep -q "^CapAmb:.0000000000001000$" "$st"
+}
+check turn-offload-proc-user-says-kept grep -q 'proc-user 65534: now uid 65534, gid 65534; capabilities kept: CAP_NET_ADMIN (kernel offload)' "$log"
+check turn-offload-proc-user-net-admin-only caps_ok
+uclient -n 30 -z 10 --hold 3 >/tmp/uc.out 2>&1 &
+uc_pid=$!
+watch_entry
+check turn-offload-proc-user-channel-entry-installed [ "$seen" = 1 ]
+check turn-offload-proc-user-module-counts wait_for 100 module_counted
+wait "$uc_pid"
+ts_stop
+
 # --- the module unloaded under a running turnserver: userspace takes over,
 # the allocation lives on
 ts_start --kernel-offload auto
