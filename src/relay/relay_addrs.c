@@ -36,7 +36,8 @@ static bool ifaddr_usable(const struct ifaddrs *i)
 	if (!i->ifa_addr || !(i->ifa_flags & IFF_UP))
 		return false;
 	if (i->ifa_addr->sa_family == AF_INET6)
-		return !IN6_IS_ADDR_LINKLOCAL(&((const struct sockaddr_in6 *)i->ifa_addr)->sin6_addr);
+		return !IN6_IS_ADDR_LINKLOCAL(
+		    &((const struct sockaddr_in6 *)i->ifa_addr)->sin6_addr);
 	return i->ifa_addr->sa_family == AF_INET;
 }
 

@@ -17,8 +17,8 @@ int relay_bind_device(int fd, const char *device)
 	if (!device || !device[0])
 		return 0;
 	return setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, device, (socklen_t)strlen(device)) < 0
-		       ? -1
-		       : 0;
+		   ? -1
+		   : 0;
 }
 
 /*

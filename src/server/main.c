@@ -373,7 +373,7 @@ static void log_bandwidth(const struct config *cfg)
 static int drop_privileges(struct server *srv, const struct privdrop *priv)
 {
 	uint64_t keep = 0;
-	char err[512];
+	char err[512], kept[96] = "";
 
 	if (srv->relay.engine.ops)
 		keep |= 1ull << CAP_NET_ADMIN;
@@ -383,14 +383,15 @@ static int drop_privileges(struct server *srv, const struct privdrop *priv)
 		log_error("%s", err);
 		return -1;
 	}
+	if (keep >> CAP_NET_ADMIN & 1)
+		strcat(kept, " CAP_NET_ADMIN (kernel offload)");
+	if (keep >> CAP_NET_BIND_SERVICE & 1)
+		strcat(kept, " CAP_NET_BIND_SERVICE (min-port below 1024)");
 	if (priv->set_group)
-		log_info("%s%s: now uid %lu, gid %lu; capabilities kept: %s%s%s",
+		log_info("%s%s: now uid %lu, gid %lu; capabilities kept: %s",
 			 priv->set_user ? "proc-user " : "proc-group", priv->user,
 			 (unsigned long)getuid(), (unsigned long)getgid(),
-			 keep ? "" : "none",
-			 keep >> CAP_NET_ADMIN & 1 ? "CAP_NET_ADMIN (kernel offload) " : "",
-			 keep >> CAP_NET_BIND_SERVICE & 1 ? "CAP_NET_BIND_SERVICE (min-port below 1024)"
-							   : "");
+			 keep ? kept + 1 : "none");
 	if (relay_device_check("relay-device", srv->cfg->relay_device, err, sizeof(err)) < 0) {
 		log_error("%s", err);
 		return -1;

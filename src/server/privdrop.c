@@ -95,8 +95,8 @@ int privdrop_resolve(const struct config *c, struct privdrop *p, char *err, size
 	}
 	if (geteuid() != 0) {
 		/* already that user and group (a service manager's User= and Group=) */
-		if ((!r.set_user || (getuid() == r.uid && geteuid() == r.uid)) && getgid() == r.gid &&
-		    getegid() == r.gid) {
+		if ((!r.set_user || (getuid() == r.uid && geteuid() == r.uid)) &&
+		    getgid() == r.gid && getegid() == r.gid) {
 			r.set_user = r.set_group = false;
 			*p = r;
 			return 0;
@@ -172,7 +172,7 @@ int privdrop_apply(const struct privdrop *p, uint64_t keep_caps, char *err, size
 	return 0;
 fail:
 	snprintf(err, errlen, "cannot become %s%s (uid %lu, gid %lu): %s: %s",
-		 p->set_user ? "user " : "group", p->set_user ? p->user : "",
-		 (unsigned long)p->uid, (unsigned long)p->gid, step, strerror(errno));
+		 p->set_user ? "user " : "group", p->set_user ? p->user : "", (unsigned long)p->uid,
+		 (unsigned long)p->gid, step, strerror(errno));
 	return -1;
 }

@@ -765,8 +765,8 @@ static int tcp_listen(struct worker *w, const union sockaddr_u *addr)
 	if (fd < 0)
 		goto fail;
 	/* accepted connections close on exec too */
-	l = evconnlistener_new(w->base, tcp_accept, w, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
-			       128, fd);
+	l = evconnlistener_new(w->base, tcp_accept, w,
+			       LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 128, fd);
 	if (!l)
 		goto fail;
 	evconnlistener_set_error_cb(l, worker_tcp_accept_error);

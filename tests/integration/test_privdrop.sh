@@ -22,10 +22,10 @@ tl_init "$@"
 bin=$(cd "$bin" && pwd) || exit 1
 user=nobody group=nogroup
 uid=$(id -u $user) gid=$(getent group $group | cut -d: -f3)
-[ -n "$uid" ] && [ -n "$gid" ] || {
+if [ -z "$uid" ] || [ -z "$gid" ]; then
 	echo "FAIL: user $user and group $group exist"
 	exit 1
-}
+fi
 
 cns=privcli$$
 tl_netns="$tl_netns $cns"
@@ -46,6 +46,7 @@ chmod 711 "$tmp"
 mkdir "$tmp/run" && chown "$user:$group" "$tmp/run"
 
 # status_field PID KEY: the value of "KEY:" in /proc/PID/status, tabs as spaces
+# shellcheck disable=SC2317 # called in tl_check's conditions
 status_field() { sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status" | tr '\t' ' ' | sed 's/ *$//'; }
 
 # start NAME ARGS...: a server with its log in $tmp/NAME.log; waits for ready
@@ -191,7 +192,7 @@ timeout 20 "$bin/turnserver" -n -o --listening-ip 127.0.0.1 --listening-port "$s
 	--pidfile "$tmp/run/daemon.pid" --proc-user "$user" >"$tmp/out" 2>&1
 rc=$?
 dpid=$(cat "$tmp/run/daemon.pid" 2>/dev/null)
-[ -n "$dpid" ] && pids="$pids $dpid" || dpid=0
+if [ -n "$dpid" ]; then pids="$pids $dpid"; else dpid=0; fi
 cat "$tmp/daemon.log" >>"$tmp/out" 2>/dev/null
 tl_check "daemon: the command returns 0 once the server is ready" \
 	'[ $rc -eq 0 ] && grep -q "ready:" "$tmp/daemon.log"' "$tmp/out"

@@ -77,7 +77,7 @@ static void test_daemon_log_destination(void **state)
 static void test_user_group_and_device_options(void **state)
 {
 	char *argv[] = {"turnserver", "--proc-user", "nobody", "--proc-group=nogroup",
-			"-d",	      "eth0",	       "-i",	 "veth-relay1"};
+			"-d",	      "eth0",	     "-i",     "veth-relay1"};
 
 	(void)state;
 	assert_int_equal(args(8, argv), 0);
