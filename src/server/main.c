@@ -368,7 +368,8 @@ static void log_bandwidth(const struct config *cfg)
  * when the kernel module forwards (the workers and the anchor program it
  * over generic netlink, which checks the capability at each message),
  * CAP_NET_BIND_SERVICE when relay ports start below 1024 (they are bound
- * per allocation, later). relay-device is checked as the new user.
+ * per allocation, later) or prometheus-port is (its listener opens after
+ * the workers run). relay-device is checked as the new user.
  */
 static int drop_privileges(struct server *srv, const struct privdrop *priv)
 {
@@ -377,7 +378,7 @@ static int drop_privileges(struct server *srv, const struct privdrop *priv)
 
 	if (srv->relay.engine.ops)
 		keep |= 1ull << CAP_NET_ADMIN;
-	if (srv->cfg->min_port < 1024)
+	if (srv->cfg->min_port < 1024 || (srv->cfg->prometheus && srv->cfg->prometheus_port < 1024))
 		keep |= 1ull << CAP_NET_BIND_SERVICE;
 	if (privdrop_apply(priv, keep, err, sizeof(err)) < 0) {
 		log_error("%s", err);
@@ -386,7 +387,7 @@ static int drop_privileges(struct server *srv, const struct privdrop *priv)
 	if (keep >> CAP_NET_ADMIN & 1)
 		strcat(kept, " CAP_NET_ADMIN (kernel offload)");
 	if (keep >> CAP_NET_BIND_SERVICE & 1)
-		strcat(kept, " CAP_NET_BIND_SERVICE (min-port below 1024)");
+		strcat(kept, " CAP_NET_BIND_SERVICE (a port below 1024 is bound later)");
 	if (priv->set_group)
 		log_info("%s%s: now uid %lu, gid %lu; capabilities kept: %s",
 			 priv->set_user ? "proc-user " : "proc-group", priv->user,

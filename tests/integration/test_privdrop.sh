@@ -5,7 +5,8 @@
 # proc-user=nobody and proc-group=nogroup, the server relays, and
 # /proc/PID/status shows uid and gid nobody/nogroup, no other group and no
 # capability; with min-port below 1024 it keeps CAP_NET_BIND_SERVICE alone
-# (permitted, effective, ambient) and relays from a port below 1024; its
+# (permitted, effective, ambient), relays from a port below 1024 and serves
+# metrics on prometheus-port 899 (both bound after the drop); its
 # pid file is removed on exit. 2) listening-device=vs: a Binding from cli
 # over vs is answered, one over loopback is not; relay-device=vs: a peer
 # behind vs gets relayed data, a loopback peer does not (it does without
@@ -106,7 +107,7 @@ tl_check "as $user it removes its pid file on exit" \
 
 # relay ports below 1024 are bound after the drop: CAP_NET_BIND_SERVICE stays
 start low --listening-ip 127.0.0.1 --relay-ip 127.0.0.1 --min-port 900 --max-port 999 \
-	--proc-user "$user"
+	--proc-user "$user" --prometheus --prometheus-port 899 --prometheus-address 127.0.0.1
 rc=$?
 tl_server_output
 tl_check "with min-port 900 and proc-user the server becomes ready" '[ $rc -eq 0 ]' "$tmp/out"
@@ -120,6 +121,11 @@ relay 127.0.0.1 v
 rc=$?
 tl_check "as $user it relays from a port below 1024" \
 	'[ $rc -eq 0 ] && grep -Eq "127\.0\.0\.1:9[0-9][0-9]\>" "$tmp/out"' "$tmp/out"
+timeout 10 /usr/bin/python3 -c 'import sys, urllib.request
+sys.stdout.write(urllib.request.urlopen("http://127.0.0.1:899/metrics", timeout=5).read().decode())' \
+	>"$tmp/out" 2>&1
+tl_check "as $user it serves metrics on prometheus-port 899, opened after the drop" \
+	'[ $? -eq 0 ] && grep -q "^turnserver_workers 2" "$tmp/out"' "$tmp/out"
 tl_check_turnserver_stops "with min-port 900, SIGTERM stops it cleanly"
 
 "$bin/turnserver" -n --proc-user no-such-user-here >"$tmp/out" 2>&1
