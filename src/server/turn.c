@@ -391,7 +391,8 @@ static void handle_allocate(struct origin *o, struct allocation *a, const struct
 	alloc_set_lifetime(a, lifetime);
 	if (worker_log_ok(o->w))
 		log_info("allocation for '%s' from %s %s: %s relay %s, lifetime %u s",
-			 log_safe(auth.username, ubuf, sizeof(ubuf)), a->tcp ? "TCP" : a->dtls ? "DTLS" : "UDP",
+			 log_safe(auth.username, ubuf, sizeof(ubuf)),
+			 a->dtls ? "DTLS" : origin_secure(o) ? "TLS" : a->tcp ? "TCP" : "UDP",
 			 addr_str(&o->client.sa, cbuf, sizeof(cbuf)), a->tcp_relay ? "TCP" : "UDP",
 			 addr_str(&a->relay[0].local.sa, rbuf, sizeof(rbuf)), lifetime);
 	return;

@@ -21,6 +21,16 @@ Workloads:
            (VmRSS idle after a warm-up of 10 allocations), / 1000.
   alloc  - our uclient --alloc-rate: 64 in flight, each a new socket:
            Allocate (401 round trip included), Refresh lifetime 0, close.
+  tls-relay - the relay workload over TLS (-S -t) to tls-listening-port
+           (scripts/test-cert's certificate on both servers): our uclient
+           at both loads, coturn's at the light one only (coturn 4.6.1's
+           uclient first offers TLS 1.0 and 1.1, which this server refuses,
+           and retries: with 100 clients its retries from one address run
+           into the per-address connection limit).
+  tls-alloc - alloc over TLS: each cycle a new TCP connection and a full
+           TLS handshake (our uclient makes them one at a time: the rate is
+           bounded by the client; allocations per server CPU-second is the
+           comparison).
 
 Everything runs on random 127.x.y.z addresses, so relay ports never meet
 other programs' sockets bound to 127.0.0.1. Standard library only.
@@ -55,6 +65,8 @@ LOADS = {
     "light": ["-m", "20", "-n", "1000", "-z", "3"],
 }
 COMMON = ["-c", "-X", "-l", "160"]
+# TLS relay runs: (load, uclient); see tls-relay above
+TLS_RUNS = [("loaded", "ours"), ("light", "ours"), ("light", "coturn")]
 
 
 
@@ -121,6 +133,10 @@ class Env:
         self.build_shown = os.path.abspath(args.build)
         self.build = self.tmp
         os.mkdir(f"{self.tmp}/bin")
+        self.cert = f"{self.tmp}/cert"
+        subprocess.run([os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                     "scripts", "test-cert"), self.cert],
+                       check=True, stdout=subprocess.DEVNULL)
         for b in ("turnserver", "turnutils_uclient", "turnutils_peer"):
             proc.private_copy(f"{self.build_shown}/bin/{b}", f"{self.tmp}/bin/{b}")
         rnd = random.Random()
@@ -131,9 +147,10 @@ class Env:
         self.peer_ip = f"127.{a}.{b}.9"
         self.rotate_base = f"127.{a}.{(b + 1) % 256}.0"
         base = proc.free_base(rnd, lambda base: all(
-            port_free(self.srv_ip, base + i, tcp) for i in (0, 1) for tcp in (False, True))
+            port_free(self.srv_ip, base + i, tcp) for i in (0, 1, 2, 3) for tcp in (False, True))
             and port_free(self.peer_ip, base + 5) and port_free(self.peer_ip, base + 6))
         self.port = base
+        self.tls_port = base + 2
         self.peer_port = base + 5
         self.min_port, self.max_port = 20000, 35999
         self.peer = None
@@ -141,15 +158,19 @@ class Env:
     def ours_cmd(self, d):
         return [f"{self.build}/bin/turnserver", "-n",
                 "--listening-ip", self.srv_ip, "--listening-port", str(self.port),
-                "--relay-ip", self.srv_ip,
+                "--relay-ip", self.srv_ip, "--tls-listening-port", str(self.tls_port),
+                "--cert", f"{self.cert}/server.pem", "--pkey", f"{self.cert}/server.key",
+                "--rfc5766-channel-numbers",
                 "--min-port", str(self.min_port), "--max-port", str(self.max_port),
                 "-r", REALM, "-u", f"{USER}:{PASS}", "--userdb", f"{d}/turn.db",
                 "--allow-loopback-peers", "--relay-threads", str(self.args.threads),
                 "--log-file", f"{d}/server.log", "--pidfile", f"{d}/pid"]
 
     def coturn_cmd(self, d):
-        return [COTURN_SERVER, "-n", "--no-tls", "--no-dtls", "--no-cli",
+        return [COTURN_SERVER, "-n", "--no-dtls", "--no-cli",
                 f"--listening-ip={self.srv_ip}", f"--listening-port={self.port}",
+                f"--tls-listening-port={self.tls_port}",
+                f"--cert={self.cert}/server.pem", f"--pkey={self.cert}/server.key",
                 f"--relay-ip={self.srv_ip}",
                 f"--min-port={self.min_port}", f"--max-port={self.max_port}",
                 "-a", "-u", f"{USER}:{PASS}", "-r", REALM, "--allow-loopback-peers",
@@ -172,9 +193,9 @@ class Env:
     def peer_exe(self):
         return COTURN_PEER if self.args.peer == "coturn" else f"{self.build}/bin/turnutils_peer"
 
-    def client_args(self):
+    def client_args(self, tls=False):
         return ["-e", self.peer_ip, "-r", str(self.peer_port), "-u", USER, "-w", PASS,
-                "-p", str(self.port), self.srv_ip]
+                "-p", str(self.tls_port if tls else self.port), self.srv_ip]
 
     def ours_uclient(self):
         return f"{self.build}/bin/turnutils_uclient"
@@ -199,11 +220,11 @@ def parse_uclient(out):
     return 0, 0, 0.0
 
 
-def bench_relay(env, impl, client, load):
+def bench_relay(env, impl, client, load, tls=False):
     srv = env.start_server(impl)
     try:
         exe = COTURN_UCLIENT if client == "coturn" else env.ours_uclient()
-        cmd = [exe] + COMMON + LOADS[load] + env.client_args()
+        cmd = [exe] + (["-S", "-t"] if tls else []) + COMMON + LOADS[load] + env.client_args(tls)
         c0, n0, t0 = cpu_ticks(srv.pid), cpu_ns(srv.pid), time.monotonic()
         rc, out = proc.run_bounded(cmd, 90)
         c1, n1, t1 = cpu_ticks(srv.pid), cpu_ns(srv.pid), time.monotonic()
@@ -257,12 +278,13 @@ def bench_rss(env, impl, n=1000):
             "per_alloc_kb": (held_kb - idle_kb) / n, "cmd": " ".join(cmd)}
 
 
-def bench_alloc(env, impl, seconds, inflight=64):
+def bench_alloc(env, impl, seconds, inflight=64, tls=False):
     srv = env.start_server(impl)
     try:
-        cmd = [env.ours_uclient(), "--alloc-rate", str(seconds), "-m", str(inflight),
+        cmd = [env.ours_uclient()] + (["-S", "-t"] if tls else []) + [
+               "--alloc-rate", str(seconds), "-m", str(inflight),
                "-L", env.rotate_base, "--rotate-local", "256",
-               "-u", USER, "-w", PASS, "-p", str(env.port), env.srv_ip]
+               "-u", USER, "-w", PASS, "-p", str(env.tls_port if tls else env.port), env.srv_ip]
         c0 = cpu_ns(srv.pid)
         rc, out = proc.run_bounded(cmd, seconds + 60)
         c1 = cpu_ns(srv.pid)
@@ -288,7 +310,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=int(os.environ.get("BENCH_ROUNDS", "2")))
     ap.add_argument("--threads", type=int, default=int(os.environ.get("BENCH_THREADS", "2")))
     ap.add_argument("--alloc-seconds", type=int, default=5)
-    ap.add_argument("--only", default="relay,rss,alloc")
+    ap.add_argument("--only", default="relay,rss,alloc,tls-relay,tls-alloc")
     ap.add_argument("--loaded", help="uclient flags of the loaded run, e.g. '-m 50 -n 2000 -z 1'")
     ap.add_argument("--light", help="uclient flags of the light run")
     ap.add_argument("--peer", default="ours", choices=("ours", "coturn"),
@@ -324,6 +346,17 @@ def main():
                                 f"{x['pps']:.0f} pps, {x['per_cpu_s']:.0f} pkts/cpu-s, "
                                 f"loss {x['loss_pct']:.2f}% (server socket drops "
                                 f"{x['server_drops']})")
+            if "tls-relay" in only:
+                for load, client in TLS_RUNS:
+                    if client not in args.clients.split(","):
+                        continue
+                    for impl in order:
+                        x = bench_relay(env, impl, client, load, tls=True)
+                        res.setdefault(("tls-relay", load, client, impl), []).append(x)
+                        log(f"  round {r + 1} TLS {load:6} {client:6}-uclient {impl:6}: "
+                            f"{x['relayed']} relayed, cpu {x['cpu_s']:.2f} s, "
+                            f"{x['pps']:.0f} pps, {x['per_cpu_s']:.0f} pkts/cpu-s, "
+                            f"loss {x['loss_pct']:.2f}%")
             if "rss" in only:
                 for impl in order:
                     x = bench_rss(env, impl)
@@ -336,6 +369,12 @@ def main():
                     x = bench_alloc(env, impl, args.alloc_seconds)
                     res.setdefault(("alloc", impl), []).append(x)
                     log(f"  round {r + 1} alloc {impl:6}: {x['rate']:.0f} allocs/s "
+                        f"(failed {x['failed']}), {x['per_cpu_s']:.0f} allocs/cpu-s")
+            if "tls-alloc" in only:
+                for impl in order:
+                    x = bench_alloc(env, impl, args.alloc_seconds, tls=True)
+                    res.setdefault(("tls-alloc", impl), []).append(x)
+                    log(f"  round {r + 1} TLS alloc {impl:6}: {x['rate']:.0f} allocs/s "
                         f"(failed {x['failed']}), {x['per_cpu_s']:.0f} allocs/cpu-s")
     except RuntimeError as e:
         log(f"bench: {e}")
@@ -351,28 +390,31 @@ def main():
           f"{time.monotonic() - t_start:.0f} s")
     print(f"{'measure':<56} {'ours':>10} {'coturn':>10} {'ours/coturn':>11}")
     rows = []
-    for load in LOADS:
-        for client in args.clients.split(","):
-            key = ("relay", load, client)
-            if key + ("ours",) not in res:
-                continue
-            flags = " ".join(LOADS[load])
-            for what, unit in (("per_cpu_s", "pkts/CPU-s"), ("pps", "relayed pps"),
-                               ("loss_pct", "loss %")):
-                o = med(x[what] for x in res[key + ("ours",)])
-                c = med(x[what] for x in res[key + ("coturn",)])
-                rows.append((f"{load} ({flags}) {client} uclient: {unit}", o, c, ratio(o, c)))
+    for kind, prefix in (("relay", ""), ("tls-relay", "TLS ")):
+        for load in LOADS:
+            for client in args.clients.split(","):
+                key = (kind, load, client)
+                if key + ("ours",) not in res:
+                    continue
+                flags = " ".join(LOADS[load])
+                for what, unit in (("per_cpu_s", "pkts/CPU-s"), ("pps", "relayed pps"),
+                                   ("loss_pct", "loss %")):
+                    o = med(x[what] for x in res[key + ("ours",)])
+                    c = med(x[what] for x in res[key + ("coturn",)])
+                    rows.append((f"{prefix}{load} ({flags}) {client} uclient: {unit}", o, c,
+                                 ratio(o, c)))
     if ("rss", "ours") in res:
         o = med(x["per_alloc_kb"] for x in res[("rss", "ours")])
         c = med(x["per_alloc_kb"] for x in res[("rss", "coturn")])
         rows.append(("RSS per allocation, kB (1000 live)", o, c, ratio(o, c)))
-    if ("alloc", "ours") in res:
-        o = med(x["rate"] for x in res[("alloc", "ours")])
-        c = med(x["rate"] for x in res[("alloc", "coturn")])
-        rows.append(("allocations/s, 64 in flight", o, c, ratio(o, c)))
-        o = med(x["per_cpu_s"] for x in res[("alloc", "ours")])
-        c = med(x["per_cpu_s"] for x in res[("alloc", "coturn")])
-        rows.append(("allocations per server CPU-s", o, c, ratio(o, c)))
+    for kind, prefix in (("alloc", ""), ("tls-alloc", "TLS ")):
+        if (kind, "ours") not in res:
+            continue
+        for what, name in (("rate", "allocations/s, 64 in flight"),
+                           ("per_cpu_s", "allocations per server CPU-s")):
+            o = med(x[what] for x in res[(kind, "ours")])
+            c = med(x[what] for x in res[(kind, "coturn")])
+            rows.append((prefix + name, o, c, ratio(o, c)))
     for name, o, c, r in rows:
         fmt = "{:>10.2f}" if max(o, c) < 100 else "{:>10.0f}"
         print(f"{name:<56} {fmt.format(o)} {fmt.format(c)} {r:>11}")
@@ -380,7 +422,7 @@ def main():
     # allocation, allocations/s >= coturn's
     goals = []
     for name, o, c, r in rows:
-        if "pkts/CPU-s" in name or name.startswith("allocations/s"):
+        if "pkts/CPU-s" in name or "allocations/s" in name or name.startswith("TLS alloc"):
             goals.append((name, o >= c))
         elif name.startswith("RSS"):
             goals.append((name + " <= 6", o <= 6.0))
