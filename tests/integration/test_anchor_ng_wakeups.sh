@@ -18,7 +18,7 @@ src=$(dirname "$0")/../bench/anchor_load.c
 calls=300
 requests=$((calls * 3))
 
-if ! cc -O2 -std=gnu11 -Wall -Wextra -o "$tmp/anchor_load" "$src" >"$tmp/out" 2>&1; then
+if ! cc -O2 -std=gnu11 -Wall -Wextra -o "$tmp/anchor_load" "$src" -lsrtp2 >"$tmp/out" 2>&1; then
 	tl_check "load_generator_builds" false "$tmp/out"
 	exit 1
 fi
