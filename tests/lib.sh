@@ -276,6 +276,18 @@ tl_nssdb() {
 
 # tl_run CMD...: runs CMD for at most 120 s, its stdout and stderr into
 # $tmp/out, its exit status into rc.
+# tl_wait_udp_port PORT: waits up to 5 s until a UDP socket is bound to PORT
+# (a peer started in the background is ready before traffic is aimed at it;
+# datagrams sent earlier come back as ICMP port unreachable).
+tl_wait_udp_port() {
+	tl_hex=$(printf '%04X' "$1")
+	for _ in $(seq 50); do
+		grep -q ":$tl_hex " /proc/net/udp /proc/net/udp6 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 tl_run() {
 	timeout 120 "$@" >"$tmp/out" 2>&1
 	rc=$?

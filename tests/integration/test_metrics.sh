@@ -88,6 +88,7 @@ tl_setup "prometheus scrapes the server" '[ "$up" = 1 ]' "$tmp/prom.log"
 "$bin/turnutils_peer" -L 127.0.0.1 -p "$peer" >"$tmp/peer.out" 2>&1 &
 peer_pid=$!
 pids="$pids $peer_pid"
+tl_wait_udp_port "$peer"
 timeout 60 "$bin/turnutils_uclient" -e 127.0.0.1 -r "$peer" -p "$srv" -u alice -w secret \
 	-m 2 -n 400 -z 20 127.0.0.1 >"$tmp/uclient.out" 2>&1 &
 uc_pid=$!
