@@ -285,6 +285,30 @@ void config_notices(const struct config *c,
 /* Log destination: "syslog" with the syslog option or daemon without log-file, else log_file. */
 const char *config_log_destination(const struct config *c);
 
+/*
+ * SIGHUP (config_reload.c, src/server/reload.c): a running server takes a
+ * new configuration's users, secrets, quotas, caps, peer policy, alternate
+ * servers and log destination; every other option keeps its running value
+ * until a restart. config_reloadable() says which kind option is.
+ */
+bool config_reloadable(const char *option);
+/*
+ * fn gets the name of each option whose value differs between old and new
+ * (options sharing a field, db and userdb, named once), and whether a
+ * reload applies it. Returns how many differ.
+ */
+size_t config_diff(const struct config *old, const struct config *new,
+		   void (*fn)(void *arg, const char *option, bool reloadable), void *arg);
+/*
+ * Swaps a reloadable option's value between live and new, so that new
+ * holds the old value and config_free(new) frees it. 0, or -1 for an
+ * option a reload does not apply.
+ */
+int config_swap_option(struct config *live, struct config *new, const char *option);
+/* config_notices() of new, without the table's notices old already had. */
+void config_notices_new(const struct config *old, const struct config *new,
+			void (*fn)(void *arg, const char *option, const char *text), void *arg);
+
 /* Print every option with its default, and the refused coturn options. */
 void config_usage(FILE *out);
 
