@@ -284,6 +284,16 @@ void anchor_drain(struct anchor *an)
 	pthread_mutex_unlock(&an->lock);
 }
 
+void anchor_hold(struct anchor *an)
+{
+	pthread_mutex_lock(&an->lock);
+}
+
+void anchor_release(struct anchor *an)
+{
+	pthread_mutex_unlock(&an->lock);
+}
+
 unsigned int anchor_calls(struct anchor *an)
 {
 	unsigned int n;

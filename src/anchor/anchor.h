@@ -63,6 +63,14 @@ void anchor_drain(struct anchor *an);
 unsigned int anchor_calls(struct anchor *an);
 
 /*
+ * SIGHUP (server/reload.h): the anchor's threads held out of its calls,
+ * and so out of the peer verdict, while the server swaps the peer policy;
+ * anchor_release() lets them go on. Nothing of the anchor changes.
+ */
+void anchor_hold(struct anchor *an);
+void anchor_release(struct anchor *an);
+
+/*
  * Prometheus metrics of the anchor (anchor_metrics.c): calls, streams by
  * mode, ng requests, relayed media, drops, SRTP bridging, appended to out
  * from any thread without the anchor's lock.

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,7 @@
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static int log_fd = STDERR_FILENO;
 static char *log_path;
-static enum log_level log_level = LOG_INFO;
+static _Atomic int log_level = LOG_INFO; /* SIGHUP may change it while threads log */
 static int log_facility = -1; /* -1: user */
 static char log_stamp_format[LOG_TIMESTAMP_MAX + 1]; /* "": ISO 8601 UTC, ms */
 
@@ -157,12 +158,12 @@ int log_set_timestamp_format(const char *fmt)
 
 void log_set_level(enum log_level level)
 {
-	log_level = level;
+	atomic_store_explicit(&log_level, (int)level, memory_order_relaxed);
 }
 
 enum log_level log_get_level(void)
 {
-	return log_level;
+	return (enum log_level)atomic_load_explicit(&log_level, memory_order_relaxed);
 }
 
 void log_msg(enum log_level level, const char *fmt, ...)
@@ -174,7 +175,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	va_list ap;
 	int n, m, stamp;
 
-	if (level > log_level)
+	if ((int)level > atomic_load_explicit(&log_level, memory_order_relaxed))
 		return;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	if (log_stamp_format[0]) {

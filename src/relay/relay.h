@@ -9,7 +9,8 @@
  * other; src/server/main.c fills a struct relay in, before any thread
  * runs, and hands it to both. Afterwards the struct is read-only apart
  * from the registry's atomic bits, so any thread may read it without a
- * lock.
+ * lock; SIGHUP replaces its peer policy while every thread that reads it
+ * is held (src/server/reload.c).
  *
  * The offload engine (relay_engine.h: null, or the turnrelay module over
  * src/offload) is picked once by main.c and kept here; each thread that
@@ -63,6 +64,13 @@ int relay_pick_addrs(struct relay *r);
  * -1 with a message in err.
  */
 int relay_setup_policy(struct relay *r, char *err, size_t errlen);
+/*
+ * SIGHUP: the policy c's peer options make, with r's own addresses and
+ * ports (which a reload does not change), into *out; r is not touched.
+ * 0, or -1 with a message in err.
+ */
+int relay_policy_rebuild(const struct relay *r, const struct config *c, struct peer_policy *out,
+			 char *err, size_t errlen);
 /* 127/8 or ::1. */
 bool relay_is_loopback(const union sockaddr_u *u);
 

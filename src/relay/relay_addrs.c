@@ -152,17 +152,35 @@ static void pick_advertised(struct relay *r)
 	}
 }
 
+/* The operator's part of the policy: allow-loopback-peers, the lists, coturn's strict flags. */
+static int policy_from_config(struct peer_policy *p, const struct config *c, char *err,
+			      size_t errlen)
+{
+	if (peer_policy_init(p, c->allow_loopback_peers, (const char *const *)c->allowed_peer_ip,
+			     (int)c->allowed_peer_ip_count, (const char *const *)c->denied_peer_ip,
+			     (int)c->denied_peer_ip_count, err, errlen) < 0)
+		return -1;
+	p->strict_multicast = c->no_multicast_peers;
+	p->strict_loopback = c->no_loopback_peers;
+	return 0;
+}
+
+int relay_policy_rebuild(const struct relay *r, const struct config *c, struct peer_policy *out,
+			 char *err, size_t errlen)
+{
+	if (policy_from_config(out, c, err, errlen) < 0)
+		return -1;
+	out->nself = r->policy.nself;
+	memcpy(out->self, r->policy.self, sizeof(out->self));
+	return 0;
+}
+
 int relay_setup_policy(struct relay *r, char *err, size_t errlen)
 {
 	const struct config *c = r->cfg;
 
-	if (peer_policy_init(&r->policy, c->allow_loopback_peers,
-			     (const char *const *)c->allowed_peer_ip, (int)c->allowed_peer_ip_count,
-			     (const char *const *)c->denied_peer_ip, (int)c->denied_peer_ip_count,
-			     err, errlen) < 0)
+	if (policy_from_config(&r->policy, c, err, errlen) < 0)
 		return -1;
-	r->policy.strict_multicast = c->no_multicast_peers;
-	r->policy.strict_loopback = c->no_loopback_peers;
 	/* own addresses, and the ports that stay own under allow-loopback-peers */
 	for (int i = 0; i < r->nlisten; i++) {
 		peer_policy_add_self_ports(&r->policy, &r->listen[i].sa, c->listening_port,

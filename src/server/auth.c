@@ -436,38 +436,57 @@ void auth_check(struct worker *w, const struct origin *o, const struct stun_msg 
 	count_result(w, m, res->error);
 }
 
-int auth_load_static_users(struct server *srv, char *err, size_t errlen)
+int auth_static_users(const struct config *c, const char *realm, struct static_user **out,
+		      size_t *nout, char *err, size_t errlen)
 {
-	const struct config *c = srv->cfg;
+	struct static_user *users = calloc(c->user_count ? c->user_count : 1, sizeof(*users));
+	size_t n = 0;
 
-	srv->users = calloc(c->user_count ? c->user_count : 1, sizeof(*srv->users));
-	if (!srv->users) {
+	if (!users) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	for (size_t i = 0; i < c->user_count; i++) {
-		struct static_user *su = &srv->users[i];
-		const struct config_user *cu = &c->user[i];
+	for (; n < c->user_count; n++) {
+		struct static_user *su = &users[n];
+		const struct config_user *cu = &c->user[n];
 
+		if (cu->is_key && config_md5_key(cu->password, su->md5) < 0) {
+			snprintf(err, errlen, "user '%s': key must be 0x and 32 hex digits",
+				 cu->name);
+			goto fail;
+		}
 		su->name = strdup(cu->name);
 		if (!su->name) {
 			snprintf(err, errlen, "out of memory");
-			return -1;
+			goto fail;
 		}
-		srv->nusers++;
-		if (cu->is_key) {
-			if (config_md5_key(cu->password, su->md5) < 0) {
-				snprintf(err, errlen, "user '%s': key must be 0x and 32 hex digits",
-					 cu->name);
-				return -1;
-			}
-		} else {
-			stun_lt_key(STUN_PW_ALG_MD5, cu->name, srv->realm, cu->password, su->md5);
-			stun_lt_key(STUN_PW_ALG_SHA256, cu->name, srv->realm, cu->password,
+		if (!cu->is_key) {
+			stun_lt_key(STUN_PW_ALG_MD5, cu->name, realm, cu->password, su->md5);
+			stun_lt_key(STUN_PW_ALG_SHA256, cu->name, realm, cu->password,
 				    su->sha256);
 			su->has_sha256 = true;
 		}
-		stun_userhash(cu->name, srv->realm, su->userhash);
+		stun_userhash(cu->name, realm, su->userhash);
 	}
+	*out = users;
+	*nout = n;
 	return 0;
+fail:
+	auth_static_users_free(users, n);
+	return -1;
+}
+
+void auth_static_users_free(struct static_user *users, size_t n)
+{
+	if (!users)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free(users[i].name);
+	explicit_bzero(users, n * sizeof(*users));
+	free(users);
+}
+
+int auth_load_static_users(struct server *srv, char *err, size_t errlen)
+{
+	return auth_static_users(srv->cfg, srv->realm, &srv->users, &srv->nusers, err, errlen);
 }

@@ -125,16 +125,11 @@ static unsigned int share_ports(const struct config *c, unsigned int percent)
 	return n < LIMITS_SHARE_FLOOR ? LIMITS_SHARE_FLOOR : n;
 }
 
-int limits_init(struct server *srv)
+/* The caps from c's shares and max-tcp-connections, said in the log. */
+static void limits_set_caps(struct limits *l, const struct config *c)
 {
-	const struct config *c = srv->cfg;
-	struct limits *l = calloc(1, sizeof(*l));
 	struct rlimit rl;
 
-	if (!l || RAND_bytes((uint8_t *)&l->seed, sizeof(l->seed)) != 1) {
-		free(l);
-		return -1;
-	}
 	l->user_ports_max = share_ports(c, c->user_port_share);
 	l->addr_ports_max = share_ports(c, c->ip_port_share);
 	l->anchor_ports_max = share_ports(c, c->anchor_port_share);
@@ -144,12 +139,30 @@ int limits_init(struct server *srv)
 		log_warn("max-tcp-connections %u is more than half the open file limit %llu: "
 			 "TCP clients can take the descriptors relay sockets need",
 			 l->tcp_max, (unsigned long long)rl.rlim_cur);
-	srv->limits = l;
 	log_info("limits: relay ports per user %u, per client address %u, anchor %u; "
 		 "TCP connections %u, per client address %u",
 		 l->user_ports_max, l->addr_ports_max, l->anchor_ports_max, l->tcp_max,
 		 c->max_tcp_connections_per_ip);
+}
+
+int limits_init(struct server *srv)
+{
+	struct limits *l = calloc(1, sizeof(*l));
+
+	if (!l || RAND_bytes((uint8_t *)&l->seed, sizeof(l->seed)) != 1) {
+		free(l);
+		return -1;
+	}
+	limits_set_caps(l, srv->cfg);
+	srv->limits = l;
 	return 0;
+}
+
+void limits_reconfigure(struct server *srv)
+{
+	pthread_mutex_lock(&srv->lock);
+	limits_set_caps(srv->limits, srv->cfg);
+	pthread_mutex_unlock(&srv->lock);
 }
 
 void limits_free(struct server *srv)

@@ -2,7 +2,9 @@
  * main.c - turnserver: reads the configuration, picks the embedded
  * defaults, prepares the user store (a demo user with a random password
  * on first run), starts the workers and waits for signals: SIGTERM and
- * SIGINT stop cleanly, SIGHUP reopens the log file, SIGUSR2 reloads the
+ * SIGINT stop cleanly, SIGHUP reloads the configuration (reload.h: users,
+ * secrets, quotas, caps, peer policy, alternate servers, the log; the log
+ * file reopened), SIGUSR2 reloads the
  * TLS/DTLS certificates and keys (tls.h), SIGUSR1 drains (new Allocates go
  * to alternate-server, or get 486; the process stops when the last
  * allocation and call have ended). With daemon it forks first (daemon.h);
@@ -32,6 +34,7 @@
 #include "server/server.h"
 #include "server/daemon.h"
 #include "server/privdrop.h"
+#include "server/reload.h"
 #include "server/metrics.h"
 #include "server/redis_conninfo.h"
 #include "server/tls.h"
@@ -247,9 +250,7 @@ static unsigned int cpu_count(void)
 static void server_free(struct server *srv)
 {
 	store_stop(srv);
-	for (size_t i = 0; i < srv->nusers; i++)
-		free(srv->users[i].name);
-	free(srv->users);
+	auth_static_users_free(srv->users, srv->nusers);
 	server_reservations_free(srv);
 	limits_free(srv);
 	tls_ctx_free(srv->tls);
@@ -412,13 +413,24 @@ static void reload_tls(struct server *srv)
 		log_info("SIGUSR2: TLS and DTLS are off, nothing to reload");
 }
 
+/* SIGHUP holds the anchor while the peer policy changes (reload.h). */
+static void anchor_reload_hold(void *arg)
+{
+	anchor_hold(arg);
+}
+
+static void anchor_reload_release(void *arg)
+{
+	anchor_release(arg);
+}
+
 /* The anchor's metrics after the server's (metrics.h). */
 static void anchor_metrics(void *arg, struct evbuffer *out)
 {
 	anchor_metrics_write(arg, out);
 }
 
-static int run(struct server *srv, const struct privdrop *priv)
+static int run(struct server *srv, const struct privdrop *priv, int argc, char **argv)
 {
 	struct anchor *anchor = NULL;
 	struct metrics *metrics = NULL;
@@ -540,10 +552,10 @@ static int run(struct server *srv, const struct privdrop *priv)
 			continue;
 		}
 		if (sig == SIGHUP) {
-			if (log_reopen() < 0)
-				log_error("cannot reopen the log file: %s", strerror(errno));
-			else
-				log_info("log file reopened");
+			const struct reload_hooks hooks = {anchor_reload_hold,
+							   anchor_reload_release, anchor};
+
+			reload_config(srv, argc, argv, anchor ? &hooks : NULL);
 			continue;
 		}
 		if (sig == SIGUSR2) {
@@ -701,7 +713,7 @@ int main(int argc, char **argv)
 	}
 	print_ice_servers(&srv, password);
 	explicit_bzero(password, sizeof(password));
-	rc = run(&srv, &priv) < 0 ? 1 : 0;
+	rc = run(&srv, &priv, argc, argv) < 0 ? 1 : 0;
 	if (cfg.pidfile && unlink(cfg.pidfile) < 0)
 		log_warn("cannot remove pidfile %s: %s%s", cfg.pidfile, strerror(errno),
 			 priv.set_user ? " (its directory must be writable by proc-user)" : "");

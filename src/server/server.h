@@ -482,6 +482,10 @@ void auth_check(struct worker *w, const struct origin *o, const struct stun_msg 
 /* REALM, NONCE (and PASSWORD-ALGORITHMS) for a 401 or 438. */
 void auth_put_challenge(struct worker *w, const struct origin *o, struct stun_builder *b);
 int auth_load_static_users(struct server *srv, char *err, size_t errlen);
+/* The user= lines of c as keys for realm (a new array in *out): 0, or -1 with err. */
+int auth_static_users(const struct config *c, const char *realm, struct static_user **out,
+		      size_t *nout, char *err, size_t errlen);
+void auth_static_users_free(struct static_user *users, size_t n);
 
 /*
  * offload.c: TURN channels of UDP clients on UDP listeners in the kernel
@@ -534,6 +538,11 @@ void server_reservations_free(struct server *srv);
  * anchor may hold; every function takes srv->lock.
  */
 int limits_init(struct server *srv);
+/*
+ * SIGHUP: the caps again from srv->cfg (user-port-share, ip-port-share,
+ * max-tcp-connections); what is held stays held, new takes meet the new caps.
+ */
+void limits_reconfigure(struct server *srv);
 void limits_free(struct server *srv);
 /* allocs allocations and ports relay ports for user from source: 0 or 486 (500). */
 int limits_take(struct server *srv, const char *user, const struct sockaddr *source,
