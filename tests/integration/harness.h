@@ -27,6 +27,8 @@
 #include <ftw.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <poll.h>
 #include <signal.h>
@@ -297,15 +299,9 @@ static inline const char *h_server_binary(void)
  * and the extra flags (NULL-terminated; relay-ip comes from there). Waits
  * for "ready:" in its log. 0, or -1 with the reason printed.
  */
-static inline int tserver_start(struct tserver *s, unsigned int nports, const char *const *extra)
+/* The server's dir, listening port and relay range of nports: 0, or -1 (printed). */
+static inline int tserver_prepare(struct tserver *s, unsigned int nports)
 {
-	const char *argv[H_MAX_FLAGS];
-	char port[8], minp[8], maxp[8], userdb[96], logf[96], pidf[96], errf[96], outf[96];
-	char logbuf[8192];
-	pid_t parent = getpid();
-	uint64_t deadline;
-	int n = 0, status;
-
 	memset(s, 0, sizeof(*s));
 	snprintf(s->dir, sizeof(s->dir), "/tmp/itest.XXXXXX");
 	if (!mkdtemp(s->dir)) {
@@ -321,14 +317,25 @@ static inline int tserver_start(struct tserver *s, unsigned int nports, const ch
 	s->max_port = (uint16_t)(s->min_port + nports - 1);
 	s->v4 = h_addr("127.0.0.1", s->port);
 	s->v6 = h_addr("::1", s->port);
+	return 0;
+}
+
+static inline int tserver_spawn(struct tserver *s, const char *const *argv);
+
+static inline int tserver_start(struct tserver *s, unsigned int nports, const char *const *extra)
+{
+	const char *argv[H_MAX_FLAGS];
+	char port[8], minp[8], maxp[8], userdb[96], logf[96], pidf[96];
+	int n = 0;
+
+	if (tserver_prepare(s, nports) < 0)
+		return -1;
 	snprintf(port, sizeof(port), "%u", s->port);
 	snprintf(minp, sizeof(minp), "%u", s->min_port);
 	snprintf(maxp, sizeof(maxp), "%u", s->max_port);
 	h_path(s, "users.db", userdb, sizeof(userdb));
 	h_path(s, "turn.log", logf, sizeof(logf));
 	h_path(s, "turn.pid", pidf, sizeof(pidf));
-	h_path(s, "stderr", errf, sizeof(errf));
-	h_path(s, "stdout", outf, sizeof(outf));
 
 	argv[n++] = h_server_binary();
 	argv[n++] = "-n";
@@ -364,7 +371,22 @@ static inline int tserver_start(struct tserver *s, unsigned int nports, const ch
 		argv[n++] = extra[i];
 	}
 	argv[n] = NULL;
+	return tserver_spawn(s, argv);
+}
 
+/*
+ * Runs argv (the server binary first) as the server of s (tserver_prepare()d),
+ * its stdout and stderr in its dir, and waits for "ready:" in its turn.log.
+ */
+static inline int tserver_spawn(struct tserver *s, const char *const *argv)
+{
+	char errf[96], outf[96], logbuf[8192];
+	pid_t parent = getpid();
+	uint64_t deadline;
+	int status;
+
+	h_path(s, "stderr", errf, sizeof(errf));
+	h_path(s, "stdout", outf, sizeof(outf));
 	if (access(argv[0], X_OK) < 0) {
 		fprintf(stderr, "%s: %s (set TURN_BUILD_DIR)\n", argv[0], strerror(errno));
 		return -1;
@@ -410,6 +432,49 @@ static inline int tserver_start(struct tserver *s, unsigned int nports, const ch
 	waitpid(s->pid, &status, 0);
 	s->pid = 0;
 	return -1;
+}
+
+/*
+ * The config file of s, DIR/turn.conf, written anew: listening on 127.0.0.1
+ * and ::1 on its port, its relay range, realm H_REALM, its user store, log
+ * and pidfile, two relay threads, then body (more lines: user=, relay-ip=,
+ * ...). 0, or -1 (printed).
+ */
+static inline int tserver_write_conf(const struct tserver *s, const char *body)
+{
+	char path[96], tmp[104];
+	FILE *f;
+
+	h_path(s, "turn.conf", path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	f = fopen(tmp, "w");
+	if (!f) {
+		fprintf(stderr, "%s: %s\n", tmp, strerror(errno));
+		return -1;
+	}
+	fprintf(f,
+		"listening-ip=127.0.0.1\nlistening-ip=::1\nlistening-port=%u\nmin-port=%u\n"
+		"max-port=%u\nrealm=%s\nuserdb=%s/users.db\nlog-file=%s/turn.log\n"
+		"pidfile=%s/turn.pid\nrelay-threads=2\n%s",
+		s->port, s->min_port, s->max_port, H_REALM, s->dir, s->dir, s->dir, body);
+	/* renamed into place: a SIGHUP never reads half a file */
+	if (fclose(f) != 0 || rename(tmp, path) < 0) {
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* tserver_start() from tserver_write_conf()'s file alone: turnserver -c DIR/turn.conf. */
+static inline int tserver_start_conf(struct tserver *s, unsigned int nports, const char *body)
+{
+	char conf[96];
+	const char *argv[] = {h_server_binary(), "-c", conf, NULL};
+
+	if (tserver_prepare(s, nports) < 0 || tserver_write_conf(s, body) < 0)
+		return -1;
+	h_path(s, "turn.conf", conf, sizeof(conf));
+	return tserver_spawn(s, argv);
 }
 
 /*
@@ -754,6 +819,18 @@ static inline void h_assert_no_data(struct turnc *c)
 
 	if (n != -ETIMEDOUT)
 		fail_msg("unexpected relayed data (%d bytes, channel 0x%04x)", n, ch);
+}
+
+/* TURN REST API (use-auth-secret): base64(HMAC-SHA1(secret, name)) into out (29 bytes with the NUL). */
+static inline void h_rest_password(const char *secret, const char *name, char out[29])
+{
+	uint8_t mac[EVP_MAX_MD_SIZE];
+	unsigned int mac_len = 0;
+
+	assert_non_null(HMAC(EVP_sha1(), secret, (int)strlen(secret), (const uint8_t *)name,
+			     strlen(name), mac, &mac_len));
+	assert_int_equal(mac_len, 20);
+	assert_int_equal(EVP_EncodeBlock((unsigned char *)out, mac, 20), 28);
 }
 
 /* UDP peers on loopback */

@@ -38,18 +38,6 @@ static int group_teardown(void **state)
 	return 0;
 }
 
-/* base64(HMAC-SHA1(secret, name)) into out (29 bytes with the NUL). */
-static void rest_password(const char *secret, const char *name, char out[29])
-{
-	uint8_t mac[EVP_MAX_MD_SIZE];
-	unsigned int mac_len = 0;
-
-	assert_non_null(HMAC(EVP_sha1(), secret, (int)strlen(secret), (const uint8_t *)name,
-			     strlen(name), mac, &mac_len));
-	assert_int_equal(mac_len, 20);
-	assert_int_equal(EVP_EncodeBlock((unsigned char *)out, mac, 20), 28);
-}
-
 /* A client of srv whose username is name, its password made with secret. */
 static void open_rest(struct turnc *cl, bool tcp, const char *name, const char *secret)
 {
@@ -57,7 +45,7 @@ static void open_rest(struct turnc *cl, bool tcp, const char *name, const char *
 
 	if (h_open(cl, &srv.v4, NULL, tcp) < 0)
 		fail_msg("cannot connect to %s", h_str(&srv.v4));
-	rest_password(secret, name, pass);
+	h_rest_password(secret, name, pass);
 	assert_int_equal(turnc_set_auth(cl, name, pass, NULL), 0);
 }
 
