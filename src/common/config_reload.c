@@ -9,8 +9,9 @@
 #include <string.h>
 
 /*
- * Applied by a reload: users and secrets, quotas and caps, the peer policy,
- * the alternate servers and the log. Every other option keeps its running
+ * Applied by a reload: users and secrets, quotas and caps, the peer policy
+ * (with whether the user store adds to it and to the quotas), the
+ * alternate servers and the log. Every other option keeps its running
  * value until a restart (listeners, relay range, threads, TLS files: SIGUSR2,
  * the anchor, ...).
  */
@@ -31,6 +32,8 @@ static const char *const config_reload_options[] = {
     "allow-loopback-peers",
     "no-multicast-peers",
     "no-loopback-peers",
+    "no-dynamic-ip-list",
+    "no-dynamic-realms",
     "alternate-server",
     "tls-alternate-server",
     "log-file",

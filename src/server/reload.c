@@ -17,7 +17,7 @@
 #include "server/userdb.h"
 #include "server/userdb_load.h"
 
-#define RELOAD_HOLD_WAIT_S 5 /* every worker reaches its loop within this, or no reload */
+#define RELOAD_HOLD_WAIT_S 10 /* every worker reaches its loop within this, or no reload */
 #define RELOAD_MAX_APPLY 32  /* reloadable options (config_reload.c) */
 
 /*
@@ -97,6 +97,7 @@ struct reload_plan {
 	size_t napply;
 	char restart[1024]; /* options that need a restart, ", "-separated */
 	bool users, policy, limits, log_dest, log_level;
+	bool store_unread; /* what the store may set stays as it runs */
 	struct static_user *new_users;
 	size_t new_nusers;
 	struct peer_policy *new_policy;
@@ -118,6 +119,8 @@ static bool reload_is(const char *name, const char *const *names, size_t n)
 	return false;
 }
 
+#define RELOAD_IS(name, names) reload_is(name, names, sizeof(names) / sizeof(names[0]))
+
 static void reload_changed(void *arg, const char *option, bool reloadable)
 {
 	static const char *const users[] = {"user"};
@@ -128,6 +131,8 @@ static void reload_changed(void *arg, const char *option, bool reloadable)
 					     "max-tcp-connections"};
 	static const char *const log_dest[] = {"log-file", "syslog"};
 	static const char *const log_level[] = {"verbose", "Verbose"};
+	static const char *const store_set[] = {"user-quota", "total-quota", "max-bps",
+						"allowed-peer-ip", "denied-peer-ip"};
 	struct reload_plan *p = arg;
 	const struct config *old = p->srv->cfg;
 
@@ -135,16 +140,18 @@ static void reload_changed(void *arg, const char *option, bool reloadable)
 	if (strcmp(option, "static-auth-secret") == 0 && old->use_auth_secret &&
 	    !old->static_auth_secret_count != !p->cfg->static_auth_secret_count)
 		reloadable = false;
+	if (p->store_unread && RELOAD_IS(option, store_set))
+		reloadable = false;
 	if (!reloadable || p->napply == RELOAD_MAX_APPLY) {
 		reload_list_add(p->restart, sizeof(p->restart), option);
 		return;
 	}
 	p->apply[p->napply++] = option;
-	p->users |= reload_is(option, users, 1);
-	p->policy |= reload_is(option, policy, 5);
-	p->limits |= reload_is(option, limits, 3);
-	p->log_dest |= reload_is(option, log_dest, 2);
-	p->log_level |= reload_is(option, log_level, 2);
+	p->users |= RELOAD_IS(option, users);
+	p->policy |= RELOAD_IS(option, policy);
+	p->limits |= RELOAD_IS(option, limits);
+	p->log_dest |= RELOAD_IS(option, log_dest);
+	p->log_level |= RELOAD_IS(option, log_level);
 }
 
 /*
@@ -190,8 +197,12 @@ static int reload_prepare(struct reload_plan *p, int argc, char **argv, char *er
 	if (config_parse_args(p->cfg, argc, argv, err, errlen) != 0)
 		return -1;
 	if (reload_store_realm(srv, p->cfg, why, sizeof(why)) < 0) {
-		snprintf(err, errlen, "the user store's realm options cannot be read: %s", why);
-		return -1;
+		/* e.g. a store only root may open, after proc-user: the rest still reloads */
+		log_warn("SIGHUP: the user store's realm options and peer ranges not read again "
+			 "(%s): user-quota, total-quota, max-bps and the peer ranges keep their "
+			 "running values",
+			 why);
+		p->store_unread = true;
 	}
 	config_diff(srv->cfg, p->cfg, reload_changed, p);
 	if (p->users && auth_static_users(p->cfg, srv->realm, &p->new_users, &p->new_nusers, err,

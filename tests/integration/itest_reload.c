@@ -18,9 +18,12 @@
  *  - log-file and alternate-server take effect: the log goes on in the new
  *    file, and a new Allocate gets 300 with the new ALTERNATE-SERVER.
  * A second server with use-auth-secret: static-auth-secret rotated by a
- * reload (the old secret refused, the new one taken).
+ * reload (the old secret refused, the new one taken). A third one whose
+ * SQLite store gets a realm user-quota and a denied peer range while it
+ * runs: a reload reads them, as startup does, and the next one keeps them.
  */
 #include <signal.h>
+#include <sqlite3.h>
 
 #include "integration/harness.h"
 
@@ -33,7 +36,9 @@
 #define STD_LINES 10 /* tserver_write_conf()'s lines before the body */
 #define LOG_WAIT_MS 5000
 
-static struct tserver srv, rest;
+#define STORE_BASE "relay-ip=127.0.0.1\nallow-loopback-peers\nuser=alice:alice-secret\n"
+
+static struct tserver srv, rest, store;
 
 static struct turnc kept; /* alice's allocation, from the first test to the last */
 static struct sockaddr_storage kept_relay;
@@ -53,6 +58,8 @@ static int group_setup(void **state)
 	snprintf(base, sizeof(base), BASE_FMT, ng);
 	if (tserver_start_conf(&srv, 16, base) < 0)
 		return -1;
+	if (tserver_start_conf(&store, 4, STORE_BASE) < 0)
+		return -1;
 	return tserver_start_conf(&rest, 4,
 				  "relay-ip=127.0.0.1\nuse-auth-secret\nstatic-auth-secret=one\n");
 }
@@ -65,6 +72,7 @@ static int group_teardown(void **state)
 	tpeer_close(&peer);
 	tserver_stop(&srv);
 	tserver_stop(&rest);
+	tserver_stop(&store);
 	return 0;
 }
 
@@ -300,6 +308,55 @@ static void test_reload_rotates_static_auth_secrets(void **state)
 	h_close(&cl);
 }
 
+/* sql on the SQLite user store of s (coturn's schema, made by the server). */
+static void store_sql(const struct tserver *s, const char *sql)
+{
+	char path[96], *msg = NULL;
+	sqlite3 *db = NULL;
+
+	h_path(s, "users.db", path, sizeof(path));
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s: %s", sql, msg ? msg : "?");
+	sqlite3_close(db);
+}
+
+/*
+ * The user store's realm options and peer ranges (coturn's turn_realm_option
+ * and denied_peer_ip) are read again by a reload, as at startup, and kept
+ * by the next one.
+ */
+static void test_reload_reads_the_stores_realm_options_again(void **state)
+{
+	struct turnc a, b;
+	struct tpeer other;
+
+	(void)state;
+	tpeer_open(&other, "127.0.0.2");
+	open_as(&a, &store, H_USER, "alice-secret");
+	assert_code(h_allocate(&a), 0);
+	assert_code(h_permission(&a, &other.addr), 0);
+	store_sql(&store, "INSERT INTO turn_realm_option (realm, opt, value) VALUES ('" H_REALM
+			  "', 'user-quota', '1');"
+			  "INSERT INTO denied_peer_ip (realm, ip_range) VALUES ('" H_REALM
+			  "', '127.0.0.2');");
+	reload_with(&store, STORE_BASE "total-quota=100\n", "SIGHUP: configuration reloaded");
+	open_as(&b, &store, H_USER, "alice-secret");
+	assert_code(h_allocate(&b), TURN_ERR_ALLOCATION_QUOTA);
+	h_close(&b);
+	assert_code(h_permission(&a, &other.addr), STUN_ERR_FORBIDDEN);
+
+	/* another change: what the store set stays */
+	reload_with(&store, STORE_BASE "total-quota=50\n", "total-quota applied");
+	open_as(&b, &store, H_USER, "alice-secret");
+	assert_code(h_allocate(&b), TURN_ERR_ALLOCATION_QUOTA);
+	h_close(&b);
+	assert_code(h_permission(&a, &other.addr), STUN_ERR_FORBIDDEN);
+	assert_code(h_refresh(&a, 600), 0);
+	h_close(&a);
+	tpeer_close(&other);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -307,6 +364,7 @@ int main(void)
 	    cmocka_unit_test(test_reload_with_a_bad_line_keeps_the_running_configuration),
 	    cmocka_unit_test(test_reload_moves_the_log_and_takes_alternate_servers),
 	    cmocka_unit_test(test_reload_rotates_static_auth_secrets),
+	    cmocka_unit_test(test_reload_reads_the_stores_realm_options_again),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
