@@ -310,6 +310,11 @@ int reload_config(struct server *srv, int argc, char **argv, const struct reload
 	char err[1024];
 	int rc;
 
+	/* the file as rotated, first: even a configuration that does not load gets it */
+	if (log_reopen() < 0)
+		log_error("SIGHUP: cannot reopen the log file: %s", strerror(errno));
+	else
+		log_info("SIGHUP: log file reopened");
 	p.cfg = calloc(1, sizeof(*p.cfg));
 	if (!p.cfg) {
 		log_error("SIGHUP: configuration not reloaded, the running one stays: out of "
@@ -325,9 +330,6 @@ int reload_config(struct server *srv, int argc, char **argv, const struct reload
 	if (p.log_dest &&
 	    reload_same_dest(config_log_destination(srv->cfg), config_log_destination(p.cfg)))
 		p.log_dest = false;
-	/* the file as rotated, as every SIGHUP does */
-	if (!p.log_dest && log_reopen() < 0)
-		log_error("SIGHUP: cannot reopen the log file: %s", strerror(errno));
 	if (p.napply) {
 		if (reload_hold_workers(srv) < 0) {
 			log_error("SIGHUP: configuration not reloaded, the running one stays: a "
