@@ -87,7 +87,8 @@ static bool entry_same(enum config_kind kind, const void *a, const void *b)
 	case CONFIG_ALTERNATE:
 		return ip_same(a, b);
 	case CONFIG_EXTERNAL_IP:
-		return ip_same(&ea->public_ip, &eb->public_ip) && ea->has_private == eb->has_private &&
+		return ip_same(&ea->public_ip, &eb->public_ip) &&
+		       ea->has_private == eb->has_private &&
 		       (!ea->has_private || ip_same(&ea->private_ip, &eb->private_ip));
 	case CONFIG_USER:
 		return str_same(ua->name, ub->name) && str_same(ua->password, ub->password) &&

@@ -18,7 +18,7 @@
 #include "server/userdb_load.h"
 
 #define RELOAD_HOLD_WAIT_S 10 /* every worker reaches its loop within this, or no reload */
-#define RELOAD_MAX_APPLY 32  /* reloadable options (config_reload.c) */
+#define RELOAD_MAX_APPLY 32   /* reloadable options (config_reload.c) */
 
 /*
  * Workers held in their loops: a one-shot event each waits here until the
@@ -159,8 +159,7 @@ static void reload_changed(void *arg, const char *option, bool reloadable)
  * configuration, from the store the server runs with (as at startup:
  * userdb_load.h), so that a reload keeps what the store set.
  */
-static int reload_store_realm(const struct server *srv, struct config *c, char *err,
-			      size_t errlen)
+static int reload_store_realm(const struct server *srv, struct config *c, char *err, size_t errlen)
 {
 	const struct config *run = srv->cfg;
 	char label[CONFIG_MAX_PATH + 8];
@@ -187,8 +186,7 @@ static int reload_store_realm(const struct server *srv, struct config *c, char *
 }
 
 /* Everything new built, nothing running touched: 0, or -1 with err. */
-static int reload_prepare(struct reload_plan *p, int argc, char **argv, char *err,
-			  size_t errlen)
+static int reload_prepare(struct reload_plan *p, int argc, char **argv, char *err, size_t errlen)
 {
 	struct server *srv = p->srv;
 	char why[USERDB_ERR_LEN];
@@ -205,9 +203,13 @@ static int reload_prepare(struct reload_plan *p, int argc, char **argv, char *er
 		p->store_unread = true;
 	}
 	config_diff(srv->cfg, p->cfg, reload_changed, p);
-	if (p->users && auth_static_users(p->cfg, srv->realm, &p->new_users, &p->new_nusers, err,
-					  errlen) < 0)
+	if (p->users &&
+	    auth_static_users(p->cfg, srv->realm, &p->new_users, &p->new_nusers, err, errlen) < 0)
 		return -1;
+	if (p->users && srv->cfg->use_auth_secret)
+		log_warn("SIGHUP: use-auth-secret: the %zu user= entries are not used (only TURN "
+			 "REST API credentials are)",
+			 p->cfg->user_count);
 	if (p->policy) {
 		p->new_policy = malloc(sizeof(*p->new_policy));
 		if (!p->new_policy) {

@@ -28,10 +28,10 @@
 #include "integration/harness.h"
 
 #define BASE_FMT                                                                                   \
-	"relay-ip=127.0.0.1\nallow-loopback-peers\nuser=alice:alice-secret\n"                        \
+	"relay-ip=127.0.0.1\nallow-loopback-peers\nuser=alice:alice-secret\n"                      \
 	"anchor-ng-listen=127.0.0.1:%u\n"
 #define CALL_SDP                                                                                   \
-	"v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"              \
+	"v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"                \
 	"m=audio 40000 RTP/AVP 0\r\n"
 #define STD_LINES 10 /* tserver_write_conf()'s lines before the body */
 #define LOG_WAIT_MS 5000
@@ -87,8 +87,7 @@ static size_t log_size(const struct tserver *s, const char *name)
 }
 
 /* Waits until log file name holds want past byte from: true, or false after LOG_WAIT_MS. */
-static bool log_has_after(const struct tserver *s, const char *name, size_t from,
-			  const char *want)
+static bool log_has_after(const struct tserver *s, const char *name, size_t from, const char *want)
 {
 	static char buf[262144];
 	uint64_t deadline = h_now_ms() + LOG_WAIT_MS;
@@ -185,8 +184,8 @@ static void test_reload_applies_users_quota_and_peer_policy_keeping_allocations(
 	assert_code(h_channel_bind(&kept, 0x4001, &peer.addr), 0);
 	assert_code(h_permission(&kept, &other.addr), 0);
 	snprintf(offer, sizeof(offer),
-		 "o1 d7:command5:offer7:call-id4:kept8:from-tag1:a3:sdp%zu:%se",
-		 strlen(CALL_SDP), CALL_SDP);
+		 "o1 d7:command5:offer7:call-id4:kept8:from-tag1:a3:sdp%zu:%se", strlen(CALL_SDP),
+		 CALL_SDP);
 	assert_true(ng_request(offer, reply, sizeof(reply)) > 0);
 	if (!strstr(reply, "6:result2:ok"))
 		fail_msg("offer: %s", reply);
@@ -238,7 +237,8 @@ static void test_reload_with_a_bad_line_keeps_the_running_configuration(void **s
 	for (const char *p = lines; *p; p++)
 		line += *p == '\n';
 	snprintf(body, sizeof(body), "%smax-bps=lots\n", lines);
-	snprintf(want, sizeof(want), "%s/turn.conf:%d: bad value 'lots' for max-bps", srv.dir, line);
+	snprintf(want, sizeof(want), "%s/turn.conf:%d: bad value 'lots' for max-bps", srv.dir,
+		 line);
 	reload_with(&srv, body, "SIGHUP: configuration not reloaded, the running one stays");
 	assert_true(log_has_after(&srv, "turn.log", 0, want));
 

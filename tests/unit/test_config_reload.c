@@ -109,14 +109,21 @@ static void test_diff_names_changes_and_whether_a_reload_applies_them(void **sta
 
 static void test_what_needs_a_restart_is_not_reloadable(void **state)
 {
-	static const char *const restart[] = {"listening-port", "listening-ip", "relay-ip",
-					      "min-port",	"max-port",	"relay-threads",
-					      "realm",		"userdb",	"cert",
-					      "anchor-ng-listen", "use-auth-secret"};
-	static const char *const reload[] = {"user",	      "static-auth-secret", "user-quota",
-					     "total-quota",   "max-bps",	    "bps-capacity",
-					     "allowed-peer-ip", "denied-peer-ip",    "alternate-server",
-					     "tls-alternate-server", "log-file"};
+	static const char *const restart[] = {
+	    "listening-port", "listening-ip",	  "relay-ip",	    "min-port",
+	    "max-port",	      "relay-threads",	  "realm",	    "userdb",
+	    "cert",	      "anchor-ng-listen", "use-auth-secret"};
+	static const char *const reload[] = {"user",
+					     "static-auth-secret",
+					     "user-quota",
+					     "total-quota",
+					     "max-bps",
+					     "bps-capacity",
+					     "allowed-peer-ip",
+					     "denied-peer-ip",
+					     "alternate-server",
+					     "tls-alternate-server",
+					     "log-file"};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(restart) / sizeof(restart[0]); i++)
@@ -198,8 +205,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_same_configuration_differs_in_nothing, setup_both,
 					    teardown_both),
-	    cmocka_unit_test_setup_teardown(test_diff_names_changes_and_whether_a_reload_applies_them,
-					    setup_both, teardown_both),
+	    cmocka_unit_test_setup_teardown(
+		test_diff_names_changes_and_whether_a_reload_applies_them, setup_both,
+		teardown_both),
 	    cmocka_unit_test_setup_teardown(test_what_needs_a_restart_is_not_reloadable, setup_both,
 					    teardown_both),
 	    cmocka_unit_test_setup_teardown(test_swap_moves_lists_strings_and_scalars, setup_both,
