@@ -2,8 +2,8 @@
  * test_limits.c - src/server/limits.c without sockets: shares of the relay
  * range per client address (an IPv6 address counts by its /64) and per user,
  * never below 64 ports; user-quota and total-quota counting allocations;
- * the anchor's share; TCP connections per address and in all; and holds
- * given back by release.
+ * the anchor's share; TCP connections per address and in all; holds
+ * given back by release; new caps after a reload (SIGHUP).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -170,6 +170,41 @@ static void test_tcp_connections_per_address_and_in_all(void **state)
 	assert_int_equal(limits_tcp_take(&srv, &c.sa), 0);
 }
 
+/* SIGHUP (limits_reconfigure): new caps for new takes, what is held stays held. */
+static void test_reconfigure_applies_new_caps_to_new_takes(void **state)
+{
+	union sockaddr_u a = addr("192.0.2.1"), b = addr("192.0.2.2");
+
+	(void)state;
+	cfg.max_tcp_connections = 2;
+	start(1000); /* ip-port-share 10: 100 ports */
+	assert_int_equal(take_all("u", "192.0.2.1", 200), 100);
+	assert_int_equal(limits_tcp_take(&srv, &a.sa), 0);
+	assert_int_equal(limits_tcp_take(&srv, &b.sa), 0);
+	assert_int_equal(limits_tcp_take(&srv, &b.sa), LIMITS_TCP_TOTAL);
+
+	cfg.ip_port_share = 20; /* 200 ports */
+	cfg.max_tcp_connections = 3;
+	limits_reconfigure(&srv);
+	assert_int_equal(take_all("u", "192.0.2.1", 200), 100);
+	assert_int_equal(limits_tcp_take(&srv, &b.sa), 0);
+
+	/* lowered below what is held: nothing more, and releases still count down */
+	cfg.ip_port_share = 10;
+	cfg.max_tcp_connections = 1;
+	limits_reconfigure(&srv);
+	assert_int_equal(limits_take(&srv, "u", &a.sa, 1, 1), TURN_ERR_ALLOCATION_QUOTA);
+	assert_int_equal(limits_tcp_take(&srv, &a.sa), LIMITS_TCP_TOTAL);
+	for (int i = 0; i < 101; i++)
+		limits_release(&srv, "u", &a.sa, 1, 1);
+	assert_int_equal(limits_take(&srv, "u", &a.sa, 1, 1), 0);
+	limits_tcp_release(&srv, &a.sa);
+	limits_tcp_release(&srv, &b.sa);
+	assert_int_equal(limits_tcp_take(&srv, &a.sa), LIMITS_TCP_TOTAL);
+	limits_tcp_release(&srv, &b.sa);
+	assert_int_equal(limits_tcp_take(&srv, &a.sa), 0);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -182,6 +217,7 @@ int main(void)
 	    T(test_quotas_count_allocations_and_reservations),
 	    T(test_anchor_holds_its_share),
 	    T(test_tcp_connections_per_address_and_in_all),
+	    T(test_reconfigure_applies_new_caps_to_new_takes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
