@@ -255,6 +255,22 @@ static void test_reload_with_a_bad_line_keeps_the_running_configuration(void **s
 	assert_kept_allocation_works();
 }
 
+/* Reloads in a row, each applying a change, while the allocation relays between them. */
+static void test_repeated_reloads_keep_relaying(void **state)
+{
+	char body[1024];
+
+	(void)state;
+	for (int i = 0; i < 10; i++) {
+		snprintf(body, sizeof(body),
+			 "%suser=" H_USER2 ":" H_PASS2 "\nuser-quota=1\ntotal-quota=%d\n", base,
+			 100 + i);
+		reload_with(&srv, body, "SIGHUP: configuration reloaded");
+		assert_kept_allocation_works();
+	}
+	assert_call_kept();
+}
+
 static void test_reload_moves_the_log_and_takes_alternate_servers(void **state)
 {
 	struct sockaddr_storage want = h_addr("127.0.0.5", 4000), got;
@@ -362,6 +378,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_reload_applies_users_quota_and_peer_policy_keeping_allocations),
 	    cmocka_unit_test(test_reload_with_a_bad_line_keeps_the_running_configuration),
+	    cmocka_unit_test(test_repeated_reloads_keep_relaying),
 	    cmocka_unit_test(test_reload_moves_the_log_and_takes_alternate_servers),
 	    cmocka_unit_test(test_reload_rotates_static_auth_secrets),
 	    cmocka_unit_test(test_reload_reads_the_stores_realm_options_again),
