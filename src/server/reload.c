@@ -189,11 +189,22 @@ static int reload_store_realm(const struct server *srv, struct config *c, char *
 static int reload_prepare(struct reload_plan *p, int argc, char **argv, char *err, size_t errlen)
 {
 	struct server *srv = p->srv;
+	const char *file = srv->cfg->config_file;
 	char why[USERDB_ERR_LEN];
 
 	config_init(p->cfg);
-	if (config_parse_args(p->cfg, argc, argv, err, errlen) != 0)
+	if (config_parse_args(p->cfg, argc, argv, err, errlen) != 0) {
+		/* a rule between options (min-port above max-port) has no line: the file, then */
+		size_t pre = file ? strlen(file) + 2 : 0, len = strlen(err);
+
+		if (file && strncmp(err, file, pre - 2) != 0 && err[0] != '-' &&
+		    pre + len < errlen) {
+			memmove(err + pre, err, len + 1);
+			memcpy(err, file, pre - 2);
+			memcpy(err + pre - 2, ": ", 2);
+		}
 		return -1;
+	}
 	if (reload_store_realm(srv, p->cfg, why, sizeof(why)) < 0) {
 		/* e.g. a store only root may open, after proc-user: the rest still reloads */
 		log_warn("SIGHUP: the user store's realm options and peer ranges not read again "

@@ -242,6 +242,12 @@ static void test_reload_with_a_bad_line_keeps_the_running_configuration(void **s
 	reload_with(&srv, body, "SIGHUP: configuration not reloaded, the running one stays");
 	assert_true(log_has_after(&srv, "turn.log", 0, want));
 
+	/* a rule between two options has no line: the file is named */
+	snprintf(body, sizeof(body), "%smin-port=%u\n", lines, srv.max_port + 1u);
+	snprintf(want, sizeof(want), "the running one stays: %s/turn.conf: min-port %u is above",
+		 srv.dir, srv.max_port + 1u);
+	reload_with(&srv, body, want);
+
 	/* a peer range that only the peer policy can judge */
 	snprintf(body, sizeof(body), "%sdenied-peer-ip=10.0.0.0/99\n", lines);
 	from = log_size(&srv, "turn.log");
