@@ -185,6 +185,35 @@ static int reload_store_realm(const struct server *srv, struct config *c, char *
 	return 0;
 }
 
+/*
+ * The peer policy as it will run: the new configuration's peer options,
+ * but the running peer lists when the store was not read again (they keep
+ * the store's ranges then).
+ */
+static int reload_build_policy(struct reload_plan *p, char *err, size_t errlen)
+{
+	const struct config *run = p->srv->cfg;
+	struct config *view = malloc(sizeof(*view)); /* a shallow copy, only read */
+	int rc = -1;
+
+	p->new_policy = malloc(sizeof(*p->new_policy));
+	if (!view || !p->new_policy) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	*view = *p->cfg;
+	if (p->store_unread) {
+		memcpy(view->allowed_peer_ip, run->allowed_peer_ip, sizeof(view->allowed_peer_ip));
+		view->allowed_peer_ip_count = run->allowed_peer_ip_count;
+		memcpy(view->denied_peer_ip, run->denied_peer_ip, sizeof(view->denied_peer_ip));
+		view->denied_peer_ip_count = run->denied_peer_ip_count;
+	}
+	rc = relay_policy_rebuild(&p->srv->relay, view, p->new_policy, err, errlen);
+out:
+	free(view);
+	return rc;
+}
+
 /* Everything new built, nothing running touched: 0, or -1 with err. */
 static int reload_prepare(struct reload_plan *p, int argc, char **argv, char *err, size_t errlen)
 {
@@ -221,15 +250,8 @@ static int reload_prepare(struct reload_plan *p, int argc, char **argv, char *er
 		log_warn("SIGHUP: use-auth-secret: the %zu user= entries are not used (only TURN "
 			 "REST API credentials are)",
 			 p->cfg->user_count);
-	if (p->policy) {
-		p->new_policy = malloc(sizeof(*p->new_policy));
-		if (!p->new_policy) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-		if (relay_policy_rebuild(&srv->relay, p->cfg, p->new_policy, err, errlen) < 0)
-			return -1;
-	}
+	if (p->policy)
+		return reload_build_policy(p, err, errlen);
 	return 0;
 }
 

@@ -20,7 +20,9 @@
  * A second server with use-auth-secret: static-auth-secret rotated by a
  * reload (the old secret refused, the new one taken). A third one whose
  * SQLite store gets a realm user-quota and a denied peer range while it
- * runs: a reload reads them, as startup does, and the next one keeps them.
+ * runs: a reload reads them, as startup does, and the next one keeps them,
+ * even when the store cannot be opened again (then a peer option still
+ * changes, the store's range kept in the new policy).
  */
 #include <signal.h>
 #include <sqlite3.h>
@@ -352,6 +354,7 @@ static void test_reload_reads_the_stores_realm_options_again(void **state)
 {
 	struct turnc a, b;
 	struct tpeer other;
+	char db[96], away[104];
 
 	(void)state;
 	tpeer_open(&other, "127.0.0.2");
@@ -370,6 +373,19 @@ static void test_reload_reads_the_stores_realm_options_again(void **state)
 
 	/* another change: what the store set stays */
 	reload_with(&store, STORE_BASE "total-quota=50\n", "total-quota applied");
+	open_as(&b, &store, H_USER, "alice-secret");
+	assert_code(h_allocate(&b), TURN_ERR_ALLOCATION_QUOTA);
+	h_close(&b);
+	assert_code(h_permission(&a, &other.addr), STUN_ERR_FORBIDDEN);
+
+	/* a store that does not open now: what it set stays, a policy change still lands */
+	h_path(&store, "users.db", db, sizeof(db));
+	snprintf(away, sizeof(away), "%s.away", db);
+	assert_int_equal(rename(db, away), 0);
+	reload_with(&store, STORE_BASE "total-quota=40\nno-multicast-peers\n",
+		    "SIGHUP: configuration reloaded");
+	assert_true(log_has_after(&store, "turn.log", 0, "peer ranges not read again"));
+	assert_int_equal(rename(away, db), 0);
 	open_as(&b, &store, H_USER, "alice-secret");
 	assert_code(h_allocate(&b), TURN_ERR_ALLOCATION_QUOTA);
 	h_close(&b);
