@@ -174,3 +174,24 @@ int stun_attr_unknown_list(const struct stun_attr *a, uint16_t *types, int max)
 		types[n++] = wire_get16(a->val + i);
 	return n;
 }
+
+/*
+ * RFC 5780 §7.2: CHANGE-REQUEST is 32 bits, "change IP" (0x4) and "change
+ * port" (0x2) set or not; the other bits are sent as 0 and not read.
+ */
+int stun_attr_change_request(const struct stun_attr *a, uint8_t *flags)
+{
+	if (a->len != 4)
+		return -1;
+	*flags = a->val[3] & (STUN_CHANGE_IP | STUN_CHANGE_PORT);
+	return 0;
+}
+
+/* RFC 5780 §7.5: a 16-bit port, then 16 bits of padding; port 0 is no port. */
+int stun_attr_response_port(const struct stun_attr *a, uint16_t *port)
+{
+	if (a->len != 4)
+		return -1;
+	*port = wire_get16(a->val);
+	return *port ? 0 : -1;
+}

@@ -255,6 +255,27 @@ void stun_put_pw_alg(struct stun_builder *b, uint16_t alg)
 	stun_put_u32(b, STUN_ATTR_PASSWORD_ALGORITHM, (uint32_t)alg << 16);
 }
 
+/* RFC 5780 §7.2: the flags in the last byte, the other bits 0. */
+void stun_put_change_request(struct stun_builder *b, uint8_t flags)
+{
+	stun_put_u32(b, STUN_ATTR_CHANGE_REQUEST, flags & (STUN_CHANGE_IP | STUN_CHANGE_PORT));
+}
+
+/* RFC 5780 §7.5: the port, then 16 bits of padding. */
+void stun_put_response_port(struct stun_builder *b, uint16_t port)
+{
+	stun_put_u32(b, STUN_ATTR_RESPONSE_PORT, (uint32_t)port << 16);
+}
+
+/* RFC 5780 §7.6: PADDING's value is len bytes that mean nothing (sent as 0). */
+void stun_put_padding(struct stun_builder *b, size_t len)
+{
+	uint8_t *p = reserve(b, STUN_ATTR_PADDING, len);
+
+	if (p)
+		memset(p, 0, len);
+}
+
 void stun_put_pw_algs(struct stun_builder *b, const uint16_t *algs, int n)
 {
 	uint8_t *p = reserve(b, STUN_ATTR_PASSWORD_ALGORITHMS, (size_t)n * 4);

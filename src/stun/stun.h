@@ -232,6 +232,12 @@ struct stun_icmp {
 	uint32_t error_data;
 };
 int stun_attr_icmp(const struct stun_attr *a, struct stun_icmp *out);
+/* RFC 5780 §7.2: CHANGE-REQUEST's flags (STUN_CHANGE_IP | STUN_CHANGE_PORT). */
+#define STUN_CHANGE_IP 0x04
+#define STUN_CHANGE_PORT 0x02
+int stun_attr_change_request(const struct stun_attr *a, uint8_t *flags);
+/* RFC 5780 §7.5: RESPONSE-PORT, a port other than 0. */
+int stun_attr_response_port(const struct stun_attr *a, uint16_t *port);
 /* UNKNOWN-ATTRIBUTES: up to max types copied; returns the count or -1. */
 int stun_attr_unknown_list(const struct stun_attr *a, uint16_t *types, int max);
 
@@ -302,6 +308,10 @@ void stun_put_token(struct stun_builder *b, uint64_t token);
 /* Fails (sticky) when the type or code does not fit its field. */
 void stun_put_icmp(struct stun_builder *b, const struct stun_icmp *icmp);
 void stun_put_pw_alg(struct stun_builder *b, uint16_t alg);
+/* RFC 5780: CHANGE-REQUEST with flags, RESPONSE-PORT, PADDING of len zero bytes. */
+void stun_put_change_request(struct stun_builder *b, uint8_t flags);
+void stun_put_response_port(struct stun_builder *b, uint16_t port);
+void stun_put_padding(struct stun_builder *b, size_t len);
 void stun_put_pw_algs(struct stun_builder *b, const uint16_t *algs, int n);
 void stun_put_integrity(struct stun_builder *b, const uint8_t *key, size_t key_len);
 void stun_put_integrity_sha256(struct stun_builder *b, const uint8_t *key, size_t key_len);
