@@ -20,8 +20,7 @@
 #define CONFIG_MD5_KEY_HEX 32
 
 /* notices and refusals of the coturn options accepted for compatibility */
-#define NEEDS_5780 "RFC 5780 NAT behaviour discovery is not implemented yet (issue 14)"
-#define NO_5780 "RFC 5780 NAT behaviour discovery is not offered here (the default)"
+#define NO_5780 "RFC 5780 NAT behaviour discovery is off by default here (rfc5780 turns it on)"
 #define NO_CLI "there is no telnet CLI here (the admin interface is another issue's)"
 #define ADMIN_LATER "the admin interface is another issue's"
 #define NO_DYNAMIC                                                                                 \
@@ -252,13 +251,18 @@ const struct config_option config_options[] = {
     OPT_COMPAT_BOOL("software-attribute", no_software_attribute, true, 1,
 		    "the SOFTWARE attribute is sent by default here", NULL,
 		    "send the SOFTWARE attribute (coturn 4.17's opt-in)"),
-    OPT_SWITCH("no-rfc5780", 1, NO_5780, NEEDS_5780, "no RFC 5780 (coturn's; the default here)"),
-    OPT_SWITCH("rfc5780", 0, NO_5780, NEEDS_5780,
-	       "RFC 5780 (coturn 4.17's opt-in): refused, not implemented; rfc5780=off accepted"),
+    OPT_COMPAT_BOOL("no-rfc5780", rfc5780, true, 1, NO_5780, NULL,
+		    "no RFC 5780 NAT behaviour discovery (coturn's; the default here)"),
+    OPT_COMPAT_BOOL("rfc5780", rfc5780, false, 0, NO_5780, NULL,
+		    "RFC 5780 NAT behaviour discovery over UDP: needs two listening addresses "
+		    "of a family (coturn 4.17's opt-in)"),
+    OPT_UINT("alt-listening-port", 0, alt_listening_port, 0, 65535, 0, "<port>",
+	     "RFC 5780's second UDP port on every listening address (default: listening-port + "
+	     "1); only with rfc5780"),
     OPT_SWITCH("response-origin-only-with-rfc5780", 1,
-	       "Binding responses carry no RESPONSE-ORIGIN here (the default)",
-	       "Binding responses never carry RESPONSE-ORIGIN here: it belongs to RFC 5780",
-	       "no RESPONSE-ORIGIN without RFC 5780 (coturn's; the default here)"),
+	       "Binding responses carry RESPONSE-ORIGIN only with rfc5780 (the default here)",
+	       "RESPONSE-ORIGIN belongs to RFC 5780 here: turn rfc5780 on to have it",
+	       "RESPONSE-ORIGIN only with RFC 5780 (coturn's; the default here)"),
     OPT_COMPAT_BOOL("no-stun-backward-compatibility", stun_backward_compatibility, true, 1,
 		    "Binding responses carry XOR-MAPPED-ADDRESS alone (the default here)", NULL,
 		    "no MAPPED-ADDRESS in Binding responses (coturn's)"),
@@ -339,7 +343,6 @@ const struct config_refused config_refused[] = {
     {"mysql-userdb", 'M', "use userdb (SQLite)"},
     {"mongo-userdb", 'J', "use userdb (SQLite)"},
     {"redis-statsdb", 'O', NULL},
-    {"alt-listening-port", 0, "the alternate port serves " NEEDS_5780},
     {"tcp-proxy-port", 0, NULL},
     {"aux-server", 0, NULL},
     {"udp-self-balance", 0, "it balances over aux-server, not implemented yet"},

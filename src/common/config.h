@@ -166,6 +166,9 @@ struct config {
 	bool no_tcp_relay;
 	bool stun_only;
 	bool no_stun;
+	/* RFC 5780 NAT behaviour discovery (server/natdisc.c): off by default */
+	bool rfc5780;
+	unsigned int alt_listening_port; /* its second port; 0: listening-port + 1 */
 
 	/* TLS over TCP and DTLS over UDP (server/tls.h); off without cert */
 	uint16_t tls_listening_port;
@@ -311,5 +314,13 @@ void config_notices_new(const struct config *old, const struct config *new,
 
 /* Print every option with its default, and the refused coturn options. */
 void config_usage(FILE *out);
+
+/* RFC 5780's second port: alt-listening-port, else listening-port + 1 (0: none). */
+static inline uint16_t config_alt_listening_port(const struct config *c)
+{
+	if (c->alt_listening_port)
+		return (uint16_t)c->alt_listening_port;
+	return c->listening_port < 65535 ? (uint16_t)(c->listening_port + 1) : 0;
+}
 
 #endif /* COMMON_CONFIG_H */

@@ -192,6 +192,11 @@ int relay_setup_policy(struct relay *r, char *err, size_t errlen)
 			peer_policy_add_self_ports(&r->policy, &r->listen[i].sa,
 						   (uint16_t)c->alt_tls_listening_port,
 						   (uint16_t)c->alt_tls_listening_port);
+		/* RFC 5780's second port (natdisc.c listens on it on some of them) */
+		if (c->rfc5780 && config_alt_listening_port(c))
+			peer_policy_add_self_ports(&r->policy, &r->listen[i].sa,
+						   config_alt_listening_port(c),
+						   config_alt_listening_port(c));
 	}
 	if (r->has_relay_v4)
 		relay_addr_register(r, &r->relay_v4.sa,

@@ -292,6 +292,13 @@ static int probe_listen_ports(const struct server *srv)
 	for (int i = 0; i < srv->relay.nlisten; i++) {
 		if (!srv->cfg->no_udp && probe_port_free(&srv->relay.listen[i], SOCK_DGRAM) < 0)
 			return -1;
+		if (natdisc_listens_alt(srv, &srv->relay.listen[i])) {
+			union sockaddr_u a = srv->relay.listen[i];
+
+			addr_set_port(&a.sa, config_alt_listening_port(srv->cfg));
+			if (probe_port_free(&a, SOCK_DGRAM) < 0)
+				return -1;
+		}
 		if (!srv->cfg->no_tcp && probe_port_free(&srv->relay.listen[i], SOCK_STREAM) < 0)
 			return -1;
 		for (int k = 0; k < ntls; k++) {
@@ -662,6 +669,10 @@ int main(int argc, char **argv)
 	}
 	if (relay_pick_listen(&srv.relay) < 0) {
 		log_error("no address to listen on");
+		goto out;
+	}
+	if (natdisc_setup(&srv, err, sizeof(err)) < 0) {
+		log_error("%s", err);
 		goto out;
 	}
 	if (relay_pick_addrs(&srv.relay) < 0) {

@@ -152,6 +152,8 @@ struct server {
 	struct tls_ctx *tls; /* TLS and DTLS contexts (tls.h); set before the workers */
 	_Atomic unsigned int alt_next; /* round robin over alternate-server (turn.c) */
 	_Atomic bool draining;	       /* SIGUSR1: new Allocates go elsewhere (main.c) */
+	/* rfc5780 (natdisc.c): per family (IPv4, IPv6) its two addresses, or none */
+	union sockaddr_u natdisc[2][2];
 };
 
 /* A UDP listening socket of one worker. */
@@ -422,6 +424,32 @@ void icmp_report(struct worker *w, struct allocation *a, const struct icmp_repor
 		 uint64_t now);
 /* Reads a relay socket's error queue (at most SERVER_UDP_BATCH entries). */
 void icmp_drain(struct relay_sock *rs, uint64_t now);
+
+/*
+ * natdisc.c: RFC 5780 NAT behaviour discovery on Binding requests over UDP,
+ * with rfc5780 and two listening addresses of a family.
+ */
+#define NATDISC_MAX_PADDING 1600 /* PADDING answered: at most this, never more than came */
+struct natdisc_plan {
+	bool on;		/* answer with OTHER-ADDRESS and RESPONSE-ORIGIN */
+	union sockaddr_u from;	/* the listener the answer leaves from (RESPONSE-ORIGIN) */
+	union sockaddr_u to;	/* where it goes (RESPONSE-PORT changes the port) */
+	union sockaddr_u other; /* OTHER-ADDRESS */
+	size_t padding;		/* PADDING bytes in the answer, 0: none */
+};
+/* From the listening addresses, before the workers: 0, or -1 and why in err. */
+int natdisc_setup(struct server *srv, char *err, size_t errlen);
+/* Does the listening address take part (a UDP listener on alt-listening-port too)? */
+bool natdisc_listens_alt(const struct server *srv, const union sockaddr_u *listen);
+/*
+ * The answer to Binding m that came over UDP (udp) or not to local from
+ * client: 0 and *out, or the error code to answer: 400 for a malformed
+ * CHANGE-REQUEST or RESPONSE-PORT, 420 with *unknown the RFC 5780
+ * attribute there is no alternate address for.
+ */
+int natdisc_plan(const struct server *srv, bool udp, const union sockaddr_u *local,
+		 const union sockaddr_u *client, const struct stun_msg *m,
+		 struct natdisc_plan *out, uint16_t *unknown);
 
 /* unauth_budget.c: may one more unauthenticated error response go to src? */
 bool unauth_budget_take(struct worker *w, const union sockaddr_u *src);

@@ -19,7 +19,7 @@
  * two relayed addresses; everything else in it takes far less than 512.
  */
 #define REPLY_TEXT_ATTR (STUN_ATTR_HDR_LEN + ((CONFIG_MAX_TEXT_BYTES + 3) & ~3))
-#define REPLY_BUF (STUN_HEADER_LEN + 2 * REPLY_TEXT_ATTR + 512)
+#define REPLY_BUF (STUN_HEADER_LEN + 2 * REPLY_TEXT_ATTR + 512 + NATDISC_MAX_PADDING)
 
 struct reply {
 	struct origin *o;
@@ -699,10 +699,50 @@ fail:
 	reply_error(o, NULL, m, &auth, err);
 }
 
+/* The UDP listener of worker w bound to addr, or NULL. */
+static struct udp_listener *udp_listener_at(struct worker *w, const union sockaddr_u *addr)
+{
+	for (int i = 0; i < w->nudp; i++)
+		if (addr_equal(&w->udp[i].local.sa, &addr->sa))
+			return &w->udp[i];
+	return NULL;
+}
+
+/*
+ * RFC 5780 §7: where the answer to m leaves from and goes (*o moved), with
+ * which attributes; 0, or the error to answer (400, 420 naming *unknown).
+ */
+static int binding_rfc5780(struct origin *o, const struct stun_msg *m, struct natdisc_plan *nd,
+			   uint16_t *unknown)
+{
+	struct server *srv = o->w->srv;
+	struct udp_listener *from;
+	int rc;
+
+	rc = natdisc_plan(srv, o->lsn && !o->dtls, &o->local, &o->client, m, nd, unknown);
+	if (rc || !nd->on)
+		return rc;
+	/* RESPONSE-PORT aims at the client's IP only: never at a port of our own there */
+	if (!addr_equal(&nd->to.sa, &o->client.sa) && relay_ports_has_addr(&srv->relay.ports, &nd->to.sa))
+		return STUN_ERR_BAD_REQUEST;
+	from = udp_listener_at(o->w, &nd->from);
+	if (!from)
+		return STUN_ERR_SERVER_ERROR;
+	o->lsn = from;
+	o->local = from->local;
+	o->client = nd->to;
+	return 0;
+}
+
 static void handle_binding(struct origin *o, const struct stun_msg *m)
 {
 	const struct config *c = o->w->srv->cfg;
+	union sockaddr_u mapped = o->client;
+	struct natdisc_plan nd;
+	struct origin to = *o;
 	struct reply r;
+	uint16_t unknown = 0;
+	int rc;
 
 	/* coturn's log-binding: off by default, Binding being the cheapest flood */
 	if (c->log_binding && log_get_level() >= LOG_DEBUG && worker_log_ok(o->w)) {
@@ -711,12 +751,32 @@ static void handle_binding(struct origin *o, const struct stun_msg *m)
 		log_debug("Binding request from %s (%s)", addr_str(&o->client.sa, buf, sizeof(buf)),
 			  o->tcp ? "TCP" : "UDP");
 	}
+	rc = binding_rfc5780(&to, m, &nd, &unknown);
+	if (rc == STUN_ERR_UNKNOWN_ATTRIBUTE) {
+		struct stun_msg named = *m;
+
+		named.unknown[0] = unknown;
+		named.nunknown = 1;
+		reply_error(o, NULL, &named, NULL, rc);
+		return;
+	}
+	if (rc) {
+		reply_error(o, NULL, m, NULL, rc);
+		return;
+	}
 	o->w->stats.binding_requests++;
-	reply_start(&r, o, m, STUN_SUCCESS);
-	stun_put_xor_addr(&r.b, STUN_ATTR_XOR_MAPPED_ADDRESS, &o->client.sa);
+	reply_start(&r, &to, m, STUN_SUCCESS);
+	stun_put_xor_addr(&r.b, STUN_ATTR_XOR_MAPPED_ADDRESS, &mapped.sa);
 	/* coturn's stun-backward-compatibility: RFC 3489 §11.2.1's attribute too (RFC 8489 §14.1) */
 	if (c->stun_backward_compatibility)
-		stun_put_addr(&r.b, STUN_ATTR_MAPPED_ADDRESS, &o->client.sa);
+		stun_put_addr(&r.b, STUN_ATTR_MAPPED_ADDRESS, &mapped.sa);
+	if (nd.on) {
+		/* RFC 5780 §7.3 */
+		stun_put_addr(&r.b, STUN_ATTR_RESPONSE_ORIGIN, &nd.from.sa);
+		stun_put_addr(&r.b, STUN_ATTR_OTHER_ADDRESS, &nd.other.sa);
+		if (nd.padding)
+			stun_put_padding(&r.b, nd.padding);
+	}
 	reply_send(&r);
 }
 

@@ -879,6 +879,14 @@ int worker_start(struct worker *w)
 	for (int i = 0; i < srv->relay.nlisten; i++) {
 		if (!srv->cfg->no_udp && udp_listen(w, &srv->relay.listen[i]) < 0)
 			return -1;
+		if (natdisc_listens_alt(srv, &srv->relay.listen[i])) {
+			union sockaddr_u alt = srv->relay.listen[i];
+
+			/* RFC 5780: the pair's second port */
+			addr_set_port(&alt.sa, config_alt_listening_port(srv->cfg));
+			if (udp_listen(w, &alt) < 0)
+				return -1;
+		}
 		if (!srv->cfg->no_tcp && tcp_listen(w, &srv->relay.listen[i]) < 0)
 			return -1;
 		if (tls_listen(w, &srv->relay.listen[i]) < 0)

@@ -198,10 +198,7 @@ static void test_values_needing_what_is_missing_are_refused_by_name(void **state
 	static const struct {
 		const char *opt, *part;
 	} cases[] = {
-	    {"rfc5780", "option 'rfc5780' set on is not implemented here: RFC 5780"},
-	    {"rfc5780=yes", "option 'rfc5780' set on is not implemented here"},
-	    {"no-rfc5780=no", "option 'no-rfc5780' set off is not implemented here: RFC 5780"},
-	    {"response-origin-only-with-rfc5780=false", "never carry RESPONSE-ORIGIN"},
+	    {"response-origin-only-with-rfc5780=false", "RESPONSE-ORIGIN belongs to RFC 5780"},
 	    {"cli", "option 'cli' set on is not implemented here: there is no telnet CLI"},
 	    {"no-cli=0", "option 'no-cli' set off is not implemented here"},
 	    {"no-multicast-peers=no", "unless allowed-peer-ip names them"},
