@@ -51,6 +51,11 @@ static void decode_all(const struct stun_msg *m, const struct stun_attr *a)
 	(void)stun_attr_even_port(a, &flag);
 	(void)stun_attr_token(a, &u64);
 	(void)stun_attr_pw_alg(a, &u16);
+	/* RFC 5780: only the two flags come out; a port is never 0 */
+	if (stun_attr_change_request(a, &u8) == 0)
+		CHECK((u8 & ~(STUN_CHANGE_IP | STUN_CHANGE_PORT)) == 0 && a->len == 4);
+	if (stun_attr_response_port(a, &u16) == 0)
+		CHECK(u16 != 0 && a->len == 4);
 	if (stun_attr_icmp(a, &icmp) == 0) {
 		uint8_t buf[STUN_HEADER_LEN + 12];
 		struct stun_builder b;

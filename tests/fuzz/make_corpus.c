@@ -169,6 +169,28 @@ static void stun_seeds(void)
 	stun_put(&b, 0x7FFF, "??", 2);
 	stun_put(&b, 0xC001, "opt", 3);
 	save_built("binding-request-misc", &b);
+
+	/* RFC 5780: a discovery request, its answer, and a malformed request */
+	stun_build_start(&b, buf, sizeof(buf), STUN_BINDING, STUN_REQUEST, tid);
+	stun_put_change_request(&b, STUN_CHANGE_IP | STUN_CHANGE_PORT);
+	stun_put_response_port(&b, 40000);
+	stun_put_padding(&b, 64);
+	stun_put_fingerprint(&b);
+	save_built("binding-request-rfc5780", &b);
+
+	stun_build_start(&b, buf, sizeof(buf), STUN_BINDING, STUN_SUCCESS, tid);
+	stun_put_xor_addr(&b, STUN_ATTR_XOR_MAPPED_ADDRESS, (struct sockaddr *)&v4);
+	stun_put_addr(&b, STUN_ATTR_RESPONSE_ORIGIN, (struct sockaddr *)&v4);
+	stun_put_addr(&b, STUN_ATTR_OTHER_ADDRESS, (struct sockaddr *)&v4);
+	stun_put_padding(&b, 64);
+	stun_put_fingerprint(&b);
+	save_built("binding-success-rfc5780", &b);
+
+	stun_build_start(&b, buf, sizeof(buf), STUN_BINDING, STUN_REQUEST, tid);
+	stun_put(&b, STUN_ATTR_CHANGE_REQUEST, "\0\6", 2);
+	stun_put(&b, STUN_ATTR_RESPONSE_PORT, "\0\0\0\0", 4);
+	stun_put(&b, STUN_ATTR_PADDING, NULL, 0);
+	save_built("binding-request-rfc5780-malformed", &b);
 }
 
 static void channeldata_seeds(void)
