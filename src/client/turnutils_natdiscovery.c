@@ -470,7 +470,7 @@ int main(int argc, char **argv)
 {
 	struct nd_opts o = {0};
 	union sockaddr_u any;
-	int fd = -1, fd2 = -1, rc = 0, pass = 0;
+	int fd = -1, fd2 = -1, rc = 0;
 	bool tests[4];
 
 	if (version_requested(argc, argv))
@@ -489,20 +489,24 @@ int main(int argc, char **argv)
 	}
 	any = o.local;
 	addr_set_port(&any.sa, 0);
-	tests[0] = o.mapping, tests[1] = o.filtering, tests[2] = o.lifetime, tests[3] = o.hairpin;
-	/* each test on sockets of its own, so that one opens no filter for the next */
+	/*
+	 * Filtering first: with -l every test's first socket has that port, and
+	 * the mapping test's requests to the other address would open the
+	 * NAT's filters for it. Each test closes its sockets before the next.
+	 */
+	tests[0] = o.filtering, tests[1] = o.mapping, tests[2] = o.lifetime, tests[3] = o.hairpin;
 	for (int t = 0; t < 4 && rc == 0; t++) {
 		if (!tests[t])
 			continue;
-		fd = nd_socket(pass++ == 0 ? &o.local : &any);
+		fd = nd_socket(&o.local);
 		fd2 = t >= 2 ? nd_socket(&any) : -1;
 		if (fd < 0 || (t >= 2 && fd2 < 0)) {
 			fprintf(stderr, "turnutils_natdiscovery: socket: %s\n", strerror(errno));
 			rc = -1;
 		} else if (t == 0) {
-			rc = nd_mapping(&o, fd);
-		} else if (t == 1) {
 			rc = nd_filtering(&o, fd);
+		} else if (t == 1) {
+			rc = nd_mapping(&o, fd);
 		} else if (t == 2) {
 			rc = nd_lifetime(&o, fd, fd2);
 		} else {
