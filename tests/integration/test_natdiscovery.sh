@@ -83,7 +83,8 @@ ip netns exec "$nss" "$bin/turnserver" -n --listening-ip 198.18.57.10 --listenin
 	--relay-ip 198.18.57.10 -p 4478 --tls-listening-port 4479 -u alice:secret \
 	--userdb "$tmp/turn2.db" --relay-threads 1 --log-file "$tmp/server2.log" \
 	>"$tmp/server2.out" 2>"$tmp/server2.err" &
-pids="$pids $!"
+srv2_pid=$!
+pids="$pids $srv2_pid"
 tl_setup "servers up" 'for _ in $(seq 50); do
 	grep -q ":0D97 " /proc/$srv_pid/net/udp && grep -q ":117E " /proc/$srv_pid/net/udp && break
 	sleep 0.1; done; grep -q ":117E " /proc/$srv_pid/net/udp' "$tmp/server.err"
@@ -170,5 +171,9 @@ tl_check "without rfc5780: the tool finds no RFC 5780 (exit 1, no OTHER-ADDRESS)
 	'[ $rc = 1 ] && grep -q "offers no RFC 5780 (no OTHER-ADDRESS" "$tmp/out"' "$tmp/out"
 # the probe prints its own PASS/FAIL lines
 in_n python3 "$here/natdisc_probe.py" 198.18.57.10 3478 4478 || failed=1
-tl_check_turnserver_stops natdisc "$srv_pid"
+tl_check_turnserver_stops "the rfc5780 server exits cleanly"
+tl_stop "$srv2_pid"
+rc=$?
+tl_check "the server without rfc5780 exits cleanly" \
+	'[ $rc -eq 0 ] && tl_no_sanitizer_report "$tmp/server2.out" "$tmp/server2.err"' "$tmp/server2.err"
 exit $failed
