@@ -55,7 +55,13 @@ int natdisc_setup(struct server *srv, char *err, size_t errlen)
 		union sockaddr_u *pair = srv->natdisc[f];
 
 		if (pair[1].sa.sa_family) {
+			char a[ADDR_STRLEN], b[ADDR_STRLEN];
+
 			any = true;
+			log_info(
+			    "rfc5780: NAT behaviour discovery on %s and %s, UDP ports %u and %u",
+			    addr_ip_str(&pair[0].sa, a, sizeof(a)),
+			    addr_ip_str(&pair[1].sa, b, sizeof(b)), c->listening_port, alt);
 			continue;
 		}
 		if (pair[0].sa.sa_family)

@@ -723,7 +723,8 @@ static int binding_rfc5780(struct origin *o, const struct stun_msg *m, struct na
 	if (rc || !nd->on)
 		return rc;
 	/* RESPONSE-PORT aims at the client's IP only: never at a port of our own there */
-	if (!addr_equal(&nd->to.sa, &o->client.sa) && relay_ports_has_addr(&srv->relay.ports, &nd->to.sa))
+	if (!addr_equal(&nd->to.sa, &o->client.sa) &&
+	    relay_ports_has_addr(&srv->relay.ports, &nd->to.sa))
 		return STUN_ERR_BAD_REQUEST;
 	from = udp_listener_at(o->w, &nd->from);
 	if (!from)
@@ -751,6 +752,7 @@ static void handle_binding(struct origin *o, const struct stun_msg *m)
 		log_debug("Binding request from %s (%s)", addr_str(&o->client.sa, buf, sizeof(buf)),
 			  o->tcp ? "TCP" : "UDP");
 	}
+	o->w->stats.binding_requests++;
 	rc = binding_rfc5780(&to, m, &nd, &unknown);
 	if (rc == STUN_ERR_UNKNOWN_ATTRIBUTE) {
 		struct stun_msg named = *m;
@@ -764,7 +766,6 @@ static void handle_binding(struct origin *o, const struct stun_msg *m)
 		reply_error(o, NULL, m, NULL, rc);
 		return;
 	}
-	o->w->stats.binding_requests++;
 	reply_start(&r, &to, m, STUN_SUCCESS);
 	stun_put_xor_addr(&r.b, STUN_ATTR_XOR_MAPPED_ADDRESS, &mapped.sa);
 	/* coturn's stun-backward-compatibility: RFC 3489 §11.2.1's attribute too (RFC 8489 §14.1) */

@@ -61,7 +61,8 @@ def main():
           p is not None and p[1] == stun.SUCCESS and A_OTHER_ADDRESS not in p[3]
           and A_RESPONSE_ORIGIN not in p[3], p)
 
-    data, src, p = ask(s, (server, port), [(A_CHANGE_REQUEST, flags), (stun.A_PADDING, bytes(1500))])
+    data, src, p = ask(s, (server, port),
+                       [(A_CHANGE_REQUEST, flags), (stun.A_PADDING, bytes(1500))])
     ok = p is not None and p[1] == stun.SUCCESS
     origin = ok and plain_addr(p[3].get(A_RESPONSE_ORIGIN))
     check("CHANGE-REQUEST (IP and port) with 1500 bytes of PADDING: answered from the other "
@@ -70,8 +71,8 @@ def main():
           and len(p[3].get(stun.A_PADDING, b"")) == 1500 and len(data) < 1500 + 120,
           (src, p and {hex(k): len(v) for k, v in p[3].items()}))
 
-    _, src, p = ask(s, (server, port), [(stun.A_RESP_PORT, struct.pack("!HH", s2.getsockname()[1], 0))],
-                    recv=s2)
+    response_port = struct.pack("!HH", s2.getsockname()[1], 0)
+    _, src, p = ask(s, (server, port), [(stun.A_RESP_PORT, response_port)], recv=s2)
     mapped = p and stun.unxor_addr(p[3].get(stun.A_XOR_MAPPED))
     check("RESPONSE-PORT: the answer goes to that port, XOR-MAPPED-ADDRESS names the sender",
           p is not None and p[1] == stun.SUCCESS and mapped is not None

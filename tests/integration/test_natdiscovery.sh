@@ -90,6 +90,9 @@ tl_setup "servers up" 'for _ in $(seq 50); do
 	grep -q ":0D97 " /proc/$srv_pid/net/udp && grep -q ":117E " /proc/$srv_pid/net/udp && break
 	sleep 0.1; done; grep -q ":117E " /proc/$srv_pid/net/udp' "$tmp/server.err"
 
+tl_check "the server names its RFC 5780 addresses and ports at startup" \
+	'grep -q "INFO: rfc5780: NAT behaviour discovery on 198.18.57.10 and 198.18.57.11, UDP ports 3478 and 3479" "$tmp/server.log"' "$tmp/server.log"
+
 # no NAT: from the router, on the servers' link
 in_n "$bin/turnutils_natdiscovery" -m -f -H -w 300 198.18.57.10 >"$tmp/out" 2>&1
 tl_check "no NAT: mapping" 'grep -qx "NAT mapping: no NAT (the server sees the local address)" "$tmp/out"' "$tmp/out"
