@@ -7,7 +7,7 @@
 # and our turnutils_natdiscovery must name it (Debian coturn's too where
 # noted):
 #  - none (the tool on the router itself): no NAT, endpoint-independent
-#    filtering (nothing filters), hairpinning;
+#    filtering (nothing filters), hairpinning; over IPv6 too;
 #  - snat to the router's address: endpoint-independent mapping (Linux
 #    keeps the port), address and port-dependent filtering (conntrack), no
 #    hairpinning (coturn's too, mapping and filtering); the mapping
@@ -48,6 +48,9 @@ tl_netns_step "$nsn-$nss" link add "${nsn}o" netns "$nsn" type veth peer name "$
 tl_netns_step "$nsn-$nss" -n "$nsn" addr add 198.18.57.1/24 dev "${nsn}o"
 tl_netns_step "$nsn-$nss" -n "$nss" addr add 198.18.57.10/24 dev "$nss"
 tl_netns_step "$nsn-$nss" -n "$nss" addr add 198.18.57.11/24 dev "$nss"
+tl_netns_step "$nsn-$nss" -n "$nsn" addr add 2001:db8:57::1/64 dev "${nsn}o" nodad
+tl_netns_step "$nsn-$nss" -n "$nss" addr add 2001:db8:57::10/64 dev "$nss" nodad
+tl_netns_step "$nsn-$nss" -n "$nss" addr add 2001:db8:57::11/64 dev "$nss" nodad
 tl_netns_step "$nsn-$nss" -n "$nsn" link set "${nsn}o" up
 tl_netns_step "$nsn-$nss" -n "$nss" link set "$nss" up
 tl_netns_step "$nsc default route" -n "$nsc" route add default via 10.57.0.1
@@ -75,6 +78,7 @@ nat() {
 
 # the server: rfc5780 on the two addresses, on its default ports
 ip netns exec "$nss" "$bin/turnserver" -n --listening-ip 198.18.57.10 --listening-ip 198.18.57.11 \
+	--listening-ip 2001:db8:57::10 --listening-ip 2001:db8:57::11 \
 	--relay-ip 198.18.57.10 --rfc5780 -u alice:secret --userdb "$tmp/turn.db" \
 	--relay-threads 2 --log-file "$tmp/server.log" >"$tmp/server.out" 2>"$tmp/server.err" &
 srv_pid=$!
@@ -90,8 +94,9 @@ tl_setup "servers up" 'for _ in $(seq 50); do
 	grep -q ":0D97 " /proc/$srv_pid/net/udp && grep -q ":117E " /proc/$srv_pid/net/udp && break
 	sleep 0.1; done; grep -q ":117E " /proc/$srv_pid/net/udp' "$tmp/server.err"
 
-tl_check "the server names its RFC 5780 addresses and ports at startup" \
-	'grep -q "INFO: rfc5780: NAT behaviour discovery on 198.18.57.10 and 198.18.57.11, UDP ports 3478 and 3479" "$tmp/server.log"' "$tmp/server.log"
+tl_check "the server names its RFC 5780 addresses and ports at startup, IPv4 and IPv6" \
+	'grep -q "INFO: rfc5780: NAT behaviour discovery on 198.18.57.10 and 198.18.57.11, UDP ports 3478 and 3479" "$tmp/server.log" &&
+	grep -q "INFO: rfc5780: NAT behaviour discovery on 2001:db8:57::10 and 2001:db8:57::11, UDP ports 3478 and 3479" "$tmp/server.log"' "$tmp/server.log"
 
 # no NAT: from the router, on the servers' link
 in_n "$bin/turnutils_natdiscovery" -m -f -H -w 300 198.18.57.10 >"$tmp/out" 2>&1
@@ -103,6 +108,11 @@ tl_check "no NAT: mapping test II and III not needed, OTHER-ADDRESS 198.18.57.11
 	'grep -q "^mapping test I: mapped 198.18.57.1:[0-9]*, response origin 198.18.57.10:3478, other address 198.18.57.11:3479" "$tmp/out" &&
 	! grep -q "^mapping test II" "$tmp/out"' "$tmp/out"
 tl_check "no NAT: hairpinning" 'grep -qx "NAT hairpinning: yes" "$tmp/out"' "$tmp/out"
+in_n "$bin/turnutils_natdiscovery" -m -f -w 300 2001:db8:57::10 >"$tmp/out" 2>&1
+tl_check "IPv6, no NAT: mapping, filtering, OTHER-ADDRESS [2001:db8:57::11]:3479" \
+	'grep -qx "NAT mapping: no NAT (the server sees the local address)" "$tmp/out" &&
+	grep -qx "NAT filtering: endpoint-independent" "$tmp/out" &&
+	grep -q "^mapping test I: mapped \[2001:db8:57::1\]:[0-9]*, response origin \[2001:db8:57::10\]:3478, other address \[2001:db8:57::11\]:3479" "$tmp/out"' "$tmp/out"
 
 # endpoint-independent mapping, address and port-dependent filtering
 nat 'ip saddr 10.57.0.0/24 snat to 198.18.57.1;'
