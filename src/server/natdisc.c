@@ -1,7 +1,8 @@
 /*
  * natdisc.c - RFC 5780 NAT behaviour discovery on Binding requests (UDP):
  * the server answers from one of four addresses, the first two listening
- * addresses of a family (A, B) each on listening-port and
+ * addresses of a family and of one class (A, B: public, private or
+ * loopback alike, peer_policy_class()) each on listening-port and
  * alt-listening-port (P, Q). OTHER-ADDRESS names the one that differs in
  * both IP and port from where a request came in (§7.3), RESPONSE-ORIGIN
  * where the answer leaves from, CHANGE-REQUEST moves that to the other IP
@@ -13,6 +14,7 @@
 
 #include "common/addr.h"
 #include "common/log.h"
+#include "relay/peer_policy.h"
 #include "server/server.h"
 
 static int family_slot(int family)
@@ -46,9 +48,11 @@ int natdisc_setup(struct server *srv, char *err, size_t errlen)
 		const union sockaddr_u *l = &srv->relay.listen[i];
 		union sockaddr_u *pair = srv->natdisc[family_slot(l->sa.sa_family)];
 
+		/* a partner of the same class: never loopback for a public address */
 		if (!pair[0].sa.sa_family)
 			pair[0] = *l;
-		else if (!pair[1].sa.sa_family && !addr_ip_equal(&pair[0].sa, &l->sa))
+		else if (!pair[1].sa.sa_family && !addr_ip_equal(&pair[0].sa, &l->sa) &&
+			 peer_policy_class(&l->sa) == peer_policy_class(&pair[0].sa))
 			pair[1] = *l;
 	}
 	for (int f = 0; f < 2; f++) {

@@ -164,6 +164,8 @@ static void test_setup_needs_two_addresses_and_a_port_of_its_own(void **state)
 {
 	static const char *const one[] = {"192.0.2.1", "2001:db8::1"};
 	static const char *const same[] = {"192.0.2.1", "192.0.2.1"};
+	static const char *const public_and_loopback[] = {"203.0.113.1", "127.0.0.1"};
+	static const char *const mixed[] = {"203.0.113.1", "10.0.0.1", "127.0.0.1", "203.0.113.2"};
 	char err[256];
 
 	(void)state;
@@ -172,6 +174,16 @@ static void test_setup_needs_two_addresses_and_a_port_of_its_own(void **state)
 	assert_non_null(strstr(err, "two listening addresses"));
 	listen_on(same, 2);
 	assert_int_equal(natdisc_setup(&srv, err, sizeof(err)), -1);
+	/* a loopback address is no partner for a public one */
+	listen_on(public_and_loopback, 2);
+	assert_int_equal(natdisc_setup(&srv, err, sizeof(err)), -1);
+	/* the partner is the next address of the first one's class */
+	listen_on(mixed, 4);
+	assert_int_equal(natdisc_setup(&srv, err, sizeof(err)), 0);
+	assert_true(natdisc_listens_alt(&srv, &srv.relay.listen[0]));
+	assert_false(natdisc_listens_alt(&srv, &srv.relay.listen[1]));
+	assert_false(natdisc_listens_alt(&srv, &srv.relay.listen[2]));
+	assert_true(natdisc_listens_alt(&srv, &srv.relay.listen[3]));
 	cfg.rfc5780 = false;
 	assert_int_equal(natdisc_setup(&srv, err, sizeof(err)), 0);
 	cfg.rfc5780 = true;
