@@ -178,6 +178,15 @@ in_c timeout 30 turnutils_natdiscovery -f -L 10.57.0.2 -l 5000 198.18.57.10 >"$t
 tl_check "full cone: coturn's natdiscovery finds endpoint-independent filtering" \
 	'grep -q "NAT with Endpoint Independent Filtering" "$tmp/coturn.out"' "$tmp/coturn.out"
 
+# the tool's refusals: coturn's collision discovery, -t without its timer
+in_n "$bin/turnutils_natdiscovery" -c -A 10.57.0.3 198.18.57.10 >"$tmp/out" 2>&1
+rc=$?
+tl_check "turnutils_natdiscovery refuses -c/-A by name (exit 64)" \
+	'[ $rc = 64 ] && grep -q "collision discovery is not done here" "$tmp/out"' "$tmp/out"
+in_n "$bin/turnutils_natdiscovery" -t 198.18.57.10 >"$tmp/out" 2>&1
+rc=$?
+tl_check "turnutils_natdiscovery -t without -T: usage error (exit 64)" '[ $rc = 64 ]' "$tmp/out"
+
 # the server's side: without rfc5780, with PADDING, a CHANGE-REQUEST
 in_n "$bin/turnutils_natdiscovery" -m -p 4478 -w 300 198.18.57.10 >"$tmp/out" 2>&1
 rc=$?
