@@ -530,6 +530,24 @@ int tcp_relay_bind(struct tcp_conn *c, uint32_t connection_id, const char *usern
 	return err;
 }
 
+int tcp_relay_pending_client(struct server *srv, uint32_t connection_id, union sockaddr_u *out)
+{
+	struct tcp_peer *p;
+	int ret = -1;
+
+	/* a listed peer's allocation lives until its worker unlinks the peer (under the lock) */
+	pthread_mutex_lock(&srv->lock);
+	for (p = srv->tcp_pending; p; p = p->pending_next)
+		if (p->id == connection_id && !p->claimed)
+			break;
+	if (p) {
+		*out = p->alloc->client;
+		ret = 0;
+	}
+	pthread_mutex_unlock(&srv->lock);
+	return ret;
+}
+
 static void handoff_free(struct tcp_handoff *h)
 {
 	if (!h)
