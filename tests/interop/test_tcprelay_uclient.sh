@@ -14,6 +14,13 @@
 #    challenge moved the client's nonce, its next Connect got 438, and its
 #    438 handler re-sent that Connect to the wrong peer: only 2 clients
 #    worked.
+#  - OUR uclient -T, 10 clients x 50 messages, in the clear and with -S
+#    (the certificate checked against the test CA, ALPN stun.turn on every
+#    control and data connection), against our server and against Debian's
+#    coturn turnserver: every message comes back, 5 Connects, 5
+#    ConnectionAttempts, 10 ConnectionBinds, none of them challenged (both
+#    servers take the control connection's nonce); a wrong password fails
+#    the pair (exit 1); an odd -m and -T with --rtp are usage errors.
 # Prints one "PASS: name" or "FAIL: name" line per check.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -41,6 +48,48 @@ check coturn_uclient_tls_tcp_relay_10_clients_500_received_0_lost \
 	'[ $rc -eq 0 ] && grep -q "tot_recv_msgs=500\$" "$tmp/out" &&
 	 grep -q "Total lost packets 0 (" "$tmp/out"'
 
+# our uclient -T against our server, in the clear and over TLS
+ours_ok() {
+	[ $rc -eq 0 ] && grep -q "^messages received: 500 (duplicates 0, corrupt 0, foreign 0)" \
+		"$tmp/out" && grep -q "^lost: 0 (0.00%)" "$tmp/out" &&
+		grep -q "^tcp relay: Connect 5, ConnectionAttempt 5, ConnectionBind 10 (challenged 0)" \
+			"$tmp/out"
+}
+tl_run "$bin/turnutils_uclient" -T $auth -m 10 -n 50 -l 160 -z 5 -p "$srv" 127.0.0.1
+check our_uclient_tcp_relay_500_received_0_lost_binds_not_challenged 'ours_ok'
+tl_run "$bin/turnutils_uclient" -v -T -S -E "$tmp/cert/ca.pem" $auth -m 10 -n 50 -l 160 -z 5 \
+	-p "$tls" localhost
+check our_uclient_tls_tcp_relay_500_received_0_lost 'ours_ok'
+check our_uclient_tls_tcp_relay_alpn_on_all_20_connections \
+	'[ "$(grep -c "^TLS: ALPN stun.turn" "$tmp/out")" -eq 20 ]'
+tl_run "$bin/turnutils_uclient" -T -u alice -w wrong -m 2 -n 5 -p "$srv" 127.0.0.1
+check our_uclient_tcp_relay_wrong_password_fails \
+	'[ $rc -eq 1 ] && grep -q "^clients: 2 (allocated 0, failed 2" "$tmp/out"'
+tl_run "$bin/turnutils_uclient" -T $auth -m 3 -p "$srv" 127.0.0.1
+check our_uclient_tcp_relay_odd_clients_refused '[ $rc -eq 64 ] && grep -q "even -m" "$tmp/out"'
+tl_run "$bin/turnutils_uclient" -T --rtp $auth -p "$srv" 127.0.0.1
+check our_uclient_tcp_relay_with_rtp_refused '[ $rc -eq 64 ]'
+
 tl_check_turnserver_stops server_exits_0_on_sigterm
+
+# our uclient -T against Debian's coturn turnserver
+cport=$((base + 2))
+ctls=$((base + 3))
+/usr/bin/turnserver -n --no-dtls --no-cli --listening-ip=127.0.0.1 --listening-port="$cport" \
+	--tls-listening-port="$ctls" --cert="$tmp/cert/server.pem" --pkey="$tmp/cert/server.key" \
+	--relay-ip=127.0.0.1 --min-port="$minp" --max-port="$maxp" -a -u alice:secret -r test.realm \
+	--allow-loopback-peers --db="$tmp/coturn.db" --pidfile="$tmp/coturn.pid" \
+	--log-file=stdout --simple-log >"$tmp/coturn.log" 2>&1 &
+coturn_pid=$!
+pids="$pids $coturn_pid"
+for _ in $(seq 100); do
+	ss -Htln "sport = :$ctls" 2>/dev/null | grep -q . && break
+	sleep 0.1
+done
+tl_run "$bin/turnutils_uclient" -T $auth -m 10 -n 50 -l 160 -z 5 -p "$cport" 127.0.0.1
+check our_uclient_tcp_relay_vs_coturn_500_received_0_lost 'ours_ok'
+tl_run "$bin/turnutils_uclient" -T -S -E "$tmp/cert/ca.pem" $auth -m 10 -n 50 -l 160 -z 5 \
+	-p "$ctls" localhost
+check our_uclient_tls_tcp_relay_vs_coturn_500_received_0_lost 'ours_ok'
 
 exit $failed
