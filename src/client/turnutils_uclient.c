@@ -24,6 +24,9 @@
  *  address A + k mod N and a port of its own, so no 5-tuple comes back
  *  while a server may still hold the deleted allocation's state.
  *
+ * -T runs TCP allocations (RFC 6062) client to client instead, in pairs,
+ * as coturn's uclient -T does (uclient_tcprelay.c).
+ *
  * An ICMP error the server reports for a message (RFC 8656 §11.5: a Data
  * indication with XOR-PEER-ADDRESS and ICMP) prints "icmp: peer ADDR type T
  * code C error data D" (the first 10) and counts in "icmp errors: N".
