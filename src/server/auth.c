@@ -124,7 +124,8 @@ static int nonce_check_request(struct worker *w, const struct origin *o,
 	uint32_t connection_id;
 	int rc = nonce_check(w->srv, &o->client, nonce);
 
-	if (rc != -1 || m->method != TURN_CONNECTION_BIND || !o->tcp || a)
+	if (rc != -1 || nonce->len != NONCE_LEN || m->method != TURN_CONNECTION_BIND || !o->tcp ||
+	    a)
 		return rc;
 	id = stun_msg_find(m, STUN_ATTR_CONNECTION_ID);
 	if (!id || stun_attr_u32(id, &connection_id) < 0 ||
