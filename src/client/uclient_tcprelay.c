@@ -111,7 +111,7 @@ static int uct_bind(struct uct_client *cl, uint32_t id, const struct uc_opts *o,
 			      .connection_id = id,
 			      .fingerprint = true};
 	struct turnc *dc = &cl->dc;
-	int ret = uc_open(dc, o, NULL);
+	int ret = uc_open(dc, o, o->has_local ? (const struct sockaddr *)&o->local : NULL);
 
 	if (ret < 0) {
 		uct_fail(cl, st, "data connection", ret, NULL);
