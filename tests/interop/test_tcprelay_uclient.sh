@@ -43,7 +43,7 @@ check server_ready 'grep -q "ready:" "$tmp/server.log"'
 
 auth="-u alice -w secret"
 # coturn's uclient: 10 clients (5 pairs), 50 messages each, over TLS
-tl_run /usr/bin/turnutils_uclient -T -S $auth -m 10 -n 50 -l 160 -p "$tls" 127.0.0.1
+tl_run /usr/bin/turnutils_uclient -T -S $auth -m 10 -n 50 -l 160 -z 5 -p "$tls" 127.0.0.1
 check coturn_uclient_tls_tcp_relay_10_clients_500_received_0_lost \
 	'[ $rc -eq 0 ] && grep -q "tot_recv_msgs=500\$" "$tmp/out" &&
 	 grep -q "Total lost packets 0 (" "$tmp/out"'
@@ -68,7 +68,7 @@ check our_uclient_tcp_relay_wrong_password_fails \
 tl_run "$bin/turnutils_uclient" -T $auth -m 3 -p "$srv" 127.0.0.1
 check our_uclient_tcp_relay_odd_clients_refused '[ $rc -eq 64 ] && grep -q "even -m" "$tmp/out"'
 tl_run "$bin/turnutils_uclient" -T --rtp $auth -p "$srv" 127.0.0.1
-check our_uclient_tcp_relay_with_rtp_refused '[ $rc -eq 64 ]'
+check our_uclient_tcp_relay_with_rtp_refused '[ $rc -eq 64 ] && grep -q "does not go with --rtp" "$tmp/out"'
 
 tl_check_turnserver_stops server_exits_0_on_sigterm
 
