@@ -44,6 +44,7 @@ struct uct_client {
 	uint8_t *acc;	/* a message being reassembled from the stream */
 	size_t acc_len;
 	uint64_t next_send_us, drain_until_us;
+	uint64_t refresh_us; /* the allocation's next Refresh */
 	struct uc_rtt rtt;
 };
 
@@ -194,7 +195,7 @@ static int uct_connect(struct uct_client *a, struct uct_client *b, const struct 
 
 /* One pair from Allocate to both data connections bound. */
 static void uct_setup_pair(struct uct_client *a, struct uct_client *b, const struct uc_opts *o,
-			   struct uc_stats *st, uint64_t now)
+			   struct uc_stats *st)
 {
 	int ret;
 
@@ -214,7 +215,6 @@ static void uct_setup_pair(struct uct_client *a, struct uct_client *b, const str
 	if (uct_connect(a, b, o, st) < 0)
 		goto fail;
 	a->ready = b->ready = true;
-	a->next_send_us = b->next_send_us = now;
 	return;
 fail:
 	/* one side alone has no one to talk to */
@@ -222,6 +222,27 @@ fail:
 		uct_fail(a, st, "partner", -ECANCELED, NULL);
 	if (!b->failed)
 		uct_fail(b, st, "partner", -ECANCELED, NULL);
+}
+
+/* Half the allocation's lifetime (RFC 8656 §7: refresh before it ends). */
+static uint64_t uct_refresh_after_us(const struct turnc *ctl)
+{
+	return (uint64_t)(ctl->lifetime_s ? ctl->lifetime_s : 600) * 500000u;
+}
+
+/* A Refresh on the control connection when it is due (blocking: one round trip). */
+static void uct_refresh_due(struct uct_client *cl, struct uc_stats *st, uint64_t now)
+{
+	int ret;
+
+	if (now < cl->refresh_us)
+		return;
+	ret = turnc_refresh(&cl->ctl, cl->ctl.lifetime_s);
+	if (ret != 0) {
+		uct_fail(cl, st, "Refresh", ret, &cl->ctl);
+		return;
+	}
+	cl->refresh_us = turnc_now_us() + uct_refresh_after_us(&cl->ctl);
 }
 
 static bool uct_finished(const struct uct_client *cl, const struct uc_opts *o, uint64_t now)
@@ -346,6 +367,10 @@ static void uct_run(struct uct_client *cls, const struct uc_opts *o, struct uc_s
 					: (int)((cl->next_send_us - now + 999) / 1000);
 			else
 				t = (int)((cl->drain_until_us - now + 999) / 1000);
+			if (cl->refresh_us <= now)
+				t = 0;
+			else if ((cl->refresh_us - now) / 1000 < (uint64_t)t)
+				t = (int)((cl->refresh_us - now + 999) / 1000);
 			if (timeout < 0 || t < timeout)
 				timeout = t;
 		}
@@ -369,6 +394,8 @@ static void uct_run(struct uct_client *cls, const struct uc_opts *o, struct uc_s
 		}
 		now = turnc_now_us();
 		for (int i = 0; i < o->clients; i++) {
+			if (cls[i].ready && !cls[i].failed)
+				uct_refresh_due(&cls[i], st, now);
 			if (cls[i].ready && !cls[i].failed)
 				uct_send_due(&cls[i], o, st, msg, now);
 		}
@@ -418,7 +445,11 @@ int uc_tcprelay_run(const struct uc_opts *o, struct uc_stats *st)
 			goto out;
 	}
 	for (int i = 0; i + 1 < o->clients; i += 2)
-		uct_setup_pair(&cls[i], &cls[i + 1], o, st, turnc_now_us());
+		uct_setup_pair(&cls[i], &cls[i + 1], o, st);
+	for (int i = 0; i < o->clients; i++) {
+		cls[i].next_send_us = turnc_now_us();
+		cls[i].refresh_us = cls[i].next_send_us + uct_refresh_after_us(&cls[i].ctl);
+	}
 	deadline = turnc_now_us() + UCT_SETUP_BUDGET_US +
 		   (uint64_t)o->messages * (uint64_t)o->interval_ms * 1000u +
 		   (uint64_t)o->timeout_s * 1000000u;

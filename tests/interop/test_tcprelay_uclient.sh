@@ -19,8 +19,9 @@
 #    control and data connection), against our server and against Debian's
 #    coturn turnserver: every message comes back, 5 Connects, 5
 #    ConnectionAttempts, 10 ConnectionBinds, none of them challenged (both
-#    servers take the control connection's nonce); a wrong password fails
-#    the pair (exit 1); an odd -m and -T with --rtp are usage errors.
+#    servers take the control connection's nonce); allocations of 2 s are
+#    refreshed while 3 s of messages run; a wrong password fails the pair
+#    (exit 1); an odd -m and -T with --rtp are usage errors.
 # Prints one "PASS: name" or "FAIL: name" line per check.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -71,6 +72,16 @@ tl_run "$bin/turnutils_uclient" -T --rtp $auth -p "$srv" 127.0.0.1
 check our_uclient_tcp_relay_with_rtp_refused '[ $rc -eq 64 ] && grep -q "does not go with --rtp" "$tmp/out"'
 
 tl_check_turnserver_stops server_exits_0_on_sigterm
+
+# allocations of 2 s: our uclient -T refreshes them while its 3 s of messages run
+mv "$tmp/server.log" "$tmp/server1.log"
+tl_start_turnserver "$((base + 4))" "$minp" "$maxp" -r test.realm --max-allocate-lifetime 2
+tl_wait_log "$tmp/server.log" "ready:" "$srv_pid"
+tl_run "$bin/turnutils_uclient" -v -v -T $auth -m 2 -n 60 -z 50 -p "$((base + 4))" 127.0.0.1
+check our_uclient_tcp_relay_refreshes_short_allocations \
+	'[ $rc -eq 0 ] && grep -q "^messages received: 120 " "$tmp/out" &&
+	 [ "$(grep -c "<- Refresh success" "$tmp/out")" -ge 4 ]'
+tl_check_turnserver_stops short_lifetime_server_exits_0_on_sigterm
 
 # our uclient -T against Debian's coturn turnserver
 cport=$((base + 2))
