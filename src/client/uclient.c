@@ -40,8 +40,7 @@ int uc_msg_check(const uint8_t *msg, size_t len, uint32_t id, uint32_t sent, uin
 	return 0;
 }
 
-void uc_stats_echo(struct uc_stats *st, struct uc_rtt *r, size_t len, double rtt_ms,
-		   uint64_t now)
+void uc_stats_echo(struct uc_stats *st, struct uc_rtt *r, size_t len, double rtt_ms, uint64_t now)
 {
 	st->received++;
 	st->bytes += len;

@@ -43,10 +43,10 @@ struct uc_opts {
 	struct turnc_alloc_opts alloc;
 	double loss_threshold;
 	int timeout_s;
-	int hold_s;	    /* --hold: seconds to keep allocations after the last echo */
-	int alloc_rate_s;   /* --alloc-rate: seconds of allocate/delete cycles; 0: off */
-	int rotate_local;   /* --rotate-local: addresses to spread the sockets over */
-	bool rtp;	    /* --rtp: each message starts with an RTP header (UC_RTP_LEN) */
+	int hold_s;	  /* --hold: seconds to keep allocations after the last echo */
+	int alloc_rate_s; /* --alloc-rate: seconds of allocate/delete cycles; 0: off */
+	int rotate_local; /* --rotate-local: addresses to spread the sockets over */
+	bool rtp;	  /* --rtp: each message starts with an RTP header (UC_RTP_LEN) */
 };
 
 struct uc_stats {
@@ -85,8 +85,7 @@ void uc_msg_fill(uint8_t *msg, size_t len, uint32_t id, uint32_t seq, uint64_t n
 int uc_msg_check(const uint8_t *msg, size_t len, uint32_t id, uint32_t sent, uint64_t now,
 		 uint32_t *seq, uint64_t *sent_us);
 /* Count a message of len bytes that came back after rtt_ms (round trip and jitter). */
-void uc_stats_echo(struct uc_stats *st, struct uc_rtt *r, size_t len, double rtt_ms,
-		   uint64_t now);
+void uc_stats_echo(struct uc_stats *st, struct uc_rtt *r, size_t len, double rtt_ms, uint64_t now);
 
 /*
  * A connection to the server: TCP or UDP, TLS over TCP or DTLS with -S;

@@ -40,8 +40,8 @@ struct uct_client {
 	bool ready; /* the data connection is bound */
 	bool failed;
 	int sent, received;
-	uint8_t *seen;	/* bitmap of echoed sequence numbers */
-	uint8_t *acc;	/* a message being reassembled from the stream */
+	uint8_t *seen; /* bitmap of echoed sequence numbers */
+	uint8_t *acc;  /* a message being reassembled from the stream */
 	size_t acc_len;
 	uint64_t next_send_us, drain_until_us;
 	uint64_t refresh_us; /* the allocation's next Refresh */

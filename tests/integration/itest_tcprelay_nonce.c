@@ -65,7 +65,8 @@ static uint32_t control_connect(struct turnc *ctl)
 	struct turnc_req alloc = {
 	    .method = TURN_ALLOCATE, .auth = TURNC_AUTH_MD5, .transport = TURN_TRANSPORT_TCP};
 	struct sockaddr_storage peer = peer_listen();
-	struct turnc_req connect = {.method = TURN_CONNECT, .auth = TURNC_AUTH_MD5, .peer = {&peer}};
+	struct turnc_req connect = {
+	    .method = TURN_CONNECT, .auth = TURNC_AUTH_MD5, .peer = {&peer}};
 	const struct stun_attr *id;
 	uint32_t connection_id = 0;
 

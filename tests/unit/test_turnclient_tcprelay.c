@@ -160,10 +160,10 @@ static void test_raw_bytes_after_bind_answer_then_socket_then_end(void **state)
 static void test_shared_auth_signs_first_request_with_control_nonce(void **state)
 {
 	static const char nonce[] = "obMatJos2AAAAQ-control-nonce";
-	struct turnc_req alloc = {.method = TURN_ALLOCATE, .auth = TURNC_AUTH_AUTO,
-				  .transport = TURN_TRANSPORT_TCP};
-	struct turnc_req bind = {.method = TURN_CONNECTION_BIND, .auth = TURNC_AUTH_AUTO,
-				 .connection_id = 7};
+	struct turnc_req alloc = {
+	    .method = TURN_ALLOCATE, .auth = TURNC_AUTH_AUTO, .transport = TURN_TRANSPORT_TCP};
+	struct turnc_req bind = {
+	    .method = TURN_CONNECTION_BIND, .auth = TURNC_AUTH_AUTO, .connection_id = 7};
 	struct turnc ctl, dc;
 	struct turnc_event ev;
 	struct stun_builder b;
