@@ -180,6 +180,22 @@ int turnc_set_auth(struct turnc *c, const char *user, const char *pass, const ch
 	return 0;
 }
 
+void turnc_share_auth(struct turnc *dst, const struct turnc *src)
+{
+	memcpy(dst->user, src->user, sizeof(dst->user));
+	memcpy(dst->pass, src->pass, sizeof(dst->pass));
+	memcpy(dst->realm, src->realm, sizeof(dst->realm));
+	dst->realm_fixed = src->realm_fixed;
+	memcpy(dst->nonce, src->nonce, src->nonce_len);
+	dst->nonce_len = src->nonce_len;
+	memcpy(dst->key, src->key, sizeof(dst->key));
+	dst->key_len = src->key_len;
+	dst->pw_alg = src->pw_alg;
+	memcpy(dst->pw_algs, src->pw_algs, src->pw_algs_len);
+	dst->pw_algs_len = src->pw_algs_len;
+	dst->authed = src->authed;
+}
+
 /*
  * Write all of buf. A datagram that does not fit the socket buffer within
  * a short wait is dropped (-EAGAIN); a stream gets TURNC_SEND_WAIT_MS to
@@ -237,6 +253,23 @@ static bool turnc_data_event(struct turnc *c, struct turnc_event *ev, bool ok, u
 	return true;
 }
 
+/* RFC 6062 §4.4: XOR-PEER-ADDRESS and CONNECTION-ID of a ConnectionAttempt. */
+static bool turnc_connection_attempt(struct turnc *c, const struct stun_msg *m,
+				     struct turnc_event *ev)
+{
+	const struct stun_attr *peer = stun_msg_find(m, STUN_ATTR_XOR_PEER_ADDRESS);
+	const struct stun_attr *id = stun_msg_find(m, STUN_ATTR_CONNECTION_ID);
+
+	if (!peer || !id || stun_attr_xor_addr(m, peer, &ev->peer) < 0 ||
+	    stun_attr_u32(id, &ev->connection_id) < 0) {
+		c->dropped++;
+		c->malformed++;
+		return false;
+	}
+	ev->type = TURNC_EV_CONNECTION_ATTEMPT;
+	return true;
+}
+
 /* One packet or frame from the server; true when it made an event. */
 static bool turnc_handle_packet(struct turnc *c, const uint8_t *pkt, size_t len,
 				struct turnc_event *ev, uint64_t now_us)
@@ -261,6 +294,8 @@ static bool turnc_handle_packet(struct turnc *c, const uint8_t *pkt, size_t len,
 		ev->type = TURNC_EV_TXN;
 		return true;
 	}
+	if (m->cls == STUN_INDICATION && m->method == TURN_CONNECTION_ATTEMPT)
+		return turnc_connection_attempt(c, m, ev);
 	if (m->cls != STUN_INDICATION || m->method != TURN_DATA) {
 		c->dropped++;
 		return false;
@@ -443,6 +478,27 @@ size_t turnc_take_buffered(struct turnc *c, uint8_t *out, size_t cap)
 	memcpy(out, c->rbuf + c->rconsumed, n);
 	c->rconsumed += n;
 	return n;
+}
+
+ssize_t turnc_recv_raw(struct turnc *c, uint8_t *out, size_t cap)
+{
+	ssize_t n;
+
+	if (c->rlen > c->rconsumed)
+		return (ssize_t)turnc_take_buffered(c, out, cap);
+	for (int i = 0; i < 100; i++) {
+		n = c->ssl ? turnc_tls_recv(c, out, cap) : recv(c->fd, out, cap, MSG_DONTWAIT);
+		if (n >= 0)
+			return n;
+		if (errno != EINTR)
+			break;
+	}
+	return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+}
+
+bool turnc_raw_buffered(const struct turnc *c)
+{
+	return c->rlen > c->rconsumed || turnc_tls_pending(c);
 }
 
 const struct stun_msg *turnc_response(const struct turnc *c)

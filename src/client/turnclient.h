@@ -199,6 +199,7 @@ enum turnc_event_type {
 	TURNC_EV_DATA,	/* data from a peer */
 	TURNC_EV_ERROR, /* the connection failed (error holds -errno) */
 	TURNC_EV_ICMP,	/* an ICMP error for data sent to peer (RFC 8656 §11.5): icmp */
+	TURNC_EV_CONNECTION_ATTEMPT, /* RFC 6062 §4.4: a peer connected: peer, connection_id */
 };
 
 struct turnc_event {
@@ -211,6 +212,7 @@ struct turnc_event {
 	const uint8_t *frame; /* TURNC_EV_DATA: the whole frame, padding included */
 	size_t frame_len;
 	struct stun_icmp icmp; /* TURNC_EV_ICMP: the ICMP attribute */
+	uint32_t connection_id; /* TURNC_EV_CONNECTION_ATTEMPT: its CONNECTION-ID */
 };
 
 /* Monotonic clock in microseconds. */
@@ -232,6 +234,13 @@ void turnc_close(struct turnc *c);
 int turnc_fd(const struct turnc *c);
 /* Credentials for the long-term mechanism; realm NULL: from the server's 401. */
 int turnc_set_auth(struct turnc *c, const char *user, const char *pass, const char *realm);
+/*
+ * dst takes src's credentials and src's last challenge (REALM, NONCE,
+ * password algorithm, key), so that its first request goes out signed: an
+ * RFC 6062 data connection signs its ConnectionBind so with the control
+ * connection's nonce (as coturn's client does).
+ */
+void turnc_share_auth(struct turnc *dst, const struct turnc *src);
 
 /*
  * Transactions retransmitted every rto_ms (doubling) until timeout_ms from
@@ -304,6 +313,16 @@ int turnc_recv_frame(struct turnc *c, uint8_t *out, size_t cap, int timeout_ms);
  * ConnectionBind the connection carries the peer's bytes): moved to out.
  */
 size_t turnc_take_buffered(struct turnc *c, uint8_t *out, size_t cap);
+/*
+ * RFC 6062 §5.4: once its ConnectionBind succeeded a data connection carries
+ * the peer's bytes as they are. The next of them (those buffered after the
+ * answer first, then the socket's, through TLS when it is on): the count,
+ * 0 when the stream ended, -EAGAIN when none are there now, another -errno
+ * when it broke.
+ */
+ssize_t turnc_recv_raw(struct turnc *c, uint8_t *out, size_t cap);
+/* True when turnc_recv_raw() has bytes that poll() cannot announce. */
+bool turnc_raw_buffered(const struct turnc *c);
 /* The answer that ended the last transaction, NULL when none did. */
 const struct stun_msg *turnc_response(const struct turnc *c);
 /* Outcome code of a response: 0, its ERROR-CODE, -EPROTO when malformed. */

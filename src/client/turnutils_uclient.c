@@ -24,6 +24,9 @@
  *  address A + k mod N and a port of its own, so no 5-tuple comes back
  *  while a server may still hold the deleted allocation's state.
  *
+ * -T runs TCP allocations (RFC 6062) client to client instead, in pairs,
+ * as coturn's uclient -T does (uclient_tcprelay.c).
+ *
  * An ICMP error the server reports for a message (RFC 8656 §11.5: a Data
  * indication with XOR-PEER-ADDRESS and ICMP) prints "icmp: peer ADDR type T
  * code C error data D" (the first 10) and counts in "icmp errors: N".
@@ -43,6 +46,7 @@
 #include <sys/resource.h>
 
 #include "client/turnclient.h"
+#include "client/uclient.h"
 #include "common/addr.h"
 #include "common/version.h"
 #include "stun/wire.h"
@@ -51,12 +55,10 @@
 #define EXIT_LOSS 2
 #define EXIT_USAGE 64
 
-#define UC_HDR_LEN 16 /* client id (4), sequence (4), send time in us (8) */
 #define UC_RTP_LEN 12 /* --rtp: RFC 3550 §5.1 fixed header before it */
 #define UC_MAX_CLIENTS 1000
 #define UC_MAX_MSG_LEN 65000
 #define UC_MAX_TOTAL_MSGS 100000000ULL
-#define UC_CONNECT_TIMEOUT_MS 5000
 #define UC_EARLY_SEND_US 1000 /* send up to 1 ms early to coalesce wake-ups */
 #define UC_BURST_MAX 32	      /* sends per client per loop round */
 #define UC_EVENTS_PER_ROUND 1024
@@ -64,36 +66,6 @@
 #define UC_PERM_REFRESH_US (240ULL * 1000000) /* RFC 8656 §9: permissions last 300 s */
 #define UC_SETUP_BUDGET_US (600ULL * 1000000) /* backstop for all transactions */
 
-struct uc_opts {
-	bool tcp;
-	bool secure;	     /* -S: TLS over TCP (with -t), DTLS over UDP */
-	const char *ca_file; /* -E: the server's certificate must chain to it */
-	bool send_indications;
-	int verbose;
-	int clients;
-	int messages;
-	int msg_len;
-	int interval_ms;
-	uint16_t port;
-	uint16_t peer_port;
-	const char *server_host;
-	const char *peer_host;
-	const char *user;
-	const char *pass;
-	const char *realm;
-	const char *local_str;
-	struct sockaddr_storage server;
-	struct sockaddr_storage peer;
-	struct sockaddr_storage local;
-	bool has_local;
-	struct turnc_alloc_opts alloc;
-	double loss_threshold;
-	int timeout_s;
-	int hold_s;	    /* --hold: seconds to keep allocations after the last echo */
-	int alloc_rate_s;   /* --alloc-rate: seconds of allocate/delete cycles; 0: off */
-	int rotate_local;   /* --rotate-local: addresses to spread the sockets over */
-	bool rtp;	    /* --rtp: each message starts with an RTP header (UC_RTP_LEN) */
-};
 
 enum uc_state {
 	UC_ALLOCATE, /* Allocate in flight */
@@ -122,28 +94,9 @@ struct uc_client {
 	uint64_t alloc_refresh_us;
 	uint64_t perm_refresh_us;
 	bool maintenance; /* a refresh is in flight during SEND/DRAIN */
-	double last_rtt_ms;
-	bool have_rtt;
+	struct uc_rtt rtt;
 };
 
-struct uc_stats {
-	int allocated;
-	int failed; /* before the first message: allocation, auth, permission */
-	int broken; /* later: connection lost, refresh refused */
-	int delete_failed;
-	unsigned long long sent;
-	unsigned long long send_errors;
-	unsigned long long received;
-	unsigned long long duplicates;
-	unsigned long long corrupt;
-	unsigned long long foreign;
-	unsigned long long icmp; /* ICMP attributes (RFC 8656 §11.5) */
-	unsigned long long bytes;
-	double rtt_min, rtt_max, rtt_sum;
-	double jitter_sum;
-	unsigned long long jitter_n;
-	uint64_t first_send_us, last_recv_us;
-};
 
 static struct uc_stats uc_stats = {.rtt_min = INFINITY};
 
@@ -155,6 +108,9 @@ static void uc_usage(FILE *f)
 		"\t-t\tTCP to the server (default UDP)\n"
 		"\t-S\tsecure: TLS over TCP (with -t), else DTLS 1.2 over UDP; ALPN\n"
 		"\t\tstun.turn; the default port becomes 5349\n"
+		"\t-T\tTCP relay (RFC 6062), as coturn's: implies -t; the clients\n"
+		"\t\ttalk in pairs, each Connects to its partner's relayed address\n"
+		"\t\tand gets its messages echoed back; -s, -e, -r, -g, -c ignored\n"
 		"\t-s\tuse Send indications (default: channels)\n"
 		"\t-x\trequest an IPv6 relay (REQUESTED-ADDRESS-FAMILY)\n"
 		"\t-X\trequest an IPv4 relay explicitly\n"
@@ -166,7 +122,7 @@ static void uc_usage(FILE *f)
 		"\t-e ADDR\tpeer address (required)\n"
 		"\t-r PORT\tpeer port (default 3480)\n"
 		"\t-p PORT\tTURN server port (default 3478)\n"
-		"\t-m N\tnumber of clients (default 1, at most %d)\n"
+		"\t-m N\tnumber of clients (default 1, with -T 2 and even; at most %d)\n"
 		"\t-n N\tmessages per client (default 5)\n"
 		"\t-l BYTES\tmessage length (default 100, %d..%d)\n"
 		"\t-z MS\tinterval between messages of a client (default 20)\n"
@@ -204,6 +160,39 @@ static int uc_parse_long(const char *s, long min, long max, long *out)
 	return 0;
 }
 
+/*
+ * -T as coturn's: -t implied, clients in pairs (2 unless -m says), and -s,
+ * -e, -r, -g ignored with a notice; what has no meaning there is refused.
+ */
+static int uc_tcprelay_opts(struct uc_opts *o, bool clients_set, bool family)
+{
+	const char *bad = o->alloc_rate_s	     ? "--alloc-rate"
+			  : o->hold_s		     ? "--hold"
+			  : o->rtp		     ? "--rtp"
+			  : o->alloc.even_port	     ? "--even-port"
+			  : o->alloc.additional_family ? "-Z"
+			  : family		     ? "-x/-X"
+						     : NULL;
+
+	if (bad) {
+		fprintf(stderr, "turnutils_uclient: -T does not go with %s\n", bad);
+		return -1;
+	}
+	o->tcp = true;
+	if (!clients_set)
+		o->clients = 2;
+	if (o->clients % 2) {
+		fprintf(stderr, "turnutils_uclient: -T needs an even -m (the clients talk in pairs)\n");
+		return -1;
+	}
+	if (o->send_indications || o->peer_host || o->alloc.dont_fragment)
+		fprintf(stderr, "turnutils_uclient: -T: -s, -e, -r and -g are ignored\n");
+	o->send_indications = false;
+	o->peer_host = NULL;
+	o->alloc.dont_fragment = false;
+	return 0;
+}
+
 static int uc_parse_opts(int argc, char **argv, struct uc_opts *o)
 {
 	enum { OPT_LOSS = 256, OPT_TIMEOUT, OPT_EVEN_PORT, OPT_REALM, OPT_HOLD, OPT_ALLOC_RATE,
@@ -220,7 +209,7 @@ static int uc_parse_opts(int argc, char **argv, struct uc_opts *o)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	bool want_v6 = false, want_v4 = false, port_set = false;
+	bool want_v6 = false, want_v4 = false, port_set = false, clients_set = false;
 	char *end;
 	long v;
 	int opt;
@@ -233,7 +222,7 @@ static int uc_parse_opts(int argc, char **argv, struct uc_opts *o)
 	o->port = 3478;
 	o->peer_port = 3480;
 	o->timeout_s = 5;
-	while ((opt = getopt_long(argc, argv, "tsSE:m:n:l:z:p:e:r:u:w:L:xXZgcvh", longopts, NULL)) !=
+	while ((opt = getopt_long(argc, argv, "tTsSE:m:n:l:z:p:e:r:u:w:L:xXZgcvh", longopts, NULL)) !=
 	       -1) {
 		switch (opt) {
 		case 't':
@@ -241,6 +230,9 @@ static int uc_parse_opts(int argc, char **argv, struct uc_opts *o)
 			break;
 		case 'S':
 			o->secure = true;
+			break;
+		case 'T':
+			o->tcp_relay = true;
 			break;
 		case 'E':
 			o->ca_file = optarg;
@@ -252,6 +244,7 @@ static int uc_parse_opts(int argc, char **argv, struct uc_opts *o)
 			if (uc_parse_long(optarg, 1, UC_MAX_CLIENTS, &v) < 0)
 				goto bad;
 			o->clients = (int)v;
+			clients_set = true;
 			break;
 		case 'n':
 			if (uc_parse_long(optarg, 1, 1000000, &v) < 0)
@@ -357,7 +350,9 @@ static int uc_parse_opts(int argc, char **argv, struct uc_opts *o)
 		return -1;
 	}
 	o->server_host = argv[optind];
-	if (!o->peer_host && !o->alloc_rate_s) {
+	if (o->tcp_relay && uc_tcprelay_opts(o, clients_set, want_v6 || want_v4) < 0)
+		return -1;
+	if (!o->peer_host && !o->alloc_rate_s && !o->tcp_relay) {
 		fprintf(stderr, "turnutils_uclient: -e PEER-ADDRESS is required\n");
 		return -1;
 	}
@@ -542,16 +537,6 @@ static void uc_rtp_header(uint8_t *msg, uint32_t id, uint32_t seq)
 	wire_put32(msg + 8, id + 1);
 }
 
-static void uc_fill(uint8_t *msg, int len, uint32_t id, uint32_t seq, uint64_t now)
-{
-	wire_put32(msg, id);
-	wire_put32(msg + 4, seq);
-	wire_put32(msg + 8, (uint32_t)(now >> 32));
-	wire_put32(msg + 12, (uint32_t)now);
-	for (int i = UC_HDR_LEN; i < len; i++)
-		msg[i] = (uint8_t)(seq * 7u + (unsigned)i);
-}
-
 static void uc_send_due(struct uc_client *cl, const struct uc_opts *o, uint8_t *msg, uint64_t now)
 {
 	for (int burst = 0; burst < UC_BURST_MAX && cl->state == UC_SEND; burst++) {
@@ -561,8 +546,9 @@ static void uc_send_due(struct uc_client *cl, const struct uc_opts *o, uint8_t *
 			return;
 		if (o->rtp)
 			uc_rtp_header(msg, cl->id, (uint32_t)cl->sent);
-		uc_fill(msg + (o->rtp ? UC_RTP_LEN : 0), o->msg_len - (o->rtp ? UC_RTP_LEN : 0),
-			cl->id, (uint32_t)cl->sent, turnc_now_us());
+		uc_msg_fill(msg + (o->rtp ? UC_RTP_LEN : 0),
+			    (size_t)o->msg_len - (o->rtp ? UC_RTP_LEN : 0), cl->id,
+			    (uint32_t)cl->sent, turnc_now_us());
 		if (o->send_indications)
 			ret = turnc_send_indication(&cl->c, (const struct sockaddr *)&o->peer, msg,
 						    (size_t)o->msg_len);
@@ -591,11 +577,9 @@ static void uc_send_due(struct uc_client *cl, const struct uc_opts *o, uint8_t *
 static void uc_on_data(struct uc_client *cl, const struct uc_opts *o, const struct turnc_event *ev,
 		       uint64_t now)
 {
-	uint32_t id, seq;
+	uint32_t seq;
 	uint64_t sent_us;
-	double rtt;
 	const uint8_t *data = ev->data + (o->rtp ? UC_RTP_LEN : 0);
-	size_t len = ev->len - (o->rtp ? UC_RTP_LEN : 0);
 
 	if (ev->channel ? ev->channel != cl->channel
 			: !addr_equal((const struct sockaddr *)&ev->peer,
@@ -603,22 +587,11 @@ static void uc_on_data(struct uc_client *cl, const struct uc_opts *o, const stru
 		uc_stats.foreign++;
 		return;
 	}
-	if (ev->len != (size_t)o->msg_len) {
+	if (ev->len != (size_t)o->msg_len ||
+	    uc_msg_check(data, ev->len - (o->rtp ? UC_RTP_LEN : 0), cl->id, (uint32_t)cl->sent,
+			 now, &seq, &sent_us) < 0) {
 		uc_stats.corrupt++;
 		return;
-	}
-	id = wire_get32(data);
-	seq = wire_get32(data + 4);
-	sent_us = (uint64_t)wire_get32(data + 8) << 32 | wire_get32(data + 12);
-	if (id != cl->id || seq >= (uint32_t)cl->sent || sent_us > now) {
-		uc_stats.corrupt++;
-		return;
-	}
-	for (size_t i = UC_HDR_LEN; i < len; i++) {
-		if (data[i] != (uint8_t)(seq * 7u + (unsigned)i)) {
-			uc_stats.corrupt++;
-			return;
-		}
 	}
 	if (cl->seen[seq / 8] & (1u << (seq % 8))) {
 		uc_stats.duplicates++;
@@ -626,22 +599,7 @@ static void uc_on_data(struct uc_client *cl, const struct uc_opts *o, const stru
 	}
 	cl->seen[seq / 8] |= (uint8_t)(1u << (seq % 8));
 	cl->received++;
-	uc_stats.received++;
-	uc_stats.bytes += ev->len;
-	uc_stats.last_recv_us = now;
-	rtt = (double)(now - sent_us) / 1000.0;
-	uc_stats.rtt_sum += rtt;
-	if (rtt < uc_stats.rtt_min)
-		uc_stats.rtt_min = rtt;
-	if (rtt > uc_stats.rtt_max)
-		uc_stats.rtt_max = rtt;
-	/* jitter: mean |difference| of consecutive RTTs (RFC 3550 §6.4.1's D) */
-	if (cl->have_rtt) {
-		uc_stats.jitter_sum += fabs(rtt - cl->last_rtt_ms);
-		uc_stats.jitter_n++;
-	}
-	cl->last_rtt_ms = rtt;
-	cl->have_rtt = true;
+	uc_stats_echo(&uc_stats, &cl->rtt, ev->len, (double)(now - sent_us) / 1000.0, now);
 }
 
 /* An ICMP error for a message sent to the peer (RFC 8656 §11.5): the first few shown. */
@@ -772,25 +730,11 @@ static void uc_report(const struct uc_opts *o, uint64_t start_us, uint64_t end_u
 	printf("elapsed s: %.3f\n", elapsed_s);
 	if (uc_stats.delete_failed)
 		printf("allocations not deleted: %d\n", uc_stats.delete_failed);
-}
-
-/* A connection to the server: TCP or UDP, and TLS over TCP with -S. */
-static int uc_open(struct turnc *c, const struct uc_opts *o, const struct sockaddr *local)
-{
-	int ret = turnc_open(c, (const struct sockaddr *)&o->server, local, o->tcp,
-			     UC_CONNECT_TIMEOUT_MS);
-
-	if (ret < 0 || !o->secure)
-		return ret;
-	ret = turnc_start_tls(c, o->ca_file, o->server_host, UC_CONNECT_TIMEOUT_MS);
-	if (ret < 0) {
-		turnc_close(c);
-		return ret == -EPROTO ? -ECONNABORTED : ret;
-	}
-	if (o->verbose)
-		printf("%s: ALPN %s, %s\n", o->tcp ? "TLS" : "DTLS",
-		       turnc_tls_alpn(c) ? turnc_tls_alpn(c) : "none", turnc_tls_version(c));
-	return 0;
+	if (o->tcp_relay)
+		printf("tcp relay: Connect %d, ConnectionAttempt %d, ConnectionBind %d "
+		       "(challenged %d)\n",
+		       uc_stats.connects, uc_stats.attempts, uc_stats.binds,
+		       uc_stats.binds_challenged);
 }
 
 /* Open every client's connection and send its Allocate. */
@@ -1120,6 +1064,17 @@ out:
 	return ret;
 }
 
+static int uc_exit_status(const struct uc_opts *o)
+{
+	double loss_pct =
+	    uc_stats.sent ? 100.0 * (double)(uc_stats.sent - uc_stats.received) / (double)uc_stats.sent
+			  : 0.0;
+
+	if (uc_stats.failed || uc_stats.broken || uc_stats.allocated < o->clients)
+		return EXIT_SETUP_FAILED;
+	return loss_pct > o->loss_threshold ? EXIT_LOSS : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct uc_opts o;
@@ -1129,7 +1084,6 @@ int main(int argc, char **argv)
 	uint8_t *msg = NULL;
 	uint64_t start, deadline;
 	int ret = EXIT_SETUP_FAILED;
-	double loss_pct;
 
 	if (version_requested(argc, argv))
 		return version_print("turnutils_uclient");
@@ -1140,6 +1094,13 @@ int main(int argc, char **argv)
 	uc_raise_fd_limit(o.clients);
 	if (o.alloc_rate_s)
 		return uc_rate_run(&o);
+	if (o.tcp_relay) {
+		start = turnc_now_us();
+		if (uc_tcprelay_run(&o, &uc_stats) < 0)
+			return EXIT_SETUP_FAILED;
+		uc_report(&o, start, turnc_now_us());
+		return uc_exit_status(&o);
+	}
 	cls = calloc((size_t)o.clients, sizeof(*cls));
 	pfds = calloc((size_t)o.clients, sizeof(*pfds));
 	idx = calloc((size_t)o.clients, sizeof(*idx));
@@ -1157,15 +1118,7 @@ int main(int argc, char **argv)
 	uc_run(cls, &o, msg, pfds, idx, deadline);
 	uc_report(&o, start, turnc_now_us());
 
-	loss_pct = uc_stats.sent
-		       ? 100.0 * (double)(uc_stats.sent - uc_stats.received) / (double)uc_stats.sent
-		       : 0.0;
-	if (uc_stats.failed || uc_stats.broken || uc_stats.allocated < o.clients)
-		ret = EXIT_SETUP_FAILED;
-	else if (loss_pct > o.loss_threshold)
-		ret = EXIT_LOSS;
-	else
-		ret = 0;
+	ret = uc_exit_status(&o);
 fail:
 	for (int i = 0; cls && i < o.clients; i++) {
 		if (cls[i].opened)

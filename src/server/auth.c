@@ -1,6 +1,7 @@
 /*
  * auth.c - long-term credentials (RFC 8489 §9.2): nonces bound to the
- * client's IP address and port that expire, MD5 and SHA-256 password algorithms,
+ * client's IP address and port that expire (an RFC 6062 ConnectionBind may
+ * carry its control connection's), MD5 and SHA-256 password algorithms,
  * USERHASH, and keys from user= lines or the user store; or, under
  * use-auth-secret, from the TURN REST API's shared secrets (rest_auth.h).
  */
@@ -104,6 +105,33 @@ static int nonce_check(const struct server *srv, const union sockaddr_u *client,
 	if (*end != '\0' || expiry < wall_s())
 		return -2;
 	return 0;
+}
+
+/*
+ * nonce_check() for request m from o. RFC 6062 §5.4's ConnectionBind comes
+ * on a new connection, from a new port, and clients (coturn's among them)
+ * sign it with the nonce of their control connection: a ConnectionBind
+ * naming a peer connection that waits for it may carry the nonce given to
+ * that allocation's control connection. Without this the client's next
+ * Connect gets 438 on the control connection.
+ */
+static int nonce_check_request(struct worker *w, const struct origin *o,
+			       const struct allocation *a, const struct stun_msg *m,
+			       const struct stun_attr *nonce)
+{
+	const struct stun_attr *id;
+	union sockaddr_u control;
+	uint32_t connection_id;
+	int rc = nonce_check(w->srv, &o->client, nonce);
+
+	if (rc != -1 || nonce->len != NONCE_LEN || m->method != TURN_CONNECTION_BIND || !o->tcp ||
+	    a)
+		return rc;
+	id = stun_msg_find(m, STUN_ATTR_CONNECTION_ID);
+	if (!id || stun_attr_u32(id, &connection_id) < 0 ||
+	    tcp_relay_pending_client(w->srv, connection_id, &control) < 0)
+		return -1;
+	return nonce_check(w->srv, &control, nonce);
 }
 
 void auth_put_challenge(struct worker *w, const struct origin *o, struct stun_builder *b)
@@ -323,7 +351,7 @@ static void check_creds(struct worker *w, const struct origin *o, const struct s
 {
 	const struct stun_attr *user, *uhash, *realm, *nonce;
 	uint16_t alg;
-	int rc;
+	int rc, nonce_rc;
 
 	memset(res, 0, sizeof(*res));
 	if (m->mi_idx < 0 && m->mi256_idx < 0) {
@@ -368,7 +396,8 @@ static void check_creds(struct worker *w, const struct origin *o, const struct s
 			return;
 	}
 	/* a nonce we never gave this client: no store work for it (401) */
-	if (w->srv->store && nonce_check(w->srv, &o->client, nonce) == -1)
+	nonce_rc = nonce_check_request(w, o, a, m, nonce);
+	if (w->srv->store && nonce_rc == -1)
 		return;
 	if (w->srv->cfg->use_auth_secret)
 		rc = rest_check(w, m, alg, res);
@@ -385,7 +414,7 @@ static void check_creds(struct worker *w, const struct origin *o, const struct s
 	if (rc > 0)
 		return;
 	/* RFC 8489 §9.2.4: 438 only to requests whose credentials are right */
-	if (nonce_check(w->srv, &o->client, nonce) < 0) {
+	if (nonce_rc < 0) {
 		res->error = STUN_ERR_STALE_NONCE;
 		return;
 	}

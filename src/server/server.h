@@ -611,6 +611,12 @@ int tcp_relay_connect(struct allocation *a, const union sockaddr_u *peer,
 		      const struct turn_deferred *d);
 /* ConnectionBind (§5.4) on connection c: 0 (c->bind_id set) or an error code. */
 int tcp_relay_bind(struct tcp_conn *c, uint32_t connection_id, const char *username);
+/*
+ * The control connection's address of the allocation whose peer connection
+ * waits under connection_id, unclaimed: 0 with *out set, or -1 (auth.c takes
+ * that connection's nonce on the ConnectionBind, as coturn does).
+ */
+int tcp_relay_pending_client(struct server *srv, uint32_t connection_id, union sockaddr_u *out);
 /* After the ConnectionBind answer: takes c's socket and buffered bytes; c is closed next. */
 void tcp_relay_take_conn(struct tcp_conn *c);
 int tcp_relay_worker_init(struct worker *w);

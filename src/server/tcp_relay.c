@@ -122,6 +122,17 @@ static void pending_unlink_locked(struct server *srv, struct tcp_peer *p)
 	p->listed = false;
 }
 
+/* The peer connection waiting under CONNECTION-ID id, not yet claimed, or NULL. */
+static struct tcp_peer *pending_find_locked(struct server *srv, uint32_t id)
+{
+	struct tcp_peer *p;
+
+	for (p = srv->tcp_pending; p; p = p->pending_next)
+		if (p->id == id && !p->claimed)
+			return p;
+	return NULL;
+}
+
 /* Peer connections */
 
 static void peer_free(struct tcp_peer *p)
@@ -515,9 +526,7 @@ int tcp_relay_bind(struct tcp_conn *c, uint32_t connection_id, const char *usern
 	if (c->alloc || c->bind_id)
 		return STUN_ERR_BAD_REQUEST;
 	pthread_mutex_lock(&srv->lock);
-	for (p = srv->tcp_pending; p; p = p->pending_next)
-		if (p->id == connection_id && !p->claimed)
-			break;
+	p = pending_find_locked(srv, connection_id);
 	if (p && strcmp(p->alloc->username, username) != 0) {
 		err = TURN_ERR_WRONG_CREDENTIALS;
 	} else if (p) {
@@ -528,6 +537,22 @@ int tcp_relay_bind(struct tcp_conn *c, uint32_t connection_id, const char *usern
 	}
 	pthread_mutex_unlock(&srv->lock);
 	return err;
+}
+
+int tcp_relay_pending_client(struct server *srv, uint32_t connection_id, union sockaddr_u *out)
+{
+	struct tcp_peer *p;
+	int ret = -1;
+
+	/* a listed peer's allocation lives until its worker unlinks the peer (under the lock) */
+	pthread_mutex_lock(&srv->lock);
+	p = pending_find_locked(srv, connection_id);
+	if (p) {
+		*out = p->alloc->client;
+		ret = 0;
+	}
+	pthread_mutex_unlock(&srv->lock);
+	return ret;
 }
 
 static void handoff_free(struct tcp_handoff *h)

@@ -90,21 +90,9 @@ check coturn_uclient_plain_tcp_beside_tls_500_received_0_lost \
 
 # --- RFC 6062 over TLS: control and data connections are TLS, each data
 # connection handed with its TLS session to its allocation's worker. Two
-# clients: with 4 or more, coturn 4.6.1's uclient -T waits out its 30-40 s
-# connect phase against this server, over plain TCP as well
-# (tests/interop/test_coturn_tcprelay.sh, 10 clients, about 45 s), and over
-# TLS it then loses messages. The cause: that client keeps one NONCE for a
-# client's control and data connections, and this server takes a nonce only
-# from the transport address it went to (itest_rfc_strict). Its
-# ConnectionBind on a new data connection carries the control connection's
-# nonce and is challenged; it keeps the new nonce, so its next Connect on
-# the control connection gets 438; its 438 handler re-sends that Connect to
-# its partner's relayed address instead of the original target, which gets
-# 446 (that pair is already connected), and it waits for the data
-# connections that never come (with -m 4: 9 Connects, two 446, 8 of the 12
-# data connections). coturn's own server takes the control connection's
-# nonce on the data connections (same client, -m 4: 6 Connects, 12
-# ConnectionBinds, no error answer), so the client never sees a 438 there.
+# clients here; 10, our uclient -T -S, and why coturn's client needs its
+# ConnectionBind to carry the control connection's nonce:
+# test_tcprelay_uclient.sh.
 tl_run /usr/bin/turnutils_uclient -T -S $auth -m 2 -n 50 -l 160 -p "$tls" 127.0.0.1
 check coturn_uclient_tls_tcp_relay_100_received_0_lost \
 	'[ $rc -eq 0 ] && grep -q "tot_recv_msgs=100\$" "$tmp/out" &&
