@@ -30,103 +30,34 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/time.h>
 
-#include "server/redis_conninfo.h"
+#include "server/redis_conn.h"
 #include "stun/stun.h"
 
 #define REDIS_KEY_MAX (2 * USERDB_NAME_MAX + 64)
 #define REDIS_SCAN_COUNT "1000"
 
 struct redis_store {
-	struct redis_conninfo ci;
-	char where[REDIS_CONNINFO_HOST_MAX + 32]; /* "127.0.0.1:6379 db 2" */
-	redisContext *c;
+	struct redis_conn conn;
 };
 
 static int redis_fail(struct userdb *db, const char *what)
 {
 	struct redis_store *s = userdb_state(db);
 
-	userdb_set_error(db, "Redis %s: %s", s->where, what);
+	userdb_set_error(db, "Redis %s: %s", s->conn.where, what);
 	return -1;
-}
-
-static void redis_drop(struct redis_store *s)
-{
-	if (s->c)
-		redisFree(s->c);
-	s->c = NULL;
-}
-
-static redisReply *redis_argv(struct redis_store *s, int argc, const char **argv)
-{
-	size_t lens[8];
-
-	for (int i = 0; i < argc; i++)
-		lens[i] = strlen(argv[i]);
-	return redisCommandArgv(s->c, argc, argv, lens);
-}
-
-/* A command of the handshake: 0, or -1 with the reason in why. */
-static int redis_handshake_cmd(struct redis_store *s, int argc, const char **argv, char *why,
-			       size_t cap)
-{
-	redisReply *r = redis_argv(s, argc, argv);
-	int ret = 0;
-
-	if (!r) {
-		snprintf(why, cap, "%s", s->c->errstr[0] ? s->c->errstr : "connection lost");
-		return -1;
-	}
-	if (r->type == REDIS_REPLY_ERROR) {
-		snprintf(why, cap, "%s refused: %.200s", argv[0], r->str);
-		ret = -1;
-	}
-	freeReplyObject(r);
-	return ret;
 }
 
 /* Connected, authenticated and on the right database: 0 or -1. */
 static int redis_connect(struct userdb *db)
 {
 	struct redis_store *s = userdb_state(db);
-	struct timeval tv = {.tv_sec = (time_t)s->ci.timeout_s};
-	char why[300], num[16];
+	char why[300];
 
-	if (s->c && !s->c->err)
-		return 0;
-	redis_drop(s);
-	s->c = redisConnectWithTimeout(s->ci.host, (int)s->ci.port, tv);
-	if (!s->c)
-		return redis_fail(db, "cannot connect: out of memory");
-	if (s->c->err) {
-		snprintf(why, sizeof(why), "cannot connect: %s", s->c->errstr);
-		goto fail;
-	}
-	if (redisSetTimeout(s->c, tv) != REDIS_OK) {
-		snprintf(why, sizeof(why), "cannot set the command timeout");
-		goto fail;
-	}
-	if (s->ci.password[0]) {
-		const char *auth_user[] = {"AUTH", s->ci.user, s->ci.password};
-		const char *auth[] = {"AUTH", s->ci.password};
-
-		if (s->ci.user[0] ? redis_handshake_cmd(s, 3, auth_user, why, sizeof(why))
-				  : redis_handshake_cmd(s, 2, auth, why, sizeof(why)))
-			goto fail;
-	}
-	if (s->ci.db) {
-		const char *sel[] = {"SELECT", num};
-
-		snprintf(num, sizeof(num), "%u", s->ci.db);
-		if (redis_handshake_cmd(s, 2, sel, why, sizeof(why)))
-			goto fail;
-	}
+	if (redis_conn_connect(&s->conn, why, sizeof(why)) < 0)
+		return redis_fail(db, why);
 	return 0;
-fail:
-	redis_drop(s);
-	return redis_fail(db, why);
 }
 
 /*
@@ -139,26 +70,12 @@ static redisReply *redis_cmd(struct userdb *db, int argc, const char **argv)
 	redisReply *r;
 	char why[300];
 
-	if (redis_connect(db) < 0)
-		return NULL;
-	r = redis_argv(s, argc, argv);
-	if (!r) {
-		snprintf(why, sizeof(why), "%s: %s", argv[0],
-			 s->c->errstr[0] ? s->c->errstr : "connection lost");
-		redis_drop(s);
+	r = redis_conn_cmd(&s->conn, argc, argv, why, sizeof(why));
+	if (!r)
 		redis_fail(db, why);
-		return NULL;
-	}
-	if (r->type == REDIS_REPLY_ERROR) {
-		snprintf(why, sizeof(why), "%s: %.200s", argv[0], r->str);
-		freeReplyObject(r);
-		redis_fail(db, why);
-		return NULL;
-	}
 	return r;
 }
 
-/* "turn/realm/" realm "/" rest: 0, or -1 when it does not fit. */
 static int redis_key(struct userdb *db, char *out, const char *realm, const char *mid,
 		     const char *user, const char *last)
 {
@@ -759,8 +676,7 @@ static void redis_close(void *state)
 
 	if (!s)
 		return;
-	redis_drop(s);
-	explicit_bzero(&s->ci, sizeof(s->ci));
+	redis_conn_close(&s->conn);
 	free(s);
 }
 
@@ -796,12 +712,11 @@ struct userdb *userdb_open_redis(const char *conninfo, bool lazy, char *err, siz
 		snprintf(err, errlen, "Redis: out of memory");
 		return NULL;
 	}
-	if (redis_conninfo_parse(conninfo, &s->ci, why, sizeof(why)) < 0) {
+	if (redis_conn_init(&s->conn, conninfo, why, sizeof(why)) < 0) {
 		snprintf(err, errlen, "malformed Redis connection string: %s", why);
 		redis_close(s);
 		return NULL;
 	}
-	redis_conninfo_describe(&s->ci, s->where, sizeof(s->where));
 	db = userdb_new(&userdb_redis_ops, s);
 	if (!db) {
 		snprintf(err, errlen, "Redis: out of memory");
