@@ -159,6 +159,18 @@ const struct config_option config_options[] = {
 	    "redirect Allocates with 300 Try Alternate to these servers, round robin"),
     OPT_ALT("tls-alternate-server", tls_alternate_server, 5349,
 	    "the same for Allocates over TLS and DTLS"),
+    OPT_UINT("max-allocations", 0, max_allocations, 0, CONFIG_MAX_QUOTA, 0, "<n>",
+	     "allocations this server holds; past it new Allocates get 300 to the least loaded "
+	     "fleet peer, or 486; 0 = unlimited"),
+    OPT_BOOL("fleet", 0, fleet,
+	     "publish this server's load in redis-userdb's Redis and redirect Allocates past "
+	     "max-allocations or bps-capacity to the least loaded live peer"),
+    OPT_ALT("fleet-address", fleet_address, 3478,
+	    "where fleet peers send clients to this server (default: the listening addresses)"),
+    OPT_UINT("fleet-interval", 0, fleet_interval, 1, 3600, 0, "<seconds>",
+	     "fleet: seconds between two publications of this server's load"),
+    OPT_UINT("fleet-ttl", 0, fleet_ttl, 2, CONFIG_MAX_SECONDS, 0, "<seconds>",
+	     "fleet: a server's entry expires this long after its last publication"),
     OPT_LIST("allowed-peer-ip", 0, CONFIG_PEER_RULE, allowed_peer_ip, CONFIG_MAX_PEER_RULES,
 	     "<ip|ip-ip|ip/len>", "peers allowed despite the default denials (denied wins)"),
     OPT_LIST("denied-peer-ip", 0, CONFIG_PEER_RULE, denied_peer_ip, CONFIG_MAX_PEER_RULES,
@@ -999,6 +1011,21 @@ int config_check(const struct config *c, char *err, size_t errlen)
 			    c->kernel_offload);
 		return -1;
 	}
+	if (c->fleet_ttl <= c->fleet_interval) {
+		config_errf(err, errlen,
+			    "fleet-ttl %u must be longer than fleet-interval %u (an entry would "
+			    "expire before it is published again)",
+			    c->fleet_ttl, c->fleet_interval);
+		return -1;
+	}
+	if (c->fleet_address_count && !c->fleet) {
+		config_errf(err, errlen, "fleet-address is given but fleet is off");
+		return -1;
+	}
+	if (c->fleet && !c->redis_userdb[0]) {
+		config_errf(err, errlen, "fleet needs redis-userdb: the fleet shares that Redis");
+		return -1;
+	}
 	return config_check_compat(c, err, errlen);
 }
 
@@ -1022,6 +1049,8 @@ void config_init(struct config *c)
 	c->max_tcp_connections = CONFIG_DEFAULT_MAX_TCP_CONNECTIONS;
 	c->max_tcp_connections_per_ip = CONFIG_DEFAULT_MAX_TCP_CONNECTIONS_PER_IP;
 	c->max_allocate_timeout = CONFIG_DEFAULT_MAX_ALLOCATE_TIMEOUT;
+	c->fleet_interval = CONFIG_DEFAULT_FLEET_INTERVAL;
+	c->fleet_ttl = CONFIG_DEFAULT_FLEET_TTL;
 	c->anchor_max_sessions = CONFIG_DEFAULT_ANCHOR_MAX_SESSIONS;
 	c->anchor_max_call_ports = CONFIG_DEFAULT_ANCHOR_MAX_CALL_PORTS;
 	c->anchor_port_share = CONFIG_DEFAULT_ANCHOR_PORT_SHARE;

@@ -60,6 +60,8 @@
 #define CONFIG_DEFAULT_MAX_TCP_CONNECTIONS 16384
 #define CONFIG_DEFAULT_MAX_TCP_CONNECTIONS_PER_IP 128
 #define CONFIG_DEFAULT_MAX_ALLOCATE_TIMEOUT 60 /* coturn's default */
+#define CONFIG_DEFAULT_FLEET_INTERVAL 2
+#define CONFIG_DEFAULT_FLEET_TTL 6
 #define CONFIG_DEFAULT_ANCHOR_MAX_SESSIONS 1000
 #define CONFIG_DEFAULT_ANCHOR_MAX_CALL_PORTS 16
 #define CONFIG_DEFAULT_ANCHOR_PORT_SHARE 80 /* percent of the relay range */
@@ -233,6 +235,13 @@ struct config {
 	size_t alternate_server_count;
 	struct config_ip tls_alternate_server[CONFIG_MAX_ALTERNATES];
 	size_t tls_alternate_server_count;
+	/* the fleet in redis-userdb's Redis (src/server/fleet.c): off unless fleet is set */
+	bool fleet;
+	struct config_ip fleet_address[CONFIG_MAX_ALTERNATES]; /* none: from the listeners */
+	size_t fleet_address_count;
+	unsigned int fleet_interval; /* seconds between two publications */
+	unsigned int fleet_ttl;	     /* seconds an entry lives unless published again */
+	unsigned int max_allocations; /* past it: 300 to a fleet peer, or 486; 0: none */
 	char *anchor_dtls_cert; /* PEM files; NULL: a certificate made at startup */
 	char *anchor_dtls_key;
 

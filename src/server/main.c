@@ -36,6 +36,7 @@
 #include "server/privdrop.h"
 #include "server/reload.h"
 #include "server/metrics.h"
+#include "server/fleet.h"
 #include "server/redis_conninfo.h"
 #include "server/tls.h"
 #include "server/userdb.h"
@@ -249,6 +250,7 @@ static unsigned int cpu_count(void)
 
 static void server_free(struct server *srv)
 {
+	fleet_free(srv);
 	store_stop(srv);
 	auth_static_users_free(srv->users, srv->nusers);
 	server_reservations_free(srv);
@@ -529,6 +531,16 @@ static int run(struct server *srv, const struct privdrop *priv, int argc, char *
 							    : "*",
 			 srv->cfg->prometheus_port);
 	}
+	{
+		char err[256];
+
+		/* after the workers: it reads their counters */
+		if (fleet_start(srv, err, sizeof(err)) < 0) {
+			log_error("%s", err);
+			ret = -1;
+			goto stop;
+		}
+	}
 	log_info("ready: %d worker threads, realm '%s'", srv->nworkers, srv->realm);
 	daemon_ready();
 
@@ -551,8 +563,9 @@ static int run(struct server *srv, const struct privdrop *priv, int argc, char *
 			if (!atomic_exchange(&srv->draining, true)) {
 				if (anchor)
 					anchor_drain(anchor);
-				log_info("SIGUSR1: draining: new Allocates go to alternate-server (486 "
-					 "without one)%s; %u allocations%s run to their end",
+				log_info("SIGUSR1: draining: new Allocates go to alternate-server or "
+					 "a fleet peer (486 without one)%s; %u allocations%s run to "
+					 "their end",
 					 anchor ? ", new calls get load limit" : "",
 					 allocations_left(srv), anchor ? " and the calls" : "");
 			}
@@ -573,8 +586,9 @@ static int run(struct server *srv, const struct privdrop *priv, int argc, char *
 		break;
 	}
 stop:
-	/* first: it reads the workers' and the anchor's counters */
+	/* first: they read the workers' and the anchor's counters */
 	metrics_stop(metrics);
+	fleet_stop(srv);
 	for (int i = 0; i < started; i++)
 		worker_stop(&srv->workers[i]);
 	/*
@@ -697,6 +711,10 @@ int main(int argc, char **argv)
 	}
 	srv.tls = tls_ctx_new(&cfg, &dtls_hooks, err, sizeof(err));
 	if (!srv.tls) {
+		log_error("%s", err);
+		goto out;
+	}
+	if (fleet_init(&srv, err, sizeof(err)) < 0) {
 		log_error("%s", err);
 		goto out;
 	}

@@ -35,6 +35,7 @@ struct tcp_relay;
 struct tcp_handoff;
 struct limits;
 struct store;
+struct fleet;
 struct store_job;
 struct store_parked;
 struct store_cache;
@@ -154,6 +155,7 @@ struct server {
 	_Atomic bool draining;	       /* SIGUSR1: new Allocates go elsewhere (main.c) */
 	/* rfc5780 (natdisc.c): per family (IPv4, IPv6) its two addresses, or none */
 	union sockaddr_u natdisc[2][2];
+	struct fleet *fleet;	       /* fleet.h: the fleet's Redis, or NULL */
 };
 
 /* A UDP listening socket of one worker. */

@@ -10,6 +10,8 @@
 
 #include "common/addr.h"
 #include "common/log.h"
+#include "server/fleet.h"
+#include "server/fleet_entry.h"
 #include "server/server.h"
 #include "stun/wire.h"
 
@@ -258,9 +260,13 @@ static const struct sockaddr *pick_alternate(struct server *srv, bool secure, in
 }
 
 /*
- * alternate-server (coturn's load balancing) and drain: an authenticated
- * Allocate gets 300 Try Alternate with ALTERNATE-SERVER, under its
- * MESSAGE-INTEGRITY (RFC 8489 §10); draining without an alternate, 486.
+ * alternate-server (coturn's load balancing), the fleet and drain: an
+ * authenticated Allocate gets 300 Try Alternate with ALTERNATE-SERVER,
+ * under its MESSAGE-INTEGRITY (RFC 8489 §10), when alternate-server lists
+ * one for the client, or when this server should not take it (draining,
+ * past max-allocations or bps-capacity: fleet_self()) and a fleet peer
+ * has room. Draining without either, or past max-allocations without a
+ * peer, 486; past bps-capacity, allocate_rate() answers 486.
  * True when answered so.
  */
 static bool redirect_allocate(struct origin *o, const struct stun_msg *m,
@@ -268,17 +274,30 @@ static bool redirect_allocate(struct origin *o, const struct stun_msg *m,
 {
 	struct server *srv = o->w->srv;
 	bool draining = atomic_load_explicit(&srv->draining, memory_order_relaxed);
+	uint32_t want = bw_allocation_rate(srv->cfg->max_bps, turn_requested_bps(m));
 	int family = o->client.sa.sa_family;
 	const struct sockaddr *alt;
+	struct fleet_entry self;
+	union sockaddr_u peer;
+	bool full;
 	struct reply r;
 
 	if (family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&o->client.in6.sin6_addr))
 		family = AF_INET;
 	alt = pick_alternate(srv, origin_secure(o), family);
-	if (!alt && !draining)
+	fleet_self(srv, &self);
+	full = !fleet_entry_has_room(&self, want);
+	if (!alt && (draining || full) &&
+	    fleet_redirect(srv, family, origin_secure(o), want, &peer) == 0)
+		alt = &peer.sa;
+	if (!alt && !draining &&
+	    !(self.max_allocations && self.allocations >= self.max_allocations))
 		return false;
 	if (!alt) {
-		o->w->stats.drain_refused++;
+		if (draining)
+			o->w->stats.drain_refused++;
+		else
+			o->w->stats.quota_refused++;
 		reply_error(o, NULL, m, auth, TURN_ERR_ALLOCATION_QUOTA);
 		return true;
 	}

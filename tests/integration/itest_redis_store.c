@@ -11,73 +11,13 @@
  */
 #include "integration/harness.h"
 
-#include <hiredis/hiredis.h>
+#include "integration/redis_test.h"
 
 #define CAROL "carol"
 #define CAROL_PASS "carol-secret"
 #define PAUSE_MS 1500
 
 static struct tserver srv;
-static pid_t redis_pid;
-static uint16_t redis_port;
-
-static redisContext *redis_raw(void)
-{
-	struct timeval tv = {1, 0};
-	redisContext *c = redisConnectWithTimeout("127.0.0.1", redis_port, tv);
-
-	if (c && c->err) {
-		redisFree(c);
-		c = NULL;
-	}
-	return c;
-}
-
-/* One command on a fresh connection: 0 when Redis answered without error. */
-static int redis_do(const char *fmt, const char *arg)
-{
-	redisContext *c = redis_raw();
-	redisReply *r;
-	int ret;
-
-	if (!c)
-		return -1;
-	r = redisCommand(c, fmt, arg);
-	ret = r && r->type != REDIS_REPLY_ERROR ? 0 : -1;
-	if (r)
-		freeReplyObject(r);
-	redisFree(c);
-	return ret;
-}
-
-static int redis_start(void)
-{
-	char port[8];
-
-	redis_port = h_pick_port();
-	if (!redis_port)
-		return -1;
-	snprintf(port, sizeof(port), "%u", redis_port);
-	redis_pid = fork();
-	if (redis_pid < 0)
-		return -1;
-	if (redis_pid == 0) {
-		int devnull = open("/dev/null", O_WRONLY);
-
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		dup2(devnull, 1);
-		execlp("redis-server", "redis-server", "--port", port, "--bind", "127.0.0.1",
-		       "--save", "", "--appendonly", "no", (char *)NULL);
-		_exit(127);
-	}
-	for (int i = 0; i < 100; i++) {
-		if (redis_do("PING", NULL) == 0)
-			return 0;
-		h_sleep_ms(50);
-	}
-	fprintf(stderr, "redis-server did not answer on port %u\n", redis_port);
-	return -1;
-}
 
 static int group_setup(void **state)
 {
@@ -93,7 +33,7 @@ static int group_setup(void **state)
 		snprintf(hex + 2 * i, 3, "%02x", key[i]);
 	if (redis_do("SET turn/realm/" H_REALM "/user/" CAROL "/key %s", hex) < 0)
 		return -1;
-	snprintf(conn, sizeof(conn), "ip=127.0.0.1 port=%u connect_timeout=5", redis_port);
+	redis_conninfo(conn, sizeof(conn));
 	snprintf(flag, sizeof(flag), "--redis-userdb=%s", conn);
 	return tserver_start(&srv, 16, flags);
 }
@@ -104,10 +44,7 @@ static int group_teardown(void **state)
 
 	(void)state;
 	ret = tserver_stop(&srv);
-	if (redis_pid > 0) {
-		kill(redis_pid, SIGTERM);
-		waitpid(redis_pid, NULL, 0);
-	}
+	redis_stop();
 	return ret;
 }
 

@@ -1,0 +1,253 @@
+/*
+ * itest_fleet.c - three turnservers on loopback sharing one redis-server
+ * (fleet, redis-userdb; fleet-interval 1 s, fleet-ttl 2 s): A takes 2
+ * allocations (max-allocations=2), B takes 1, C has no cap.
+ *
+ * B and C publish their entry per listening address in Redis. B full, A
+ * starts (a ready server has read the fleet once) and sees B and C live;
+ * below its cap A serves Allocates itself; its third allocation and those
+ * after it are answered 300 with C's address of the client's family, under
+ * the request's MESSAGE-INTEGRITY, and the client allocates there. C killed
+ * (SIGKILL: it withdraws nothing), its entries expire by themselves and A
+ * answers 486 (no live peer with room) and logs C gone; once B's
+ * allocation is deleted, A sends clients to B. A stopped server (SIGTERM)
+ * deletes its entries at once.
+ */
+#include "integration/harness.h"
+
+#include "integration/redis_test.h"
+
+#define CONVERGE_MS 15000 /* a view of the fleet that must come, on a loaded machine */
+
+static struct tserver a, b, c;
+static char conn_flag[128];
+
+/* A fleet member with max-allocations=cap (NULL: none). */
+static int fleet_server(struct tserver *s, const char *cap)
+{
+	const char *flags[] = {"--relay-ip=127.0.0.1", "--fleet", "--fleet-interval=1",
+			       "--fleet-ttl=2", conn_flag, cap, NULL};
+
+	return tserver_start(s, 8, flags);
+}
+
+static int group_setup(void **state)
+{
+	char conn[96];
+
+	(void)state;
+	if (redis_start() < 0)
+		return -1;
+	redis_conninfo(conn, sizeof(conn));
+	snprintf(conn_flag, sizeof(conn_flag), "--redis-userdb=%s", conn);
+	if (fleet_server(&b, "--max-allocations=1") < 0 || fleet_server(&c, NULL) < 0)
+		return -1;
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	int ret = 0;
+
+	(void)state;
+	if (tserver_stop(&a) < 0 || tserver_stop(&b) < 0 || tserver_stop(&c) < 0)
+		ret = -1;
+	redis_stop();
+	return ret;
+}
+
+/* "turn/fleet/server/127.0.0.1:PORT" of s into key. */
+static void entry_key(const struct tserver *s, char *key, size_t len)
+{
+	snprintf(key, len, "turn/fleet/server/127.0.0.1:%u", s->port);
+}
+
+/* Waits until s's log holds text: true, or false after CONVERGE_MS. */
+static bool log_says(const struct tserver *s, const char *text)
+{
+	static char buf[65536];
+	uint64_t deadline = h_now_ms() + CONVERGE_MS;
+
+	do {
+		h_slurp(s, "turn.log", buf, sizeof(buf));
+		if (strstr(buf, text))
+			return true;
+		h_sleep_ms(100);
+	} while (h_now_ms() < deadline);
+	return false;
+}
+
+/*
+ * One Allocate on s from a new client of the server's address to; its
+ * code, with ALTERNATE-SERVER (checked under the client's key) in *alt
+ * when 300.
+ */
+static int allocate_on(const struct sockaddr_storage *to, struct sockaddr_storage *alt)
+{
+	struct turnc cl;
+	int code;
+
+	if (h_open(&cl, to, NULL, false) < 0)
+		fail_msg("cannot reach %s", h_str(to));
+	code = h_allocate(&cl);
+	if (code == 300) {
+		const struct stun_msg *m = h_resp(&cl);
+		const struct stun_attr *at = h_attr(&cl, STUN_ATTR_ALTERNATE_SERVER);
+
+		assert_non_null(at);
+		assert_int_equal(stun_attr_addr(m, at, alt), 0);
+		assert_int_equal(stun_msg_check_integrity(m, cl.key, (size_t)cl.key_len), 0);
+	}
+	h_close(&cl);
+	return code;
+}
+
+/* Allocates on to until the answer is want (and, for 300, names where): true. */
+static bool allocate_until(const struct sockaddr_storage *to, int want,
+			   const struct sockaddr_storage *where)
+{
+	uint64_t deadline = h_now_ms() + CONVERGE_MS;
+	struct sockaddr_storage alt;
+
+	do {
+		int code = allocate_on(to, &alt);
+
+		if (code == want && (want != 300 || addr_equal(SA(&alt), SA(where))))
+			return true;
+		/* a redirect goes to a live peer, never back to the full server */
+		if (code == 300)
+			assert_false(addr_equal(SA(&alt), SA(to)));
+		h_sleep_ms(200);
+	} while (h_now_ms() < deadline);
+	return false;
+}
+
+static struct turnc a1, a2, b1;
+
+/* Waits until s's entry in Redis holds text: true, or false after CONVERGE_MS. */
+static bool entry_says(const struct tserver *s, const char *text)
+{
+	uint64_t deadline = h_now_ms() + CONVERGE_MS;
+	char key[64], val[512];
+
+	entry_key(s, key, sizeof(key));
+	do {
+		if (redis_get("GET %s", key, val, sizeof(val)) == 0 && strstr(val, text))
+			return true;
+		h_sleep_ms(100);
+	} while (h_now_ms() < deadline);
+	return false;
+}
+
+static void test_each_server_publishes_its_entry(void **state)
+{
+	char key[64], val[512];
+
+	(void)state;
+	/* two listening addresses each, 127.0.0.1 and ::1 */
+	assert_int_equal(redis_int("SCARD turn/fleet/servers", NULL), 4);
+	entry_key(&b, key, sizeof(key));
+	assert_int_equal(redis_get("GET %s", key, val, sizeof(val)), 0);
+	assert_non_null(strstr(val, "addr=127.0.0.1:"));
+	assert_non_null(strstr(val, " allocations=0 max-allocations=1 "));
+	/* with a TTL of fleet-ttl */
+	assert_true(redis_int("TTL %s", key) >= 1 && redis_int("TTL %s", key) <= 2);
+	entry_key(&c, key, sizeof(key));
+	assert_int_equal(redis_get("GET %s", key, val, sizeof(val)), 0);
+	assert_non_null(strstr(val, " max-allocations=0 "));
+}
+
+static void test_third_allocation_past_the_cap_lands_on_the_least_loaded_peer(void **state)
+{
+	struct sockaddr_storage alt, c_v6 = h_addr("::1", c.port);
+	char live[64];
+	struct turnc cl;
+
+	(void)state;
+	/* B full */
+	assert_code(h_open(&b1, &b.v4, NULL, false), 0);
+	assert_code(h_allocate(&b1), 0);
+	assert_true(entry_says(&b, " allocations=1 "));
+	assert_int_equal(fleet_server(&a, "--max-allocations=2"), 0);
+	snprintf(live, sizeof(live), "fleet: peer 127.0.0.1:%u is live", c.port);
+	assert_true(log_says(&a, live));
+	assert_true(entry_says(&a, " allocations=0 max-allocations=2 "));
+	/* A below its cap serves the first two itself */
+	assert_code(h_open(&a1, &a.v4, NULL, false), 0);
+	assert_code(h_allocate(&a1), 0);
+	assert_code(h_open(&a2, &a.v4, NULL, true), 0);
+	assert_code(h_allocate(&a2), 0);
+	/* then C, the one peer with room, for every client of each family */
+	for (int i = 0; i < 3; i++) {
+		assert_code(allocate_on(&a.v4, &alt), 300);
+		h_assert_addr_equal(&alt, &c.v4);
+		assert_code(allocate_on(&a.v6, &alt), 300);
+		h_assert_addr_equal(&alt, &c_v6);
+	}
+	/* and the client allocates there */
+	assert_code(h_open(&cl, &alt, NULL, false), 0);
+	assert_code(h_allocate(&cl), 0);
+	h_close(&cl);
+}
+
+static void test_killed_server_leaves_the_rotation_within_its_ttl(void **state)
+{
+	char key[64], val[512];
+	int status;
+
+	(void)state;
+	kill(c.pid, SIGKILL);
+	waitpid(c.pid, &status, 0);
+	c.pid = 0;
+	nftw(c.dir, h_rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	/* B full, C gone: no live peer with room */
+	assert_true(allocate_until(&a.v4, 486, NULL));
+	entry_key(&c, key, sizeof(key));
+	assert_int_equal(redis_get("GET %s", key, val, sizeof(val)), 0);
+	assert_string_equal(val, "");
+	snprintf(val, sizeof(val), "fleet: peer 127.0.0.1:%u is gone", c.port);
+	assert_true(log_says(&a, val));
+	assert_code(allocate_on(&a.v4, &(struct sockaddr_storage){0}), 486);
+}
+
+static void test_peer_with_room_again_takes_the_redirects(void **state)
+{
+	(void)state;
+	assert_code(h_refresh(&b1, 0), 0);
+	h_close(&b1);
+	assert_true(allocate_until(&a.v4, 300, &b.v4));
+	/* A's own allocations still work */
+	assert_code(h_refresh(&a1, 600), 0);
+	assert_code(h_refresh(&a2, 600), 0);
+	h_close(&a1);
+	h_close(&a2);
+}
+
+static void test_stopped_server_deletes_its_entries(void **state)
+{
+	char key[64], val[512];
+
+	(void)state;
+	entry_key(&b, key, sizeof(key));
+	assert_int_equal(redis_get("GET %s", key, val, sizeof(val)), 0);
+	assert_non_null(strstr(val, "addr=127.0.0.1:"));
+	assert_int_equal(tserver_stop(&b), 0);
+	/* at once, not after fleet-ttl */
+	assert_int_equal(redis_get("GET %s", key, val, sizeof(val)), 0);
+	assert_string_equal(val, "");
+	assert_int_equal(redis_int("SISMEMBER turn/fleet/servers %s", key + strlen("turn/fleet/server/")),
+			 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_each_server_publishes_its_entry),
+		cmocka_unit_test(test_third_allocation_past_the_cap_lands_on_the_least_loaded_peer),
+		cmocka_unit_test(test_killed_server_leaves_the_rotation_within_its_ttl),
+		cmocka_unit_test(test_peer_with_room_again_takes_the_redirects),
+		cmocka_unit_test(test_stopped_server_deletes_its_entries),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
