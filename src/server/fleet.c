@@ -14,8 +14,8 @@
 #include <errno.h>
 #include <hiredis/hiredis.h>
 #include <pthread.h>
-#include <stddef.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,7 +72,7 @@ static uint64_t fleet_sum(const struct server *srv, size_t offset)
 
 #define FLEET_SUM(srv, f) fleet_sum(srv, offsetof(struct worker_stats, f))
 
-static uint32_t fleet_allocations(const struct server *srv)
+uint32_t fleet_allocations(const struct server *srv)
 {
 	uint64_t n = 0;
 
@@ -80,8 +80,9 @@ static uint32_t fleet_allocations(const struct server *srv)
 		return 0;
 	for (int t = 0; t < STATS_TRANSPORTS; t++)
 		for (int f = 0; f < STATS_FAMILIES; f++)
-			n += fleet_sum(srv, offsetof(struct worker_stats, allocs_now) +
-						(size_t)(t * STATS_FAMILIES + f) * sizeof(uint64_t));
+			n +=
+			    fleet_sum(srv, offsetof(struct worker_stats, allocs_now) +
+					       (size_t)(t * STATS_FAMILIES + f) * sizeof(uint64_t));
 	return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
 }
 
@@ -159,8 +160,8 @@ static void fleet_pick_self(struct fleet *f)
 	for (size_t i = 0; !f->nself && i < c->external_ip_count; i++)
 		fleet_add_self(f, (const struct sockaddr *)&c->external_ip[i].public_ip.addr,
 			       c->listening_port, tls_port);
-	for (int i = 0; !c->external_ip_count && !c->fleet_address_count && i < f->srv->relay.nlisten;
-	     i++)
+	for (int i = 0;
+	     !c->external_ip_count && !c->fleet_address_count && i < f->srv->relay.nlisten; i++)
 		if (!fleet_wildcard(&f->srv->relay.listen[i]))
 			fleet_add_self(f, &f->srv->relay.listen[i].sa, c->listening_port, tls_port);
 }

@@ -46,6 +46,11 @@ int fleet_start(struct server *srv, char *err, size_t errlen);
 void fleet_stop(struct server *srv);
 void fleet_free(struct server *srv);
 
+/*
+ * Allocations now, of every client transport (UDP, TCP, TLS, DTLS): the sum
+ * of the workers' allocs_now gauges, read with relaxed loads (any thread).
+ */
+uint32_t fleet_allocations(const struct server *srv);
 /* This server's own entry now, without addresses (any thread). */
 void fleet_self(struct server *srv, struct fleet_entry *e);
 /*

@@ -74,9 +74,9 @@ static int fleet_set(struct fleet_entry *e, enum fleet_key k, const char *v, siz
 		return fleet_addr(v, len, &e->addr);
 	if (k == FK_TLS)
 		return fleet_addr(v, len, &e->tls);
-	if (fleet_number(v, len,
-			 k == FK_ALLOCATIONS || k == FK_MAX_ALLOCATIONS ? UINT32_MAX : FLEET_BPS_MAX,
-			 &n) < 0)
+	if (fleet_number(
+		v, len, k == FK_ALLOCATIONS || k == FK_MAX_ALLOCATIONS ? UINT32_MAX : FLEET_BPS_MAX,
+		&n) < 0)
 		return -1;
 	switch (k) {
 	case FK_ALLOCATIONS:

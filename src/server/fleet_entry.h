@@ -31,7 +31,7 @@
 
 #include "common/addr.h"
 
-#define FLEET_ENTRY_MAX 511		   /* bytes of one entry */
+#define FLEET_ENTRY_MAX 511		  /* bytes of one entry */
 #define FLEET_BPS_MAX 1000000000000000ull /* the rates' bound: 10^15 bytes a second */
 
 struct fleet_entry {

@@ -350,14 +350,14 @@ static int select_engine(struct server *srv)
 	return 0;
 }
 
-/* Allocations of every worker now (read while the workers run: a count to wait on). */
+/*
+ * Allocations of every worker now (read while the workers run: a count to
+ * wait on), of every client transport: the UDP table alone misses TCP, TLS
+ * and DTLS clients, and a drain ended while they still relayed.
+ */
 static unsigned int allocations_left(const struct server *srv)
 {
-	unsigned int n = 0;
-
-	for (int i = 0; i < srv->nworkers; i++)
-		n += __atomic_load_n(&srv->workers[i].nallocs, __ATOMIC_RELAXED);
-	return n;
+	return fleet_allocations(srv);
 }
 
 /* coturn's bandwidth limits (bandwidth.h), said once. */

@@ -20,7 +20,7 @@ struct redisReply;
 struct redis_conn {
 	struct redis_conninfo ci;
 	char where[REDIS_CONNINFO_HOST_MAX + 32]; /* "127.0.0.1:6379 db 2" for messages */
-	struct redisContext *c;			 /* NULL until connected, after an I/O error */
+	struct redisContext *c;			  /* NULL until connected, after an I/O error */
 };
 
 /* Parse conninfo into *rc, not connected yet: 0, or -1 with the reason in why. */

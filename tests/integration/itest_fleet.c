@@ -10,8 +10,9 @@
  * the request's MESSAGE-INTEGRITY, and the client allocates there. C killed
  * (SIGKILL: it withdraws nothing), its entries expire by themselves and A
  * answers 486 (no live peer with room) and logs C gone; once B's
- * allocation is deleted, A sends clients to B. A stopped server (SIGTERM)
- * deletes its entries at once.
+ * allocation is deleted, A sends clients to B. Draining (SIGUSR1) with room,
+ * A sends new Allocates to B and withdraws its entry while its allocation
+ * goes on. A stopped server (SIGTERM) deletes its entries at once.
  */
 #include "integration/harness.h"
 
@@ -25,8 +26,13 @@ static char conn_flag[128];
 /* A fleet member with max-allocations=cap (NULL: none). */
 static int fleet_server(struct tserver *s, const char *cap)
 {
-	const char *flags[] = {"--relay-ip=127.0.0.1", "--fleet", "--fleet-interval=1",
-			       "--fleet-ttl=2", conn_flag, cap, NULL};
+	const char *flags[] = {"--relay-ip=127.0.0.1",
+			       "--fleet",
+			       "--fleet-interval=1",
+			       "--fleet-ttl=2",
+			       conn_flag,
+			       cap,
+			       NULL};
 
 	return tserver_start(s, 8, flags);
 }
@@ -219,7 +225,38 @@ static void test_peer_with_room_again_takes_the_redirects(void **state)
 	/* A's own allocations still work */
 	assert_code(h_refresh(&a1, 600), 0);
 	assert_code(h_refresh(&a2, 600), 0);
+}
+
+/* Waits until s's entry is gone from Redis: true, or false after CONVERGE_MS. */
+static bool entry_gone(const struct tserver *s)
+{
+	uint64_t deadline = h_now_ms() + CONVERGE_MS;
+	char key[64], val[512];
+
+	entry_key(s, key, sizeof(key));
+	do {
+		if (redis_get("GET %s", key, val, sizeof(val)) == 0 && !val[0])
+			return true;
+		h_sleep_ms(100);
+	} while (h_now_ms() < deadline);
+	return false;
+}
+
+static void test_draining_server_withdraws_and_sends_allocates_to_a_peer(void **state)
+{
+	(void)state;
+	/* A below its cap again: it would serve an Allocate itself */
+	assert_code(h_refresh(&a1, 0), 0);
 	h_close(&a1);
+	assert_true(entry_says(&a, " allocations=1 "));
+	kill(a.pid, SIGUSR1);
+	assert_true(log_says(&a, "SIGUSR1: draining"));
+	assert_true(allocate_until(&a.v4, 300, &b.v4));
+	/* its entry goes while it still serves a2, a TCP allocation (drain counts every transport)
+	 */
+	assert_true(entry_gone(&a));
+	assert_int_equal(kill(a.pid, 0), 0);
+	assert_code(h_refresh(&a2, 600), 0);
 	h_close(&a2);
 }
 
@@ -235,18 +272,19 @@ static void test_stopped_server_deletes_its_entries(void **state)
 	/* at once, not after fleet-ttl */
 	assert_int_equal(redis_get("GET %s", key, val, sizeof(val)), 0);
 	assert_string_equal(val, "");
-	assert_int_equal(redis_int("SISMEMBER turn/fleet/servers %s", key + strlen("turn/fleet/server/")),
-			 0);
+	assert_int_equal(
+	    redis_int("SISMEMBER turn/fleet/servers %s", key + strlen("turn/fleet/server/")), 0);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_each_server_publishes_its_entry),
-		cmocka_unit_test(test_third_allocation_past_the_cap_lands_on_the_least_loaded_peer),
-		cmocka_unit_test(test_killed_server_leaves_the_rotation_within_its_ttl),
-		cmocka_unit_test(test_peer_with_room_again_takes_the_redirects),
-		cmocka_unit_test(test_stopped_server_deletes_its_entries),
+	    cmocka_unit_test(test_each_server_publishes_its_entry),
+	    cmocka_unit_test(test_third_allocation_past_the_cap_lands_on_the_least_loaded_peer),
+	    cmocka_unit_test(test_killed_server_leaves_the_rotation_within_its_ttl),
+	    cmocka_unit_test(test_peer_with_room_again_takes_the_redirects),
+	    cmocka_unit_test(test_draining_server_withdraws_and_sends_allocates_to_a_peer),
+	    cmocka_unit_test(test_stopped_server_deletes_its_entries),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -93,8 +93,8 @@ static void test_malformed_lines_refused(void **state)
 	REFUSED("", "no addr");
 	REFUSED("allocations=1", "no addr");
 	REFUSED("addr=127.0.0.1:1 addr=127.0.0.2:1", "word 2: 'addr' given twice");
-	REFUSED("addr=127.0.0.1", "word 1: bad value for 'addr'");	   /* no port */
-	REFUSED("addr=127.0.0.1:0", "word 1: bad value for 'addr'");	   /* port 0 */
+	REFUSED("addr=127.0.0.1", "word 1: bad value for 'addr'");	  /* no port */
+	REFUSED("addr=127.0.0.1:0", "word 1: bad value for 'addr'");	  /* port 0 */
 	REFUSED("addr=example.org:3478", "word 1: bad value for 'addr'"); /* no DNS */
 	REFUSED("addr=", "word 1: bad value for 'addr'");
 	REFUSED("addr=127.0.0.1:1 tls=[::1]:2", "different families");
@@ -113,26 +113,26 @@ static void test_malformed_lines_refused(void **state)
 	memcpy(huge, "addr=127.0.0.1:1", 16);
 	refused(huge, sizeof(huge), "longer than 511 bytes");
 	/* the longest line is taken */
-	assert_int_equal(fleet_entry_parse(huge, FLEET_ENTRY_MAX, &(struct fleet_entry){0}, NULL, 0),
-			 0);
+	assert_int_equal(
+	    fleet_entry_parse(huge, FLEET_ENTRY_MAX, &(struct fleet_entry){0}, NULL, 0), 0);
 }
 
 static void test_room_follows_the_caps(void **state)
 {
 	(void)state;
 	assert_true(fleet_entry_has_room(&(struct fleet_entry){.allocations = 1000}, 1000));
-	assert_true(fleet_entry_has_room(
-	    &(struct fleet_entry){.allocations = 1, .max_allocations = 2}, 0));
-	assert_false(fleet_entry_has_room(
-	    &(struct fleet_entry){.allocations = 2, .max_allocations = 2}, 0));
+	assert_true(
+	    fleet_entry_has_room(&(struct fleet_entry){.allocations = 1, .max_allocations = 2}, 0));
+	assert_false(
+	    fleet_entry_has_room(&(struct fleet_entry){.allocations = 2, .max_allocations = 2}, 0));
 	/* bps-capacity: the rate relayed, and what is left of it to reserve */
 	assert_false(fleet_entry_has_room(&(struct fleet_entry){.bps = 10, .bps_capacity = 10}, 0));
 	assert_true(fleet_entry_has_room(
 	    &(struct fleet_entry){.bps = 9, .bps_reserved = 6, .bps_capacity = 10}, 4));
 	assert_false(fleet_entry_has_room(
 	    &(struct fleet_entry){.bps = 9, .bps_reserved = 6, .bps_capacity = 10}, 5));
-	assert_false(fleet_entry_has_room(
-	    &(struct fleet_entry){.bps_reserved = 11, .bps_capacity = 10}, 0));
+	assert_false(
+	    fleet_entry_has_room(&(struct fleet_entry){.bps_reserved = 11, .bps_capacity = 10}, 0));
 }
 
 static void test_pick_least_loaded_with_room(void **state)
@@ -141,8 +141,8 @@ static void test_pick_least_loaded_with_room(void **state)
 	int seen[5] = {0};
 
 	(void)state;
-	es[0] = entry("addr=127.0.0.1:1 allocations=2 max-allocations=2");  /* full */
-	es[1] = entry("addr=127.0.0.1:2 allocations=5 max-allocations=10"); /* 500 */
+	es[0] = entry("addr=127.0.0.1:1 allocations=2 max-allocations=2");   /* full */
+	es[1] = entry("addr=127.0.0.1:2 allocations=5 max-allocations=10");  /* 500 */
 	es[2] = entry("addr=127.0.0.1:3 allocations=9 max-allocations=100"); /* 90 */
 	es[3] = entry("addr=[::1]:4 allocations=0");			     /* IPv6 */
 	es[4] = entry("addr=127.0.0.1:5 tls=127.0.0.1:6 allocations=50 max-allocations=100");
@@ -173,11 +173,11 @@ static void test_pick_least_loaded_with_room(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_format_parses_back),
-		cmocka_unit_test(test_unknown_keys_and_blanks_are_skipped),
-		cmocka_unit_test(test_malformed_lines_refused),
-		cmocka_unit_test(test_room_follows_the_caps),
-		cmocka_unit_test(test_pick_least_loaded_with_room),
+	    cmocka_unit_test(test_format_parses_back),
+	    cmocka_unit_test(test_unknown_keys_and_blanks_are_skipped),
+	    cmocka_unit_test(test_malformed_lines_refused),
+	    cmocka_unit_test(test_room_follows_the_caps),
+	    cmocka_unit_test(test_pick_least_loaded_with_room),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
