@@ -1018,8 +1018,12 @@ int config_check(const struct config *c, char *err, size_t errlen)
 			    c->fleet_ttl, c->fleet_interval);
 		return -1;
 	}
-	if (c->fleet_address_count && !c->fleet) {
-		config_errf(err, errlen, "fleet-address is given but fleet is off");
+	if (!c->fleet && (c->fleet_address_count || c->fleet_interval != CONFIG_DEFAULT_FLEET_INTERVAL ||
+			  c->fleet_ttl != CONFIG_DEFAULT_FLEET_TTL)) {
+		config_errf(err, errlen, "%s is given but fleet is off",
+			    c->fleet_address_count ? "fleet-address"
+			    : c->fleet_interval != CONFIG_DEFAULT_FLEET_INTERVAL ? "fleet-interval"
+										 : "fleet-ttl");
 		return -1;
 	}
 	if (c->fleet && !c->redis_userdb[0]) {
