@@ -1,18 +1,20 @@
 /*
  * itest_fleet.c - three turnservers on loopback sharing one redis-server
  * (fleet, redis-userdb; fleet-interval 1 s, fleet-ttl 2 s): A takes 2
- * allocations (max-allocations=2), B takes 1, C has no cap.
+ * allocations (max-allocations=2), B takes 1, C has no cap; A and C have a
+ * certificate and a TLS port of their own.
  *
  * B and C publish their entry per listening address in Redis. B full, A
  * starts (a ready server has read the fleet once) and sees B and C live;
  * below its cap A serves Allocates itself; its third allocation and those
- * after it are answered 300 with C's address of the client's family, under
- * the request's MESSAGE-INTEGRITY, and the client allocates there. C killed
- * (SIGKILL: it withdraws nothing), its entries expire by themselves and A
- * answers 486 (no live peer with room) and logs C gone; once B's
- * allocation is deleted, A sends clients to B. Draining (SIGUSR1) with room,
- * A sends new Allocates to B and withdraws its entry while its allocation
- * goes on. A stopped server (SIGTERM) deletes its entries at once.
+ * after it are answered 300 with C's address of the client's family (over
+ * TLS and DTLS, C's TLS port), under the request's MESSAGE-INTEGRITY, and
+ * the client allocates there. C killed (SIGKILL: it withdraws nothing),
+ * its entries expire by themselves and A answers 486 (no live peer with
+ * room) and logs C gone; once B's allocation is deleted, A sends clients
+ * to B. Draining (SIGUSR1) with room, A sends new Allocates to B and
+ * withdraws its entry while its TCP allocation goes on. A stopped server
+ * (SIGTERM) deletes its entries at once.
  */
 #include "integration/harness.h"
 
@@ -22,31 +24,49 @@
 
 static struct tserver a, b, c;
 static char conn_flag[128];
+static char cert_dir[] = "/tmp/itest_fleet_XXXXXX";
+static uint16_t a_tls_port, c_tls_port;
 
-/* A fleet member with max-allocations=cap (NULL: none). */
-static int fleet_server(struct tserver *s, const char *cap)
+/*
+ * A fleet member with max-allocations=cap (NULL: none) and, when tls_port,
+ * a certificate and that tls-listening-port.
+ */
+static int fleet_server(struct tserver *s, const char *cap, uint16_t *tls_port)
 {
-	const char *flags[] = {"--relay-ip=127.0.0.1",
-			       "--fleet",
-			       "--fleet-interval=1",
-			       "--fleet-ttl=2",
-			       conn_flag,
-			       cap,
-			       NULL};
+	char cert[64], key[64], port[40];
+	const char *flags[10] = {"--relay-ip=127.0.0.1", "--fleet", "--fleet-interval=1",
+				 "--fleet-ttl=2", conn_flag};
+	int n = 5;
 
+	if (cap)
+		flags[n++] = cap;
+	if (tls_port) {
+		*tls_port = h_pick_port();
+		snprintf(cert, sizeof(cert), "--cert=%s/server.pem", cert_dir);
+		snprintf(key, sizeof(key), "--pkey=%s/server.key", cert_dir);
+		snprintf(port, sizeof(port), "--tls-listening-port=%u", *tls_port);
+		flags[n++] = cert;
+		flags[n++] = key;
+		flags[n++] = port;
+	}
+	flags[n] = NULL;
 	return tserver_start(s, 8, flags);
 }
 
 static int group_setup(void **state)
 {
-	char conn[96];
+	char conn[96], cmd[128];
 
 	(void)state;
-	if (redis_start() < 0)
+	if (!mkdtemp(cert_dir))
+		return -1;
+	snprintf(cmd, sizeof(cmd), "scripts/test-cert %s >/dev/null", cert_dir);
+	if (system(cmd) != 0 || redis_start() < 0)
 		return -1;
 	redis_conninfo(conn, sizeof(conn));
 	snprintf(conn_flag, sizeof(conn_flag), "--redis-userdb=%s", conn);
-	if (fleet_server(&b, "--max-allocations=1") < 0 || fleet_server(&c, NULL) < 0)
+	if (fleet_server(&b, "--max-allocations=1", NULL) < 0 ||
+	    fleet_server(&c, NULL, &c_tls_port) < 0)
 		return -1;
 	return 0;
 }
@@ -59,6 +79,7 @@ static int group_teardown(void **state)
 	if (tserver_stop(&a) < 0 || tserver_stop(&b) < 0 || tserver_stop(&c) < 0)
 		ret = -1;
 	redis_stop();
+	nftw(cert_dir, h_rm_entry, 8, FTW_DEPTH | FTW_PHYS);
 	return ret;
 }
 
@@ -83,10 +104,22 @@ static bool log_says(const struct tserver *s, const char *text)
 	return false;
 }
 
+/* The ALTERNATE-SERVER of a 300, checked to be under the client's key. */
+static struct sockaddr_storage alternate_of(struct turnc *cl)
+{
+	const struct stun_msg *m = h_resp(cl);
+	const struct stun_attr *at = h_attr(cl, STUN_ATTR_ALTERNATE_SERVER);
+	struct sockaddr_storage ss;
+
+	assert_non_null(at);
+	assert_int_equal(stun_attr_addr(m, at, &ss), 0);
+	assert_int_equal(stun_msg_check_integrity(m, cl->key, (size_t)cl->key_len), 0);
+	return ss;
+}
+
 /*
- * One Allocate on s from a new client of the server's address to; its
- * code, with ALTERNATE-SERVER (checked under the client's key) in *alt
- * when 300.
+ * One Allocate over UDP from a new client on the server's address to: its
+ * code, with ALTERNATE-SERVER in *alt when 300.
  */
 static int allocate_on(const struct sockaddr_storage *to, struct sockaddr_storage *alt)
 {
@@ -96,14 +129,8 @@ static int allocate_on(const struct sockaddr_storage *to, struct sockaddr_storag
 	if (h_open(&cl, to, NULL, false) < 0)
 		fail_msg("cannot reach %s", h_str(to));
 	code = h_allocate(&cl);
-	if (code == 300) {
-		const struct stun_msg *m = h_resp(&cl);
-		const struct stun_attr *at = h_attr(&cl, STUN_ATTR_ALTERNATE_SERVER);
-
-		assert_non_null(at);
-		assert_int_equal(stun_attr_addr(m, at, alt), 0);
-		assert_int_equal(stun_msg_check_integrity(m, cl.key, (size_t)cl.key_len), 0);
-	}
+	if (code == 300)
+		*alt = alternate_of(&cl);
 	h_close(&cl);
 	return code;
 }
@@ -161,11 +188,15 @@ static void test_each_server_publishes_its_entry(void **state)
 	entry_key(&c, key, sizeof(key));
 	assert_int_equal(redis_get("GET %s", key, val, sizeof(val)), 0);
 	assert_non_null(strstr(val, " max-allocations=0 "));
+	/* with a certificate: where TLS and DTLS clients go */
+	snprintf(key, sizeof(key), " tls=127.0.0.1:%u ", c_tls_port);
+	assert_non_null(strstr(val, key));
 }
 
 static void test_third_allocation_past_the_cap_lands_on_the_least_loaded_peer(void **state)
 {
-	struct sockaddr_storage alt, c_v6 = h_addr("::1", c.port);
+	struct sockaddr_storage alt, c_v6 = h_addr("::1", c.port),
+				     c_tls = h_addr("127.0.0.1", c_tls_port);
 	char live[64];
 	struct turnc cl;
 
@@ -174,7 +205,7 @@ static void test_third_allocation_past_the_cap_lands_on_the_least_loaded_peer(vo
 	assert_code(h_open(&b1, &b.v4, NULL, false), 0);
 	assert_code(h_allocate(&b1), 0);
 	assert_true(entry_says(&b, " allocations=1 "));
-	assert_int_equal(fleet_server(&a, "--max-allocations=2"), 0);
+	assert_int_equal(fleet_server(&a, "--max-allocations=2", &a_tls_port), 0);
 	snprintf(live, sizeof(live), "fleet: peer 127.0.0.1:%u is live", c.port);
 	assert_true(log_says(&a, live));
 	assert_true(entry_says(&a, " allocations=0 max-allocations=2 "));
@@ -190,8 +221,17 @@ static void test_third_allocation_past_the_cap_lands_on_the_least_loaded_peer(vo
 		assert_code(allocate_on(&a.v6, &alt), 300);
 		h_assert_addr_equal(&alt, &c_v6);
 	}
+	/* over TLS and DTLS, C's TLS port */
+	for (int tcp = 0; tcp < 2; tcp++) {
+		assert_code(h_open(&cl, &a.v4, NULL, tcp), 0);
+		assert_int_equal(turnc_start_tls(&cl, NULL, NULL, H_TXN_TIMEOUT_MS), 0);
+		assert_code(h_allocate(&cl), 300);
+		alt = alternate_of(&cl);
+		h_assert_addr_equal(&alt, &c_tls);
+		h_close(&cl);
+	}
 	/* and the client allocates there */
-	assert_code(h_open(&cl, &alt, NULL, false), 0);
+	assert_code(h_open(&cl, &c_v6, NULL, false), 0);
 	assert_code(h_allocate(&cl), 0);
 	h_close(&cl);
 }
