@@ -23,6 +23,7 @@ static const char *const config_reload_options[] = {
     "total-quota",
     "max-bps",
     "bps-capacity",
+    "max-allocations",
     "user-port-share",
     "ip-port-share",
     "max-tcp-connections",

@@ -90,11 +90,11 @@ void fleet_self(struct server *srv, struct fleet_entry *e)
 {
 	memset(e, 0, sizeof(*e));
 	e->allocations = fleet_allocations(srv);
-	e->max_allocations = srv->cfg->max_allocations;
+	/* the caps: SIGHUP may set them (reload.c), which holds the workers, not the fleet thread */
+	e->max_allocations = __atomic_load_n(&srv->cfg->max_allocations, __ATOMIC_RELAXED);
+	e->bps_capacity = __atomic_load_n(&srv->cfg->bps_capacity, __ATOMIC_RELAXED);
 	e->bps = srv->fleet ? atomic_load_explicit(&srv->fleet->bps, memory_order_relaxed) : 0;
 	e->bps_reserved = atomic_load_explicit(&srv->bps_reserved, memory_order_relaxed);
-	/* SIGHUP may set it (reload.c), which holds the workers but not the fleet thread */
-	e->bps_capacity = __atomic_load_n(&srv->cfg->bps_capacity, __ATOMIC_RELAXED);
 }
 
 int fleet_redirect(struct server *srv, int family, bool secure, uint32_t want_bps,
