@@ -1,5 +1,5 @@
 /*
- * itest_fleet.c - three turnservers on loopback sharing one redis-server
+ * itest_fleet.c - turnservers on loopback sharing one redis-server
  * (fleet, redis-userdb; fleet-interval 1 s, fleet-ttl 2 s): A takes 2
  * allocations (max-allocations=2), B takes 1, C has no cap; A and C have a
  * certificate and a TLS port of their own.
@@ -9,12 +9,13 @@
  * below its cap A serves Allocates itself; its third allocation and those
  * after it are answered 300 with C's address of the client's family (over
  * TLS and DTLS, C's TLS port), under the request's MESSAGE-INTEGRITY, and
- * the client allocates there. C killed (SIGKILL: it withdraws nothing),
- * its entries expire by themselves and A answers 486 (no live peer with
- * room) and logs C gone; once B's allocation is deleted, A sends clients
- * to B. Draining (SIGUSR1) with room, A sends new Allocates to B and
- * withdraws its entry while its TCP allocation goes on. A stopped server
- * (SIGTERM) deletes its entries at once.
+ * the client allocates there. A fourth server D, whose bps-capacity its one
+ * capped allocation holds, sends the next to C too. C killed (SIGKILL: it
+ * withdraws nothing), its entries expire by themselves and A answers 486
+ * (no live peer with room) and logs C gone; once B's allocation is
+ * deleted, A sends clients to B. Draining (SIGUSR1) with room, A sends new
+ * Allocates to B and withdraws its entry while its TCP allocation goes on.
+ * A stopped server (SIGTERM) deletes its entries at once.
  */
 #include "integration/harness.h"
 
@@ -22,7 +23,7 @@
 
 #define CONVERGE_MS 15000 /* a view of the fleet that must come, on a loaded machine */
 
-static struct tserver a, b, c;
+static struct tserver a, b, c, d;
 static char conn_flag[128];
 static char cert_dir[] = "/tmp/itest_fleet_XXXXXX";
 static uint16_t a_tls_port, c_tls_port;
@@ -76,7 +77,8 @@ static int group_teardown(void **state)
 	int ret = 0;
 
 	(void)state;
-	if (tserver_stop(&a) < 0 || tserver_stop(&b) < 0 || tserver_stop(&c) < 0)
+	if (tserver_stop(&a) < 0 || tserver_stop(&b) < 0 || tserver_stop(&c) < 0 ||
+	    tserver_stop(&d) < 0)
 		ret = -1;
 	redis_stop();
 	nftw(cert_dir, h_rm_entry, 8, FTW_DEPTH | FTW_PHYS);
@@ -236,6 +238,28 @@ static void test_third_allocation_past_the_cap_lands_on_the_least_loaded_peer(vo
 	h_close(&cl);
 }
 
+static void test_allocation_past_bps_capacity_lands_on_a_peer(void **state)
+{
+	const char *flags[] = {"--relay-ip=127.0.0.1", "--fleet", "--fleet-interval=1",
+			       "--fleet-ttl=2",	       conn_flag, "--max-bps=1000",
+			       "--bps-capacity=1000",  NULL};
+	struct sockaddr_storage alt;
+	struct turnc cl;
+
+	(void)state;
+	/* D: every allocation capped at 1000 bytes a second, 1000 in all */
+	assert_int_equal(tserver_start(&d, 8, flags), 0);
+	assert_code(h_open(&cl, &d.v4, NULL, false), 0);
+	assert_code(h_allocate(&cl), 0);
+	assert_true(entry_says(&d, " bps-reserved=1000 bps-capacity=1000"));
+	/* the next would not fit: C, the one peer with room (A and B full) */
+	assert_code(allocate_on(&d.v4, &alt), 300);
+	h_assert_addr_equal(&alt, &c.v4);
+	assert_code(h_refresh(&cl, 0), 0);
+	h_close(&cl);
+	assert_int_equal(tserver_stop(&d), 0);
+}
+
 static void test_killed_server_leaves_the_rotation_within_its_ttl(void **state)
 {
 	char key[64], val[512];
@@ -321,6 +345,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_each_server_publishes_its_entry),
 	    cmocka_unit_test(test_third_allocation_past_the_cap_lands_on_the_least_loaded_peer),
+	    cmocka_unit_test(test_allocation_past_bps_capacity_lands_on_a_peer),
 	    cmocka_unit_test(test_killed_server_leaves_the_rotation_within_its_ttl),
 	    cmocka_unit_test(test_peer_with_room_again_takes_the_redirects),
 	    cmocka_unit_test(test_draining_server_withdraws_and_sends_allocates_to_a_peer),
