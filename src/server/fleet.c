@@ -138,13 +138,6 @@ static void fleet_add_self(struct fleet *f, const struct sockaddr *ip, uint16_t 
 	f->nself++;
 }
 
-static bool fleet_wildcard(const union sockaddr_u *u)
-{
-	if (u->sa.sa_family == AF_INET)
-		return u->in.sin_addr.s_addr == htonl(INADDR_ANY);
-	return IN6_IS_ADDR_UNSPECIFIED(&u->in6.sin6_addr);
-}
-
 /* fleet-address, else external-ip's public addresses, else the listeners'. */
 static void fleet_pick_self(struct fleet *f)
 {
@@ -163,7 +156,7 @@ static void fleet_pick_self(struct fleet *f)
 			       c->listening_port, tls_port);
 	for (int i = 0;
 	     !c->external_ip_count && !c->fleet_address_count && i < f->srv->relay.nlisten; i++)
-		if (!fleet_wildcard(&f->srv->relay.listen[i]))
+		if (fleet_entry_addr_usable(&f->srv->relay.listen[i]))
 			fleet_add_self(f, &f->srv->relay.listen[i].sa, c->listening_port, tls_port);
 }
 
@@ -184,11 +177,23 @@ int fleet_init(struct server *srv, char *err, size_t errlen)
 		snprintf(err, errlen, "fleet: redis-userdb: %s", why);
 		goto fail;
 	}
+	for (size_t i = 0; i < srv->cfg->fleet_address_count; i++) {
+		union sockaddr_u u;
+
+		memcpy(&u, &srv->cfg->fleet_address[i].addr, srv->cfg->fleet_address[i].addr_len);
+		if (!fleet_entry_addr_usable(&u)) {
+			snprintf(err, errlen,
+				 "fleet-address %s: not an address a client can be sent to "
+				 "(wildcard, multicast or IPv4-mapped)",
+				 srv->cfg->fleet_address[i].text);
+			goto fail;
+		}
+	}
 	fleet_pick_self(f);
 	if (!f->nself) {
 		snprintf(err, errlen,
-			 "fleet: no address to publish (the server listens on wildcards): set "
-			 "fleet-address");
+			 "fleet: no address to publish (the server listens on wildcards "
+			 "only): set fleet-address");
 		goto fail;
 	}
 	pthread_mutex_init(&f->lock, NULL);

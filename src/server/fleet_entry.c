@@ -4,6 +4,7 @@
  */
 #include "server/fleet_entry.h"
 
+#include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -47,6 +48,20 @@ static int fleet_number(const char *v, size_t len, uint64_t max, uint64_t *out)
 	return 0;
 }
 
+bool fleet_entry_addr_usable(const union sockaddr_u *u)
+{
+	if (u->sa.sa_family == AF_INET) {
+		uint32_t ip = ntohl(u->in.sin_addr.s_addr);
+
+		return ip != 0 && ip < 0xE0000000u; /* 224.0.0.0 and up: multicast, reserved */
+	}
+	if (u->sa.sa_family == AF_INET6)
+		return !IN6_IS_ADDR_UNSPECIFIED(&u->in6.sin6_addr) &&
+		       !IN6_IS_ADDR_MULTICAST(&u->in6.sin6_addr) &&
+		       !IN6_IS_ADDR_V4MAPPED(&u->in6.sin6_addr);
+	return false;
+}
+
 /* A numeric address with a port, as addr_str() writes it: 0, or -1. */
 static int fleet_addr(const char *v, size_t len, union sockaddr_u *out)
 {
@@ -63,7 +78,7 @@ static int fleet_addr(const char *v, size_t len, union sockaddr_u *out)
 		return -1;
 	memset(out, 0, sizeof(*out));
 	memcpy(out, &ss, sl);
-	return 0;
+	return fleet_entry_addr_usable(out) ? 0 : -1;
 }
 
 static int fleet_set(struct fleet_entry *e, enum fleet_key k, const char *v, size_t len)

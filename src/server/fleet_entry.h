@@ -9,7 +9,8 @@
  *   addr=192.0.2.1:3478 tls=192.0.2.1:5349 allocations=12 max-allocations=500
  *   bps=1250000 bps-reserved=0 bps-capacity=12500000
  *
- *   addr             where clients reach the server (ALTERNATE-SERVER), required
+ *   addr             where clients reach the server (ALTERNATE-SERVER), required;
+ *                    a numeric address with a port, fleet_entry_addr_usable()
  *   tls              the same for TLS and DTLS clients (same family), optional
  *   allocations      allocations it holds now
  *   max-allocations  its max-allocations, 0: none
@@ -40,6 +41,12 @@ struct fleet_entry {
 	uint32_t allocations, max_allocations;
 	uint64_t bps, bps_reserved, bps_capacity;
 };
+
+/*
+ * Can a client be sent to u? Not a wildcard (0.0.0.0, ::), not multicast
+ * or reserved (224.0.0.0 and up, ff00::/8), not IPv4-mapped IPv6.
+ */
+bool fleet_entry_addr_usable(const union sockaddr_u *u);
 
 /*
  * Parse buf[0..len) (no NUL needed) into *out: 0, or -1 with the reason in

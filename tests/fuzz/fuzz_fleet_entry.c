@@ -2,9 +2,9 @@
  * fuzz_fleet_entry.c - libFuzzer harness for a fleet server's line as read
  * from Redis (src/server/fleet_entry.c). Checks what fleet_entry.h
  * promises: a refused line leaves the output untouched and says why; an
- * accepted one has an address with a port, a tls address of the same
- * family or none, rates within FLEET_BPS_MAX, and writes back a line that
- * parses to the same line again; picking among accepted entries returns
+ * accepted one has an address with a port that a client can be sent to, a
+ * tls address of the same family or none, rates within FLEET_BPS_MAX, and
+ * writes back a line that parses to the same line again; picking among accepted entries returns
  * one with room and the family asked for.
  * fuzz-sources: src/server/fleet_entry.c
  */
@@ -27,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	CHECK(e.addr.sa.sa_family == AF_INET || e.addr.sa.sa_family == AF_INET6);
-	CHECK(addr_port(&e.addr.sa) != 0);
+	CHECK(addr_port(&e.addr.sa) != 0 && fleet_entry_addr_usable(&e.addr));
 	CHECK(!e.tls.sa.sa_family ||
 	      (e.tls.sa.sa_family == e.addr.sa.sa_family && addr_port(&e.tls.sa) != 0));
 	CHECK(e.bps <= FLEET_BPS_MAX && e.bps_reserved <= FLEET_BPS_MAX &&

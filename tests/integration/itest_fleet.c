@@ -15,7 +15,8 @@
  * (no live peer with room) and logs C gone; once B's allocation is
  * deleted, A sends clients to B. Draining (SIGUSR1) with room, A sends new
  * Allocates to B and withdraws its entry while its TCP allocation goes on.
- * A stopped server (SIGTERM) deletes its entries at once.
+ * A stopped server (SIGTERM) deletes its entries at once. A wildcard
+ * fleet-address, or none beside wildcard listeners, stops the start.
  */
 #include "integration/harness.h"
 
@@ -340,6 +341,37 @@ static void test_stopped_server_deletes_its_entries(void **state)
 	    redis_int("SISMEMBER turn/fleet/servers %s", key + strlen("turn/fleet/server/")), 0);
 }
 
+/* turnserver with flags (a shell word list) at startup: its exit status, its output in out. */
+static int startup_says(const char *flags, char *out, size_t len)
+{
+	char cmd[5000];
+	size_t n = 0;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd),
+		 "%s -n --listening-port=%u --relay-ip=127.0.0.1 '%s' --fleet %s 2>&1",
+		 h_server_binary(), h_pick_port(), conn_flag, flags);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	while (n + 1 < len && fgets(out + n, (int)(len - n), p))
+		n += strlen(out + n);
+	return pclose(p);
+}
+
+static void test_addresses_no_client_can_reach_are_refused_at_startup(void **state)
+{
+	char out[4096];
+
+	(void)state;
+	assert_int_not_equal(
+	    startup_says("--listening-ip=127.0.0.1 --fleet-address=0.0.0.0", out, sizeof(out)), 0);
+	assert_non_null(
+	    strstr(out, "fleet-address 0.0.0.0: not an address a client can be sent to"));
+	assert_int_not_equal(startup_says("--listening-ip=0.0.0.0", out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "fleet: no address to publish (the server listens on wildcards "
+				    "only): set fleet-address"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -350,6 +382,7 @@ int main(void)
 	    cmocka_unit_test(test_peer_with_room_again_takes_the_redirects),
 	    cmocka_unit_test(test_draining_server_withdraws_and_sends_allocates_to_a_peer),
 	    cmocka_unit_test(test_stopped_server_deletes_its_entries),
+	    cmocka_unit_test(test_addresses_no_client_can_reach_are_refused_at_startup),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -2,8 +2,8 @@
  * test_fleet_entry.c - a fleet server's published line
  * (src/server/fleet_entry.c): what fleet_entry_format() writes parses back
  * to the same entry; unknown keys are skipped; malformed lines (a key
- * twice, bad numbers and addresses, control characters, too long, no
- * addr, families that differ) are refused with the reason and the output
+ * twice, bad numbers, addresses no client can be sent to, control
+ * characters, too long, no addr, families that differ) are refused with the reason and the output
  * untouched; room and the least loaded peer follow max-allocations and
  * bps-capacity, the client's family and TLS, with round robin among equals.
  */
@@ -97,6 +97,14 @@ static void test_malformed_lines_refused(void **state)
 	REFUSED("addr=127.0.0.1:0", "word 1: bad value for 'addr'");	  /* port 0 */
 	REFUSED("addr=example.org:3478", "word 1: bad value for 'addr'"); /* no DNS */
 	REFUSED("addr=", "word 1: bad value for 'addr'");
+	/* nowhere a client can be sent */
+	REFUSED("addr=0.0.0.0:3478", "word 1: bad value for 'addr'");
+	REFUSED("addr=[::]:3478", "word 1: bad value for 'addr'");
+	REFUSED("addr=224.0.0.1:3478", "word 1: bad value for 'addr'");
+	REFUSED("addr=255.255.255.255:3478", "word 1: bad value for 'addr'");
+	REFUSED("addr=[ff02::1]:3478", "word 1: bad value for 'addr'");
+	REFUSED("addr=[::ffff:192.0.2.1]:3478", "word 1: bad value for 'addr'");
+	REFUSED("addr=192.0.2.1:3478 tls=0.0.0.0:5349", "word 2: bad value for 'tls'");
 	REFUSED("addr=127.0.0.1:1 tls=[::1]:2", "different families");
 	REFUSED("addr=127.0.0.1:1 allocations=", "word 2: bad value for 'allocations'");
 	REFUSED("addr=127.0.0.1:1 allocations=-1", "word 2: bad value");
