@@ -624,6 +624,8 @@ const char *bridge_side_mode(const struct stream *st, int side);
 
 /* ng_query.c */
 void ng_query_call(struct anchor *an, const struct call *c, struct bdoc *d, struct bval *reply);
+/* Where component comp of side ss's party actually sends from (ICE, latch, SDP): false if unknown. */
+bool ng_side_endpoint(const struct stream_side *ss, int comp, union sockaddr_u *out);
 void ng_list(struct anchor *an, const struct ng_request *req, struct bdoc *d, struct bval *reply);
 void ng_statistics(struct anchor *an, struct bdoc *d, struct bval *reply);
 

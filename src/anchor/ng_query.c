@@ -45,7 +45,7 @@ static void add_counters(struct bdoc *d, struct bval *dict, const char *key, uin
 }
 
 /* Where component comp of side ss's party actually sends from. */
-static bool side_endpoint(const struct stream_side *ss, int comp, union sockaddr_u *out)
+bool ng_side_endpoint(const struct stream_side *ss, int comp, union sockaddr_u *out)
 {
 	struct sockaddr_storage to;
 
@@ -119,7 +119,7 @@ static void add_stream(struct bdoc *d, struct bval *list, const struct stream_si
 	bdict_add_int(d, s, "local port", addr_port(&ms->local.sa));
 	bdict_add_str(d, s, "local address", addr_ip_str(&ms->local.sa, ip, sizeof(ip)));
 	bdict_add_str(d, s, "family", ms->local.sa.sa_family == AF_INET6 ? "IPv6" : "IPv4");
-	if (side_endpoint(ss, comp, &ep))
+	if (ng_side_endpoint(ss, comp, &ep))
 		add_endpoint(d, s, "endpoint", &ep);
 	if (ss->has_sdp_dest[ss->mux ? 0 : comp])
 		add_endpoint(d, s, "advertised endpoint", &ss->sdp_dest[ss->mux ? 0 : comp].addr);

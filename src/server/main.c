@@ -36,6 +36,7 @@
 #include "server/privdrop.h"
 #include "server/reload.h"
 #include "server/metrics.h"
+#include "server/webadmin.h"
 #include "server/redis_conninfo.h"
 #include "server/tls.h"
 #include "server/userdb.h"
@@ -437,10 +438,42 @@ static void anchor_metrics(void *arg, struct evbuffer *out)
 	anchor_metrics_write(arg, out);
 }
 
+/* The anchor's calls and delete for the admin interface (webadmin.h). */
+static unsigned int admin_calls(void *arg, void (*cb)(void *cbarg, const struct admin_call *c),
+				void *cbarg, unsigned int max)
+{
+	return anchor_admin_calls(arg, cb, cbarg, max);
+}
+
+static int admin_delete_call(void *arg, const char *call_id)
+{
+	return anchor_admin_delete(arg, call_id);
+}
+
+static struct webadmin *start_webadmin(struct server *srv, struct anchor *anchor)
+{
+	const struct webadmin_anchor ops = {admin_calls, admin_delete_call, anchor};
+	struct webadmin *wa;
+	char err[512];
+
+	wa = webadmin_start(srv, anchor ? &ops : NULL, err, sizeof(err));
+	if (!wa) {
+		log_error("%s", err);
+		return NULL;
+	}
+	log_info("web-admin: the admin interface at %s://%s:%u/",
+		 webadmin_https(wa) ? "https" : "http",
+		 srv->cfg->web_admin_ip_count ? srv->cfg->web_admin_ip[0].text
+					      : CONFIG_DEFAULT_WEB_ADMIN_IP,
+		 srv->cfg->web_admin_port);
+	return wa;
+}
+
 static int run(struct server *srv, const struct privdrop *priv, int argc, char **argv)
 {
 	struct anchor *anchor = NULL;
 	struct metrics *metrics = NULL;
+	struct webadmin *webadmin = NULL;
 	sigset_t set;
 	int sig, started = 0, ret = 0;
 	char buf[ADDR_STRLEN];
@@ -529,6 +562,13 @@ static int run(struct server *srv, const struct privdrop *priv, int argc, char *
 							    : "*",
 			 srv->cfg->prometheus_port);
 	}
+	if (srv->cfg->web_admin) {
+		webadmin = start_webadmin(srv, anchor);
+		if (!webadmin) {
+			ret = -1;
+			goto stop;
+		}
+	}
 	log_info("ready: %d worker threads, realm '%s'", srv->nworkers, srv->realm);
 	daemon_ready();
 
@@ -573,7 +613,8 @@ static int run(struct server *srv, const struct privdrop *priv, int argc, char *
 		break;
 	}
 stop:
-	/* first: it reads the workers' and the anchor's counters */
+	/* first: they read the workers' and the anchor's state */
+	webadmin_stop(webadmin);
 	metrics_stop(metrics);
 	for (int i = 0; i < started; i++)
 		worker_stop(&srv->workers[i]);
