@@ -377,8 +377,8 @@ static void log_bandwidth(const struct config *cfg)
  * when the kernel module forwards (the workers and the anchor program it
  * over generic netlink, which checks the capability at each message),
  * CAP_NET_BIND_SERVICE when relay ports start below 1024 (they are bound
- * per allocation, later) or prometheus-port is (its listener opens after
- * the workers run). relay-device is checked as the new user.
+ * per allocation, later) or prometheus-port or web-admin-port is (their
+ * listeners open after the workers run). relay-device is checked as the new user.
  */
 static int drop_privileges(struct server *srv, const struct privdrop *priv)
 {
@@ -387,7 +387,8 @@ static int drop_privileges(struct server *srv, const struct privdrop *priv)
 
 	if (srv->relay.engine.ops)
 		keep |= 1ull << CAP_NET_ADMIN;
-	if (srv->cfg->min_port < 1024 || (srv->cfg->prometheus && srv->cfg->prometheus_port < 1024))
+	if (srv->cfg->min_port < 1024 || (srv->cfg->prometheus && srv->cfg->prometheus_port < 1024) ||
+	    (srv->cfg->web_admin && srv->cfg->web_admin_port < 1024))
 		keep |= 1ull << CAP_NET_BIND_SERVICE;
 	if (privdrop_apply(priv, keep, err, sizeof(err)) < 0) {
 		log_error("%s", err);
