@@ -17,7 +17,7 @@
 # Secure, and the JSON API with the X-CSRF-Token header cancels there.
 # About 4 s. Needs curl, openssl and coturn's turnadmin.
 # Prints one "PASS: name" or "FAIL: name" line per check.
-# shellcheck disable=SC2016 # tl_check evals its condition
+# shellcheck disable=SC2016,SC2034 # tl_check evals its condition, which reads the variables
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 tl_init "$@"
