@@ -569,6 +569,9 @@ static int run(struct server *srv, const struct privdrop *priv, int argc, char *
 			ret = -1;
 			goto stop;
 		}
+	} else if (srv->cfg->web_admin_ip_count ||
+		   srv->cfg->web_admin_port != CONFIG_DEFAULT_WEB_ADMIN_PORT) {
+		log_warn("web-admin-ip and web-admin-port: not acted on without web-admin");
 	}
 	log_info("ready: %d worker threads, realm '%s'", srv->nworkers, srv->realm);
 	daemon_ready();

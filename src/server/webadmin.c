@@ -28,6 +28,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
 #include <sys/queue.h>
 #include <signal.h>
 #include <stdio.h>
@@ -148,6 +149,25 @@ static const char *form_get(struct request *r, const char *key)
 	return r->has_form ? evhttp_find_header(&r->form, key) : NULL;
 }
 
+/* The login form again with message (HTML), or {"error": message}. */
+static void reply_login(struct request *r, int code, const char *reason, const char *message)
+{
+	struct evbuffer *body;
+
+	if (r->json) {
+		reply_error(r, code, reason, message);
+		return;
+	}
+	body = evbuffer_new();
+	if (!body) {
+		evhttp_send_error(r->req, HTTP_INTERNAL, NULL);
+		return;
+	}
+	webadmin_login_page(body, message);
+	reply(r, code, reason, body);
+	evbuffer_free(body);
+}
+
 static void do_login(struct request *r)
 {
 	struct webadmin *wa = r->wa;
@@ -170,7 +190,7 @@ static void do_login(struct request *r)
 		return;
 	}
 	if (!webadmin_login_allowed(wa, (struct sockaddr *)&src)) {
-		reply_error(r, 429, "Too Many Requests",
+		reply_login(r, 429, "Too Many Requests",
 			    "too many failed logins from your address: wait a minute");
 		return;
 	}
@@ -187,7 +207,7 @@ static void do_login(struct request *r)
 		log_warn("web-admin: failed login as '%s' from %s",
 			 log_safe(name, who, sizeof(who)),
 			 addr_str((struct sockaddr *)&src, buf, sizeof(buf)));
-		reply_error(r, HTTP_STATUS_UNAUTHORIZED, "Unauthorized", "wrong admin name or password");
+		reply_login(r, HTTP_STATUS_UNAUTHORIZED, "Unauthorized", "wrong admin name or password");
 		return;
 	}
 	s = webadmin_session_open(wa, name);
@@ -244,14 +264,20 @@ static void do_delete_call(struct request *r)
 	reply_done(r, "/calls", "{\"deleted\":true}");
 }
 
+/* Once the answer is out: main.c may stop at once when nothing is left to drain. */
+static void drain_now(struct evhttp_request *req, void *arg)
+{
+	(void)req;
+	(void)arg;
+	if (kill(getpid(), SIGUSR1) < 0)
+		log_error("web-admin: cannot signal the drain: %s", strerror(errno));
+}
+
 /* The SIGUSR1 drain of main.c: the same path, the same log line. */
 static void do_drain(struct request *r)
 {
 	log_info("web-admin: '%s' asked for a drain", r->s->user);
-	if (kill(getpid(), SIGUSR1) < 0) {
-		reply_error(r, HTTP_INTERNAL, "Internal Server Error", strerror(errno));
-		return;
-	}
+	evhttp_request_set_on_complete_cb(r->req, drain_now, NULL);
 	reply_done(r, "/status", "{\"draining\":true}");
 }
 
@@ -284,18 +310,10 @@ static void page_calls(struct request *r) { do_page(r, webadmin_calls); }
 
 static void page_login(struct request *r)
 {
-	struct evbuffer *body = evbuffer_new();
-
-	if (!body) {
-		evhttp_send_error(r->req, HTTP_INTERNAL, NULL);
-		return;
-	}
 	if (r->json)
-		evbuffer_add_printf(body, "{\"login\":\"POST name and password to /api/login\"}\n");
+		reply_done(r, NULL, "{\"login\":\"POST name and password to /api/login\"}");
 	else
-		webadmin_login_page(body, NULL);
-	reply(r, HTTP_OK, "OK", body);
-	evbuffer_free(body);
+		reply_login(r, HTTP_OK, "OK", NULL);
 }
 
 static const struct route {
@@ -389,6 +407,12 @@ static void webadmin_request(struct evhttp_request *req, void *arg)
 		evhttp_send_error(req, HTTP_BADREQUEST, NULL);
 		return;
 	}
+	/* evhttp speaks plain HTTP on a connection webadmin_bev() could not make TLS */
+	if (r.wa->https && !bufferevent_openssl_get_ssl(evhttp_connection_get_bufferevent(
+			       evhttp_request_get_connection(req)))) {
+		evhttp_send_error(req, HTTP_BADREQUEST, "HTTPS only");
+		return;
+	}
 	r.post = cmd == EVHTTP_REQ_POST;
 	r.json = strncmp(path, "/api/", 5) == 0;
 	r.path = r.json ? path + 4 : path;
@@ -434,7 +458,10 @@ struct webadmin *webadmin_start(struct server *srv, const struct webadmin_anchor
 		wa->has_anchor = true;
 	}
 	wa->start_ms = clock_ms();
-	wa->fail_seed = (uint32_t)random();
+	if (RAND_bytes((unsigned char *)&wa->fail_seed, sizeof(wa->fail_seed)) != 1) {
+		snprintf(err, errlen, "web-admin: no randomness");
+		goto fail;
+	}
 	if (c->redis_userdb[0]) {
 		snprintf(err, errlen, "web-admin: the admin accounts are read from the SQLite userdb; "
 				      "redis-userdb keeps none here");
