@@ -597,6 +597,8 @@ int alloc_bind_channel(struct allocation *a, uint16_t number, const union sockad
 	slot->expires_ms = expires;
 	if (chan_new) {
 		slot->offload_id = 0;
+		slot->joined = false; /* realloc()'s new slot holds garbage */
+		memset(&slot->join, 0, sizeof(slot->join));
 		a->nchans++;
 	}
 	perm_commit(a, perm, perm_new, peer, now);
