@@ -13,7 +13,7 @@
  *
  * Files: webadmin.c (thread, HTTP, routing, actions), webadmin_session.c
  * (logins, sessions, CSRF tokens, failed-login budget), webadmin_pages.c
- * (HTML and JSON), webadmin_alloc.c (allocations, read and cancelled on
+ * (HTML and JSON), webadmin_text.c (escaping, the cookie), webadmin_alloc.c (allocations, read and cancelled on
  * their own workers), webadmin_pw.c (coturn's admin password hashes).
  * A later page (the WebRTC diagnostic) adds its handlers to webadmin.c's
  * route table.

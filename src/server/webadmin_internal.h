@@ -75,12 +75,16 @@ bool webadmin_login_allowed(struct webadmin *wa, const struct sockaddr *src);
 void webadmin_login_failed(struct webadmin *wa, const struct sockaddr *src);
 /* Checks name and password against the store's admin accounts: 1, 0 (no), -1 (store error). */
 int webadmin_login_check(struct webadmin *wa, const char *name, const char *password);
+
+/* webadmin_text.c (pure): the session cookie, and escaping */
 /* The value of cookie name in a Cookie header, copied into out: 0, or -1 (none, too long). */
 int webadmin_cookie_value(const char *header, const char *name, char *out, size_t cap);
-
-/* webadmin_pages.c: escaping, and the pages and their JSON */
+/* s as HTML text or attribute value: <>&"' as entities, control characters as '?'. */
 void webadmin_html(struct evbuffer *out, const char *s);
+/* s as a JSON string, quotes included; <, >, & and controls as \uXXXX. */
 void webadmin_json_str(struct evbuffer *out, const char *s);
+
+/* webadmin_pages.c: the pages and their JSON */
 void webadmin_page_begin(struct evbuffer *out, const char *title,
 			 const struct webadmin_session *s);
 void webadmin_page_end(struct evbuffer *out);

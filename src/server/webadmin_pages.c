@@ -3,9 +3,9 @@
  * forms for the actions) and the same data as JSON under /api/.
  *
  * Every text that comes from outside (user names, Call-IDs, tags) is
- * escaped where it is written: webadmin_html() for HTML text and
- * attributes, webadmin_json_str() for JSON strings, so a name like
- * "<script>" is shown as text and never runs.
+ * escaped where it is written (webadmin_text.c: webadmin_html() for HTML
+ * text and attributes, webadmin_json_str() for JSON strings), so a name
+ * like "<script>" is shown as text and never runs.
  */
 #include "server/webadmin_internal.h"
 
@@ -23,41 +23,6 @@
 #include <stdatomic.h>
 #include <string.h>
 #include <time.h>
-
-void webadmin_html(struct evbuffer *out, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '<': evbuffer_add(out, "&lt;", 4); break;
-		case '>': evbuffer_add(out, "&gt;", 4); break;
-		case '&': evbuffer_add(out, "&amp;", 5); break;
-		case '"': evbuffer_add(out, "&quot;", 6); break;
-		case '\'': evbuffer_add(out, "&#39;", 5); break;
-		default:
-			/* control characters are shown as '?', never passed on */
-			if ((unsigned char)*s < 0x20 || *s == 0x7f)
-				evbuffer_add(out, "?", 1);
-			else
-				evbuffer_add(out, s, 1);
-		}
-	}
-}
-
-void webadmin_json_str(struct evbuffer *out, const char *s)
-{
-	evbuffer_add(out, "\"", 1);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			evbuffer_add_printf(out, "\\%c", c);
-		else if (c < 0x20 || c == 0x7f || c == '<' || c == '>' || c == '&')
-			evbuffer_add_printf(out, "\\u%04x", c); /* safe inside HTML too */
-		else
-			evbuffer_add(out, s, 1);
-	}
-	evbuffer_add(out, "\"", 1);
-}
 
 static void addr_out(struct evbuffer *out, const union sockaddr_u *a, bool json)
 {

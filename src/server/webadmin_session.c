@@ -73,34 +73,6 @@ struct webadmin_session *webadmin_session_open(struct webadmin *wa, const char *
 	return s;
 }
 
-int webadmin_cookie_value(const char *header, const char *name, char *out, size_t cap)
-{
-	size_t nlen = strlen(name);
-	const char *p = header;
-
-	/* RFC 6265 §4.2.1: cookie-pair *( ";" SP cookie-pair ) */
-	while (p && *p) {
-		const char *end;
-
-		while (*p == ' ' || *p == ';')
-			p++;
-		end = strchr(p, ';');
-		if (!end)
-			end = p + strlen(p);
-		if ((size_t)(end - p) > nlen && strncmp(p, name, nlen) == 0 && p[nlen] == '=') {
-			size_t vlen = (size_t)(end - p) - nlen - 1;
-
-			if (vlen >= cap)
-				return -1;
-			memcpy(out, p + nlen + 1, vlen);
-			out[vlen] = '\0';
-			return 0;
-		}
-		p = end;
-	}
-	return -1;
-}
-
 struct webadmin_session *webadmin_session_find(struct webadmin *wa, const char *cookie)
 {
 	char token[WEBADMIN_TOKEN_HEX + 1];
