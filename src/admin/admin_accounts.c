@@ -1,6 +1,7 @@
 /*
  * admin_accounts.c - turnadmin's web-admin accounts, as coturn's turnadmin
- * keeps them (its admin_user table): -A adds or replaces one (-u, -p, and
+ * keeps them (its admin_user table in SQLite, turn/admin_user/NAME in
+ * Redis with -N): -A adds or replaces one (-u, -p, and
  * -r for an admin of one realm; without it, of every realm), -D deletes
  * one, -L lists them ("name[realm]", or "name" for
  * an admin of every realm, a line), -P prints the stored form of
@@ -36,11 +37,6 @@ int admin_accounts(const struct admin *a)
 		printf("%s\n", hash);
 		explicit_bzero(hash, sizeof(hash));
 		return fflush(stdout) == 0 ? 0 : EXIT_STORE;
-	}
-	if (a->redis) {
-		fprintf(stderr, "turnadmin: web-admin accounts live in the SQLite userdb (-b), "
-				"not in Redis here\n");
-		return EXIT_STORE;
 	}
 	rc = admin_open(a, a->action == ACT_ADD_ADMIN, &db);
 	if (rc)

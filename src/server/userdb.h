@@ -241,6 +241,18 @@ int userdb_sqlite_put_admin(struct userdb *db, const char *name, const char *rea
 int userdb_sqlite_del_admin(struct userdb *db, const char *name);
 int userdb_sqlite_list_admins(struct userdb *db,
 			      int (*cb)(void *arg, const char *realm, const char *name), void *arg);
+/* userdb_redis_admin.c: coturn's turn/admin_user/NAME hashes in Redis (its ops). */
+int userdb_redis_get_admin(struct userdb *db, const char *name, char *realm, size_t realm_cap,
+			   char *pw, size_t pw_cap);
+int userdb_redis_put_admin(struct userdb *db, const char *name, const char *realm,
+			   const char *pw);
+int userdb_redis_del_admin(struct userdb *db, const char *name);
+int userdb_redis_list_admins(struct userdb *db,
+			     int (*cb)(void *arg, const char *realm, const char *name), void *arg);
+/* For userdb_redis_admin.c: one command (a redisReply *, NULL with the error set), a SCAN. */
+void *userdb_redis_command(struct userdb *db, int argc, const char **argv);
+int userdb_redis_scan(struct userdb *db, const char *pattern,
+		      int (*cb)(struct userdb *db, const char *key, void *arg), void *arg);
 /* The SQLite handle of a SQLite store (a struct sqlite3 *), for userdb_admin.c. */
 void *userdb_sqlite_conn(struct userdb *db);
 /* Records "cannot VERB FILE: why" as the store's error: -1. */

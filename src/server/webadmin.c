@@ -462,12 +462,9 @@ struct webadmin *webadmin_start(struct server *srv, const struct webadmin_anchor
 		snprintf(err, errlen, "web-admin: no randomness");
 		goto fail;
 	}
-	if (c->redis_userdb[0]) {
-		snprintf(err, errlen, "web-admin: the admin accounts are read from the SQLite userdb; "
-				      "redis-userdb keeps none here");
-		goto fail;
-	}
-	wa->db = userdb_open_sqlite(c->userdb, false, err, errlen);
+	/* its own handle: a login's lookup blocks only this thread */
+	wa->db = c->redis_userdb[0] ? userdb_open_redis(c->redis_userdb, true, err, errlen)
+				    : userdb_open_sqlite(c->userdb, false, err, errlen);
 	if (!wa->db)
 		goto fail;
 	wa->base = event_base_new();

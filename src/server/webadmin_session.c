@@ -14,6 +14,7 @@
 #include "server/webadmin_internal.h"
 
 #include "common/clock.h"
+#include "common/log.h"
 #include "server/server.h"
 
 #include <openssl/crypto.h>
@@ -160,6 +161,15 @@ int webadmin_login_check(struct webadmin *wa, const char *name, const char *pass
 	}
 	if (rc < 0)
 		return rc;
+	if (!webadmin_pw_valid(pw)) {
+		char who[64];
+
+		log_warn("web-admin: admin '%s' has a password not in coturn's \"$5$\" form (in "
+			 "clear?): refused; set it again with turnadmin -A",
+			 log_safe(name, who, sizeof(who)));
+		OPENSSL_cleanse(pw, sizeof(pw));
+		return 0;
+	}
 	/* coturn: an admin of realm '' administers every realm */
 	rc = (realm[0] == '\0' || strcmp(realm, wa->srv->realm) == 0) &&
 	     webadmin_pw_check(pw, password);
