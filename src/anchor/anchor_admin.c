@@ -22,6 +22,13 @@ static void copy_text(char *out, size_t cap, const char *in, bool *cut)
 	out[len] = '\0';
 }
 
+static const char *const endpoint_names[] = {
+    [NG_ENDPOINT_NONE] = "",
+    [NG_ENDPOINT_ICE] = "ICE",
+    [NG_ENDPOINT_LATCHED] = "latched",
+    [NG_ENDPOINT_SDP] = "SDP",
+};
+
 static void call_copy(const struct call *c, uint64_t now, struct admin_call *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -31,6 +38,7 @@ static void call_copy(const struct call *c, uint64_t now, struct admin_call *o)
 	for (int k = 0; k < 2; k++) {
 		copy_text(o->leg[k].tag, sizeof(o->leg[k].tag), c->legs[k].tag, NULL);
 		snprintf(o->leg[k].ice, sizeof(o->leg[k].ice), "none");
+		o->leg[k].endpoint_by = "";
 	}
 	for (unsigned int i = 0; i < c->nstreams; i++) {
 		const struct stream *st = c->streams[i];
@@ -45,9 +53,9 @@ static void call_copy(const struct call *c, uint64_t now, struct admin_call *o)
 			if (ss->ice && strcmp(o->leg[k].ice, "none") == 0)
 				snprintf(o->leg[k].ice, sizeof(o->leg[k].ice), "%s",
 					 ice_state_name(ice_get_state(ss->ice)));
-			if (o->leg[k].latched.sa.sa_family == AF_UNSPEC &&
-			    !ng_side_endpoint(ss, 0, &o->leg[k].latched))
-				o->leg[k].latched.sa.sa_family = AF_UNSPEC;
+			if (o->leg[k].endpoint.sa.sa_family == AF_UNSPEC)
+				o->leg[k].endpoint_by =
+				    endpoint_names[ng_side_endpoint(ss, 0, &o->leg[k].endpoint)];
 		}
 	}
 }

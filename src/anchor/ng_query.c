@@ -44,8 +44,8 @@ static void add_counters(struct bdoc *d, struct bval *dict, const char *key, uin
 	bdict_add_int(d, s, "errors", (int64_t)errors);
 }
 
-/* Where component comp of side ss's party actually sends from. */
-bool ng_side_endpoint(const struct stream_side *ss, int comp, union sockaddr_u *out)
+/* Where component comp of side ss's party actually sends from, and how that is known. */
+enum ng_endpoint ng_side_endpoint(const struct stream_side *ss, int comp, union sockaddr_u *out)
 {
 	struct sockaddr_storage to;
 
@@ -54,17 +54,17 @@ bool ng_side_endpoint(const struct stream_side *ss, int comp, union sockaddr_u *
 	if (ss->ice && !ss->ice_passthrough && ice_media_dest(ss->ice, comp + 1, &to)) {
 		memset(out, 0, sizeof(*out));
 		memcpy(out, &to, addr_len((struct sockaddr *)&to));
-		return true;
+		return NG_ENDPOINT_ICE;
 	}
 	if (ss->latch[comp].latched) {
 		*out = ss->latch_dest[comp].addr;
-		return true;
+		return NG_ENDPOINT_LATCHED;
 	}
 	if (ss->has_sdp_dest[comp]) {
 		*out = ss->sdp_dest[comp].addr;
-		return true;
+		return NG_ENDPOINT_SDP;
 	}
-	return false;
+	return NG_ENDPOINT_NONE;
 }
 
 /* SRTP per stream side: bridged (with keying, suite, DTLS state and drops),

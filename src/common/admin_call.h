@@ -25,7 +25,8 @@ struct admin_call {
 	struct {
 		char tag[ADMIN_TAG_MAX + 1];
 		char ice[32];		  /* ICE state of its first ICE stream, or "none" */
-		union sockaddr_u latched; /* where its media comes from; AF_UNSPEC: nowhere yet */
+		union sockaddr_u endpoint; /* where its media comes from; AF_UNSPEC: not known */
+		const char *endpoint_by;   /* "ICE", "latched", "SDP" (the SDP's word only) or "" */
 	} leg[2];
 };
 

@@ -53,6 +53,7 @@ void webadmin_page_begin(struct evbuffer *out, const char *title,
 			    "table{border-collapse:collapse}"
 			    "td,th{border:1px solid #999;padding:.25em .5em;text-align:left}"
 			    "nav a,nav form{margin-right:1em;display:inline}"
+			    "#drain{margin-top:1em}"
 			    "</style></head><body>\n",
 			    title);
 	if (s) {
@@ -307,9 +308,9 @@ static void call_json(struct evbuffer *out, const struct admin_call *c)
 		webadmin_json_str(out, c->leg[k].tag);
 		evbuffer_add_printf(out, ",\"ice\":");
 		webadmin_json_str(out, c->leg[k].ice);
-		evbuffer_add_printf(out, ",\"latched\":");
-		addr_out(out, &c->leg[k].latched, true);
-		evbuffer_add_printf(out, "}");
+		evbuffer_add_printf(out, ",\"endpoint\":");
+		addr_out(out, &c->leg[k].endpoint, true);
+		evbuffer_add_printf(out, ",\"endpoint_by\":\"%s\"}", c->leg[k].endpoint_by);
 	}
 	evbuffer_add_printf(out, "]}");
 }
@@ -327,8 +328,9 @@ static void call_row(struct evbuffer *out, const struct admin_call *c,
 		evbuffer_add_printf(out, "<br>ICE ");
 		webadmin_html(out, c->leg[k].ice);
 		evbuffer_add_printf(out, "<br>");
-		addr_out(out, &c->leg[k].latched, false);
-		evbuffer_add_printf(out, "</td>");
+		addr_out(out, &c->leg[k].endpoint, false);
+		evbuffer_add_printf(out, "%s%s</td>", c->leg[k].endpoint_by[0] ? " " : "",
+				    c->leg[k].endpoint_by);
 	}
 	evbuffer_add_printf(out,
 			    "<td>%s</td><td>%" PRIu64 " / %" PRIu64 "</td><td><form method=\"post\" "
@@ -377,8 +379,8 @@ void webadmin_calls(struct webadmin *wa, struct evbuffer *out, bool json,
 	}
 	evbuffer_add_printf(out,
 			    "<table id=\"calls\"><tr><th>Call-ID</th><th>age</th><th>streams "
-			    "confirmed</th><th>caller (tag, ICE, latched)</th><th>callee (tag, ICE, "
-			    "latched)</th><th>forwarded by</th><th>packets / bytes</th><th></th>"
+			    "confirmed</th><th>caller (tag, ICE, media from)</th><th>callee (tag, "
+			    "ICE, media from)</th><th>forwarded by</th><th>packets / bytes</th><th></th>"
 			    "</tr>\n");
 	total = wa->anchor.list(wa->anchor.arg, call_one, &co, WEBADMIN_MAX_CALLS);
 	evbuffer_add_printf(out, "</table>\n<p id=\"count\">%u calls%s</p>\n", total,

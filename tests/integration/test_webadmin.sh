@@ -159,9 +159,9 @@ tl_setup "ng offer" '[ $? -eq 0 ]' "$tmp/ng.out"
 curl -s -b "$tmp/jar" "$url/calls" >"$tmp/calls.html"
 listed=$(curl -s -b "$tmp/jar" "$url/api/calls" | python3 -c 'import json, sys
 c = json.load(sys.stdin)["calls"]
-print(c[0]["call_id"] + " " + str(c[0]["streams"]) + " " + c[0]["legs"][0]["tag"] if c else "")')
+print(c[0]["call_id"] + " " + str(c[0]["streams"]) + " " + c[0]["legs"][0]["tag"] + " " + c[0]["legs"][0]["endpoint_by"] if c else "")')
 tl_check "webadmin_calls_listed_and_escaped ($listed)" \
-	'[ "$listed" = "$call_id 1 ft" ] && grep -qF "c1&lt;b&gt;x&lt;/b&gt;" "$tmp/calls.html" &&
+	'[ "$listed" = "$call_id 1 ft SDP" ] && grep -qF "c1&lt;b&gt;x&lt;/b&gt;" "$tmp/calls.html" &&
 	 ! grep -qF "<b>x" "$tmp/calls.html"' "$tmp/calls.html"
 s_del=$(code -b "$tmp/jar" --data-urlencode "call_id=$call_id" -d "csrf=$token" \
 	"$url/calls/delete")

@@ -1,16 +1,18 @@
 'use strict';
-// webadmin_run.js URL NAME PASSWORD USER SHOTS: drives Debian's headless
+// webadmin_run.js URL NAME PASSWORD USER CALL SHOTS: drives Debian's headless
 // Chromium through the admin interface at URL (test_webadmin_browser.sh):
 // the status page sends it to the login form; it logs in as NAME; the
 // allocations page shows the allocation of TURN user USER (a name made of
 // markup) with packets relayed, reloaded until it does; Cancel in its row
-// ends it and the page comes back without it. No script may run on any page
-// (a dialog would be the markup in USER executed). A screenshot of each page
-// goes into the directory SHOTS. Prints PASS/FAIL lines (common.js).
+// ends it and the page comes back without it; the calls page shows the
+// anchored call CALL (a Call-ID made of markup too), and Delete in its row
+// ends it. No script may run on any page (a dialog would be the markup in
+// USER or CALL executed). A screenshot of each page goes into the directory
+// SHOTS. Prints PASS/FAIL lines (common.js).
 const path = require('path');
 const {checks, launch, runBounded} = require('./common');
 
-const [url, name, password, user, shots] = process.argv.slice(2);
+const [url, name, password, user, callId, shots] = process.argv.slice(2);
 const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
 const check = checks.check;
 
@@ -67,6 +69,17 @@ async function main() {
 	check('browser_cancels_the_allocation', new URL(page.url()).pathname === '/allocations' &&
 		after === -1, 'row still there: ' + after);
 	await shot('4-cancelled.png');
+
+	await page.goto(url + '/calls');
+	const call = page.locator('#calls tr', {has: page.locator('td.call-id', {hasText: callId})});
+	const listed = await call.count();
+	check('browser_sees_the_anchored_call', listed === 1, listed + ' rows');
+	await shot('5-calls.png');
+	await Promise.all([page.waitForNavigation(), call.locator('button').click()]);
+	const left = await page.locator('#calls td.call-id').count();
+	check('browser_deletes_the_call', new URL(page.url()).pathname === '/calls' && left === 0,
+		left + ' calls left');
+	await shot('6-call-deleted.png');
 	check('browser_ran_no_script_from_the_page (' + dialogs + ' dialogs)', dialogs === 0);
 	await browser.close();
 }
