@@ -14,7 +14,8 @@
 # it). Drain from the page: the server logs the SIGUSR1 drain and, with
 # nothing left, exits 0 without a sanitizer report. A second server
 # with a certificate serves the interface over HTTPS only, its cookie
-# Secure, and the JSON API with the X-CSRF-Token header cancels there.
+# Secure, and its JSON API lists the 20 allocations of 20 clients spread
+# over both workers and cancels one with the X-CSRF-Token header.
 # About 4 s. Needs curl, openssl and coturn's turnadmin.
 # Prints one "PASS: name" or "FAIL: name" line per check.
 # shellcheck disable=SC2016,SC2034 # tl_check evals its condition, which reads the variables
@@ -203,22 +204,33 @@ tl_check "webadmin_https (plain HTTP refused, login over TLS, Secure cookie)" \
 	'[ "$s_plain" != 200 ] && [ "$s_tls" = 200 ] && [ ${#stoken} -eq 64 ] &&
 	 grep -i "^Set-Cookie:" "$tmp/headers" | grep -q Secure'
 timeout 60 "$bin/turnutils_uclient" -e 127.0.0.1 -r "$peer" -p "$srv2" -u alice -w secret \
-	-n 1000 -z 30 127.0.0.1 >"$tmp/uclient2.out" 2>&1 &
+	-m 20 -n 1000 -z 30 127.0.0.1 >"$tmp/uclient2.out" 2>&1 &
 uc_pid=$!
 pids="$pids $uc_pid"
-sid=
-for _ in $(seq 100); do
-	sid=$(curl -s --cacert "$tmp/cert/ca.pem" -b "$tmp/sjar" "$surl/api/allocations" |
+# sallocs: "TOTAL COMPLETE FIRST-ID WORKERS" of the JSON API over HTTPS
+sallocs() {
+	curl -s --cacert "$tmp/cert/ca.pem" -b "$tmp/sjar" "$surl/api/allocations" |
 		python3 -c 'import json, sys
-a = json.load(sys.stdin)["allocations"]
-print(a[0]["id"] if a else "")' 2>/dev/null)
-	[ -n "$sid" ] && break
+j = json.load(sys.stdin)
+a = j["allocations"]
+print(j["total"], j["complete"], a[0]["id"] if a else 0, len({int(x["id"]) >> 48 for x in a}))' \
+			2>/dev/null || echo "0 False 0 0"
+}
+for _ in $(seq 100); do
+	read -r total complete sid workers <<EOF2
+$(sallocs)
+EOF2
+	[ "$total" = 20 ] && break
 	sleep 0.1
 done
 s_scancel=$(code --cacert "$tmp/cert/ca.pem" -b "$tmp/sjar" -H "X-CSRF-Token: $stoken" \
 	-d "id=$sid" "$surl/api/allocations/cancel")
-tl_check "webadmin_json_api_cancels_with_the_csrf_header (UDP allocation $sid)" \
-	'[ -n "$sid" ] && [ "$s_scancel" = 200 ] && grep -q "\"cancelled\":true" "$tmp/body"'
+read -r after _ <<EOF2
+$(sallocs)
+EOF2
+tl_check "webadmin_json_api_lists_every_worker_and_cancels_with_the_csrf_header ($total allocations on $workers workers, then $after)" \
+	'[ "$total" = 20 ] && [ "$complete" = True ] && [ "$workers" = 2 ] &&
+	 [ "$s_scancel" = 200 ] && grep -q "\"cancelled\":true" "$tmp/body" && [ "$after" = 19 ]'
 kill "$uc_pid" 2>/dev/null
 wait "$uc_pid" 2>/dev/null
 tl_forget "$uc_pid"
