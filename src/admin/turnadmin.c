@@ -51,6 +51,12 @@ static void admin_usage(FILE *out)
 	    "                          delete a secret of -r's realm\n"
 	    "      --delete-all-secrets\n"
 	    "                          delete every secret of -r's realm\n"
+	    "  -A, --add-admin         add or replace a web-admin account (-u, -p; -r: the\n"
+	    "                          realm it administers, default every realm)\n"
+	    "  -D, --delete-admin      delete a web-admin account (-u)\n"
+	    "  -L, --list-admin        list the web-admin accounts\n"
+	    "  -P, --generate-encrypted-password\n"
+	    "                          print the stored form of -p (coturn's \"$5$\" hash)\n"
 	    "options:\n"
 	    "  -b, --db, --userdb FILE SQLite user database (default %s,\n"
 	    "                          or userdb= of the -c file)\n"
@@ -295,7 +301,7 @@ static int admin_set_action(struct admin *a, enum admin_action act)
 {
 	if (a->action != ACT_NONE && a->action != act) {
 		fprintf(stderr, "turnadmin: give only one of -a, -d, -l, -k, -s, -S, -X, "
-				"--delete-all-secrets\n");
+				"--delete-all-secrets, -A, -D, -L, -P\n");
 		return -1;
 	}
 	a->action = act;
@@ -326,13 +332,17 @@ static int admin_parse_args(struct admin *a, int argc, char **argv)
 	    {"listening-port", required_argument, NULL, OPT_LISTENING_PORT},
 	    {"ice-servers", no_argument, NULL, OPT_ICE_SERVERS},
 	    {"md5-key", required_argument, NULL, OPT_MD5_KEY},
+	    {"add-admin", no_argument, NULL, 'A'},
+	    {"delete-admin", no_argument, NULL, 'D'},
+	    {"list-admin", no_argument, NULL, 'L'},
+	    {"generate-encrypted-password", no_argument, NULL, 'P'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":adlkb:N:u:r:p:c:s:SX:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":adlkADLPb:N:u:r:p:c:s:SX:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
 			if (admin_set_action(a, ACT_ADD))
@@ -348,6 +358,16 @@ static int admin_parse_args(struct admin *a, int argc, char **argv)
 			break;
 		case 'k':
 			if (admin_set_action(a, ACT_KEY))
+				return -1;
+			break;
+		case 'A':
+		case 'D':
+		case 'L':
+		case 'P':
+			if (admin_set_action(a, c == 'A'	? ACT_ADD_ADMIN
+						: c == 'D' ? ACT_DEL_ADMIN
+						: c == 'L' ? ACT_LIST_ADMINS
+							   : ACT_ENC_PASSWORD))
 				return -1;
 			break;
 		case 'b':
@@ -432,9 +452,11 @@ static int admin_validate(struct admin *a)
 			  a->action == ACT_KEY || secret_op;
 	bool rest = a->ice_servers && a->ttl;
 	bool need_user = a->action == ACT_ADD || a->action == ACT_DELETE ||
-			 a->action == ACT_KEY || (a->ice_servers && !rest);
+			 a->action == ACT_KEY || (a->ice_servers && !rest) ||
+			 a->action == ACT_ADD_ADMIN || a->action == ACT_DEL_ADMIN;
 	bool need_pass = a->action == ACT_KEY || (a->ice_servers && !rest) ||
-			 (a->action == ACT_ADD && !a->md5_key_hex);
+			 (a->action == ACT_ADD && !a->md5_key_hex) || a->action == ACT_ADD_ADMIN ||
+			 a->action == ACT_ENC_PASSWORD;
 
 	if (a->redis && a->db_path) {
 		fprintf(stderr, "turnadmin: -b and -N name two stores: give one\n");
@@ -442,7 +464,8 @@ static int admin_validate(struct admin *a)
 	}
 	if (a->action == ACT_NONE && !a->ice_servers) {
 		fprintf(stderr, "turnadmin: no action: give -a, -d, -l, -k, -s, -S, -X, "
-				"--delete-all-secrets or --ice-servers (try --help)\n");
+				"--delete-all-secrets, -A, -D, -L, -P or --ice-servers (try "
+				"--help)\n");
 		return -1;
 	}
 	if (a->ice_servers && a->action != ACT_NONE && a->action != ACT_ADD) {
@@ -541,6 +564,12 @@ int main(int argc, char **argv)
 		break;
 	case ACT_KEY:
 		rc = admin_key(&a);
+		break;
+	case ACT_ADD_ADMIN:
+	case ACT_DEL_ADMIN:
+	case ACT_LIST_ADMINS:
+	case ACT_ENC_PASSWORD:
+		rc = admin_accounts(&a);
 		break;
 	default:
 		rc = 0;

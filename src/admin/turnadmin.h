@@ -25,6 +25,10 @@ enum admin_action {
 	ACT_SHOW_SECRETS,
 	ACT_DEL_SECRET,
 	ACT_DEL_ALL_SECRETS,
+	ACT_ADD_ADMIN,	 /* -A: web-admin accounts (admin_accounts.c) */
+	ACT_DEL_ADMIN,	 /* -D */
+	ACT_LIST_ADMINS, /* -L */
+	ACT_ENC_PASSWORD, /* -P: print coturn's "$5$" form of -p */
 };
 
 enum {
@@ -66,6 +70,8 @@ struct userdb *admin_db_open(const struct admin *a, bool create, char *err, size
 int admin_print_ice_servers(const struct admin *a, const char *user, const char *password);
 /* --ice-servers --ttl: the same with credentials made from a secret. */
 int admin_print_rest_ice_servers(const struct admin *a);
+/* admin_accounts.c: -A, -D, -L, -P (0, or an exit status). */
+int admin_accounts(const struct admin *a);
 /* Warn when -u/-p disagree with the store (the store may live elsewhere). */
 void admin_check_credentials(const struct admin *a);
 

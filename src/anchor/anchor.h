@@ -78,6 +78,18 @@ void anchor_release(struct anchor *an);
 struct evbuffer;
 void anchor_metrics_write(struct anchor *an, struct evbuffer *out);
 
+/*
+ * anchor_admin.c: the calls for the admin interface, under the anchor's
+ * lock. anchor_admin_calls() hands at most max calls to cb (cb NULL with
+ * max 0: just counts) and returns how many there are; anchor_admin_delete()
+ * deletes one as the ng delete does: 0, or -1 when there is no such call.
+ */
+struct admin_call;
+unsigned int anchor_admin_calls(struct anchor *an,
+				void (*cb)(void *arg, const struct admin_call *c), void *arg,
+				unsigned int max);
+int anchor_admin_delete(struct anchor *an, const char *call_id);
+
 /* Stops the thread and waits for it; every call ends, every port is freed. */
 void anchor_stop(struct anchor *an);
 void anchor_free(struct anchor *an);

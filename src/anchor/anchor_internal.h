@@ -624,6 +624,14 @@ const char *bridge_side_mode(const struct stream *st, int side);
 
 /* ng_query.c */
 void ng_query_call(struct anchor *an, const struct call *c, struct bdoc *d, struct bval *reply);
+/* Where component comp of side ss's party actually sends from, and how that is known. */
+enum ng_endpoint {
+	NG_ENDPOINT_NONE,    /* not known yet */
+	NG_ENDPOINT_ICE,     /* the nominated pair's remote */
+	NG_ENDPOINT_LATCHED, /* the source latched onto (latch.c) */
+	NG_ENDPOINT_SDP,     /* only what the SDP says */
+};
+enum ng_endpoint ng_side_endpoint(const struct stream_side *ss, int comp, union sockaddr_u *out);
 void ng_list(struct anchor *an, const struct ng_request *req, struct bdoc *d, struct bval *reply);
 void ng_statistics(struct anchor *an, struct bdoc *d, struct bval *reply);
 

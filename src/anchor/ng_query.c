@@ -44,8 +44,8 @@ static void add_counters(struct bdoc *d, struct bval *dict, const char *key, uin
 	bdict_add_int(d, s, "errors", (int64_t)errors);
 }
 
-/* Where component comp of side ss's party actually sends from. */
-static bool side_endpoint(const struct stream_side *ss, int comp, union sockaddr_u *out)
+/* Where component comp of side ss's party actually sends from, and how that is known. */
+enum ng_endpoint ng_side_endpoint(const struct stream_side *ss, int comp, union sockaddr_u *out)
 {
 	struct sockaddr_storage to;
 
@@ -54,17 +54,17 @@ static bool side_endpoint(const struct stream_side *ss, int comp, union sockaddr
 	if (ss->ice && !ss->ice_passthrough && ice_media_dest(ss->ice, comp + 1, &to)) {
 		memset(out, 0, sizeof(*out));
 		memcpy(out, &to, addr_len((struct sockaddr *)&to));
-		return true;
+		return NG_ENDPOINT_ICE;
 	}
 	if (ss->latch[comp].latched) {
 		*out = ss->latch_dest[comp].addr;
-		return true;
+		return NG_ENDPOINT_LATCHED;
 	}
 	if (ss->has_sdp_dest[comp]) {
 		*out = ss->sdp_dest[comp].addr;
-		return true;
+		return NG_ENDPOINT_SDP;
 	}
-	return false;
+	return NG_ENDPOINT_NONE;
 }
 
 /* SRTP per stream side: bridged (with keying, suite, DTLS state and drops),
@@ -119,7 +119,7 @@ static void add_stream(struct bdoc *d, struct bval *list, const struct stream_si
 	bdict_add_int(d, s, "local port", addr_port(&ms->local.sa));
 	bdict_add_str(d, s, "local address", addr_ip_str(&ms->local.sa, ip, sizeof(ip)));
 	bdict_add_str(d, s, "family", ms->local.sa.sa_family == AF_INET6 ? "IPv6" : "IPv4");
-	if (side_endpoint(ss, comp, &ep))
+	if (ng_side_endpoint(ss, comp, &ep))
 		add_endpoint(d, s, "endpoint", &ep);
 	if (ss->has_sdp_dest[ss->mux ? 0 : comp])
 		add_endpoint(d, s, "advertised endpoint", &ss->sdp_dest[ss->mux ? 0 : comp].addr);

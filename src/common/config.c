@@ -22,7 +22,6 @@
 /* notices and refusals of the coturn options accepted for compatibility */
 #define NO_5780 "RFC 5780 NAT behaviour discovery is off by default here (rfc5780 turns it on)"
 #define NO_CLI "there is no telnet CLI here (the admin interface is another issue's)"
-#define ADMIN_LATER "the admin interface is another issue's"
 #define NO_DYNAMIC                                                                                 \
 	"the user store is not health-pinged here (a Redis outage ends by itself at the next "    \
 	"lookup)"
@@ -342,6 +341,11 @@ const struct config_option config_options[] = {
     OPT_PORT("prometheus-port", 0, prometheus_port, "Prometheus metrics port (default 9641)"),
     OPT_LIST("prometheus-address", 0, CONFIG_IP, prometheus_address, 1, "<ip>",
 	     "address the metrics listen on (default: every address)"),
+    OPT_BOOL("web-admin", 0, web_admin,
+	     "serve the admin HTTP interface (own thread, off by default; HTTPS with cert)"),
+    OPT_LIST("web-admin-ip", 0, CONFIG_IP, web_admin_ip, 1, "<ip>",
+	     "address the admin interface listens on (default 127.0.0.1)"),
+    OPT_PORT("web-admin-port", 0, web_admin_port, "admin interface port"),
 };
 
 _Static_assert(ARRAY_SIZE(config_options) == CONFIG_OPTION_COUNT,
@@ -373,10 +377,8 @@ const struct config_refused config_refused[] = {
     {"secure-stun", 0, "Binding is answered without authentication (no-stun turns it off)"},
     {"mobility", 0, NULL},
     {"keep-address-family", 'K', "an Allocate gets the family it asks for, IPv4 without"},
-    {"web-admin", 0, ADMIN_LATER},
-    {"web-admin-ip", 0, ADMIN_LATER},
-    {"web-admin-port", 0, ADMIN_LATER},
-    {"web-admin-listen-on-workers", 0, ADMIN_LATER},
+    {"web-admin-listen-on-workers", 0,
+     "the admin interface runs on a thread of its own, never on the relay workers"},
     {"prometheus-username-labels", 0,
      "no metric label takes a client-controlled value such as a username"},
     {"acme-redirect", 0, NULL},
@@ -1039,6 +1041,7 @@ void config_init(struct config *c)
 	c->listening_port = CONFIG_DEFAULT_LISTENING_PORT;
 	c->tls_listening_port = CONFIG_DEFAULT_TLS_LISTENING_PORT;
 	c->prometheus_port = CONFIG_DEFAULT_PROMETHEUS_PORT;
+	c->web_admin_port = CONFIG_DEFAULT_WEB_ADMIN_PORT;
 	c->min_port = CONFIG_DEFAULT_MIN_PORT;
 	c->max_port = CONFIG_DEFAULT_MAX_PORT;
 	c->lt_cred_mech = true;

@@ -47,6 +47,8 @@
 #define CONFIG_DEFAULT_LISTENING_PORT 3478
 #define CONFIG_DEFAULT_TLS_LISTENING_PORT 5349 /* RFC 8656 §4: TURN over TLS/DTLS */
 #define CONFIG_DEFAULT_PROMETHEUS_PORT 9641	/* coturn's */
+#define CONFIG_DEFAULT_WEB_ADMIN_PORT 8080	/* coturn's */
+#define CONFIG_DEFAULT_WEB_ADMIN_IP "127.0.0.1" /* coturn's */
 #define CONFIG_DEFAULT_MIN_PORT 49152 /* RFC 8656 §7.2: dynamic port range */
 #define CONFIG_DEFAULT_MAX_PORT 65535
 #define CONFIG_DEFAULT_STALE_NONCE 600
@@ -230,6 +232,11 @@ struct config {
 	uint16_t prometheus_port;
 	struct config_ip prometheus_address[1]; /* none: every address */
 	size_t prometheus_address_count;
+	/* admin HTTP interface (src/server/webadmin.c): off unless web-admin is set */
+	bool web_admin;
+	uint16_t web_admin_port;
+	struct config_ip web_admin_ip[1]; /* none: 127.0.0.1 */
+	size_t web_admin_ip_count;
 	/* RFC 8489 §10: Allocates redirected with 300, round robin (with a port) */
 	struct config_ip alternate_server[CONFIG_MAX_ALTERNATES];
 	size_t alternate_server_count;

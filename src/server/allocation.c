@@ -231,6 +231,17 @@ static void alloc_count(struct allocation *a, const struct origin *o)
 	o->w->stats.allocations_created++;
 }
 
+/* On the worker's list of allocations, with an id unique in the process. */
+static void alloc_list_add(struct worker *w, struct allocation *a)
+{
+	a->id = ((uint64_t)w->id << 48) | (++w->alloc_seq & 0xffffffffffffULL);
+	a->created_ms = clock_ms();
+	a->lnext = w->allocs;
+	if (w->allocs)
+		w->allocs->lprev = a;
+	w->allocs = a;
+}
+
 int alloc_create(struct origin *o, const struct auth_result *auth, uint8_t family, bool tcp,
 		 bool dual, bool even_port, bool reserve_next, uint64_t token, bool dont_fragment,
 		 struct allocation **out, uint64_t *new_token, int *v6_error)
@@ -326,6 +337,7 @@ int alloc_create(struct origin *o, const struct auth_result *auth, uint8_t famil
 	if (a->tcp_relay && tcp_relay_listen(a) < 0)
 		goto fail;
 	alloc_count(a, o);
+	alloc_list_add(o->w, a);
 	if (a->lsn) {
 		worker_insert_udp_alloc(o->w, a);
 	} else if (a->dtls) {
@@ -384,6 +396,12 @@ void alloc_free(struct allocation *a)
 {
 	offload_alloc_end(a);
 	alloc_log_end(a);
+	if (a->lprev)
+		a->lprev->lnext = a->lnext;
+	else if (a->w->allocs == a)
+		a->w->allocs = a->lnext;
+	if (a->lnext)
+		a->lnext->lprev = a->lprev;
 	if (a->lsn) {
 		worker_remove_udp_alloc(a->w, a);
 	} else if (a->dtls) {
@@ -579,6 +597,8 @@ int alloc_bind_channel(struct allocation *a, uint16_t number, const union sockad
 	slot->expires_ms = expires;
 	if (chan_new) {
 		slot->offload_id = 0;
+		slot->joined = false; /* realloc()'s new slot holds garbage */
+		memset(&slot->join, 0, sizeof(slot->join));
 		a->nchans++;
 	}
 	perm_commit(a, perm, perm_new, peer, now);

@@ -217,6 +217,11 @@ static void session_close(struct dtls_session *s, bool notify)
 	free(s);
 }
 
+void dtls_session_end(struct dtls_session *s)
+{
+	session_close(s, true);
+}
+
 static void session_deadline(evutil_socket_t fd, short what, void *arg)
 {
 	struct dtls_session *s = arg;

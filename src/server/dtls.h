@@ -92,5 +92,7 @@ int dtls_sendv(struct dtls_session *s, const struct iovec *iov, int niov);
 void dtls_session_message(struct dtls_session *s, const uint8_t *buf, size_t len);
 /* allocation.c: a's client is session s (NULL: the allocation ended). */
 void dtls_session_set_alloc(struct dtls_session *s, struct allocation *a);
+/* Ends s and its allocation, with a close_notify (web-admin's cancel). */
+void dtls_session_end(struct dtls_session *s);
 
 #endif

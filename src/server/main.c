@@ -37,6 +37,7 @@
 #include "server/reload.h"
 #include "server/metrics.h"
 #include "server/fleet.h"
+#include "server/webadmin.h"
 #include "server/redis_conninfo.h"
 #include "server/tls.h"
 #include "server/userdb.h"
@@ -378,8 +379,8 @@ static void log_bandwidth(const struct config *cfg)
  * when the kernel module forwards (the workers and the anchor program it
  * over generic netlink, which checks the capability at each message),
  * CAP_NET_BIND_SERVICE when relay ports start below 1024 (they are bound
- * per allocation, later) or prometheus-port is (its listener opens after
- * the workers run). relay-device is checked as the new user.
+ * per allocation, later) or prometheus-port or web-admin-port is (their
+ * listeners open after the workers run). relay-device is checked as the new user.
  */
 static int drop_privileges(struct server *srv, const struct privdrop *priv)
 {
@@ -388,7 +389,8 @@ static int drop_privileges(struct server *srv, const struct privdrop *priv)
 
 	if (srv->relay.engine.ops)
 		keep |= 1ull << CAP_NET_ADMIN;
-	if (srv->cfg->min_port < 1024 || (srv->cfg->prometheus && srv->cfg->prometheus_port < 1024))
+	if (srv->cfg->min_port < 1024 || (srv->cfg->prometheus && srv->cfg->prometheus_port < 1024) ||
+	    (srv->cfg->web_admin && srv->cfg->web_admin_port < 1024))
 		keep |= 1ull << CAP_NET_BIND_SERVICE;
 	if (privdrop_apply(priv, keep, err, sizeof(err)) < 0) {
 		log_error("%s", err);
@@ -439,10 +441,42 @@ static void anchor_metrics(void *arg, struct evbuffer *out)
 	anchor_metrics_write(arg, out);
 }
 
+/* The anchor's calls and delete for the admin interface (webadmin.h). */
+static unsigned int admin_calls(void *arg, void (*cb)(void *cbarg, const struct admin_call *c),
+				void *cbarg, unsigned int max)
+{
+	return anchor_admin_calls(arg, cb, cbarg, max);
+}
+
+static int admin_delete_call(void *arg, const char *call_id)
+{
+	return anchor_admin_delete(arg, call_id);
+}
+
+static struct webadmin *start_webadmin(struct server *srv, struct anchor *anchor)
+{
+	const struct webadmin_anchor ops = {admin_calls, admin_delete_call, anchor};
+	struct webadmin *wa;
+	char err[512];
+
+	wa = webadmin_start(srv, anchor ? &ops : NULL, err, sizeof(err));
+	if (!wa) {
+		log_error("%s", err);
+		return NULL;
+	}
+	log_info("web-admin: the admin interface at %s://%s:%u/",
+		 webadmin_https(wa) ? "https" : "http",
+		 srv->cfg->web_admin_ip_count ? srv->cfg->web_admin_ip[0].text
+					      : CONFIG_DEFAULT_WEB_ADMIN_IP,
+		 srv->cfg->web_admin_port);
+	return wa;
+}
+
 static int run(struct server *srv, const struct privdrop *priv, int argc, char **argv)
 {
 	struct anchor *anchor = NULL;
 	struct metrics *metrics = NULL;
+	struct webadmin *webadmin = NULL;
 	sigset_t set;
 	int sig, started = 0, ret = 0;
 	char buf[ADDR_STRLEN];
@@ -541,6 +575,16 @@ static int run(struct server *srv, const struct privdrop *priv, int argc, char *
 			goto stop;
 		}
 	}
+	if (srv->cfg->web_admin) {
+		webadmin = start_webadmin(srv, anchor);
+		if (!webadmin) {
+			ret = -1;
+			goto stop;
+		}
+	} else if (srv->cfg->web_admin_ip_count ||
+		   srv->cfg->web_admin_port != CONFIG_DEFAULT_WEB_ADMIN_PORT) {
+		log_warn("web-admin-ip and web-admin-port: not acted on without web-admin");
+	}
 	log_info("ready: %d worker threads, realm '%s'", srv->nworkers, srv->realm);
 	daemon_ready();
 
@@ -586,7 +630,8 @@ static int run(struct server *srv, const struct privdrop *priv, int argc, char *
 		break;
 	}
 stop:
-	/* first: they read the workers' and the anchor's counters */
+	/* first: they read the workers' and the anchor's state */
+	webadmin_stop(webadmin);
 	metrics_stop(metrics);
 	fleet_stop(srv);
 	for (int i = 0; i < started; i++)

@@ -259,6 +259,9 @@ struct worker {
 	size_t store_secrets_len, store_nsecrets;
 	uint64_t store_secrets_expires_ms; /* 0: none */
 	struct dtls_worker *dtls; /* DTLS sessions (dtls.c), NULL when DTLS is off */
+	/* every allocation of this worker, for the admin interface (webadmin_alloc.c) */
+	struct allocation *allocs;
+	uint64_t alloc_seq; /* ids of its allocations: worker id << 48 | sequence */
 };
 
 struct permission {
@@ -291,6 +294,9 @@ struct txn_cache {
 
 struct allocation {
 	struct allocation *hnext;
+	struct allocation *lprev, *lnext; /* the worker's allocs list */
+	uint64_t id;			  /* unique in the process (webadmin) */
+	uint64_t created_ms;
 	struct worker *w;
 	struct udp_listener *lsn; /* UDP clients */
 	struct tcp_conn *tcp;	  /* TCP clients */

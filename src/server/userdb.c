@@ -9,7 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "server/webadmin_pw.h"
 #include "stun/stun.h"
+
+#include <openssl/crypto.h>
 
 struct userdb {
 	const struct userdb_ops *ops;
@@ -335,4 +338,73 @@ void userdb_hmackey_format(const uint8_t md5[16], char out[33])
 		out[2 * i + 1] = digits[md5[i] & 15];
 	}
 	out[32] = '\0';
+}
+
+static int userdb_no_admins(struct userdb *db)
+{
+	userdb_set_error(db, "the %s store keeps no admin accounts", db->ops->name);
+	return -1;
+}
+
+static int userdb_check_admin_name(struct userdb *db, const char *name)
+{
+	if (!name || !*name || strnlen(name, USERDB_ADMIN_NAME_MAX + 1) > USERDB_ADMIN_NAME_MAX) {
+		userdb_set_error(db, "an admin name is 1 to %d bytes", USERDB_ADMIN_NAME_MAX);
+		return -1;
+	}
+	return 0;
+}
+
+int userdb_get_admin(struct userdb *db, const char *name, char *realm, size_t realm_cap,
+		     char *pw, size_t pw_cap)
+{
+	if (!db->ops->get_admin)
+		return userdb_no_admins(db);
+	if (userdb_check_admin_name(db, name) || !realm_cap || !pw_cap)
+		return -1;
+	return db->ops->get_admin(db, name, realm, realm_cap, pw, pw_cap);
+}
+
+int userdb_set_admin(struct userdb *db, const char *name, const char *realm, const char *password)
+{
+	char hash[WEBADMIN_PW_LEN + 1];
+	int rc;
+
+	if (!db->ops->put_admin)
+		return userdb_no_admins(db);
+	if (userdb_check_admin_name(db, name))
+		return -1;
+	/* coturn: realm '' for an admin of every realm */
+	if (!realm || strnlen(realm, USERDB_NAME_MAX + 1) > USERDB_NAME_MAX) {
+		userdb_set_error(db, "realm longer than %d bytes", USERDB_NAME_MAX);
+		return -1;
+	}
+	if (!password || !*password) {
+		userdb_set_error(db, "empty password");
+		return -1;
+	}
+	if (webadmin_pw_hash(password, hash) < 0) {
+		userdb_set_error(db, "cannot hash the password");
+		return -1;
+	}
+	rc = db->ops->put_admin(db, name, realm, hash);
+	OPENSSL_cleanse(hash, sizeof(hash));
+	return rc;
+}
+
+int userdb_del_admin(struct userdb *db, const char *name)
+{
+	if (!db->ops->del_admin)
+		return userdb_no_admins(db);
+	if (userdb_check_admin_name(db, name))
+		return -1;
+	return db->ops->del_admin(db, name);
+}
+
+int userdb_list_admins(struct userdb *db,
+		       int (*cb)(void *arg, const char *realm, const char *name), void *arg)
+{
+	if (!db->ops->list_admins)
+		return userdb_no_admins(db);
+	return db->ops->list_admins(db, cb, arg);
 }

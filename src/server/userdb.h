@@ -157,6 +157,24 @@ void userdb_set_notice(struct userdb *db, const char *fmt, ...) __attribute__((f
  * ("hmackey has 31 hex digits, not 32 (MD5) or 64 (SHA-256)").
  */
 int userdb_hmackey_parse(const char *hex, struct user_keys *out, char *why, size_t cap);
+/*
+ * Admin accounts of the admin HTTP interface (coturn's admin_user table:
+ * name, realm, password as coturn's "$5$" hash, webadmin_pw.c). Only the
+ * hash is stored. userdb_get_admin(): 1 and the hash in pw (and realm)
+ * when name exists, 0 when not, -1 on error. userdb_set_admin() hashes
+ * password and adds or replaces name; userdb_del_admin(): 0, 1 when there
+ * was none, -1. userdb_list_admins() walks (realm, name) as userdb_list().
+ * Backends without admin accounts answer -1 with the reason.
+ */
+#define USERDB_ADMIN_NAME_MAX 32  /* coturn's admin_user.name varchar(32) */
+#define USERDB_ADMIN_PW_MAX 127	  /* admin_user.password varchar(127) */
+int userdb_get_admin(struct userdb *db, const char *name, char *realm, size_t realm_cap,
+		     char *pw, size_t pw_cap);
+int userdb_set_admin(struct userdb *db, const char *name, const char *realm, const char *password);
+int userdb_del_admin(struct userdb *db, const char *name);
+int userdb_list_admins(struct userdb *db,
+		       int (*cb)(void *arg, const char *realm, const char *name), void *arg);
+
 /* The MD5 key as coturn writes it: 32 lower-case hex digits and a NUL. */
 void userdb_hmackey_format(const uint8_t md5[16], char out[33]);
 
@@ -206,7 +224,39 @@ struct userdb_ops {
 	int (*list_peer_ips)(struct userdb *db, const char *realm, bool allowed,
 			     int (*cb)(void *arg, const char *range), void *arg);
 	int (*ping)(struct userdb *db);
+	/* admin accounts (userdb_get_admin() ...); NULL: the backend has none */
+	int (*get_admin)(struct userdb *db, const char *name, char *realm, size_t realm_cap,
+			 char *pw, size_t pw_cap);
+	int (*put_admin)(struct userdb *db, const char *name, const char *realm, const char *pw);
+	int (*del_admin)(struct userdb *db, const char *name);
+	int (*list_admins)(struct userdb *db,
+			   int (*cb)(void *arg, const char *realm, const char *name), void *arg);
 };
+
+/* userdb_admin.c: coturn's admin_user table of a SQLite store (its ops). */
+int userdb_sqlite_get_admin(struct userdb *db, const char *name, char *realm, size_t realm_cap,
+			    char *pw, size_t pw_cap);
+int userdb_sqlite_put_admin(struct userdb *db, const char *name, const char *realm,
+			    const char *pw);
+int userdb_sqlite_del_admin(struct userdb *db, const char *name);
+int userdb_sqlite_list_admins(struct userdb *db,
+			      int (*cb)(void *arg, const char *realm, const char *name), void *arg);
+/* userdb_redis_admin.c: coturn's turn/admin_user/NAME hashes in Redis (its ops). */
+int userdb_redis_get_admin(struct userdb *db, const char *name, char *realm, size_t realm_cap,
+			   char *pw, size_t pw_cap);
+int userdb_redis_put_admin(struct userdb *db, const char *name, const char *realm,
+			   const char *pw);
+int userdb_redis_del_admin(struct userdb *db, const char *name);
+int userdb_redis_list_admins(struct userdb *db,
+			     int (*cb)(void *arg, const char *realm, const char *name), void *arg);
+/* For userdb_redis_admin.c: one command (a redisReply *, NULL with the error set), a SCAN. */
+void *userdb_redis_command(struct userdb *db, int argc, const char **argv);
+int userdb_redis_scan(struct userdb *db, const char *pattern,
+		      int (*cb)(struct userdb *db, const char *key, void *arg), void *arg);
+/* The SQLite handle of a SQLite store (a struct sqlite3 *), for userdb_admin.c. */
+void *userdb_sqlite_conn(struct userdb *db);
+/* Records "cannot VERB FILE: why" as the store's error: -1. */
+int userdb_sqlite_error(struct userdb *db, const char *verb);
 
 /* NULL when out of memory; the caller then frees its state itself. */
 struct userdb *userdb_new(const struct userdb_ops *ops, void *state);

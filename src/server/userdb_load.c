@@ -23,6 +23,7 @@ struct userdb_load {
 	struct userdb_load_counts *n;
 	unsigned int lines; /* warnings of the current kind so far */
 	int added;
+	bool web_admin; /* admin_user is read (webadmin.h) */
 };
 
 static bool userdb_load_say(struct userdb_load *l)
@@ -150,9 +151,12 @@ static int userdb_load_other_option(void *arg, const char *realm, const char *op
 static int userdb_load_unused(void *arg, const char *table, long rows)
 {
 	struct userdb_load *l = arg;
-	const char *why = strcmp(table, "admin_user") == 0  ? "there is no web admin here"
+	const char *why = strcmp(table, "admin_user") == 0  ? "web-admin is off"
 			  : strcmp(table, "oauth_key") == 0 ? "oAuth is not implemented"
 							    : "there is one realm here";
+
+	if (l->web_admin && strcmp(table, "admin_user") == 0)
+		return 0;
 
 	log_warn("%s: table %s has %ld row(s): not acted on (%s)", l->label, table, rows, why);
 	return 0;
@@ -162,7 +166,8 @@ int userdb_audit(const struct config *cfg, struct userdb *db, const char *realm,
 		 const char *label, struct userdb_load_counts *n)
 {
 	struct userdb_load_counts dummy = {0};
-	struct userdb_load l = {.realm = realm, .label = label, .n = n ? n : &dummy};
+	struct userdb_load l = {
+	    .realm = realm, .label = label, .n = n ? n : &dummy, .web_admin = cfg->web_admin};
 	int bad;
 
 	if (*userdb_notice(db))

@@ -695,7 +695,22 @@ static const struct userdb_ops userdb_redis_ops = {
     .realm_option = redis_realm_option,
     .list_peer_ips = redis_list_peer_ips,
     .ping = redis_ping,
+    .get_admin = userdb_redis_get_admin,
+    .put_admin = userdb_redis_put_admin,
+    .del_admin = userdb_redis_del_admin,
+    .list_admins = userdb_redis_list_admins,
 };
+
+void *userdb_redis_command(struct userdb *db, int argc, const char **argv)
+{
+	return redis_cmd(db, argc, argv);
+}
+
+int userdb_redis_scan(struct userdb *db, const char *pattern,
+		      int (*cb)(struct userdb *db, const char *key, void *arg), void *arg)
+{
+	return redis_scan(db, pattern, cb, arg);
+}
 
 struct userdb *userdb_open_redis(const char *conninfo, bool lazy, char *err, size_t errlen)
 {

@@ -7,7 +7,8 @@
  *   turn_secret (realm, value)           TURN REST API secrets
  *   allowed_peer_ip, denied_peer_ip (realm, ip_range)
  *   turn_realm_option (realm, opt, value) max-bps, user-quota, total-quota
- *   turn_origin_to_realm, oauth_key, admin_user: created, not read
+ *   admin_user (name, realm, password)   web-admin accounts (userdb_admin.c)
+ *   turn_origin_to_realm, oauth_key: created, not read
  * Our additions live in a table of our own that coturn never opens:
  *   turnserver_keys (realm, name, hmackey, sha256key, userhash)
  * The SHA-256 key there is used only while its hmackey is the user's
@@ -572,7 +573,7 @@ static int userdb_sqlite_list_peer_ips(struct userdb *db, const char *realm, boo
 	return userdb_sqlite_walk(db, st, realm, userdb_sqlite_range_one, &wk);
 }
 
-/* coturn's tables that nothing here reads (one realm, no oAuth, no web admin) */
+/* coturn's tables that nothing here reads (one realm, no oAuth; admin_user without web-admin) */
 static int userdb_sqlite_list_unused(struct userdb *db,
 				     int (*cb)(void *arg, const char *table, long rows), void *arg)
 {
@@ -631,8 +632,22 @@ static const struct userdb_ops userdb_sqlite_ops = {
     .list_unused = userdb_sqlite_list_unused,
     .realm_option = userdb_sqlite_realm_option,
     .list_peer_ips = userdb_sqlite_list_peer_ips,
+    .get_admin = userdb_sqlite_get_admin,
+    .put_admin = userdb_sqlite_put_admin,
+    .del_admin = userdb_sqlite_del_admin,
+    .list_admins = userdb_sqlite_list_admins,
     .close = userdb_sqlite_close,
 };
+
+void *userdb_sqlite_conn(struct userdb *db)
+{
+	return ((struct sqlite_store *)userdb_state(db))->conn;
+}
+
+int userdb_sqlite_error(struct userdb *db, const char *verb)
+{
+	return userdb_sqlite_fail(db, verb);
+}
 
 /* mkdir -p the directory part of path; new directories get mode 0700. */
 static int userdb_sqlite_mkdirs(const char *path, char *err, size_t errlen)
