@@ -10,6 +10,7 @@
  *             [-c FILE]
  *   turnadmin -s SECRET -r REALM | -S [-r REALM] | -X SECRET -r REALM
  *   turnadmin --delete-all-secrets -r REALM
+ *   turnadmin -g -r REALM [--max-bps N] [--user-quota N] [--total-quota N] | -G [-r REALM]
  *   turnadmin --ice-servers --ttl SECONDS [-u USER] [--auth-secret SECRET | -c FILE | -r REALM]
  *
  * -N CONNINFO (coturn's --redis-userdb) works on a Redis store in coturn's
@@ -51,6 +52,11 @@ static void admin_usage(FILE *out)
 	    "                          delete a secret of -r's realm\n"
 	    "      --delete-all-secrets\n"
 	    "                          delete every secret of -r's realm\n"
+	    "  -g, --set-realm-option  set -r's realm options: --max-bps, --user-quota,\n"
+	    "                          --total-quota (0 removes one); a running\n"
+	    "                          turnserver reads them within realm-options-refresh\n"
+	    "  -G, --list-realm-options\n"
+	    "                          list the realm options, of one realm with -r\n"
 	    "options:\n"
 	    "  -b, --db, --userdb FILE SQLite user database (default %s,\n"
 	    "                          or userdb= of the -c file)\n"
@@ -69,6 +75,9 @@ static void admin_usage(FILE *out)
 	    "      --auth-secret SECRET\n"
 	    "                          the secret for --ttl (default: static-auth-secret of\n"
 	    "                          the -c file, else the first of -r's realm in the store)\n"
+	    "      --max-bps N, --user-quota N, --total-quota N\n"
+	    "                          with -g: the realm's value (bytes a second,\n"
+	    "                          allocations per user, allocations in all)\n"
 	    "  -h, --help              this text\n"
 	    "      --version           print the version\n"
 	    "exit status: 0 done, 1 usage error, 2 store error\n",
@@ -136,8 +145,7 @@ static void admin_hex(FILE *out, const uint8_t *buf, size_t len)
 	fputc('\n', out);
 }
 
-/* A name from the store, printable on one line: control bytes and '\' escaped. */
-static void admin_put_name(FILE *out, const char *s)
+void admin_put_name(FILE *out, const char *s)
 {
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
@@ -295,7 +303,7 @@ static int admin_set_action(struct admin *a, enum admin_action act)
 {
 	if (a->action != ACT_NONE && a->action != act) {
 		fprintf(stderr, "turnadmin: give only one of -a, -d, -l, -k, -s, -S, -X, "
-				"--delete-all-secrets\n");
+				"--delete-all-secrets, -g, -G\n");
 		return -1;
 	}
 	a->action = act;
@@ -326,13 +334,18 @@ static int admin_parse_args(struct admin *a, int argc, char **argv)
 	    {"listening-port", required_argument, NULL, OPT_LISTENING_PORT},
 	    {"ice-servers", no_argument, NULL, OPT_ICE_SERVERS},
 	    {"md5-key", required_argument, NULL, OPT_MD5_KEY},
+	    {"set-realm-option", no_argument, NULL, 'g'},
+	    {"list-realm-options", no_argument, NULL, 'G'},
+	    {"max-bps", required_argument, NULL, OPT_MAX_BPS},
+	    {"user-quota", required_argument, NULL, OPT_USER_QUOTA},
+	    {"total-quota", required_argument, NULL, OPT_TOTAL_QUOTA},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":adlkb:N:u:r:p:c:s:SX:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":adlkb:N:u:r:p:c:s:SX:gGh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
 			if (admin_set_action(a, ACT_ADD))
@@ -386,6 +399,19 @@ static int admin_parse_args(struct admin *a, int argc, char **argv)
 			if (admin_set_action(a, ACT_DEL_ALL_SECRETS))
 				return -1;
 			break;
+		case 'g':
+			if (admin_set_action(a, ACT_SET_REALM_OPTS))
+				return -1;
+			break;
+		case 'G':
+			if (admin_set_action(a, ACT_LIST_REALM_OPTS))
+				return -1;
+			break;
+		case OPT_MAX_BPS:
+		case OPT_USER_QUOTA:
+		case OPT_TOTAL_QUOTA:
+			a->realm_opt[c - OPT_MAX_BPS] = optarg;
+			break;
 		case OPT_EXTERNAL_IP:
 			a->external_ip = optarg;
 			break;
@@ -429,7 +455,8 @@ static int admin_validate(struct admin *a)
 	bool secret_op = a->action == ACT_SET_SECRET || a->action == ACT_DEL_SECRET ||
 			 a->action == ACT_DEL_ALL_SECRETS;
 	bool need_realm = a->action == ACT_ADD || a->action == ACT_DELETE ||
-			  a->action == ACT_KEY || secret_op;
+			  a->action == ACT_KEY || a->action == ACT_SET_REALM_OPTS || secret_op;
+	bool realm_opt = a->realm_opt[0] || a->realm_opt[1] || a->realm_opt[2];
 	bool rest = a->ice_servers && a->ttl;
 	bool need_user = a->action == ACT_ADD || a->action == ACT_DELETE ||
 			 a->action == ACT_KEY || (a->ice_servers && !rest);
@@ -442,7 +469,12 @@ static int admin_validate(struct admin *a)
 	}
 	if (a->action == ACT_NONE && !a->ice_servers) {
 		fprintf(stderr, "turnadmin: no action: give -a, -d, -l, -k, -s, -S, -X, "
-				"--delete-all-secrets or --ice-servers (try --help)\n");
+				"--delete-all-secrets, -g, -G or --ice-servers (try --help)\n");
+		return -1;
+	}
+	if (realm_opt != (a->action == ACT_SET_REALM_OPTS)) {
+		fprintf(stderr, "turnadmin: -g needs --max-bps, --user-quota or --total-quota, "
+				"which go with -g only\n");
 		return -1;
 	}
 	if (a->ice_servers && a->action != ACT_NONE && a->action != ACT_ADD) {
@@ -541,6 +573,12 @@ int main(int argc, char **argv)
 		break;
 	case ACT_KEY:
 		rc = admin_key(&a);
+		break;
+	case ACT_SET_REALM_OPTS:
+		rc = admin_set_realm_options(&a);
+		break;
+	case ACT_LIST_REALM_OPTS:
+		rc = admin_list_realm_options(&a);
 		break;
 	default:
 		rc = 0;

@@ -306,6 +306,8 @@ const struct config_option config_options[] = {
 	     "unauthenticated error responses per source IP and window"),
     OPT_UINT("401-window", 0, unauth_window, 1, CONFIG_MAX_SECONDS, 0, "<seconds>",
 	     "window of 401-req-limit"),
+    OPT_UINT("realm-options-refresh", 0, realm_options_refresh, 1, 3600, 0, "<seconds>",
+	     "how often the realm's max-bps, user-quota, total-quota are read from the store"),
     OPT_BOOL("rfc5766-channel-numbers", 0, rfc5766_channel_numbers,
 	     "accept channel numbers up to 0x7FFF (RFC 5766) instead of 0x4FFF (RFC 8656)"),
     OPT_STR("kernel-offload", 0, CONFIG_TEXT, kernel_offload, FSIZE(kernel_offload),
@@ -1063,6 +1065,7 @@ void config_init(struct config *c)
 	c->unauth_ratelimit = true;
 	c->unauth_req_limit = CONFIG_DEFAULT_401_REQ_LIMIT;
 	c->unauth_window = CONFIG_DEFAULT_401_WINDOW;
+	c->realm_options_refresh = CONFIG_DEFAULT_REALM_OPTIONS_REFRESH;
 	memcpy(c->kernel_offload, "auto", sizeof("auto"));
 	memcpy(c->rest_api_separator, ":", sizeof(":"));
 	memcpy(c->software_name, CONFIG_DEFAULT_SOFTWARE_NAME,

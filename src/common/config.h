@@ -69,6 +69,7 @@
 #define CONFIG_DEFAULT_ANCHOR_NG_CACHE_TIME 60
 #define CONFIG_DEFAULT_401_REQ_LIMIT 1000 /* coturn's 401-req-limit */
 #define CONFIG_DEFAULT_401_WINDOW 120	  /* coturn's 401-window, seconds */
+#define CONFIG_DEFAULT_REALM_OPTIONS_REFRESH 5 /* coturn rereads its realms every 5 s */
 
 #define CONFIG_MAX_LINE 4096	      /* bytes per config file line */
 #define CONFIG_MAX_IPS 16	      /* listening-ip, relay-ip, external-ip */
@@ -207,6 +208,8 @@ struct config {
 	bool unauth_ratelimit;
 	unsigned int unauth_req_limit;
 	unsigned int unauth_window; /* seconds */
+	/* seconds between two reads of the realm's options in the store (realm_opts.c) */
+	unsigned int realm_options_refresh;
 	bool rfc5766_channel_numbers; /* channels 0x4000-0x7FFF instead of 0x4000-0x4FFF */
 	char kernel_offload[8];	      /* "auto" (default), "on", "off": relay/relay_engine.h */
 

@@ -186,10 +186,12 @@ void limits_free(struct server *srv)
 int limits_take(struct server *srv, const char *user, const struct sockaddr *source,
 		unsigned int allocs, unsigned int ports)
 {
-	const struct config *c = srv->cfg;
 	struct limits *l = srv->limits;
 	struct limit_entry *u, *a;
 	struct limit_key ku, ka;
+	/* the store's values of the moment (realm_opts.c), else the configuration's */
+	unsigned int user_quota = realm_opt(srv, REALM_OPT_USER_QUOTA);
+	unsigned int total_quota = realm_opt(srv, REALM_OPT_TOTAL_QUOTA);
 	int ret = TURN_ERR_ALLOCATION_QUOTA;
 
 	key_user(&ku, user);
@@ -201,9 +203,9 @@ int limits_take(struct server *srv, const char *user, const struct sockaddr *sou
 		ret = STUN_ERR_SERVER_ERROR;
 		goto out;
 	}
-	if (c->total_quota && l->allocs + allocs > c->total_quota)
+	if (total_quota && l->allocs + allocs > total_quota)
 		goto out;
-	if (c->user_quota && u->allocs + allocs > c->user_quota)
+	if (user_quota && u->allocs + allocs > user_quota)
 		goto out;
 	if (u->ports + ports > l->user_ports_max || a->ports + ports > l->addr_ports_max)
 		goto out;

@@ -734,6 +734,10 @@ int main(int argc, char **argv)
 	}
 	if (setup_userdb(&srv, db, password, sizeof(password)) < 0)
 		goto out;
+	if (realm_opts_start(&srv, err, sizeof(err)) < 0) {
+		log_error("realm options: %s", err);
+		goto out;
+	}
 	userdb_close(db);
 	db = NULL;
 	if (cfg.pidfile && write_pidfile(cfg.pidfile) < 0) {
@@ -748,6 +752,7 @@ int main(int argc, char **argv)
 			 priv.set_user ? " (its directory must be writable by proc-user)" : "");
 	log_info("stopped");
 out:
+	realm_opts_stop(&srv);
 	userdb_close(db);
 	server_free(&srv);
 	config_free(&cfg);

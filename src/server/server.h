@@ -132,6 +132,10 @@ struct worker_stats {
 	uint64_t icmp_ignored;	     /* local errors, other ICMP types, odd control data */
 };
 
+/* realm_opts.c: coturn's realm options, in userdb_realm_options' order */
+enum { REALM_OPT_MAX_BPS, REALM_OPT_USER_QUOTA, REALM_OPT_TOTAL_QUOTA, REALM_OPTS };
+struct realm_opts;
+
 struct server {
 	struct config *cfg;
 	char realm[CONFIG_MAX_TEXT_BYTES + 1];
@@ -156,6 +160,9 @@ struct server {
 	/* rfc5780 (natdisc.c): per family (IPv4, IPv6) its two addresses, or none */
 	union sockaddr_u natdisc[2][2];
 	struct fleet *fleet;	       /* fleet.h: the fleet's Redis, or NULL */
+	/* the realm's options in the store now: 0 none, else the value + 1 (realm_opts.c) */
+	uint64_t realm_opt[REALM_OPTS];
+	struct realm_opts *realm_opts; /* the thread that reads them, or NULL */
 };
 
 /* A UDP listening socket of one worker. */
@@ -453,6 +460,18 @@ int natdisc_plan(const struct server *srv, bool udp, const union sockaddr_u *loc
 		 const union sockaddr_u *client, const struct stun_msg *m,
 		 struct natdisc_plan *out, uint16_t *unknown);
 
+/*
+ * realm_opts.c: the realm's max-bps, user-quota and total-quota from the
+ * user store, read at startup and every realm-options-refresh seconds.
+ */
+/* Reads once, then starts the thread (nothing without a store or with no-dynamic-realms). */
+int realm_opts_start(struct server *srv, char *err, size_t errlen);
+void realm_opts_stop(struct server *srv);
+/* One read from db into srv->realm_opt, changes logged: 0, or -1 (what failed stays). */
+int realm_opts_read(struct server *srv, struct userdb *db, const char *label);
+/* The value in use: the store's, else the configuration's. */
+unsigned int realm_opt(const struct server *srv, int opt);
+
 /* unauth_budget.c: may one more unauthenticated error response go to src? */
 bool unauth_budget_take(struct worker *w, const union sockaddr_u *src);
 
@@ -474,9 +493,9 @@ void turn_handle_channeldata(struct worker *w, struct allocation *a, const uint8
 #define STORE_CACHE_MS 5000  /* how long a worker keeps a user's answer */
 int store_start(struct server *srv, char *err, size_t errlen);
 /*
- * Before the peer policy and the limits are set up: the realm's user-quota,
- * total-quota, max-bps and peer ranges that Redis holds (coturn's keys)
- * into cfg, unless no-dynamic-realms / no-dynamic-ip-list.
+ * Before the peer policy is set up: the realm's peer ranges that Redis
+ * holds (coturn's keys) into cfg, unless no-dynamic-ip-list (its options:
+ * realm_opts.c).
  */
 void store_read_realm(struct config *cfg, const char *realm);
 void store_stop(struct server *srv);

@@ -222,12 +222,13 @@ uint32_t turn_requested_bps(const struct stun_msg *m)
 
 /*
  * coturn's bandwidth limit (bandwidth.h): the rate asked for, capped by
- * max-bps, reserved from bps-capacity. *rate 0: the allocation is not
+ * max-bps (the realm's in the store, realm_opts.c, else the configuration's),
+ * reserved from bps-capacity. *rate 0: the allocation is not
  * limited. 486 when the capacity is used up, as coturn.
  */
 static int allocate_rate(struct server *srv, const struct stun_msg *m, uint32_t *rate)
 {
-	uint32_t want = bw_allocation_rate(srv->cfg->max_bps, turn_requested_bps(m));
+	uint32_t want = bw_allocation_rate(realm_opt(srv, REALM_OPT_MAX_BPS), turn_requested_bps(m));
 
 	*rate = 0;
 	if (!want)
