@@ -34,8 +34,8 @@ int admin_set_realm_options(const struct admin *a)
 	int rc;
 
 	for (int i = 0; i < USERDB_REALM_OPTION_COUNT; i++)
-		if (a->realm_opt[i] && admin_realm_value(userdb_realm_options[i], a->realm_opt[i],
-							 &v[i]))
+		if (a->realm_opt[i] &&
+		    admin_realm_value(userdb_realm_options[i], a->realm_opt[i], &v[i]))
 			return EXIT_USAGE;
 	rc = admin_open(a, true, &db);
 	if (rc)

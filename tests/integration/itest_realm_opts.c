@@ -15,10 +15,10 @@
  */
 #include "integration/harness.h"
 
-#define WAIT_MS 8000	  /* a change must show within this (refresh is 1 s) */
+#define WAIT_MS 8000 /* a change must show within this (refresh is 1 s) */
 #define RETRY_MS 100
 #define COTURN_ADMIN "/usr/bin/turnadmin"
-#define BPS 12800	  /* max-bps set in the store: 100 BANDWIDTH units */
+#define BPS 12800 /* max-bps set in the store: 100 BANDWIDTH units */
 
 static struct tserver lite, redis;
 static pid_t redis_pid;

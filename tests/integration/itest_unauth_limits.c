@@ -29,12 +29,20 @@ static uint16_t rate_metrics, conns_metrics;
 static int group_setup(void **state)
 {
 	static char p1[40], p2[40];
-	static const char *f1[] = {"--relay-ip=127.0.0.1", "--relay-threads=1",
-				   "--unauth-req-rate=5", "--prometheus",
-				   "--prometheus-address=127.0.0.1", p1, NULL};
-	static const char *f2[] = {"--relay-ip=127.0.0.1", "--relay-threads=1",
-				   "--max-unauth-connections-per-ip=3", "--prometheus",
-				   "--prometheus-address=127.0.0.1", p2, NULL};
+	static const char *f1[] = {"--relay-ip=127.0.0.1",
+				   "--relay-threads=1",
+				   "--unauth-req-rate=5",
+				   "--prometheus",
+				   "--prometheus-address=127.0.0.1",
+				   p1,
+				   NULL};
+	static const char *f2[] = {"--relay-ip=127.0.0.1",
+				   "--relay-threads=1",
+				   "--max-unauth-connections-per-ip=3",
+				   "--prometheus",
+				   "--prometheus-address=127.0.0.1",
+				   p2,
+				   NULL};
 
 	(void)state;
 	rate_metrics = h_pick_port();
