@@ -13,6 +13,8 @@
  * While the store cannot be read the last values stay: an outage does not
  * lift a quota. Allocations in place keep what they got: a lowered quota
  * refuses new Allocates, a new max-bps holds for allocations made after it.
+ * A reload (SIGHUP, reload.c) reads them at once too; one that sets
+ * no-dynamic-realms stops applying them (realm_opt()).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -53,7 +55,10 @@ unsigned int realm_opt(const struct server *srv, int opt)
 {
 	uint64_t v = __atomic_load_n(&srv->realm_opt[opt], __ATOMIC_RELAXED);
 
-	return v ? (unsigned int)(v - 1) : realm_opt_config(srv->cfg, opt);
+	/* no-dynamic-realms set by a reload (SIGHUP) stops applying them */
+	if (!v || srv->cfg->no_dynamic_realms)
+		return realm_opt_config(srv->cfg, opt);
+	return (unsigned int)(v - 1);
 }
 
 int realm_opts_read(struct server *srv, struct userdb *db, const char *label)
@@ -78,14 +83,14 @@ int realm_opts_read(struct server *srv, struct userdb *db, const char *label)
 		old = __atomic_exchange_n(&srv->realm_opt[i], got, __ATOMIC_RELAXED);
 		if (old == got)
 			continue;
+		/* the configuration is not read here: a reload may be changing it */
 		if (got)
-			log_info("%s: realm '%s' %s %lu from the store (was %u)", label, srv->realm,
-				 userdb_realm_options[i], v,
-				 old ? (unsigned int)(old - 1) : realm_opt_config(srv->cfg, i));
+			log_info("%s: realm '%s' %s %lu from the store", label, srv->realm,
+				 userdb_realm_options[i], v);
 		else
-			log_info("%s: realm '%s' %s no longer in the store: the configuration's %u",
-				 label, srv->realm, userdb_realm_options[i],
-				 realm_opt_config(srv->cfg, i));
+			log_info("%s: realm '%s' %s no longer in the store: the configuration's "
+				 "applies",
+				 label, srv->realm, userdb_realm_options[i]);
 	}
 	return ret;
 }
