@@ -10,6 +10,7 @@
  *             [-c FILE]
  *   turnadmin -s SECRET -r REALM | -S [-r REALM] | -X SECRET -r REALM
  *   turnadmin --delete-all-secrets -r REALM
+ *   turnadmin -g -r REALM [--max-bps N] [--user-quota N] [--total-quota N] | -G [-r REALM]
  *   turnadmin --ice-servers --ttl SECONDS [-u USER] [--auth-secret SECRET | -c FILE | -r REALM]
  *
  * -N CONNINFO (coturn's --redis-userdb) works on a Redis store in coturn's
@@ -57,6 +58,11 @@ static void admin_usage(FILE *out)
 	    "  -L, --list-admin        list the web-admin accounts\n"
 	    "  -P, --generate-encrypted-password\n"
 	    "                          print the stored form of -p (coturn's \"$5$\" hash)\n"
+	    "  -g, --set-realm-option  set -r's realm options: --max-bps, --user-quota,\n"
+	    "                          --total-quota (0 removes one); a running\n"
+	    "                          turnserver reads them within realm-options-refresh\n"
+	    "  -G, --list-realm-options\n"
+	    "                          list the realm options, of one realm with -r\n"
 	    "options:\n"
 	    "  -b, --db, --userdb FILE SQLite user database (default %s,\n"
 	    "                          or userdb= of the -c file)\n"
@@ -75,6 +81,9 @@ static void admin_usage(FILE *out)
 	    "      --auth-secret SECRET\n"
 	    "                          the secret for --ttl (default: static-auth-secret of\n"
 	    "                          the -c file, else the first of -r's realm in the store)\n"
+	    "      --max-bps N, --user-quota N, --total-quota N\n"
+	    "                          with -g: the realm's value (bytes a second,\n"
+	    "                          allocations per user, allocations in all)\n"
 	    "  -h, --help              this text\n"
 	    "      --version           print the version\n"
 	    "exit status: 0 done, 1 usage error, 2 store error\n",
@@ -142,8 +151,7 @@ static void admin_hex(FILE *out, const uint8_t *buf, size_t len)
 	fputc('\n', out);
 }
 
-/* A name from the store, printable on one line: control bytes and '\' escaped. */
-static void admin_put_name(FILE *out, const char *s)
+void admin_put_name(FILE *out, const char *s)
 {
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
@@ -301,7 +309,7 @@ static int admin_set_action(struct admin *a, enum admin_action act)
 {
 	if (a->action != ACT_NONE && a->action != act) {
 		fprintf(stderr, "turnadmin: give only one of -a, -d, -l, -k, -s, -S, -X, "
-				"--delete-all-secrets, -A, -D, -L, -P\n");
+				"--delete-all-secrets, -A, -D, -L, -P, -g, -G\n");
 		return -1;
 	}
 	a->action = act;
@@ -336,13 +344,18 @@ static int admin_parse_args(struct admin *a, int argc, char **argv)
 	    {"delete-admin", no_argument, NULL, 'D'},
 	    {"list-admin", no_argument, NULL, 'L'},
 	    {"generate-encrypted-password", no_argument, NULL, 'P'},
+	    {"set-realm-option", no_argument, NULL, 'g'},
+	    {"list-realm-options", no_argument, NULL, 'G'},
+	    {"max-bps", required_argument, NULL, OPT_MAX_BPS},
+	    {"user-quota", required_argument, NULL, OPT_USER_QUOTA},
+	    {"total-quota", required_argument, NULL, OPT_TOTAL_QUOTA},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":adlkADLPb:N:u:r:p:c:s:SX:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":adlkADLPb:N:u:r:p:c:s:SX:gGh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
 			if (admin_set_action(a, ACT_ADD))
@@ -406,6 +419,19 @@ static int admin_parse_args(struct admin *a, int argc, char **argv)
 			if (admin_set_action(a, ACT_DEL_ALL_SECRETS))
 				return -1;
 			break;
+		case 'g':
+			if (admin_set_action(a, ACT_SET_REALM_OPTS))
+				return -1;
+			break;
+		case 'G':
+			if (admin_set_action(a, ACT_LIST_REALM_OPTS))
+				return -1;
+			break;
+		case OPT_MAX_BPS:
+		case OPT_USER_QUOTA:
+		case OPT_TOTAL_QUOTA:
+			a->realm_opt[c - OPT_MAX_BPS] = optarg;
+			break;
 		case OPT_EXTERNAL_IP:
 			a->external_ip = optarg;
 			break;
@@ -449,7 +475,8 @@ static int admin_validate(struct admin *a)
 	bool secret_op = a->action == ACT_SET_SECRET || a->action == ACT_DEL_SECRET ||
 			 a->action == ACT_DEL_ALL_SECRETS;
 	bool need_realm = a->action == ACT_ADD || a->action == ACT_DELETE ||
-			  a->action == ACT_KEY || secret_op;
+			  a->action == ACT_KEY || a->action == ACT_SET_REALM_OPTS || secret_op;
+	bool realm_opt = a->realm_opt[0] || a->realm_opt[1] || a->realm_opt[2];
 	bool rest = a->ice_servers && a->ttl;
 	bool need_user = a->action == ACT_ADD || a->action == ACT_DELETE ||
 			 a->action == ACT_KEY || (a->ice_servers && !rest) ||
@@ -464,8 +491,13 @@ static int admin_validate(struct admin *a)
 	}
 	if (a->action == ACT_NONE && !a->ice_servers) {
 		fprintf(stderr, "turnadmin: no action: give -a, -d, -l, -k, -s, -S, -X, "
-				"--delete-all-secrets, -A, -D, -L, -P or --ice-servers (try "
+				"--delete-all-secrets, -A, -D, -L, -P, -g, -G or --ice-servers (try "
 				"--help)\n");
+		return -1;
+	}
+	if (realm_opt != (a->action == ACT_SET_REALM_OPTS)) {
+		fprintf(stderr, "turnadmin: -g needs --max-bps, --user-quota or --total-quota, "
+				"which go with -g only\n");
 		return -1;
 	}
 	if (a->ice_servers && a->action != ACT_NONE && a->action != ACT_ADD) {
@@ -570,6 +602,12 @@ int main(int argc, char **argv)
 	case ACT_LIST_ADMINS:
 	case ACT_ENC_PASSWORD:
 		rc = admin_accounts(&a);
+		break;
+	case ACT_SET_REALM_OPTS:
+		rc = admin_set_realm_options(&a);
+		break;
+	case ACT_LIST_REALM_OPTS:
+		rc = admin_list_realm_options(&a);
 		break;
 	default:
 		rc = 0;

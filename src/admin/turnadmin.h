@@ -7,6 +7,7 @@
 #define ADMIN_TURNADMIN_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "common/config.h"
 #include "server/userdb.h"
@@ -29,6 +30,8 @@ enum admin_action {
 	ACT_DEL_ADMIN,	 /* -D */
 	ACT_LIST_ADMINS, /* -L */
 	ACT_ENC_PASSWORD, /* -P: print coturn's "$5$" form of -p */
+	ACT_SET_REALM_OPTS, /* -g */
+	ACT_LIST_REALM_OPTS, /* -G */
 };
 
 enum {
@@ -39,6 +42,9 @@ enum {
 	OPT_DEL_ALL_SECRETS,
 	OPT_TTL,
 	OPT_AUTH_SECRET,
+	OPT_MAX_BPS, /* then user-quota, total-quota: userdb_realm_options' order */
+	OPT_USER_QUOTA,
+	OPT_TOTAL_QUOTA,
 };
 
 struct admin {
@@ -57,6 +63,7 @@ struct admin {
 	const char *secret;	 /* -s, -X */
 	const char *auth_secret; /* --auth-secret */
 	const char *ttl;	 /* --ttl: time-limited credentials */
+	const char *realm_opt[USERDB_REALM_OPTION_COUNT]; /* -g: --max-bps, ... as given */
 	struct config cfg;
 	bool have_cfg;
 };
@@ -72,6 +79,13 @@ int admin_print_ice_servers(const struct admin *a, const char *user, const char 
 int admin_print_rest_ice_servers(const struct admin *a);
 /* admin_accounts.c: -A, -D, -L, -P (0, or an exit status). */
 int admin_accounts(const struct admin *a);
+/* -g: the realm options given into the store (0, or an exit status). */
+int admin_set_realm_options(const struct admin *a);
+/* -G: the options of -r's realm, or every row (SQLite) without -r. */
+int admin_list_realm_options(const struct admin *a);
+/* A name from the store, printable on one line: control bytes and '\' escaped. */
+void admin_put_name(FILE *out, const char *s);
+
 /* Warn when -u/-p disagree with the store (the store may live elsewhere). */
 void admin_check_credentials(const struct admin *a);
 

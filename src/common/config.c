@@ -305,6 +305,14 @@ const struct config_option config_options[] = {
 	     "unauthenticated error responses per source IP and window"),
     OPT_UINT("401-window", 0, unauth_window, 1, CONFIG_MAX_SECONDS, 0, "<seconds>",
 	     "window of 401-req-limit"),
+    OPT_UINT("unauth-req-rate", 0, unauth_req_rate, 0, CONFIG_MAX_QUOTA, 0, "<n>",
+	     "TURN requests a second from one source that fail to authenticate, per relay "
+	     "thread; past it the source's requests are dropped unread, 0 = no limit"),
+    OPT_UINT("max-unauth-connections-per-ip", 0, max_unauth_connections_per_ip, 1,
+	     CONFIG_MAX_QUOTA, 0, "<n>",
+	     "TCP/TLS connections and DTLS sessions from one address not authenticated yet"),
+    OPT_UINT("realm-options-refresh", 0, realm_options_refresh, 1, 3600, 0, "<seconds>",
+	     "how often the realm's max-bps, user-quota, total-quota are read from the store"),
     OPT_BOOL("rfc5766-channel-numbers", 0, rfc5766_channel_numbers,
 	     "accept channel numbers up to 0x7FFF (RFC 5766) instead of 0x4FFF (RFC 8656)"),
     OPT_STR("kernel-offload", 0, CONFIG_TEXT, kernel_offload, FSIZE(kernel_offload),
@@ -1066,6 +1074,9 @@ void config_init(struct config *c)
 	c->unauth_ratelimit = true;
 	c->unauth_req_limit = CONFIG_DEFAULT_401_REQ_LIMIT;
 	c->unauth_window = CONFIG_DEFAULT_401_WINDOW;
+	c->unauth_req_rate = CONFIG_DEFAULT_UNAUTH_REQ_RATE;
+	c->max_unauth_connections_per_ip = CONFIG_DEFAULT_MAX_UNAUTH_CONNECTIONS_PER_IP;
+	c->realm_options_refresh = CONFIG_DEFAULT_REALM_OPTIONS_REFRESH;
 	memcpy(c->kernel_offload, "auto", sizeof("auto"));
 	memcpy(c->rest_api_separator, ":", sizeof(":"));
 	memcpy(c->software_name, CONFIG_DEFAULT_SOFTWARE_NAME,

@@ -71,6 +71,9 @@
 #define CONFIG_DEFAULT_ANCHOR_NG_CACHE_TIME 60
 #define CONFIG_DEFAULT_401_REQ_LIMIT 1000 /* coturn's 401-req-limit */
 #define CONFIG_DEFAULT_401_WINDOW 120	  /* coturn's 401-window, seconds */
+#define CONFIG_DEFAULT_UNAUTH_REQ_RATE 100 /* requests a second per source and relay thread */
+#define CONFIG_DEFAULT_MAX_UNAUTH_CONNECTIONS_PER_IP 64
+#define CONFIG_DEFAULT_REALM_OPTIONS_REFRESH 5 /* coturn rereads its realms every 5 s */
 
 #define CONFIG_MAX_LINE 4096	      /* bytes per config file line */
 #define CONFIG_MAX_IPS 16	      /* listening-ip, relay-ip, external-ip */
@@ -209,6 +212,12 @@ struct config {
 	bool unauth_ratelimit;
 	unsigned int unauth_req_limit;
 	unsigned int unauth_window; /* seconds */
+	/* requests per second and source before one authenticates (unauth_budget.c), 0: none */
+	unsigned int unauth_req_rate;
+	/* client connections from one address that have not authenticated yet (limits.c) */
+	unsigned int max_unauth_connections_per_ip;
+	/* seconds between two reads of the realm's options in the store (realm_opts.c) */
+	unsigned int realm_options_refresh;
 	bool rfc5766_channel_numbers; /* channels 0x4000-0x7FFF instead of 0x4000-0x4FFF */
 	char kernel_offload[8];	      /* "auto" (default), "on", "off": relay/relay_engine.h */
 

@@ -28,6 +28,8 @@ static const char *const config_reload_options[] = {
     "ip-port-share",
     "max-tcp-connections",
     "max-tcp-connections-per-ip",
+    "max-unauth-connections-per-ip",
+    "unauth-req-rate",
     "allowed-peer-ip",
     "denied-peer-ip",
     "allow-loopback-peers",

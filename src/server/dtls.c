@@ -37,6 +37,7 @@ struct dtls_session {
 	uint64_t opened_ms;	/* max-allocate-timeout counts from here */
 	bool established;
 	bool closing;
+	bool authed; /* a request on it authenticated (limits_tcp_authed()) */
 };
 
 struct dtls_worker {
@@ -210,6 +211,8 @@ static void session_close(struct dtls_session *s, bool notify)
 	if (notify && s->established)
 		SSL_shutdown(s->ssl);
 	session_unlink(s);
+	if (!s->authed)
+		limits_tcp_authed(s->w->srv, &s->client.sa);
 	limits_tcp_release(s->w->srv, &s->client.sa);
 	event_free(s->deadline);
 	event_free(s->retx);
@@ -312,11 +315,11 @@ static struct dtls_session *session_new(struct udp_listener *lsn, const union so
 	int refused = limits_tcp_take(w->srv, &client->sa);
 
 	if (refused) {
+		w->stats.conn_refused[refused - 1]++;
 		if (worker_log_ok(w))
 			log_info("DTLS session from %s refused: %s reached",
 				 addr_str(&client->sa, abuf, sizeof(abuf)),
-				 refused == LIMITS_TCP_TOTAL ? "max-tcp-connections"
-							     : "max-tcp-connections-per-ip");
+				 limits_tcp_cap_name(refused));
 		return NULL;
 	}
 	s = calloc(1, sizeof(*s));
@@ -363,6 +366,7 @@ fail:
 	SSL_free(s->ssl);
 	free(s);
 fail_limits:
+	limits_tcp_authed(w->srv, &client->sa);
 	limits_tcp_release(w->srv, &client->sa);
 	return NULL;
 }
@@ -560,4 +564,12 @@ void dtls_worker_free(struct worker *w)
 	free(w->dtls->table);
 	free(w->dtls);
 	w->dtls = NULL;
+}
+
+void dtls_session_authed(struct dtls_session *s)
+{
+	if (s->authed)
+		return;
+	s->authed = true;
+	limits_tcp_authed(s->w->srv, &s->client.sa);
 }

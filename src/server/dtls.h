@@ -88,6 +88,8 @@ bool dtls_has_session(struct worker *w, const struct udp_listener *lsn,
 		      const union sockaddr_u *client);
 /* One STUN message or ChannelData to the session's client, encrypted: 0 or -1. */
 int dtls_sendv(struct dtls_session *s, const struct iovec *iov, int niov);
+/* A request on s authenticated: it is no longer half-open (limits.c). */
+void dtls_session_authed(struct dtls_session *s);
 /* A STUN message from s's client (also one parked for the user store, store.c). */
 void dtls_session_message(struct dtls_session *s, const uint8_t *buf, size_t len);
 /* allocation.c: a's client is session s (NULL: the allocation ended). */

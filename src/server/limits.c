@@ -8,8 +8,11 @@
  *  - relay ports: user-port-share per user (across all its addresses),
  *    ip-port-share per client address, anchor-port-share for all anchored
  *    calls together, each a percentage of the relay range;
- *  - client TCP connections: max-tcp-connections in all,
- *    max-tcp-connections-per-ip per client address.
+ *  - client TCP connections (and DTLS sessions): max-tcp-connections in
+ *    all, max-tcp-connections-per-ip per client address, and of those
+ *    max-unauth-connections-per-ip half-open ones: accepted, TLS handshake
+ *    or not, but no request authenticated on them yet (what a source holds
+ *    without credentials).
  * A client address is the IPv4 address, or the /64 of an IPv6 address (one
  * host usually holds a whole /64). Counters live in one hash table under
  * srv->lock, one entry per user or address that holds something: the table
@@ -30,7 +33,7 @@ enum limit_kind { LIMIT_USER = 'u', LIMIT_ADDR = 'a' };
 
 struct limit_entry {
 	struct limit_entry *next;
-	unsigned int allocs, ports, tcp;
+	unsigned int allocs, ports, tcp, unauth;
 	size_t key_len;
 	uint8_t key[]; /* kind, then the name or the address bytes */
 };
@@ -39,6 +42,7 @@ struct limits {
 	struct limit_entry *bucket[LIMITS_BUCKETS];
 	uint32_t seed; /* chains an attacker cannot line up */
 	unsigned int allocs, tcp, anchor_ports;
+	unsigned int unauth; /* half-open connections in all: atomic stores, for the metrics */
 	unsigned int user_ports_max, addr_ports_max, anchor_ports_max, tcp_max;
 };
 
@@ -105,7 +109,7 @@ static void entry_put(struct limits *l, struct limit_entry *e)
 {
 	struct limit_entry **pp;
 
-	if (!e || e->allocs || e->ports || e->tcp)
+	if (!e || e->allocs || e->ports || e->tcp || e->unauth)
 		return;
 	for (pp = &l->bucket[key_hash(l, e->key, e->key_len)]; *pp; pp = &(*pp)->next) {
 		if (*pp == e) {
@@ -140,9 +144,9 @@ static void limits_set_caps(struct limits *l, const struct config *c)
 			 "TCP clients can take the descriptors relay sockets need",
 			 l->tcp_max, (unsigned long long)rl.rlim_cur);
 	log_info("limits: relay ports per user %u, per client address %u, anchor %u; "
-		 "TCP connections %u, per client address %u",
+		 "TCP connections %u, per client address %u (%u of them not authenticated)",
 		 l->user_ports_max, l->addr_ports_max, l->anchor_ports_max, l->tcp_max,
-		 c->max_tcp_connections_per_ip);
+		 c->max_tcp_connections_per_ip, c->max_unauth_connections_per_ip);
 }
 
 int limits_init(struct server *srv)
@@ -186,10 +190,12 @@ void limits_free(struct server *srv)
 int limits_take(struct server *srv, const char *user, const struct sockaddr *source,
 		unsigned int allocs, unsigned int ports)
 {
-	const struct config *c = srv->cfg;
 	struct limits *l = srv->limits;
 	struct limit_entry *u, *a;
 	struct limit_key ku, ka;
+	/* the store's values of the moment (realm_opts.c), else the configuration's */
+	unsigned int user_quota = realm_opt(srv, REALM_OPT_USER_QUOTA);
+	unsigned int total_quota = realm_opt(srv, REALM_OPT_TOTAL_QUOTA);
 	int ret = TURN_ERR_ALLOCATION_QUOTA;
 
 	key_user(&ku, user);
@@ -201,9 +207,9 @@ int limits_take(struct server *srv, const char *user, const struct sockaddr *sou
 		ret = STUN_ERR_SERVER_ERROR;
 		goto out;
 	}
-	if (c->total_quota && l->allocs + allocs > c->total_quota)
+	if (total_quota && l->allocs + allocs > total_quota)
 		goto out;
-	if (c->user_quota && u->allocs + allocs > c->user_quota)
+	if (user_quota && u->allocs + allocs > user_quota)
 		goto out;
 	if (u->ports + ports > l->user_ports_max || a->ports + ports > l->addr_ports_max)
 		goto out;
@@ -284,8 +290,13 @@ int limits_tcp_take(struct server *srv, const struct sockaddr *source)
 	a = entry_get(l, &ka, true);
 	if (!a || a->tcp >= srv->cfg->max_tcp_connections_per_ip)
 		goto out;
+	ret = LIMITS_TCP_UNAUTH;
+	if (a->unauth >= srv->cfg->max_unauth_connections_per_ip)
+		goto out;
 	a->tcp++;
+	a->unauth++;
 	l->tcp++;
+	__atomic_store_n(&l->unauth, l->unauth + 1, __ATOMIC_RELAXED);
 	ret = 0;
 out:
 	entry_put(l, a);
@@ -293,7 +304,8 @@ out:
 	return ret;
 }
 
-void limits_tcp_release(struct server *srv, const struct sockaddr *source)
+/* A connection of source authenticates (no longer half-open), or closes. */
+static void tcp_drop(struct server *srv, const struct sockaddr *source, bool closes)
 {
 	struct limits *l = srv->limits;
 	struct limit_entry *a;
@@ -302,10 +314,35 @@ void limits_tcp_release(struct server *srv, const struct sockaddr *source)
 	key_addr(&ka, source);
 	pthread_mutex_lock(&srv->lock);
 	a = entry_get(l, &ka, false);
-	if (a) {
+	if (a && closes) {
 		a->tcp--;
 		l->tcp--;
+	} else if (a && a->unauth) {
+		a->unauth--;
+		__atomic_store_n(&l->unauth, l->unauth - 1, __ATOMIC_RELAXED);
 	}
 	entry_put(l, a);
 	pthread_mutex_unlock(&srv->lock);
+}
+
+void limits_tcp_authed(struct server *srv, const struct sockaddr *source)
+{
+	tcp_drop(srv, source, false);
+}
+
+unsigned int limits_tcp_unauth_now(const struct server *srv)
+{
+	return srv->limits ? __atomic_load_n(&srv->limits->unauth, __ATOMIC_RELAXED) : 0;
+}
+
+const char *limits_tcp_cap_name(int refused)
+{
+	return refused == LIMITS_TCP_TOTAL    ? "max-tcp-connections"
+	       : refused == LIMITS_TCP_PER_IP ? "max-tcp-connections-per-ip"
+					      : "max-unauth-connections-per-ip";
+}
+
+void limits_tcp_release(struct server *srv, const struct sockaddr *source)
+{
+	tcp_drop(srv, source, true);
 }

@@ -361,13 +361,16 @@ static unsigned int allocations_left(const struct server *srv)
 	return fleet_allocations(srv);
 }
 
-/* coturn's bandwidth limits (bandwidth.h), said once. */
-static void log_bandwidth(const struct config *cfg)
+/* coturn's bandwidth limits (bandwidth.h), said once (max-bps: the store's if set). */
+static void log_bandwidth(const struct server *srv)
 {
-	if (cfg->max_bps)
+	const struct config *cfg = srv->cfg;
+	unsigned int max_bps = realm_opt(srv, REALM_OPT_MAX_BPS);
+
+	if (max_bps)
 		log_info("max-bps: every allocation relays at most %u bytes a second each way, "
 			 "in userspace (the kernel module cannot hold a rate)",
-			 cfg->max_bps);
+			 max_bps);
 	if (cfg->bps_capacity)
 		log_info("bps-capacity: capped allocations reserve at most %u bytes a second in all",
 			 cfg->bps_capacity);
@@ -771,7 +774,6 @@ int main(int argc, char **argv)
 		goto out;
 	if (select_engine(&srv) < 0)
 		goto out;
-	log_bandwidth(&cfg);
 	raise_fd_limit();
 	if (limits_init(&srv) < 0) {
 		log_error("out of memory");
@@ -779,6 +781,11 @@ int main(int argc, char **argv)
 	}
 	if (setup_userdb(&srv, db, password, sizeof(password)) < 0)
 		goto out;
+	if (realm_opts_start(&srv, err, sizeof(err)) < 0) {
+		log_error("realm options: %s", err);
+		goto out;
+	}
+	log_bandwidth(&srv);
 	userdb_close(db);
 	db = NULL;
 	if (cfg.pidfile && write_pidfile(cfg.pidfile) < 0) {
@@ -793,6 +800,7 @@ int main(int argc, char **argv)
 			 priv.set_user ? " (its directory must be writable by proc-user)" : "");
 	log_info("stopped");
 out:
+	realm_opts_stop(&srv);
 	userdb_close(db);
 	server_free(&srv);
 	config_free(&cfg);

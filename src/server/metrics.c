@@ -163,6 +163,7 @@ static void write_drops(const struct server *srv, struct evbuffer *out)
 	    {"reason=\"too_big\"", SUM(too_big)},
 	    {"reason=\"rate_limit\"", SUM(bps_dropped)},
 	    {"reason=\"unauth_budget\"", SUM(unauth_dropped)},
+	    {"reason=\"unauth_rate\"", SUM(unauth_rate_dropped)},
 	    {"reason=\"send_error\"", SUM(send_errors)},
 	};
 	const struct prom_item refused[] = {
@@ -177,6 +178,23 @@ static void write_drops(const struct server *srv, struct evbuffer *out)
 		 "Times a TCP allocation's stream waited for its max-bps", SUM(bps_held));
 	PROM_ITEMS(out, "turnserver_allocate_refused_total", PROM_COUNTER,
 		   "Allocates refused or sent elsewhere, by reason", refused);
+}
+
+/* Client connections before authentication (limits.c): refused, and half-open now. */
+static void write_connections(const struct server *srv, struct evbuffer *out)
+{
+	const struct prom_item refused[] = {
+	    {"reason=\"max_tcp_connections\"", sum_at(srv, STAT_IDX(conn_refused))},
+	    {"reason=\"per_ip\"", sum_at(srv, STAT_IDX(conn_refused) + 1)},
+	    {"reason=\"unauth_per_ip\"", sum_at(srv, STAT_IDX(conn_refused) + 2)},
+	};
+
+	PROM_ITEMS(out, "turnserver_connections_refused_total", PROM_COUNTER,
+		   "Client TCP/TLS connections and DTLS sessions closed at once, by the cap reached",
+		   refused);
+	prom_one(out, "turnserver_unauth_connections", PROM_GAUGE,
+		 "Client TCP/TLS connections and DTLS sessions not authenticated yet",
+		 limits_tcp_unauth_now(srv));
 }
 
 /* RFC 8656 §11.3: ICMP errors of relayed datagrams (icmp.c). */
@@ -281,6 +299,7 @@ void metrics_write(const struct server *srv, struct evbuffer *out)
 	write_coturn_traffic(srv, out);
 	write_relayed(srv, out);
 	write_drops(srv, out);
+	write_connections(srv, out);
 	write_icmp(srv, out);
 	write_auth(srv, out);
 	write_process(srv, out);

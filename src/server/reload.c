@@ -131,8 +131,8 @@ static void reload_changed(void *arg, const char *option, bool reloadable)
 					     "max-tcp-connections"};
 	static const char *const log_dest[] = {"log-file", "syslog"};
 	static const char *const log_level[] = {"verbose", "Verbose"};
-	static const char *const store_set[] = {"user-quota", "total-quota", "max-bps",
-						"allowed-peer-ip", "denied-peer-ip"};
+	/* the store's realm options are kept apart (realm_opts.c): only its ranges are here */
+	static const char *const store_set[] = {"allowed-peer-ip", "denied-peer-ip"};
 	struct reload_plan *p = arg;
 	const struct config *old = p->srv->cfg;
 
@@ -155,11 +155,13 @@ static void reload_changed(void *arg, const char *option, bool reloadable)
 }
 
 /*
- * The user store's realm options and peer ranges into the new
- * configuration, from the store the server runs with (as at startup:
- * userdb_load.h), so that a reload keeps what the store set.
+ * The user store's peer ranges into the new configuration and its realm
+ * options into the running server (realm_opts.c, which also reads them
+ * every realm-options-refresh seconds), from the store the server runs
+ * with (as at startup: userdb_load.h), so that a reload keeps what the
+ * store set and takes what it sets now.
  */
-static int reload_store_realm(const struct server *srv, struct config *c, char *err, size_t errlen)
+static int reload_store_realm(struct server *srv, struct config *c, char *err, size_t errlen)
 {
 	const struct config *run = srv->cfg;
 	char label[CONFIG_MAX_PATH + 8];
@@ -169,18 +171,19 @@ static int reload_store_realm(const struct server *srv, struct config *c, char *
 		return 0;
 	if (run->redis_userdb[0]) {
 		db = userdb_open_redis(run->redis_userdb, false, err, errlen);
-		if (!db)
-			return -1;
-		userdb_apply_realm(c, db, srv->realm, "redis-userdb", NULL);
+		snprintf(label, sizeof(label), "redis-userdb");
 	} else if (srv->use_userdb) {
 		db = userdb_open_sqlite(run->userdb, false, err, errlen);
-		if (!db)
-			return -1;
 		snprintf(label, sizeof(label), "userdb %s", run->userdb);
-		userdb_apply_realm(c, db, srv->realm, label, NULL);
 	} else {
 		return 0;
 	}
+	if (!db)
+		return -1;
+	userdb_apply_realm(c, db, srv->realm, label, NULL);
+	if (!c->no_dynamic_realms && realm_opts_read(srv, db, label) < 0)
+		log_warn("SIGHUP: %s: realm options not all read, the last ones stay: %s", label,
+			 userdb_errmsg(db));
 	userdb_close(db);
 	return 0;
 }
@@ -237,8 +240,8 @@ static int reload_prepare(struct reload_plan *p, int argc, char **argv, char *er
 	if (reload_store_realm(srv, p->cfg, why, sizeof(why)) < 0) {
 		/* e.g. a store only root may open, after proc-user: the rest still reloads */
 		log_warn("SIGHUP: the user store's realm options and peer ranges not read again "
-			 "(%s): user-quota, total-quota, max-bps and the peer ranges keep their "
-			 "running values",
+			 "(%s): the store's user-quota, total-quota, max-bps and the peer ranges "
+			 "keep their running values",
 			 why);
 		p->store_unread = true;
 	}

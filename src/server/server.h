@@ -98,6 +98,9 @@ struct worker_stats {
 	uint64_t send_errors;
 	uint64_t too_big;	   /* peer data that no Data indication could carry */
 	uint64_t unauth_dropped;   /* unauthenticated error responses over the budget */
+	uint64_t unauth_rate_dropped; /* requests dropped unread: over unauth-req-rate */
+	/* client connections refused at accept (or DTLS sessions), by LIMITS_TCP_* - 1 */
+	uint64_t conn_refused[3];
 	uint64_t bps_dropped;	   /* datagrams over their allocation's max-bps (bandwidth.h) */
 	uint64_t bps_held;	   /* times a TCP allocation's stream waited for its max-bps */
 	uint64_t store_unavailable; /* authentications answered 500: the user store is down */
@@ -132,6 +135,10 @@ struct worker_stats {
 	uint64_t icmp_ignored;	     /* local errors, other ICMP types, odd control data */
 };
 
+/* realm_opts.c: coturn's realm options, in userdb_realm_options' order */
+enum { REALM_OPT_MAX_BPS, REALM_OPT_USER_QUOTA, REALM_OPT_TOTAL_QUOTA, REALM_OPTS };
+struct realm_opts;
+
 struct server {
 	struct config *cfg;
 	char realm[CONFIG_MAX_TEXT_BYTES + 1];
@@ -156,6 +163,9 @@ struct server {
 	/* rfc5780 (natdisc.c): per family (IPv4, IPv6) its two addresses, or none */
 	union sockaddr_u natdisc[2][2];
 	struct fleet *fleet;	       /* fleet.h: the fleet's Redis, or NULL */
+	/* the realm's options in the store now: 0 none, else the value + 1 (realm_opts.c) */
+	uint64_t realm_opt[REALM_OPTS];
+	struct realm_opts *realm_opts; /* the thread that reads them, or NULL */
 };
 
 /* A UDP listening socket of one worker. */
@@ -184,6 +194,7 @@ struct tcp_conn {
 	struct event *sniff; /* waiting for the first byte */
 	struct ssl_st *ssl;  /* TLS: its session, freed after bev; NULL: plain */
 	bool tls_ready;	     /* TLS: the handshake completed */
+	bool authed;	     /* a request on it authenticated (limits_tcp_authed()) */
 };
 
 /* A source IP's budget of unauthenticated error responses in one window. */
@@ -239,6 +250,7 @@ struct worker {
 	unsigned int log_count, log_suppressed;
 	struct worker_stats stats;
 	struct unauth_slot unauth[SERVER_UNAUTH_SLOTS];
+	struct unauth_slot unauth_rate[SERVER_UNAUTH_SLOTS]; /* requests failing auth, a second */
 	/* client data connections bound on another worker (under srv->lock) */
 	struct event *handoff_ev;
 	struct tcp_handoff *handoffs;
@@ -459,8 +471,24 @@ int natdisc_plan(const struct server *srv, bool udp, const union sockaddr_u *loc
 		 const union sockaddr_u *client, const struct stun_msg *m,
 		 struct natdisc_plan *out, uint16_t *unknown);
 
+/*
+ * realm_opts.c: the realm's max-bps, user-quota and total-quota from the
+ * user store, read at startup and every realm-options-refresh seconds.
+ */
+/* Reads once, then starts the thread (nothing without a store or with no-dynamic-realms). */
+int realm_opts_start(struct server *srv, char *err, size_t errlen);
+void realm_opts_stop(struct server *srv);
+/* One read from db into srv->realm_opt, changes logged: 0, or -1 (what failed stays). */
+int realm_opts_read(struct server *srv, struct userdb *db, const char *label);
+/* The value in use: the store's, else the configuration's. */
+unsigned int realm_opt(const struct server *srv, int opt);
+
 /* unauth_budget.c: may one more unauthenticated error response go to src? */
 bool unauth_budget_take(struct worker *w, const union sockaddr_u *src);
+/* May src's next request without an allocation be read (unauth-req-rate)? Counted if not. */
+bool unauth_rate_ok(struct worker *w, const union sockaddr_u *src);
+/* One request of src failed to authenticate. */
+void unauth_rate_spend(struct worker *w, const union sockaddr_u *src);
 
 /* turn.c: the lifetime an Allocate (refresh false) or Refresh request m gets
  * under max-allocate-lifetime max (RFC 8656 §7.2, §7.3); 0 deletes. */
@@ -480,9 +508,9 @@ void turn_handle_channeldata(struct worker *w, struct allocation *a, const uint8
 #define STORE_CACHE_MS 5000  /* how long a worker keeps a user's answer */
 int store_start(struct server *srv, char *err, size_t errlen);
 /*
- * Before the peer policy and the limits are set up: the realm's user-quota,
- * total-quota, max-bps and peer ranges that Redis holds (coturn's keys)
- * into cfg, unless no-dynamic-realms / no-dynamic-ip-list.
+ * Before the peer policy is set up: the realm's peer ranges that Redis
+ * holds (coturn's keys) into cfg, unless no-dynamic-ip-list (its options:
+ * realm_opts.c).
  */
 void store_read_realm(struct config *cfg, const char *realm);
 void store_stop(struct server *srv);
@@ -589,10 +617,20 @@ void limits_release(struct server *srv, const char *user, const struct sockaddr 
 int limits_anchor_take(struct server *srv, unsigned int ports);
 void limits_anchor_release(struct server *srv, unsigned int ports);
 unsigned int limits_anchor_max(const struct server *srv);
-/* A client TCP connection from source: 0, or which cap refused it. */
-enum { LIMITS_TCP_TOTAL = 1, LIMITS_TCP_PER_IP = 2 };
+/*
+ * A client TCP connection (or DTLS session) from source: 0, or which cap
+ * refused it. A new one is half-open (max-unauth-connections-per-ip) until
+ * limits_tcp_authed(): call that once when it authenticates, or before
+ * limits_tcp_release() if it never did.
+ */
+enum { LIMITS_TCP_TOTAL = 1, LIMITS_TCP_PER_IP = 2, LIMITS_TCP_UNAUTH = 3 };
 int limits_tcp_take(struct server *srv, const struct sockaddr *source);
+void limits_tcp_authed(struct server *srv, const struct sockaddr *source);
 void limits_tcp_release(struct server *srv, const struct sockaddr *source);
+/* Half-open connections now, in all (read without the lock, for the metrics). */
+unsigned int limits_tcp_unauth_now(const struct server *srv);
+/* The option a LIMITS_TCP_* refusal names. */
+const char *limits_tcp_cap_name(int refused);
 
 /* turn.c: a Connect request answered once its connection is up or failed. */
 struct turn_deferred {

@@ -253,17 +253,17 @@ void store_stop(struct server *srv)
 	srv->store = NULL;
 }
 
-/* Startup: the realm's options and peer ranges (coturn's keys), once (userdb_load.h) */
+/* Startup: the realm's peer ranges (coturn's keys), once (userdb_load.h) */
 void store_read_realm(struct config *cfg, const char *realm)
 {
 	char err[USERDB_ERR_LEN];
 	struct userdb *db;
 
-	if (cfg->no_dynamic_ip_list && cfg->no_dynamic_realms)
+	if (cfg->no_dynamic_ip_list)
 		return;
 	db = userdb_open_redis(cfg->redis_userdb, false, err, sizeof(err));
 	if (!db) {
-		log_warn("redis-userdb: realm options and peer ranges not read: %s", err);
+		log_warn("redis-userdb: peer ranges not read: %s", err);
 		return;
 	}
 	userdb_apply_realm(cfg, db, realm, "redis-userdb", NULL);

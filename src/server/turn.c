@@ -10,6 +10,7 @@
 
 #include "common/addr.h"
 #include "common/log.h"
+#include "server/dtls.h"
 #include "server/fleet.h"
 #include "server/fleet_entry.h"
 #include "server/server.h"
@@ -118,9 +119,23 @@ static void reply_ok(struct origin *o, struct allocation *a, const struct stun_m
 static int authenticate(struct origin *o, struct allocation *a, const struct stun_msg *m,
 			struct auth_result *auth)
 {
+	/* a source over unauth-req-rate: dropped before any HMAC or store lookup */
+	if (!a && !unauth_rate_ok(o->w, &o->client))
+		return -1;
 	auth_check(o->w, o, m, a, auth);
-	if (!auth->error)
+	if (!auth->error) {
+		/* its connection is no longer half-open (limits.c) */
+		if (o->tcp && !o->tcp->authed) {
+			o->tcp->authed = true;
+			limits_tcp_authed(o->w->srv, &o->client.sa);
+		} else if (o->dtls) {
+			dtls_session_authed(o->dtls);
+		}
 		return 0;
+	}
+	/* RFC 8489 §9.2.4: 438 and 441 answer good integrity; 401 and 400 do not */
+	if (auth->error == STUN_ERR_UNAUTHORIZED || auth->error == STUN_ERR_BAD_REQUEST)
+		unauth_rate_spend(o->w, &o->client);
 	if (auth->error == AUTH_PENDING) {
 		/* runs again when the store answers (store.c); 500 when it cannot wait */
 		if (store_park(o, m, auth) < 0)
@@ -222,12 +237,13 @@ uint32_t turn_requested_bps(const struct stun_msg *m)
 
 /*
  * coturn's bandwidth limit (bandwidth.h): the rate asked for, capped by
- * max-bps, reserved from bps-capacity. *rate 0: the allocation is not
+ * max-bps (the realm's in the store, realm_opts.c, else the configuration's),
+ * reserved from bps-capacity. *rate 0: the allocation is not
  * limited. 486 when the capacity is used up, as coturn.
  */
 static int allocate_rate(struct server *srv, const struct stun_msg *m, uint32_t *rate)
 {
-	uint32_t want = bw_allocation_rate(srv->cfg->max_bps, turn_requested_bps(m));
+	uint32_t want = bw_allocation_rate(realm_opt(srv, REALM_OPT_MAX_BPS), turn_requested_bps(m));
 
 	*rate = 0;
 	if (!want)

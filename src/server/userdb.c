@@ -235,6 +235,36 @@ int userdb_realm_option(struct userdb *db, const char *realm, const char *name,
 	return db->ops->realm_option(db, realm, name, value);
 }
 
+/* coturn's realm options, the only ones its turnadmin -g sets */
+const char *const userdb_realm_options[USERDB_REALM_OPTION_COUNT] = {"max-bps", "user-quota",
+								     "total-quota"};
+
+int userdb_set_realm_option(struct userdb *db, const char *realm, const char *name,
+			    unsigned long value)
+{
+	bool known = false;
+
+	if (userdb_check_name(db, "realm", realm))
+		return -1;
+	for (size_t i = 0; i < USERDB_REALM_OPTION_COUNT; i++)
+		known = known || strcmp(name, userdb_realm_options[i]) == 0;
+	if (!known) {
+		userdb_set_error(db, "no realm option '%.32s': coturn's are max-bps, user-quota, "
+				     "total-quota",
+				 name);
+		return -1;
+	}
+	if (value > UINT32_MAX) {
+		userdb_set_error(db, "realm option %s: %lu is more than %u", name, value, UINT32_MAX);
+		return -1;
+	}
+	if (!db->ops->set_realm_option) {
+		userdb_set_error(db, "the %s store keeps no realm options", db->ops->name);
+		return -1;
+	}
+	return db->ops->set_realm_option(db, realm, name, value);
+}
+
 int userdb_list_peer_ips(struct userdb *db, const char *realm, bool allowed,
 			 int (*cb)(void *arg, const char *range), void *arg)
 {

@@ -113,6 +113,14 @@ int userdb_del_secret(struct userdb *db, const char *realm, const char *secret);
 int userdb_realm_option(struct userdb *db, const char *realm, const char *name,
 			unsigned long *value);
 /*
+ * Set a realm option (coturn's turnadmin -g): value 0 removes it, as
+ * coturn's does. name is one of userdb_realm_options. 0 or -1.
+ */
+#define USERDB_REALM_OPTION_COUNT 3
+extern const char *const userdb_realm_options[USERDB_REALM_OPTION_COUNT];
+int userdb_set_realm_option(struct userdb *db, const char *realm, const char *name,
+			    unsigned long value);
+/*
  * The realm's allowed-peer-ip (allowed true) or denied-peer-ip entries, as
  * written ("10.0.0.1", "10.0.0.0-10.0.0.255", ...): cb for each, as for
  * userdb_list(). A backend that keeps none calls cb for none.
@@ -221,6 +229,8 @@ struct userdb_ops {
 	/* NULL where the backend keeps no such thing (userdb.c answers for it) */
 	int (*realm_option)(struct userdb *db, const char *realm, const char *name,
 			    unsigned long *value);
+	int (*set_realm_option)(struct userdb *db, const char *realm, const char *name,
+				unsigned long value);
 	int (*list_peer_ips)(struct userdb *db, const char *realm, bool allowed,
 			     int (*cb)(void *arg, const char *range), void *arg);
 	int (*ping)(struct userdb *db);

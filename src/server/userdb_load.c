@@ -15,8 +15,6 @@
 
 #define USERDB_LOAD_MAX_LINES 32 /* warnings per kind of row; the counts cover all */
 
-static const char *const userdb_realm_options[] = {"max-bps", "user-quota", "total-quota"};
-
 struct userdb_load {
 	struct config *cfg;
 	const char *realm, *label, *option;
@@ -57,34 +55,7 @@ void userdb_apply_realm(struct config *cfg, struct userdb *db, const char *realm
 {
 	struct userdb_load_counts dummy = {0};
 	struct userdb_load l = {.cfg = cfg, .realm = realm, .label = label, .n = n ? n : &dummy};
-	char err[256], num[24];
-	unsigned long v;
 
-	/* coturn: the realm's options in the store override the configuration's */
-	for (size_t i = 0; !cfg->no_dynamic_realms && i < sizeof(userdb_realm_options) /
-							     sizeof(userdb_realm_options[0]);
-	     i++) {
-		const char *opt = userdb_realm_options[i];
-		int rc = userdb_realm_option(db, realm, opt, &v);
-
-		if (rc < 0) {
-			l.n->refused++;
-			log_warn("%s: %s", label, userdb_errmsg(db));
-			continue;
-		}
-		if (rc > 0 || v == 0) /* coturn's turnadmin: 0 removes the option */
-			continue;
-		snprintf(num, sizeof(num), "%lu", v);
-		if (config_set(cfg, opt, num, err, sizeof(err)) < 0) {
-			l.n->refused++;
-			log_warn("%s: realm '%s' %s not used: %s", label, realm, opt, err);
-			continue;
-		}
-		l.n->options++;
-		log_info("%s: realm '%s' %s %lu from the store (read at startup; "
-			 "no-dynamic-realms turns this off)",
-			 label, realm, opt, v);
-	}
 	for (int allowed = 1; !cfg->no_dynamic_ip_list && allowed >= 0; allowed--) {
 		l.option = allowed ? "allowed-peer-ip" : "denied-peer-ip";
 		l.added = 0;
@@ -130,7 +101,7 @@ static int userdb_load_other_option(void *arg, const char *realm, const char *op
 	bool known = false;
 
 	(void)value;
-	for (size_t i = 0; i < sizeof(userdb_realm_options) / sizeof(userdb_realm_options[0]); i++)
+	for (size_t i = 0; i < USERDB_REALM_OPTION_COUNT; i++)
 		known = known || strcmp(opt, userdb_realm_options[i]) == 0;
 	if (known && strcmp(realm, l->realm) == 0)
 		return 0; /* userdb_apply_realm()'s */

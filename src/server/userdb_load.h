@@ -2,15 +2,15 @@
  * userdb_load.h - what the server takes from the user store once, at
  * startup, besides users' keys (which are read per request), for either
  * backend (SQLite in coturn's schema, Redis in coturn's keys):
- *   userdb_apply_realm(): the realm's options (max-bps, user-quota,
- *     total-quota) and peer ranges into the configuration, before the peer
- *     policy and the limits are set up (not with no-dynamic-realms /
- *     no-dynamic-ip-list), each said in the log;
+ *   userdb_apply_realm(): the realm's peer ranges into the configuration,
+ *     before the peer policy is set up (not with no-dynamic-ip-list), said
+ *     in the log (the realm's options, max-bps, user-quota and total-quota,
+ *     are read while the server runs: realm_opts.c);
  *   userdb_audit(): what the store holds and nothing here acts on, each
  *     named in a warning (rows of other realms, unknown options, user rows
  *     whose key cannot be used, coturn's tables not read), and what opening
  *     the store did (a migration).
- * coturn re-reads these every few seconds; here a change takes a restart.
+ * coturn re-reads peer ranges every few seconds; here a change takes a restart.
  */
 #ifndef SERVER_USERDB_LOAD_H
 #define SERVER_USERDB_LOAD_H
@@ -20,7 +20,6 @@ struct userdb;
 
 /* Rows applied, refused and not acted on, for the summary lines and tests. */
 struct userdb_load_counts {
-	unsigned int options;	 /* realm options applied */
 	unsigned int ranges;	 /* peer ranges added */
 	unsigned int refused;	 /* malformed values and ranges, a full list */
 	unsigned int ignored;	 /* rows of another realm, unknown options */

@@ -632,6 +632,24 @@ static int redis_realm_option(struct userdb *db, const char *realm, const char *
 	return ret;
 }
 
+/* coturn's turnadmin -g: SET the realm's key, or DEL it when value is 0. */
+static int redis_set_realm_option(struct userdb *db, const char *realm, const char *name,
+				  unsigned long value)
+{
+	char key[REDIS_KEY_MAX], text[24];
+	const char *argv[] = {value ? "SET" : "DEL", key, text};
+	redisReply *r;
+
+	if (redis_key(db, key, realm, name, NULL, NULL))
+		return -1;
+	snprintf(text, sizeof(text), "%lu", value);
+	r = redis_cmd(db, value ? 3 : 2, argv);
+	if (!r)
+		return -1;
+	freeReplyObject(r);
+	return 0;
+}
+
 struct redis_peer_walk {
 	int (*cb)(void *arg, const char *range);
 	void *arg;
@@ -693,6 +711,7 @@ static const struct userdb_ops userdb_redis_ops = {
     .add_secret = redis_add_secret,
     .del_secret = redis_del_secret,
     .realm_option = redis_realm_option,
+    .set_realm_option = redis_set_realm_option,
     .list_peer_ips = redis_list_peer_ips,
     .ping = redis_ping,
     .get_admin = userdb_redis_get_admin,

@@ -94,6 +94,8 @@ enum userdb_sqlite_stmt {
 	ST_DENIED,
 	ST_REALM_OPTIONS,
 	ST_REALM_OPTION,
+	ST_REALM_OPTION_SET,
+	ST_REALM_OPTION_DEL,
 	ST_ALLOWED_OF,
 	ST_DENIED_OF,
 	ST_CHECK_USERS,
@@ -128,6 +130,9 @@ static const char *const userdb_sqlite_sql[ST_NUM] = {
     [ST_DENIED] = "SELECT realm, ip_range FROM denied_peer_ip ORDER BY realm, ip_range",
     [ST_REALM_OPTIONS] = "SELECT realm, opt, value FROM turn_realm_option ORDER BY realm, opt",
     [ST_REALM_OPTION] = "SELECT value FROM turn_realm_option WHERE realm = ?1 AND opt = ?2",
+    [ST_REALM_OPTION_SET] = "INSERT OR REPLACE INTO turn_realm_option (realm, opt, value)"
+			    " VALUES (?1, ?2, ?3)",
+    [ST_REALM_OPTION_DEL] = "DELETE FROM turn_realm_option WHERE realm = ?1 AND opt = ?2",
     /* coturn: a range of realm '' holds for every realm */
     [ST_ALLOWED_OF] = "SELECT ip_range, realm FROM allowed_peer_ip WHERE realm = ?1 OR realm = ''"
 		      " ORDER BY ip_range",
@@ -548,6 +553,24 @@ static int userdb_sqlite_realm_option(struct userdb *db, const char *realm, cons
 	return userdb_sqlite_finish(st, 0);
 }
 
+/* coturn's turnadmin -g: the value as text, or the row gone when value is 0. */
+static int userdb_sqlite_set_realm_option(struct userdb *db, const char *realm, const char *name,
+					  unsigned long value)
+{
+	struct sqlite_store *s = userdb_state(db);
+	sqlite3_stmt *st = s->st[value ? ST_REALM_OPTION_SET : ST_REALM_OPTION_DEL];
+	char text[24];
+
+	snprintf(text, sizeof(text), "%lu", value);
+	if (userdb_sqlite_bind_names(st, realm, name) ||
+	    (value && sqlite3_bind_text(st, 3, text, -1, SQLITE_TRANSIENT) != SQLITE_OK) ||
+	    sqlite3_step(st) != SQLITE_DONE) {
+		userdb_sqlite_fail(db, "write");
+		return userdb_sqlite_finish(st, -1);
+	}
+	return userdb_sqlite_finish(st, 0);
+}
+
 struct userdb_sqlite_range_walk {
 	int (*cb)(void *arg, const char *range);
 	void *arg;
@@ -631,6 +654,7 @@ static const struct userdb_ops userdb_sqlite_ops = {
     .check_users = userdb_sqlite_check_users,
     .list_unused = userdb_sqlite_list_unused,
     .realm_option = userdb_sqlite_realm_option,
+    .set_realm_option = userdb_sqlite_set_realm_option,
     .list_peer_ips = userdb_sqlite_list_peer_ips,
     .get_admin = userdb_sqlite_get_admin,
     .put_admin = userdb_sqlite_put_admin,

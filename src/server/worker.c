@@ -389,6 +389,8 @@ static void tcp_close(struct tcp_conn *c)
 	store_forget_conn(c->w, c);
 	if (c->alloc)
 		alloc_free(c->alloc);
+	if (!c->authed)
+		limits_tcp_authed(c->w->srv, &c->client.sa);
 	limits_tcp_release(c->w->srv, &c->client.sa);
 	if (c->deadline)
 		event_free(c->deadline);
@@ -565,16 +567,16 @@ static void tcp_accept(struct evconnlistener *l, evutil_socket_t fd, struct sock
 	}
 	refused = limits_tcp_take(w->srv, sa);
 	if (refused) {
+		w->stats.conn_refused[refused - 1]++;
 		if (worker_log_ok(w))
 			log_info("TCP connection from %s refused: %s reached",
-				 addr_str(sa, buf, sizeof(buf)),
-				 refused == LIMITS_TCP_TOTAL ? "max-tcp-connections"
-							     : "max-tcp-connections-per-ip");
+				 addr_str(sa, buf, sizeof(buf)), limits_tcp_cap_name(refused));
 		evutil_closesocket(fd);
 		return;
 	}
 	c = calloc(1, sizeof(*c));
 	if (!c) {
+		limits_tcp_authed(w->srv, sa);
 		limits_tcp_release(w->srv, sa);
 		evutil_closesocket(fd);
 		return;
@@ -587,6 +589,7 @@ static void tcp_accept(struct evconnlistener *l, evutil_socket_t fd, struct sock
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 	c->deadline = evtimer_new(w->base, tcp_deadline, c);
 	if (!c->deadline) {
+		limits_tcp_authed(w->srv, sa);
 		limits_tcp_release(w->srv, sa);
 		evutil_closesocket(fd);
 		free(c);

@@ -41,7 +41,9 @@ run_mode() {
 	tl_check_turnserver_stops "$mode: server stops cleanly"
 }
 
-run_mode caps
+# every connection of caps stays half-open (Bindings only): the half-open
+# cap (max-unauth-connections-per-ip, 64) raised to the connection cap
+run_mode caps --max-unauth-connections-per-ip 128
 run_mode deadline --max-allocate-timeout 2
 run_mode noread
 run_mode fdlimit

@@ -2,8 +2,10 @@
  * test_limits.c - src/server/limits.c without sockets: shares of the relay
  * range per client address (an IPv6 address counts by its /64) and per user,
  * never below 64 ports; user-quota and total-quota counting allocations;
- * the anchor's share; TCP connections per address and in all; holds
- * given back by release; new caps after a reload (SIGHUP).
+ * the anchor's share; TCP connections per address and in all, and the
+ * half-open ones (not authenticated yet) per address, room made by
+ * authenticating or closing; holds given back by release; new caps after
+ * a reload (SIGHUP).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -202,6 +204,38 @@ static void test_reconfigure_applies_new_caps_to_new_takes(void **state)
 	limits_tcp_release(&srv, &b.sa);
 	assert_int_equal(limits_tcp_take(&srv, &a.sa), LIMITS_TCP_TOTAL);
 	limits_tcp_release(&srv, &b.sa);
+}
+
+static void test_half_open_connections_per_address(void **state)
+{
+	union sockaddr_u a = addr("192.0.2.1"), b = addr("2001:db8:1:2::1"),
+			 b2 = addr("2001:db8:1:2::99");
+
+	(void)state;
+	cfg.max_unauth_connections_per_ip = 2;
+	start(1000);
+	assert_int_equal(limits_tcp_take(&srv, &a.sa), 0);
+	assert_int_equal(limits_tcp_take(&srv, &a.sa), 0);
+	assert_int_equal(limits_tcp_take(&srv, &a.sa), LIMITS_TCP_UNAUTH);
+	assert_string_equal(limits_tcp_cap_name(LIMITS_TCP_UNAUTH), "max-unauth-connections-per-ip");
+	assert_int_equal(limits_tcp_unauth_now(&srv), 2);
+	/* one authenticates: still a connection, no longer half-open */
+	limits_tcp_authed(&srv, &a.sa);
+	assert_int_equal(limits_tcp_unauth_now(&srv), 1);
+	assert_int_equal(limits_tcp_take(&srv, &a.sa), 0);
+	assert_int_equal(limits_tcp_take(&srv, &a.sa), LIMITS_TCP_UNAUTH);
+	/* an IPv6 /64 is one address */
+	assert_int_equal(limits_tcp_take(&srv, &b.sa), 0);
+	assert_int_equal(limits_tcp_take(&srv, &b2.sa), 0);
+	assert_int_equal(limits_tcp_take(&srv, &b.sa), LIMITS_TCP_UNAUTH);
+	/* a half-open one closes: authed first, as its owner does, then released */
+	limits_tcp_authed(&srv, &b.sa);
+	limits_tcp_release(&srv, &b.sa);
+	assert_int_equal(limits_tcp_take(&srv, &b2.sa), 0);
+	/* more authed calls than half-open connections change nothing */
+	for (int i = 0; i < 5; i++)
+		limits_tcp_authed(&srv, &a.sa);
+	assert_int_equal(limits_tcp_unauth_now(&srv), 2);
 	assert_int_equal(limits_tcp_take(&srv, &a.sa), 0);
 }
 
@@ -218,6 +252,7 @@ int main(void)
 	    T(test_anchor_holds_its_share),
 	    T(test_tcp_connections_per_address_and_in_all),
 	    T(test_reconfigure_applies_new_caps_to_new_takes),
+	    T(test_half_open_connections_per_address),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

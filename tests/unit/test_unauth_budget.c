@@ -4,7 +4,10 @@
  * window, the port not part of the key, other sources unaffected (two
  * candidate slots each), a fixed table that sources share when both are
  * taken instead of growing, and nothing
- * counted when 401-ratelimit is off. A worker built by hand, no sockets.
+ * counted when 401-ratelimit is off. The request rate (unauth-req-rate):
+ * failures spent up to the rate in a second, then refused and counted, a
+ * new second fresh, an IPv6 /64 one source, 0 off. A worker built by hand,
+ * no sockets.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -153,6 +156,67 @@ static void test_ipv6_source_is_counted(void **state)
 	assert_int_equal(takes(&s, 10), LIMIT);
 }
 
+#define RATE 4
+
+/* How many of tries requests of s are let through, each spending as a failure. */
+static int rate_passes(const union sockaddr_u *s, int tries)
+{
+	int n = 0;
+
+	for (int i = 0; i < tries; i++) {
+		if (!unauth_rate_ok(w, s))
+			continue;
+		unauth_rate_spend(w, s);
+		n++;
+	}
+	return n;
+}
+
+static void test_rate_refuses_past_its_failures_a_second(void **state)
+{
+	union sockaddr_u a = src(0xC0000201, 4000), b = src(0xC0000202, 4000);
+
+	(void)state;
+	cfg.unauth_req_rate = RATE;
+	assert_int_equal(rate_passes(&a, 10), RATE);
+	assert_int_equal(w->stats.unauth_rate_dropped, 10 - RATE);
+	assert_int_equal(rate_passes(&b, 10), RATE);
+	/* a second later (the slots' windows moved back a second): fresh */
+	for (int i = 0; i < SERVER_UNAUTH_SLOTS; i++)
+		w->unauth_rate[i].window_s--;
+	assert_int_equal(rate_passes(&a, 10), RATE);
+	/* checking spends nothing: only failures count */
+	for (int i = 0; i < SERVER_UNAUTH_SLOTS; i++)
+		w->unauth_rate[i].window_s--;
+	for (int i = 0; i < 100; i++)
+		assert_true(unauth_rate_ok(w, &a));
+}
+
+static void test_rate_counts_an_ipv6_64_as_one_source(void **state)
+{
+	union sockaddr_u s = {0}, t = {0}, u = {0};
+
+	(void)state;
+	cfg.unauth_req_rate = RATE;
+	s.in6.sin6_family = t.in6.sin6_family = u.in6.sin6_family = AF_INET6;
+	inet_pton(AF_INET6, "2001:db8:0:1::7", &s.in6.sin6_addr);
+	inet_pton(AF_INET6, "2001:db8:0:1:ffff::8", &t.in6.sin6_addr);
+	inet_pton(AF_INET6, "2001:db8:0:2::7", &u.in6.sin6_addr);
+	assert_int_equal(rate_passes(&s, 2), 2);
+	assert_int_equal(rate_passes(&t, 10), RATE - 2);
+	assert_int_equal(rate_passes(&u, 10), RATE);
+}
+
+static void test_rate_zero_is_off(void **state)
+{
+	union sockaddr_u a = src(0xC0000201, 4000);
+
+	(void)state;
+	cfg.unauth_req_rate = 0;
+	assert_int_equal(rate_passes(&a, 1000), 1000);
+	assert_int_equal(w->stats.unauth_rate_dropped, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -167,6 +231,11 @@ int main(void)
 					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_off_grants_everything, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ipv6_source_is_counted, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rate_refuses_past_its_failures_a_second, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_rate_counts_an_ipv6_64_as_one_source, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_rate_zero_is_off, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,9 +4,10 @@
  * allowed_peer_ip/denied_peer_ip rows of our realm or of none join
  * allowed-peer-ip/denied-peer-ip (the policy made from them as the server
  * makes it), rows of another realm, malformed ranges and those past the
- * list's room do not (counted); turn_realm_option max-bps, user-quota,
- * total-quota of our realm applied, bad values, unknown options and other
- * realms not (counted); bad user rows counted; no-dynamic-ip-list and
+ * list's room do not (counted); turn_realm_option rows of our realm leave
+ * the configuration alone (realm_opts.c reads them while the server runs:
+ * test_realm_opts.c), unknown options and other realms are named
+ * (counted); bad user rows counted; no-dynamic-ip-list and
  * no-dynamic-realms switch the reading off, with notices naming the store.
  */
 #include <setjmp.h>
@@ -94,8 +95,7 @@ static void test_rows_of_our_realm_are_applied(void **state)
 	env_load(&e, f);
 	assert_int_equal(e.n.bad_users, 1);
 	assert_int_equal(e.n.ranges, 3);  /* 10.1/16, 192.168.7.7, 203.0.113.0-9 */
-	assert_int_equal(e.n.options, 2); /* max-bps, total-quota */
-	assert_int_equal(e.n.refused, 3); /* 300.1.1.1, NULL, user-quota -1 */
+	assert_int_equal(e.n.refused, 2); /* 300.1.1.1, NULL */
 	assert_int_equal(e.n.ignored, 3); /* 172.16.0.1 and max-bps of elsewhere, lifetime */
 	assert_int_equal(e.cfg.allowed_peer_ip_count, 2);
 	assert_int_equal(e.cfg.denied_peer_ip_count, 1);
@@ -105,9 +105,10 @@ static void test_rows_of_our_realm_are_applied(void **state)
 	assert_int_equal(verdict(&e, "172.16.0.1"), PEER_DENIED_PRIVATE);
 	assert_int_equal(verdict(&e, "203.0.113.9"), PEER_DENIED_OPERATOR);
 	assert_int_equal(verdict(&e, "203.0.113.10"), PEER_ALLOWED);
-	assert_int_equal(e.cfg.max_bps, 64000);
-	assert_int_equal(e.cfg.total_quota, 12);
-	assert_int_equal(e.cfg.user_quota, 5); /* '-1' refused: the configuration's stays */
+	/* the store's options are read at run time, over the configuration's */
+	assert_int_equal(e.cfg.max_bps, 0);
+	assert_int_equal(e.cfg.total_quota, 0);
+	assert_int_equal(e.cfg.user_quota, 5);
 	config_free(&e.cfg);
 }
 
@@ -120,7 +121,7 @@ static void test_no_dynamic_options_read_nothing(void **state)
 	e.cfg.no_dynamic_ip_list = true;
 	e.cfg.no_dynamic_realms = true;
 	env_load(&e, f);
-	assert_int_equal(e.n.ranges + e.n.options + e.n.refused + e.n.ignored, 0);
+	assert_int_equal(e.n.ranges + e.n.refused + e.n.ignored, 0);
 	assert_int_equal(e.n.bad_users, 1); /* users are always checked */
 	assert_int_equal(e.cfg.allowed_peer_ip_count + e.cfg.denied_peer_ip_count, 0);
 	assert_int_equal(e.cfg.max_bps, 0);
@@ -147,7 +148,7 @@ static void test_too_many_ranges_are_refused(void **state)
 	env_load(&e, f);
 	assert_int_equal(e.cfg.denied_peer_ip_count, CONFIG_MAX_PEER_RULES);
 	/* 67 rows and 203.0.113.0-9: 64 taken, 4 over, plus the 2 malformed */
-	assert_int_equal(e.n.refused, 4 + 2 + 1);
+	assert_int_equal(e.n.refused, 4 + 2);
 	config_free(&e.cfg);
 }
 
