@@ -164,6 +164,16 @@ int stun_attr_pw_alg(const struct stun_attr *a, uint16_t *alg)
 	return 0;
 }
 
+int stun_attr_mobility_ticket(const struct stun_attr *a, uint8_t ticket[STUN_MOBILITY_TICKET_LEN])
+{
+	if (a->len == 0)
+		return 0;
+	if (a->len != STUN_MOBILITY_TICKET_LEN)
+		return -1;
+	memcpy(ticket, a->val, STUN_MOBILITY_TICKET_LEN);
+	return STUN_MOBILITY_TICKET_LEN;
+}
+
 int stun_attr_unknown_list(const struct stun_attr *a, uint16_t *types, int max)
 {
 	int n = 0;

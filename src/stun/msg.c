@@ -123,6 +123,7 @@ bool stun_attr_known(uint16_t type)
 	case STUN_ATTR_ICE_CONTROLLING:
 	case STUN_ATTR_RESPONSE_ORIGIN:
 	case STUN_ATTR_OTHER_ADDRESS:
+	case STUN_ATTR_MOBILITY_TICKET:
 		return true;
 	default:
 		return false;

@@ -89,6 +89,7 @@ enum stun_attr_type {
 	STUN_ATTR_ICE_CONTROLLING = 0x802A,	  /* RFC 8445 */
 	STUN_ATTR_RESPONSE_ORIGIN = 0x802B,	  /* RFC 5780 */
 	STUN_ATTR_OTHER_ADDRESS = 0x802C,	  /* RFC 5780 */
+	STUN_ATTR_MOBILITY_TICKET = 0x8030,	  /* RFC 8016 */
 };
 
 /* Error codes (RFC 8489 §14.8, RFC 8656 §19, RFC 6062, RFC 8445). */
@@ -217,6 +218,14 @@ int stun_attr_transport(const struct stun_attr *a, uint8_t *proto);
 int stun_attr_family(const struct stun_attr *a, uint8_t *family);
 int stun_attr_even_port(const struct stun_attr *a, bool *reserve_next);
 int stun_attr_token(const struct stun_attr *a, uint64_t *token);
+/*
+ * MOBILITY-TICKET (RFC 8016 §5): opaque to the client. Empty in an Allocate
+ * that asks for mobility; in a Refresh, a ticket the server issued, which
+ * here is always STUN_MOBILITY_TICKET_LEN bytes. Returns its length (0 or
+ * STUN_MOBILITY_TICKET_LEN, copied to ticket) or -1 for any other.
+ */
+#define STUN_MOBILITY_TICKET_LEN 16
+int stun_attr_mobility_ticket(const struct stun_attr *a, uint8_t ticket[STUN_MOBILITY_TICKET_LEN]);
 /* PASSWORD-ALGORITHM: algorithm number (parameters must be empty). */
 int stun_attr_pw_alg(const struct stun_attr *a, uint16_t *alg);
 /*

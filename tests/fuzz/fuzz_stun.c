@@ -33,6 +33,7 @@ static void decode_all(const struct stun_msg *m, const struct stun_attr *a)
 	uint64_t u64;
 	uint8_t u8;
 	struct stun_icmp icmp;
+	uint8_t ticket[STUN_MOBILITY_TICKET_LEN];
 	bool flag;
 	int code, n;
 
@@ -72,6 +73,11 @@ static void decode_all(const struct stun_msg *m, const struct stun_attr *a)
 		CHECK(back.type == icmp.type && back.code == icmp.code &&
 		      back.error_data == icmp.error_data);
 	}
+	n = stun_attr_mobility_ticket(a, ticket);
+	/* RFC 8016: empty, or a whole ticket copied; any other length refused */
+	CHECK(n == (a->len == 0 ? 0 : a->len == STUN_MOBILITY_TICKET_LEN ? (int)a->len : -1));
+	if (n > 0)
+		CHECK(memcmp(ticket, a->val, a->len) == 0);
 	n = stun_attr_unknown_list(a, types, STUN_MAX_UNKNOWN);
 	CHECK(n >= -1 && n <= STUN_MAX_UNKNOWN);
 	if (a->type == STUN_ATTR_NONCE)

@@ -146,6 +146,34 @@ static void stun_seeds(void)
 	stun_put(&b, STUN_ATTR_ICMP, "\0\0\x06\x03", 4);
 	save_built("data-indication-icmp-short", &b);
 
+	/* RFC 8016: an Allocate asking for mobility, its answer's ticket, a
+	 * Refresh with it, and tickets of the wrong length */
+	stun_build_start(&b, buf, sizeof(buf), TURN_ALLOCATE, STUN_REQUEST, tid);
+	stun_put_transport(&b, TURN_TRANSPORT_UDP);
+	stun_put(&b, STUN_ATTR_MOBILITY_TICKET, NULL, 0);
+	save_built("allocate-request-mobility", &b);
+
+	stun_build_start(&b, buf, sizeof(buf), TURN_ALLOCATE, STUN_SUCCESS, tid);
+	stun_put_xor_addr(&b, STUN_ATTR_XOR_RELAYED_ADDRESS, (struct sockaddr *)&v4);
+	stun_put_u32(&b, STUN_ATTR_LIFETIME, 600);
+	stun_put(&b, STUN_ATTR_MOBILITY_TICKET, "0123456789abcdef", STUN_MOBILITY_TICKET_LEN);
+	stun_put_integrity(&b, key, sizeof(key) - 1);
+	save_built("allocate-success-mobility", &b);
+
+	stun_build_start(&b, buf, sizeof(buf), TURN_REFRESH, STUN_REQUEST, tid);
+	stun_put_u32(&b, STUN_ATTR_LIFETIME, 600);
+	stun_put(&b, STUN_ATTR_MOBILITY_TICKET, "0123456789abcdef", STUN_MOBILITY_TICKET_LEN);
+	save_built("refresh-request-mobility", &b);
+
+	stun_build_start(&b, buf, sizeof(buf), TURN_REFRESH, STUN_REQUEST, tid);
+	stun_put(&b, STUN_ATTR_MOBILITY_TICKET, "short", 5);
+	save_built("refresh-mobility-short", &b);
+
+	stun_build_start(&b, buf, sizeof(buf), TURN_ALLOCATE, STUN_REQUEST, tid);
+	stun_put_transport(&b, TURN_TRANSPORT_UDP);
+	stun_put(&b, STUN_ATTR_MOBILITY_TICKET, "0123456789abcdef0", 17);
+	save_built("allocate-mobility-long", &b);
+
 	stun_build_start(&b, buf, sizeof(buf), TURN_CONNECT, STUN_REQUEST, tid);
 	stun_put_xor_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS, (struct sockaddr *)&v4);
 	save_built("connect-request", &b);
