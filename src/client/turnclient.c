@@ -146,6 +146,31 @@ fail:
 	return ret;
 }
 
+int turnc_rebind(struct turnc *c, const struct sockaddr *local)
+{
+	int bufsize = TURNC_SOCKBUF_BYTES;
+	socklen_t len = sizeof(c->local);
+	int fd, ret;
+
+	if (c->tcp || c->ssl)
+		return -EOPNOTSUPP;
+	fd = socket(c->server.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufsize, sizeof(bufsize));
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bufsize, sizeof(bufsize));
+	if (bind(fd, local, addr_len(local)) < 0 ||
+	    connect(fd, (const struct sockaddr *)&c->server, addr_len((struct sockaddr *)&c->server)) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&c->local, &len) < 0) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	close(c->fd);
+	c->fd = fd;
+	return 0;
+}
+
 void turnc_close(struct turnc *c)
 {
 	turnc_tls_close(c);
@@ -558,6 +583,20 @@ int turnc_refresh(struct turnc *c, uint32_t lifetime_s)
 	int ret = turnc_start_refresh(c, lifetime_s, turnc_now_us());
 
 	return ret < 0 ? ret : turnc_wait(c);
+}
+
+int turnc_refresh_mobile(struct turnc *c, uint32_t lifetime_s)
+{
+	struct turnc_req q = {.method = TURN_REFRESH,
+			      .auth = TURNC_AUTH_AUTO,
+			      .has_lifetime = true,
+			      .lifetime_s = lifetime_s,
+			      .fingerprint = true,
+			      .has_ticket = true,
+			      .ticket_len = (uint8_t)c->ticket_len};
+
+	memcpy(q.ticket, c->ticket, c->ticket_len);
+	return turnc_request(c, &q);
 }
 
 int turnc_request(struct turnc *c, const struct turnc_req *q)

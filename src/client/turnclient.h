@@ -55,6 +55,7 @@
 #define TURNC_NONCE_MAX 256
 #define TURNC_REALM_MAX 256
 #define TURNC_BUF_LEN (STUN_HEADER_LEN + STUN_MAX_MSG_LEN + 4)
+#define TURNC_TICKET_MAX 128 /* the longest MOBILITY-TICKET kept */
 
 /* Options of an Allocate request. */
 struct turnc_alloc_opts {
@@ -63,6 +64,7 @@ struct turnc_alloc_opts {
 	bool even_port;		   /* EVEN-PORT, R bit clear */
 	bool dont_fragment;	   /* DONT-FRAGMENT */
 	uint32_t lifetime_s;	   /* LIFETIME; 0: the server's default */
+	bool mobility;		   /* RFC 8016: an empty MOBILITY-TICKET */
 };
 
 /*
@@ -105,6 +107,9 @@ struct turnc_req {
 	bool has_bandwidth;	/* coturn's BANDWIDTH, in units of 128 bytes a second */
 	uint32_t bandwidth;
 	bool fingerprint;	/* FINGERPRINT */
+	bool has_ticket;	/* MOBILITY-TICKET (RFC 8016), ticket_len bytes */
+	uint8_t ticket_len;
+	uint8_t ticket[TURNC_TICKET_MAX];
 };
 
 enum turnc_txn_state {
@@ -174,6 +179,9 @@ struct turnc {
 	int nrelayed;
 	uint32_t lifetime_s;
 	bool allocated; /* an Allocate succeeded, not yet deleted or lost (437) */
+	/* RFC 8016: the last MOBILITY-TICKET of an Allocate or Refresh answer */
+	uint8_t ticket[TURNC_TICKET_MAX];
+	size_t ticket_len;
 
 	/* the answer that ended the last transaction (up to TURNC_RESP_MAX) */
 	uint8_t resp[TURNC_RESP_MAX];
@@ -283,6 +291,14 @@ int turnc_wait(struct turnc *c);
 int turnc_binding(struct turnc *c);
 int turnc_allocate(struct turnc *c, const struct turnc_alloc_opts *opts);
 int turnc_refresh(struct turnc *c, uint32_t lifetime_s);
+/* RFC 8016 §3.2: a Refresh carrying the ticket last issued (ticket_len 0: empty). */
+int turnc_refresh_mobile(struct turnc *c, uint32_t lifetime_s);
+/*
+ * RFC 8016: the client moves. A UDP connection's socket is replaced by one
+ * bound to local (any port when it is 0), keeping credentials, nonce and
+ * ticket: 0 or -errno (the old socket stays on failure).
+ */
+int turnc_rebind(struct turnc *c, const struct sockaddr *local);
 int turnc_create_permission(struct turnc *c, const struct sockaddr *peer);
 int turnc_channel_bind(struct turnc *c, uint16_t channel, const struct sockaddr *peer);
 /*

@@ -37,6 +37,8 @@ static void turnc_put_attrs(struct stun_builder *b, const struct turnc_req *q)
 		stun_put_u32(b, STUN_ATTR_CONNECTION_ID, q->connection_id);
 	if (q->has_bandwidth)
 		stun_put_u32(b, STUN_ATTR_BANDWIDTH, q->bandwidth);
+	if (q->has_ticket)
+		stun_put(b, STUN_ATTR_MOBILITY_TICKET, q->ticket, q->ticket_len);
 	if (q->unknown_attr) {
 		static const uint8_t v[4] = {1, 2, 3, 4};
 

@@ -157,6 +157,7 @@ int turnc_start_allocate(struct turnc *c, const struct turnc_alloc_opts *opts, u
 			      .dont_fragment = opts->dont_fragment,
 			      .has_lifetime = opts->lifetime_s != 0,
 			      .lifetime_s = opts->lifetime_s,
+			      .has_ticket = opts->mobility,
 			      .fingerprint = true};
 
 	return turnc_start_request(c, &q, now_us);
@@ -367,6 +368,13 @@ static int turnc_take_success(struct turnc *c, const struct stun_msg *m)
 	a = stun_msg_find(m, STUN_ATTR_LIFETIME);
 	if (a && stun_attr_u32(a, &v) == 0)
 		c->lifetime_s = v;
+	/* RFC 8016 §3.1, §3.2: each answer's ticket replaces the last */
+	a = stun_msg_find(m, STUN_ATTR_MOBILITY_TICKET);
+	if (a && a->len <= sizeof(c->ticket) &&
+	    (c->txn.method == TURN_ALLOCATE || c->txn.method == TURN_REFRESH)) {
+		memcpy(c->ticket, a->val, a->len);
+		c->ticket_len = a->len;
+	}
 	return 0;
 }
 
