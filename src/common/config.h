@@ -176,6 +176,7 @@ struct config {
 	/* RFC 5780 NAT behaviour discovery (server/natdisc.c): off by default */
 	bool rfc5780;
 	unsigned int alt_listening_port; /* its second port; 0: listening-port + 1 */
+	bool mobility; /* RFC 8016 (server/mobility.c) */
 
 	/* TLS over TCP and DTLS over UDP (server/tls.h); off without cert */
 	uint16_t tls_listening_port;

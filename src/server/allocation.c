@@ -394,6 +394,8 @@ static void alloc_log_end(const struct allocation *a)
 
 void alloc_free(struct allocation *a)
 {
+	if (a->mobile)
+		mobility_forget(a);
 	offload_alloc_end(a);
 	alloc_log_end(a);
 	if (a->lprev)
@@ -447,6 +449,77 @@ void alloc_set_lifetime(struct allocation *a, uint32_t lifetime_s)
 
 	a->expires_ms = clock_ms() + (uint64_t)lifetime_s * 1000;
 	evtimer_add(a->timer, &tv);
+}
+
+/* A UDP client's allocation in w's gauge, by the family of its address now. */
+static void alloc_count_udp(struct allocation *a, struct worker *w)
+{
+	int f = a->client.sa.sa_family == AF_INET6 ? STATS_IPV6 : STATS_IPV4;
+
+	a->stats_now = &w->stats.allocs_now[STATS_UDP][f];
+	(*a->stats_now)++;
+}
+
+void alloc_rehome(struct allocation *a, const struct origin *o)
+{
+	offload_alloc_end(a);
+	worker_remove_udp_alloc(a->w, a);
+	(*a->stats_now)--;
+	a->lsn = o->lsn;
+	a->client = o->client;
+	worker_insert_udp_alloc(a->w, a);
+	alloc_count_udp(a, a->w);
+	/* the kernel's entries name the client's address: installed again */
+	offload_sync(a, clock_ms());
+}
+
+/*
+ * Off its worker's loop: nothing of it runs until alloc_attach(), while
+ * its relay sockets keep what peers send. It is in no table (lsn NULL).
+ */
+void alloc_detach(struct allocation *a)
+{
+	offload_alloc_end(a);
+	worker_remove_udp_alloc(a->w, a);
+	a->lsn = NULL;
+	for (int i = 0; i < a->nrelay; i++) {
+		if (a->relay[i].ev)
+			event_free(a->relay[i].ev);
+		a->relay[i].ev = NULL;
+	}
+	if (a->timer)
+		event_free(a->timer);
+	a->timer = NULL;
+	(*a->stats_now)--;
+	a->stats_now = NULL;
+}
+
+int alloc_attach(struct allocation *a, struct worker *w, int lsn_idx)
+{
+	uint64_t now = clock_ms();
+	uint64_t left_ms = a->expires_ms > now ? a->expires_ms - now : 0;
+	struct timeval tv = {.tv_sec = (time_t)(left_ms / 1000),
+			     .tv_usec = (suseconds_t)(left_ms % 1000) * 1000};
+
+	a->w = w;
+	a->timer = evtimer_new(w->base, alloc_expired, a);
+	if (!a->timer || evtimer_add(a->timer, &tv) < 0)
+		goto fail;
+	for (int i = 0; i < a->nrelay; i++) {
+		struct relay_sock *r = &a->relay[i];
+
+		r->ev = event_new(w->base, r->fd, EV_READ | EV_PERSIST, worker_relay_readable, r);
+		if (!r->ev || event_add(r->ev, NULL) < 0)
+			goto fail;
+	}
+	a->lsn = &w->udp[lsn_idx];
+	worker_insert_udp_alloc(w, a);
+	alloc_count_udp(a, w);
+	offload_sync(a, now);
+	return 0;
+fail:
+	alloc_free(a);
+	return -1;
 }
 
 const struct relay_sock *alloc_relay_for(const struct allocation *a, int family)

@@ -249,6 +249,38 @@ void limits_release(struct server *srv, const char *user, const struct sockaddr 
 	pthread_mutex_unlock(&srv->lock);
 }
 
+int limits_move(struct server *srv, const struct sockaddr *from, const struct sockaddr *to,
+		unsigned int ports)
+{
+	struct limits *l = srv->limits;
+	struct limit_entry *old, *new;
+	struct limit_key ko, kn;
+	int ret = TURN_ERR_ALLOCATION_QUOTA;
+
+	key_addr(&ko, from);
+	key_addr(&kn, to);
+	if (ko.len == kn.len && memcmp(ko.bytes, kn.bytes, ko.len) == 0)
+		return 0;
+	pthread_mutex_lock(&srv->lock);
+	old = entry_get(l, &ko, false);
+	new = entry_get(l, &kn, true);
+	if (!new) {
+		ret = STUN_ERR_SERVER_ERROR;
+		goto out;
+	}
+	if (new->ports + ports > l->addr_ports_max)
+		goto out;
+	new->ports += ports;
+	if (old)
+		old->ports -= ports;
+	ret = 0;
+out:
+	entry_put(l, old);
+	entry_put(l, new);
+	pthread_mutex_unlock(&srv->lock);
+	return ret;
+}
+
 int limits_anchor_take(struct server *srv, unsigned int ports)
 {
 	struct limits *l = srv->limits;

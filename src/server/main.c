@@ -256,6 +256,7 @@ static void server_free(struct server *srv)
 	auth_static_users_free(srv->users, srv->nusers);
 	server_reservations_free(srv);
 	limits_free(srv);
+	mobility_free(srv);
 	tls_ctx_free(srv->tls);
 	srv->tls = NULL;
 	free(srv->workers);
@@ -775,7 +776,7 @@ int main(int argc, char **argv)
 	if (select_engine(&srv) < 0)
 		goto out;
 	raise_fd_limit();
-	if (limits_init(&srv) < 0) {
+	if (limits_init(&srv) < 0 || mobility_init(&srv) < 0) {
 		log_error("out of memory");
 		goto out;
 	}

@@ -44,6 +44,9 @@ struct dtls_session;
 struct dtls_worker;
 struct tls_ctx;
 struct ssl_st;
+struct mobility;
+struct mobility_job;
+struct auth_result;
 
 #define SERVER_MAX_LISTEN RELAY_MAX_LISTEN
 #define SERVER_TLS_PORTS 2 /* tls-listening-port, alt-tls-listening-port */
@@ -166,6 +169,7 @@ struct server {
 	/* the realm's options in the store now: 0 none, else the value + 1 (realm_opts.c) */
 	uint64_t realm_opt[REALM_OPTS];
 	struct realm_opts *realm_opts; /* the thread that reads them, or NULL */
+	struct mobility *mobility;     /* RFC 8016 tickets (mobility.c); NULL without mobility */
 };
 
 /* A UDP listening socket of one worker. */
@@ -213,6 +217,8 @@ struct origin {
 	struct dtls_session *dtls; /* DTLS over UDP (dtls.h), or NULL */
 	union sockaddr_u client;
 	union sockaddr_u local;
+	/* a Refresh handed over by mobility.c: the worker whose socket took it */
+	struct worker *via;
 };
 
 /* Did the request come over TLS or DTLS (tls-alternate-server)? */
@@ -274,6 +280,10 @@ struct worker {
 	/* every allocation of this worker, for the admin interface (webadmin_alloc.c) */
 	struct allocation *allocs;
 	uint64_t alloc_seq; /* ids of its allocations: worker id << 48 | sequence */
+	/* RFC 8016 (mobility.c): requests and allocations handed over, under srv->lock */
+	struct event *mobility_ev;
+	struct mobility_job *mobility_jobs, **mobility_tail;
+	bool mobility_closed;
 };
 
 struct permission {
@@ -343,6 +353,10 @@ struct allocation {
 	/* ICMP Data indications in the current second (icmp.c) */
 	uint64_t icmp_window_ms;
 	uint16_t icmp_count;
+	/* RFC 8016: its MOBILITY-TICKET, in srv->mobility while mobile (mobility.c) */
+	bool mobile;
+	uint8_t ticket[STUN_MOBILITY_TICKET_LEN];
+	struct allocation *ticket_next;
 };
 
 
@@ -499,6 +513,9 @@ void turn_handle_message(struct origin *o, struct allocation *a, const uint8_t *
 /* ChannelData from a client. */
 void turn_handle_channeldata(struct worker *w, struct allocation *a, const uint8_t *buf,
 			     size_t len);
+/* A Refresh with MOBILITY-TICKET handed over (mobility.c), authenticated as auth. */
+void turn_handle_mobile_refresh(struct origin *o, const uint8_t *buf, size_t len,
+				const struct auth_result *auth);
 
 /*
  * store.c: users in Redis, looked up by one store thread; a worker parks
@@ -578,6 +595,15 @@ int alloc_create(struct origin *o, const struct auth_result *auth, uint8_t famil
 		 int *v6_error);
 void alloc_free(struct allocation *a);
 void alloc_set_lifetime(struct allocation *a, uint32_t lifetime_s);
+/*
+ * RFC 8016: a UDP allocation leaves its worker (table, events, kernel
+ * entries, gauge) to be attached to another one, whose listener idx (the
+ * same address) and client address it takes there: 0, or -1 (then freed).
+ */
+void alloc_detach(struct allocation *a);
+int alloc_attach(struct allocation *a, struct worker *w, int lsn_idx);
+/* ... or on its own worker: its client address and listener are o's now. */
+void alloc_rehome(struct allocation *a, const struct origin *o);
 /* The allocation's max-bps rate (0: none), already reserved from bps-capacity; full buckets. */
 void alloc_set_rate(struct allocation *a, uint32_t rate, uint64_t now);
 /* Spends len bytes of the rate toward dir (BW_TO_*): false, counted, when over it. */
@@ -613,6 +639,9 @@ int limits_take(struct server *srv, const char *user, const struct sockaddr *sou
 		unsigned int allocs, unsigned int ports);
 void limits_release(struct server *srv, const char *user, const struct sockaddr *source,
 		    unsigned int allocs, unsigned int ports);
+/* RFC 8016: ports held by an allocation move from one client address to another: 0 or 486. */
+int limits_move(struct server *srv, const struct sockaddr *from, const struct sockaddr *to,
+		unsigned int ports);
 /* Media ports for the anchor within anchor-port-share: 0 or -1. */
 int limits_anchor_take(struct server *srv, unsigned int ports);
 void limits_anchor_release(struct server *srv, unsigned int ports);
@@ -631,6 +660,36 @@ void limits_tcp_release(struct server *srv, const struct sockaddr *source);
 unsigned int limits_tcp_unauth_now(const struct server *srv);
 /* The option a LIMITS_TCP_* refusal names. */
 const char *limits_tcp_cap_name(int refused);
+
+/*
+ * mobility.c: RFC 8016 mobility. A mobile UDP allocation has a ticket in a
+ * table of the server's (under srv->lock); a Refresh with the ticket from
+ * another address moves the allocation there. Over another worker's socket
+ * (SO_REUSEPORT hashes the new address elsewhere), the request is handed
+ * to the owner, which answers it and hands the allocation to that worker.
+ */
+int mobility_init(struct server *srv);
+void mobility_free(struct server *srv);
+int mobility_worker_init(struct worker *w);
+/* After the worker's thread ended: what was handed to it goes (freed). */
+void mobility_worker_free(struct worker *w);
+/* A new ticket for a (the old one, if any, is no longer valid): 0 or -1. */
+int mobility_issue(struct allocation *a);
+void mobility_forget(struct allocation *a);
+/* The worker that owns the allocation holding ticket, NULL when none. */
+struct worker *mobility_owner(struct server *srv, const uint8_t ticket[STUN_MOBILITY_TICKET_LEN]);
+/* The allocation holding ticket when w owns it, else NULL. */
+struct allocation *mobility_find(struct worker *w, const uint8_t ticket[STUN_MOBILITY_TICKET_LEN]);
+/* Hands the authenticated Refresh m from o to worker to: 0 or -1. */
+int mobility_forward(const struct origin *o, struct worker *to, const struct stun_msg *m,
+		     const struct auth_result *auth);
+/*
+ * a moves to o's address, handed to o->via when set, and its Refresh
+ * answer resp (len bytes; none when 0) goes to the client from there once
+ * it has: datagrams the client sends after it reach the allocation.
+ */
+void mobility_relocate(struct allocation *a, const struct origin *o, const uint8_t *resp,
+		       size_t len);
 
 /* turn.c: a Connect request answered once its connection is up or failed. */
 struct turn_deferred {

@@ -31,6 +31,8 @@ struct reply {
 	enum stun_class cls;
 	const struct auth_result *auth; /* sign with its key, or NULL */
 	bool verified; /* an unsigned error to a request whose integrity checked out */
+	bool hold;     /* built and cached, not sent: *len says its length */
+	size_t len;
 	struct stun_builder b;
 	uint8_t buf[REPLY_BUF];
 };
@@ -44,6 +46,8 @@ static void reply_start(struct reply *r, struct origin *o, const struct stun_msg
 	r->cls = cls;
 	r->auth = NULL;
 	r->verified = false;
+	r->hold = false;
+	r->len = 0;
 	stun_build_start(&r->b, r->buf, sizeof(r->buf), req->method, cls, req->tid);
 }
 
@@ -79,7 +83,9 @@ static void reply_send(struct reply *r)
 	}
 	if (r->a)
 		alloc_cache_response(r->a, r->req->tid, r->buf, len);
-	worker_send_to_client(r->o->w, r->o, r->buf, len);
+	r->len = len;
+	if (!r->hold)
+		worker_send_to_client(r->o->w, r->o, r->buf, len);
 }
 
 static void reply_error(struct origin *o, struct allocation *a, const struct stun_msg *req,
@@ -326,10 +332,22 @@ static bool redirect_allocate(struct origin *o, const struct stun_msg *m,
 	return true;
 }
 
+/*
+ * RFC 8016 §3.1: 405 (Mobility Forbidden) unless mobility is on and the
+ * client came over plain UDP: a TCP, TLS or DTLS client's address is its
+ * connection's, which no ticket moves.
+ */
+static int mobility_refusal(const struct origin *o)
+{
+	if (!o->w->srv->mobility || !o->lsn || o->tcp || o->dtls)
+		return STUN_ERR_MOBILITY_FORBIDDEN;
+	return 0;
+}
+
 static void handle_allocate(struct origin *o, struct allocation *a, const struct stun_msg *m)
 {
 	struct server *srv = o->w->srv;
-	const struct stun_attr *transport, *token_attr, *even, *rfam, *afam;
+	const struct stun_attr *transport, *token_attr, *even, *rfam, *afam, *mobile;
 	struct auth_result auth;
 	uint8_t proto, family = STUN_FAMILY_IPV4, extra;
 	bool reserve_next = false;
@@ -352,6 +370,17 @@ static void handle_allocate(struct origin *o, struct allocation *a, const struct
 	even = stun_msg_find(m, STUN_ATTR_EVEN_PORT);
 	rfam = stun_msg_find(m, STUN_ATTR_REQUESTED_ADDRESS_FAMILY);
 	afam = stun_msg_find(m, STUN_ATTR_ADDITIONAL_ADDRESS_FAMILY);
+	mobile = stun_msg_find(m, STUN_ATTR_MOBILITY_TICKET);
+	if (mobile) {
+		/* RFC 8016 §3.1: the client asks for mobility with an empty ticket */
+		err = mobility_refusal(o);
+		if (err)
+			goto fail;
+		if (mobile->len != 0) {
+			err = STUN_ERR_BAD_REQUEST;
+			goto fail;
+		}
+	}
 	err = STUN_ERR_BAD_REQUEST;
 	if (!transport || stun_attr_transport(transport, &proto) < 0)
 		goto fail;
@@ -404,6 +433,11 @@ static void handle_allocate(struct origin *o, struct allocation *a, const struct
 		goto fail;
 	}
 	alloc_set_rate(a, rate, clock_ms());
+	if (mobile && mobility_issue(a) < 0) {
+		alloc_free(a);
+		err = STUN_ERR_SERVER_ERROR;
+		goto fail;
+	}
 
 	reply_start(&r, o, m, STUN_SUCCESS);
 	r.a = a;
@@ -421,6 +455,8 @@ static void handle_allocate(struct origin *o, struct allocation *a, const struct
 		stun_put_token(&r.b, new_token);
 	if (rate)
 		stun_put_u32(&r.b, STUN_ATTR_BANDWIDTH, bw_to_attr(rate));
+	if (a->mobile)
+		stun_put(&r.b, STUN_ATTR_MOBILITY_TICKET, a->ticket, STUN_MOBILITY_TICKET_LEN);
 	stun_put_xor_addr(&r.b, STUN_ATTR_XOR_MAPPED_ADDRESS, &o->client.sa);
 	reply_send(&r);
 	alloc_set_lifetime(a, lifetime);
@@ -435,30 +471,48 @@ fail:
 	reply_error(o, NULL, m, &auth, err);
 }
 
-static void handle_refresh(struct origin *o, struct allocation *a, const struct stun_msg *m)
+/* RFC 8016 §3.2: a's client is o's address from now on; 0 or the error to answer. */
+static int refresh_move(struct origin *o, struct allocation *a, bool *moved)
+{
+	*moved = a->lsn != o->lsn || !addr_equal(&a->client.sa, &o->client.sa);
+	if (!*moved)
+		return 0;
+	/* the relay ports it holds count against its new address */
+	return limits_move(o->w->srv, &a->client.sa, &o->client.sa, a->held_ports);
+}
+
+/*
+ * Refresh of a (RFC 8656 §7.3). With mobile (RFC 8016 §3.2), the answer
+ * carries a new ticket and a moves to the request's address if it came
+ * from another one; errors then are not cached in a, which the new
+ * address does not reach yet.
+ */
+static void refresh_allocation(struct origin *o, struct allocation *a, const struct stun_msg *m,
+			       const struct auth_result *auth, bool mobile)
 {
 	const struct stun_attr *rfam = stun_msg_find(m, STUN_ATTR_REQUESTED_ADDRESS_FAMILY);
-	struct auth_result auth;
+	struct allocation *cache = mobile ? NULL : a;
 	uint32_t lifetime;
 	struct reply r;
 	uint8_t family;
+	bool moved = false;
+	int err;
+	char from[ADDR_STRLEN], to[ADDR_STRLEN], user[128];
 
-	if (authenticate_on_allocation(o, a, m, &auth) < 0)
-		return;
 	if (rfam) {
 		if (stun_attr_family(rfam, &family) < 0) {
-			reply_error(o, a, m, &auth, STUN_ERR_BAD_REQUEST);
+			reply_error(o, cache, m, auth, STUN_ERR_BAD_REQUEST);
 			return;
 		}
 		if (!alloc_relay_for(a, family_of(family)) ||
 		    (family != STUN_FAMILY_IPV4 && family != STUN_FAMILY_IPV6)) {
-			reply_error(o, a, m, &auth, TURN_ERR_PEER_ADDRESS_FAMILY_MISMATCH);
+			reply_error(o, cache, m, auth, TURN_ERR_PEER_ADDRESS_FAMILY_MISMATCH);
 			return;
 		}
 	}
 	lifetime = turn_lifetime_for(o->w->srv->cfg->max_allocate_lifetime, m, true);
 	reply_start(&r, o, m, STUN_SUCCESS);
-	r.auth = &auth;
+	r.auth = auth;
 	stun_put_u32(&r.b, STUN_ATTR_LIFETIME, lifetime);
 	if (lifetime == 0) {
 		/* free first: once answered, the quota must already be back */
@@ -466,9 +520,109 @@ static void handle_refresh(struct origin *o, struct allocation *a, const struct 
 		reply_send(&r);
 		return;
 	}
+	if (mobile) {
+		err = refresh_move(o, a, &moved);
+		if (!err && mobility_issue(a) < 0) {
+			if (moved)
+				limits_move(o->w->srv, &o->client.sa, &a->client.sa, a->held_ports);
+			err = STUN_ERR_SERVER_ERROR;
+		}
+		if (err) {
+			reply_error(o, NULL, m, auth, err);
+			return;
+		}
+		stun_put(&r.b, STUN_ATTR_MOBILITY_TICKET, a->ticket, STUN_MOBILITY_TICKET_LEN);
+	}
 	r.a = a;
+	/* a moving allocation's answer goes once the new address reaches it */
+	r.hold = moved;
 	reply_send(&r);
 	alloc_set_lifetime(a, lifetime);
+	if (!moved)
+		return;
+	if (worker_log_ok(o->w))
+		log_info("allocation for '%s' moved from %s to %s (mobility, worker %d to %d)",
+			 log_safe(a->username, user, sizeof(user)),
+			 addr_str(&a->client.sa, from, sizeof(from)),
+			 addr_str(&o->client.sa, to, sizeof(to)), a->w->id,
+			 (o->via ? o->via : o->w)->id);
+	mobility_relocate(a, o, r.buf, r.len);
+}
+
+/*
+ * RFC 8016 §3.2: a Refresh with MOBILITY-TICKET, authenticated. From the
+ * allocation's own address it refreshes it; from another one it finds the
+ * allocation by its ticket, on its owner's worker (handed there if need
+ * be), which must be the same user's (441).
+ */
+static void mobile_refresh(struct origin *o, struct allocation *a, const struct stun_msg *m,
+			   const struct auth_result *auth)
+{
+	const struct stun_attr *t = stun_msg_find(m, STUN_ATTR_MOBILITY_TICKET);
+	uint8_t ticket[STUN_MOBILITY_TICKET_LEN];
+	struct worker *owner;
+	int err = mobility_refusal(o);
+
+	if (err)
+		goto fail;
+	err = STUN_ERR_BAD_REQUEST;
+	if (stun_attr_mobility_ticket(t, ticket) != STUN_MOBILITY_TICKET_LEN)
+		goto fail;
+	err = TURN_ERR_ALLOCATION_MISMATCH;
+	if (a) {
+		if (!a->mobile || memcmp(a->ticket, ticket, sizeof(ticket)) != 0)
+			goto fail;
+		refresh_allocation(o, a, m, auth, true);
+		return;
+	}
+	owner = mobility_owner(o->w->srv, ticket);
+	if (!owner)
+		goto fail;
+	if (owner != o->w) {
+		if (mobility_forward(o, owner, m, auth) == 0)
+			return;
+		err = STUN_ERR_SERVER_ERROR;
+		goto fail;
+	}
+	a = mobility_find(o->w, ticket);
+	if (!a)
+		goto fail;
+	if (strcmp(a->username, auth->username) != 0) {
+		err = TURN_ERR_WRONG_CREDENTIALS;
+		goto fail;
+	}
+	refresh_allocation(o, a, m, auth, true);
+	return;
+fail:
+	reply_error(o, NULL, m, auth, err);
+}
+
+void turn_handle_mobile_refresh(struct origin *o, const uint8_t *buf, size_t len,
+				const struct auth_result *auth)
+{
+	struct stun_msg m;
+
+	/* it parsed on the worker that took it */
+	if (stun_msg_parse(&m, buf, len) != STUN_PARSE_OK)
+		return;
+	mobile_refresh(o, worker_find_udp_alloc(o->w, o->lsn, &o->client), &m, auth);
+}
+
+static void handle_refresh(struct origin *o, struct allocation *a, const struct stun_msg *m)
+{
+	struct auth_result auth;
+
+	if (authenticate(o, a, m, &auth) < 0)
+		return;
+	if (stun_msg_find(m, STUN_ATTR_MOBILITY_TICKET)) {
+		mobile_refresh(o, a, m, &auth);
+		return;
+	}
+	if (!a) {
+		reply_error(o, NULL, m, &auth, TURN_ERR_ALLOCATION_MISMATCH);
+		return;
+	}
+	refresh_allocation(o, a, m, &auth, false);
 }
 
 /*

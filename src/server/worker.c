@@ -870,7 +870,7 @@ int worker_start(struct worker *w)
 	w->accept_resume_ev = evtimer_new(w->base, worker_tcp_accept_resume, w);
 	if (!w->stop_ev || !w->accept_resume_ev || tcp_relay_worker_init(w) < 0 ||
 	    offload_worker_init(w) < 0 || store_worker_init(w) < 0 ||
-	    dtls_worker_init(w) < 0)
+	    dtls_worker_init(w) < 0 || mobility_worker_init(w) < 0)
 		return -1;
 	if (srv->use_userdb) {
 		w->db = userdb_open_sqlite(srv->cfg->userdb, false, err, sizeof(err));
@@ -933,6 +933,8 @@ void worker_join(struct worker *w)
 	for (uint32_t i = 0; w->table && i <= w->table_mask; i++)
 		while (w->table[i])
 			alloc_free(w->table[i]);
+	/* allocations handed to it and not yet attached */
+	mobility_worker_free(w);
 	offload_worker_free(w);
 	if (w->srv)
 		tcp_relay_worker_free(w);
