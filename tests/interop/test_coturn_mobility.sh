@@ -1,5 +1,5 @@
 #!/bin/sh
-# test_mobility_coturn.sh BUILD_DIR: RFC 8016 mobility against an independent
+# test_coturn_mobility.sh BUILD_DIR: RFC 8016 mobility against an independent
 # client, Debian's coturn turnutils_uclient -M, on loopback. With
 # `mobility` (four relay threads), each of its clients allocates with an
 # empty MOBILITY-TICKET, reopens its socket on a new port and sends its
