@@ -282,6 +282,7 @@ int alloc_create(struct origin *o, const struct auth_result *auth, uint8_t famil
 	a->tcp = o->tcp;
 	a->dtls = o->dtls;
 	a->client = o->client;
+	a->quota_addr = o->client;
 	a->dont_fragment = dont_fragment;
 	a->username = strdup(auth->username);
 	memcpy(a->key, auth->key, auth->key_len);
@@ -415,7 +416,7 @@ void alloc_free(struct allocation *a)
 	alloc_close(a);
 	if (a->stats_now)
 		(*a->stats_now)--;
-	limits_release(a->w->srv, a->username, &a->client.sa, 1, a->held_ports);
+	limits_release(a->w->srv, a->username, &a->quota_addr.sa, 1, a->held_ports);
 	bw_capacity_release(&a->w->srv->bps_reserved, a->bps_reserved);
 	for (int i = 0; i < 2; i++)
 		free(a->txn[i].resp);

@@ -2,9 +2,12 @@
  * mobility.c - RFC 8016 mobility (`mobility`): a UDP allocation that asked
  * for it (an empty MOBILITY-TICKET in its Allocate) gets a ticket, and a
  * Refresh that carries the ticket from another client address moves the
- * allocation there: relayed data follows, the relay address stays.
+ * allocation there: relayed data follows, the relay address stays. The
+ * move is make-before-break (§3.2): the old address keeps the allocation,
+ * both ways, until the client sends from the new one.
  *
- * A ticket is 16 random bytes, valid for one move: every answer that
+ * A ticket is 18 random bytes in base64 (24 characters, no NUL: coturn's
+ * client keeps it as a string), valid for one move: every answer that
  * carries one issues a new one (§3.2). The server keeps the tickets of live
  * allocations in one table under srv->lock, so a ticket names nothing once
  * its allocation is gone, and the Refresh must also authenticate as the
@@ -12,13 +15,18 @@
  *
  * Workers: the kernel hashes a client's new address to any worker's
  * SO_REUSEPORT socket. That worker authenticates the Refresh and hands it
- * to the allocation's owner (a job on the owner's queue), which answers it,
- * takes the allocation off its loop (alloc_detach) and hands it back in a
- * second job; the worker whose socket the new address reaches attaches it
- * (alloc_attach) and runs it from then on. Jobs are FIFO per worker.
+ * to the allocation's owner (a job on the owner's queue), which answers it
+ * through the new address's worker: that one keeps the address as a
+ * pending move, then sends the answer. The first datagram from the new
+ * address goes to the owner, which takes the allocation off its loop
+ * (alloc_detach) and hands it over with the datagram; the new address's
+ * worker attaches it (alloc_attach), runs the datagram, and runs the
+ * allocation from then on. Jobs are FIFO per worker, so datagrams handed
+ * over meanwhile follow the allocation in order.
  */
 #include <event2/event.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,18 +41,33 @@ struct mobility {
 	struct allocation *bucket[MOBILITY_BUCKETS];
 };
 
-enum mobility_job_kind { MOBILITY_REFRESH, MOBILITY_ADOPT };
+#define MOBILITY_PENDING_MAX 256 /* moves under way to one worker's addresses */
+#define MOBILITY_FORWARD_MAX 64	 /* datagrams of one handed over before it arrives */
+
+/*
+ * What one worker hands another (client: the new address, on listener
+ * lsn_idx; via: the worker whose socket that address reaches):
+ *  - REFRESH: a Refresh with a ticket, authenticated, to the owner;
+ *  - PENDING: to via, the move: datagrams from client are the allocation's
+ *    with ticket; then the Refresh's answer (buf) goes out;
+ *  - DATAGRAM: a datagram (buf) from client, to the owner, which hands the
+ *    allocation over to via (with the datagram: ADOPT), or to via when it
+ *    is there already;
+ *  - ADOPT: the allocation a, to attach, then the datagram to run.
+ */
+enum mobility_job_kind { MOBILITY_REFRESH, MOBILITY_PENDING, MOBILITY_DATAGRAM, MOBILITY_ADOPT };
 
 struct mobility_job {
 	struct mobility_job *next;
 	enum mobility_job_kind kind;
-	int lsn_idx;	    /* the listener (same index on every worker) */
-	struct worker *via; /* REFRESH: the worker whose socket took it */
+	int lsn_idx; /* the listener (same index on every worker) */
+	struct worker *via;
 	union sockaddr_u client, local;
-	struct allocation *a;	 /* ADOPT */
-	struct auth_result auth; /* REFRESH: as the receiving worker checked it */
+	uint8_t ticket[STUN_MOBILITY_TICKET_LEN]; /* PENDING, DATAGRAM */
+	struct allocation *a;			  /* ADOPT */
+	struct auth_result auth;		  /* REFRESH: as the receiving worker checked it */
 	size_t len;
-	uint8_t buf[]; /* REFRESH: the request; ADOPT: the answer to send once attached */
+	uint8_t buf[];
 };
 
 /* A job's key (the user's, for the answer's integrity) does not outlive it. */
@@ -54,11 +77,13 @@ static void job_free(struct mobility_job *job)
 	free(job);
 }
 
+/* FNV-1a: the characters carry 6 random bits each. */
 static uint32_t ticket_slot(const uint8_t ticket[STUN_MOBILITY_TICKET_LEN])
 {
-	uint32_t h;
+	uint32_t h = 2166136261u;
 
-	memcpy(&h, ticket, sizeof(h));
+	for (size_t i = 0; i < STUN_MOBILITY_TICKET_LEN; i++)
+		h = (h ^ ticket[i]) * 16777619u;
 	return h & (MOBILITY_BUCKETS - 1);
 }
 
@@ -105,12 +130,15 @@ static struct allocation *ticket_lookup(struct mobility *mt,
 int mobility_issue(struct allocation *a)
 {
 	struct server *srv = a->w->srv;
+	uint8_t raw[STUN_MOBILITY_TICKET_LEN / 4 * 3], text[STUN_MOBILITY_TICKET_LEN + 1];
 	uint8_t ticket[STUN_MOBILITY_TICKET_LEN];
 	struct mobility *mt = srv->mobility;
 	uint32_t slot;
 
-	if (!mt || RAND_bytes(ticket, sizeof(ticket)) != 1)
+	if (!mt || RAND_bytes(raw, sizeof(raw)) != 1 ||
+	    EVP_EncodeBlock(text, raw, (int)sizeof(raw)) != STUN_MOBILITY_TICKET_LEN)
 		return -1;
+	memcpy(ticket, text, sizeof(ticket));
 	pthread_mutex_lock(&srv->lock);
 	/* 2^-128 a pair: a repeat is refused rather than shared */
 	if (ticket_lookup(mt, ticket)) {
@@ -187,21 +215,17 @@ static bool job_post(struct worker *to, struct mobility_job *job, struct allocat
 	return true;
 }
 
+static struct mobility_job *job_new(enum mobility_job_kind kind, const struct origin *o,
+				    const uint8_t *buf, size_t len);
+
 int mobility_forward(const struct origin *o, struct worker *to, const struct stun_msg *m,
 		     const struct auth_result *auth)
 {
-	struct mobility_job *job = calloc(1, sizeof(*job) + m->len);
+	struct mobility_job *job = job_new(MOBILITY_REFRESH, o, m->buf, m->len);
 
 	if (!job)
 		return -1;
-	job->kind = MOBILITY_REFRESH;
-	job->lsn_idx = (int)(o->lsn - o->w->udp);
-	job->via = o->via ? o->via : o->w;
-	job->client = o->client;
-	job->local = o->local;
 	job->auth = *auth;
-	job->len = m->len;
-	memcpy(job->buf, m->buf, m->len);
 	if (!job_post(to, job, NULL)) {
 		job_free(job);
 		return -1;
@@ -209,60 +233,251 @@ int mobility_forward(const struct origin *o, struct worker *to, const struct stu
 	return 0;
 }
 
-void mobility_relocate(struct allocation *a, const struct origin *o, const uint8_t *resp,
-		       size_t len)
+/* Pending moves of worker w (its thread only) */
+
+struct mobility_pending {
+	struct mobility_pending *next;
+	int lsn_idx;
+	union sockaddr_u client;
+	uint8_t ticket[STUN_MOBILITY_TICKET_LEN]; /* the allocation's, as it moves */
+	uint64_t expires_ms;
+	unsigned int forwarded; /* datagrams handed to the owner so far */
+};
+
+static void pending_unlink(struct worker *w, struct mobility_pending **pp)
+{
+	struct mobility_pending *p = *pp;
+
+	*pp = p->next;
+	w->mobility_npending--;
+	free(p);
+}
+
+/* The pending move to client on listener lsn_idx (expired ones go as it looks). */
+static struct mobility_pending **pending_find(struct worker *w, int lsn_idx,
+					      const union sockaddr_u *client, uint64_t now)
+{
+	struct mobility_pending **pp = &w->mobility_pending;
+
+	while (*pp) {
+		if ((*pp)->expires_ms <= now) {
+			pending_unlink(w, pp);
+			continue;
+		}
+		if ((*pp)->lsn_idx == lsn_idx && addr_equal(&(*pp)->client.sa, &client->sa))
+			return pp;
+		pp = &(*pp)->next;
+	}
+	return NULL;
+}
+
+/* Datagrams from client on lsn_idx are the allocation holding ticket's: 0 or -1. */
+static int pending_add(struct worker *w, int lsn_idx, const union sockaddr_u *client,
+		       const uint8_t ticket[STUN_MOBILITY_TICKET_LEN])
+{
+	uint64_t now = clock_ms();
+	struct mobility_pending **pp = pending_find(w, lsn_idx, client, now);
+	struct mobility_pending *p = pp ? *pp : NULL;
+
+	if (!p) {
+		if (w->mobility_npending >= MOBILITY_PENDING_MAX)
+			return -1;
+		p = calloc(1, sizeof(*p));
+		if (!p)
+			return -1;
+		p->lsn_idx = lsn_idx;
+		p->client = *client;
+		p->next = w->mobility_pending;
+		w->mobility_pending = p;
+		w->mobility_npending++;
+	}
+	memcpy(p->ticket, ticket, STUN_MOBILITY_TICKET_LEN);
+	p->expires_ms = now + MOBILITY_MOVE_MS;
+	p->forwarded = 0;
+	return 0;
+}
+
+static void pending_remove(struct worker *w, int lsn_idx, const union sockaddr_u *client)
+{
+	struct mobility_pending **pp = pending_find(w, lsn_idx, client, clock_ms());
+
+	if (pp)
+		pending_unlink(w, pp);
+}
+
+static void log_move(const struct allocation *a, const union sockaddr_u *to, int from_w, int to_w)
+{
+	char from[ADDR_STRLEN], dst[ADDR_STRLEN], user[128];
+
+	if (worker_log_ok(a->w))
+		log_info("allocation for '%s' moved from %s to %s (mobility, worker %d to %d)",
+			 log_safe(a->username, user, sizeof(user)),
+			 addr_str(&a->client.sa, from, sizeof(from)),
+			 addr_str(&to->sa, dst, sizeof(dst)), from_w, to_w);
+}
+
+static struct mobility_job *job_new(enum mobility_job_kind kind, const struct origin *o,
+				    const uint8_t *buf, size_t len)
+{
+	struct mobility_job *job = calloc(1, sizeof(*job) + len);
+
+	if (!job)
+		return NULL;
+	job->kind = kind;
+	job->lsn_idx = (int)(o->lsn - o->w->udp);
+	job->via = o->via ? o->via : o->w;
+	job->client = o->client;
+	job->local = o->local;
+	job->len = len;
+	if (len)
+		memcpy(job->buf, buf, len);
+	return job;
+}
+
+void mobility_begin_move(struct allocation *a, const struct origin *o, const uint8_t *resp,
+			 size_t len)
 {
 	struct worker *to = o->via ? o->via : o->w;
 	struct mobility_job *job;
 
+	a->moving = true;
+	a->move_client = o->client;
 	if (to == a->w) {
-		alloc_rehome(a, o);
-		if (len)
+		if (pending_add(to, (int)(o->lsn - o->w->udp), &o->client, a->ticket) == 0 && len)
 			worker_send_to_client(o->w, o, resp, len);
 		return;
 	}
-	job = calloc(1, sizeof(*job) + len);
-	if (!job) {
-		alloc_free(a);
+	job = job_new(MOBILITY_PENDING, o, resp, len);
+	if (!job)
 		return;
-	}
-	job->kind = MOBILITY_ADOPT;
-	job->lsn_idx = (int)(o->lsn - o->w->udp);
-	job->client = o->client;
-	job->local = o->local;
-	job->len = len;
-	memcpy(job->buf, resp, len);
-	alloc_detach(a);
-	a->client = o->client;
-	job->a = a;
-	if (!job_post(to, job, a)) {
-		/* the server is stopping: the allocation ends here */
-		free(job);
-		alloc_free(a);
-	}
+	memcpy(job->ticket, a->ticket, sizeof(job->ticket));
+	if (!job_post(to, job, NULL))
+		job_free(job);
 }
 
-static void job_run(struct worker *w, struct mobility_job *job)
+/* a, on w, takes the client address of its pending move (lsn, from) and datagram buf. */
+static void move_here(struct worker *w, struct allocation *a, struct udp_listener *lsn,
+		      const union sockaddr_u *from, const uint8_t *buf, size_t len)
 {
-	struct origin o = {.w = w,
-			   .lsn = &w->udp[job->lsn_idx],
-			   .client = job->client,
-			   .local = job->local,
-			   .via = job->via};
+	struct origin o = {.w = w, .lsn = lsn, .client = *from, .local = lsn->local};
+
+	log_move(a, from, w->id, w->id);
+	a->moving = false;
+	pending_remove(w, (int)(lsn - w->udp), from);
+	alloc_rehome(a, &o);
+	worker_udp_datagram(w, lsn, from, a, buf, len);
+}
+
+bool mobility_datagram(struct worker *w, struct udp_listener *lsn, const union sockaddr_u *from,
+		       const uint8_t *buf, size_t len)
+{
+	struct mobility_pending **pp = pending_find(w, (int)(lsn - w->udp), from, clock_ms());
+	struct origin o = {.w = w, .lsn = lsn, .client = *from, .local = lsn->local};
+	struct mobility_job *job;
+	struct worker *owner;
+	struct allocation *a;
+
+	if (!pp)
+		return false;
+	owner = mobility_owner(w->srv, (*pp)->ticket);
+	if (owner == w) {
+		a = mobility_find(w, (*pp)->ticket);
+		if (a && a->moving && addr_equal(&a->move_client.sa, &from->sa)) {
+			move_here(w, a, lsn, from, buf, len);
+			return true;
+		}
+	}
+	if (!owner || owner == w) {
+		/* its allocation went, or moves elsewhere now */
+		pending_unlink(w, pp);
+		return false;
+	}
+	/* RFC 8016 §3.2: the client sends from here: the allocation comes */
+	if ((*pp)->forwarded >= MOBILITY_FORWARD_MAX) {
+		w->stats.no_allocation++;
+		return true;
+	}
+	job = job_new(MOBILITY_DATAGRAM, &o, buf, len);
+	if (!job)
+		return true;
+	memcpy(job->ticket, (*pp)->ticket, sizeof(job->ticket));
+	if (job_post(owner, job, NULL))
+		(*pp)->forwarded++;
+	else
+		job_free(job);
+	return true;
+}
+
+/*
+ * A datagram from an address an allocation moves to, on the allocation's
+ * worker (or where it went since): the allocation goes to job->via with
+ * it. True when the job was queued again (not to be freed).
+ */
+static bool datagram_run(struct worker *w, struct mobility_job *job)
+{
+	struct allocation *a = mobility_find(w, job->ticket);
+	struct worker *owner;
+
+	if (a && a->lsn == &w->udp[job->lsn_idx] && addr_equal(&a->client.sa, &job->client.sa)) {
+		/* queued before the allocation came here (w is job->via) */
+		worker_udp_datagram(w, a->lsn, &job->client, a, job->buf, job->len);
+		return false;
+	}
+	if (!a) {
+		owner = mobility_owner(w->srv, job->ticket);
+		return owner && owner != w && job_post(owner, job, NULL);
+	}
+	if (!a->moving || !addr_equal(&a->move_client.sa, &job->client.sa))
+		return false;
+	if (job->via == w) {
+		move_here(w, a, &w->udp[job->lsn_idx], &job->client, job->buf, job->len);
+		return false;
+	}
+	log_move(a, &job->client, w->id, job->via->id);
+	a->moving = false;
+	alloc_detach(a);
+	a->client = job->client;
+	job->kind = MOBILITY_ADOPT;
+	job->a = a;
+	if (job_post(job->via, job, a))
+		return true;
+	/* the server is stopping: the allocation ends here */
+	alloc_free(a);
+	return false;
+}
+
+/* Runs job on w: true when it was queued again (not to be freed). */
+static bool job_run(struct worker *w, struct mobility_job *job)
+{
+	struct udp_listener *lsn = &w->udp[job->lsn_idx];
+	struct origin o = {
+	    .w = w, .lsn = lsn, .client = job->client, .local = job->local, .via = job->via};
 	char buf[ADDR_STRLEN];
 
-	if (job->kind == MOBILITY_REFRESH) {
+	switch (job->kind) {
+	case MOBILITY_REFRESH:
 		turn_handle_mobile_refresh(&o, job->buf, job->len, &job->auth);
-		return;
+		return false;
+	case MOBILITY_PENDING:
+		/* the Refresh's answer once datagrams from there reach the allocation */
+		if (pending_add(w, job->lsn_idx, &job->client, job->ticket) == 0 && job->len)
+			worker_send_to_client(w, &o, job->buf, job->len);
+		return false;
+	case MOBILITY_DATAGRAM:
+		return datagram_run(w, job);
+	case MOBILITY_ADOPT:
+		pending_remove(w, job->lsn_idx, &job->client);
+		if (alloc_attach(job->a, w, job->lsn_idx) < 0) {
+			if (worker_log_ok(w))
+				log_warn(
+				    "mobility: the allocation of %s could not move to worker %d",
+				    addr_str(&job->client.sa, buf, sizeof(buf)), w->id);
+			return false;
+		}
+		worker_udp_datagram(w, lsn, &job->client, job->a, job->buf, job->len);
+		return false;
 	}
-	if (alloc_attach(job->a, w, job->lsn_idx) < 0) {
-		if (worker_log_ok(w))
-			log_warn("mobility: the allocation of %s could not move to worker %d",
-				 addr_str(&job->client.sa, buf, sizeof(buf)), w->id);
-		return;
-	}
-	if (job->len)
-		worker_send_to_client(w, &o, job->buf, job->len);
+	return false;
 }
 
 /* w's queue, emptied; with close, nothing is queued there any more. */
@@ -289,8 +504,8 @@ static void mobility_run(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	for (job = jobs_take(w, false); job; job = next) {
 		next = job->next;
-		job_run(w, job);
-		job_free(job);
+		if (!job_run(w, job))
+			job_free(job);
 	}
 }
 
@@ -316,6 +531,8 @@ void mobility_worker_free(struct worker *w)
 			alloc_free(job->a);
 		job_free(job);
 	}
+	while (w->mobility_pending)
+		pending_unlink(w, &w->mobility_pending);
 	if (w->mobility_ev)
 		event_free(w->mobility_ev);
 	w->mobility_ev = NULL;

@@ -46,6 +46,7 @@ struct tls_ctx;
 struct ssl_st;
 struct mobility;
 struct mobility_job;
+struct mobility_pending;
 struct auth_result;
 
 #define SERVER_MAX_LISTEN RELAY_MAX_LISTEN
@@ -284,6 +285,9 @@ struct worker {
 	struct event *mobility_ev;
 	struct mobility_job *mobility_jobs, **mobility_tail;
 	bool mobility_closed;
+	/* new client addresses on its sockets that an allocation moves to (own thread only) */
+	struct mobility_pending *mobility_pending;
+	unsigned int mobility_npending;
 };
 
 struct permission {
@@ -357,6 +361,11 @@ struct allocation {
 	bool mobile;
 	uint8_t ticket[STUN_MOBILITY_TICKET_LEN];
 	struct allocation *ticket_next;
+	/* ... and the address it moves to once the client sends from there (§3.2) */
+	bool moving;
+	union sockaddr_u move_client;
+	/* the client address whose ip-port-share holds its relay ports (limits.c) */
+	union sockaddr_u quota_addr;
 };
 
 
@@ -427,6 +436,9 @@ bool tcp_tls_deadline(struct tcp_conn *c);
 void tcp_tls_close(struct tcp_conn *c);
 
 /* A parked request runs again (store.c): as it came from lsn or tcp. */
+/* A client's datagram on listener lsn from from, for allocation a (or NULL). */
+void worker_udp_datagram(struct worker *w, struct udp_listener *lsn, const union sockaddr_u *from,
+			 struct allocation *a, const uint8_t *buf, size_t len);
 void worker_resume_message(struct worker *w, struct udp_listener *lsn, struct tcp_conn *tcp,
 			   const union sockaddr_u *client, const union sockaddr_u *local,
 			   const uint8_t *buf, size_t len);
@@ -664,10 +676,13 @@ const char *limits_tcp_cap_name(int refused);
 /*
  * mobility.c: RFC 8016 mobility. A mobile UDP allocation has a ticket in a
  * table of the server's (under srv->lock); a Refresh with the ticket from
- * another address moves the allocation there. Over another worker's socket
- * (SO_REUSEPORT hashes the new address elsewhere), the request is handed
- * to the owner, which answers it and hands the allocation to that worker.
+ * another address moves the allocation there once the client sends from
+ * that address (make-before-break, §3.2). Over another worker's socket
+ * (SO_REUSEPORT hashes the new address elsewhere), the request, and then
+ * the first datagrams, are handed to the owner, which hands the allocation
+ * to that worker.
  */
+#define MOBILITY_MOVE_MS 30000 /* the new address must send within this */
 int mobility_init(struct server *srv);
 void mobility_free(struct server *srv);
 int mobility_worker_init(struct worker *w);
@@ -684,12 +699,20 @@ struct allocation *mobility_find(struct worker *w, const uint8_t ticket[STUN_MOB
 int mobility_forward(const struct origin *o, struct worker *to, const struct stun_msg *m,
 		     const struct auth_result *auth);
 /*
- * a moves to o's address, handed to o->via when set, and its Refresh
- * answer resp (len bytes; none when 0) goes to the client from there once
- * it has: datagrams the client sends after it reach the allocation.
+ * After a's Refresh from o: a moves to o's address once the client sends
+ * from there (to o->via's worker when set); until then it stays where it
+ * is, both ways. The answer resp (len bytes) goes to o's address once the
+ * worker that address reaches expects it.
  */
-void mobility_relocate(struct allocation *a, const struct origin *o, const uint8_t *resp,
-		       size_t len);
+void mobility_begin_move(struct allocation *a, const struct origin *o, const uint8_t *resp,
+			 size_t len);
+/*
+ * A datagram from an address no allocation of w's has: true when it was an
+ * address an allocation is moving to, and the datagram was taken (w's
+ * thread, only while w->mobility_npending).
+ */
+bool mobility_datagram(struct worker *w, struct udp_listener *lsn, const union sockaddr_u *from,
+		       const uint8_t *buf, size_t len);
 
 /* turn.c: a Connect request answered once its connection is up or failed. */
 struct turn_deferred {

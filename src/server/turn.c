@@ -471,20 +471,27 @@ fail:
 	reply_error(o, NULL, m, &auth, err);
 }
 
-/* RFC 8016 §3.2: a's client is o's address from now on; 0 or the error to answer. */
+/*
+ * RFC 8016 §3.2: does a move to o's address? Its relay ports count against
+ * that address from now on (0), or it has no room (the error to answer).
+ */
 static int refresh_move(struct origin *o, struct allocation *a, bool *moved)
 {
+	int err;
+
 	*moved = a->lsn != o->lsn || !addr_equal(&a->client.sa, &o->client.sa);
 	if (!*moved)
 		return 0;
-	/* the relay ports it holds count against its new address */
-	return limits_move(o->w->srv, &a->client.sa, &o->client.sa, a->held_ports);
+	err = limits_move(o->w->srv, &a->quota_addr.sa, &o->client.sa, a->held_ports);
+	if (!err)
+		a->quota_addr = o->client;
+	return err;
 }
 
 /*
  * Refresh of a (RFC 8656 §7.3). With mobile (RFC 8016 §3.2), the answer
- * carries a new ticket and a moves to the request's address if it came
- * from another one; errors then are not cached in a, which the new
+ * carries a new ticket and, from another address, a moves there once the
+ * client sends from it; errors then are not cached in a, which that
  * address does not reach yet.
  */
 static void refresh_allocation(struct origin *o, struct allocation *a, const struct stun_msg *m,
@@ -497,7 +504,6 @@ static void refresh_allocation(struct origin *o, struct allocation *a, const str
 	uint8_t family;
 	bool moved = false;
 	int err;
-	char from[ADDR_STRLEN], to[ADDR_STRLEN], user[128];
 
 	if (rfam) {
 		if (stun_attr_family(rfam, &family) < 0) {
@@ -521,10 +527,14 @@ static void refresh_allocation(struct origin *o, struct allocation *a, const str
 		return;
 	}
 	if (mobile) {
+		union sockaddr_u quota = a->quota_addr;
+
 		err = refresh_move(o, a, &moved);
 		if (!err && mobility_issue(a) < 0) {
-			if (moved)
-				limits_move(o->w->srv, &o->client.sa, &a->client.sa, a->held_ports);
+			if (moved) {
+				limits_move(o->w->srv, &o->client.sa, &quota.sa, a->held_ports);
+				a->quota_addr = quota;
+			}
 			err = STUN_ERR_SERVER_ERROR;
 		}
 		if (err) {
@@ -534,19 +544,14 @@ static void refresh_allocation(struct origin *o, struct allocation *a, const str
 		stun_put(&r.b, STUN_ATTR_MOBILITY_TICKET, a->ticket, STUN_MOBILITY_TICKET_LEN);
 	}
 	r.a = a;
-	/* a moving allocation's answer goes once the new address reaches it */
+	/* the answer to a new address goes once its worker expects it */
 	r.hold = moved;
 	reply_send(&r);
 	alloc_set_lifetime(a, lifetime);
-	if (!moved)
-		return;
-	if (worker_log_ok(o->w))
-		log_info("allocation for '%s' moved from %s to %s (mobility, worker %d to %d)",
-			 log_safe(a->username, user, sizeof(user)),
-			 addr_str(&a->client.sa, from, sizeof(from)),
-			 addr_str(&o->client.sa, to, sizeof(to)), a->w->id,
-			 (o->via ? o->via : o->w)->id);
-	mobility_relocate(a, o, r.buf, r.len);
+	if (moved)
+		mobility_begin_move(a, o, r.buf, r.len);
+	else if (mobile)
+		a->moving = false; /* back at its own address: a move under way is off */
 }
 
 /*

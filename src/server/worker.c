@@ -364,21 +364,29 @@ static void udp_readable(evutil_socket_t fd, short what, void *arg)
 			continue;
 		}
 		a = worker_find_udp_alloc(w, lsn, from);
-		switch (worker_classify_datagram(buf, len)) {
-		case WORKER_DGRAM_CHANNELDATA:
-			turn_handle_channeldata(w, a, buf, len);
-			break;
-		case WORKER_DGRAM_STUN: {
-			struct origin o = {.w = w, .lsn = lsn, .client = *from,
-					   .local = lsn->local};
+		/* RFC 8016: an address an allocation is moving to */
+		if (!a && w->mobility_npending && mobility_datagram(w, lsn, from, buf, len))
+			continue;
+		worker_udp_datagram(w, lsn, from, a, buf, len);
+	}
+}
 
-			turn_handle_message(&o, a, buf, len);
-			break;
-		}
-		case WORKER_DGRAM_MALFORMED:
-			w->stats.malformed++;
-			break;
-		}
+void worker_udp_datagram(struct worker *w, struct udp_listener *lsn, const union sockaddr_u *from,
+			 struct allocation *a, const uint8_t *buf, size_t len)
+{
+	switch (worker_classify_datagram(buf, len)) {
+	case WORKER_DGRAM_CHANNELDATA:
+		turn_handle_channeldata(w, a, buf, len);
+		break;
+	case WORKER_DGRAM_STUN: {
+		struct origin o = {.w = w, .lsn = lsn, .client = *from, .local = lsn->local};
+
+		turn_handle_message(&o, a, buf, len);
+		break;
+	}
+	case WORKER_DGRAM_MALFORMED:
+		w->stats.malformed++;
+		break;
 	}
 }
 

@@ -221,10 +221,12 @@ int stun_attr_token(const struct stun_attr *a, uint64_t *token);
 /*
  * MOBILITY-TICKET (RFC 8016 §5): opaque to the client. Empty in an Allocate
  * that asks for mobility; in a Refresh, a ticket the server issued, which
- * here is always STUN_MOBILITY_TICKET_LEN bytes. Returns its length (0 or
- * STUN_MOBILITY_TICKET_LEN, copied to ticket) or -1 for any other.
+ * here is always STUN_MOBILITY_TICKET_LEN bytes: 144 random bits as base64
+ * text, since clients such as coturn's keep it as a C string of at most 32.
+ * Returns its length (0 or STUN_MOBILITY_TICKET_LEN, copied to ticket) or
+ * -1 for any other.
  */
-#define STUN_MOBILITY_TICKET_LEN 16
+#define STUN_MOBILITY_TICKET_LEN 24
 int stun_attr_mobility_ticket(const struct stun_attr *a, uint8_t ticket[STUN_MOBILITY_TICKET_LEN]);
 /* PASSWORD-ALGORITHM: algorithm number (parameters must be empty). */
 int stun_attr_pw_alg(const struct stun_attr *a, uint16_t *alg);

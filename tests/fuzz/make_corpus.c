@@ -156,13 +156,13 @@ static void stun_seeds(void)
 	stun_build_start(&b, buf, sizeof(buf), TURN_ALLOCATE, STUN_SUCCESS, tid);
 	stun_put_xor_addr(&b, STUN_ATTR_XOR_RELAYED_ADDRESS, (struct sockaddr *)&v4);
 	stun_put_u32(&b, STUN_ATTR_LIFETIME, 600);
-	stun_put(&b, STUN_ATTR_MOBILITY_TICKET, "0123456789abcdef", STUN_MOBILITY_TICKET_LEN);
+	stun_put(&b, STUN_ATTR_MOBILITY_TICKET, "0123456789abcdef+/ABCDEF", STUN_MOBILITY_TICKET_LEN);
 	stun_put_integrity(&b, key, sizeof(key) - 1);
 	save_built("allocate-success-mobility", &b);
 
 	stun_build_start(&b, buf, sizeof(buf), TURN_REFRESH, STUN_REQUEST, tid);
 	stun_put_u32(&b, STUN_ATTR_LIFETIME, 600);
-	stun_put(&b, STUN_ATTR_MOBILITY_TICKET, "0123456789abcdef", STUN_MOBILITY_TICKET_LEN);
+	stun_put(&b, STUN_ATTR_MOBILITY_TICKET, "0123456789abcdef+/ABCDEF", STUN_MOBILITY_TICKET_LEN);
 	save_built("refresh-request-mobility", &b);
 
 	stun_build_start(&b, buf, sizeof(buf), TURN_REFRESH, STUN_REQUEST, tid);
@@ -171,7 +171,7 @@ static void stun_seeds(void)
 
 	stun_build_start(&b, buf, sizeof(buf), TURN_ALLOCATE, STUN_REQUEST, tid);
 	stun_put_transport(&b, TURN_TRANSPORT_UDP);
-	stun_put(&b, STUN_ATTR_MOBILITY_TICKET, "0123456789abcdef0", 17);
+	stun_put(&b, STUN_ATTR_MOBILITY_TICKET, "0123456789abcdef+/ABCDEF0", 25);
 	save_built("allocate-mobility-long", &b);
 
 	stun_build_start(&b, buf, sizeof(buf), TURN_CONNECT, STUN_REQUEST, tid);

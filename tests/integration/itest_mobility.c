@@ -8,7 +8,10 @@
  * relayed address, a new ticket each time), and relayed data follows it
  * both ways while the address it left relays nothing. Four relay threads:
  * moves go on (40 at most) until the log shows one handed from one worker
- * to another, as SO_REUSEPORT spreads the new addresses.
+ * to another, as SO_REUSEPORT spreads the new addresses. Make-before-break
+ * (RFC 8016 §3.2): with the old socket still open, the allocation stays
+ * with the old address, both ways, until the client sends from the new
+ * one; from then on the old address is nobody's.
  *
  * Refused: a used ticket (437), an unknown one (437), one of the wrong
  * length (400), a non-empty ticket in an Allocate (400), another user's
@@ -196,6 +199,45 @@ static void test_allocation_follows_the_client_to_new_addresses(void **state)
 	tpeer_close(&p);
 }
 
+static void test_old_address_keeps_the_allocation_until_the_new_one_sends(void **state)
+{
+	uint8_t ticket[STUN_MOBILITY_TICKET_LEN];
+	struct sockaddr_storage relay, peer;
+	struct turnc old, moved;
+	struct tpeer p;
+	uint8_t buf[64];
+	uint16_t ch = 0;
+
+	(void)state;
+	tpeer_open(&p, "127.0.0.1");
+	assert_int_equal(h_open(&old, &mob.v4, "127.0.0.1", false), 0);
+	assert_code(allocate_mobile(&old), 0);
+	ticket_of(&old, ticket);
+	relay = h_relayed(&old, 0);
+	assert_code(h_channel_bind(&old, CHANNEL, &p.addr), 0);
+
+	/* a second interface: the Refresh from there, the old one still up */
+	assert_int_equal(h_open(&moved, &mob.v4, "127.0.0.60", false), 0);
+	assert_code(refresh_ticket(&moved, ticket, sizeof(ticket), 600), 0);
+	ticket_of(&moved, ticket);
+	/* RFC 8016 §3.2: until the client sends from the new address, both ways the old */
+	assert_relays(&old, &p, &relay, "still the old address");
+	h_assert_no_data(&moved);
+	/* its first data from the new address moves the allocation there */
+	assert_relays(&moved, &p, &relay, "from the new address");
+	h_assert_no_data(&old);
+	assert_int_equal(h_send_channel(&old, CHANNEL, "old", 3), 0);
+	tpeer_assert_nothing(&p);
+	tpeer_send(&p, &relay, "again", 5);
+	assert_int_equal(h_recv_data(&moved, H_TXN_TIMEOUT_MS, &ch, &peer, buf, sizeof(buf)), 5);
+	h_assert_no_data(&old);
+
+	assert_code(refresh_ticket(&moved, ticket, sizeof(ticket), 0), 0);
+	turnc_close(&old);
+	turnc_close(&moved);
+	tpeer_close(&p);
+}
+
 static void test_bad_tickets_are_refused(void **state)
 {
 	uint8_t ticket[STUN_MOBILITY_TICKET_LEN], unknown[STUN_MOBILITY_TICKET_LEN];
@@ -259,6 +301,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_allocation_follows_the_client_to_new_addresses),
+	    cmocka_unit_test(test_old_address_keeps_the_allocation_until_the_new_one_sends),
 	    cmocka_unit_test(test_bad_tickets_are_refused),
 	    cmocka_unit_test(test_without_mobility_tickets_are_forbidden),
 	};
