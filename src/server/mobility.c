@@ -280,8 +280,13 @@ static int pending_add(struct worker *w, int lsn_idx, const union sockaddr_u *cl
 	struct mobility_pending *p = pp ? *pp : NULL;
 
 	if (!p) {
-		if (w->mobility_npending >= MOBILITY_PENDING_MAX)
-			return -1;
+		if (w->mobility_npending >= MOBILITY_PENDING_MAX) {
+			/* the oldest lapses: new ones go in at the head */
+			pp = &w->mobility_pending;
+			while ((*pp)->next)
+				pp = &(*pp)->next;
+			pending_unlink(w, pp);
+		}
 		p = calloc(1, sizeof(*p));
 		if (!p)
 			return -1;
