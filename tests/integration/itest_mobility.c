@@ -11,7 +11,8 @@
  * to another, as SO_REUSEPORT spreads the new addresses. Make-before-break
  * (RFC 8016 §3.2): with the old socket still open, the allocation stays
  * with the old address, both ways, until the client sends from the new
- * one; from then on the old address is nobody's.
+ * one; from then on the old address is nobody's. A move from IPv4 to IPv6
+ * (another listener) keeps the IPv4 relayed address.
  *
  * Refused: a used ticket (437), an unknown one (437), one of the wrong
  * length (400), a non-empty ticket in an Allocate (400), another user's
@@ -238,6 +239,32 @@ static void test_old_address_keeps_the_allocation_until_the_new_one_sends(void *
 	tpeer_close(&p);
 }
 
+static void test_allocation_moves_from_ipv4_to_ipv6(void **state)
+{
+	uint8_t ticket[STUN_MOBILITY_TICKET_LEN];
+	struct sockaddr_storage relay;
+	struct turnc v4, v6;
+	struct tpeer p;
+
+	(void)state;
+	tpeer_open(&p, "127.0.0.1");
+	assert_int_equal(h_open(&v4, &mob.v4, "127.0.0.1", false), 0);
+	assert_code(allocate_mobile(&v4), 0);
+	ticket_of(&v4, ticket);
+	relay = h_relayed(&v4, 0);
+	assert_code(h_channel_bind(&v4, CHANNEL, &p.addr), 0);
+	/* the other listener and family: the relayed address stays IPv4 */
+	assert_int_equal(h_open(&v6, &mob.v6, "::1", false), 0);
+	assert_code(refresh_ticket(&v6, ticket, sizeof(ticket), 600), 0);
+	ticket_of(&v6, ticket);
+	assert_relays(&v6, &p, &relay, "over IPv6 now");
+	h_assert_no_data(&v4);
+	assert_code(refresh_ticket(&v6, ticket, sizeof(ticket), 0), 0);
+	turnc_close(&v4);
+	turnc_close(&v6);
+	tpeer_close(&p);
+}
+
 static void test_bad_tickets_are_refused(void **state)
 {
 	uint8_t ticket[STUN_MOBILITY_TICKET_LEN], unknown[STUN_MOBILITY_TICKET_LEN];
@@ -302,6 +329,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_allocation_follows_the_client_to_new_addresses),
 	    cmocka_unit_test(test_old_address_keeps_the_allocation_until_the_new_one_sends),
+	    cmocka_unit_test(test_allocation_moves_from_ipv4_to_ipv6),
 	    cmocka_unit_test(test_bad_tickets_are_refused),
 	    cmocka_unit_test(test_without_mobility_tickets_are_forbidden),
 	};
