@@ -137,6 +137,24 @@ static int moves_across_workers(void)
 	return crossed;
 }
 
+/*
+ * A peer p on loopback and a mobile allocation of c from 127.0.0.1 with a
+ * channel to p: its relayed address; its ticket in ticket.
+ */
+static struct sockaddr_storage mobile_allocation(struct turnc *c, struct tpeer *p,
+						 uint8_t ticket[STUN_MOBILITY_TICKET_LEN])
+{
+	struct sockaddr_storage relay;
+
+	tpeer_open(p, "127.0.0.1");
+	assert_int_equal(h_open(c, &mob.v4, "127.0.0.1", false), 0);
+	assert_code(allocate_mobile(c), 0);
+	ticket_of(c, ticket);
+	relay = h_relayed(c, 0);
+	assert_code(h_channel_bind(c, CHANNEL, &p->addr), 0);
+	return relay;
+}
+
 static void test_allocation_follows_the_client_to_new_addresses(void **state)
 {
 	uint8_t ticket[STUN_MOBILITY_TICKET_LEN], old[STUN_MOBILITY_TICKET_LEN];
@@ -147,12 +165,7 @@ static void test_allocation_follows_the_client_to_new_addresses(void **state)
 	int moves = 0;
 
 	(void)state;
-	tpeer_open(&p, "127.0.0.1");
-	assert_int_equal(h_open(&cl, &mob.v4, "127.0.0.1", false), 0);
-	assert_code(allocate_mobile(&cl), 0);
-	ticket_of(&cl, ticket);
-	relay = h_relayed(&cl, 0);
-	assert_code(h_channel_bind(&cl, CHANNEL, &p.addr), 0);
+	relay = mobile_allocation(&cl, &p, ticket);
 	assert_relays(&cl, &p, &relay, "before any move");
 
 	/* the log line of a move may be rate-limited away: a few more then */
@@ -210,12 +223,7 @@ static void test_old_address_keeps_the_allocation_until_the_new_one_sends(void *
 	uint16_t ch = 0;
 
 	(void)state;
-	tpeer_open(&p, "127.0.0.1");
-	assert_int_equal(h_open(&old, &mob.v4, "127.0.0.1", false), 0);
-	assert_code(allocate_mobile(&old), 0);
-	ticket_of(&old, ticket);
-	relay = h_relayed(&old, 0);
-	assert_code(h_channel_bind(&old, CHANNEL, &p.addr), 0);
+	relay = mobile_allocation(&old, &p, ticket);
 
 	/* a second interface: the Refresh from there, the old one still up */
 	assert_int_equal(h_open(&moved, &mob.v4, "127.0.0.60", false), 0);
@@ -247,12 +255,7 @@ static void test_allocation_moves_from_ipv4_to_ipv6(void **state)
 	struct tpeer p;
 
 	(void)state;
-	tpeer_open(&p, "127.0.0.1");
-	assert_int_equal(h_open(&v4, &mob.v4, "127.0.0.1", false), 0);
-	assert_code(allocate_mobile(&v4), 0);
-	ticket_of(&v4, ticket);
-	relay = h_relayed(&v4, 0);
-	assert_code(h_channel_bind(&v4, CHANNEL, &p.addr), 0);
+	relay = mobile_allocation(&v4, &p, ticket);
 	/* the other listener and family: the relayed address stays IPv4 */
 	assert_int_equal(h_open(&v6, &mob.v6, "::1", false), 0);
 	assert_code(refresh_ticket(&v6, ticket, sizeof(ticket), 600), 0);
