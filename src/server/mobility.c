@@ -472,6 +472,11 @@ static bool job_run(struct worker *w, struct mobility_job *job)
 		return datagram_run(w, job);
 	case MOBILITY_ADOPT:
 		pending_remove(w, job->lsn_idx, &job->client);
+		/* the address allocated for itself meanwhile: it keeps that one */
+		if (worker_find_udp_alloc(w, lsn, &job->client)) {
+			alloc_free(job->a);
+			return false;
+		}
 		if (alloc_attach(job->a, w, job->lsn_idx) < 0) {
 			if (worker_log_ok(w))
 				log_warn(
