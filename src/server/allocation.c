@@ -242,6 +242,18 @@ static void alloc_list_add(struct worker *w, struct allocation *a)
 	w->allocs = a;
 }
 
+/* Off its worker's list (nothing when it is on none). */
+static void alloc_list_remove(struct allocation *a)
+{
+	if (a->lprev)
+		a->lprev->lnext = a->lnext;
+	else if (a->w->allocs == a)
+		a->w->allocs = a->lnext;
+	if (a->lnext)
+		a->lnext->lprev = a->lprev;
+	a->lprev = a->lnext = NULL;
+}
+
 int alloc_create(struct origin *o, const struct auth_result *auth, uint8_t family, bool tcp,
 		 bool dual, bool even_port, bool reserve_next, uint64_t token, bool dont_fragment,
 		 struct allocation **out, uint64_t *new_token, int *v6_error)
@@ -399,12 +411,7 @@ void alloc_free(struct allocation *a)
 		mobility_forget(a);
 	offload_alloc_end(a);
 	alloc_log_end(a);
-	if (a->lprev)
-		a->lprev->lnext = a->lnext;
-	else if (a->w->allocs == a)
-		a->w->allocs = a->lnext;
-	if (a->lnext)
-		a->lnext->lprev = a->lprev;
+	alloc_list_remove(a);
 	if (a->lsn) {
 		worker_remove_udp_alloc(a->w, a);
 	} else if (a->dtls) {
@@ -482,6 +489,7 @@ void alloc_detach(struct allocation *a)
 {
 	offload_alloc_end(a);
 	worker_remove_udp_alloc(a->w, a);
+	alloc_list_remove(a);
 	a->lsn = NULL;
 	for (int i = 0; i < a->nrelay; i++) {
 		if (a->relay[i].ev)
@@ -499,6 +507,7 @@ int alloc_attach(struct allocation *a, struct worker *w, int lsn_idx)
 {
 	uint64_t now = clock_ms();
 	uint64_t left_ms = a->expires_ms > now ? a->expires_ms - now : 0;
+	uint64_t created_ms = a->created_ms;
 	struct timeval tv = {.tv_sec = (time_t)(left_ms / 1000),
 			     .tv_usec = (suseconds_t)(left_ms % 1000) * 1000};
 
@@ -515,6 +524,9 @@ int alloc_attach(struct allocation *a, struct worker *w, int lsn_idx)
 	}
 	a->lsn = &w->udp[lsn_idx];
 	worker_insert_udp_alloc(w, a);
+	/* a new id: the admin interface finds an allocation by its worker's */
+	alloc_list_add(w, a);
+	a->created_ms = created_ms;
 	alloc_count_udp(a, w);
 	offload_sync(a, now);
 	return 0;

@@ -608,9 +608,10 @@ int alloc_create(struct origin *o, const struct auth_result *auth, uint8_t famil
 void alloc_free(struct allocation *a);
 void alloc_set_lifetime(struct allocation *a, uint32_t lifetime_s);
 /*
- * RFC 8016: a UDP allocation leaves its worker (table, events, kernel
- * entries, gauge) to be attached to another one, whose listener idx (the
- * same address) and client address it takes there: 0, or -1 (then freed).
+ * RFC 8016: a UDP allocation leaves its worker (table, list, events,
+ * kernel entries, gauge) to be attached to another one, whose listener idx
+ * (the same address) and client address it takes there, and a new id
+ * there (the admin interface's): 0, or -1 (then freed).
  */
 void alloc_detach(struct allocation *a);
 int alloc_attach(struct allocation *a, struct worker *w, int lsn_idx);
