@@ -559,7 +559,9 @@ static inline int tserver_start_all(const struct tserver_spec *sp, size_t n)
 /*
  * The group_setup() and group_teardown() of a test program whose servers are
  * the array servers (struct tserver_spec): started before its tests, stopped
- * after them (a failed stop has printed its reason).
+ * after them (a failed stop has printed its reason). Its last test can be
+ * test_servers_exit_cleanly_on_sigterm: each server, stopped by SIGTERM,
+ * exits 0 in time without a sanitizer report.
  */
 #define TSERVER_GROUP(servers)                                                                     \
 	static int group_setup(void **state)                                                       \
@@ -572,6 +574,12 @@ static inline int tserver_start_all(const struct tserver_spec *sp, size_t n)
 		(void)state;                                                                       \
 		tserver_stop_all(servers, sizeof(servers) / sizeof(servers[0]));                   \
 		return 0;                                                                          \
+	}                                                                                          \
+	static inline void test_servers_exit_cleanly_on_sigterm(void **state)                      \
+	{                                                                                          \
+		(void)state;                                                                       \
+		assert_int_equal(tserver_stop_all(servers, sizeof(servers) / sizeof(servers[0])), \
+				 0);                                                               \
 	}
 
 /* Assertions */
@@ -619,6 +627,13 @@ static inline int h_open(struct turnc *c, const struct sockaddr_storage *server,
 	turnc_set_auth(c, H_USER, H_PASS, NULL);
 	turnc_set_timing(c, H_RTO_MS, H_TXN_TIMEOUT_MS);
 	return 0;
+}
+
+/* h_open() from any local address, or the test fails. */
+static inline void h_connect(struct turnc *c, const struct sockaddr_storage *server, bool tcp)
+{
+	if (h_open(c, server, NULL, tcp) < 0)
+		fail_msg("cannot connect to %s", h_str(server));
 }
 
 static inline int h_allocate(struct turnc *c)
@@ -765,10 +780,11 @@ static inline int h_send_channel(struct turnc *c, uint16_t channel, const void *
 }
 
 /*
- * Waits for data relayed from a peer (a Data indication or ChannelData) in
+ * Waits for the next event of type want (TURNC_EV_DATA: data relayed from a
+ * peer, a Data indication or ChannelData; TURNC_EV_ICMP: an ICMP report) in
  * ev: true when one came. A malformed one fails the test.
  */
-static inline bool h_recv_event(struct turnc *c, int timeout_ms, struct turnc_event *ev)
+static inline bool h_wait_event(struct turnc *c, int want, int timeout_ms, struct turnc_event *ev)
 {
 	uint64_t deadline = h_now_ms() + (uint64_t)timeout_ms, malformed = c->malformed;
 
@@ -781,12 +797,18 @@ static inline bool h_recv_event(struct turnc *c, int timeout_ms, struct turnc_ev
 		type = turnc_wait_event(c, ev, (int)(deadline - now));
 		if (c->malformed != malformed)
 			fail_msg("malformed ChannelData or Data indication from the server");
-		if (type == TURNC_EV_DATA)
+		if (type == want)
 			return true;
 		if (type == TURNC_EV_ERROR)
 			break;
 	}
 	return false;
+}
+
+/* Waits for data relayed from a peer in ev: true when some came. */
+static inline bool h_recv_event(struct turnc *c, int timeout_ms, struct turnc_event *ev)
+{
+	return h_wait_event(c, TURNC_EV_DATA, timeout_ms, ev);
 }
 
 /*

@@ -355,16 +355,6 @@ static void test_allow_loopback_keeps_the_servers_own_ports(void **state)
 	h_close(&a);
 }
 
-/* Must stay last. */
-static void test_servers_exit_cleanly_on_sigterm(void **state)
-{
-	(void)state;
-	assert_int_equal(tserver_stop(&deflt), 0);
-	assert_int_equal(tserver_stop(&loop), 0);
-	assert_int_equal(tserver_stop(&lan), 0);
-	assert_int_equal(tserver_stop(&nat), 0);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {

@@ -276,15 +276,6 @@ static void test_denied_peer_ip_overrides_allowed_peer_ip(void **state)
 	h_close(&cl);
 }
 
-/* Must stay last. */
-static void test_servers_exit_cleanly_on_sigterm(void **state)
-{
-	(void)state;
-	assert_int_equal(tserver_stop(&deflt), 0);
-	assert_int_equal(tserver_stop(&allow), 0);
-	assert_int_equal(tserver_stop(&allow_deny), 0);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {

@@ -344,13 +344,6 @@ static void test_refreshing_same_channel_binding_succeeds(void **state)
 	session_close(&s);
 }
 
-/* Must stay last. */
-static void test_server_exits_cleanly_on_sigterm(void **state)
-{
-	(void)state;
-	assert_int_equal(tserver_stop(&srv), 0);
-}
-
 /* With --fingerprint, Data indications carry a FINGERPRINT that verifies. */
 static void test_data_indication_has_fingerprint_when_configured(void **state)
 {
@@ -404,7 +397,7 @@ int main(void)
 	    cmocka_unit_test(test_rebinding_channel_to_another_peer_gets_400),
 	    cmocka_unit_test(test_binding_another_channel_to_bound_peer_gets_400),
 	    cmocka_unit_test(test_refreshing_same_channel_binding_succeeds),
-	    cmocka_unit_test(test_server_exits_cleanly_on_sigterm),
+	    cmocka_unit_test(test_servers_exit_cleanly_on_sigterm),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

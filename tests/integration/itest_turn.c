@@ -29,8 +29,7 @@ TSERVER_GROUP(servers)
 
 static void open_client(struct turnc *cl, const struct tserver *s, bool tcp)
 {
-	if (h_open(cl, &s->v4, NULL, tcp) < 0)
-		fail_msg("cannot connect to %s", h_str(&s->v4));
+	h_connect(cl, &s->v4, tcp);
 }
 
 /* Binding */
@@ -685,14 +684,6 @@ static void test_garbage_on_tcp_closes_that_connection_only(void **state)
 	assert_code(h_binding(&good), 0);
 	h_close(&bad);
 	h_close(&good);
-}
-
-/* Must stay last: both servers stop cleanly. */
-static void test_servers_exit_cleanly_on_sigterm(void **state)
-{
-	(void)state;
-	assert_int_equal(tserver_stop(&dual), 0);
-	assert_int_equal(tserver_stop(&v4), 0);
 }
 
 int main(void)
