@@ -26,6 +26,7 @@
 #include "common/config.h"
 #include "server/server.h"
 #include "stun/stun.h"
+#include "auth_test.h"
 
 #define REALM "example.org"
 #define ALICE_PASSWORD "secret"
@@ -78,22 +79,11 @@ static void set_user(const char *value)
 		fail_msg("config_set user: %s", err);
 }
 
-static void free_users(void)
-{
-	for (size_t i = 0; i < srv.nusers; i++)
-		free(srv.users[i].name);
-	free(srv.users);
-	srv.users = NULL;
-	srv.nusers = 0;
-}
-
 static int setup(void **state)
 {
 	char err[256] = "", *line;
 
 	(void)state;
-	memset(&srv, 0, sizeof(srv));
-	memset(&w, 0, sizeof(w));
 	config_init(&cfg);
 	if (config_set(&cfg, "realm", REALM, err, sizeof(err)) < 0)
 		fail_msg("config_set realm: %s", err);
@@ -106,15 +96,8 @@ static int setup(void **state)
 	set_user(line);
 	free(line);
 
-	srv.cfg = &cfg;
-	srv.relay.cfg = &cfg;
-	snprintf(srv.realm, sizeof(srv.realm), "%s", cfg.realm);
-	if (RAND_bytes(srv.nonce_secret, sizeof(srv.nonce_secret)) != 1)
+	if (auth_test_server(&srv, &w, &cfg) < 0)
 		return -1;
-	if (auth_load_static_users(&srv, err, sizeof(err)) < 0)
-		fail_msg("auth_load_static_users: %s", err);
-	w.srv = &srv;
-	w.db = NULL;
 
 	memset(&client, 0, sizeof(client));
 	client.w = &w;
@@ -130,7 +113,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	free_users();
+	auth_test_free_users(&srv);
 	config_free(&cfg);
 	return 0;
 }

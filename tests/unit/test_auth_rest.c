@@ -27,6 +27,7 @@
 #include "server/rest_auth.h"
 #include "server/server.h"
 #include "stun/stun.h"
+#include "auth_test.h"
 #include "userdb_test.h"
 
 #define REALM "example.org"
@@ -58,22 +59,12 @@ static void set(const char *key, const char *value)
 
 static int rest_setup(void **state)
 {
-	char err[256] = "";
-
-	memset(&srv, 0, sizeof(srv));
-	memset(&w, 0, sizeof(w));
 	config_init(&cfg);
 	set("realm", REALM);
 	set("use-auth-secret", NULL);
 	set("user", "alice:pw");
-	srv.cfg = &cfg;
-	srv.relay.cfg = &cfg;
-	snprintf(srv.realm, sizeof(srv.realm), "%s", cfg.realm);
-	if (RAND_bytes(srv.nonce_secret, sizeof(srv.nonce_secret)) != 1)
+	if (auth_test_server(&srv, &w, &cfg) < 0)
 		return -1;
-	if (auth_load_static_users(&srv, err, sizeof(err)) < 0)
-		fail_msg("auth_load_static_users: %s", err);
-	w.srv = &srv;
 	memset(&client, 0, sizeof(client));
 	client.w = &w;
 	client.client.in.sin_family = AF_INET;
@@ -86,9 +77,7 @@ static int rest_setup(void **state)
 static int rest_teardown(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < srv.nusers; i++)
-		free(srv.users[i].name);
-	free(srv.users);
+	auth_test_free_users(&srv);
 	config_free(&cfg);
 	return 0;
 }

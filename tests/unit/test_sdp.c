@@ -22,6 +22,29 @@
 #define CRLF "\r\n"
 
 /* clang-format off */
+/* The lines of Asterisk's audio section that the anchor passes on as they are. */
+#define ASTERISK_DTLS \
+    "a=setup:actpass" CRLF \
+    "a=fingerprint:sha-256 " \
+    "8B:1F:6A:0C:93:5E:D2:47:B1:0A:7C:3E:59:F4:22:86:CD:71:0E:B8:44:9A:3F:D6:12:E5:" \
+    "7B:08:C3:6F:A9:50" CRLF
+#define ASTERISK_CODECS \
+    "a=rtpmap:111 opus/48000/2" CRLF \
+    "a=fmtp:111 useinbandfec=1" CRLF \
+    "a=rtpmap:0 PCMU/8000" CRLF \
+    "a=rtpmap:8 PCMA/8000" CRLF \
+    "a=rtpmap:101 telephone-event/8000" CRLF \
+    "a=fmtp:101 0-16" CRLF \
+    "a=ptime:20" CRLF \
+    "a=maxptime:60" CRLF \
+    "a=sendrecv" CRLF \
+    "a=rtcp-mux" CRLF
+#define ASTERISK_STREAM \
+    "a=ssrc:1732845124 cname:5a6f1e0c-3b2d-4c8e-9f7a-1d2c3b4a5e6f" CRLF \
+    "a=ssrc:1732845124 msid:ast-stream audio-0" CRLF \
+    "a=msid:ast-stream audio-0" CRLF \
+    "a=mid:0" CRLF
+
 /* Asterisk 20 chan_pjsip, WebRTC endpoint (webrtc=yes), host in a Docker host network. */
 static const char asterisk_offer[] =
     "v=0" CRLF
@@ -33,31 +56,16 @@ static const char asterisk_offer[] =
     "a=group:BUNDLE 0" CRLF
     "m=audio 10000 UDP/TLS/RTP/SAVPF 111 0 8 101" CRLF
     "a=connection:new" CRLF
-    "a=setup:actpass" CRLF
-    "a=fingerprint:sha-256 "
-    "8B:1F:6A:0C:93:5E:D2:47:B1:0A:7C:3E:59:F4:22:86:CD:71:0E:B8:44:9A:3F:D6:12:E5:"
-    "7B:08:C3:6F:A9:50" CRLF
+    ASTERISK_DTLS
     "a=ice-ufrag:6c2f0d8a1b3e4f57" CRLF
     "a=ice-pwd:3a7e9b0c5d1f2a8e6b4c0d9f" CRLF
     "a=candidate:Hc0a8d236 1 UDP 2130706431 192.168.210.54 10000 typ host" CRLF
     "a=candidate:Hc0a8d236 2 UDP 2130706430 192.168.210.54 10001 typ host" CRLF
     "a=candidate:Hac110001 1 UDP 2130706431 172.17.0.1 10000 typ host" CRLF
     "a=candidate:Hac110001 2 UDP 2130706430 172.17.0.1 10001 typ host" CRLF
-    "a=rtpmap:111 opus/48000/2" CRLF
-    "a=fmtp:111 useinbandfec=1" CRLF
-    "a=rtpmap:0 PCMU/8000" CRLF
-    "a=rtpmap:8 PCMA/8000" CRLF
-    "a=rtpmap:101 telephone-event/8000" CRLF
-    "a=fmtp:101 0-16" CRLF
-    "a=ptime:20" CRLF
-    "a=maxptime:60" CRLF
-    "a=sendrecv" CRLF
-    "a=rtcp-mux" CRLF
+    ASTERISK_CODECS
     "a=rtcp:10001 IN IP4 192.168.210.54" CRLF
-    "a=ssrc:1732845124 cname:5a6f1e0c-3b2d-4c8e-9f7a-1d2c3b4a5e6f" CRLF
-    "a=ssrc:1732845124 msid:ast-stream audio-0" CRLF
-    "a=msid:ast-stream audio-0" CRLF
-    "a=mid:0" CRLF;
+    ASTERISK_STREAM;
 
 /* What the anchor sends on: its address, its port, its ICE, everything else as it was. */
 static const char asterisk_rewritten[] =
@@ -71,25 +79,10 @@ static const char asterisk_rewritten[] =
     "a=ice-lite" CRLF
     "m=audio 40000 UDP/TLS/RTP/SAVPF 111 0 8 101" CRLF
     "a=connection:new" CRLF
-    "a=setup:actpass" CRLF
-    "a=fingerprint:sha-256 "
-    "8B:1F:6A:0C:93:5E:D2:47:B1:0A:7C:3E:59:F4:22:86:CD:71:0E:B8:44:9A:3F:D6:12:E5:"
-    "7B:08:C3:6F:A9:50" CRLF
-    "a=rtpmap:111 opus/48000/2" CRLF
-    "a=fmtp:111 useinbandfec=1" CRLF
-    "a=rtpmap:0 PCMU/8000" CRLF
-    "a=rtpmap:8 PCMA/8000" CRLF
-    "a=rtpmap:101 telephone-event/8000" CRLF
-    "a=fmtp:101 0-16" CRLF
-    "a=ptime:20" CRLF
-    "a=maxptime:60" CRLF
-    "a=sendrecv" CRLF
-    "a=rtcp-mux" CRLF
+    ASTERISK_DTLS
+    ASTERISK_CODECS
     "a=rtcp:40001 IN IP4 203.0.113.10" CRLF
-    "a=ssrc:1732845124 cname:5a6f1e0c-3b2d-4c8e-9f7a-1d2c3b4a5e6f" CRLF
-    "a=ssrc:1732845124 msid:ast-stream audio-0" CRLF
-    "a=msid:ast-stream audio-0" CRLF
-    "a=mid:0" CRLF
+    ASTERISK_STREAM
     "a=ice-ufrag:AnchUfrg" CRLF
     "a=ice-pwd:anchorPassword0123456789" CRLF
     "a=candidate:1 1 UDP 16777215 203.0.113.10 40000 typ relay raddr 203.0.113.10 "

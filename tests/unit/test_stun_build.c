@@ -111,21 +111,32 @@ static void test_rfc8489_sha256_request_reencodes_identically(void **state)
 	assert_memory_equal(buf, rfc8489_request_sha256, sizeof(rfc8489_request_sha256));
 }
 
+/* A Binding success with ip:port as XOR-MAPPED-ADDRESS, then as plain_type, then SOFTWARE when given. */
+static size_t build_binding_success(uint8_t *buf, size_t cap, const char *ip, uint16_t port,
+				    uint16_t plain_type, const char *software)
+{
+	struct sockaddr_storage ss = addr(ip, port);
+	struct stun_builder b;
+
+	stun_build_start(&b, buf, cap, STUN_BINDING, STUN_SUCCESS, test_tid);
+	stun_put_xor_addr(&b, STUN_ATTR_XOR_MAPPED_ADDRESS, (struct sockaddr *)&ss);
+	stun_put_addr(&b, plain_type, (struct sockaddr *)&ss);
+	if (software)
+		stun_put_str(&b, STUN_ATTR_SOFTWARE, software);
+	return stun_build_end(&b);
+}
+
 static void test_build_binding_success_xor_mapped_v4(void **state)
 {
 	uint8_t buf[512];
-	struct stun_builder b;
 	struct stun_msg m;
-	struct sockaddr_storage ss = addr("203.0.113.7", 61000), got;
+	struct sockaddr_storage got;
 	const struct stun_attr *a;
 	size_t n;
 
 	(void)state;
-	stun_build_start(&b, buf, sizeof(buf), STUN_BINDING, STUN_SUCCESS, test_tid);
-	stun_put_xor_addr(&b, STUN_ATTR_XOR_MAPPED_ADDRESS, (struct sockaddr *)&ss);
-	stun_put_addr(&b, STUN_ATTR_MAPPED_ADDRESS, (struct sockaddr *)&ss);
-	stun_put_str(&b, STUN_ATTR_SOFTWARE, "x");
-	n = stun_build_end(&b);
+	n = build_binding_success(buf, sizeof(buf), "203.0.113.7", 61000, STUN_ATTR_MAPPED_ADDRESS,
+				  "x");
 	assert_int_equal(n, 20 + 12 + 12 + 8);
 	parse_ok(&m, buf, n);
 	assert_int_equal(m.type, 0x0101);
@@ -150,17 +161,14 @@ static void test_build_binding_success_xor_mapped_v4(void **state)
 static void test_build_binding_success_xor_mapped_v6(void **state)
 {
 	uint8_t buf[512];
-	struct stun_builder b;
 	struct stun_msg m;
-	struct sockaddr_storage ss = addr("2001:db8::ff00:42:8329", 3478), got;
+	struct sockaddr_storage got;
 	const struct stun_attr *a;
 	size_t n;
 
 	(void)state;
-	stun_build_start(&b, buf, sizeof(buf), STUN_BINDING, STUN_SUCCESS, test_tid);
-	stun_put_xor_addr(&b, STUN_ATTR_XOR_MAPPED_ADDRESS, (struct sockaddr *)&ss);
-	stun_put_addr(&b, STUN_ATTR_ALTERNATE_SERVER, (struct sockaddr *)&ss);
-	n = stun_build_end(&b);
+	n = build_binding_success(buf, sizeof(buf), "2001:db8::ff00:42:8329", 3478,
+				  STUN_ATTR_ALTERNATE_SERVER, NULL);
 	assert_int_equal(n, 20 + 24 + 24);
 	parse_ok(&m, buf, n);
 	a = must_find(&m, STUN_ATTR_XOR_MAPPED_ADDRESS);

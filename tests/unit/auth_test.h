@@ -1,0 +1,46 @@
+/*
+ * auth_test.h - the server and worker state that src/server/auth.c reads,
+ * made for unit tests the way the server makes it from its configuration:
+ * the realm, a random nonce secret and the static users (user=...). For
+ * unit tests that include cmocka.h first. Static functions only.
+ */
+#ifndef TESTS_UNIT_AUTH_TEST_H
+#define TESTS_UNIT_AUTH_TEST_H
+
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/config.h"
+#include "server/server.h"
+
+/* srv and w (cleared first) serving cfg; -1 when no random nonce secret could be made. */
+static inline int auth_test_server(struct server *srv, struct worker *w, struct config *cfg)
+{
+	char err[256] = "";
+
+	memset(srv, 0, sizeof(*srv));
+	memset(w, 0, sizeof(*w));
+	srv->cfg = cfg;
+	srv->relay.cfg = cfg;
+	snprintf(srv->realm, sizeof(srv->realm), "%s", cfg->realm);
+	if (RAND_bytes(srv->nonce_secret, sizeof(srv->nonce_secret)) != 1)
+		return -1;
+	if (auth_load_static_users(srv, err, sizeof(err)) < 0)
+		fail_msg("auth_load_static_users: %s", err);
+	w->srv = srv;
+	return 0;
+}
+
+/* Frees the static users auth_test_server() loaded. */
+static inline void auth_test_free_users(struct server *srv)
+{
+	for (size_t i = 0; i < srv->nusers; i++)
+		free(srv->users[i].name);
+	free(srv->users);
+	srv->users = NULL;
+	srv->nusers = 0;
+}
+
+#endif
