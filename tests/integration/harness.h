@@ -577,9 +577,10 @@ static inline int tserver_start_all(const struct tserver_spec *sp, size_t n)
 	}                                                                                          \
 	static inline void test_servers_exit_cleanly_on_sigterm(void **state)                      \
 	{                                                                                          \
+		size_t n = sizeof(servers) / sizeof(servers[0]);                                   \
+                                                                                                   \
 		(void)state;                                                                       \
-		assert_int_equal(tserver_stop_all(servers, sizeof(servers) / sizeof(servers[0])), \
-				 0);                                                               \
+		assert_int_equal(tserver_stop_all(servers, n), 0);                                 \
 	}
 
 /* Assertions */

@@ -91,6 +91,19 @@ static const char asterisk_rewritten[] =
     "rport 40001" CRLF
     "a=end-of-candidates" CRLF;
 
+/* The transport lines Chrome repeats in each bundled section after the first. */
+#define CHROME_BUNDLED_TRANSPORT \
+    "a=candidate:1467250027 1 udp 2122260223 " \
+    "3f2a1c9e-2f0d-4c5b-9d1e-7a6b5c4d3e2f.local 54400 typ host generation 0 " \
+    "network-id 1" CRLF \
+    "a=ice-ufrag:Fx2p" CRLF \
+    "a=ice-pwd:oN1fYh0nbD6cZ3Jr2kP4wQ7e" CRLF \
+    "a=ice-options:trickle" CRLF \
+    "a=fingerprint:sha-256 " \
+    "1E:3A:55:C0:9B:7F:42:D8:06:E1:AF:93:5C:28:B4:7D:60:0F:C9:31:8E:A2:5B:17:D4:E6:" \
+    "39:0C:72:AB:84:F5" CRLF \
+    "a=setup:actpass" CRLF
+
 /* Chrome 124 through JsSIP: BUNDLE of audio, video and a data channel, IPv6 c=. */
 static const char chrome_offer[] =
     "v=0" CRLF
@@ -147,16 +160,7 @@ static const char chrome_offer[] =
     "m=video 54400 UDP/TLS/RTP/SAVPF 96 97" CRLF
     "c=IN IP6 2001:db8:1::10" CRLF
     "a=rtcp:9 IN IP4 0.0.0.0" CRLF
-    "a=candidate:1467250027 1 udp 2122260223 "
-    "3f2a1c9e-2f0d-4c5b-9d1e-7a6b5c4d3e2f.local 54400 typ host generation 0 "
-    "network-id 1" CRLF
-    "a=ice-ufrag:Fx2p" CRLF
-    "a=ice-pwd:oN1fYh0nbD6cZ3Jr2kP4wQ7e" CRLF
-    "a=ice-options:trickle" CRLF
-    "a=fingerprint:sha-256 "
-    "1E:3A:55:C0:9B:7F:42:D8:06:E1:AF:93:5C:28:B4:7D:60:0F:C9:31:8E:A2:5B:17:D4:E6:"
-    "39:0C:72:AB:84:F5" CRLF
-    "a=setup:actpass" CRLF
+    CHROME_BUNDLED_TRANSPORT
     "a=mid:1" CRLF
     "a=extmap:3 urn:3gpp:video-orientation" CRLF
     "a=sendonly" CRLF
@@ -173,16 +177,7 @@ static const char chrome_offer[] =
     "a=ssrc:2003 cname:mK3pQ9sT2vX8yZ1a" CRLF
     "m=application 54400 UDP/DTLS/SCTP webrtc-datachannel" CRLF
     "c=IN IP6 2001:db8:1::10" CRLF
-    "a=candidate:1467250027 1 udp 2122260223 "
-    "3f2a1c9e-2f0d-4c5b-9d1e-7a6b5c4d3e2f.local 54400 typ host generation 0 "
-    "network-id 1" CRLF
-    "a=ice-ufrag:Fx2p" CRLF
-    "a=ice-pwd:oN1fYh0nbD6cZ3Jr2kP4wQ7e" CRLF
-    "a=ice-options:trickle" CRLF
-    "a=fingerprint:sha-256 "
-    "1E:3A:55:C0:9B:7F:42:D8:06:E1:AF:93:5C:28:B4:7D:60:0F:C9:31:8E:A2:5B:17:D4:E6:"
-    "39:0C:72:AB:84:F5" CRLF
-    "a=setup:actpass" CRLF
+    CHROME_BUNDLED_TRANSPORT
     "a=mid:2" CRLF
     "a=sctp-port:5000" CRLF
     "a=max-message-size:262144" CRLF;

@@ -111,7 +111,7 @@ static void test_rfc8489_sha256_request_reencodes_identically(void **state)
 	assert_memory_equal(buf, rfc8489_request_sha256, sizeof(rfc8489_request_sha256));
 }
 
-/* A Binding success with ip:port as XOR-MAPPED-ADDRESS, then as plain_type, then SOFTWARE when given. */
+/* A Binding success: ip:port as XOR-MAPPED-ADDRESS, then as plain_type, and SOFTWARE if given. */
 static size_t build_binding_success(uint8_t *buf, size_t cap, const char *ip, uint16_t port,
 				    uint16_t plain_type, const char *software)
 {
@@ -362,6 +362,25 @@ static void test_build_password_algorithms(void **state)
 	assert_int_equal(alg, STUN_PW_ALG_MD5);
 }
 
+/* method and class with one 32-bit attribute: the type on the wire and the value come back. */
+static void check_u32_message(uint16_t method, uint16_t cls, uint16_t attr, uint32_t value,
+			      uint16_t want_type)
+{
+	uint8_t buf[64];
+	struct stun_builder b;
+	struct stun_msg m;
+	uint32_t v = ~value;
+	size_t n;
+
+	stun_build_start(&b, buf, sizeof(buf), method, cls, test_tid);
+	stun_put_u32(&b, attr, value);
+	n = stun_build_end(&b);
+	parse_ok(&m, buf, n);
+	assert_int_equal(m.type, want_type);
+	assert_int_equal(stun_attr_u32(must_find(&m, attr), &v), 0);
+	assert_int_equal(v, value);
+}
+
 static void test_build_every_turn_method(void **state)
 {
 	uint8_t buf[512];
@@ -370,7 +389,6 @@ static void test_build_every_turn_method(void **state)
 	struct sockaddr_storage peer = addr("198.51.100.9", 5000), got;
 	const struct stun_attr *a;
 	uint16_t ch = 0;
-	uint32_t v = 0;
 	size_t n;
 
 	(void)state;
@@ -422,28 +440,11 @@ static void test_build_every_turn_method(void **state)
 	assert_int_equal(must_find(&m, STUN_ATTR_DATA)->len, 0);
 
 	/* Refresh request, LIFETIME 0 */
-	stun_build_start(&b, buf, sizeof(buf), TURN_REFRESH, STUN_REQUEST, test_tid);
-	stun_put_u32(&b, STUN_ATTR_LIFETIME, 0);
-	n = stun_build_end(&b);
-	parse_ok(&m, buf, n);
-	assert_int_equal(m.type, 0x0004);
-	assert_int_equal(stun_attr_u32(must_find(&m, STUN_ATTR_LIFETIME), &v), 0);
-	assert_int_equal(v, 0);
+	check_u32_message(TURN_REFRESH, STUN_REQUEST, STUN_ATTR_LIFETIME, 0, 0x0004);
 
 	/* RFC 6062: Connect, ConnectionBind, ConnectionAttempt */
-	stun_build_start(&b, buf, sizeof(buf), TURN_CONNECT, STUN_SUCCESS, test_tid);
-	stun_put_u32(&b, STUN_ATTR_CONNECTION_ID, 0xdeadbeef);
-	n = stun_build_end(&b);
-	parse_ok(&m, buf, n);
-	assert_int_equal(m.type, 0x010A);
-	assert_int_equal(stun_attr_u32(must_find(&m, STUN_ATTR_CONNECTION_ID), &v), 0);
-	assert_int_equal(v, 0xdeadbeef);
-
-	stun_build_start(&b, buf, sizeof(buf), TURN_CONNECTION_BIND, STUN_REQUEST, test_tid);
-	stun_put_u32(&b, STUN_ATTR_CONNECTION_ID, 7);
-	n = stun_build_end(&b);
-	parse_ok(&m, buf, n);
-	assert_int_equal(m.method, TURN_CONNECTION_BIND);
+	check_u32_message(TURN_CONNECT, STUN_SUCCESS, STUN_ATTR_CONNECTION_ID, 0xdeadbeef, 0x010A);
+	check_u32_message(TURN_CONNECTION_BIND, STUN_REQUEST, STUN_ATTR_CONNECTION_ID, 7, 0x000B);
 
 	stun_build_start(&b, buf, sizeof(buf), TURN_CONNECTION_ATTEMPT, STUN_INDICATION, test_tid);
 	stun_put_u32(&b, STUN_ATTR_CONNECTION_ID, 8);
