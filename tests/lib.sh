@@ -322,6 +322,29 @@ tl_require_coturn() {
 	done
 }
 
+# tl_require_tools HINT TOOL...: a "FAIL: TOOL missing (HINT)" line and
+# exit 1 unless each TOOL is a command on PATH.
+tl_require_tools() {
+	tl_hint=$1
+	shift
+	for tl_t in "$@"; do
+		command -v "$tl_t" >/dev/null 2>&1 && continue
+		echo "FAIL: $tl_t missing ($tl_hint)"
+		exit 1
+	done
+}
+
+# tl_wait_stun PORT: waits up to 5 s until a server on 127.0.0.1:PORT
+# answers our turnutils_stunclient over UDP (one started in the background
+# is ready then). Status 1 when it did not.
+tl_wait_stun() {
+	for _ in $(seq 50); do
+		"$bin/turnutils_stunclient" -p "$1" 127.0.0.1 >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # tl_has_ipv6_loopback: true when ::1 is configured on lo.
 tl_has_ipv6_loopback() { grep -q "^0\{31\}1 .* lo$" /proc/net/if_inet6 2>/dev/null; }
 

@@ -13,17 +13,13 @@ tl_init "$@"
 
 check() { tl_check "$1" "$2" "$tmp/out"; }
 
-for t in redis-server redis-cli turnadmin turnutils_uclient turnutils_peer; do
-	command -v "$t" >/dev/null 2>&1 || {
-		echo "FAIL: $t missing (scripts/deps test installs redis-server and coturn)"
-		exit 1
-	}
-done
+tl_require_tools "scripts/deps test installs redis-server and coturn" redis-server redis-cli \
+	turnadmin turnutils_uclient turnutils_peer
 
 # base our server (base+1 its TLS/DTLS port), base+2 Redis, base+4 (and +5)
 # coturn's peer, base+100..base+199 relay ports
-base=$(tl_free_port_block 200) || { echo "FAIL: no free port block"; exit 1; }
-srv=$base tls=$((base + 1)) rport=$((base + 2)) peer=$((base + 4))
+tl_port_plan 200
+tls=$((base + 1)) rport=$((base + 2)) peer=$((base + 4))
 conn="ip=127.0.0.1 port=$rport dbname=3 connect_timeout=2"
 "$(dirname "$0")/../../scripts/test-cert" "$tmp" >"$tmp/out" 2>&1
 tl_setup test_cert_made '[ -s "$tmp/server.pem" ]' "$tmp/out"
@@ -41,7 +37,7 @@ tl_setup redis_server_starts '[ "$(redis-cli -p "$rport" ping 2>/dev/null)" = PO
 tl_setup coturn_turnadmin_adds_dora '[ $? -eq 0 ]' "$tmp/out"
 
 "$bin/turnserver" -n --listening-ip 127.0.0.1 --relay-ip 127.0.0.1 --listening-port "$srv" \
-	--tls-listening-port "$tls" --min-port $((base + 100)) --max-port $((base + 199)) \
+	--tls-listening-port "$tls" --min-port "$minp" --max-port "$maxp" \
 	--redis-userdb "$conn" -r test.realm --allow-loopback-peers --rfc5766-channel-numbers \
 	--cert "$tmp/server.pem" --pkey "$tmp/server.key" --relay-threads 2 \
 	--log-file "$tmp/server.log" >"$tmp/server.out" 2>"$tmp/server.err" &

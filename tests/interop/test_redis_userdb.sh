@@ -22,19 +22,14 @@ tl_init "$@"
 
 check() { tl_check "$1" "$2" "$tmp/out"; }
 
-for t in redis-server redis-cli turnadmin turnutils_uclient turnutils_peer; do
-	command -v "$t" >/dev/null 2>&1 || {
-		echo "FAIL: $t missing (scripts/deps test installs redis-server and coturn)"
-		exit 1
-	}
-done
+tl_require_tools "scripts/deps test installs redis-server and coturn" redis-server redis-cli \
+	turnadmin turnutils_uclient turnutils_peer
 
 # Port plan: base our server, base+1 Redis, base+2 (and +3) coturn's peer, base+5
 # our second server (use-auth-secret); base+100..base+199 and
 # base+200..base+299 their relay ports.
-base=$(tl_free_port_block 300) || { echo "FAIL: no free port block"; exit 1; }
-srv=$base rport=$((base + 1)) peer=$((base + 2)) rest=$((base + 5))
-minp=$((base + 100)) maxp=$((base + 199))
+tl_port_plan 300
+rport=$((base + 1)) peer=$((base + 2)) rest=$((base + 5)) maxp=$((base + 199))
 realm=test.realm
 rpass=redis-$$-pw
 conn="ip=127.0.0.1 port=$rport dbname=2 password=$rpass connect_timeout=2"
