@@ -210,6 +210,31 @@ tl_browser_run_done() {
 	return 1
 }
 
+# tl_browser_node SECONDS SCRIPT ARG...: runs node on $dir/SCRIPT with the
+# ARGs in $nsb with CHROMIUM=$chromium, killed after SECONDS (and 5 more if
+# it ignores SIGTERM), its stdout in $tmp/run.out and stderr in run.err; its
+# exit status in rc. run_pid is its PID while it runs (for the cleanup).
+tl_browser_node() {
+	tl_secs=$1 tl_js=$2
+	shift 2
+	ip netns exec "$nsb" env CHROMIUM="$chromium" timeout -k 5 "$tl_secs" \
+		node "$dir/$tl_js" "$@" >"$tmp/run.out" 2>"$tmp/run.err" &
+	run_pid=$!
+	wait "$run_pid"
+	rc=$?
+	run_pid=
+}
+
+# tl_browser_out_tails N: the last N lines (cut at 300 characters) of each
+# file a failed run left in $tmp/out (its ng traffic, SDPs, stats).
+tl_browser_out_tails() {
+	for tl_f in "$tmp"/out/*; do
+		[ -f "$tl_f" ] || continue
+		echo "  $(basename "$tl_f") (last $1 lines):"
+		tail -n "$1" "$tl_f" | cut -c1-300 | sed 's/^/  | /'
+	done
+}
+
 # tl_browser_server_stops NAME: stops the server ($srv_pid) and checks
 # NAME_server_exits_cleanly: status 0 and no sanitizer report in its stdout
 # or stderr.

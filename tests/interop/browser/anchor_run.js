@@ -49,10 +49,7 @@ const common = require('./common');
 const {checks} = common;
 const check = checks.check;
 
-const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
-const connectMs = Number(process.env.CONNECT_MS || 20000);
-const stepMs = Number(process.env.STEP_MS || 10000);
-const totalMs = Number(process.env.TOTAL_MS || 150000);
+const {executablePath, connectMs, stepMs, totalMs} = common.envBounds(20000, 10000, 150000);
 const noMdns = process.env.ANCHOR_NO_MDNS === '1';
 const holdMs = Number(process.env.HOLD_MS || 36000);
 const ngExtra = JSON.parse(process.env.ANCHOR_NG_EXTRA || '{}');

@@ -40,11 +40,8 @@ const common = require('./common');
 const {checks} = common;
 const check = checks.check;
 
-const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
-const connectMs = Number(process.env.CONNECT_MS || 20000);
-const stepMs = Number(process.env.STEP_MS || 10000);
+const {executablePath, connectMs, stepMs, totalMs} = common.envBounds(20000, 10000, 100000);
 const mediaMs = Number(process.env.MEDIA_MS || 4000);
-const totalMs = Number(process.env.TOTAL_MS || 100000);
 
 const [iceFile, ngArg, sipArg, localIp, outDir, ...variantArgs] = process.argv.slice(2);
 if (!iceFile || !ngArg || !sipArg || !localIp || !outDir) {

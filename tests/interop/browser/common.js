@@ -128,6 +128,18 @@ function launch(executablePath, profile, hosts, extra) {
 	});
 }
 
+// The browser and the time bounds of a run: CHROMIUM (default
+// /usr/bin/chromium), CONNECT_MS, STEP_MS and TOTAL_MS from the environment,
+// else the run's defaults.
+function envBounds(connectMs, stepMs, totalMs) {
+	return {
+		executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+		connectMs: Number(process.env.CONNECT_MS || connectMs),
+		stepMs: Number(process.env.STEP_MS || stepMs),
+		totalMs: Number(process.env.TOTAL_MS || totalMs),
+	};
+}
+
 // Runs main() within totalMs and exits: 0 when no check failed, 1 when one
 // did or time ran out ("FAIL: NAME_run_time_bound"), 2 when main threw
 // ("FAIL: NAME_driven").
@@ -193,5 +205,5 @@ function ngClient(host, port, log) {
 	return {request, close: () => sock.close()};
 }
 
-module.exports = {checks, serve, iceServersFor, turnsServersFor, hostOf, portOf, urlHosts, launch,
+module.exports = {checks, envBounds, serve, iceServersFor, turnsServersFor, hostOf, portOf, urlHosts, launch,
 	runBounded, ngClient};
