@@ -1,8 +1,10 @@
 /*
  * auth_test.h - the server and worker state that src/server/auth.c reads,
  * made for unit tests the way the server makes it from its configuration:
- * the realm, a random nonce secret and the static users (user=...). For
- * unit tests that include cmocka.h first. Static functions only.
+ * the realm, a random nonce secret and the static users (user=...): one
+ * configuration cfg, server srv and worker w per test program, and the
+ * client's origin. For unit tests that include cmocka.h first. Static
+ * functions only.
  */
 #ifndef TESTS_UNIT_AUTH_TEST_H
 #define TESTS_UNIT_AUTH_TEST_H
@@ -15,32 +17,48 @@
 #include "common/config.h"
 #include "server/server.h"
 
-/* srv and w (cleared first) serving cfg; -1 when no random nonce secret could be made. */
-static inline int auth_test_server(struct server *srv, struct worker *w, struct config *cfg)
+static struct config cfg;
+static struct server srv;
+static struct worker w;
+static struct origin client; /* its w is w */
+
+/* srv and w (cleared first) serving cfg, client cleared; -1 without a random nonce secret. */
+static inline int auth_test_server(void)
 {
 	char err[256] = "";
 
-	memset(srv, 0, sizeof(*srv));
-	memset(w, 0, sizeof(*w));
-	srv->cfg = cfg;
-	srv->relay.cfg = cfg;
-	snprintf(srv->realm, sizeof(srv->realm), "%s", cfg->realm);
-	if (RAND_bytes(srv->nonce_secret, sizeof(srv->nonce_secret)) != 1)
+	memset(&srv, 0, sizeof(srv));
+	memset(&w, 0, sizeof(w));
+	memset(&client, 0, sizeof(client));
+	srv.cfg = &cfg;
+	srv.relay.cfg = &cfg;
+	snprintf(srv.realm, sizeof(srv.realm), "%s", cfg.realm);
+	if (RAND_bytes(srv.nonce_secret, sizeof(srv.nonce_secret)) != 1)
 		return -1;
-	if (auth_load_static_users(srv, err, sizeof(err)) < 0)
+	if (auth_load_static_users(&srv, err, sizeof(err)) < 0)
 		fail_msg("auth_load_static_users: %s", err);
-	w->srv = srv;
+	w.srv = &srv;
+	client.w = &w;
 	return 0;
 }
 
 /* Frees the static users auth_test_server() loaded. */
-static inline void auth_test_free_users(struct server *srv)
+static inline void auth_test_free_users(void)
 {
-	for (size_t i = 0; i < srv->nusers; i++)
-		free(srv->users[i].name);
-	free(srv->users);
-	srv->users = NULL;
-	srv->nusers = 0;
+	for (size_t i = 0; i < srv.nusers; i++)
+		free(srv.users[i].name);
+	free(srv.users);
+	srv.users = NULL;
+	srv.nusers = 0;
+}
+
+/* A cmocka teardown of a test whose set-up ran config_init() and auth_test_server(). */
+static inline int auth_test_teardown(void **state)
+{
+	(void)state;
+	auth_test_free_users();
+	config_free(&cfg);
+	return 0;
 }
 
 #endif

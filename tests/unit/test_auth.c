@@ -40,11 +40,7 @@ static const uint16_t server_algs[] = {STUN_PW_ALG_SHA256, STUN_PW_ALG_MD5};
 static const uint8_t tid[STUN_TID_LEN] = {7, 7, 7, 7, 1, 2, 3, 4, 5, 6, 7, 8};
 
 /* One server with its settings, one worker, and two clients. */
-static struct config cfg;
-static struct server srv;
-static struct worker w;
-static struct origin client;	/* 192.0.2.10 */
-static struct origin neighbour; /* 192.0.2.11, same port */
+static struct origin neighbour; /* 192.0.2.11, same port; client is 192.0.2.10 */
 static uint8_t alice_md5[16], alice_sha256[32];
 static char long_name[CONFIG_MAX_USERNAME_BYTES + 2]; /* 512 bytes, then 513 */
 
@@ -96,25 +92,15 @@ static int setup(void **state)
 	set_user(line);
 	free(line);
 
-	if (auth_test_server(&srv, &w, &cfg) < 0)
+	if (auth_test_server() < 0)
 		return -1;
 
-	memset(&client, 0, sizeof(client));
-	client.w = &w;
 	set_ipv4(&client.client, "192.0.2.10", 40000);
 	neighbour = client;
 	set_ipv4(&neighbour.client, "192.0.2.11", 40000);
 
 	stun_lt_key(STUN_PW_ALG_MD5, "alice", REALM, ALICE_PASSWORD, alice_md5);
 	stun_lt_key(STUN_PW_ALG_SHA256, "alice", REALM, ALICE_PASSWORD, alice_sha256);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	auth_test_free_users(&srv);
-	config_free(&cfg);
 	return 0;
 }
 
@@ -773,10 +759,10 @@ static void test_static_users_reject_non_hex_character_inside_key(void **state)
 
 int main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, auth_test_teardown)
 #define C(name, row)                                                                               \
 	{                                                                                          \
-#name, test_changed_request, setup, teardown, (void *)&(row)                       \
+#name, test_changed_request, setup, auth_test_teardown, (void *)&(row)                             \
 	}
 	const struct CMUnitTest tests[] = {
 	    T(test_request_without_integrity_is_401),

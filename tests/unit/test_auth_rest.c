@@ -36,10 +36,6 @@
 static const uint16_t server_algs[] = {STUN_PW_ALG_SHA256, STUN_PW_ALG_MD5};
 static const uint8_t tid[STUN_TID_LEN] = {9, 9, 9, 9, 1, 2, 3, 4, 5, 6, 7, 8};
 
-static struct config cfg;
-static struct server srv;
-static struct worker w;
-static struct origin client;
 
 /* A client's credentials: the username and the secret it was minted with. */
 struct creds {
@@ -63,22 +59,12 @@ static int rest_setup(void **state)
 	set("realm", REALM);
 	set("use-auth-secret", NULL);
 	set("user", "alice:pw");
-	if (auth_test_server(&srv, &w, &cfg) < 0)
+	if (auth_test_server() < 0)
 		return -1;
-	memset(&client, 0, sizeof(client));
-	client.w = &w;
 	client.client.in.sin_family = AF_INET;
 	client.client.in.sin_port = htons(40000);
 	client.client.in.sin_addr.s_addr = htonl(0xc000020a); /* 192.0.2.10 */
 	*state = NULL;
-	return 0;
-}
-
-static int rest_teardown(void **state)
-{
-	(void)state;
-	auth_test_free_users(&srv);
-	config_free(&cfg);
 	return 0;
 }
 
@@ -93,7 +79,7 @@ static int store_setup(void **state)
 
 static int store_teardown(void **state)
 {
-	rest_teardown(state);
+	auth_test_teardown(state);
 	return teardown(state);
 }
 
@@ -287,7 +273,7 @@ static void test_store_secrets_are_read_per_request(void **state)
 	assert_int_equal(try_user(user, "dyn2", 0), 0);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, rest_setup, rest_teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, rest_setup, auth_test_teardown)
 
 int main(void)
 {

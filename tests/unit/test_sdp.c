@@ -898,6 +898,18 @@ static void test_edits_refuse_bad_text_and_indexes(void **state)
 
 static void test_candidate_format_writes_rfc8839_lines(void **state)
 {
+	/* RFC 8839 §5.1: foundation 1-32 ice-chars, component 1-256, a token transport */
+	static const struct {
+		const char *foundation;
+		unsigned component;
+		const char *transport;
+	} bad[] = {
+	    {"bad-f", 1, "UDP"},
+	    {"1", 0, "UDP"},
+	    {"1", 257, "UDP"},
+	    {"1", 1, "U DP"},
+	    {"123456789012345678901234567890123", 1, "UDP"},
+	};
 	char line[256];
 
 	(void)state;
@@ -912,22 +924,11 @@ static void test_candidate_format_writes_rfc8839_lines(void **state)
 				  "raddr fe80::1 rport 5000");
 	assert_int_equal(
 	    sdp_candidate_format(line, 20, "1", 1, "UDP", 1, sa("192.0.2.1:1"), "host", NULL), -1);
-	assert_int_equal(sdp_candidate_format(line, sizeof(line), "bad-f", 1, "UDP", 1,
-					      sa("192.0.2.1:1"), "host", NULL),
-			 -1);
-	assert_int_equal(sdp_candidate_format(line, sizeof(line), "1", 0, "UDP", 1,
-					      sa("192.0.2.1:1"), "host", NULL),
-			 -1);
-	assert_int_equal(sdp_candidate_format(line, sizeof(line), "1", 257, "UDP", 1,
-					      sa("192.0.2.1:1"), "host", NULL),
-			 -1);
-	assert_int_equal(sdp_candidate_format(line, sizeof(line), "1", 1, "U DP", 1,
-					      sa("192.0.2.1:1"), "host", NULL),
-			 -1);
-	assert_int_equal(sdp_candidate_format(line, sizeof(line),
-					      "123456789012345678901234567890123", 1, "UDP", 1,
-					      sa("192.0.2.1:1"), "host", NULL),
-			 -1);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(sdp_candidate_format(line, sizeof(line), bad[i].foundation,
+						      bad[i].component, bad[i].transport, 1,
+						      sa("192.0.2.1:1"), "host", NULL),
+				 -1);
 }
 
 static void test_conn_and_rtcp_format(void **state)
