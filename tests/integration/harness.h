@@ -583,6 +583,13 @@ static inline int tserver_start_all(const struct tserver_spec *sp, size_t n)
 		assert_int_equal(tserver_stop_all(servers, n), 0);                                 \
 	}
 
+/* The one server srv of a test program, with nports relay ports and the flags that follow. */
+#define TSERVER_ONE(nports, ...)                                                                   \
+	static struct tserver srv;                                                                 \
+	static const char *const srv_flags[] = {__VA_ARGS__, NULL};                                \
+	static const struct tserver_spec servers[] = {{&srv, nports, srv_flags}};                  \
+	TSERVER_GROUP(servers)
+
 /* Assertions */
 
 /* A result code (0, a STUN error code, -errno) is exactly want. */

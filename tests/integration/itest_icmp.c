@@ -15,16 +15,7 @@
 
 #define ICMP_PER_S 10 /* SERVER_ICMP_PER_S: ICMP Data indications per allocation a second */
 
-static struct tserver srv;
-
-static const char *const srv_flags[] = {"--relay-ip=127.0.0.1", "--relay-ip=::1",
-					"--allow-loopback-peers", NULL};
-
-static const struct tserver_spec servers[] = {
-    {&srv, 32, srv_flags},
-};
-
-TSERVER_GROUP(servers)
+TSERVER_ONE(32, "--relay-ip=127.0.0.1", "--relay-ip=::1", "--allow-loopback-peers")
 
 /* A peer address on ip whose port was free a moment ago and is closed again. */
 static struct sockaddr_storage closed_peer(const char *ip)

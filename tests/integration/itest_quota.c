@@ -9,16 +9,7 @@
  */
 #include "integration/harness.h"
 
-static struct tserver srv;
-
-static const char *const srv_flags[] = {"--relay-ip=127.0.0.1", "--user-quota=2", "--total-quota=3",
-					NULL};
-
-static const struct tserver_spec servers[] = {
-    {&srv, 16, srv_flags},
-};
-
-TSERVER_GROUP(servers)
+TSERVER_ONE(16, "--relay-ip=127.0.0.1", "--user-quota=2", "--total-quota=3")
 
 static void open_client(struct turnc *cl, const struct tserver *s, bool tcp)
 {

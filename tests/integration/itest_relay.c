@@ -10,16 +10,7 @@
  */
 #include "integration/harness.h"
 
-static struct tserver srv;
-
-static const char *const srv_flags[] = {"--relay-ip=127.0.0.1", "--relay-ip=::1",
-					"--allow-loopback-peers", NULL};
-
-static const struct tserver_spec servers[] = {
-    {&srv, 32, srv_flags},
-};
-
-TSERVER_GROUP(servers)
+TSERVER_ONE(32, "--relay-ip=127.0.0.1", "--relay-ip=::1", "--allow-loopback-peers")
 
 /* A client with an allocation: relayed[0] IPv4, relayed[1] IPv6 when dual. */
 struct session {
