@@ -644,21 +644,23 @@ static inline void h_connect(struct turnc *c, const struct sockaddr_storage *ser
 		fail_msg("cannot connect to %s", h_str(server));
 }
 
+/*
+ * The fields of an Allocate with MD5 credentials for a UDP relay, to start a
+ * designated initializer: {H_ALLOCATE_REQ, .even_port = true}.
+ */
+#define H_ALLOCATE_REQ                                                                             \
+	.method = TURN_ALLOCATE, .auth = TURNC_AUTH_MD5, .transport = TURN_TRANSPORT_UDP
+
 static inline int h_allocate(struct turnc *c)
 {
-	struct turnc_req q = {
-	    .method = TURN_ALLOCATE, .auth = TURNC_AUTH_MD5, .transport = TURN_TRANSPORT_UDP};
+	struct turnc_req q = {H_ALLOCATE_REQ};
 
 	return turnc_request(c, &q);
 }
 
 static inline int h_allocate_family(struct turnc *c, uint8_t family, uint8_t additional)
 {
-	struct turnc_req q = {.method = TURN_ALLOCATE,
-			      .auth = TURNC_AUTH_MD5,
-			      .transport = TURN_TRANSPORT_UDP,
-			      .family = family,
-			      .additional_family = additional};
+	struct turnc_req q = {H_ALLOCATE_REQ, .family = family, .additional_family = additional};
 
 	return turnc_request(c, &q);
 }

@@ -24,10 +24,10 @@
 
 static struct tserver capped, capacity, capacity_only;
 
-static const char *const f1[] = {"--relay-ip=127.0.0.1", "--allow-loopback-peers", "--max-bps=16000",
-				 NULL};
-static const char *const f2[] = {"--relay-ip=127.0.0.1", "--allow-loopback-peers", "--max-bps=16000",
-				 "--bps-capacity=40000", NULL};
+static const char *const f1[] = {"--relay-ip=127.0.0.1", "--allow-loopback-peers",
+				 "--max-bps=16000", NULL};
+static const char *const f2[] = {"--relay-ip=127.0.0.1", "--allow-loopback-peers",
+				 "--max-bps=16000", "--bps-capacity=40000", NULL};
 static const char *const f3[] = {"--relay-ip=127.0.0.1", "--allow-loopback-peers",
 				 "--bps-capacity=1000", NULL};
 
@@ -47,11 +47,7 @@ static void open_client(struct turnc *cl, const struct tserver *s)
 /* Allocate, with BANDWIDTH when units is not 0 (128 bytes a second each). */
 static int allocate_asking(struct turnc *cl, uint32_t units)
 {
-	struct turnc_req q = {.method = TURN_ALLOCATE,
-			      .auth = TURNC_AUTH_MD5,
-			      .transport = TURN_TRANSPORT_UDP,
-			      .has_bandwidth = units != 0,
-			      .bandwidth = units};
+	struct turnc_req q = {H_ALLOCATE_REQ, .has_bandwidth = units != 0, .bandwidth = units};
 
 	return turnc_request(cl, &q);
 }

@@ -190,11 +190,7 @@ static void test_turn_to_turn_works_until_the_relay_closes(void **state)
 /* The odd port an EVEN-PORT R=1 reservation holds is no relay yet. */
 static void test_even_port_reservation_is_not_a_relay(void **state)
 {
-	struct turnc_req q = {.method = TURN_ALLOCATE,
-			      .auth = TURNC_AUTH_MD5,
-			      .transport = TURN_TRANSPORT_UDP,
-			      .even_port = true,
-			      .even_port_r = true};
+	struct turnc_req q = {H_ALLOCATE_REQ, .even_port = true, .even_port_r = true};
 	struct sockaddr_storage reserved;
 	struct turnc a, b;
 

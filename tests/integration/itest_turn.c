@@ -270,8 +270,7 @@ static void test_refresh_by_another_user_gets_441(void **state)
 
 static void test_retransmitted_allocate_gets_identical_answer(void **state)
 {
-	struct turnc_req q = {
-	    .method = TURN_ALLOCATE, .auth = TURNC_AUTH_MD5, .transport = TURN_TRANSPORT_UDP};
+	struct turnc_req q = {H_ALLOCATE_REQ};
 	struct turnc_req probe = {.method = TURN_ALLOCATE, .transport = TURN_TRANSPORT_UDP};
 	uint8_t req[1500], first[2048];
 	size_t len, first_len;
@@ -347,11 +346,7 @@ static void test_refresh_without_allocation_gets_437(void **state)
 
 static void test_lifetime_is_clamped_to_max_allocate_lifetime(void **state)
 {
-	struct turnc_req q = {.method = TURN_ALLOCATE,
-			      .auth = TURNC_AUTH_MD5,
-			      .transport = TURN_TRANSPORT_UDP,
-			      .has_lifetime = true,
-			      .lifetime_s = 100000};
+	struct turnc_req q = {H_ALLOCATE_REQ, .has_lifetime = true, .lifetime_s = 100000};
 	struct turnc_req bare_refresh = {.method = TURN_REFRESH, .auth = TURNC_AUTH_MD5};
 	struct turnc cl;
 
@@ -373,11 +368,7 @@ static void test_lifetime_is_clamped_to_max_allocate_lifetime(void **state)
  */
 static void test_short_requested_lifetime_gets_default_lifetime(void **state)
 {
-	struct turnc_req q = {.method = TURN_ALLOCATE,
-			      .auth = TURNC_AUTH_MD5,
-			      .transport = TURN_TRANSPORT_UDP,
-			      .has_lifetime = true,
-			      .lifetime_s = 30};
+	struct turnc_req q = {H_ALLOCATE_REQ, .has_lifetime = true, .lifetime_s = 30};
 	struct turnc cl;
 
 	(void)state;
@@ -478,10 +469,7 @@ static void test_refresh_with_other_family_gets_443(void **state)
 /* RFC 8489 §7.3.1: unknown comprehension-required attributes -> 420. */
 static void test_unknown_required_attribute_gets_420(void **state)
 {
-	struct turnc_req q = {.method = TURN_ALLOCATE,
-			      .auth = TURNC_AUTH_MD5,
-			      .transport = TURN_TRANSPORT_UDP,
-			      .unknown_attr = 0x7777};
+	struct turnc_req q = {H_ALLOCATE_REQ, .unknown_attr = 0x7777};
 	const struct stun_attr *ua;
 	uint16_t types[4];
 	struct turnc cl;
@@ -501,10 +489,7 @@ static void test_unknown_required_attribute_gets_420(void **state)
 
 static void test_even_port_gets_even_relay_port(void **state)
 {
-	struct turnc_req q = {.method = TURN_ALLOCATE,
-			      .auth = TURNC_AUTH_MD5,
-			      .transport = TURN_TRANSPORT_UDP,
-			      .even_port = true};
+	struct turnc_req q = {H_ALLOCATE_REQ, .even_port = true};
 	struct sockaddr_storage relayed;
 	struct turnc cl;
 
@@ -521,11 +506,7 @@ static void test_even_port_gets_even_relay_port(void **state)
 /* RFC 8656 §7.2: EVEN-PORT R reserves port+1 for a RESERVATION-TOKEN. */
 static void test_even_port_reservation_gives_next_port(void **state)
 {
-	struct turnc_req q = {.method = TURN_ALLOCATE,
-			      .auth = TURNC_AUTH_MD5,
-			      .transport = TURN_TRANSPORT_UDP,
-			      .even_port = true,
-			      .even_port_r = true};
+	struct turnc_req q = {H_ALLOCATE_REQ, .even_port = true, .even_port_r = true};
 	struct sockaddr_storage first, second, want;
 	const struct stun_attr *tok;
 	struct turnc a, b;
@@ -542,10 +523,7 @@ static void test_even_port_reservation_gives_next_port(void **state)
 	assert_int_equal(stun_attr_token(tok, &token), 0);
 
 	open_client(&b, &dual, false);
-	q = (struct turnc_req){.method = TURN_ALLOCATE,
-			       .auth = TURNC_AUTH_MD5,
-			       .transport = TURN_TRANSPORT_UDP,
-			       .token = token};
+	q = (struct turnc_req){H_ALLOCATE_REQ, .token = token};
 	assert_code(turnc_request(&b, &q), 0);
 	second = h_relayed(&b, 0);
 	want = first;
@@ -588,19 +566,11 @@ static const struct alloc_case sctp_transport = {
     {.method = TURN_ALLOCATE, .auth = TURNC_AUTH_MD5, .transport = 132 /* SCTP */},
     true,
     TURN_ERR_UNSUPPORTED_TRANSPORT_PROTOCOL};
-static const struct alloc_case token_with_even_port = {{.method = TURN_ALLOCATE,
-							.auth = TURNC_AUTH_MD5,
-							.transport = TURN_TRANSPORT_UDP,
-							.even_port = true,
-							.token = 0x1122334455667788ull},
-						       false,
-						       STUN_ERR_BAD_REQUEST};
-static const struct alloc_case dont_fragment = {{.method = TURN_ALLOCATE,
-						 .auth = TURNC_AUTH_MD5,
-						 .transport = TURN_TRANSPORT_UDP,
-						 .dont_fragment = true},
-						false,
-						0};
+static const struct alloc_case token_with_even_port = {
+    {H_ALLOCATE_REQ, .even_port = true, .token = 0x1122334455667788ull},
+    false,
+    STUN_ERR_BAD_REQUEST};
+static const struct alloc_case dont_fragment = {{H_ALLOCATE_REQ, .dont_fragment = true}, false, 0};
 
 static void test_allocate_case(void **state)
 {
