@@ -590,6 +590,19 @@ static inline int tserver_start_all(const struct tserver_spec *sp, size_t n)
 	static const struct tserver_spec servers[] = {{&srv, nports, srv_flags}};                  \
 	TSERVER_GROUP(servers)
 
+/*
+ * Entries of main()'s test table that run the test fn over UDP or over TCP,
+ * named fn and the suffix ("_udp"): fn learns which from h_tcp(state).
+ */
+static const bool h_udp_state = false, h_tcp_state = true;
+#define H_OVER_UDP(fn, suffix) {#fn suffix, fn, NULL, NULL, (void *)&h_udp_state}
+#define H_OVER_TCP(fn, suffix) {#fn suffix, fn, NULL, NULL, (void *)&h_tcp_state}
+
+static inline bool h_tcp(void **state)
+{
+	return *(const bool *)*state;
+}
+
 /* Assertions */
 
 /* A result code (0, a STUN error code, -errno) is exactly want. */

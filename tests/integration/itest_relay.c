@@ -185,8 +185,9 @@ static void test_permission_covers_every_port_of_the_peer_ip(void **state)
 
 /* Channels (RFC 8656 §12) */
 
-static void check_channel(bool tcp)
+static void test_channel_data_round_trip(void **state)
 {
+	const bool tcp = h_tcp(state);
 	struct tpeer peer;
 	struct session s;
 
@@ -211,18 +212,6 @@ static void check_channel(bool tcp)
 	peer_expect(&peer, &s.relayed[0], "ind");
 	tpeer_close(&peer);
 	session_close(&s);
-}
-
-static void test_channel_data_round_trip_udp(void **state)
-{
-	(void)state;
-	check_channel(false);
-}
-
-static void test_channel_data_round_trip_tcp_is_padded(void **state)
-{
-	(void)state;
-	check_channel(true);
 }
 
 static void test_channel_data_round_trip_ipv6(void **state)
@@ -380,8 +369,8 @@ int main(void)
 	    cmocka_unit_test(test_create_permission_without_peer_gets_400),
 	    cmocka_unit_test(test_data_without_permission_is_dropped),
 	    cmocka_unit_test(test_permission_covers_every_port_of_the_peer_ip),
-	    cmocka_unit_test(test_channel_data_round_trip_udp),
-	    cmocka_unit_test(test_channel_data_round_trip_tcp_is_padded),
+	    H_OVER_UDP(test_channel_data_round_trip, "_udp"),
+	    H_OVER_TCP(test_channel_data_round_trip, "_tcp_is_padded"),
 	    cmocka_unit_test(test_channel_data_round_trip_ipv6),
 	    cmocka_unit_test(test_channel_data_on_unbound_channel_is_dropped),
 	    cmocka_unit_test(test_channel_numbers_outside_range_get_400),

@@ -65,8 +65,9 @@ static int allocate_with(struct turnc *cl, enum turnc_auth auth)
 	return turnc_request(cl, &q);
 }
 
-static void check_md5_and_sha256(bool tcp)
+static void test_rest_user_allocates_with_md5_and_sha256(void **state)
 {
+	const bool tcp = h_tcp(state);
 	struct turnc cl;
 	struct turnc_req q = {.method = TURN_REFRESH, .auth = TURNC_AUTH_SHA256};
 	struct sockaddr_storage relayed;
@@ -87,18 +88,6 @@ static void check_md5_and_sha256(bool tcp)
 	assert_code(turnc_request(&cl, &q), 0);
 	assert_true(cl.resp_sha256);
 	h_close(&cl);
-}
-
-static void test_rest_user_allocates_with_md5_and_sha256_over_udp(void **state)
-{
-	(void)state;
-	check_md5_and_sha256(false);
-}
-
-static void test_rest_user_allocates_with_md5_and_sha256_over_tcp(void **state)
-{
-	(void)state;
-	check_md5_and_sha256(true);
 }
 
 static void test_previous_secret_still_validates(void **state)
@@ -178,8 +167,8 @@ static void test_server_exits_cleanly_on_sigterm(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_rest_user_allocates_with_md5_and_sha256_over_udp),
-	    cmocka_unit_test(test_rest_user_allocates_with_md5_and_sha256_over_tcp),
+	    H_OVER_UDP(test_rest_user_allocates_with_md5_and_sha256, "_over_udp"),
+	    H_OVER_TCP(test_rest_user_allocates_with_md5_and_sha256, "_over_tcp"),
 	    cmocka_unit_test(test_previous_secret_still_validates),
 	    cmocka_unit_test(test_expired_wrong_and_malformed_get_401),
 	    cmocka_unit_test(test_user_lines_get_401),

@@ -84,8 +84,9 @@ static bool pw_algs_has(const struct stun_attr *a, uint16_t alg)
 	return false;
 }
 
-static void check_challenge(bool tcp)
+static void test_allocate_without_credentials_gets_401_challenge(void **state)
 {
+	const bool tcp = h_tcp(state);
 	struct turnc_req q = {.method = TURN_ALLOCATE, .transport = TURN_TRANSPORT_UDP};
 	const struct stun_attr *realm, *nonce, *algs;
 	uint32_t features = 0;
@@ -111,20 +112,9 @@ static void check_challenge(bool tcp)
 	h_close(&cl);
 }
 
-static void test_allocate_without_credentials_gets_401_challenge_udp(void **state)
+static void test_allocate_with_credentials_succeeds(void **state)
 {
-	(void)state;
-	check_challenge(false);
-}
-
-static void test_allocate_without_credentials_gets_401_challenge_tcp(void **state)
-{
-	(void)state;
-	check_challenge(true);
-}
-
-static void check_allocate(bool tcp)
-{
+	const bool tcp = h_tcp(state);
 	struct sockaddr_storage relayed, mapped;
 	struct turnc cl;
 
@@ -139,18 +129,6 @@ static void check_allocate(bool tcp)
 	assert_int_equal(h_xor_addr(&cl, STUN_ATTR_XOR_MAPPED_ADDRESS, 0, &mapped), 0);
 	h_assert_addr_equal(&mapped, &cl.local);
 	h_close(&cl);
-}
-
-static void test_allocate_with_credentials_succeeds_udp(void **state)
-{
-	(void)state;
-	check_allocate(false);
-}
-
-static void test_allocate_with_credentials_succeeds_tcp(void **state)
-{
-	(void)state;
-	check_allocate(true);
 }
 
 static void test_allocate_with_wrong_password_gets_401(void **state)
@@ -292,8 +270,9 @@ static void test_retransmitted_allocate_gets_identical_answer(void **state)
 	h_close(&cl);
 }
 
-static void check_second_allocate(bool tcp)
+static void test_second_allocate_on_same_5tuple_gets_437(void **state)
 {
+	const bool tcp = h_tcp(state);
 	struct turnc cl;
 
 	open_client(&cl, &dual, tcp);
@@ -301,18 +280,6 @@ static void check_second_allocate(bool tcp)
 	assert_code(h_allocate(&cl), TURN_ERR_ALLOCATION_MISMATCH);
 	assert_true(cl.resp_signed);
 	h_close(&cl);
-}
-
-static void test_second_allocate_on_same_5tuple_gets_437_udp(void **state)
-{
-	(void)state;
-	check_second_allocate(false);
-}
-
-static void test_second_allocate_on_same_5tuple_gets_437_tcp(void **state)
-{
-	(void)state;
-	check_second_allocate(true);
 }
 
 /* Refresh and lifetimes (RFC 8656 §7) */
@@ -667,10 +634,10 @@ int main(void)
 	    cmocka_unit_test(test_binding_udp_ipv6_maps_client_address),
 	    cmocka_unit_test(test_binding_tcp_ipv4_maps_client_address),
 	    cmocka_unit_test(test_binding_tcp_ipv6_maps_client_address),
-	    cmocka_unit_test(test_allocate_without_credentials_gets_401_challenge_udp),
-	    cmocka_unit_test(test_allocate_without_credentials_gets_401_challenge_tcp),
-	    cmocka_unit_test(test_allocate_with_credentials_succeeds_udp),
-	    cmocka_unit_test(test_allocate_with_credentials_succeeds_tcp),
+	    H_OVER_UDP(test_allocate_without_credentials_gets_401_challenge, "_udp"),
+	    H_OVER_TCP(test_allocate_without_credentials_gets_401_challenge, "_tcp"),
+	    H_OVER_UDP(test_allocate_with_credentials_succeeds, "_udp"),
+	    H_OVER_TCP(test_allocate_with_credentials_succeeds, "_tcp"),
 	    cmocka_unit_test(test_allocate_with_wrong_password_gets_401),
 	    cmocka_unit_test(test_allocate_with_unknown_user_gets_401),
 	    cmocka_unit_test(test_nonce_from_another_address_gets_438),
@@ -679,8 +646,8 @@ int main(void)
 	    cmocka_unit_test(test_allocate_with_userhash_succeeds),
 	    cmocka_unit_test(test_refresh_by_another_user_gets_441),
 	    cmocka_unit_test(test_retransmitted_allocate_gets_identical_answer),
-	    cmocka_unit_test(test_second_allocate_on_same_5tuple_gets_437_udp),
-	    cmocka_unit_test(test_second_allocate_on_same_5tuple_gets_437_tcp),
+	    H_OVER_UDP(test_second_allocate_on_same_5tuple_gets_437, "_udp"),
+	    H_OVER_TCP(test_second_allocate_on_same_5tuple_gets_437, "_tcp"),
 	    cmocka_unit_test(test_refresh_with_zero_lifetime_deletes_allocation),
 	    cmocka_unit_test(test_refresh_without_allocation_gets_437),
 	    cmocka_unit_test(test_lifetime_is_clamped_to_max_allocate_lifetime),
