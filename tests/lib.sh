@@ -370,6 +370,25 @@ tl_wait_stun() {
 	return 1
 }
 
+# tl_start_redis PORT [ARG...]: redis-server on 127.0.0.1:PORT with the
+# ARGs, its data in $tmp (SAVE writes redis.rdb there, the next start reads
+# it back), its log appended to $tmp/redis.log; its PID in redis_pid and on
+# pids. Waits until it answers redis-cli's PING (with $REDISCLI_AUTH when
+# set); else a set-up failure: "FAIL: redis_server_starts", exit 1.
+tl_start_redis() {
+	tl_rport=$1
+	shift
+	redis-server --port "$tl_rport" --bind 127.0.0.1 --dir "$tmp" --dbfilename redis.rdb \
+		--save '' --appendonly no --daemonize no "$@" >>"$tmp/redis.log" 2>&1 &
+	redis_pid=$!
+	pids="$pids $redis_pid"
+	for _ in $(seq 100); do
+		[ "$(redis-cli -p "$tl_rport" ping 2>/dev/null)" = PONG ] && return 0
+		sleep 0.1
+	done
+	tl_setup redis_server_starts false "$tmp/redis.log"
+}
+
 # tl_has_ipv6_loopback: true when ::1 is configured on lo.
 tl_has_ipv6_loopback() { grep -q "^0\{31\}1 .* lo$" /proc/net/if_inet6 2>/dev/null; }
 

@@ -24,14 +24,7 @@ conn="ip=127.0.0.1 port=$rport dbname=3 connect_timeout=2"
 "$(dirname "$0")/../../scripts/test-cert" "$tmp" >"$tmp/out" 2>&1
 tl_setup test_cert_made '[ -s "$tmp/server.pem" ]' "$tmp/out"
 
-redis-server --port "$rport" --bind 127.0.0.1 --dir "$tmp" --save '' --appendonly no \
-	--daemonize no >"$tmp/redis.log" 2>&1 &
-pids="$pids $!"
-for _ in $(seq 100); do
-	[ "$(redis-cli -p "$rport" ping 2>/dev/null)" = PONG ] && break
-	sleep 0.1
-done
-tl_setup redis_server_starts '[ "$(redis-cli -p "$rport" ping 2>/dev/null)" = PONG ]' "$tmp/redis.log"
+tl_start_redis "$rport"
 # coturn's turnadmin writes its log under /var/log when it can; run it in $tmp
 (cd "$tmp" && /usr/bin/turnadmin -a -N "$conn" -u dora -r test.realm -p dtlspw) >"$tmp/out" 2>&1
 tl_setup coturn_turnadmin_adds_dora '[ $? -eq 0 ]' "$tmp/out"

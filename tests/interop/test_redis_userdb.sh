@@ -35,21 +35,8 @@ rpass=redis-$$-pw
 conn="ip=127.0.0.1 port=$rport dbname=2 password=$rpass connect_timeout=2"
 export REDISCLI_AUTH="$rpass"
 
-# start_redis: redis-server on $rport, its data in $tmp (SAVE writes it,
-# the next start reads it back); redis_pid. Set-up: exit 1 when it does
-# not answer.
-start_redis() {
-	redis-server --port "$rport" --bind 127.0.0.1 --requirepass "$rpass" --dir "$tmp" \
-		--dbfilename redis.rdb --save '' --appendonly no --daemonize no \
-		>>"$tmp/redis.log" 2>&1 &
-	redis_pid=$!
-	pids="$pids $redis_pid"
-	for _ in $(seq 100); do
-		[ "$(redis-cli -p "$rport" ping 2>/dev/null)" = PONG ] && return 0
-		sleep 0.1
-	done
-	tl_setup redis_server_starts false "$tmp/redis.log"
-}
+# start_redis: our redis-server, with a password (tl_start_redis).
+start_redis() { tl_start_redis "$rport" --requirepass "$rpass"; }
 
 # uclient USER PASSWORD [FLAGS...]: coturn's uclient, 2 clients x 20
 # messages of 160 bytes, to coturn's peer through our server on ${to:-$srv};

@@ -16,6 +16,7 @@
 
 #include "common/config.h"
 #include "server/server.h"
+#include "stun/stun.h"
 
 static struct config cfg;
 static struct server srv;
@@ -50,6 +51,37 @@ static inline void auth_test_free_users(void)
 	free(srv.users);
 	srv.users = NULL;
 	srv.nusers = 0;
+}
+
+/* The 401 turn.c would answer o's Allocate with: an error carrying the challenge. */
+static inline size_t auth_test_challenge(const struct origin *o, uint8_t *buf, size_t cap)
+{
+	static const uint8_t tid[STUN_TID_LEN] = {4, 0, 1, 4, 0, 1, 4, 0, 1, 4, 0, 1};
+	struct stun_builder b;
+	size_t len;
+
+	stun_build_start(&b, buf, cap, TURN_ALLOCATE, STUN_ERROR, tid);
+	stun_put_error(&b, STUN_ERR_UNAUTHORIZED, NULL);
+	auth_put_challenge(&w, o, &b);
+	len = stun_build_end(&b);
+	assert_int_not_equal(len, 0);
+	return len;
+}
+
+/* The NONCE of that 401 to o, NUL-terminated in out (cap bytes). */
+static inline void auth_test_nonce(const struct origin *o, char *out, size_t cap)
+{
+	uint8_t buf[512];
+	struct stun_msg m;
+	const struct stun_attr *n;
+	size_t len = auth_test_challenge(o, buf, sizeof(buf));
+
+	assert_int_equal(stun_msg_parse(&m, buf, len), STUN_PARSE_OK);
+	n = stun_msg_find(&m, STUN_ATTR_NONCE);
+	assert_non_null(n);
+	assert_true(n->len < cap);
+	memcpy(out, n->val, n->len);
+	out[n->len] = '\0';
 }
 
 /* A cmocka teardown of a test whose set-up ran config_init() and auth_test_server(). */

@@ -104,36 +104,6 @@ static int setup(void **state)
 	return 0;
 }
 
-/* The 401 answer turn.c would send to o: an Allocate error with the challenge. */
-static size_t build_challenge(const struct origin *o, uint8_t *buf, size_t cap)
-{
-	struct stun_builder b;
-	size_t len;
-
-	stun_build_start(&b, buf, cap, TURN_ALLOCATE, STUN_ERROR, tid);
-	stun_put_error(&b, STUN_ERR_UNAUTHORIZED, NULL);
-	auth_put_challenge(&w, o, &b);
-	len = stun_build_end(&b);
-	assert_int_not_equal(len, 0);
-	return len;
-}
-
-/* The NONCE a 401 to o carries, NUL-terminated. */
-static void get_nonce(const struct origin *o, char *out, size_t cap)
-{
-	uint8_t buf[512];
-	struct stun_msg m;
-	const struct stun_attr *n;
-	size_t len = build_challenge(o, buf, sizeof(buf));
-
-	assert_int_equal(stun_msg_parse(&m, buf, len), STUN_PARSE_OK);
-	n = stun_msg_find(&m, STUN_ATTR_NONCE);
-	assert_non_null(n);
-	assert_true(n->len < cap);
-	memcpy(out, n->val, n->len);
-	out[n->len] = '\0';
-}
-
 /* Build r as an Allocate request, parse it, and check it as coming from o. */
 static int check_from(const struct origin *o, const struct req *r, const struct allocation *a,
 		      struct auth_result *res)
@@ -192,7 +162,7 @@ static void expect_auth(const struct req *r, const char *user, const uint8_t *ke
 /* alice's MD5 request with a fresh nonce, for the tests to vary. */
 static struct req alice_md5_req(char *nonce)
 {
-	get_nonce(&client, nonce, NONCE_CAP);
+	auth_test_nonce(&client, nonce, NONCE_CAP);
 	return (struct req){
 	    .user = "alice",
 	    .realm = REALM,
@@ -267,7 +237,7 @@ static void test_challenge_has_realm_nonce_cookie_and_algorithms(void **state)
 	size_t len;
 
 	(void)state;
-	len = build_challenge(&client, buf, sizeof(buf));
+	len = auth_test_challenge(&client, buf, sizeof(buf));
 	assert_int_equal(stun_msg_parse(&m, buf, len), STUN_PARSE_OK);
 
 	realm = stun_msg_find(&m, STUN_ATTR_REALM);

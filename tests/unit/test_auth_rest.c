@@ -83,27 +83,6 @@ static int store_teardown(void **state)
 	return teardown(state);
 }
 
-/* The NONCE of the server's 401 to the client. */
-static void get_nonce(char *out)
-{
-	uint8_t buf[512];
-	struct stun_builder b;
-	struct stun_msg m;
-	const struct stun_attr *n;
-	size_t len;
-
-	stun_build_start(&b, buf, sizeof(buf), TURN_ALLOCATE, STUN_ERROR, tid);
-	stun_put_error(&b, STUN_ERR_UNAUTHORIZED, NULL);
-	auth_put_challenge(&w, &client, &b);
-	len = stun_build_end(&b);
-	assert_int_equal(stun_msg_parse(&m, buf, len), STUN_PARSE_OK);
-	n = stun_msg_find(&m, STUN_ATTR_NONCE);
-	assert_non_null(n);
-	assert_true(n->len < NONCE_CAP);
-	memcpy(out, n->val, n->len);
-	out[n->len] = '\0';
-}
-
 /* An Allocate with c's credentials, as a browser would send it; the error code. */
 static int try_creds(const struct creds *c, struct auth_result *res)
 {
@@ -116,7 +95,7 @@ static int try_creds(const struct creds *c, struct auth_result *res)
 	int key_len;
 	size_t len;
 
-	get_nonce(nonce);
+	auth_test_nonce(&client, nonce, NONCE_CAP);
 	assert_int_equal(rest_password(c->secret, strlen(c->secret), c->user, strlen(c->user),
 				       password),
 			 0);
@@ -241,7 +220,7 @@ static void test_user_lines_do_not_authenticate(void **state)
 
 	(void)state;
 	set("static-auth-secret", "north");
-	get_nonce(nonce);
+	auth_test_nonce(&client, nonce, NONCE_CAP);
 	stun_lt_key(STUN_PW_ALG_MD5, "alice", REALM, "pw", key);
 	stun_build_start(&b, buf, sizeof(buf), TURN_ALLOCATE, STUN_REQUEST, tid);
 	stun_put_transport(&b, TURN_TRANSPORT_UDP);
