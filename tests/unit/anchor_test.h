@@ -282,6 +282,19 @@ static inline void check(int fd, uint16_t port, const char *a_ufrag, bool use_ca
 	pump();
 }
 
+/*
+ * An ICE call (A's ICE credentials, ICE=force toward A) in which A's check
+ * reached the anchor, nominating when nominate, and B's first RTP went
+ * toward A (read off A's socket).
+ */
+static inline void ice_call_checked(bool nominate, uint16_t *to_a, uint16_t *to_b)
+{
+	signal_call(A_UFRAG, A_PWD, ANCHOR_ICE_FORCE, to_a, to_b);
+	check(pa, *to_a, A_UFRAG, nominate);
+	rtp(pb, *to_b, 1);
+	got_rtp(pa);
+}
+
 static inline struct stream *the_stream(void)
 {
 	struct call *c = call_find(an, "dest-call");

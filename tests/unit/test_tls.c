@@ -422,20 +422,16 @@ static void test_demux_refuses_garbage(void **state)
 
 int main(void)
 {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_without_cert_tls_and_dtls_are_off, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_cert_and_key_turn_both_on, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_key_inside_cert_file_is_found, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_encrypted_key_needs_pkey_pwd, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_files_are_refused_with_the_reason, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_options_shape_the_contexts, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reload_swaps_good_files_and_keeps_old_on_bad,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_alpn_stun_turn_is_selected_when_offered, setup,
-						teardown),
+		T(test_without_cert_tls_and_dtls_are_off),
+		T(test_cert_and_key_turn_both_on),
+		T(test_key_inside_cert_file_is_found),
+		T(test_encrypted_key_needs_pkey_pwd),
+		T(test_bad_files_are_refused_with_the_reason),
+		T(test_options_shape_the_contexts),
+		T(test_reload_swaps_good_files_and_keeps_old_on_bad),
+		T(test_alpn_stun_turn_is_selected_when_offered),
 		cmocka_unit_test(test_demux_tells_tls_from_plain),
 		cmocka_unit_test(test_demux_refuses_garbage),
 	};
