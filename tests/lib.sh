@@ -492,6 +492,38 @@ tl_anchor_load_start() {
 # with LINE (anchor_load's summary lines: "media sent_ab=N recv_ab=N ...").
 tl_kv() { sed -n "s/^$2 .*\<$3=\([^ ]*\).*/\1/p" "$1"; }
 
+# tl_anchor_load_done NAME: after a run of anchor_load (its exit status in
+# rc, its report in $tmp/load.out, stderr in load.err): shows the report and
+# checks NAME: exit 0 and no call whose set-up or teardown failed. Exit 1
+# when not (nothing after it would mean anything).
+# shellcheck disable=SC2016 # tl_check evals its condition
+tl_anchor_load_done() {
+	cat "$tmp/load.out" "$tmp/load.err" >"$tmp/out"
+	sed 's/^/  /' "$tmp/load.out"
+	tl_check "$1" '[ $rc -eq 0 ] && [ "$(tl_kv "$tmp/load.out" setup failed)" = 0 ] &&
+		[ "$(tl_kv "$tmp/load.out" teardown failed)" = 0 ]' "$tmp/out" || exit 1
+}
+
+# tl_anchor_calls_apart: the checks that anchor_load's media kept to its
+# calls: no packet reached another call or direction, and every call (a
+# line of $tmp/calls.txt) had media both ways.
+# shellcheck disable=SC2016 # tl_check evals its condition
+tl_anchor_calls_apart() {
+	tl_check "every_packet_reached_its_own_call_and_direction" \
+		'[ "$(tl_kv "$tmp/load.out" media misrouted)" = 0 ]'
+	tl_dead=$(awk '$3 == 0 || $5 == 0' "$tmp/calls.txt" | wc -l)
+	tl_check "every_call_has_media_both_ways ($tl_dead without)" '[ "$tl_dead" -eq 0 ]'
+}
+
+# tl_anchor_list_empty: checks list_is_empty_after_delete (ng "list" on
+# $ngport names no call), then gives the anchor a second to close sockets.
+# shellcheck disable=SC2016 # tl_check evals its condition
+tl_anchor_list_empty() {
+	"$bin/turnutils_ng" -s "127.0.0.1:$ngport" list >"$tmp/out" 2>&1
+	tl_check "list_is_empty_after_delete" 'grep -q "\"calls\": \[\]" "$tmp/out"' "$tmp/out"
+	sleep 1
+}
+
 # tl_media_counts FILE: sab, rab, sba, rba (packets sent and received a->b
 # and b->a) from the "media" line of anchor_load's output in FILE.
 tl_media_counts() {
