@@ -76,8 +76,7 @@ static void udp_service_in_range(const struct tserver *s, struct tpeer *svc)
 
 static void open_udp(struct turnc *cl, const struct tserver *s)
 {
-	if (h_open(cl, &s->v4, NULL, false) < 0)
-		fail_msg("cannot connect to %s", h_str(&s->v4));
+	h_connect(cl, &s->v4, false);
 	assert_code(h_allocate(cl), 0);
 }
 
@@ -86,8 +85,7 @@ static void open_tcp(struct turnc *cl, const struct tserver *s)
 	struct turnc_req q = {
 	    .method = TURN_ALLOCATE, .auth = TURNC_AUTH_MD5, .transport = TURN_TRANSPORT_TCP};
 
-	if (h_open(cl, &s->v4, NULL, true) < 0)
-		fail_msg("cannot connect to %s", h_str(&s->v4));
+	h_connect(cl, &s->v4, true);
 	assert_code(turnc_request(cl, &q), 0);
 }
 
@@ -195,8 +193,7 @@ static void test_even_port_reservation_is_not_a_relay(void **state)
 	struct turnc a, b;
 
 	(void)state;
-	if (h_open(&a, &deflt.v4, NULL, false) < 0)
-		fail_msg("cannot connect");
+	h_connect(&a, &deflt.v4, false);
 	assert_code(turnc_request(&a, &q), 0);
 	reserved = h_relayed(&a, 0);
 	addr_set_port(SA(&reserved), (uint16_t)(addr_port(SA(&reserved)) + 1));

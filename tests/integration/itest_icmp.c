@@ -41,8 +41,7 @@ static void check_port_unreachable(bool tcp, bool v6, uint16_t channel)
 	struct turnc cl;
 	struct turnc_event ev;
 
-	if (h_open(&cl, &srv.v4, NULL, tcp) < 0)
-		fail_msg("cannot connect to %s", h_str(&srv.v4));
+	h_connect(&cl, &srv.v4, tcp);
 	assert_code(h_allocate_family(&cl, v6 ? STUN_FAMILY_IPV6 : 0, 0), 0);
 	assert_code(h_permission(&cl, &peer), 0);
 	if (channel) {
@@ -95,8 +94,7 @@ static void test_a_flood_of_icmp_errors_is_rate_limited(void **state)
 	int got = 0;
 
 	(void)state;
-	if (h_open(&cl, &srv.v4, NULL, false) < 0)
-		fail_msg("cannot connect to %s", h_str(&srv.v4));
+	h_connect(&cl, &srv.v4, false);
 	assert_code(h_allocate(&cl), 0);
 	assert_code(h_permission(&cl, &peer), 0);
 	for (int i = 0; i < SENT; i++)

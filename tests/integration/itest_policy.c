@@ -35,15 +35,13 @@ TSERVER_GROUP(servers)
 /* A dual allocation (IPv4 and IPv6 relay) on server s. */
 static void dual_allocation(struct turnc *cl, const struct tserver *s)
 {
-	if (h_open(cl, &s->v4, NULL, false) < 0)
-		fail_msg("cannot connect to %s", h_str(&s->v4));
+	h_connect(cl, &s->v4, false);
 	assert_code(h_allocate_family(cl, 0, STUN_FAMILY_IPV6), 0);
 }
 
 static void v4_allocation(struct turnc *cl, const struct tserver *s)
 {
-	if (h_open(cl, &s->v4, NULL, false) < 0)
-		fail_msg("cannot connect to %s", h_str(&s->v4));
+	h_connect(cl, &s->v4, false);
 	assert_code(h_allocate(cl), 0);
 }
 

@@ -20,8 +20,7 @@ struct session {
 
 static void session_open(struct session *s, bool tcp, bool dual)
 {
-	if (h_open(&s->cl, &srv.v4, NULL, tcp) < 0)
-		fail_msg("cannot connect to %s", h_str(&srv.v4));
+	h_connect(&s->cl, &srv.v4, tcp);
 	assert_code(h_allocate_family(&s->cl, 0, dual ? STUN_FAMILY_IPV6 : 0), 0);
 	s->relayed[0] = h_relayed(&s->cl, 0);
 	if (dual)

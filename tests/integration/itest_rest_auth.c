@@ -43,8 +43,7 @@ static void open_rest(struct turnc *cl, bool tcp, const char *name, const char *
 {
 	char pass[29];
 
-	if (h_open(cl, &srv.v4, NULL, tcp) < 0)
-		fail_msg("cannot connect to %s", h_str(&srv.v4));
+	h_connect(cl, &srv.v4, tcp);
 	h_rest_password(secret, name, pass);
 	assert_int_equal(turnc_set_auth(cl, name, pass, NULL), 0);
 }
@@ -127,8 +126,7 @@ static void test_user_lines_get_401(void **state)
 	struct turnc cl;
 
 	(void)state;
-	if (h_open(&cl, &srv.v4, NULL, false) < 0)
-		fail_msg("cannot connect");
+	h_connect(&cl, &srv.v4, false);
 	assert_code(allocate_with(&cl, TURNC_AUTH_MD5), STUN_ERR_UNAUTHORIZED);
 	h_close(&cl);
 }
