@@ -111,34 +111,38 @@ static void test_rfc8489_sha256_request_reencodes_identically(void **state)
 	assert_memory_equal(buf, rfc8489_request_sha256, sizeof(rfc8489_request_sha256));
 }
 
-/* A Binding success: ip:port as XOR-MAPPED-ADDRESS, then as plain_type, and SOFTWARE if given. */
-static size_t build_binding_success(uint8_t *buf, size_t cap, const char *ip, uint16_t port,
-				    uint16_t plain_type, const char *software)
+/*
+ * A Binding success with ip:port as XOR-MAPPED-ADDRESS, then as plain_type,
+ * and SOFTWARE if given: want_len bytes, parsed into m (which points into a
+ * buffer of this function's own, valid until the next call).
+ */
+static void build_binding_success(struct stun_msg *m, size_t want_len, const char *ip,
+				  uint16_t port, uint16_t plain_type, const char *software)
 {
+	static uint8_t buf[512];
 	struct sockaddr_storage ss = addr(ip, port);
 	struct stun_builder b;
+	size_t n;
 
-	stun_build_start(&b, buf, cap, STUN_BINDING, STUN_SUCCESS, test_tid);
+	stun_build_start(&b, buf, sizeof(buf), STUN_BINDING, STUN_SUCCESS, test_tid);
 	stun_put_xor_addr(&b, STUN_ATTR_XOR_MAPPED_ADDRESS, (struct sockaddr *)&ss);
 	stun_put_addr(&b, plain_type, (struct sockaddr *)&ss);
 	if (software)
 		stun_put_str(&b, STUN_ATTR_SOFTWARE, software);
-	return stun_build_end(&b);
+	n = stun_build_end(&b);
+	assert_int_equal(n, want_len);
+	parse_ok(m, buf, n);
 }
 
 static void test_build_binding_success_xor_mapped_v4(void **state)
 {
-	uint8_t buf[512];
 	struct stun_msg m;
 	struct sockaddr_storage got;
 	const struct stun_attr *a;
-	size_t n;
 
 	(void)state;
-	n = build_binding_success(buf, sizeof(buf), "203.0.113.7", 61000, STUN_ATTR_MAPPED_ADDRESS,
-				  "x");
-	assert_int_equal(n, 20 + 12 + 12 + 8);
-	parse_ok(&m, buf, n);
+	build_binding_success(&m, 20 + 12 + 12 + 8, "203.0.113.7", 61000, STUN_ATTR_MAPPED_ADDRESS,
+			      "x");
 	assert_int_equal(m.type, 0x0101);
 	assert_memory_equal(m.tid, test_tid, STUN_TID_LEN);
 	a = must_find(&m, STUN_ATTR_XOR_MAPPED_ADDRESS);
@@ -155,22 +159,18 @@ static void test_build_binding_success_xor_mapped_v4(void **state)
 	assert_addr(&got, "203.0.113.7", 61000);
 	a = must_find(&m, STUN_ATTR_SOFTWARE);
 	assert_int_equal(a->len, 1);
-	assert_memory_equal(buf + a->off + 5, "\0\0\0", 3); /* zero padding */
+	assert_memory_equal(m.buf + a->off + 5, "\0\0\0", 3); /* zero padding */
 }
 
 static void test_build_binding_success_xor_mapped_v6(void **state)
 {
-	uint8_t buf[512];
 	struct stun_msg m;
 	struct sockaddr_storage got;
 	const struct stun_attr *a;
-	size_t n;
 
 	(void)state;
-	n = build_binding_success(buf, sizeof(buf), "2001:db8::ff00:42:8329", 3478,
-				  STUN_ATTR_ALTERNATE_SERVER, NULL);
-	assert_int_equal(n, 20 + 24 + 24);
-	parse_ok(&m, buf, n);
+	build_binding_success(&m, 20 + 24 + 24, "2001:db8::ff00:42:8329", 3478,
+			      STUN_ATTR_ALTERNATE_SERVER, NULL);
 	a = must_find(&m, STUN_ATTR_XOR_MAPPED_ADDRESS);
 	assert_int_equal(a->len, 20);
 	assert_int_equal(a->val[1], STUN_FAMILY_IPV6);
