@@ -326,6 +326,23 @@ static inline int tserver_start(struct tserver *s, unsigned int nports, const ch
 {
 	const char *argv[H_MAX_FLAGS];
 	char port[8], minp[8], maxp[8], userdb[96], logf[96], pidf[96];
+	/* clang-format off */
+	const char *const common[] = {
+	    h_server_binary(), "-n",
+	    "--listening-ip", "127.0.0.1",
+	    "--listening-ip", "::1",
+	    "--listening-port", port,
+	    "--min-port", minp,
+	    "--max-port", maxp,
+	    "-r", H_REALM,
+	    "-u", H_USER ":" H_PASS,
+	    "-u", H_USER2 ":" H_PASS2,
+	    "--userdb", userdb,
+	    "--log-file", logf,
+	    "--pidfile", pidf,
+	    "--relay-threads", "2",
+	};
+	/* clang-format on */
 	int n = 0;
 
 	if (tserver_prepare(s, nports) < 0)
@@ -337,32 +354,8 @@ static inline int tserver_start(struct tserver *s, unsigned int nports, const ch
 	h_path(s, "turn.log", logf, sizeof(logf));
 	h_path(s, "turn.pid", pidf, sizeof(pidf));
 
-	argv[n++] = h_server_binary();
-	argv[n++] = "-n";
-	argv[n++] = "--listening-ip";
-	argv[n++] = "127.0.0.1";
-	argv[n++] = "--listening-ip";
-	argv[n++] = "::1";
-	argv[n++] = "--listening-port";
-	argv[n++] = port;
-	argv[n++] = "--min-port";
-	argv[n++] = minp;
-	argv[n++] = "--max-port";
-	argv[n++] = maxp;
-	argv[n++] = "-r";
-	argv[n++] = H_REALM;
-	argv[n++] = "-u";
-	argv[n++] = H_USER ":" H_PASS;
-	argv[n++] = "-u";
-	argv[n++] = H_USER2 ":" H_PASS2;
-	argv[n++] = "--userdb";
-	argv[n++] = userdb;
-	argv[n++] = "--log-file";
-	argv[n++] = logf;
-	argv[n++] = "--pidfile";
-	argv[n++] = pidf;
-	argv[n++] = "--relay-threads";
-	argv[n++] = "2";
+	for (size_t i = 0; i < sizeof(common) / sizeof(common[0]); i++)
+		argv[n++] = common[i];
 	for (int i = 0; extra && extra[i]; i++) {
 		if (n >= H_MAX_FLAGS - 1) {
 			fprintf(stderr, "too many flags\n");
