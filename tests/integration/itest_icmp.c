@@ -35,8 +35,22 @@ static bool recv_icmp(struct turnc *c, int timeout_ms, struct turnc_event *ev)
 	return h_wait_event(c, TURNC_EV_ICMP, timeout_ms, ev);
 }
 
-static void check_port_unreachable(bool tcp, bool v6, uint16_t channel)
+/* A port unreachable case: the client over TCP, the peer on ::1, sent on a channel (0: none). */
+struct unreachable_case {
+	bool tcp, v6;
+	uint16_t channel;
+};
+
+static const struct unreachable_case v4_over_udp = {false, false, 0};
+static const struct unreachable_case v4_over_tcp = {true, false, 0};
+static const struct unreachable_case v6_over_udp = {false, true, 0};
+static const struct unreachable_case v4_on_a_channel = {false, false, 0x4001};
+
+static void test_port_unreachable(void **state)
 {
+	const struct unreachable_case *c = *state;
+	const bool tcp = c->tcp, v6 = c->v6;
+	const uint16_t channel = c->channel;
 	struct sockaddr_storage peer = closed_peer(v6 ? "::1" : "127.0.0.1");
 	struct turnc cl;
 	struct turnc_event ev;
@@ -59,30 +73,6 @@ static void check_port_unreachable(bool tcp, bool v6, uint16_t channel)
 	/* the allocation goes on: a request still gets its answer */
 	assert_code(h_binding(&cl), 0);
 	h_close(&cl);
-}
-
-static void test_port_unreachable_v4_reaches_the_client_over_udp(void **state)
-{
-	(void)state;
-	check_port_unreachable(false, false, 0);
-}
-
-static void test_port_unreachable_v4_reaches_the_client_over_tcp(void **state)
-{
-	(void)state;
-	check_port_unreachable(true, false, 0);
-}
-
-static void test_port_unreachable_v6_reaches_the_client_as_type_1_code_4(void **state)
-{
-	(void)state;
-	check_port_unreachable(false, true, 0);
-}
-
-static void test_port_unreachable_for_channel_data_comes_in_a_data_indication(void **state)
-{
-	(void)state;
-	check_port_unreachable(false, false, 0x4001);
 }
 
 static void test_a_flood_of_icmp_errors_is_rate_limited(void **state)
@@ -112,14 +102,16 @@ static void test_a_flood_of_icmp_errors_is_rate_limited(void **state)
 
 int main(void)
 {
+#define U(name, row) {#name, test_port_unreachable, NULL, NULL, (void *)&(row)}
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_port_unreachable_v4_reaches_the_client_over_udp),
-	    cmocka_unit_test(test_port_unreachable_v4_reaches_the_client_over_tcp),
-	    cmocka_unit_test(test_port_unreachable_v6_reaches_the_client_as_type_1_code_4),
-	    cmocka_unit_test(test_port_unreachable_for_channel_data_comes_in_a_data_indication),
+	    U(test_port_unreachable_v4_reaches_the_client_over_udp, v4_over_udp),
+	    U(test_port_unreachable_v4_reaches_the_client_over_tcp, v4_over_tcp),
+	    U(test_port_unreachable_v6_reaches_the_client_as_type_1_code_4, v6_over_udp),
+	    U(test_port_unreachable_for_channel_data_comes_in_a_data_indication, v4_on_a_channel),
 	    cmocka_unit_test(test_a_flood_of_icmp_errors_is_rate_limited),
 	    cmocka_unit_test(test_servers_exit_cleanly_on_sigterm),
 	};
 
+#undef U
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
