@@ -10,6 +10,7 @@ rc=0
 out=/tmp/turn.out
 log=/tmp/ts.log
 ts_pid=
+peer_pid=
 
 pass() { echo "PASS: $1"; }
 fail() {
