@@ -210,6 +210,31 @@ tl_browser_run_done() {
 	return 1
 }
 
+# tl_browser_node SECONDS SCRIPT ARG...: runs node on $dir/SCRIPT with the
+# ARGs in $nsb with CHROMIUM=$chromium, killed after SECONDS (and 5 more if
+# it ignores SIGTERM), its stdout in $tmp/run.out and stderr in run.err; its
+# exit status in rc. run_pid is its PID while it runs (for the cleanup).
+tl_browser_node() {
+	tl_secs=$1 tl_js=$2
+	shift 2
+	ip netns exec "$nsb" env CHROMIUM="$chromium" timeout -k 5 "$tl_secs" \
+		node "$dir/$tl_js" "$@" >"$tmp/run.out" 2>"$tmp/run.err" &
+	run_pid=$!
+	wait "$run_pid"
+	rc=$?
+	run_pid=
+}
+
+# tl_browser_out_tails N: the last N lines (cut at 300 characters) of each
+# file a failed run left in $tmp/out (its ng traffic, SDPs, stats).
+tl_browser_out_tails() {
+	for tl_f in "$tmp"/out/*; do
+		[ -f "$tl_f" ] || continue
+		echo "  $(basename "$tl_f") (last $1 lines):"
+		tail -n "$1" "$tl_f" | cut -c1-300 | sed 's/^/  | /'
+	done
+}
+
 # tl_browser_server_stops NAME: stops the server ($srv_pid) and checks
 # NAME_server_exits_cleanly: status 0 and no sanitizer report in its stdout
 # or stderr.
@@ -322,6 +347,48 @@ tl_require_coturn() {
 	done
 }
 
+# tl_require_tools HINT TOOL...: a "FAIL: TOOL missing (HINT)" line and
+# exit 1 unless each TOOL is a command on PATH.
+tl_require_tools() {
+	tl_hint=$1
+	shift
+	for tl_t in "$@"; do
+		command -v "$tl_t" >/dev/null 2>&1 && continue
+		echo "FAIL: $tl_t missing ($tl_hint)"
+		exit 1
+	done
+}
+
+# tl_wait_stun PORT: waits up to 5 s until a server on 127.0.0.1:PORT
+# answers our turnutils_stunclient over UDP (one started in the background
+# is ready then). Status 1 when it did not.
+tl_wait_stun() {
+	for _ in $(seq 50); do
+		"$bin/turnutils_stunclient" -p "$1" 127.0.0.1 >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# tl_start_redis PORT [ARG...]: redis-server on 127.0.0.1:PORT with the
+# ARGs, its data in $tmp (SAVE writes redis.rdb there, the next start reads
+# it back), its log appended to $tmp/redis.log; its PID in redis_pid and on
+# pids. Waits until it answers redis-cli's PING (with $REDISCLI_AUTH when
+# set); else a set-up failure: "FAIL: redis_server_starts", exit 1.
+tl_start_redis() {
+	tl_rport=$1
+	shift
+	redis-server --port "$tl_rport" --bind 127.0.0.1 --dir "$tmp" --dbfilename redis.rdb \
+		--save '' --appendonly no --daemonize no "$@" >>"$tmp/redis.log" 2>&1 &
+	redis_pid=$!
+	pids="$pids $redis_pid"
+	for _ in $(seq 100); do
+		[ "$(redis-cli -p "$tl_rport" ping 2>/dev/null)" = PONG ] && return 0
+		sleep 0.1
+	done
+	tl_setup redis_server_starts false "$tmp/redis.log"
+}
+
 # tl_has_ipv6_loopback: true when ::1 is configured on lo.
 tl_has_ipv6_loopback() { grep -q "^0\{31\}1 .* lo$" /proc/net/if_inet6 2>/dev/null; }
 
@@ -424,6 +491,38 @@ tl_anchor_load_start() {
 # tl_kv FILE LINE KEY: the value of KEY= on the line of FILE that starts
 # with LINE (anchor_load's summary lines: "media sent_ab=N recv_ab=N ...").
 tl_kv() { sed -n "s/^$2 .*\<$3=\([^ ]*\).*/\1/p" "$1"; }
+
+# tl_anchor_load_done NAME: after a run of anchor_load (its exit status in
+# rc, its report in $tmp/load.out, stderr in load.err): shows the report and
+# checks NAME: exit 0 and no call whose set-up or teardown failed. Exit 1
+# when not (nothing after it would mean anything).
+# shellcheck disable=SC2016 # tl_check evals its condition
+tl_anchor_load_done() {
+	cat "$tmp/load.out" "$tmp/load.err" >"$tmp/out"
+	sed 's/^/  /' "$tmp/load.out"
+	tl_check "$1" '[ $rc -eq 0 ] && [ "$(tl_kv "$tmp/load.out" setup failed)" = 0 ] &&
+		[ "$(tl_kv "$tmp/load.out" teardown failed)" = 0 ]' "$tmp/out" || exit 1
+}
+
+# tl_anchor_calls_apart: the checks that anchor_load's media kept to its
+# calls: no packet reached another call or direction, and every call (a
+# line of $tmp/calls.txt) had media both ways.
+# shellcheck disable=SC2016 # tl_check evals its condition
+tl_anchor_calls_apart() {
+	tl_check "every_packet_reached_its_own_call_and_direction" \
+		'[ "$(tl_kv "$tmp/load.out" media misrouted)" = 0 ]'
+	tl_dead=$(awk '$3 == 0 || $5 == 0' "$tmp/calls.txt" | wc -l)
+	tl_check "every_call_has_media_both_ways ($tl_dead without)" '[ "$tl_dead" -eq 0 ]'
+}
+
+# tl_anchor_list_empty: checks list_is_empty_after_delete (ng "list" on
+# $ngport names no call), then gives the anchor a second to close sockets.
+# shellcheck disable=SC2016 # tl_check evals its condition
+tl_anchor_list_empty() {
+	"$bin/turnutils_ng" -s "127.0.0.1:$ngport" list >"$tmp/out" 2>&1
+	tl_check "list_is_empty_after_delete" 'grep -q "\"calls\": \[\]" "$tmp/out"' "$tmp/out"
+	sleep 1
+}
 
 # tl_media_counts FILE: sab, rab, sba, rba (packets sent and received a->b
 # and b->a) from the "media" line of anchor_load's output in FILE.

@@ -405,6 +405,18 @@ def mode_interface():
           "203.0.113.10" not in asdp, asdp)
 
 
+def calls_gone(tries, wait_s, each=None):
+    """True once "list" names no call, asked up to tries times wait_s apart
+    (after each(), when given, every time)."""
+    for _ in range(tries):
+        if each:
+            each()
+        time.sleep(wait_s)
+        if ng({"command": "list"}).get("calls") == []:
+            return True
+    return False
+
+
 def mode_final():
     """anchor-final-timeout=2: a call ends 2 s after it began, even with media flowing."""
     x, y = sock(), sock()
@@ -412,13 +424,7 @@ def mode_final():
     yport = m_port(r["sdp"])
     ng({"command": "answer", "call-id": "f1", "from-tag": "x", "to-tag": "y",
         "sdp": plain_sdp(y.getsockname()[1])})
-    gone = False
-    for _ in range(60):
-        y.sendto(RTP, ("127.0.0.1", yport))
-        time.sleep(0.1)
-        if ng({"command": "list"}).get("calls") == []:
-            gone = True
-            break
+    gone = calls_gone(60, 0.1, lambda: y.sendto(RTP, ("127.0.0.1", yport)))
     check("a call with media ends after anchor-final-timeout", gone)
     t = stats().get("totalstatistics", {})
     check("... counted as a final timeout", t.get("finaltimeoutsessions") == 1, t)
@@ -448,13 +454,7 @@ def mode_allow():
 def mode_timeout():
     r = ng({"command": "offer", "call-id": "t1", "from-tag": "a", "sdp": plain_sdp(5000)})
     check("call made", r and r.get("result") == "ok", r)
-    gone = False
-    for _ in range(40):
-        time.sleep(0.25)
-        if ng({"command": "list"}).get("calls") == []:
-            gone = True
-            break
-    check("a silent call ends after anchor-timeout", gone)
+    check("a silent call ends after anchor-timeout", calls_gone(40, 0.25))
     t = stats().get("totalstatistics", {})
     check("... counted as a timeout", t.get("timeoutsessions") == 1, t)
     # anchor-ng-cache-time=1: a reply answers retransmissions for 1 s, then

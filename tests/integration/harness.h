@@ -326,6 +326,23 @@ static inline int tserver_start(struct tserver *s, unsigned int nports, const ch
 {
 	const char *argv[H_MAX_FLAGS];
 	char port[8], minp[8], maxp[8], userdb[96], logf[96], pidf[96];
+	/* clang-format off */
+	const char *const common[] = {
+	    h_server_binary(), "-n",
+	    "--listening-ip", "127.0.0.1",
+	    "--listening-ip", "::1",
+	    "--listening-port", port,
+	    "--min-port", minp,
+	    "--max-port", maxp,
+	    "-r", H_REALM,
+	    "-u", H_USER ":" H_PASS,
+	    "-u", H_USER2 ":" H_PASS2,
+	    "--userdb", userdb,
+	    "--log-file", logf,
+	    "--pidfile", pidf,
+	    "--relay-threads", "2",
+	};
+	/* clang-format on */
 	int n = 0;
 
 	if (tserver_prepare(s, nports) < 0)
@@ -337,32 +354,8 @@ static inline int tserver_start(struct tserver *s, unsigned int nports, const ch
 	h_path(s, "turn.log", logf, sizeof(logf));
 	h_path(s, "turn.pid", pidf, sizeof(pidf));
 
-	argv[n++] = h_server_binary();
-	argv[n++] = "-n";
-	argv[n++] = "--listening-ip";
-	argv[n++] = "127.0.0.1";
-	argv[n++] = "--listening-ip";
-	argv[n++] = "::1";
-	argv[n++] = "--listening-port";
-	argv[n++] = port;
-	argv[n++] = "--min-port";
-	argv[n++] = minp;
-	argv[n++] = "--max-port";
-	argv[n++] = maxp;
-	argv[n++] = "-r";
-	argv[n++] = H_REALM;
-	argv[n++] = "-u";
-	argv[n++] = H_USER ":" H_PASS;
-	argv[n++] = "-u";
-	argv[n++] = H_USER2 ":" H_PASS2;
-	argv[n++] = "--userdb";
-	argv[n++] = userdb;
-	argv[n++] = "--log-file";
-	argv[n++] = logf;
-	argv[n++] = "--pidfile";
-	argv[n++] = pidf;
-	argv[n++] = "--relay-threads";
-	argv[n++] = "2";
+	for (size_t i = 0; i < sizeof(common) / sizeof(common[0]); i++)
+		argv[n++] = common[i];
 	for (int i = 0; extra && extra[i]; i++) {
 		if (n >= H_MAX_FLAGS - 1) {
 			fprintf(stderr, "too many flags\n");
@@ -559,7 +552,9 @@ static inline int tserver_start_all(const struct tserver_spec *sp, size_t n)
 /*
  * The group_setup() and group_teardown() of a test program whose servers are
  * the array servers (struct tserver_spec): started before its tests, stopped
- * after them (a failed stop has printed its reason).
+ * after them (a failed stop has printed its reason). Its last test can be
+ * test_servers_exit_cleanly_on_sigterm: each server, stopped by SIGTERM,
+ * exits 0 in time without a sanitizer report.
  */
 #define TSERVER_GROUP(servers)                                                                     \
 	static int group_setup(void **state)                                                       \
@@ -572,7 +567,34 @@ static inline int tserver_start_all(const struct tserver_spec *sp, size_t n)
 		(void)state;                                                                       \
 		tserver_stop_all(servers, sizeof(servers) / sizeof(servers[0]));                   \
 		return 0;                                                                          \
+	}                                                                                          \
+	static inline void test_servers_exit_cleanly_on_sigterm(void **state)                      \
+	{                                                                                          \
+		size_t n = sizeof(servers) / sizeof(servers[0]);                                   \
+                                                                                                   \
+		(void)state;                                                                       \
+		assert_int_equal(tserver_stop_all(servers, n), 0);                                 \
 	}
+
+/* The one server srv of a test program, with nports relay ports and the flags that follow. */
+#define TSERVER_ONE(nports, ...)                                                                   \
+	static struct tserver srv;                                                                 \
+	static const char *const srv_flags[] = {__VA_ARGS__, NULL};                                \
+	static const struct tserver_spec servers[] = {{&srv, nports, srv_flags}};                  \
+	TSERVER_GROUP(servers)
+
+/*
+ * Entries of main()'s test table that run the test fn over UDP or over TCP,
+ * named fn and the suffix ("_udp"): fn learns which from h_tcp(state).
+ */
+static const bool h_udp_state = false, h_tcp_state = true;
+#define H_OVER_UDP(fn, suffix) {#fn suffix, fn, NULL, NULL, (void *)&h_udp_state}
+#define H_OVER_TCP(fn, suffix) {#fn suffix, fn, NULL, NULL, (void *)&h_tcp_state}
+
+static inline bool h_tcp(void **state)
+{
+	return *(const bool *)*state;
+}
 
 /* Assertions */
 
@@ -621,21 +643,30 @@ static inline int h_open(struct turnc *c, const struct sockaddr_storage *server,
 	return 0;
 }
 
+/* h_open() from any local address, or the test fails. */
+static inline void h_connect(struct turnc *c, const struct sockaddr_storage *server, bool tcp)
+{
+	if (h_open(c, server, NULL, tcp) < 0)
+		fail_msg("cannot connect to %s", h_str(server));
+}
+
+/*
+ * The fields of an Allocate with MD5 credentials for a UDP relay, to start a
+ * designated initializer: {H_ALLOCATE_REQ, .even_port = true}.
+ */
+#define H_ALLOCATE_REQ                                                                             \
+	.method = TURN_ALLOCATE, .auth = TURNC_AUTH_MD5, .transport = TURN_TRANSPORT_UDP
+
 static inline int h_allocate(struct turnc *c)
 {
-	struct turnc_req q = {
-	    .method = TURN_ALLOCATE, .auth = TURNC_AUTH_MD5, .transport = TURN_TRANSPORT_UDP};
+	struct turnc_req q = {H_ALLOCATE_REQ};
 
 	return turnc_request(c, &q);
 }
 
 static inline int h_allocate_family(struct turnc *c, uint8_t family, uint8_t additional)
 {
-	struct turnc_req q = {.method = TURN_ALLOCATE,
-			      .auth = TURNC_AUTH_MD5,
-			      .transport = TURN_TRANSPORT_UDP,
-			      .family = family,
-			      .additional_family = additional};
+	struct turnc_req q = {H_ALLOCATE_REQ, .family = family, .additional_family = additional};
 
 	return turnc_request(c, &q);
 }
@@ -765,10 +796,11 @@ static inline int h_send_channel(struct turnc *c, uint16_t channel, const void *
 }
 
 /*
- * Waits for data relayed from a peer (a Data indication or ChannelData) in
+ * Waits for the next event of type want (TURNC_EV_DATA: data relayed from a
+ * peer, a Data indication or ChannelData; TURNC_EV_ICMP: an ICMP report) in
  * ev: true when one came. A malformed one fails the test.
  */
-static inline bool h_recv_event(struct turnc *c, int timeout_ms, struct turnc_event *ev)
+static inline bool h_wait_event(struct turnc *c, int want, int timeout_ms, struct turnc_event *ev)
 {
 	uint64_t deadline = h_now_ms() + (uint64_t)timeout_ms, malformed = c->malformed;
 
@@ -781,12 +813,18 @@ static inline bool h_recv_event(struct turnc *c, int timeout_ms, struct turnc_ev
 		type = turnc_wait_event(c, ev, (int)(deadline - now));
 		if (c->malformed != malformed)
 			fail_msg("malformed ChannelData or Data indication from the server");
-		if (type == TURNC_EV_DATA)
+		if (type == want)
 			return true;
 		if (type == TURNC_EV_ERROR)
 			break;
 	}
 	return false;
+}
+
+/* Waits for data relayed from a peer in ev: true when some came. */
+static inline bool h_recv_event(struct turnc *c, int timeout_ms, struct turnc_event *ev)
+{
+	return h_wait_event(c, TURNC_EV_DATA, timeout_ms, ev);
 }
 
 /*

@@ -83,6 +83,22 @@ static struct sockaddr_storage alternate_of(struct turnc *cl)
 	return ss;
 }
 
+/* An Allocate to server (over TCP when tcp, then TLS or DTLS when tls) gets 300 naming want. */
+static void expect_redirect(const struct sockaddr_storage *server, bool tcp, bool tls,
+			    const struct sockaddr_storage *want)
+{
+	struct sockaddr_storage got;
+	struct turnc cl;
+
+	h_connect(&cl, server, tcp);
+	if (tls)
+		assert_int_equal(turnc_start_tls(&cl, NULL, NULL, H_TXN_TIMEOUT_MS), 0);
+	assert_code(h_allocate(&cl), 300);
+	got = alternate_of(&cl);
+	h_assert_addr_equal(&got, want);
+	h_close(&cl);
+}
+
 static void test_allocate_is_redirected_round_robin_after_authentication(void **state)
 {
 	struct sockaddr_storage seen[3], want5 = h_addr("127.0.0.5", 4000),
@@ -92,8 +108,7 @@ static void test_allocate_is_redirected_round_robin_after_authentication(void **
 
 	(void)state;
 	for (int i = 0; i < 3; i++) {
-		if (h_open(&cl, &alt.v4, NULL, false) < 0)
-			fail_msg("cannot reach %s", h_str(&alt.v4));
+		h_connect(&cl, &alt.v4, false);
 		assert_code(h_allocate(&cl), 300);
 		seen[i] = alternate_of(&cl);
 		n5 += addr_equal(SA(&seen[i]), SA(&want5));
@@ -106,57 +121,31 @@ static void test_allocate_is_redirected_round_robin_after_authentication(void **
 		     addr_equal(SA(&seen[1]), SA(&seen[2])));
 
 	/* Binding is still served */
-	if (h_open(&cl, &alt.v4, NULL, false) < 0)
-		fail_msg("cannot reach %s", h_str(&alt.v4));
+	h_connect(&cl, &alt.v4, false);
 	assert_code(h_binding(&cl), 0);
 	h_close(&cl);
 }
 
 static void test_ipv6_client_gets_the_ipv6_alternate(void **state)
 {
-	struct sockaddr_storage want = h_addr("::1", 4001), got;
-	struct turnc cl;
+	struct sockaddr_storage want = h_addr("::1", 4001);
 
 	(void)state;
-	if (h_open(&cl, &alt.v6, NULL, false) < 0)
-		fail_msg("cannot reach %s", h_str(&alt.v6));
-	assert_code(h_allocate(&cl), 300);
-	got = alternate_of(&cl);
-	h_assert_addr_equal(&got, &want);
-	h_close(&cl);
+	expect_redirect(&alt.v6, false, false, &want);
 }
 
 /* Over TLS and DTLS the TLS list applies (default port 5349); UDP and plain TCP the other. */
 static void test_tls_allocate_gets_the_tls_alternate(void **state)
 {
 	struct sockaddr_storage tls_want = h_addr("127.0.0.9", 5349),
-				plain_want = h_addr("127.0.0.8", 3478), got;
-	struct turnc cl;
+				plain_want = h_addr("127.0.0.8", 3478);
 
 	(void)state;
-	if (h_open(&cl, &tls_alt.v4, NULL, true) < 0)
-		fail_msg("cannot reach %s", h_str(&tls_alt.v4));
-	assert_int_equal(turnc_start_tls(&cl, NULL, NULL, H_TXN_TIMEOUT_MS), 0);
-	assert_code(h_allocate(&cl), 300);
-	got = alternate_of(&cl);
-	h_assert_addr_equal(&got, &tls_want);
-	h_close(&cl);
+	expect_redirect(&tls_alt.v4, true, true, &tls_want);
 	/* DTLS over UDP too */
-	if (h_open(&cl, &tls_alt.v4, NULL, false) < 0)
-		fail_msg("cannot reach %s", h_str(&tls_alt.v4));
-	assert_int_equal(turnc_start_tls(&cl, NULL, NULL, H_TXN_TIMEOUT_MS), 0);
-	assert_code(h_allocate(&cl), 300);
-	got = alternate_of(&cl);
-	h_assert_addr_equal(&got, &tls_want);
-	h_close(&cl);
-	for (int tcp = 0; tcp < 2; tcp++) {
-		if (h_open(&cl, &tls_alt.v4, NULL, tcp) < 0)
-			fail_msg("cannot reach %s", h_str(&tls_alt.v4));
-		assert_code(h_allocate(&cl), 300);
-		got = alternate_of(&cl);
-		h_assert_addr_equal(&got, &plain_want);
-		h_close(&cl);
-	}
+	expect_redirect(&tls_alt.v4, false, true, &tls_want);
+	for (int tcp = 0; tcp < 2; tcp++)
+		expect_redirect(&tls_alt.v4, tcp, false, &plain_want);
 }
 
 static void test_unauthenticated_allocate_is_challenged_not_redirected(void **state)
@@ -166,8 +155,7 @@ static void test_unauthenticated_allocate_is_challenged_not_redirected(void **st
 			      .transport = TURN_TRANSPORT_UDP};
 
 	(void)state;
-	if (h_open(&cl, &alt.v4, NULL, false) < 0)
-		fail_msg("cannot reach %s", h_str(&alt.v4));
+	h_connect(&cl, &alt.v4, false);
 	assert_code(turnc_request(&cl, &q), 401);
 	assert_null(h_attr(&cl, STUN_ATTR_ALTERNATE_SERVER));
 	h_close(&cl);
@@ -200,8 +188,7 @@ static void test_drain_keeps_allocations_refuses_new_ones_then_exits(void **stat
 
 	(void)state;
 	tpeer_open(&peer, "127.0.0.1");
-	if (h_open(&old, &plain.v4, NULL, false) < 0)
-		fail_msg("cannot reach %s", h_str(&plain.v4));
+	h_connect(&old, &plain.v4, false);
 	assert_code(h_allocate(&old), 0);
 	old_relay = h_relayed(&old, 0);
 	assert_code(h_channel_bind(&old, 0x4001, &peer.addr), 0);
@@ -209,8 +196,7 @@ static void test_drain_keeps_allocations_refuses_new_ones_then_exits(void **stat
 	h_sleep_ms(200);
 
 	/* a new allocation: 486, no alternate configured */
-	if (h_open(&fresh, &plain.v4, NULL, false) < 0)
-		fail_msg("cannot reach %s", h_str(&plain.v4));
+	h_connect(&fresh, &plain.v4, false);
 	assert_code(h_allocate(&fresh), TURN_ERR_ALLOCATION_QUOTA);
 	h_close(&fresh);
 
@@ -233,26 +219,19 @@ static void test_drain_keeps_allocations_refuses_new_ones_then_exits(void **stat
 
 static void test_drain_with_an_alternate_redirects(void **state)
 {
-	struct sockaddr_storage want = h_addr("127.0.0.7", 4002), got;
+	struct sockaddr_storage want = h_addr("127.0.0.7", 4002);
 	struct turnc kept, cl;
 
 	(void)state;
 	/* its only alternate is IPv4: an IPv6 client is served here */
-	if (h_open(&kept, &drain_alt.v6, NULL, false) < 0)
-		fail_msg("cannot reach %s", h_str(&drain_alt.v6));
+	h_connect(&kept, &drain_alt.v6, false);
 	assert_code(h_allocate(&kept), 0);
 	assert_int_equal(kill(drain_alt.pid, SIGUSR1), 0);
 	h_sleep_ms(200);
 
 	/* draining: IPv4 to the alternate, IPv6 (no alternate of its family) 486 */
-	if (h_open(&cl, &drain_alt.v4, NULL, false) < 0)
-		fail_msg("cannot reach %s", h_str(&drain_alt.v4));
-	assert_code(h_allocate(&cl), 300);
-	got = alternate_of(&cl);
-	h_assert_addr_equal(&got, &want);
-	h_close(&cl);
-	if (h_open(&cl, &drain_alt.v6, NULL, false) < 0)
-		fail_msg("cannot reach %s", h_str(&drain_alt.v6));
+	expect_redirect(&drain_alt.v4, false, false, &want);
+	h_connect(&cl, &drain_alt.v6, false);
 	assert_code(h_allocate(&cl), TURN_ERR_ALLOCATION_QUOTA);
 	h_close(&cl);
 

@@ -24,44 +24,30 @@
 
 static struct tserver capped, capacity, capacity_only;
 
-static int group_setup(void **state)
-{
-	static const char *const f1[] = {"--relay-ip=127.0.0.1", "--allow-loopback-peers",
-					 "--max-bps=16000", NULL};
-	static const char *const f2[] = {"--relay-ip=127.0.0.1", "--allow-loopback-peers",
-					 "--max-bps=16000", "--bps-capacity=40000", NULL};
-	static const char *const f3[] = {"--relay-ip=127.0.0.1", "--allow-loopback-peers",
-					 "--bps-capacity=1000", NULL};
+static const char *const f1[] = {"--relay-ip=127.0.0.1", "--allow-loopback-peers",
+				 "--max-bps=16000", NULL};
+static const char *const f2[] = {"--relay-ip=127.0.0.1", "--allow-loopback-peers",
+				 "--max-bps=16000", "--bps-capacity=40000", NULL};
+static const char *const f3[] = {"--relay-ip=127.0.0.1", "--allow-loopback-peers",
+				 "--bps-capacity=1000", NULL};
 
-	(void)state;
-	if (tserver_start(&capped, 8, f1) < 0 || tserver_start(&capacity, 8, f2) < 0)
-		return -1;
-	return tserver_start(&capacity_only, 16, f3);
-}
+static const struct tserver_spec servers[] = {
+    {&capped, 8, f1},
+    {&capacity, 8, f2},
+    {&capacity_only, 16, f3},
+};
 
-static int group_teardown(void **state)
-{
-	(void)state;
-	tserver_stop(&capped);
-	tserver_stop(&capacity);
-	tserver_stop(&capacity_only);
-	return 0;
-}
+TSERVER_GROUP(servers)
 
 static void open_client(struct turnc *cl, const struct tserver *s)
 {
-	if (h_open(cl, &s->v4, NULL, false) < 0)
-		fail_msg("cannot connect to %s", h_str(&s->v4));
+	h_connect(cl, &s->v4, false);
 }
 
 /* Allocate, with BANDWIDTH when units is not 0 (128 bytes a second each). */
 static int allocate_asking(struct turnc *cl, uint32_t units)
 {
-	struct turnc_req q = {.method = TURN_ALLOCATE,
-			      .auth = TURNC_AUTH_MD5,
-			      .transport = TURN_TRANSPORT_UDP,
-			      .has_bandwidth = units != 0,
-			      .bandwidth = units};
+	struct turnc_req q = {H_ALLOCATE_REQ, .has_bandwidth = units != 0, .bandwidth = units};
 
 	return turnc_request(cl, &q);
 }

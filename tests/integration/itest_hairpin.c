@@ -76,8 +76,7 @@ static void udp_service_in_range(const struct tserver *s, struct tpeer *svc)
 
 static void open_udp(struct turnc *cl, const struct tserver *s)
 {
-	if (h_open(cl, &s->v4, NULL, false) < 0)
-		fail_msg("cannot connect to %s", h_str(&s->v4));
+	h_connect(cl, &s->v4, false);
 	assert_code(h_allocate(cl), 0);
 }
 
@@ -86,8 +85,7 @@ static void open_tcp(struct turnc *cl, const struct tserver *s)
 	struct turnc_req q = {
 	    .method = TURN_ALLOCATE, .auth = TURNC_AUTH_MD5, .transport = TURN_TRANSPORT_TCP};
 
-	if (h_open(cl, &s->v4, NULL, true) < 0)
-		fail_msg("cannot connect to %s", h_str(&s->v4));
+	h_connect(cl, &s->v4, true);
 	assert_code(turnc_request(cl, &q), 0);
 }
 
@@ -190,17 +188,12 @@ static void test_turn_to_turn_works_until_the_relay_closes(void **state)
 /* The odd port an EVEN-PORT R=1 reservation holds is no relay yet. */
 static void test_even_port_reservation_is_not_a_relay(void **state)
 {
-	struct turnc_req q = {.method = TURN_ALLOCATE,
-			      .auth = TURNC_AUTH_MD5,
-			      .transport = TURN_TRANSPORT_UDP,
-			      .even_port = true,
-			      .even_port_r = true};
+	struct turnc_req q = {H_ALLOCATE_REQ, .even_port = true, .even_port_r = true};
 	struct sockaddr_storage reserved;
 	struct turnc a, b;
 
 	(void)state;
-	if (h_open(&a, &deflt.v4, NULL, false) < 0)
-		fail_msg("cannot connect");
+	h_connect(&a, &deflt.v4, false);
 	assert_code(turnc_request(&a, &q), 0);
 	reserved = h_relayed(&a, 0);
 	addr_set_port(SA(&reserved), (uint16_t)(addr_port(SA(&reserved)) + 1));
@@ -353,16 +346,6 @@ static void test_allow_loopback_keeps_the_servers_own_ports(void **state)
 	tpeer_close(&peer);
 	tpeer_close(&svc);
 	h_close(&a);
-}
-
-/* Must stay last. */
-static void test_servers_exit_cleanly_on_sigterm(void **state)
-{
-	(void)state;
-	assert_int_equal(tserver_stop(&deflt), 0);
-	assert_int_equal(tserver_stop(&loop), 0);
-	assert_int_equal(tserver_stop(&lan), 0);
-	assert_int_equal(tserver_stop(&nat), 0);
 }
 
 int main(void)

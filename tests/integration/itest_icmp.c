@@ -15,16 +15,7 @@
 
 #define ICMP_PER_S 10 /* SERVER_ICMP_PER_S: ICMP Data indications per allocation a second */
 
-static struct tserver srv;
-
-static const char *const srv_flags[] = {"--relay-ip=127.0.0.1", "--relay-ip=::1",
-					"--allow-loopback-peers", NULL};
-
-static const struct tserver_spec servers[] = {
-    {&srv, 32, srv_flags},
-};
-
-TSERVER_GROUP(servers)
+TSERVER_ONE(32, "--relay-ip=127.0.0.1", "--relay-ip=::1", "--allow-loopback-peers")
 
 /* A peer address on ip whose port was free a moment ago and is closed again. */
 static struct sockaddr_storage closed_peer(const char *ip)
@@ -41,33 +32,30 @@ static struct sockaddr_storage closed_peer(const char *ip)
 /* The next ICMP report within timeout_ms into ev: true when one came. */
 static bool recv_icmp(struct turnc *c, int timeout_ms, struct turnc_event *ev)
 {
-	uint64_t deadline = h_now_ms() + (uint64_t)timeout_ms, malformed = c->malformed;
-
-	for (int guard = 0; guard < 1000; guard++) {
-		uint64_t now = h_now_ms();
-		int type;
-
-		if (now >= deadline)
-			break;
-		type = turnc_wait_event(c, ev, (int)(deadline - now));
-		if (c->malformed != malformed)
-			fail_msg("malformed Data indication from the server");
-		if (type == TURNC_EV_ICMP)
-			return true;
-		if (type == TURNC_EV_ERROR)
-			break;
-	}
-	return false;
+	return h_wait_event(c, TURNC_EV_ICMP, timeout_ms, ev);
 }
 
-static void check_port_unreachable(bool tcp, bool v6, uint16_t channel)
+/* A port unreachable case: the client over TCP, the peer on ::1, sent on a channel (0: none). */
+struct unreachable_case {
+	bool tcp, v6;
+	uint16_t channel;
+};
+
+static const struct unreachable_case v4_over_udp = {false, false, 0};
+static const struct unreachable_case v4_over_tcp = {true, false, 0};
+static const struct unreachable_case v6_over_udp = {false, true, 0};
+static const struct unreachable_case v4_on_a_channel = {false, false, 0x4001};
+
+static void test_port_unreachable(void **state)
 {
+	const struct unreachable_case *c = *state;
+	const bool tcp = c->tcp, v6 = c->v6;
+	const uint16_t channel = c->channel;
 	struct sockaddr_storage peer = closed_peer(v6 ? "::1" : "127.0.0.1");
 	struct turnc cl;
 	struct turnc_event ev;
 
-	if (h_open(&cl, &srv.v4, NULL, tcp) < 0)
-		fail_msg("cannot connect to %s", h_str(&srv.v4));
+	h_connect(&cl, &srv.v4, tcp);
 	assert_code(h_allocate_family(&cl, v6 ? STUN_FAMILY_IPV6 : 0, 0), 0);
 	assert_code(h_permission(&cl, &peer), 0);
 	if (channel) {
@@ -87,30 +75,6 @@ static void check_port_unreachable(bool tcp, bool v6, uint16_t channel)
 	h_close(&cl);
 }
 
-static void test_port_unreachable_v4_reaches_the_client_over_udp(void **state)
-{
-	(void)state;
-	check_port_unreachable(false, false, 0);
-}
-
-static void test_port_unreachable_v4_reaches_the_client_over_tcp(void **state)
-{
-	(void)state;
-	check_port_unreachable(true, false, 0);
-}
-
-static void test_port_unreachable_v6_reaches_the_client_as_type_1_code_4(void **state)
-{
-	(void)state;
-	check_port_unreachable(false, true, 0);
-}
-
-static void test_port_unreachable_for_channel_data_comes_in_a_data_indication(void **state)
-{
-	(void)state;
-	check_port_unreachable(false, false, 0x4001);
-}
-
 static void test_a_flood_of_icmp_errors_is_rate_limited(void **state)
 {
 	enum { SENT = 4 * ICMP_PER_S };
@@ -120,8 +84,7 @@ static void test_a_flood_of_icmp_errors_is_rate_limited(void **state)
 	int got = 0;
 
 	(void)state;
-	if (h_open(&cl, &srv.v4, NULL, false) < 0)
-		fail_msg("cannot connect to %s", h_str(&srv.v4));
+	h_connect(&cl, &srv.v4, false);
 	assert_code(h_allocate(&cl), 0);
 	assert_code(h_permission(&cl, &peer), 0);
 	for (int i = 0; i < SENT; i++)
@@ -137,22 +100,18 @@ static void test_a_flood_of_icmp_errors_is_rate_limited(void **state)
 	h_close(&cl);
 }
 
-static void test_server_exits_cleanly_on_sigterm(void **state)
-{
-	(void)state;
-	assert_int_equal(tserver_stop(&srv), 0);
-}
-
 int main(void)
 {
+#define U(name, row) {#name, test_port_unreachable, NULL, NULL, (void *)&(row)}
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_port_unreachable_v4_reaches_the_client_over_udp),
-	    cmocka_unit_test(test_port_unreachable_v4_reaches_the_client_over_tcp),
-	    cmocka_unit_test(test_port_unreachable_v6_reaches_the_client_as_type_1_code_4),
-	    cmocka_unit_test(test_port_unreachable_for_channel_data_comes_in_a_data_indication),
+	    U(test_port_unreachable_v4_reaches_the_client_over_udp, v4_over_udp),
+	    U(test_port_unreachable_v4_reaches_the_client_over_tcp, v4_over_tcp),
+	    U(test_port_unreachable_v6_reaches_the_client_as_type_1_code_4, v6_over_udp),
+	    U(test_port_unreachable_for_channel_data_comes_in_a_data_indication, v4_on_a_channel),
 	    cmocka_unit_test(test_a_flood_of_icmp_errors_is_rate_limited),
-	    cmocka_unit_test(test_server_exits_cleanly_on_sigterm),
+	    cmocka_unit_test(test_servers_exit_cleanly_on_sigterm),
 	};
 
+#undef U
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -35,15 +35,13 @@ TSERVER_GROUP(servers)
 /* A dual allocation (IPv4 and IPv6 relay) on server s. */
 static void dual_allocation(struct turnc *cl, const struct tserver *s)
 {
-	if (h_open(cl, &s->v4, NULL, false) < 0)
-		fail_msg("cannot connect to %s", h_str(&s->v4));
+	h_connect(cl, &s->v4, false);
 	assert_code(h_allocate_family(cl, 0, STUN_FAMILY_IPV6), 0);
 }
 
 static void v4_allocation(struct turnc *cl, const struct tserver *s)
 {
-	if (h_open(cl, &s->v4, NULL, false) < 0)
-		fail_msg("cannot connect to %s", h_str(&s->v4));
+	h_connect(cl, &s->v4, false);
 	assert_code(h_allocate(cl), 0);
 }
 
@@ -274,15 +272,6 @@ static void test_denied_peer_ip_overrides_allowed_peer_ip(void **state)
 	expect_permission(&cl, "10.2.3.4", 0);
 	expect_permission(&cl, "203.0.113.5", 0);
 	h_close(&cl);
-}
-
-/* Must stay last. */
-static void test_servers_exit_cleanly_on_sigterm(void **state)
-{
-	(void)state;
-	assert_int_equal(tserver_stop(&deflt), 0);
-	assert_int_equal(tserver_stop(&allow), 0);
-	assert_int_equal(tserver_stop(&allow_deny), 0);
 }
 
 int main(void)

@@ -53,11 +53,7 @@ static void test_one_address_gets_its_share_and_another_still_allocates(void **s
 
 static int allocate_even_r(struct turnc *cl, uint64_t *token)
 {
-	struct turnc_req q = {.method = TURN_ALLOCATE,
-			      .auth = TURNC_AUTH_MD5,
-			      .transport = TURN_TRANSPORT_UDP,
-			      .even_port = true,
-			      .even_port_r = true};
+	struct turnc_req q = {H_ALLOCATE_REQ, .even_port = true, .even_port_r = true};
 	const struct stun_attr *tok;
 	int code = turnc_request(cl, &q);
 
@@ -72,8 +68,7 @@ static int allocate_even_r(struct turnc *cl, uint64_t *token)
 static void test_reservation_counts_against_user_quota(void **state)
 {
 	static const char *const flags[] = {"--relay-ip=127.0.0.1", "--user-quota=2", NULL};
-	struct turnc_req use = {
-	    .method = TURN_ALLOCATE, .auth = TURNC_AUTH_MD5, .transport = TURN_TRANSPORT_UDP};
+	struct turnc_req use = {H_ALLOCATE_REQ};
 	struct turnc a, b;
 	struct tserver s;
 	uint64_t token = 0;

@@ -9,21 +9,11 @@
  */
 #include "integration/harness.h"
 
-static struct tserver srv;
-
-static const char *const srv_flags[] = {"--relay-ip=127.0.0.1", "--user-quota=2", "--total-quota=3",
-					NULL};
-
-static const struct tserver_spec servers[] = {
-    {&srv, 16, srv_flags},
-};
-
-TSERVER_GROUP(servers)
+TSERVER_ONE(16, "--relay-ip=127.0.0.1", "--user-quota=2", "--total-quota=3")
 
 static void open_client(struct turnc *cl, const struct tserver *s, bool tcp)
 {
-	if (h_open(cl, &s->v4, NULL, tcp) < 0)
-		fail_msg("cannot connect to %s", h_str(&s->v4));
+	h_connect(cl, &s->v4, tcp);
 }
 
 /*
@@ -159,12 +149,6 @@ static void test_exhausted_relay_range_gets_508(void **state)
 	assert_int_equal(tserver_stop(&small), 0);
 }
 
-static void test_server_exits_cleanly_on_sigterm(void **state)
-{
-	(void)state;
-	assert_int_equal(tserver_stop(&srv), 0);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -173,7 +157,7 @@ int main(void)
 	    cmocka_unit_test(test_quota_is_free_once_delete_is_answered),
 	    cmocka_unit_test(test_closing_tcp_connection_releases_quota),
 	    cmocka_unit_test(test_exhausted_relay_range_gets_508),
-	    cmocka_unit_test(test_server_exits_cleanly_on_sigterm),
+	    cmocka_unit_test(test_servers_exit_cleanly_on_sigterm),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

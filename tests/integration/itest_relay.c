@@ -10,16 +10,7 @@
  */
 #include "integration/harness.h"
 
-static struct tserver srv;
-
-static const char *const srv_flags[] = {"--relay-ip=127.0.0.1", "--relay-ip=::1",
-					"--allow-loopback-peers", NULL};
-
-static const struct tserver_spec servers[] = {
-    {&srv, 32, srv_flags},
-};
-
-TSERVER_GROUP(servers)
+TSERVER_ONE(32, "--relay-ip=127.0.0.1", "--relay-ip=::1", "--allow-loopback-peers")
 
 /* A client with an allocation: relayed[0] IPv4, relayed[1] IPv6 when dual. */
 struct session {
@@ -29,8 +20,7 @@ struct session {
 
 static void session_open(struct session *s, bool tcp, bool dual)
 {
-	if (h_open(&s->cl, &srv.v4, NULL, tcp) < 0)
-		fail_msg("cannot connect to %s", h_str(&srv.v4));
+	h_connect(&s->cl, &srv.v4, tcp);
 	assert_code(h_allocate_family(&s->cl, 0, dual ? STUN_FAMILY_IPV6 : 0), 0);
 	s->relayed[0] = h_relayed(&s->cl, 0);
 	if (dual)
@@ -194,8 +184,9 @@ static void test_permission_covers_every_port_of_the_peer_ip(void **state)
 
 /* Channels (RFC 8656 §12) */
 
-static void check_channel(bool tcp)
+static void test_channel_data_round_trip(void **state)
 {
+	const bool tcp = h_tcp(state);
 	struct tpeer peer;
 	struct session s;
 
@@ -220,18 +211,6 @@ static void check_channel(bool tcp)
 	peer_expect(&peer, &s.relayed[0], "ind");
 	tpeer_close(&peer);
 	session_close(&s);
-}
-
-static void test_channel_data_round_trip_udp(void **state)
-{
-	(void)state;
-	check_channel(false);
-}
-
-static void test_channel_data_round_trip_tcp_is_padded(void **state)
-{
-	(void)state;
-	check_channel(true);
 }
 
 static void test_channel_data_round_trip_ipv6(void **state)
@@ -344,13 +323,6 @@ static void test_refreshing_same_channel_binding_succeeds(void **state)
 	session_close(&s);
 }
 
-/* Must stay last. */
-static void test_server_exits_cleanly_on_sigterm(void **state)
-{
-	(void)state;
-	assert_int_equal(tserver_stop(&srv), 0);
-}
-
 /* With --fingerprint, Data indications carry a FINGERPRINT that verifies. */
 static void test_data_indication_has_fingerprint_when_configured(void **state)
 {
@@ -396,15 +368,15 @@ int main(void)
 	    cmocka_unit_test(test_create_permission_without_peer_gets_400),
 	    cmocka_unit_test(test_data_without_permission_is_dropped),
 	    cmocka_unit_test(test_permission_covers_every_port_of_the_peer_ip),
-	    cmocka_unit_test(test_channel_data_round_trip_udp),
-	    cmocka_unit_test(test_channel_data_round_trip_tcp_is_padded),
+	    H_OVER_UDP(test_channel_data_round_trip, "_udp"),
+	    H_OVER_TCP(test_channel_data_round_trip, "_tcp_is_padded"),
 	    cmocka_unit_test(test_channel_data_round_trip_ipv6),
 	    cmocka_unit_test(test_channel_data_on_unbound_channel_is_dropped),
 	    cmocka_unit_test(test_channel_numbers_outside_range_get_400),
 	    cmocka_unit_test(test_rebinding_channel_to_another_peer_gets_400),
 	    cmocka_unit_test(test_binding_another_channel_to_bound_peer_gets_400),
 	    cmocka_unit_test(test_refreshing_same_channel_binding_succeeds),
-	    cmocka_unit_test(test_server_exits_cleanly_on_sigterm),
+	    cmocka_unit_test(test_servers_exit_cleanly_on_sigterm),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -43,8 +43,7 @@ static void open_rest(struct turnc *cl, bool tcp, const char *name, const char *
 {
 	char pass[29];
 
-	if (h_open(cl, &srv.v4, NULL, tcp) < 0)
-		fail_msg("cannot connect to %s", h_str(&srv.v4));
+	h_connect(cl, &srv.v4, tcp);
 	h_rest_password(secret, name, pass);
 	assert_int_equal(turnc_set_auth(cl, name, pass, NULL), 0);
 }
@@ -65,8 +64,9 @@ static int allocate_with(struct turnc *cl, enum turnc_auth auth)
 	return turnc_request(cl, &q);
 }
 
-static void check_md5_and_sha256(bool tcp)
+static void test_rest_user_allocates_with_md5_and_sha256(void **state)
 {
+	const bool tcp = h_tcp(state);
 	struct turnc cl;
 	struct turnc_req q = {.method = TURN_REFRESH, .auth = TURNC_AUTH_SHA256};
 	struct sockaddr_storage relayed;
@@ -87,18 +87,6 @@ static void check_md5_and_sha256(bool tcp)
 	assert_code(turnc_request(&cl, &q), 0);
 	assert_true(cl.resp_sha256);
 	h_close(&cl);
-}
-
-static void test_rest_user_allocates_with_md5_and_sha256_over_udp(void **state)
-{
-	(void)state;
-	check_md5_and_sha256(false);
-}
-
-static void test_rest_user_allocates_with_md5_and_sha256_over_tcp(void **state)
-{
-	(void)state;
-	check_md5_and_sha256(true);
 }
 
 static void test_previous_secret_still_validates(void **state)
@@ -138,8 +126,7 @@ static void test_user_lines_get_401(void **state)
 	struct turnc cl;
 
 	(void)state;
-	if (h_open(&cl, &srv.v4, NULL, false) < 0)
-		fail_msg("cannot connect");
+	h_connect(&cl, &srv.v4, false);
 	assert_code(allocate_with(&cl, TURNC_AUTH_MD5), STUN_ERR_UNAUTHORIZED);
 	h_close(&cl);
 }
@@ -178,8 +165,8 @@ static void test_server_exits_cleanly_on_sigterm(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_rest_user_allocates_with_md5_and_sha256_over_udp),
-	    cmocka_unit_test(test_rest_user_allocates_with_md5_and_sha256_over_tcp),
+	    H_OVER_UDP(test_rest_user_allocates_with_md5_and_sha256, "_over_udp"),
+	    H_OVER_TCP(test_rest_user_allocates_with_md5_and_sha256, "_over_tcp"),
 	    cmocka_unit_test(test_previous_secret_still_validates),
 	    cmocka_unit_test(test_expired_wrong_and_malformed_get_401),
 	    cmocka_unit_test(test_user_lines_get_401),

@@ -69,8 +69,7 @@ static bool answered(struct turnc *cl, const uint8_t *buf, size_t len)
 
 static void test_nonce_from_another_port_of_the_same_ip_is_438(void **state)
 {
-	struct turnc_req alloc = {
-	    .method = TURN_ALLOCATE, .auth = TURNC_AUTH_MD5, .transport = TURN_TRANSPORT_UDP};
+	struct turnc_req alloc = {H_ALLOCATE_REQ};
 	struct turnc first, second;
 
 	(void)state;
@@ -136,11 +135,7 @@ static void test_send_with_unknown_comprehension_required_attribute_is_dropped(v
 
 static void test_even_port_reserving_next_with_additional_family_is_400(void **state)
 {
-	struct turnc_req q = {.method = TURN_ALLOCATE,
-			      .auth = TURNC_AUTH_MD5,
-			      .transport = TURN_TRANSPORT_UDP,
-			      .even_port = true,
-			      .even_port_r = true,
+	struct turnc_req q = {H_ALLOCATE_REQ, .even_port = true, .even_port_r = true,
 			      .additional_family = STUN_FAMILY_IPV6};
 	struct turnc cl;
 

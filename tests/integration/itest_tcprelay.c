@@ -359,8 +359,7 @@ static void test_relay_kinds_switched_off_get_442(void **state)
 					    "--no-tcp-relay", NULL};
 	struct turnc_req tcp_q = {
 	    .method = TURN_ALLOCATE, .auth = TURNC_AUTH_MD5, .transport = TURN_TRANSPORT_TCP};
-	struct turnc_req udp_q = {
-	    .method = TURN_ALLOCATE, .auth = TURNC_AUTH_MD5, .transport = TURN_TRANSPORT_UDP};
+	struct turnc_req udp_q = {H_ALLOCATE_REQ};
 	struct tserver off;
 	struct turnc cl;
 

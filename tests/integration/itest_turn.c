@@ -29,8 +29,7 @@ TSERVER_GROUP(servers)
 
 static void open_client(struct turnc *cl, const struct tserver *s, bool tcp)
 {
-	if (h_open(cl, &s->v4, NULL, tcp) < 0)
-		fail_msg("cannot connect to %s", h_str(&s->v4));
+	h_connect(cl, &s->v4, tcp);
 }
 
 /* Binding */
@@ -85,8 +84,9 @@ static bool pw_algs_has(const struct stun_attr *a, uint16_t alg)
 	return false;
 }
 
-static void check_challenge(bool tcp)
+static void test_allocate_without_credentials_gets_401_challenge(void **state)
 {
+	const bool tcp = h_tcp(state);
 	struct turnc_req q = {.method = TURN_ALLOCATE, .transport = TURN_TRANSPORT_UDP};
 	const struct stun_attr *realm, *nonce, *algs;
 	uint32_t features = 0;
@@ -112,20 +112,9 @@ static void check_challenge(bool tcp)
 	h_close(&cl);
 }
 
-static void test_allocate_without_credentials_gets_401_challenge_udp(void **state)
+static void test_allocate_with_credentials_succeeds(void **state)
 {
-	(void)state;
-	check_challenge(false);
-}
-
-static void test_allocate_without_credentials_gets_401_challenge_tcp(void **state)
-{
-	(void)state;
-	check_challenge(true);
-}
-
-static void check_allocate(bool tcp)
-{
+	const bool tcp = h_tcp(state);
 	struct sockaddr_storage relayed, mapped;
 	struct turnc cl;
 
@@ -140,18 +129,6 @@ static void check_allocate(bool tcp)
 	assert_int_equal(h_xor_addr(&cl, STUN_ATTR_XOR_MAPPED_ADDRESS, 0, &mapped), 0);
 	h_assert_addr_equal(&mapped, &cl.local);
 	h_close(&cl);
-}
-
-static void test_allocate_with_credentials_succeeds_udp(void **state)
-{
-	(void)state;
-	check_allocate(false);
-}
-
-static void test_allocate_with_credentials_succeeds_tcp(void **state)
-{
-	(void)state;
-	check_allocate(true);
 }
 
 static void test_allocate_with_wrong_password_gets_401(void **state)
@@ -271,8 +248,7 @@ static void test_refresh_by_another_user_gets_441(void **state)
 
 static void test_retransmitted_allocate_gets_identical_answer(void **state)
 {
-	struct turnc_req q = {
-	    .method = TURN_ALLOCATE, .auth = TURNC_AUTH_MD5, .transport = TURN_TRANSPORT_UDP};
+	struct turnc_req q = {H_ALLOCATE_REQ};
 	struct turnc_req probe = {.method = TURN_ALLOCATE, .transport = TURN_TRANSPORT_UDP};
 	uint8_t req[1500], first[2048];
 	size_t len, first_len;
@@ -294,8 +270,9 @@ static void test_retransmitted_allocate_gets_identical_answer(void **state)
 	h_close(&cl);
 }
 
-static void check_second_allocate(bool tcp)
+static void test_second_allocate_on_same_5tuple_gets_437(void **state)
 {
+	const bool tcp = h_tcp(state);
 	struct turnc cl;
 
 	open_client(&cl, &dual, tcp);
@@ -303,18 +280,6 @@ static void check_second_allocate(bool tcp)
 	assert_code(h_allocate(&cl), TURN_ERR_ALLOCATION_MISMATCH);
 	assert_true(cl.resp_signed);
 	h_close(&cl);
-}
-
-static void test_second_allocate_on_same_5tuple_gets_437_udp(void **state)
-{
-	(void)state;
-	check_second_allocate(false);
-}
-
-static void test_second_allocate_on_same_5tuple_gets_437_tcp(void **state)
-{
-	(void)state;
-	check_second_allocate(true);
 }
 
 /* Refresh and lifetimes (RFC 8656 §7) */
@@ -348,11 +313,7 @@ static void test_refresh_without_allocation_gets_437(void **state)
 
 static void test_lifetime_is_clamped_to_max_allocate_lifetime(void **state)
 {
-	struct turnc_req q = {.method = TURN_ALLOCATE,
-			      .auth = TURNC_AUTH_MD5,
-			      .transport = TURN_TRANSPORT_UDP,
-			      .has_lifetime = true,
-			      .lifetime_s = 100000};
+	struct turnc_req q = {H_ALLOCATE_REQ, .has_lifetime = true, .lifetime_s = 100000};
 	struct turnc_req bare_refresh = {.method = TURN_REFRESH, .auth = TURNC_AUTH_MD5};
 	struct turnc cl;
 
@@ -374,11 +335,7 @@ static void test_lifetime_is_clamped_to_max_allocate_lifetime(void **state)
  */
 static void test_short_requested_lifetime_gets_default_lifetime(void **state)
 {
-	struct turnc_req q = {.method = TURN_ALLOCATE,
-			      .auth = TURNC_AUTH_MD5,
-			      .transport = TURN_TRANSPORT_UDP,
-			      .has_lifetime = true,
-			      .lifetime_s = 30};
+	struct turnc_req q = {H_ALLOCATE_REQ, .has_lifetime = true, .lifetime_s = 30};
 	struct turnc cl;
 
 	(void)state;
@@ -479,10 +436,7 @@ static void test_refresh_with_other_family_gets_443(void **state)
 /* RFC 8489 §7.3.1: unknown comprehension-required attributes -> 420. */
 static void test_unknown_required_attribute_gets_420(void **state)
 {
-	struct turnc_req q = {.method = TURN_ALLOCATE,
-			      .auth = TURNC_AUTH_MD5,
-			      .transport = TURN_TRANSPORT_UDP,
-			      .unknown_attr = 0x7777};
+	struct turnc_req q = {H_ALLOCATE_REQ, .unknown_attr = 0x7777};
 	const struct stun_attr *ua;
 	uint16_t types[4];
 	struct turnc cl;
@@ -502,10 +456,7 @@ static void test_unknown_required_attribute_gets_420(void **state)
 
 static void test_even_port_gets_even_relay_port(void **state)
 {
-	struct turnc_req q = {.method = TURN_ALLOCATE,
-			      .auth = TURNC_AUTH_MD5,
-			      .transport = TURN_TRANSPORT_UDP,
-			      .even_port = true};
+	struct turnc_req q = {H_ALLOCATE_REQ, .even_port = true};
 	struct sockaddr_storage relayed;
 	struct turnc cl;
 
@@ -522,11 +473,7 @@ static void test_even_port_gets_even_relay_port(void **state)
 /* RFC 8656 §7.2: EVEN-PORT R reserves port+1 for a RESERVATION-TOKEN. */
 static void test_even_port_reservation_gives_next_port(void **state)
 {
-	struct turnc_req q = {.method = TURN_ALLOCATE,
-			      .auth = TURNC_AUTH_MD5,
-			      .transport = TURN_TRANSPORT_UDP,
-			      .even_port = true,
-			      .even_port_r = true};
+	struct turnc_req q = {H_ALLOCATE_REQ, .even_port = true, .even_port_r = true};
 	struct sockaddr_storage first, second, want;
 	const struct stun_attr *tok;
 	struct turnc a, b;
@@ -543,10 +490,7 @@ static void test_even_port_reservation_gives_next_port(void **state)
 	assert_int_equal(stun_attr_token(tok, &token), 0);
 
 	open_client(&b, &dual, false);
-	q = (struct turnc_req){.method = TURN_ALLOCATE,
-			       .auth = TURNC_AUTH_MD5,
-			       .transport = TURN_TRANSPORT_UDP,
-			       .token = token};
+	q = (struct turnc_req){H_ALLOCATE_REQ, .token = token};
 	assert_code(turnc_request(&b, &q), 0);
 	second = h_relayed(&b, 0);
 	want = first;
@@ -589,19 +533,11 @@ static const struct alloc_case sctp_transport = {
     {.method = TURN_ALLOCATE, .auth = TURNC_AUTH_MD5, .transport = 132 /* SCTP */},
     true,
     TURN_ERR_UNSUPPORTED_TRANSPORT_PROTOCOL};
-static const struct alloc_case token_with_even_port = {{.method = TURN_ALLOCATE,
-							.auth = TURNC_AUTH_MD5,
-							.transport = TURN_TRANSPORT_UDP,
-							.even_port = true,
-							.token = 0x1122334455667788ull},
-						       false,
-						       STUN_ERR_BAD_REQUEST};
-static const struct alloc_case dont_fragment = {{.method = TURN_ALLOCATE,
-						 .auth = TURNC_AUTH_MD5,
-						 .transport = TURN_TRANSPORT_UDP,
-						 .dont_fragment = true},
-						false,
-						0};
+static const struct alloc_case token_with_even_port = {
+    {H_ALLOCATE_REQ, .even_port = true, .token = 0x1122334455667788ull},
+    false,
+    STUN_ERR_BAD_REQUEST};
+static const struct alloc_case dont_fragment = {{H_ALLOCATE_REQ, .dont_fragment = true}, false, 0};
 
 static void test_allocate_case(void **state)
 {
@@ -687,14 +623,6 @@ static void test_garbage_on_tcp_closes_that_connection_only(void **state)
 	h_close(&good);
 }
 
-/* Must stay last: both servers stop cleanly. */
-static void test_servers_exit_cleanly_on_sigterm(void **state)
-{
-	(void)state;
-	assert_int_equal(tserver_stop(&dual), 0);
-	assert_int_equal(tserver_stop(&v4), 0);
-}
-
 int main(void)
 {
 #define A(name, row)                                                                               \
@@ -706,10 +634,10 @@ int main(void)
 	    cmocka_unit_test(test_binding_udp_ipv6_maps_client_address),
 	    cmocka_unit_test(test_binding_tcp_ipv4_maps_client_address),
 	    cmocka_unit_test(test_binding_tcp_ipv6_maps_client_address),
-	    cmocka_unit_test(test_allocate_without_credentials_gets_401_challenge_udp),
-	    cmocka_unit_test(test_allocate_without_credentials_gets_401_challenge_tcp),
-	    cmocka_unit_test(test_allocate_with_credentials_succeeds_udp),
-	    cmocka_unit_test(test_allocate_with_credentials_succeeds_tcp),
+	    H_OVER_UDP(test_allocate_without_credentials_gets_401_challenge, "_udp"),
+	    H_OVER_TCP(test_allocate_without_credentials_gets_401_challenge, "_tcp"),
+	    H_OVER_UDP(test_allocate_with_credentials_succeeds, "_udp"),
+	    H_OVER_TCP(test_allocate_with_credentials_succeeds, "_tcp"),
 	    cmocka_unit_test(test_allocate_with_wrong_password_gets_401),
 	    cmocka_unit_test(test_allocate_with_unknown_user_gets_401),
 	    cmocka_unit_test(test_nonce_from_another_address_gets_438),
@@ -718,8 +646,8 @@ int main(void)
 	    cmocka_unit_test(test_allocate_with_userhash_succeeds),
 	    cmocka_unit_test(test_refresh_by_another_user_gets_441),
 	    cmocka_unit_test(test_retransmitted_allocate_gets_identical_answer),
-	    cmocka_unit_test(test_second_allocate_on_same_5tuple_gets_437_udp),
-	    cmocka_unit_test(test_second_allocate_on_same_5tuple_gets_437_tcp),
+	    H_OVER_UDP(test_second_allocate_on_same_5tuple_gets_437, "_udp"),
+	    H_OVER_TCP(test_second_allocate_on_same_5tuple_gets_437, "_tcp"),
 	    cmocka_unit_test(test_refresh_with_zero_lifetime_deletes_allocation),
 	    cmocka_unit_test(test_refresh_without_allocation_gets_437),
 	    cmocka_unit_test(test_lifetime_is_clamped_to_max_allocate_lifetime),

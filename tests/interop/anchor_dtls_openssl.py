@@ -56,14 +56,9 @@ def text(r):
 
 
 def dtls_side(cid):
-    q = anchor.request({"command": "query", "call-id": cid}) or {}
-    for t in (q.get("tags") or {}).values():
-        for m in t.get("medias") or []:
-            for st in m.get("streams") or []:
-                c = st.get("crypto") or {}
-                if c.get("keying") == "DTLS":
-                    return c
-    return {}
+    q = anchor.request({"command": "query", "call-id": cid})
+    return next((st["crypto"] for st in nglib.streams(q)
+                 if (st.get("crypto") or {}).get("keying") == "DTLS"), {})
 
 
 def one(case, cert_dir):

@@ -168,14 +168,9 @@ def intact(got, sent):
 
 
 def bridged_crypto(cid):
-    q = anchor.request({"command": "query", "call-id": cid}) or {}
-    for t in (q.get("tags") or {}).values():
-        for m in t.get("medias") or []:
-            for st in m.get("streams") or []:
-                c = st.get("crypto") or {}
-                if c.get("mode") == "bridged":
-                    return c, st
-    return None, None
+    q = anchor.request({"command": "query", "call-id": cid})
+    return next(((st["crypto"], st) for st in nglib.streams(q)
+                 if (st.get("crypto") or {}).get("mode") == "bridged"), (None, None))
 
 
 def one_call(direction, suite):

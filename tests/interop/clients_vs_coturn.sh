@@ -19,8 +19,7 @@ check() { tl_check "$1" "$2" "$tmp/out"; }
 # Port plan, one free block: base+0,+1 coturn (it also takes +1 for RFC 5780),
 # +10 our peer, +20,+21 coturn's peer (which also binds +21), +30.. local
 # ports for stunclient, +100..+399 relay ports.
-base=$(tl_free_port_block 400) || { echo "FAIL: no free port block"; exit 1; }
-srv=$base
+tl_port_plan 400
 peer=$((base + 10))
 cpeer=$((base + 20))
 lport=$((base + 30))
@@ -48,17 +47,14 @@ else
 	fi
 	"$coturn" -n --no-tls --no-dtls --no-cli --listening-ip=127.0.0.1 $v6_listen \
 		--listening-port="$srv" --relay-ip=127.0.0.1 $v6_relay \
-		--min-port=$((base + 100)) --max-port=$((base + 399)) \
+		--min-port="$minp" --max-port="$maxp" \
 		-a -u alice:secret -r test.realm --allow-loopback-peers \
 		--db="$tmp/turndb" --pidfile="$tmp/turnserver.pid" \
 		--log-file=stdout --simple-log >"$tmp/coturn.log" 2>&1 &
 	pids="$pids $!"
 	/usr/bin/turnutils_peer -p "$cpeer" -L 127.0.0.1 >"$tmp/cpeer.log" 2>&1 &
 	pids="$pids $!"
-	for _ in $(seq 50); do
-		"$bin/turnutils_stunclient" -p "$srv" 127.0.0.1 >/dev/null 2>&1 && break
-		sleep 0.1
-	done
+	tl_wait_stun "$srv"
 
 	tl_run "$bin/turnutils_stunclient" -p "$srv" -L "127.0.0.1:$lport" 127.0.0.1
 	check stunclient_udp_prints_mapped_address \

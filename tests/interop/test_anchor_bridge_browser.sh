@@ -89,19 +89,10 @@ sniff_pid=$!
 tl_wait_log "$tmp/sniff.json.ready" ready "$sniff_pid"
 tl_setup bridge_browser_sniffer_starts 'kill -0 $sniff_pid 2>/dev/null' "$tmp/sniff.err"
 # shellcheck disable=SC2086 # one argument per variant
-ip netns exec "$nsb" env CHROMIUM="$chromium" timeout -k 5 110 \
-	node "$dir/bridge_run.js" "$tmp/ice.json" "$srv_ip:$ng_port" "$srv_ip:$sip_port" "$ua_ip" \
-	"$tmp/out" $variants >"$tmp/run.out" 2>"$tmp/run.err" &
-run_pid=$!
-wait "$run_pid"
-rc=$?
-run_pid=
+tl_browser_node 110 bridge_run.js "$tmp/ice.json" "$srv_ip:$ng_port" "$srv_ip:$sip_port" \
+	"$ua_ip" "$tmp/out" $variants
 if ! tl_browser_run_done bridge_browser bridge_run.js $rc; then
-	for f in "$tmp"/out/*; do
-		[ -f "$f" ] || continue
-		echo "  $(basename "$f") (last 40 lines):"
-		tail -n 40 "$f" | cut -c1-300 | sed 's/^/  | /'
-	done
+	tl_browser_out_tails 40
 	echo "  kamailio log (last 30 lines):"
 	tail -n 30 "$tmp/kamailio.log" | sed 's/^/  | /'
 	tl_browser_server_log "the failed run"

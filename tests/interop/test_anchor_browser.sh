@@ -68,19 +68,9 @@ start=$(date +%s)
 mkdir -p "$tmp/out"
 variants=${ANCHOR_BROWSER_VARIANTS:-mdns mic controlling}
 # shellcheck disable=SC2086 # one argument per variant
-ip netns exec "$nsb" env CHROMIUM="$chromium" timeout -k 5 160 \
-	node "$dir/anchor_run.js" "$tmp/ice.json" "$srv_ip:$ng_port" "$tmp/out" $variants \
-	>"$tmp/run.out" 2>"$tmp/run.err" &
-run_pid=$!
-wait "$run_pid"
-rc=$?
-run_pid=
+tl_browser_node 160 anchor_run.js "$tmp/ice.json" "$srv_ip:$ng_port" "$tmp/out" $variants
 if ! tl_browser_run_done anchor_browser anchor_run.js $rc; then
-	for f in "$tmp"/out/*; do
-		[ -f "$f" ] || continue
-		echo "  $(basename "$f") (last 60 lines):"
-		tail -n 60 "$f" | sed 's/^/  | /'
-	done
+	tl_browser_out_tails 60
 	tl_browser_server_log "the failed run"
 fi
 

@@ -16,15 +16,12 @@ tl_init "$@"
 
 check() { tl_check "$1" "$2" "$tmp/out"; }
 
-for t in turnutils_uclient turnutils_peer; do
-	[ -x "/usr/bin/$t" ] || { echo "FAIL: coturn_installed (/usr/bin/$t: apt-get install coturn)"; exit 1; }
-done
+tl_require_coturn turnutils_uclient turnutils_peer
 
 # base: plain port, base+1: tls-listening-port; peers base+20 (v4), base+30
 # (v6); relay ports base+100..base+399
-base=$(tl_free_port_block 400) || { echo "FAIL: no free port block"; exit 1; }
-srv=$base tls=$((base + 1)) peer4=$((base + 20)) peer6=$((base + 30))
-minp=$((base + 100)) maxp=$((base + 399))
+tl_port_plan 400
+tls=$((base + 1)) peer4=$((base + 20)) peer6=$((base + 30))
 "$(dirname "$0")/../../scripts/test-cert" "$tmp" >"$tmp/out" 2>&1
 tl_setup test_cert_made '[ -s "$tmp/server.pem" ]' "$tmp/out"
 v6= fams=4 peers="$peer4:127.0.0.1"

@@ -26,12 +26,9 @@ check() { tl_check "$1" "$2" "$tmp/out"; }
 
 tl_require_coturn turnadmin turnserver turnutils_uclient turnutils_peer
 
-base=$(tl_free_port_block 200) || { echo "FAIL: no free port block"; exit 1; }
-srv=$base
+tl_port_plan 200
 peer=$((base + 20))
 ctport=$((base + 30))
-minp=$((base + 100))
-maxp=$((base + 199))
 realm=ct.realm
 db=$tmp/var/turndb
 mkdir "$tmp/var"

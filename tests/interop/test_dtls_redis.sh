@@ -13,35 +13,24 @@ tl_init "$@"
 
 check() { tl_check "$1" "$2" "$tmp/out"; }
 
-for t in redis-server redis-cli turnadmin turnutils_uclient turnutils_peer; do
-	command -v "$t" >/dev/null 2>&1 || {
-		echo "FAIL: $t missing (scripts/deps test installs redis-server and coturn)"
-		exit 1
-	}
-done
+tl_require_tools "scripts/deps test installs redis-server and coturn" redis-server redis-cli \
+	turnadmin turnutils_uclient turnutils_peer
 
 # base our server (base+1 its TLS/DTLS port), base+2 Redis, base+4 (and +5)
 # coturn's peer, base+100..base+199 relay ports
-base=$(tl_free_port_block 200) || { echo "FAIL: no free port block"; exit 1; }
-srv=$base tls=$((base + 1)) rport=$((base + 2)) peer=$((base + 4))
+tl_port_plan 200
+tls=$((base + 1)) rport=$((base + 2)) peer=$((base + 4))
 conn="ip=127.0.0.1 port=$rport dbname=3 connect_timeout=2"
 "$(dirname "$0")/../../scripts/test-cert" "$tmp" >"$tmp/out" 2>&1
 tl_setup test_cert_made '[ -s "$tmp/server.pem" ]' "$tmp/out"
 
-redis-server --port "$rport" --bind 127.0.0.1 --dir "$tmp" --save '' --appendonly no \
-	--daemonize no >"$tmp/redis.log" 2>&1 &
-pids="$pids $!"
-for _ in $(seq 100); do
-	[ "$(redis-cli -p "$rport" ping 2>/dev/null)" = PONG ] && break
-	sleep 0.1
-done
-tl_setup redis_server_starts '[ "$(redis-cli -p "$rport" ping 2>/dev/null)" = PONG ]' "$tmp/redis.log"
+tl_start_redis "$rport"
 # coturn's turnadmin writes its log under /var/log when it can; run it in $tmp
 (cd "$tmp" && /usr/bin/turnadmin -a -N "$conn" -u dora -r test.realm -p dtlspw) >"$tmp/out" 2>&1
 tl_setup coturn_turnadmin_adds_dora '[ $? -eq 0 ]' "$tmp/out"
 
 "$bin/turnserver" -n --listening-ip 127.0.0.1 --relay-ip 127.0.0.1 --listening-port "$srv" \
-	--tls-listening-port "$tls" --min-port $((base + 100)) --max-port $((base + 199)) \
+	--tls-listening-port "$tls" --min-port "$minp" --max-port "$maxp" \
 	--redis-userdb "$conn" -r test.realm --allow-loopback-peers --rfc5766-channel-numbers \
 	--cert "$tmp/server.pem" --pkey "$tmp/server.key" --relay-threads 2 \
 	--log-file "$tmp/server.log" >"$tmp/server.out" 2>"$tmp/server.err" &

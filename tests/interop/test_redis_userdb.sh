@@ -22,39 +22,21 @@ tl_init "$@"
 
 check() { tl_check "$1" "$2" "$tmp/out"; }
 
-for t in redis-server redis-cli turnadmin turnutils_uclient turnutils_peer; do
-	command -v "$t" >/dev/null 2>&1 || {
-		echo "FAIL: $t missing (scripts/deps test installs redis-server and coturn)"
-		exit 1
-	}
-done
+tl_require_tools "scripts/deps test installs redis-server and coturn" redis-server redis-cli \
+	turnadmin turnutils_uclient turnutils_peer
 
 # Port plan: base our server, base+1 Redis, base+2 (and +3) coturn's peer, base+5
 # our second server (use-auth-secret); base+100..base+199 and
 # base+200..base+299 their relay ports.
-base=$(tl_free_port_block 300) || { echo "FAIL: no free port block"; exit 1; }
-srv=$base rport=$((base + 1)) peer=$((base + 2)) rest=$((base + 5))
-minp=$((base + 100)) maxp=$((base + 199))
+tl_port_plan 300
+rport=$((base + 1)) peer=$((base + 2)) rest=$((base + 5)) maxp=$((base + 199))
 realm=test.realm
 rpass=redis-$$-pw
 conn="ip=127.0.0.1 port=$rport dbname=2 password=$rpass connect_timeout=2"
 export REDISCLI_AUTH="$rpass"
 
-# start_redis: redis-server on $rport, its data in $tmp (SAVE writes it,
-# the next start reads it back); redis_pid. Set-up: exit 1 when it does
-# not answer.
-start_redis() {
-	redis-server --port "$rport" --bind 127.0.0.1 --requirepass "$rpass" --dir "$tmp" \
-		--dbfilename redis.rdb --save '' --appendonly no --daemonize no \
-		>>"$tmp/redis.log" 2>&1 &
-	redis_pid=$!
-	pids="$pids $redis_pid"
-	for _ in $(seq 100); do
-		[ "$(redis-cli -p "$rport" ping 2>/dev/null)" = PONG ] && return 0
-		sleep 0.1
-	done
-	tl_setup redis_server_starts false "$tmp/redis.log"
-}
+# start_redis: our redis-server, with a password (tl_start_redis).
+start_redis() { tl_start_redis "$rport" --requirepass "$rpass"; }
 
 # uclient USER PASSWORD [FLAGS...]: coturn's uclient, 2 clients x 20
 # messages of 160 bytes, to coturn's peer through our server on ${to:-$srv};

@@ -12,13 +12,11 @@ tl_init "$@"
 
 check() { tl_check "$1" "$2" "$tmp/out"; }
 
-for t in turnserver turnutils_peer; do
-	[ -x "/usr/bin/$t" ] || { echo "FAIL: coturn_installed (/usr/bin/$t: apt-get install coturn)"; exit 1; }
-done
+tl_require_coturn turnserver turnutils_peer
 # base: coturn's plain port (+1 its RFC 5780 port), base+2 its TLS/DTLS
 # port (+3), base+10 coturn's peer (+11), base+100..base+299 relay ports
-base=$(tl_free_port_block 300) || { echo "FAIL: no free port block"; exit 1; }
-srv=$base tls=$((base + 2)) peer=$((base + 10))
+tl_port_plan 300
+tls=$((base + 2)) peer=$((base + 10))
 scripts=$(dirname "$0")/../../scripts
 "$scripts/test-cert" "$tmp" >"$tmp/out" 2>&1
 tl_setup test_cert_made '[ -s "$tmp/server.pem" ]' "$tmp/out"
@@ -27,17 +25,14 @@ mkdir "$tmp/other"
 tl_setup other_ca_made '[ -s "$tmp/other/ca.pem" ]' "$tmp/out"
 
 /usr/bin/turnserver -n --no-cli --listening-ip=127.0.0.1 --listening-port="$srv" \
-	--tls-listening-port="$tls" --relay-ip=127.0.0.1 --min-port=$((base + 100)) \
-	--max-port=$((base + 299)) -a -u alice:secret -r test.realm --allow-loopback-peers \
+	--tls-listening-port="$tls" --relay-ip=127.0.0.1 --min-port="$minp" \
+	--max-port="$maxp" -a -u alice:secret -r test.realm --allow-loopback-peers \
 	--cert="$tmp/server.pem" --pkey="$tmp/server.key" --db="$tmp/turndb" \
 	--pidfile="$tmp/turnserver.pid" --log-file=stdout --simple-log >"$tmp/coturn.log" 2>&1 &
 pids="$pids $!"
 /usr/bin/turnutils_peer -p "$peer" -L 127.0.0.1 >"$tmp/peer.log" 2>&1 &
 pids="$pids $!"
-for _ in $(seq 50); do
-	"$bin/turnutils_stunclient" -p "$srv" 127.0.0.1 >/dev/null 2>&1 && break
-	sleep 0.1
-done
+tl_wait_stun "$srv"
 
 for mode in "dtls_channel:-S" "dtls_send:-S -s"; do
 	m=${mode%%:*}

@@ -21,6 +21,13 @@ def parse(data, encoding=None):
     return cookie.decode("latin-1"), msg
 
 
+def streams(query):
+    """Each stream of a query reply (every tag's medias' streams), in order."""
+    for t in ((query or {}).get("tags") or {}).values():
+        for m in t.get("medias") or []:
+            yield from m.get("streams") or []
+
+
 class Client:
     """Requests to the ng socket at host:port."""
 

@@ -81,6 +81,10 @@ check("ng: parse of a bencoded and a JSON datagram",
       ng.parse(b'ck2 {"result": "ok"}') == ("ck2", {"result": "ok"}))
 check("ng: an undecodable body is named, not raised",
       "undecodable" in ng.parse(b"ck3 d6:result")[1])
+q = {"tags": {"a": {"medias": [{"streams": [{"n": 1}, {"n": 2}]}, {}]}, "b": {},
+             "c": {"medias": [{"streams": [{"n": 3}]}]}}}
+check("ng: the streams of a query reply, every tag's in order; none of no reply",
+      [st["n"] for st in ng.streams(q)] == [1, 2, 3] and list(ng.streams(None)) == [])
 
 # --- SDP
 text = "v=0\r\nm=audio 4000 RTP/AVP 0\r\na=ice-ufrag:u1\r\nm=video 4002 RTP/AVP 96\r\na=ice-ufrag:u2\r\n"

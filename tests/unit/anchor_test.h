@@ -143,6 +143,35 @@ static inline void party_sdp(char *out, size_t cap, const char *ip, uint16_t por
 			 ufrag, pwd, ip, port);
 }
 
+/* The request of an offer (to_tag NULL) or answer of "dest-call" with ICE=ice. */
+static inline void signal_req(struct ng_request *req, bool offer, const char *from_tag,
+			      const char *to_tag, const char *sdp, enum anchor_ice_mode ice)
+{
+	memset(req, 0, sizeof(*req));
+	req->cmd = offer ? NG_OFFER : NG_ANSWER;
+	req->call_id = "dest-call";
+	req->from_tag = from_tag;
+	req->to_tag = to_tag;
+	req->sdp = sdp;
+	req->sdp_len = strlen(sdp);
+	req->ice = ice;
+	req->ice_given = true;
+}
+
+/* call_offer() or call_answer() of req as the anchor's thread runs it: 0 or -1 with reason. */
+static inline int signal_run(const struct ng_request *req, struct bdoc *d, struct bval *reply,
+			     char *reason, size_t reasonlen)
+{
+	int rc;
+
+	pthread_mutex_lock(&an->lock);
+	anchor_clock(an);
+	rc = req->cmd == NG_OFFER ? call_offer(an, req, d, reply, reason, reasonlen)
+				  : call_answer(an, req, d, reply, reason, reasonlen);
+	pthread_mutex_unlock(&an->lock);
+	return rc;
+}
+
 /* An offer (to_tag NULL) or answer; returns the anchor's port in the SDP given back. */
 static inline uint16_t signal(bool offer, const char *from_tag, const char *to_tag, const char *sdp,
 		       enum anchor_ice_mode ice)
@@ -154,25 +183,11 @@ static inline uint16_t signal(bool offer, const char *from_tag, const char *to_t
 	const char *out;
 	char reason[256];
 	uint16_t port;
-	int rc;
 
-	memset(&req, 0, sizeof(req));
-	req.cmd = offer ? NG_OFFER : NG_ANSWER;
-	req.call_id = "dest-call";
-	req.from_tag = from_tag;
-	req.to_tag = to_tag;
-	req.sdp = sdp;
-	req.sdp_len = strlen(sdp);
-	req.ice = ice;
-	req.ice_given = true;
+	signal_req(&req, offer, from_tag, to_tag, sdp, ice);
 	if (ice == ANCHOR_ICE_FORCE)
 		req.ice_lite = "both"; /* the anchor lite toward the party: its check validates */
-	pthread_mutex_lock(&an->lock);
-	anchor_clock(an);
-	rc = offer ? call_offer(an, &req, d, reply, reason, sizeof(reason))
-		   : call_answer(an, &req, d, reply, reason, sizeof(reason));
-	pthread_mutex_unlock(&an->lock);
-	assert_int_equal(rc, 0);
+	assert_int_equal(signal_run(&req, d, reply, reason, sizeof(reason)), 0);
 	out = bval_dict_str(reply, "sdp");
 	assert_non_null(out);
 	assert_int_equal(sdp_parse(out, strlen(out), &s, NULL, 0), 0);
@@ -265,6 +280,19 @@ static inline void check(int fd, uint16_t port, const char *a_ufrag, bool use_ca
 	assert_true(n > 0);
 	send_to(fd, port, buf, n);
 	pump();
+}
+
+/*
+ * An ICE call (A's ICE credentials, ICE=force toward A) in which A's check
+ * reached the anchor, nominating when nominate, and B's first RTP went
+ * toward A (read off A's socket).
+ */
+static inline void ice_call_checked(bool nominate, uint16_t *to_a, uint16_t *to_b)
+{
+	signal_call(A_UFRAG, A_PWD, ANCHOR_ICE_FORCE, to_a, to_b);
+	check(pa, *to_a, A_UFRAG, nominate);
+	rtp(pb, *to_b, 1);
+	got_rtp(pa);
 }
 
 static inline struct stream *the_stream(void)

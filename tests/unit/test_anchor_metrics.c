@@ -64,10 +64,7 @@ static void test_ice_stream_counted_as_ice(void **state)
 	uint16_t to_a, to_b;
 
 	(void)state;
-	signal_call(A_UFRAG, A_PWD, ANCHOR_ICE_FORCE, &to_a, &to_b);
-	check(pa, to_a, A_UFRAG, true);
-	rtp(pb, to_b, 1);
-	got_rtp(pa);
+	ice_call_checked(true, &to_a, &to_b);
 	assert_true(the_stream()->confirmed);
 	assert_int_equal(sample("turnserver_anchor_streams{mode=\"ice\"}"), 1);
 	assert_int_equal(sample("turnserver_anchor_streams{mode=\"latching\"}"), 0);

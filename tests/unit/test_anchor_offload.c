@@ -362,10 +362,7 @@ static void test_ice_nomination_consent_restart(void **state)
 	uint16_t to_a, to_b;
 
 	(void)state;
-	signal_call(A_UFRAG, A_PWD, ANCHOR_ICE_FORCE, &to_a, &to_b);
-	check(pa, to_a, A_UFRAG, false);
-	rtp(pb, to_b, 1);
-	got_rtp(pa);
+	ice_call_checked(false, &to_a, &to_b);
 	assert_int_equal(fake_count(), 0); /* a succeeded pair, not nominated: early media */
 	check(pa, to_a, A_UFRAG, true);
 	assert_int_equal(leg_port(the_entry(), 0, false), port_of(pa));

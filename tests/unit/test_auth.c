@@ -26,6 +26,7 @@
 #include "common/config.h"
 #include "server/server.h"
 #include "stun/stun.h"
+#include "auth_test.h"
 
 #define REALM "example.org"
 #define ALICE_PASSWORD "secret"
@@ -39,11 +40,7 @@ static const uint16_t server_algs[] = {STUN_PW_ALG_SHA256, STUN_PW_ALG_MD5};
 static const uint8_t tid[STUN_TID_LEN] = {7, 7, 7, 7, 1, 2, 3, 4, 5, 6, 7, 8};
 
 /* One server with its settings, one worker, and two clients. */
-static struct config cfg;
-static struct server srv;
-static struct worker w;
-static struct origin client;	/* 192.0.2.10 */
-static struct origin neighbour; /* 192.0.2.11, same port */
+static struct origin neighbour; /* 192.0.2.11, same port; client is 192.0.2.10 */
 static uint8_t alice_md5[16], alice_sha256[32];
 static char long_name[CONFIG_MAX_USERNAME_BYTES + 2]; /* 512 bytes, then 513 */
 
@@ -78,22 +75,11 @@ static void set_user(const char *value)
 		fail_msg("config_set user: %s", err);
 }
 
-static void free_users(void)
-{
-	for (size_t i = 0; i < srv.nusers; i++)
-		free(srv.users[i].name);
-	free(srv.users);
-	srv.users = NULL;
-	srv.nusers = 0;
-}
-
 static int setup(void **state)
 {
 	char err[256] = "", *line;
 
 	(void)state;
-	memset(&srv, 0, sizeof(srv));
-	memset(&w, 0, sizeof(w));
 	config_init(&cfg);
 	if (config_set(&cfg, "realm", REALM, err, sizeof(err)) < 0)
 		fail_msg("config_set realm: %s", err);
@@ -106,18 +92,9 @@ static int setup(void **state)
 	set_user(line);
 	free(line);
 
-	srv.cfg = &cfg;
-	srv.relay.cfg = &cfg;
-	snprintf(srv.realm, sizeof(srv.realm), "%s", cfg.realm);
-	if (RAND_bytes(srv.nonce_secret, sizeof(srv.nonce_secret)) != 1)
+	if (auth_test_server() < 0)
 		return -1;
-	if (auth_load_static_users(&srv, err, sizeof(err)) < 0)
-		fail_msg("auth_load_static_users: %s", err);
-	w.srv = &srv;
-	w.db = NULL;
 
-	memset(&client, 0, sizeof(client));
-	client.w = &w;
 	set_ipv4(&client.client, "192.0.2.10", 40000);
 	neighbour = client;
 	set_ipv4(&neighbour.client, "192.0.2.11", 40000);
@@ -125,44 +102,6 @@ static int setup(void **state)
 	stun_lt_key(STUN_PW_ALG_MD5, "alice", REALM, ALICE_PASSWORD, alice_md5);
 	stun_lt_key(STUN_PW_ALG_SHA256, "alice", REALM, ALICE_PASSWORD, alice_sha256);
 	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	free_users();
-	config_free(&cfg);
-	return 0;
-}
-
-/* The 401 answer turn.c would send to o: an Allocate error with the challenge. */
-static size_t build_challenge(const struct origin *o, uint8_t *buf, size_t cap)
-{
-	struct stun_builder b;
-	size_t len;
-
-	stun_build_start(&b, buf, cap, TURN_ALLOCATE, STUN_ERROR, tid);
-	stun_put_error(&b, STUN_ERR_UNAUTHORIZED, NULL);
-	auth_put_challenge(&w, o, &b);
-	len = stun_build_end(&b);
-	assert_int_not_equal(len, 0);
-	return len;
-}
-
-/* The NONCE a 401 to o carries, NUL-terminated. */
-static void get_nonce(const struct origin *o, char *out, size_t cap)
-{
-	uint8_t buf[512];
-	struct stun_msg m;
-	const struct stun_attr *n;
-	size_t len = build_challenge(o, buf, sizeof(buf));
-
-	assert_int_equal(stun_msg_parse(&m, buf, len), STUN_PARSE_OK);
-	n = stun_msg_find(&m, STUN_ATTR_NONCE);
-	assert_non_null(n);
-	assert_true(n->len < cap);
-	memcpy(out, n->val, n->len);
-	out[n->len] = '\0';
 }
 
 /* Build r as an Allocate request, parse it, and check it as coming from o. */
@@ -223,7 +162,7 @@ static void expect_auth(const struct req *r, const char *user, const uint8_t *ke
 /* alice's MD5 request with a fresh nonce, for the tests to vary. */
 static struct req alice_md5_req(char *nonce)
 {
-	get_nonce(&client, nonce, NONCE_CAP);
+	auth_test_nonce(&client, nonce, NONCE_CAP);
 	return (struct req){
 	    .user = "alice",
 	    .realm = REALM,
@@ -298,7 +237,7 @@ static void test_challenge_has_realm_nonce_cookie_and_algorithms(void **state)
 	size_t len;
 
 	(void)state;
-	len = build_challenge(&client, buf, sizeof(buf));
+	len = auth_test_challenge(&client, buf, sizeof(buf));
 	assert_int_equal(stun_msg_parse(&m, buf, len), STUN_PARSE_OK);
 
 	realm = stun_msg_find(&m, STUN_ATTR_REALM);
@@ -790,10 +729,10 @@ static void test_static_users_reject_non_hex_character_inside_key(void **state)
 
 int main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, auth_test_teardown)
 #define C(name, row)                                                                               \
 	{                                                                                          \
-#name, test_changed_request, setup, teardown, (void *)&(row)                       \
+#name, test_changed_request, setup, auth_test_teardown, (void *)&(row)                             \
 	}
 	const struct CMUnitTest tests[] = {
 	    T(test_request_without_integrity_is_401),

@@ -27,6 +27,7 @@
 #include "server/rest_auth.h"
 #include "server/server.h"
 #include "stun/stun.h"
+#include "auth_test.h"
 #include "userdb_test.h"
 
 #define REALM "example.org"
@@ -35,10 +36,6 @@
 static const uint16_t server_algs[] = {STUN_PW_ALG_SHA256, STUN_PW_ALG_MD5};
 static const uint8_t tid[STUN_TID_LEN] = {9, 9, 9, 9, 1, 2, 3, 4, 5, 6, 7, 8};
 
-static struct config cfg;
-static struct server srv;
-static struct worker w;
-static struct origin client;
 
 /* A client's credentials: the username and the secret it was minted with. */
 struct creds {
@@ -58,38 +55,16 @@ static void set(const char *key, const char *value)
 
 static int rest_setup(void **state)
 {
-	char err[256] = "";
-
-	memset(&srv, 0, sizeof(srv));
-	memset(&w, 0, sizeof(w));
 	config_init(&cfg);
 	set("realm", REALM);
 	set("use-auth-secret", NULL);
 	set("user", "alice:pw");
-	srv.cfg = &cfg;
-	srv.relay.cfg = &cfg;
-	snprintf(srv.realm, sizeof(srv.realm), "%s", cfg.realm);
-	if (RAND_bytes(srv.nonce_secret, sizeof(srv.nonce_secret)) != 1)
+	if (auth_test_server() < 0)
 		return -1;
-	if (auth_load_static_users(&srv, err, sizeof(err)) < 0)
-		fail_msg("auth_load_static_users: %s", err);
-	w.srv = &srv;
-	memset(&client, 0, sizeof(client));
-	client.w = &w;
 	client.client.in.sin_family = AF_INET;
 	client.client.in.sin_port = htons(40000);
 	client.client.in.sin_addr.s_addr = htonl(0xc000020a); /* 192.0.2.10 */
 	*state = NULL;
-	return 0;
-}
-
-static int rest_teardown(void **state)
-{
-	(void)state;
-	for (size_t i = 0; i < srv.nusers; i++)
-		free(srv.users[i].name);
-	free(srv.users);
-	config_free(&cfg);
 	return 0;
 }
 
@@ -104,29 +79,8 @@ static int store_setup(void **state)
 
 static int store_teardown(void **state)
 {
-	rest_teardown(state);
+	auth_test_teardown(state);
 	return teardown(state);
-}
-
-/* The NONCE of the server's 401 to the client. */
-static void get_nonce(char *out)
-{
-	uint8_t buf[512];
-	struct stun_builder b;
-	struct stun_msg m;
-	const struct stun_attr *n;
-	size_t len;
-
-	stun_build_start(&b, buf, sizeof(buf), TURN_ALLOCATE, STUN_ERROR, tid);
-	stun_put_error(&b, STUN_ERR_UNAUTHORIZED, NULL);
-	auth_put_challenge(&w, &client, &b);
-	len = stun_build_end(&b);
-	assert_int_equal(stun_msg_parse(&m, buf, len), STUN_PARSE_OK);
-	n = stun_msg_find(&m, STUN_ATTR_NONCE);
-	assert_non_null(n);
-	assert_true(n->len < NONCE_CAP);
-	memcpy(out, n->val, n->len);
-	out[n->len] = '\0';
 }
 
 /* An Allocate with c's credentials, as a browser would send it; the error code. */
@@ -141,7 +95,7 @@ static int try_creds(const struct creds *c, struct auth_result *res)
 	int key_len;
 	size_t len;
 
-	get_nonce(nonce);
+	auth_test_nonce(&client, nonce, NONCE_CAP);
 	assert_int_equal(rest_password(c->secret, strlen(c->secret), c->user, strlen(c->user),
 				       password),
 			 0);
@@ -266,7 +220,7 @@ static void test_user_lines_do_not_authenticate(void **state)
 
 	(void)state;
 	set("static-auth-secret", "north");
-	get_nonce(nonce);
+	auth_test_nonce(&client, nonce, NONCE_CAP);
 	stun_lt_key(STUN_PW_ALG_MD5, "alice", REALM, "pw", key);
 	stun_build_start(&b, buf, sizeof(buf), TURN_ALLOCATE, STUN_REQUEST, tid);
 	stun_put_transport(&b, TURN_TRANSPORT_UDP);
@@ -298,7 +252,7 @@ static void test_store_secrets_are_read_per_request(void **state)
 	assert_int_equal(try_user(user, "dyn2", 0), 0);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, rest_setup, rest_teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, rest_setup, auth_test_teardown)
 
 int main(void)
 {

@@ -31,24 +31,12 @@ static int sig(bool offer, const char *from, const char *to, const char *sdp, co
 	struct bval *reply = bdoc_dict(d);
 	int rc;
 
-	memset(&req, 0, sizeof(req));
-	req.cmd = offer ? NG_OFFER : NG_ANSWER;
-	req.call_id = "dest-call";
-	req.from_tag = from;
-	req.to_tag = to;
-	req.sdp = sdp;
-	req.sdp_len = strlen(sdp);
-	req.ice = ANCHOR_ICE_REMOVE;
-	req.ice_given = true;
+	signal_req(&req, offer, from, to, sdp, ANCHOR_ICE_REMOVE);
 	req.transport_protocol = proto;
 	req.sdes_off = sdes_off;
 	if (dtls)
 		req.dtls_mode = strcmp(dtls, "off") == 0 ? NG_DTLS_OFF : NG_DTLS_PASSIVE;
-	pthread_mutex_lock(&an->lock);
-	anchor_clock(an);
-	rc = offer ? call_offer(an, &req, d, reply, reason, reasonlen)
-		   : call_answer(an, &req, d, reply, reason, reasonlen);
-	pthread_mutex_unlock(&an->lock);
+	rc = signal_run(&req, d, reply, reason, reasonlen);
 	reply_sdp[0] = '\0';
 	if (rc == 0)
 		snprintf(reply_sdp, sizeof(reply_sdp), "%s", bval_dict_str(reply, "sdp"));

@@ -24,6 +24,7 @@
 
 #include "anchor/dtls_srtp.h"
 #include "anchor/media_crypto.h"
+#include "cert_test.h"
 
 #define QMAX 64
 
@@ -242,31 +243,6 @@ static void test_close_notify_closes_the_other_side(void **state)
 	pair_free(&p);
 }
 
-static void write_pem_pair(const char *cert_path, const char *key_path)
-{
-	EVP_PKEY *key = EVP_EC_gen("P-256");
-	X509 *x = X509_new();
-	FILE *f;
-
-	X509_set_version(x, 2);
-	ASN1_INTEGER_set(X509_get_serialNumber(x), 5);
-	X509_gmtime_adj(X509_getm_notBefore(x), 0);
-	X509_gmtime_adj(X509_getm_notAfter(x), 3600);
-	X509_set_issuer_name(x, X509_get_subject_name(x));
-	X509_set_pubkey(x, key);
-	assert_true(X509_sign(x, key, EVP_sha256()) > 0);
-	f = fopen(cert_path, "w");
-	assert_non_null(f);
-	PEM_write_X509(f, x);
-	fclose(f);
-	f = fopen(key_path, "w");
-	assert_non_null(f);
-	PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL);
-	fclose(f);
-	X509_free(x);
-	EVP_PKEY_free(key);
-}
-
 static void test_operator_certificate_is_loaded_or_refused(void **state)
 {
 	char dir[] = "/tmp/dtls_srtp_XXXXXX", c1[64], k1[64], c2[64], k2[64], err[300] = "";
@@ -278,8 +254,8 @@ static void test_operator_certificate_is_loaded_or_refused(void **state)
 	snprintf(k1, sizeof(k1), "%s/a.key", dir);
 	snprintf(c2, sizeof(c2), "%s/b.pem", dir);
 	snprintf(k2, sizeof(k2), "%s/b.key", dir);
-	write_pem_pair(c1, k1);
-	write_pem_pair(c2, k2);
+	cert_test_write_pair(c1, k1, NULL, "first");
+	cert_test_write_pair(c2, k2, NULL, "second");
 	c = dtls_srtp_cert_load(c1, k1, err, sizeof(err));
 	assert_non_null(c);
 	assert_int_equal(dtls_srtp_cert_fingerprint(c)->len, 32);

@@ -439,24 +439,19 @@ static void test_capped_allocation_stays_in_userspace(void **state)
 
 int main(void)
 {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_channel_bind_installs_both_legs, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_refresh_keeps_the_entry, setup, teardown),
-	    cmocka_unit_test_setup_teardown(
-		test_permission_expiry_removes_and_create_permission_restores, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_rebind_after_expiry_replaces_the_entry, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_allocation_end_removes_every_entry, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_tcp_and_own_addresses_stay_in_userspace, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_channel_to_anchor_port_joined, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_counters_merged_into_allocation_and_worker, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_last_counters_on_removal, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_module_gone_keeps_the_allocation, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_capped_allocation_stays_in_userspace, setup,
-					    teardown),
+	    T(test_channel_bind_installs_both_legs),
+	    T(test_refresh_keeps_the_entry),
+	    T(test_permission_expiry_removes_and_create_permission_restores),
+	    T(test_rebind_after_expiry_replaces_the_entry),
+	    T(test_allocation_end_removes_every_entry),
+	    T(test_tcp_and_own_addresses_stay_in_userspace),
+	    T(test_channel_to_anchor_port_joined),
+	    T(test_counters_merged_into_allocation_and_worker),
+	    T(test_last_counters_on_removal),
+	    T(test_module_gone_keeps_the_allocation),
+	    T(test_capped_allocation_stays_in_userspace),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

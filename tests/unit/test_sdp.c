@@ -22,6 +22,29 @@
 #define CRLF "\r\n"
 
 /* clang-format off */
+/* The lines of Asterisk's audio section that the anchor passes on as they are. */
+#define ASTERISK_DTLS \
+    "a=setup:actpass" CRLF \
+    "a=fingerprint:sha-256 " \
+    "8B:1F:6A:0C:93:5E:D2:47:B1:0A:7C:3E:59:F4:22:86:CD:71:0E:B8:44:9A:3F:D6:12:E5:" \
+    "7B:08:C3:6F:A9:50" CRLF
+#define ASTERISK_CODECS \
+    "a=rtpmap:111 opus/48000/2" CRLF \
+    "a=fmtp:111 useinbandfec=1" CRLF \
+    "a=rtpmap:0 PCMU/8000" CRLF \
+    "a=rtpmap:8 PCMA/8000" CRLF \
+    "a=rtpmap:101 telephone-event/8000" CRLF \
+    "a=fmtp:101 0-16" CRLF \
+    "a=ptime:20" CRLF \
+    "a=maxptime:60" CRLF \
+    "a=sendrecv" CRLF \
+    "a=rtcp-mux" CRLF
+#define ASTERISK_STREAM \
+    "a=ssrc:1732845124 cname:5a6f1e0c-3b2d-4c8e-9f7a-1d2c3b4a5e6f" CRLF \
+    "a=ssrc:1732845124 msid:ast-stream audio-0" CRLF \
+    "a=msid:ast-stream audio-0" CRLF \
+    "a=mid:0" CRLF
+
 /* Asterisk 20 chan_pjsip, WebRTC endpoint (webrtc=yes), host in a Docker host network. */
 static const char asterisk_offer[] =
     "v=0" CRLF
@@ -33,31 +56,16 @@ static const char asterisk_offer[] =
     "a=group:BUNDLE 0" CRLF
     "m=audio 10000 UDP/TLS/RTP/SAVPF 111 0 8 101" CRLF
     "a=connection:new" CRLF
-    "a=setup:actpass" CRLF
-    "a=fingerprint:sha-256 "
-    "8B:1F:6A:0C:93:5E:D2:47:B1:0A:7C:3E:59:F4:22:86:CD:71:0E:B8:44:9A:3F:D6:12:E5:"
-    "7B:08:C3:6F:A9:50" CRLF
+    ASTERISK_DTLS
     "a=ice-ufrag:6c2f0d8a1b3e4f57" CRLF
     "a=ice-pwd:3a7e9b0c5d1f2a8e6b4c0d9f" CRLF
     "a=candidate:Hc0a8d236 1 UDP 2130706431 192.168.210.54 10000 typ host" CRLF
     "a=candidate:Hc0a8d236 2 UDP 2130706430 192.168.210.54 10001 typ host" CRLF
     "a=candidate:Hac110001 1 UDP 2130706431 172.17.0.1 10000 typ host" CRLF
     "a=candidate:Hac110001 2 UDP 2130706430 172.17.0.1 10001 typ host" CRLF
-    "a=rtpmap:111 opus/48000/2" CRLF
-    "a=fmtp:111 useinbandfec=1" CRLF
-    "a=rtpmap:0 PCMU/8000" CRLF
-    "a=rtpmap:8 PCMA/8000" CRLF
-    "a=rtpmap:101 telephone-event/8000" CRLF
-    "a=fmtp:101 0-16" CRLF
-    "a=ptime:20" CRLF
-    "a=maxptime:60" CRLF
-    "a=sendrecv" CRLF
-    "a=rtcp-mux" CRLF
+    ASTERISK_CODECS
     "a=rtcp:10001 IN IP4 192.168.210.54" CRLF
-    "a=ssrc:1732845124 cname:5a6f1e0c-3b2d-4c8e-9f7a-1d2c3b4a5e6f" CRLF
-    "a=ssrc:1732845124 msid:ast-stream audio-0" CRLF
-    "a=msid:ast-stream audio-0" CRLF
-    "a=mid:0" CRLF;
+    ASTERISK_STREAM;
 
 /* What the anchor sends on: its address, its port, its ICE, everything else as it was. */
 static const char asterisk_rewritten[] =
@@ -71,25 +79,10 @@ static const char asterisk_rewritten[] =
     "a=ice-lite" CRLF
     "m=audio 40000 UDP/TLS/RTP/SAVPF 111 0 8 101" CRLF
     "a=connection:new" CRLF
-    "a=setup:actpass" CRLF
-    "a=fingerprint:sha-256 "
-    "8B:1F:6A:0C:93:5E:D2:47:B1:0A:7C:3E:59:F4:22:86:CD:71:0E:B8:44:9A:3F:D6:12:E5:"
-    "7B:08:C3:6F:A9:50" CRLF
-    "a=rtpmap:111 opus/48000/2" CRLF
-    "a=fmtp:111 useinbandfec=1" CRLF
-    "a=rtpmap:0 PCMU/8000" CRLF
-    "a=rtpmap:8 PCMA/8000" CRLF
-    "a=rtpmap:101 telephone-event/8000" CRLF
-    "a=fmtp:101 0-16" CRLF
-    "a=ptime:20" CRLF
-    "a=maxptime:60" CRLF
-    "a=sendrecv" CRLF
-    "a=rtcp-mux" CRLF
+    ASTERISK_DTLS
+    ASTERISK_CODECS
     "a=rtcp:40001 IN IP4 203.0.113.10" CRLF
-    "a=ssrc:1732845124 cname:5a6f1e0c-3b2d-4c8e-9f7a-1d2c3b4a5e6f" CRLF
-    "a=ssrc:1732845124 msid:ast-stream audio-0" CRLF
-    "a=msid:ast-stream audio-0" CRLF
-    "a=mid:0" CRLF
+    ASTERISK_STREAM
     "a=ice-ufrag:AnchUfrg" CRLF
     "a=ice-pwd:anchorPassword0123456789" CRLF
     "a=candidate:1 1 UDP 16777215 203.0.113.10 40000 typ relay raddr 203.0.113.10 "
@@ -97,6 +90,19 @@ static const char asterisk_rewritten[] =
     "a=candidate:1 2 UDP 16777214 203.0.113.10 40001 typ relay raddr 203.0.113.10 "
     "rport 40001" CRLF
     "a=end-of-candidates" CRLF;
+
+/* The transport lines Chrome repeats in each bundled section after the first. */
+#define CHROME_BUNDLED_TRANSPORT \
+    "a=candidate:1467250027 1 udp 2122260223 " \
+    "3f2a1c9e-2f0d-4c5b-9d1e-7a6b5c4d3e2f.local 54400 typ host generation 0 " \
+    "network-id 1" CRLF \
+    "a=ice-ufrag:Fx2p" CRLF \
+    "a=ice-pwd:oN1fYh0nbD6cZ3Jr2kP4wQ7e" CRLF \
+    "a=ice-options:trickle" CRLF \
+    "a=fingerprint:sha-256 " \
+    "1E:3A:55:C0:9B:7F:42:D8:06:E1:AF:93:5C:28:B4:7D:60:0F:C9:31:8E:A2:5B:17:D4:E6:" \
+    "39:0C:72:AB:84:F5" CRLF \
+    "a=setup:actpass" CRLF
 
 /* Chrome 124 through JsSIP: BUNDLE of audio, video and a data channel, IPv6 c=. */
 static const char chrome_offer[] =
@@ -154,16 +160,7 @@ static const char chrome_offer[] =
     "m=video 54400 UDP/TLS/RTP/SAVPF 96 97" CRLF
     "c=IN IP6 2001:db8:1::10" CRLF
     "a=rtcp:9 IN IP4 0.0.0.0" CRLF
-    "a=candidate:1467250027 1 udp 2122260223 "
-    "3f2a1c9e-2f0d-4c5b-9d1e-7a6b5c4d3e2f.local 54400 typ host generation 0 "
-    "network-id 1" CRLF
-    "a=ice-ufrag:Fx2p" CRLF
-    "a=ice-pwd:oN1fYh0nbD6cZ3Jr2kP4wQ7e" CRLF
-    "a=ice-options:trickle" CRLF
-    "a=fingerprint:sha-256 "
-    "1E:3A:55:C0:9B:7F:42:D8:06:E1:AF:93:5C:28:B4:7D:60:0F:C9:31:8E:A2:5B:17:D4:E6:"
-    "39:0C:72:AB:84:F5" CRLF
-    "a=setup:actpass" CRLF
+    CHROME_BUNDLED_TRANSPORT
     "a=mid:1" CRLF
     "a=extmap:3 urn:3gpp:video-orientation" CRLF
     "a=sendonly" CRLF
@@ -180,16 +177,7 @@ static const char chrome_offer[] =
     "a=ssrc:2003 cname:mK3pQ9sT2vX8yZ1a" CRLF
     "m=application 54400 UDP/DTLS/SCTP webrtc-datachannel" CRLF
     "c=IN IP6 2001:db8:1::10" CRLF
-    "a=candidate:1467250027 1 udp 2122260223 "
-    "3f2a1c9e-2f0d-4c5b-9d1e-7a6b5c4d3e2f.local 54400 typ host generation 0 "
-    "network-id 1" CRLF
-    "a=ice-ufrag:Fx2p" CRLF
-    "a=ice-pwd:oN1fYh0nbD6cZ3Jr2kP4wQ7e" CRLF
-    "a=ice-options:trickle" CRLF
-    "a=fingerprint:sha-256 "
-    "1E:3A:55:C0:9B:7F:42:D8:06:E1:AF:93:5C:28:B4:7D:60:0F:C9:31:8E:A2:5B:17:D4:E6:"
-    "39:0C:72:AB:84:F5" CRLF
-    "a=setup:actpass" CRLF
+    CHROME_BUNDLED_TRANSPORT
     "a=mid:2" CRLF
     "a=sctp-port:5000" CRLF
     "a=max-message-size:262144" CRLF;
@@ -910,6 +898,18 @@ static void test_edits_refuse_bad_text_and_indexes(void **state)
 
 static void test_candidate_format_writes_rfc8839_lines(void **state)
 {
+	/* RFC 8839 §5.1: foundation 1-32 ice-chars, component 1-256, a token transport */
+	static const struct {
+		const char *foundation;
+		unsigned component;
+		const char *transport;
+	} bad[] = {
+	    {"bad-f", 1, "UDP"},
+	    {"1", 0, "UDP"},
+	    {"1", 257, "UDP"},
+	    {"1", 1, "U DP"},
+	    {"123456789012345678901234567890123", 1, "UDP"},
+	};
 	char line[256];
 
 	(void)state;
@@ -924,22 +924,11 @@ static void test_candidate_format_writes_rfc8839_lines(void **state)
 				  "raddr fe80::1 rport 5000");
 	assert_int_equal(
 	    sdp_candidate_format(line, 20, "1", 1, "UDP", 1, sa("192.0.2.1:1"), "host", NULL), -1);
-	assert_int_equal(sdp_candidate_format(line, sizeof(line), "bad-f", 1, "UDP", 1,
-					      sa("192.0.2.1:1"), "host", NULL),
-			 -1);
-	assert_int_equal(sdp_candidate_format(line, sizeof(line), "1", 0, "UDP", 1,
-					      sa("192.0.2.1:1"), "host", NULL),
-			 -1);
-	assert_int_equal(sdp_candidate_format(line, sizeof(line), "1", 257, "UDP", 1,
-					      sa("192.0.2.1:1"), "host", NULL),
-			 -1);
-	assert_int_equal(sdp_candidate_format(line, sizeof(line), "1", 1, "U DP", 1,
-					      sa("192.0.2.1:1"), "host", NULL),
-			 -1);
-	assert_int_equal(sdp_candidate_format(line, sizeof(line),
-					      "123456789012345678901234567890123", 1, "UDP", 1,
-					      sa("192.0.2.1:1"), "host", NULL),
-			 -1);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(sdp_candidate_format(line, sizeof(line), bad[i].foundation,
+						      bad[i].component, bad[i].transport, 1,
+						      sa("192.0.2.1:1"), "host", NULL),
+				 -1);
 }
 
 static void test_conn_and_rtcp_format(void **state)

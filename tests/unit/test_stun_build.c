@@ -111,23 +111,38 @@ static void test_rfc8489_sha256_request_reencodes_identically(void **state)
 	assert_memory_equal(buf, rfc8489_request_sha256, sizeof(rfc8489_request_sha256));
 }
 
-static void test_build_binding_success_xor_mapped_v4(void **state)
+/*
+ * A Binding success with ip:port as XOR-MAPPED-ADDRESS, then as plain_type,
+ * and SOFTWARE if given: want_len bytes, parsed into m (which points into a
+ * buffer of this function's own, valid until the next call).
+ */
+static void build_binding_success(struct stun_msg *m, size_t want_len, const char *ip,
+				  uint16_t port, uint16_t plain_type, const char *software)
 {
-	uint8_t buf[512];
+	static uint8_t buf[512];
+	struct sockaddr_storage ss = addr(ip, port);
 	struct stun_builder b;
-	struct stun_msg m;
-	struct sockaddr_storage ss = addr("203.0.113.7", 61000), got;
-	const struct stun_attr *a;
 	size_t n;
 
-	(void)state;
 	stun_build_start(&b, buf, sizeof(buf), STUN_BINDING, STUN_SUCCESS, test_tid);
 	stun_put_xor_addr(&b, STUN_ATTR_XOR_MAPPED_ADDRESS, (struct sockaddr *)&ss);
-	stun_put_addr(&b, STUN_ATTR_MAPPED_ADDRESS, (struct sockaddr *)&ss);
-	stun_put_str(&b, STUN_ATTR_SOFTWARE, "x");
+	stun_put_addr(&b, plain_type, (struct sockaddr *)&ss);
+	if (software)
+		stun_put_str(&b, STUN_ATTR_SOFTWARE, software);
 	n = stun_build_end(&b);
-	assert_int_equal(n, 20 + 12 + 12 + 8);
-	parse_ok(&m, buf, n);
+	assert_int_equal(n, want_len);
+	parse_ok(m, buf, n);
+}
+
+static void test_build_binding_success_xor_mapped_v4(void **state)
+{
+	struct stun_msg m;
+	struct sockaddr_storage got;
+	const struct stun_attr *a;
+
+	(void)state;
+	build_binding_success(&m, 20 + 12 + 12 + 8, "203.0.113.7", 61000, STUN_ATTR_MAPPED_ADDRESS,
+			      "x");
 	assert_int_equal(m.type, 0x0101);
 	assert_memory_equal(m.tid, test_tid, STUN_TID_LEN);
 	a = must_find(&m, STUN_ATTR_XOR_MAPPED_ADDRESS);
@@ -144,25 +159,18 @@ static void test_build_binding_success_xor_mapped_v4(void **state)
 	assert_addr(&got, "203.0.113.7", 61000);
 	a = must_find(&m, STUN_ATTR_SOFTWARE);
 	assert_int_equal(a->len, 1);
-	assert_memory_equal(buf + a->off + 5, "\0\0\0", 3); /* zero padding */
+	assert_memory_equal(m.buf + a->off + 5, "\0\0\0", 3); /* zero padding */
 }
 
 static void test_build_binding_success_xor_mapped_v6(void **state)
 {
-	uint8_t buf[512];
-	struct stun_builder b;
 	struct stun_msg m;
-	struct sockaddr_storage ss = addr("2001:db8::ff00:42:8329", 3478), got;
+	struct sockaddr_storage got;
 	const struct stun_attr *a;
-	size_t n;
 
 	(void)state;
-	stun_build_start(&b, buf, sizeof(buf), STUN_BINDING, STUN_SUCCESS, test_tid);
-	stun_put_xor_addr(&b, STUN_ATTR_XOR_MAPPED_ADDRESS, (struct sockaddr *)&ss);
-	stun_put_addr(&b, STUN_ATTR_ALTERNATE_SERVER, (struct sockaddr *)&ss);
-	n = stun_build_end(&b);
-	assert_int_equal(n, 20 + 24 + 24);
-	parse_ok(&m, buf, n);
+	build_binding_success(&m, 20 + 24 + 24, "2001:db8::ff00:42:8329", 3478,
+			      STUN_ATTR_ALTERNATE_SERVER, NULL);
 	a = must_find(&m, STUN_ATTR_XOR_MAPPED_ADDRESS);
 	assert_int_equal(a->len, 20);
 	assert_int_equal(a->val[1], STUN_FAMILY_IPV6);
@@ -354,6 +362,25 @@ static void test_build_password_algorithms(void **state)
 	assert_int_equal(alg, STUN_PW_ALG_MD5);
 }
 
+/* method and class with one 32-bit attribute: the type on the wire and the value come back. */
+static void check_u32_message(uint16_t method, uint16_t cls, uint16_t attr, uint32_t value,
+			      uint16_t want_type)
+{
+	uint8_t buf[64];
+	struct stun_builder b;
+	struct stun_msg m;
+	uint32_t v = ~value;
+	size_t n;
+
+	stun_build_start(&b, buf, sizeof(buf), method, cls, test_tid);
+	stun_put_u32(&b, attr, value);
+	n = stun_build_end(&b);
+	parse_ok(&m, buf, n);
+	assert_int_equal(m.type, want_type);
+	assert_int_equal(stun_attr_u32(must_find(&m, attr), &v), 0);
+	assert_int_equal(v, value);
+}
+
 static void test_build_every_turn_method(void **state)
 {
 	uint8_t buf[512];
@@ -362,7 +389,6 @@ static void test_build_every_turn_method(void **state)
 	struct sockaddr_storage peer = addr("198.51.100.9", 5000), got;
 	const struct stun_attr *a;
 	uint16_t ch = 0;
-	uint32_t v = 0;
 	size_t n;
 
 	(void)state;
@@ -414,28 +440,11 @@ static void test_build_every_turn_method(void **state)
 	assert_int_equal(must_find(&m, STUN_ATTR_DATA)->len, 0);
 
 	/* Refresh request, LIFETIME 0 */
-	stun_build_start(&b, buf, sizeof(buf), TURN_REFRESH, STUN_REQUEST, test_tid);
-	stun_put_u32(&b, STUN_ATTR_LIFETIME, 0);
-	n = stun_build_end(&b);
-	parse_ok(&m, buf, n);
-	assert_int_equal(m.type, 0x0004);
-	assert_int_equal(stun_attr_u32(must_find(&m, STUN_ATTR_LIFETIME), &v), 0);
-	assert_int_equal(v, 0);
+	check_u32_message(TURN_REFRESH, STUN_REQUEST, STUN_ATTR_LIFETIME, 0, 0x0004);
 
 	/* RFC 6062: Connect, ConnectionBind, ConnectionAttempt */
-	stun_build_start(&b, buf, sizeof(buf), TURN_CONNECT, STUN_SUCCESS, test_tid);
-	stun_put_u32(&b, STUN_ATTR_CONNECTION_ID, 0xdeadbeef);
-	n = stun_build_end(&b);
-	parse_ok(&m, buf, n);
-	assert_int_equal(m.type, 0x010A);
-	assert_int_equal(stun_attr_u32(must_find(&m, STUN_ATTR_CONNECTION_ID), &v), 0);
-	assert_int_equal(v, 0xdeadbeef);
-
-	stun_build_start(&b, buf, sizeof(buf), TURN_CONNECTION_BIND, STUN_REQUEST, test_tid);
-	stun_put_u32(&b, STUN_ATTR_CONNECTION_ID, 7);
-	n = stun_build_end(&b);
-	parse_ok(&m, buf, n);
-	assert_int_equal(m.method, TURN_CONNECTION_BIND);
+	check_u32_message(TURN_CONNECT, STUN_SUCCESS, STUN_ATTR_CONNECTION_ID, 0xdeadbeef, 0x010A);
+	check_u32_message(TURN_CONNECTION_BIND, STUN_REQUEST, STUN_ATTR_CONNECTION_ID, 7, 0x000B);
 
 	stun_build_start(&b, buf, sizeof(buf), TURN_CONNECTION_ATTEMPT, STUN_INDICATION, test_tid);
 	stun_put_u32(&b, STUN_ATTR_CONNECTION_ID, 8);

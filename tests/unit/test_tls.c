@@ -24,6 +24,7 @@
 
 #include "common/config.h"
 #include "server/tls.h"
+#include "cert_test.h"
 
 struct fixture {
 	char dir[64];
@@ -31,54 +32,6 @@ struct fixture {
 	struct config cfg;
 	char err[512];
 };
-
-static EVP_PKEY *make_key(void)
-{
-	return EVP_EC_gen("P-256");
-}
-
-static X509 *make_cert(EVP_PKEY *key, const char *cn)
-{
-	X509 *x = X509_new();
-	X509_NAME *name;
-
-	X509_set_version(x, 2);
-	ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
-	X509_gmtime_adj(X509_getm_notBefore(x), 0);
-	X509_gmtime_adj(X509_getm_notAfter(x), 3600);
-	X509_set_pubkey(x, key);
-	name = X509_get_subject_name(x);
-	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
-	X509_set_issuer_name(x, name);
-	X509_sign(x, key, EVP_sha256());
-	return x;
-}
-
-static void write_pair(const char *cert_path, const char *key_path, const char *enc_path,
-		       const char *cn)
-{
-	EVP_PKEY *key = make_key();
-	X509 *x = make_cert(key, cn);
-	FILE *f;
-
-	f = fopen(cert_path, "w");
-	assert_non_null(f);
-	PEM_write_X509(f, x);
-	fclose(f);
-	f = fopen(key_path, "w");
-	assert_non_null(f);
-	PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL);
-	fclose(f);
-	if (enc_path) {
-		f = fopen(enc_path, "w");
-		assert_non_null(f);
-		PEM_write_PrivateKey(f, key, EVP_aes_128_cbc(), (unsigned char *)"hunter22", 8,
-				     NULL, NULL);
-		fclose(f);
-	}
-	X509_free(x);
-	EVP_PKEY_free(key);
-}
 
 static int setup(void **state)
 {
@@ -96,8 +49,8 @@ static int setup(void **state)
 	snprintf(f->cert2, sizeof(f->cert2), "%s/b.pem", f->dir);
 	snprintf(f->key2, sizeof(f->key2), "%s/b.key", f->dir);
 	snprintf(f->junk, sizeof(f->junk), "%s/junk.pem", f->dir);
-	write_pair(f->cert, f->key, f->enc_key, "first");
-	write_pair(f->cert2, f->key2, NULL, "second");
+	cert_test_write_pair(f->cert, f->key, f->enc_key, "first");
+	cert_test_write_pair(f->cert2, f->key2, NULL, "second");
 	junk = fopen(f->junk, "w");
 	if (!junk)
 		return -1;
@@ -469,20 +422,16 @@ static void test_demux_refuses_garbage(void **state)
 
 int main(void)
 {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_without_cert_tls_and_dtls_are_off, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_cert_and_key_turn_both_on, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_key_inside_cert_file_is_found, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_encrypted_key_needs_pkey_pwd, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_files_are_refused_with_the_reason, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_options_shape_the_contexts, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reload_swaps_good_files_and_keeps_old_on_bad,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_alpn_stun_turn_is_selected_when_offered, setup,
-						teardown),
+		T(test_without_cert_tls_and_dtls_are_off),
+		T(test_cert_and_key_turn_both_on),
+		T(test_key_inside_cert_file_is_found),
+		T(test_encrypted_key_needs_pkey_pwd),
+		T(test_bad_files_are_refused_with_the_reason),
+		T(test_options_shape_the_contexts),
+		T(test_reload_swaps_good_files_and_keeps_old_on_bad),
+		T(test_alpn_stun_turn_is_selected_when_offered),
 		cmocka_unit_test(test_demux_tells_tls_from_plain),
 		cmocka_unit_test(test_demux_refuses_garbage),
 	};

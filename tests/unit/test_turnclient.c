@@ -73,6 +73,14 @@ static void build_parse(struct turnc *c, const struct turnc_req *q, uint8_t *buf
 	assert_int_equal(m->cls, STUN_REQUEST);
 }
 
+/* q built by a client_with_challenge() into buf and parsed into m. */
+static void challenged_build(struct turnc *c, const struct turnc_req *q, uint8_t *buf, size_t cap,
+			     struct stun_msg *m)
+{
+	client_with_challenge(c);
+	build_parse(c, q, buf, cap, m);
+}
+
 static void assert_attr_str(const struct stun_msg *m, uint16_t type, const char *want)
 {
 	const struct stun_attr *a = stun_msg_find(m, type);
@@ -120,8 +128,7 @@ static void test_request_attributes_in_order_and_fingerprint_on_request(void **s
 	(void)state;
 	assert_int_equal(addr_parse("192.0.2.1", 5000, &p1, NULL), 0);
 	assert_int_equal(addr_parse("2001:db8::1", 6000, &p2, NULL), 0);
-	client_with_challenge(&c);
-	build_parse(&c, &q, buf, sizeof(buf), &m);
+	challenged_build(&c, &q, buf, sizeof(buf), &m);
 	assert_int_equal(m.nattrs, (int)(sizeof(order) / sizeof(order[0])));
 	for (int i = 0; i < m.nattrs; i++)
 		assert_int_equal(m.attrs[i].type, order[i]);
@@ -147,8 +154,7 @@ static void test_md5_mode_carries_username_realm_nonce_and_mi(void **state)
 	int len;
 
 	(void)state;
-	client_with_challenge(&c);
-	build_parse(&c, &q, buf, sizeof(buf), &m);
+	challenged_build(&c, &q, buf, sizeof(buf), &m);
 	assert_true(c.req_signed);
 	assert_attr_str(&m, STUN_ATTR_USERNAME, USER);
 	assert_attr_str(&m, STUN_ATTR_REALM, REALM);
@@ -172,8 +178,7 @@ static void test_sha256_modes_with_and_without_the_list(void **state)
 	struct turnc c;
 
 	(void)state;
-	client_with_challenge(&c);
-	build_parse(&c, &q, buf, sizeof(buf), &m);
+	challenged_build(&c, &q, buf, sizeof(buf), &m);
 	a = stun_msg_find(&m, STUN_ATTR_PASSWORD_ALGORITHMS);
 	assert_non_null(a);
 	assert_int_equal(a->len, 8); /* the server's list, echoed */
@@ -201,8 +206,7 @@ static void test_userhash_mode_replaces_username(void **state)
 	struct turnc c;
 
 	(void)state;
-	client_with_challenge(&c);
-	build_parse(&c, &q, buf, sizeof(buf), &m);
+	challenged_build(&c, &q, buf, sizeof(buf), &m);
 	assert_null(stun_msg_find(&m, STUN_ATTR_USERNAME));
 	a = stun_msg_find(&m, STUN_ATTR_USERHASH);
 	assert_non_null(a);

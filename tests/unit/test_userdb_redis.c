@@ -51,33 +51,32 @@ static int free_port(void)
 	return port;
 }
 
+/* Whether a command's reply r came and is not an error; frees it. */
+static bool reply_ok(void *r)
+{
+	bool ok = r && ((redisReply *)r)->type != REDIS_REPLY_ERROR;
+
+	if (r)
+		freeReplyObject(r);
+	return ok;
+}
+
+/* A connection of the test's own to the Redis server, authenticated, on database 3. */
 static redisContext *raw(void)
 {
 	struct timeval tv = {1, 0};
 	redisContext *c = redisConnectWithTimeout("127.0.0.1", redis_port, tv);
-	redisReply *r;
 
 	if (!c || c->err) {
 		if (c)
 			redisFree(c);
 		return NULL;
 	}
-	r = redisCommand(c, "AUTH %s", PASS);
-	if (!r || r->type == REDIS_REPLY_ERROR) {
-		if (r)
-			freeReplyObject(r);
+	if (!reply_ok(redisCommand(c, "AUTH %s", PASS)) ||
+	    !reply_ok(redisCommand(c, "SELECT 3"))) { /* dbname=3 of conninfo */
 		redisFree(c);
 		return NULL;
 	}
-	freeReplyObject(r);
-	r = redisCommand(c, "SELECT 3"); /* dbname=3 of conninfo */
-	if (!r || r->type == REDIS_REPLY_ERROR) {
-		if (r)
-			freeReplyObject(r);
-		redisFree(c);
-		return NULL;
-	}
-	freeReplyObject(r);
 	return c;
 }
 

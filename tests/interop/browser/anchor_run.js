@@ -42,17 +42,13 @@
 const crypto = require('crypto');
 const dgram = require('dgram');
 const fs = require('fs');
-const os = require('os');
 const path = require('path');
 const common = require('./common');
 
 const {checks} = common;
 const check = checks.check;
 
-const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
-const connectMs = Number(process.env.CONNECT_MS || 20000);
-const stepMs = Number(process.env.STEP_MS || 10000);
-const totalMs = Number(process.env.TOTAL_MS || 150000);
+const {executablePath, connectMs, stepMs, totalMs} = common.envBounds(20000, 10000, 150000);
 const noMdns = process.env.ANCHOR_NO_MDNS === '1';
 const holdMs = Number(process.env.HOLD_MS || 36000);
 const ngExtra = JSON.parse(process.env.ANCHOR_NG_EXTRA || '{}');
@@ -445,37 +441,25 @@ function launch(v, hosts, profileRoot) {
 	]);
 }
 
-async function main() {
-	const printed = JSON.parse(fs.readFileSync(iceFile, 'utf8'));
-	const iceServers = common.iceServersFor(printed, 'udp');
-	const hosts = common.urlHosts(iceServers);
-	const html = fs.readFileSync(path.join(__dirname, 'anchor_page.html'), 'utf8');
-	const server = await common.serve(html);
-	const url = 'http://localhost:' + server.address().port + '/';
-	const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'anchor-browser-profile-'));
-	let browser = null;
-
-	try {
-		const pong = await ng({command: 'ping'});
-		check('anchor_ng_ping', pong.result === 'pong', JSON.stringify(pong));
-		check('anchor_turn_udp_url_present', iceServers.length > 0);
-		const unknown = variants.filter((v) => !VARIANTS[v]);
-		if (unknown.length)
-			throw new Error('unknown variant ' + unknown.join(', '));
-		for (const v of variants) {
-			browser = await launch(v, hosts, profile);
-			console.log('browser: ' + browser.version() + ', page ' + url + ', ng ' + ngArg);
-			await runVariant(browser, url, iceServers, v);
-			await browser.close().catch(() => {});
-			browser = null;
-		}
-	} finally {
-		if (browser)
-			await browser.close().catch(() => {});
-		server.close();
-		ngClient.close();
-		fs.rmSync(profile, {recursive: true, force: true});
-	}
+function main() {
+	return common.runVariants({
+		iceFile, page: 'anchor_page.html', profilePrefix: 'anchor-browser-profile-', ngClient,
+		variants,
+		start: async (ctx) => {
+			const pong = await ng({command: 'ping'});
+			check('anchor_ng_ping', pong.result === 'pong', JSON.stringify(pong));
+			check('anchor_turn_udp_url_present', ctx.iceServers.length > 0);
+			const unknown = variants.filter((v) => !VARIANTS[v]);
+			if (unknown.length)
+				throw new Error('unknown variant ' + unknown.join(', '));
+		},
+		launchFor: async (v, ctx) => {
+			const browser = await launch(v, ctx.hosts, ctx.profile);
+			console.log('browser: ' + browser.version() + ', page ' + ctx.url + ', ng ' + ngArg);
+			return browser;
+		},
+		run: (browser, ctx, v) => runVariant(browser, ctx.url, ctx.iceServers, v),
+	});
 }
 
 common.runBounded('anchor_browser', totalMs, main);

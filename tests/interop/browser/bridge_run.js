@@ -33,18 +33,14 @@
 const crypto = require('crypto');
 const dgram = require('dgram');
 const fs = require('fs');
-const os = require('os');
 const path = require('path');
 const common = require('./common');
 
 const {checks} = common;
 const check = checks.check;
 
-const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
-const connectMs = Number(process.env.CONNECT_MS || 20000);
-const stepMs = Number(process.env.STEP_MS || 10000);
+const {executablePath, connectMs, stepMs, totalMs} = common.envBounds(20000, 10000, 100000);
 const mediaMs = Number(process.env.MEDIA_MS || 4000);
-const totalMs = Number(process.env.TOTAL_MS || 100000);
 
 const [iceFile, ngArg, sipArg, localIp, outDir, ...variantArgs] = process.argv.slice(2);
 if (!iceFile || !ngArg || !sipArg || !localIp || !outDir) {
@@ -544,39 +540,31 @@ async function runVariant(browser, url, iceServers, variant) {
 	}
 }
 
-async function main() {
-	const printed = JSON.parse(fs.readFileSync(iceFile, 'utf8'));
-	const iceServers = common.iceServersFor(printed, 'udp');
-	const hosts = common.urlHosts(iceServers);
-	const html = fs.readFileSync(path.join(__dirname, 'bridge_page.html'), 'utf8');
-	const server = await common.serve(html);
-	const url = 'http://localhost:' + server.address().port + '/';
-	const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'bridge-browser-profile-'));
-	const wav = path.join(profile, 'tone.wav');
-	toneWav(wav, MIC_HZ);
-	let browser = null;
-	try {
-		const pong = await ng({command: 'ping'});
-		check('bridge_anchor_ng_ping', pong.result === 'pong', JSON.stringify(pong));
-		for (const v of variants) {
+function main() {
+	let wav;
+
+	return common.runVariants({
+		iceFile, page: 'bridge_page.html', profilePrefix: 'bridge-browser-profile-', ngClient,
+		variants,
+		start: async (ctx) => {
+			wav = path.join(ctx.profile, 'tone.wav');
+			toneWav(wav, MIC_HZ);
+			const pong = await ng({command: 'ping'});
+			check('bridge_anchor_ng_ping', pong.result === 'pong', JSON.stringify(pong));
+		},
+		launchFor: async (v, ctx) => {
 			if (v !== 'to-pbx' && v !== 'to-browser')
 				throw new Error('unknown variant ' + v);
-			browser = await common.launch(executablePath, fs.mkdtempSync(path.join(profile, v + '-')),
-				hosts, ['--autoplay-policy=no-user-gesture-required',
+			const browser = await common.launch(executablePath,
+				fs.mkdtempSync(path.join(ctx.profile, v + '-')), ctx.hosts,
+				['--autoplay-policy=no-user-gesture-required',
 					'--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
 					'--use-file-for-fake-audio-capture=' + wav]);
 			console.log('browser: ' + browser.version() + ', variant ' + v);
-			await runVariant(browser, url, iceServers, v);
-			await browser.close().catch(() => {});
-			browser = null;
-		}
-	} finally {
-		if (browser)
-			await browser.close().catch(() => {});
-		server.close();
-		ngClient.close();
-		fs.rmSync(profile, {recursive: true, force: true});
-	}
+			return browser;
+		},
+		run: (browser, ctx, v) => runVariant(browser, ctx.url, ctx.iceServers, v),
+	});
 }
 
 common.runBounded('bridge_browser', totalMs, main);

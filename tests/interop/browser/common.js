@@ -4,11 +4,13 @@
 // turnadmin's iceServers entry, a headless Chromium launched with exactly
 // the flags it needs, the run's time bound and exit status (0 all passed,
 // 1 a check failed or time ran out, 2 the browser could not be driven at
-// all), and the anchor's ng client.
+// all), the anchor's ng client, and the frame of a run of variants in a
+// fresh browser each.
 const crypto = require('crypto');
 const dgram = require('dgram');
 const fs = require('fs');
 const http = require('http');
+const os = require('os');
 const path = require('path');
 const {chromium} = require('playwright-core');
 
@@ -128,6 +130,18 @@ function launch(executablePath, profile, hosts, extra) {
 	});
 }
 
+// The browser and the time bounds of a run: CHROMIUM (default
+// /usr/bin/chromium), CONNECT_MS, STEP_MS and TOTAL_MS from the environment,
+// else the run's defaults.
+function envBounds(connectMs, stepMs, totalMs) {
+	return {
+		executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+		connectMs: Number(process.env.CONNECT_MS || connectMs),
+		stepMs: Number(process.env.STEP_MS || stepMs),
+		totalMs: Number(process.env.TOTAL_MS || totalMs),
+	};
+}
+
 // Runs main() within totalMs and exits: 0 when no check failed, 1 when one
 // did or time ran out ("FAIL: NAME_run_time_bound"), 2 when main threw
 // ("FAIL: NAME_driven").
@@ -193,5 +207,42 @@ function ngClient(host, port, log) {
 	return {request, close: () => sock.close()};
 }
 
-module.exports = {checks, serve, iceServersFor, turnsServersFor, hostOf, portOf, urlHosts, launch,
-	runBounded, ngClient};
+// The frame of anchor_run.js and bridge_run.js: reads o.iceFile
+// (turnadmin's iceServers entry; its UDP URLs), serves o.page from this
+// directory, makes a profile directory (o.profilePrefix), awaits
+// o.start(ctx) once with ctx {iceServers, hosts, url, profile}, then for
+// each of o.variants a browser from o.launchFor(v, ctx), in which
+// o.run(browser, ctx, v) is awaited. The browser, the page server,
+// o.ngClient and the profile are closed and removed at the end, also when
+// something threw.
+async function runVariants(o) {
+	const printed = JSON.parse(fs.readFileSync(o.iceFile, 'utf8'));
+	const iceServers = iceServersFor(printed, 'udp');
+	const server = await serve(fs.readFileSync(path.join(__dirname, o.page), 'utf8'));
+	const ctx = {
+		iceServers,
+		hosts: urlHosts(iceServers),
+		url: 'http://localhost:' + server.address().port + '/',
+		profile: fs.mkdtempSync(path.join(os.tmpdir(), o.profilePrefix)),
+	};
+	let browser = null;
+
+	try {
+		await o.start(ctx);
+		for (const v of o.variants) {
+			browser = await o.launchFor(v, ctx);
+			await o.run(browser, ctx, v);
+			await browser.close().catch(() => {});
+			browser = null;
+		}
+	} finally {
+		if (browser)
+			await browser.close().catch(() => {});
+		server.close();
+		o.ngClient.close();
+		fs.rmSync(ctx.profile, {recursive: true, force: true});
+	}
+}
+
+module.exports = {checks, envBounds, serve, iceServersFor, turnsServersFor, hostOf, portOf, urlHosts, launch,
+	runBounded, ngClient, runVariants};

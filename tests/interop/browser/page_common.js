@@ -1,5 +1,5 @@
-// page_common.js: the helpers page.html and anchor_page.html share (served
-// beside them by common.js's serve).
+// page_common.js: the helpers page.html, anchor_page.html and bridge_page.html
+// share (served beside them by common.js's serve).
 'use strict';
 
 function sleep(ms) {
@@ -27,4 +27,17 @@ async function inboundAudio(pc) {
 			r = {packetsReceived: s.packetsReceived || 0, bytesReceived: s.bytesReceived || 0};
 	});
 	return r;
+}
+
+// Ends a call's media: stops every track of the streams, closes the peer
+// connections and the audio context (null or undefined ones are skipped).
+async function closeMedia(streams, pcs, audioCtx) {
+	for (const s of streams)
+		if (s)
+			s.getTracks().forEach((t) => t.stop());
+	for (const pc of pcs)
+		if (pc)
+			pc.close();
+	if (audioCtx)
+		await audioCtx.close().catch(() => {});
 }

@@ -21,13 +21,10 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const {checks, serve, iceServersFor, turnsServersFor, portOf, urlHosts, launch, runBounded} =
-	require('./common');
+const {checks, envBounds, serve, iceServersFor, turnsServersFor, portOf, urlHosts, launch,
+	runBounded} = require('./common');
 
-const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
-const connectMs = Number(process.env.CONNECT_MS || 60000);
-const stepMs = Number(process.env.STEP_MS || 20000);
-const totalMs = Number(process.env.TOTAL_MS || 240000);
+const {executablePath, connectMs, stepMs, totalMs} = envBounds(60000, 20000, 240000);
 const turnsPort = Number(process.env.TURNS_PORT || 5349);
 
 const [iceFile, ...variantArgs] = process.argv.slice(2);

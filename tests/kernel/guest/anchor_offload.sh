@@ -114,9 +114,4 @@ cp /tmp/q.out "$out"
 check anchor-offload-rmmod-call-kept sh -c "[ $q_rc -eq 0 ] && ! grep -q '\"kernelized\"' /tmp/q.out"
 ng delete --call-id k1 --from-tag A >/dev/null 2>&1
 ts_stop
-insmod /lib/modules/turnrelay.ko || { echo "FAIL: anchor-offload-module-reloads"; rc=1; }
-kill "$peer_pid" 2>/dev/null
-wait "$peer_pid" 2>/dev/null
-cat /tmp/ts.out >"$out"
-check anchor-offload-no-sanitizer-report sh -c "! grep -qE 'AddressSanitizer|LeakSanitizer|runtime error' /tmp/ts.out"
-exit $rc
+finish anchor-offload

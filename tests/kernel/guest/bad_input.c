@@ -126,6 +126,24 @@ static void expect_refused(const char *name, struct nlmsghdr *nlh)
 	guest_check(name, err < 0, "accepted");
 }
 
+/* LEG1 of an entry from 10.0.0.1:3000 to 10.0.0.2:3000, left open for another attribute. */
+static struct nlattr *leg1_open(struct nlmsghdr *nlh)
+{
+	struct nlattr *leg = mnl_attr_nest_start(nlh, TURNRELAY_ENTRY_A_LEG1);
+
+	put_sin(nlh, TURNRELAY_LEG_A_LOCAL, "10.0.0.1:3000");
+	put_sin(nlh, TURNRELAY_LEG_A_REMOTE, "10.0.0.2:3000");
+	return leg;
+}
+
+/* Ends the ADD's entry e after a good LEG2 (10.0.0.1:3002 to 10.0.0.3:3002): refused as name. */
+static void add_end_refused(const char *name, struct nlmsghdr *nlh, struct nlattr *e)
+{
+	put_leg(nlh, TURNRELAY_ENTRY_A_LEG2, "10.0.0.1:3002", "10.0.0.3:3002");
+	mnl_attr_nest_end(nlh, e);
+	expect_refused(name, nlh);
+}
+
 static void check_missing(void)
 {
 	struct nlmsghdr *nlh;
@@ -159,9 +177,7 @@ static void check_oversized(void)
 	mnl_attr_put(nlh, TURNRELAY_LEG_A_LOCAL, sizeof(big), big);
 	put_sin(nlh, TURNRELAY_LEG_A_REMOTE, "10.0.0.2:3000");
 	mnl_attr_nest_end(nlh, leg);
-	put_leg(nlh, TURNRELAY_ENTRY_A_LEG2, "10.0.0.1:3002", "10.0.0.3:3002");
-	mnl_attr_nest_end(nlh, e);
-	expect_refused("bad-oversized-attribute-refused", nlh);
+	add_end_refused("bad-oversized-attribute-refused", nlh, e);
 	/* an id of 16 bytes */
 	nlh = req_start(TURNRELAY_CMD_DEL);
 	mnl_attr_put(nlh, TURNRELAY_A_ID, 16, big + 1);
@@ -178,7 +194,7 @@ static void check_oversized(void)
 static void check_wrong_type(void)
 {
 	struct nlmsghdr *nlh;
-	struct nlattr *e;
+	struct nlattr *e, *leg;
 
 	/* the id as a u32 */
 	nlh = req_start(TURNRELAY_CMD_DEL);
@@ -186,44 +202,26 @@ static void check_wrong_type(void)
 	expect_refused("bad-wrong-type-attribute-refused", nlh);
 	/* the channel as a u32 */
 	e = add_start(&nlh, 104);
-	{
-		struct nlattr *leg = mnl_attr_nest_start(nlh, TURNRELAY_ENTRY_A_LEG1);
-
-		put_sin(nlh, TURNRELAY_LEG_A_LOCAL, "10.0.0.1:3000");
-		put_sin(nlh, TURNRELAY_LEG_A_REMOTE, "10.0.0.2:3000");
-		mnl_attr_put_u32(nlh, TURNRELAY_LEG_A_CHANNEL, 0x4001);
-		mnl_attr_nest_end(nlh, leg);
-	}
-	put_leg(nlh, TURNRELAY_ENTRY_A_LEG2, "10.0.0.1:3002", "10.0.0.3:3002");
-	mnl_attr_nest_end(nlh, e);
-	expect_refused("bad-wrong-type-attribute-refused", nlh);
+	leg = leg1_open(nlh);
+	mnl_attr_put_u32(nlh, TURNRELAY_LEG_A_CHANNEL, 0x4001);
+	mnl_attr_nest_end(nlh, leg);
+	add_end_refused("bad-wrong-type-attribute-refused", nlh, e);
 	/* LEG1 as a flat blob, not a nest */
 	nlh = req_start(TURNRELAY_CMD_ADD);
 	e = mnl_attr_nest_start(nlh, TURNRELAY_A_ENTRY);
 	mnl_attr_put_u64(nlh, TURNRELAY_ENTRY_A_ID, 105);
 	mnl_attr_put_u32(nlh, TURNRELAY_ENTRY_A_LEG1, 0);
-	put_leg(nlh, TURNRELAY_ENTRY_A_LEG2, "10.0.0.1:3002", "10.0.0.3:3002");
-	mnl_attr_nest_end(nlh, e);
-	expect_refused("bad-wrong-type-attribute-refused", nlh);
+	add_end_refused("bad-wrong-type-attribute-refused", nlh, e);
 	/* a dump-only attribute (counters) in a request */
 	e = add_start(&nlh, 106);
-	{
-		struct nlattr *leg = mnl_attr_nest_start(nlh, TURNRELAY_ENTRY_A_LEG1);
-
-		put_sin(nlh, TURNRELAY_LEG_A_LOCAL, "10.0.0.1:3000");
-		put_sin(nlh, TURNRELAY_LEG_A_REMOTE, "10.0.0.2:3000");
-		mnl_attr_put_u64(nlh, TURNRELAY_LEG_A_PACKETS, 5);
-		mnl_attr_nest_end(nlh, leg);
-	}
-	put_leg(nlh, TURNRELAY_ENTRY_A_LEG2, "10.0.0.1:3002", "10.0.0.3:3002");
-	mnl_attr_nest_end(nlh, e);
-	expect_refused("bad-wrong-type-attribute-refused", nlh);
+	leg = leg1_open(nlh);
+	mnl_attr_put_u64(nlh, TURNRELAY_LEG_A_PACKETS, 5);
+	mnl_attr_nest_end(nlh, leg);
+	add_end_refused("bad-wrong-type-attribute-refused", nlh, e);
 	/* the id 0 */
 	e = add_start(&nlh, 0);
 	put_leg(nlh, TURNRELAY_ENTRY_A_LEG1, "10.0.0.1:3000", "10.0.0.2:3000");
-	put_leg(nlh, TURNRELAY_ENTRY_A_LEG2, "10.0.0.1:3002", "10.0.0.3:3002");
-	mnl_attr_nest_end(nlh, e);
-	expect_refused("bad-wrong-type-attribute-refused", nlh);
+	add_end_refused("bad-wrong-type-attribute-refused", nlh, e);
 }
 
 static void check_unknown_command(void)
@@ -242,9 +240,7 @@ static void check_address_family(void)
 	/* a leg mixing IPv4 and IPv6 */
 	e = add_start(&nlh, 107);
 	put_leg(nlh, TURNRELAY_ENTRY_A_LEG1, "10.0.0.1:3000", "[fd00::2]:3000");
-	put_leg(nlh, TURNRELAY_ENTRY_A_LEG2, "10.0.0.1:3002", "10.0.0.3:3002");
-	mnl_attr_nest_end(nlh, e);
-	expect_refused("bad-address-family-refused", nlh);
+	add_end_refused("bad-address-family-refused", nlh, e);
 	/* AF_UNIX in a sockaddr_in-sized attribute */
 	memset(&in, 0, sizeof(in));
 	in.sin_family = AF_UNIX;
@@ -254,21 +250,15 @@ static void check_address_family(void)
 	mnl_attr_put(nlh, TURNRELAY_LEG_A_LOCAL, sizeof(in), &in);
 	put_sin(nlh, TURNRELAY_LEG_A_REMOTE, "10.0.0.2:3000");
 	mnl_attr_nest_end(nlh, leg);
-	put_leg(nlh, TURNRELAY_ENTRY_A_LEG2, "10.0.0.1:3002", "10.0.0.3:3002");
-	mnl_attr_nest_end(nlh, e);
-	expect_refused("bad-address-family-refused", nlh);
+	add_end_refused("bad-address-family-refused", nlh, e);
 	/* an IPv4-mapped IPv6 address */
 	e = add_start(&nlh, 109);
 	put_leg(nlh, TURNRELAY_ENTRY_A_LEG1, "[::ffff:10.0.0.1]:3000", "[::ffff:10.0.0.2]:3000");
-	put_leg(nlh, TURNRELAY_ENTRY_A_LEG2, "10.0.0.1:3002", "10.0.0.3:3002");
-	mnl_attr_nest_end(nlh, e);
-	expect_refused("bad-address-family-refused", nlh);
+	add_end_refused("bad-address-family-refused", nlh, e);
 	/* a LOCAL that is not an address of this host */
 	e = add_start(&nlh, 110);
 	put_leg(nlh, TURNRELAY_ENTRY_A_LEG1, "10.0.0.99:3000", "10.0.0.2:3000");
-	put_leg(nlh, TURNRELAY_ENTRY_A_LEG2, "10.0.0.1:3002", "10.0.0.3:3002");
-	mnl_attr_nest_end(nlh, e);
-	expect_refused("bad-foreign-local-address-refused", nlh);
+	add_end_refused("bad-foreign-local-address-refused", nlh, e);
 }
 
 /* In a child that gave up root (uid 65534: no capabilities), changes are refused. */

@@ -1,13 +1,16 @@
 # shellcheck shell=sh disable=SC2034
-# guest_lib.sh - what the guest's turnserver scripts share (sourced by
-# turn_offload.sh and anchor_offload.sh, in test.sh's topology): PASS/FAIL
-# lines, waiting, and turnserver on 10.0.0.1 with the module.
+# guest_lib.sh - what the guest's test scripts share (sourced by test.sh,
+# and by turn_offload.sh and anchor_offload.sh in test.sh's topology):
+# PASS/FAIL lines, waiting, and turnserver on 10.0.0.1 with the module.
 export PATH=/usr/bin:/bin:/sbin
+# iproute2's ip: busybox's sh runs its own applets before PATH, and
+# busybox's ip has no netns support
 ip() { /usr/bin/ip "$@"; }
 rc=0
 out=/tmp/turn.out
 log=/tmp/ts.log
 ts_pid=
+peer_pid=
 
 pass() { echo "PASS: $1"; }
 fail() {
@@ -50,5 +53,18 @@ ts_start() {
 ts_stop() {
 	[ -n "$ts_pid" ] && kill "$ts_pid" 2>/dev/null && wait "$ts_pid" 2>/dev/null
 	ts_pid=
+}
+
+# finish NAME: the end of a turnserver script, the module unloaded by it:
+# the module loaded again (else NAME-module-reloads fails), the echo peer
+# $peer_pid stopped, and NAME-no-sanitizer-report: no turnserver that
+# stopped by itself reported anything (a SANITIZE=1 build). Exits with $rc.
+finish() {
+	insmod /lib/modules/turnrelay.ko || { echo "FAIL: $1-module-reloads"; rc=1; }
+	kill "$peer_pid" 2>/dev/null
+	wait "$peer_pid" 2>/dev/null
+	cat /tmp/ts.out >"$out"
+	check "$1-no-sanitizer-report" sh -c "! grep -qE 'AddressSanitizer|LeakSanitizer|runtime error' /tmp/ts.out"
+	exit $rc
 }
 

@@ -163,6 +163,15 @@ static bool expect_rx(int fd, const void *want, size_t want_len, const char *fro
 	return true;
 }
 
+/* Adds e: true, or false after failing the check name that needed it. */
+static bool entry_added(struct relay_entry *e, const char *name)
+{
+	if (entry_add(e) >= 0)
+		return true;
+	guest_check(name, false, "ADD failed");
+	return false;
+}
+
 static void check_channel_entry(void)
 {
 	struct relay_entry e = entry_make(1, "10.0.0.1:3478", "10.0.0.2:40000", 0x4001,
@@ -173,10 +182,8 @@ static void check_channel_entry(void)
 	struct relay_entry d;
 	int i, n;
 
-	if (entry_add(&e) < 0) {
-		guest_check("chan-to-peer-payload-stripped", false, "ADD failed");
+	if (!entry_added(&e, "chan-to-peer-payload-stripped"))
 		return;
-	}
 	/* client -> peer: header stripped, from the relay address; padding dropped */
 	for (i = 0; i < 5 && ok; i++) {
 		n = (int)cd_make(pkt, 0x4001, "hello, peer!", 5 + (size_t)i);
@@ -259,6 +266,14 @@ static void check_left_to_userspace(void)
 			 s_listen, o_peer);
 }
 
+/* name: nothing reached the server's sockets a and b (the module forwarded it all). */
+static void check_userspace_quiet(const char *name, int a, int b)
+{
+	int n = guest_drain(a, QUIET_MS) + guest_drain(b, QUIET_MS);
+
+	guest_check(name, n == 0, "server sockets got %d", n);
+}
+
 static void check_udp_entry(void)
 {
 	struct relay_entry e = entry_make(2, "10.0.0.1:52000", "10.0.0.2:41000", 0,
@@ -267,12 +282,10 @@ static void check_udp_entry(void)
 	char why[128] = "";
 	struct relay_entry d;
 	bool ok = true;
-	int i, n;
+	int i;
 
-	if (entry_add(&e) < 0) {
-		guest_check("udp-leg-payload-unchanged", false, "ADD failed");
+	if (!entry_added(&e, "udp-leg-payload-unchanged"))
 		return;
-	}
 	for (i = 0; i < 4 && ok; i++) {
 		guest_sendto(o_side_a, rtp, sizeof(rtp), "10.0.0.1:52000");
 		ok = expect_rx(o_side_b, rtp, sizeof(rtp), "10.0.0.1:52002", why, sizeof(why));
@@ -289,8 +302,7 @@ static void check_udp_entry(void)
 		    "packets %llu/%llu bytes %llu/%llu", (unsigned long long)d.leg[0].packets,
 		    (unsigned long long)d.leg[1].packets, (unsigned long long)d.leg[0].bytes,
 		    (unsigned long long)d.leg[1].bytes);
-	n = guest_drain(s_anchor_a, QUIET_MS) + guest_drain(s_anchor_b, QUIET_MS);
-	guest_check("udp-leg-userspace-received-nothing", n == 0, "anchor sockets got %d", n);
+	check_userspace_quiet("udp-leg-userspace-received-nothing", s_anchor_a, s_anchor_b);
 }
 
 static void check_joined_entry(void)
@@ -303,10 +315,8 @@ static void check_joined_entry(void)
 	bool ok;
 	int n;
 
-	if (entry_add(&e) < 0) {
-		guest_check("joined-client-to-leg", false, "ADD failed");
+	if (!entry_added(&e, "joined-client-to-leg"))
 		return;
-	}
 	n = (int)cd_make(pkt, 0x4005, "to the anchor", 13);
 	guest_sendto(o_client2, pkt, (size_t)n, "10.0.0.1:3478");
 	ok = expect_rx(o_side_c, "to the anchor", 13, "10.0.0.1:52004", why, sizeof(why));
@@ -319,8 +329,7 @@ static void check_joined_entry(void)
 	guest_check("joined-counted", ok && d.leg[0].packets == 1 && d.leg[1].packets == 1,
 		    "packets %llu/%llu", (unsigned long long)d.leg[0].packets,
 		    (unsigned long long)d.leg[1].packets);
-	n = guest_drain(s_listen, QUIET_MS) + guest_drain(s_anchor_c, QUIET_MS);
-	guest_check("joined-userspace-received-nothing", n == 0, "server sockets got %d", n);
+	check_userspace_quiet("joined-userspace-received-nothing", s_listen, s_anchor_c);
 }
 
 static void check_ipv6_entry(void)
@@ -332,10 +341,8 @@ static void check_ipv6_entry(void)
 	bool ok;
 	int n;
 
-	if (entry_add(&e) < 0) {
-		guest_check("ipv6-chan-to-peer", false, "ADD failed");
+	if (!entry_added(&e, "ipv6-chan-to-peer"))
 		return;
-	}
 	n = (int)cd_make(pkt, 0x4001, "six", 3);
 	guest_sendto(o_client6, pkt, (size_t)n, "[fd00::1]:3478");
 	ok = expect_rx(o_peer6, "six", 3, "[fd00::1]:50000", why, sizeof(why));
@@ -393,10 +400,8 @@ static void check_rtcp_pass_and_del_counters(void)
 			(relay_offload_info(ro)->features & TURNRELAY_FEATURE_DEL_COUNTERS),
 		    "features 0x%llx", (unsigned long long)relay_offload_info(ro)->features);
 	e.leg[0].flags = TURNRELAY_LEG_F_PASS_RTCP;
-	if (entry_add(&e) < 0) {
-		guest_check("rtcp-pass-rtp-forwarded", false, "ADD failed");
+	if (!entry_added(&e, "rtcp-pass-rtp-forwarded"))
 		return;
-	}
 	guest_sendto(o_side_a, rtp, sizeof(rtp), "10.0.0.1:52000");
 	ok = expect_rx(o_side_b, rtp, sizeof(rtp), "10.0.0.1:52002", why, sizeof(why));
 	guest_check("rtcp-pass-rtp-forwarded", ok, "%s", why);

@@ -8,25 +8,9 @@
 # anchored streams), checks turnutils_relayctl,
 # unloads the module and scans dmesg. One PASS/FAIL line
 # per check; exit status 1 when any failed.
-export PATH=/usr/bin:/bin:/sbin
-rc=0
+# shellcheck source=tests/kernel/guest/guest_lib.sh
+. /tests/guest_lib.sh
 out=/tmp/check.out
-
-# iproute2's ip: busybox's sh runs its own applets before PATH, and
-# busybox's ip has no netns support
-ip() { /usr/bin/ip "$@"; }
-pass() { echo "PASS: $1"; }
-fail() {
-	echo "FAIL: $1"
-	[ -f "$out" ] && sed 's/^/  | /' "$out" | tail -n 20
-	rc=1
-}
-# check NAME CMD...: PASS when CMD succeeds
-check() {
-	name=$1
-	shift
-	if "$@" >"$out" 2>&1; then pass "$name"; else fail "$name"; fi
-}
 
 # only alerts and worse on the console from here on: the checks' lines stay whole
 dmesg -n 3
