@@ -33,9 +33,10 @@ static int group_setup(void **state)
 	static const char *const f_drain_alt[] = {"--relay-ip=127.0.0.1",
 						  "--alternate-server=127.0.0.7:4002", NULL};
 
-	static char cert[64], key[64];
+	static char cert[64], key[64], tls_port[40];
+	/* its own TLS port: the default 5349 may be another test's */
 	const char *f_tls_alt[] = {"--relay-ip=127.0.0.1", "--alternate-server=127.0.0.8",
-				   "--tls-alternate-server=127.0.0.9", cert, key, NULL};
+				   "--tls-alternate-server=127.0.0.9", cert, key, tls_port, NULL};
 	char cmd[128];
 
 	(void)state;
@@ -46,6 +47,7 @@ static int group_setup(void **state)
 		return -1;
 	snprintf(cert, sizeof(cert), "--cert=%s/server.pem", cert_dir);
 	snprintf(key, sizeof(key), "--pkey=%s/server.key", cert_dir);
+	snprintf(tls_port, sizeof(tls_port), "--tls-listening-port=%u", h_pick_port());
 	if (tserver_start(&alt, 8, f_alt) < 0 || tserver_start(&plain, 8, f_plain) < 0 ||
 	    tserver_start(&tls_alt, 8, f_tls_alt) < 0)
 		return -1;

@@ -125,6 +125,23 @@ static int echo_accepted(struct echo_peer *e, struct sockaddr_storage *last)
 	return n;
 }
 
+/*
+ * A new echo peer on a new port: a relay port used toward the old one may
+ * still be in TIME_WAIT with it, when a connect() from it gets EADDRNOTAVAIL.
+ */
+static void echo_renew(void)
+{
+	echo_stop(&echo);
+	echo_start(&echo, false);
+}
+
+static int fresh_echo(void **state)
+{
+	(void)state;
+	echo_renew();
+	return 0;
+}
+
 /* Fixtures */
 
 static const char *const srv_flags[] = {"--relay-ip=127.0.0.1", "--allow-loopback-peers", NULL};
@@ -409,8 +426,10 @@ static void test_connect_bind_then_bytes_echo_unchanged(void **state)
 		struct session s;
 		struct turnc dc;
 		uint32_t id = 0;
-		int before = echo_accepted(&echo, NULL);
+		int before;
 
+		echo_renew();
+		before = echo_accepted(&echo, NULL);
 		session_open(&s, &srv);
 		assert_code(tcp_connect(&s, &echo.addr, &id), 0);
 		assert_true(id != 0);
@@ -618,22 +637,23 @@ static void test_peer_not_reading_backs_up_the_client(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_tcp_allocate_over_tcp_gets_tcp_relayed_address),
-	    cmocka_unit_test(test_tcp_allocate_over_udp_gets_400),
-	    cmocka_unit_test(test_tcp_allocate_with_udp_only_attributes_gets_400),
-	    cmocka_unit_test(test_relay_kinds_switched_off_get_442),
-	    cmocka_unit_test(test_channel_bind_on_tcp_allocation_gets_400),
-	    cmocka_unit_test(test_connect_on_udp_allocation_gets_400),
-	    cmocka_unit_test(test_connect_bind_then_bytes_echo_unchanged),
-	    cmocka_unit_test(test_second_connect_to_same_peer_gets_446),
-	    cmocka_unit_test(test_connect_to_closed_port_gets_447),
-	    cmocka_unit_test(test_connect_to_refused_peer_gets_403),
-	    cmocka_unit_test(test_connection_bind_with_unknown_id_gets_400),
-	    cmocka_unit_test(test_connection_bind_as_other_user_gets_441),
-	    cmocka_unit_test(test_peer_without_permission_is_closed),
-	    cmocka_unit_test(test_peer_connects_then_connection_attempt_and_bind),
-	    cmocka_unit_test(test_closing_control_connection_closes_data_connections),
-	    cmocka_unit_test(test_peer_not_reading_backs_up_the_client),
+	    cmocka_unit_test_setup(test_tcp_allocate_over_tcp_gets_tcp_relayed_address, fresh_echo),
+	    cmocka_unit_test_setup(test_tcp_allocate_over_udp_gets_400, fresh_echo),
+	    cmocka_unit_test_setup(test_tcp_allocate_with_udp_only_attributes_gets_400, fresh_echo),
+	    cmocka_unit_test_setup(test_relay_kinds_switched_off_get_442, fresh_echo),
+	    cmocka_unit_test_setup(test_channel_bind_on_tcp_allocation_gets_400, fresh_echo),
+	    cmocka_unit_test_setup(test_connect_on_udp_allocation_gets_400, fresh_echo),
+	    cmocka_unit_test_setup(test_connect_bind_then_bytes_echo_unchanged, fresh_echo),
+	    cmocka_unit_test_setup(test_second_connect_to_same_peer_gets_446, fresh_echo),
+	    cmocka_unit_test_setup(test_connect_to_closed_port_gets_447, fresh_echo),
+	    cmocka_unit_test_setup(test_connect_to_refused_peer_gets_403, fresh_echo),
+	    cmocka_unit_test_setup(test_connection_bind_with_unknown_id_gets_400, fresh_echo),
+	    cmocka_unit_test_setup(test_connection_bind_as_other_user_gets_441, fresh_echo),
+	    cmocka_unit_test_setup(test_peer_without_permission_is_closed, fresh_echo),
+	    cmocka_unit_test_setup(test_peer_connects_then_connection_attempt_and_bind, fresh_echo),
+	    cmocka_unit_test_setup(test_closing_control_connection_closes_data_connections,
+				   fresh_echo),
+	    cmocka_unit_test_setup(test_peer_not_reading_backs_up_the_client, fresh_echo),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
