@@ -356,6 +356,9 @@ const struct config_option config_options[] = {
     OPT_LIST("web-admin-ip", 0, CONFIG_IP, web_admin_ip, 1, "<ip>",
 	     "address the admin interface listens on (default 127.0.0.1)"),
     OPT_PORT("web-admin-port", 0, web_admin_port, "admin interface port"),
+    OPT_BOOL("web-diagnostic", 0, web_diagnostic,
+	     "serve the WebRTC diagnostic page /diagnostic to anyone (needs web-admin and "
+	     "use-auth-secret; off by default)"),
 };
 
 _Static_assert(ARRAY_SIZE(config_options) == CONFIG_OPTION_COUNT,

@@ -247,6 +247,7 @@ struct config {
 	uint16_t web_admin_port;
 	struct config_ip web_admin_ip[1]; /* none: 127.0.0.1 */
 	size_t web_admin_ip_count;
+	bool web_diagnostic; /* its /diagnostic page, open to anyone (webadmin_diag.c) */
 	/* RFC 8489 §10: Allocates redirected with 300, round robin (with a port) */
 	struct config_ip alternate_server[CONFIG_MAX_ALTERNATES];
 	size_t alternate_server_count;

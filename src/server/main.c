@@ -428,15 +428,28 @@ static void reload_tls(struct server *srv)
 		log_info("SIGUSR2: TLS and DTLS are off, nothing to reload");
 }
 
-/* SIGHUP holds the anchor while the peer policy changes (reload.h). */
-static void anchor_reload_hold(void *arg)
+/* The readers SIGHUP holds beside the workers (reload.h); either may be NULL. */
+struct reload_readers {
+	struct anchor *anchor;	    /* while the peer policy changes */
+	struct webadmin *webadmin; /* while the REST secrets change */
+};
+
+static void readers_hold(void *arg)
 {
-	anchor_hold(arg);
+	struct reload_readers *r = arg;
+
+	if (r->anchor)
+		anchor_hold(r->anchor);
+	webadmin_hold(r->webadmin);
 }
 
-static void anchor_reload_release(void *arg)
+static void readers_release(void *arg)
 {
-	anchor_release(arg);
+	struct reload_readers *r = arg;
+
+	webadmin_release(r->webadmin);
+	if (r->anchor)
+		anchor_release(r->anchor);
 }
 
 /* The anchor's metrics after the server's (metrics.h). */
@@ -585,9 +598,10 @@ static int run(struct server *srv, const struct privdrop *priv, int argc, char *
 			ret = -1;
 			goto stop;
 		}
-	} else if (srv->cfg->web_admin_ip_count ||
+	} else if (srv->cfg->web_admin_ip_count || srv->cfg->web_diagnostic ||
 		   srv->cfg->web_admin_port != CONFIG_DEFAULT_WEB_ADMIN_PORT) {
-		log_warn("web-admin-ip and web-admin-port: not acted on without web-admin");
+		log_warn("web-admin-ip, web-admin-port and web-diagnostic: not acted on without "
+			 "web-admin");
 	}
 	log_info("ready: %d worker threads, realm '%s'", srv->nworkers, srv->realm);
 	daemon_ready();
@@ -620,10 +634,10 @@ static int run(struct server *srv, const struct privdrop *priv, int argc, char *
 			continue;
 		}
 		if (sig == SIGHUP) {
-			const struct reload_hooks hooks = {anchor_reload_hold,
-							   anchor_reload_release, anchor};
+			struct reload_readers readers = {anchor, webadmin};
+			const struct reload_hooks hooks = {readers_hold, readers_release, &readers};
 
-			reload_config(srv, argc, argv, anchor ? &hooks : NULL);
+			reload_config(srv, argc, argv, &hooks);
 			continue;
 		}
 		if (sig == SIGUSR2) {

@@ -6,12 +6,13 @@
  *   GET  /login, POST /login (name, password), POST /logout
  *   GET  /status, /allocations, /calls
  *   POST /allocations/cancel (id), /calls/delete (call_id), /drain
+ *   with web-diagnostic, open to anyone: GET /diagnostic, /diagnostic.js,
+ *   /api/diagnostic/ice (webadmin_diag.c)
  * Every route but the login needs a session's cookie; every POST but the
  * login the session's CSRF token (form field csrf, or an X-CSRF-Token
  * header), and none may come from another site (Sec-Fetch-Site). Requests
  * are bounded (headers, body, time); answers carry a Content-Security-
- * Policy without scripts. A later page (the WebRTC diagnostic) adds its
- * routes to routes[].
+ * Policy without scripts (but for the diagnostic page's own script).
  */
 #include "server/webadmin_internal.h"
 
@@ -53,7 +54,17 @@ struct request {
 	struct webadmin_session *s;
 	struct evkeyvalq form;
 	bool has_form;
+	const char *type; /* Content-Type, when not HTML or JSON */
+	const char *csp;  /* Content-Security-Policy, when not the one without scripts */
 };
+
+#define WEBADMIN_CSP                                                                        \
+	"default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "                \
+	"frame-ancestors 'none'; base-uri 'none'"
+/* the diagnostic page: its own script, and fetch() of its credentials */
+#define WEBADMIN_DIAG_CSP                                                                   \
+	"default-src 'none'; script-src 'self'; connect-src 'self'; "                        \
+	"style-src 'unsafe-inline'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'"
 
 static void add_header(struct request *r, const char *name, const char *value)
 {
@@ -63,14 +74,14 @@ static void add_header(struct request *r, const char *name, const char *value)
 static void reply(struct request *r, int code, const char *reason, struct evbuffer *body)
 {
 	add_header(r, "Content-Type",
-		   r->json ? "application/json; charset=utf-8" : "text/html; charset=utf-8");
+		   r->type   ? r->type
+		   : r->json ? "application/json; charset=utf-8"
+			     : "text/html; charset=utf-8");
 	add_header(r, "Cache-Control", "no-store");
 	add_header(r, "X-Content-Type-Options", "nosniff");
 	add_header(r, "X-Frame-Options", "DENY");
 	add_header(r, "Referrer-Policy", "no-referrer");
-	add_header(r, "Content-Security-Policy",
-		   "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
-		   "frame-ancestors 'none'; base-uri 'none'");
+	add_header(r, "Content-Security-Policy", r->csp ? r->csp : WEBADMIN_CSP);
 	evhttp_send_reply(r->req, code, reason, body);
 }
 
@@ -168,22 +179,29 @@ static void reply_login(struct request *r, int code, const char *reason, const c
 	evbuffer_free(body);
 }
 
+/* The request's source address into src (0.0.0.0 when evhttp has none). */
+static void request_source(struct request *r, struct sockaddr_storage *src)
+{
+	struct evhttp_connection *conn = evhttp_request_get_connection(r->req);
+	const struct sockaddr *sa = conn ? evhttp_connection_get_addr(conn) : NULL;
+
+	memset(src, 0, sizeof(*src));
+	if (sa && (sa->sa_family == AF_INET || sa->sa_family == AF_INET6))
+		memcpy(src, sa, sa->sa_family == AF_INET ? sizeof(struct sockaddr_in)
+							 : sizeof(struct sockaddr_in6));
+	else
+		src->ss_family = AF_INET;
+}
+
 static void do_login(struct request *r)
 {
 	struct webadmin *wa = r->wa;
 	const char *name = form_get(r, "name"), *pw = form_get(r, "password");
 	struct sockaddr_storage src;
-	struct evhttp_connection *conn = evhttp_request_get_connection(r->req);
-	const struct sockaddr *sa = conn ? evhttp_connection_get_addr(conn) : NULL;
 	struct webadmin_session *s;
 	int ok;
 
-	memset(&src, 0, sizeof(src));
-	if (sa && (sa->sa_family == AF_INET || sa->sa_family == AF_INET6))
-		memcpy(&src, sa, sa->sa_family == AF_INET ? sizeof(struct sockaddr_in)
-							  : sizeof(struct sockaddr_in6));
-	else
-		src.ss_family = AF_INET;
+	request_source(r, &src);
 	if (!name || !pw || !*name || strlen(name) > USERDB_ADMIN_NAME_MAX ||
 	    strlen(pw) > WEBADMIN_MAX_PASSWORD) {
 		reply_error(r, HTTP_BADREQUEST, "Bad Request", "an admin name and a password, please");
@@ -308,6 +326,78 @@ static void page_status(struct request *r) { do_page(r, webadmin_status); }
 static void page_allocations(struct request *r) { do_page(r, webadmin_allocations); }
 static void page_calls(struct request *r) { do_page(r, webadmin_calls); }
 
+/* The diagnostic page and its script: the same for everyone, with a policy allowing that script. */
+static void page_diag(struct request *r, void (*write)(struct evbuffer *), const char *type)
+{
+	struct evbuffer *body = evbuffer_new();
+
+	if (!body) {
+		evhttp_send_error(r->req, HTTP_INTERNAL, NULL);
+		return;
+	}
+	write(body);
+	r->type = type;
+	r->csp = WEBADMIN_DIAG_CSP;
+	reply(r, HTTP_OK, "OK", body);
+	evbuffer_free(body);
+}
+
+static void page_diagnostic(struct request *r) { page_diag(r, webadmin_diag_page, NULL); }
+
+static void page_diagnostic_js(struct request *r)
+{
+	page_diag(r, webadmin_diag_script, "text/javascript; charset=utf-8");
+}
+
+static bool cross_site(struct request *r);
+
+/*
+ * The page's credentials, minted for anyone who asks from this site: at most
+ * WEBADMIN_DIAG_PER_WINDOW a minute per source address (IPv6: its /64).
+ */
+static void diag_ice(struct request *r)
+{
+	struct webadmin *wa = r->wa;
+	struct sockaddr_storage src;
+	char host[256], err[256];
+	struct evbuffer *body;
+
+	if (!r->json) {
+		reply_error(r, HTTP_NOTFOUND, "Not Found", "no such page");
+		return;
+	}
+	if (cross_site(r)) {
+		reply_error(r, HTTP_STATUS_FORBIDDEN, "Forbidden", "a request from another site");
+		return;
+	}
+	if (webadmin_host_header(evhttp_find_header(evhttp_request_get_input_headers(r->req),
+						    "Host"),
+				 host, sizeof(host)) < 0) {
+		reply_error(r, HTTP_BADREQUEST, "Bad Request",
+			    "a Host header naming this server, please");
+		return;
+	}
+	request_source(r, &src);
+	if (!webadmin_diag_take(wa, (struct sockaddr *)&src)) {
+		reply_error(r, 429, "Too Many Requests",
+			    "too many diagnostic runs from your address: wait a minute");
+		return;
+	}
+	body = evbuffer_new();
+	if (!body) {
+		evhttp_send_error(r->req, HTTP_INTERNAL, NULL);
+		return;
+	}
+	if (webadmin_diag_ice(wa, host, body, err, sizeof(err)) < 0) {
+		log_error("web-diagnostic: no credentials for the page: %s", err);
+		reply_error(r, HTTP_SERVUNAVAIL, "Service Unavailable",
+			    "the server cannot make TURN credentials now");
+	} else {
+		reply(r, HTTP_OK, "OK", body);
+	}
+	evbuffer_free(body);
+}
+
 static void page_login(struct request *r)
 {
 	if (r->json)
@@ -321,6 +411,7 @@ static const struct route {
 	bool post;
 	bool open; /* no session needed */
 	void (*run)(struct request *r);
+	bool diag; /* only with web-diagnostic */
 } routes[] = {
     {"/login", false, true, page_login},
     {"/login", true, true, do_login},
@@ -331,6 +422,9 @@ static const struct route {
     {"/allocations/cancel", true, false, do_cancel},
     {"/calls/delete", true, false, do_delete_call},
     {"/drain", true, false, do_drain},
+    {"/diagnostic", false, true, page_diagnostic, true},
+    {"/diagnostic.js", false, true, page_diagnostic_js, true},
+    {"/diagnostic/ice", false, true, diag_ice, true},
 };
 
 /* A POST that another site's page may have sent: refused (with the CSRF token check). */
@@ -349,7 +443,8 @@ static void route_request(struct request *r)
 	bool path_known = false;
 
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-		if (strcmp(routes[i].path, r->path) != 0)
+		if (strcmp(routes[i].path, r->path) != 0 ||
+		    (routes[i].diag && !r->wa->srv->cfg->web_diagnostic))
 			continue;
 		path_known = true;
 		if (routes[i].post == r->post)
@@ -453,11 +548,23 @@ struct webadmin *webadmin_start(struct server *srv, const struct webadmin_anchor
 		return NULL;
 	}
 	wa->srv = srv;
+	if (c->web_diagnostic && !c->use_auth_secret) {
+		free(wa);
+		snprintf(err, errlen,
+			 "web-diagnostic needs use-auth-secret: the page's credentials are TURN REST "
+			 "API ones, made from static-auth-secret or a secret of the realm in the store");
+		return NULL;
+	}
 	if (anchor) {
 		wa->anchor = *anchor;
 		wa->has_anchor = true;
 	}
 	wa->start_ms = clock_ms();
+	if (pthread_mutex_init(&wa->cfg_lock, NULL) != 0) {
+		free(wa);
+		snprintf(err, errlen, "web-admin: cannot make a lock");
+		return NULL;
+	}
 	if (RAND_bytes((unsigned char *)&wa->fail_seed, sizeof(wa->fail_seed)) != 1) {
 		snprintf(err, errlen, "web-admin: no randomness");
 		goto fail;
@@ -497,6 +604,18 @@ fail:
 	return NULL;
 }
 
+void webadmin_hold(struct webadmin *wa)
+{
+	if (wa)
+		pthread_mutex_lock(&wa->cfg_lock);
+}
+
+void webadmin_release(struct webadmin *wa)
+{
+	if (wa)
+		pthread_mutex_unlock(&wa->cfg_lock);
+}
+
 bool webadmin_https(const struct webadmin *wa)
 {
 	return wa->https;
@@ -516,5 +635,6 @@ void webadmin_stop(struct webadmin *wa)
 		event_base_free(wa->base);
 	userdb_close(wa->db);
 	OPENSSL_cleanse(wa->sessions, sizeof(wa->sessions));
+	pthread_mutex_destroy(&wa->cfg_lock);
 	free(wa);
 }

@@ -14,9 +14,9 @@
  * Files: webadmin.c (thread, HTTP, routing, actions), webadmin_session.c
  * (logins, sessions, CSRF tokens, failed-login budget), webadmin_pages.c
  * (HTML and JSON), webadmin_text.c (escaping, the cookie), webadmin_alloc.c (allocations, read and cancelled on
- * their own workers), webadmin_pw.c (coturn's admin password hashes).
- * A later page (the WebRTC diagnostic) adds its handlers to webadmin.c's
- * route table.
+ * their own workers), webadmin_pw.c (coturn's admin password hashes),
+ * webadmin_diag.c (web-diagnostic: the WebRTC diagnostic page, open to
+ * anyone, with TURN REST credentials minted for it).
  */
 #ifndef SERVER_WEBADMIN_H
 #define SERVER_WEBADMIN_H
@@ -49,6 +49,13 @@ struct webadmin *webadmin_start(struct server *srv, const struct webadmin_anchor
 				char *err, size_t errlen);
 /* Is it served over HTTPS (a certificate configured)? */
 bool webadmin_https(const struct webadmin *wa);
+/*
+ * SIGHUP holds the interface while it swaps options (reload.h): what the
+ * interface reads of the configuration at run time (web-diagnostic's REST
+ * secret) it reads under this. NULL is a no-op.
+ */
+void webadmin_hold(struct webadmin *wa);
+void webadmin_release(struct webadmin *wa);
 /* Stops the thread, waits for it, closes the socket. NULL is a no-op. */
 void webadmin_stop(struct webadmin *wa);
 

@@ -28,6 +28,8 @@ struct userdb;
 #define WEBADMIN_FAIL_SLOTS 256	       /* failed-login budget: slots by source address */
 #define WEBADMIN_FAILS_PER_WINDOW 5    /* failed logins from one address per window */
 #define WEBADMIN_FAIL_WINDOW_S 60
+#define WEBADMIN_DIAG_PER_WINDOW 10    /* diagnostic credentials per source address per window */
+#define WEBADMIN_DIAG_TTL_S 600	       /* and how long they are good */
 #define WEBADMIN_MAX_ALLOCS 1000       /* allocations one page lists */
 #define WEBADMIN_MAX_CALLS 1000	       /* calls one page lists */
 #define WEBADMIN_COOKIE "turnserver_admin"
@@ -60,6 +62,8 @@ struct webadmin {
 	uint64_t start_ms, start_wall_s;
 	struct webadmin_session sessions[WEBADMIN_SESSIONS];
 	struct webadmin_fail fails[WEBADMIN_FAIL_SLOTS];
+	struct webadmin_fail diag_mints[WEBADMIN_FAIL_SLOTS]; /* same slots, the page's budget */
+	pthread_mutex_t cfg_lock; /* held by SIGHUP while it swaps options (webadmin_hold()) */
 };
 
 /* webadmin_session.c */
@@ -73,6 +77,8 @@ bool webadmin_csrf_ok(const struct webadmin_session *s, const char *csrf);
 /* May src try a login now (its failures within the budget)? */
 bool webadmin_login_allowed(struct webadmin *wa, const struct sockaddr *src);
 void webadmin_login_failed(struct webadmin *wa, const struct sockaddr *src);
+/* One more diagnostic credential for src: within its budget (10 a minute)? */
+bool webadmin_diag_take(struct webadmin *wa, const struct sockaddr *src);
 /* Checks name and password against the store's admin accounts: 1, 0 (no), -1 (store error). */
 int webadmin_login_check(struct webadmin *wa, const char *name, const char *password);
 
@@ -83,6 +89,13 @@ int webadmin_cookie_value(const char *header, const char *name, char *out, size_
 void webadmin_html(struct evbuffer *out, const char *s);
 /* s as a JSON string, quotes included; <, >, & and controls as \uXXXX. */
 void webadmin_json_str(struct evbuffer *out, const char *s);
+/*
+ * The host of an HTTP Host header (RFC 9110 §7.2: uri-host [":" port]):
+ * a DNS name or IPv4 address (letters, digits, '-', '.', not starting with
+ * '-' or '.', at most 253), or an IPv6 literal in brackets (written
+ * without them), copied into out: 0, or -1 (none, malformed, too long).
+ */
+int webadmin_host_header(const char *header, char *out, size_t cap);
 
 /* webadmin_pages.c: the pages and their JSON */
 void webadmin_page_begin(struct evbuffer *out, const char *title,
@@ -123,5 +136,16 @@ int webadmin_allocs_collect(struct webadmin *wa, struct webadmin_allocs *out);
 void webadmin_allocs_free(struct webadmin_allocs *a);
 /* Ends allocation id on its worker (its client gets 437 next, or its connection closes): 0 or -1. */
 int webadmin_alloc_cancel(struct webadmin *wa, uint64_t id);
+
+/* webadmin_diag.c: the WebRTC diagnostic page (web-diagnostic), open to anyone */
+void webadmin_diag_page(struct evbuffer *out);
+void webadmin_diag_script(struct evbuffer *out);
+/*
+ * {"iceServers": ..., "ttl": S} for this server's STUN and TURN URLs on host,
+ * with TURN REST credentials good for WEBADMIN_DIAG_TTL_S: 0, or -1 with
+ * why in err (no secret, store error).
+ */
+int webadmin_diag_ice(struct webadmin *wa, const char *host, struct evbuffer *out, char *err,
+		      size_t errlen);
 
 #endif /* SERVER_WEBADMIN_INTERNAL_H */

@@ -107,8 +107,9 @@ bool webadmin_csrf_ok(const struct webadmin_session *s, const char *csrf)
 	return s && s->used && token_eq(s->csrf, csrf);
 }
 
-static struct webadmin_fail *fail_slot(struct webadmin *wa, const struct sockaddr *src,
-				       uint32_t *key)
+/* src's slot in table (WEBADMIN_FAIL_SLOTS of them), and its key. */
+static struct webadmin_fail *fail_slot(struct webadmin *wa, struct webadmin_fail *table,
+				       const struct sockaddr *src, uint32_t *key)
 {
 	union sockaddr_u a;
 
@@ -118,22 +119,24 @@ static struct webadmin_fail *fail_slot(struct webadmin *wa, const struct sockadd
 		memset(&a.in6.sin6_addr.s6_addr[8], 0, 8); /* its /64 */
 	addr_set_port(&a.sa, 0);
 	*key = addr_hash(&a.sa, wa->fail_seed) | 1;
-	return &wa->fails[*key % WEBADMIN_FAIL_SLOTS];
+	return &table[*key % WEBADMIN_FAIL_SLOTS];
 }
 
 bool webadmin_login_allowed(struct webadmin *wa, const struct sockaddr *src)
 {
 	uint32_t key;
-	struct webadmin_fail *f = fail_slot(wa, src, &key);
+	struct webadmin_fail *f = fail_slot(wa, wa->fails, src, &key);
 
 	return f->key != key || clock_ms() - f->window_ms >= WEBADMIN_FAIL_WINDOW_S * 1000ULL ||
 	       f->count < WEBADMIN_FAILS_PER_WINDOW;
 }
 
-void webadmin_login_failed(struct webadmin *wa, const struct sockaddr *src)
+/* One more in src's count of its window (a new window when the last one is over). */
+static unsigned int budget_count(struct webadmin *wa, struct webadmin_fail *table,
+				 const struct sockaddr *src)
 {
 	uint32_t key;
-	struct webadmin_fail *f = fail_slot(wa, src, &key);
+	struct webadmin_fail *f = fail_slot(wa, table, src, &key);
 	uint64_t now = clock_ms();
 
 	if (f->key != key || now - f->window_ms >= WEBADMIN_FAIL_WINDOW_S * 1000ULL) {
@@ -141,7 +144,17 @@ void webadmin_login_failed(struct webadmin *wa, const struct sockaddr *src)
 		f->window_ms = now;
 		f->count = 0;
 	}
-	f->count++;
+	return ++f->count;
+}
+
+void webadmin_login_failed(struct webadmin *wa, const struct sockaddr *src)
+{
+	budget_count(wa, wa->fails, src);
+}
+
+bool webadmin_diag_take(struct webadmin *wa, const struct sockaddr *src)
+{
+	return budget_count(wa, wa->diag_mints, src) <= WEBADMIN_DIAG_PER_WINDOW;
 }
 
 int webadmin_login_check(struct webadmin *wa, const char *name, const char *password)

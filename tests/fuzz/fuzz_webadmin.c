@@ -4,10 +4,13 @@
  * (src/server/webadmin_pw.c). The first byte picks: 0, a Cookie header
  * (the rest) searched for the session cookie into a room the second byte
  * sizes; 1, a stored password form and a password (split at the first
- * NUL), checked; else a text escaped for HTML and JSON. Every input is a
+ * NUL), checked; 2, a Host header (webadmin_diag.c's host) into a room the
+ * second byte sizes; else a text escaped for HTML and JSON. Every input is a
  * heap copy of exactly its length plus the NUL the callers give. Checks: a
  * cookie value fits its room and comes from the header; a form that checks
- * is valid; escaped HTML holds no raw < > " ' and no control character;
+ * is valid; a host fits its room, comes from the header and holds only
+ * letters, digits, '-', '.' and ':' (IPv6); escaped HTML holds no raw
+ * < > " ' and no control character;
  * escaped JSON is one string with no raw control character, < > or &.
  * fuzz-sources: src/server/webadmin_text.c src/server/webadmin_pw.c
  */
@@ -57,6 +60,25 @@ static void fuzz_password(const uint8_t *data, size_t size)
 	free(stored);
 }
 
+static void fuzz_host(const uint8_t *data, size_t size)
+{
+	size_t cap = size ? (size_t)data[0] % 300 + 1 : 1;
+	char *header = copy_of(data + (size ? 1 : 0), size ? size - 1 : 0);
+	char *out = malloc(cap);
+
+	CHECK(out != NULL);
+	if (webadmin_host_header(header, out, cap) == 0) {
+		size_t len = strlen(out);
+
+		CHECK(len > 0 && len < cap);
+		CHECK(strstr(header, out) != NULL);
+		CHECK(strspn(out, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.:") ==
+		      len);
+	}
+	free(out);
+	free(header);
+}
+
 static void fuzz_escape(const uint8_t *data, size_t size)
 {
 	char *text = copy_of(data, size);
@@ -95,6 +117,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_cookie(data + 1, size - 1);
 	else if (data[0] == 1)
 		fuzz_password(data + 1, size - 1);
+	else if (data[0] == 2)
+		fuzz_host(data + 1, size - 1);
 	else
 		fuzz_escape(data + 1, size - 1);
 	return 0;
