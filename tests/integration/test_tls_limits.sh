@@ -24,7 +24,7 @@ base=$(tl_free_port_block 12) || { echo "FAIL: no free port block"; exit 1; }
 tl_setup test_cert_made '[ -s "$tmp/cert/server.pem" ]' "$tmp/out"
 tl_start_turnserver "$base" $((base + 2)) $((base + 11)) \
 	--cert "$tmp/cert/server.pem" --pkey "$tmp/cert/server.key" \
-	--max-tcp-connections-per-ip 4 --max-allocate-timeout 1
+	--max-tcp-connections-per-ip 4 --max-allocate-timeout 1 --tls-listening-port $((base + 1))
 tl_wait_log "$tmp/server.log" "ready:" "$srv_pid"
 rc=$?
 tl_server_output

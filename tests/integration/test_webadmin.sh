@@ -26,7 +26,7 @@ tl_require_coturn turnadmin
 tl_setup "curl installed" 'command -v curl >/dev/null'
 
 tl_port_plan 200
-wa=$((base + 1)) peer=$((base + 2)) ng=$((base + 3)) wa2=$((base + 4)) srv2=$((base + 5))
+wa=$((base + 1)) peer=$((base + 2)) ng=$((base + 3)) wa2=$((base + 4)) srv2=$((base + 5)) tls2=$((base + 6))
 realm=example.org
 url=http://127.0.0.1:$wa
 xss_user='<img src=x onerror=alert(1)>'
@@ -190,7 +190,7 @@ tl_forget "$srv_pid"
 tl_setup "test certificate" '[ -s "$tmp/cert/server.pem" ]' "$tmp/cert.log"
 mv "$tmp/server.log" "$tmp/server1.log"
 tl_start_turnserver "$srv2" "$minp" "$maxp" --realm "$realm" --web-admin --web-admin-port "$wa2" \
-	--cert "$tmp/cert/server.pem" --pkey "$tmp/cert/server.key"
+	--cert "$tmp/cert/server.pem" --pkey "$tmp/cert/server.key" --tls-listening-port "$tls2"
 if ! tl_wait_log "$tmp/server.log" "ready:" "$srv_pid"; then
 	tl_server_output
 	tl_setup "HTTPS server starts" false "$tmp/out"
