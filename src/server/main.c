@@ -9,7 +9,8 @@
  * to alternate-server, or get 486; the process stops when the last
  * allocation and call have ended). With daemon it forks first (daemon.h);
  * with proc-user it drops root once everything is bound and opened, before
- * its threads start (privdrop.h).
+ * its threads start (privdrop.h). Under a systemd unit of Type=notify it
+ * says READY, RELOADING and STOPPING over NOTIFY_SOCKET (sdnotify.h).
  */
 #include <errno.h>
 #include <event2/thread.h>
@@ -32,6 +33,7 @@
 #include "anchor/anchor.h"
 #include "server/dtls.h"
 #include "server/server.h"
+#include "common/sdnotify.h"
 #include "server/daemon.h"
 #include "server/privdrop.h"
 #include "server/reload.h"
@@ -591,6 +593,10 @@ static int run(struct server *srv, const struct privdrop *priv, int argc, char *
 	}
 	log_info("ready: %d worker threads, realm '%s'", srv->nworkers, srv->realm);
 	daemon_ready();
+	/* a unit of Type=notify starts its dependents now (sdnotify.h) */
+	if (sdnotify("READY=1\nSTATUS=relaying") < 0)
+		log_warn("NOTIFY_SOCKET: cannot tell the service manager we are ready: %s",
+			 strerror(errno));
 
 	for (;;) {
 		struct timespec one_s = {.tv_sec = 1};
@@ -609,6 +615,7 @@ static int run(struct server *srv, const struct privdrop *priv, int argc, char *
 		}
 		if (sig == SIGUSR1) {
 			if (!atomic_exchange(&srv->draining, true)) {
+				sdnotify("STATUS=draining");
 				if (anchor)
 					anchor_drain(anchor);
 				log_info("SIGUSR1: draining: new Allocates go to alternate-server or "
@@ -623,7 +630,9 @@ static int run(struct server *srv, const struct privdrop *priv, int argc, char *
 			const struct reload_hooks hooks = {anchor_reload_hold,
 							   anchor_reload_release, anchor};
 
+			sdnotify("RELOADING=1");
 			reload_config(srv, argc, argv, anchor ? &hooks : NULL);
+			sdnotify("READY=1");
 			continue;
 		}
 		if (sig == SIGUSR2) {
@@ -633,6 +642,7 @@ static int run(struct server *srv, const struct privdrop *priv, int argc, char *
 		log_info("signal %d: stopping", sig);
 		break;
 	}
+	sdnotify("STOPPING=1");
 stop:
 	/* first: they read the workers' and the anchor's state */
 	webadmin_stop(webadmin);
