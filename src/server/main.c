@@ -717,6 +717,7 @@ int main(int argc, char **argv)
 	/* config_check() vetted the facility and the format */
 	log_set_syslog_facility(cfg.syslog_facility);
 	log_set_timestamp_format(cfg.new_log_timestamp_format);
+	log_set_format(cfg.log_format);
 	if (log_open(config_log_destination(&cfg), err, sizeof(err)) < 0) {
 		fprintf(stderr, "turnserver: %s\n", err);
 		config_free(&cfg);
