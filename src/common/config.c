@@ -241,6 +241,8 @@ const struct config_option config_options[] = {
     OPT_STR("new-log-timestamp-format", 0, CONFIG_TEXT, new_log_timestamp_format,
 	    FSIZE(new_log_timestamp_format), "<strftime format>",
 	    "log line timestamps in local time (default ISO 8601 UTC with milliseconds)"),
+    OPT_STR("log-format", 0, CONFIG_TEXT, log_format, FSIZE(log_format), "<text|json>",
+	    "log lines as text (default), or one JSON object a line for log shippers"),
     OPT_BOOL("log-binding", 0, log_binding, "with verbose: a log line per Binding request"),
     OPT_VERBOSE("verbose", 'v', 1, "verbose logging"),
     OPT_VERBOSE("Verbose", 'V', 2, "very verbose logging"),
@@ -1082,6 +1084,7 @@ void config_init(struct config *c)
 	c->max_unauth_connections_per_ip = CONFIG_DEFAULT_MAX_UNAUTH_CONNECTIONS_PER_IP;
 	c->realm_options_refresh = CONFIG_DEFAULT_REALM_OPTIONS_REFRESH;
 	memcpy(c->kernel_offload, "auto", sizeof("auto"));
+	memcpy(c->log_format, "text", sizeof("text"));
 	memcpy(c->rest_api_separator, ":", sizeof(":"));
 	memcpy(c->software_name, CONFIG_DEFAULT_SOFTWARE_NAME,
 	       sizeof(CONFIG_DEFAULT_SOFTWARE_NAME));

@@ -199,6 +199,7 @@ struct config {
 	char syslog_facility[16];	/* "": user; "LOG_LOCAL1", "local1", ... */
 	char new_log_timestamp_format[CONFIG_MAX_TIMESTAMP_FORMAT + 1]; /* strftime, "": ours */
 	bool log_binding;		/* with verbose: a line per Binding request */
+	char log_format[8];		/* "text" (default) or "json": log.h */
 	int verbose;	/* 0 quiet, 1 verbose (-v), 2 very verbose (-V) */
 	char *pidfile;	/* NULL: none */
 	bool daemon;	/* -o: fork into the background (src/server/daemon.c) */

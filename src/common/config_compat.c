@@ -130,6 +130,11 @@ int config_check_compat(const struct config *c, char *err, size_t errlen)
 			    LOG_TIMESTAMP_MAX);
 		return -1;
 	}
+	if (strcmp(c->log_format, "text") != 0 && strcmp(c->log_format, "json") != 0) {
+		config_errf(err, errlen, "bad value '%s' for log-format (expected text or json)",
+			    c->log_format);
+		return -1;
+	}
 	return 0;
 }
 

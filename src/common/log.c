@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/log_json.h"
 #include "common/log_syslog.h"
 
 #define LOG_FD_SYSLOG (-2) /* log_fd when lines go to syslog(3) */
@@ -23,6 +25,9 @@ static char *log_path;
 static _Atomic int log_level = LOG_INFO; /* SIGHUP may change it while threads log */
 static int log_facility = -1; /* -1: user */
 static char log_stamp_format[LOG_TIMESTAMP_MAX + 1]; /* "": ISO 8601 UTC, ms */
+static _Atomic bool log_json; /* log-format=json (log_json.h) */
+
+#define LOG_LINE_MAX 1024 /* bytes of a text line, newline included */
 
 /* coturn's names first: "syslog", "stdout" and "-" are no file names. */
 static int open_path(const char *path)
@@ -166,29 +171,88 @@ enum log_level log_get_level(void)
 	return (enum log_level)atomic_load_explicit(&log_level, memory_order_relaxed);
 }
 
+int log_set_format(const char *name)
+{
+	if (!name || !*name || strcmp(name, "text") == 0)
+		atomic_store_explicit(&log_json, false, memory_order_relaxed);
+	else if (strcmp(name, "json") == 0)
+		atomic_store_explicit(&log_json, true, memory_order_relaxed);
+	else
+		return -1;
+	return 0;
+}
+
+/* The line's timestamp into out (LOG_TIMESTAMP_MAX + 1 bytes): its length, 0 for none. */
+static int log_stamp(const struct timespec *ts, char *out)
+{
+	struct tm tm;
+
+	/* coturn's new-log-timestamp-format; one that gives nothing leaves no stamp */
+	if (log_stamp_format[0])
+		return (int)log_format_stamp(log_stamp_format, ts, out);
+	gmtime_r(&ts->tv_sec, &tm);
+	return snprintf(out, LOG_TIMESTAMP_MAX + 1, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
+			tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+			tm.tm_sec, ts->tv_nsec / 1000000);
+}
+
+/* One line out to the destination, under log_lock: line holds room for the newline. */
+static void log_write(int level, char *line, size_t n, size_t syslog_from)
+{
+	pthread_mutex_lock(&log_lock);
+	if (log_fd == LOG_FD_SYSLOG) {
+		/* syslog stamps the time itself */
+		log_syslog_line(level, line + syslog_from);
+	} else {
+		line[n++] = '\n';
+		if (write(log_fd, line, n) < 0)
+			errno = 0;
+	}
+	pthread_mutex_unlock(&log_lock);
+}
+
+/*
+ * log-format=json: {"time":..,"level":..,"msg":..} (log_json.h); to
+ * syslog without the time. The message is cut as a text line is.
+ */
+static void log_msg_json(enum log_level level, const struct timespec *ts, const char *fmt,
+			 va_list ap)
+{
+	static const char *names[] = {"error", "warning", "info", "debug"};
+	char stamp[LOG_TIMESTAMP_MAX + 1], msg[LOG_LINE_MAX], line[2 * LOG_LINE_MAX];
+	bool to_syslog;
+	size_t n;
+
+	if (vsnprintf(msg, sizeof(msg), fmt, ap) < 0)
+		msg[0] = '\0';
+	stamp[log_stamp(ts, stamp)] = '\0';
+	pthread_mutex_lock(&log_lock);
+	to_syslog = log_fd == LOG_FD_SYSLOG;
+	pthread_mutex_unlock(&log_lock);
+	n = log_json_line(line, sizeof(line) - 1, to_syslog ? NULL : stamp, names[level], msg);
+	log_write((int)level, line, n, 0);
+}
+
 void log_msg(enum log_level level, const char *fmt, ...)
 {
 	static const char *names[] = {"ERROR", "WARNING", "INFO", "DEBUG"};
-	char line[1024];
+	char line[LOG_LINE_MAX];
 	struct timespec ts;
-	struct tm tm;
 	va_list ap;
 	int n, m, stamp;
 
 	if ((int)level > atomic_load_explicit(&log_level, memory_order_relaxed))
 		return;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	if (log_stamp_format[0]) {
-		/* coturn's new-log-timestamp-format; one that gives nothing leaves no stamp */
-		stamp = (int)log_format_stamp(log_stamp_format, &ts, line);
-		if (stamp)
-			line[stamp++] = ' ';
-	} else {
-		gmtime_r(&ts.tv_sec, &tm);
-		stamp = snprintf(line, sizeof(line), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ ",
-				 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-				 tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
+	if (atomic_load_explicit(&log_json, memory_order_relaxed)) {
+		va_start(ap, fmt);
+		log_msg_json(level, &ts, fmt, ap);
+		va_end(ap);
+		return;
 	}
+	stamp = log_stamp(&ts, line);
+	if (stamp)
+		line[stamp++] = ' ';
 	n = stamp + snprintf(line + stamp, sizeof(line) - (size_t)stamp, "%s: ", names[level]);
 	va_start(ap, fmt);
 	m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
@@ -199,14 +263,5 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	if ((size_t)n > sizeof(line) - 2)
 		n = sizeof(line) - 2;
 	line[n] = '\0';
-	pthread_mutex_lock(&log_lock);
-	if (log_fd == LOG_FD_SYSLOG) {
-		/* syslog stamps the time itself */
-		log_syslog_line((int)level, line + stamp);
-	} else {
-		line[n++] = '\n';
-		if (write(log_fd, line, (size_t)n) < 0)
-			errno = 0;
-	}
-	pthread_mutex_unlock(&log_lock);
+	log_write((int)level, line, (size_t)n, (size_t)stamp);
 }

@@ -39,6 +39,12 @@ int log_syslog_facility(const char *name);
 #define LOG_TIMESTAMP_MAX 63 /* bytes of a timestamp made by a format */
 /* 0 when fmt, used on a sample time, gives 1 to LOG_TIMESTAMP_MAX bytes; else -1. */
 int log_timestamp_format_ok(const char *fmt);
+/*
+ * Before log_open (any time: the next line follows it): "text" (or NULL,
+ * ""; the default) or "json", one JSON object a line for log shippers
+ * (log_json.h). -1 for another name, and nothing changes.
+ */
+int log_set_format(const char *name);
 void log_set_level(enum log_level level);
 enum log_level log_get_level(void);
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -9,7 +9,8 @@
  * to alternate-server, or get 486; the process stops when the last
  * allocation and call have ended). With daemon it forks first (daemon.h);
  * with proc-user it drops root once everything is bound and opened, before
- * its threads start (privdrop.h).
+ * its threads start (privdrop.h). Under a systemd unit of Type=notify it
+ * says READY, RELOADING and STOPPING over NOTIFY_SOCKET (sdnotify.h).
  */
 #include <errno.h>
 #include <event2/thread.h>
@@ -32,6 +33,7 @@
 #include "anchor/anchor.h"
 #include "server/dtls.h"
 #include "server/server.h"
+#include "common/sdnotify.h"
 #include "server/daemon.h"
 #include "server/privdrop.h"
 #include "server/reload.h"
@@ -605,6 +607,10 @@ static int run(struct server *srv, const struct privdrop *priv, int argc, char *
 	}
 	log_info("ready: %d worker threads, realm '%s'", srv->nworkers, srv->realm);
 	daemon_ready();
+	/* a unit of Type=notify starts its dependents now (sdnotify.h) */
+	if (sdnotify("READY=1\nSTATUS=relaying") < 0)
+		log_warn("NOTIFY_SOCKET: cannot tell the service manager we are ready: %s",
+			 strerror(errno));
 
 	for (;;) {
 		struct timespec one_s = {.tv_sec = 1};
@@ -623,6 +629,7 @@ static int run(struct server *srv, const struct privdrop *priv, int argc, char *
 		}
 		if (sig == SIGUSR1) {
 			if (!atomic_exchange(&srv->draining, true)) {
+				sdnotify("STATUS=draining");
 				if (anchor)
 					anchor_drain(anchor);
 				log_info("SIGUSR1: draining: new Allocates go to alternate-server or "
@@ -637,7 +644,9 @@ static int run(struct server *srv, const struct privdrop *priv, int argc, char *
 			struct reload_readers readers = {anchor, webadmin};
 			const struct reload_hooks hooks = {readers_hold, readers_release, &readers};
 
+			sdnotify("RELOADING=1");
 			reload_config(srv, argc, argv, &hooks);
+			sdnotify("READY=1");
 			continue;
 		}
 		if (sig == SIGUSR2) {
@@ -647,6 +656,7 @@ static int run(struct server *srv, const struct privdrop *priv, int argc, char *
 		log_info("signal %d: stopping", sig);
 		break;
 	}
+	sdnotify("STOPPING=1");
 stop:
 	/* first: they read the workers' and the anchor's state */
 	webadmin_stop(webadmin);
@@ -721,6 +731,7 @@ int main(int argc, char **argv)
 	/* config_check() vetted the facility and the format */
 	log_set_syslog_facility(cfg.syslog_facility);
 	log_set_timestamp_format(cfg.new_log_timestamp_format);
+	log_set_format(cfg.log_format);
 	if (log_open(config_log_destination(&cfg), err, sizeof(err)) < 0) {
 		fprintf(stderr, "turnserver: %s\n", err);
 		config_free(&cfg);
