@@ -26,9 +26,9 @@
 
 /* ---- algorithms, fetched once ---- */
 
-enum { ALG_CTR128, ALG_CTR256, ALG_GCM128, ALG_GCM256, ALG_COUNT };
+enum { ALG_ECB128, ALG_ECB256, ALG_GCM128, ALG_GCM256, ALG_COUNT };
 
-static const char *const alg_names[ALG_COUNT] = {"AES-128-CTR", "AES-256-CTR", "AES-128-GCM",
+static const char *const alg_names[ALG_COUNT] = {"AES-128-ECB", "AES-256-ECB", "AES-128-GCM",
 						 "AES-256-GCM"};
 static EVP_CIPHER *algs[ALG_COUNT];
 static EVP_MAC *hmac_alg;
@@ -50,12 +50,19 @@ static bool have_algs(void)
 	return fetched;
 }
 
-/* ---- AES-CM (RFC 3711 §4.1.1) ---- */
+/* ---- AES-CM (RFC 3711 §4.1.1) ----
+ *
+ * The keystream is AES-ECB of the counter blocks, made here in batches:
+ * an ECB context is keyed once, so a packet costs no cipher re-init (an
+ * EVP CTR context would take one per packet for its IV). */
+
+#define ICM_BATCH 32 /* blocks per ECB call: 512 bytes */
 
 struct icm {
 	EVP_CIPHER_CTX *ctx;
 	int aes_len;
-	uint8_t offset[16]; /* the salt, shifted left 16 bits */
+	uint8_t offset[16];  /* the salt, shifted left 16 bits */
+	uint8_t counter[16]; /* the packet's first counter block */
 };
 
 static const srtp_cipher_type_t *icm_type(int key_len, int *aes_len, int *alg)
@@ -63,11 +70,11 @@ static const srtp_cipher_type_t *icm_type(int key_len, int *aes_len, int *alg)
 	switch (key_len) {
 	case SRTP_AES_ICM_128_KEY_LEN_WSALT:
 		*aes_len = SRTP_AES_128_KEY_LEN;
-		*alg = ALG_CTR128;
+		*alg = ALG_ECB128;
 		return &srtp_ossl_aes_icm_128;
 	case SRTP_AES_ICM_256_KEY_LEN_WSALT:
 		*aes_len = SRTP_AES_256_KEY_LEN;
-		*alg = ALG_CTR256;
+		*alg = ALG_ECB256;
 		return &srtp_ossl_aes_icm_256;
 	}
 	return NULL;
@@ -102,7 +109,8 @@ static srtp_err_status_t icm_alloc(srtp_cipher_pointer_t *cp, int key_len, int t
 	s = c->state;
 	s->aes_len = aes_len;
 	if (!(s->ctx = EVP_CIPHER_CTX_new()) ||
-	    !EVP_EncryptInit_ex2(s->ctx, algs[alg], NULL, NULL, NULL)) {
+	    !EVP_EncryptInit_ex2(s->ctx, algs[alg], NULL, NULL, NULL) ||
+	    !EVP_CIPHER_CTX_set_padding(s->ctx, 0)) {
 		EVP_CIPHER_CTX_free(s->ctx);
 		free(c);
 		return srtp_err_status_alloc_fail;
@@ -133,32 +141,67 @@ static srtp_err_status_t icm_init(void *state, const uint8_t *key)
 	return srtp_err_status_ok;
 }
 
-/* the counter block: salt XOR the packet's IV (SSRC, index), RFC 3711 §4.1.1 */
+/* the first counter block: salt XOR the packet's IV (SSRC, index), RFC 3711 §4.1.1 */
 static srtp_err_status_t icm_set_iv(void *state, uint8_t *iv, srtp_cipher_direction_t dir)
 {
 	struct icm *s = state;
-	uint8_t ctr[16];
 
 	(void)dir;
 	for (int i = 0; i < 16; i++)
-		ctr[i] = s->offset[i] ^ iv[i];
-	if (!EVP_EncryptInit_ex2(s->ctx, NULL, NULL, ctr, NULL))
-		return srtp_err_status_cipher_fail;
+		s->counter[i] = s->offset[i] ^ iv[i];
 	return srtp_err_status_ok;
 }
 
-/* XORs the keystream into buf; the same both ways */
+static void xor_into(uint8_t *buf, const uint8_t *ks, unsigned int len)
+{
+	unsigned int i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		uint64_t a, b;
+
+		memcpy(&a, buf + i, 8);
+		memcpy(&b, ks + i, 8);
+		a ^= b;
+		memcpy(buf + i, &a, 8);
+	}
+	for (; i < len; i++)
+		buf[i] ^= ks[i];
+}
+
+/* XORs the keystream into buf; the same both ways. The block counter is
+ * the low 16 bits (RFC 3711 §4.1.1), so a packet has at most 2^16 blocks. */
 static srtp_err_status_t icm_crypt(void *state, uint8_t *buf, unsigned int *len)
 {
 	struct icm *s = state;
-	int out;
+	uint8_t blocks[ICM_BATCH * 16], ks[ICM_BATCH * 16];
+	unsigned int done = 0, used = 0, ctr = (unsigned int)s->counter[14] << 8 | s->counter[15];
 
-	if (*len == 0)
-		return srtp_err_status_ok;
-	if (*len > ICM_MAX_BLOCKS * 16u)
+	if (*len > (ICM_MAX_BLOCKS - ctr) * 16u)
 		return srtp_err_status_terminus;
-	if (!EVP_EncryptUpdate(s->ctx, buf, &out, buf, (int)*len) || out != (int)*len)
-		return srtp_err_status_cipher_fail;
+	while (done < *len) {
+		unsigned int n = (*len - done + 15) / 16, out_len;
+		int out;
+
+		if (n > ICM_BATCH)
+			n = ICM_BATCH;
+		for (unsigned int b = 0; b < n; b++, ctr++) {
+			memcpy(blocks + 16 * b, s->counter, 14);
+			blocks[16 * b + 14] = (uint8_t)(ctr >> 8);
+			blocks[16 * b + 15] = (uint8_t)ctr;
+		}
+		if (!EVP_EncryptUpdate(s->ctx, ks, &out, blocks, (int)(16 * n)) ||
+		    out != (int)(16 * n))
+			return srtp_err_status_cipher_fail;
+		out_len = *len - done < 16 * n ? *len - done : 16 * n;
+		xor_into(buf + done, ks, out_len);
+		done += out_len;
+		used = used > 16 * n ? used : 16 * n;
+	}
+	/* a further call before the next set_iv starts at the next block
+	   (libsrtp2 makes one call per set_iv) */
+	s->counter[14] = (uint8_t)(ctr >> 8);
+	s->counter[15] = (uint8_t)ctr;
+	OPENSSL_cleanse(ks, used);
 	return srtp_err_status_ok;
 }
 
@@ -485,7 +528,7 @@ int srtp_ossl_install(char *err, size_t errlen)
 	srtp_err_status_t st;
 
 	if (!have_algs()) {
-		snprintf(err, errlen, "libcrypto lacks AES-CTR, AES-GCM or HMAC");
+		snprintf(err, errlen, "libcrypto lacks AES-ECB, AES-GCM or HMAC");
 		return -1;
 	}
 	for (size_t i = 0; i < sizeof(ciphers) / sizeof(ciphers[0]); i++) {

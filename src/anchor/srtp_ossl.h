@@ -4,8 +4,8 @@
  * Debian builds libsrtp2 on NSS, whose PKCS#11 layer around each AES and
  * SHA-1 operation cost a third of the anchor's CPU per bridged packet and
  * most of a bridged call's set-up. srtp_ossl_install() puts libcrypto's
- * AES-CTR (AES-CM, RFC 3711 §4.1.1, 128 and 256-bit keys, also used by the
- * key derivation of §4.3), AES-GCM (RFC 7714) and HMAC-SHA1 (RFC 3711 §4.2.1) in libsrtp2's
+ * AES (AES-CM, RFC 3711 §4.1.1, 128 and 256-bit keys, also used by the key
+ * derivation of §4.3), AES-GCM (RFC 7714) and HMAC-SHA1 (RFC 3711 §4.2.1) in libsrtp2's
  * crypto kernel in place of the built-in ones (srtp_replace_cipher_type,
  * srtp_replace_auth_type), after libsrtp2 checked each against its own
  * test vectors and ours. Contexts made afterwards use them; libsrtp2 keeps
