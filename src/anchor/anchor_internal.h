@@ -249,6 +249,7 @@ struct side_crypto {
 	struct mcrypto *in;  /* keyed: unprotects what the party sends */
 	struct mcrypto *out; /* keyed: protects what the party gets */
 	uint64_t not_keyed;  /* media dropped before the keys were there */
+	uint64_t keys_gen;   /* which keys in and out are to be made of (bridge_keys.c) */
 };
 
 /* What one side of a stream knows about its party. */
@@ -450,6 +451,10 @@ struct anchor {
 	uint8_t *crypt_buf; /* ANCHOR_RX_BUF + MCRYPTO_TRAILER_MAX */
 	struct event *dtls_ev;
 	unsigned int dtls_handshakes; /* sides in a DTLS handshake now */
+	uint64_t keys_gen;	      /* the last side_crypto.keys_gen given */
+	/* SDES contexts the control thread makes once it released the lock
+	   (bridge_keys.c): its own list, like prebound */
+	struct bridge_keys_job *key_jobs;
 };
 
 /* anchor.c */
@@ -617,6 +622,20 @@ void bridge_side_kick(struct anchor *an, struct stream *st, int side);
  */
 bool bridge_packet(struct anchor *an, struct stream *st, int side, int comp, enum demux_kind kind,
 		   const uint8_t *buf, size_t len, const uint8_t **out, size_t *outlen);
+/*
+ * bridge_keys.c: an SDES side's SRTP contexts are made off the lock.
+ * bridge_commit() asks for them (bridge_keys_request(), under the lock);
+ * the thread that ran the commit calls bridge_keys_settle() once it has
+ * released the lock, before it replies: the contexts are made there and
+ * swapped in under the lock if the side still wants them.
+ * bridge_keys_drop() frees what was never settled (shutdown).
+ */
+struct mcrypto *bridge_key_context(const struct srtp_suite *suite, const uint8_t *key,
+				   const struct sdes_crypto *params, enum mcrypto_dir dir);
+void bridge_keys_request(struct anchor *an, struct stream *st, int side,
+			 const struct crypto_nego *plan);
+void bridge_keys_settle(struct anchor *an);
+void bridge_keys_drop(struct anchor *an);
 /* Is either side of st terminated (never offloaded to the kernel)? */
 bool bridge_stream_active(const struct stream *st);
 /* "bridged", "passthrough" or "plain", for query. */

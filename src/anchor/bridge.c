@@ -153,6 +153,7 @@ int bridge_open(struct anchor *an, char *err, size_t errlen)
 
 void bridge_close(struct anchor *an)
 {
+	bridge_keys_drop(an);
 	if (an->dtls_ev)
 		event_free(an->dtls_ev);
 	an->dtls_ev = NULL;
@@ -505,7 +506,8 @@ int bridge_rewrite_section(struct anchor *an, struct sdp *s, size_t i, const str
 
 /* ---- commit: associations and contexts ---- */
 
-static void side_keys_free(struct anchor *an, struct side_crypto *sc)
+/* The side's DTLS association goes (close_notify when connected). */
+static void side_dtls_free(struct anchor *an, struct side_crypto *sc)
 {
 	if (sc->dtls) {
 		if (dtls_srtp_conn_state(sc->dtls) == DTLS_SRTP_HANDSHAKE && sc->dtls_started &&
@@ -516,29 +518,15 @@ static void side_keys_free(struct anchor *an, struct side_crypto *sc)
 	}
 	sc->dtls = NULL;
 	sc->dtls_started = false;
+}
+
+static void side_keys_free(struct anchor *an, struct side_crypto *sc)
+{
+	side_dtls_free(an, sc);
+	sc->keys_gen = ++an->keys_gen; /* a context still being made is not wanted */
 	mcrypto_free(sc->in);
 	mcrypto_free(sc->out);
 	sc->in = sc->out = NULL;
-}
-
-static struct mcrypto *key_context(const struct srtp_suite *suite, const uint8_t *key,
-				   const struct sdes_crypto *params, enum mcrypto_dir dir)
-{
-	struct mcrypto_params p = {.suite = suite, .key_salt = key,
-				   .key_salt_len = suite->key_len + suite->salt_len};
-	char err[128];
-	struct mcrypto *m;
-
-	if (params) {
-		p.unencrypted_srtp = params->unencrypted_srtp;
-		p.unencrypted_srtcp = params->unencrypted_srtcp;
-		p.unauthenticated_srtp = params->unauthenticated_srtp;
-		p.window = params->wsh;
-	}
-	m = mcrypto_new(&p, dir, err, sizeof(err));
-	if (!m)
-		log_warn("anchor: SRTP context for %s: %s", suite->sdes_name, err);
-	return m;
 }
 
 /* DTLS datagrams for the party go to its side's destination, verdict-checked. */
@@ -620,11 +608,10 @@ void bridge_commit(struct anchor *an, struct stream *st, int side, const struct 
 	case SIDE_CRYPTO_SDES:
 		if (side_keys_hold(sc, plan))
 			break;
-		side_keys_free(an, sc);
-		sc->in = key_context(plan->remote.suite, plan->remote.key_salt, &plan->remote,
-				     MCRYPTO_INBOUND);
-		sc->out = key_context(plan->local[0].suite, plan->local[0].key_salt,
-				      &plan->local[0], MCRYPTO_OUTBOUND);
+		/* the contexts are made off the lock (bridge_keys.c); the ones
+		   the side has serve until they are swapped in */
+		side_dtls_free(an, sc);
+		bridge_keys_request(an, st, side, plan);
 		sc->live = *plan;
 		break;
 	}
@@ -656,8 +643,8 @@ static void dtls_settle(struct anchor *an, struct stream *st, struct side_crypto
 	    dtls_srtp_conn_keys(sc->dtls, &suite, local, remote) == 0) {
 		mcrypto_free(sc->in);
 		mcrypto_free(sc->out);
-		sc->in = key_context(suite, remote, NULL, MCRYPTO_INBOUND);
-		sc->out = key_context(suite, local, NULL, MCRYPTO_OUTBOUND);
+		sc->in = bridge_key_context(suite, remote, NULL, MCRYPTO_INBOUND);
+		sc->out = bridge_key_context(suite, local, NULL, MCRYPTO_OUTBOUND);
 		OPENSSL_cleanse(local, sizeof(local));
 		OPENSSL_cleanse(remote, sizeof(remote));
 		an->stats.dtls_connected++;

@@ -2,6 +2,8 @@
  * media_crypto.c - SRTP/SRTCP contexts over libsrtp2, see media_crypto.h.
  */
 #include "anchor/media_crypto.h"
+#include "anchor/srtp_ossl.h"
+#include "common/log.h"
 
 #include <arpa/inet.h>
 #include <openssl/crypto.h>
@@ -26,9 +28,14 @@ struct mcrypto {
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static srtp_err_status_t init_status = srtp_err_status_fail;
 
+/* libsrtp2, with libcrypto's AES and HMAC in place of its own (srtp_ossl.h) */
 static void mcrypto_init(void)
 {
+	char err[160];
+
 	init_status = srtp_init();
+	if (init_status == srtp_err_status_ok && srtp_ossl_install(err, sizeof(err)) < 0)
+		log_warn("anchor: SRTP stays on libsrtp2's own crypto: %s", err);
 }
 
 static int mc_err(char *err, size_t errlen, const char *msg)

@@ -198,6 +198,8 @@ static void ng_commit(struct anchor *an, const struct ng_request *req, struct bd
 	anchor_clock(an);
 	dispatch(an, req, d, reply);
 	pthread_mutex_unlock(&an->lock);
+	/* the request's SRTP contexts, made off the lock before the reply goes */
+	bridge_keys_settle(an);
 }
 
 /* Builds the reply datagram for one request body into an->out_buf; its length, or 0. */

@@ -33,13 +33,18 @@ With --srtp every call is SRTP bridged (issue 13): transport-protocol
 RTP/SAVP toward B with DTLS=off and SDES-only-AES_CM_128_HMAC_SHA1_80, B
 answering with its own a=crypto key, the load generator protecting and
 unprotecting B's side with libsrtp2 and A's side plain: the daemon
-unprotects and protects every packet of B's side (anchor_load --srtp).
+unprotects and protects every packet of B's side (anchor_load --srtp); the
+report then adds what that SRTP work alone costs per packet and per call
+side's contexts, on libsrtp2's built-in kernel and on the anchor's
+OpenSSL one (tests/bench/srtp_ops.c: process CPU time, so a loaded machine
+moves it little).
 Standard library only.
 """
 import argparse
 import os
 import random
 import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -277,6 +282,8 @@ def main():
             a, b = meds[(ours, "per_cpu_s")], meds[(o, "per_cpu_s")]
             if a is not None and b:
                 print(f"  {'met    ' if a >= goal * b else 'NOT met'}  ours/{o} = {a / b:.2f}")
+    if args.srtp:
+        srtp_ops_report()
     print("\nraw (every round):")
     for i in impls:
         for x in res[i]:
@@ -293,6 +300,29 @@ def main():
                 c = ["PID" if j and x[k][j - 1] == "--pid" else w for j, w in enumerate(x[k])]
                 print("  " + " ".join(c).replace(env.load, "anchor_load"))
     return 0
+
+
+def srtp_ops_report():
+    """The SRTP work of one bridged packet and of one context pair, in process
+    CPU time, on libsrtp2's built-in kernel and on srtp_ossl's (srtp_ops.c)."""
+    root = os.path.dirname(os.path.dirname(HERE))
+    tmp = tempfile.mkdtemp(prefix="srtpops.")
+    exe = f"{tmp}/srtp_ops"
+    try:
+        cc = subprocess.run(["cc", "-O2", "-std=gnu11", f"-I{root}/src", "-o", exe,
+                             f"{HERE}/srtp_ops.c", f"{root}/src/anchor/srtp_ossl.c",
+                             "-lsrtp2", "-lcrypto"], capture_output=True, text=True)
+        if cc.returncode != 0:
+            print(f"\nsrtp_ops: cannot build:\n{cc.stderr}")
+            return
+        print("\nSRTP work per bridged packet (one unprotect + one protect, 172 bytes, "
+              "AES_CM_128_HMAC_SHA1_80) and per context pair, process CPU time "
+              "(tests/bench/srtp_ops.c):")
+        for kernel in ("builtin", "openssl"):
+            r = subprocess.run([exe, kernel, "200000", "1000"], capture_output=True, text=True)
+            print(f"  {(r.stdout or r.stderr).strip()}")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def rtpengine_version():

@@ -21,6 +21,7 @@
 #include "anchor/sdes.h"
 
 static char reply_sdp[8192];
+static bool settle = true; /* sig() makes the SDES contexts after the commit */
 
 /* offer (to_tag NULL) or answer with a transport-protocol and flags; the reply's SDP in reply_sdp */
 static int sig(bool offer, const char *from, const char *to, const char *sdp, const char *proto,
@@ -37,6 +38,8 @@ static int sig(bool offer, const char *from, const char *to, const char *sdp, co
 	if (dtls)
 		req.dtls_mode = strcmp(dtls, "off") == 0 ? NG_DTLS_OFF : NG_DTLS_PASSIVE;
 	rc = signal_run(&req, d, reply, reason, reasonlen);
+	if (settle) /* as ng_commit() does once it released the lock */
+		bridge_keys_settle(an);
 	reply_sdp[0] = '\0';
 	if (rc == 0)
 		snprintf(reply_sdp, sizeof(reply_sdp), "%s", bval_dict_str(reply, "sdp"));
@@ -311,6 +314,78 @@ static void test_sdes_bridge_both_ways(void **state)
 	delete_call();
 }
 
+/* B's SDES answer to the anchor's offer: the anchor's tag for suite, a key of B's own */
+static void sdes_answer(char *b, size_t cap, const struct sdes_crypto *anchor_key, unsigned int v)
+{
+	struct sdes_crypto b_key;
+	char line[256];
+
+	assert_int_equal(sdes_generate(anchor_key->suite, anchor_key->tag, &b_key), 0);
+	assert_true(sdes_format(&b_key, line, sizeof(line)) > 0);
+	snprintf(b, cap,
+		 "v=0\r\no=- 2 %u IN IP4 127.0.0.3\r\ns=-\r\nc=IN IP4 127.0.0.3\r\nt=0 0\r\n"
+		 "m=audio %u RTP/SAVP 0\r\na=rtcp-mux\r\na=crypto:%s\r\n",
+		 v, port_of(pb), line);
+}
+
+/*
+ * An SDES side's contexts are not made under the anchor's lock: the commit
+ * asks for them, the committing thread makes them after it released the
+ * lock and swaps them in (bridge_keys.c). A re-key keeps the old contexts
+ * until the swap; a job whose call went meanwhile installs nothing.
+ */
+static void test_sdes_contexts_are_made_off_the_lock(void **state)
+{
+	char a[1024], b[1024];
+	struct sdes_crypto anchor_key;
+	struct side_crypto *sc;
+	struct mcrypto *old_in, *old_out;
+
+	(void)state;
+	drain();
+	media_sdp(a, sizeof(a), "127.0.0.2", port_of(pa), "RTP/AVP", NULL);
+	ok_sig(true, "A", NULL, a, "RTP/SAVP");
+	assert_true(reply_crypto("AES_CM_128_HMAC_SHA1_80", &anchor_key));
+	sdes_answer(b, sizeof(b), &anchor_key, 1);
+	settle = false;
+	ok_sig(false, "A", "B", b, NULL);
+	sc = &the_stream()->side[1].crypto;
+	assert_null(sc->in); /* nothing made under the lock */
+	assert_null(sc->out);
+	assert_non_null(an->key_jobs);
+	bridge_keys_settle(an);
+	assert_null(an->key_jobs);
+	assert_non_null(sc->in);
+	assert_non_null(sc->out);
+
+	/* B answers a re-offer with a new key: the old contexts serve until the swap */
+	old_in = sc->in;
+	old_out = sc->out;
+	ok_sig(true, "A", NULL, a, "RTP/SAVP");
+	assert_true(reply_crypto("AES_CM_128_HMAC_SHA1_80", &anchor_key));
+	sdes_answer(b, sizeof(b), &anchor_key, 2);
+	ok_sig(false, "A", "B", b, NULL);
+	sc = &the_stream()->side[1].crypto;
+	assert_ptr_equal(sc->in, old_in);
+	assert_ptr_equal(sc->out, old_out);
+	bridge_keys_settle(an);
+	assert_ptr_not_equal(sc->in, old_in);
+	assert_ptr_not_equal(sc->out, old_out);
+	assert_non_null(sc->in);
+
+	/* a job whose call is gone before it settles is dropped */
+	ok_sig(true, "A", NULL, a, "RTP/SAVP");
+	assert_true(reply_crypto("AES_CM_128_HMAC_SHA1_80", &anchor_key));
+	sdes_answer(b, sizeof(b), &anchor_key, 3);
+	ok_sig(false, "A", "B", b, NULL);
+	settle = true;
+	assert_non_null(an->key_jobs);
+	delete_call();
+	bridge_keys_settle(an);
+	assert_null(an->key_jobs);
+	assert_null(call_find(an, "dest-call"));
+}
+
 struct dtls_party {
 	int fd;
 	uint16_t anchor_port;
@@ -558,6 +633,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_sdp_for_every_profile_change),
 	    cmocka_unit_test(test_sdes_bridge_both_ways),
+	    cmocka_unit_test(test_sdes_contexts_are_made_off_the_lock),
 	    cmocka_unit_test(test_dtls_bridge_both_ways_and_close_on_delete),
 	    cmocka_unit_test(test_dtls_peer_not_matching_its_fingerprint_is_refused),
 	    cmocka_unit_test(test_reoffer_toward_the_dtls_side_keeps_its_association),

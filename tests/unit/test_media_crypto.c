@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "anchor/media_crypto.h"
+#include "anchor/srtp_ossl.h"
 
 #define BUF 1500
 
@@ -67,6 +68,18 @@ static size_t rtcp(uint8_t *b, uint32_t ssrc)
 	b[6] = (uint8_t)(ssrc >> 8);
 	b[7] = (uint8_t)ssrc;
 	return 8;
+}
+
+/* the contexts run on libcrypto's AES and HMAC, not libsrtp2's built-in kernel */
+static void test_contexts_use_the_openssl_crypto_kernel(void **state)
+{
+	struct mcrypto *c;
+
+	(void)state;
+	assert_false(srtp_ossl_active()); /* nothing made a context yet */
+	c = ctx(SRTP_SUITE_AES_CM_128_HMAC_SHA1_80, key_a, MCRYPTO_OUTBOUND);
+	assert_true(srtp_ossl_active());
+	mcrypto_free(c);
 }
 
 static void test_every_suite_round_trips_rtp_and_rtcp(void **state)
@@ -301,6 +314,7 @@ static void test_dtls_keys_protect_between_client_and_server(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_contexts_use_the_openssl_crypto_kernel),
 	    cmocka_unit_test(test_every_suite_round_trips_rtp_and_rtcp),
 	    cmocka_unit_test(test_tampered_wrong_key_and_replayed_packets_are_dropped),
 	    cmocka_unit_test(test_rollover_counter_carries_a_sequence_wrap),
