@@ -23,6 +23,7 @@
 
 #include "common/config.h"
 #include "server/server.h"
+#include "test_sockaddr.h"
 
 #define ROUNDS 20
 
@@ -60,18 +61,6 @@ static int open_fds(void)
 	return n;
 }
 
-static void set_addr(union sockaddr_u *u, const char *ip)
-{
-	memset(u, 0, sizeof(*u));
-	if (strchr(ip, ':')) {
-		u->in6.sin6_family = AF_INET6;
-		assert_int_equal(inet_pton(AF_INET6, ip, &u->in6.sin6_addr), 1);
-	} else {
-		u->in.sin_family = AF_INET;
-		assert_int_equal(inet_pton(AF_INET, ip, &u->in.sin_addr), 1);
-	}
-}
-
 static int setup(void **state)
 {
 	(void)state;
@@ -82,8 +71,8 @@ static int setup(void **state)
 	srv.cfg = &cfg;
 	srv.relay.cfg = &cfg;
 	pthread_mutex_init(&srv.lock, NULL);
-	set_addr(&srv.relay.relay_v4, "127.0.0.1");
-	set_addr(&srv.relay.relay_v6, "::1");
+	srv.relay.relay_v4 = test_su("127.0.0.1");
+	srv.relay.relay_v6 = test_su("::1");
 	srv.relay.has_relay_v4 = srv.relay.has_relay_v6 = true;
 	memset(&w, 0, sizeof(w));
 	w.srv = &srv;
@@ -114,7 +103,7 @@ static struct allocation *dual_allocate(int *v6_error)
 
 	memset(&auth, 0, sizeof(auth));
 	strcpy(auth.username, "alice");
-	set_addr(&o.client, "127.0.0.1");
+	o.client = test_su("127.0.0.1");
 	assert_int_equal(alloc_create(&o, &auth, STUN_FAMILY_IPV4, false, true, false, false, 0,
 				      false, &a, &token, v6_error),
 			 0);

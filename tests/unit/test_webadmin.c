@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "server/webadmin_internal.h"
+#include "test_sockaddr.h"
 
 /* made by coturn 4.6.1's turnadmin -P -p secret */
 #define COTURN_SECRET "$5$21e761263ba0d00e$0be4f76f1e7a04096a4cb32e75845114b839c3344742865f07575d594d4d74a8"
@@ -212,28 +213,16 @@ static void test_sessions_make_room_by_ending_the_oldest(void **state)
 	free(wa);
 }
 
-static void sa_of(const char *ip, union sockaddr_u *u)
-{
-	memset(u, 0, sizeof(*u));
-	if (strchr(ip, ':')) {
-		u->in6.sin6_family = AF_INET6;
-		assert_int_equal(inet_pton(AF_INET6, ip, &u->in6.sin6_addr), 1);
-	} else {
-		u->in.sin_family = AF_INET;
-		assert_int_equal(inet_pton(AF_INET, ip, &u->in.sin_addr), 1);
-	}
-}
-
 static void test_failed_logins_are_budgeted_per_address(void **state)
 {
 	struct webadmin *wa = calloc(1, sizeof(*wa));
 	union sockaddr_u a, b, c6, d6;
 
 	(void)state;
-	sa_of("192.0.2.1", &a);
-	sa_of("192.0.2.2", &b);
-	sa_of("2001:db8:1:2::1", &c6);
-	sa_of("2001:db8:1:2::99", &d6);
+	a = test_su("192.0.2.1");
+	b = test_su("192.0.2.2");
+	c6 = test_su("2001:db8:1:2::1");
+	d6 = test_su("2001:db8:1:2::99");
 	for (int i = 0; i < WEBADMIN_FAILS_PER_WINDOW; i++) {
 		assert_true(webadmin_login_allowed(wa, &a.sa));
 		webadmin_login_failed(wa, &a.sa);
