@@ -14,6 +14,7 @@
  * 127.0.0.1 port, stopped by PID). Every wait is bounded (WAIT_MS).
  */
 #include "integration/harness.h"
+#include "integration/redis_test.h"
 
 #define WAIT_MS 8000 /* a change must show within this (refresh is 1 s) */
 #define RETRY_MS 100
@@ -21,7 +22,6 @@
 #define BPS 12800 /* max-bps set in the store: 100 BANDWIDTH units */
 
 static struct tserver lite, redis;
-static pid_t redis_pid;
 static char redis_conn[64];
 
 /* The store's switch for turnadmin: -b FILE of the SQLite server, or -N of Redis. */
@@ -55,35 +55,6 @@ static int admin(const struct tserver *s, bool coturn, const char *args)
 	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
-static int redis_start(void)
-{
-	char port[8];
-	uint16_t p = h_pick_port();
-
-	if (!p)
-		return -1;
-	snprintf(port, sizeof(port), "%u", p);
-	snprintf(redis_conn, sizeof(redis_conn), "ip=127.0.0.1 port=%u connect_timeout=2", p);
-	redis_pid = fork();
-	if (redis_pid < 0)
-		return -1;
-	if (redis_pid == 0) {
-		int devnull = open("/dev/null", O_WRONLY);
-
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		dup2(devnull, 1);
-		execlp("redis-server", "redis-server", "--port", port, "--bind", "127.0.0.1",
-		       "--save", "", "--appendonly", "no", (char *)NULL);
-		_exit(127);
-	}
-	/* up once our turnadmin reads the (empty) realm options there */
-	for (uint64_t end = h_now_ms() + H_READY_TIMEOUT_MS; h_now_ms() < end; h_sleep_ms(50))
-		if (admin(&redis, false, "-G -r " H_REALM) == 0)
-			return 0;
-	fprintf(stderr, "redis-server did not answer on port %u\n", p);
-	return -1;
-}
-
 static int group_setup(void **state)
 {
 	static const char *const lite_flags[] = {"--relay-ip=127.0.0.1",
@@ -100,6 +71,7 @@ static int group_setup(void **state)
 	}
 	if (redis_start() < 0)
 		return -1;
+	snprintf(redis_conn, sizeof(redis_conn), "ip=127.0.0.1 port=%u connect_timeout=2", redis_port);
 	snprintf(flag, sizeof(flag), "--redis-userdb=%s", redis_conn);
 	if (tserver_start(&lite, 8, lite_flags) < 0)
 		return -1;
@@ -112,10 +84,7 @@ static int group_teardown(void **state)
 
 	(void)state;
 	ret = tserver_stop(&lite) | tserver_stop(&redis);
-	if (redis_pid > 0) {
-		kill(redis_pid, SIGTERM);
-		waitpid(redis_pid, NULL, 0);
-	}
+	redis_stop();
 	return ret;
 }
 
