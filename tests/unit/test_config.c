@@ -19,35 +19,9 @@
 #include "common/addr.h"
 #include "common/config.h"
 
+#include "config_fixture.h"
+
 #define SAMPLE_CONFIG "etc/turnserver.conf"
-
-struct fixture {
-	struct config c;
-	char err[512];
-	char path[64]; /* temp file, "" when none */
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	if (!f)
-		return -1;
-	config_init(&f->c);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	if (f->path[0])
-		unlink(f->path);
-	config_free(&f->c);
-	free(f);
-	return 0;
-}
 
 /* Write len bytes to a fresh temp file whose name lands in f->path. */
 static void write_file(struct fixture *f, const char *data, size_t len)

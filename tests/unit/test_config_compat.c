@@ -22,31 +22,7 @@
 #include "common/config_internal.h" /* config_check */
 #include "relay/peer_policy.h"
 
-struct fixture {
-	struct config c;
-	char err[512];
-	char notices[2048]; /* "name: text\n" per notice */
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	if (!f)
-		return -1;
-	config_init(&f->c);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	config_free(&f->c);
-	free(f);
-	return 0;
-}
+#include "config_fixture.h"
 
 /* Each "key" or "key=value" in turn, as config file lines are applied; then config_check. */
 static int set_all(struct fixture *f, const char *const *opts)
