@@ -32,6 +32,13 @@ static void set(const char *key, const char *value)
 		fail_msg("%s=%s: %s", key, value, err);
 }
 
+/* The listening addresses, then the relay and advertised ones, as startup picks them. */
+static void pick(void)
+{
+	assert_int_equal(relay_pick_listen(&r), 0);
+	assert_int_equal(relay_pick_addrs(&r), 0);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -69,8 +76,7 @@ static void test_relay_ip_and_external_ip(void **state)
 	/* the first mapping is for another private address: not ours */
 	set("external-ip", "198.51.100.1/10.0.0.99");
 	set("external-ip", "203.0.113.7/10.0.0.5");
-	assert_int_equal(relay_pick_listen(&r), 0);
-	assert_int_equal(relay_pick_addrs(&r), 0);
+	pick();
 	assert_true(addr_ip_equal(&r.relay_v4.sa, &relay.sa));
 	assert_true(addr_ip_equal(&r.advertise_v4.sa, &pub.sa));
 }
@@ -79,8 +85,7 @@ static void test_only_loopback_is_still_a_relay(void **state)
 {
 	(void)state;
 	set("listening-ip", "127.0.0.1");
-	assert_int_equal(relay_pick_listen(&r), 0);
-	assert_int_equal(relay_pick_addrs(&r), 0);
+	pick();
 	assert_true(relay_is_loopback(&r.relay_v4));
 }
 
@@ -96,8 +101,7 @@ static void test_policy_knows_the_own_addresses(void **state)
 	set("external-ip", "203.0.113.7");
 	set("min-port", "49152");
 	set("max-port", "65535");
-	assert_int_equal(relay_pick_listen(&r), 0);
-	assert_int_equal(relay_pick_addrs(&r), 0);
+	pick();
 	assert_int_equal(relay_setup_policy(&r, err, sizeof(err)), 0);
 	assert_int_equal(relay_peer_verdict(&r, &relay_port, IPPROTO_UDP), PEER_DENIED_SELF);
 	assert_int_equal(relay_peer_verdict(&r, &pub, IPPROTO_UDP), PEER_DENIED_SELF);
@@ -120,8 +124,7 @@ static void test_bad_policy_entry_is_named(void **state)
 	set("listening-ip", "127.0.0.1");
 	cfg.allowed_peer_ip[0] = strdup("10.0.0.300");
 	cfg.allowed_peer_ip_count = 1;
-	assert_int_equal(relay_pick_listen(&r), 0);
-	assert_int_equal(relay_pick_addrs(&r), 0);
+	pick();
 	assert_int_equal(relay_setup_policy(&r, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "10.0.0.300"));
 }

@@ -26,11 +26,13 @@
 #include "userdb_test.h"
 #include "stun/stun.h"
 
-static void expect_keys(const struct user_keys *k, const char *user, const char *realm,
-			const char *pass)
+/* user's keys in realm are there and are those of pass. */
+static void expect_keys(struct userdb *db, const char *realm, const char *user, const char *pass)
 {
+	struct user_keys keys, *k = &keys;
 	uint8_t want[32];
 
+	assert_int_equal(userdb_get_keys(db, realm, user, k), 0);
 	assert_true(k->has_md5);
 	assert_true(k->has_sha256);
 	assert_int_equal(stun_lt_key(STUN_PW_ALG_MD5, user, realm, pass, want), 16);
@@ -68,11 +70,9 @@ static bool file_contains(const char *path, const char *needle)
 static void test_set_password_stores_codec_keys(void **state)
 {
 	struct fixture *f = *state;
-	struct user_keys k;
 
 	assert_int_equal(userdb_set_password(f->db, "example.org", "alice", "s3cret"), 0);
-	assert_int_equal(userdb_get_keys(f->db, "example.org", "alice", &k), 0);
-	expect_keys(&k, "alice", "example.org", "s3cret");
+	expect_keys(f->db, "example.org", "alice", "s3cret");
 }
 
 static void test_password_is_not_on_disk(void **state)
@@ -123,13 +123,11 @@ static void test_store_file_is_private(void **state)
 static void test_set_password_replaces(void **state)
 {
 	struct fixture *f = *state;
-	struct user_keys k;
 
 	assert_int_equal(userdb_set_password(f->db, "r", "alice", "old"), 0);
 	assert_int_equal(userdb_set_password(f->db, "r", "alice", "new"), 0);
 	assert_int_equal(userdb_count(f->db), 1);
-	assert_int_equal(userdb_get_keys(f->db, "r", "alice", &k), 0);
-	expect_keys(&k, "alice", "r", "new");
+	expect_keys(f->db, "r", "alice", "new");
 }
 
 static void test_delete_removes_only_that_user(void **state)
@@ -259,10 +257,8 @@ static void test_realms_are_separate(void **state)
 	assert_int_equal(userdb_set_password(f->db, "one", "alice", "p1"), 0);
 	assert_int_equal(userdb_set_password(f->db, "two", "alice", "p2"), 0);
 	assert_int_equal(userdb_count(f->db), 2);
-	assert_int_equal(userdb_get_keys(f->db, "one", "alice", &k), 0);
-	expect_keys(&k, "alice", "one", "p1");
-	assert_int_equal(userdb_get_keys(f->db, "two", "alice", &k), 0);
-	expect_keys(&k, "alice", "two", "p2");
+	expect_keys(f->db, "one", "alice", "p1");
+	expect_keys(f->db, "two", "alice", "p2");
 	assert_int_equal(userdb_delete(f->db, "one", "alice"), 0);
 	assert_int_equal(userdb_get_keys(f->db, "one", "alice", &k), 1);
 	assert_int_equal(userdb_get_keys(f->db, "two", "alice", &k), 0);
@@ -285,7 +281,6 @@ static void test_odd_names_round_trip(void **state)
 	    big,
 	    "Alice",
 	};
-	struct user_keys k;
 	uint8_t hash[32];
 	size_t i;
 
@@ -296,16 +291,14 @@ static void test_odd_names_round_trip(void **state)
 	assert_int_equal(userdb_set_password(f->db, "réalm \"q\"", "alice", "lower"), 0);
 	assert_int_equal(userdb_count(f->db), (int)i + 1);
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		assert_int_equal(userdb_get_keys(f->db, "réalm \"q\"", names[i], &k), 0);
-		expect_keys(&k, names[i], "réalm \"q\"", names[i]);
+		expect_keys(f->db, "réalm \"q\"", names[i], names[i]);
 		stun_userhash(names[i], "réalm \"q\"", hash);
 		assert_int_equal(
 		    userdb_find_userhash(f->db, "réalm \"q\"", hash, user, sizeof(user)), 0);
 		assert_string_equal(user, names[i]);
 	}
 	/* Names are compared byte for byte. */
-	assert_int_equal(userdb_get_keys(f->db, "réalm \"q\"", "alice", &k), 0);
-	expect_keys(&k, "alice", "réalm \"q\"", "lower");
+	expect_keys(f->db, "réalm \"q\"", "alice", "lower");
 }
 
 static void test_bad_names_are_refused(void **state)
@@ -397,8 +390,7 @@ static void test_second_handle_sees_writes(void **state)
 	assert_non_null(reader);
 	assert_int_equal(userdb_get_keys(reader, "r", "alice", &k), 1);
 	assert_int_equal(userdb_set_password(f->db, "r", "alice", "p"), 0);
-	assert_int_equal(userdb_get_keys(reader, "r", "alice", &k), 0);
-	expect_keys(&k, "alice", "r", "p");
+	expect_keys(reader, "r", "alice", "p");
 	assert_int_equal(userdb_delete(f->db, "r", "alice"), 0);
 	assert_int_equal(userdb_get_keys(reader, "r", "alice", &k), 1);
 	userdb_close(reader);
