@@ -22,8 +22,8 @@ tl_init "$@"
 
 check() { tl_check "$1" "$2" "$tmp/out"; }
 
-tl_require_tools "scripts/deps test installs redis-server and coturn" redis-server redis-cli \
-	turnadmin turnutils_uclient turnutils_peer
+tl_require_tools "scripts/deps test installs redis-server" redis-server redis-cli
+tl_require_coturn turnadmin turnutils_uclient turnutils_peer
 
 # Port plan: base our server, base+1 Redis, base+2 (and +3) coturn's peer, base+5
 # our second server (use-auth-secret); base+100..base+199 and
