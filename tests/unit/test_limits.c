@@ -19,6 +19,7 @@
 
 #include "common/config.h"
 #include "server/server.h"
+#include "test_sockaddr.h"
 
 static struct config cfg;
 static struct server srv;
@@ -51,25 +52,10 @@ static int teardown(void **state)
 	return 0;
 }
 
-static union sockaddr_u addr(const char *ip)
-{
-	union sockaddr_u u;
-
-	memset(&u, 0, sizeof(u));
-	if (strchr(ip, ':')) {
-		u.in6.sin6_family = AF_INET6;
-		assert_int_equal(inet_pton(AF_INET6, ip, &u.in6.sin6_addr), 1);
-	} else {
-		u.in.sin_family = AF_INET;
-		assert_int_equal(inet_pton(AF_INET, ip, &u.in.sin_addr), 1);
-	}
-	return u;
-}
-
 /* How many single-port allocations user gets from ip before a refusal (at most max). */
 static int take_all(const char *user, const char *ip, int max)
 {
-	union sockaddr_u a = addr(ip);
+	union sockaddr_u a = test_su(ip);
 	int n = 0;
 
 	while (n < max && limits_take(&srv, user, &a.sa, 1, 1) == 0)
@@ -79,7 +65,7 @@ static int take_all(const char *user, const char *ip, int max)
 
 static void test_one_address_holds_its_share_of_the_range(void **state)
 {
-	union sockaddr_u a = addr("192.0.2.1");
+	union sockaddr_u a = test_su("192.0.2.1");
 
 	(void)state;
 	start(1000); /* ip-port-share 10: 100 ports */
@@ -127,7 +113,7 @@ static void test_shares_never_cap_below_64_ports(void **state)
 
 static void test_quotas_count_allocations_and_reservations(void **state)
 {
-	union sockaddr_u a = addr("192.0.2.1");
+	union sockaddr_u a = test_su("192.0.2.1");
 
 	(void)state;
 	cfg.user_quota = 2;
@@ -157,7 +143,8 @@ static void test_anchor_holds_its_share(void **state)
 
 static void test_tcp_connections_per_address_and_in_all(void **state)
 {
-	union sockaddr_u a = addr("192.0.2.1"), b = addr("192.0.2.2"), c = addr("192.0.2.3");
+	union sockaddr_u a = test_su("192.0.2.1"), b = test_su("192.0.2.2"),
+			 c = test_su("192.0.2.3");
 
 	(void)state;
 	cfg.max_tcp_connections = 3;
@@ -175,7 +162,7 @@ static void test_tcp_connections_per_address_and_in_all(void **state)
 /* SIGHUP (limits_reconfigure): new caps for new takes, what is held stays held. */
 static void test_reconfigure_applies_new_caps_to_new_takes(void **state)
 {
-	union sockaddr_u a = addr("192.0.2.1"), b = addr("192.0.2.2");
+	union sockaddr_u a = test_su("192.0.2.1"), b = test_su("192.0.2.2");
 
 	(void)state;
 	cfg.max_tcp_connections = 2;
@@ -208,8 +195,8 @@ static void test_reconfigure_applies_new_caps_to_new_takes(void **state)
 
 static void test_half_open_connections_per_address(void **state)
 {
-	union sockaddr_u a = addr("192.0.2.1"), b = addr("2001:db8:1:2::1"),
-			 b2 = addr("2001:db8:1:2::99");
+	union sockaddr_u a = test_su("192.0.2.1"), b = test_su("2001:db8:1:2::1"),
+			 b2 = test_su("2001:db8:1:2::99");
 
 	(void)state;
 	cfg.max_unauth_connections_per_ip = 2;

@@ -29,6 +29,7 @@
 #include "server/rest_auth.h"
 #include "server/server.h"
 #include "server/webadmin_internal.h"
+#include "test_sockaddr.h"
 
 static void test_host_header_good_forms(void **state)
 {
@@ -91,17 +92,6 @@ static void test_host_header_bad_forms_are_refused(void **state)
 	assert_int_equal(webadmin_host_header("turn.example.org", host, 8), -1);
 }
 
-static void sa_of(const char *ip, union sockaddr_u *a)
-{
-	memset(a, 0, sizeof(*a));
-	if (inet_pton(AF_INET, ip, &a->in.sin_addr) == 1) {
-		a->in.sin_family = AF_INET;
-	} else {
-		assert_int_equal(inet_pton(AF_INET6, ip, &a->in6.sin6_addr), 1);
-		a->in6.sin6_family = AF_INET6;
-	}
-}
-
 static void test_page_credentials_are_budgeted_per_address(void **state)
 {
 	struct webadmin *wa = calloc(1, sizeof(*wa));
@@ -109,8 +99,8 @@ static void test_page_credentials_are_budgeted_per_address(void **state)
 
 	(void)state;
 	assert_non_null(wa);
-	sa_of("192.0.2.1", &a);
-	sa_of("192.0.2.2", &b);
+	a = test_su("192.0.2.1");
+	b = test_su("192.0.2.2");
 	for (int i = 0; i < WEBADMIN_DIAG_PER_WINDOW; i++)
 		assert_true(webadmin_diag_take(wa, &a.sa));
 	assert_false(webadmin_diag_take(wa, &a.sa));
