@@ -71,7 +71,8 @@ static int group_setup(void **state)
 	}
 	if (redis_start() < 0)
 		return -1;
-	snprintf(redis_conn, sizeof(redis_conn), "ip=127.0.0.1 port=%u connect_timeout=2", redis_port);
+	snprintf(redis_conn, sizeof(redis_conn), "ip=127.0.0.1 port=%u connect_timeout=2",
+		 redis_port);
 	snprintf(flag, sizeof(flag), "--redis-userdb=%s", redis_conn);
 	if (tserver_start(&lite, 8, lite_flags) < 0)
 		return -1;

@@ -15,7 +15,7 @@
 struct fixture {
 	struct config c;
 	char err[512];
-	char path[64];      /* temp file, "" when none */
+	char path[64];	    /* temp file, "" when none */
 	char notices[2048]; /* "name: text\n" per notice */
 };
 
