@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "alloc_test.h"
+#include "test_sockaddr.h"
 
 #define PERM_LIFETIME_S ALLOC_TEST_PERM_S
 #define CHAN_LIFETIME_S ALLOC_TEST_CHAN_S
@@ -22,24 +23,6 @@
 #define CHAN_MS ((uint64_t)CHAN_LIFETIME_S * 1000)
 #define COOLDOWN_MS ((uint64_t)300 * 1000) /* RFC 8656 §12: 5 minutes */
 #define T0 ((uint64_t)10 * 1000 * 1000)
-
-/* "192.0.2.1" or "2001:db8::1" with a port. */
-static union sockaddr_u peer(const char *ip, uint16_t port)
-{
-	union sockaddr_u u;
-
-	memset(&u, 0, sizeof(u));
-	if (strchr(ip, ':')) {
-		u.in6.sin6_family = AF_INET6;
-		u.in6.sin6_port = htons(port);
-		assert_int_equal(inet_pton(AF_INET6, ip, &u.in6.sin6_addr), 1);
-	} else {
-		u.in.sin_family = AF_INET;
-		u.in.sin_port = htons(port);
-		assert_int_equal(inet_pton(AF_INET, ip, &u.in.sin_addr), 1);
-	}
-	return u;
-}
 
 static struct permission *find_perm(const union sockaddr_u *p, uint64_t now)
 {
@@ -51,10 +34,10 @@ static struct permission *find_perm(const union sockaddr_u *p, uint64_t now)
 /* RFC 8656 §9: a permission is for an IP address; the port is ignored. */
 static void test_permission_matches_ip_not_port(void **state)
 {
-	union sockaddr_u p = peer("198.51.100.7", 5000);
-	union sockaddr_u other_port = peer("198.51.100.7", 6000);
-	union sockaddr_u other_ip = peer("198.51.100.8", 5000);
-	union sockaddr_u v6 = peer("::ffff:198.51.100.7", 5000);
+	union sockaddr_u p = test_su_port("198.51.100.7", 5000);
+	union sockaddr_u other_port = test_su_port("198.51.100.7", 6000);
+	union sockaddr_u other_ip = test_su_port("198.51.100.8", 5000);
+	union sockaddr_u v6 = test_su_port("::ffff:198.51.100.7", 5000);
 
 	(void)state;
 	assert_null(find_perm(&p, T0));
@@ -67,9 +50,9 @@ static void test_permission_matches_ip_not_port(void **state)
 
 static void test_ipv6_permission_matches_ip_not_port(void **state)
 {
-	union sockaddr_u p = peer("2001:db8::7", 5000);
-	union sockaddr_u other_port = peer("2001:db8::7", 1);
-	union sockaddr_u other_ip = peer("2001:db8::8", 5000);
+	union sockaddr_u p = test_su_port("2001:db8::7", 5000);
+	union sockaddr_u other_port = test_su_port("2001:db8::7", 1);
+	union sockaddr_u other_ip = test_su_port("2001:db8::8", 5000);
 
 	(void)state;
 	assert_int_equal(alloc_install_perm(a, &p, T0), 0);
@@ -80,7 +63,7 @@ static void test_ipv6_permission_matches_ip_not_port(void **state)
 /* RFC 8656 §9: permission-lifetime (300 s) after installation, then gone. */
 static void test_permission_expires_after_its_lifetime(void **state)
 {
-	union sockaddr_u p = peer("198.51.100.7", 5000);
+	union sockaddr_u p = test_su_port("198.51.100.7", 5000);
 
 	(void)state;
 	assert_int_equal(alloc_install_perm(a, &p, T0), 0);
@@ -94,8 +77,8 @@ static void test_permission_expires_after_its_lifetime(void **state)
 /* RFC 8656 §9: installing again refreshes; a different port is the same permission. */
 static void test_permission_refresh_extends_lifetime(void **state)
 {
-	union sockaddr_u p = peer("198.51.100.7", 5000);
-	union sockaddr_u same_ip = peer("198.51.100.7", 7000);
+	union sockaddr_u p = test_su_port("198.51.100.7", 5000);
+	union sockaddr_u same_ip = test_su_port("198.51.100.7", 7000);
 	uint64_t t1 = T0 + PERM_MS - 1000;
 
 	(void)state;
@@ -109,7 +92,7 @@ static void test_permission_refresh_extends_lifetime(void **state)
 
 static void test_expired_permission_can_be_installed_again(void **state)
 {
-	union sockaddr_u p = peer("198.51.100.7", 5000);
+	union sockaddr_u p = test_su_port("198.51.100.7", 5000);
 	uint64_t later = T0 + 3 * PERM_MS;
 
 	(void)state;
@@ -122,8 +105,8 @@ static void test_expired_permission_can_be_installed_again(void **state)
 
 static void test_expired_permission_slot_is_reused(void **state)
 {
-	union sockaddr_u p1 = peer("198.51.100.1", 1), p2 = peer("198.51.100.2", 2);
-	union sockaddr_u p3 = peer("198.51.100.3", 3);
+	union sockaddr_u p1 = test_su_port("198.51.100.1", 1), p2 = test_su_port("198.51.100.2", 2);
+	union sockaddr_u p3 = test_su_port("198.51.100.3", 3);
 	uint64_t later = T0 + PERM_MS;
 
 	(void)state;
@@ -166,8 +149,8 @@ static void test_permission_beyond_table_size_fails(void **state)
 /* RFC 8656 §12: a channel binds a number to a transport address (IP and port). */
 static void test_channel_bind_is_found_by_number_and_peer(void **state)
 {
-	union sockaddr_u p = peer("198.51.100.7", 5000);
-	union sockaddr_u other_port = peer("198.51.100.7", 5001);
+	union sockaddr_u p = test_su_port("198.51.100.7", 5000);
+	union sockaddr_u other_port = test_su_port("198.51.100.7", 5001);
 	struct channel *c;
 
 	(void)state;
@@ -185,7 +168,7 @@ static void test_channel_bind_is_found_by_number_and_peer(void **state)
 
 static void test_channel_rebind_same_peer_refreshes(void **state)
 {
-	union sockaddr_u p = peer("198.51.100.7", 5000);
+	union sockaddr_u p = test_su_port("198.51.100.7", 5000);
 	uint64_t t1 = T0 + CHAN_MS - 1;
 
 	(void)state;
@@ -199,9 +182,9 @@ static void test_channel_rebind_same_peer_refreshes(void **state)
 /* RFC 8656 §12: a bound number cannot be given to another peer. */
 static void test_channel_number_to_other_peer_is_rejected(void **state)
 {
-	union sockaddr_u p = peer("198.51.100.7", 5000);
-	union sockaddr_u other_ip = peer("198.51.100.8", 5000);
-	union sockaddr_u other_port = peer("198.51.100.7", 5001);
+	union sockaddr_u p = test_su_port("198.51.100.7", 5000);
+	union sockaddr_u other_ip = test_su_port("198.51.100.8", 5000);
+	union sockaddr_u other_port = test_su_port("198.51.100.7", 5001);
 
 	(void)state;
 	assert_int_equal(alloc_bind_channel(a, 0x4000, &p, T0), 0);
@@ -214,8 +197,8 @@ static void test_channel_number_to_other_peer_is_rejected(void **state)
 /* RFC 8656 §12: a bound transport address cannot take a second number. */
 static void test_channel_peer_to_other_number_is_rejected(void **state)
 {
-	union sockaddr_u p = peer("198.51.100.7", 5000);
-	union sockaddr_u other_port = peer("198.51.100.7", 5001);
+	union sockaddr_u p = test_su_port("198.51.100.7", 5000);
+	union sockaddr_u other_port = test_su_port("198.51.100.7", 5001);
 
 	(void)state;
 	assert_int_equal(alloc_bind_channel(a, 0x4000, &p, T0), 0);
@@ -228,7 +211,7 @@ static void test_channel_peer_to_other_number_is_rejected(void **state)
 
 static void test_expired_channel_is_not_found(void **state)
 {
-	union sockaddr_u p = peer("198.51.100.7", 5000);
+	union sockaddr_u p = test_su_port("198.51.100.7", 5000);
 
 	(void)state;
 	assert_int_equal(alloc_bind_channel(a, 0x4000, &p, T0), 0);
@@ -241,8 +224,8 @@ static void test_expired_channel_is_not_found(void **state)
 /* RFC 8656 §12: the number stays reserved for 5 minutes after the binding expires. */
 static void test_channel_number_rebinds_only_after_cooldown(void **state)
 {
-	union sockaddr_u p = peer("198.51.100.7", 5000);
-	union sockaddr_u q = peer("198.51.100.8", 6000);
+	union sockaddr_u p = test_su_port("198.51.100.7", 5000);
+	union sockaddr_u q = test_su_port("198.51.100.8", 6000);
 	uint64_t expiry = T0 + CHAN_MS;
 
 	(void)state;
@@ -259,7 +242,7 @@ static void test_channel_number_rebinds_only_after_cooldown(void **state)
 /* RFC 8656 §12: likewise the transport address for another number. */
 static void test_channel_peer_rebinds_only_after_cooldown(void **state)
 {
-	union sockaddr_u p = peer("198.51.100.7", 5000);
+	union sockaddr_u p = test_su_port("198.51.100.7", 5000);
 	uint64_t expiry = T0 + CHAN_MS;
 
 	(void)state;
@@ -273,7 +256,7 @@ static void test_channel_peer_rebinds_only_after_cooldown(void **state)
 /* Binding the same number to the same peer again is not a new binding. */
 static void test_expired_channel_rebinds_same_peer_during_cooldown(void **state)
 {
-	union sockaddr_u p = peer("198.51.100.7", 5000);
+	union sockaddr_u p = test_su_port("198.51.100.7", 5000);
 	uint64_t t1 = T0 + CHAN_MS + 1000;
 
 	(void)state;
@@ -287,7 +270,7 @@ static void test_expired_channel_rebinds_same_peer_during_cooldown(void **state)
 /* A binding still cooling down blocks its number and its peer, though a slot is free. */
 static void test_cooldown_blocks_rebinding_while_other_slots_are_free(void **state)
 {
-	union sockaddr_u p = peer("198.51.100.1", 1), q = peer("198.51.100.2", 2);
+	union sockaddr_u p = test_su_port("198.51.100.1", 1), q = test_su_port("198.51.100.2", 2);
 	uint64_t t1 = T0 + CHAN_MS + COOLDOWN_MS; /* p's binding is free to reuse */
 
 	(void)state;

@@ -22,4 +22,13 @@ static inline union sockaddr_u test_su(const char *s)
 	return u;
 }
 
+/* "IP" (IPv6 bare, without brackets) with port as a union sockaddr_u. */
+static inline union sockaddr_u test_su_port(const char *ip, uint16_t port)
+{
+	union sockaddr_u u = test_su(ip);
+
+	addr_set_port(&u.sa, port);
+	return u;
+}
+
 #endif /* TESTS_UNIT_TEST_SOCKADDR_H */
