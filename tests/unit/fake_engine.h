@@ -137,4 +137,13 @@ static const struct relay_engine_ops fake_ops = {
     .features = fake_features,
 };
 
+/* A worker's thread of engine e on a fresh fake module that offers features. */
+static inline struct relay_engine_thread *fake_thread(struct relay_engine *e, uint64_t features,
+						      const char *name)
+{
+	fake_reset();
+	fake.features = features;
+	return relay_engine_thread_open(e, name);
+}
+
 #endif /* TESTS_UNIT_FAKE_ENGINE_H */

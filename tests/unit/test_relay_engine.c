@@ -224,9 +224,7 @@ static void test_del_hands_over_the_last_counters(void **state)
 	uint64_t id;
 
 	(void)state;
-	fake_reset();
-	fake.features = TURNRELAY_FEATURE_DEL_COUNTERS;
-	t = relay_engine_thread_open(&e, "worker 0");
+	t = fake_thread(&e, TURNRELAY_FEATURE_DEL_COUNTERS, "worker 0");
 	assert_true(relay_engine_has(t, TURNRELAY_FEATURE_DEL_COUNTERS));
 	assert_false(relay_engine_has(t, TURNRELAY_FEATURE_PASS_RTCP));
 	assert_int_equal(relay_engine_add(t, &a, &ca, &id), 0);
@@ -279,8 +277,7 @@ static void test_module_gone_falls_back_to_userspace(void **state)
 	uint64_t id;
 
 	(void)state;
-	fake_reset();
-	t = relay_engine_thread_open(&e, "worker 1");
+	t = fake_thread(&e, 0, "worker 1");
 	assert_int_equal(relay_engine_add(t, &a, &ca, &id), 0);
 	/* rmmod: the family is gone, requests answer ENOENT */
 	fake.dump_ret = -ENOENT;
@@ -296,8 +293,7 @@ static void test_module_gone_falls_back_to_userspace(void **state)
 	assert_int_equal(fake.close_calls, 1);
 
 	/* an add answered with ENOENT (family gone) does the same */
-	fake_reset();
-	t = relay_engine_thread_open(&e, "worker 1");
+	t = fake_thread(&e, 0, "worker 1");
 	fake.add_ret = -ENOENT;
 	assert_int_equal(relay_engine_add(t, &a, &ca, &id), -ENOENT);
 	assert_false(relay_engine_active(t));
