@@ -217,6 +217,8 @@ const struct config_option config_options[] = {
     OPT_BOOL("no-tlsv1_2", 0, no_tlsv1_2, "no TLS 1.2: TLS 1.3 only (DTLS stays 1.2)"),
     OPT_BOOL("no-udp-relay", 0, no_udp_relay, "refuse UDP relay allocations (442)"),
     OPT_BOOL("no-tcp-relay", 0, no_tcp_relay, "refuse TCP relay allocations, RFC 6062 (442)"),
+    OPT_BOOL("no-udp-gso", 0, no_udp_gso,
+	     "relayed UDP datagrams batched by sendmmsg only, never by UDP GSO (UDP_SEGMENT)"),
     OPT_BOOL("stun-only", 'S', stun_only, "serve STUN only, no TURN"),
     OPT_BOOL("no-stun", 0, no_stun, "serve TURN only, no STUN Binding"),
     OPT_STR("log-file", 'l', CONFIG_PATH, log_file, 0, "<file|stdout|-|syslog>",

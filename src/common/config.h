@@ -171,6 +171,7 @@ struct config {
 	bool no_tcp;
 	bool no_udp_relay;
 	bool no_tcp_relay;
+	bool no_udp_gso;
 	bool stun_only;
 	bool no_stun;
 	/* RFC 5780 NAT behaviour discovery (server/natdisc.c): off by default */

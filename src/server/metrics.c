@@ -211,6 +211,33 @@ static void write_icmp(const struct server *srv, struct evbuffer *out)
 		   "ICMP errors for relayed datagrams, by what became of them", icmp);
 }
 
+/*
+ * Batching on the UDP data path (udp_batch.h): datagrams per recvmmsg() is
+ * received / calls, per send sent / calls; how many went by UDP GSO.
+ */
+static void write_batch(const struct server *srv, struct evbuffer *out)
+{
+	const struct prom_item gso[] = {
+	    {"result=\"sent\"", SUM(batch.gso_sends)},
+	    {"result=\"fallback\"", SUM(batch.gso_fallbacks)},
+	};
+
+	prom_one(out, "turnserver_udp_recv_calls_total", PROM_COUNTER,
+		 "recvmmsg() calls of the UDP data path that returned datagrams",
+		 SUM(batch.recv_calls));
+	prom_one(out, "turnserver_udp_recv_datagrams_total", PROM_COUNTER,
+		 "Datagrams those recvmmsg() calls returned", SUM(batch.recv_dgrams));
+	prom_one(out, "turnserver_udp_send_calls_total", PROM_COUNTER,
+		 "sendmmsg() and UDP GSO sendmsg() calls that relayed datagrams",
+		 SUM(batch.send_calls));
+	prom_one(out, "turnserver_udp_send_datagrams_total", PROM_COUNTER,
+		 "Relayed datagrams those calls sent", SUM(batch.send_dgrams));
+	PROM_ITEMS(out, "turnserver_udp_gso_sends_total", PROM_COUNTER,
+		   "UDP GSO sends: sent, or refused by the kernel and sent by sendmmsg()", gso);
+	prom_one(out, "turnserver_udp_gso_segments_total", PROM_COUNTER,
+		 "Relayed datagrams sent as UDP GSO segments", SUM(batch.gso_segments));
+}
+
 static void write_auth(const struct server *srv, struct evbuffer *out)
 {
 	struct prom_item failed[STATS_AUTH_REASONS];
@@ -301,6 +328,7 @@ void metrics_write(const struct server *srv, struct evbuffer *out)
 	write_drops(srv, out);
 	write_connections(srv, out);
 	write_icmp(srv, out);
+	write_batch(srv, out);
 	write_auth(srv, out);
 	write_process(srv, out);
 }

@@ -20,6 +20,7 @@
 
 #include "common/clock.h"
 #include "server/bandwidth.h"
+#include "server/udp_batch.h"
 #include "relay/relay.h"
 #include "common/config.h"
 #include "stun/stun.h"
@@ -137,6 +138,7 @@ struct worker_stats {
 	uint64_t icmp_no_permission; /* for a peer the client holds no permission for */
 	uint64_t icmp_rate_limited;  /* over SERVER_ICMP_PER_S */
 	uint64_t icmp_ignored;	     /* local errors, other ICMP types, odd control data */
+	struct udp_batch_stats batch; /* recvmmsg, sendmmsg and GSO on the data path */
 };
 
 /* realm_opts.c: coturn's realm options, in userdb_realm_options' order */
@@ -251,6 +253,7 @@ struct worker {
 	struct mmsghdr rx_msgs[SERVER_UDP_BATCH];
 	struct iovec rx_iov[SERVER_UDP_BATCH];
 	union sockaddr_u rx_from[SERVER_UDP_BATCH];
+	struct udp_txq txq; /* relayed datagrams of the batch in hand (udp_batch.h) */
 	uint64_t tid_seq; /* Data indication transaction IDs */
 	/* per-request log lines: at most SERVER_LOG_PER_S a second */
 	uint64_t log_window_ms;
@@ -404,6 +407,19 @@ bool worker_tcp_output_fits(const struct tcp_conn *c, const struct iovec *iov, i
 /* Peer data (RFC 8656 §12.6): ChannelData or a Data indication, once permitted. */
 void worker_relay_to_client(struct worker *w, struct allocation *a, const union sockaddr_u *peer,
 			    uint8_t *data, size_t len, uint64_t now);
+/*
+ * Relayed datagrams of a receive batch (udp_batch.h): worker_tx_slot() gives
+ * the next slot to fill, worker_tx_queue() queues it (or sends it at once
+ * when the worker is not holding a batch), worker_tx_release() sends what is
+ * queued and stops holding. worker_count_relayed() counts a datagram to
+ * the peer (BW_TO_PEER) or the client (BW_TO_CLIENT), or its failed send.
+ */
+struct udp_tx *worker_tx_slot(struct worker *w);
+void worker_tx_queue(struct worker *w, struct udp_tx *t, int fd, const union sockaddr_u *to,
+		     struct allocation *a, int dir, size_t payload);
+void worker_tx_release(struct worker *w);
+void worker_count_relayed(struct worker *w, struct allocation *a, int dir, size_t payload,
+			  bool sent);
 /* A fresh transaction ID for a Data indication of worker w. */
 void worker_indication_tid(struct worker *w, uint8_t tid[STUN_TID_LEN]);
 /* accept() failed: the listeners rest; the worker's accept_resume_ev wakes them. */

@@ -634,14 +634,22 @@ static void handle_refresh(struct origin *o, struct allocation *a, const struct 
  * Data from the allocation's relay to a peer. A peer that is a local port
  * whose owner takes data in process (the media anchor: a browser's
  * allocation joined to its anchored call) gets it that way
- * (relay/relay_ports.h); anything else by sendto().
+ * (relay/relay_ports.h); anything else from the relay socket, queued with
+ * the worker's batch (udp_batch.h), and counted when sent.
  */
-static int relay_send(struct worker *w, const struct relay_sock *relay,
-		      const union sockaddr_u *peer, const uint8_t *data, size_t len)
+static void relay_send(struct worker *w, struct allocation *a, const struct relay_sock *relay,
+		       const union sockaddr_u *peer, const uint8_t *data, size_t len)
 {
-	if (relay_ports_deliver(&w->srv->relay.ports, &peer->sa, &relay->local.sa, data, len))
-		return 0;
-	return icmp_sendto(relay->fd, data, len, &peer->sa);
+	struct udp_tx *t;
+
+	if (relay_ports_deliver(&w->srv->relay.ports, &peer->sa, &relay->local.sa, data, len)) {
+		worker_count_relayed(w, a, BW_TO_PEER, len, true);
+		return;
+	}
+	t = worker_tx_slot(w);
+	t->iov[0] = (struct iovec){.iov_base = (void *)data, .iov_len = len};
+	t->niov = 1;
+	worker_tx_queue(w, t, relay->fd, peer, a, BW_TO_PEER, len);
 }
 
 /*
@@ -800,14 +808,7 @@ static void handle_send(struct origin *o, struct allocation *a, const struct stu
 	}
 	if (!alloc_rate_take(a, BW_TO_PEER, data->len, now))
 		return;
-	if (relay_send(w, relay, &peer, data->val, data->len) < 0) {
-		w->stats.send_errors++;
-	} else {
-		w->stats.relayed_to_peer++;
-		w->stats.bytes_to_peer += data->len;
-		a->user_pkts[0]++;
-		a->user_bytes[0] += data->len;
-	}
+	relay_send(w, a, relay, &peer, data->val, data->len);
 }
 
 /*
@@ -1112,12 +1113,5 @@ void turn_handle_channeldata(struct worker *w, struct allocation *a, const uint8
 	}
 	if (!alloc_rate_take(a, BW_TO_PEER, dlen, now))
 		return;
-	if (relay_send(w, relay, &ch->peer, data, dlen) < 0) {
-		w->stats.send_errors++;
-	} else {
-		w->stats.relayed_to_peer++;
-		w->stats.bytes_to_peer += dlen;
-		a->user_pkts[0]++;
-		a->user_bytes[0] += dlen;
-	}
+	relay_send(w, a, relay, &ch->peer, data, dlen);
 }

@@ -228,13 +228,75 @@ static void put_fingerprint(uint8_t fp[8], struct iovec *iov, int niov)
 	stun_fingerprint_attr(fp, crc);
 }
 
+/* Relayed datagrams: batched sends (udp_batch.h) and their counters */
+
+void worker_count_relayed(struct worker *w, struct allocation *a, int dir, size_t payload,
+			  bool sent)
+{
+	if (!sent) {
+		w->stats.send_errors++;
+		return;
+	}
+	if (dir == BW_TO_PEER) {
+		w->stats.relayed_to_peer++;
+		w->stats.bytes_to_peer += payload;
+	} else {
+		w->stats.relayed_to_client++;
+		w->stats.bytes_to_client += payload;
+	}
+	a->user_pkts[dir]++;
+	a->user_bytes[dir] += payload;
+}
+
+static void tx_done(void *arg, const struct udp_tx *t, bool sent)
+{
+	worker_count_relayed(arg, t->owner, t->dir, t->payload, sent);
+}
+
+void worker_tx_release(struct worker *w)
+{
+	if (w->txq.n)
+		udp_txq_flush(&w->txq, &w->stats.batch, tx_done, w);
+	w->txq.hold = false;
+}
+
+struct udp_tx *worker_tx_slot(struct worker *w)
+{
+	if (w->txq.n == UDP_TXQ_LEN)
+		udp_txq_flush(&w->txq, &w->stats.batch, tx_done, w);
+	return &w->txq.tx[w->txq.n];
+}
+
+/* t (from worker_tx_slot(), its iov and niov set) goes to `to` from fd. */
+void worker_tx_queue(struct worker *w, struct udp_tx *t, int fd, const union sockaddr_u *to,
+		     struct allocation *a, int dir, size_t payload)
+{
+	t->fd = fd;
+	t->to = *to;
+	t->to_len = addr_len(&to->sa);
+	t->len = 0;
+	for (int i = 0; i < t->niov; i++)
+		t->len += t->iov[i].iov_len;
+	t->owner = a;
+	t->dir = dir;
+	t->payload = payload;
+	w->txq.n++;
+	if (!w->txq.hold)
+		udp_txq_flush(&w->txq, &w->stats.batch, tx_done, w);
+}
+
+/*
+ * Peer data to the client: a UDP client's datagram is queued (its head and
+ * FINGERPRINT in the queue's slot, its payload in the receive batch), the
+ * others (TCP, TLS, DTLS) are written at once.
+ */
 void worker_relay_to_client(struct worker *w, struct allocation *a, const union sockaddr_u *peer,
 			    uint8_t *data, size_t len, uint64_t now)
 {
 	static const uint8_t zeros[4];
 	struct channel *ch;
-	struct iovec iov[4];
-	uint8_t hdr[64], fp[8];
+	struct udp_tx local, *t;
+	bool queued = a->lsn && !a->dtls;
 	int niov = 3;
 
 	if (!alloc_find_perm(a, &peer->sa, now)) {
@@ -242,46 +304,61 @@ void worker_relay_to_client(struct worker *w, struct allocation *a, const union 
 		return;
 	}
 	ch = alloc_find_channel_by_peer(a, peer, now);
+	t = queued ? worker_tx_slot(w) : &local;
 	if (ch) {
-		turn_channeldata_header(hdr, ch->number, (uint16_t)len);
-		iov[0] = (struct iovec){.iov_base = hdr, .iov_len = TURN_CHANNELDATA_HDR_LEN};
+		turn_channeldata_header(t->head, ch->number, (uint16_t)len);
+		t->iov[0] = (struct iovec){.iov_base = t->head, .iov_len = TURN_CHANNELDATA_HDR_LEN};
 	} else {
-		size_t hlen = data_indication_head(w, peer, len, w->srv->cfg->fingerprint, hdr,
-						   sizeof(hdr));
+		size_t hlen = data_indication_head(w, peer, len, w->srv->cfg->fingerprint, t->head,
+						   sizeof(t->head));
 
 		if (!hlen) {
 			w->stats.too_big++;
 			return;
 		}
-		iov[0] = (struct iovec){.iov_base = hdr, .iov_len = hlen};
+		t->iov[0] = (struct iovec){.iov_base = t->head, .iov_len = hlen};
 	}
-	iov[1] = (struct iovec){.iov_base = data, .iov_len = len};
-	iov[2] = (struct iovec){.iov_base = (void *)zeros, .iov_len = wire_pad4(len) - len};
+	t->iov[1] = (struct iovec){.iov_base = data, .iov_len = len};
+	t->iov[2] = (struct iovec){.iov_base = (void *)zeros, .iov_len = wire_pad4(len) - len};
 	/* padding: always for Data indications, for ChannelData only on streams */
 	if (ch && (a->lsn || a->dtls))
 		niov = 2;
 	if (!alloc_rate_take(a, BW_TO_CLIENT, len, now))
 		return;
 	if (!ch && w->srv->cfg->fingerprint) {
-		put_fingerprint(fp, iov, niov);
-		iov[niov++] = (struct iovec){.iov_base = fp, .iov_len = sizeof(fp)};
+		put_fingerprint(t->fp, t->iov, niov);
+		t->iov[niov++] = (struct iovec){.iov_base = t->fp, .iov_len = sizeof(t->fp)};
 	}
-	if (sendv_to_client(w, a->lsn, a->tcp, a->dtls, &a->client, iov, niov) == 0) {
-		w->stats.relayed_to_client++;
-		w->stats.bytes_to_client += len;
-		a->user_pkts[1]++;
-		a->user_bytes[1] += len;
-	}
+	t->niov = niov;
+	if (queued)
+		worker_tx_queue(w, t, a->lsn->fd, &a->client, a, BW_TO_CLIENT, len);
+	else
+		worker_count_relayed(w, a, BW_TO_CLIENT, len,
+				     sendv_to_client(w, a->lsn, a->tcp, a->dtls, &a->client, t->iov,
+						     niov) == 0);
 }
 
-/* Reads up to SERVER_UDP_BATCH datagrams into the worker's batch. */
+/*
+ * Reads up to SERVER_UDP_BATCH datagrams into the worker's batch: one call
+ * per socket per wakeup, so that a busy socket never starves the others
+ * (the event loop serves every ready socket in turn) and none stops being
+ * read. What the last batch queued is sent first: its payloads are in rx.
+ */
 static int recv_batch(struct worker *w, int fd)
 {
+	int n;
+
+	worker_tx_release(w);
 	for (int i = 0; i < SERVER_UDP_BATCH; i++) {
 		w->rx_msgs[i].msg_hdr.msg_namelen = sizeof(w->rx_from[i]);
 		w->rx_msgs[i].msg_hdr.msg_flags = 0;
 	}
-	return recvmmsg(fd, w->rx_msgs, SERVER_UDP_BATCH, MSG_DONTWAIT, NULL);
+	n = recvmmsg(fd, w->rx_msgs, SERVER_UDP_BATCH, MSG_DONTWAIT, NULL);
+	if (n > 0) {
+		w->stats.batch.recv_calls++;
+		w->stats.batch.recv_dgrams += (uint64_t)n;
+	}
+	return n;
 }
 
 static void recv_batch_init(struct worker *w)
@@ -293,6 +370,7 @@ static void recv_batch_init(struct worker *w)
 							.msg_iov = &w->rx_iov[i],
 							.msg_iovlen = 1};
 	}
+	udp_txq_init(&w->txq, !w->srv->cfg->no_udp_gso);
 }
 
 void worker_relay_readable(int fd, short what, void *arg)
@@ -310,6 +388,8 @@ void worker_relay_readable(int fd, short what, void *arg)
 	n = recv_batch(w, fd);
 	if (n <= 0)
 		return;
+	/* the batch's datagrams all come to one allocation, which none of them ends */
+	w->txq.hold = true;
 	/* TURN data is at most 65535 - 36 bytes in a Data indication */
 	for (int i = 0; i < n; i++) {
 		size_t len = w->rx_msgs[i].msg_len;
@@ -318,6 +398,7 @@ void worker_relay_readable(int fd, short what, void *arg)
 			worker_relay_to_client(w, a, &w->rx_from[i], w->rx_iov[i].iov_base, len,
 					       now);
 	}
+	worker_tx_release(w);
 }
 
 /* Client -> server over UDP */
@@ -356,6 +437,7 @@ static void udp_readable(evutil_socket_t fd, short what, void *arg)
 		}
 		/* RFC 7983 §7: 20-63 is DTLS; a DTLS client's plain datagrams are dropped */
 		if (w->dtls && len && dtls_first_byte(buf[0])) {
+			worker_tx_release(w);
 			dtls_input(lsn, from, buf, len);
 			continue;
 		}
@@ -365,10 +447,18 @@ static void udp_readable(evutil_socket_t fd, short what, void *arg)
 		}
 		a = worker_find_udp_alloc(w, lsn, from);
 		/* RFC 8016: an address an allocation is moving to */
-		if (!a && w->mobility_npending && mobility_datagram(w, lsn, from, buf, len))
-			continue;
+		if (!a && w->mobility_npending) {
+			/* it may move an allocation here: what the batch queued goes first */
+			worker_tx_release(w);
+			if (mobility_datagram(w, lsn, from, buf, len))
+				continue;
+		}
+		/* ChannelData's payload stays in rx until the batch's sends */
+		if (worker_classify_datagram(buf, len) == WORKER_DGRAM_CHANNELDATA)
+			w->txq.hold = true;
 		worker_udp_datagram(w, lsn, from, a, buf, len);
 	}
+	worker_tx_release(w);
 }
 
 void worker_udp_datagram(struct worker *w, struct udp_listener *lsn, const union sockaddr_u *from,
@@ -381,6 +471,8 @@ void worker_udp_datagram(struct worker *w, struct udp_listener *lsn, const union
 	case WORKER_DGRAM_STUN: {
 		struct origin o = {.w = w, .lsn = lsn, .client = *from, .local = lsn->local};
 
+		/* what it does (an allocation ended, a socket closed) comes after */
+		worker_tx_release(w);
 		turn_handle_message(&o, a, buf, len);
 		break;
 	}
