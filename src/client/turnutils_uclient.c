@@ -140,6 +140,7 @@ static void uc_usage(FILE *f)
 		"\t\t\trepeatedly opens a socket, allocates, deletes, for SEC s\n"
 		"\t--rotate-local N\twith --alloc-rate and -L IPV4: bind socket k to\n"
 		"\t\t\t-L + (k mod N), with a port of its own (no 5-tuple reuse)\n"
+		"\t--rate N\tN messages a second per client (1..1000000), instead of -z\n"
 		"\t--rtp\t\tmessages start with an RTP header (version 2, PT 0,\n"
 		"\t\t\tsequence, SSRC = client id + 1), as media to an anchor\n"
 		"\t--version\tprint the version\n"
@@ -196,7 +197,7 @@ static int uc_tcprelay_opts(struct uc_opts *o, bool clients_set, bool family)
 static int uc_parse_opts(int argc, char **argv, struct uc_opts *o)
 {
 	enum { OPT_LOSS = 256, OPT_TIMEOUT, OPT_EVEN_PORT, OPT_REALM, OPT_HOLD, OPT_ALLOC_RATE,
-	       OPT_ROTATE_LOCAL, OPT_RTP };
+	       OPT_ROTATE_LOCAL, OPT_RTP, OPT_RATE };
 	static const struct option longopts[] = {
 	    {"loss-threshold", required_argument, NULL, OPT_LOSS},
 	    {"timeout", required_argument, NULL, OPT_TIMEOUT},
@@ -206,6 +207,7 @@ static int uc_parse_opts(int argc, char **argv, struct uc_opts *o)
 	    {"alloc-rate", required_argument, NULL, OPT_ALLOC_RATE},
 	    {"rotate-local", required_argument, NULL, OPT_ROTATE_LOCAL},
 	    {"rtp", no_argument, NULL, OPT_RTP},
+	    {"rate", required_argument, NULL, OPT_RATE},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -337,6 +339,11 @@ static int uc_parse_opts(int argc, char **argv, struct uc_opts *o)
 		case OPT_RTP:
 			o->rtp = true;
 			break;
+		case OPT_RATE:
+			if (uc_parse_long(optarg, 1, 1000000, &v) < 0)
+				goto bad;
+			o->rate = (int)v;
+			break;
 		case 'h':
 			uc_usage(stdout);
 			exit(0);
@@ -350,8 +357,13 @@ static int uc_parse_opts(int argc, char **argv, struct uc_opts *o)
 		return -1;
 	}
 	o->server_host = argv[optind];
+	if (o->tcp_relay && o->rate) {
+		fprintf(stderr, "turnutils_uclient: --rate is not for -T (its clients use -z)\n");
+		return -1;
+	}
 	if (o->tcp_relay && uc_tcprelay_opts(o, clients_set, want_v6 || want_v4) < 0)
 		return -1;
+	o->interval_us = o->rate ? 1000000L / o->rate : o->interval_ms * 1000L;
 	if (!o->peer_host && !o->alloc_rate_s && !o->tcp_relay) {
 		fprintf(stderr, "turnutils_uclient: -e PEER-ADDRESS is required\n");
 		return -1;
@@ -565,7 +577,7 @@ static void uc_send_due(struct uc_client *cl, const struct uc_opts *o, uint8_t *
 				return;
 			}
 		}
-		cl->next_send_us += (uint64_t)o->interval_ms * 1000u;
+		cl->next_send_us += (uint64_t)o->interval_us;
 		if (cl->sent == o->messages) {
 			cl->state = UC_DRAIN;
 			cl->drain_until_us = now + (uint64_t)o->timeout_s * 1000000u;
@@ -1113,7 +1125,7 @@ int main(int argc, char **argv)
 	if (uc_start_clients(cls, &o) < 0)
 		goto fail;
 	deadline = start + UC_SETUP_BUDGET_US +
-		   (uint64_t)o.messages * (uint64_t)o.interval_ms * 1000u +
+		   (uint64_t)o.messages * (uint64_t)o.interval_us +
 		   (uint64_t)o.timeout_s * 1000000u + (uint64_t)o.hold_s * 1000000u;
 	uc_run(cls, &o, msg, pfds, idx, deadline);
 	uc_report(&o, start, turnc_now_us());

@@ -28,6 +28,8 @@ struct uc_opts {
 	int messages;
 	int msg_len;
 	int interval_ms;
+	int rate;	 /* --rate: messages a second per client (0: -z) */
+	long interval_us; /* between a client's messages: from --rate or -z */
 	uint16_t port;
 	uint16_t peer_port;
 	const char *server_host;
