@@ -20,7 +20,7 @@
 
 #include "common/clock.h"
 #include "server/bandwidth.h"
-#include "server/udp_batch.h"
+#include "relay/udp_batch.h"
 #include "relay/relay.h"
 #include "common/config.h"
 #include "stun/stun.h"

@@ -1,5 +1,5 @@
 /*
- * test_udp_batch.c - batched UDP sends (src/server/udp_batch.c): which
+ * test_udp_batch.c - batched UDP sends (src/relay/udp_batch.c): which
  * queued datagrams one GSO send may carry (consecutive, same socket,
  * destination and length, bounded in count and bytes); a flush over
  * loopback sockets delivers every datagram whole and in order per
@@ -22,7 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "server/udp_batch.h"
+#include "relay/udp_batch.h"
 
 static union sockaddr_u v4(const char *ip, uint16_t port)
 {

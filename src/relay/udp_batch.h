@@ -1,8 +1,8 @@
 /*
- * udp_batch.h - batched UDP sends for the relay data path (issue 16).
+ * udp_batch.h - batched UDP sends for the data paths of TURN and the anchor (issue 16).
  *
- * A worker reads up to SERVER_UDP_BATCH datagrams with one recvmmsg() and
- * queues what it relays instead of sending each at once. The flush groups
+ * A TURN worker or the anchor reads a batch of datagrams with one
+ * recvmmsg() and queues what it relays instead of sending each at once. The flush groups
  * consecutive datagrams by (socket, destination, size) and sends a group of
  * two or more with one sendmsg() carrying UDP_SEGMENT (generic segmentation
  * offload: the kernel cuts the buffer into equal datagrams), everything else
@@ -12,8 +12,8 @@
  * FINGERPRINT) of each datagram; the payload stays where it was received
  * and must live until the flush. No allocation, no lookup, no clock.
  */
-#ifndef SERVER_UDP_BATCH_H
-#define SERVER_UDP_BATCH_H
+#ifndef RELAY_UDP_BATCH_H
+#define RELAY_UDP_BATCH_H
 
 #include <stdbool.h>
 #include <stddef.h>

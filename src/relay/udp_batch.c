@@ -12,7 +12,7 @@
 #include <netinet/udp.h>
 #include <string.h>
 
-#include "server/udp_batch.h"
+#include "relay/udp_batch.h"
 
 void udp_txq_init(struct udp_txq *q, bool gso)
 {
