@@ -184,6 +184,7 @@ struct anchor *anchor_new(struct relay *r, const struct config *cfg,
 		an->rx_msgs[i].msg_hdr.msg_iovlen = 1;
 		an->rx_msgs[i].msg_hdr.msg_name = &an->rx_from[i];
 	}
+	udp_txq_init(&an->txq, !cfg->no_udp_gso);
 	an->stop_ev = event_new(an->base, -1, 0, stop_loop, an->base);
 	an->tick_ev = event_new(an->base, -1, EV_PERSIST, tick, an);
 	if (!an->stop_ev || !an->tick_ev || event_add(an->tick_ev, &one_s) < 0 ||

@@ -44,6 +44,7 @@
 #include "anchor/sdes.h"
 #include "anchor/sdp.h"
 #include "common/clock.h"
+#include "relay/udp_batch.h"
 #include "relay/relay.h"
 
 struct event;
@@ -376,6 +377,7 @@ struct anchor_stats {
 	/* SRTP bridging (bridge.c) */
 	uint64_t srtp_auth_failed, srtp_replayed, srtp_dropped, srtp_not_keyed;
 	uint64_t dtls_connected, dtls_failed;
+	struct udp_batch_stats batch; /* forwarding's recvmmsg, sendmmsg and GSO (udp_batch.h) */
 };
 
 struct anchor {
@@ -430,6 +432,7 @@ struct anchor {
 	struct mmsghdr rx_msgs[ANCHOR_RX_BATCH];
 	struct iovec rx_iov[ANCHOR_RX_BATCH];
 	union sockaddr_u rx_from[ANCHOR_RX_BATCH];
+	struct udp_txq txq; /* forwarded datagrams of the batch in hand (media_read()) */
 
 	uint64_t now_ms;  /* monotonic, read once per event (anchor_clock()) */
 	uint64_t wall_ms; /* wall clock, the same moment */

@@ -82,6 +82,9 @@ static void write_media(struct anchor *an, struct evbuffer *out)
 	    {"path=\"userspace\"", ST(errors_user)},
 	    {"path=\"kernel\"", ST(errors_kernel)},
 	};
+	const struct prom_batch b = {ST(batch.recv_calls), ST(batch.recv_dgrams),
+				     ST(batch.send_calls), ST(batch.send_dgrams),
+				     ST(batch.gso_segments)};
 	const struct prom_item dropped[] = {
 	    {"reason=\"unauthenticated\"", ST(dropped_unauthenticated)},
 	    {"reason=\"no_destination\"", ST(dropped_no_destination)},
@@ -98,6 +101,8 @@ static void write_media(struct anchor *an, struct evbuffer *out)
 		   "Media packets the anchor failed to send, by path", errors);
 	PROM_ITEMS(out, "turnserver_anchor_dropped_total", PROM_COUNTER,
 		   "Media packets dropped by the anchor, by reason", dropped);
+	/* batching (relay/udp_batch.h), as TURN's turnserver_udp_* */
+	prom_udp_batch(out, "turnserver_anchor_udp", "media packets", &b);
 	prom_one(out, "turnserver_anchor_stun_handled_total", PROM_COUNTER,
 		 "STUN (ICE) messages the anchor answered or used", ST(stun_handled));
 	prom_one(out, "turnserver_anchor_joined_packets_total", PROM_COUNTER,

@@ -670,6 +670,49 @@ static bool side_latch(struct anchor *an, struct stream *st, int side, int comp,
 	}
 }
 
+/* A forwarded datagram's fate, as media_send() gives it: counted. */
+static void forward_count(struct anchor *an, struct side_counters *cnt, size_t len, int sent)
+{
+	if (sent < 0) {
+		cnt->errors++;
+		an->stats.errors_user++;
+	}
+	if (sent != 0)
+		return;
+	an->stats.packets_user++;
+	an->stats.bytes_user += len;
+}
+
+static void forward_done(void *arg, const struct udp_tx *t, bool sent)
+{
+	forward_count(arg, t->owner, t->payload, sent ? 0 : -1);
+}
+
+/*
+ * len bytes at buf from fd to `to` (a destination media_dest_check() gave,
+ * not one of our own addresses), with the receive batch when media_read()
+ * holds one, else at once.
+ */
+static void forward_queue(struct anchor *an, int fd, const union sockaddr_u *to,
+			  const uint8_t *buf, size_t len, struct side_counters *cnt)
+{
+	struct udp_tx *t;
+
+	if (an->txq.n == UDP_TXQ_LEN)
+		udp_txq_flush(&an->txq, &an->stats.batch, forward_done, an);
+	t = &an->txq.tx[an->txq.n++];
+	t->fd = fd;
+	t->to = *to;
+	t->to_len = addr_len(&to->sa);
+	t->iov[0] = (struct iovec){.iov_base = (void *)buf, .iov_len = len};
+	t->niov = 1;
+	t->len = len;
+	t->owner = cnt;
+	t->payload = len;
+	if (!an->txq.hold)
+		udp_txq_flush(&an->txq, &an->stats.batch, forward_done, an);
+}
+
 void media_input(struct anchor *an, struct media_sock *ms, const union sockaddr_u *from,
 		 const uint8_t *buf, size_t len)
 {
@@ -678,6 +721,7 @@ void media_input(struct anchor *an, struct media_sock *ms, const union sockaddr_
 	enum demux_kind kind = demux_classify(buf, len);
 	struct side_counters *cnt;
 	struct stun_msg sm;
+	const uint8_t *in;
 	int comp = ms->comp, oc, sent;
 	uint64_t now = an->now_ms;
 
@@ -729,6 +773,7 @@ void media_input(struct anchor *an, struct media_sock *ms, const union sockaddr_
 	st->call->last_media_ms = now;
 
 	/* SRTP bridging: DTLS consumed, packets decrypted and encrypted (bridge.c) */
+	in = buf;
 	if (!bridge_packet(an, st, ms->side, comp, kind, buf, len, &buf, &len))
 		return;
 	oc = (kind == DEMUX_RTCP || comp == 1) && !o->mux ? 1 : 0;
@@ -741,18 +786,23 @@ void media_input(struct anchor *an, struct media_sock *ms, const union sockaddr_
 		an->stats.dropped_no_destination++;
 		return;
 	}
-	sent = media_send(&o->socks[oc], &o->dest[oc].to, buf, len);
-	if (sent < 0) {
-		cnt->errors++;
-		an->stats.errors_user++;
-	}
-	if (sent != 0)
+	/*
+	 * Unchanged (not bridged: a bridged packet is in crypt_buf, reused by
+	 * the next) and to a destination judged once: queued with the batch.
+	 */
+	if (buf == in && !o->dest[oc].to.own) {
+		forward_queue(an, o->socks[oc].fd, &o->dest[oc].to.addr, buf, len, cnt);
 		return;
-	an->stats.packets_user++;
-	an->stats.bytes_user += len;
+	}
+	sent = media_send(&o->socks[oc], &o->dest[oc].to, buf, len);
+	forward_count(an, cnt, len, sent);
 }
 
-/* Reads what arrived on one socket, with the lock held. */
+/*
+ * Reads what arrived on one socket, with the lock held. What it forwards
+ * is queued (the payloads stay in rx) and sent together at the end
+ * (udp_batch.h): nothing in the batch closes a socket or ends a call.
+ */
 static void media_read(struct anchor *an, struct media_sock *ms)
 {
 	int n;
@@ -762,6 +812,11 @@ static void media_read(struct anchor *an, struct media_sock *ms)
 		an->rx_msgs[i].msg_hdr.msg_flags = 0;
 	}
 	n = recvmmsg(ms->fd, an->rx_msgs, ANCHOR_RX_BATCH, MSG_DONTWAIT, NULL);
+	if (n <= 0)
+		return;
+	an->stats.batch.recv_calls++;
+	an->stats.batch.recv_dgrams += (uint64_t)n;
+	an->txq.hold = true;
 	for (int i = 0; i < n; i++) {
 		if (an->rx_msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
 			an->stats.dropped_malformed++;
@@ -771,6 +826,8 @@ static void media_read(struct anchor *an, struct media_sock *ms)
 		media_input(an, ms, &an->rx_from[i], an->rx + (size_t)i * ANCHOR_RX_BUF,
 			    an->rx_msgs[i].msg_len);
 	}
+	udp_txq_flush(&an->txq, &an->stats.batch, forward_done, an);
+	an->txq.hold = false;
 }
 
 /*

@@ -218,7 +218,7 @@ const struct config_option config_options[] = {
     OPT_BOOL("no-udp-relay", 0, no_udp_relay, "refuse UDP relay allocations (442)"),
     OPT_BOOL("no-tcp-relay", 0, no_tcp_relay, "refuse TCP relay allocations, RFC 6062 (442)"),
     OPT_BOOL("no-udp-gso", 0, no_udp_gso,
-	     "relayed UDP datagrams batched by sendmmsg only, never by UDP GSO (UDP_SEGMENT)"),
+	     "relayed UDP and anchored media batched by sendmmsg only, never by UDP GSO (UDP_SEGMENT)"),
     OPT_BOOL("stun-only", 'S', stun_only, "serve STUN only, no TURN"),
     OPT_BOOL("no-stun", 0, no_stun, "serve TURN only, no STUN Binding"),
     OPT_STR("log-file", 'l', CONFIG_PATH, log_file, 0, "<file|stdout|-|syslog>",

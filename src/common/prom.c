@@ -5,6 +5,7 @@
 
 #include <event2/buffer.h>
 #include <inttypes.h>
+#include <stdio.h>
 
 static const char *const type_names[] = {"counter", "gauge", "untyped"};
 
@@ -27,6 +28,28 @@ void prom_one(struct evbuffer *out, const char *name, enum prom_type type, const
 {
 	prom_family(out, name, type, help);
 	prom_sample(out, name, NULL, value);
+}
+
+void prom_udp_batch(struct evbuffer *out, const char *prefix, const char *what,
+		    const struct prom_batch *b)
+{
+	const struct {
+		const char *suffix, *help;
+		uint64_t v;
+	} m[] = {
+	    {"recv_calls", "recvmmsg() calls that returned datagrams", b->recv_calls},
+	    {"recv_datagrams", "Datagrams those recvmmsg() calls returned", b->recv_dgrams},
+	    {"send_calls", "sendmmsg() and UDP GSO sendmsg() calls that sent %s", b->send_calls},
+	    {"send_datagrams", "The %s those calls sent", b->send_dgrams},
+	    {"gso_segments", "The %s sent as UDP GSO segments", b->gso_segments},
+	};
+	char name[96], help[128];
+
+	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		snprintf(name, sizeof(name), "%s_%s_total", prefix, m[i].suffix);
+		snprintf(help, sizeof(help), m[i].help, what);
+		prom_one(out, name, PROM_COUNTER, help, m[i].v);
+	}
 }
 
 void prom_items(struct evbuffer *out, const char *name, enum prom_type type, const char *help,

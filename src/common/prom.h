@@ -32,6 +32,18 @@ struct prom_item {
 };
 void prom_items(struct evbuffer *out, const char *name, enum prom_type type, const char *help,
 		const struct prom_item *items, size_t n);
+/*
+ * The counters of a batched UDP path (relay/udp_batch.h), as families
+ * PREFIX_recv_calls_total, _recv_datagrams_total, _send_calls_total,
+ * _send_datagrams_total and _gso_segments_total; what names the datagrams
+ * in the help lines ("relayed datagrams", "media packets").
+ */
+struct prom_batch {
+	uint64_t recv_calls, recv_dgrams, send_calls, send_dgrams, gso_segments;
+};
+void prom_udp_batch(struct evbuffer *out, const char *prefix, const char *what,
+		    const struct prom_batch *b);
+
 #define PROM_ITEMS(out, name, type, help, items)                                                   \
 	prom_items(out, name, type, help, items, sizeof(items) / sizeof((items)[0]))
 

@@ -221,21 +221,13 @@ static void write_batch(const struct server *srv, struct evbuffer *out)
 	    {"result=\"sent\"", SUM(batch.gso_sends)},
 	    {"result=\"fallback\"", SUM(batch.gso_fallbacks)},
 	};
+	const struct prom_batch b = {SUM(batch.recv_calls), SUM(batch.recv_dgrams),
+				     SUM(batch.send_calls), SUM(batch.send_dgrams),
+				     SUM(batch.gso_segments)};
 
-	prom_one(out, "turnserver_udp_recv_calls_total", PROM_COUNTER,
-		 "recvmmsg() calls of the UDP data path that returned datagrams",
-		 SUM(batch.recv_calls));
-	prom_one(out, "turnserver_udp_recv_datagrams_total", PROM_COUNTER,
-		 "Datagrams those recvmmsg() calls returned", SUM(batch.recv_dgrams));
-	prom_one(out, "turnserver_udp_send_calls_total", PROM_COUNTER,
-		 "sendmmsg() and UDP GSO sendmsg() calls that relayed datagrams",
-		 SUM(batch.send_calls));
-	prom_one(out, "turnserver_udp_send_datagrams_total", PROM_COUNTER,
-		 "Relayed datagrams those calls sent", SUM(batch.send_dgrams));
+	prom_udp_batch(out, "turnserver_udp", "relayed datagrams", &b);
 	PROM_ITEMS(out, "turnserver_udp_gso_sends_total", PROM_COUNTER,
 		   "UDP GSO sends: sent, or refused by the kernel and sent by sendmmsg()", gso);
-	prom_one(out, "turnserver_udp_gso_segments_total", PROM_COUNTER,
-		 "Relayed datagrams sent as UDP GSO segments", SUM(batch.gso_segments));
 }
 
 static void write_auth(const struct server *srv, struct evbuffer *out)
