@@ -13,37 +13,10 @@
 
 #include <cmocka.h>
 
-#include <event2/buffer.h>
-
 #include "alloc_test.h"
-#include "server/metrics.h"
+#include "metrics_test.h"
 
 #define T0 1000000
-
-static char *page_of(const struct server *s)
-{
-	struct evbuffer *b = evbuffer_new();
-	size_t n;
-	char *text;
-
-	assert_non_null(b);
-	metrics_write(s, b);
-	n = evbuffer_get_length(b);
-	text = test_malloc(n + 1);
-	evbuffer_remove(b, text, n);
-	text[n] = '\0';
-	evbuffer_free(b);
-	return text;
-}
-
-static void assert_line(const char *text, const char *line)
-{
-	char want[256];
-
-	snprintf(want, sizeof(want), "\n%s\n", line);
-	if (!strstr(text, want))
-		fail_msg("no line '%s' in:\n%s", line, text);
-}
 
 static void test_gauges_follow_installs_and_expiries(void **state)
 {
@@ -107,10 +80,7 @@ static void test_page_has_the_new_families(void **state)
 	char *p;
 
 	(void)state;
-	memset(&s, 0, sizeof(s));
-	memset(workers, 0, sizeof(workers));
-	s.workers = workers;
-	s.nworkers = 2;
+	metrics_test_two_workers(&s, workers);
 	workers[0].stats.permissions_now = 4;
 	workers[1].stats.permissions_now = 1;
 	workers[1].stats.channels_now = 2;
@@ -120,24 +90,31 @@ static void test_page_has_the_new_families(void **state)
 	store_stats_record(&workers[0].stats, 0, true, 200 * 1000);
 	store_stats_record(&workers[1].stats, 1, true, 2000 * 1000);
 	store_stats_record(&workers[1].stats, -1, false, 0);
-	p = page_of(&s);
-	assert_line(p, "# TYPE turnserver_permissions gauge");
-	assert_line(p, "turnserver_permissions 5");
-	assert_line(p, "turnserver_channels 2");
-	assert_line(p, "turnserver_tcp_relayed_bytes_total{direction=\"to_peer\"} 480");
-	assert_line(p, "turnserver_tcp_relayed_bytes_total{direction=\"to_client\"} 7");
-	assert_line(p, "turnserver_store_lookups_total{result=\"found\"} 1");
-	assert_line(p, "turnserver_store_lookups_total{result=\"not_found\"} 1");
-	assert_line(p, "turnserver_store_lookups_total{result=\"error\"} 1");
-	assert_line(p, "# TYPE turnserver_store_lookup_duration_seconds histogram");
-	assert_line(p, "turnserver_store_lookup_duration_seconds_bucket{le=\"0.0001\"} 0");
-	assert_line(p, "turnserver_store_lookup_duration_seconds_bucket{le=\"0.00025\"} 1");
-	assert_line(p, "turnserver_store_lookup_duration_seconds_bucket{le=\"0.001\"} 1");
-	assert_line(p, "turnserver_store_lookup_duration_seconds_bucket{le=\"0.0025\"} 2");
-	assert_line(p, "turnserver_store_lookup_duration_seconds_bucket{le=\"1\"} 2");
-	assert_line(p, "turnserver_store_lookup_duration_seconds_bucket{le=\"+Inf\"} 2");
-	assert_line(p, "turnserver_store_lookup_duration_seconds_sum 0.002200");
-	assert_line(p, "turnserver_store_lookup_duration_seconds_count 2");
+	p = metrics_test_page(&s);
+	metrics_test_assert_line(p, "# TYPE turnserver_permissions gauge");
+	metrics_test_assert_line(p, "turnserver_permissions 5");
+	metrics_test_assert_line(p, "turnserver_channels 2");
+	metrics_test_assert_line(p,
+				 "turnserver_tcp_relayed_bytes_total{direction=\"to_peer\"} 480");
+	metrics_test_assert_line(p,
+				 "turnserver_tcp_relayed_bytes_total{direction=\"to_client\"} 7");
+	metrics_test_assert_line(p, "turnserver_store_lookups_total{result=\"found\"} 1");
+	metrics_test_assert_line(p, "turnserver_store_lookups_total{result=\"not_found\"} 1");
+	metrics_test_assert_line(p, "turnserver_store_lookups_total{result=\"error\"} 1");
+	metrics_test_assert_line(p, "# TYPE turnserver_store_lookup_duration_seconds histogram");
+	metrics_test_assert_line(
+	    p, "turnserver_store_lookup_duration_seconds_bucket{le=\"0.0001\"} 0");
+	metrics_test_assert_line(
+	    p, "turnserver_store_lookup_duration_seconds_bucket{le=\"0.00025\"} 1");
+	metrics_test_assert_line(p,
+				 "turnserver_store_lookup_duration_seconds_bucket{le=\"0.001\"} 1");
+	metrics_test_assert_line(
+	    p, "turnserver_store_lookup_duration_seconds_bucket{le=\"0.0025\"} 2");
+	metrics_test_assert_line(p, "turnserver_store_lookup_duration_seconds_bucket{le=\"1\"} 2");
+	metrics_test_assert_line(p,
+				 "turnserver_store_lookup_duration_seconds_bucket{le=\"+Inf\"} 2");
+	metrics_test_assert_line(p, "turnserver_store_lookup_duration_seconds_sum 0.002200");
+	metrics_test_assert_line(p, "turnserver_store_lookup_duration_seconds_count 2");
 	/* fleet off: no fleet gauges at all (no 0 that reads as "Redis down") */
 	assert_null(strstr(p, "turnserver_fleet_"));
 	test_free(p);
