@@ -7,7 +7,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-static const char *const type_names[] = {"counter", "gauge", "untyped"};
+static const char *const type_names[] = {"counter", "gauge", "untyped", "histogram"};
 
 void prom_family(struct evbuffer *out, const char *name, enum prom_type type, const char *help)
 {
@@ -58,4 +58,24 @@ void prom_items(struct evbuffer *out, const char *name, enum prom_type type, con
 	prom_family(out, name, type, help);
 	for (size_t i = 0; i < n; i++)
 		prom_sample(out, name, items[i].labels, items[i].value);
+}
+
+void prom_histogram_us(struct evbuffer *out, const char *name, const char *help,
+		       const uint32_t *bounds_us, const uint64_t *counts, size_t n, uint64_t sum_us)
+{
+	uint64_t total = 0;
+
+	prom_family(out, name, PROM_HISTOGRAM, help);
+	for (size_t i = 0; i < n; i++) {
+		total += counts[i];
+		if (i + 1 < n)
+			evbuffer_add_printf(out, "%s_bucket{le=\"%g\"} %" PRIu64 "\n", name,
+					    bounds_us[i] / 1e6, total);
+		else
+			evbuffer_add_printf(out, "%s_bucket{le=\"+Inf\"} %" PRIu64 "\n", name,
+					    total);
+	}
+	evbuffer_add_printf(out, "%s_sum %" PRIu64 ".%06" PRIu64 "\n", name, sum_us / 1000000,
+			    sum_us % 1000000);
+	evbuffer_add_printf(out, "%s_count %" PRIu64 "\n", name, total);
 }

@@ -15,7 +15,7 @@
 
 struct evbuffer;
 
-enum prom_type { PROM_COUNTER, PROM_GAUGE, PROM_UNTYPED };
+enum prom_type { PROM_COUNTER, PROM_GAUGE, PROM_UNTYPED, PROM_HISTOGRAM };
 
 /* The family's header: name, type, one-line help (no newline, no backslash). */
 void prom_family(struct evbuffer *out, const char *name, enum prom_type type, const char *help);
@@ -46,6 +46,17 @@ void prom_udp_batch(struct evbuffer *out, const char *prefix, const char *what,
 
 #define PROM_ITEMS(out, name, type, help, items)                                                   \
 	prom_items(out, name, type, help, items, sizeof(items) / sizeof((items)[0]))
+
+/*
+ * A histogram family of durations: counts[i] observations (not cumulative)
+ * up to bounds_us[i] microseconds, counts[n - 1] those above the last
+ * bound (n - 1 bounds, ascending), sum_us their total. Written as
+ * NAME_bucket{le="SECONDS"} (cumulative, then le="+Inf"), NAME_sum in
+ * seconds and NAME_count.
+ */
+void prom_histogram_us(struct evbuffer *out, const char *name, const char *help,
+		       const uint32_t *bounds_us, const uint64_t *counts, size_t n,
+		       uint64_t sum_us);
 
 /*
  * A relaxed atomic load of a counter another thread increments with plain

@@ -183,7 +183,7 @@ static int lookup_keys(struct worker *w, const struct allocation *a, const char 
 	if (w->srv->store)
 		rc = store_lookup(w, user, keys);
 	else if (w->db)
-		rc = userdb_get_keys(w->db, w->srv->realm, user, keys);
+		rc = store_stats_get_keys(w, user, keys);
 	else
 		return 1;
 	if (rc >= 0 || !a || !a->username || strcmp(a->username, user) != 0)
@@ -232,8 +232,6 @@ static int lt_check(struct worker *w, const struct allocation *a, const struct s
 
 	if (rc < 0 && w->srv->store)
 		w->stats.store_unavailable++;
-	else if (rc < 0)
-		w->stats.store_errors++;
 	if (rc < 0 && !w->srv->store && worker_log_ok(w))
 		log_error("user store lookup failed: %s", userdb_errmsg(w->db));
 	if (rc == 0)
@@ -314,9 +312,7 @@ static int rest_check(struct worker *w, const struct stun_msg *m, uint16_t alg,
 		if (rc == -1)
 			w->stats.store_unavailable++;
 	} else if (!c->static_auth_secret_count && w->db) {
-		rc = userdb_list_secrets(w->db, w->srv->realm, rest_try_secret, &t);
-		if (rc == -1)
-			w->stats.store_errors++;
+		rc = store_stats_list_secrets(w, rest_try_secret, &t);
 		if (rc == -1 && worker_log_ok(w))
 			log_error("user store lookup failed: %s", userdb_errmsg(w->db));
 	}

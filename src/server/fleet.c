@@ -58,6 +58,7 @@ struct fleet {
 	char keys[FLEET_MAX_PEERS][FLEET_KEY_MAX]; /* fleet_read()'s MGET */
 	bool redis_down;
 	uint64_t bad_logged_ms;
+	_Atomic bool redis_up; /* the last round's answer, for the metrics (fleet_status()) */
 };
 
 /* The sum over the workers of one counter of struct worker_stats. */
@@ -114,6 +115,19 @@ int fleet_redirect(struct server *srv, int family, bool secure, uint32_t want_bp
 	}
 	pthread_mutex_unlock(&f->lock);
 	return i >= 0 ? 0 : -1;
+}
+
+bool fleet_status(const struct server *srv, unsigned int *peers, bool *redis_up)
+{
+	struct fleet *f = srv->fleet;
+
+	if (!f)
+		return false;
+	pthread_mutex_lock(&f->lock);
+	*peers = (unsigned int)f->npeers;
+	pthread_mutex_unlock(&f->lock);
+	*redis_up = atomic_load_explicit(&f->redis_up, memory_order_relaxed);
+	return true;
 }
 
 /* Adds ip with port (and tls_port, 0: none) to what is published, once. */
@@ -443,12 +457,14 @@ static void fleet_round(struct fleet *f)
 			log_warn("fleet: Redis %s: %s; no redirects to peers until it answers",
 				 f->conn.where, why);
 		f->redis_down = true;
+		atomic_store_explicit(&f->redis_up, false, memory_order_relaxed);
 		fleet_log_changes(f, NULL, 0);
 		return;
 	}
 	if (f->redis_down)
 		log_info("fleet: Redis %s answers again", f->conn.where);
 	f->redis_down = false;
+	atomic_store_explicit(&f->redis_up, true, memory_order_relaxed);
 }
 
 /* Rounds every fleet-interval after the first, which fleet_start() made. */

@@ -62,4 +62,10 @@ void fleet_self(struct server *srv, struct fleet_entry *e);
 int fleet_redirect(struct server *srv, int family, bool secure, uint32_t want_bps,
 		   union sockaddr_u *out);
 
+/*
+ * For the metrics (any thread): the live peers in the table now and
+ * whether Redis answered the last round. false when fleet is off.
+ */
+bool fleet_status(const struct server *srv, unsigned int *peers, bool *redis_up);
+
 #endif /* SERVER_FLEET_H */

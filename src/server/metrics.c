@@ -17,6 +17,7 @@
 #include "common/log.h"
 #include "common/prom.h"
 #include "common/version.h"
+#include "server/fleet.h"
 #include "server/server.h"
 
 #include <dirent.h>
@@ -93,6 +94,12 @@ static void write_allocations(const struct server *srv, struct evbuffer *out)
 		 "Permissions installed (not refreshes)", SUM(permissions_created));
 	prom_one(out, "turnserver_channels_bound_total", PROM_COUNTER,
 		 "Channels bound (not refreshes)", SUM(channels_bound));
+	prom_one(out, "turnserver_permissions", PROM_GAUGE,
+		 "Permissions live now, of every allocation (counted each second)",
+		 SUM(permissions_now));
+	prom_one(out, "turnserver_channels", PROM_GAUGE,
+		 "Channels bound now, of every allocation (counted each second)",
+		 SUM(channels_now));
 	prom_one(out, "stun_binding_request", PROM_UNTYPED,
 		 "STUN Binding requests answered (a counter, coturn's name)",
 		 SUM(binding_requests));
@@ -148,10 +155,18 @@ static void write_relayed(const struct server *srv, struct evbuffer *out)
 	    {"direction=\"to_client\",path=\"kernel\"", SUM(kernel_bytes_to_client)},
 	};
 
+	const struct prom_item tcp[] = {
+	    {"direction=\"to_peer\"", SUM(tcp_bytes_to_peer)},
+	    {"direction=\"to_client\"", SUM(tcp_bytes_to_client)},
+	};
+
 	PROM_ITEMS(out, "turnserver_relayed_packets_total", PROM_COUNTER,
 		   "Relayed datagrams, by direction and by who forwarded them", packets);
 	PROM_ITEMS(out, "turnserver_relayed_bytes_total", PROM_COUNTER,
 		   "Relayed payload bytes, by direction and by who forwarded them", bytes);
+	PROM_ITEMS(out, "turnserver_tcp_relayed_bytes_total", PROM_COUNTER,
+		   "Bytes spliced between RFC 6062 client data and peer connections, by direction",
+		   tcp);
 }
 
 static void write_drops(const struct server *srv, struct evbuffer *out)
@@ -255,6 +270,44 @@ static void write_auth(const struct server *srv, struct evbuffer *out)
 		   "TLS handshakes of client connections, by result", tls);
 }
 
+/* User store lookups (store_stats.c): results and durations; cache hits are not lookups. */
+static void write_store(const struct server *srv, struct evbuffer *out)
+{
+	static const char *const results[STATS_STORE_RESULTS] = {
+	    [STATS_STORE_FOUND] = "result=\"found\"",
+	    [STATS_STORE_NOT_FOUND] = "result=\"not_found\"",
+	    [STATS_STORE_ERROR] = "result=\"error\"",
+	};
+	struct prom_item lookups[STATS_STORE_RESULTS];
+	uint64_t buckets[STATS_STORE_BUCKETS];
+
+	for (int r = 0; r < STATS_STORE_RESULTS; r++)
+		lookups[r] = (struct prom_item){results[r],
+						sum_at(srv, STAT_IDX(store_lookups) + (size_t)r)};
+	for (size_t b = 0; b < STATS_STORE_BUCKETS; b++)
+		buckets[b] = sum_at(srv, STAT_IDX(store_latency) + b);
+	PROM_ITEMS(out, "turnserver_store_lookups_total", PROM_COUNTER,
+		   "User store lookups (users, REST API secrets), by result", lookups);
+	prom_histogram_us(out, "turnserver_store_lookup_duration_seconds",
+			  "User store lookups that asked the store, by how long it took",
+			  store_stats_bounds_us, buckets, STATS_STORE_BUCKETS,
+			  SUM(store_latency_us));
+}
+
+/* Fleet (fleet.c): only with fleet on. */
+static void write_fleet(const struct server *srv, struct evbuffer *out)
+{
+	unsigned int peers;
+	bool up;
+
+	if (!fleet_status(srv, &peers, &up))
+		return;
+	prom_one(out, "turnserver_fleet_peers", PROM_GAUGE,
+		 "Other live servers of the fleet, as last read from Redis", peers);
+	prom_one(out, "turnserver_fleet_redis_up", PROM_GAUGE,
+		 "1 when the fleet's Redis answered the last round, else 0", up ? 1 : 0);
+}
+
 /* Resident set from /proc/self/statm (pages); 0 when unreadable. */
 static uint64_t rss_bytes(void)
 {
@@ -322,6 +375,8 @@ void metrics_write(const struct server *srv, struct evbuffer *out)
 	write_icmp(srv, out);
 	write_batch(srv, out);
 	write_auth(srv, out);
+	write_store(srv, out);
+	write_fleet(srv, out);
 	write_process(srv, out);
 }
 

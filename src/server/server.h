@@ -93,6 +93,9 @@ enum {
 	STATS_AUTH_STORE_ERROR,	      /* 500: the user store failed */
 	STATS_AUTH_REASONS
 };
+/* user store lookups (store_stats.c): what they answered, and how long they took */
+enum { STATS_STORE_FOUND, STATS_STORE_NOT_FOUND, STATS_STORE_ERROR, STATS_STORE_RESULTS };
+#define STATS_STORE_BUCKETS 12 /* store_stats_bounds_us[], then +Inf */
 
 struct worker_stats {
 	uint64_t malformed;	   /* datagrams or frames dropped as malformed */
@@ -113,8 +116,7 @@ struct worker_stats {
 	uint64_t redirected;	    /* Allocates answered 300 Try Alternate */
 	uint64_t drain_refused;	    /* Allocates answered 486 while draining, no alternate */
 	uint64_t dtls_hello_verify; /* ClientHellos answered statelessly (dtls.c) */
-	uint64_t dtls_no_session;  /* DTLS datagrams without a session, not a ClientHello */
-	uint64_t store_errors;	    /* SQLite store lookups that failed, refused rows included */
+	uint64_t dtls_no_session;   /* DTLS datagrams without a session, not a ClientHello */
 	/* forwarded by the kernel module (offload.c, merged from its counters) */
 	uint64_t kernel_to_peer;
 	uint64_t kernel_to_client;
@@ -139,6 +141,14 @@ struct worker_stats {
 	uint64_t icmp_rate_limited;  /* over SERVER_ICMP_PER_S */
 	uint64_t icmp_ignored;	     /* local errors, other ICMP types, odd control data */
 	struct udp_batch_stats batch; /* recvmmsg, sendmmsg and GSO on the data path */
+	/* live now in the worker's allocations, counted every WORKER_GAUGES_MS (worker_gauges.c) */
+	uint64_t permissions_now, channels_now;
+	/* RFC 6062 connections: bytes spliced between client and peer (tcp_relay.c) */
+	uint64_t tcp_bytes_to_peer, tcp_bytes_to_client;
+	/* user store lookups (SQLite on the worker, Redis on the store thread), cache hits not */
+	uint64_t store_lookups[STATS_STORE_RESULTS];
+	uint64_t store_latency[STATS_STORE_BUCKETS]; /* lookups by duration, not cumulative */
+	uint64_t store_latency_us;		     /* their durations added up */
 };
 
 /* realm_opts.c: coturn's realm options, in userdb_realm_options' order */
@@ -241,6 +251,7 @@ struct worker {
 	struct evconnlistener *tcp[SERVER_MAX_LISTEN * (1 + SERVER_TLS_PORTS)]; /* + tls- and alt-tls-listening-port */
 	int ntcp;
 	struct event *accept_resume_ev; /* listeners back on after accept() failed */
+	struct event *gauges_ev;	/* the permission and channel gauges (worker_gauges.c) */
 	struct userdb *db;
 	struct tcp_conn *conns;
 	/* UDP allocations by (listener, client address) */
@@ -566,6 +577,27 @@ int store_lookup(struct worker *w, const char *user, struct user_keys *keys);
 /* The realm's REST API secrets to cb, as userdb_list_secrets(), or STORE_PENDING. */
 int store_secrets(struct worker *w, int (*cb)(void *arg, const char *realm, const char *secret),
 		  void *arg);
+/*
+ * store_stats.c: a user store lookup's result (0 found, 1 not found, -1
+ * error, as userdb_get_keys()) and, when the store was asked (timed), how
+ * long it took, into the worker's stats. The worker's thread only.
+ */
+extern const uint32_t store_stats_bounds_us[STATS_STORE_BUCKETS - 1];
+void store_stats_record(struct worker_stats *s, int rc, bool timed, uint64_t ns);
+/* userdb_get_keys() and userdb_list_secrets() on the worker's SQLite handle, recorded. */
+int store_stats_get_keys(struct worker *w, const char *user, struct user_keys *keys);
+int store_stats_list_secrets(struct worker *w,
+			     int (*cb)(void *arg, const char *realm, const char *secret),
+			     void *arg);
+
+/*
+ * worker_gauges.c: every WORKER_GAUGES_MS the worker counts the live
+ * permissions and channels of its allocations into its stats.
+ */
+#define WORKER_GAUGES_MS 1000
+int worker_gauges_init(struct worker *w);
+void worker_gauges_free(struct worker *w);
+void worker_gauges_count(struct worker *w, uint64_t now);
 struct auth_result;
 /* Park m (from o) until what auth waits for is here: 0, or -1 (answer 500). */
 int store_park(const struct origin *o, const struct stun_msg *m, const struct auth_result *auth);

@@ -47,6 +47,7 @@ struct store_job {
 	struct store_job *next;
 	struct worker *w;
 	int rc; /* as userdb_get_keys(); for secrets 0 or -1 */
+	uint64_t ns; /* how long the store took; 0: not asked (down, refused at once) */
 	struct user_keys keys;
 	char *secrets; /* STORE_SECRETS_KEY: nsecrets NUL-terminated strings, end to end */
 	size_t nsecrets, secrets_len;
@@ -111,17 +112,20 @@ static int store_secret_add(void *arg, const char *realm, const char *secret)
 /* One lookup; the outage's first failure and its end are logged, nothing else. */
 static void store_lookup_one(struct store *st, struct store_job *job)
 {
-	uint64_t now = clock_ms();
+	uint64_t now = clock_ms(), t0;
 
 	if (st->down && now < st->retry_ms) {
 		job->rc = -1;
 		st->failed++;
 		return;
 	}
+	t0 = clock_ns();
 	if (strcmp(job->user, STORE_SECRETS_KEY) == 0)
 		job->rc = userdb_list_secrets(st->db, st->srv->realm, store_secret_add, job) ? -1 : 0;
 	else
 		job->rc = userdb_get_keys(st->db, st->srv->realm, job->user, &job->keys);
+	job->ns = clock_ns() - t0;
+	job->ns += !job->ns; /* asked, however fast the clock says it answered */
 	if (job->rc < 0) {
 		if (!st->down)
 			log_error("user store unreachable: %s; new authentications get 500 until "
@@ -502,6 +506,7 @@ static void store_done_cb(evutil_socket_t fd, short what, void *arg)
 	while (job) {
 		struct store_job *next = job->next;
 
+		store_stats_record(&w->stats, job->rc, job->ns != 0, job->ns);
 		store_cache_put(w, job);
 		store_resume(w, job);
 		store_job_free(job);

@@ -267,6 +267,17 @@ static void splice_hold(struct tcp_peer *p, unsigned int dir, uint64_t ms, uint6
 	evtimer_add(p->timer, &tv);
 }
 
+/* Counts n bytes spliced in direction dir (BW_TO_PEER or BW_TO_CLIENT) in the worker's stats. */
+static void splice_count(const struct tcp_peer *p, unsigned int dir, size_t n)
+{
+	struct worker_stats *s = &p->alloc->w->stats;
+
+	if (dir == BW_TO_PEER)
+		s->tcp_bytes_to_peer += n;
+	else
+		s->tcp_bytes_to_client += n;
+}
+
 /*
  * Moves what bev read to the other side: all of it, or with max-bps what
  * the allocation's bucket holds, the rest staying in bev's input with
@@ -279,7 +290,7 @@ static void splice_move(struct tcp_peer *p, struct bufferevent *bev)
 	struct evbuffer *in = bufferevent_get_input(bev);
 	struct evbuffer *out = bufferevent_get_output(other_side(p, bev));
 	unsigned int dir = splice_dir(p, bev);
-	size_t len = evbuffer_get_length(in), n;
+	size_t len = evbuffer_get_length(in), n = len;
 	uint64_t now;
 
 	if (!a->bps) {
@@ -295,6 +306,7 @@ static void splice_move(struct tcp_peer *p, struct bufferevent *bev)
 			splice_hold(p, dir, bw_bucket_wait_ms(&a->bw[dir], len - n, now), now);
 		}
 	}
+	splice_count(p, dir, n);
 	if ((p->held & (1u << dir)) || evbuffer_get_length(out) >= SPLICE_HIGH)
 		bufferevent_disable(bev, EV_READ); /* until splice_written or splice_resume */
 }
@@ -344,8 +356,11 @@ static void splice_event(struct bufferevent *bev, short what, void *arg)
 	if (!(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT)))
 		return;
 	/* what max-bps held back of a closing side goes out with the rest: one read at most */
-	if (to && p->state == PEER_SPLICED)
+	if (to && p->state == PEER_SPLICED) {
+		splice_count(p, splice_dir(p, bev),
+			     evbuffer_get_length(bufferevent_get_input(bev)));
 		evbuffer_add_buffer(bufferevent_get_output(to), bufferevent_get_input(bev));
+	}
 	if (p->state == PEER_DRAINING || !to ||
 	    evbuffer_get_length(bufferevent_get_output(to)) == 0) {
 		peer_free(p);
@@ -667,6 +682,7 @@ static void handoff_accept(struct worker *w, struct tcp_handoff *h)
 	}
 	h->fd = -1;
 	bufferevent_write_buffer(p->client, h->to_client);
+	splice_count(p, BW_TO_PEER, evbuffer_get_length(h->to_peer));
 	bufferevent_write_buffer(p->peer, h->to_peer);
 	handoff_free(h);
 	splice_start(p);

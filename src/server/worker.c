@@ -969,8 +969,8 @@ int worker_start(struct worker *w)
 	w->stop_ev = event_new(w->base, -1, 0, stop_cb, w->base);
 	w->accept_resume_ev = evtimer_new(w->base, worker_tcp_accept_resume, w);
 	if (!w->stop_ev || !w->accept_resume_ev || tcp_relay_worker_init(w) < 0 ||
-	    offload_worker_init(w) < 0 || store_worker_init(w) < 0 ||
-	    dtls_worker_init(w) < 0 || mobility_worker_init(w) < 0)
+	    offload_worker_init(w) < 0 || store_worker_init(w) < 0 || dtls_worker_init(w) < 0 ||
+	    mobility_worker_init(w) < 0 || worker_gauges_init(w) < 0)
 		return -1;
 	if (srv->use_userdb) {
 		w->db = userdb_open_sqlite(srv->cfg->userdb, false, err, sizeof(err));
@@ -1048,6 +1048,7 @@ void worker_join(struct worker *w)
 		event_free(w->stop_ev);
 	if (w->accept_resume_ev)
 		event_free(w->accept_resume_ev);
+	worker_gauges_free(w);
 	if (w->db)
 		userdb_close(w->db);
 	store_worker_free(w);

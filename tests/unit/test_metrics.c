@@ -18,33 +18,8 @@
 #include <string.h>
 
 #include "common/config.h"
-#include "server/metrics.h"
+#include "metrics_test.h"
 #include "server/server.h"
-
-static char *page(const struct server *srv)
-{
-	struct evbuffer *b = evbuffer_new();
-	size_t n;
-	char *s;
-
-	assert_non_null(b);
-	metrics_write(srv, b);
-	n = evbuffer_get_length(b);
-	s = test_malloc(n + 1);
-	evbuffer_remove(b, s, n);
-	s[n] = '\0';
-	evbuffer_free(b);
-	return s;
-}
-
-static void assert_line(const char *page_text, const char *line)
-{
-	char want[256];
-
-	snprintf(want, sizeof(want), "\n%s\n", line);
-	if (!strstr(page_text, want))
-		fail_msg("no line '%s' in:\n%s", line, page_text);
-}
 
 static void test_workers_summed_and_labelled(void **state)
 {
@@ -53,10 +28,7 @@ static void test_workers_summed_and_labelled(void **state)
 	char *p;
 
 	(void)state;
-	memset(&srv, 0, sizeof(srv));
-	memset(workers, 0, sizeof(workers));
-	srv.workers = workers;
-	srv.nworkers = 2;
+	metrics_test_two_workers(&srv, workers);
 	workers[0].stats.relayed_to_peer = 3;
 	workers[1].stats.relayed_to_peer = 4;
 	workers[0].stats.bytes_to_peer = 300;
@@ -67,22 +39,25 @@ static void test_workers_summed_and_labelled(void **state)
 	workers[1].stats.auth_failed[STATS_AUTH_STALE_NONCE] = 5;
 	workers[0].stats.auth_ok = 7;
 	workers[0].stats.no_permission = 9;
-	p = page(&srv);
-	assert_line(p, "turnserver_relayed_packets_total{direction=\"to_peer\",path=\"userspace\"} 7");
-	assert_line(p, "turnserver_relayed_packets_total{direction=\"to_peer\",path=\"kernel\"} 10");
-	assert_line(p, "turnserver_relayed_bytes_total{direction=\"to_peer\",path=\"kernel\"} 1000");
+	p = metrics_test_page(&srv);
+	metrics_test_assert_line(
+	    p, "turnserver_relayed_packets_total{direction=\"to_peer\",path=\"userspace\"} 7");
+	metrics_test_assert_line(
+	    p, "turnserver_relayed_packets_total{direction=\"to_peer\",path=\"kernel\"} 10");
+	metrics_test_assert_line(
+	    p, "turnserver_relayed_bytes_total{direction=\"to_peer\",path=\"kernel\"} 1000");
 	/* coturn's names: userspace and kernel together */
-	assert_line(p, "turn_total_traffic_rcvp 17");
-	assert_line(p, "turn_total_traffic_peer_sentb 1300");
-	assert_line(p, "turn_total_allocations{type=\"TCP\",family=\"IPv6\"} 3");
-	assert_line(p, "turn_total_allocations{type=\"UDP\",family=\"IPv4\"} 0");
-	assert_line(p, "turnserver_auth_failures_total{reason=\"stale_nonce\"} 5");
-	assert_line(p, "turnserver_auth_successes_total 7");
-	assert_line(p, "turnserver_dropped_total{reason=\"policy\"} 9");
-	assert_line(p, "turnserver_workers 2");
-	assert_line(p, "turnserver_kernel_offload{engine=\"null\"} 1");
-	assert_line(p, "# TYPE turnserver_relayed_packets_total counter");
-	assert_line(p, "# TYPE turn_total_allocations gauge");
+	metrics_test_assert_line(p, "turn_total_traffic_rcvp 17");
+	metrics_test_assert_line(p, "turn_total_traffic_peer_sentb 1300");
+	metrics_test_assert_line(p, "turn_total_allocations{type=\"TCP\",family=\"IPv6\"} 3");
+	metrics_test_assert_line(p, "turn_total_allocations{type=\"UDP\",family=\"IPv4\"} 0");
+	metrics_test_assert_line(p, "turnserver_auth_failures_total{reason=\"stale_nonce\"} 5");
+	metrics_test_assert_line(p, "turnserver_auth_successes_total 7");
+	metrics_test_assert_line(p, "turnserver_dropped_total{reason=\"policy\"} 9");
+	metrics_test_assert_line(p, "turnserver_workers 2");
+	metrics_test_assert_line(p, "turnserver_kernel_offload{engine=\"null\"} 1");
+	metrics_test_assert_line(p, "# TYPE turnserver_relayed_packets_total counter");
+	metrics_test_assert_line(p, "# TYPE turn_total_allocations gauge");
 	/* one HELP per family, however many samples */
 	assert_non_null(strstr(p, "# HELP turnserver_relayed_packets_total "));
 	assert_null(strstr(strstr(p, "# HELP turnserver_relayed_packets_total ") + 1,
