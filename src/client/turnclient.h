@@ -365,6 +365,26 @@ const char *turnc_strresult(int result, char *buf, size_t len);
  * failure the connection stays open without TLS.
  */
 int turnc_start_tls(struct turnc *c, const char *ca_file, const char *host, int timeout_ms);
+/*
+ * The same in parts, so that one context serves many connections (making
+ * one costs more than a handshake's own work on the client) and a caller
+ * with many connections can run their handshakes side by side:
+ * turnc_tls_ctx_new() makes a client context for TLS (tcp) or DTLS, with
+ * ca_file as above (NULL with *err = -errno on failure; turnc_tls_ctx_free()
+ * drops the caller's reference);
+ * turnc_start_tls_ctx() is turnc_start_tls() with that context;
+ * turnc_tls_begin() sets up the session on c without sending anything (c
+ * takes its own reference to ctx; host as above) and turnc_tls_step() moves
+ * the handshake on without blocking: 0 once it is complete, -EAGAIN with
+ * *events (POLLIN or POLLOUT) to wait for on turnc_fd(), or -EPROTO. A
+ * failed handshake leaves the session to turnc_close().
+ */
+struct ssl_ctx_st *turnc_tls_ctx_new(bool tcp, const char *ca_file, int *err);
+void turnc_tls_ctx_free(struct ssl_ctx_st *ctx);
+int turnc_start_tls_ctx(struct turnc *c, struct ssl_ctx_st *ctx, const char *host,
+			int timeout_ms);
+int turnc_tls_begin(struct turnc *c, struct ssl_ctx_st *ctx, const char *host);
+int turnc_tls_step(struct turnc *c, short *events);
 /* "TLSv1.3", "DTLSv1.2", ... once turnc_start_tls() succeeded, else NULL. */
 const char *turnc_tls_version(const struct turnc *c);
 /* "stun.turn" when the server selected it by ALPN, else NULL. */

@@ -18,19 +18,12 @@
 #define TURNC_ALPN "\x09stun.turn"
 #define TURNC_DTLS_MTU 1200 /* datagram size handshake flights are cut to */
 
-/* Waits for what SSL_get_error() asked for; 0, or -ETIMEDOUT / -EPROTO. */
-static int turnc_tls_wait(struct turnc *c, int ret, uint64_t deadline_us)
+/* Waits up to deadline_us for events (POLLIN/POLLOUT); 0, or -ETIMEDOUT. */
+static int turnc_tls_wait(struct turnc *c, short events, uint64_t deadline_us)
 {
-	int err = SSL_get_error(c->ssl, ret);
-	struct pollfd pfd = {.fd = c->fd};
+	struct pollfd pfd = {.fd = c->fd, .events = events};
 	uint64_t now = turnc_now_us();
 
-	if (err == SSL_ERROR_WANT_READ)
-		pfd.events = POLLIN;
-	else if (err == SSL_ERROR_WANT_WRITE)
-		pfd.events = POLLOUT;
-	else
-		return -EPROTO;
 	if (now >= deadline_us)
 		return -ETIMEDOUT;
 	if (!c->tcp) {
@@ -63,26 +56,41 @@ static int dtls_set_bio(struct turnc *c)
 	return 0;
 }
 
-int turnc_start_tls(struct turnc *c, const char *ca_file, const char *host, int timeout_ms)
+struct ssl_ctx_st *turnc_tls_ctx_new(bool tcp, const char *ca_file, int *err)
 {
-	uint64_t deadline = turnc_now_us() + (uint64_t)timeout_ms * 1000u;
-	int ret = -ENOMEM;
+	SSL_CTX *ctx = SSL_CTX_new(tcp ? TLS_client_method() : DTLS_client_method());
 
-	if (c->ssl)
-		return -EINVAL;
-	c->ssl_ctx = SSL_CTX_new(c->tcp ? TLS_client_method() : DTLS_client_method());
-	if (!c->ssl_ctx)
-		goto fail;
-	SSL_CTX_set_min_proto_version(c->ssl_ctx, c->tcp ? TLS1_2_VERSION : DTLS1_2_VERSION);
+	*err = -ENOMEM;
+	if (!ctx)
+		return NULL;
+	SSL_CTX_set_min_proto_version(ctx, tcp ? TLS1_2_VERSION : DTLS1_2_VERSION);
 	/* a frame is written whole or retried with the same bytes */
-	SSL_CTX_set_mode(c->ssl_ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	/* every connection a full handshake: nothing is kept for resumption */
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 	if (ca_file) {
-		if (SSL_CTX_load_verify_locations(c->ssl_ctx, ca_file, NULL) != 1) {
-			ret = -ENOENT;
-			goto fail;
+		if (SSL_CTX_load_verify_locations(ctx, ca_file, NULL) != 1) {
+			ERR_clear_error();
+			SSL_CTX_free(ctx);
+			*err = -ENOENT;
+			return NULL;
 		}
-		SSL_CTX_set_verify(c->ssl_ctx, SSL_VERIFY_PEER, NULL);
+		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
 	}
+	*err = 0;
+	return ctx;
+}
+
+void turnc_tls_ctx_free(struct ssl_ctx_st *ctx)
+{
+	SSL_CTX_free(ctx);
+}
+
+int turnc_tls_begin(struct turnc *c, struct ssl_ctx_st *ctx, const char *host)
+{
+	if (c->ssl || !ctx || SSL_CTX_up_ref(ctx) != 1)
+		return -EINVAL;
+	c->ssl_ctx = ctx;
 	c->ssl = SSL_new(c->ssl_ctx);
 	if (!c->ssl || (c->tcp ? SSL_set_fd(c->ssl, c->fd) != 1 : dtls_set_bio(c) < 0) ||
 	    SSL_set_alpn_protos(c->ssl, (const unsigned char *)TURNC_ALPN,
@@ -90,22 +98,72 @@ int turnc_start_tls(struct turnc *c, const char *ca_file, const char *host, int 
 		goto fail;
 	if (host) {
 		SSL_set_tlsext_host_name(c->ssl, host);
-		if (ca_file && SSL_set1_host(c->ssl, host) != 1)
+		if (SSL_CTX_get_verify_mode(ctx) != SSL_VERIFY_NONE && SSL_set1_host(c->ssl, host) != 1)
 			goto fail;
 	}
-	for (int i = 0; i < 1000; i++) {
-		int r = SSL_connect(c->ssl);
-
-		if (r == 1)
-			return 0;
-		ret = turnc_tls_wait(c, r, deadline);
-		if (ret < 0)
-			goto fail;
-	}
-	ret = -ETIMEDOUT;
+	SSL_set_connect_state(c->ssl);
+	return 0;
 fail:
 	ERR_clear_error();
 	turnc_tls_close(c);
+	return -ENOMEM;
+}
+
+int turnc_tls_step(struct turnc *c, short *events)
+{
+	int r = SSL_do_handshake(c->ssl);
+
+	if (r == 1)
+		return 0;
+	switch (SSL_get_error(c->ssl, r)) {
+	case SSL_ERROR_WANT_READ:
+		*events = POLLIN;
+		return -EAGAIN;
+	case SSL_ERROR_WANT_WRITE:
+		*events = POLLOUT;
+		return -EAGAIN;
+	default:
+		ERR_clear_error();
+		return -EPROTO;
+	}
+}
+
+int turnc_start_tls_ctx(struct turnc *c, struct ssl_ctx_st *ctx, const char *host,
+			int timeout_ms)
+{
+	uint64_t deadline = turnc_now_us() + (uint64_t)timeout_ms * 1000u;
+	int ret = turnc_tls_begin(c, ctx, host);
+
+	for (int i = 0; ret == 0 && i < 1000; i++) {
+		short events = 0;
+
+		ret = turnc_tls_step(c, &events);
+		if (ret == 0)
+			return 0;
+		if (ret == -EAGAIN)
+			ret = turnc_tls_wait(c, events, deadline);
+		else
+			break;
+		if (ret == 0 && i == 999)
+			ret = -ETIMEDOUT;
+	}
+	ERR_clear_error();
+	turnc_tls_close(c);
+	return ret;
+}
+
+int turnc_start_tls(struct turnc *c, const char *ca_file, const char *host, int timeout_ms)
+{
+	int ret;
+	SSL_CTX *ctx;
+
+	if (c->ssl)
+		return -EINVAL;
+	ctx = turnc_tls_ctx_new(c->tcp, ca_file, &ret);
+	if (!ctx)
+		return ret;
+	ret = turnc_start_tls_ctx(c, ctx, host, timeout_ms);
+	SSL_CTX_free(ctx); /* c holds its own reference */
 	return ret;
 }
 
@@ -134,7 +192,17 @@ int turnc_tls_send(struct turnc *c, const uint8_t *buf, size_t len, int timeout_
 
 		if (r > 0)
 			return 0;
-		ret = turnc_tls_wait(c, r, deadline);
+		switch (SSL_get_error(c->ssl, r)) {
+		case SSL_ERROR_WANT_READ:
+			ret = turnc_tls_wait(c, POLLIN, deadline);
+			break;
+		case SSL_ERROR_WANT_WRITE:
+			ret = turnc_tls_wait(c, POLLOUT, deadline);
+			break;
+		default:
+			ret = -EPROTO;
+			break;
+		}
 		if (ret < 0) {
 			ERR_clear_error();
 			return ret == -EPROTO ? -ECONNRESET : ret;

@@ -68,6 +68,7 @@
 
 
 enum uc_state {
+	UC_HANDSHAKE, /* --alloc-rate: TLS handshake under way (uc_rate_handshake) */
 	UC_ALLOCATE, /* Allocate in flight */
 	UC_PERMIT,   /* CreatePermission or ChannelBind in flight */
 	UC_SEND,     /* sending messages */
@@ -95,6 +96,8 @@ struct uc_client {
 	uint64_t perm_refresh_us;
 	bool maintenance; /* a refresh is in flight during SEND/DRAIN */
 	struct uc_rtt rtt;
+	short tls_events;	  /* UC_HANDSHAKE: what the handshake waits for */
+	uint64_t handshake_until_us; /* UC_HANDSHAKE: the handshake's deadline */
 };
 
 
@@ -871,6 +874,8 @@ struct uc_rate {
 	unsigned long long failed;	   /* Allocate failed, or the socket did */
 	unsigned long long delete_failed; /* Refresh(0) failed */
 	unsigned long long sockets;	   /* sockets opened, for --rotate-local */
+	unsigned handshakes;		   /* TLS handshakes under way */
+	unsigned handshakes_max;	   /* ... at most at once */
 };
 
 #define UC_ROTATE_PORT_MIN 10000
@@ -891,11 +896,47 @@ static void uc_rotate_addr(const struct uc_opts *o, unsigned long long k,
 	    htons((uint16_t)(UC_ROTATE_PORT_MIN + (k / (unsigned)o->rotate_local) % UC_ROTATE_PORTS));
 }
 
-/* Open a new socket for slot cl and send its first (unauthenticated) Allocate. */
+/* Slot cl's connection is ready (its handshake complete): its first, unauthenticated Allocate. */
+static int uc_rate_allocate(struct uc_client *cl, const struct uc_opts *o, uint64_t now)
+{
+	cl->c.verbose = o->verbose > 1;
+	if (o->user && turnc_set_auth(&cl->c, o->user, o->pass, o->realm) < 0)
+		return -EINVAL;
+	cl->state = UC_ALLOCATE;
+	return turnc_start_allocate(&cl->c, &o->alloc, now);
+}
+
+/*
+ * The TLS handshake of slot cl one step on, without waiting: the slots'
+ * handshakes run side by side, as their transactions do (a blocking one
+ * would leave the server one handshake at a time from this client).
+ * 0 (under way, or done and the Allocate sent), or -errno.
+ */
+static int uc_rate_handshake(struct uc_client *cl, const struct uc_opts *o, struct uc_rate *r,
+			     uint64_t now)
+{
+	int ret = turnc_tls_step(&cl->c, &cl->tls_events);
+
+	if (ret == -EAGAIN && now < cl->handshake_until_us)
+		return 0;
+	cl->state = UC_DONE; /* the handshake is over, either way */
+	r->handshakes--;
+	if (ret == -EAGAIN)
+		return -ETIMEDOUT;
+	if (ret < 0)
+		return -ECONNABORTED;
+	return uc_rate_allocate(cl, o, now);
+}
+
+/*
+ * Open a new socket for slot cl and send its first (unauthenticated)
+ * Allocate; over TLS, start the handshake, which uc_rate_run() moves on.
+ */
 static int uc_rate_start(struct uc_client *cl, const struct uc_opts *o, struct uc_rate *r,
 			 uint64_t now)
 {
 	struct sockaddr_storage local;
+	bool handshake = false;
 	int ret = -EADDRINUSE;
 
 	for (int t = 0; ret == -EADDRINUSE && t < UC_ROTATE_TRIES; t++) {
@@ -903,24 +944,35 @@ static int uc_rate_start(struct uc_client *cl, const struct uc_opts *o, struct u
 			uc_rotate_addr(o, r->sockets++, &local);
 		else if (o->has_local)
 			local = o->local;
-		ret = uc_open(&cl->c, o, o->has_local ? (const struct sockaddr *)&local : NULL);
+		/* DTLS needs its retransmission timer: that handshake blocks */
+		if (o->secure && o->tcp)
+			ret = uc_open_begin(&cl->c, o,
+					    o->has_local ? (const struct sockaddr *)&local : NULL,
+					    &handshake);
+		else
+			ret = uc_open(&cl->c, o,
+				      o->has_local ? (const struct sockaddr *)&local : NULL);
 		if (!o->rotate_local)
 			break;
 	}
 	if (ret < 0)
 		return ret;
 	cl->opened = true;
-	cl->c.verbose = o->verbose > 1;
-	if (o->user && turnc_set_auth(&cl->c, o->user, o->pass, o->realm) < 0)
-		ret = -EINVAL;
-	else
-		ret = turnc_start_allocate(&cl->c, &o->alloc, now);
+	if (handshake) {
+		cl->state = UC_HANDSHAKE;
+		cl->handshake_until_us = now + UC_CONNECT_TIMEOUT_MS * 1000ULL;
+		if (++r->handshakes > r->handshakes_max)
+			r->handshakes_max = r->handshakes;
+		ret = uc_rate_handshake(cl, o, r, now);
+	} else {
+		ret = uc_rate_allocate(cl, o, now);
+	}
 	if (ret < 0) {
 		turnc_close(&cl->c);
 		cl->opened = false;
+		cl->state = UC_DONE;
 		return ret;
 	}
-	cl->state = UC_ALLOCATE;
 	return 0;
 }
 
@@ -1012,7 +1064,15 @@ static int uc_rate_run(const struct uc_opts *o)
 			pfds[nfds].events = POLLIN;
 			pfds[nfds].revents = 0;
 			idx[nfds++] = i;
-			t = turnc_buffered(&cls[i].c) ? 0 : turnc_timeout_ms(&cls[i].c, now);
+			if (cls[i].state == UC_HANDSHAKE) {
+				pfds[nfds - 1].events = cls[i].tls_events;
+				t = cls[i].handshake_until_us > now
+					? (int)((cls[i].handshake_until_us - now + 999) / 1000)
+					: 0;
+			} else {
+				t = turnc_buffered(&cls[i].c) ? 0
+							      : turnc_timeout_ms(&cls[i].c, now);
+			}
 			if (t >= 0 && (timeout < 0 || t < timeout))
 				timeout = t;
 		}
@@ -1032,8 +1092,23 @@ static int uc_rate_run(const struct uc_opts *o)
 		for (int i = 0; i < nfds; i++) {
 			struct uc_client *cl = &cls[idx[i]];
 			struct turnc_event ev;
-			bool more = pfds[i].revents || turnc_buffered(&cl->c);
+			bool more;
 
+			if (cl->state == UC_HANDSHAKE) {
+				int hs;
+
+				now = turnc_now_us();
+				if (!pfds[i].revents && now < cl->handshake_until_us)
+					continue;
+				hs = uc_rate_handshake(cl, o, &r, now);
+				if (hs < 0) {
+					uc_rate_note(&r, cl, "TLS handshake", hs);
+					r.failed++;
+					uc_rate_next(cl, o, &r, now, end);
+				}
+				continue;
+			}
+			more = pfds[i].revents || turnc_buffered(&cl->c);
 			for (int k = 0; more && k < UC_EVENTS_PER_ROUND; k++) {
 				now = turnc_now_us();
 				switch (turnc_next_event(&cl->c, &ev, now)) {
@@ -1064,6 +1139,8 @@ static int uc_rate_run(const struct uc_opts *o)
 	       "%llu, finished late %llu)\n",
 	       o->clients, (double)o->alloc_rate_s, r.cycles, r.failed, r.delete_failed, r.late);
 	printf("allocations/s: %.1f\n", (double)r.cycles / (double)o->alloc_rate_s);
+	if (o->secure && o->tcp)
+		printf("TLS handshakes side by side: at most %u\n", r.handshakes_max);
 	ret = r.failed || r.delete_failed ? EXIT_SETUP_FAILED : 0;
 out:
 	for (int i = 0; cls && i < o->clients; i++) {
@@ -1087,9 +1164,9 @@ static int uc_exit_status(const struct uc_opts *o)
 	return loss_pct > o->loss_threshold ? EXIT_LOSS : 0;
 }
 
-int main(int argc, char **argv)
+/* Everything after the options: the mode o asks for; the exit status. */
+static int uc_main(const struct uc_opts *o)
 {
-	struct uc_opts o;
 	struct uc_client *cls = NULL;
 	struct pollfd *pfds = NULL;
 	int *idx = NULL;
@@ -1097,42 +1174,35 @@ int main(int argc, char **argv)
 	uint64_t start, deadline;
 	int ret = EXIT_SETUP_FAILED;
 
-	if (version_requested(argc, argv))
-		return version_print("turnutils_uclient");
-	if (uc_parse_opts(argc, argv, &o) < 0)
-		return EXIT_USAGE;
-	if (uc_resolve(&o) < 0)
-		return EXIT_USAGE;
-	uc_raise_fd_limit(o.clients);
-	if (o.alloc_rate_s)
-		return uc_rate_run(&o);
-	if (o.tcp_relay) {
+	if (o->alloc_rate_s)
+		return uc_rate_run(o);
+	if (o->tcp_relay) {
 		start = turnc_now_us();
-		if (uc_tcprelay_run(&o, &uc_stats) < 0)
+		if (uc_tcprelay_run(o, &uc_stats) < 0)
 			return EXIT_SETUP_FAILED;
-		uc_report(&o, start, turnc_now_us());
-		return uc_exit_status(&o);
+		uc_report(o, start, turnc_now_us());
+		return uc_exit_status(o);
 	}
-	cls = calloc((size_t)o.clients, sizeof(*cls));
-	pfds = calloc((size_t)o.clients, sizeof(*pfds));
-	idx = calloc((size_t)o.clients, sizeof(*idx));
-	msg = malloc((size_t)o.msg_len);
+	cls = calloc((size_t)o->clients, sizeof(*cls));
+	pfds = calloc((size_t)o->clients, sizeof(*pfds));
+	idx = calloc((size_t)o->clients, sizeof(*idx));
+	msg = malloc((size_t)o->msg_len);
 	if (!cls || !pfds || !idx || !msg) {
 		fprintf(stderr, "turnutils_uclient: out of memory\n");
 		goto fail;
 	}
 	start = turnc_now_us();
-	if (uc_start_clients(cls, &o) < 0)
+	if (uc_start_clients(cls, o) < 0)
 		goto fail;
 	deadline = start + UC_SETUP_BUDGET_US +
-		   (uint64_t)o.messages * (uint64_t)o.interval_us +
-		   (uint64_t)o.timeout_s * 1000000u + (uint64_t)o.hold_s * 1000000u;
-	uc_run(cls, &o, msg, pfds, idx, deadline);
-	uc_report(&o, start, turnc_now_us());
+		   (uint64_t)o->messages * (uint64_t)o->interval_us +
+		   (uint64_t)o->timeout_s * 1000000u + (uint64_t)o->hold_s * 1000000u;
+	uc_run(cls, o, msg, pfds, idx, deadline);
+	uc_report(o, start, turnc_now_us());
 
-	ret = uc_exit_status(&o);
+	ret = uc_exit_status(o);
 fail:
-	for (int i = 0; cls && i < o.clients; i++) {
+	for (int i = 0; cls && i < o->clients; i++) {
 		if (cls[i].opened)
 			turnc_close(&cls[i].c);
 		free(cls[i].seen);
@@ -1141,5 +1211,31 @@ fail:
 	free(pfds);
 	free(idx);
 	free(msg);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	struct uc_opts o;
+	int ret;
+
+	if (version_requested(argc, argv))
+		return version_print("turnutils_uclient");
+	if (uc_parse_opts(argc, argv, &o) < 0)
+		return EXIT_USAGE;
+	if (uc_resolve(&o) < 0)
+		return EXIT_USAGE;
+	uc_raise_fd_limit(o.clients);
+	if (o.secure) {
+		/* one client context for every connection: making one costs more than a handshake */
+		o.tls_ctx = turnc_tls_ctx_new(o.tcp, o.ca_file, &ret);
+		if (!o.tls_ctx) {
+			fprintf(stderr, "turnutils_uclient: %s: %s\n", o.ca_file ? o.ca_file : "TLS",
+				strerror(-ret));
+			return EXIT_SETUP_FAILED;
+		}
+	}
+	ret = uc_main(&o);
+	turnc_tls_ctx_free(o.tls_ctx);
 	return ret;
 }

@@ -59,6 +59,24 @@ void uc_stats_echo(struct uc_stats *st, struct uc_rtt *r, size_t len, double rtt
 	r->have = true;
 }
 
+int uc_open_begin(struct turnc *c, const struct uc_opts *o, const struct sockaddr *local,
+		  bool *handshake)
+{
+	int ret = turnc_open(c, (const struct sockaddr *)&o->server, local, o->tcp,
+			     UC_CONNECT_TIMEOUT_MS);
+
+	*handshake = false;
+	if (ret < 0 || !o->secure)
+		return ret;
+	ret = turnc_tls_begin(c, o->tls_ctx, o->server_host);
+	if (ret < 0) {
+		turnc_close(c);
+		return ret;
+	}
+	*handshake = true;
+	return 0;
+}
+
 int uc_open(struct turnc *c, const struct uc_opts *o, const struct sockaddr *local)
 {
 	int ret = turnc_open(c, (const struct sockaddr *)&o->server, local, o->tcp,
@@ -66,7 +84,8 @@ int uc_open(struct turnc *c, const struct uc_opts *o, const struct sockaddr *loc
 
 	if (ret < 0 || !o->secure)
 		return ret;
-	ret = turnc_start_tls(c, o->ca_file, o->server_host, UC_CONNECT_TIMEOUT_MS);
+	ret = o->tls_ctx ? turnc_start_tls_ctx(c, o->tls_ctx, o->server_host, UC_CONNECT_TIMEOUT_MS)
+			 : turnc_start_tls(c, o->ca_file, o->server_host, UC_CONNECT_TIMEOUT_MS);
 	if (ret < 0) {
 		turnc_close(c);
 		return ret == -EPROTO ? -ECONNABORTED : ret;

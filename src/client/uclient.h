@@ -22,6 +22,7 @@ struct uc_opts {
 	bool secure;	     /* -S: TLS over TCP (with -t), DTLS over UDP */
 	bool tcp_relay;	     /* -T: TCP allocations (RFC 6062), clients in pairs */
 	const char *ca_file; /* -E: the server's certificate must chain to it */
+	struct ssl_ctx_st *tls_ctx; /* -S: the client context of every connection */
 	bool send_indications;
 	int verbose;
 	int clients;
@@ -92,8 +93,12 @@ void uc_stats_echo(struct uc_stats *st, struct uc_rtt *r, size_t len, double rtt
 /*
  * A connection to the server: TCP or UDP, TLS over TCP or DTLS with -S;
  * bound to local when not NULL. 0 or -errno (-ECONNABORTED: no handshake).
+ * uc_open_begin() leaves the TLS handshake to the caller (turnc_tls_step())
+ * and says so with *handshake.
  */
 int uc_open(struct turnc *c, const struct uc_opts *o, const struct sockaddr *local);
+int uc_open_begin(struct turnc *c, const struct uc_opts *o, const struct sockaddr *local,
+		  bool *handshake);
 
 /*
  * -T: the clients in pairs, each pair relaying over TCP allocations to
