@@ -18,12 +18,15 @@
  * worker, tcp_relay.c) and tcp_tls_close() frees them.
  */
 #include <errno.h>
+#include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "common/addr.h"
@@ -32,6 +35,7 @@
 #include "server/tls.h"
 
 #define TLS_PEEK_BYTES 2
+#define TLS_WRITE_NOW_MAX 4096 /* frames up to this long go out as one record at once */
 
 static void tcp_tls_fail_log(struct tcp_conn *c, const char *why)
 {
@@ -180,4 +184,60 @@ void tcp_tls_close(struct tcp_conn *c)
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
+}
+
+/*
+ * TLS: the frames gathered into one record, written at once when OpenSSL
+ * can (SSL_write(3) sends a record whole or keeps it pending). A pending
+ * record must be retried with the same bytes, at least as many: they go to
+ * the empty output buffer in one piece, from which libevent retries (the
+ * context accepts a moved buffer, tls.c). True when c took the frames.
+ */
+static bool tcp_tls_write_record(struct tcp_conn *c, const struct iovec *iov, int niov,
+				 size_t total)
+{
+	uint8_t buf[TLS_WRITE_NOW_MAX];
+	size_t off = 0;
+
+	if (!c->tls_ready || total > sizeof(buf) || SSL_want(c->ssl) != SSL_NOTHING)
+		return false;
+	for (int i = 0; i < niov; i++) {
+		memcpy(buf + off, iov[i].iov_base, iov[i].iov_len);
+		off += iov[i].iov_len;
+	}
+	if (SSL_write(c->ssl, buf, (int)total) > 0)
+		return true;
+	/* pending, or failed: libevent retries it, or reports the error as for any write */
+	ERR_clear_error();
+	evbuffer_add(bufferevent_get_output(c->bev), buf, total);
+	return true;
+}
+
+void tcp_tls_writev(struct tcp_conn *c, const struct iovec *iov, int niov)
+{
+	size_t total = 0, done = 0;
+	bool idle;
+
+	for (int i = 0; i < niov; i++)
+		total += iov[i].iov_len;
+	idle = total > 0 && evbuffer_get_length(bufferevent_get_output(c->bev)) == 0;
+	if (idle && c->ssl && tcp_tls_write_record(c, iov, niov, total))
+		return;
+	if (idle && !c->ssl) {
+		/* plain: what the socket takes now, the rest queued after it */
+		struct msghdr mh = {.msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)niov};
+		ssize_t n = sendmsg(bufferevent_getfd(c->bev), &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		done = n > 0 ? (size_t)n : 0;
+	}
+	for (int i = 0; i < niov; i++) {
+		size_t len = iov[i].iov_len;
+
+		if (done >= len) {
+			done -= len;
+			continue;
+		}
+		bufferevent_write(c->bev, (const uint8_t *)iov[i].iov_base + done, len - done);
+		done = 0;
+	}
 }

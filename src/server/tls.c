@@ -155,7 +155,9 @@ static SSL_CTX *tls_build(const struct tls_ctx *t, enum tls_kind kind, char *err
 	}
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE |
 				     SSL_OP_NO_COMPRESSION);
-	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+	/* tcp_tls.c writes a record at once and leaves a pending one to libevent, which
+	 * retries it with the same bytes from its output buffer, at another address */
+	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	SSL_CTX_set_session_id_context(ctx, sid_ctx, sizeof(sid_ctx) - 1);
 	SSL_CTX_set_alpn_select_cb(ctx, tls_alpn_select, NULL);
 	if (tls_load_cert(ctx, c, err, errlen) < 0)

@@ -173,8 +173,7 @@ static int sendv_to_client(struct worker *w, struct udp_listener *lsn, struct tc
 		w->stats.send_errors++;
 		return -1;
 	}
-	for (int i = 0; i < niov; i++)
-		bufferevent_write(tcp->bev, iov[i].iov_base, iov[i].iov_len);
+	tcp_tls_writev(tcp, iov, niov);
 	return 0;
 }
 
