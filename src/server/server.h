@@ -462,11 +462,12 @@ bool tcp_tls_deadline(struct tcp_conn *c);
 /* After bufferevent_free(c->bev) (or without one): the rest of what c owns. */
 void tcp_tls_close(struct tcp_conn *c);
 /*
- * Frames out to c (plain or TLS, handshake done), written now when nothing
- * is queued before them instead of on the loop's next round (libevent
- * writes a bufferevent's output once the socket polls writable, so every
- * answer in a batch of events would wait for the whole batch); what the
- * socket does not take goes to c->bev's output, in order.
+ * A frame out to c (plain or TLS, handshake done), written now when nothing
+ * is queued before it instead of on the loop's next round (libevent writes
+ * a bufferevent's output once the socket polls writable, so every answer
+ * in a batch of events would wait for the whole batch); what the socket
+ * does not take goes to c->bev's output, in order. For answers: relayed
+ * data is left to the bufferevent, which writes a round's frames together.
  */
 void tcp_tls_writev(struct tcp_conn *c, const struct iovec *iov, int niov);
 

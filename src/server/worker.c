@@ -144,9 +144,14 @@ bool worker_tcp_output_fits(const struct tcp_conn *c, const struct iovec *iov, i
 	return queued <= TCP_UNALLOCATED_OUTPUT;
 }
 
+/*
+ * now: a TCP or TLS client gets it written at once when nothing is queued
+ * (answers; tcp_tls_writev()); relayed data goes through the bufferevent,
+ * which writes what a round of events queued together.
+ */
 static int sendv_to_client(struct worker *w, struct udp_listener *lsn, struct tcp_conn *tcp,
 			   struct dtls_session *dtls, const union sockaddr_u *client,
-			   struct iovec *iov, int niov)
+			   struct iovec *iov, int niov, bool now)
 {
 	if (dtls) {
 		if (dtls_sendv(dtls, iov, niov) < 0) {
@@ -173,7 +178,12 @@ static int sendv_to_client(struct worker *w, struct udp_listener *lsn, struct tc
 		w->stats.send_errors++;
 		return -1;
 	}
-	tcp_tls_writev(tcp, iov, niov);
+	if (now) {
+		tcp_tls_writev(tcp, iov, niov);
+		return 0;
+	}
+	for (int i = 0; i < niov; i++)
+		bufferevent_write(tcp->bev, iov[i].iov_base, iov[i].iov_len);
 	return 0;
 }
 
@@ -182,7 +192,7 @@ int worker_send_to_client(struct worker *w, const struct origin *o, const uint8_
 {
 	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
 
-	return sendv_to_client(w, o->lsn, o->tcp, o->dtls, &o->client, &iov, 1);
+	return sendv_to_client(w, o->lsn, o->tcp, o->dtls, &o->client, &iov, 1, true);
 }
 
 /* Peer -> client (RFC 8656 §10.3, §12.6) */
@@ -334,7 +344,7 @@ void worker_relay_to_client(struct worker *w, struct allocation *a, const union 
 	else
 		worker_count_relayed(w, a, BW_TO_CLIENT, len,
 				     sendv_to_client(w, a->lsn, a->tcp, a->dtls, &a->client, t->iov,
-						     niov) == 0);
+						     niov, false) == 0);
 }
 
 /*

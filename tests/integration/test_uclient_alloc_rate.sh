@@ -13,15 +13,7 @@
 . "$(dirname "$0")/../lib.sh"
 tl_init "$@"
 
-base=$(tl_free_port_block 12) || { echo "FAIL: no free port block"; exit 1; }
-"$(dirname "$0")/../../scripts/test-cert" "$tmp/cert" >"$tmp/out" 2>&1
-tl_setup test_cert_made '[ -s "$tmp/cert/server.pem" ]' "$tmp/out"
-tl_start_turnserver "$base" $((base + 2)) $((base + 11)) \
-	--cert "$tmp/cert/server.pem" --pkey "$tmp/cert/server.key"
-tl_wait_log "$tmp/server.log" "ready:" "$srv_pid"
-rc=$?
-tl_server_output
-tl_setup server_starts "[ $rc -eq 0 ]" "$tmp/out"
+tl_start_tls_turnserver
 
 # rate ARGS...: one second of allocate/delete cycles, 8 slots; output in $tmp/out, status in rc
 rate() {
