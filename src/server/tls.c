@@ -149,6 +149,15 @@ static SSL_CTX *tls_build(const struct tls_ctx *t, enum tls_kind kind, char *err
 	}
 	if (kind == TLS_KIND_TLS) {
 		SSL_CTX_set_min_proto_version(ctx, c->no_tlsv1_2 ? TLS1_3_VERSION : TLS1_2_VERSION);
+		/*
+		 * TLS 1.3: one session ticket per handshake, not OpenSSL's two (those
+		 * are for clients opening connections in parallel, RFC 8446 §4.6.1):
+		 * a TURN client holds one connection, a resumed one gets a new
+		 * ticket, and each ticket costs a session copy, its encryption and
+		 * a record of its own (about a tenth of the server's work per TLS
+		 * allocation, docs/BENCHMARKS.md). TLS 1.2 sends one as it did.
+		 */
+		SSL_CTX_set_num_tickets(ctx, 1);
 	} else {
 		SSL_CTX_set_min_proto_version(ctx, DTLS1_2_VERSION);
 		SSL_CTX_set_max_proto_version(ctx, DTLS1_2_VERSION);
