@@ -22,7 +22,8 @@
  *  of lifetime 0 and closes, for SEC seconds; it prints allocations/s.
  *  With --rotate-local N (and -L an IPv4 address A) socket k is bound to
  *  address A + k mod N and a port of its own, so no 5-tuple comes back
- *  while a server may still hold the deleted allocation's state.
+ *  while a server may still hold the deleted allocation's state. Over TLS
+ *  the slots' handshakes run side by side (not one blocking the others).
  *
  * -T runs TCP allocations (RFC 6062) client to client instead, in pairs,
  * as coturn's uclient -T does (uclient_tcprelay.c).
