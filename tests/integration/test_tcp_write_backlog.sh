@@ -10,16 +10,18 @@
 # checked), their numbers only go up (past what the server dropped at its
 # 1 MiB queue bound), at least 200 came, and a Refresh on the same
 # connection still succeeds. Then 80000 Binding requests go out without a
-# read: all 80000 answers come back whole and in order (the server's socket
-# fills, so its later answers wait in the output buffer, over TLS behind a
-# pending record; a server that dropped that record failed here after
-# about 54000). Stops cleanly. About 10 s.
+# read, and the client reads the answers: each is whole and answers a later
+# request than the one before (the server drops answers past its 1 MiB
+# output bound, never reorders them), at least 50000 came (more than the
+# socket holds: the later ones waited in the output buffer, over TLS behind
+# a record OpenSSL left pending), and a Refresh still succeeds. Stops
+# cleanly. About 10 s.
 # Prints one "PASS: name" or "FAIL: name" line per check.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 tl_init "$@"
 
-tl_start_tls_turnserver
+tl_start_tls_turnserver --unauth-req-rate 0
 
 # backlog tls|tcp: the client above, its verdict lines into $tmp/out
 backlog() {
@@ -127,22 +129,35 @@ for k in range(0, B, 500):
     tids += [m[8:20] for m in batch]
     c.sendall(b"".join(batch))
 c.settimeout(5)
-answered = 0
-for tid in tids:
+index = {t: k for k, t in enumerate(tids)}
+answered, last, whole, ordered = 0, -1, True, True
+for _ in range(B):
     f = frame()
-    q = S.parse_first(f) if f else None
-    if not q or q[1] != S.SUCCESS or q[2] != tid:
+    if f is None:
         break
+    q = S.parse_first(f)
+    k = index.get(q[2], -1) if q and q[1] == S.SUCCESS else -1
+    if k < 0:
+        whole = False
+        break
+    ordered = ordered and k > last
+    last = k
     answered += 1
-print("answers", answered, "of", B)
-print("answers_all_in_order", answered == B)
+    if k == B - 1:
+        break
+print("answers", answered, "of", B, "last", last)
+print("answers_whole", whole)
+print("answers_in_order", ordered)
+print("answers_past_the_socket", answered >= 50000)
+p = request(S.REFRESH, [(S.A_LIFETIME, struct.pack("!I", 600))] + cred, key)
+print("refresh_after_answers", p is not None and p[1] == S.SUCCESS)
 EOF
 }
 
 for m in tls tcp; do
 	backlog $m
 	for c in permitted frames_intact numbers_only_go_up enough_came refresh_after_backlog \
-		answers_all_in_order; do
+		answers_whole answers_in_order answers_past_the_socket refresh_after_answers; do
 		tl_check "${m}_$c" "grep -q '^$c True\$' '$tmp/out'" "$tmp/out"
 	done
 done
