@@ -41,6 +41,7 @@
 #include <getopt.h>
 #include <math.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1227,6 +1228,8 @@ int main(int argc, char **argv)
 	if (uc_resolve(&o) < 0)
 		return EXIT_USAGE;
 	uc_raise_fd_limit(o.clients);
+	/* a connection the server closed is an error of that client, not the end of all */
+	signal(SIGPIPE, SIG_IGN);
 	if (o.secure) {
 		/* one client context for every connection: making one costs more than a handshake */
 		o.tls_ctx = turnc_tls_ctx_new(o.tcp, o.ca_file, &ret);

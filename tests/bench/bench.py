@@ -184,7 +184,11 @@ class Env:
                 "--allow-loopback-peers", "--relay-threads", str(self.args.threads),
                 "--log-file", f"{d}/server.log", "--pidfile", f"{d}/pid",
                 "--prometheus", "--prometheus-address", self.srv_ip,
-                "--prometheus-port", str(self.port + 3)]
+                "--prometheus-port", str(self.port + 3)] + (
+                # the loaded TLS runs open 100 connections from one address before
+                # any authenticates; coturn has no such per-address limit (default
+                # 64). A --baseline build (UDP flows only) may predate the option.
+                [] if exe else ["--max-unauth-connections-per-ip", "1000"])
 
     def base_cmd(self, d):
         return self.ours_cmd(d, f"{self.tmp}/base/turnserver")
