@@ -428,14 +428,17 @@ tl_start_turnserver() {
 # tl_start_tls_turnserver [ARG...]: a scripts/test-cert certificate in
 # $tmp/cert (the CA in ca.pem, the server's naming localhost and 127.0.0.1)
 # and tl_start_turnserver with it on a free block of 12 ports: base is the
-# listening port (TLS and plain), relay ports base+2..base+11. Waits for
-# the server to be ready; a set-up step (tl_setup), so a failure exits.
+# listening port (TLS and plain), base+1 its tls-listening-port (not the
+# default 5349, which another test may hold), relay ports base+2..base+11.
+# Waits for the server to be ready; a set-up step (tl_setup), so a failure
+# exits.
 tl_start_tls_turnserver() {
 	base=$(tl_free_port_block 12) || { tl_fail "no free port block"; exit 1; }
 	"$(dirname "$0")/../../scripts/test-cert" "$tmp/cert" >"$tmp/out" 2>&1
 	tl_setup test_cert_made '[ -s "$tmp/cert/server.pem" ]' "$tmp/out"
 	tl_start_turnserver "$base" $((base + 2)) $((base + 11)) \
-		--cert "$tmp/cert/server.pem" --pkey "$tmp/cert/server.key" "$@"
+		--cert "$tmp/cert/server.pem" --pkey "$tmp/cert/server.key" \
+		--tls-listening-port $((base + 1)) "$@"
 	tl_wait_log "$tmp/server.log" "ready:" "$srv_pid"
 	tl_sts=$?
 	tl_server_output
