@@ -6,7 +6,7 @@
  * Checks: a parse that succeeds was 32 or 64 hex digits and gives exactly
  * the one key its length says; an MD5 key printed back is the input in
  * lower case; a refusal says why and leaves the output untouched.
- * fuzz-sources: src/server/userdb.c
+ * fuzz-sources: src/server/userdb.c src/server/webadmin_pw.c
  */
 #include <ctype.h>
 #include <stdint.h>
