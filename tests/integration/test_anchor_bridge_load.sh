@@ -1,4 +1,5 @@
 #!/bin/sh
+# tier: full
 # Scenario: SRTP-bridged calls under load (issue 13). turnserver anchors 100
 # calls set up over ng with tests/bench/anchor_load.c --srtp: A plain
 # RTP/AVP, B SDES-SRTP (transport-protocol RTP/SAVP toward B, DTLS=off,

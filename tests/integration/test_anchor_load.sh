@@ -1,4 +1,5 @@
 #!/bin/sh
+# tier: full
 # Scenario: media under load through the anchor. turnserver anchors 200
 # calls set up over ng (offer from A with from-tag, answer from B with
 # to-tag, ICE=remove, RTP/AVP, parties on 127.0.0.1); for 11 s each party

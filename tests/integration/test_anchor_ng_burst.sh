@@ -1,4 +1,5 @@
 #!/bin/sh
+# tier: full
 # Scenario: media keeps flowing while the anchor's control socket takes a
 # burst of offers. turnserver anchors 20 calls (ng offer/answer, ICE=remove,
 # RTP/AVP, parties on 127.0.0.1) carrying 172-byte RTP at 50 packets/s each

@@ -1,4 +1,5 @@
 #!/bin/sh
+# tier: full
 # test_flood.sh BUILD_DIR: a flood of malformed and random datagrams (and
 # TCP garbage) against a running turnserver (BUILD_DIR/bin) for a bounded
 # time, by flood.py. Valid clients (turnutils_uclient over UDP with channels

@@ -1,4 +1,5 @@
 #!/bin/sh
+# tier: full
 # test_natdiscovery.sh BUILD_DIR: RFC 5780 NAT behaviour discovery through
 # NATs of known behaviour. Three namespaces of the test's own: a client
 # (10.57.0.2) behind a router (10.57.0.1 inside, 198.18.57.1 outside) whose

@@ -1,4 +1,5 @@
 #!/bin/sh
+# tier: full
 # test_tcp_write_backlog.sh BUILD_DIR: the server writes a TCP or TLS
 # client's frames at once while nothing is queued and through libevent's
 # output buffer once the socket is full (tcp_tls_writev(): over TLS a record

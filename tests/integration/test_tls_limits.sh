@@ -1,4 +1,5 @@
 #!/bin/sh
+# tier: full
 # test_tls_limits.sh BUILD_DIR: TLS clients count against the same TCP
 # limits as plain ones, and a TLS flood leaves the server's memory flat.
 # With max-tcp-connections-per-ip 4 and TLS on, four TLS connections from
