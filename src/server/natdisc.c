@@ -29,8 +29,12 @@ int natdisc_setup(struct server *srv, char *err, size_t errlen)
 	bool any = false;
 
 	memset(srv->natdisc, 0, sizeof(srv->natdisc));
-	if (!c->rfc5780)
+	if (!c->rfc5780) {
+		if (c->alt_listening_port)
+			log_warn("alt-listening-port %u: not acted on without rfc5780",
+				 c->alt_listening_port);
 		return 0;
+	}
 	if (c->no_udp) {
 		snprintf(err, errlen, "rfc5780 needs UDP listeners: no-udp is set");
 		return -1;

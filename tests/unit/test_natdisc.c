@@ -10,11 +10,15 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "client/natdisc_verdict.h"
 #include "common/config.h"
+#include "common/log.h"
 #include "server/server.h"
 #include "stun_test.h"
 
@@ -186,6 +190,25 @@ static void test_setup_needs_two_addresses_and_a_port_of_its_own(void **state)
 	assert_true(natdisc_listens_alt(&srv, &srv.relay.listen[3]));
 	cfg.rfc5780 = false;
 	assert_int_equal(natdisc_setup(&srv, err, sizeof(err)), 0);
+	/* nothing accepted silently: alt-listening-port alone is named in a warning */
+	{
+		char path[] = "/tmp/test_natdisc_log.XXXXXX", buf[512];
+		int fd = mkstemp(path);
+		ssize_t n;
+
+		assert_true(fd >= 0);
+		assert_int_equal(log_open(path, err, sizeof(err)), 0);
+		cfg.alt_listening_port = PORT + 7;
+		assert_int_equal(natdisc_setup(&srv, err, sizeof(err)), 0);
+		log_close();
+		n = pread(fd, buf, sizeof(buf) - 1, 0);
+		close(fd);
+		unlink(path);
+		assert_true(n > 0);
+		buf[n] = '\0';
+		assert_non_null(strstr(buf, "alt-listening-port"));
+		assert_non_null(strstr(buf, "not acted on without rfc5780"));
+	}
 	cfg.rfc5780 = true;
 	cfg.alt_listening_port = PORT;
 	assert_int_equal(natdisc_setup(&srv, err, sizeof(err)), -1);
