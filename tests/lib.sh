@@ -643,6 +643,27 @@ tl_check_turnserver_stops() {
 		"$tmp/out"
 }
 
+# tl_anchor_driver PREFIX SECONDS SCRIPT [ARG...]: after tl_start_anchor, the
+# Python driver SCRIPT with ARGs under a SECONDS timeout (it prints its own
+# checks; failed=1 and the server log's tail when it fails), then the checks
+# PREFIX_turnserver_stops_cleanly and PREFIX_server_log_has_no_sanitizer_report.
+# shellcheck disable=SC2016 # tl_check evals its condition
+tl_anchor_driver() {
+	tl_pfx=$1 tl_secs=$2
+	shift 2
+	timeout "$tl_secs" /usr/bin/python3 "$@" >"$tmp/driver.out" 2>&1
+	rc=$?
+	cat "$tmp/driver.out"
+	if [ $rc -ne 0 ]; then
+		failed=1
+		grep -q '^FAIL: ' "$tmp/driver.out" || tl_fail "${tl_pfx}_driver (exit $rc)"
+		tail -n 20 "$tmp/server.log" | sed 's/^/  | /'
+	fi
+	tl_check_turnserver_stops "${tl_pfx}_turnserver_stops_cleanly"
+	tl_check "${tl_pfx}_server_log_has_no_sanitizer_report" \
+		'tl_no_sanitizer_report "$tmp/server.log"' "$tmp/server.log"
+}
+
 # tl_no_sanitizer_report FILE...: true when none of the FILEs (a daemon's
 # stderr) holds an AddressSanitizer, LeakSanitizer or UndefinedBehaviorSanitizer
 # report or a UBSan "runtime error".

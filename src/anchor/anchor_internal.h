@@ -242,6 +242,17 @@ struct crypto_nego {
 	struct sdes_crypto remote; /* SDES: the party's key */
 };
 
+/*
+ * DTLS toward a party without rtcp-mux: RTCP on its own port runs a second
+ * association on that 5-tuple, same certificate and fingerprints, whose
+ * exporter keys the SRTCP sent and received there (RFC 5764 §4.1).
+ */
+struct side_rtcp_dtls {
+	struct dtls_srtp_conn *conn;
+	bool started;
+	struct mcrypto *in, *out;
+};
+
 struct side_crypto {
 	struct crypto_nego nego; /* the latest offer's or answer's */
 	struct crypto_nego live; /* what dtls, in and out were made from */
@@ -251,6 +262,7 @@ struct side_crypto {
 	struct mcrypto *out; /* keyed: protects what the party gets */
 	uint64_t not_keyed;  /* media dropped before the keys were there */
 	uint64_t keys_gen;   /* which keys in and out are to be made of (bridge_keys.c) */
+	struct side_rtcp_dtls rtcp; /* DTLS without rtcp-mux: the RTCP port's */
 };
 
 /* What one side of a stream knows about its party. */

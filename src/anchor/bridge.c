@@ -34,9 +34,14 @@
  * keys yet) drop the packet and count it. Bridged streams stay in
  * userspace (the kernel module does not do SRTP).
  *
- * Limits: toward a DTLS party without rtcp-mux, RTCP on its own port would
- * need a second association, which is not run: such RTCP is dropped and
- * counted (browsers always mux).
+ * RTCP. Toward a DTLS party without rtcp-mux, RTCP on its own port has an
+ * association of its own on that 5-tuple (RFC 5764 §4.1), same role and
+ * fingerprints, run the same way to the side's RTCP destination; its
+ * exporter keys SRTCP on that port (side_crypto.rtcp), the RTP
+ * association's keys SRTP and any RTCP on the RTP port. SDES keys serve
+ * both ports. Each side muxes or not on its own: RTCP is unprotected with
+ * the keys of the port it came in on and protected with those of the port
+ * it leaves by.
  */
 #include <event2/event.h>
 #include <openssl/crypto.h>
@@ -506,18 +511,33 @@ int bridge_rewrite_section(struct anchor *an, struct sdp *s, size_t i, const str
 
 /* ---- commit: associations and contexts ---- */
 
-/* The side's DTLS association goes (close_notify when connected). */
-static void side_dtls_free(struct anchor *an, struct side_crypto *sc)
+/* An association goes (close_notify when connected). */
+static void conn_free(struct anchor *an, struct dtls_srtp_conn **conn, bool *started)
 {
-	if (sc->dtls) {
-		if (dtls_srtp_conn_state(sc->dtls) == DTLS_SRTP_HANDSHAKE && sc->dtls_started &&
+	if (*conn) {
+		if (dtls_srtp_conn_state(*conn) == DTLS_SRTP_HANDSHAKE && *started &&
 		    an->dtls_handshakes)
 			an->dtls_handshakes--;
-		dtls_srtp_conn_close(sc->dtls); /* close_notify when connected */
-		dtls_srtp_conn_free(sc->dtls);
+		dtls_srtp_conn_close(*conn); /* close_notify when connected */
+		dtls_srtp_conn_free(*conn);
 	}
-	sc->dtls = NULL;
-	sc->dtls_started = false;
+	*conn = NULL;
+	*started = false;
+}
+
+static void side_rtcp_free(struct anchor *an, struct side_crypto *sc)
+{
+	conn_free(an, &sc->rtcp.conn, &sc->rtcp.started);
+	mcrypto_free(sc->rtcp.in);
+	mcrypto_free(sc->rtcp.out);
+	sc->rtcp.in = sc->rtcp.out = NULL;
+}
+
+/* The side's DTLS associations go, the RTCP port's with its contexts. */
+static void side_dtls_free(struct anchor *an, struct side_crypto *sc)
+{
+	conn_free(an, &sc->dtls, &sc->dtls_started);
+	side_rtcp_free(an, sc);
 }
 
 static void side_keys_free(struct anchor *an, struct side_crypto *sc)
@@ -529,15 +549,25 @@ static void side_keys_free(struct anchor *an, struct side_crypto *sc)
 	sc->in = sc->out = NULL;
 }
 
-/* DTLS datagrams for the party go to its side's destination, verdict-checked. */
+/* DTLS datagrams for the party go to its side's destination of the
+ * component, verdict-checked. */
+static void dtls_send_comp(struct stream_side *ss, int comp, const uint8_t *buf, size_t len)
+{
+	const struct side_dest *d = &ss->dest[comp];
+
+	if (ss->nsocks <= comp || d->kind == SIDE_DEST_NONE || d->kind == SIDE_DEST_REFUSED)
+		return; /* the retransmission timer tries again */
+	media_send(&ss->socks[comp], &d->to, buf, len);
+}
+
 static void dtls_send(void *arg, const uint8_t *buf, size_t len)
 {
-	struct stream_side *ss = arg;
-	const struct side_dest *d = &ss->dest[0];
+	dtls_send_comp(arg, 0, buf, len);
+}
 
-	if (ss->nsocks == 0 || d->kind == SIDE_DEST_NONE || d->kind == SIDE_DEST_REFUSED)
-		return; /* the retransmission timer tries again */
-	media_send(&ss->socks[0], &d->to, buf, len);
+static void dtls_send_rtcp(void *arg, const uint8_t *buf, size_t len)
+{
+	dtls_send_comp(arg, 1, buf, len);
 }
 
 static bool same_fingerprints(const struct crypto_nego *a, const struct crypto_nego *b)
@@ -627,11 +657,16 @@ void bridge_side_free(struct anchor *an, struct stream_side *ss)
 
 /* ---- DTLS on the media path ---- */
 
-/* The association's state moved: keys in, or the failure counted once. */
-static void dtls_settle(struct anchor *an, struct stream *st, struct side_crypto *sc,
+/*
+ * An association's state moved (comp's: 0 the RTP port's, 1 the RTCP
+ * port's): its contexts keyed into *in and *out, or the failure counted
+ * once.
+ */
+static void dtls_settle(struct anchor *an, struct stream *st, struct dtls_srtp_conn *conn,
+			struct mcrypto **in, struct mcrypto **out, int comp,
 			enum dtls_srtp_state before)
 {
-	enum dtls_srtp_state now = dtls_srtp_conn_state(sc->dtls);
+	enum dtls_srtp_state now = dtls_srtp_conn_state(conn);
 	const struct srtp_suite *suite;
 	uint8_t local[SRTP_SUITE_MAX_KEY_SALT_LEN], remote[SRTP_SUITE_MAX_KEY_SALT_LEN];
 
@@ -639,12 +674,11 @@ static void dtls_settle(struct anchor *an, struct stream *st, struct side_crypto
 		return;
 	if (an->dtls_handshakes)
 		an->dtls_handshakes--;
-	if (now == DTLS_SRTP_CONNECTED &&
-	    dtls_srtp_conn_keys(sc->dtls, &suite, local, remote) == 0) {
-		mcrypto_free(sc->in);
-		mcrypto_free(sc->out);
-		sc->in = bridge_key_context(suite, remote, NULL, MCRYPTO_INBOUND);
-		sc->out = bridge_key_context(suite, local, NULL, MCRYPTO_OUTBOUND);
+	if (now == DTLS_SRTP_CONNECTED && dtls_srtp_conn_keys(conn, &suite, local, remote) == 0) {
+		mcrypto_free(*in);
+		mcrypto_free(*out);
+		*in = bridge_key_context(suite, remote, NULL, MCRYPTO_INBOUND);
+		*out = bridge_key_context(suite, local, NULL, MCRYPTO_OUTBOUND);
 		OPENSSL_cleanse(local, sizeof(local));
 		OPENSSL_cleanse(remote, sizeof(remote));
 		an->stats.dtls_connected++;
@@ -654,27 +688,80 @@ static void dtls_settle(struct anchor *an, struct stream *st, struct side_crypto
 	if (anchor_log_ok(an)) {
 		char id[160];
 
-		log_warn("anchor: call '%s' stream %u: DTLS-SRTP failed: %s",
+		log_warn("anchor: call '%s' stream %u%s: DTLS-SRTP failed: %s",
 			 log_safe(st->call->call_id, id, sizeof(id)), st->index + 1,
-			 dtls_srtp_conn_error(sc->dtls)[0] ? dtls_srtp_conn_error(sc->dtls)
-							   : dtls_srtp_state_name(now));
+			 comp ? " RTCP" : "",
+			 dtls_srtp_conn_error(conn)[0] ? dtls_srtp_conn_error(conn)
+						       : dtls_srtp_state_name(now));
+	}
+}
+
+/* The side's DTLS association of component comp, and its contexts. */
+static struct dtls_srtp_conn *side_conn(struct side_crypto *sc, int comp, bool **started,
+					struct mcrypto ***in, struct mcrypto ***out)
+{
+	if (comp == 0) {
+		*started = &sc->dtls_started;
+		*in = &sc->in;
+		*out = &sc->out;
+		return sc->dtls;
+	}
+	*started = &sc->rtcp.started;
+	*in = &sc->rtcp.in;
+	*out = &sc->rtcp.out;
+	return sc->rtcp.conn;
+}
+
+/*
+ * A DTLS side whose party does not mux RTCP has an association on the RTCP
+ * port too (RFC 5764 §4.1), made with the RTP port's role and fingerprints
+ * and gone when the party muxes after all (its answer, a re-offer).
+ */
+static void side_rtcp_sync(struct anchor *an, struct stream *st, struct stream_side *ss)
+{
+	struct side_crypto *sc = &ss->crypto;
+	bool want = sc->dtls && sc->live.kind == SIDE_CRYPTO_DTLS && ss->nsocks == 2 && !ss->mux;
+
+	if (!want) {
+		if (sc->rtcp.conn || sc->rtcp.in || sc->rtcp.out)
+			side_rtcp_free(an, sc);
+		return;
+	}
+	if (sc->rtcp.conn)
+		return;
+	sc->rtcp.conn = dtls_srtp_conn_new(an->dtls_ctx, sc->live.role, sc->live.remote_fp,
+					   sc->live.n_remote_fp, 0, dtls_send_rtcp, ss);
+	if (!sc->rtcp.conn) {
+		log_warn("anchor: call %s: no RTCP DTLS association (out of memory)",
+			 st->call->call_id);
+	} else if (sc->live.role == DTLS_SRTP_PASSIVE) {
+		sc->rtcp.started = true;
+		an->dtls_handshakes++;
 	}
 }
 
 void bridge_side_kick(struct anchor *an, struct stream *st, int side)
 {
 	struct stream_side *ss = &st->side[side];
-	struct side_crypto *sc = &ss->crypto;
 
+	side_rtcp_sync(an, st, ss);
 	/* the party needs the anchor's fingerprint first: it comes with the
 	   answer (to the offerer) or came with the offer (to the answerer) */
-	if (!sc->dtls || sc->dtls_started || !st->call->answered ||
-	    ss->dest[0].kind == SIDE_DEST_NONE || ss->dest[0].kind == SIDE_DEST_REFUSED)
+	if (!st->call->answered)
 		return;
-	sc->dtls_started = true;
-	an->dtls_handshakes++;
-	dtls_srtp_conn_start(sc->dtls);
-	dtls_settle(an, st, sc, DTLS_SRTP_HANDSHAKE);
+	for (int comp = 0; comp < 2; comp++) {
+		struct mcrypto **in, **out;
+		bool *started;
+		struct dtls_srtp_conn *conn = side_conn(&ss->crypto, comp, &started, &in, &out);
+
+		if (!conn || *started || ss->dest[comp].kind == SIDE_DEST_NONE ||
+		    ss->dest[comp].kind == SIDE_DEST_REFUSED)
+			continue;
+		*started = true;
+		an->dtls_handshakes++;
+		dtls_srtp_conn_start(conn);
+		dtls_settle(an, st, conn, in, out, comp, DTLS_SRTP_HANDSHAKE);
+	}
 }
 
 /* Retransmissions of the handshakes in progress (RFC 6347 §4.2.4). */
@@ -692,15 +779,20 @@ static void dtls_tick(evutil_socket_t fd, short what, void *arg)
 	for (uint32_t i = 0; i <= an->calls_mask; i++) {
 		for (struct call *c = an->calls[i]; c; c = c->hnext) {
 			for (unsigned int s = 0; s < c->nstreams; s++) {
-				for (int k = 0; k < 2; k++) {
-					struct side_crypto *sc = &c->streams[s]->side[k].crypto;
+				for (int k = 0; k < 4; k++) {
+					struct side_crypto *sc = &c->streams[s]->side[k / 2].crypto;
+					struct mcrypto **in, **out;
+					bool *started;
+					struct dtls_srtp_conn *conn =
+					    side_conn(sc, k % 2, &started, &in, &out);
 
-					if (!sc->dtls || !sc->dtls_started ||
-					    dtls_srtp_conn_state(sc->dtls) != DTLS_SRTP_HANDSHAKE ||
-					    dtls_srtp_conn_timeout_ms(sc->dtls) != 0)
+					if (!conn || !*started ||
+					    dtls_srtp_conn_state(conn) != DTLS_SRTP_HANDSHAKE ||
+					    dtls_srtp_conn_timeout_ms(conn) != 0)
 						continue;
-					dtls_srtp_conn_timer(sc->dtls);
-					dtls_settle(an, c->streams[s], sc, DTLS_SRTP_HANDSHAKE);
+					dtls_srtp_conn_timer(conn);
+					dtls_settle(an, c->streams[s], conn, in, out, k % 2,
+						    DTLS_SRTP_HANDSHAKE);
 				}
 			}
 		}
@@ -726,6 +818,7 @@ bool bridge_packet(struct anchor *an, struct stream *st, int side, int comp, enu
 {
 	struct side_crypto *from = &st->side[side].crypto, *to = &st->side[1 - side].crypto;
 	bool rtcp = kind == DEMUX_RTCP || comp == 1;
+	struct mcrypto *cin, *cout;
 	enum mcrypto_result r;
 	size_t n = len;
 
@@ -734,38 +827,46 @@ bool bridge_packet(struct anchor *an, struct stream *st, int side, int comp, enu
 	if (!side_terminated(from) && !side_terminated(to) && !from->in && !to->out)
 		return true; /* nothing bridged: plain, or SRTP end to end */
 	if (kind == DEMUX_DTLS) {
-		if (from->dtls && comp == 0) {
-			enum dtls_srtp_state before = dtls_srtp_conn_state(from->dtls);
+		struct mcrypto **in, **outc;
+		bool *started;
+		struct dtls_srtp_conn *conn = side_conn(from, comp, &started, &in, &outc);
 
-			dtls_srtp_conn_input(from->dtls, buf, len);
-			dtls_settle(an, st, from, before);
+		if (conn) {
+			enum dtls_srtp_state before = dtls_srtp_conn_state(conn);
+
+			dtls_srtp_conn_input(conn, buf, len);
+			dtls_settle(an, st, conn, in, outc, comp, before);
 			return false;
 		}
 		an->stats.srtp_dropped++;
 		return false;
 	}
+	/* SRTCP on a DTLS party's own RTCP port: that association's keys; the
+	   RTCP leaving for the other party's own RTCP port: its association's */
+	cin = comp == 1 && from->rtcp.conn ? from->rtcp.in : from->in;
+	cout = rtcp && to->rtcp.conn ? to->rtcp.out : to->out;
 	if ((kind != DEMUX_RTP && kind != DEMUX_RTCP) || len > ANCHOR_RX_BUF) {
 		an->stats.srtp_dropped++;
 		return false;
 	}
 	memcpy(an->crypt_buf, buf, len);
 	if (side_terminated(from) || from->in) {
-		if (!from->in) {
+		if (!cin) {
 			from->not_keyed++;
 			an->stats.srtp_not_keyed++;
 			return false;
 		}
-		r = mcrypto_unprotect(from->in, rtcp, an->crypt_buf, &n);
+		r = mcrypto_unprotect(cin, rtcp, an->crypt_buf, &n);
 		if (r != MCRYPTO_OK)
 			return count_drop(an, r);
 	}
 	if (side_terminated(to) || to->out) {
-		if (!to->out) {
+		if (!cout) {
 			to->not_keyed++;
 			an->stats.srtp_not_keyed++;
 			return false;
 		}
-		r = mcrypto_protect(to->out, rtcp, an->crypt_buf, &n,
+		r = mcrypto_protect(cout, rtcp, an->crypt_buf, &n,
 				    ANCHOR_RX_BUF + MCRYPTO_TRAILER_MAX);
 		if (r != MCRYPTO_OK)
 			return count_drop(an, r);

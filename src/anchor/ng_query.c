@@ -67,6 +67,20 @@ enum ng_endpoint ng_side_endpoint(const struct stream_side *ss, int comp, union 
 	return NG_ENDPOINT_NONE;
 }
 
+/* A party without rtcp-mux: the RTCP port's own association (RFC 5764 §4.1). */
+static void add_rtcp_dtls(struct bdoc *d, struct bval *c, const struct side_rtcp_dtls *r)
+{
+	bdict_add_str(d, c, "RTCP DTLS state", dtls_srtp_state_name(dtls_srtp_conn_state(r->conn)));
+	if (dtls_srtp_conn_error(r->conn)[0])
+		bdict_add_str(d, c, "RTCP DTLS error", dtls_srtp_conn_error(r->conn));
+	if (r->in) {
+		bdict_add_int(d, c, "RTCP unprotected", (int64_t)mcrypto_stats(r->in)->ok);
+		bdict_add_int(d, c, "RTCP auth failures", (int64_t)mcrypto_stats(r->in)->auth_fail);
+	}
+	if (r->out)
+		bdict_add_int(d, c, "RTCP protected", (int64_t)mcrypto_stats(r->out)->ok);
+}
+
 /* SRTP per stream side: bridged (with keying, suite, DTLS state and drops),
  * passthrough (SRTP end to end) or plain. */
 static void add_crypto(struct bdoc *d, struct bval *s, const struct stream_side *ss,
@@ -103,6 +117,8 @@ static void add_crypto(struct bdoc *d, struct bval *s, const struct stream_side 
 	if (sc->out)
 		bdict_add_int(d, c, "protected", (int64_t)mcrypto_stats(sc->out)->ok);
 	bdict_add_int(d, c, "before keys", (int64_t)sc->not_keyed);
+	if (sc->rtcp.conn)
+		add_rtcp_dtls(d, c, &sc->rtcp);
 }
 
 static void add_stream(struct bdoc *d, struct bval *list, const struct stream_side *ss, int comp,

@@ -29,7 +29,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from pylib import ng as nglib  # noqa: E402
 from pylib.check import check, exit as check_exit  # noqa: E402
 from pylib.media import sock, drain  # noqa: E402
-from pylib.sdp import attr, m_port  # noqa: E402
+from pylib.sdp import attr, audio_sdp as sdp, m_port, reply_sdp as text  # noqa: E402
 
 anchor = nglib.Client(int(sys.argv[1]))
 GOOD, OTHER = sys.argv[2], sys.argv[3]
@@ -43,16 +43,6 @@ def fingerprint(der):
 def pem_fingerprint(path):
     with open(path) as f:
         return fingerprint(ssl.PEM_cert_to_DER_cert(f.read()))
-
-
-def sdp(ip, port, proto, extra=""):
-    return ("v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n"
-            "m=audio %d %s 0\r\na=rtpmap:0 PCMU/8000\r\n%s" % (ip, ip, port, proto, extra))
-
-
-def text(r):
-    v = (r or {}).get("sdp", "")
-    return v.decode() if isinstance(v, bytes) else v
 
 
 def dtls_side(cid):

@@ -22,16 +22,5 @@ rc=$?
 tl_setup dtls_openssl_certificates_made "[ $rc -eq 0 ]" "$tmp/out"
 
 tl_start_anchor 32 || exit 1
-timeout 60 /usr/bin/python3 "$here/anchor_dtls_openssl.py" "$ng" "$tmp/good" "$tmp/other" \
-	>"$tmp/driver.out" 2>&1
-rc=$?
-cat "$tmp/driver.out"
-if [ $rc -ne 0 ]; then
-	failed=1
-	grep -q '^FAIL: ' "$tmp/driver.out" || tl_fail "dtls_openssl_driver (exit $rc)"
-	tail -n 20 "$tmp/server.log" | sed 's/^/  | /'
-fi
-tl_check_turnserver_stops dtls_openssl_turnserver_stops_cleanly
-tl_check dtls_openssl_server_log_has_no_sanitizer_report \
-	'tl_no_sanitizer_report "$tmp/server.log"' "$tmp/server.log"
+tl_anchor_driver dtls_openssl 60 "$here/anchor_dtls_openssl.py" "$ng" "$tmp/good" "$tmp/other"
 exit "$failed"

@@ -21,3 +21,15 @@ def m_ports(text):
 def m_port(text):
     """The port of the first m= line."""
     return int(re.search(r"^m=\w+ (\d+)", text, re.M).group(1))
+
+
+def audio_sdp(ip, port, proto, extra=""):
+    """A one-line PCMU audio SDP of a party at ip:port with profile proto, plus extra lines."""
+    return ("v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n"
+            "m=audio %d %s 0\r\na=rtpmap:0 PCMU/8000\r\n%s" % (ip, ip, port, proto, extra))
+
+
+def reply_sdp(reply):
+    """The sdp of an ng reply as text ("" without one)."""
+    v = (reply or {}).get("sdp", "")
+    return v.decode() if isinstance(v, bytes) else v
