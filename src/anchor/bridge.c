@@ -205,9 +205,18 @@ static int parse_fingerprints(const struct sdp_media *m, struct crypto_nego *p, 
 	return 0;
 }
 
-/* The party offered SRTP and the anchor answers it: DTLS, else SDES. */
+static bool same_fingerprints(const struct crypto_nego *a, const struct crypto_nego *b);
+
+/*
+ * The party offered SRTP and the anchor answers it: DTLS, else SDES. now:
+ * the side as it is. A re-offer with a=setup:actpass and the fingerprints
+ * of the live association keeps the anchor's role (RFC 5763 §6.7: a new
+ * role would mean a new association; browsers re-offer actpass, e.g. on an
+ * ICE restart), unless DTLS=active|passive says otherwise.
+ */
 static int plan_party_offer(const struct sdp_media *m, const struct ng_request *req,
-			    struct crypto_nego *p, char *reason, size_t reasonlen)
+			    const struct side_crypto *now, struct crypto_nego *p, char *reason,
+			    size_t reasonlen)
 {
 	struct sdes_crypto chosen;
 	char err[160] = "";
@@ -218,8 +227,12 @@ static int plan_party_offer(const struct sdp_media *m, const struct ng_request *
 			return -1;
 		switch (m->setup) {
 		case SDP_SETUP_ACTPASS:
-			p->role = req->dtls_mode == NG_DTLS_PASSIVE ? DTLS_SRTP_PASSIVE
-								    : DTLS_SRTP_ACTIVE;
+			if (req->dtls_mode == NG_DTLS_DEFAULT && now->dtls &&
+			    now->live.kind == SIDE_CRYPTO_DTLS && same_fingerprints(&now->live, p))
+				p->role = now->live.role;
+			else
+				p->role = req->dtls_mode == NG_DTLS_PASSIVE ? DTLS_SRTP_PASSIVE
+									    : DTLS_SRTP_ACTIVE;
 			break;
 		case SDP_SETUP_PASSIVE:
 			p->role = DTLS_SRTP_ACTIVE;
@@ -349,7 +362,8 @@ int bridge_plan_offer(struct anchor *an, const struct call *c, const struct sdp 
 		}
 		if (!profile_srtp(m->proto))
 			ps->kind = SIDE_CRYPTO_NONE;
-		else if (plan_party_offer(m, req, ps, reason, reasonlen) < 0)
+		else if (plan_party_offer(m, req, &c->streams[si]->side[src].crypto, ps, reason,
+					  reasonlen) < 0)
 			return -1;
 		if (!profile_srtp(to))
 			pd->kind = SIDE_CRYPTO_NONE;

@@ -557,41 +557,55 @@ static void test_dtls_peer_not_matching_its_fingerprint_is_refused(void **state)
 	dtls_srtp_cert_free(announced);
 }
 
+/*
+ * A, the PBX (plain), offers; B, the browser (cert's fingerprint in fp),
+ * answers DTLS as client (a=setup:active) and its association *conn
+ * connects. *port_for_a: the anchor's port toward A.
+ */
+static void b_answers_active(struct dtls_srtp_cert *cert, char *fp, size_t fpcap,
+			     struct dtls_srtp_ctx **ctx, struct dtls_srtp_conn **conn,
+			     struct dtls_party *party, uint16_t *port_for_a)
+{
+	char err[160], a[1024], b[2048], extra[512];
+	struct fingerprint anchor_fp;
+	const char *p;
+
+	drain();
+	media_sdp(a, sizeof(a), "127.0.0.2", port_of(pa), "RTP/AVP", NULL);
+	ok_sig(true, "A", NULL, a, "UDP/TLS/RTP/SAVPF");
+	party->fd = pb;
+	party->anchor_port = reply_port();
+	p = strstr(reply_sdp, "a=fingerprint:");
+	assert_non_null(p);
+	assert_int_equal(fingerprint_parse(p + 14, (size_t)(strstr(p, "\r\n") - p - 14), &anchor_fp,
+					   err, sizeof(err)),
+			 0);
+	fingerprint_format(dtls_srtp_cert_fingerprint(cert), fp, fpcap);
+	snprintf(extra, sizeof(extra), "a=fingerprint:%s\r\na=setup:active\r\n", fp);
+	media_sdp(b, sizeof(b), "127.0.0.3", port_of(pb), "UDP/TLS/RTP/SAVPF", extra);
+	ok_sig(false, "A", "B", b, NULL);
+	*port_for_a = reply_port();
+	assert_int_equal(the_stream()->side[1].crypto.live.role, DTLS_SRTP_PASSIVE);
+	*ctx = dtls_srtp_ctx_new(cert, err, sizeof(err));
+	*conn = dtls_srtp_conn_new(*ctx, DTLS_SRTP_ACTIVE, &anchor_fp, 1, 20, party_send, party);
+	dtls_srtp_conn_start(*conn);
+	assert_int_equal(handshake(*conn, pb), DTLS_SRTP_CONNECTED);
+}
+
 /* A is the PBX (plain), B the browser answering DTLS as client: a re-INVITE
  * from the PBX re-offers the established role and keeps the association. */
 static void test_reoffer_toward_the_dtls_side_keeps_its_association(void **state)
 {
 	char err[160], a[1024], b[2048], fp[FINGERPRINT_MAX_TEXT + 1], extra[512];
 	struct dtls_srtp_cert *cert = dtls_srtp_cert_generate(err, sizeof(err));
-	struct fingerprint anchor_fp;
 	struct dtls_srtp_ctx *ctx;
 	struct dtls_srtp_conn *conn, *before;
 	struct dtls_party party;
-	const char *p;
 	uint8_t pkt[1600];
 	uint16_t port_for_a;
 
 	(void)state;
-	drain();
-	media_sdp(a, sizeof(a), "127.0.0.2", port_of(pa), "RTP/AVP", NULL);
-	ok_sig(true, "A", NULL, a, "UDP/TLS/RTP/SAVPF");
-	party.fd = pb;
-	party.anchor_port = reply_port();
-	p = strstr(reply_sdp, "a=fingerprint:");
-	assert_non_null(p);
-	assert_int_equal(fingerprint_parse(p + 14, (size_t)(strstr(p, "\r\n") - p - 14), &anchor_fp,
-					   err, sizeof(err)),
-			 0);
-	fingerprint_format(dtls_srtp_cert_fingerprint(cert), fp, sizeof(fp));
-	snprintf(extra, sizeof(extra), "a=fingerprint:%s\r\na=setup:active\r\n", fp);
-	media_sdp(b, sizeof(b), "127.0.0.3", port_of(pb), "UDP/TLS/RTP/SAVPF", extra);
-	ok_sig(false, "A", "B", b, NULL);
-	port_for_a = reply_port();
-	assert_int_equal(the_stream()->side[1].crypto.live.role, DTLS_SRTP_PASSIVE);
-	ctx = dtls_srtp_ctx_new(cert, err, sizeof(err));
-	conn = dtls_srtp_conn_new(ctx, DTLS_SRTP_ACTIVE, &anchor_fp, 1, 20, party_send, &party);
-	dtls_srtp_conn_start(conn);
-	assert_int_equal(handshake(conn, pb), DTLS_SRTP_CONNECTED);
+	b_answers_active(cert, fp, sizeof(fp), &ctx, &conn, &party, &port_for_a);
 	before = the_stream()->side[1].crypto.dtls;
 	assert_int_equal(dtls_srtp_conn_state(before), DTLS_SRTP_CONNECTED);
 
@@ -602,6 +616,8 @@ static void test_reoffer_toward_the_dtls_side_keeps_its_association(void **state
 	/* media goes on while the re-offer is out */
 	send_to(pa, port_for_a, pkt, rtp_packet(pkt, 30, 0xa));
 	assert_true(recv_one(pb, pkt, sizeof(pkt)) > 172);
+	snprintf(extra, sizeof(extra), "a=fingerprint:%s\r\na=setup:active\r\n", fp);
+	media_sdp(b, sizeof(b), "127.0.0.3", port_of(pb), "UDP/TLS/RTP/SAVPF", extra);
 	ok_sig(false, "A", "B", b, NULL);
 	assert_ptr_equal(the_stream()->side[1].crypto.dtls, before);
 	assert_int_equal(dtls_srtp_conn_state(before), DTLS_SRTP_CONNECTED);
@@ -628,6 +644,114 @@ static void test_reoffer_toward_the_dtls_side_keeps_its_association(void **state
 	dtls_srtp_cert_free(cert);
 }
 
+/*
+ * B, the browser, answered the anchor's offer as DTLS client; its own
+ * re-offer later (a re-INVITE, an ICE restart) says a=setup:actpass with
+ * the same fingerprint: the anchor answers the role it has (passive) and
+ * keeps the association and keys (RFC 5763 §6.7).
+ */
+static void test_party_reoffer_with_actpass_keeps_the_anchors_role(void **state)
+{
+	char err[160], a[1024], b[2048], fp[FINGERPRINT_MAX_TEXT + 1], extra[512];
+	struct dtls_srtp_cert *cert = dtls_srtp_cert_generate(err, sizeof(err));
+	struct dtls_srtp_ctx *ctx;
+	struct dtls_srtp_conn *conn, *before;
+	struct dtls_party party;
+	const struct srtp_suite *suite;
+	uint8_t local[SRTP_SUITE_MAX_KEY_SALT_LEN], remote[SRTP_SUITE_MAX_KEY_SALT_LEN];
+	struct mcrypto *b_in;
+	uint8_t pkt[1600];
+	uint16_t port_for_a;
+	size_t len;
+	ssize_t n;
+
+	(void)state;
+	b_answers_active(cert, fp, sizeof(fp), &ctx, &conn, &party, &port_for_a);
+	before = the_stream()->side[1].crypto.dtls;
+	assert_int_equal(dtls_srtp_conn_keys(conn, &suite, local, remote), 0);
+	b_in = mcrypto_new(&(struct mcrypto_params){.suite = suite, .key_salt = remote,
+						    .key_salt_len = suite->key_len + suite->salt_len},
+			   MCRYPTO_INBOUND, NULL, 0);
+
+	/* B's re-offer: actpass, the same fingerprint */
+	snprintf(extra, sizeof(extra), "a=fingerprint:%s\r\na=setup:actpass\r\na=sendrecv\r\n", fp);
+	media_sdp(b, sizeof(b), "127.0.0.3", port_of(pb), "UDP/TLS/RTP/SAVPF", extra);
+	ok_sig(true, "B", "A", b, "RTP/AVP");
+	media_sdp(a, sizeof(a), "127.0.0.2", port_of(pa), "RTP/AVP", "a=sendrecv\r\n");
+	ok_sig(false, "B", "A", a, NULL);
+	assert_non_null(strstr(reply_sdp, "a=setup:passive\r\n"));
+	assert_null(strstr(reply_sdp, "a=setup:active"));
+	assert_ptr_equal(the_stream()->side[1].crypto.dtls, before);
+	assert_int_equal(dtls_srtp_conn_state(before), DTLS_SRTP_CONNECTED);
+	assert_int_equal(the_stream()->side[1].crypto.live.role, DTLS_SRTP_PASSIVE);
+	/* A's media still reaches B under the keys of the first handshake */
+	send_to(pa, port_for_a, pkt, rtp_packet(pkt, 40, 0xa));
+	n = recv_one(pb, pkt, sizeof(pkt));
+	assert_true(n > 172);
+	len = (size_t)n;
+	assert_int_equal(mcrypto_unprotect(b_in, false, pkt, &len), MCRYPTO_OK);
+	assert_int_equal(len, 172);
+
+	delete_call();
+	mcrypto_free(b_in);
+	dtls_srtp_conn_free(conn);
+	dtls_srtp_ctx_free(ctx);
+	dtls_srtp_cert_free(cert);
+}
+
+/* The flags pick what the anchor offers an SRTP party: DTLS's a=setup and the a=crypto suites. */
+static void test_dtls_and_sdes_flags_shape_the_offer(void **state)
+{
+	static const struct {
+		enum ng_dtls dtls;
+		uint32_t sdes_no, sdes_only;
+		const char *setup; /* NULL: no a=fingerprint/a=setup */
+		const char *has, *lacks;
+	} cases[] = {
+	    {NG_DTLS_DEFAULT, 0, 0, "actpass", "AEAD_AES_128_GCM", NULL},
+	    {NG_DTLS_PASSIVE, 0, 0, "passive", "AES_CM_128_HMAC_SHA1_80", NULL},
+	    {NG_DTLS_ACTIVE, 0, 0, "active", "AES_CM_128_HMAC_SHA1_32", NULL},
+	    {NG_DTLS_OFF, 0, 0, NULL, "AES_CM_128_HMAC_SHA1_80", NULL},
+	    {NG_DTLS_DEFAULT, 1u << SRTP_SUITE_AEAD_AES_128_GCM, 0, "actpass",
+	     "AES_CM_128_HMAC_SHA1_80", "AEAD_AES_128_GCM"},
+	    {NG_DTLS_OFF, 0, 1u << SRTP_SUITE_AES_CM_128_HMAC_SHA1_32, NULL,
+	     "AES_CM_128_HMAC_SHA1_32", "AES_CM_128_HMAC_SHA1_80"},
+	};
+	char a[1024], reason[256], want[64];
+
+	(void)state;
+	delete_call(); /* a fresh call whatever an earlier test left */
+	media_sdp(a, sizeof(a), "127.0.0.2", port_of(pa), "RTP/AVP", NULL);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ng_request req;
+		struct bdoc *d = bdoc_new();
+		struct bval *reply = bdoc_dict(d);
+		struct sdes_crypto k;
+
+		signal_req(&req, true, "A", NULL, a, ANCHOR_ICE_REMOVE);
+		req.transport_protocol = "RTP/SAVP";
+		req.dtls_mode = cases[i].dtls;
+		req.sdes_no = cases[i].sdes_no;
+		req.sdes_only = cases[i].sdes_only;
+		assert_int_equal(signal_run(&req, d, reply, reason, sizeof(reason)), 0);
+		snprintf(reply_sdp, sizeof(reply_sdp), "%s", bval_dict_str(reply, "sdp"));
+		bdoc_free(d);
+		if (cases[i].setup) {
+			snprintf(want, sizeof(want), "a=setup:%s\r\n", cases[i].setup);
+			if (!strstr(reply_sdp, want))
+				fail_msg("case %zu: no %s in %s", i, want, reply_sdp);
+			assert_non_null(strstr(reply_sdp, "a=fingerprint:sha-256 "));
+		} else {
+			assert_null(strstr(reply_sdp, "a=setup"));
+			assert_null(strstr(reply_sdp, "a=fingerprint"));
+		}
+		assert_true(reply_crypto(cases[i].has, &k));
+		if (cases[i].lacks)
+			assert_false(reply_crypto(cases[i].lacks, &k));
+		delete_call();
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -637,6 +761,8 @@ int main(void)
 	    cmocka_unit_test(test_dtls_bridge_both_ways_and_close_on_delete),
 	    cmocka_unit_test(test_dtls_peer_not_matching_its_fingerprint_is_refused),
 	    cmocka_unit_test(test_reoffer_toward_the_dtls_side_keeps_its_association),
+	    cmocka_unit_test(test_party_reoffer_with_actpass_keeps_the_anchors_role),
+	    cmocka_unit_test(test_dtls_and_sdes_flags_shape_the_offer),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
