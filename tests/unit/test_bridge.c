@@ -557,6 +557,22 @@ static void test_dtls_peer_not_matching_its_fingerprint_is_refused(void **state)
 	dtls_srtp_cert_free(announced);
 }
 
+/* Plain RTP sent from fd to the anchor's port reaches to_fd as SRTP that in unprotects. */
+static void plain_arrives_protected(int fd, uint16_t port, int to_fd, struct mcrypto *in,
+				    uint16_t seq)
+{
+	uint8_t pkt[1600];
+	ssize_t n;
+	size_t len;
+
+	send_to(fd, port, pkt, rtp_packet(pkt, seq, 0xc));
+	n = recv_one(to_fd, pkt, sizeof(pkt));
+	assert_true(n > 172);
+	len = (size_t)n;
+	assert_int_equal(mcrypto_unprotect(in, false, pkt, &len), MCRYPTO_OK);
+	assert_int_equal(len, 172);
+}
+
 /*
  * A, the PBX (plain), offers; B, the browser (cert's fingerprint in fp),
  * answers DTLS as client (a=setup:active) and its association *conn
@@ -660,10 +676,7 @@ static void test_party_reoffer_with_actpass_keeps_the_anchors_role(void **state)
 	const struct srtp_suite *suite;
 	uint8_t local[SRTP_SUITE_MAX_KEY_SALT_LEN], remote[SRTP_SUITE_MAX_KEY_SALT_LEN];
 	struct mcrypto *b_in;
-	uint8_t pkt[1600];
 	uint16_t port_for_a;
-	size_t len;
-	ssize_t n;
 
 	(void)state;
 	b_answers_active(cert, fp, sizeof(fp), &ctx, &conn, &party, &port_for_a);
@@ -685,12 +698,7 @@ static void test_party_reoffer_with_actpass_keeps_the_anchors_role(void **state)
 	assert_int_equal(dtls_srtp_conn_state(before), DTLS_SRTP_CONNECTED);
 	assert_int_equal(the_stream()->side[1].crypto.live.role, DTLS_SRTP_PASSIVE);
 	/* A's media still reaches B under the keys of the first handshake */
-	send_to(pa, port_for_a, pkt, rtp_packet(pkt, 40, 0xa));
-	n = recv_one(pb, pkt, sizeof(pkt));
-	assert_true(n > 172);
-	len = (size_t)n;
-	assert_int_equal(mcrypto_unprotect(b_in, false, pkt, &len), MCRYPTO_OK);
-	assert_int_equal(len, 172);
+	plain_arrives_protected(pa, port_for_a, pb, b_in, 40);
 
 	delete_call();
 	mcrypto_free(b_in);
@@ -752,6 +760,101 @@ static void test_dtls_and_sdes_flags_shape_the_offer(void **state)
 	}
 }
 
+/* B's plain answer with ICE=force (the anchor lite) toward A; the anchor's port toward A. */
+static uint16_t b_answers_plain_ice_toward_a(void)
+{
+	struct ng_request req;
+	struct bdoc *d = bdoc_new();
+	struct bval *reply = bdoc_dict(d);
+	char b[1024], reason[256];
+
+	media_sdp(b, sizeof(b), "127.0.0.3", port_of(pb), "RTP/AVP", NULL);
+	signal_req(&req, false, "A", "B", b, ANCHOR_ICE_FORCE);
+	req.ice_lite = "both";
+	if (signal_run(&req, d, reply, reason, sizeof(reason)) != 0)
+		fail_msg("answer refused: %s", reason);
+	snprintf(reply_sdp, sizeof(reply_sdp), "%s", bval_dict_str(reply, "sdp"));
+	bdoc_free(d);
+	return reply_port();
+}
+
+/* A, a browser with ICE and DTLS-SRTP (actpass), offers; ufrag/pwd its ICE credentials. */
+static void a_offers_dtls_ice(char *a, size_t cap, const char *fp, const char *ufrag,
+			      const char *pwd)
+{
+	char extra[768];
+
+	snprintf(extra, sizeof(extra),
+		 "a=fingerprint:%s\r\na=setup:actpass\r\na=ice-ufrag:%s\r\na=ice-pwd:%s\r\n"
+		 "a=candidate:1 1 UDP 2130706431 127.0.0.2 %u typ host\r\n",
+		 fp, ufrag, pwd, port_of(pa));
+	media_sdp(a, cap, "127.0.0.2", port_of(pa), "UDP/TLS/RTP/SAVPF", extra);
+	ok_sig(true, "A", NULL, a, "RTP/AVP");
+}
+
+/*
+ * A browser's ICE restart (new credentials, same fingerprint, actpass)
+ * keeps the DTLS association and its keys: after A's checks with the new
+ * credentials, the PBX's media reaches A under the first handshake's keys.
+ */
+static void test_ice_restart_keeps_the_dtls_association(void **state)
+{
+	char err[160], a[2048], fp[FINGERPRINT_MAX_TEXT + 1];
+	struct dtls_srtp_cert *cert = dtls_srtp_cert_generate(err, sizeof(err));
+	struct dtls_srtp_ctx *ctx = dtls_srtp_ctx_new(cert, err, sizeof(err));
+	struct dtls_srtp_conn *conn, *before;
+	struct fingerprint anchor_fp;
+	struct dtls_party party;
+	const struct srtp_suite *suite;
+	uint8_t local[SRTP_SUITE_MAX_KEY_SALT_LEN], remote[SRTP_SUITE_MAX_KEY_SALT_LEN];
+	struct mcrypto *a_in;
+	uint16_t port_for_b, to_a;
+	uint64_t failed_before = an->stats.dtls_failed;
+	const char *p;
+
+	(void)state;
+	delete_call();
+	drain();
+	fingerprint_format(dtls_srtp_cert_fingerprint(cert), fp, sizeof(fp));
+	a_offers_dtls_ice(a, sizeof(a), fp, A_UFRAG, A_PWD);
+	port_for_b = reply_port();
+	to_a = b_answers_plain_ice_toward_a();
+	assert_non_null(strstr(reply_sdp, "a=setup:active\r\n"));
+	p = strstr(reply_sdp, "a=fingerprint:");
+	assert_non_null(p);
+	assert_int_equal(fingerprint_parse(p + 14, (size_t)(strstr(p, "\r\n") - p - 14), &anchor_fp,
+					   err, sizeof(err)),
+			 0);
+	party.fd = pa;
+	party.anchor_port = to_a;
+	conn = dtls_srtp_conn_new(ctx, DTLS_SRTP_PASSIVE, &anchor_fp, 1, 20, party_send, &party);
+	dtls_srtp_conn_start(conn);
+	check(pa, to_a, A_UFRAG, true); /* the anchor (active) starts once ICE picked A */
+	assert_int_equal(handshake(conn, pa), DTLS_SRTP_CONNECTED);
+	before = the_stream()->side[0].crypto.dtls;
+	assert_int_equal(dtls_srtp_conn_state(before), DTLS_SRTP_CONNECTED);
+	assert_int_equal(dtls_srtp_conn_keys(conn, &suite, local, remote), 0);
+	a_in = mcrypto_new(&(struct mcrypto_params){.suite = suite, .key_salt = remote,
+						    .key_salt_len = suite->key_len + suite->salt_len},
+			   MCRYPTO_INBOUND, NULL, 0);
+
+	/* the ICE restart: new credentials, the same certificate, actpass */
+	a_offers_dtls_ice(a, sizeof(a), fp, A_UFRAG2, A_PWD2);
+	assert_int_equal(b_answers_plain_ice_toward_a(), to_a);
+	assert_non_null(strstr(reply_sdp, "a=setup:active\r\n"));
+	assert_ptr_equal(the_stream()->side[0].crypto.dtls, before);
+	assert_int_equal(dtls_srtp_conn_state(before), DTLS_SRTP_CONNECTED);
+	check(pa, to_a, A_UFRAG2, true);
+	drain();
+	plain_arrives_protected(pb, port_for_b, pa, a_in, 50);
+	assert_int_equal(an->stats.dtls_failed, failed_before);
+	delete_call();
+	mcrypto_free(a_in);
+	dtls_srtp_conn_free(conn);
+	dtls_srtp_ctx_free(ctx);
+	dtls_srtp_cert_free(cert);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -763,6 +866,7 @@ int main(void)
 	    cmocka_unit_test(test_reoffer_toward_the_dtls_side_keeps_its_association),
 	    cmocka_unit_test(test_party_reoffer_with_actpass_keeps_the_anchors_role),
 	    cmocka_unit_test(test_dtls_and_sdes_flags_shape_the_offer),
+	    cmocka_unit_test(test_ice_restart_keeps_the_dtls_association),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
