@@ -37,7 +37,7 @@ from pylib.sdp import attr, audio_sdp as sdp, m_port, reply_sdp as text  # noqa:
 anchor = nglib.Client(int(sys.argv[1]))
 PEER, CERT = sys.argv[2], sys.argv[3]
 A_IP, P_IP = "127.0.0.2", "127.0.0.5"
-SECONDS = 2.0
+SECONDS = 1.0
 SSRC_P, SSRC_A = 0x50505050, 0x41414141
 
 

@@ -8,7 +8,7 @@
 # sender reports the DTLS party protected (anchor_dtls_rtcp.py has the
 # cases and checks). Runs in a network namespace of its own with only
 # loopback. Needs root, unshare, ip, openssl, libsrtp2 and python3; about
-# 12 s. Prints one "PASS: name" or "FAIL: name" line per check.
+# 6 s. Prints one "PASS: name" or "FAIL: name" line per check.
 
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
