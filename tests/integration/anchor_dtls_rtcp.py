@@ -7,13 +7,15 @@ certificate of CERT_DIR and its a=setup, and PEER (dtls_peer.c, OpenSSL and
 libsrtp2) runs its DTLS associations from P's sockets: one per port, the
 RTCP port's own when P does not mux. For a few seconds A sends plain RTP
 and RTCP sender reports and P sends SRTP and SRTCP, 50 packets/s each.
-Cases (A's RTCP / P's RTCP, P's a=setup):
-  nomux_p_active   both on their own RTCP ports, P the DTLS client;
-  nomux_p_passive  the same, the anchor the DTLS client on both ports;
-  amux_p_nomux     A muxes, P does not;
-  anomux_p_mux     A does not mux, P does (one association).
+Cases (A's RTCP / P's RTCP, P's a=setup, the one DTLS-SRTP profile P offers):
+  nomux_p_active   both on their own RTCP ports, P the DTLS client,
+                   AES_CM_128_HMAC_SHA1_80;
+  nomux_p_passive  the same, the anchor the DTLS client on both ports,
+                   AEAD_AES_128_GCM;
+  amux_p_nomux     A muxes, P does not, AES_CM_128_HMAC_SHA1_32;
+  anomux_p_mux     A does not mux, P does (one association), _80.
 Checks per case: every handshake completes with the anchor's certificate
-the one its a=fingerprint names; P unprotects A's RTCP with the keys of
+the one its a=fingerprint names, and query names the profile's suite; P unprotects A's RTCP with the keys of
 the port it arrives on (none fails) and A's RTP; A gets P's RTCP plain
 (exactly the sender report P protected) on its RTCP port, or its RTP port
 when muxed, and P's RTP plain; query shows the RTCP association connected
@@ -39,6 +41,9 @@ PEER, CERT = sys.argv[2], sys.argv[3]
 A_IP, P_IP = "127.0.0.2", "127.0.0.5"
 SECONDS = 1.0
 SSRC_P, SSRC_A = 0x50505050, 0x41414141
+SUITES = {"SRTP_AES128_CM_SHA1_80": "AES_CM_128_HMAC_SHA1_80",
+          "SRTP_AES128_CM_SHA1_32": "AES_CM_128_HMAC_SHA1_32",
+          "SRTP_AEAD_AES_128_GCM": "AEAD_AES_128_GCM"}
 
 
 def fingerprint_of(pem):
@@ -102,7 +107,7 @@ def kv(text_line):
     return dict(w.split("=", 1) for w in (text_line or "").split()[1:] if "=" in w)
 
 
-def one(case, a_mux, p_mux, p_setup):
+def one(case, a_mux, p_mux, p_setup, profile="SRTP_AES128_CM_SHA1_80"):
     cid = "dtlsrtcp-%s-%d@test" % (case, os.getpid())
     a_rtp, a_rtcp = pair(A_IP)
     p_rtp, p_rtcp = pair(P_IP)
@@ -135,7 +140,7 @@ def one(case, a_mux, p_mux, p_setup):
     proc = subprocess.Popen(
         [PEER, str(p_rtp.fileno()), "-" if p_mux else str(p_rtcp.fileno()), "127.0.0.1",
          str(ap_rtp), str(ap_rtcp), "active" if p_setup == "active" else "passive",
-         CERT + "/server.pem", CERT + "/server.key", anchor_fp, str(SECONDS)],
+         CERT + "/server.pem", CERT + "/server.key", anchor_fp, str(SECONDS), profile],
         pass_fds=fds, stdout=subprocess.PIPE)
     # A latches the anchor onto itself while P's handshakes run
     a_rtp.sendto(rtp(SSRC_A, 0), ("127.0.0.1", aa_rtp))
@@ -203,6 +208,8 @@ def one(case, a_mux, p_mux, p_setup):
               crypto.get("RTCP DTLS state") == "connected" and
               crypto.get("RTCP unprotected", 0) > 0 and crypto.get("RTCP protected", 0) > 0 and
               crypto.get("RTCP auth failures") == 0, crypto)
+    check("dtls_rtcp_%s_query_suite_is_the_profile" % case,
+          crypto.get("suite") == SUITES[profile], crypto)
     check("dtls_rtcp_%s_delete_sends_close_notify" % case,
           closed == "close_notify=%d" % (1 if p_mux else 2), closed)
     for s in (a_rtp, a_rtcp, p_rtp, p_rtcp):
@@ -210,7 +217,7 @@ def one(case, a_mux, p_mux, p_setup):
 
 
 one("nomux_p_active", False, False, "active")
-one("nomux_p_passive", False, False, "passive")
-one("amux_p_nomux", True, False, "active")
+one("nomux_p_passive", False, False, "passive", "SRTP_AEAD_AES_128_GCM")
+one("amux_p_nomux", True, False, "active", "SRTP_AES128_CM_SHA1_32")
 one("anomux_p_mux", False, True, "active")
 check_exit()

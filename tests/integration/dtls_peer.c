@@ -8,7 +8,9 @@
  * and unprotects what it gets with the keys of the port it came in on.
  *
  * Usage: dtls_peer RTP_FD RTCP_FD|- ANCHOR_IP RTP_PORT RTCP_PORT active|passive
- *                  CERT KEY ANCHOR_FP SECONDS
+ *                  CERT KEY ANCHOR_FP SECONDS PROFILE
+ * PROFILE: the one DTLS-SRTP profile offered (RFC 5764 §4.1.2),
+ * SRTP_AES128_CM_SHA1_80, SRTP_AES128_CM_SHA1_32 or SRTP_AEAD_AES_128_GCM.
  * The fds are bound UDP sockets the driver passes on. ANCHOR_FP is the
  * anchor's a=fingerprint (sha-256, colon hex): its certificate must match.
  * Prints "connected handshakes=N" once every handshake completed, then
@@ -38,7 +40,7 @@
 #define SSRC_OURS 0x50505050u
 #define SSRC_THEIRS 0x41414141u
 #define KEY_LEN 16
-#define SALT_LEN 14
+#define SALT_MAX 14
 
 struct comp {
 	int fd;
@@ -116,27 +118,47 @@ static int handshake(SSL_CTX *ctx, struct comp *c, const char *ip, int port, int
 	return -1;
 }
 
+/* libsrtp2's policy for a DTLS-SRTP profile; its salt length, 0 when unknown */
+static size_t profile_policy(unsigned long id, srtp_policy_t *p)
+{
+	switch (id) {
+	case SRTP_AES128_CM_SHA1_80:
+		srtp_crypto_policy_set_rtp_default(&p->rtp);
+		srtp_crypto_policy_set_rtcp_default(&p->rtcp);
+		return 14;
+	case SRTP_AES128_CM_SHA1_32:
+		/* RFC 5764 §4.1.2: SRTCP keeps the 80-bit tag */
+		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(&p->rtp);
+		srtp_crypto_policy_set_rtcp_default(&p->rtcp);
+		return 14;
+	case SRTP_AEAD_AES_128_GCM:
+		srtp_crypto_policy_set_aes_gcm_128_16_auth(&p->rtp);
+		srtp_crypto_policy_set_aes_gcm_128_16_auth(&p->rtcp);
+		return 12;
+	}
+	return 0;
+}
+
 static int keys(struct comp *c, int active)
 {
-	unsigned char m[2 * (KEY_LEN + SALT_LEN)], local[KEY_LEN + SALT_LEN],
-	    remote[KEY_LEN + SALT_LEN];
-	const unsigned char *ck = m, *sk = m + KEY_LEN, *cs = m + 2 * KEY_LEN,
-			    *ss = m + 2 * KEY_LEN + SALT_LEN;
+	unsigned char m[2 * (KEY_LEN + SALT_MAX)], local[KEY_LEN + SALT_MAX],
+	    remote[KEY_LEN + SALT_MAX];
 	srtp_policy_t p;
 	SRTP_PROTECTION_PROFILE *prof = SSL_get_selected_srtp_profile(c->ssl);
+	size_t salt;
+	const unsigned char *ck = m, *sk = m + KEY_LEN, *cs = m + 2 * KEY_LEN, *ss;
 
-	if (!prof || prof->id != SRTP_AES128_CM_SHA1_80 ||
-	    SSL_export_keying_material(c->ssl, m, sizeof(m), "EXTRACTOR-dtls_srtp", 19, NULL, 0,
-				       0) != 1)
+	memset(&p, 0, sizeof(p));
+	salt = prof ? profile_policy(prof->id, &p) : 0;
+	ss = cs + salt;
+	if (salt == 0 || SSL_export_keying_material(c->ssl, m, 2 * (KEY_LEN + salt),
+						    "EXTRACTOR-dtls_srtp", 19, NULL, 0, 0) != 1)
 		return -1;
 	/* RFC 5764 §4.2: client key, server key, client salt, server salt */
 	memcpy(local, active ? ck : sk, KEY_LEN);
-	memcpy(local + KEY_LEN, active ? cs : ss, SALT_LEN);
+	memcpy(local + KEY_LEN, active ? cs : ss, salt);
 	memcpy(remote, active ? sk : ck, KEY_LEN);
-	memcpy(remote + KEY_LEN, active ? ss : cs, SALT_LEN);
-	memset(&p, 0, sizeof(p));
-	srtp_crypto_policy_set_rtp_default(&p.rtp);
-	srtp_crypto_policy_set_rtcp_default(&p.rtcp);
+	memcpy(remote + KEY_LEN, active ? ss : cs, salt);
 	p.ssrc.type = ssrc_any_outbound;
 	p.key = local;
 	p.window_size = 128;
@@ -194,9 +216,9 @@ int main(int argc, char **argv)
 	uint16_t seq = 1;
 	int closes = 0;
 
-	if (argc != 11) {
+	if (argc != 12) {
 		fprintf(stderr, "usage: dtls_peer RTP_FD RTCP_FD|- ANCHOR_IP RTP_PORT RTCP_PORT "
-				"active|passive CERT KEY ANCHOR_FP SECONDS\n");
+				"active|passive CERT KEY ANCHOR_FP SECONDS PROFILE\n");
 		return 2;
 	}
 	c[0].fd = atoi(argv[1]);
@@ -213,7 +235,7 @@ int main(int argc, char **argv)
 	if (!ctx || !SSL_CTX_set_min_proto_version(ctx, DTLS1_2_VERSION) ||
 	    SSL_CTX_use_certificate_file(ctx, argv[7], SSL_FILETYPE_PEM) != 1 ||
 	    SSL_CTX_use_PrivateKey_file(ctx, argv[8], SSL_FILETYPE_PEM) != 1 ||
-	    SSL_CTX_set_tlsext_use_srtp(ctx, "SRTP_AES128_CM_SHA1_80") != 0) {
+	    SSL_CTX_set_tlsext_use_srtp(ctx, argv[11]) != 0) {
 		ERR_print_errors_fp(stderr);
 		return 1;
 	}
