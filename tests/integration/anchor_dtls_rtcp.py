@@ -13,15 +13,21 @@ Cases (A's RTCP / P's RTCP, P's a=setup, the one DTLS-SRTP profile P offers):
   nomux_p_passive  the same, the anchor the DTLS client on both ports,
                    AEAD_AES_128_GCM;
   amux_p_nomux     A muxes, P does not, AES_CM_128_HMAC_SHA1_32;
-  anomux_p_mux     A does not mux, P does (one association), _80.
+  anomux_p_mux     A does not mux, P does (one association), _80;
+  sdes_nomux, sdes_amux_p_nomux
+                   P keyed by SDES instead (RTP/SAVP, DTLS=off, its a=crypto
+                   answer): one key for both of P's ports, A without and
+                   with rtcp-mux.
 Checks per case: every handshake completes with the anchor's certificate
 the one its a=fingerprint names, and query names the profile's suite; P unprotects A's RTCP with the keys of
 the port it arrives on (none fails) and A's RTP; A gets P's RTCP plain
 (exactly the sender report P protected) on its RTCP port, or its RTP port
 when muxed, and P's RTP plain; query shows the RTCP association connected
-when P does not mux; on delete, P gets a close_notify on every association.
+when P does not mux; on delete, P gets a close_notify on every association
+(DTLS cases).
 Prints one "PASS: name" or "FAIL: name" line per check.
 """
+import base64
 import hashlib
 import os
 import select
@@ -82,10 +88,11 @@ def rtp(ssrc, seq):
     return struct.pack("!BBHII", 0x80, 0, seq, 0, ssrc) + bytes(160)
 
 
-def dtls_crypto(cid):
+def bridged_crypto(cid):
+    """query's crypto dict of the bridged side (keying DTLS or SDES)."""
     q = anchor.request({"command": "query", "call-id": cid})
     return next((st["crypto"] for st in nglib.streams(q)
-                 if (st.get("crypto") or {}).get("keying") == "DTLS"), {})
+                 if (st.get("crypto") or {}).get("keying") in ("DTLS", "SDES")), {})
 
 
 def line(proc, prefix, timeout):
@@ -107,29 +114,50 @@ def kv(text_line):
     return dict(w.split("=", 1) for w in (text_line or "").split()[1:] if "=" in w)
 
 
+def sdes_key(offer):
+    """The master key||salt of the anchor's a=crypto (AES_CM_128_HMAC_SHA1_80), b"" without."""
+    v = (attr(offer, "crypto") or "").split()
+    if len(v) < 3 or v[1] != "AES_CM_128_HMAC_SHA1_80" or not v[2].startswith("inline:"):
+        return b""
+    return base64.b64decode(v[2][7:].split("|")[0] + "==")
+
+
 def one(case, a_mux, p_mux, p_setup, profile="SRTP_AES128_CM_SHA1_80"):
+    """p_setup: P's a=setup (DTLS), or "sdes" (an a=crypto answer, no DTLS)."""
     cid = "dtlsrtcp-%s-%d@test" % (case, os.getpid())
+    sdes = p_setup == "sdes"
     a_rtp, a_rtcp = pair(A_IP)
     p_rtp, p_rtcp = pair(P_IP)
     base = {"call-id": cid, "from-tag": "ta", "ICE": "remove"}
     offer_extra = "a=rtcp-mux\r\n" if a_mux else ""
+    keying = ({"transport-protocol": "RTP/SAVP", "DTLS": "off",
+               "SDES": ["only-AES_CM_128_HMAC_SHA1_80"]} if sdes else
+              {"transport-protocol": "UDP/TLS/RTP/SAVPF"})
     r1 = anchor.request(dict(base, command="offer",
                              sdp=sdp(A_IP, a_rtp.getsockname()[1], "RTP/AVP", offer_extra),
-                             **{"transport-protocol": "UDP/TLS/RTP/SAVPF",
-                                "rtcp-mux": ["offer"] if p_mux else []}))
+                             **keying, **{"rtcp-mux": ["offer"] if p_mux else []}))
     offer = text(r1)
     anchor_fp = (attr(offer, "fingerprint") or "").split(" ")[-1]
-    answer_extra = "a=setup:%s\r\na=fingerprint:sha-256 %s\r\n" % (
-        p_setup, fingerprint_of(CERT + "/server.pem"))
+    p_key = os.urandom(30)
+    if sdes:
+        answer_extra = "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:%s\r\n" % (
+            base64.b64encode(p_key).decode())
+        role = "sdes:%s:%s" % (p_key.hex(), sdes_key(offer).hex())
+    else:
+        answer_extra = "a=setup:%s\r\na=fingerprint:sha-256 %s\r\n" % (
+            p_setup, fingerprint_of(CERT + "/server.pem"))
+        role = p_setup
     answer_extra += "a=rtcp-mux\r\n" if p_mux else "a=rtcp:%d\r\n" % p_rtcp.getsockname()[1]
     r2 = anchor.request(dict(base, command="answer",
-                             sdp=sdp(P_IP, p_rtp.getsockname()[1], "UDP/TLS/RTP/SAVPF",
-                                     answer_extra),
+                             sdp=sdp(P_IP, p_rtp.getsockname()[1],
+                                     keying["transport-protocol"], answer_extra),
                              **{"to-tag": "tp"}))
     to_a = text(r2)
     ok_sdp = (r1 or {}).get("result") == "ok" and (r2 or {}).get("result") == "ok"
-    check("dtls_rtcp_%s_call_set_up" % case, ok_sdp and len(anchor_fp) == 95 and
-          "a=fingerprint" not in to_a and (("a=rtcp-mux" in to_a) == a_mux), (r1, r2))
+    check("dtls_rtcp_%s_call_set_up" % case, ok_sdp and
+          (len(sdes_key(offer)) == 30 if sdes else len(anchor_fp) == 95) and
+          "a=fingerprint" not in to_a and "a=crypto" not in to_a and
+          (("a=rtcp-mux" in to_a) == a_mux), (r1, r2))
     if not ok_sdp:
         return
     # the anchor's addresses: P's side and A's side
@@ -139,7 +167,7 @@ def one(case, a_mux, p_mux, p_setup, profile="SRTP_AES128_CM_SHA1_80"):
     fds = [p_rtp.fileno()] + ([] if p_mux else [p_rtcp.fileno()])
     proc = subprocess.Popen(
         [PEER, str(p_rtp.fileno()), "-" if p_mux else str(p_rtcp.fileno()), "127.0.0.1",
-         str(ap_rtp), str(ap_rtcp), "active" if p_setup == "active" else "passive",
+         str(ap_rtp), str(ap_rtcp), role,
          CERT + "/server.pem", CERT + "/server.key", anchor_fp, str(SECONDS), profile],
         pass_fds=fds, stdout=subprocess.PIPE)
     # A latches the anchor onto itself while P's handshakes run
@@ -148,7 +176,7 @@ def one(case, a_mux, p_mux, p_setup, profile="SRTP_AES128_CM_SHA1_80"):
     a_rtcp_out.sendto(sender_report(SSRC_A, 0), ("127.0.0.1", aa_rtcp))
     conn = line(proc, "connected", 10)
     check("dtls_rtcp_%s_peer_handshakes_complete" % case,
-          conn == "connected handshakes=%d" % (1 if p_mux else 2), conn)
+          conn == "connected handshakes=%d" % (0 if sdes else 1 if p_mux else 2), conn)
     if conn is None:
         proc.kill()
         proc.wait()
@@ -181,7 +209,7 @@ def one(case, a_mux, p_mux, p_setup, profile="SRTP_AES128_CM_SHA1_80"):
             else:
                 got_rtp_bad += 1
     res = kv(line(proc, "result", 5))
-    crypto = dtls_crypto(cid)
+    crypto = bridged_crypto(cid)
     anchor.request({"command": "delete", "call-id": cid})
     closed = line(proc, "close_notify", 8)
     try:
@@ -199,7 +227,11 @@ def one(case, a_mux, p_mux, p_setup, profile="SRTP_AES128_CM_SHA1_80"):
           "plain RTCP %d, other %d" % (got_rtcp_ok, got_rtcp_bad))
     check("dtls_rtcp_%s_plain_rtp_to_plain_party" % case,
           got_rtp_ok > 0 and got_rtp_bad == 0, "plain RTP %d, other %d" % (got_rtp_ok, got_rtp_bad))
-    if p_mux:
+    if sdes:
+        check("dtls_rtcp_%s_query_sdes_both_ports_one_context" % case,
+              crypto.get("keying") == "SDES" and "RTCP DTLS state" not in crypto and
+              crypto.get("auth failures") == 0, crypto)
+    elif p_mux:
         check("dtls_rtcp_%s_query_has_no_rtcp_association" % case,
               crypto.get("DTLS state") == "connected" and "RTCP DTLS state" not in crypto, crypto)
     else:
@@ -210,8 +242,9 @@ def one(case, a_mux, p_mux, p_setup, profile="SRTP_AES128_CM_SHA1_80"):
               crypto.get("RTCP auth failures") == 0, crypto)
     check("dtls_rtcp_%s_query_suite_is_the_profile" % case,
           crypto.get("suite") == SUITES[profile], crypto)
-    check("dtls_rtcp_%s_delete_sends_close_notify" % case,
-          closed == "close_notify=%d" % (1 if p_mux else 2), closed)
+    if not sdes:
+        check("dtls_rtcp_%s_delete_sends_close_notify" % case,
+              closed == "close_notify=%d" % (1 if p_mux else 2), closed)
     for s in (a_rtp, a_rtcp, p_rtp, p_rtcp):
         s.close()
 
@@ -220,4 +253,6 @@ one("nomux_p_active", False, False, "active")
 one("nomux_p_passive", False, False, "passive", "SRTP_AEAD_AES_128_GCM")
 one("amux_p_nomux", True, False, "active", "SRTP_AES128_CM_SHA1_32")
 one("anomux_p_mux", False, True, "active")
+one("sdes_nomux", False, False, "sdes")
+one("sdes_amux_p_nomux", True, False, "sdes")
 check_exit()

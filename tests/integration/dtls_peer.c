@@ -11,6 +11,9 @@
  *                  CERT KEY ANCHOR_FP SECONDS PROFILE
  * PROFILE: the one DTLS-SRTP profile offered (RFC 5764 §4.1.2),
  * SRTP_AES128_CM_SHA1_80, SRTP_AES128_CM_SHA1_32 or SRTP_AEAD_AES_128_GCM.
+ * In place of active|passive, sdes:LOCAL:REMOTE (hex master key||salt of
+ * PROFILE, its own and the anchor's, from the SDP's a=crypto lines): no
+ * DTLS, both ports keyed by SDES (RFC 4568), the rest the same.
  * The fds are bound UDP sockets the driver passes on. ANCHOR_FP is the
  * anchor's a=fingerprint (sha-256, colon hex): its certificate must match.
  * Prints "connected handshakes=N" once every handshake completed, then
@@ -82,17 +85,26 @@ static int verify_cb(int ok, X509_STORE_CTX *store)
 	return 1;
 }
 
+/* The component's socket takes only the anchor's port from now on. */
+static int connect_to(struct comp *c, const char *ip, int port, struct sockaddr_in *to)
+{
+	struct timeval tv = {.tv_sec = 0, .tv_usec = 200000};
+
+	*to = (struct sockaddr_in){.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	inet_pton(AF_INET, ip, &to->sin_addr);
+	if (connect(c->fd, (struct sockaddr *)to, sizeof(*to)) < 0)
+		return -1;
+	return setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+}
+
 static int handshake(SSL_CTX *ctx, struct comp *c, const char *ip, int port, int active)
 {
-	struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-	struct timeval tv = {.tv_sec = 0, .tv_usec = 200000};
+	struct sockaddr_in to;
 	BIO *bio;
 	double end = now_s() + 8;
 
-	inet_pton(AF_INET, ip, &to.sin_addr);
-	if (connect(c->fd, (struct sockaddr *)&to, sizeof(to)) < 0)
+	if (connect_to(c, ip, port, &to) < 0)
 		return -1;
-	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	c->ssl = SSL_new(ctx);
 	bio = BIO_new_dgram(c->fd, BIO_NOCLOSE);
 	if (!c->ssl || !bio)
@@ -139,6 +151,49 @@ static size_t profile_policy(unsigned long id, srtp_policy_t *p)
 	return 0;
 }
 
+/* The sessions of one component from master key||salt local and remote. */
+static int sessions(struct comp *c, srtp_policy_t *p, unsigned char *local,
+		    unsigned char *remote)
+{
+	p->ssrc.type = ssrc_any_outbound;
+	p->key = local;
+	p->window_size = 128;
+	if (srtp_create(&c->tx, p) != srtp_err_status_ok)
+		return -1;
+	p->ssrc.type = ssrc_any_inbound;
+	p->key = remote;
+	return srtp_create(&c->rx, p) == srtp_err_status_ok ? 0 : -1;
+}
+
+static int unhex(const char *h, unsigned char *out, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (sscanf(h + 2 * i, "%2hhx", &out[i]) != 1)
+			return -1;
+	return h[2 * n] == '\0' || h[2 * n] == ':' ? 0 : -1;
+}
+
+/* SDES (role "sdes:LOCAL:REMOTE"): both components keyed from the SDP's keys. */
+static int sdes_keys(struct comp *c, int n, const char *role, const char *profile)
+{
+	unsigned char local[KEY_LEN + SALT_MAX], remote[KEY_LEN + SALT_MAX];
+	const char *r = strchr(role + 5, ':');
+	srtp_policy_t p;
+	size_t salt;
+
+	memset(&p, 0, sizeof(p));
+	salt = profile_policy(strcmp(profile, "SRTP_AES128_CM_SHA1_32") == 0 ? SRTP_AES128_CM_SHA1_32
+									       : SRTP_AES128_CM_SHA1_80,
+			      &p);
+	if (!r || unhex(role + 5, local, KEY_LEN + salt) < 0 ||
+	    unhex(r + 1, remote, KEY_LEN + salt) < 0)
+		return -1;
+	for (int k = 0; k < n; k++)
+		if (sessions(&c[k], &p, local, remote) < 0)
+			return -1;
+	return 0;
+}
+
 static int keys(struct comp *c, int active)
 {
 	unsigned char m[2 * (KEY_LEN + SALT_MAX)], local[KEY_LEN + SALT_MAX],
@@ -159,14 +214,7 @@ static int keys(struct comp *c, int active)
 	memcpy(local + KEY_LEN, active ? cs : ss, salt);
 	memcpy(remote, active ? sk : ck, KEY_LEN);
 	memcpy(remote + KEY_LEN, active ? ss : cs, salt);
-	p.ssrc.type = ssrc_any_outbound;
-	p.key = local;
-	p.window_size = 128;
-	if (srtp_create(&c->tx, &p) != srtp_err_status_ok)
-		return -1;
-	p.ssrc.type = ssrc_any_inbound;
-	p.key = remote;
-	return srtp_create(&c->rx, &p) == srtp_err_status_ok ? 0 : -1;
+	return sessions(c, &p, local, remote);
 }
 
 static void put32(unsigned char *b, uint32_t v)
@@ -214,7 +262,7 @@ int main(int argc, char **argv)
 	unsigned long rtp_out = 0, rtcp_out = 0, rtp_ok = 0, rtp_bad = 0, rtcp_ok = 0,
 		      rtcp_bad = 0;
 	uint16_t seq = 1;
-	int closes = 0;
+	int closes = 0, sdes;
 
 	if (argc != 12) {
 		fprintf(stderr, "usage: dtls_peer RTP_FD RTCP_FD|- ANCHOR_IP RTP_PORT RTCP_PORT "
@@ -227,6 +275,7 @@ int main(int argc, char **argv)
 	ports[0] = atoi(argv[4]);
 	ports[1] = atoi(argv[5]);
 	active = strcmp(argv[6], "active") == 0;
+	sdes = strncmp(argv[6], "sdes:", 5) == 0;
 	anchor_fp = argv[9];
 	secs = atof(argv[10]);
 	if (srtp_init() != srtp_err_status_ok)
@@ -235,20 +284,30 @@ int main(int argc, char **argv)
 	if (!ctx || !SSL_CTX_set_min_proto_version(ctx, DTLS1_2_VERSION) ||
 	    SSL_CTX_use_certificate_file(ctx, argv[7], SSL_FILETYPE_PEM) != 1 ||
 	    SSL_CTX_use_PrivateKey_file(ctx, argv[8], SSL_FILETYPE_PEM) != 1 ||
-	    SSL_CTX_set_tlsext_use_srtp(ctx, argv[11]) != 0) {
+	    (!sdes && SSL_CTX_set_tlsext_use_srtp(ctx, argv[11]) != 0)) {
 		ERR_print_errors_fp(stderr);
 		return 1;
 	}
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, verify_cb);
 	SSL_CTX_set_read_ahead(ctx, 1);
-	for (int k = 0; k < n; k++) {
+	for (int k = 0; !sdes && k < n; k++) {
 		if (handshake(ctx, &c[k], argv[3], ports[k], active) < 0 || keys(&c[k], active) < 0) {
 			fprintf(stderr, "component %d: DTLS-SRTP failed\n", k + 1);
 			printf("failed component=%d\n", k + 1);
 			return 1;
 		}
 	}
-	printf("connected handshakes=%d\n", n);
+	for (int k = 0; sdes && k < n; k++) {
+		struct sockaddr_in to;
+
+		if (connect_to(&c[k], argv[3], ports[k], &to) < 0)
+			return 1;
+	}
+	if (sdes && sdes_keys(c, n, argv[6], argv[11]) < 0) {
+		printf("failed sdes keys\n");
+		return 1;
+	}
+	printf("connected handshakes=%d\n", sdes ? 0 : n);
 	fflush(stdout);
 
 	end = now_s() + secs;
@@ -301,7 +360,7 @@ int main(int argc, char **argv)
 	fflush(stdout);
 
 	/* the call's delete: a close_notify on each association */
-	end = now_s() + 5;
+	end = now_s() + (sdes ? 0 : 5);
 	while (closes < n && now_s() < end) {
 		for (int k = 0; k < n; k++) {
 			unsigned char b[1500];

@@ -5,10 +5,10 @@
 # here) runs a DTLS association on its RTCP port as well as its RTP port
 # when it does not mux, sends SRTCP there and must unprotect the anchor's
 # SRTCP with that association's keys; the plain party gets exactly the
-# sender reports the DTLS party protected (anchor_dtls_rtcp.py has the
-# cases and checks). Runs in a network namespace of its own with only
+# sender reports the DTLS party protected; the same with an SDES party,
+# one key for both ports (anchor_dtls_rtcp.py has the cases and checks). Runs in a network namespace of its own with only
 # loopback. Needs root, unshare, ip, openssl, libsrtp2 and python3; about
-# 6 s. Prints one "PASS: name" or "FAIL: name" line per check.
+# 7 s. Prints one "PASS: name" or "FAIL: name" line per check.
 
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
