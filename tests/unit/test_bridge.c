@@ -700,6 +700,18 @@ static void test_party_reoffer_with_actpass_keeps_the_anchors_role(void **state)
 	/* A's media still reaches B under the keys of the first handshake */
 	plain_arrives_protected(pa, port_for_a, pb, b_in, 40);
 
+	/* B's re-offer of a=setup:passive changes the roles: a new association */
+	snprintf(extra, sizeof(extra), "a=fingerprint:%s\r\na=setup:passive\r\n", fp);
+	media_sdp(b, sizeof(b), "127.0.0.3", port_of(pb), "UDP/TLS/RTP/SAVPF", extra);
+	ok_sig(true, "B", "A", b, "RTP/AVP");
+	ok_sig(false, "B", "A", a, NULL);
+	assert_non_null(strstr(reply_sdp, "a=setup:active\r\n"));
+	/* (the old one freed first: compare states, not addresses) */
+	assert_non_null(the_stream()->side[1].crypto.dtls);
+	assert_int_equal(dtls_srtp_conn_state(the_stream()->side[1].crypto.dtls),
+			 DTLS_SRTP_HANDSHAKE);
+	assert_int_equal(the_stream()->side[1].crypto.live.role, DTLS_SRTP_ACTIVE);
+
 	delete_call();
 	mcrypto_free(b_in);
 	dtls_srtp_conn_free(conn);
@@ -855,6 +867,48 @@ static void test_ice_restart_keeps_the_dtls_association(void **state)
 	dtls_srtp_cert_free(cert);
 }
 
+/* SDP between two encrypted profiles and from SDES to plain: whose lines go where. */
+static void test_sdp_from_sdes_to_dtls_and_to_plain(void **state)
+{
+	char a[1024], b[1024], extra[512], fp[FINGERPRINT_MAX_TEXT + 1], err[160];
+	struct dtls_srtp_cert *cert = dtls_srtp_cert_generate(err, sizeof(err));
+	struct sdes_crypto k;
+
+	(void)state;
+	delete_call();
+	media_sdp(a, sizeof(a), "127.0.0.2", port_of(pa), "RTP/SAVP",
+		  "a=crypto:1 AES_CM_128_HMAC_SHA1_80 "
+		  "inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR\r\n");
+	/* SDES -> UDP/TLS/RTP/SAVPF: B gets the anchor's fingerprint, no a=crypto at all */
+	ok_sig(true, "A", NULL, a, "UDP/TLS/RTP/SAVPF");
+	assert_non_null(strstr(reply_sdp, " UDP/TLS/RTP/SAVPF 0\r\n"));
+	assert_non_null(strstr(reply_sdp, "a=fingerprint:sha-256 "));
+	assert_non_null(strstr(reply_sdp, "a=setup:actpass\r\n"));
+	assert_null(strstr(reply_sdp, "a=crypto"));
+	assert_true(bridge_stream_active(the_stream()));
+	/* B answers DTLS: A gets the anchor's own key for its tag and suite, no fingerprint */
+	fingerprint_format(dtls_srtp_cert_fingerprint(cert), fp, sizeof(fp));
+	snprintf(extra, sizeof(extra), "a=fingerprint:%s\r\na=setup:active\r\n", fp);
+	media_sdp(b, sizeof(b), "127.0.0.3", port_of(pb), "UDP/TLS/RTP/SAVPF", extra);
+	ok_sig(false, "A", "B", b, NULL);
+	assert_non_null(strstr(reply_sdp, " RTP/SAVP 0\r\n"));
+	assert_null(strstr(reply_sdp, "a=fingerprint"));
+	assert_null(strstr(reply_sdp, "a=setup"));
+	assert_true(reply_crypto("AES_CM_128_HMAC_SHA1_80", &k));
+	assert_int_equal(k.tag, 1);
+	assert_null(strstr(reply_sdp, "PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR"));
+	assert_string_equal(bridge_side_mode(the_stream(), 0), "bridged");
+	assert_string_equal(bridge_side_mode(the_stream(), 1), "bridged");
+	delete_call();
+
+	/* SDES -> AVP: A's a=crypto never reaches the plain party */
+	ok_sig(true, "A", NULL, a, "RTP/AVP");
+	assert_true(strstr(reply_sdp, " RTP/AVP 0\r\n") && !strstr(reply_sdp, "a=crypto") &&
+		    !strstr(reply_sdp, "a=fingerprint") && bridge_stream_active(the_stream()));
+	delete_call();
+	dtls_srtp_cert_free(cert);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -867,6 +921,7 @@ int main(void)
 	    cmocka_unit_test(test_party_reoffer_with_actpass_keeps_the_anchors_role),
 	    cmocka_unit_test(test_dtls_and_sdes_flags_shape_the_offer),
 	    cmocka_unit_test(test_ice_restart_keeps_the_dtls_association),
+	    cmocka_unit_test(test_sdp_from_sdes_to_dtls_and_to_plain),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
