@@ -14,6 +14,8 @@ Cases (A's RTCP / P's RTCP, P's a=setup, the one DTLS-SRTP profile P offers):
                    AEAD_AES_128_GCM;
   amux_p_nomux     A muxes, P does not, AES_CM_128_HMAC_SHA1_32;
   anomux_p_mux     A does not mux, P does (one association), _80;
+  p_offers_nomux   P offers (actpass, no rtcp-mux), A answers: the anchor
+                   the DTLS client on both ports, AEAD_AES_128_GCM;
   sdes_nomux, sdes_amux_p_nomux
                    P keyed by SDES instead (RTP/SAVP, DTLS=off, its a=crypto
                    answer): one key for both of P's ports, A without and
@@ -45,7 +47,7 @@ from pylib.sdp import attr, audio_sdp as sdp, m_port, reply_sdp as text  # noqa:
 anchor = nglib.Client(int(sys.argv[1]))
 PEER, CERT = sys.argv[2], sys.argv[3]
 A_IP, P_IP = "127.0.0.2", "127.0.0.5"
-SECONDS = 1.0
+SECONDS = 0.5
 SSRC_P, SSRC_A = 0x50505050, 0x41414141
 SUITES = {"SRTP_AES128_CM_SHA1_80": "AES_CM_128_HMAC_SHA1_80",
           "SRTP_AES128_CM_SHA1_32": "AES_CM_128_HMAC_SHA1_32",
@@ -122,46 +124,79 @@ def sdes_key(offer):
     return base64.b64decode(v[2][7:].split("|")[0] + "==")
 
 
-def one(case, a_mux, p_mux, p_setup, profile="SRTP_AES128_CM_SHA1_80"):
-    """p_setup: P's a=setup (DTLS), or "sdes" (an a=crypto answer, no DTLS)."""
-    cid = "dtlsrtcp-%s-%d@test" % (case, os.getpid())
-    sdes = p_setup == "sdes"
-    a_rtp, a_rtcp = pair(A_IP)
-    p_rtp, p_rtcp = pair(P_IP)
+def a_offers(cid, socks, a_mux, p_mux, p_setup):
+    """A offers plain RTP, P answers with p_setup's keying: the replies, the
+    SDPs P and A got, P's role for dtls_peer."""
+    a_rtp, _, p_rtp, p_rtcp = socks
     base = {"call-id": cid, "from-tag": "ta", "ICE": "remove"}
-    offer_extra = "a=rtcp-mux\r\n" if a_mux else ""
+    sdes = p_setup == "sdes"
     keying = ({"transport-protocol": "RTP/SAVP", "DTLS": "off",
                "SDES": ["only-AES_CM_128_HMAC_SHA1_80"]} if sdes else
               {"transport-protocol": "UDP/TLS/RTP/SAVPF"})
     r1 = anchor.request(dict(base, command="offer",
-                             sdp=sdp(A_IP, a_rtp.getsockname()[1], "RTP/AVP", offer_extra),
+                             sdp=sdp(A_IP, a_rtp.getsockname()[1], "RTP/AVP",
+                                     "a=rtcp-mux\r\n" if a_mux else ""),
                              **keying, **{"rtcp-mux": ["offer"] if p_mux else []}))
-    offer = text(r1)
-    anchor_fp = (attr(offer, "fingerprint") or "").split(" ")[-1]
+    to_p = text(r1)
     p_key = os.urandom(30)
     if sdes:
-        answer_extra = "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:%s\r\n" % (
+        extra = "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:%s\r\n" % (
             base64.b64encode(p_key).decode())
-        role = "sdes:%s:%s" % (p_key.hex(), sdes_key(offer).hex())
+        role = "sdes:%s:%s" % (p_key.hex(), sdes_key(to_p).hex())
     else:
-        answer_extra = "a=setup:%s\r\na=fingerprint:sha-256 %s\r\n" % (
+        extra = "a=setup:%s\r\na=fingerprint:sha-256 %s\r\n" % (
             p_setup, fingerprint_of(CERT + "/server.pem"))
         role = p_setup
-    answer_extra += "a=rtcp-mux\r\n" if p_mux else "a=rtcp:%d\r\n" % p_rtcp.getsockname()[1]
+    extra += "a=rtcp-mux\r\n" if p_mux else "a=rtcp:%d\r\n" % p_rtcp.getsockname()[1]
     r2 = anchor.request(dict(base, command="answer",
                              sdp=sdp(P_IP, p_rtp.getsockname()[1],
-                                     keying["transport-protocol"], answer_extra),
+                                     keying["transport-protocol"], extra),
                              **{"to-tag": "tp"}))
-    to_a = text(r2)
+    return r1, r2, to_p, text(r2), role
+
+
+def p_offers(cid, socks, a_mux, p_mux):
+    """P offers DTLS-SRTP (actpass), A answers plain RTP: as a_offers(); the
+    anchor answers P active, so P is the DTLS server."""
+    a_rtp, _, p_rtp, p_rtcp = socks
+    base = {"call-id": cid, "from-tag": "tp", "ICE": "remove"}
+    extra = "a=setup:actpass\r\na=fingerprint:sha-256 %s\r\n" % fingerprint_of(
+        CERT + "/server.pem")
+    extra += "a=rtcp-mux\r\n" if p_mux else "a=rtcp:%d\r\n" % p_rtcp.getsockname()[1]
+    r1 = anchor.request(dict(base, command="offer",
+                             sdp=sdp(P_IP, p_rtp.getsockname()[1], "UDP/TLS/RTP/SAVPF", extra),
+                             **{"transport-protocol": "RTP/AVP"}))
+    to_a = text(r1)
+    r2 = anchor.request(dict(base, command="answer",
+                             sdp=sdp(A_IP, a_rtp.getsockname()[1], "RTP/AVP",
+                                     "a=rtcp-mux\r\n" if a_mux else ""),
+                             **{"to-tag": "ta"}))
+    to_p = text(r2)
+    return r1, r2, to_p, to_a, "passive" if "a=setup:active" in to_p else "?"
+
+
+def one(case, a_mux, p_mux, p_setup, profile="SRTP_AES128_CM_SHA1_80"):
+    """p_setup: P's a=setup in its answer, "sdes" (an a=crypto answer, no
+    DTLS), or "offer" (P offers DTLS-SRTP)."""
+    cid = "dtlsrtcp-%s-%d@test" % (case, os.getpid())
+    sdes = p_setup == "sdes"
+    a_rtp, a_rtcp = pair(A_IP)
+    p_rtp, p_rtcp = pair(P_IP)
+    socks = (a_rtp, a_rtcp, p_rtp, p_rtcp)
+    if p_setup == "offer":
+        r1, r2, to_p, to_a, role = p_offers(cid, socks, a_mux, p_mux)
+    else:
+        r1, r2, to_p, to_a, role = a_offers(cid, socks, a_mux, p_mux, p_setup)
+    anchor_fp = (attr(to_p, "fingerprint") or "").split(" ")[-1]
     ok_sdp = (r1 or {}).get("result") == "ok" and (r2 or {}).get("result") == "ok"
     check("dtls_rtcp_%s_call_set_up" % case, ok_sdp and
-          (len(sdes_key(offer)) == 30 if sdes else len(anchor_fp) == 95) and
+          (len(sdes_key(to_p)) == 30 if sdes else len(anchor_fp) == 95) and
           "a=fingerprint" not in to_a and "a=crypto" not in to_a and
-          (("a=rtcp-mux" in to_a) == a_mux), (r1, r2))
+          (("a=rtcp-mux" in to_a) == a_mux) and role != "?", (r1, r2))
     if not ok_sdp:
         return
     # the anchor's addresses: P's side and A's side
-    ap_rtp, ap_rtcp = m_port(offer), rtcp_port(offer)
+    ap_rtp, ap_rtcp = m_port(to_p), rtcp_port(to_p)
     aa_rtp = m_port(to_a)
     aa_rtcp = aa_rtp if a_mux else rtcp_port(to_a)
     fds = [p_rtp.fileno()] + ([] if p_mux else [p_rtcp.fileno()])
@@ -253,6 +288,7 @@ one("nomux_p_active", False, False, "active")
 one("nomux_p_passive", False, False, "passive", "SRTP_AEAD_AES_128_GCM")
 one("amux_p_nomux", True, False, "active", "SRTP_AES128_CM_SHA1_32")
 one("anomux_p_mux", False, True, "active")
+one("p_offers_nomux", False, False, "offer", "SRTP_AEAD_AES_128_GCM")
 one("sdes_nomux", False, False, "sdes")
 one("sdes_amux_p_nomux", True, False, "sdes")
 check_exit()

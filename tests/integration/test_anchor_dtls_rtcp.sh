@@ -8,7 +8,7 @@
 # sender reports the DTLS party protected; the same with an SDES party,
 # one key for both ports (anchor_dtls_rtcp.py has the cases and checks). Runs in a network namespace of its own with only
 # loopback. Needs root, unshare, ip, openssl, libsrtp2 and python3; about
-# 7 s. Prints one "PASS: name" or "FAIL: name" line per check.
+# 5 s. Prints one "PASS: name" or "FAIL: name" line per check.
 
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
