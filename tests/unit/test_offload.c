@@ -89,77 +89,80 @@ static int parse_hello(const void *buf, size_t len, struct relay_info *info)
 
 /* ---- requests: exact bytes ---- */
 
+/* A request's nlmsghdr (LEN bytes, TYPE, FLAGS, seq SEQ, pid 0) and genl header. */
+#define NLHDR(len, type, flags)                                                                    \
+	(len), 0, 0, 0, (type), 0, (flags)&0xff, (flags) >> 8, 0x04, 0x03, 0x02, 0x01, 0, 0, 0, 0
+#define GENLHDR(cmd) (cmd), TURNRELAY_GENL_VERSION, 0, 0
+/* REQUEST|ACK to the family */
+#define REQHDR(len, cmd) NLHDR(len, FAM, 0x0005), GENLHDR(cmd)
+
+/* A builder returned GOT and wrote exactly WANT into BUF. */
+#define assert_built(got, buf, want)                                                               \
+	do {                                                                                       \
+		assert_int_equal((got), sizeof(want));                                             \
+		assert_memory_equal((buf), (want), sizeof(want));                                  \
+	} while (0)
+
 /* clang-format off */
 static void test_getfamily_request_names_turnrelay(void **state)
 {
 	static const uint8_t want[] = {
-		36, 0, 0, 0, 0x10, 0, 0x05, 0, 0x04, 0x03, 0x02, 0x01, 0, 0, 0, 0, /* nlmsghdr */
-		CTRL_CMD_GETFAMILY, 1, 0, 0,					    /* genl */
+		NLHDR(36, GENL_ID_CTRL, 0x0005),
+		CTRL_CMD_GETFAMILY, 1, 0, 0,
 		14, 0, CTRL_ATTR_FAMILY_NAME, 0, 't', 'u', 'r', 'n', 'r', 'e', 'l', 'a', 'y', 0, 0, 0,
 	};
 	uint8_t buf[RELAY_MSG_BUFLEN];
 
 	(void)state;
-	assert_int_equal(relay_msg_getfamily(buf, sizeof(buf), SEQ), sizeof(want));
-	assert_memory_equal(buf, want, sizeof(want));
+	assert_built(relay_msg_getfamily(buf, sizeof(buf), SEQ), buf, want);
 }
 
 static void test_hello_request_is_bare_header_with_ack(void **state)
 {
 	static const uint8_t want[] = {
-		20, 0, 0, 0, FAM, 0, 0x05, 0, 0x04, 0x03, 0x02, 0x01, 0, 0, 0, 0,
-		TURNRELAY_CMD_HELLO, TURNRELAY_GENL_VERSION, 0, 0,
-	};
+REQHDR(20, TURNRELAY_CMD_HELLO)};
 	uint8_t buf[RELAY_MSG_BUFLEN];
 
 	(void)state;
-	assert_int_equal(relay_msg_hello(buf, sizeof(buf), FAM, SEQ), sizeof(want));
-	assert_memory_equal(buf, want, sizeof(want));
+	assert_built(relay_msg_hello(buf, sizeof(buf), FAM, SEQ), buf, want);
 }
 
 static void test_dump_request_has_dump_flags(void **state)
 {
 	static const uint8_t want[] = {
-		20, 0, 0, 0, FAM, 0, 0x01, 0x03, 0x04, 0x03, 0x02, 0x01, 0, 0, 0, 0,
-		TURNRELAY_CMD_DUMP, TURNRELAY_GENL_VERSION, 0, 0,
-	};
+NLHDR(20, FAM, 0x0301), GENLHDR(TURNRELAY_CMD_DUMP)};
 	uint8_t buf[RELAY_MSG_BUFLEN];
 
 	(void)state;
-	assert_int_equal(relay_msg_dump(buf, sizeof(buf), FAM, SEQ), sizeof(want));
-	assert_memory_equal(buf, want, sizeof(want));
+	assert_built(relay_msg_dump(buf, sizeof(buf), FAM, SEQ), buf, want);
 }
 
 static void test_del_request_carries_u64_id(void **state)
 {
 	static const uint8_t want[] = {
-		32, 0, 0, 0, FAM, 0, 0x05, 0, 0x04, 0x03, 0x02, 0x01, 0, 0, 0, 0,
-		TURNRELAY_CMD_DEL, TURNRELAY_GENL_VERSION, 0, 0,
+		REQHDR(32, TURNRELAY_CMD_DEL),
 		12, 0, TURNRELAY_A_ID, 0, 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11,
 	};
 	uint8_t buf[RELAY_MSG_BUFLEN];
 
 	(void)state;
-	assert_int_equal(relay_msg_del(buf, sizeof(buf), FAM, SEQ, 0x1122334455667788ULL, 0),
-			 sizeof(want));
-	assert_memory_equal(buf, want, sizeof(want));
+	assert_built(relay_msg_del(buf, sizeof(buf), FAM, SEQ, 0x1122334455667788ULL, 0), buf,
+		     want);
 }
 
 /* DEL asking for the entry's last counters: the flag after the id; unknown flags refused. */
 static void test_del_request_with_counters_flag(void **state)
 {
 	static const uint8_t want[] = {
-		40, 0, 0, 0, FAM, 0, 0x05, 0, 0x04, 0x03, 0x02, 0x01, 0, 0, 0, 0,
-		TURNRELAY_CMD_DEL, TURNRELAY_GENL_VERSION, 0, 0,
+		REQHDR(40, TURNRELAY_CMD_DEL),
 		12, 0, TURNRELAY_A_ID, 0, 9, 0, 0, 0, 0, 0, 0, 0,
 		8, 0, TURNRELAY_A_DEL_FLAGS, 0, TURNRELAY_DEL_F_COUNTERS, 0, 0, 0,
 	};
 	uint8_t buf[RELAY_MSG_BUFLEN];
 
 	(void)state;
-	assert_int_equal(relay_msg_del(buf, sizeof(buf), FAM, SEQ, 9, TURNRELAY_DEL_F_COUNTERS),
-			 sizeof(want));
-	assert_memory_equal(buf, want, sizeof(want));
+	assert_built(relay_msg_del(buf, sizeof(buf), FAM, SEQ, 9, TURNRELAY_DEL_F_COUNTERS), buf,
+		     want);
 	assert_int_equal(relay_msg_del(buf, sizeof(buf), FAM, SEQ, 9, 1U << 5), -EINVAL);
 	assert_int_equal(relay_msg_del(buf, 36, FAM, SEQ, 9, TURNRELAY_DEL_F_COUNTERS), -EMSGSIZE);
 }
@@ -167,29 +170,22 @@ static void test_del_request_with_counters_flag(void **state)
 static void test_flush_all_sets_flag_and_own_sends_none(void **state)
 {
 	static const uint8_t want_all[] = {
-		28, 0, 0, 0, FAM, 0, 0x05, 0, 0x04, 0x03, 0x02, 0x01, 0, 0, 0, 0,
-		TURNRELAY_CMD_FLUSH, TURNRELAY_GENL_VERSION, 0, 0,
+		REQHDR(28, TURNRELAY_CMD_FLUSH),
 		8, 0, TURNRELAY_A_FLUSH_FLAGS, 0, TURNRELAY_FLUSH_F_ALL, 0, 0, 0,
 	};
-	static const uint8_t want_own[] = {
-		20, 0, 0, 0, FAM, 0, 0x05, 0, 0x04, 0x03, 0x02, 0x01, 0, 0, 0, 0,
-		TURNRELAY_CMD_FLUSH, TURNRELAY_GENL_VERSION, 0, 0,
-	};
+	static const uint8_t want_own[] = {REQHDR(20, TURNRELAY_CMD_FLUSH)};
 	uint8_t buf[RELAY_MSG_BUFLEN];
 
 	(void)state;
-	assert_int_equal(relay_msg_flush(buf, sizeof(buf), FAM, SEQ, true), sizeof(want_all));
-	assert_memory_equal(buf, want_all, sizeof(want_all));
-	assert_int_equal(relay_msg_flush(buf, sizeof(buf), FAM, SEQ, false), sizeof(want_own));
-	assert_memory_equal(buf, want_own, sizeof(want_own));
+	assert_built(relay_msg_flush(buf, sizeof(buf), FAM, SEQ, true), buf, want_all);
+	assert_built(relay_msg_flush(buf, sizeof(buf), FAM, SEQ, false), buf, want_own);
 }
 
 static void test_add_channel_entry_nests_both_legs_in_one_message_zero_padded(void **state)
 {
 	static const uint8_t want[] = {
 		/* nlmsghdr: 132 bytes, family, REQUEST|ACK, seq, pid 0 */
-		132, 0, 0, 0, FAM, 0, 0x05, 0, 0x04, 0x03, 0x02, 0x01, 0, 0, 0, 0,
-		TURNRELAY_CMD_ADD, TURNRELAY_GENL_VERSION, 0, 0,
+		REQHDR(132, TURNRELAY_CMD_ADD),
 		/* TURNRELAY_A_ENTRY, nested: 112 bytes */
 		112, 0, TURNRELAY_A_ENTRY, 0x80,
 		12, 0, TURNRELAY_ENTRY_A_ID, 0, 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11,
@@ -209,8 +205,7 @@ static void test_add_channel_entry_nests_both_legs_in_one_message_zero_padded(vo
 	(void)state;
 	/* padding is zeroed whatever the buffer held */
 	memset(buf, 0xa5, sizeof(buf));
-	assert_int_equal(relay_msg_add(buf, sizeof(buf), FAM, SEQ, &e), sizeof(want));
-	assert_memory_equal(buf, want, sizeof(want));
+	assert_built(relay_msg_add(buf, sizeof(buf), FAM, SEQ, &e), buf, want);
 }
 
 static void test_add_ipv6_leg_with_dest_flags_and_idle_timeout(void **state)
