@@ -69,40 +69,48 @@ static void set(struct config *cfg, const char *key, const char *value)
 		fail_msg("%s", e);
 }
 
+/* An option and its value (NULL for a flag), as a configuration file gives it. */
+struct kv {
+	const char *key, *value;
+};
+
+static void set_all(struct config *cfg, const struct kv *kv, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		set(cfg, kv[i].key, kv[i].value);
+}
+
+#define SET_ALL(cfg, ...)                                                                          \
+	set_all((cfg), (const struct kv[]){__VA_ARGS__},                                           \
+		sizeof((const struct kv[]){__VA_ARGS__}) / sizeof(struct kv))
+
 static void test_same_configuration_differs_in_nothing(void **state)
 {
 	struct seen s = {0};
 
 	(void)state;
-	set(&c, "user", "alice:pw");
-	set(&next, "user", "alice:pw");
-	set(&c, "alternate-server", "192.0.2.1:3478");
-	set(&next, "alternate-server", "192.0.2.1");
+	SET_ALL(&c, {"user", "alice:pw"}, {"alternate-server", "192.0.2.1:3478"});
+	SET_ALL(&next, {"user", "alice:pw"}, {"alternate-server", "192.0.2.1"});
 	assert_int_equal(config_diff(&c, &next, collect, &s), 0);
 }
 
 static void test_diff_names_changes_and_whether_a_reload_applies_them(void **state)
 {
+	static const char *const reloadable[] = {"user", "user-quota", "denied-peer-ip", "verbose"};
+	static const char *const not_reloadable[] = {"min-port", "relay-threads", "userdb"};
 	struct seen s = {0};
 
 	(void)state;
 	set(&c, "user", "alice:pw");
-	set(&next, "user", "alice:other");
-	set(&next, "user-quota", "3");
-	set(&next, "denied-peer-ip", "192.0.2.0/24");
-	set(&next, "min-port", "50000");
-	set(&next, "relay-threads", "4");
-	set(&next, "Verbose", NULL);
 	/* db is userdb's other name: one field, named once */
-	set(&next, "db", "/tmp/other.db");
+	SET_ALL(&next, {"user", "alice:other"}, {"user-quota", "3"},
+		{"denied-peer-ip", "192.0.2.0/24"}, {"min-port", "50000"}, {"relay-threads", "4"},
+		{"Verbose", NULL}, {"db", "/tmp/other.db"});
 	assert_int_equal(config_diff(&c, &next, collect, &s), 7);
-	assert_true(s.reloadable[find(&s, "user")]);
-	assert_true(s.reloadable[find(&s, "user-quota")]);
-	assert_true(s.reloadable[find(&s, "denied-peer-ip")]);
-	assert_true(s.reloadable[find(&s, "verbose")]);
-	assert_false(s.reloadable[find(&s, "min-port")]);
-	assert_false(s.reloadable[find(&s, "relay-threads")]);
-	assert_false(s.reloadable[find(&s, "userdb")]);
+	for (size_t i = 0; i < sizeof(reloadable) / sizeof(reloadable[0]); i++)
+		assert_true(s.reloadable[find(&s, reloadable[i])]);
+	for (size_t i = 0; i < sizeof(not_reloadable) / sizeof(not_reloadable[0]); i++)
+		assert_false(s.reloadable[find(&s, not_reloadable[i])]);
 	assert_int_equal(find(&s, "db"), -1);
 	assert_int_equal(find(&s, "Verbose"), -1);
 }
@@ -135,20 +143,16 @@ static void test_what_needs_a_restart_is_not_reloadable(void **state)
 
 static void test_swap_moves_lists_strings_and_scalars(void **state)
 {
+	static const char *const swapped[] = {"user", "static-auth-secret", "log-file",
+					      "user-quota", "allow-loopback-peers"};
+
 	(void)state;
-	set(&c, "user", "alice:pw");
-	set(&c, "static-auth-secret", "old-secret");
-	set(&next, "user", "bob:pw2");
-	set(&next, "user", "carol:0x0123456789abcdef0123456789abcdef");
-	set(&next, "static-auth-secret", "new-secret");
-	set(&next, "log-file", "/tmp/new.log");
-	set(&next, "user-quota", "7");
-	set(&next, "allow-loopback-peers", NULL);
-	assert_int_equal(config_swap_option(&c, &next, "user"), 0);
-	assert_int_equal(config_swap_option(&c, &next, "static-auth-secret"), 0);
-	assert_int_equal(config_swap_option(&c, &next, "log-file"), 0);
-	assert_int_equal(config_swap_option(&c, &next, "user-quota"), 0);
-	assert_int_equal(config_swap_option(&c, &next, "allow-loopback-peers"), 0);
+	SET_ALL(&c, {"user", "alice:pw"}, {"static-auth-secret", "old-secret"});
+	SET_ALL(&next, {"user", "bob:pw2"}, {"user", "carol:0x0123456789abcdef0123456789abcdef"},
+		{"static-auth-secret", "new-secret"}, {"log-file", "/tmp/new.log"},
+		{"user-quota", "7"}, {"allow-loopback-peers", NULL});
+	for (size_t i = 0; i < sizeof(swapped) / sizeof(swapped[0]); i++)
+		assert_int_equal(config_swap_option(&c, &next, swapped[i]), 0);
 
 	assert_int_equal(c.user_count, 2);
 	assert_string_equal(c.user[0].name, "bob");
