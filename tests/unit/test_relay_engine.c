@@ -210,6 +210,23 @@ static void test_add_del_and_counter_deltas(void **state)
 	assert_int_equal(fake_count(), 0);
 }
 
+/* A thread of the fake engine (FEATURES, NAME) with one entry added, its counts to ca. */
+struct one_entry {
+	struct relay_engine e;
+	struct relay_engine_thread *t;
+	struct relay_entry a;
+	struct counted ca;
+	uint64_t id;
+};
+
+static void one_entry_add(struct one_entry *o, uint64_t features, const char *name)
+{
+	memset(o, 0, sizeof(*o));
+	o->e.ops = &fake_ops;
+	o->t = fake_thread(&o->e, features, name);
+	assert_int_equal(relay_engine_add(o->t, &o->a, &o->ca, &o->id), 0);
+}
+
 /*
  * What an entry forwarded between the last poll and its removal reaches its
  * owner with the removal, when the module returns a deleted entry's
@@ -217,87 +234,77 @@ static void test_add_del_and_counter_deltas(void **state)
  */
 static void test_del_hands_over_the_last_counters(void **state)
 {
-	struct relay_engine e = {.ops = &fake_ops};
-	struct relay_engine_thread *t;
-	struct relay_entry a = {0};
-	struct counted ca = {{0}};
-	uint64_t id;
+	struct one_entry o;
 
 	(void)state;
-	t = fake_thread(&e, TURNRELAY_FEATURE_DEL_COUNTERS, "worker 0");
-	assert_true(relay_engine_has(t, TURNRELAY_FEATURE_DEL_COUNTERS));
-	assert_false(relay_engine_has(t, TURNRELAY_FEATURE_PASS_RTCP));
-	assert_int_equal(relay_engine_add(t, &a, &ca, &id), 0);
-	fake_find(id)->leg[0].packets = 10;
-	fake_find(id)->leg[0].bytes = 1600;
-	assert_int_equal(relay_engine_poll(t, count_cb, NULL), 0);
-	assert_int_equal(ca.calls, 1);
+	one_entry_add(&o, TURNRELAY_FEATURE_DEL_COUNTERS, "worker 0");
+	assert_true(relay_engine_has(o.t, TURNRELAY_FEATURE_DEL_COUNTERS));
+	assert_false(relay_engine_has(o.t, TURNRELAY_FEATURE_PASS_RTCP));
+	fake_find(o.id)->leg[0].packets = 10;
+	fake_find(o.id)->leg[0].bytes = 1600;
+	assert_int_equal(relay_engine_poll(o.t, count_cb, NULL), 0);
+	assert_int_equal(o.ca.calls, 1);
 	/* forwarded after the poll, then removed: the rest comes with the removal */
-	fake_find(id)->leg[0].packets = 14;
-	fake_find(id)->leg[0].bytes = 2240;
-	fake_find(id)->leg[1].packets = 2;
-	fake_find(id)->leg[1].bytes = 320;
-	relay_engine_del(t, id, count_cb, NULL);
-	assert_null(fake_find(id));
-	assert_int_equal(ca.calls, 2);
-	assert_int_equal(ca.packets[0], 14);
-	assert_int_equal(ca.bytes[0], 2240);
-	assert_int_equal(ca.packets[1], 2);
-	assert_int_equal(ca.bytes[1], 320);
-	assert_int_equal(relay_engine_count(t), 0);
+	fake_find(o.id)->leg[0].packets = 14;
+	fake_find(o.id)->leg[0].bytes = 2240;
+	fake_find(o.id)->leg[1].packets = 2;
+	fake_find(o.id)->leg[1].bytes = 320;
+	relay_engine_del(o.t, o.id, count_cb, NULL);
+	assert_null(fake_find(o.id));
+	assert_int_equal(o.ca.calls, 2);
+	assert_int_equal(o.ca.packets[0], 14);
+	assert_int_equal(o.ca.bytes[0], 2240);
+	assert_int_equal(o.ca.packets[1], 2);
+	assert_int_equal(o.ca.bytes[1], 320);
+	assert_int_equal(relay_engine_count(o.t), 0);
 
 	/* nothing moved since the poll: no call */
-	assert_int_equal(relay_engine_add(t, &a, &ca, &id), 0);
-	relay_engine_del(t, id, count_cb, NULL);
-	assert_int_equal(ca.calls, 2);
+	assert_int_equal(relay_engine_add(o.t, &o.a, &o.ca, &o.id), 0);
+	relay_engine_del(o.t, o.id, count_cb, NULL);
+	assert_int_equal(o.ca.calls, 2);
 
 	/* a module without the feature: removed, nothing handed over */
 	fake.features = 0;
-	assert_int_equal(relay_engine_add(t, &a, &ca, &id), 0);
-	fake_find(id)->leg[0].packets = 5;
-	relay_engine_del(t, id, count_cb, NULL);
-	assert_int_equal(fake.last_del, id);
-	assert_null(fake_find(id));
-	assert_int_equal(ca.calls, 2);
-	relay_engine_thread_close(t);
+	assert_int_equal(relay_engine_add(o.t, &o.a, &o.ca, &o.id), 0);
+	fake_find(o.id)->leg[0].packets = 5;
+	relay_engine_del(o.t, o.id, count_cb, NULL);
+	assert_int_equal(fake.last_del, o.id);
+	assert_null(fake_find(o.id));
+	assert_int_equal(o.ca.calls, 2);
+	relay_engine_thread_close(o.t);
 
 	/* the null engine has no features */
-	e.ops = NULL;
-	t = relay_engine_thread_open(&e, "worker 0");
-	assert_false(relay_engine_has(t, TURNRELAY_FEATURE_DEL_COUNTERS));
-	relay_engine_thread_close(t);
+	o.e.ops = NULL;
+	o.t = relay_engine_thread_open(&o.e, "worker 0");
+	assert_false(relay_engine_has(o.t, TURNRELAY_FEATURE_DEL_COUNTERS));
+	relay_engine_thread_close(o.t);
 }
 
 static void test_module_gone_falls_back_to_userspace(void **state)
 {
-	struct relay_engine e = {.ops = &fake_ops};
-	struct relay_engine_thread *t;
-	struct relay_entry a = {0};
-	struct counted ca = {{0}};
-	uint64_t id;
+	struct one_entry o;
 
 	(void)state;
-	t = fake_thread(&e, 0, "worker 1");
-	assert_int_equal(relay_engine_add(t, &a, &ca, &id), 0);
+	one_entry_add(&o, 0, "worker 1");
 	/* rmmod: the family is gone, requests answer ENOENT */
 	fake.dump_ret = -ENOENT;
-	assert_int_equal(relay_engine_poll(t, count_cb, NULL), -ENOENT);
-	assert_false(relay_engine_active(t));
-	assert_int_equal(relay_engine_count(t), 0);
+	assert_int_equal(relay_engine_poll(o.t, count_cb, NULL), -ENOENT);
+	assert_false(relay_engine_active(o.t));
+	assert_int_equal(relay_engine_count(o.t), 0);
 	assert_int_equal(fake.close_calls, 1);
 	/* later events of the owner change nothing in the kernel */
-	relay_engine_del(t, id, NULL, NULL);
+	relay_engine_del(o.t, o.id, NULL, NULL);
 	assert_int_equal(fake.dels, 0);
-	assert_int_equal(relay_engine_add(t, &a, &ca, &id), -ENODEV);
-	relay_engine_thread_close(t);
+	assert_int_equal(relay_engine_add(o.t, &o.a, &o.ca, &o.id), -ENODEV);
+	relay_engine_thread_close(o.t);
 	assert_int_equal(fake.close_calls, 1);
 
 	/* an add answered with ENOENT (family gone) does the same */
-	t = fake_thread(&e, 0, "worker 1");
+	o.t = fake_thread(&o.e, 0, "worker 1");
 	fake.add_ret = -ENOENT;
-	assert_int_equal(relay_engine_add(t, &a, &ca, &id), -ENOENT);
-	assert_false(relay_engine_active(t));
-	relay_engine_thread_close(t);
+	assert_int_equal(relay_engine_add(o.t, &o.a, &o.ca, &o.id), -ENOENT);
+	assert_false(relay_engine_active(o.t));
+	relay_engine_thread_close(o.t);
 }
 
 /* What the module can take on a leg: a set address with a port. */
