@@ -107,6 +107,34 @@ static size_t rtp(uint8_t *b, uint16_t seq, size_t payload)
 	return 12 + payload;
 }
 
+typedef srtp_err_status_t (*transform_fn)(srtp_t, void *, int *);
+
+/*
+ * The built-in kernel's (own) and the OpenSSL kernel's (ossl) sessions
+ * protect the packet P of LEN (SRTCP if rtcp) to the same bytes, and each
+ * kernel unprotects the other's.
+ */
+static void same_both_ways(srtp_t own_tx, srtp_t own_rx, srtp_t ossl_tx, srtp_t ossl_rx,
+			   bool rtcp, const uint8_t *p, size_t len)
+{
+	transform_fn protect = rtcp ? srtp_protect_rtcp : srtp_protect;
+	transform_fn unprotect = rtcp ? srtp_unprotect_rtcp : srtp_unprotect;
+	uint8_t a[BUF], b[BUF];
+	int na = (int)len, nb = (int)len;
+
+	memcpy(a, p, len);
+	memcpy(b, p, len);
+	assert_int_equal(protect(own_tx, a, &na), srtp_err_status_ok);
+	assert_int_equal(protect(ossl_tx, b, &nb), srtp_err_status_ok);
+	assert_int_equal(na, nb);
+	assert_memory_equal(a, b, (size_t)na);
+	/* each kernel reads the other's */
+	assert_int_equal(unprotect(ossl_rx, a, &na), srtp_err_status_ok);
+	assert_int_equal(unprotect(own_rx, b, &nb), srtp_err_status_ok);
+	assert_int_equal(na, (int)len);
+	assert_memory_equal(a, b, len);
+}
+
 /* Must run first: it makes the built-in kernel's sessions before the install. */
 static void test_every_suite_matches_libsrtp2s_own_kernel_both_ways(void **state)
 {
@@ -129,20 +157,10 @@ static void test_every_suite_matches_libsrtp2s_own_kernel_both_ways(void **state
 		ossl_tx = session(i, key, ssrc_any_outbound);
 		ossl_rx = session(i, key, ssrc_any_inbound);
 		for (uint16_t seq = 65530; seq != 6; seq++) { /* a rollover on the way */
-			uint8_t a[BUF], b[BUF];
+			uint8_t a[BUF];
 			size_t plen = rtp(a, seq, (size_t)(seq % 200) + 1);
-			int na = (int)plen, nb = (int)plen;
 
-			memcpy(b, a, plen);
-			assert_int_equal(srtp_protect(own_tx[i], a, &na), srtp_err_status_ok);
-			assert_int_equal(srtp_protect(ossl_tx, b, &nb), srtp_err_status_ok);
-			assert_int_equal(na, nb);
-			assert_memory_equal(a, b, (size_t)na);
-			/* each kernel reads the other's */
-			assert_int_equal(srtp_unprotect(ossl_rx, a, &na), srtp_err_status_ok);
-			assert_int_equal(srtp_unprotect(own_rx[i], b, &nb), srtp_err_status_ok);
-			assert_int_equal(na, (int)plen);
-			assert_memory_equal(a, b, plen);
+			same_both_ways(own_tx[i], own_rx[i], ossl_tx, ossl_rx, false, a, plen);
 
 			/* RTCP: a receiver report, SRTCP index per packet */
 			memset(a, 0, 8);
@@ -150,16 +168,7 @@ static void test_every_suite_matches_libsrtp2s_own_kernel_both_ways(void **state
 			a[1] = 201;
 			a[3] = 1;
 			memcpy(a + 4, "\x12\x34\x56\x78", 4);
-			memcpy(b, a, 8);
-			na = nb = 8;
-			assert_int_equal(srtp_protect_rtcp(own_tx[i], a, &na), srtp_err_status_ok);
-			assert_int_equal(srtp_protect_rtcp(ossl_tx, b, &nb), srtp_err_status_ok);
-			assert_int_equal(na, nb);
-			assert_memory_equal(a, b, (size_t)na);
-			assert_int_equal(srtp_unprotect_rtcp(ossl_rx, a, &na), srtp_err_status_ok);
-			assert_int_equal(srtp_unprotect_rtcp(own_rx[i], b, &nb), srtp_err_status_ok);
-			assert_int_equal(na, 8);
-			assert_memory_equal(a, b, 8);
+			same_both_ways(own_tx[i], own_rx[i], ossl_tx, ossl_rx, true, a, 8);
 		}
 		srtp_dealloc(ossl_tx);
 		srtp_dealloc(ossl_rx);
@@ -179,45 +188,39 @@ static void test_each_type_passes_its_rfc_vectors(void **state)
 	assert_int_equal(srtp_auth_type_self_test(&srtp_ossl_hmac_sha1), srtp_err_status_ok);
 }
 
+/* PLAIN protected by tx (SRTCP if rtcp) comes out as CIPHER; rx unprotects it to PLAIN. */
+static void expect_transform(srtp_t tx, srtp_t rx, bool rtcp, const uint8_t *plain,
+			     size_t plain_len, const uint8_t *cipher, size_t cipher_len)
+{
+	transform_fn protect = rtcp ? srtp_protect_rtcp : srtp_protect;
+	transform_fn unprotect = rtcp ? srtp_unprotect_rtcp : srtp_unprotect;
+	uint8_t buf[BUF];
+	int n = (int)plain_len;
+
+	memcpy(buf, plain, plain_len);
+	assert_int_equal(protect(tx, buf, &n), srtp_err_status_ok);
+	assert_int_equal(n, cipher_len);
+	assert_memory_equal(buf, cipher, cipher_len);
+	assert_int_equal(unprotect(rx, buf, &n), srtp_err_status_ok);
+	assert_int_equal(n, plain_len);
+	assert_memory_equal(buf, plain, plain_len);
+}
+
+/* suite 0 is AES_CM_128_HMAC_SHA1_80 for both RTP and RTCP, the B.3 transforms */
 static void test_rfc3711_b3_keys_give_the_expected_srtp_and_srtcp_packets(void **state)
 {
-	srtp_policy_t p;
-	srtp_t tx, rx;
-	uint8_t buf[BUF];
-	uint8_t key[30];
 	char err[160];
-	int n;
+	srtp_t tx, rx;
 
 	(void)state;
 	kernel_ready();
 	assert_int_equal(srtp_ossl_install(err, sizeof(err)), 0);
-	memset(&p, 0, sizeof(p));
-	srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtp);
-	srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtcp);
-	memcpy(key, b3_key, sizeof(key));
-	p.key = key;
-	p.ssrc.type = ssrc_any_outbound;
-	assert_int_equal(srtp_create(&tx, &p), srtp_err_status_ok);
-	p.ssrc.type = ssrc_any_inbound;
-	assert_int_equal(srtp_create(&rx, &p), srtp_err_status_ok);
-
-	memcpy(buf, rtp_plain, sizeof(rtp_plain));
-	n = sizeof(rtp_plain);
-	assert_int_equal(srtp_protect(tx, buf, &n), srtp_err_status_ok);
-	assert_int_equal(n, sizeof(rtp_cipher));
-	assert_memory_equal(buf, rtp_cipher, sizeof(rtp_cipher));
-	assert_int_equal(srtp_unprotect(rx, buf, &n), srtp_err_status_ok);
-	assert_int_equal(n, sizeof(rtp_plain));
-	assert_memory_equal(buf, rtp_plain, sizeof(rtp_plain));
-
-	memcpy(buf, rtcp_plain, sizeof(rtcp_plain));
-	n = sizeof(rtcp_plain);
-	assert_int_equal(srtp_protect_rtcp(tx, buf, &n), srtp_err_status_ok);
-	assert_int_equal(n, sizeof(rtcp_cipher));
-	assert_memory_equal(buf, rtcp_cipher, sizeof(rtcp_cipher));
-	assert_int_equal(srtp_unprotect_rtcp(rx, buf, &n), srtp_err_status_ok);
-	assert_int_equal(n, sizeof(rtcp_plain));
-	assert_memory_equal(buf, rtcp_plain, sizeof(rtcp_plain));
+	tx = session(0, b3_key, ssrc_any_outbound);
+	rx = session(0, b3_key, ssrc_any_inbound);
+	expect_transform(tx, rx, false, rtp_plain, sizeof(rtp_plain), rtp_cipher,
+			 sizeof(rtp_cipher));
+	expect_transform(tx, rx, true, rtcp_plain, sizeof(rtcp_plain), rtcp_cipher,
+			 sizeof(rtcp_cipher));
 	srtp_dealloc(tx);
 	srtp_dealloc(rx);
 }
