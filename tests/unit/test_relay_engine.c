@@ -53,14 +53,22 @@ static void test_config_option(void **state)
 	config_free(&c);
 }
 
+/* relay_engine_select(MODE) with the fake module reset and its probe answering PROBE_RET. */
+static int select_probed(struct relay_engine *e, enum relay_engine_mode mode, int probe_ret,
+			 char *err, size_t len)
+{
+	fake_reset();
+	fake.probe_ret = probe_ret;
+	return relay_engine_select(e, mode, &fake_ops, err, len);
+}
+
 static void test_off_never_probes(void **state)
 {
 	struct relay_engine e;
 	char err[256] = "";
 
 	(void)state;
-	fake_reset();
-	assert_int_equal(relay_engine_select(&e, RELAY_ENGINE_OFF, &fake_ops, err, sizeof(err)), 0);
+	assert_int_equal(select_probed(&e, RELAY_ENGINE_OFF, 0, err, sizeof(err)), 0);
 	assert_null(e.ops);
 	assert_int_equal(fake.probe_calls, 0);
 	assert_string_equal(relay_engine_name(&e), "null");
@@ -73,8 +81,7 @@ static void test_auto_uses_a_usable_module(void **state)
 	char err[256] = "";
 
 	(void)state;
-	fake_reset();
-	assert_int_equal(relay_engine_select(&e, RELAY_ENGINE_AUTO, &fake_ops, err, sizeof(err)), 0);
+	assert_int_equal(select_probed(&e, RELAY_ENGINE_AUTO, 0, err, sizeof(err)), 0);
 	assert_ptr_equal(e.ops, &fake_ops);
 	assert_string_equal(relay_engine_name(&e), "fake");
 	assert_non_null(strstr(e.why, "fake engine (kernel-offload=auto)"));
@@ -88,9 +95,7 @@ static void test_auto_falls_back_and_says_why(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++) {
-		fake_reset();
-		fake.probe_ret = errs[i];
-		assert_int_equal(relay_engine_select(&e, RELAY_ENGINE_AUTO, &fake_ops, err, sizeof(err)),
+		assert_int_equal(select_probed(&e, RELAY_ENGINE_AUTO, errs[i], err, sizeof(err)),
 				 0);
 		assert_null(e.ops);
 		assert_non_null(strstr(e.why, "null engine"));
@@ -104,9 +109,7 @@ static void test_on_without_module_stops_startup(void **state)
 	char err[256] = "";
 
 	(void)state;
-	fake_reset();
-	fake.probe_ret = -ENOENT;
-	assert_int_equal(relay_engine_select(&e, RELAY_ENGINE_ON, &fake_ops, err, sizeof(err)), -1);
+	assert_int_equal(select_probed(&e, RELAY_ENGINE_ON, -ENOENT, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "kernel-offload=on"));
 	assert_non_null(strstr(err, strerror(ENOENT)));
 	fake.probe_ret = 0;
