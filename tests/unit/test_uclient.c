@@ -20,14 +20,22 @@
 
 #define LEN 40
 
+/* client 3's message 17, sent at 1 s; each test's set-up fills it anew */
+static uint8_t msg[LEN];
+
+static int fill_msg(void **state)
+{
+	(void)state;
+	uc_msg_fill(msg, sizeof(msg), 3, 17, 1000000);
+	return 0;
+}
+
 static void test_message_comes_back_as_sent(void **state)
 {
-	uint8_t msg[LEN];
 	uint32_t seq = 0;
 	uint64_t sent_us = 0;
 
 	(void)state;
-	uc_msg_fill(msg, sizeof(msg), 3, 17, 1000000);
 	assert_int_equal(uc_msg_check(msg, sizeof(msg), 3, 18, 1000500, &seq, &sent_us), 0);
 	assert_int_equal(seq, 17);
 	assert_int_equal(sent_us, 1000000);
@@ -35,12 +43,10 @@ static void test_message_comes_back_as_sent(void **state)
 
 static void test_foreign_unsent_future_short_or_changed_message_refused(void **state)
 {
-	uint8_t msg[LEN];
 	uint32_t seq = 99;
 	uint64_t sent_us = 99;
 
 	(void)state;
-	uc_msg_fill(msg, sizeof(msg), 3, 17, 1000000);
 	/* another client's */
 	assert_int_equal(uc_msg_check(msg, sizeof(msg), 4, 18, 1000500, &seq, &sent_us), -1);
 	/* a sequence number not sent yet */
@@ -78,8 +84,9 @@ static void test_echo_counters_rtt_and_jitter(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_message_comes_back_as_sent),
-	    cmocka_unit_test(test_foreign_unsent_future_short_or_changed_message_refused),
+	    cmocka_unit_test_setup(test_message_comes_back_as_sent, fill_msg),
+	    cmocka_unit_test_setup(test_foreign_unsent_future_short_or_changed_message_refused,
+				   fill_msg),
 	    cmocka_unit_test(test_echo_counters_rtt_and_jitter),
 	};
 
