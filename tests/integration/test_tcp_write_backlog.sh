@@ -62,14 +62,18 @@ def frame():
         buf += d
     return None
 
+def frames(count):
+    """Up to count frames from the stream, parsed, until one does not come."""
+    for _ in range(count):
+        f = frame()
+        if f is None:
+            return
+        yield S.parse_first(f)
+
 def request(method, attrs, key=None):
     msg, tid = S.msg(S.mtype(method, S.REQUEST), attrs, key=key)
     c.sendall(msg)
-    for _ in range(N + 10):
-        f = frame()
-        if f is None:
-            return None
-        p = S.parse_first(f)
+    for p in frames(N + 10):
         if p and p[2] == tid:
             return p
     return None
@@ -95,11 +99,7 @@ for i in range(N):
 time.sleep(0.5)
 
 got, last, intact, ordered = 0, -1, True, True
-for _ in range(N):
-    f = frame()
-    if f is None:
-        break
-    q = S.parse_first(f)
+for q in frames(N):
     if not q or q[0] != S.DATA or q[1] != S.INDICATION or S.A_DATA not in q[3]:
         intact = False
         break
@@ -132,11 +132,7 @@ for k in range(0, B, 500):
 c.settimeout(5)
 index = {t: k for k, t in enumerate(tids)}
 answered, last, whole, ordered = 0, -1, True, True
-for _ in range(B):
-    f = frame()
-    if f is None:
-        break
-    q = S.parse_first(f)
+for q in frames(B):
     k = index.get(q[2], -1) if q and q[1] == S.SUCCESS else -1
     if k < 0:
         whole = False
