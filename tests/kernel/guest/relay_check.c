@@ -163,6 +163,36 @@ static bool expect_rx(int fd, const void *want, size_t want_len, const char *fro
 	return true;
 }
 
+/* A TURN channel through the server: the client's and the peer's sockets, the
+ * listening and relayed addresses they send to, the channel number. */
+struct chan_path {
+	int client, peer;
+	const char *listen, *relay;
+	uint16_t ch;
+};
+
+/* PAYLOAD as ChannelData from the client: the bare payload reaches the peer from the relay. */
+static bool chan_to_peer(const struct chan_path *p, const char *payload, size_t len, char *why,
+			 size_t why_len)
+{
+	uint8_t pkt[256];
+	size_t n = cd_make(pkt, p->ch, payload, len);
+
+	guest_sendto(p->client, pkt, n, p->listen);
+	return expect_rx(p->peer, payload, len, p->relay, why, why_len);
+}
+
+/* PAYLOAD from the peer: it reaches the client as ChannelData from the listening address. */
+static bool peer_to_chan(const struct chan_path *p, const char *payload, size_t len, char *why,
+			 size_t why_len)
+{
+	uint8_t want[256];
+	size_t n = cd_make(want, p->ch, payload, len);
+
+	guest_sendto(p->peer, payload, len, p->relay);
+	return expect_rx(p->client, want, n, p->listen, why, why_len);
+}
+
 /* Adds e: true, or false after failing the check name that needed it. */
 static bool entry_added(struct relay_entry *e, const char *name)
 {
@@ -176,7 +206,8 @@ static void check_channel_entry(void)
 {
 	struct relay_entry e = entry_make(1, "10.0.0.1:3478", "10.0.0.2:40000", 0x4001,
 					  "10.0.0.1:50000", "10.0.0.3:40001");
-	uint8_t pkt[256], want[256];
+	const struct chan_path p = {o_client, o_peer, "10.0.0.1:3478", "10.0.0.1:50000", 0x4001};
+	uint8_t pkt[256];
 	char why[128] = "";
 	bool ok = true;
 	struct relay_entry d;
@@ -185,12 +216,8 @@ static void check_channel_entry(void)
 	if (!entry_added(&e, "chan-to-peer-payload-stripped"))
 		return;
 	/* client -> peer: header stripped, from the relay address; padding dropped */
-	for (i = 0; i < 5 && ok; i++) {
-		n = (int)cd_make(pkt, 0x4001, "hello, peer!", 5 + (size_t)i);
-		guest_sendto(o_client, pkt, (size_t)n, "10.0.0.1:3478");
-		ok = expect_rx(o_peer, "hello, peer!", 5 + (size_t)i, "10.0.0.1:50000", why,
-			       sizeof(why));
-	}
+	for (i = 0; i < 5 && ok; i++)
+		ok = chan_to_peer(&p, "hello, peer!", 5 + (size_t)i, why, sizeof(why));
 	if (ok) {
 		n = (int)cd_make(pkt, 0x4001, "abcde\0\0\0", 5);
 		guest_sendto(o_client, pkt, (size_t)n + 3, "10.0.0.1:3478");
@@ -198,11 +225,8 @@ static void check_channel_entry(void)
 	}
 	guest_check("chan-to-peer-payload-stripped", ok, "%s", why);
 	/* peer -> client: header prepended, from the listening address */
-	for (i = 0, ok = true; i < 5 && ok; i++) {
-		guest_sendto(o_peer, "world, client", 6 + (size_t)i, "10.0.0.1:50000");
-		n = (int)cd_make(want, 0x4001, "world, client", 6 + (size_t)i);
-		ok = expect_rx(o_client, want, (size_t)n, "10.0.0.1:3478", why, sizeof(why));
-	}
+	for (i = 0, ok = true; i < 5 && ok; i++)
+		ok = peer_to_chan(&p, "world, client", 6 + (size_t)i, why, sizeof(why));
 	guest_check("peer-to-chan-header-prepended", ok, "%s", why);
 	ok = entry_get(1, &d, NULL);
 	guest_check("chan-to-peer-counted",
@@ -309,21 +333,16 @@ static void check_joined_entry(void)
 {
 	struct relay_entry e = entry_make(3, "10.0.0.1:3478", "10.0.0.2:40100", 0x4005,
 					  "10.0.0.1:52004", "10.0.0.3:41004");
-	uint8_t pkt[64], want[64];
+	const struct chan_path p = {o_client2, o_side_c, "10.0.0.1:3478", "10.0.0.1:52004", 0x4005};
 	char why[128] = "";
 	struct relay_entry d;
 	bool ok;
-	int n;
 
 	if (!entry_added(&e, "joined-client-to-leg"))
 		return;
-	n = (int)cd_make(pkt, 0x4005, "to the anchor", 13);
-	guest_sendto(o_client2, pkt, (size_t)n, "10.0.0.1:3478");
-	ok = expect_rx(o_side_c, "to the anchor", 13, "10.0.0.1:52004", why, sizeof(why));
+	ok = chan_to_peer(&p, "to the anchor", 13, why, sizeof(why));
 	guest_check("joined-client-to-leg", ok, "%s", why);
-	guest_sendto(o_side_c, "from the anchor", 15, "10.0.0.1:52004");
-	n = (int)cd_make(want, 0x4005, "from the anchor", 15);
-	ok = expect_rx(o_client2, want, (size_t)n, "10.0.0.1:3478", why, sizeof(why));
+	ok = peer_to_chan(&p, "from the anchor", 15, why, sizeof(why));
 	guest_check("joined-leg-to-client", ok, "%s", why);
 	ok = entry_get(3, &d, NULL);
 	guest_check("joined-counted", ok && d.leg[0].packets == 1 && d.leg[1].packets == 1,
@@ -336,21 +355,17 @@ static void check_ipv6_entry(void)
 {
 	struct relay_entry e = entry_make(4, "[fd00::1]:3478", "[fd00::2]:40000", 0x4001,
 					  "[fd00::1]:50000", "[fd00::3]:40001");
-	uint8_t pkt[64], want[64];
+	const struct chan_path p = {o_client6, o_peer6, "[fd00::1]:3478", "[fd00::1]:50000",
+				    0x4001};
 	char why[128] = "";
 	bool ok;
-	int n;
 
 	if (!entry_added(&e, "ipv6-chan-to-peer"))
 		return;
-	n = (int)cd_make(pkt, 0x4001, "six", 3);
-	guest_sendto(o_client6, pkt, (size_t)n, "[fd00::1]:3478");
-	ok = expect_rx(o_peer6, "six", 3, "[fd00::1]:50000", why, sizeof(why));
+	ok = chan_to_peer(&p, "six", 3, why, sizeof(why));
 	ok = ok && guest_drain(s_listen6, QUIET_MS) == 0;
 	guest_check("ipv6-chan-to-peer", ok, "%s", why);
-	guest_sendto(o_peer6, "back6", 5, "[fd00::1]:50000");
-	n = (int)cd_make(want, 0x4001, "back6", 5);
-	ok = expect_rx(o_client6, want, (size_t)n, "[fd00::1]:3478", why, sizeof(why));
+	ok = peer_to_chan(&p, "back6", 5, why, sizeof(why));
 	ok = ok && guest_drain(s_relay6, QUIET_MS) == 0;
 	guest_check("ipv6-peer-to-chan", ok, "%s", why);
 }
