@@ -42,23 +42,13 @@
 #    pktgen, as B, sends to the anchor's port toward B: the anchor (or its
 #    entry) sends it to A.
 # Prints "BENCH" lines per run and a "RATIO" line per kind.
-export PATH=/usr/bin:/bin:/sbin
-ip() { /usr/bin/ip "$@"; }
+# shellcheck source=tests/kernel/guest/bench_lib.sh
+. /tests/bench_lib.sh
 secs=${BENCH_SECONDS:-10}
 len=172 # UDP payload: an RTP packet of 20 ms G.711 (12 + 160)
 
-dmesg -n 3
-insmod /lib/modules/turnrelay.ko || exit 1
-modprobe veth
+bench_net 10.0.0.3 10.0.0.2
 modprobe pktgen
-ip netns add out
-ip link add veth0 type veth peer name veth1 netns out
-ip addr add 10.0.0.1/24 dev veth0
-ip link set veth0 up
-ip -n out link set lo up
-ip -n out addr add 10.0.0.3/24 dev veth1
-ip -n out addr add 10.0.0.2/24 dev veth1
-ip -n out link set veth1 up
 modprobe dummy
 ip link add dummy0 type dummy
 ip link set dummy0 up
@@ -107,18 +97,12 @@ wait_line() {
 # for userspace) on CPU 1 as fwd_pid, the allocation (KIND turn) or call
 # (anchor) set up, the client routed out of dummy0; rport: the port pktgen
 # sends to. serve_stop undoes it.
-ng() { turnutils_ng -s 10.0.0.1:2223 "$@"; }
-sdp() { printf 'v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\nm=audio %s RTP/AVP 0\r\na=rtcp-mux\r\n' "$1" "$1" "$2"; }
 serve_start() {
 	offload=on
 	[ "$2" = module ] || offload=off
 	rm -f /tmp/ts.log /tmp/load.out
-	taskset 2 turnserver -n --listening-ip 10.0.0.1 --relay-ip 10.0.0.1 --listening-port 3478 \
-		--min-port 50000 --max-port 50999 -u alice:secret --userdb /tmp/turn.db \
-		--allowed-peer-ip 10.0.0.0-10.0.0.255 --relay-threads 1 --no-tcp \
-		--anchor-ng-listen 10.0.0.1:2223 --anchor-ng-allow 10.0.0.1 \
-		--log-file /tmp/ts.log --kernel-offload "$offload" >/tmp/ts.out 2>&1 &
-	fwd_pid=$!
+	bench_ts --anchor-ng-listen 10.0.0.1:2223 --anchor-ng-allow 10.0.0.1 --kernel-offload "$offload"
+	fwd_pid=$ts_pid
 	wait_line /tmp/ts.log 'ready:'
 	if [ "$1" = turn ]; then
 		ip netns exec out bench_turnload 10.0.0.1:3478 10.0.0.2 10.0.0.3:40001 alice secret 1 \

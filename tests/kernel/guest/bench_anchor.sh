@@ -22,23 +22,11 @@ calls=20
 interval_ms=20
 len=172
 
-ng() { turnutils_ng -s 10.0.0.1:2223 "$@"; }
-sdp() { printf 'v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\nm=audio %s RTP/AVP 0\r\na=rtcp-mux\r\n' "$1" "$1" "$2"; }
-
 # run MODE: the anchor with kernel-offload=MODE under the call load
 run() {
 	mode=$1
-	rm -f /tmp/ts.log /tmp/pace.out
-	taskset 2 turnserver -n --listening-ip 10.0.0.1 --relay-ip 10.0.0.1 --listening-port 3478 \
-		--min-port 50000 --max-port 50999 -u alice:secret --userdb /tmp/turn.db \
-		--allowed-peer-ip 10.0.0.0-10.0.0.255 --relay-threads 1 --no-tcp \
-		--anchor-ng-listen 10.0.0.1:2223 --anchor-ng-allow 10.0.0.1 \
-		--log-file /tmp/ts.log --kernel-offload "$mode" >/tmp/ts.out 2>&1 &
-	ts_pid=$!
-	i=0
-	while [ $i -lt 100 ] && ! grep -q 'ready:' /tmp/ts.log 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
-	/usr/bin/ip netns exec out turnutils_peer -L 10.0.0.3 -p 3480 >/dev/null 2>&1 &
-	peer_pid=$!
+	rm -f /tmp/pace.out
+	e2e_start --anchor-ng-listen 10.0.0.1:2223 --anchor-ng-allow 10.0.0.1 --kernel-offload "$mode"
 	sdp 10.0.0.3 3480 >/tmp/b.sdp
 	: >/tmp/ports
 	k=1
@@ -54,23 +42,16 @@ run() {
 		echo "10.0.0.2:$((20000 + 2 * k)) 10.0.0.1:$p"
 	done </tmp/ports >/tmp/calls
 	sleep 0.5
-	b0=$(busy)
-	c0=$(cpu_busy 1)
-	l0=$(cpu_busy 0)
-	t0=$(awk '{ print $1 }' /proc/uptime)
+	sample s0
 	/usr/bin/ip netns exec out bench_udp calls /tmp/calls "$secs" "$interval_ms" "$len" \
 		>/tmp/pace.out 2>&1
-	b1=$(busy)
-	c1=$(cpu_busy 1)
-	l1=$(cpu_busy 0)
-	t1=$(awk '{ print $1 }' /proc/uptime)
+	sample s1
 	ts_t=$(proc_time "$ts_pid")
 	kstat=$(ng statistics | sed -n 's/.*"relayedpackets_kernel": \([0-9]*\).*/\1/p' | head -n 1)
-	kill "$peer_pid" "$ts_pid" 2>/dev/null
-	wait "$peer_pid" 2>/dev/null
-	wait "$ts_pid" 2>/dev/null
-	awk -v mode="$mode" -v b="$((b1 - b0))" -v c="$((c1 - c0))" -v l="$((l1 - l0))" \
-		-v t0="$t0" -v t1="$t1" -v ts="$ts_t" -v n="$calls" -v k="${kstat:-0}" '
+	e2e_stop
+	# shellcheck disable=SC2154 # set by sample
+	awk -v mode="$mode" -v b="$((s1_b - s0_b))" -v c="$((s1_c - s0_c))" -v l="$((s1_l - s0_l))" \
+		-v t0="$s0_t" -v t1="$s1_t" -v ts="$ts_t" -v n="$calls" -v k="${kstat:-0}" '
 		$1 == "sent" { sent += $2; got += $4 }
 		END {
 		wall = t1 - t0; cpu = b / 100; fwd = c / 100; load = l / 100; rel = 2 * got
@@ -82,10 +63,4 @@ run() {
 	}' /tmp/pace.out | tee -a /tmp/anchor.out
 }
 
-echo "guest: $(vcpus) vCPUs (CPU 1 forwards, CPU 0 runs the load), $(awk '/MemTotal/ { printf "%d MB", $2 / 1024 }' /proc/meminfo), kernel $(uname -r), $calls calls x $((1000 / interval_ms)) RTP/s of $len bytes each way, $secs s per run"
-run on
-run off
-awk '$1 == "ANCHORPER" { f[$2] = $3; g[$2] = $4 }
-	END { if (f["off"] > 0 && g["off"] > 0)
-		printf "ANCHOR-RATIO anchor on/off relayed packets per CPU-second: forwarding CPU %.2f, whole guest %.2f\n", f["on"] / f["off"], g["on"] / g["off"] }' /tmp/anchor.out
-e2e_end
+e2e_main ANCHOR /tmp/anchor.out "$calls calls x $((1000 / interval_ms)) RTP/s of $len bytes each way" anchor

@@ -23,20 +23,10 @@
 # (SCHED_IDLE, nice 19), taking only what the forwarding leaves, and its
 # time shows as "nice", which busy times leave out. Every tick of CPU 1
 # then lands on the forwarding (user, system, irq, softirq) or the spinner.
-export PATH=/usr/bin:/bin:/sbin
-ip() { /usr/bin/ip "$@"; }
+# shellcheck source=tests/kernel/guest/bench_lib.sh
+. /tests/bench_lib.sh
 
-dmesg -n 3
-insmod /lib/modules/turnrelay.ko || exit 1
-modprobe veth
-ip netns add out
-ip link add veth0 type veth peer name veth1 netns out
-ip addr add 10.0.0.1/24 dev veth0
-ip link set veth0 up
-ip -n out link set lo up
-ip -n out addr add 10.0.0.2/24 dev veth1
-ip -n out addr add 10.0.0.3/24 dev veth1
-ip -n out link set veth1 up
+bench_net 10.0.0.2 10.0.0.3
 echo 2 >/sys/class/net/veth0/queues/rx-0/rps_cpus
 /usr/bin/ip netns exec out sh -c 'echo 1 >/sys/class/net/veth1/queues/rx-0/rps_cpus'
 taskset -p 1 $$ >/dev/null
@@ -55,3 +45,40 @@ e2e_end() {
 	rmmod turnrelay
 }
 proc_time() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# sample NAME: the busy counters now, as NAME_b (guest), NAME_c (CPU 1), NAME_l (CPU 0), NAME_t
+sample() {
+	eval "$1_b=$(busy) $1_c=$(cpu_busy 1) $1_l=$(cpu_busy 0) $1_t=$(awk '{ print $1 }' /proc/uptime)"
+}
+
+# e2e_start ARG...: turnserver with ARG... (bench_ts) as ts_pid, up to 10 s
+# for its "ready:", then the echo peer 10.0.0.3:3480 in "out" as peer_pid
+e2e_start() {
+	rm -f /tmp/ts.log
+	bench_ts "$@"
+	i=0
+	while [ $i -lt 100 ] && ! grep -q 'ready:' /tmp/ts.log 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+	# /usr/bin/ip itself in the background (not the function): $! is the program
+	/usr/bin/ip netns exec out turnutils_peer -L 10.0.0.3 -p 3480 >/dev/null 2>&1 &
+	peer_pid=$!
+}
+
+# e2e_stop: the echo peer and turnserver stopped
+e2e_stop() {
+	kill "$peer_pid" "$ts_pid" 2>/dev/null
+	wait "$peer_pid" 2>/dev/null
+	wait "$ts_pid" 2>/dev/null
+}
+
+# e2e_main TAG FILE LOAD WHAT: the guest's line (LOAD: the load), run on,
+# run off (each appending a "TAGPER MODE FWD GUEST" line to FILE), then the
+# TAG-RATIO line of WHAT on/off from FILE; e2e_end
+e2e_main() {
+	# shellcheck disable=SC2154 # secs and run: the sourcing script's
+	echo "guest: $(vcpus) vCPUs (CPU 1 forwards, CPU 0 runs the load), $(awk '/MemTotal/ { printf "%d MB", $2 / 1024 }' /proc/meminfo), kernel $(uname -r), $3, $secs s per run"
+	run on
+	run off
+	awk -v tag="$1" -v what="$4" '$1 == tag "PER" { f[$2] = $3; g[$2] = $4 }
+		END { if (f["off"] > 0 && g["off"] > 0)
+			printf "%s-RATIO %s on/off relayed packets per CPU-second: forwarding CPU %.2f, whole guest %.2f\n", tag, what, f["on"] / f["off"], g["on"] / g["off"] }' "$2"
+	e2e_end
+}

@@ -27,26 +27,11 @@ clients=40
 interval_ms=20
 msgs=$((secs * 1000 / interval_ms))
 
-# sample NAME: the busy counters now, as NAME_b (guest), NAME_c (CPU 1), NAME_l (CPU 0), NAME_t
-sample() {
-	eval "$1_b=$(busy) $1_c=$(cpu_busy 1) $1_l=$(cpu_busy 0) $1_t=$(awk '{ print $1 }' /proc/uptime)"
-}
-
 # run MODE: one turnserver with kernel-offload=MODE under the load
 run() {
 	mode=$1
-	rm -f /tmp/ts.log /tmp/load.out
-	taskset 2 turnserver -n --listening-ip 10.0.0.1 --relay-ip 10.0.0.1 --listening-port 3478 \
-		--min-port 50000 --max-port 50999 -u alice:secret --userdb /tmp/turn.db \
-		--allowed-peer-ip 10.0.0.0-10.0.0.255 --relay-threads 1 --no-tcp \
-		--user-quota 0 --total-quota 0 --log-file /tmp/ts.log --kernel-offload "$mode" \
-		>/tmp/ts.out 2>&1 &
-	ts_pid=$!
-	i=0
-	while [ $i -lt 100 ] && ! grep -q 'ready:' /tmp/ts.log 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
-	# /usr/bin/ip itself in the background (not the function): $! is the program
-	/usr/bin/ip netns exec out turnutils_peer -L 10.0.0.3 -p 3480 >/dev/null 2>&1 &
-	peer_pid=$!
+	rm -f /tmp/load.out
+	e2e_start --user-quota 0 --total-quota 0 --kernel-offload "$mode"
 	sleep 0.5
 	sample s0
 	/usr/bin/ip netns exec out turnutils_uclient -L 10.0.0.2 -e 10.0.0.3 -r 3480 -u alice \
@@ -56,9 +41,7 @@ run() {
 	got=$(awk '/^messages received:/ { print $3 }' /tmp/load.out)
 	sent=$(awk '/^messages sent:/ { print $3 }' /tmp/load.out)
 	ts_t=$(proc_time "$ts_pid")
-	kill "$peer_pid" "$ts_pid" 2>/dev/null
-	wait "$peer_pid" 2>/dev/null
-	wait "$ts_pid" 2>/dev/null
+	e2e_stop
 	# shellcheck disable=SC2154 # set by sample
 	awk -v mode="$mode" -v sent="${sent:-0}" -v got="${got:-0}" \
 		-v b="$((s1_b - s0_b))" -v c="$((s1_c - s0_c))" -v l="$((s1_l - s0_l))" \
@@ -72,10 +55,4 @@ run() {
 	}' | tee -a /tmp/e2e.out
 }
 
-echo "guest: $(vcpus) vCPUs (CPU 1 forwards, CPU 0 runs the load), $(awk '/MemTotal/ { printf "%d MB", $2 / 1024 }' /proc/meminfo), kernel $(uname -r), $clients clients x $((1000 / interval_ms)) ChannelData/s of 160 bytes, $secs s per run"
-run on
-run off
-awk '$1 == "E2EPER" { f[$2] = $3; g[$2] = $4 }
-	END { if (f["off"] > 0 && g["off"] > 0)
-		printf "E2E-RATIO turnserver on/off relayed packets per CPU-second: forwarding CPU %.2f, whole guest %.2f\n", f["on"] / f["off"], g["on"] / g["off"] }' /tmp/e2e.out
-e2e_end
+e2e_main E2E /tmp/e2e.out "$clients clients x $((1000 / interval_ms)) ChannelData/s of 160 bytes" turnserver
