@@ -153,6 +153,30 @@ static void count_cb(void *owner, const struct relay_engine_counts *d, void *arg
 	}
 }
 
+/* The module's counters of entry id: what each leg forwarded in all. */
+static void kernel_counts(uint64_t id, uint64_t packets0, uint64_t bytes0, uint64_t packets1,
+			  uint64_t bytes1)
+{
+	struct relay_entry *k = fake_find(id);
+
+	assert_non_null(k);
+	k->leg[0].packets = packets0;
+	k->leg[0].bytes = bytes0;
+	k->leg[1].packets = packets1;
+	k->leg[1].bytes = bytes1;
+}
+
+/* What an owner was handed: CALLS callbacks adding up to these totals. */
+static void assert_counted(const struct counted *c, int calls, uint64_t packets0, uint64_t bytes0,
+			   uint64_t packets1, uint64_t bytes1)
+{
+	assert_int_equal(c->calls, calls);
+	assert_int_equal(c->packets[0], packets0);
+	assert_int_equal(c->bytes[0], bytes0);
+	assert_int_equal(c->packets[1], packets1);
+	assert_int_equal(c->bytes[1], bytes1);
+}
+
 static void test_add_del_and_counter_deltas(void **state)
 {
 	struct relay_engine e = {.ops = &fake_ops};
@@ -176,21 +200,13 @@ static void test_add_del_and_counter_deltas(void **state)
 	assert_int_equal(fake_count(), 2);
 
 	/* the kernel counts; each poll hands over what is new, per owner */
-	fake_find(ida)->leg[0].packets = 10;
-	fake_find(ida)->leg[0].bytes = 1600;
-	fake_find(ida)->leg[1].packets = 3;
+	kernel_counts(ida, 10, 1600, 3, 0);
 	assert_int_equal(relay_engine_poll(t, count_cb, NULL), 0);
-	assert_int_equal(ca.packets[0], 10);
-	assert_int_equal(ca.bytes[0], 1600);
-	assert_int_equal(ca.packets[1], 3);
+	assert_counted(&ca, 1, 10, 1600, 3, 0);
 	assert_int_equal(cb.calls, 0); /* nothing moved */
-	fake_find(ida)->leg[0].packets = 15;
-	fake_find(ida)->leg[0].bytes = 2400;
+	kernel_counts(ida, 15, 2400, 3, 0);
 	assert_int_equal(relay_engine_poll(t, count_cb, NULL), 0);
-	assert_int_equal(ca.packets[0], 15);
-	assert_int_equal(ca.bytes[0], 2400);
-	assert_int_equal(ca.packets[1], 3);
-	assert_int_equal(ca.calls, 2);
+	assert_counted(&ca, 2, 15, 2400, 3, 0);
 	assert_int_equal(relay_engine_poll(t, count_cb, NULL), 0);
 	assert_int_equal(ca.calls, 2);
 
@@ -243,22 +259,14 @@ static void test_del_hands_over_the_last_counters(void **state)
 	one_entry_add(&o, TURNRELAY_FEATURE_DEL_COUNTERS, "worker 0");
 	assert_true(relay_engine_has(o.t, TURNRELAY_FEATURE_DEL_COUNTERS));
 	assert_false(relay_engine_has(o.t, TURNRELAY_FEATURE_PASS_RTCP));
-	fake_find(o.id)->leg[0].packets = 10;
-	fake_find(o.id)->leg[0].bytes = 1600;
+	kernel_counts(o.id, 10, 1600, 0, 0);
 	assert_int_equal(relay_engine_poll(o.t, count_cb, NULL), 0);
 	assert_int_equal(o.ca.calls, 1);
 	/* forwarded after the poll, then removed: the rest comes with the removal */
-	fake_find(o.id)->leg[0].packets = 14;
-	fake_find(o.id)->leg[0].bytes = 2240;
-	fake_find(o.id)->leg[1].packets = 2;
-	fake_find(o.id)->leg[1].bytes = 320;
+	kernel_counts(o.id, 14, 2240, 2, 320);
 	relay_engine_del(o.t, o.id, count_cb, NULL);
 	assert_null(fake_find(o.id));
-	assert_int_equal(o.ca.calls, 2);
-	assert_int_equal(o.ca.packets[0], 14);
-	assert_int_equal(o.ca.bytes[0], 2240);
-	assert_int_equal(o.ca.packets[1], 2);
-	assert_int_equal(o.ca.bytes[1], 320);
+	assert_counted(&o.ca, 2, 14, 2240, 2, 320);
 	assert_int_equal(relay_engine_count(o.t), 0);
 
 	/* nothing moved since the poll: no call */
