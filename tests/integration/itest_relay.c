@@ -12,23 +12,41 @@
 
 TSERVER_ONE(32, "--relay-ip=127.0.0.1", "--relay-ip=::1", "--allow-loopback-peers")
 
-/* A client with an allocation: relayed[0] IPv4, relayed[1] IPv6 when dual. */
+/*
+ * A client with an allocation: relayed[0] IPv4, relayed[1] IPv6 when dual;
+ * peer[]: the test's UDP peers, one on each address given to session_open.
+ */
 struct session {
 	struct turnc cl;
 	struct sockaddr_storage relayed[2];
+	struct tpeer peer[3];
+	int npeers;
 };
 
-static void session_open(struct session *s, bool tcp, bool dual)
+/* The session and a peer on each IP of the NULL-terminated list after dual. */
+static void session_open(struct session *s, bool tcp, bool dual, ...)
 {
+	const char *ip;
+	va_list ap;
+
 	h_connect(&s->cl, &srv.v4, tcp);
 	assert_code(h_allocate_family(&s->cl, 0, dual ? STUN_FAMILY_IPV6 : 0), 0);
 	s->relayed[0] = h_relayed(&s->cl, 0);
 	if (dual)
 		s->relayed[1] = h_relayed(&s->cl, 1);
+	s->npeers = 0;
+	va_start(ap, dual);
+	while ((ip = va_arg(ap, const char *)) != NULL) {
+		assert_true(s->npeers < (int)(sizeof(s->peer) / sizeof(s->peer[0])));
+		tpeer_open(&s->peer[s->npeers++], ip);
+	}
+	va_end(ap);
 }
 
 static void session_close(struct session *s)
 {
+	for (int i = 0; i < s->npeers; i++)
+		tpeer_close(&s->peer[i]);
 	h_close(&s->cl);
 }
 
@@ -70,21 +88,19 @@ static void client_expect(struct turnc *cl, const struct sockaddr_storage *peer,
 static void check_indications(bool tcp, bool v6)
 {
 	struct session s;
-	struct tpeer peer;
+	struct tpeer *peer = &s.peer[0];
 	const struct sockaddr_storage *relayed;
 
-	session_open(&s, tcp, v6);
+	session_open(&s, tcp, v6, v6 ? "::1" : "127.0.0.1", NULL);
 	relayed = &s.relayed[v6 ? 1 : 0];
-	tpeer_open(&peer, v6 ? "::1" : "127.0.0.1");
-	assert_code(h_permission(&s.cl, &peer.addr), 0);
-	assert_int_equal(h_send_indication(&s.cl, &peer.addr, "hello", 5), 0);
-	peer_expect(&peer, relayed, "hello");
-	tpeer_send(&peer, relayed, "world!", 6);
-	client_expect(&s.cl, &peer.addr, 0, "world!");
+	assert_code(h_permission(&s.cl, &peer->addr), 0);
+	assert_int_equal(h_send_indication(&s.cl, &peer->addr, "hello", 5), 0);
+	peer_expect(peer, relayed, "hello");
+	tpeer_send(peer, relayed, "world!", 6);
+	client_expect(&s.cl, &peer->addr, 0, "world!");
 	/* over a stream the Data indication keeps the next frame aligned */
 	assert_int_equal(last_frame_len % 4, 0);
 	assert_code(h_binding(&s.cl), 0);
-	tpeer_close(&peer);
 	session_close(&s);
 }
 
@@ -109,22 +125,18 @@ static void test_send_and_data_indications_round_trip_ipv6(void **state)
 static void test_create_permission_takes_several_peers(void **state)
 {
 	struct turnc_req q = {.method = TURN_CREATE_PERMISSION, .auth = TURNC_AUTH_MD5};
-	struct tpeer a, b;
 	struct session s;
+	struct tpeer *a = &s.peer[0], *b = &s.peer[1];
 
 	(void)state;
-	session_open(&s, false, false);
-	tpeer_open(&a, "127.0.0.1");
-	tpeer_open(&b, "127.0.0.2");
-	q.peer[0] = &a.addr;
-	q.peer[1] = &b.addr;
+	session_open(&s, false, false, "127.0.0.1", "127.0.0.2", NULL);
+	q.peer[0] = &a->addr;
+	q.peer[1] = &b->addr;
 	assert_code(turnc_request(&s.cl, &q), 0);
-	tpeer_send(&b, &s.relayed[0], "from b", 6);
-	client_expect(&s.cl, &b.addr, 0, "from b");
-	tpeer_send(&a, &s.relayed[0], "from a", 6);
-	client_expect(&s.cl, &a.addr, 0, "from a");
-	tpeer_close(&a);
-	tpeer_close(&b);
+	tpeer_send(b, &s.relayed[0], "from b", 6);
+	client_expect(&s.cl, &b->addr, 0, "from b");
+	tpeer_send(a, &s.relayed[0], "from a", 6);
+	client_expect(&s.cl, &a->addr, 0, "from a");
 	session_close(&s);
 }
 
@@ -134,7 +146,7 @@ static void test_create_permission_without_peer_gets_400(void **state)
 	struct session s;
 
 	(void)state;
-	session_open(&s, false, false);
+	session_open(&s, false, false, NULL);
 	assert_code(turnc_request(&s.cl, &q), STUN_ERR_BAD_REQUEST);
 	session_close(&s);
 }
@@ -142,43 +154,35 @@ static void test_create_permission_without_peer_gets_400(void **state)
 /* RFC 8656 §9: no permission for the peer's IP, no delivery either way. */
 static void test_data_without_permission_is_dropped(void **state)
 {
-	struct tpeer allowed, stranger;
 	struct session s;
+	struct tpeer *allowed = &s.peer[0], *stranger = &s.peer[1];
 
 	(void)state;
-	session_open(&s, false, false);
-	tpeer_open(&allowed, "127.0.0.1");
-	tpeer_open(&stranger, "127.0.0.2");
-	assert_code(h_permission(&s.cl, &allowed.addr), 0);
+	session_open(&s, false, false, "127.0.0.1", "127.0.0.2", NULL);
+	assert_code(h_permission(&s.cl, &allowed->addr), 0);
 
-	tpeer_send(&stranger, &s.relayed[0], "intrude", 7);
+	tpeer_send(stranger, &s.relayed[0], "intrude", 7);
 	h_assert_no_data(&s.cl);
-	assert_int_equal(h_send_indication(&s.cl, &stranger.addr, "leak", 4), 0);
-	tpeer_assert_nothing(&stranger);
+	assert_int_equal(h_send_indication(&s.cl, &stranger->addr, "leak", 4), 0);
+	tpeer_assert_nothing(stranger);
 
 	/* the path itself works */
-	tpeer_send(&allowed, &s.relayed[0], "ok", 2);
-	client_expect(&s.cl, &allowed.addr, 0, "ok");
-	tpeer_close(&allowed);
-	tpeer_close(&stranger);
+	tpeer_send(allowed, &s.relayed[0], "ok", 2);
+	client_expect(&s.cl, &allowed->addr, 0, "ok");
 	session_close(&s);
 }
 
 /* RFC 8656 §9: a permission is for an IP address; the port does not matter. */
 static void test_permission_covers_every_port_of_the_peer_ip(void **state)
 {
-	struct tpeer p1, p2;
 	struct session s;
+	struct tpeer *p1 = &s.peer[0], *p2 = &s.peer[1];
 
 	(void)state;
-	session_open(&s, false, false);
-	tpeer_open(&p1, "127.0.0.1");
-	tpeer_open(&p2, "127.0.0.1");
-	assert_code(h_permission(&s.cl, &p1.addr), 0);
-	tpeer_send(&p2, &s.relayed[0], "other port", 10);
-	client_expect(&s.cl, &p2.addr, 0, "other port");
-	tpeer_close(&p1);
-	tpeer_close(&p2);
+	session_open(&s, false, false, "127.0.0.1", "127.0.0.1", NULL);
+	assert_code(h_permission(&s.cl, &p1->addr), 0);
+	tpeer_send(p2, &s.relayed[0], "other port", 10);
+	client_expect(&s.cl, &p2->addr, 0, "other port");
 	session_close(&s);
 }
 
@@ -187,15 +191,14 @@ static void test_permission_covers_every_port_of_the_peer_ip(void **state)
 static void test_channel_data_round_trip(void **state)
 {
 	const bool tcp = h_tcp(state);
-	struct tpeer peer;
 	struct session s;
+	struct tpeer *peer = &s.peer[0];
 
-	session_open(&s, tcp, false);
-	tpeer_open(&peer, "127.0.0.1");
-	assert_code(h_channel_bind(&s.cl, 0x4000, &peer.addr), 0);
+	session_open(&s, tcp, false, "127.0.0.1", NULL);
+	assert_code(h_channel_bind(&s.cl, 0x4000, &peer->addr), 0);
 	assert_int_equal(h_send_channel(&s.cl, 0x4000, "ping!", 5), 0);
-	peer_expect(&peer, &s.relayed[0], "ping!");
-	tpeer_send(&peer, &s.relayed[0], "pong!", 5);
+	peer_expect(peer, &s.relayed[0], "ping!");
+	tpeer_send(peer, &s.relayed[0], "pong!", 5);
 	client_expect(&s.cl, NULL, 0x4000, "pong!");
 	if (tcp) {
 		/* RFC 8656 §12.5: padded to a multiple of 4 on streams, with zeros */
@@ -207,119 +210,100 @@ static void test_channel_data_round_trip(void **state)
 		assert_int_equal(last_frame_len, 9);
 	}
 	/* Send indications still work next to the channel */
-	assert_int_equal(h_send_indication(&s.cl, &peer.addr, "ind", 3), 0);
-	peer_expect(&peer, &s.relayed[0], "ind");
-	tpeer_close(&peer);
+	assert_int_equal(h_send_indication(&s.cl, &peer->addr, "ind", 3), 0);
+	peer_expect(peer, &s.relayed[0], "ind");
 	session_close(&s);
 }
 
 static void test_channel_data_round_trip_ipv6(void **state)
 {
-	struct tpeer peer;
 	struct session s;
+	struct tpeer *peer = &s.peer[0];
 
 	(void)state;
-	session_open(&s, false, true);
-	tpeer_open(&peer, "::1");
-	assert_code(h_channel_bind(&s.cl, 0x4001, &peer.addr), 0);
+	session_open(&s, false, true, "::1", NULL);
+	assert_code(h_channel_bind(&s.cl, 0x4001, &peer->addr), 0);
 	assert_int_equal(h_send_channel(&s.cl, 0x4001, "six", 3), 0);
-	peer_expect(&peer, &s.relayed[1], "six");
-	tpeer_send(&peer, &s.relayed[1], "back", 4);
+	peer_expect(peer, &s.relayed[1], "six");
+	tpeer_send(peer, &s.relayed[1], "back", 4);
 	client_expect(&s.cl, NULL, 0x4001, "back");
-	tpeer_close(&peer);
 	session_close(&s);
 }
 
 static void test_channel_data_on_unbound_channel_is_dropped(void **state)
 {
-	struct tpeer peer;
 	struct session s;
+	struct tpeer *peer = &s.peer[0];
 
 	(void)state;
-	session_open(&s, false, false);
-	tpeer_open(&peer, "127.0.0.1");
-	assert_code(h_channel_bind(&s.cl, 0x4000, &peer.addr), 0);
+	session_open(&s, false, false, "127.0.0.1", NULL);
+	assert_code(h_channel_bind(&s.cl, 0x4000, &peer->addr), 0);
 	assert_int_equal(h_send_channel(&s.cl, 0x4002, "nowhere", 7), 0);
-	tpeer_assert_nothing(&peer);
-	tpeer_close(&peer);
+	tpeer_assert_nothing(peer);
 	session_close(&s);
 }
 
 /* RFC 8656 §12.2: 0x4000-0x4FFF (RFC 5766 §11 had 0x4000-0x7FFF: rfc5766-channel-numbers). */
 static void test_channel_numbers_outside_range_get_400(void **state)
 {
-	struct tpeer a, b, c;
 	struct session s;
+	struct tpeer *a = &s.peer[0], *b = &s.peer[1], *c = &s.peer[2];
 
 	(void)state;
-	session_open(&s, false, false);
-	tpeer_open(&a, "127.0.0.1");
-	tpeer_open(&b, "127.0.0.1");
-	tpeer_open(&c, "127.0.0.1");
-	assert_code(h_channel_bind(&s.cl, 0x4000, &a.addr), 0);
-	assert_code(h_channel_bind(&s.cl, 0x4FFF, &b.addr), 0);
-	assert_code(h_channel_bind(&s.cl, 0x3FFF, &c.addr), STUN_ERR_BAD_REQUEST);
+	session_open(&s, false, false, "127.0.0.1", "127.0.0.1", "127.0.0.1", NULL);
+	assert_code(h_channel_bind(&s.cl, 0x4000, &a->addr), 0);
+	assert_code(h_channel_bind(&s.cl, 0x4FFF, &b->addr), 0);
+	assert_code(h_channel_bind(&s.cl, 0x3FFF, &c->addr), STUN_ERR_BAD_REQUEST);
 	/* RFC 8656 §12.2: 0x5000-0xFFFF are reserved (RFC 5766 allowed up to 0x7FFF) */
-	assert_code(h_channel_bind(&s.cl, 0x5000, &c.addr), STUN_ERR_BAD_REQUEST);
-	assert_code(h_channel_bind(&s.cl, 0x8000, &c.addr), STUN_ERR_BAD_REQUEST);
+	assert_code(h_channel_bind(&s.cl, 0x5000, &c->addr), STUN_ERR_BAD_REQUEST);
+	assert_code(h_channel_bind(&s.cl, 0x8000, &c->addr), STUN_ERR_BAD_REQUEST);
 	assert_true(s.cl.resp_signed);
 	/* the highest number carries data */
 	assert_int_equal(h_send_channel(&s.cl, 0x4FFF, "top", 3), 0);
-	peer_expect(&b, &s.relayed[0], "top");
-	tpeer_send(&b, &s.relayed[0], "down", 4);
+	peer_expect(b, &s.relayed[0], "top");
+	tpeer_send(b, &s.relayed[0], "down", 4);
 	client_expect(&s.cl, NULL, 0x4FFF, "down");
-	tpeer_close(&a);
-	tpeer_close(&b);
-	tpeer_close(&c);
 	session_close(&s);
 }
 
 static void test_rebinding_channel_to_another_peer_gets_400(void **state)
 {
-	struct tpeer a, b;
 	struct session s;
+	struct tpeer *a = &s.peer[0], *b = &s.peer[1];
 
 	(void)state;
-	session_open(&s, false, false);
-	tpeer_open(&a, "127.0.0.1");
-	tpeer_open(&b, "127.0.0.1");
-	assert_code(h_channel_bind(&s.cl, 0x4010, &a.addr), 0);
-	assert_code(h_channel_bind(&s.cl, 0x4010, &b.addr), STUN_ERR_BAD_REQUEST);
+	session_open(&s, false, false, "127.0.0.1", "127.0.0.1", NULL);
+	assert_code(h_channel_bind(&s.cl, 0x4010, &a->addr), 0);
+	assert_code(h_channel_bind(&s.cl, 0x4010, &b->addr), STUN_ERR_BAD_REQUEST);
 	/* the binding is unchanged */
-	tpeer_send(&a, &s.relayed[0], "still a", 7);
+	tpeer_send(a, &s.relayed[0], "still a", 7);
 	client_expect(&s.cl, NULL, 0x4010, "still a");
-	tpeer_close(&a);
-	tpeer_close(&b);
 	session_close(&s);
 }
 
 static void test_binding_another_channel_to_bound_peer_gets_400(void **state)
 {
-	struct tpeer a;
 	struct session s;
+	struct tpeer *a = &s.peer[0];
 
 	(void)state;
-	session_open(&s, false, false);
-	tpeer_open(&a, "127.0.0.1");
-	assert_code(h_channel_bind(&s.cl, 0x4020, &a.addr), 0);
-	assert_code(h_channel_bind(&s.cl, 0x4021, &a.addr), STUN_ERR_BAD_REQUEST);
-	tpeer_close(&a);
+	session_open(&s, false, false, "127.0.0.1", NULL);
+	assert_code(h_channel_bind(&s.cl, 0x4020, &a->addr), 0);
+	assert_code(h_channel_bind(&s.cl, 0x4021, &a->addr), STUN_ERR_BAD_REQUEST);
 	session_close(&s);
 }
 
 static void test_refreshing_same_channel_binding_succeeds(void **state)
 {
-	struct tpeer a;
 	struct session s;
+	struct tpeer *a = &s.peer[0];
 
 	(void)state;
-	session_open(&s, false, false);
-	tpeer_open(&a, "127.0.0.1");
-	assert_code(h_channel_bind(&s.cl, 0x4030, &a.addr), 0);
-	assert_code(h_channel_bind(&s.cl, 0x4030, &a.addr), 0);
-	tpeer_send(&a, &s.relayed[0], "again", 5);
+	session_open(&s, false, false, "127.0.0.1", NULL);
+	assert_code(h_channel_bind(&s.cl, 0x4030, &a->addr), 0);
+	assert_code(h_channel_bind(&s.cl, 0x4030, &a->addr), 0);
+	tpeer_send(a, &s.relayed[0], "again", 5);
 	client_expect(&s.cl, NULL, 0x4030, "again");
-	tpeer_close(&a);
 	session_close(&s);
 }
 
