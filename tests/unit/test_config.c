@@ -68,10 +68,24 @@ static void assert_file_error(const struct fixture *f, int line, const char *res
 	assert_string_equal(f->err, want);
 }
 
+/* Loading text fails with "PATH:LINE: rest". */
+static void load_refused(struct fixture *f, const char *text, int line, const char *rest)
+{
+	assert_int_equal(load(f, text), -1);
+	assert_file_error(f, line, rest);
+}
+
 static void assert_err_contains(const struct fixture *f, const char *part)
 {
 	if (!strstr(f->err, part))
 		fail_msg("error '%s' does not contain '%s'", f->err, part);
+}
+
+/* Loading text fails with an error that contains part. */
+static void load_refused_naming(struct fixture *f, const char *text, const char *part)
+{
+	assert_int_equal(load(f, text), -1);
+	assert_err_contains(f, part);
 }
 
 static void test_defaults(void **state)
@@ -163,28 +177,24 @@ static void test_unknown_option_reports_line_number(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_int_equal(load(f, "listening-port=3478\n# x\n\nfoo=1\n"), -1);
-	assert_file_error(f, 4, "unknown option 'foo'");
+	load_refused(f, "listening-port=3478\n# x\n\nfoo=1\n", 4, "unknown option 'foo'");
 	assert_int_equal(parse(f, "--foo", NULL), -1);
 	assert_string_equal(f->err, "--foo: unknown option");
 	assert_int_equal(parse(f, "-Z", NULL), -1);
 	assert_string_equal(f->err, "-Z: unknown option");
 	/* Keys are case-sensitive, as in coturn. */
-	assert_int_equal(load(f, "Listening-Port=1\n"), -1);
-	assert_file_error(f, 1, "unknown option 'Listening-Port'");
+	load_refused(f, "Listening-Port=1\n", 1, "unknown option 'Listening-Port'");
 }
 
 static void test_refuses_unimplemented_coturn_option(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_int_equal(load(f, "realm=x\n\n\n\n\n\n\n\n\n\n\nacme-redirect=x\n"), -1);
-	assert_file_error(f, 12,
-			  "option 'acme-redirect' is a coturn option not implemented yet");
-	assert_int_equal(load(f, "secret-key-file=/k\n"), -1);
-	assert_err_contains(f, "'secret-key-file' is a coturn option not implemented yet");
-	assert_int_equal(load(f, "no-auth\n"), -1);
-	assert_err_contains(f, "'no-auth' is a coturn option not implemented yet");
+	load_refused(f, "realm=x\n\n\n\n\n\n\n\n\n\n\nacme-redirect=x\n", 12,
+		     "option 'acme-redirect' is a coturn option not implemented yet");
+	load_refused_naming(f, "secret-key-file=/k\n",
+			    "'secret-key-file' is a coturn option not implemented yet");
+	load_refused_naming(f, "no-auth\n", "'no-auth' is a coturn option not implemented yet");
 	assert_int_equal(parse(f, "--prometheus-username-labels", NULL), -1);
 	assert_err_contains(f, "--prometheus-username-labels: option 'prometheus-username-labels' "
 			       "is a coturn option not implemented yet");
@@ -196,8 +206,8 @@ static void test_command_line_only_options_refused_in_file(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_int_equal(load(f, "c /etc/turnserver.conf\n"), -1);
-	assert_file_error(f, 1, "option 'c' is only valid on the command line");
+	load_refused(f, "c /etc/turnserver.conf\n", 1,
+		     "option 'c' is only valid on the command line");
 }
 
 static void test_command_line_overrides_file(void **state)
@@ -290,27 +300,23 @@ static void test_file_refuses_unbalanced_quote(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_int_equal(load(f, "listening-port=3479\nrealm=\"example.org\n"), -1);
-	assert_file_error(f, 2, "realm: value starts with '\"' but does not end with one");
-	assert_int_equal(load(f, "realm=\"\n"), -1);
-	assert_file_error(f, 1, "realm: value starts with '\"' but does not end with one");
+	load_refused(f, "listening-port=3479\nrealm=\"example.org\n", 2,
+		     "realm: value starts with '\"' but does not end with one");
+	load_refused(f, "realm=\"\n", 1, "realm: value starts with '\"' but does not end with one");
 	/* "" is an empty value */
-	assert_int_equal(load(f, "realm=\"\"\n"), -1);
-	assert_file_error(f, 1, "option 'realm' needs a value");
+	load_refused(f, "realm=\"\"\n", 1, "option 'realm' needs a value");
 }
 
 static void test_file_refuses_comment_after_value(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_int_equal(load(f, "realm=example.org # our realm\n"), -1);
-	assert_file_error(f, 1,
-			  "realm: '#' after a value does not start a comment: put comments on "
-			  "lines of their own, or quote the value (\"...\") to keep the '#'");
-	assert_int_equal(load(f, "# ok\nmin-port=50000\t#lowest\n"), -1);
-	assert_err_contains(f, ":2: min-port: '#' after a value");
-	assert_int_equal(load(f, "realm # comment\n"), -1);
-	assert_err_contains(f, ":1: realm: '#' after a value");
+	load_refused(f, "realm=example.org # our realm\n", 1,
+		     "realm: '#' after a value does not start a comment: put comments on "
+		     "lines of their own, or quote the value (\"...\") to keep the '#'");
+	load_refused_naming(f, "# ok\nmin-port=50000\t#lowest\n",
+			    ":2: min-port: '#' after a value");
+	load_refused_naming(f, "realm # comment\n", ":1: realm: '#' after a value");
 	/* quoted, or without a blank before it, '#' is part of the value */
 	assert_int_equal(load(f, "realm=\"a #b\"\nuser=alice:pa#ss\nuser=\"bob:#x\"\n"), 0);
 	assert_string_equal(f->c.realm, "a #b");
@@ -322,8 +328,7 @@ static void test_file_refuses_trailing_semicolon(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_int_equal(load(f, "realm=example.org;\n"), -1);
-	assert_err_contains(f, ":1: realm: value ends with ';'");
+	load_refused_naming(f, "realm=example.org;\n", ":1: realm: value ends with ';'");
 	assert_int_equal(load(f, "realm=\"example.org;\"\nuser=a:b;c\n"), 0);
 	assert_string_equal(f->c.realm, "example.org;");
 	assert_string_equal(f->c.user[0].password, "b;c");
@@ -363,10 +368,9 @@ static void test_path_with_leading_tilde_refused(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_int_equal(load(f, "userdb=~/turndb\n"), -1);
-	assert_file_error(f, 1,
-			  "bad value '~/turndb' for userdb (a leading '~' is not expanded: give "
-			  "the full path)");
+	load_refused(f, "userdb=~/turndb\n", 1,
+		     "bad value '~/turndb' for userdb (a leading '~' is not expanded: give "
+		     "the full path)");
 	assert_int_equal(parse(f, "--log-file=~/turn.log", NULL), -1);
 	assert_err_contains(f, "--log-file: bad value '~/turn.log'");
 	assert_int_equal(parse(f, "--pidfile", "/run/~x", NULL), 0);
@@ -390,8 +394,7 @@ static void test_version_returns_two(void **state)
 	assert_int_equal(parse(f, "--version", NULL), 2);
 	assert_int_equal(parse(f, "-n", "-p", "1", "--version", NULL), 2);
 	/* only on the command line */
-	assert_int_equal(load(f, "version\n"), -1);
-	assert_file_error(f, 1, "unknown option 'version'");
+	load_refused(f, "version\n", 1, "unknown option 'version'");
 }
 
 static void test_no_config_file_flag(void **state)
@@ -420,10 +423,10 @@ static void test_bad_port_rejected(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_int_equal(load(f, "listening-port=0\n"), -1);
-	assert_file_error(f, 1, "bad value '0' for listening-port (expected 1-65535)");
-	assert_int_equal(load(f, "\nmin-port=65536\n"), -1);
-	assert_file_error(f, 2, "bad value '65536' for min-port (expected 1-65535)");
+	load_refused(f, "listening-port=0\n", 1,
+		     "bad value '0' for listening-port (expected 1-65535)");
+	load_refused(f, "\nmin-port=65536\n", 2,
+		     "bad value '65536' for min-port (expected 1-65535)");
 	assert_int_equal(parse(f, "-p", "99999", NULL), -1);
 	assert_string_equal(f->err, "-p: bad value '99999' for listening-port (expected 1-65535)");
 	assert_int_equal(parse(f, "--min-port", "-1", NULL), -1);
@@ -459,10 +462,8 @@ static void test_missing_value_rejected(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_int_equal(load(f, "realm\n"), -1);
-	assert_file_error(f, 1, "option 'realm' needs a value");
-	assert_int_equal(load(f, "min-port=\n"), -1);
-	assert_file_error(f, 1, "option 'min-port' needs a value");
+	load_refused(f, "realm\n", 1, "option 'realm' needs a value");
+	load_refused(f, "min-port=\n", 1, "option 'min-port' needs a value");
 	assert_int_equal(parse(f, "--listening-port", NULL), -1);
 	assert_string_equal(f->err, "--listening-port: missing value");
 	assert_int_equal(parse(f, "-p", "-v", NULL), -1);
@@ -493,15 +494,15 @@ static void test_value_out_of_range_rejected(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_int_equal(load(f, "permission-lifetime=0\n"), -1);
-	assert_file_error(f, 1, "bad value '0' for permission-lifetime (expected 1-86400)");
+	load_refused(f, "permission-lifetime=0\n", 1,
+		     "bad value '0' for permission-lifetime (expected 1-86400)");
 	assert_int_equal(load(f, "max-allocate-lifetime=86401\n"), -1);
-	assert_int_equal(load(f, "relay-threads=1025\n"), -1);
-	assert_file_error(f, 1, "bad value '1025' for relay-threads (expected 0-1024)");
+	load_refused(f, "relay-threads=1025\n", 1,
+		     "bad value '1025' for relay-threads (expected 0-1024)");
 	assert_int_equal(load(f, "stale-nonce=0\n"), -1);
 	assert_int_equal(load(f, "user-quota=4294967296\n"), -1);
-	assert_int_equal(load(f, "anchor-ng-cache-time=0\n"), -1);
-	assert_file_error(f, 1, "bad value '0' for anchor-ng-cache-time (expected 1-3600)");
+	load_refused(f, "anchor-ng-cache-time=0\n", 1,
+		     "bad value '0' for anchor-ng-cache-time (expected 1-3600)");
 	assert_int_equal(load(f, "anchor-ng-cache-time=3601\n"), -1);
 }
 
@@ -533,18 +534,16 @@ static void test_bool_values(void **state)
 	assert_int_equal(load(f, "fingerprint=off\nno-udp=false\n"), 0);
 	assert_false(f->c.fingerprint);
 	assert_false(f->c.no_udp);
-	assert_int_equal(load(f, "fingerprint=maybe\n"), -1);
-	assert_file_error(f, 1,
-			  "bad value 'maybe' for fingerprint (expected yes/no, true/false, "
-			  "on/off or 1/0)");
+	load_refused(f, "fingerprint=maybe\n", 1,
+		     "bad value 'maybe' for fingerprint (expected yes/no, true/false, "
+		     "on/off or 1/0)");
 }
 
 static void test_conflicting_flags_rejected(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_int_equal(load(f, "no-udp\nno-tcp\n"), -1);
-	assert_err_contains(f, "no-udp and no-tcp");
+	load_refused_naming(f, "no-udp\nno-tcp\n", "no-udp and no-tcp");
 	config_free(&f->c);
 	config_init(&f->c);
 	assert_int_equal(parse(f, "-S", "--no-stun", NULL), -1);
@@ -612,14 +611,12 @@ static void test_bad_ip_rejected(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_int_equal(load(f, "listening-ip=192.0.2.256\n"), -1);
-	assert_file_error(f, 1,
-			  "bad value '192.0.2.256' for listening-ip (expected an IPv4 or "
-			  "IPv6 address)");
+	load_refused(f, "listening-ip=192.0.2.256\n", 1,
+		     "bad value '192.0.2.256' for listening-ip (expected an IPv4 or "
+		     "IPv6 address)");
 	assert_int_equal(load(f, "relay-ip=example.org\n"), -1);
 	assert_int_equal(load(f, "listening-ip=192.0.2.1:3478\n"), -1);
-	assert_int_equal(load(f, "listening-ip=::1\nlistening-ip=::1\n"), -1);
-	assert_file_error(f, 2, "listening-ip ::1 given twice");
+	load_refused(f, "listening-ip=::1\nlistening-ip=::1\n", 2, "listening-ip ::1 given twice");
 }
 
 static void test_anchor_options_parse_and_default(void **state)
@@ -651,13 +648,12 @@ static void test_anchor_options_parse_and_default(void **state)
 
 	assert_int_equal(load(f, "anchor-ng-listen=[::1]:2223\n"), 0);
 	assert_int_equal(f->c.anchor_ng_listen.addr.ss_family, AF_INET6);
-	assert_int_equal(load(f, "anchor-ng-listen=127.0.0.1\n"), -1);
-	assert_file_error(f, 1, "bad value '127.0.0.1' for anchor-ng-listen (expected IP:PORT or "
-				"[IPv6]:PORT)");
-	assert_int_equal(load(f, "anchor-interface=203.0.113.4/\n"), -1);
-	assert_file_error(f, 1,
-			  "bad value '203.0.113.4/' for anchor-interface (expected PUBLIC-IP or "
-			  "PUBLIC-IP/PRIVATE-IP)");
+	load_refused(f, "anchor-ng-listen=127.0.0.1\n", 1,
+		     "bad value '127.0.0.1' for anchor-ng-listen (expected IP:PORT or "
+		     "[IPv6]:PORT)");
+	load_refused(f, "anchor-interface=203.0.113.4/\n", 1,
+		     "bad value '203.0.113.4/' for anchor-interface (expected PUBLIC-IP or "
+		     "PUBLIC-IP/PRIVATE-IP)");
 	assert_int_equal(load(f, "anchor-timeout=0\n"), -1);
 }
 
@@ -683,12 +679,10 @@ static void test_external_ip_public_private_pair(void **state)
 	assert_string_equal(e->private_ip.text, "fd00::5");
 	assert_int_equal(e->public_ip.addr.ss_family, AF_INET6);
 
-	assert_int_equal(load(f, "external-ip=203.0.113.4/fd00::1\n"), -1);
-	assert_err_contains(f, "address families differ");
-	assert_int_equal(load(f, "external-ip=203.0.113.4/\n"), -1);
-	assert_file_error(f, 1,
-			  "bad value '203.0.113.4/' for external-ip (expected PUBLIC-IP or "
-			  "PUBLIC-IP/PRIVATE-IP)");
+	load_refused_naming(f, "external-ip=203.0.113.4/fd00::1\n", "address families differ");
+	load_refused(f, "external-ip=203.0.113.4/\n", 1,
+		     "bad value '203.0.113.4/' for external-ip (expected PUBLIC-IP or "
+		     "PUBLIC-IP/PRIVATE-IP)");
 	assert_int_equal(load(f, "external-ip=/192.0.2.1\n"), -1);
 }
 
@@ -705,25 +699,22 @@ static void test_user_forms(void **state)
 	assert_string_equal(f->c.user[1].password, "0x3d43f24c71b71cdd4be54e0721962a79");
 	assert_true(f->c.user[1].is_key);
 
-	assert_int_equal(load(f, "user=carol:0x1234\n"), -1);
-	assert_file_error(f, 1, "bad key for user 'carol' (expected 0x and 32 hex digits)");
+	load_refused(f, "user=carol:0x1234\n", 1,
+		     "bad key for user 'carol' (expected 0x and 32 hex digits)");
 	assert_int_equal(load(f, "user=nopassword\n"), -1);
 	assert_int_equal(load(f, "user=dave:\n"), -1);
 	assert_int_equal(load(f, "user=:pw\n"), -1);
-	assert_int_equal(load(f, "user=alice:other\n"), -1);
-	assert_file_error(f, 1, "user 'alice' given twice");
+	load_refused(f, "user=alice:other\n", 1, "user 'alice' given twice");
 }
 
 static void test_peer_rule_rejects_empty_and_garbage(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_int_equal(load(f, "denied-peer-ip=\n"), -1);
-	assert_file_error(f, 1, "option 'denied-peer-ip' needs a value");
-	assert_int_equal(load(f, "allowed-peer-ip=somehost\n"), -1);
-	assert_file_error(f, 1,
-			  "bad value 'somehost' for allowed-peer-ip (expected IP, IP-IP or "
-			  "IP/len)");
+	load_refused(f, "denied-peer-ip=\n", 1, "option 'denied-peer-ip' needs a value");
+	load_refused(f, "allowed-peer-ip=somehost\n", 1,
+		     "bad value 'somehost' for allowed-peer-ip (expected IP, IP-IP or "
+		     "IP/len)");
 	assert_int_equal(load(f, "allowed-peer-ip=::\n"), -1);
 }
 
@@ -735,8 +726,7 @@ static void test_text_limits(void **state)
 	memset(text, 0, sizeof(text));
 	strcpy(text, "realm=");
 	memset(text + 6, 'r', 128);
-	assert_int_equal(load(f, text), -1);
-	assert_file_error(f, 1, "value for realm longer than 127 characters");
+	load_refused(f, text, 1, "value for realm longer than 127 characters");
 	text[6 + 127] = '\0';
 	assert_int_equal(load(f, text), 0);
 	assert_int_equal(strlen(f->c.realm), 127);
