@@ -60,32 +60,19 @@ static uint8_t *copy(const void *buf, size_t len)
 	return p;
 }
 
-static int parse_entry(const void *buf, size_t len, struct relay_entry *e)
-{
-	uint8_t *p = copy(buf, len);
-	int ret = relay_msg_parse_entry(p, len, e);
-
-	free(p);
-	return ret;
-}
-
-static int parse_event(const void *buf, size_t len, struct relay_event *ev)
-{
-	uint8_t *p = copy(buf, len);
-	int ret = relay_msg_parse_event(p, len, ev);
-
-	free(p);
-	return ret;
-}
-
-static int parse_hello(const void *buf, size_t len, struct relay_info *info)
-{
-	uint8_t *p = copy(buf, len);
-	int ret = relay_msg_parse_hello(p, len, info);
-
-	free(p);
-	return ret;
-}
+/* parse_NAME(buf, len, out): relay_msg_parse_NAME given a heap copy of exactly len bytes. */
+#define PARSE_COPY(name, type)                                                                     \
+	static int parse_##name(const void *buf, size_t len, type *out)                            \
+	{                                                                                          \
+		uint8_t *p = copy(buf, len);                                                       \
+		int ret = relay_msg_parse_##name(p, len, out);                                     \
+                                                                                                   \
+		free(p);                                                                           \
+		return ret;                                                                        \
+	}
+PARSE_COPY(entry, struct relay_entry)
+PARSE_COPY(event, struct relay_event)
+PARSE_COPY(hello, struct relay_info)
 
 /* ---- requests: exact bytes ---- */
 
