@@ -2,8 +2,9 @@
 # bench_e2e.sh - what the end-to-end benchmarks share (sourced by
 # bench_turn.sh and bench_anchor.sh in the guest): the module loaded, the
 # server at 10.0.0.1 on veth0, namespace "out" with 10.0.0.2 and 10.0.0.3
-# on veth1, and the busy time of the whole guest, of one CPU and of one
-# process (clock ticks).
+# on veth1 (bench_lib.sh), the busy time of the whole guest, of one CPU
+# and of one process (clock ticks), turnserver and the echo peer started
+# and stopped, and the run on, run off and ratio of both scripts.
 #
 # The two vCPUs are split, as in bench.sh: CPU 1 is the server's and CPU 0
 # the load's. RPS steers veth0's receive to CPU 1 and veth1's (in "out") to
