@@ -32,25 +32,30 @@ static int o_client6, o_peer6, o_peer_other;
 
 static void sockets_open(void)
 {
-	guest_netns_enter("root");
-	s_listen = guest_udp_bind("10.0.0.1:3478");
-	s_relay = guest_udp_bind("10.0.0.1:50000");
-	s_anchor_a = guest_udp_bind("10.0.0.1:52000");
-	s_anchor_b = guest_udp_bind("10.0.0.1:52002");
-	s_anchor_c = guest_udp_bind("10.0.0.1:52004");
-	s_listen6 = guest_udp_bind("[fd00::1]:3478");
-	s_relay6 = guest_udp_bind("[fd00::1]:50000");
-	guest_netns_enter("out");
-	o_client = guest_udp_bind("10.0.0.2:40000");
-	o_client_other = guest_udp_bind("10.0.0.2:40009");
-	o_client2 = guest_udp_bind("10.0.0.2:40100");
-	o_peer = guest_udp_bind("10.0.0.3:40001");
-	o_peer_other = guest_udp_bind("10.0.0.2:40001");
-	o_side_a = guest_udp_bind("10.0.0.2:41000");
-	o_side_b = guest_udp_bind("10.0.0.3:41002");
-	o_side_c = guest_udp_bind("10.0.0.3:41004");
-	o_client6 = guest_udp_bind("[fd00::2]:40000");
-	o_peer6 = guest_udp_bind("[fd00::3]:40001");
+	/* in order: the namespace is entered when it changes */
+	static const struct {
+		const char *ns;
+		int *fd;
+		const char *addr;
+	} binds[] = {
+	    {"root", &s_listen, "10.0.0.1:3478"},	{"root", &s_relay, "10.0.0.1:50000"},
+	    {"root", &s_anchor_a, "10.0.0.1:52000"},	{"root", &s_anchor_b, "10.0.0.1:52002"},
+	    {"root", &s_anchor_c, "10.0.0.1:52004"},	{"root", &s_listen6, "[fd00::1]:3478"},
+	    {"root", &s_relay6, "[fd00::1]:50000"},	{"out", &o_client, "10.0.0.2:40000"},
+	    {"out", &o_client_other, "10.0.0.2:40009"}, {"out", &o_client2, "10.0.0.2:40100"},
+	    {"out", &o_peer, "10.0.0.3:40001"},		{"out", &o_peer_other, "10.0.0.2:40001"},
+	    {"out", &o_side_a, "10.0.0.2:41000"},	{"out", &o_side_b, "10.0.0.3:41002"},
+	    {"out", &o_side_c, "10.0.0.3:41004"},	{"out", &o_client6, "[fd00::2]:40000"},
+	    {"out", &o_peer6, "[fd00::3]:40001"},
+	};
+	const char *ns = "";
+
+	for (size_t i = 0; i < sizeof(binds) / sizeof(binds[0]); i++) {
+		if (strcmp(ns, binds[i].ns) != 0)
+			guest_netns_enter(binds[i].ns);
+		ns = binds[i].ns;
+		*binds[i].fd = guest_udp_bind(binds[i].addr);
+	}
 	guest_netns_enter("root");
 }
 
@@ -171,26 +176,25 @@ struct chan_path {
 	uint16_t ch;
 };
 
-/* PAYLOAD as ChannelData from the client: the bare payload reaches the peer from the relay. */
-static bool chan_to_peer(const struct chan_path *p, const char *payload, size_t len, char *why,
-			 size_t why_len)
+enum chan_dir { TO_PEER, TO_CLIENT };
+
+/*
+ * PAYLOAD through the channel: TO_PEER as ChannelData from the client, the
+ * bare payload reaching the peer from the relayed address; TO_CLIENT from
+ * the peer, reaching the client as ChannelData from the listening address.
+ */
+static bool chan_pass(const struct chan_path *p, enum chan_dir dir, const char *payload, size_t len,
+		      char *why, size_t why_len)
 {
-	uint8_t pkt[256];
-	size_t n = cd_make(pkt, p->ch, payload, len);
+	uint8_t cd[256];
+	size_t n = cd_make(cd, p->ch, payload, len);
 
-	guest_sendto(p->client, pkt, n, p->listen);
-	return expect_rx(p->peer, payload, len, p->relay, why, why_len);
-}
-
-/* PAYLOAD from the peer: it reaches the client as ChannelData from the listening address. */
-static bool peer_to_chan(const struct chan_path *p, const char *payload, size_t len, char *why,
-			 size_t why_len)
-{
-	uint8_t want[256];
-	size_t n = cd_make(want, p->ch, payload, len);
-
+	if (dir == TO_PEER) {
+		guest_sendto(p->client, cd, n, p->listen);
+		return expect_rx(p->peer, payload, len, p->relay, why, why_len);
+	}
 	guest_sendto(p->peer, payload, len, p->relay);
-	return expect_rx(p->client, want, n, p->listen, why, why_len);
+	return expect_rx(p->client, cd, n, p->listen, why, why_len);
 }
 
 /* Adds e: true, or false after failing the check name that needed it. */
@@ -217,7 +221,7 @@ static void check_channel_entry(void)
 		return;
 	/* client -> peer: header stripped, from the relay address; padding dropped */
 	for (i = 0; i < 5 && ok; i++)
-		ok = chan_to_peer(&p, "hello, peer!", 5 + (size_t)i, why, sizeof(why));
+		ok = chan_pass(&p, TO_PEER, "hello, peer!", 5 + (size_t)i, why, sizeof(why));
 	if (ok) {
 		n = (int)cd_make(pkt, 0x4001, "abcde\0\0\0", 5);
 		guest_sendto(o_client, pkt, (size_t)n + 3, "10.0.0.1:3478");
@@ -226,7 +230,7 @@ static void check_channel_entry(void)
 	guest_check("chan-to-peer-payload-stripped", ok, "%s", why);
 	/* peer -> client: header prepended, from the listening address */
 	for (i = 0, ok = true; i < 5 && ok; i++)
-		ok = peer_to_chan(&p, "world, client", 6 + (size_t)i, why, sizeof(why));
+		ok = chan_pass(&p, TO_CLIENT, "world, client", 6 + (size_t)i, why, sizeof(why));
 	guest_check("peer-to-chan-header-prepended", ok, "%s", why);
 	ok = entry_get(1, &d, NULL);
 	guest_check("chan-to-peer-counted",
@@ -340,9 +344,9 @@ static void check_joined_entry(void)
 
 	if (!entry_added(&e, "joined-client-to-leg"))
 		return;
-	ok = chan_to_peer(&p, "to the anchor", 13, why, sizeof(why));
+	ok = chan_pass(&p, TO_PEER, "to the anchor", 13, why, sizeof(why));
 	guest_check("joined-client-to-leg", ok, "%s", why);
-	ok = peer_to_chan(&p, "from the anchor", 15, why, sizeof(why));
+	ok = chan_pass(&p, TO_CLIENT, "from the anchor", 15, why, sizeof(why));
 	guest_check("joined-leg-to-client", ok, "%s", why);
 	ok = entry_get(3, &d, NULL);
 	guest_check("joined-counted", ok && d.leg[0].packets == 1 && d.leg[1].packets == 1,
@@ -362,10 +366,10 @@ static void check_ipv6_entry(void)
 
 	if (!entry_added(&e, "ipv6-chan-to-peer"))
 		return;
-	ok = chan_to_peer(&p, "six", 3, why, sizeof(why));
+	ok = chan_pass(&p, TO_PEER, "six", 3, why, sizeof(why));
 	ok = ok && guest_drain(s_listen6, QUIET_MS) == 0;
 	guest_check("ipv6-chan-to-peer", ok, "%s", why);
-	ok = peer_to_chan(&p, "back6", 5, why, sizeof(why));
+	ok = chan_pass(&p, TO_CLIENT, "back6", 5, why, sizeof(why));
 	ok = ok && guest_drain(s_relay6, QUIET_MS) == 0;
 	guest_check("ipv6-peer-to-chan", ok, "%s", why);
 }
