@@ -38,6 +38,7 @@ struct udp_batch_stats {
 	uint64_t gso_sends;    /* of the calls, sendmsg() with UDP_SEGMENT */
 	uint64_t gso_segments; /* ... the datagrams they carried */
 	uint64_t gso_fallbacks; /* GSO sends the kernel refused, sent by sendmmsg() instead */
+	uint64_t gro_segments;	/* datagrams received coalesced by UDP GRO (of recv_dgrams) */
 };
 
 /* One queued datagram: fd sends iov[0..niov) (len bytes in all) to `to`. */

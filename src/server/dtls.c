@@ -398,7 +398,7 @@ static void session_dispatch(struct dtls_session *s, const uint8_t *buf, size_t 
 
 	switch (worker_classify_datagram(buf, len)) {
 	case WORKER_DGRAM_CHANNELDATA:
-		turn_handle_channeldata(w, s->alloc, buf, len);
+		turn_handle_channeldata(w, s->alloc, buf, len, clock_ms());
 		break;
 	case WORKER_DGRAM_STUN:
 		dtls_session_message(s, buf, len);

@@ -241,6 +241,9 @@ static void write_batch(const struct server *srv, struct evbuffer *out)
 				     SUM(batch.gso_segments)};
 
 	prom_udp_batch(out, "turnserver_udp", "relayed datagrams", &b);
+	prom_one(out, "turnserver_udp_gro_segments_total", PROM_COUNTER,
+		 "Client datagrams that arrived coalesced by UDP GRO (of the datagrams received)",
+		 SUM(batch.gro_segments));
 	PROM_ITEMS(out, "turnserver_udp_gso_sends_total", PROM_COUNTER,
 		   "UDP GSO sends: sent, or refused by the kernel and sent by sendmmsg()", gso);
 }

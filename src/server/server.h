@@ -264,6 +264,11 @@ struct worker {
 	struct mmsghdr rx_msgs[SERVER_UDP_BATCH];
 	struct iovec rx_iov[SERVER_UDP_BATCH];
 	union sockaddr_u rx_from[SERVER_UDP_BATCH];
+	union {
+		struct cmsghdr align;
+		uint8_t bytes[CMSG_SPACE(sizeof(int))];
+	} rx_ctl[SERVER_UDP_BATCH]; /* UDP_GRO: the segment size of a coalesced datagram */
+	size_t rx_seg[SERVER_UDP_BATCH]; /* ... from it, or 0: each slot one datagram */
 	struct udp_txq txq; /* relayed datagrams of the batch in hand (udp_batch.h) */
 	uint64_t tid_seq; /* Data indication transaction IDs */
 	/* per-request log lines: at most SERVER_LOG_PER_S a second */
@@ -323,6 +328,7 @@ struct relay_sock {
 	struct event *ev;
 	union sockaddr_u local;
 	struct allocation *alloc;
+	uint8_t reads; /* wake-ups with data since the error queue was last read (icmp.c) */
 };
 
 /* Last answered transaction, replayed on retransmission (RFC 8656 §6.2). */
@@ -558,9 +564,9 @@ uint32_t turn_lifetime_for(uint32_t max, const struct stun_msg *m, bool refresh)
 uint32_t turn_requested_bps(const struct stun_msg *m);
 /* turn.c: one STUN message from a client (request or indication). */
 void turn_handle_message(struct origin *o, struct allocation *a, const uint8_t *buf, size_t len);
-/* ChannelData from a client. */
+/* ChannelData from a client, at clock_ms() now (read once per batch). */
 void turn_handle_channeldata(struct worker *w, struct allocation *a, const uint8_t *buf,
-			     size_t len);
+			     size_t len, uint64_t now);
 /* A Refresh with MOBILITY-TICKET handed over (mobility.c), authenticated as auth. */
 void turn_handle_mobile_refresh(struct origin *o, const uint8_t *buf, size_t len,
 				const struct auth_result *auth);

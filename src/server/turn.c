@@ -1082,13 +1082,12 @@ void turn_handle_message(struct origin *o, struct allocation *a, const uint8_t *
 }
 
 void turn_handle_channeldata(struct worker *w, struct allocation *a, const uint8_t *buf,
-			     size_t len)
+			     size_t len, uint64_t now)
 {
 	const struct relay_sock *relay;
 	const struct channel *ch;
 	const uint8_t *data;
 	uint16_t number, dlen;
-	uint64_t now;
 
 	if (turn_channeldata_parse(buf, len, &number, &data, &dlen) < 0) {
 		w->stats.malformed++;
@@ -1098,7 +1097,6 @@ void turn_handle_channeldata(struct worker *w, struct allocation *a, const uint8
 		w->stats.no_allocation++;
 		return;
 	}
-	now = clock_ms();
 	ch = alloc_find_channel(a, number, now);
 	if (!ch) {
 		w->stats.no_permission++;

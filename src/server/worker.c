@@ -11,6 +11,7 @@
 #include <event2/listener.h>
 #include <fcntl.h>
 #include <netinet/tcp.h>
+#include <netinet/udp.h>
 #include <openssl/rand.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -37,6 +38,7 @@
 #define TCP_UNALLOCATED_FRAME 4096
 #define TCP_UNALLOCATED_OUTPUT 4096
 #define TCP_ACCEPT_BACKOFF_MS 250 /* listeners rest this long after accept() fails */
+#define RELAY_ERRQUEUE_EVERY 16	  /* a relay socket's error queue: every this many data wake-ups */
 
 /* UDP allocation table */
 
@@ -347,11 +349,28 @@ void worker_relay_to_client(struct worker *w, struct allocation *a, const union 
 						     niov, false) == 0);
 }
 
+/* The segment size of a datagram UDP GRO coalesced (its UDP_GRO cmsg), or 0. */
+static size_t gro_size(struct msghdr *h)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR(h, c)) {
+		int size;
+
+		if (c->cmsg_level != SOL_UDP || c->cmsg_type != UDP_GRO ||
+		    c->cmsg_len < CMSG_LEN(sizeof(size)))
+			continue;
+		memcpy(&size, CMSG_DATA(c), sizeof(size));
+		return size > 0 ? (size_t)size : 0;
+	}
+	return 0;
+}
+
 /*
  * Reads up to SERVER_UDP_BATCH datagrams into the worker's batch: one call
  * per socket per wakeup, so that a busy socket never starves the others
  * (the event loop serves every ready socket in turn) and none stops being
- * read. What the last batch queued is sent first: its payloads are in rx.
+ * read (itest_fair). What the last batch queued is sent first: its
+ * payloads are in rx. A slot UDP GRO filled holds a run of datagrams from
+ * one sender, each rx_seg[i] bytes but the last (worker_segment()).
  */
 static int recv_batch(struct worker *w, int fd)
 {
@@ -360,14 +379,35 @@ static int recv_batch(struct worker *w, int fd)
 	worker_tx_release(w);
 	for (int i = 0; i < SERVER_UDP_BATCH; i++) {
 		w->rx_msgs[i].msg_hdr.msg_namelen = sizeof(w->rx_from[i]);
+		w->rx_msgs[i].msg_hdr.msg_controllen = sizeof(w->rx_ctl[i]);
 		w->rx_msgs[i].msg_hdr.msg_flags = 0;
 	}
 	n = recvmmsg(fd, w->rx_msgs, SERVER_UDP_BATCH, MSG_DONTWAIT, NULL);
-	if (n > 0) {
-		w->stats.batch.recv_calls++;
-		w->stats.batch.recv_dgrams += (uint64_t)n;
+	if (n <= 0)
+		return n;
+	w->stats.batch.recv_calls++;
+	for (int i = 0; i < n; i++) {
+		size_t len = w->rx_msgs[i].msg_len, seg = 0;
+
+		if (w->rx_msgs[i].msg_hdr.msg_controllen)
+			seg = gro_size(&w->rx_msgs[i].msg_hdr);
+		w->rx_seg[i] = seg < len ? seg : 0;
+		if (w->rx_seg[i]) {
+			size_t k = (len + seg - 1) / seg;
+
+			w->stats.batch.recv_dgrams += k;
+			w->stats.batch.gro_segments += k;
+		} else {
+			w->stats.batch.recv_dgrams++;
+		}
 	}
 	return n;
+}
+
+/* The length of the datagram at off in a slot of len bytes and segment size seg (0: whole). */
+static size_t worker_segment(size_t seg, size_t len, size_t off)
+{
+	return seg && len - off > seg ? seg : len - off;
 }
 
 static void recv_batch_init(struct worker *w)
@@ -377,7 +417,8 @@ static void recv_batch_init(struct worker *w)
 		w->rx_iov[i].iov_len = SERVER_RX_BUF;
 		w->rx_msgs[i].msg_hdr = (struct msghdr){.msg_name = &w->rx_from[i],
 							.msg_iov = &w->rx_iov[i],
-							.msg_iovlen = 1};
+							.msg_iovlen = 1,
+							.msg_control = w->rx_ctl[i].bytes};
 	}
 	udp_txq_init(&w->txq, !w->srv->cfg->no_udp_gso);
 }
@@ -392,20 +433,40 @@ void worker_relay_readable(int fd, short what, void *arg)
 
 	(void)what;
 	now = clock_ms();
-	/* RFC 8656 §11.3: ICMP errors first; reading them clears the socket's error */
-	icmp_drain(r, now);
 	n = recv_batch(w, fd);
+	/*
+	 * RFC 8656 §11.3: the ICMP errors in the socket's error queue, read
+	 * when the wake-up found no data (an ICMP error fails the receive with
+	 * its error, or its queue entry alone woke us) and every
+	 * RELAY_ERRQUEUE_EVERY wake-ups with data (an error a send took, under
+	 * steady traffic), not with a syscall on every wake-up.
+	 */
+	if (n <= 0 || ++r->reads >= RELAY_ERRQUEUE_EVERY) {
+		bool failed = n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
+
+		r->reads = 0;
+		icmp_drain(r, now);
+		if (failed)
+			n = recv_batch(w, fd);
+	}
 	if (n <= 0)
 		return;
 	/* the batch's datagrams all come to one allocation, which none of them ends */
 	w->txq.hold = true;
 	/* TURN data is at most 65535 - 36 bytes in a Data indication */
 	for (int i = 0; i < n; i++) {
-		size_t len = w->rx_msgs[i].msg_len;
+		uint8_t *buf = w->rx_iov[i].iov_base;
+		size_t len = w->rx_msgs[i].msg_len, k;
 
-		if (len <= 65535 - 36 && !(w->rx_msgs[i].msg_hdr.msg_flags & MSG_TRUNC))
-			worker_relay_to_client(w, a, &w->rx_from[i], w->rx_iov[i].iov_base, len,
-					       now);
+		if (w->rx_msgs[i].msg_hdr.msg_flags & MSG_TRUNC)
+			continue;
+		for (size_t off = 0; off < len || !off; off += k) {
+			k = worker_segment(w->rx_seg[i], len, off);
+			if (k <= 65535 - 36)
+				worker_relay_to_client(w, a, &w->rx_from[i], buf + off, k, now);
+			if (!k)
+				break;
+		}
 	}
 	worker_tx_release(w);
 }
@@ -426,46 +487,64 @@ enum worker_dgram worker_classify_datagram(const uint8_t *buf, size_t len)
 	return WORKER_DGRAM_MALFORMED;
 }
 
+static void udp_datagram_at(struct worker *w, struct udp_listener *lsn,
+			    const union sockaddr_u *from, struct allocation *a, const uint8_t *buf,
+			    size_t len, uint64_t now);
+
+/* One datagram of a client's batch, at now. */
+static void udp_one(struct worker *w, struct udp_listener *lsn, const union sockaddr_u *from,
+		    const uint8_t *buf, size_t len, uint64_t now)
+{
+	struct allocation *a;
+
+	/* RFC 7983 §7: 20-63 is DTLS; a DTLS client's plain datagrams are dropped */
+	if (w->dtls && len && dtls_first_byte(buf[0])) {
+		worker_tx_release(w);
+		dtls_input(lsn, from, buf, len);
+		return;
+	}
+	if (dtls_has_session(w, lsn, from)) {
+		w->stats.malformed++;
+		return;
+	}
+	a = worker_find_udp_alloc(w, lsn, from);
+	/* RFC 8016: an address an allocation is moving to */
+	if (!a && w->mobility_npending) {
+		/* it may move an allocation here: what the batch queued goes first */
+		worker_tx_release(w);
+		if (mobility_datagram(w, lsn, from, buf, len))
+			return;
+	}
+	/* ChannelData's payload stays in rx until the batch's sends */
+	if (worker_classify_datagram(buf, len) == WORKER_DGRAM_CHANNELDATA)
+		w->txq.hold = true;
+	udp_datagram_at(w, lsn, from, a, buf, len, now);
+}
+
 static void udp_readable(evutil_socket_t fd, short what, void *arg)
 {
 	struct udp_listener *lsn = arg;
 	struct worker *w = lsn->w;
+	uint64_t now;
 	int n;
 
 	(void)what;
 	n = recv_batch(w, fd);
+	now = clock_ms(); /* one coarse clock read for the batch (issue 16) */
 	for (int i = 0; i < n; i++) {
 		const uint8_t *buf = w->rx_iov[i].iov_base;
-		size_t len = w->rx_msgs[i].msg_len;
-		union sockaddr_u *from = &w->rx_from[i];
-		struct allocation *a;
+		size_t len = w->rx_msgs[i].msg_len, k;
 
 		if (w->rx_msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
 			w->stats.malformed++;
 			continue;
 		}
-		/* RFC 7983 §7: 20-63 is DTLS; a DTLS client's plain datagrams are dropped */
-		if (w->dtls && len && dtls_first_byte(buf[0])) {
-			worker_tx_release(w);
-			dtls_input(lsn, from, buf, len);
-			continue;
+		for (size_t off = 0; off < len || !off; off += k) {
+			k = worker_segment(w->rx_seg[i], len, off);
+			udp_one(w, lsn, &w->rx_from[i], buf + off, k, now);
+			if (!k)
+				break;
 		}
-		if (dtls_has_session(w, lsn, from)) {
-			w->stats.malformed++;
-			continue;
-		}
-		a = worker_find_udp_alloc(w, lsn, from);
-		/* RFC 8016: an address an allocation is moving to */
-		if (!a && w->mobility_npending) {
-			/* it may move an allocation here: what the batch queued goes first */
-			worker_tx_release(w);
-			if (mobility_datagram(w, lsn, from, buf, len))
-				continue;
-		}
-		/* ChannelData's payload stays in rx until the batch's sends */
-		if (worker_classify_datagram(buf, len) == WORKER_DGRAM_CHANNELDATA)
-			w->txq.hold = true;
-		worker_udp_datagram(w, lsn, from, a, buf, len);
 	}
 	worker_tx_release(w);
 }
@@ -473,9 +552,16 @@ static void udp_readable(evutil_socket_t fd, short what, void *arg)
 void worker_udp_datagram(struct worker *w, struct udp_listener *lsn, const union sockaddr_u *from,
 			 struct allocation *a, const uint8_t *buf, size_t len)
 {
+	udp_datagram_at(w, lsn, from, a, buf, len, clock_ms());
+}
+
+static void udp_datagram_at(struct worker *w, struct udp_listener *lsn,
+			    const union sockaddr_u *from, struct allocation *a, const uint8_t *buf,
+			    size_t len, uint64_t now)
+{
 	switch (worker_classify_datagram(buf, len)) {
 	case WORKER_DGRAM_CHANNELDATA:
-		turn_handle_channeldata(w, a, buf, len);
+		turn_handle_channeldata(w, a, buf, len, now);
 		break;
 	case WORKER_DGRAM_STUN: {
 		struct origin o = {.w = w, .lsn = lsn, .client = *from, .local = lsn->local};
@@ -584,7 +670,7 @@ static void tcp_readable(struct bufferevent *bev, void *arg)
 			return;
 		frame = evbuffer_pullup(in, flen);
 		if (stun_looks_like_channeldata(frame, (size_t)flen)) {
-			turn_handle_channeldata(c->w, c->alloc, frame, (size_t)flen);
+			turn_handle_channeldata(c->w, c->alloc, frame, (size_t)flen, clock_ms());
 		} else {
 			struct origin o = {.w = c->w, .tcp = c, .client = c->client,
 					   .local = c->local};
@@ -850,6 +936,8 @@ static int udp_listen(struct worker *w, const union sockaddr_u *addr)
 		goto fail;
 	set_sockbuf(fd, SO_RCVBUFFORCE, SO_RCVBUF);
 	set_sockbuf(fd, SO_SNDBUFFORCE, SO_SNDBUF);
+	/* a client's burst may come coalesced (recv_batch()); kernels before 5.0 refuse */
+	setsockopt(fd, SOL_UDP, UDP_GRO, &(int){1}, sizeof(int));
 	lsn->w = w;
 	lsn->fd = fd;
 	lsn->local = *addr;

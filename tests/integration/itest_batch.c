@@ -7,11 +7,15 @@
  * address, on its channel or in a Data indication with its FINGERPRINT;
  * the Prometheus counters show one receive call per burst and one send per
  * run of equal datagrams to one destination with UDP GSO, or one
- * sendmmsg() per burst with no-udp-gso.
+ * sendmmsg() per burst with no-udp-gso. A client's burst sent with UDP GSO
+ * reaches the server's listener whole (UDP GRO, on loopback without
+ * segmentation) and is relayed as its datagrams, counted as GRO segments.
  *
  * Two servers on 127.0.0.1, --allow-loopback-peers, --fingerprint, metrics
  * on 127.0.0.1; the second with --no-udp-gso.
  */
+#include <netinet/udp.h>
+
 #include "integration/harness.h"
 
 static struct tserver gso_srv, mmsg_srv;
@@ -234,9 +238,67 @@ static void test_bursts_relay_whole_and_in_order_with_sendmmsg_only(void **state
 	assert_int_equal(d[SEND_DGRAMS], 25);
 }
 
+/*
+ * The client sends 5 ChannelData of 100 bytes and one of 60 to peer a in one
+ * sendmsg() with UDP_SEGMENT: the listener (UDP_GRO) receives them as one
+ * datagram of 6 segments, and the server splits it.
+ */
+static void test_a_client_gso_burst_is_received_coalesced_and_split(void **state)
+{
+	enum { SEGS = 6, SEG = TURN_CHANNELDATA_HDR_LEN + 100 };
+	struct turnc cl;
+	struct tpeer a;
+	struct sockaddr_storage relayed;
+	uint8_t burst[SEGS * SEG];
+	union {
+		struct cmsghdr align;
+		uint8_t bytes[CMSG_SPACE(sizeof(uint16_t))];
+	} control;
+	struct iovec iov = {.iov_base = burst};
+	struct msghdr msg = {.msg_name = &gso_srv.v4,
+			     .msg_namelen = addr_len(SA(&gso_srv.v4)),
+			     .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = control.bytes,
+			     .msg_controllen = sizeof(control.bytes)};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	uint64_t dgrams, gro;
+	size_t len = 0;
+
+	(void)state;
+	tpeer_open(&a, "127.0.0.1");
+	h_connect(&cl, &gso_srv.v4, false);
+	assert_int_equal(h_allocate(&cl), 0);
+	relayed = h_relayed(&cl, 0);
+	assert_int_equal(h_channel_bind(&cl, 0x4000, &a.addr), 0);
+	for (unsigned int i = 0; i < SEGS; i++) {
+		size_t dlen = i < SEGS - 1 ? 100 : 60;
+
+		turn_channeldata_header(burst + len, 0x4000, (uint16_t)dlen);
+		fill(burst + len + TURN_CHANNELDATA_HDR_LEN, dlen, i);
+		len += TURN_CHANNELDATA_HDR_LEN + dlen;
+	}
+	iov.iov_len = len;
+	cm->cmsg_level = SOL_UDP;
+	cm->cmsg_type = UDP_SEGMENT;
+	cm->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+	memcpy(CMSG_DATA(cm), &(uint16_t){SEG}, sizeof(uint16_t));
+	dgrams = metric(gso_prom, "turnserver_udp_recv_datagrams_total");
+	gro = metric(gso_prom, "turnserver_udp_gro_segments_total");
+	assert_int_equal(sendmsg(cl.fd, &msg, 0), (ssize_t)len);
+	for (unsigned int i = 0; i < SEGS; i++)
+		peer_expect(&a, &relayed, i, i < SEGS - 1 ? 100 : 60);
+	tpeer_assert_nothing(&a);
+	assert_int_equal(metric(gso_prom, "turnserver_udp_gro_segments_total") - gro, SEGS);
+	assert_int_equal(metric(gso_prom, "turnserver_udp_recv_datagrams_total") - dgrams, SEGS);
+	h_close(&cl);
+	tpeer_close(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_a_client_gso_burst_is_received_coalesced_and_split),
 	    cmocka_unit_test(test_bursts_relay_whole_and_in_order_with_gso),
 	    cmocka_unit_test(test_bursts_relay_whole_and_in_order_with_sendmmsg_only),
 	};
