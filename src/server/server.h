@@ -325,10 +325,10 @@ struct channel {
 
 struct relay_sock {
 	int fd;
+	uint8_t reads; /* wake-ups with data since the error queue was last read (icmp.c) */
 	struct event *ev;
 	union sockaddr_u local;
 	struct allocation *alloc;
-	uint8_t reads; /* wake-ups with data since the error queue was last read (icmp.c) */
 };
 
 /* Last answered transaction, replayed on retransmission (RFC 8656 §6.2). */
