@@ -12,7 +12,10 @@
  * segmentation) and is relayed as its datagrams, counted as GRO segments.
  *
  * Two servers on 127.0.0.1, --allow-loopback-peers, --fingerprint, metrics
- * on 127.0.0.1; the second with --no-udp-gso.
+ * on 127.0.0.1; the second with --no-udp-gso. The counters are read once
+ * they have settled: a worker counts a send after it returns, and the
+ * receiver may read the datagrams before that (the test failed 2 runs in
+ * 20 on a loaded machine when it read them at once).
  */
 #include <netinet/udp.h>
 
@@ -93,6 +96,27 @@ static void counters(uint16_t port, uint64_t c[NCOUNTERS])
 	c[SEND_DGRAMS] = metric(port, "turnserver_udp_send_datagrams_total");
 	c[GSO_SENDS] = metric(port, "turnserver_udp_gso_sends_total{result=\"sent\"}");
 	c[GSO_SEGS] = metric(port, "turnserver_udp_gso_segments_total");
+}
+
+/*
+ * The counters once the server has counted every send of the bursts: a
+ * worker counts a send after sendmsg() returns, which may be after the
+ * receiver has the datagrams; so read until two reads 20 ms apart agree and
+ * `sent` datagrams are counted (at most 2 s).
+ */
+static void counters_settled(uint16_t port, const uint64_t before[NCOUNTERS], uint64_t sent,
+			     uint64_t c[NCOUNTERS])
+{
+	uint64_t prev[NCOUNTERS];
+
+	counters(port, c);
+	for (int tries = 0; tries < 100; tries++) {
+		memcpy(prev, c, sizeof(prev));
+		h_sleep_ms(20);
+		counters(port, c);
+		if (c[SEND_DGRAMS] - before[SEND_DGRAMS] >= sent && !memcmp(prev, c, sizeof(prev)))
+			return;
+	}
 }
 
 static void server_pause(const struct tserver *s)
@@ -196,7 +220,7 @@ static void bursts(struct tserver *s, uint16_t prom, uint64_t d[NCOUNTERS])
 	for (i = 0; i < 13; i++)
 		client_expect(&cl, i < 10 ? 0x4000 : 0, &c.addr, i, 80);
 
-	counters(prom, after);
+	counters_settled(prom, before, 25, after);
 	for (int k = 0; k < NCOUNTERS; k++)
 		d[k] = after[k] - before[k];
 	tpeer_assert_nothing(&a);
