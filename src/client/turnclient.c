@@ -146,13 +146,114 @@ fail:
 	return ret;
 }
 
+int turnc_open_sourced(struct turnc *c, const struct sockaddr *server)
+{
+	struct sockaddr_in any = {.sin_family = AF_INET};
+	int bufsize = TURNC_SOCKBUF_BYTES, on = 1;
+	socklen_t len = sizeof(c->local);
+	int ret;
+
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+	if (server->sa_family != AF_INET)
+		return -EAFNOSUPPORT;
+	memcpy(&c->server, server, sizeof(struct sockaddr_in));
+	c->rbuf = malloc(TURNC_BUF_LEN);
+	c->sbuf = malloc(TURNC_BUF_LEN);
+	if (!c->rbuf || !c->sbuf) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	c->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->fd < 0) {
+		ret = -errno;
+		goto fail;
+	}
+	setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &bufsize, sizeof(bufsize));
+	setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &bufsize, sizeof(bufsize));
+	/* a source address that no interface has (127/8 beyond lo's own) */
+	setsockopt(c->fd, IPPROTO_IP, IP_FREEBIND, &on, sizeof(on));
+	if (bind(c->fd, (struct sockaddr *)&any, sizeof(any)) < 0 ||
+	    getsockname(c->fd, (struct sockaddr *)&c->local, &len) < 0) {
+		ret = -errno;
+		goto fail;
+	}
+	c->sourced = true;
+	c->pw_alg = STUN_PW_ALG_MD5;
+	return 0;
+fail:
+	turnc_close(c);
+	return ret;
+}
+
+int turnc_set_source(struct turnc *c, const struct sockaddr *src)
+{
+	struct turnc keep = {.fd = c->fd, .rbuf = c->rbuf, .sbuf = c->sbuf, .sourced = true};
+	uint16_t port = addr_port((const struct sockaddr *)&c->local);
+
+	if (!c->sourced || src->sa_family != AF_INET)
+		return -EINVAL;
+	memcpy(&keep.server, &c->server, sizeof(keep.server));
+	memcpy(&keep.local, src, sizeof(struct sockaddr_in));
+	addr_set_port((struct sockaddr *)&keep.local, port);
+	keep.pw_alg = STUN_PW_ALG_MD5;
+	explicit_bzero(c->pass, sizeof(c->pass));
+	explicit_bzero(c->key, sizeof(c->key));
+	*c = keep;
+	return 0;
+}
+
+/* One datagram to the server from c->local (a turnc_open_sourced() socket). */
+static ssize_t turnc_send_sourced(struct turnc *c, const uint8_t *buf, size_t len)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
+	struct msghdr mh = {.msg_name = &c->server,
+			    .msg_namelen = sizeof(struct sockaddr_in),
+			    .msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = ctl.buf,
+			    .msg_controllen = sizeof(ctl.buf)};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	struct in_pktinfo pi = {
+	    .ipi_spec_dst = ((const struct sockaddr_in *)&c->local)->sin_addr};
+
+	memset(ctl.buf, 0, sizeof(ctl.buf));
+	cm->cmsg_level = IPPROTO_IP;
+	cm->cmsg_type = IP_PKTINFO;
+	cm->cmsg_len = CMSG_LEN(sizeof(pi));
+	memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+	return sendmsg(c->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+/* A datagram from the server (others are counted and dropped): as recv(). */
+static ssize_t turnc_recv_dgram(struct turnc *c, uint8_t *out, size_t cap)
+{
+	for (;;) {
+		struct sockaddr_storage from;
+		socklen_t flen = sizeof(from);
+		ssize_t n;
+
+		if (!c->sourced)
+			return recv(c->fd, out, cap, MSG_DONTWAIT);
+		n = recvfrom(c->fd, out, cap, MSG_DONTWAIT, (struct sockaddr *)&from, &flen);
+		if (n < 0 || addr_equal((const struct sockaddr *)&from,
+					(const struct sockaddr *)&c->server))
+			return n;
+		c->dropped++;
+	}
+}
+
 int turnc_rebind(struct turnc *c, const struct sockaddr *local)
 {
 	int bufsize = TURNC_SOCKBUF_BYTES;
 	socklen_t len = sizeof(c->local);
 	int fd, ret;
 
-	if (c->tcp || c->ssl)
+	if (c->tcp || c->ssl || c->sourced)
 		return -EOPNOTSUPP;
 	fd = socket(c->server.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -235,7 +336,8 @@ int turnc_send_bytes(struct turnc *c, const uint8_t *buf, size_t len)
 		return turnc_tls_send(c, buf, len, TURNC_SEND_WAIT_MS);
 	for (int i = 0; i < 100000 && off < len; i++) {
 		struct pollfd pfd = {.fd = c->fd, .events = POLLOUT};
-		ssize_t n = send(c->fd, buf + off, len - off, MSG_DONTWAIT | MSG_NOSIGNAL);
+		ssize_t n = c->sourced ? turnc_send_sourced(c, buf, len)
+				       : send(c->fd, buf + off, len - off, MSG_DONTWAIT | MSG_NOSIGNAL);
 		uint64_t now;
 
 		if (n >= 0) {
@@ -381,7 +483,7 @@ static int turnc_read_frame(struct turnc *c, const uint8_t **pkt, size_t *len)
 		}
 		reads++;
 		n = c->ssl ? turnc_tls_recv(c, c->rbuf + c->rlen, TURNC_BUF_LEN - c->rlen)
-			   : recv(c->fd, c->rbuf + c->rlen, TURNC_BUF_LEN - c->rlen, MSG_DONTWAIT);
+			   : turnc_recv_dgram(c, c->rbuf + c->rlen, TURNC_BUF_LEN - c->rlen);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -512,7 +614,7 @@ ssize_t turnc_recv_raw(struct turnc *c, uint8_t *out, size_t cap)
 	if (c->rlen > c->rconsumed)
 		return (ssize_t)turnc_take_buffered(c, out, cap);
 	for (int i = 0; i < 100; i++) {
-		n = c->ssl ? turnc_tls_recv(c, out, cap) : recv(c->fd, out, cap, MSG_DONTWAIT);
+		n = c->ssl ? turnc_tls_recv(c, out, cap) : turnc_recv_dgram(c, out, cap);
 		if (n >= 0)
 			return n;
 		if (errno != EINTR)

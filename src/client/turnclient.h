@@ -148,6 +148,7 @@ struct ssl_ctx_st;
 struct turnc {
 	int fd;
 	bool tcp;
+	bool sourced; /* turnc_open_sourced(): unconnected, sends from local (IP_PKTINFO) */
 	struct ssl_st *ssl;	    /* TLS over TCP or DTLS over UDP (turnclient_tls.c), or NULL */
 	struct ssl_ctx_st *ssl_ctx; /* ... its context */
 	bool verbose;
@@ -238,6 +239,20 @@ int turnc_resolve(const char *host, uint16_t port, int family, struct sockaddr_s
  */
 int turnc_open(struct turnc *c, const struct sockaddr *server, const struct sockaddr *local,
 	       bool tcp, int timeout_ms);
+/*
+ * A UDP socket that outlives its allocations (uclient --alloc-rate
+ * --rotate-local): bound to the IPv4 wildcard on a port the kernel picks,
+ * not connected; each datagram leaves from the address that
+ * turnc_set_source() names (IP_PKTINFO) and only the server's are read.
+ * Saves a socket(), bind(), connect() and close() per allocation.
+ */
+int turnc_open_sourced(struct turnc *c, const struct sockaddr *server);
+/*
+ * A fresh client on a turnc_open_sourced() socket: every transaction,
+ * credential and result forgotten, datagrams sent from src (IPv4, port
+ * ignored: the socket's). 0 or -EINVAL.
+ */
+int turnc_set_source(struct turnc *c, const struct sockaddr *src);
 void turnc_close(struct turnc *c);
 int turnc_fd(const struct turnc *c);
 /* Credentials for the long-term mechanism; realm NULL: from the server's 401. */
