@@ -360,12 +360,19 @@ def bench_rss(env, impl, n=1000):
             "per_alloc_kb": (held_kb - idle_kb) / n, "cmd": " ".join(cmd)}
 
 
+# --alloc-rate sources: a slot's k-th allocation comes from rotate_base + k mod
+# ROTATE_LOCAL (over UDP from one socket per slot), so a 5-tuple comes back only
+# after ROTATE_LOCAL of that slot's cycles (seconds), long after coturn has
+# dropped the deleted allocation's session (about 1 s; sooner gets 437)
+ROTATE_LOCAL = 4096
+
+
 def bench_alloc(env, impl, seconds, inflight=64, tls=False):
     srv = env.start_server(impl)
     try:
         cmd = [env.ours_uclient()] + (["-S", "-t"] if tls else []) + [
                "--alloc-rate", str(seconds), "-m", str(inflight),
-               "-L", env.rotate_base, "--rotate-local", "256",
+               "-L", env.rotate_base, "--rotate-local", str(ROTATE_LOCAL),
                "-u", USER, "-w", PASS, "-p", str(env.tls_port if tls else env.port), env.srv_ip]
         c0 = cpu_ns(srv.pid)
         rc, out = proc.run_bounded(cmd, seconds + 60)
@@ -399,7 +406,7 @@ def main():
                     help="UDP echo peer (ours has 4 MB socket buffers: fewer drops at the peer)")
     ap.add_argument("--clients", default="coturn,ours", help="which uclients drive the relay runs")
     ap.add_argument("--baseline", help="a build directory whose turnserver is measured beside "
-                    "ours in the flows4 runs (before/after a change)")
+                    "ours in the flows4 and alloc runs (before/after a change)")
     args = ap.parse_args()
     if args.loaded:
         LOADS["loaded"] = args.loaded.split()
@@ -459,7 +466,7 @@ def main():
                         f"{x['held']} held {x['held_kb']} kB (+{x['fds']} fds): "
                         f"{x['per_alloc_kb']:.2f} kB/alloc")
             if "alloc" in only:
-                for impl in order:
+                for impl in order + (["base"] if env.baseline else []):
                     x = bench_alloc(env, impl, args.alloc_seconds)
                     res.setdefault(("alloc", impl), []).append(x)
                     log(f"  round {r + 1} alloc {impl:6}: {x['rate']:.0f} allocs/s "
@@ -510,6 +517,12 @@ def main():
                 b = med(x[what] for x in res[("flows4", "base")])
                 c = med(x[what] for x in res[("flows4", "coturn")])
                 base_rows.append((f"4 flows: {unit}", o, b, c))
+    if ("alloc", "base") in res:
+        for what, unit in (("rate", "allocations/s"), ("per_cpu_s", "allocs per CPU-s")):
+            o = med(x[what] for x in res[("alloc", "ours")])
+            b = med(x[what] for x in res[("alloc", "base")])
+            c = med(x[what] for x in res[("alloc", "coturn")])
+            base_rows.append((unit, o, b, c))
     if ("rss", "ours") in res:
         o = med(x["per_alloc_kb"] for x in res[("rss", "ours")])
         c = med(x["per_alloc_kb"] for x in res[("rss", "coturn")])
