@@ -72,7 +72,10 @@ unsigned int anchor_admin_calls(struct anchor *an,
 	total = an->ncalls;
 	for (uint32_t i = 0; cb && an->calls && i <= an->calls_mask && n < max; i++) {
 		for (const struct call *c = an->calls[i]; c && n < max; c = c->hnext) {
+			/* its counters are its shard's */
+			pthread_mutex_lock(&c->sh->lock);
 			call_copy(c, now, &info);
+			pthread_mutex_unlock(&c->sh->lock);
 			cb(arg, &info);
 			n++;
 		}
@@ -86,6 +89,8 @@ int anchor_admin_delete(struct anchor *an, const char *call_id)
 	struct ng_request req;
 	struct bdoc *d = bdoc_new();
 	struct bval *reply = d ? bdoc_dict(d) : NULL;
+	struct anchor_shard *sh = NULL;
+	struct call *c;
 	char reason[128];
 	int rc = -1;
 
@@ -96,7 +101,14 @@ int anchor_admin_delete(struct anchor *an, const char *call_id)
 	req.call_id = call_id;
 	pthread_mutex_lock(&an->lock);
 	anchor_clock(an);
+	c = call_find(an, call_id);
+	if (c) {
+		sh = c->sh; /* call_delete() frees c */
+		pthread_mutex_lock(&sh->lock);
+	}
 	rc = call_delete(an, &req, d, reply, reason, sizeof(reason));
+	if (sh)
+		pthread_mutex_unlock(&sh->lock);
 	pthread_mutex_unlock(&an->lock);
 out:
 	bdoc_free(d);

@@ -12,18 +12,22 @@
  * terminates ICE there), and where party k's media goes. A datagram that
  * arrives on side k leaves from side 1-k's socket of the same component.
  *
- * Two threads: the anchor thread runs the media events; the control
- * thread answers ng requests. Calls, streams and the anchor's counters are
- * touched with an->lock held: the anchor thread takes it around each
- * event, workers in anchor_deliver() (the relay registry's callback), and
- * the control thread around the commit part of a request and a counter.
- * Decoding a request, parsing its SDP, binding a new call's ports,
- * encoding and sending the reply and the reply cache run on the control
- * thread without the lock (ng_control.c), so they do not hold up media.
- * Media sockets sit in an epoll set read under the lock, so the control
- * thread opens and closes them without waking or waiting for the anchor
- * thread; an ICE timer it frees is finalized on the anchor thread
- * (media_timer_free()), since the timer's callback may be waiting for the lock.
+ * Threads: N media threads (shards, anchor-num-threads) and the control
+ * thread. A call lives on one shard, chosen when it is created: its
+ * sockets are in that shard's epoll set, its ICE and DTLS timers on that
+ * shard's event_base, and its streams and the shard's counters are touched
+ * only with that shard's lock (sh->lock) held: by the shard's thread
+ * around each event, by workers in anchor_deliver() for a port of the
+ * shard, and by the control thread while it commits a request of a call on
+ * that shard. The call table, the reply cache and the control counters
+ * (an->stats) are the control side's, under an->lock, which no media
+ * thread takes. Lock order: an->lock, then shard locks by index. Decoding
+ * a request, parsing its SDP, binding a new call's ports, encoding and
+ * sending the reply run on the control thread with no lock (ng_control.c).
+ * Media sockets sit in their shard's epoll set, read under the shard's
+ * lock, so the control thread opens and closes them without waking or
+ * waiting for the shard's thread; an ICE timer it frees is finalized on
+ * the shard's thread (media_timer_free()).
  */
 #ifndef ANCHOR_ANCHOR_INTERNAL_H
 #define ANCHOR_ANCHOR_INTERNAL_H
@@ -152,9 +156,10 @@ struct media_prebound {
 
 /* A media socket: one component of one side of a stream. */
 struct media_sock {
-	struct media_sock *pnext; /* anchor's table by local port */
+	struct media_sock *pnext; /* its shard's table by local port */
 	struct anchor *an;
-	int fd; /* in an->media_epfd while open */
+	struct anchor_shard *sh; /* the call's shard */
+	int fd;			 /* in sh->media_epfd while open */
 	union sockaddr_u local;
 	struct stream *st;
 	uint8_t side; /* 0 or 1: which leg sends here */
@@ -257,6 +262,7 @@ struct side_crypto {
 	struct crypto_nego nego; /* the latest offer's or answer's */
 	struct crypto_nego live; /* what dtls, in and out were made from */
 	struct dtls_srtp_conn *dtls; /* DTLS: the association with the party */
+	struct anchor_shard *sh;     /* its stream's, from the first commit (dtls_handshakes) */
 	bool dtls_started;
 	struct mcrypto *in;  /* keyed: unprotects what the party sends */
 	struct mcrypto *out; /* keyed: protects what the party gets */
@@ -308,6 +314,7 @@ struct stream_offload {
 
 struct stream {
 	struct call *call;
+	struct anchor_shard *sh; /* the call's: the stream may outlive it (media_timer_free()) */
 	unsigned int index;
 	char type[16];	 /* "audio" */
 	char proto[32];	 /* "UDP/TLS/RTP/SAVPF" */
@@ -341,6 +348,8 @@ struct leg {
 struct call {
 	struct call *hnext;
 	struct anchor *an;
+	struct anchor_shard *sh;	/* the media thread its sockets are on, for its life */
+	struct call *snext, *sprev;	/* the shard's calls (sh->calls) */
 	char *call_id;
 	char *via_branch;
 	struct leg legs[2];
@@ -392,19 +401,63 @@ struct anchor_stats {
 	struct udp_batch_stats batch; /* forwarding's recvmmsg, sendmmsg and GSO (udp_batch.h) */
 };
 
+/*
+ * One media thread (anchor-num-threads): its own event loop, epoll set of
+ * its calls' sockets, port table, receive batch, send queue, clock,
+ * counters and kernel offload handle, and the lock that guards its calls
+ * (see the model above). Nothing here is shared with another shard, so
+ * each forwards on its own core.
+ */
+struct anchor_shard {
+	struct anchor *an;
+	unsigned int index;
+	pthread_t thread;
+	bool started;
+	pthread_mutex_t lock;
+	struct event_base *base;
+	struct event *stop_ev, *tick_ev;
+	int media_epfd;		/* its media sockets (media_poll_ready()) */
+	struct event *media_ev; /* on base: media_epfd is readable */
+	struct media_sock **ports; /* its media sockets by local port (an->ports_mask) */
+	struct call *calls;	   /* its calls (call.snext) */
+	unsigned int ncalls;	   /* written under an->lock and lock */
+
+	/* receive batch */
+	uint8_t *rx;
+	struct mmsghdr rx_msgs[ANCHOR_RX_BATCH];
+	struct iovec rx_iov[ANCHOR_RX_BATCH];
+	union sockaddr_u rx_from[ANCHOR_RX_BATCH];
+	struct udp_txq txq; /* forwarded datagrams of the batch in hand (media_read()) */
+
+	uint64_t now_ms;  /* monotonic, read once per event (anchor_shard_clock()) */
+	uint64_t wall_ms; /* wall clock, the same moment */
+	struct anchor_stats stats; /* media counters of its calls; summed by anchor_stats_total() */
+	unsigned int streams_confirmed;
+	uint64_t streams_by_mode[ANCHOR_MODES];
+	/* kernel offload (offload.c): this thread's engine handle */
+	struct relay_engine_thread *engine;
+	struct event *offload_ev; /* runs the streams a worker flagged on this thread */
+	bool offload_pending;
+	/* SRTP bridging (bridge.c): the buffer a bridged packet is re-protected
+	   in, and the DTLS retransmission timer */
+	uint8_t *crypt_buf; /* ANCHOR_RX_BUF + MCRYPTO_TRAILER_MAX */
+	struct event *dtls_ev;
+	unsigned int dtls_handshakes; /* sides in a DTLS handshake now */
+};
+
+#define ANCHOR_THREADS_MAX 64
+
 struct anchor {
 	struct relay *relay; /* addresses, port range, registry, peer verdict */
 	const struct config *cfg;
 	struct anchor_port_budget budget;
 	int owner; /* in relay->ports */
-	pthread_t thread;
-	bool started;
-	pthread_mutex_t lock;
-	struct event_base *base;
-	struct event *stop_ev;
-	int media_epfd;		/* the media sockets (media_poll_ready()) */
-	struct event *media_ev; /* on base: media_epfd is readable */
-	struct event *tick_ev;
+	pthread_mutex_t lock; /* the control side's: calls table, an->stats, keys, prebound */
+	struct anchor_shard *shards;
+	unsigned int nshards;
+	unsigned int next_shard; /* where the next call goes (anchor_shard_pick()) */
+	struct anchor_shard *new_call_shard; /* the shard the request in commit creates calls on */
+	uint16_t *port_shard; /* by port: the shard whose socket it last was (anchor_deliver()) */
 
 	/* media addresses: bound (local) and advertised toward browsers (public) */
 	bool has_v4, has_v6;
@@ -435,37 +488,18 @@ struct anchor {
 	uint32_t calls_mask;
 	unsigned int ncalls;
 
-	/* media sockets by local port */
-	struct media_sock **ports;
-	uint32_t ports_mask;
+	uint32_t ports_mask; /* the shards' port tables */
 
-	/* receive batch */
-	uint8_t *rx;
-	struct mmsghdr rx_msgs[ANCHOR_RX_BATCH];
-	struct iovec rx_iov[ANCHOR_RX_BATCH];
-	union sockaddr_u rx_from[ANCHOR_RX_BATCH];
-	struct udp_txq txq; /* forwarded datagrams of the batch in hand (media_read()) */
-
-	uint64_t now_ms;  /* monotonic, read once per event (anchor_clock()) */
+	uint64_t now_ms;  /* the control side's clock (anchor_clock()) */
 	uint64_t wall_ms; /* wall clock, the same moment */
 	uint64_t started_s;
-	struct anchor_stats stats;
-	unsigned int streams_confirmed; /* streams with both sides confirmed, now */
-	uint64_t streams_by_mode[ANCHOR_MODES]; /* of them, by mode (anchor_metrics.c) */
-	bool draining;			/* anchor_drain(): no new calls */
-	/* kernel offload (offload.c): the anchor thread's engine handle */
-	struct relay_engine_thread *engine;
-	struct event *offload_ev;  /* runs anchor_offload_pending() on the anchor thread */
-	bool offload_pending;	   /* some stream's offload_pending is set */
-	uint64_t log_window_ms;
+	struct anchor_stats stats; /* control counters (ng_*, calls_*); media ones are per shard */
+	bool draining;		   /* anchor_drain(): no new calls */
+	uint64_t log_window_ms;	   /* anchor_log_ok(), any thread (atomics) */
 	unsigned int log_count;
-	/* SRTP bridging (bridge.c): the anchor's DTLS identity, the buffer a
-	 * bridged packet is re-protected in, and the DTLS retransmission timer */
+	/* SRTP bridging (bridge.c): the anchor's DTLS identity */
 	struct dtls_srtp_cert *dtls_cert;
 	struct dtls_srtp_ctx *dtls_ctx;
-	uint8_t *crypt_buf; /* ANCHOR_RX_BUF + MCRYPTO_TRAILER_MAX */
-	struct event *dtls_ev;
-	unsigned int dtls_handshakes; /* sides in a DTLS handshake now */
 	uint64_t keys_gen;	      /* the last side_crypto.keys_gen given */
 	/* SDES contexts the control thread makes once it released the lock
 	   (bridge_keys.c): its own list, like prebound */
@@ -487,6 +521,20 @@ bool anchor_deliver(void *ctx, const struct sockaddr *to, const struct sockaddr 
 		    const uint8_t *buf, size_t len);
 /* Reads both clocks into an->now_ms and an->wall_ms: once per event, not per packet. */
 void anchor_clock(struct anchor *an);
+void anchor_shard_clock(struct anchor_shard *sh);
+/* The shard a new call goes to: the one with the fewest calls (under an->lock). */
+struct anchor_shard *anchor_shard_pick(struct anchor *an);
+/* Is this the shard's thread, or is its loop not running (set-up, shutdown, tests)? */
+bool anchor_shard_owner(const struct anchor_shard *sh);
+/* The shard that last had a socket on port (anchor_deliver(), joins): no lock. */
+struct anchor_shard *anchor_port_shard(struct anchor *an, uint16_t port);
+/* Every shard's lock, in order (an->lock held), and back. */
+void anchor_shards_lock(struct anchor *an);
+void anchor_shards_unlock(struct anchor *an);
+/* an->stats plus every shard's media counters (relaxed loads: no lock needed). */
+void anchor_stats_total(struct anchor *an, struct anchor_stats *out);
+/* Calls timed out (anchor-timeout, anchor-final-timeout) end; on the control thread. */
+void anchor_expire(struct anchor *an);
 bool anchor_log_ok(struct anchor *an);
 uint32_t anchor_hash(const char *s, size_t len);
 
@@ -496,6 +544,13 @@ int ng_request_parse(const struct bval *dict, struct ng_request *req, char *reas
 
 /* ng_control.c: the control thread (started and stopped with the anchor's). */
 int ng_control_open(struct anchor *an, char *err, size_t errlen);
+/*
+ * Runs a parsed request's commit (anchor.c's lock model): an->lock and the
+ * lock of its call's shard, a new call's shard picked. The control thread's,
+ * and the web admin's delete.
+ */
+void anchor_commit(struct anchor *an, const struct ng_request *req, struct bdoc *d,
+		   struct bval *reply);
 int ng_control_start(struct anchor *an);
 void ng_control_stop(struct anchor *an);
 void ng_control_close(struct anchor *an);
@@ -537,19 +592,19 @@ int media_side_open(struct anchor *an, struct stream *st, int side, int nsocks, 
 void media_side_close(struct anchor *an, struct stream *st, int side);
 /* Frees a stream whose sides are closed (now, or once its ICE timers are: media_timer_free()). */
 void media_stream_free(struct stream *st);
-/* The epoll set of the media sockets and its event on the anchor's loop. */
-int media_poll_open(struct anchor *an);
-void media_poll_close(struct anchor *an);
+/* The shard's epoll set of its media sockets and its event on the shard's loop. */
+int media_poll_open(struct anchor_shard *sh);
+void media_poll_close(struct anchor_shard *sh);
 void media_side_stop_ice(struct stream_side *s);
 /* The party muxes RTCP: its RTCP port and ICE component 2 go. */
 void media_side_drop_rtcp(struct anchor *an, struct stream_side *s);
-void media_consent_check(struct anchor *an, uint64_t now_ms);
+void media_consent_check(struct anchor_shard *sh, uint64_t now_ms);
 const union sockaddr_u *media_public_addr(const struct anchor *an, int family, bool lan);
 int media_ice_start(struct anchor *an, struct stream *st, int side);
 void media_ice_schedule(struct stream *st, int side);
 void media_input(struct anchor *an, struct media_sock *ms, const union sockaddr_u *from,
 		 const uint8_t *buf, size_t len);
-struct media_sock *media_find_port(struct anchor *an, uint16_t port);
+struct media_sock *media_find_port(struct anchor_shard *sh, uint16_t port);
 /* The peer verdict on to: true and *out set when the anchor may send there. */
 bool media_dest_check(const struct anchor *an, const struct sockaddr *to, struct media_dest *out);
 /*
@@ -578,7 +633,8 @@ bool media_dest_confirmed(const struct side_dest *d);
  * anchor_offload_close() after it stopped and the calls are freed.
  */
 int anchor_offload_open(struct anchor *an);
-void anchor_offload_close(struct anchor *an);
+int anchor_offload_shard_open(struct anchor_shard *sh);
+void anchor_offload_shard_close(struct anchor_shard *sh);
 /*
  * st's confirmed state or destinations may have moved: its entries follow
  * (installed, replaced or removed) on the anchor thread, now, or, called on
@@ -596,7 +652,7 @@ bool anchor_offload_kernelized(const struct stream *st, int c);
  * Once a second on the anchor thread: merges what the kernel forwarded into
  * the stream, call (last media, for anchor-timeout) and anchor counters.
  */
-void anchor_offload_poll(struct anchor *an);
+void anchor_offload_poll(struct anchor_shard *sh);
 
 /*
  * bridge.c: SRTP bridging. bridge_open() makes the anchor's DTLS
@@ -613,6 +669,9 @@ void anchor_offload_poll(struct anchor *an);
  */
 int bridge_open(struct anchor *an, char *err, size_t errlen);
 void bridge_close(struct anchor *an);
+/* A shard's part: its re-protect buffer and DTLS retransmission timer. */
+int bridge_shard_open(struct anchor_shard *sh);
+void bridge_shard_close(struct anchor_shard *sh);
 int bridge_plan_offer(struct anchor *an, const struct call *c, const struct sdp *s, int src,
 		      const struct ng_request *req, struct crypto_nego (*plans)[2], char *reason,
 		      size_t reasonlen);

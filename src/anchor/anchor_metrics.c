@@ -1,30 +1,44 @@
 /*
  * anchor_metrics.c - the anchor's Prometheus metrics (anchor.h).
  *
- * Runs on the metrics thread. The counters are an->stats and the gauges
- * beside it, written by the anchor's threads (under its lock or on its own
- * thread); each is read here with one relaxed atomic load (prom_load()), so
- * the media path never waits on a scrape and a sample is at worst a moment
- * old. Families of more than one sample may mix moments: fine for rates.
+ * Runs on the metrics thread. The counters are an->stats (control) plus
+ * each media thread's (anchor_stats_total()) and the gauges beside them,
+ * written by the anchor's threads under their locks; each is read here
+ * with one relaxed atomic load, so the media path never waits on a scrape
+ * and a sample is at worst a moment old. Families of more than one sample
+ * may mix moments: fine for rates.
  */
 #include "anchor/anchor_internal.h"
 #include "common/prom.h"
 
+#include <stdio.h>
+
 #include <event2/buffer.h>
 
-#define ST(f) prom_load(&an->stats.f)
+#define ST(f) (s->f)
 
-static void write_calls(struct anchor *an, struct evbuffer *out)
+static void write_calls(struct anchor *an, const struct anchor_stats *s, struct evbuffer *out)
 {
 	const struct prom_item ended[] = {
 	    {"reason=\"deleted\"", ST(calls_deleted)},
 	    {"reason=\"timeout\"", ST(calls_timeout)},
 	    {"reason=\"final_timeout\"", ST(calls_final_timeout)},
 	};
+	uint64_t modes[ANCHOR_MODES] = {0};
+	struct prom_item threads[ANCHOR_THREADS_MAX];
+	char labels[ANCHOR_THREADS_MAX][24];
+
+	for (unsigned int k = 0; k < an->nshards; k++) {
+		for (int m = 0; m < ANCHOR_MODES; m++)
+			modes[m] += prom_load(&an->shards[k].streams_by_mode[m]);
+		snprintf(labels[k], sizeof(labels[k]), "thread=\"%u\"", k);
+		threads[k].labels = labels[k];
+		threads[k].value = __atomic_load_n(&an->shards[k].ncalls, __ATOMIC_RELAXED);
+	}
 	const struct prom_item streams[] = {
-	    {"mode=\"ice\"", prom_load(&an->streams_by_mode[ANCHOR_MODE_ICE])},
-	    {"mode=\"latching\"", prom_load(&an->streams_by_mode[ANCHOR_MODE_LATCHING])},
-	    {"mode=\"bridged\"", prom_load(&an->streams_by_mode[ANCHOR_MODE_BRIDGED])},
+	    {"mode=\"ice\"", modes[ANCHOR_MODE_ICE]},
+	    {"mode=\"latching\"", modes[ANCHOR_MODE_LATCHING]},
+	    {"mode=\"bridged\"", modes[ANCHOR_MODE_BRIDGED]},
 	};
 
 	prom_one(out, "turnserver_anchor_calls", PROM_GAUGE, "Anchored calls now",
@@ -38,6 +52,9 @@ static void write_calls(struct anchor *an, struct evbuffer *out)
 		 ST(calls_rejected_load));
 	PROM_ITEMS(out, "turnserver_anchor_streams", PROM_GAUGE,
 		   "Anchored streams with both sides confirmed, by mode", streams);
+	prom_items(out, "turnserver_anchor_thread_calls", PROM_GAUGE,
+		   "Anchored calls now, by the media thread they run on (anchor-num-threads)",
+		   threads, an->nshards);
 	prom_one(out, "turnserver_anchor_latches_total", PROM_COUNTER,
 		 "Media sources latched onto", ST(latches));
 	prom_one(out, "turnserver_anchor_relatches_total", PROM_COUNTER,
@@ -45,7 +62,7 @@ static void write_calls(struct anchor *an, struct evbuffer *out)
 }
 
 /* ng_requests counts every datagram with a cookie: its parts by result. */
-static void write_ng(struct anchor *an, struct evbuffer *out)
+static void write_ng(const struct anchor_stats *s, struct evbuffer *out)
 {
 	uint64_t err = ST(ng_errors), bad = ST(ng_malformed), again = ST(ng_retransmits);
 	uint64_t req = ST(ng_requests), rest = err + bad + again;
@@ -68,7 +85,7 @@ static void write_ng(struct anchor *an, struct evbuffer *out)
 		   "ng datagrams dropped without an answer, by reason", dropped);
 }
 
-static void write_media(struct anchor *an, struct evbuffer *out)
+static void write_media(const struct anchor_stats *s, struct evbuffer *out)
 {
 	const struct prom_item packets[] = {
 	    {"path=\"userspace\"", ST(packets_user)},
@@ -111,7 +128,7 @@ static void write_media(struct anchor *an, struct evbuffer *out)
 }
 
 /* SRTP bridging (bridge.c): rtpengine's srtp_* and dtls_* statistics. */
-static void write_bridge(struct anchor *an, struct evbuffer *out)
+static void write_bridge(const struct anchor_stats *s, struct evbuffer *out)
 {
 	const struct prom_item srtp[] = {
 	    {"reason=\"auth_failed\"", ST(srtp_auth_failed)},
@@ -132,8 +149,11 @@ static void write_bridge(struct anchor *an, struct evbuffer *out)
 
 void anchor_metrics_write(struct anchor *an, struct evbuffer *out)
 {
-	write_calls(an, out);
-	write_ng(an, out);
-	write_media(an, out);
-	write_bridge(an, out);
+	struct anchor_stats s;
+
+	anchor_stats_total(an, &s);
+	write_calls(an, &s, out);
+	write_ng(&s, out);
+	write_media(&s, out);
+	write_bridge(&s, out);
 }

@@ -28,9 +28,9 @@
  * fingerprints and role stay (the anchor re-offers its established role,
  * RFC 5763 §6.7); ICE restarts do not touch them.
  *
- * Media. bridge_packet() runs per packet on the anchor's lock: unprotect
+ * Media. bridge_packet() runs per packet under the call's shard lock: unprotect
  * with the arriving side's inbound context, protect with the other side's
- * outbound one, in an->crypt_buf; failures (authentication, replay, no
+ * outbound one, in its shard's crypt_buf; failures (authentication, replay, no
  * keys yet) drop the packet and count it. Bridged streams stay in
  * userspace (the kernel module does not do SRTP).
  *
@@ -128,7 +128,6 @@ static void dtls_tick(evutil_socket_t fd, short what, void *arg);
 int bridge_open(struct anchor *an, char *err, size_t errlen)
 {
 	const struct config *cfg = an->cfg;
-	struct timeval tv = {.tv_sec = 0, .tv_usec = DTLS_TICK_MS * 1000};
 	char e[300];
 
 	if (!cfg->anchor_dtls_cert != !cfg->anchor_dtls_key) {
@@ -147,27 +146,36 @@ int bridge_open(struct anchor *an, char *err, size_t errlen)
 	if (fingerprint_format(dtls_srtp_cert_fingerprint(an->dtls_cert), e, sizeof(e)) > 0)
 		log_info("anchor: DTLS-SRTP certificate %s, fingerprint %s",
 			 cfg->anchor_dtls_cert ? cfg->anchor_dtls_cert : "made at startup", e);
-	an->crypt_buf = malloc(ANCHOR_RX_BUF + MCRYPTO_TRAILER_MAX);
-	an->dtls_ev = event_new(an->base, -1, EV_PERSIST, dtls_tick, an);
-	if (!an->crypt_buf || !an->dtls_ev || event_add(an->dtls_ev, &tv) < 0) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
 	return 0;
+}
+
+int bridge_shard_open(struct anchor_shard *sh)
+{
+	struct timeval tv = {.tv_sec = 0, .tv_usec = DTLS_TICK_MS * 1000};
+
+	sh->crypt_buf = malloc(ANCHOR_RX_BUF + MCRYPTO_TRAILER_MAX);
+	sh->dtls_ev = event_new(sh->base, -1, EV_PERSIST, dtls_tick, sh);
+	if (!sh->crypt_buf || !sh->dtls_ev || event_add(sh->dtls_ev, &tv) < 0)
+		return -1;
+	return 0;
+}
+
+void bridge_shard_close(struct anchor_shard *sh)
+{
+	if (sh->dtls_ev)
+		event_free(sh->dtls_ev);
+	sh->dtls_ev = NULL;
+	free(sh->crypt_buf);
+	sh->crypt_buf = NULL;
 }
 
 void bridge_close(struct anchor *an)
 {
 	bridge_keys_drop(an);
-	if (an->dtls_ev)
-		event_free(an->dtls_ev);
-	an->dtls_ev = NULL;
 	dtls_srtp_ctx_free(an->dtls_ctx);
 	dtls_srtp_cert_free(an->dtls_cert);
 	an->dtls_ctx = NULL;
 	an->dtls_cert = NULL;
-	free(an->crypt_buf);
-	an->crypt_buf = NULL;
 }
 
 /* ---- negotiation (prepare phase: nothing changes) ---- */
@@ -526,12 +534,12 @@ int bridge_rewrite_section(struct anchor *an, struct sdp *s, size_t i, const str
 /* ---- commit: associations and contexts ---- */
 
 /* An association goes (close_notify when connected). */
-static void conn_free(struct anchor *an, struct dtls_srtp_conn **conn, bool *started)
+static void conn_free(struct anchor_shard *sh, struct dtls_srtp_conn **conn, bool *started)
 {
 	if (*conn) {
 		if (dtls_srtp_conn_state(*conn) == DTLS_SRTP_HANDSHAKE && *started &&
-		    an->dtls_handshakes)
-			an->dtls_handshakes--;
+		    sh->dtls_handshakes)
+			sh->dtls_handshakes--;
 		dtls_srtp_conn_close(*conn); /* close_notify when connected */
 		dtls_srtp_conn_free(*conn);
 	}
@@ -539,24 +547,24 @@ static void conn_free(struct anchor *an, struct dtls_srtp_conn **conn, bool *sta
 	*started = false;
 }
 
-static void side_rtcp_free(struct anchor *an, struct side_crypto *sc)
+static void side_rtcp_free(struct side_crypto *sc)
 {
-	conn_free(an, &sc->rtcp.conn, &sc->rtcp.started);
+	conn_free(sc->sh, &sc->rtcp.conn, &sc->rtcp.started);
 	mcrypto_free(sc->rtcp.in);
 	mcrypto_free(sc->rtcp.out);
 	sc->rtcp.in = sc->rtcp.out = NULL;
 }
 
 /* The side's DTLS associations go, the RTCP port's with its contexts. */
-static void side_dtls_free(struct anchor *an, struct side_crypto *sc)
+static void side_dtls_free(struct side_crypto *sc)
 {
-	conn_free(an, &sc->dtls, &sc->dtls_started);
-	side_rtcp_free(an, sc);
+	conn_free(sc->sh, &sc->dtls, &sc->dtls_started);
+	side_rtcp_free(sc);
 }
 
 static void side_keys_free(struct anchor *an, struct side_crypto *sc)
 {
-	side_dtls_free(an, sc);
+	side_dtls_free(sc);
 	sc->keys_gen = ++an->keys_gen; /* a context still being made is not wanted */
 	mcrypto_free(sc->in);
 	mcrypto_free(sc->out);
@@ -626,6 +634,7 @@ void bridge_commit(struct anchor *an, struct stream *st, int side, const struct 
 	struct stream_side *ss = &st->side[side];
 	struct side_crypto *sc = &ss->crypto;
 
+	sc->sh = st->sh; /* its associations' handshakes count there */
 	switch (plan->kind) {
 	case SIDE_CRYPTO_NONE:
 		side_keys_free(an, sc);
@@ -645,7 +654,7 @@ void bridge_commit(struct anchor *an, struct stream *st, int side, const struct 
 				 st->call->call_id);
 		else if (plan->role == DTLS_SRTP_PASSIVE) {
 			sc->dtls_started = true;
-			an->dtls_handshakes++;
+			st->sh->dtls_handshakes++;
 		}
 		sc->live = *plan;
 		break;
@@ -654,7 +663,7 @@ void bridge_commit(struct anchor *an, struct stream *st, int side, const struct 
 			break;
 		/* the contexts are made off the lock (bridge_keys.c); the ones
 		   the side has serve until they are swapped in */
-		side_dtls_free(an, sc);
+		side_dtls_free(sc);
 		bridge_keys_request(an, st, side, plan);
 		sc->live = *plan;
 		break;
@@ -686,8 +695,8 @@ static void dtls_settle(struct anchor *an, struct stream *st, struct dtls_srtp_c
 
 	if (now == before || before != DTLS_SRTP_HANDSHAKE)
 		return;
-	if (an->dtls_handshakes)
-		an->dtls_handshakes--;
+	if (st->sh->dtls_handshakes)
+		st->sh->dtls_handshakes--;
 	if (now == DTLS_SRTP_CONNECTED && dtls_srtp_conn_keys(conn, &suite, local, remote) == 0) {
 		mcrypto_free(*in);
 		mcrypto_free(*out);
@@ -695,10 +704,10 @@ static void dtls_settle(struct anchor *an, struct stream *st, struct dtls_srtp_c
 		*out = bridge_key_context(suite, local, NULL, MCRYPTO_OUTBOUND);
 		OPENSSL_cleanse(local, sizeof(local));
 		OPENSSL_cleanse(remote, sizeof(remote));
-		an->stats.dtls_connected++;
+		st->sh->stats.dtls_connected++;
 		return;
 	}
-	an->stats.dtls_failed++;
+	st->sh->stats.dtls_failed++;
 	if (anchor_log_ok(an)) {
 		char id[160];
 
@@ -738,7 +747,7 @@ static void side_rtcp_sync(struct anchor *an, struct stream *st, struct stream_s
 
 	if (!want) {
 		if (sc->rtcp.conn || sc->rtcp.in || sc->rtcp.out)
-			side_rtcp_free(an, sc);
+			side_rtcp_free(sc);
 		return;
 	}
 	if (sc->rtcp.conn)
@@ -750,7 +759,7 @@ static void side_rtcp_sync(struct anchor *an, struct stream *st, struct stream_s
 			 st->call->call_id);
 	} else if (sc->live.role == DTLS_SRTP_PASSIVE) {
 		sc->rtcp.started = true;
-		an->dtls_handshakes++;
+		st->sh->dtls_handshakes++;
 	}
 }
 
@@ -772,7 +781,7 @@ void bridge_side_kick(struct anchor *an, struct stream *st, int side)
 		    ss->dest[comp].kind == SIDE_DEST_REFUSED)
 			continue;
 		*started = true;
-		an->dtls_handshakes++;
+		st->sh->dtls_handshakes++;
 		dtls_srtp_conn_start(conn);
 		dtls_settle(an, st, conn, in, out, comp, DTLS_SRTP_HANDSHAKE);
 	}
@@ -781,49 +790,46 @@ void bridge_side_kick(struct anchor *an, struct stream *st, int side)
 /* Retransmissions of the handshakes in progress (RFC 6347 §4.2.4). */
 static void dtls_tick(evutil_socket_t fd, short what, void *arg)
 {
-	struct anchor *an = arg;
+	struct anchor_shard *sh = arg;
 
 	(void)fd;
 	(void)what;
-	pthread_mutex_lock(&an->lock);
-	if (an->dtls_handshakes == 0) {
-		pthread_mutex_unlock(&an->lock);
+	pthread_mutex_lock(&sh->lock);
+	if (sh->dtls_handshakes == 0) {
+		pthread_mutex_unlock(&sh->lock);
 		return;
 	}
-	for (uint32_t i = 0; i <= an->calls_mask; i++) {
-		for (struct call *c = an->calls[i]; c; c = c->hnext) {
-			for (unsigned int s = 0; s < c->nstreams; s++) {
-				for (int k = 0; k < 4; k++) {
-					struct side_crypto *sc = &c->streams[s]->side[k / 2].crypto;
-					struct mcrypto **in, **out;
-					bool *started;
-					struct dtls_srtp_conn *conn =
-					    side_conn(sc, k % 2, &started, &in, &out);
+	for (struct call *c = sh->calls; c; c = c->snext) {
+		for (unsigned int s = 0; s < c->nstreams; s++) {
+			for (int k = 0; k < 4; k++) {
+				struct side_crypto *sc = &c->streams[s]->side[k / 2].crypto;
+				struct mcrypto **in, **out;
+				bool *started;
+				struct dtls_srtp_conn *conn = side_conn(sc, k % 2, &started, &in, &out);
 
-					if (!conn || !*started ||
-					    dtls_srtp_conn_state(conn) != DTLS_SRTP_HANDSHAKE ||
-					    dtls_srtp_conn_timeout_ms(conn) != 0)
-						continue;
-					dtls_srtp_conn_timer(conn);
-					dtls_settle(an, c->streams[s], conn, in, out, k % 2,
-						    DTLS_SRTP_HANDSHAKE);
-				}
+				if (!conn || !*started ||
+				    dtls_srtp_conn_state(conn) != DTLS_SRTP_HANDSHAKE ||
+				    dtls_srtp_conn_timeout_ms(conn) != 0)
+					continue;
+				dtls_srtp_conn_timer(conn);
+				dtls_settle(sh->an, c->streams[s], conn, in, out, k % 2,
+					    DTLS_SRTP_HANDSHAKE);
 			}
 		}
 	}
-	pthread_mutex_unlock(&an->lock);
+	pthread_mutex_unlock(&sh->lock);
 }
 
 /* ---- per packet ---- */
 
-static bool count_drop(struct anchor *an, enum mcrypto_result r)
+static bool count_drop(struct anchor_shard *sh, enum mcrypto_result r)
 {
 	if (r == MCRYPTO_AUTH_FAIL)
-		an->stats.srtp_auth_failed++;
+		sh->stats.srtp_auth_failed++;
 	else if (r == MCRYPTO_REPLAY)
-		an->stats.srtp_replayed++;
+		sh->stats.srtp_replayed++;
 	else
-		an->stats.srtp_dropped++;
+		sh->stats.srtp_dropped++;
 	return false;
 }
 
@@ -831,6 +837,7 @@ bool bridge_packet(struct anchor *an, struct stream *st, int side, int comp, enu
 		   const uint8_t *buf, size_t len, const uint8_t **out, size_t *outlen)
 {
 	struct side_crypto *from = &st->side[side].crypto, *to = &st->side[1 - side].crypto;
+	struct anchor_shard *sh = st->sh; /* its buffer and counters: this thread's */
 	bool rtcp = kind == DEMUX_RTCP || comp == 1;
 	struct mcrypto *cin, *cout;
 	enum mcrypto_result r;
@@ -852,7 +859,7 @@ bool bridge_packet(struct anchor *an, struct stream *st, int side, int comp, enu
 			dtls_settle(an, st, conn, in, outc, comp, before);
 			return false;
 		}
-		an->stats.srtp_dropped++;
+		sh->stats.srtp_dropped++;
 		return false;
 	}
 	/* SRTCP on a DTLS party's own RTCP port: that association's keys; the
@@ -860,32 +867,32 @@ bool bridge_packet(struct anchor *an, struct stream *st, int side, int comp, enu
 	cin = comp == 1 && from->rtcp.conn ? from->rtcp.in : from->in;
 	cout = rtcp && to->rtcp.conn ? to->rtcp.out : to->out;
 	if ((kind != DEMUX_RTP && kind != DEMUX_RTCP) || len > ANCHOR_RX_BUF) {
-		an->stats.srtp_dropped++;
+		sh->stats.srtp_dropped++;
 		return false;
 	}
-	memcpy(an->crypt_buf, buf, len);
+	memcpy(sh->crypt_buf, buf, len);
 	if (side_terminated(from) || from->in) {
 		if (!cin) {
 			from->not_keyed++;
-			an->stats.srtp_not_keyed++;
+			sh->stats.srtp_not_keyed++;
 			return false;
 		}
-		r = mcrypto_unprotect(cin, rtcp, an->crypt_buf, &n);
+		r = mcrypto_unprotect(cin, rtcp, sh->crypt_buf, &n);
 		if (r != MCRYPTO_OK)
-			return count_drop(an, r);
+			return count_drop(sh, r);
 	}
 	if (side_terminated(to) || to->out) {
 		if (!cout) {
 			to->not_keyed++;
-			an->stats.srtp_not_keyed++;
+			sh->stats.srtp_not_keyed++;
 			return false;
 		}
-		r = mcrypto_protect(cout, rtcp, an->crypt_buf, &n,
+		r = mcrypto_protect(cout, rtcp, sh->crypt_buf, &n,
 				    ANCHOR_RX_BUF + MCRYPTO_TRAILER_MAX);
 		if (r != MCRYPTO_OK)
-			return count_drop(an, r);
+			return count_drop(sh, r);
 	}
-	*out = an->crypt_buf;
+	*out = sh->crypt_buf;
 	*outlen = n;
 	return true;
 }

@@ -3,12 +3,12 @@
  * lock.
  *
  * Making a context derives six session keys (RFC 3711 §4.3) and sets up
- * ciphers and HMACs: tens of microseconds that every call's media would
- * wait for if they ran under an->lock. So bridge_commit() only asks for
+ * ciphers and HMACs: tens of microseconds that the media of every call on
+ * the shard would wait for if they ran under its lock. So bridge_commit() only asks for
  * an SDES side's contexts (bridge_keys_request(): a job with a copy of the
  * keys and the side's new keys_gen); the thread that committed, once it
- * released the lock, makes them (bridge_keys_settle()) and takes the lock
- * again just to swap them in when the side still wants those keys (same
+ * released the locks, makes them (bridge_keys_settle()) and takes an->lock
+ * and the call's shard lock again just to swap them in when the side still wants those keys (same
  * call, stream and keys_gen: a call the anchor thread freed meanwhile, or
  * a side keyed again, gets nothing). The contexts a side had keep working
  * until the swap, and go after it, off the lock too. The control thread
@@ -119,17 +119,25 @@ void bridge_keys_settle(struct anchor *an)
 	}
 	pthread_mutex_lock(&an->lock);
 	for (j = jobs; j; j = j->next) {
-		struct side_crypto *sc = job_side(an, j);
+		struct call *c = call_find(an, j->call_id);
+		struct side_crypto *sc;
 		struct mcrypto *in, *out;
 
-		if (!sc)
+		if (!c)
 			continue;
+		pthread_mutex_lock(&c->sh->lock);
+		sc = job_side(an, j);
+		if (!sc) {
+			pthread_mutex_unlock(&c->sh->lock);
+			continue;
+		}
 		in = sc->in;
 		out = sc->out;
 		sc->in = j->in;
 		sc->out = j->out;
 		j->in = in;
 		j->out = out;
+		pthread_mutex_unlock(&c->sh->lock);
 	}
 	pthread_mutex_unlock(&an->lock);
 	while ((j = jobs)) {

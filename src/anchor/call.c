@@ -41,11 +41,19 @@ struct call *call_find(struct anchor *an, const char *call_id)
 	return NULL;
 }
 
+/*
+ * On the shard the commit locked for it (an->new_call_shard, ng_commit()),
+ * with an->lock and that shard's lock held: the call's media stays there.
+ */
 static struct call *call_new(struct anchor *an, const char *call_id)
 {
-	struct call *c = calloc(1, sizeof(*c));
+	struct anchor_shard *sh = an->new_call_shard;
+	struct call *c;
 	uint32_t h;
 
+	if (!sh)
+		return NULL;
+	c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
 	c->call_id = strdup(call_id);
@@ -54,6 +62,7 @@ static struct call *call_new(struct anchor *an, const char *call_id)
 		return NULL;
 	}
 	c->an = an;
+	c->sh = sh;
 	c->ice_shared.ta_ms = ANCHOR_ICE_TA_MS;
 	c->ice_shared.pairs_max = ANCHOR_ICE_PAIRS_MAX;
 	c->ice_shared.checks_burst = ANCHOR_ICE_CHECKS_BURST;
@@ -65,6 +74,11 @@ static struct call *call_new(struct anchor *an, const char *call_id)
 	h = anchor_hash(call_id, strlen(call_id)) & an->calls_mask;
 	c->hnext = an->calls[h];
 	an->calls[h] = c;
+	c->snext = sh->calls;
+	if (sh->calls)
+		sh->calls->sprev = c;
+	sh->calls = c;
+	sh->ncalls++;
 	an->ncalls++;
 	an->stats.calls_total++;
 	return c;
@@ -87,6 +101,13 @@ void call_free(struct call *c)
 		pp = &(*pp)->hnext;
 	if (*pp)
 		*pp = c->hnext;
+	if (c->sprev)
+		c->sprev->snext = c->snext;
+	else
+		c->sh->calls = c->snext;
+	if (c->snext)
+		c->snext->sprev = c->sprev;
+	c->sh->ncalls--;
 	an->ncalls--;
 	for (unsigned int i = 0; i < c->nstreams; i++) {
 		media_side_close(an, c->streams[i], 0);
@@ -102,9 +123,15 @@ void call_free(struct call *c)
 
 void call_free_all(struct anchor *an)
 {
-	for (uint32_t i = 0; i <= an->calls_mask; i++)
-		while (an->calls[i])
+	for (uint32_t i = 0; i <= an->calls_mask; i++) {
+		while (an->calls[i]) {
+			struct anchor_shard *sh = an->calls[i]->sh;
+
+			pthread_mutex_lock(&sh->lock);
 			call_free(an->calls[i]);
+			pthread_mutex_unlock(&sh->lock);
+		}
+	}
 }
 
 enum call_end call_end_reason(const struct call *c, uint64_t now_ms, uint64_t idle_ms,
@@ -128,7 +155,11 @@ void call_expire(struct anchor *an, uint64_t now_ms)
 		struct call *c = an->calls[i], *next;
 
 		for (; c; c = next) {
+			struct anchor_shard *sh = c->sh;
+
 			next = c->hnext;
+			/* last_media_ms is the shard's: read and the call ended under its lock */
+			pthread_mutex_lock(&sh->lock);
 			switch (call_end_reason(c, now_ms, idle_ms, final_ms)) {
 			case CALL_FINAL_TIMEOUT:
 				an->stats.calls_final_timeout++;
@@ -137,6 +168,7 @@ void call_expire(struct anchor *an, uint64_t now_ms)
 				an->stats.calls_timeout++;
 				break;
 			case CALL_LIVE:
+				pthread_mutex_unlock(&sh->lock);
 				continue;
 			}
 			if (anchor_log_ok(an)) {
@@ -146,6 +178,7 @@ void call_expire(struct anchor *an, uint64_t now_ms)
 					 log_safe(c->call_id, id, sizeof(id)));
 			}
 			call_free(c);
+			pthread_mutex_unlock(&sh->lock);
 		}
 	}
 }
@@ -857,6 +890,7 @@ static int offer_streams(struct anchor *an, struct call *c, const struct sdp *s,
 		if (!st)
 			goto nomem;
 		st->call = c;
+		st->sh = c->sh;
 		st->index = c->nstreams;
 		snprintf(st->type, sizeof(st->type), "%s", m->type);
 		snprintf(st->proto, sizeof(st->proto), "%s", m->proto);

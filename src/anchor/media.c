@@ -30,14 +30,14 @@
 #include "common/log.h"
 #include "stun/stun.h"
 
-static struct media_sock **port_slot(struct anchor *an, uint16_t port)
+static struct media_sock **port_slot(struct anchor_shard *sh, uint16_t port)
 {
-	return &an->ports[port & an->ports_mask];
+	return &sh->ports[port & sh->an->ports_mask];
 }
 
-struct media_sock *media_find_port(struct anchor *an, uint16_t port)
+struct media_sock *media_find_port(struct anchor_shard *sh, uint16_t port)
 {
-	struct media_sock *ms = *port_slot(an, port);
+	struct media_sock *ms = *port_slot(sh, port);
 
 	for (; ms; ms = ms->pnext)
 		if (addr_port(&ms->local.sa) == port)
@@ -51,14 +51,17 @@ struct media_sock *media_find_port(struct anchor *an, uint16_t port)
  */
 static void port_add(struct anchor *an, struct media_sock *ms)
 {
-	ms->pnext = *port_slot(an, addr_port(&ms->local.sa));
-	*port_slot(an, addr_port(&ms->local.sa)) = ms;
+	uint16_t port = addr_port(&ms->local.sa);
+
+	ms->pnext = *port_slot(ms->sh, port);
+	*port_slot(ms->sh, port) = ms;
+	__atomic_store_n(&an->port_shard[port], (uint16_t)ms->sh->index, __ATOMIC_RELAXED);
 	relay_ports_set(&an->relay->ports, &ms->local.sa, IPPROTO_UDP, an->owner, true);
 }
 
 static void port_remove(struct anchor *an, struct media_sock *ms)
 {
-	struct media_sock **pp = port_slot(an, addr_port(&ms->local.sa));
+	struct media_sock **pp = port_slot(ms->sh, addr_port(&ms->local.sa));
 
 	relay_ports_set(&an->relay->ports, &ms->local.sa, IPPROTO_UDP, an->owner, false);
 	while (*pp && *pp != ms)
@@ -127,7 +130,7 @@ int media_send(const struct media_sock *ms, const struct media_dest *to, const u
 	       size_t len)
 {
 	if (to->own && relay_peer_verdict(ms->an->relay, &to->addr, IPPROTO_UDP) != PEER_ALLOWED) {
-		ms->an->stats.dropped_policy++;
+		ms->sh->stats.dropped_policy++;
 		return 1;
 	}
 	return sendto(ms->fd, buf, len, 0, &to->addr.sa, addr_len(&to->addr.sa)) < 0 ? -1 : 0;
@@ -138,33 +141,33 @@ void media_latch_window(struct anchor *an, struct stream_side *ss)
 	ss->latch_policy.window_end_ms = clock_ms() + (uint64_t)an->cfg->anchor_latch_window * 1000;
 }
 
-/* An ICE timer the anchor thread finalized: its stream goes now if its call let it go. */
+/* An ICE timer its shard's thread finalized: its stream goes now if its call let it go. */
 static void media_timer_finalized(struct event *ev, void *arg)
 {
 	struct media_sock *ms = arg;
-	struct anchor *an = ms->an;
+	struct anchor_shard *sh = ms->sh;
 	struct stream *st = ms->st;
 
 	(void)ev;
-	pthread_mutex_lock(&an->lock);
+	pthread_mutex_lock(&sh->lock);
 	if (--st->finalizing == 0 && st->released)
 		free(st);
-	pthread_mutex_unlock(&an->lock);
+	pthread_mutex_unlock(&sh->lock);
 }
 
 /*
- * Frees a side's ICE timer (its argument points into st), with the lock
- * held. On the anchor thread, or with its loop not running, at once. From
- * another thread (the control thread commits a request under the lock)
- * event_del() would wait for the timer's callback, which may itself be
- * waiting for the lock: the timer is removed without waiting and freed by
- * the anchor thread once its callback is done (a callback already past its
+ * Frees a side's ICE timer (its argument points into st), with st's shard
+ * lock held. On the shard's thread, or with its loop not running, at once.
+ * From another thread (the control thread commits a request under the
+ * lock) event_del() would wait for the timer's callback, which may itself
+ * be waiting for the lock: the timer is removed without waiting and freed
+ * by the shard's thread once its callback is done (a callback already past its
  * event finds the agent gone, media_ice_schedule()), and st lives until
  * then (media_stream_free()).
  */
-static void media_timer_free(struct anchor *an, struct event *ev, struct stream *st)
+static void media_timer_free(struct event *ev, struct stream *st)
 {
-	if (!an->started || pthread_equal(pthread_self(), an->thread)) {
+	if (anchor_shard_owner(st->sh)) {
 		event_free(ev);
 		return;
 	}
@@ -183,23 +186,23 @@ void media_stream_free(struct stream *st)
 }
 
 /*
- * The media sockets are watched by an epoll set of the anchor's own
+ * A shard's media sockets are watched by an epoll set of its own
  * (media_poll_ready()), not by an event each: a request that opens or
  * closes one on the control thread changes the set with epoll_ctl(),
- * which neither wakes the anchor thread nor waits for it. The set is read
- * under the lock, so a socket closed and freed under the lock is never
+ * which neither wakes the shard's thread nor waits for it. The set is read
+ * under the shard's lock, so a socket closed and freed under it is never
  * read from a stale readiness report.
  */
-static int media_poll_add(struct anchor *an, struct media_sock *ms)
+static int media_poll_add(struct media_sock *ms)
 {
 	struct epoll_event e = {.events = EPOLLIN, .data.ptr = ms};
 
-	return epoll_ctl(an->media_epfd, EPOLL_CTL_ADD, ms->fd, &e);
+	return epoll_ctl(ms->sh->media_epfd, EPOLL_CTL_ADD, ms->fd, &e);
 }
 
 static void media_sock_close(struct anchor *an, struct media_sock *ms)
 {
-	epoll_ctl(an->media_epfd, EPOLL_CTL_DEL, ms->fd, NULL);
+	epoll_ctl(ms->sh->media_epfd, EPOLL_CTL_DEL, ms->fd, NULL);
 	port_remove(an, ms);
 	close(ms->fd);
 	an->budget.release(an->budget.ctx, 1);
@@ -229,6 +232,7 @@ int media_side_open(struct anchor *an, struct stream *st, int side, int nsocks, 
 	int fds[2] = {-1, -1};
 
 	ss->socks[0].fd = ss->socks[1].fd = -1;
+	ss->socks[0].sh = ss->socks[1].sh = st->sh;
 	if (an->budget.take(an->budget.ctx, (unsigned int)nsocks) < 0)
 		return -2;
 	if (!prebound_take(an, nsocks, family, fds) &&
@@ -243,11 +247,12 @@ int media_side_open(struct anchor *an, struct stream *st, int side, int nsocks, 
 
 		ms->fd = fds[k];
 		ms->an = an;
+		ms->sh = st->sh;
 		ms->st = st;
 		ms->side = (uint8_t)side;
 		ms->comp = (uint8_t)k;
 		getsockname(ms->fd, &ms->local.sa, &len);
-		if (media_poll_add(an, ms) < 0) {
+		if (media_poll_add(ms) < 0) {
 			ms->fd = -1;
 			goto fail;
 		}
@@ -280,7 +285,7 @@ void media_side_drop_rtcp(struct anchor *an, struct stream_side *ss)
 void media_side_stop_ice(struct stream_side *ss)
 {
 	if (ss->ice_timer)
-		media_timer_free(ss->socks[0].an, ss->ice_timer, ss->socks[0].st);
+		media_timer_free(ss->ice_timer, ss->socks[0].st);
 	ss->ice_timer = NULL;
 	if (ss->ice)
 		ice_agent_free(ss->ice);
@@ -317,7 +322,7 @@ static int ice_send(void *ctx, int component, const struct sockaddr *to, const u
 	if (component < 1 || component > ss->nsocks)
 		return -1;
 	if (!media_dest_check(an, to, &d)) {
-		an->stats.dropped_policy++;
+		ss->socks[0].sh->stats.dropped_policy++;
 		return -1;
 	}
 	return media_send(&ss->socks[component - 1], &d, buf, len) == 0 ? 0 : -1;
@@ -326,14 +331,14 @@ static int ice_send(void *ctx, int component, const struct sockaddr *to, const u
 static void ice_timer_fired(evutil_socket_t fd, short what, void *arg)
 {
 	struct media_sock *ms = arg;
-	struct anchor *an = ms->an;
+	struct anchor_shard *sh = ms->sh;
 
 	(void)fd;
 	(void)what;
-	pthread_mutex_lock(&an->lock);
-	anchor_clock(an);
+	pthread_mutex_lock(&sh->lock);
+	anchor_shard_clock(sh);
 	media_ice_schedule(ms->st, ms->side);
-	pthread_mutex_unlock(&an->lock);
+	pthread_mutex_unlock(&sh->lock);
 }
 
 /* Runs the side's agent now and arms its timer for when it asks next. */
@@ -385,7 +390,7 @@ int media_ice_start(struct anchor *an, struct stream *st, int side)
 		ice_set_local(ss->ice, k + 1, &a.sa,
 			      ice_priority(l->lan ? ICE_CAND_HOST : ICE_CAND_RELAY, 65535, k + 1));
 	}
-	ss->ice_timer = evtimer_new(an->base, ice_timer_fired, &ss->socks[0]);
+	ss->ice_timer = evtimer_new(st->sh->base, ice_timer_fired, &ss->socks[0]);
 	if (!ss->ice_timer) {
 		media_side_stop_ice(ss);
 		return -1;
@@ -394,19 +399,17 @@ int media_ice_start(struct anchor *an, struct stream *st, int side)
 }
 
 /* RFC 7675: a side whose consent expired gets no more media. */
-void media_consent_check(struct anchor *an, uint64_t now_ms)
+void media_consent_check(struct anchor_shard *sh, uint64_t now_ms)
 {
-	for (uint32_t i = 0; i <= an->calls_mask; i++) {
-		for (struct call *c = an->calls[i]; c; c = c->hnext) {
-			for (unsigned int s = 0; s < c->nstreams; s++) {
-				for (int k = 0; k < 2; k++) {
-					struct stream_side *ss = &c->streams[s]->side[k];
+	for (struct call *c = sh->calls; c; c = c->snext) {
+		for (unsigned int s = 0; s < c->nstreams; s++) {
+			for (int k = 0; k < 2; k++) {
+				struct stream_side *ss = &c->streams[s]->side[k];
 
-					if (ss->ice && !ss->consent_lost &&
-					    ice_consent_expired(ss->ice, now_ms)) {
-						ss->consent_lost = true;
-						media_side_refresh(an, c->streams[s], k);
-					}
+				if (ss->ice && !ss->consent_lost &&
+				    ice_consent_expired(ss->ice, now_ms)) {
+					ss->consent_lost = true;
+					media_side_refresh(sh->an, c->streams[s], k);
 				}
 			}
 		}
@@ -429,7 +432,7 @@ static void stun_txn_add(struct anchor *an, struct stream_side *ss, int comp,
 		return;
 	t = &ss->txns[ss->txn_next++ % ANCHOR_STUN_TXNS];
 	if (!media_dest_check(an, &from->sa, &t->src)) {
-		an->stats.dropped_policy++;
+		ss->socks[0].sh->stats.dropped_policy++;
 		t->used = false;
 		return;
 	}
@@ -448,6 +451,7 @@ static bool stun_txn_answer(struct anchor *an, struct stream *st, int x, const s
 			    const uint8_t *buf, size_t len)
 {
 	struct stream_side *o = &st->side[1 - x];
+	struct anchor_shard *sh = st->sh;
 	struct stun_txn *t = NULL;
 	int sent;
 
@@ -464,17 +468,17 @@ static bool stun_txn_answer(struct anchor *an, struct stream *st, int x, const s
 		    !addr_equal(&o->latch[t->comp].src.sa, &t->src.addr.sa)) {
 			latch_commit(&o->latch[t->comp], &t->src.addr.sa, &none);
 			o->latch_dest[t->comp] = t->src;
-			an->stats.latches++;
+			sh->stats.latches++;
 			media_side_refresh(an, st, 1 - x);
 		}
 	}
 	sent = media_send(&o->socks[t->comp], &t->src, buf, len);
 	if (sent < 0)
-		an->stats.errors_user++;
+		sh->stats.errors_user++;
 	if (sent != 0)
 		return true;
-	an->stats.packets_user++;
-	an->stats.bytes_user += len;
+	sh->stats.packets_user++;
+	sh->stats.bytes_user += len;
 	return true;
 }
 
@@ -560,20 +564,22 @@ static uint8_t stream_mode(const struct stream *st)
 	return ANCHOR_MODE_LATCHING;
 }
 
-static void media_stream_sync(struct anchor *an, struct stream *st)
+static void media_stream_sync(struct stream *st)
 {
+	struct anchor_shard *sh = st->sh;
+
 	bool confirmed = st->side[0].nsocks && st->side[1].nsocks &&
 			 media_dest_confirmed(&st->side[0].dest[0]) &&
 			 media_dest_confirmed(&st->side[1].dest[0]);
 
 	if (confirmed != st->confirmed) {
 		if (confirmed) {
-			an->streams_confirmed++;
+			sh->streams_confirmed++;
 			st->confirmed_mode = stream_mode(st);
-			an->streams_by_mode[st->confirmed_mode]++;
+			sh->streams_by_mode[st->confirmed_mode]++;
 		} else {
-			an->streams_confirmed--;
-			an->streams_by_mode[st->confirmed_mode]--;
+			sh->streams_confirmed--;
+			sh->streams_by_mode[st->confirmed_mode]--;
 		}
 	}
 	st->confirmed = confirmed;
@@ -602,7 +608,7 @@ void media_side_refresh(struct anchor *an, struct stream *st, int side)
 		}
 	}
 	if (changed)
-		media_stream_sync(an, st);
+		media_stream_sync(st);
 	/* an active DTLS side starts once it has a destination and was answered */
 	bridge_side_kick(an, st, side);
 	/* also when only the sockets or rtcp-mux moved (nothing to do without the module) */
@@ -625,6 +631,7 @@ static bool side_latch(struct anchor *an, struct stream *st, int side, int comp,
 		       const union sockaddr_u *from, const uint8_t *buf, size_t len)
 {
 	struct stream_side *ss = &st->side[side];
+	struct anchor_shard *sh = st->sh;
 	struct latch_policy rtcp = ss->latch_policy;
 	const struct latch_policy *pol = &ss->latch_policy;
 	struct latch_pkt pkt;
@@ -643,21 +650,21 @@ static bool side_latch(struct anchor *an, struct stream *st, int side, int comp,
 		}
 		pol = &rtcp;
 	}
-	switch (latch_input(&ss->latch[comp], pol, &from->sa, &pkt, an->now_ms)) {
+	switch (latch_input(&ss->latch[comp], pol, &from->sa, &pkt, sh->now_ms)) {
 	case LATCH_ACCEPT:
 		return true;
 	case LATCH_NEW:
 		if (!media_dest_check(an, &from->sa, &d)) {
-			an->stats.dropped_policy++;
+			sh->stats.dropped_policy++;
 			return false;
 		}
 		had = ss->latch[comp].latched;
 		latch_commit(&ss->latch[comp], &from->sa, &pkt);
 		ss->latch_dest[comp] = d;
 		if (had)
-			an->stats.relatches++;
+			sh->stats.relatches++;
 		else
-			an->stats.latches++;
+			sh->stats.latches++;
 		/* RTP moved to another host: its RTCP is learned again */
 		if (comp == 0 && ss->latch[1].latched &&
 		    !addr_ip_equal(&ss->latch[1].src.sa, &from->sa))
@@ -665,22 +672,23 @@ static bool side_latch(struct anchor *an, struct stream *st, int side, int comp,
 		media_side_refresh(an, st, side);
 		return true;
 	default:
-		an->stats.dropped_unauthenticated++;
+		sh->stats.dropped_unauthenticated++;
 		return false;
 	}
 }
 
 /* A forwarded datagram's fate, as media_send() gives it: counted. */
-static void forward_count(struct anchor *an, struct side_counters *cnt, size_t len, int sent)
+static void forward_count(struct anchor_shard *sh, struct side_counters *cnt, size_t len,
+			  int sent)
 {
 	if (sent < 0) {
 		cnt->errors++;
-		an->stats.errors_user++;
+		sh->stats.errors_user++;
 	}
 	if (sent != 0)
 		return;
-	an->stats.packets_user++;
-	an->stats.bytes_user += len;
+	sh->stats.packets_user++;
+	sh->stats.bytes_user += len;
 }
 
 static void forward_done(void *arg, const struct udp_tx *t, bool sent)
@@ -693,14 +701,14 @@ static void forward_done(void *arg, const struct udp_tx *t, bool sent)
  * not one of our own addresses), with the receive batch when media_read()
  * holds one, else at once.
  */
-static void forward_queue(struct anchor *an, int fd, const union sockaddr_u *to,
+static void forward_queue(struct anchor_shard *sh, int fd, const union sockaddr_u *to,
 			  const uint8_t *buf, size_t len, struct side_counters *cnt)
 {
 	struct udp_tx *t;
 
-	if (an->txq.n == UDP_TXQ_LEN)
-		udp_txq_flush(&an->txq, &an->stats.batch, forward_done, an);
-	t = &an->txq.tx[an->txq.n++];
+	if (sh->txq.n == UDP_TXQ_LEN)
+		udp_txq_flush(&sh->txq, &sh->stats.batch, forward_done, sh);
+	t = &sh->txq.tx[sh->txq.n++];
 	t->fd = fd;
 	t->to = *to;
 	t->to_len = addr_len(&to->sa);
@@ -709,35 +717,36 @@ static void forward_queue(struct anchor *an, int fd, const union sockaddr_u *to,
 	t->len = len;
 	t->owner = cnt;
 	t->payload = len;
-	if (!an->txq.hold)
-		udp_txq_flush(&an->txq, &an->stats.batch, forward_done, an);
+	if (!sh->txq.hold)
+		udp_txq_flush(&sh->txq, &sh->stats.batch, forward_done, sh);
 }
 
 void media_input(struct anchor *an, struct media_sock *ms, const union sockaddr_u *from,
 		 const uint8_t *buf, size_t len)
 {
 	struct stream *st = ms->st;
+	struct anchor_shard *sh = ms->sh;
 	struct stream_side *ss = &st->side[ms->side], *o = &st->side[1 - ms->side];
 	enum demux_kind kind = demux_classify(buf, len);
 	struct side_counters *cnt;
 	struct stun_msg sm;
 	const uint8_t *in;
 	int comp = ms->comp, oc, sent;
-	uint64_t now = an->now_ms;
+	uint64_t now = sh->now_ms;
 
 	switch (kind) {
 	case DEMUX_STUN:
 		if (ss->ice && !ss->ice_passthrough) {
 			struct ice_io io = {.ctx = ss, .send = ice_send};
 
-			an->stats.stun_handled++;
+			sh->stats.stun_handled++;
 			ice_handle_stun(ss->ice, comp + 1, &from->sa, buf, len, now, &io);
 			media_ice_schedule(st, ms->side);
 			return;
 		}
 		/* force-relay: end to end; a request is not authenticated here, never latched on */
 		if (!stun_passable(&sm, buf, len)) {
-			an->stats.stun_no_fingerprint++;
+			sh->stats.stun_no_fingerprint++;
 			return;
 		}
 		if (sm.method == STUN_BINDING && sm.cls == STUN_REQUEST)
@@ -749,7 +758,7 @@ void media_input(struct anchor *an, struct media_sock *ms, const union sockaddr_
 		break;
 	case DEMUX_DROP:
 	case DEMUX_TURN_CHANNEL:
-		an->stats.dropped_malformed++;
+		sh->stats.dropped_malformed++;
 		return;
 	default:
 		break;
@@ -759,7 +768,7 @@ void media_input(struct anchor *an, struct media_sock *ms, const union sockaddr_
 		/* the selected pair's remote: one compare; another valid pair's: a scan */
 		if (!(ss->has_ice_src[comp] && addr_equal(&ss->ice_src[comp].sa, &from->sa)) &&
 		    !ice_source_ok(ss->ice, comp + 1, &from->sa)) {
-			an->stats.dropped_unauthenticated++;
+			sh->stats.dropped_unauthenticated++;
 			return;
 		}
 	} else if (kind != DEMUX_STUN && !side_latch(an, st, ms->side, comp, from, buf, len)) {
@@ -769,7 +778,7 @@ void media_input(struct anchor *an, struct media_sock *ms, const union sockaddr_
 	cnt = (kind == DEMUX_RTCP || comp == 1) ? &ss->rtcp : &ss->rtp;
 	cnt->packets++;
 	cnt->bytes += len;
-	cnt->last_packet_ms = an->wall_ms;
+	cnt->last_packet_ms = sh->wall_ms;
 	st->call->last_media_ms = now;
 
 	/* SRTP bridging: DTLS consumed, packets decrypted and encrypted (bridge.c) */
@@ -781,9 +790,9 @@ void media_input(struct anchor *an, struct media_sock *ms, const union sockaddr_
 		oc = 0;
 	if (o->dest[oc].kind == SIDE_DEST_NONE || o->dest[oc].kind == SIDE_DEST_REFUSED) {
 		if (o->dest[oc].kind == SIDE_DEST_REFUSED)
-			an->stats.dropped_policy++;
+			sh->stats.dropped_policy++;
 		cnt->errors++;
-		an->stats.dropped_no_destination++;
+		sh->stats.dropped_no_destination++;
 		return;
 	}
 	/*
@@ -791,11 +800,11 @@ void media_input(struct anchor *an, struct media_sock *ms, const union sockaddr_
 	 * the next) and to a destination judged once: queued with the batch.
 	 */
 	if (buf == in && !o->dest[oc].to.own) {
-		forward_queue(an, o->socks[oc].fd, &o->dest[oc].to.addr, buf, len, cnt);
+		forward_queue(sh, o->socks[oc].fd, &o->dest[oc].to.addr, buf, len, cnt);
 		return;
 	}
 	sent = media_send(&o->socks[oc], &o->dest[oc].to, buf, len);
-	forward_count(an, cnt, len, sent);
+	forward_count(sh, cnt, len, sent);
 }
 
 /*
@@ -803,71 +812,71 @@ void media_input(struct anchor *an, struct media_sock *ms, const union sockaddr_
  * is queued (the payloads stay in rx) and sent together at the end
  * (udp_batch.h): nothing in the batch closes a socket or ends a call.
  */
-static void media_read(struct anchor *an, struct media_sock *ms)
+static void media_read(struct anchor_shard *sh, struct media_sock *ms)
 {
 	int n;
 
 	for (int i = 0; i < ANCHOR_RX_BATCH; i++) {
-		an->rx_msgs[i].msg_hdr.msg_namelen = sizeof(an->rx_from[i]);
-		an->rx_msgs[i].msg_hdr.msg_flags = 0;
+		sh->rx_msgs[i].msg_hdr.msg_namelen = sizeof(sh->rx_from[i]);
+		sh->rx_msgs[i].msg_hdr.msg_flags = 0;
 	}
-	n = recvmmsg(ms->fd, an->rx_msgs, ANCHOR_RX_BATCH, MSG_DONTWAIT, NULL);
+	n = recvmmsg(ms->fd, sh->rx_msgs, ANCHOR_RX_BATCH, MSG_DONTWAIT, NULL);
 	if (n <= 0)
 		return;
-	an->stats.batch.recv_calls++;
-	an->stats.batch.recv_dgrams += (uint64_t)n;
-	an->txq.hold = true;
+	sh->stats.batch.recv_calls++;
+	sh->stats.batch.recv_dgrams += (uint64_t)n;
+	sh->txq.hold = true;
 	for (int i = 0; i < n; i++) {
-		if (an->rx_msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
-			an->stats.dropped_malformed++;
+		if (sh->rx_msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
+			sh->stats.dropped_malformed++;
 			continue;
 		}
 		/* media sockets are IPv6-only or IPv4: no mapped addresses to unmap */
-		media_input(an, ms, &an->rx_from[i], an->rx + (size_t)i * ANCHOR_RX_BUF,
-			    an->rx_msgs[i].msg_len);
+		media_input(sh->an, ms, &sh->rx_from[i], sh->rx + (size_t)i * ANCHOR_RX_BUF,
+			    sh->rx_msgs[i].msg_len);
 	}
-	udp_txq_flush(&an->txq, &an->stats.batch, forward_done, an);
-	an->txq.hold = false;
+	udp_txq_flush(&sh->txq, &sh->stats.batch, forward_done, sh);
+	sh->txq.hold = false;
 }
 
 /*
- * The anchor thread: some media sockets are readable. One batch of them
- * per call, under the lock (level-triggered: the rest come on the next
- * turn of the loop, so control gets the lock between batches).
+ * A shard's thread: some of its media sockets are readable. One batch of
+ * them per call, under the shard's lock (level-triggered: the rest come on
+ * the next turn of the loop, so control gets the lock between batches).
  */
 static void media_poll_ready(evutil_socket_t fd, short what, void *arg)
 {
-	struct anchor *an = arg;
+	struct anchor_shard *sh = arg;
 	struct epoll_event ready[ANCHOR_POLL_BATCH];
 	int n;
 
 	(void)what;
-	pthread_mutex_lock(&an->lock);
-	anchor_clock(an);
+	pthread_mutex_lock(&sh->lock);
+	anchor_shard_clock(sh);
 	n = epoll_wait(fd, ready, ANCHOR_POLL_BATCH, 0);
 	for (int i = 0; i < n; i++)
-		media_read(an, ready[i].data.ptr);
-	pthread_mutex_unlock(&an->lock);
+		media_read(sh, ready[i].data.ptr);
+	pthread_mutex_unlock(&sh->lock);
 }
 
-int media_poll_open(struct anchor *an)
+int media_poll_open(struct anchor_shard *sh)
 {
-	an->media_epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (an->media_epfd < 0)
+	sh->media_epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (sh->media_epfd < 0)
 		return -1;
-	an->media_ev = event_new(an->base, an->media_epfd, EV_READ | EV_PERSIST, media_poll_ready,
-				 an);
-	if (!an->media_ev || event_add(an->media_ev, NULL) < 0)
+	sh->media_ev = event_new(sh->base, sh->media_epfd, EV_READ | EV_PERSIST, media_poll_ready,
+				 sh);
+	if (!sh->media_ev || event_add(sh->media_ev, NULL) < 0)
 		return -1;
 	return 0;
 }
 
-void media_poll_close(struct anchor *an)
+void media_poll_close(struct anchor_shard *sh)
 {
-	if (an->media_ev)
-		event_free(an->media_ev);
-	an->media_ev = NULL;
-	if (an->media_epfd >= 0)
-		close(an->media_epfd);
-	an->media_epfd = -1;
+	if (sh->media_ev)
+		event_free(sh->media_ev);
+	sh->media_ev = NULL;
+	if (sh->media_epfd >= 0)
+		close(sh->media_epfd);
+	sh->media_epfd = -1;
 }

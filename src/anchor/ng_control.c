@@ -187,17 +187,61 @@ static void dispatch(struct anchor *an, const struct ng_request *req, struct bdo
 }
 
 /*
- * Runs req under the anchor's lock, on this thread: the anchor thread is
- * not woken for it (events the request frees are finalized there later,
- * media_event_free()).
+ * The media lock a request needs, with an->lock held: its call's shard's
+ * (a new call's: the shard it will live on, anchor_shard_pick()), every
+ * shard's for list and statistics, none for ping. Only that shard's media
+ * waits for the commit; other shards never see the control path.
+ */
+static struct anchor_shard *commit_lock(struct anchor *an, const struct ng_request *req,
+					bool *all)
+{
+	const struct call *c;
+
+	*all = false;
+	an->new_call_shard = NULL;
+	if (req->cmd == NG_PING)
+		return NULL;
+	if (req->cmd == NG_LIST || req->cmd == NG_STATISTICS) {
+		anchor_shards_lock(an);
+		*all = true;
+		return NULL;
+	}
+	c = req->call_id ? call_find(an, req->call_id) : NULL;
+	if (!c && req->cmd != NG_OFFER)
+		return NULL;
+	if (!c)
+		an->new_call_shard = anchor_shard_pick(an);
+	pthread_mutex_lock(c ? &c->sh->lock : &an->new_call_shard->lock);
+	return c ? c->sh : an->new_call_shard;
+}
+
+void anchor_commit(struct anchor *an, const struct ng_request *req, struct bdoc *d,
+		   struct bval *reply)
+{
+	struct anchor_shard *sh;
+	bool all;
+
+	pthread_mutex_lock(&an->lock);
+	anchor_clock(an);
+	sh = commit_lock(an, req, &all);
+	dispatch(an, req, d, reply);
+	an->new_call_shard = NULL;
+	if (sh)
+		pthread_mutex_unlock(&sh->lock);
+	if (all)
+		anchor_shards_unlock(an);
+	pthread_mutex_unlock(&an->lock);
+}
+
+/*
+ * Runs req under an->lock and its call's shard lock, on this thread: the
+ * shard's thread is not woken for it (events the request frees are
+ * finalized there later, media_timer_free()).
  */
 static void ng_commit(struct anchor *an, const struct ng_request *req, struct bdoc *d,
 		      struct bval *reply)
 {
-	pthread_mutex_lock(&an->lock);
-	anchor_clock(an);
-	dispatch(an, req, d, reply);
-	pthread_mutex_unlock(&an->lock);
+	anchor_commit(an, req, d, reply);
 	/* the request's SRTP contexts, made off the lock before the reply goes */
 	bridge_keys_settle(an);
 }
@@ -331,11 +375,13 @@ static void ng_readable(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* Once a second: the reply cache, and calls that timed out (anchor_expire()). */
 static void ng_tick(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
 	ng_cache_expire(arg, clock_ms());
+	anchor_expire(arg);
 }
 
 static void ng_stop_loop(evutil_socket_t fd, short what, void *arg)

@@ -227,6 +227,8 @@ void ng_query_call(struct anchor *an, const struct call *c, struct bdoc *d, stru
 	bdict_add_int(d, reply, "created", (int64_t)(c->created_wall_us / 1000000));
 	bdict_add_int(d, reply, "created_us", (int64_t)(c->created_wall_us % 1000000));
 	bdict_add_int(d, reply, "last signal", (int64_t)c->last_signal_s);
+	/* the media thread the call runs on (anchor-num-threads), from 0 */
+	bdict_add_int(d, reply, "thread", (int64_t)c->sh->index);
 	tags = bdict_add_dict(d, reply, "tags");
 	for (int k = 0; tags && k < 2; k++)
 		add_tag(an, c, k, d, tags);
@@ -266,12 +268,14 @@ void ng_list(struct anchor *an, const struct ng_request *req, struct bdoc *d, st
 
 void ng_statistics(struct anchor *an, struct bdoc *d, struct bval *reply)
 {
-	const struct anchor_stats *s = &an->stats;
+	struct anchor_stats total;
+	const struct anchor_stats *s = &total;
 	struct bval *st = bdict_add_dict(d, reply, "statistics"), *cur, *tot, *ctl;
 	unsigned int media_user = 0, media_kernel = 0;
 
 	if (!st)
 		return;
+	anchor_stats_total(an, &total);
 	for (uint32_t i = 0; i <= an->calls_mask; i++)
 		for (const struct call *c = an->calls[i]; c; c = c->hnext)
 			for (unsigned int k = 0; k < c->nstreams; k++)

@@ -66,30 +66,36 @@ int anchor_offload_open(struct anchor *an)
 {
 	/* TURN channels toward the anchor's ports may be joined in the kernel (by the worker) */
 	relay_ports_set_join(&an->relay->ports, an->owner, anchor_join, anchor_joined);
-	an->engine = relay_engine_thread_open(&an->relay->engine, "anchor");
-	if (!an->engine)
-		return -1;
-	an->offload_ev = event_new(an->base, -1, 0, offload_run_pending, an);
-	return an->offload_ev ? 0 : -1;
+	return 0;
 }
 
-void anchor_offload_close(struct anchor *an)
+/* Each media thread has its own engine handle (one netlink socket per thread). */
+int anchor_offload_shard_open(struct anchor_shard *sh)
 {
-	if (an->offload_ev)
-		event_free(an->offload_ev);
-	an->offload_ev = NULL;
+	sh->engine = relay_engine_thread_open(&sh->an->relay->engine, "anchor");
+	if (!sh->engine)
+		return -1;
+	sh->offload_ev = event_new(sh->base, -1, 0, offload_run_pending, sh);
+	return sh->offload_ev ? 0 : -1;
+}
+
+void anchor_offload_shard_close(struct anchor_shard *sh)
+{
+	if (sh->offload_ev)
+		event_free(sh->offload_ev);
+	sh->offload_ev = NULL;
 	/* closing the socket flushes whatever is left */
-	relay_engine_thread_close(an->engine);
-	an->engine = NULL;
+	if (sh->engine)
+		relay_engine_thread_close(sh->engine);
+	sh->engine = NULL;
 }
 
 static void offload_count(void *owner, const struct relay_engine_counts *d, void *arg);
 
 /* The entry component c of st should have now; false: it stays in userspace. */
-static bool offload_want(const struct anchor *an, const struct stream *st, int c,
-			 struct relay_entry *e)
+static bool offload_want(const struct stream *st, int c, struct relay_entry *e)
 {
-	bool pass_rtcp = relay_engine_has(an->engine, TURNRELAY_FEATURE_PASS_RTCP);
+	bool pass_rtcp = relay_engine_has(st->sh->engine, TURNRELAY_FEATURE_PASS_RTCP);
 
 	memset(e, 0, sizeof(*e));
 	/* the module does not do SRTP: a bridged stream stays in userspace */
@@ -125,31 +131,33 @@ static bool offload_same(const struct stream_offload *o, const struct relay_entr
 }
 
 /* What the entry forwarded since the last poll is counted before it goes. */
-static void offload_drop(struct anchor *an, struct stream_offload *o)
+static void offload_drop(struct stream_offload *o)
 {
 	if (!o->id)
 		return;
-	relay_engine_del(an->engine, o->id, offload_count, an);
+	relay_engine_del(o->st->sh->engine, o->id, offload_count, o->st->sh);
 	o->id = 0;
 }
 
 static void offload_apply(struct anchor *an, struct stream *st)
 {
+	struct anchor_shard *sh = st->sh;
+
 	st->offload_pending = false;
 	for (int c = 0; c < 2; c++) {
 		struct stream_offload *o = &st->kernel[c];
 		struct relay_entry e;
-		bool want = relay_engine_active(an->engine) && offload_want(an, st, c, &e);
+		bool want = relay_engine_active(sh->engine) && offload_want(st, c, &e);
 		int ret;
 
 		if (o->id && want && offload_same(o, &e))
 			continue;
-		offload_drop(an, o);
+		offload_drop(o);
 		if (!want)
 			continue;
 		o->st = st;
 		o->comp = (uint8_t)c;
-		ret = relay_engine_add(an->engine, &e, o, &o->id);
+		ret = relay_engine_add(sh->engine, &e, o, &o->id);
 		if (ret < 0) {
 			if (ret != -ENODEV && anchor_log_ok(an))
 				log_warn("kernel offload: call %s stream %u %s stays in userspace: %s",
@@ -165,31 +173,29 @@ static void offload_apply(struct anchor *an, struct stream *st)
 	}
 }
 
-/* On the anchor thread, or with it stopped or never started (tests, shutdown)? */
-static bool offload_on_owner(const struct anchor *an)
-{
-	return !an->started || pthread_equal(pthread_self(), an->thread);
-}
-
 void anchor_offload_stream(struct anchor *an, struct stream *st)
 {
-	if (!relay_engine_active(an->engine) && !st->kernel[0].id && !st->kernel[1].id)
+	struct anchor_shard *sh = st->sh;
+
+	if (!relay_engine_active(sh->engine) && !st->kernel[0].id && !st->kernel[1].id)
 		return;
-	if (offload_on_owner(an)) {
+	/* the shard's thread, or with it stopped or never started (tests, shutdown) */
+	if (anchor_shard_owner(sh)) {
 		offload_apply(an, st);
 		return;
 	}
 	st->offload_pending = true;
-	if (!an->offload_pending) {
-		an->offload_pending = true;
-		event_active(an->offload_ev, 0, 0);
+	if (!sh->offload_pending) {
+		sh->offload_pending = true;
+		event_active(sh->offload_ev, 0, 0);
 	}
 }
 
 void anchor_offload_stream_end(struct anchor *an, struct stream *st)
 {
-	offload_drop(an, &st->kernel[0]);
-	offload_drop(an, &st->kernel[1]);
+	(void)an;
+	offload_drop(&st->kernel[0]);
+	offload_drop(&st->kernel[1]);
 	st->offload_pending = false;
 }
 
@@ -198,13 +204,12 @@ bool anchor_offload_kernelized(const struct stream *st, int c)
 	return st->kernel[c].id != 0 || st->joined[c];
 }
 
-/* Every stream of every call, with fn. */
-static void offload_each(struct anchor *an, void (*fn)(struct anchor *, struct stream *))
+/* Every stream of every call of the shard, with fn. */
+static void offload_each(struct anchor_shard *sh, void (*fn)(struct anchor *, struct stream *))
 {
-	for (uint32_t i = 0; i <= an->calls_mask; i++)
-		for (struct call *c = an->calls[i]; c; c = c->hnext)
-			for (unsigned int s = 0; s < c->nstreams; s++)
-				fn(an, c->streams[s]);
+	for (struct call *c = sh->calls; c; c = c->snext)
+		for (unsigned int s = 0; s < c->nstreams; s++)
+			fn(sh->an, c->streams[s]);
 }
 
 static void offload_apply_pending(struct anchor *an, struct stream *st)
@@ -213,19 +218,19 @@ static void offload_apply_pending(struct anchor *an, struct stream *st)
 		offload_apply(an, st);
 }
 
-/* The anchor thread, for streams a worker flagged (anchor_offload_stream()). */
+/* The shard's thread, for streams another thread flagged (anchor_offload_stream()). */
 static void offload_run_pending(evutil_socket_t fd, short what, void *arg)
 {
-	struct anchor *an = arg;
+	struct anchor_shard *sh = arg;
 
 	(void)fd;
 	(void)what;
-	pthread_mutex_lock(&an->lock);
-	if (an->offload_pending) {
-		an->offload_pending = false;
-		offload_each(an, offload_apply_pending);
+	pthread_mutex_lock(&sh->lock);
+	if (sh->offload_pending) {
+		sh->offload_pending = false;
+		offload_each(sh, offload_apply_pending);
 	}
-	pthread_mutex_unlock(&an->lock);
+	pthread_mutex_unlock(&sh->lock);
 }
 
 /* The module went away: every stream is forwarded in userspace again. */
@@ -243,9 +248,9 @@ static void offload_forget(struct anchor *an, struct stream *st)
 static void offload_count(void *owner, const struct relay_engine_counts *d, void *arg)
 {
 	struct stream_offload *o = owner;
-	struct anchor *an = arg;
+	struct anchor_shard *sh = arg;
 	struct stream *st = o->st;
-	uint64_t now = an->now_ms; /* the tick's (anchor_clock() before the poll) */
+	uint64_t now = sh->now_ms; /* the tick's (anchor_shard_clock() before the poll) */
 
 	for (int k = 0; k < 2; k++) {
 		struct side_counters *cnt = o->comp ? &st->side[k].rtcp : &st->side[k].rtp;
@@ -253,8 +258,8 @@ static void offload_count(void *owner, const struct relay_engine_counts *d, void
 
 		cnt->packets += d->packets[k];
 		cnt->bytes += d->bytes[k];
-		an->stats.packets_kernel += d->packets[k];
-		an->stats.bytes_kernel += d->bytes[k];
+		sh->stats.packets_kernel += d->packets[k];
+		sh->stats.bytes_kernel += d->bytes[k];
 		if (!d->last_seen_ns[k])
 			continue;
 		if (seen > now)
@@ -262,23 +267,23 @@ static void offload_count(void *owner, const struct relay_engine_counts *d, void
 		if (seen > st->call->last_media_ms)
 			st->call->last_media_ms = seen;
 		if (d->packets[k])
-			cnt->last_packet_ms = an->wall_ms - (an->now_ms > seen ? an->now_ms - seen : 0);
+			cnt->last_packet_ms = sh->wall_ms - (sh->now_ms > seen ? sh->now_ms - seen : 0);
 	}
 }
 
-void anchor_offload_poll(struct anchor *an)
+void anchor_offload_poll(struct anchor_shard *sh)
 {
-	if (!relay_engine_active(an->engine))
+	if (!relay_engine_active(sh->engine))
 		return;
-	relay_engine_poll(an->engine, offload_count, an);
-	if (!relay_engine_active(an->engine))
-		offload_each(an, offload_forget);
+	relay_engine_poll(sh->engine, offload_count, sh);
+	if (!relay_engine_active(sh->engine))
+		offload_each(sh, offload_forget);
 }
 
-/* The live media socket at to, or NULL. */
-static struct media_sock *offload_sock_at(struct anchor *an, const struct sockaddr *to)
+/* The live media socket at to, or NULL; sh's lock held. */
+static struct media_sock *offload_sock_at(struct anchor_shard *sh, const struct sockaddr *to)
 {
-	struct media_sock *ms = media_find_port(an, addr_port(to));
+	struct media_sock *ms = media_find_port(sh, addr_port(to));
 
 	return ms && ms->fd >= 0 && addr_ip_equal(&ms->local.sa, to) ? ms : NULL;
 }
@@ -327,14 +332,14 @@ static bool offload_join_leg(const struct media_sock *ms, const struct sockaddr 
 static bool anchor_join(void *ctx, const struct sockaddr *to, const struct sockaddr *from,
 			struct relay_join *out)
 {
-	struct anchor *an = ctx;
+	struct anchor_shard *sh = anchor_port_shard(ctx, addr_port(to));
 	struct media_sock *ms;
 	bool ok;
 
-	pthread_mutex_lock(&an->lock);
-	ms = offload_sock_at(an, to);
+	pthread_mutex_lock(&sh->lock);
+	ms = offload_sock_at(sh, to);
 	ok = ms && offload_join_leg(ms, from, out);
-	pthread_mutex_unlock(&an->lock);
+	pthread_mutex_unlock(&sh->lock);
 	return ok;
 }
 
@@ -348,13 +353,13 @@ static bool anchor_join(void *ctx, const struct sockaddr *to, const struct socka
 static void anchor_joined(void *ctx, const struct sockaddr *to, const struct sockaddr *from,
 			  const struct relay_join_counts *d)
 {
-	struct anchor *an = ctx;
+	struct anchor_shard *sh = anchor_port_shard(ctx, addr_port(to));
 	struct media_sock *ms;
 
 	(void)from;
-	pthread_mutex_lock(&an->lock);
-	anchor_clock(an);
-	ms = offload_sock_at(an, to);
+	pthread_mutex_lock(&sh->lock);
+	anchor_shard_clock(sh);
+	ms = offload_sock_at(sh, to);
 	if (ms && d->event != RELAY_JOIN_COUNTS) {
 		ms->st->joined[ms->comp] = d->event == RELAY_JOIN_UP;
 	} else if (ms) {
@@ -367,13 +372,13 @@ static void anchor_joined(void *ctx, const struct sockaddr *to, const struct soc
 			cnt->packets += d->packets[k];
 			cnt->bytes += d->bytes[k];
 			if (d->packets[k])
-				cnt->last_packet_ms = an->wall_ms;
-			an->stats.packets_kernel += d->packets[k];
-			an->stats.bytes_kernel += d->bytes[k];
+				cnt->last_packet_ms = sh->wall_ms;
+			sh->stats.packets_kernel += d->packets[k];
+			sh->stats.bytes_kernel += d->bytes[k];
 		}
 		if (d->last_seen_ms > st->call->last_media_ms)
 			st->call->last_media_ms =
-			    d->last_seen_ms < an->now_ms ? d->last_seen_ms : an->now_ms;
+			    d->last_seen_ms < sh->now_ms ? d->last_seen_ms : sh->now_ms;
 	}
-	pthread_mutex_unlock(&an->lock);
+	pthread_mutex_unlock(&sh->lock);
 }

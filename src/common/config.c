@@ -344,6 +344,8 @@ const struct config_option config_options[] = {
 	     "media anchor: most of the relay range all calls together may hold"),
     OPT_UINT("anchor-latch-window", 0, anchor_latch_window, 0, 60, 0, "<seconds>",
 	     "media anchor: after offer/answer, how long a party without ICE may be re-latched"),
+    OPT_UINT("anchor-num-threads", 0, anchor_num_threads, 0, 64, 0, "<n>",
+	     "media anchor: media threads (a call's media on one), 0 = one per core"),
     OPT_BOOL("anchor-ice-controlling", 0, anchor_ice_controlling,
 	     "media anchor: full ICE, controlling, toward the answerer instead of ICE-lite"),
     OPT_STR("anchor-dtls-cert", 0, CONFIG_PATH, anchor_dtls_cert, 0, "<file>",

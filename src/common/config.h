@@ -236,6 +236,7 @@ struct config {
 	unsigned int anchor_max_call_ports; /* media ports per call */
 	unsigned int anchor_port_share;	    /* percent of the relay range, all calls */
 	unsigned int anchor_latch_window;  /* seconds of re-latching after offer/answer */
+	unsigned int anchor_num_threads;   /* media threads; 0: one per online core */
 	unsigned int anchor_ng_cache_time; /* seconds an ng reply is kept by cookie */
 	bool anchor_ice_controlling;
 

@@ -60,7 +60,7 @@ struct config_option {
 };
 
 /* Entries of config_options; config.c fails to build if they disagree. */
-#define CONFIG_OPTION_COUNT 131
+#define CONFIG_OPTION_COUNT 132
 
 /* Every option, in usage-text order. */
 extern const struct config_option config_options[CONFIG_OPTION_COUNT];

@@ -87,6 +87,24 @@ static inline uint16_t port_of(int fd)
 
 static const struct relay_engine_ops *anchor_test_engine;
 
+/* The tests' anchor has one media thread (anchor-num-threads=1), never started. */
+#define SH0 (&an->shards[0])
+
+/* What a commit holds (anchor_commit()): the control lock and the shard's; new calls go there. */
+static inline void test_lock(void)
+{
+	pthread_mutex_lock(&an->lock);
+	pthread_mutex_lock(&SH0->lock);
+	an->new_call_shard = SH0;
+}
+
+static inline void test_unlock(void)
+{
+	an->new_call_shard = NULL;
+	pthread_mutex_unlock(&SH0->lock);
+	pthread_mutex_unlock(&an->lock);
+}
+
 static inline int setup(void **state)
 {
 	struct anchor_port_budget b = {budget_take, budget_release, budget_max, NULL};
@@ -102,6 +120,7 @@ static inline int setup(void **state)
 	assert_int_equal(config_set(&cfg, "max-port", "43999", err, sizeof(err)), 0);
 	assert_int_equal(config_set(&cfg, "allow-loopback-peers", "true", err, sizeof(err)), 0);
 	assert_int_equal(config_set(&cfg, "anchor-ng-listen", ng, err, sizeof(err)), 0);
+	assert_int_equal(config_set(&cfg, "anchor-num-threads", "1", err, sizeof(err)), 0);
 	memset(&rl, 0, sizeof(rl));
 	rl.cfg = &cfg;
 	assert_int_equal(relay_pick_addrs(&rl), 0);
@@ -164,11 +183,11 @@ static inline int signal_run(const struct ng_request *req, struct bdoc *d, struc
 {
 	int rc;
 
-	pthread_mutex_lock(&an->lock);
+	test_lock();
 	anchor_clock(an);
 	rc = req->cmd == NG_OFFER ? call_offer(an, req, d, reply, reason, reasonlen)
 				  : call_answer(an, req, d, reply, reason, reasonlen);
-	pthread_mutex_unlock(&an->lock);
+	test_unlock();
 	return rc;
 }
 
@@ -232,7 +251,7 @@ static inline void send_to(int fd, uint16_t port, const uint8_t *buf, size_t len
 static inline void pump(void)
 {
 	for (int i = 0; i < 3; i++)
-		event_base_loop(an->base, EVLOOP_NONBLOCK);
+		event_base_loop(SH0->base, EVLOOP_NONBLOCK);
 }
 
 static inline void rtp(int fd, uint16_t port, uint16_t seq)
@@ -319,9 +338,9 @@ static inline void delete_call(void)
 	struct call *c = call_find(an, "dest-call");
 
 	if (c) {
-		pthread_mutex_lock(&an->lock);
+		test_lock();
 		call_free(c);
-		pthread_mutex_unlock(&an->lock);
+		test_unlock();
 	}
 }
 

@@ -41,7 +41,7 @@ static void test_latched_call_follows_sdp_latch_reoffer_fork_delete(void **state
 	assert_int_equal(kind(1), SIDE_DEST_LATCH);
 	assert_true(got_rtp(pa));
 	assert_true(the_stream()->confirmed);
-	assert_int_equal(an->streams_confirmed, 1);
+	assert_int_equal(SH0->streams_confirmed, 1);
 
 	/* A re-offers from another host: its latch goes, the stream is no longer confirmed */
 	party_sdp(sdp, sizeof(sdp), "127.0.0.4", port_of(pa2), NULL, NULL);
@@ -49,7 +49,7 @@ static void test_latched_call_follows_sdp_latch_reoffer_fork_delete(void **state
 	assert_int_equal(kind(0), SIDE_DEST_SDP);
 	assert_int_equal(dest_port(0), port_of(pa2));
 	assert_false(the_stream()->confirmed);
-	assert_int_equal(an->streams_confirmed, 0);
+	assert_int_equal(SH0->streams_confirmed, 0);
 	/* B's media now goes to A's new address, from the cache */
 	rtp(pb, to_b, 2);
 	assert_true(got_rtp(pa2));
@@ -66,9 +66,9 @@ static void test_latched_call_follows_sdp_latch_reoffer_fork_delete(void **state
 	rtp(pa2, to_a, 10);
 	rtp(pb, to_b, 10);
 	assert_true(the_stream()->confirmed);
-	assert_int_equal(an->streams_confirmed, 1);
+	assert_int_equal(SH0->streams_confirmed, 1);
 	delete_call();
-	assert_int_equal(an->streams_confirmed, 0);
+	assert_int_equal(SH0->streams_confirmed, 0);
 	got_rtp(pa);
 	got_rtp(pa2);
 	got_rtp(pb);
@@ -110,9 +110,9 @@ static void test_ice_side_follows_pairs_consent_and_restart(void **state)
 	assert_true(st->confirmed);
 
 	/* consent lost (RFC 7675): no destination, no longer confirmed */
-	pthread_mutex_lock(&an->lock);
-	media_consent_check(an, clock_ms() + ICE_CONSENT_TIMEOUT_DEFAULT_MS + 1000);
-	pthread_mutex_unlock(&an->lock);
+	test_lock();
+	media_consent_check(SH0, clock_ms() + ICE_CONSENT_TIMEOUT_DEFAULT_MS + 1000);
+	test_unlock();
 	assert_int_equal(kind(0), SIDE_DEST_NONE);
 	assert_false(st->confirmed);
 	rtp(pb, to_b, 3);
@@ -138,7 +138,7 @@ static void test_ice_side_follows_pairs_consent_and_restart(void **state)
 	call_expire(an, clock_ms() + (uint64_t)cfg.anchor_timeout * 1000 + 1000);
 	pthread_mutex_unlock(&an->lock);
 	assert_null(call_find(an, "dest-call"));
-	assert_int_equal(an->streams_confirmed, 0);
+	assert_int_equal(SH0->streams_confirmed, 0);
 	got_rtp(pa);
 	got_rtp(pb);
 }
@@ -165,9 +165,9 @@ static int run_offer(struct ng_request *req)
 	char reason[256];
 	int rc;
 
-	pthread_mutex_lock(&an->lock);
+	test_lock();
 	rc = call_offer(an, req, d, bdoc_dict(d), reason, sizeof(reason));
-	pthread_mutex_unlock(&an->lock);
+	test_unlock();
 	bdoc_free(d);
 	return rc;
 }
@@ -244,9 +244,9 @@ static void test_control_thread_prepares_sdp_and_new_call_ports(void **state)
 	assert_int_not_equal(run_offer(&req), 0);
 	call_prepared_free(an, &req);
 	c = call_find(an, "prep-call");
-	pthread_mutex_lock(&an->lock);
+	test_lock();
 	call_free(c);
-	pthread_mutex_unlock(&an->lock);
+	test_unlock();
 	assert_int_equal(ports_held, 0);
 }
 

@@ -55,10 +55,10 @@ static void latched_call(uint16_t *to_a, uint16_t *to_b)
 
 static void poll_now(void)
 {
-	pthread_mutex_lock(&an->lock);
-	anchor_clock(an);
-	anchor_offload_poll(an);
-	pthread_mutex_unlock(&an->lock);
+	test_lock();
+	anchor_shard_clock(SH0);
+	anchor_offload_poll(SH0);
+	test_unlock();
 }
 
 /* "kernelized" in the query of the call's first stream of tag A. */
@@ -70,9 +70,9 @@ static bool query_kernelized(void)
 	long len;
 	bool found;
 
-	pthread_mutex_lock(&an->lock);
+	test_lock();
 	ng_query_call(an, call_find(an, "dest-call"), d, reply);
-	pthread_mutex_unlock(&an->lock);
+	test_unlock();
 	len = bval_write(reply, BFMT_BENCODE, out, sizeof(out));
 	assert_true(len > 0);
 	found = memmem(out, (size_t)len, "10:kernelized", 13) != NULL;
@@ -107,7 +107,7 @@ static void test_latched_call_entry_follows_confirmed_state(void **state)
 	uint64_t id;
 
 	(void)state;
-	assert_true(relay_engine_active(an->engine));
+	assert_true(relay_engine_active(SH0->engine));
 	plain_call(&to_a, &to_b);
 	rtp(pa, to_a, 1);
 	assert_true(got_rtp(pb));
@@ -142,9 +142,9 @@ static void test_latched_call_entry_follows_confirmed_state(void **state)
 	}
 
 	/* the same destinations again: nothing re-installed */
-	pthread_mutex_lock(&an->lock);
+	test_lock();
 	media_call_refresh(an, call_find(an, "dest-call"));
-	pthread_mutex_unlock(&an->lock);
+	test_unlock();
 	assert_int_equal(fake.adds, 1);
 
 	/* A re-offers from another host: the entry goes, B's media back in userspace */
@@ -194,7 +194,7 @@ static void test_counters_merged_and_timeout_follows_last_seen(void **state)
 	c = call_find(an, "dest-call");
 	a_pkts = the_stream()->side[0].rtp.packets;
 	b_pkts = the_stream()->side[1].rtp.packets;
-	user = an->stats.packets_user;
+	user = SH0->stats.packets_user;
 
 	/* no userspace media for longer than anchor-timeout: the call would end */
 	c->last_media_ms = clock_ms() - idle - 5000;
@@ -211,27 +211,27 @@ static void test_counters_merged_and_timeout_follows_last_seen(void **state)
 	assert_int_equal(call_end_reason(c, clock_ms(), idle, 0), CALL_LIVE);
 	assert_int_equal(the_stream()->side[0].rtp.packets, a_pkts + 100);
 	assert_int_equal(the_stream()->side[1].rtp.packets, b_pkts + 40);
-	assert_int_equal(an->stats.packets_kernel, 140);
-	assert_int_equal(an->stats.bytes_kernel, 17200 + 6880);
-	assert_int_equal(an->stats.packets_user, user); /* nothing counted twice */
+	assert_int_equal(SH0->stats.packets_kernel, 140);
+	assert_int_equal(SH0->stats.bytes_kernel, 17200 + 6880);
+	assert_int_equal(SH0->stats.packets_user, user); /* nothing counted twice */
 	assert_true(the_stream()->side[0].rtp.last_packet_ms > 0);
 
 	/* the module's clock is ahead of the anchor's coarse one: the call still lives */
 	e->leg[1].last_seen_ns = clock_ns() + 900000000ull;
 	poll_now();
-	assert_true(c->last_media_ms <= an->now_ms);
+	assert_true(c->last_media_ms <= SH0->now_ms);
 	pthread_mutex_lock(&an->lock);
-	call_expire(an, an->now_ms);
+	call_expire(an, SH0->now_ms);
 	pthread_mutex_unlock(&an->lock);
 	assert_non_null(call_find(an, "dest-call"));
-	c->last_media_ms = an->now_ms + 500; /* a worker's later clock */
-	assert_int_equal(call_end_reason(c, an->now_ms, idle, 0), CALL_LIVE);
+	c->last_media_ms = SH0->now_ms + 500; /* a worker's later clock */
+	assert_int_equal(call_end_reason(c, SH0->now_ms, idle, 0), CALL_LIVE);
 
 	/* the next poll adds only what moved since */
 	e->leg[0].packets = 110;
 	e->leg[0].bytes = 18920;
 	poll_now();
-	assert_int_equal(an->stats.packets_kernel, 150);
+	assert_int_equal(SH0->stats.packets_kernel, 150);
 	assert_int_equal(the_stream()->side[0].rtp.packets, a_pkts + 110);
 
 	/* the kernel stops too: the timeout runs from its last datagram */
@@ -269,7 +269,7 @@ static void test_delete_counts_what_the_kernel_forwarded_last(void **state)
 	e->leg[0].packets = 100;
 	e->leg[0].bytes = 17200;
 	poll_now();
-	assert_int_equal(an->stats.packets_kernel, 100);
+	assert_int_equal(SH0->stats.packets_kernel, 100);
 	/* forwarded after the last poll */
 	e->leg[0].packets = 130;
 	e->leg[0].bytes = 22360;
@@ -278,13 +278,13 @@ static void test_delete_counts_what_the_kernel_forwarded_last(void **state)
 	memset(&req, 0, sizeof(req));
 	req.cmd = NG_DELETE;
 	req.call_id = "dest-call";
-	pthread_mutex_lock(&an->lock);
-	anchor_clock(an);
+	test_lock();
+	anchor_shard_clock(SH0);
 	assert_int_equal(call_delete(an, &req, d, reply, reason, sizeof(reason)), 0);
-	pthread_mutex_unlock(&an->lock);
+	test_unlock();
 	assert_int_equal(fake_count(), 0);
-	assert_int_equal(an->stats.packets_kernel, 155);
-	assert_int_equal(an->stats.bytes_kernel, 22360 + 4300);
+	assert_int_equal(SH0->stats.packets_kernel, 155);
+	assert_int_equal(SH0->stats.bytes_kernel, 22360 + 4300);
 	len = bval_write(reply, BFMT_BENCODE, out, sizeof(out));
 	assert_true(len > 0);
 	snprintf(want, sizeof(want), "7:packetsi%llue", (unsigned long long)(a_pkts + 130));
@@ -369,9 +369,9 @@ static void test_ice_nomination_consent_restart(void **state)
 	assert_int_equal(the_entry()->leg[0].flags, 0); /* consent checks still reach the agent */
 
 	/* consent lost (RFC 7675): out of the kernel */
-	pthread_mutex_lock(&an->lock);
-	media_consent_check(an, clock_ms() + ICE_CONSENT_TIMEOUT_DEFAULT_MS + 1000);
-	pthread_mutex_unlock(&an->lock);
+	test_lock();
+	media_consent_check(SH0, clock_ms() + ICE_CONSENT_TIMEOUT_DEFAULT_MS + 1000);
+	test_unlock();
 	assert_int_equal(fake_count(), 0);
 
 	/* an ICE restart: nothing until nominated again */
@@ -405,8 +405,8 @@ static void test_worker_change_applied_on_anchor_thread(void **state)
 	/* pretend the anchor thread is another one: this thread is a worker */
 	assert_int_equal(pthread_create(&other, NULL, noop, NULL), 0);
 	pthread_join(other, NULL);
-	an->thread = other;
-	an->started = true;
+	SH0->thread = other;
+	SH0->started = true;
 	send_to(pb, to_b, (const uint8_t[12]){0x80, 0, 0, 1}, 12);
 	/* B's first datagram, handed to the anchor by this "worker" (as anchor_deliver() does) */
 	{
@@ -416,16 +416,16 @@ static void test_worker_change_applied_on_anchor_thread(void **state)
 		ssize_t n = recvfrom(the_stream()->side[1].socks[0].fd, buf, sizeof(buf), 0, &from.sa, &fl);
 
 		assert_int_equal(n, 12);
-		pthread_mutex_lock(&an->lock);
-		anchor_clock(an);
+		test_lock();
+		anchor_shard_clock(SH0);
 		media_input(an, &the_stream()->side[1].socks[0], &from, buf, (size_t)n);
-		pthread_mutex_unlock(&an->lock);
+		test_unlock();
 	}
 	assert_true(the_stream()->confirmed);
 	assert_true(the_stream()->offload_pending);
 	assert_int_equal(fake_count(), 0);
 	/* the anchor thread's event runs it */
-	an->started = false;
+	SH0->started = false;
 	pump();
 	assert_false(the_stream()->offload_pending);
 	assert_int_equal(fake_count(), 1);
@@ -444,7 +444,7 @@ static void test_module_gone_falls_back(void **state)
 	assert_true(query_kernelized());
 	fake.dump_ret = -ENOENT;
 	poll_now();
-	assert_false(relay_engine_active(an->engine));
+	assert_false(relay_engine_active(SH0->engine));
 	assert_false(query_kernelized());
 	assert_int_equal(the_stream()->kernel[0].id, 0);
 	assert_int_equal(stat_media_kernel(), 0);
@@ -521,10 +521,10 @@ static void test_turn_party_joined_leg(void **state)
 	jc.bytes[1] = 20 * 172;
 	jc.last_seen_ms = clock_ms();
 	relay_ports_joined(&rl.ports, &to.sa, &relay.sa, &jc);
-	assert_int_equal(an->stats.packets_kernel, 50);
+	assert_int_equal(SH0->stats.packets_kernel, 50);
 	assert_int_equal(the_stream()->side[0].rtp.packets, 1 + 30);
 	assert_int_equal(the_stream()->side[1].rtp.packets, 1 + 20);
-	assert_true(c->last_media_ms > 0 && c->last_media_ms <= an->now_ms);
+	assert_true(c->last_media_ms > 0 && c->last_media_ms <= SH0->now_ms);
 
 	/* the worker's joined entry installed: the stream is in the kernel (query, statistics) */
 	assert_false(query_kernelized());
@@ -533,7 +533,7 @@ static void test_turn_party_joined_leg(void **state)
 	relay_ports_joined(&rl.ports, &to.sa, &relay.sa, &jc);
 	assert_true(query_kernelized());
 	assert_int_equal(stat_media_kernel(), 1);
-	assert_int_equal(an->stats.packets_kernel, 50); /* an event carries no counts */
+	assert_int_equal(SH0->stats.packets_kernel, 50); /* an event carries no counts */
 	jc.event = RELAY_JOIN_DOWN;
 	relay_ports_joined(&rl.ports, &to.sa, &relay.sa, &jc);
 	assert_false(query_kernelized());
@@ -566,7 +566,7 @@ static void test_null_engine_installs_nothing(void **state)
 	uint16_t to_a, to_b;
 
 	(void)state;
-	assert_false(relay_engine_active(an->engine));
+	assert_false(relay_engine_active(SH0->engine));
 	plain_call(&to_a, &to_b);
 	rtp(pa, to_a, 1);
 	rtp(pb, to_b, 1);

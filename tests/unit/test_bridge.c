@@ -287,15 +287,15 @@ static void test_sdes_bridge_both_ways(void **state)
 	assert_memory_equal(pkt, plain, 172);
 	/* both sides latched: confirmed, and counted as bridged (anchor_metrics.c) */
 	assert_true(the_stream()->confirmed);
-	assert_int_equal(an->streams_by_mode[ANCHOR_MODE_BRIDGED], 1);
-	assert_int_equal(an->streams_by_mode[ANCHOR_MODE_LATCHING], 0);
+	assert_int_equal(SH0->streams_by_mode[ANCHOR_MODE_BRIDGED], 1);
+	assert_int_equal(SH0->streams_by_mode[ANCHOR_MODE_LATCHING], 0);
 
 	/* a packet B's key did not make is dropped and counted, never forwarded */
 	len = rtp_packet(pkt, 2, 0xb);
 	memset(pkt + 172, 0x55, 16);
 	send_to(pb, port_for_b, pkt, 188);
 	assert_int_equal(recv_one(pa, pkt, sizeof(pkt)), -1);
-	assert_int_equal(an->stats.srtp_auth_failed, 1);
+	assert_int_equal(SH0->stats.srtp_auth_failed, 1);
 
 	/* an answer without an offered tag is refused */
 	snprintf(b, sizeof(b),
@@ -471,7 +471,7 @@ static void test_dtls_bridge_both_ways_and_close_on_delete(void **state)
 	assert_non_null(cert);
 	dtls_call(cert, cert, &ctx, &conn, &party, &port_for_b);
 	assert_int_equal(handshake(conn, pa), DTLS_SRTP_CONNECTED);
-	assert_int_equal(an->stats.dtls_connected, 1);
+	assert_int_equal(SH0->stats.dtls_connected, 1);
 	assert_int_equal(dtls_srtp_conn_keys(conn, &suite, local, remote), 0);
 	a_out = mcrypto_new(&(struct mcrypto_params){.suite = suite, .key_salt = local,
 						     .key_salt_len = suite->key_len + suite->salt_len},
@@ -537,13 +537,13 @@ static void test_dtls_peer_not_matching_its_fingerprint_is_refused(void **state)
 	struct dtls_party party;
 	uint8_t pkt[1600];
 	uint16_t port_for_b;
-	uint64_t failed = an->stats.dtls_failed;
+	uint64_t failed = SH0->stats.dtls_failed;
 
 	(void)state;
 	drain();
 	dtls_call(shown, announced, &ctx, &conn, &party, &port_for_b);
 	assert_int_not_equal(handshake(conn, pa), DTLS_SRTP_CONNECTED);
-	assert_int_equal(an->stats.dtls_failed, failed + 1);
+	assert_int_equal(SH0->stats.dtls_failed, failed + 1);
 	assert_int_equal(dtls_srtp_conn_state(the_stream()->side[0].crypto.dtls), DTLS_SRTP_FAILED);
 	/* nothing crosses: the PBX's RTP is not sent on to the browser */
 	send_to(pb, port_for_b, pkt, rtp_packet(pkt, 1, 0xb));
