@@ -86,8 +86,9 @@ static inline uint16_t port_of(int fd)
 }
 
 static const struct relay_engine_ops *anchor_test_engine;
+static const char *anchor_test_threads = "1"; /* anchor-num-threads */
 
-/* The tests' anchor has one media thread (anchor-num-threads=1), never started. */
+/* The tests' anchor has one media thread (anchor_test_threads), not started (but in test_anchor_threads). */
 #define SH0 (&an->shards[0])
 
 /* What a commit holds (anchor_commit()): the control lock and the shard's; new calls go there. */
@@ -120,7 +121,8 @@ static inline int setup(void **state)
 	assert_int_equal(config_set(&cfg, "max-port", "43999", err, sizeof(err)), 0);
 	assert_int_equal(config_set(&cfg, "allow-loopback-peers", "true", err, sizeof(err)), 0);
 	assert_int_equal(config_set(&cfg, "anchor-ng-listen", ng, err, sizeof(err)), 0);
-	assert_int_equal(config_set(&cfg, "anchor-num-threads", "1", err, sizeof(err)), 0);
+	assert_int_equal(config_set(&cfg, "anchor-num-threads", anchor_test_threads, err, sizeof(err)),
+			 0);
 	memset(&rl, 0, sizeof(rl));
 	rl.cfg = &cfg;
 	assert_int_equal(relay_pick_addrs(&rl), 0);
