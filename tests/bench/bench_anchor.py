@@ -7,9 +7,14 @@ offer from A (from-tag), answer from B (to-tag), ICE=remove, one RTP/AVP
 audio stream, parties on a loopback address of their own; then 172-byte RTP
 packets (12-byte header) at 50 packets/s per direction per call, the calls
 spread evenly over each 20 ms. rtpengine runs in userspace
-(--table=-1), once with --num-threads=1 (one media thread, like our single
-anchor thread: the like-for-like comparison of efficiency) and once with
-its default thread count (one per CPU: what an operator gets).
+(--table=-1), once with --num-threads=1 (one media thread: the like-for-like
+comparison of efficiency with ours-1t) and once with its default thread
+count (one per CPU: what an operator gets). Ours likewise: "ours" with its
+default anchor-num-threads (one media thread per CPU), "ours-1t" and
+"ours-2t" with anchor-num-threads 1 and 2; with both of those the report
+adds how the anchor scales from one media thread to two (forwarded
+packets/s and packets per CPU-second, ours-2t/ours-1t: issue 16 asks 1.7x
+forwarded packets/s where one thread is not enough).
 
 Each daemon is started fresh twice per round (once for the load, once for
 setup), warmed up with 20 calls and a second of traffic, and stopped
@@ -103,13 +108,15 @@ class Env:
         self.min_port, self.max_port = 20000, 35999
 
     def cmd(self, impl, d):
-        if impl == "ours":
+        if impl.startswith("ours"):
+            threads = {"ours": [], "ours-1t": ["--anchor-num-threads", "1"],
+                       "ours-2t": ["--anchor-num-threads", "2"]}[impl]
             return [self.turnserver, "-n", "--listening-ip", self.srv_ip,
                     "--listening-port", str(self.port), "--relay-ip", self.srv_ip,
                     "--min-port", str(self.min_port), "--max-port", str(self.max_port),
                     "-u", "bench:benchpass", "--userdb", f"{d}/turn.db",
                     "--allow-loopback-peers", "--log-file", f"{d}/server.log",
-                    "--anchor-ng-listen", f"{self.srv_ip}:{self.ng_port}"]
+                    "--anchor-ng-listen", f"{self.srv_ip}:{self.ng_port}"] + threads
         c = [RTPENGINE, "-f", "-E", "--config-file=none", "--table=-1",
              "-i", self.srv_ip, "-n", f"{self.srv_ip}:{self.ng_port}",
              "-m", str(self.min_port), "-M", str(self.max_port), "--delete-delay=0",
@@ -165,6 +172,8 @@ def bench_one(env, impl):
             })
     finally:
         stop(srv)
+    if a.no_setup:
+        return r
     srv = env.start(impl)
     try:
         env.run_load(srv.pid, "warm", *warm)
@@ -205,7 +214,9 @@ def main():
                     help="calls for the setup rate and RSS without media (default 1000)")
     ap.add_argument("--inflight", type=int, default=8, help="parallel setup (default 8)")
     ap.add_argument("--impls", default="ours,rtpengine-1t,rtpengine",
-                    help="which daemons (ours, rtpengine-1t, rtpengine)")
+                    help="which daemons (ours, ours-1t, ours-2t, rtpengine-1t, rtpengine)")
+    ap.add_argument("--no-setup", action="store_true",
+                    help="the load only (no setup rates, no RSS without media)")
     ap.add_argument("--srtp", action="store_true",
                     help="bridged calls: SDES-SRTP toward B, plain RTP toward A")
     ap.add_argument("--rtpengine-log-level", type=int, default=6,
@@ -228,8 +239,8 @@ def main():
                 res[impl].append(x)
                 log(f"  round {rnd + 1} {impl:13}: {x.get('per_cpu_s', 0):.0f} pkts/cpu-s "
                     f"({x.get('forwarded_pps', 0):.0f} pps, cpu {x.get('cpu_s', 0):.2f} s, "
-                    f"loss {x.get('loss_pct', 100):.3f}%), setup {x['setup_seq_per_s'] or 0:.0f}/s "
-                    f"seq {x['setup_par_per_s'] or 0:.0f}/s par, "
+                    f"loss {x.get('loss_pct', 100):.3f}%), setup {x.get('setup_seq_per_s') or 0:.0f}/s "
+                    f"seq {x.get('setup_par_per_s') or 0:.0f}/s par, "
                     f"rss {x.get('rss_call_kb', 0):.1f} kB/call, {x['threads']} threads")
     except RuntimeError as e:
         log(f"bench_anchor: {e}")
@@ -237,8 +248,8 @@ def main():
     finally:
         proc.finish(env.tmp)
 
-    ours = "ours" if "ours" in impls else None
-    others = [i for i in impls if i != "ours"]
+    ours = "ours" if "ours" in impls else next((i for i in impls if i.startswith("ours")), None)
+    others = [i for i in impls if not i.startswith("ours")]
     print(f"\nanchor benchmark{' (SRTP bridged calls)' if args.srtp else ''}: "
           f"ours vs rtpengine {rtpengine_version()} (userspace, --table=-1), "
           f"medians of {args.rounds} rounds, {os.cpu_count()} CPUs, "
@@ -259,7 +270,7 @@ def main():
     ]
     head = f"{'measure':<52}" + "".join(f"{i:>14}" for i in impls)
     if ours:
-        head += "".join(f"{'ours/' + o.replace('rtpengine', 'rtpe'):>14}" for o in others)
+        head += "".join(f"{ours.replace('ours', 'o') + '/' + o.replace('rtpengine', 'rtpe'):>14}" for o in others)
     print(head)
     meds = {}
     for name, key, fmt in rows:
@@ -281,7 +292,17 @@ def main():
         for o in others:
             a, b = meds[(ours, "per_cpu_s")], meds[(o, "per_cpu_s")]
             if a is not None and b:
-                print(f"  {'met    ' if a >= goal * b else 'NOT met'}  ours/{o} = {a / b:.2f}")
+                print(f"  {'met    ' if a >= goal * b else 'NOT met'}  {ours}/{o} = {a / b:.2f}")
+    if "ours-1t" in impls and "ours-2t" in impls:
+        # issue 16: the anchor uses both cores when one is not enough
+        print("\nscaling (issue 16: forwarded packets/s with 2 media threads >= 1.7 x with 1, "
+              "where one thread is not enough; informational):")
+        for key, what in (("forwarded_pps", "forwarded packets/s"),
+                          ("per_cpu_s", "packets per CPU-s"), ("loss_pct", "loss %")):
+            a, b = meds[("ours-2t", key)], meds[("ours-1t", key)]
+            if a is not None and b is not None:
+                print(f"  {what:22} 1 thread {b:10.3f}  2 threads {a:10.3f}" +
+                      (f"  ratio {a / b:.2f}" if b else ""))
     if args.srtp:
         srtp_ops_report()
     print("\nraw (every round):")
