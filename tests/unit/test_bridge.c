@@ -821,7 +821,7 @@ static void test_ice_restart_keeps_the_dtls_association(void **state)
 	uint8_t local[SRTP_SUITE_MAX_KEY_SALT_LEN], remote[SRTP_SUITE_MAX_KEY_SALT_LEN];
 	struct mcrypto *a_in;
 	uint16_t port_for_b, to_a;
-	uint64_t failed_before = an->stats.dtls_failed;
+	uint64_t failed_before = SH0->stats.dtls_failed;
 	const char *p;
 
 	(void)state;
@@ -859,7 +859,7 @@ static void test_ice_restart_keeps_the_dtls_association(void **state)
 	check(pa, to_a, A_UFRAG2, true);
 	drain();
 	plain_arrives_protected(pb, port_for_b, pa, a_in, 50);
-	assert_int_equal(an->stats.dtls_failed, failed_before);
+	assert_int_equal(SH0->stats.dtls_failed, failed_before);
 	delete_call();
 	mcrypto_free(a_in);
 	dtls_srtp_conn_free(conn);
