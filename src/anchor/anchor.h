@@ -13,10 +13,11 @@
  * port range, the registry of local ports and the peer verdict that TURN
  * uses too. It knows nothing of TURN; turnserver's main wires the two.
  *
- * Threads: the anchor runs one thread with its own event loop: the control
- * socket, every call and every media socket. TURN workers reach it only
- * through the deliver callback it registers for its ports in the relay
- * registry (relay_ports_deliver()), under the anchor's lock.
+ * Threads: the anchor runs a control thread (the ng socket) and
+ * anchor-num-threads media threads, each with its own event loop, calls and
+ * media sockets. TURN workers reach it only through the deliver callback
+ * it registers for its ports in the relay registry (relay_ports_deliver()),
+ * under the lock of the port's media thread.
  */
 #ifndef ANCHOR_ANCHOR_H
 #define ANCHOR_ANCHOR_H
@@ -73,7 +74,7 @@ void anchor_release(struct anchor *an);
 /*
  * Prometheus metrics of the anchor (anchor_metrics.c): calls, streams by
  * mode, ng requests, relayed media, drops, SRTP bridging, appended to out
- * from any thread without the anchor's lock.
+ * from any thread without the anchor's locks.
  */
 struct evbuffer;
 void anchor_metrics_write(struct anchor *an, struct evbuffer *out);

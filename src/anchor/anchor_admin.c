@@ -1,6 +1,7 @@
 /*
  * anchor_admin.c - the anchor's calls for the admin interface (anchor.h):
- * a copy of what the calls page shows, taken under the anchor's lock, and
+ * a copy of what the calls page shows, taken under an->lock and each
+ * call's shard lock, and
  * the delete action, which is the ng delete itself.
  */
 #include "anchor/anchor_internal.h"

@@ -9,7 +9,7 @@
  * keys and the side's new keys_gen); the thread that committed, once it
  * released the locks, makes them (bridge_keys_settle()) and takes an->lock
  * and the call's shard lock again just to swap them in when the side still wants those keys (same
- * call, stream and keys_gen: a call the anchor thread freed meanwhile, or
+ * call, stream and keys_gen: a call that ended meanwhile, or
  * a side keyed again, gets nothing). The contexts a side had keep working
  * until the swap, and go after it, off the lock too. The control thread
  * settles before it replies, so a party never has keys the anchor lacks.

@@ -546,11 +546,11 @@ static void side_dest_compute(struct anchor *an, const struct stream_side *ss, i
  * becoming confirmed, or a confirmed destination moving) and removes it
  * (on any side leaving the confirmed state: consent loss, ICE restart,
  * re-offer, forked answer, delete, timeout): anchor_offload_stream() in
- * offload.c. It runs under the lock: on the anchor thread, on the control
- * thread (the commit of an offer, answer or delete: ng_commit()), or on a
- * TURN worker inside anchor_deliver() (a joined leg latching); off the
- * anchor thread, whose engine handle it is, anchor_offload_stream() only
- * flags the stream for the anchor thread.
+ * offload.c. It runs under the stream's shard lock: on its media thread,
+ * on the control thread (the commit of an offer, answer or delete:
+ * anchor_commit()), or on a TURN worker inside anchor_deliver() (a joined
+ * leg latching); off the media thread, whose engine handle it is,
+ * anchor_offload_stream() only flags the stream for that thread.
  */
 /* The mode a stream is counted in while confirmed: bridging first, then ICE. */
 static uint8_t stream_mode(const struct stream *st)

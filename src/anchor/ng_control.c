@@ -12,14 +12,15 @@
  * The control thread, with its own loop, reads the socket, decodes the
  * request, parses its SDP and binds a new call's media ports
  * (call_prepare()), encodes and sends the reply and keeps the reply
- * cache: none of that holds the anchor's lock (counters aside, taken
- * under the lock a moment). Only dispatch(), the part that reads or
- * changes calls, holds the lock, and the control thread runs it itself
- * (ng_commit()): handing it to the anchor thread and waiting for it cost
- * two thread wake-ups per request. The media sockets it opens and closes
- * are in an epoll set that the anchor thread reads under the lock
- * (media_poll_ready()), so that neither wakes the other; an ICE timer it
- * frees is finalized by the anchor thread (media_timer_free()).
+ * cache: none of that holds a lock (counters aside, taken under an->lock
+ * a moment). Only dispatch(), the part that reads or changes calls, holds
+ * an->lock and the lock of its call's media thread (anchor_commit()), and
+ * the control thread runs it itself: handing it to a media thread and
+ * waiting for it cost two thread wake-ups per request. The media sockets
+ * it opens and closes are in the epoll set of their media thread, read
+ * under that thread's lock (media_poll_ready()), so that neither wakes
+ * the other; an ICE timer it frees is finalized by its media thread
+ * (media_timer_free()).
  */
 #include <errno.h>
 #include <event2/event.h>
@@ -135,7 +136,7 @@ static void ng_count(struct anchor *an, uint64_t *counter)
 	pthread_mutex_unlock(&an->lock);
 }
 
-/* Runs one parsed request under the anchor's lock; fills reply with its result. */
+/* Runs one parsed request under the locks anchor_commit() took; fills reply with its result. */
 static void dispatch(struct anchor *an, const struct ng_request *req, struct bdoc *d,
 		     struct bval *reply)
 {

@@ -33,10 +33,11 @@
  * RTP entry's leg already takes). A module without TURNRELAY_FEATURE_PASS_RTCP
  * gets no entry for a stream whose sides disagree on rtcp-mux.
  *
- * Threads: the handle is the anchor thread's. media_stream_sync() may run
- * on a TURN worker (anchor_deliver(), a joined leg latching), under the
- * anchor's lock: the stream is flagged there and the anchor thread syncs
- * it (offload_ev).
+ * Threads: each media thread has its own handle, for its calls' streams.
+ * media_stream_sync() may run on a TURN worker (anchor_deliver(), a joined
+ * leg latching) or the control thread, under the stream's media thread
+ * lock: the stream is flagged there and its media thread syncs it
+ * (offload_ev).
  *
  * Counters: once a second (the anchor's tick) the entries are dumped; what
  * the kernel forwarded counts as received from the party whose leg took it
