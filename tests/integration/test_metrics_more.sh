@@ -1,4 +1,5 @@
 #!/bin/sh
+# tier: full
 # test_metrics_more.sh BUILD_DIR: the metrics issue 15 still lacked, on a
 # server whose user store and fleet use a real redis-server on 127.0.0.1,
 # with a second server in the same fleet:

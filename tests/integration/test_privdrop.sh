@@ -1,4 +1,5 @@
 #!/bin/sh
+# tier: full
 # Scenario: running turnserver as a service (issue 14 "Running it"), in a
 # network namespace of the test's own with a veth pair to a second one
 # (cli: 10.9.0.2, ours: 10.9.0.1 on device vs). 1) Started as root with
