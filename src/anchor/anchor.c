@@ -202,7 +202,6 @@ static void stop_loop(evutil_socket_t fd, short what, void *arg)
 	event_base_loopbreak(arg);
 }
 
-static void stop_loop(evutil_socket_t fd, short what, void *arg);
 
 /* anchor-num-threads, 0: one per online core. */
 static unsigned int anchor_threads(const struct config *cfg)
