@@ -426,66 +426,63 @@ def main():
     log(f"bench: server {env.srv_ip}:{env.port}, peer {env.peer_ip}:{env.peer_port}, "
         f"relay {env.min_port}-{env.max_port}, {args.threads} relay threads, "
         f"{args.rounds} rounds, tmp {env.tmp}")
-    try:
-        env.start_peer()
-        for r in range(args.rounds):
-            order = ["ours", "coturn"] if r % 2 == 0 else ["coturn", "ours"]
-            if "relay" in only:
-                for load in LOADS:
-                    for client in args.clients.split(","):
-                        for impl in order:
-                            x = bench_relay(env, impl, client, load)
-                            res.setdefault(("relay", load, client, impl), []).append(x)
-                            log(f"  round {r + 1} {load:6} {client:6}-uclient {impl:6}: "
-                                f"{x['relayed']} relayed, cpu {x['cpu_s']:.2f} s, "
-                                f"{x['pps']:.0f} pps, {x['per_cpu_s']:.0f} pkts/cpu-s, "
-                                f"loss {x['loss_pct']:.2f}% (server socket drops "
-                                f"{x['server_drops']})")
-            if "flows4" in only:
-                for impl in order + (["base"] if env.baseline else []):
-                    x = bench_flows(env, impl)
-                    res.setdefault(("flows4", impl), []).append(x)
-                    b = (f", {x['per_recv']:.1f} datagrams/recvmmsg, {x['per_send']:.1f}/send, "
-                         f"{x['gso_pct']:.0f}% as GSO segments" if x["per_recv"] else "")
-                    log(f"  round {r + 1} 4 flows {impl:6}: {x['relayed']} relayed, "
-                        f"cpu {x['cpu_s']:.2f} s, {x['pps']:.0f} pps, "
-                        f"{x['per_cpu_s']:.0f} pkts/cpu-s, loss {x['loss_pct']:.2f}% "
-                        f"(server socket drops {x['server_drops']}){b}")
-            if "tls-relay" in only:
-                for load, client in TLS_RUNS:
-                    if client not in args.clients.split(","):
-                        continue
+
+    def one_round(r, order):
+        if "relay" in only:
+            for load in LOADS:
+                for client in args.clients.split(","):
                     for impl in order:
-                        x = bench_relay(env, impl, client, load, tls=True)
-                        res.setdefault(("tls-relay", load, client, impl), []).append(x)
-                        log(f"  round {r + 1} TLS {load:6} {client:6}-uclient {impl:6}: "
+                        x = bench_relay(env, impl, client, load)
+                        res.setdefault(("relay", load, client, impl), []).append(x)
+                        log(f"  round {r + 1} {load:6} {client:6}-uclient {impl:6}: "
                             f"{x['relayed']} relayed, cpu {x['cpu_s']:.2f} s, "
                             f"{x['pps']:.0f} pps, {x['per_cpu_s']:.0f} pkts/cpu-s, "
-                            f"loss {x['loss_pct']:.2f}%")
-            if "rss" in only:
+                            f"loss {x['loss_pct']:.2f}% (server socket drops "
+                            f"{x['server_drops']})")
+        if "flows4" in only:
+            for impl in order + (["base"] if env.baseline else []):
+                x = bench_flows(env, impl)
+                res.setdefault(("flows4", impl), []).append(x)
+                b = (f", {x['per_recv']:.1f} datagrams/recvmmsg, {x['per_send']:.1f}/send, "
+                     f"{x['gso_pct']:.0f}% as GSO segments" if x["per_recv"] else "")
+                log(f"  round {r + 1} 4 flows {impl:6}: {x['relayed']} relayed, "
+                    f"cpu {x['cpu_s']:.2f} s, {x['pps']:.0f} pps, "
+                    f"{x['per_cpu_s']:.0f} pkts/cpu-s, loss {x['loss_pct']:.2f}% "
+                    f"(server socket drops {x['server_drops']}){b}")
+        if "tls-relay" in only:
+            for load, client in TLS_RUNS:
+                if client not in args.clients.split(","):
+                    continue
                 for impl in order:
-                    x = bench_rss(env, impl)
-                    res.setdefault(("rss", impl), []).append(x)
-                    log(f"  round {r + 1} rss {impl:6}: idle {x['idle_kb']} kB, "
-                        f"{x['held']} held {x['held_kb']} kB (+{x['fds']} fds): "
-                        f"{x['per_alloc_kb']:.2f} kB/alloc")
-            if "alloc" in only:
-                for impl in order + (["base"] if env.baseline else []):
-                    x = bench_alloc(env, impl, args.alloc_seconds)
-                    res.setdefault(("alloc", impl), []).append(x)
-                    log(f"  round {r + 1} alloc {impl:6}: {x['rate']:.0f} allocs/s "
-                        f"(failed {x['failed']}), {x['per_cpu_s']:.0f} allocs/cpu-s")
-            if "tls-alloc" in only:
-                for impl in order:
-                    x = bench_alloc(env, impl, args.alloc_seconds, tls=True)
-                    res.setdefault(("tls-alloc", impl), []).append(x)
-                    log(f"  round {r + 1} TLS alloc {impl:6}: {x['rate']:.0f} allocs/s "
-                        f"(failed {x['failed']}), {x['per_cpu_s']:.0f} allocs/cpu-s")
-    except RuntimeError as e:
-        log(f"bench: {e}")
+                    x = bench_relay(env, impl, client, load, tls=True)
+                    res.setdefault(("tls-relay", load, client, impl), []).append(x)
+                    log(f"  round {r + 1} TLS {load:6} {client:6}-uclient {impl:6}: "
+                        f"{x['relayed']} relayed, cpu {x['cpu_s']:.2f} s, "
+                        f"{x['pps']:.0f} pps, {x['per_cpu_s']:.0f} pkts/cpu-s, "
+                        f"loss {x['loss_pct']:.2f}%")
+        if "rss" in only:
+            for impl in order:
+                x = bench_rss(env, impl)
+                res.setdefault(("rss", impl), []).append(x)
+                log(f"  round {r + 1} rss {impl:6}: idle {x['idle_kb']} kB, "
+                    f"{x['held']} held {x['held_kb']} kB (+{x['fds']} fds): "
+                    f"{x['per_alloc_kb']:.2f} kB/alloc")
+        if "alloc" in only:
+            for impl in order + (["base"] if env.baseline else []):
+                x = bench_alloc(env, impl, args.alloc_seconds)
+                res.setdefault(("alloc", impl), []).append(x)
+                log(f"  round {r + 1} alloc {impl:6}: {x['rate']:.0f} allocs/s "
+                    f"(failed {x['failed']}), {x['per_cpu_s']:.0f} allocs/cpu-s")
+        if "tls-alloc" in only:
+            for impl in order:
+                x = bench_alloc(env, impl, args.alloc_seconds, tls=True)
+                res.setdefault(("tls-alloc", impl), []).append(x)
+                log(f"  round {r + 1} TLS alloc {impl:6}: {x['rate']:.0f} allocs/s "
+                    f"(failed {x['failed']}), {x['per_cpu_s']:.0f} allocs/cpu-s")
+
+    if proc.rounds("bench", env.tmp, args.rounds, ["ours", "coturn"], one_round,
+                   start=env.start_peer):
         return 1
-    finally:
-        proc.finish(env.tmp)
 
     def ratio(a, b):
         return f"{a / b:.2f}" if b else "-"

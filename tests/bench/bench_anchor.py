@@ -231,22 +231,19 @@ def main():
     log(f"bench_anchor: daemons on {env.srv_ip} (ng {env.ng_port}, media "
         f"{env.min_port}-{env.max_port}), parties on {env.party_ip}, {args.rounds} rounds, "
         f"{args.calls} calls x 2 x 50 pps under load, tmp {env.tmp}")
-    try:
-        for rnd in range(args.rounds):
-            order = impls[rnd % len(impls):] + impls[:rnd % len(impls)]
-            for impl in order:
-                x = bench_one(env, impl)
-                res[impl].append(x)
-                log(f"  round {rnd + 1} {impl:13}: {x.get('per_cpu_s', 0):.0f} pkts/cpu-s "
-                    f"({x.get('forwarded_pps', 0):.0f} pps, cpu {x.get('cpu_s', 0):.2f} s, "
-                    f"loss {x.get('loss_pct', 100):.3f}%), setup {x.get('setup_seq_per_s') or 0:.0f}/s "
-                    f"seq {x.get('setup_par_per_s') or 0:.0f}/s par, "
-                    f"rss {x.get('rss_call_kb', 0):.1f} kB/call, {x['threads']} threads")
-    except RuntimeError as e:
-        log(f"bench_anchor: {e}")
+
+    def one_round(r, order):
+        for impl in order:
+            x = bench_one(env, impl)
+            res[impl].append(x)
+            log(f"  round {r + 1} {impl:13}: {x.get('per_cpu_s', 0):.0f} pkts/cpu-s "
+                f"({x.get('forwarded_pps', 0):.0f} pps, cpu {x.get('cpu_s', 0):.2f} s, "
+                f"loss {x.get('loss_pct', 100):.3f}%), setup {x.get('setup_seq_per_s') or 0:.0f}/s "
+                f"seq {x.get('setup_par_per_s') or 0:.0f}/s par, "
+                f"rss {x.get('rss_call_kb', 0):.1f} kB/call, {x['threads']} threads")
+
+    if proc.rounds("bench_anchor", env.tmp, args.rounds, impls, one_round):
         return 1
-    finally:
-        proc.finish(env.tmp)
 
     ours = "ours" if "ours" in impls else next((i for i in impls if i.startswith("ours")), None)
     others = [i for i in impls if not i.startswith("ours")]

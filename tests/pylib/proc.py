@@ -86,6 +86,26 @@ def finish(tmp):
     shutil.rmtree(tmp, ignore_errors=True)
 
 
+def rounds(name, tmp, n, impls, one_round, start=None):
+    """Runs start() (when given), then one_round(r, order) for the rounds r
+    in 0..n-1, order being impls rotated by r so that each implementation
+    goes first in turn; a RuntimeError ends the run with "name: error"
+    logged. Stops what live holds and removes tmp in any case. Returns 0
+    when every round ran, 1 when one failed (the exit status to return)."""
+    try:
+        if start:
+            start()
+        for r in range(n):
+            k = r % len(impls)
+            one_round(r, impls[k:] + impls[:k])
+    except RuntimeError as e:
+        log(f"{name}: {e}")
+        return 1
+    finally:
+        finish(tmp)
+    return 0
+
+
 def guarded(name, make):
     """Stops what live holds on SIGTERM and SIGINT, then returns make();
     exits with "name: error" when it raises RuntimeError or OSError."""
