@@ -418,13 +418,50 @@ static enum dtls_srtp_state handshake(struct dtls_srtp_conn *conn, int fd)
 	return dtls_srtp_conn_state(conn);
 }
 
+/* The anchor's a=fingerprint in its last reply's SDP, parsed into fp. */
+static void reply_fingerprint(struct fingerprint *fp)
+{
+	const char *p = strstr(reply_sdp, "a=fingerprint:");
+	char err[160];
+
+	assert_non_null(p);
+	assert_int_equal(fingerprint_parse(p + 14, (size_t)(strstr(p, "\r\n") - p - 14), fp, err,
+					   sizeof(err)),
+			 0);
+}
+
+/*
+ * The party's SRTP context of direction dir from the keys its association
+ * exported (RFC 5764 §4.2): its own key protects what it sends, the
+ * anchor's unprotects what it receives.
+ */
+static struct mcrypto *party_mcrypto(struct dtls_srtp_conn *conn, enum mcrypto_dir dir)
+{
+	const struct srtp_suite *suite;
+	uint8_t local[SRTP_SUITE_MAX_KEY_SALT_LEN], remote[SRTP_SUITE_MAX_KEY_SALT_LEN];
+
+	assert_int_equal(dtls_srtp_conn_keys(conn, &suite, local, remote), 0);
+	return mcrypto_new(&(struct mcrypto_params){.suite = suite,
+						    .key_salt = dir == MCRYPTO_INBOUND ? remote : local,
+						    .key_salt_len = suite->key_len + suite->salt_len},
+			   dir, NULL, 0);
+}
+
+/* The party's association, its context and its certificate, freed. */
+static void party_dtls_free(struct dtls_srtp_conn *conn, struct dtls_srtp_ctx *ctx,
+			    struct dtls_srtp_cert *cert)
+{
+	dtls_srtp_conn_free(conn);
+	dtls_srtp_ctx_free(ctx);
+	dtls_srtp_cert_free(cert);
+}
+
 /* A is a browser (DTLS-SRTP, passive toward the anchor), B a plain-RTP PBX. */
 static void dtls_call(struct dtls_srtp_cert *shown, struct dtls_srtp_cert *announced,
 		      struct dtls_srtp_ctx **ctx, struct dtls_srtp_conn **conn,
 		      struct dtls_party *party, uint16_t *port_for_b)
 {
 	char a[2048], extra[512], fp[FINGERPRINT_MAX_TEXT + 1], b[1024];
-	const char *p;
 	struct fingerprint anchor_fp;
 	char err[160];
 
@@ -437,11 +474,7 @@ static void dtls_call(struct dtls_srtp_cert *shown, struct dtls_srtp_cert *annou
 	ok_sig(false, "A", "B", b, NULL);
 	assert_non_null(strstr(reply_sdp, " UDP/TLS/RTP/SAVPF 0\r\n"));
 	assert_non_null(strstr(reply_sdp, "a=setup:active\r\n")); /* A offered actpass */
-	p = strstr(reply_sdp, "a=fingerprint:");
-	assert_non_null(p);
-	assert_int_equal(fingerprint_parse(p + 14, (size_t)(strstr(p, "\r\n") - p - 14), &anchor_fp,
-					   err, sizeof(err)),
-			 0);
+	reply_fingerprint(&anchor_fp);
 	party->fd = pa;
 	party->anchor_port = reply_port();
 	*ctx = dtls_srtp_ctx_new(shown, err, sizeof(err));
@@ -458,8 +491,6 @@ static void test_dtls_bridge_both_ways_and_close_on_delete(void **state)
 	struct dtls_srtp_ctx *ctx;
 	struct dtls_srtp_conn *conn, *before;
 	struct dtls_party party;
-	const struct srtp_suite *suite;
-	uint8_t local[SRTP_SUITE_MAX_KEY_SALT_LEN], remote[SRTP_SUITE_MAX_KEY_SALT_LEN];
 	uint8_t pkt[1600], plain[1600];
 	struct mcrypto *a_in, *a_out;
 	uint16_t port_for_b;
@@ -472,13 +503,8 @@ static void test_dtls_bridge_both_ways_and_close_on_delete(void **state)
 	dtls_call(cert, cert, &ctx, &conn, &party, &port_for_b);
 	assert_int_equal(handshake(conn, pa), DTLS_SRTP_CONNECTED);
 	assert_int_equal(SH0->stats.dtls_connected, 1);
-	assert_int_equal(dtls_srtp_conn_keys(conn, &suite, local, remote), 0);
-	a_out = mcrypto_new(&(struct mcrypto_params){.suite = suite, .key_salt = local,
-						     .key_salt_len = suite->key_len + suite->salt_len},
-			    MCRYPTO_OUTBOUND, NULL, 0);
-	a_in = mcrypto_new(&(struct mcrypto_params){.suite = suite, .key_salt = remote,
-						    .key_salt_len = suite->key_len + suite->salt_len},
-			   MCRYPTO_INBOUND, NULL, 0);
+	a_out = party_mcrypto(conn, MCRYPTO_OUTBOUND);
+	a_in = party_mcrypto(conn, MCRYPTO_INBOUND);
 
 	/* A -> B: SRTP from the browser arrives plain at the PBX */
 	len = rtp_packet(pkt, 10, 0xa);
@@ -522,9 +548,7 @@ static void test_dtls_bridge_both_ways_and_close_on_delete(void **state)
 	assert_int_equal(dtls_srtp_conn_state(conn), DTLS_SRTP_CLOSED);
 	mcrypto_free(a_in);
 	mcrypto_free(a_out);
-	dtls_srtp_conn_free(conn);
-	dtls_srtp_ctx_free(ctx);
-	dtls_srtp_cert_free(cert);
+	party_dtls_free(conn, ctx, cert);
 }
 
 static void test_dtls_peer_not_matching_its_fingerprint_is_refused(void **state)
@@ -551,9 +575,7 @@ static void test_dtls_peer_not_matching_its_fingerprint_is_refused(void **state)
 	while (recv(pa, pkt, sizeof(pkt), MSG_DONTWAIT) > 0)
 		assert_int_not_equal(pkt[0], 0x80);
 	delete_call();
-	dtls_srtp_conn_free(conn);
-	dtls_srtp_ctx_free(ctx);
-	dtls_srtp_cert_free(shown);
+	party_dtls_free(conn, ctx, shown);
 	dtls_srtp_cert_free(announced);
 }
 
@@ -584,18 +606,13 @@ static void b_answers_active(struct dtls_srtp_cert *cert, char *fp, size_t fpcap
 {
 	char err[160], a[1024], b[2048], extra[512];
 	struct fingerprint anchor_fp;
-	const char *p;
 
 	drain();
 	media_sdp(a, sizeof(a), "127.0.0.2", port_of(pa), "RTP/AVP", NULL);
 	ok_sig(true, "A", NULL, a, "UDP/TLS/RTP/SAVPF");
 	party->fd = pb;
 	party->anchor_port = reply_port();
-	p = strstr(reply_sdp, "a=fingerprint:");
-	assert_non_null(p);
-	assert_int_equal(fingerprint_parse(p + 14, (size_t)(strstr(p, "\r\n") - p - 14), &anchor_fp,
-					   err, sizeof(err)),
-			 0);
+	reply_fingerprint(&anchor_fp);
 	fingerprint_format(dtls_srtp_cert_fingerprint(cert), fp, fpcap);
 	snprintf(extra, sizeof(extra), "a=fingerprint:%s\r\na=setup:active\r\n", fp);
 	media_sdp(b, sizeof(b), "127.0.0.3", port_of(pb), "UDP/TLS/RTP/SAVPF", extra);
@@ -655,9 +672,7 @@ static void test_reoffer_toward_the_dtls_side_keeps_its_association(void **state
 		dtls_srtp_cert_free(other);
 	}
 	delete_call();
-	dtls_srtp_conn_free(conn);
-	dtls_srtp_ctx_free(ctx);
-	dtls_srtp_cert_free(cert);
+	party_dtls_free(conn, ctx, cert);
 }
 
 /*
@@ -673,18 +688,13 @@ static void test_party_reoffer_with_actpass_keeps_the_anchors_role(void **state)
 	struct dtls_srtp_ctx *ctx;
 	struct dtls_srtp_conn *conn, *before;
 	struct dtls_party party;
-	const struct srtp_suite *suite;
-	uint8_t local[SRTP_SUITE_MAX_KEY_SALT_LEN], remote[SRTP_SUITE_MAX_KEY_SALT_LEN];
 	struct mcrypto *b_in;
 	uint16_t port_for_a;
 
 	(void)state;
 	b_answers_active(cert, fp, sizeof(fp), &ctx, &conn, &party, &port_for_a);
 	before = the_stream()->side[1].crypto.dtls;
-	assert_int_equal(dtls_srtp_conn_keys(conn, &suite, local, remote), 0);
-	b_in = mcrypto_new(&(struct mcrypto_params){.suite = suite, .key_salt = remote,
-						    .key_salt_len = suite->key_len + suite->salt_len},
-			   MCRYPTO_INBOUND, NULL, 0);
+	b_in = party_mcrypto(conn, MCRYPTO_INBOUND);
 
 	/* B's re-offer: actpass, the same fingerprint */
 	snprintf(extra, sizeof(extra), "a=fingerprint:%s\r\na=setup:actpass\r\na=sendrecv\r\n", fp);
@@ -714,9 +724,7 @@ static void test_party_reoffer_with_actpass_keeps_the_anchors_role(void **state)
 
 	delete_call();
 	mcrypto_free(b_in);
-	dtls_srtp_conn_free(conn);
-	dtls_srtp_ctx_free(ctx);
-	dtls_srtp_cert_free(cert);
+	party_dtls_free(conn, ctx, cert);
 }
 
 /* The flags pick what the anchor offers an SRTP party: DTLS's a=setup and the a=crypto suites. */
@@ -817,12 +825,9 @@ static void test_ice_restart_keeps_the_dtls_association(void **state)
 	struct dtls_srtp_conn *conn, *before;
 	struct fingerprint anchor_fp;
 	struct dtls_party party;
-	const struct srtp_suite *suite;
-	uint8_t local[SRTP_SUITE_MAX_KEY_SALT_LEN], remote[SRTP_SUITE_MAX_KEY_SALT_LEN];
 	struct mcrypto *a_in;
 	uint16_t port_for_b, to_a;
 	uint64_t failed_before = SH0->stats.dtls_failed;
-	const char *p;
 
 	(void)state;
 	delete_call();
@@ -832,11 +837,7 @@ static void test_ice_restart_keeps_the_dtls_association(void **state)
 	port_for_b = reply_port();
 	to_a = b_answers_plain_ice_toward_a();
 	assert_non_null(strstr(reply_sdp, "a=setup:active\r\n"));
-	p = strstr(reply_sdp, "a=fingerprint:");
-	assert_non_null(p);
-	assert_int_equal(fingerprint_parse(p + 14, (size_t)(strstr(p, "\r\n") - p - 14), &anchor_fp,
-					   err, sizeof(err)),
-			 0);
+	reply_fingerprint(&anchor_fp);
 	party.fd = pa;
 	party.anchor_port = to_a;
 	conn = dtls_srtp_conn_new(ctx, DTLS_SRTP_PASSIVE, &anchor_fp, 1, 20, party_send, &party);
@@ -845,10 +846,7 @@ static void test_ice_restart_keeps_the_dtls_association(void **state)
 	assert_int_equal(handshake(conn, pa), DTLS_SRTP_CONNECTED);
 	before = the_stream()->side[0].crypto.dtls;
 	assert_int_equal(dtls_srtp_conn_state(before), DTLS_SRTP_CONNECTED);
-	assert_int_equal(dtls_srtp_conn_keys(conn, &suite, local, remote), 0);
-	a_in = mcrypto_new(&(struct mcrypto_params){.suite = suite, .key_salt = remote,
-						    .key_salt_len = suite->key_len + suite->salt_len},
-			   MCRYPTO_INBOUND, NULL, 0);
+	a_in = party_mcrypto(conn, MCRYPTO_INBOUND);
 
 	/* the ICE restart: new credentials, the same certificate, actpass */
 	a_offers_dtls_ice(a, sizeof(a), fp, A_UFRAG2, A_PWD2);
@@ -862,9 +860,7 @@ static void test_ice_restart_keeps_the_dtls_association(void **state)
 	assert_int_equal(SH0->stats.dtls_failed, failed_before);
 	delete_call();
 	mcrypto_free(a_in);
-	dtls_srtp_conn_free(conn);
-	dtls_srtp_ctx_free(ctx);
-	dtls_srtp_cert_free(cert);
+	party_dtls_free(conn, ctx, cert);
 }
 
 /* SDP between two encrypted profiles and from SDES to plain: whose lines go where. */
