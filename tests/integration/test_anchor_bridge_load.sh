@@ -19,24 +19,17 @@
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 tl_init "$@"
-ng=$bin/turnutils_ng
 calls=100
 window_s=4
 # as test_anchor_load.sh: 0.1% absorbs a receiver kept off the CPU on a
 # loaded 2-core machine; one dead call would lose 1%
 loss_ppm=1000
-rss_slack_kb=512
-cache_s=2
-tl_anchor_load_start 500 --anchor-ng-cache-time "$cache_s"
+tl_anchor_load_start 500 --anchor-ng-cache-time "$tl_anchor_cache_s"
 
-
-# a warm-up round, so that what the allocator (and libsrtp) keep after the
-# first calls is in the level measured before the real round
-"$tmp/anchor_load" --ng "127.0.0.1:$ngport" --srtp --calls "$calls" --warm 0.5 --seconds 0.5 \
-	--prefix warm >"$tmp/warm.out" 2>&1
-tl_setup "warm_up_round_of_${calls}_bridged_calls" '[ $? -eq 0 ]' "$tmp/warm.out"
-sleep $((cache_s + 2))
-rss0=$(tl_rss_kb)
+# a warm-up round, so that what libsrtp keeps after the first calls is in
+# the level measured before the real round too
+tl_anchor_warm_up "warm_up_round_of_${calls}_bridged_calls" --srtp --calls "$calls" --warm 0.5 \
+	--seconds 0.5
 auth0=$(tl_ngstat srtpauthfailures)
 replay0=$(tl_ngstat srtpreplays)
 

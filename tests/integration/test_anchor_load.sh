@@ -18,7 +18,6 @@
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 tl_init "$@"
-ng=$bin/turnutils_ng
 calls=200
 window_s=10
 # Loss allowed per direction, in packets per million: loopback loses a
@@ -28,27 +27,17 @@ window_s=10
 # 2-core machine; one dead call would lose 0.5%, and each call is also
 # required to have media both ways.
 loss_ppm=1000
-# VmRSS allowed above the level before the calls, after deleting them.
-rss_slack_kb=512
 
 # 4 relay ports a call (RTP and RTCP, each side) and spare. ng replies are
 # kept 2 s (anchor-ng-cache-time; 60 by default) so that the cache is empty
-# again when VmRSS is read before the calls.
-cache_s=2
-tl_anchor_load_start 1000 --anchor-ng-cache-time "$cache_s"
+# again when VmRSS is read before the calls (VmRSS after deleting them may
+# be 512 kB above it, tl_check_memory_back).
+tl_anchor_load_start 1000 --anchor-ng-cache-time "$tl_anchor_cache_s"
 
 socket_fds() { find "/proc/$srv_pid/fd" -lname 'socket:*' 2>/dev/null | wc -l; }
 
-# Warm-up round: the same commands and traffic, so that what the allocator
-# keeps after the first calls is in the level measured before the real
-# round. Replies stay in the ng reply cache for anchor-ng-cache-time
-# (retransmissions are answered from it): wait for them to expire (the
-# anchor expires them on its 1 s tick) before measuring.
-"$tmp/anchor_load" --ng "127.0.0.1:$ngport" --calls "$calls" --warm 1 --seconds 1 --query \
-	--prefix warm >"$tmp/warm.out" 2>&1
-tl_setup "warm_up_round_of_${calls}_calls" '[ $? -eq 0 ]' "$tmp/warm.out"
-sleep $((cache_s + 2))
-rss0=$(tl_rss_kb)
+# warm-up round: the same commands and traffic
+tl_anchor_warm_up "warm_up_round_of_${calls}_calls" --calls "$calls" --warm 1 --seconds 1 --query
 fds0=$(socket_fds)
 pkts0=$(tl_ngstat relayedpackets_user)
 
