@@ -2,15 +2,17 @@
 """selftest.py: checks of tests/pylib itself, so that a test that fails
 because of its library says so. The STUN codec against the RFC 5769 vectors
 (read from src/client/rfc5769_vectors.h, not copied), bencode both ways and
-on broken input, ng datagrams, XOR addresses, stream framing, SDP lookups.
+on broken input, ng datagrams, XOR addresses, stream framing, SDP lookups,
+the benchmarks' rounds.
 Prints one "PASS: name" or "FAIL: name" line per check; no network."""
 import os
 import re
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
-from pylib import bencode, ng, sdp, stun  # noqa: E402
+from pylib import bencode, ng, proc, sdp, stun  # noqa: E402
 from pylib.check import check, exit as check_exit  # noqa: E402
 
 VECTORS = os.path.join(HERE, "..", "..", "src", "client", "rfc5769_vectors.h")
@@ -92,5 +94,25 @@ check("sdp: m= ports and a= values in order",
       sdp.m_ports(text) == [4000, 4002] and sdp.m_port(text) == 4000 and
       sdp.attrs(text, "ice-ufrag") == ["u1", "u2"] and sdp.attr(text, "ice-ufrag") == "u1" and
       sdp.attr(text, "ice-pwd") is None)
+
+# --- the benchmarks' rounds (proc.rounds)
+seen, tmp = [], tempfile.mkdtemp(prefix="selftest.")
+st = proc.rounds("selftest", tmp, 3, ["a", "b"], lambda r, order: seen.append((r, order)),
+                 start=lambda: seen.append("start"))
+check("proc: rounds starts first, rotates the order each round, removes tmp, returns 0",
+      st == 0 and seen == ["start", (0, ["a", "b"]), (1, ["b", "a"]), (2, ["a", "b"])] and
+      not os.path.exists(tmp), (st, seen))
+
+
+def failing(r, order):
+    seen.append(r)
+    if r == 1:
+        raise RuntimeError("round 2 failed on purpose")
+
+
+seen, tmp = [], tempfile.mkdtemp(prefix="selftest.")
+st = proc.rounds("selftest", tmp, 3, ["a"], failing)
+check("proc: a RuntimeError ends the rounds with 1, tmp removed",
+      st == 1 and seen == [0, 1] and not os.path.exists(tmp), (st, seen))
 
 check_exit()
