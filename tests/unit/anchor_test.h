@@ -193,6 +193,21 @@ static inline int signal_run(const struct ng_request *req, struct bdoc *d, struc
 	return rc;
 }
 
+/* The anchor's port in the SDP of a reply (the first m= line); frees d. */
+static inline uint16_t sdp_reply_port(struct bdoc *d, struct bval *reply)
+{
+	const char *out = bval_dict_str(reply, "sdp");
+	struct sdp *s = NULL;
+	uint16_t port;
+
+	assert_non_null(out);
+	assert_int_equal(sdp_parse(out, strlen(out), &s, NULL, 0), 0);
+	port = s->media[0].port;
+	sdp_free(s);
+	bdoc_free(d);
+	return port;
+}
+
 /* An offer (to_tag NULL) or answer; returns the anchor's port in the SDP given back. */
 static inline uint16_t signal(bool offer, const char *from_tag, const char *to_tag, const char *sdp,
 		       enum anchor_ice_mode ice)
@@ -200,22 +215,13 @@ static inline uint16_t signal(bool offer, const char *from_tag, const char *to_t
 	struct ng_request req;
 	struct bdoc *d = bdoc_new();
 	struct bval *reply = bdoc_dict(d);
-	struct sdp *s = NULL;
-	const char *out;
 	char reason[256];
-	uint16_t port;
 
 	signal_req(&req, offer, from_tag, to_tag, sdp, ice);
 	if (ice == ANCHOR_ICE_FORCE)
 		req.ice_lite = "both"; /* the anchor lite toward the party: its check validates */
 	assert_int_equal(signal_run(&req, d, reply, reason, sizeof(reason)), 0);
-	out = bval_dict_str(reply, "sdp");
-	assert_non_null(out);
-	assert_int_equal(sdp_parse(out, strlen(out), &s, NULL, 0), 0);
-	port = s->media[0].port;
-	sdp_free(s);
-	bdoc_free(d);
-	return port;
+	return sdp_reply_port(d, reply);
 }
 
 /*
