@@ -296,7 +296,14 @@ struct stream_side {
 	union sockaddr_u ice_src[2]; /* the selected ICE pair's remote */
 	struct side_counters rtp, rtcp;
 	bool consent_lost;
-	struct side_crypto crypto;
+	char proto[ANCHOR_PROTO_MAX]; /* the latest offer's or answer's profile ("" none) */
+	/*
+	 * SRTP toward the party (bridge.c): made when a commit offers or bridges
+	 * it (a plan other than NONE), gone with the first plan that does not or
+	 * with the side; NULL for plain RTP and SRTP passed end to end, so a
+	 * plain stream carries none of its kilobytes of keys and fingerprints.
+	 */
+	struct side_crypto *crypto;
 };
 
 /*
@@ -665,7 +672,12 @@ void anchor_offload_poll(struct anchor_shard *sh);
  * rewrite puts the anchor's lines into the SDP for a party
  * (bridge_rewrite_section()); bridge_commit() applies a plan at commit
  * (DTLS associations and SRTP contexts kept when nothing they depend on
- * changed: re-INVITEs and ICE restarts keep their keys).
+ * changed: re-INVITEs and ICE restarts keep their keys). A side's
+ * struct side_crypto exists only while its plan is not NONE: the last step
+ * of the prepare, bridge_reserve(), allocates one for each side whose plan
+ * needs one it lacks (spare[stream][side], ANCHOR_MAX_STREAMS of them),
+ * bridge_commit() takes it, and bridge_spares_free() frees what is left
+ * (all of it when the request fails: the undo has nothing to take back).
  */
 int bridge_open(struct anchor *an, char *err, size_t errlen);
 void bridge_close(struct anchor *an);
@@ -683,7 +695,11 @@ int bridge_plan_answer(struct anchor *an, const struct call *c, const struct sdp
 int bridge_rewrite_section(struct anchor *an, struct sdp *s, size_t i, const struct sdp_media *m,
 			   const struct crypto_nego *plan, bool bridged);
 bool bridge_nego_bridged(const struct crypto_nego *a, const struct crypto_nego *b);
-void bridge_commit(struct anchor *an, struct stream *st, int side, const struct crypto_nego *plan);
+int bridge_reserve(const struct call *c, const struct crypto_nego (*plans)[2],
+		   struct side_crypto *(*spare)[2]);
+void bridge_spares_free(struct side_crypto *(*spare)[2]);
+void bridge_commit(struct anchor *an, struct stream *st, int side, const struct crypto_nego *plan,
+		   struct side_crypto **spare);
 /* The side closes: close_notify to a connected party, everything freed. */
 void bridge_side_free(struct anchor *an, struct stream_side *ss);
 /* The side's destination moved (media_side_refresh()): an active DTLS side starts. */

@@ -105,9 +105,10 @@ static int fail(char *reason, size_t reasonlen, const char *fmt, ...)
 	return -1;
 }
 
+/* NULL-safe: a side without crypto state is plain or passed through. */
 static bool side_terminated(const struct side_crypto *sc)
 {
-	return sc->nego.kind != SIDE_CRYPTO_NONE;
+	return sc && sc->nego.kind != SIDE_CRYPTO_NONE;
 }
 
 bool bridge_nego_bridged(const struct crypto_nego *a, const struct crypto_nego *b)
@@ -117,8 +118,13 @@ bool bridge_nego_bridged(const struct crypto_nego *a, const struct crypto_nego *
 
 bool bridge_stream_active(const struct stream *st)
 {
-	return side_terminated(&st->side[0].crypto) || side_terminated(&st->side[1].crypto) ||
-	       st->side[0].crypto.in || st->side[1].crypto.in;
+	for (int k = 0; k < 2; k++) {
+		const struct side_crypto *sc = st->side[k].crypto;
+
+		if (sc && (side_terminated(sc) || sc->in))
+			return true;
+	}
+	return false;
 }
 
 /* ---- the anchor's identity and timer ---- */
@@ -235,7 +241,7 @@ static int plan_party_offer(const struct sdp_media *m, const struct ng_request *
 			return -1;
 		switch (m->setup) {
 		case SDP_SETUP_ACTPASS:
-			if (req->dtls_mode == NG_DTLS_DEFAULT && now->dtls &&
+			if (req->dtls_mode == NG_DTLS_DEFAULT && now && now->dtls &&
 			    now->live.kind == SIDE_CRYPTO_DTLS && same_fingerprints(&now->live, p))
 				p->role = now->live.role;
 			else
@@ -301,7 +307,7 @@ static int plan_anchor_offer(const struct ng_request *req, const struct side_cry
 	p->offer_setup = req->dtls_mode;
 	/* a re-offer keeps the established role (RFC 5763 §6.7): a new one would
 	   mean a new association */
-	if (req->dtls_mode == NG_DTLS_DEFAULT && now->dtls)
+	if (req->dtls_mode == NG_DTLS_DEFAULT && now && now->dtls)
 		p->offer_setup = now->live.role == DTLS_SRTP_ACTIVE ? NG_DTLS_ACTIVE
 								    : NG_DTLS_PASSIVE;
 	for (size_t k = 0; !profile_dtls_only(proto) && k < sizeof(sdes_order) / sizeof(sdes_order[0]);
@@ -334,6 +340,23 @@ static int plan_anchor_offer(const struct ng_request *req, const struct side_cry
 	return 0;
 }
 
+/* Each side's plan starts as what it has: its nego, or plain with its profile. */
+static void plans_of_now(const struct call *c, struct crypto_nego (*plans)[2])
+{
+	for (unsigned int k = 0; k < c->nstreams; k++) {
+		for (int j = 0; j < 2; j++) {
+			const struct stream_side *ss = &c->streams[k]->side[j];
+
+			if (ss->crypto) {
+				plans[k][j] = ss->crypto->nego;
+				continue;
+			}
+			memset(&plans[k][j], 0, sizeof(plans[k][j]));
+			memcpy(plans[k][j].proto, ss->proto, sizeof(ss->proto));
+		}
+	}
+}
+
 int bridge_plan_offer(struct anchor *an, const struct call *c, const struct sdp *s, int src,
 		      const struct ng_request *req, struct crypto_nego (*plans)[2], char *reason,
 		      size_t reasonlen)
@@ -342,9 +365,7 @@ int bridge_plan_offer(struct anchor *an, const struct call *c, const struct sdp 
 	const char *t = req->transport_protocol;
 
 	(void)an;
-	for (unsigned int k = 0; k < c->nstreams; k++)
-		for (int j = 0; j < 2; j++)
-			plans[k][j] = c->streams[k]->side[j].crypto.nego;
+	plans_of_now(c, plans);
 	if (t && !profile_known(t))
 		return fail(reason, reasonlen,
 			    "transport-protocol '%.40s' is not one the anchor knows (RTP/AVP, "
@@ -370,12 +391,12 @@ int bridge_plan_offer(struct anchor *an, const struct call *c, const struct sdp 
 		}
 		if (!profile_srtp(m->proto))
 			ps->kind = SIDE_CRYPTO_NONE;
-		else if (plan_party_offer(m, req, &c->streams[si]->side[src].crypto, ps, reason,
+		else if (plan_party_offer(m, req, c->streams[si]->side[src].crypto, ps, reason,
 					  reasonlen) < 0)
 			return -1;
 		if (!profile_srtp(to))
 			pd->kind = SIDE_CRYPTO_NONE;
-		else if (plan_anchor_offer(req, &c->streams[si]->side[dst].crypto, pd, to, reason,
+		else if (plan_anchor_offer(req, c->streams[si]->side[dst].crypto, pd, to, reason,
 					   reasonlen) < 0)
 			return -1;
 	}
@@ -444,9 +465,7 @@ int bridge_plan_answer(struct anchor *an, const struct call *c, const struct sdp
 {
 	(void)an;
 	(void)req; /* the offerer keeps the profile it offered, whatever the flags say */
-	for (unsigned int k = 0; k < c->nstreams; k++)
-		for (int j = 0; j < 2; j++)
-			plans[k][j] = c->streams[k]->side[j].crypto.nego;
+	plans_of_now(c, plans);
 	for (size_t i = 0; i < s->n_media && i < c->nmedia; i++) {
 		const struct sdp_media *m = &s->media[i];
 		int si = c->media_stream[i];
@@ -629,16 +648,51 @@ static bool side_keys_hold(const struct side_crypto *sc, const struct crypto_neg
 	return false;
 }
 
-void bridge_commit(struct anchor *an, struct stream *st, int side, const struct crypto_nego *plan)
+int bridge_reserve(const struct call *c, const struct crypto_nego (*plans)[2],
+		   struct side_crypto *(*spare)[2])
+{
+	for (unsigned int k = 0; k < c->nstreams; k++) {
+		for (int j = 0; j < 2; j++) {
+			if (plans[k][j].kind == SIDE_CRYPTO_NONE || c->streams[k]->side[j].crypto)
+				continue;
+			spare[k][j] = calloc(1, sizeof(*spare[k][j]));
+			if (!spare[k][j])
+				return -1;
+		}
+	}
+	return 0;
+}
+
+void bridge_spares_free(struct side_crypto *(*spare)[2])
+{
+	for (unsigned int k = 0; k < ANCHOR_MAX_STREAMS; k++) {
+		for (int j = 0; j < 2; j++) {
+			free(spare[k][j]);
+			spare[k][j] = NULL;
+		}
+	}
+}
+
+void bridge_commit(struct anchor *an, struct stream *st, int side, const struct crypto_nego *plan,
+		   struct side_crypto **spare)
 {
 	struct stream_side *ss = &st->side[side];
-	struct side_crypto *sc = &ss->crypto;
+	struct side_crypto *sc;
 
+	if (plan->kind == SIDE_CRYPTO_NONE) {
+		bridge_side_free(an, ss); /* its associations and contexts go with it */
+		memcpy(ss->proto, plan->proto, sizeof(ss->proto));
+		return;
+	}
+	if (!ss->crypto) {
+		ss->crypto = *spare; /* bridge_reserve() made it */
+		*spare = NULL;
+	}
+	sc = ss->crypto;
+	memcpy(ss->proto, plan->proto, sizeof(ss->proto));
 	sc->sh = st->sh; /* its associations' handshakes count there */
 	switch (plan->kind) {
 	case SIDE_CRYPTO_NONE:
-		side_keys_free(an, sc);
-		memset(&sc->live, 0, sizeof(sc->live));
 		break;
 	case SIDE_CRYPTO_OFFERED:
 		/* media goes on with what there is (sc->live) until the answer decides */
@@ -673,9 +727,13 @@ void bridge_commit(struct anchor *an, struct stream *st, int side, const struct 
 
 void bridge_side_free(struct anchor *an, struct stream_side *ss)
 {
-	side_keys_free(an, &ss->crypto);
-	memset(&ss->crypto.nego, 0, sizeof(ss->crypto.nego));
-	memset(&ss->crypto.live, 0, sizeof(ss->crypto.live));
+	ss->proto[0] = '\0';
+	if (!ss->crypto)
+		return;
+	side_keys_free(an, ss->crypto);
+	OPENSSL_cleanse(ss->crypto, sizeof(*ss->crypto)); /* its SDES keys */
+	free(ss->crypto);
+	ss->crypto = NULL;
 }
 
 /* ---- DTLS on the media path ---- */
@@ -742,8 +800,12 @@ static struct dtls_srtp_conn *side_conn(struct side_crypto *sc, int comp, bool *
  */
 static void side_rtcp_sync(struct anchor *an, struct stream *st, struct stream_side *ss)
 {
-	struct side_crypto *sc = &ss->crypto;
-	bool want = sc->dtls && sc->live.kind == SIDE_CRYPTO_DTLS && ss->nsocks == 2 && !ss->mux;
+	struct side_crypto *sc = ss->crypto;
+	bool want;
+
+	if (!sc)
+		return;
+	want = sc->dtls && sc->live.kind == SIDE_CRYPTO_DTLS && ss->nsocks == 2 && !ss->mux;
 
 	if (!want) {
 		if (sc->rtcp.conn || sc->rtcp.in || sc->rtcp.out)
@@ -770,12 +832,12 @@ void bridge_side_kick(struct anchor *an, struct stream *st, int side)
 	side_rtcp_sync(an, st, ss);
 	/* the party needs the anchor's fingerprint first: it comes with the
 	   answer (to the offerer) or came with the offer (to the answerer) */
-	if (!st->call->answered)
+	if (!ss->crypto || !st->call->answered)
 		return;
 	for (int comp = 0; comp < 2; comp++) {
 		struct mcrypto **in, **out;
 		bool *started;
-		struct dtls_srtp_conn *conn = side_conn(&ss->crypto, comp, &started, &in, &out);
+		struct dtls_srtp_conn *conn = side_conn(ss->crypto, comp, &started, &in, &out);
 
 		if (!conn || *started || ss->dest[comp].kind == SIDE_DEST_NONE ||
 		    ss->dest[comp].kind == SIDE_DEST_REFUSED)
@@ -802,10 +864,11 @@ static void dtls_tick(evutil_socket_t fd, short what, void *arg)
 	for (struct call *c = sh->calls; c; c = c->snext) {
 		for (unsigned int s = 0; s < c->nstreams; s++) {
 			for (int k = 0; k < 4; k++) {
-				struct side_crypto *sc = &c->streams[s]->side[k / 2].crypto;
+				struct side_crypto *sc = c->streams[s]->side[k / 2].crypto;
 				struct mcrypto **in, **out;
 				bool *started;
-				struct dtls_srtp_conn *conn = side_conn(sc, k % 2, &started, &in, &out);
+				struct dtls_srtp_conn *conn =
+					sc ? side_conn(sc, k % 2, &started, &in, &out) : NULL;
 
 				if (!conn || !*started ||
 				    dtls_srtp_conn_state(conn) != DTLS_SRTP_HANDSHAKE ||
@@ -836,21 +899,25 @@ static bool count_drop(struct anchor_shard *sh, enum mcrypto_result r)
 bool bridge_packet(struct anchor *an, struct stream *st, int side, int comp, enum demux_kind kind,
 		   const uint8_t *buf, size_t len, const uint8_t **out, size_t *outlen)
 {
-	struct side_crypto *from = &st->side[side].crypto, *to = &st->side[1 - side].crypto;
+	struct side_crypto *from = st->side[side].crypto, *to = st->side[1 - side].crypto;
 	struct anchor_shard *sh = st->sh; /* its buffer and counters: this thread's */
 	bool rtcp = kind == DEMUX_RTCP || comp == 1;
-	struct mcrypto *cin, *cout;
+	/* the party's media is unprotected, the other party's protected */
+	bool dec = side_terminated(from) || (from && from->in);
+	bool enc = side_terminated(to) || (to && to->out);
+	struct mcrypto *cin = NULL, *cout = NULL;
 	enum mcrypto_result r;
 	size_t n = len;
 
 	*out = buf;
 	*outlen = len;
-	if (!side_terminated(from) && !side_terminated(to) && !from->in && !to->out)
+	if (!dec && !enc)
 		return true; /* nothing bridged: plain, or SRTP end to end */
 	if (kind == DEMUX_DTLS) {
 		struct mcrypto **in, **outc;
 		bool *started;
-		struct dtls_srtp_conn *conn = side_conn(from, comp, &started, &in, &outc);
+		struct dtls_srtp_conn *conn =
+			from ? side_conn(from, comp, &started, &in, &outc) : NULL;
 
 		if (conn) {
 			enum dtls_srtp_state before = dtls_srtp_conn_state(conn);
@@ -864,14 +931,16 @@ bool bridge_packet(struct anchor *an, struct stream *st, int side, int comp, enu
 	}
 	/* SRTCP on a DTLS party's own RTCP port: that association's keys; the
 	   RTCP leaving for the other party's own RTCP port: its association's */
-	cin = comp == 1 && from->rtcp.conn ? from->rtcp.in : from->in;
-	cout = rtcp && to->rtcp.conn ? to->rtcp.out : to->out;
+	if (dec)
+		cin = comp == 1 && from->rtcp.conn ? from->rtcp.in : from->in;
+	if (enc)
+		cout = rtcp && to->rtcp.conn ? to->rtcp.out : to->out;
 	if ((kind != DEMUX_RTP && kind != DEMUX_RTCP) || len > ANCHOR_RX_BUF) {
 		sh->stats.srtp_dropped++;
 		return false;
 	}
 	memcpy(sh->crypt_buf, buf, len);
-	if (side_terminated(from) || from->in) {
+	if (dec) {
 		if (!cin) {
 			from->not_keyed++;
 			sh->stats.srtp_not_keyed++;
@@ -881,7 +950,7 @@ bool bridge_packet(struct anchor *an, struct stream *st, int side, int comp, enu
 		if (r != MCRYPTO_OK)
 			return count_drop(sh, r);
 	}
-	if (side_terminated(to) || to->out) {
+	if (enc) {
 		if (!cout) {
 			to->not_keyed++;
 			sh->stats.srtp_not_keyed++;
@@ -901,9 +970,9 @@ const char *bridge_side_mode(const struct stream *st, int side)
 {
 	const struct stream_side *ss = &st->side[side];
 
-	if (side_terminated(&ss->crypto))
+	if (side_terminated(ss->crypto))
 		return "bridged";
-	if (profile_srtp(ss->crypto.nego.proto[0] ? ss->crypto.nego.proto : st->proto))
+	if (profile_srtp(ss->proto[0] ? ss->proto : st->proto))
 		return "passthrough";
 	return "plain";
 }

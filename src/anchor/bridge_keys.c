@@ -65,7 +65,7 @@ static void job_free(struct bridge_keys_job *j)
 void bridge_keys_request(struct anchor *an, struct stream *st, int side,
 			 const struct crypto_nego *plan)
 {
-	struct side_crypto *sc = &st->side[side].crypto;
+	struct side_crypto *sc = st->side[side].crypto; /* bridge_commit()'s: there */
 	struct bridge_keys_job *j = calloc(1, sizeof(*j));
 
 	sc->keys_gen = ++an->keys_gen;
@@ -100,8 +100,8 @@ static struct side_crypto *job_side(struct anchor *an, const struct bridge_keys_
 
 	if (!c || j->stream >= c->nstreams || !c->streams[j->stream])
 		return NULL;
-	sc = &c->streams[j->stream]->side[j->side].crypto;
-	return sc->keys_gen == j->gen ? sc : NULL;
+	sc = c->streams[j->stream]->side[j->side].crypto; /* NULL: plain since */
+	return sc && sc->keys_gen == j->gen ? sc : NULL;
 }
 
 void bridge_keys_settle(struct anchor *an)

@@ -970,6 +970,7 @@ int call_offer(struct anchor *an, const struct ng_request *req, struct bdoc *d,
 	struct call_undo undo;
 	struct sdp *s = NULL;
 	struct crypto_nego (*plans)[2] = NULL;
+	struct side_crypto *spare[ANCHOR_MAX_STREAMS][2] = {{NULL}};
 	char *text = NULL, *copy = NULL, *tag = NULL;
 	bool created = false;
 	int src = 0, dst;
@@ -1050,6 +1051,9 @@ int call_offer(struct anchor *an, const struct ng_request *req, struct bdoc *d,
 	/* edits change only what sdp_write() gives; s's fields still describe the input */
 	if (rewrite_for(an, c, s, dst, req, false, plans, &text, reason, reasonlen) < 0)
 		goto fail;
+	/* the crypto state of sides that become SRTP, taken at commit */
+	if (bridge_reserve(c, plans, spare) < 0)
+		goto fail_msg;
 	copy = strndup(req->sdp, req->sdp_len);
 	if (!copy)
 		goto fail_msg;
@@ -1060,7 +1064,8 @@ int call_offer(struct anchor *an, const struct ng_request *req, struct bdoc *d,
 	c->last_signal_s = anchor_wall_us() / 1000000;
 	for (unsigned int i = 0; i < c->nstreams; i++)
 		for (int k = 0; k < 2; k++)
-			bridge_commit(an, c->streams[i], k, &plans[i][k]);
+			bridge_commit(an, c->streams[i], k, &plans[i][k], &spare[i][k]);
+	bridge_spares_free(spare);
 	free(plans);
 	plans = NULL;
 	take_party_sdp(an, c, s, src, req, false);
@@ -1075,6 +1080,7 @@ int call_offer(struct anchor *an, const struct ng_request *req, struct bdoc *d,
 fail_msg:
 	snprintf(reason, reasonlen, "out of memory");
 fail:
+	bridge_spares_free(spare);
 	put_sdp(req, s);
 	free(plans);
 	free(text);
@@ -1093,6 +1099,7 @@ int call_answer(struct anchor *an, const struct ng_request *req, struct bdoc *d,
 	struct sdp *s = NULL, *offer = NULL;
 	struct call_undo undo;
 	struct crypto_nego (*plans)[2] = NULL;
+	struct side_crypto *spare[ANCHOR_MAX_STREAMS][2] = {{NULL}};
 	char *text = NULL, *copy = NULL, *tag = NULL;
 	bool forked;
 	int src, dst;
@@ -1144,6 +1151,9 @@ int call_answer(struct anchor *an, const struct ng_request *req, struct bdoc *d,
 		goto fail;
 	if (rewrite_for(an, c, s, dst, req, true, plans, &text, reason, reasonlen) < 0)
 		goto fail;
+	/* the crypto state of sides that become SRTP, taken at commit */
+	if (bridge_reserve(c, plans, spare) < 0)
+		goto fail_msg;
 	copy = strndup(req->sdp, req->sdp_len);
 	if (!copy)
 		goto fail_msg;
@@ -1168,7 +1178,8 @@ int call_answer(struct anchor *an, const struct ng_request *req, struct bdoc *d,
 	c->answered = true;
 	for (unsigned int i = 0; i < c->nstreams; i++)
 		for (int k = 0; k < 2; k++)
-			bridge_commit(an, c->streams[i], k, &plans[i][k]);
+			bridge_commit(an, c->streams[i], k, &plans[i][k], &spare[i][k]);
+	bridge_spares_free(spare);
 	free(plans);
 	plans = NULL;
 	take_party_sdp(an, c, s, src, req, true);
@@ -1186,6 +1197,7 @@ int call_answer(struct anchor *an, const struct ng_request *req, struct bdoc *d,
 fail_msg:
 	snprintf(reason, reasonlen, "out of memory");
 fail:
+	bridge_spares_free(spare);
 	put_sdp(req, s);
 	sdp_free(offer);
 	free(plans);

@@ -556,8 +556,8 @@ static void side_dest_compute(struct anchor *an, const struct stream_side *ss, i
 static uint8_t stream_mode(const struct stream *st)
 {
 	for (int k = 0; k < 2; k++)
-		if (st->side[k].crypto.live.kind == SIDE_CRYPTO_DTLS ||
-		    st->side[k].crypto.live.kind == SIDE_CRYPTO_SDES)
+		if (st->side[k].crypto && (st->side[k].crypto->live.kind == SIDE_CRYPTO_DTLS ||
+					   st->side[k].crypto->live.kind == SIDE_CRYPTO_SDES))
 			return ANCHOR_MODE_BRIDGED;
 	if (st->side[0].ice || st->side[1].ice)
 		return ANCHOR_MODE_ICE;

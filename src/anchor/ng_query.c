@@ -86,15 +86,16 @@ static void add_rtcp_dtls(struct bdoc *d, struct bval *c, const struct side_rtcp
 static void add_crypto(struct bdoc *d, struct bval *s, const struct stream_side *ss,
 		       const char *mode)
 {
-	const struct side_crypto *sc = &ss->crypto;
+	const struct side_crypto *sc = ss->crypto; /* NULL unless bridged or offered */
 	struct bval *c = bdict_add_dict(d, s, "crypto");
-	const struct mcrypto *m = sc->in ? sc->in : sc->out;
+	const struct mcrypto *m;
 
 	if (!c)
 		return;
 	bdict_add_str(d, c, "mode", mode);
-	if (strcmp(mode, "bridged") != 0)
+	if (!sc || strcmp(mode, "bridged") != 0)
 		return;
+	m = sc->in ? sc->in : sc->out;
 	bdict_add_str(d, c, "keying",
 		      sc->nego.kind == SIDE_CRYPTO_DTLS   ? "DTLS"
 		      : sc->nego.kind == SIDE_CRYPTO_SDES ? "SDES"
@@ -187,7 +188,7 @@ static void add_tag(struct anchor *an, const struct call *c, int k, struct bdoc 
 		bdict_add_int(d, m, "index", i + 1);
 		bdict_add_str(d, m, "type", st->type);
 		bdict_add_str(d, m, "protocol",
-			      ss->crypto.nego.proto[0] ? ss->crypto.nego.proto : st->proto);
+			      ss->proto[0] ? ss->proto : st->proto);
 		streams = bdict_add_list(d, m, "streams");
 		/* under rtcp-mux, RTCP is a second stream on the same port */
 		for (int comp = 0; streams && ss->nsocks &&

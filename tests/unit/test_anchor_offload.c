@@ -473,6 +473,7 @@ static void test_turn_party_joined_leg(void **state)
 	uint16_t to_a, to_b;
 	char sdp[512];
 	struct call *c;
+	struct side_crypto sdes = {.nego.kind = SIDE_CRYPTO_SDES};
 
 	(void)state;
 	assert_int_equal(relay_port_bind(&rl, &an->local_v4, false, false, false, false, &rfd, &rfd2), 0);
@@ -543,10 +544,11 @@ static void test_turn_party_joined_leg(void **state)
 	assert_true(query_kernelized());
 
 	/* a bridged stream (SRTP toward a side) is never joined: the module does not do SRTP */
-	the_stream()->side[1].crypto.nego.kind = SIDE_CRYPTO_SDES;
+	assert_null(the_stream()->side[1].crypto); /* a plain stream has no crypto state */
+	the_stream()->side[1].crypto = &sdes;
 	assert_true(bridge_stream_active(the_stream()));
 	assert_false(relay_ports_join(&rl.ports, &to.sa, &relay.sa, &j));
-	the_stream()->side[1].crypto.nego.kind = SIDE_CRYPTO_NONE;
+	the_stream()->side[1].crypto = NULL;
 	assert_true(relay_ports_join(&rl.ports, &to.sa, &relay.sa, &j));
 
 	/* B answers again from elsewhere (a fork): no longer confirmed, no joined leg */

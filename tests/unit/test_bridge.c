@@ -349,7 +349,7 @@ static void test_sdes_contexts_are_made_off_the_lock(void **state)
 	sdes_answer(b, sizeof(b), &anchor_key, 1);
 	settle = false;
 	ok_sig(false, "A", "B", b, NULL);
-	sc = &the_stream()->side[1].crypto;
+	sc = the_stream()->side[1].crypto;
 	assert_null(sc->in); /* nothing made under the lock */
 	assert_null(sc->out);
 	assert_non_null(an->key_jobs);
@@ -365,7 +365,7 @@ static void test_sdes_contexts_are_made_off_the_lock(void **state)
 	assert_true(reply_crypto("AES_CM_128_HMAC_SHA1_80", &anchor_key));
 	sdes_answer(b, sizeof(b), &anchor_key, 2);
 	ok_sig(false, "A", "B", b, NULL);
-	sc = &the_stream()->side[1].crypto;
+	sc = the_stream()->side[1].crypto;
 	assert_ptr_equal(sc->in, old_in);
 	assert_ptr_equal(sc->out, old_out);
 	bridge_keys_settle(an);
@@ -525,7 +525,7 @@ static void test_dtls_bridge_both_ways_and_close_on_delete(void **state)
 	assert_false(the_stream()->kernel[0].id); /* never offloaded */
 
 	/* a re-offer with the same fingerprint keeps the association */
-	before = the_stream()->side[0].crypto.dtls;
+	before = the_stream()->side[0].crypto->dtls;
 	{
 		char fp[FINGERPRINT_MAX_TEXT + 1], extra[512];
 
@@ -535,7 +535,7 @@ static void test_dtls_bridge_both_ways_and_close_on_delete(void **state)
 		media_sdp(a, sizeof(a), "127.0.0.2", port_of(pa), "UDP/TLS/RTP/SAVPF", extra);
 	}
 	ok_sig(true, "A", NULL, a, "RTP/AVP");
-	assert_ptr_equal(the_stream()->side[0].crypto.dtls, before);
+	assert_ptr_equal(the_stream()->side[0].crypto->dtls, before);
 	len = rtp_packet(pkt, 11, 0xa);
 	assert_int_equal(mcrypto_protect(a_out, false, pkt, &len, sizeof(pkt)), MCRYPTO_OK);
 	send_to(pa, party.anchor_port, pkt, len);
@@ -568,7 +568,7 @@ static void test_dtls_peer_not_matching_its_fingerprint_is_refused(void **state)
 	dtls_call(shown, announced, &ctx, &conn, &party, &port_for_b);
 	assert_int_not_equal(handshake(conn, pa), DTLS_SRTP_CONNECTED);
 	assert_int_equal(SH0->stats.dtls_failed, failed + 1);
-	assert_int_equal(dtls_srtp_conn_state(the_stream()->side[0].crypto.dtls), DTLS_SRTP_FAILED);
+	assert_int_equal(dtls_srtp_conn_state(the_stream()->side[0].crypto->dtls), DTLS_SRTP_FAILED);
 	/* nothing crosses: the PBX's RTP is not sent on to the browser */
 	send_to(pb, port_for_b, pkt, rtp_packet(pkt, 1, 0xb));
 	pump();
@@ -618,7 +618,7 @@ static void b_answers_active(struct dtls_srtp_cert *cert, char *fp, size_t fpcap
 	media_sdp(b, sizeof(b), "127.0.0.3", port_of(pb), "UDP/TLS/RTP/SAVPF", extra);
 	ok_sig(false, "A", "B", b, NULL);
 	*port_for_a = reply_port();
-	assert_int_equal(the_stream()->side[1].crypto.live.role, DTLS_SRTP_PASSIVE);
+	assert_int_equal(the_stream()->side[1].crypto->live.role, DTLS_SRTP_PASSIVE);
 	*ctx = dtls_srtp_ctx_new(cert, err, sizeof(err));
 	*conn = dtls_srtp_conn_new(*ctx, DTLS_SRTP_ACTIVE, &anchor_fp, 1, 20, party_send, party);
 	dtls_srtp_conn_start(*conn);
@@ -639,7 +639,7 @@ static void test_reoffer_toward_the_dtls_side_keeps_its_association(void **state
 
 	(void)state;
 	b_answers_active(cert, fp, sizeof(fp), &ctx, &conn, &party, &port_for_a);
-	before = the_stream()->side[1].crypto.dtls;
+	before = the_stream()->side[1].crypto->dtls;
 	assert_int_equal(dtls_srtp_conn_state(before), DTLS_SRTP_CONNECTED);
 
 	/* re-INVITE from the PBX: B is offered the role it has, and answers the same */
@@ -652,7 +652,7 @@ static void test_reoffer_toward_the_dtls_side_keeps_its_association(void **state
 	snprintf(extra, sizeof(extra), "a=fingerprint:%s\r\na=setup:active\r\n", fp);
 	media_sdp(b, sizeof(b), "127.0.0.3", port_of(pb), "UDP/TLS/RTP/SAVPF", extra);
 	ok_sig(false, "A", "B", b, NULL);
-	assert_ptr_equal(the_stream()->side[1].crypto.dtls, before);
+	assert_ptr_equal(the_stream()->side[1].crypto->dtls, before);
 	assert_int_equal(dtls_srtp_conn_state(before), DTLS_SRTP_CONNECTED);
 	send_to(pa, port_for_a, pkt, rtp_packet(pkt, 31, 0xa));
 	assert_true(recv_one(pb, pkt, sizeof(pkt)) > 172);
@@ -666,8 +666,8 @@ static void test_reoffer_toward_the_dtls_side_keeps_its_association(void **state
 		snprintf(extra, sizeof(extra), "a=fingerprint:%s\r\na=setup:active\r\na=sendrecv\r\n", fp);
 		media_sdp(b, sizeof(b), "127.0.0.3", port_of(pb), "UDP/TLS/RTP/SAVPF", extra);
 		ok_sig(false, "A", "B", b, NULL);
-		assert_ptr_not_equal(the_stream()->side[1].crypto.dtls, NULL);
-		assert_int_equal(dtls_srtp_conn_state(the_stream()->side[1].crypto.dtls),
+		assert_ptr_not_equal(the_stream()->side[1].crypto->dtls, NULL);
+		assert_int_equal(dtls_srtp_conn_state(the_stream()->side[1].crypto->dtls),
 				 DTLS_SRTP_HANDSHAKE);
 		dtls_srtp_cert_free(other);
 	}
@@ -693,7 +693,7 @@ static void test_party_reoffer_with_actpass_keeps_the_anchors_role(void **state)
 
 	(void)state;
 	b_answers_active(cert, fp, sizeof(fp), &ctx, &conn, &party, &port_for_a);
-	before = the_stream()->side[1].crypto.dtls;
+	before = the_stream()->side[1].crypto->dtls;
 	b_in = party_mcrypto(conn, MCRYPTO_INBOUND);
 
 	/* B's re-offer: actpass, the same fingerprint */
@@ -704,9 +704,9 @@ static void test_party_reoffer_with_actpass_keeps_the_anchors_role(void **state)
 	ok_sig(false, "B", "A", a, NULL);
 	assert_non_null(strstr(reply_sdp, "a=setup:passive\r\n"));
 	assert_null(strstr(reply_sdp, "a=setup:active"));
-	assert_ptr_equal(the_stream()->side[1].crypto.dtls, before);
+	assert_ptr_equal(the_stream()->side[1].crypto->dtls, before);
 	assert_int_equal(dtls_srtp_conn_state(before), DTLS_SRTP_CONNECTED);
-	assert_int_equal(the_stream()->side[1].crypto.live.role, DTLS_SRTP_PASSIVE);
+	assert_int_equal(the_stream()->side[1].crypto->live.role, DTLS_SRTP_PASSIVE);
 	/* A's media still reaches B under the keys of the first handshake */
 	plain_arrives_protected(pa, port_for_a, pb, b_in, 40);
 
@@ -717,10 +717,10 @@ static void test_party_reoffer_with_actpass_keeps_the_anchors_role(void **state)
 	ok_sig(false, "B", "A", a, NULL);
 	assert_non_null(strstr(reply_sdp, "a=setup:active\r\n"));
 	/* (the old one freed first: compare states, not addresses) */
-	assert_non_null(the_stream()->side[1].crypto.dtls);
-	assert_int_equal(dtls_srtp_conn_state(the_stream()->side[1].crypto.dtls),
+	assert_non_null(the_stream()->side[1].crypto->dtls);
+	assert_int_equal(dtls_srtp_conn_state(the_stream()->side[1].crypto->dtls),
 			 DTLS_SRTP_HANDSHAKE);
-	assert_int_equal(the_stream()->side[1].crypto.live.role, DTLS_SRTP_ACTIVE);
+	assert_int_equal(the_stream()->side[1].crypto->live.role, DTLS_SRTP_ACTIVE);
 
 	delete_call();
 	mcrypto_free(b_in);
@@ -844,7 +844,7 @@ static void test_ice_restart_keeps_the_dtls_association(void **state)
 	dtls_srtp_conn_start(conn);
 	check(pa, to_a, A_UFRAG, true); /* the anchor (active) starts once ICE picked A */
 	assert_int_equal(handshake(conn, pa), DTLS_SRTP_CONNECTED);
-	before = the_stream()->side[0].crypto.dtls;
+	before = the_stream()->side[0].crypto->dtls;
 	assert_int_equal(dtls_srtp_conn_state(before), DTLS_SRTP_CONNECTED);
 	a_in = party_mcrypto(conn, MCRYPTO_INBOUND);
 
@@ -852,7 +852,7 @@ static void test_ice_restart_keeps_the_dtls_association(void **state)
 	a_offers_dtls_ice(a, sizeof(a), fp, A_UFRAG2, A_PWD2);
 	assert_int_equal(b_answers_plain_ice_toward_a(), to_a);
 	assert_non_null(strstr(reply_sdp, "a=setup:active\r\n"));
-	assert_ptr_equal(the_stream()->side[0].crypto.dtls, before);
+	assert_ptr_equal(the_stream()->side[0].crypto->dtls, before);
 	assert_int_equal(dtls_srtp_conn_state(before), DTLS_SRTP_CONNECTED);
 	check(pa, to_a, A_UFRAG2, true);
 	drain();
