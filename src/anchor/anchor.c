@@ -195,13 +195,6 @@ void anchor_expire(struct anchor *an)
 	pthread_mutex_unlock(&an->lock);
 }
 
-static void stop_loop(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	event_base_loopbreak(arg);
-}
-
 
 /* anchor-num-threads, 0: one per online core. */
 static unsigned int anchor_threads(const struct config *cfg)
@@ -225,7 +218,7 @@ static int shard_open(struct anchor *an, struct anchor_shard *sh, unsigned int i
 
 	sh->an = an;
 	sh->index = index;
-	sh->media_epfd = -1;
+	sh->media_epfd = sh->wake_fd = -1;
 	pthread_mutex_init(&sh->lock, NULL);
 	sh->ports = calloc(an->ports_mask + 1, sizeof(*sh->ports));
 	sh->rx = malloc((size_t)ANCHOR_RX_BATCH * ANCHOR_RX_BUF);
@@ -240,9 +233,8 @@ static int shard_open(struct anchor *an, struct anchor_shard *sh, unsigned int i
 		sh->rx_msgs[i].msg_hdr.msg_name = &sh->rx_from[i];
 	}
 	udp_txq_init(&sh->txq, !an->cfg->no_udp_gso);
-	sh->stop_ev = event_new(sh->base, -1, 0, stop_loop, sh->base);
 	sh->tick_ev = event_new(sh->base, -1, EV_PERSIST, tick, sh);
-	if (!sh->stop_ev || !sh->tick_ev || event_add(sh->tick_ev, &one_s) < 0 ||
+	if (!sh->tick_ev || event_add(sh->tick_ev, &one_s) < 0 ||
 	    media_poll_open(sh) < 0 || anchor_offload_shard_open(sh) < 0 ||
 	    bridge_shard_open(sh) < 0)
 		return -1;
@@ -259,8 +251,6 @@ static void shard_close(struct anchor_shard *sh)
 	bridge_shard_close(sh);
 	if (sh->tick_ev)
 		event_free(sh->tick_ev);
-	if (sh->stop_ev)
-		event_free(sh->stop_ev);
 	if (sh->base)
 		event_base_free(sh->base);
 	free(sh->ports);
@@ -342,7 +332,7 @@ static void *anchor_thread(void *arg)
 
 	snprintf(name, sizeof(name), "anchor-media-%u", sh->index % 100);
 	pthread_setname_np(pthread_self(), name);
-	event_base_dispatch(sh->base);
+	media_loop(sh);
 	return NULL;
 }
 
@@ -350,8 +340,10 @@ int anchor_start(struct anchor *an)
 {
 	for (unsigned int k = 0; k < an->nshards; k++) {
 		struct anchor_shard *sh = &an->shards[k];
-		int rc = pthread_create(&sh->thread, NULL, anchor_thread, sh);
+		int rc;
 
+		__atomic_store_n(&sh->stopping, 0, __ATOMIC_RELEASE);
+		rc = pthread_create(&sh->thread, NULL, anchor_thread, sh);
 		if (rc) {
 			log_error("anchor: cannot start its media thread: %s", strerror(rc));
 			anchor_stop(an);
@@ -374,7 +366,8 @@ void anchor_stop(struct anchor *an)
 
 		if (!sh->started)
 			continue;
-		event_active(sh->stop_ev, 0, 0);
+		__atomic_store_n(&sh->stopping, 1, __ATOMIC_RELEASE);
+		anchor_shard_wake(sh);
 		pthread_join(sh->thread, NULL);
 		sh->started = false;
 	}

@@ -59,6 +59,10 @@ struct sdp;
 #define ANCHOR_MAX_STREAMS 16	       /* transports per call */
 #define ANCHOR_RX_BATCH 16
 #define ANCHOR_POLL_BATCH 16 /* readable media sockets read per turn of the loop */
+/* a media thread runs its event_base at least this often (media_loop()):
+   with ICE agents or DTLS handshakes, and without */
+#define ANCHOR_EVENTS_MS 10
+#define ANCHOR_EVENTS_IDLE_MS 50
 #define ANCHOR_RX_BUF 2048	       /* media datagrams longer are dropped */
 #define ANCHOR_TAG_MAX 255
 #define ANCHOR_CALL_ID_MAX 255
@@ -422,9 +426,10 @@ struct anchor_shard {
 	bool started;
 	pthread_mutex_t lock;
 	struct event_base *base;
-	struct event *stop_ev, *tick_ev;
-	int media_epfd;		/* its media sockets (media_poll_ready()) */
-	struct event *media_ev; /* on base: media_epfd is readable */
+	struct event *tick_ev;
+	int media_epfd; /* its media sockets and wake_fd: the thread waits here (media_loop()) */
+	int wake_fd;	/* eventfd: run base now (anchor_shard_wake()) */
+	int stopping;	/* anchor_stop(): the loop returns */
 	struct media_sock **ports; /* its media sockets by local port (an->ports_mask) */
 	struct call *calls;	   /* its calls (call.snext) */
 	unsigned int ncalls;	   /* written under an->lock and lock */
@@ -450,6 +455,7 @@ struct anchor_shard {
 	uint8_t *crypt_buf; /* ANCHOR_RX_BUF + MCRYPTO_TRAILER_MAX */
 	struct event *dtls_ev;
 	unsigned int dtls_handshakes; /* sides in a DTLS handshake now */
+	unsigned int ice_timers;      /* sides with an ICE agent (media_loop()'s pace) */
 };
 
 #define ANCHOR_THREADS_MAX 64
@@ -601,6 +607,12 @@ void media_side_close(struct anchor *an, struct stream *st, int side);
 void media_stream_free(struct stream *st);
 /* The shard's epoll set of its media sockets and its event on the shard's loop. */
 int media_poll_open(struct anchor_shard *sh);
+/* One turn of a media thread: up to wait_ms for a batch of readable sockets,
+   read under the lock; true when sh->wake_fd was written. *events_ms: how
+   often its event_base must run now (ANCHOR_EVENTS_MS or _IDLE_MS). */
+bool media_poll(struct anchor_shard *sh, int wait_ms, uint64_t *now, int *events_ms);
+void media_loop(struct anchor_shard *sh);
+void anchor_shard_wake(struct anchor_shard *sh);
 void media_poll_close(struct anchor_shard *sh);
 void media_side_stop_ice(struct stream_side *s);
 /* The party muxes RTCP: its RTCP port and ICE component 2 go. */

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -187,7 +188,7 @@ void media_stream_free(struct stream *st)
 
 /*
  * A shard's media sockets are watched by an epoll set of its own
- * (media_poll_ready()), not by an event each: a request that opens or
+ * (media_loop()), not by an event each: a request that opens or
  * closes one on the control thread changes the set with epoll_ctl(),
  * which neither wakes the shard's thread nor waits for it. The set is read
  * under the shard's lock, so a socket closed and freed under it is never
@@ -284,8 +285,10 @@ void media_side_drop_rtcp(struct anchor *an, struct stream_side *ss)
 
 void media_side_stop_ice(struct stream_side *ss)
 {
-	if (ss->ice_timer)
+	if (ss->ice_timer) {
+		ss->socks[0].st->sh->ice_timers--;
 		media_timer_free(ss->ice_timer, ss->socks[0].st);
+	}
 	ss->ice_timer = NULL;
 	if (ss->ice)
 		ice_agent_free(ss->ice);
@@ -395,6 +398,7 @@ int media_ice_start(struct anchor *an, struct stream *st, int side)
 		media_side_stop_ice(ss);
 		return -1;
 	}
+	st->sh->ice_timers++;
 	return 0;
 }
 
@@ -840,43 +844,89 @@ static void media_read(struct anchor_shard *sh, struct media_sock *ms)
 }
 
 /*
- * A shard's thread: some of its media sockets are readable. One batch of
- * them per call, under the shard's lock (level-triggered: the rest come on
- * the next turn of the loop, so control gets the lock between batches).
+ * A shard's thread (anchor_thread()): it blocks in epoll_wait() on its own
+ * media set, so that a wake-up costs one epoll_wait() and no pass through
+ * libevent's dispatch. One batch of readable sockets per turn, under the
+ * shard's lock (level-triggered: the rest come on the next turn, so control
+ * gets the lock between batches). The shard's event_base (ICE and DTLS
+ * timers, the once-a-second tick, offload requests from the workers) runs
+ * without blocking every ANCHOR_EVENTS_MS while one of its calls has an ICE
+ * agent or a DTLS handshake (a timer fires at most that late), every
+ * ANCHOR_EVENTS_IDLE_MS otherwise (as often as the DTLS tick woke it), and
+ * at once when sh->wake_fd (in the same set, data.ptr NULL) is written:
+ * by anchor_shard_wake().
  */
-static void media_poll_ready(evutil_socket_t fd, short what, void *arg)
+bool media_poll(struct anchor_shard *sh, int wait_ms, uint64_t *now, int *events_ms)
 {
-	struct anchor_shard *sh = arg;
 	struct epoll_event ready[ANCHOR_POLL_BATCH];
+	bool wake = false;
 	int n;
 
-	(void)what;
+	n = epoll_wait(sh->media_epfd, ready, ANCHOR_POLL_BATCH, wait_ms);
 	pthread_mutex_lock(&sh->lock);
 	anchor_shard_clock(sh);
-	n = epoll_wait(fd, ready, ANCHOR_POLL_BATCH, 0);
-	for (int i = 0; i < n; i++)
-		media_read(sh, ready[i].data.ptr);
+	*now = sh->now_ms;
+	*events_ms = sh->ice_timers || sh->dtls_handshakes ? ANCHOR_EVENTS_MS : ANCHOR_EVENTS_IDLE_MS;
+	for (int i = 0; i < n; i++) {
+		if (ready[i].data.ptr)
+			media_read(sh, ready[i].data.ptr);
+		else
+			wake = true;
+	}
 	pthread_mutex_unlock(&sh->lock);
+	if (wake) {
+		uint64_t v;
+
+		if (read(sh->wake_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+			log_warn("anchor: media thread wake-up: %s", strerror(errno));
+	}
+	return wake;
+}
+
+void media_loop(struct anchor_shard *sh)
+{
+	uint64_t now = 0, events_due = 0;
+	int events_ms = ANCHOR_EVENTS_MS;
+
+	while (!__atomic_load_n(&sh->stopping, __ATOMIC_ACQUIRE)) {
+		bool wake = media_poll(sh, now < events_due ? (int)(events_due - now) : 0, &now,
+				       &events_ms);
+
+		if (wake || now >= events_due) {
+			event_base_loop(sh->base, EVLOOP_NONBLOCK);
+			events_due = now + (uint64_t)events_ms;
+		} else if (events_due > now + (uint64_t)events_ms) {
+			events_due = now + (uint64_t)events_ms; /* an ICE agent or handshake began */
+		}
+	}
+}
+
+/* From any thread: the shard's loop runs its event_base now (media_loop()). */
+void anchor_shard_wake(struct anchor_shard *sh)
+{
+	uint64_t one = 1;
+
+	if (write(sh->wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		log_warn("anchor: cannot wake a media thread: %s", strerror(errno));
 }
 
 int media_poll_open(struct anchor_shard *sh)
 {
+	struct epoll_event e = {.events = EPOLLIN, .data.ptr = NULL};
+
 	sh->media_epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (sh->media_epfd < 0)
-		return -1;
-	sh->media_ev = event_new(sh->base, sh->media_epfd, EV_READ | EV_PERSIST, media_poll_ready,
-				 sh);
-	if (!sh->media_ev || event_add(sh->media_ev, NULL) < 0)
+	sh->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (sh->media_epfd < 0 || sh->wake_fd < 0 ||
+	    epoll_ctl(sh->media_epfd, EPOLL_CTL_ADD, sh->wake_fd, &e) < 0)
 		return -1;
 	return 0;
 }
 
 void media_poll_close(struct anchor_shard *sh)
 {
-	if (sh->media_ev)
-		event_free(sh->media_ev);
-	sh->media_ev = NULL;
 	if (sh->media_epfd >= 0)
 		close(sh->media_epfd);
-	sh->media_epfd = -1;
+	if (sh->wake_fd >= 0)
+		close(sh->wake_fd);
+	sh->media_epfd = sh->wake_fd = -1;
 }

@@ -18,7 +18,7 @@
  * the control thread runs it itself: handing it to a media thread and
  * waiting for it cost two thread wake-ups per request. The media sockets
  * it opens and closes are in the epoll set of their media thread, read
- * under that thread's lock (media_poll_ready()), so that neither wakes
+ * under that thread's lock (media_loop()), so that neither wakes
  * the other; an ICE timer it frees is finalized by its media thread
  * (media_timer_free()).
  */

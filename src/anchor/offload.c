@@ -189,6 +189,7 @@ void anchor_offload_stream(struct anchor *an, struct stream *st)
 	if (!sh->offload_pending) {
 		sh->offload_pending = true;
 		event_active(sh->offload_ev, 0, 0);
+		anchor_shard_wake(sh); /* its loop runs the event now (media_loop()) */
 	}
 }
 

@@ -258,8 +258,13 @@ static inline void send_to(int fd, uint16_t port, const uint8_t *buf, size_t len
 /* The anchor's thread, one turn: reads what arrived on its sockets. */
 static inline void pump(void)
 {
-	for (int i = 0; i < 3; i++)
+	uint64_t now;
+	int events_ms;
+
+	for (int i = 0; i < 3; i++) {
+		media_poll(SH0, 0, &now, &events_ms);
 		event_base_loop(SH0->base, EVLOOP_NONBLOCK);
+	}
 }
 
 static inline void rtp(int fd, uint16_t port, uint16_t seq)
