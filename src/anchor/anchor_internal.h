@@ -332,7 +332,12 @@ struct stream {
 	struct stream_side side[2];
 	bool confirmed; /* both sides' RTP destinations confirmed (media_stream_sync) */
 	uint8_t confirmed_mode; /* ANCHOR_MODE_*: its count in anchor.streams_by_mode */
-	struct stream_offload kernel[2]; /* [0] RTP, [1] RTCP */
+	/*
+	 * [0] RTP, [1] RTCP (offload.c): made when the stream first gets an
+	 * entry, gone with its last one; NULL for a stream forwarded in
+	 * userspace (no module loaded, not confirmed, bridged).
+	 */
+	struct stream_offload *kernel;
 	/* a TURN client's channel joined to a side's party in the kernel (a worker's entry) */
 	bool joined[2];
 	bool offload_pending; /* confirmed state moved on a worker: the anchor thread syncs it */
@@ -402,6 +407,7 @@ struct anchor_stats {
 	    calls_deleted;
 	uint64_t packets_user, bytes_user, errors_user;
 	uint64_t packets_kernel, bytes_kernel, errors_kernel; /* merged from the module (offload.c) */
+	uint64_t offload_nomem; /* streams left in userspace: no memory for their entries */
 	uint64_t dropped_unauthenticated, dropped_no_destination, dropped_malformed,
 	    dropped_policy, stun_no_fingerprint, stun_handled;
 	uint64_t latches, relatches; /* sources latched onto, and re-latched in the window */

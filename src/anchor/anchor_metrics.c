@@ -125,6 +125,9 @@ static void write_media(const struct anchor_stats *s, struct evbuffer *out)
 	prom_one(out, "turnserver_anchor_joined_packets_total", PROM_COUNTER,
 		 "Packets from TURN allocations of this server into anchored calls, in process",
 		 ST(joined_packets));
+	prom_one(out, "turnserver_anchor_offload_nomem_total", PROM_COUNTER,
+		 "Streams left in userspace: no memory for their kernel offload entries",
+		 ST(offload_nomem));
 }
 
 /* SRTP bridging (bridge.c): rtpengine's srtp_* and dtls_* statistics. */

@@ -50,6 +50,7 @@
  */
 #include <errno.h>
 #include <event2/event.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "anchor/anchor_internal.h"
@@ -140,22 +141,43 @@ static void offload_drop(struct stream_offload *o)
 	o->id = 0;
 }
 
+/*
+ * The entries live only while one is in the kernel: a stream forwarded in
+ * userspace (most of them, with no module loaded) carries none.
+ */
+static void offload_release(struct stream *st)
+{
+	if (st->kernel && !st->kernel[0].id && !st->kernel[1].id) {
+		free(st->kernel);
+		st->kernel = NULL;
+	}
+}
+
 static void offload_apply(struct anchor *an, struct stream *st)
 {
 	struct anchor_shard *sh = st->sh;
 
 	st->offload_pending = false;
 	for (int c = 0; c < 2; c++) {
-		struct stream_offload *o = &st->kernel[c];
+		struct stream_offload *o = st->kernel ? &st->kernel[c] : NULL;
 		struct relay_entry e;
 		bool want = relay_engine_active(sh->engine) && offload_want(st, c, &e);
 		int ret;
 
-		if (o->id && want && offload_same(o, &e))
+		if (o && o->id && want && offload_same(o, &e))
 			continue;
-		offload_drop(o);
+		if (o)
+			offload_drop(o);
 		if (!want)
 			continue;
+		if (!o) {
+			/* no memory: the stream stays in userspace, counted */
+			if (!(st->kernel = calloc(2, sizeof(*st->kernel)))) {
+				sh->stats.offload_nomem++;
+				break;
+			}
+			o = &st->kernel[c];
+		}
 		o->st = st;
 		o->comp = (uint8_t)c;
 		ret = relay_engine_add(sh->engine, &e, o, &o->id);
@@ -172,13 +194,14 @@ static void offload_apply(struct anchor *an, struct stream *st)
 			o->flags[k] = e.leg[k].flags;
 		}
 	}
+	offload_release(st);
 }
 
 void anchor_offload_stream(struct anchor *an, struct stream *st)
 {
 	struct anchor_shard *sh = st->sh;
 
-	if (!relay_engine_active(sh->engine) && !st->kernel[0].id && !st->kernel[1].id)
+	if (!relay_engine_active(sh->engine) && !st->kernel)
 		return;
 	/* the shard's thread, or with it stopped or never started (tests, shutdown) */
 	if (anchor_shard_owner(sh)) {
@@ -196,14 +219,17 @@ void anchor_offload_stream(struct anchor *an, struct stream *st)
 void anchor_offload_stream_end(struct anchor *an, struct stream *st)
 {
 	(void)an;
-	offload_drop(&st->kernel[0]);
-	offload_drop(&st->kernel[1]);
+	if (st->kernel) {
+		offload_drop(&st->kernel[0]);
+		offload_drop(&st->kernel[1]);
+		offload_release(st);
+	}
 	st->offload_pending = false;
 }
 
 bool anchor_offload_kernelized(const struct stream *st, int c)
 {
-	return st->kernel[c].id != 0 || st->joined[c];
+	return (st->kernel && st->kernel[c].id != 0) || st->joined[c];
 }
 
 /* Every stream of every call of the shard, with fn. */
@@ -239,7 +265,8 @@ static void offload_run_pending(evutil_socket_t fd, short what, void *arg)
 static void offload_forget(struct anchor *an, struct stream *st)
 {
 	(void)an;
-	st->kernel[0].id = st->kernel[1].id = 0;
+	free(st->kernel);
+	st->kernel = NULL;
 }
 
 /*
