@@ -3,6 +3,7 @@
  * a side's media is accepted from, with a learning window, RTP probation
  * and the SDP's address preferred.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "anchor/latch.h"
@@ -64,6 +65,9 @@ static bool probe(struct latch *l, const struct sockaddr *from, const struct lat
 	struct latch_probe *slot = NULL;
 
 	if (!pkt->rtp)
+		return false;
+	/* the first packet of probation makes the slots (latch.h: Memory) */
+	if (!l->probes && !(l->probes = calloc(LATCH_PROBES, sizeof(*l->probes))))
 		return false;
 	l->tick++;
 	for (int i = 0; i < LATCH_PROBES && !slot; i++)
@@ -131,10 +135,17 @@ void latch_commit(struct latch *l, const struct sockaddr *from, const struct lat
 	l->has_seq = pkt->rtp;
 	l->ssrc = pkt->ssrc;
 	l->seq = pkt->seq;
-	memset(l->probes, 0, sizeof(l->probes));
+	latch_release(l);
+}
+
+void latch_release(struct latch *l)
+{
+	free(l->probes);
+	l->probes = NULL;
 }
 
 void latch_reset(struct latch *l)
 {
+	latch_release(l);
 	memset(l, 0, sizeof(*l));
 }

@@ -24,6 +24,12 @@
  * Pure: no sockets, no clock, no peer verdict. latch_input() says what to
  * do with a datagram; on LATCH_NEW the caller runs the peer verdict on the
  * source and, when allowed, latch_commit()s it.
+ *
+ * Memory: the candidate sources under probation are the only thing a latch
+ * allocates, at the first packet that needs them (never one per packet);
+ * latch_commit() frees them, latch_reset() and latch_release() too. A latch
+ * whose SDP address is routable never has any. No memory for them: the
+ * packet is dropped (LATCH_DROP) and probation tries again with the next.
  */
 #ifndef ANCHOR_LATCH_H
 #define ANCHOR_LATCH_H
@@ -70,7 +76,7 @@ struct latch {
 	bool has_seq;
 	uint32_t ssrc; /* last RTP seen from src */
 	uint16_t seq;
-	struct latch_probe probes[LATCH_PROBES];
+	struct latch_probe *probes; /* [LATCH_PROBES] during probation, else NULL */
 	uint32_t tick;
 };
 
@@ -86,5 +92,7 @@ enum latch_action latch_input(struct latch *l, const struct latch_policy *p,
 void latch_commit(struct latch *l, const struct sockaddr *from, const struct latch_pkt *pkt);
 /* Forgets the latch (a forked answer: another party). */
 void latch_reset(struct latch *l);
+/* Frees the candidates under probation (the side closes); the latch stays. */
+void latch_release(struct latch *l);
 
 #endif /* ANCHOR_LATCH_H */

@@ -311,6 +311,8 @@ void media_side_close(struct anchor *an, struct stream *st, int side)
 			media_sock_close(an, ms);
 	}
 	ss->nsocks = 0;
+	latch_release(&ss->latch[0]);
+	latch_release(&ss->latch[1]);
 	anchor_offload_stream_end(an, st);
 	media_side_refresh(an, st, side);
 }

@@ -72,6 +72,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		if (act == LATCH_DROP)
 			CHECK(l.latched == was);
+		/* probation slots only while unlatched or re-latching in the window */
+		if (act == LATCH_NEW)
+			CHECK(!l.probes);
 	}
+	latch_reset(&l); /* frees its probation slots */
 	return 0;
 }

@@ -578,6 +578,12 @@ static void test_null_engine_installs_nothing(void **state)
 	assert_true(the_stream()->confirmed);
 	/* a plain stream forwarded in userspace carries no offload entries */
 	assert_null(the_stream()->kernel);
+	/* ... and, both sides latched, no probation slots */
+	for (int k = 0; k < 2; k++) {
+		assert_true(the_stream()->side[k].latch[0].latched);
+		assert_null(the_stream()->side[k].latch[0].probes);
+		assert_null(the_stream()->side[k].latch[1].probes);
+	}
 	assert_int_equal(fake.adds, 0);
 	assert_false(query_kernelized());
 	delete_call();

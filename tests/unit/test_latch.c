@@ -79,6 +79,7 @@ static void test_sdp_ip_latches_at_once_and_learns_the_port(void **state)
 	/* the party behind NAT: its IP, another port, any datagram (DTLS too) */
 	assert_int_equal(feed(&l, &p, v4("198.51.100.20", 61000), other, 20), LATCH_NEW);
 	assert_int_equal(feed(&l, &p, v4("198.51.100.20", 61000), rtp(1, 1), 30), LATCH_ACCEPT);
+	latch_reset(&l); /* frees its probation slots */
 }
 
 static void test_strict_source_keeps_the_sdp_port(void **state)
@@ -92,6 +93,7 @@ static void test_strict_source_keeps_the_sdp_port(void **state)
 	assert_int_equal(feed(&l, &p, v4("198.51.100.20", 4000), rtp(1, 1), 10), LATCH_NEW);
 	/* no re-latching at all, even to the same stream inside the window */
 	assert_int_equal(feed(&l, &p, v4("198.51.100.20", 4002), rtp(1, 2), 20), LATCH_DROP);
+	latch_reset(&l); /* frees its probation slots */
 }
 
 static void test_single_sprayed_datagrams_never_latch(void **state)
@@ -108,6 +110,7 @@ static void test_single_sprayed_datagrams_never_latch(void **state)
 		assert_int_equal(feed(&l, &p, a, junk, 10), LATCH_DROP);
 	}
 	assert_false(l.latched);
+	latch_reset(&l); /* frees its probation slots */
 }
 
 static void test_a_stream_latches_after_probation(void **state)
@@ -121,6 +124,7 @@ static void test_a_stream_latches_after_probation(void **state)
 		assert_int_equal(feed(&l, &p, party, rtp(9, (uint16_t)(100 + i)), 10), LATCH_DROP);
 	assert_int_equal(feed(&l, &p, party, rtp(9, 100 + LATCH_PROBATION - 1), 10), LATCH_NEW);
 	assert_true(l.latched);
+	latch_reset(&l); /* frees its probation slots */
 }
 
 static void test_interleaved_spray_does_not_stop_probation(void **state)
@@ -138,6 +142,7 @@ static void test_interleaved_spray_does_not_stop_probation(void **state)
 	assert_int_equal(a, LATCH_NEW);
 	assert_true(l.latched);
 	assert_int_equal(ntohs(l.src.in.sin_port), 50000);
+	latch_reset(&l); /* frees its probation slots */
 }
 
 static void test_a_broken_sequence_restarts_probation(void **state)
@@ -153,6 +158,7 @@ static void test_a_broken_sequence_restarts_probation(void **state)
 	for (uint16_t i = 0; i < 10; i++)
 		assert_int_equal(feed(&l, &p, a, rtp(i, i), 10), LATCH_DROP);
 	assert_false(l.latched);
+	latch_reset(&l); /* frees its probation slots */
 }
 
 static void test_only_the_latched_stream_relatches_in_the_window(void **state)
@@ -175,6 +181,7 @@ static void test_only_the_latched_stream_relatches_in_the_window(void **state)
 	/* after the window nothing moves the latch */
 	assert_int_equal(feed(&l, &p, party, rtp(9, LATCH_PROBATION + 1), 3000), LATCH_DROP);
 	assert_int_equal(feed(&l, &p, moved, rtp(9, LATCH_PROBATION + 2), 3000), LATCH_ACCEPT);
+	latch_reset(&l); /* frees its probation slots */
 }
 
 static void test_sdp_ip_relatches_to_a_stream_on_another_port_in_the_window(void **state)
@@ -195,6 +202,7 @@ static void test_sdp_ip_relatches_to_a_stream_on_another_port_in_the_window(void
 	for (uint16_t i = 1; i <= LATCH_PROBATION; i++)
 		a = feed(&l, &p, first, rtp(3, i), 3001);
 	assert_int_equal(a, LATCH_DROP);
+	latch_reset(&l); /* frees its probation slots */
 }
 
 static void test_reset_forgets_the_latch(void **state)
@@ -207,6 +215,46 @@ static void test_reset_forgets_the_latch(void **state)
 	latch_reset(&l);
 	assert_false(l.latched);
 	assert_int_equal(feed(&l, &p, v4("198.51.100.20", 4010), rtp(1, 2), 5000), LATCH_NEW);
+	latch_reset(&l); /* frees its probation slots */
+}
+
+/* Probation slots exist only during probation: none with a routable SDP address, none once latched. */
+static void test_probation_slots_live_only_during_probation(void **state)
+{
+	struct latch l = {0};
+	struct latch_policy learn = {.window_end_ms = 3000};
+	struct latch_policy sdp = {.expect_ip = true, .expect = v4("198.51.100.20", 4000),
+				   .window_end_ms = 3000};
+	union sockaddr_u a = v4("203.0.113.20", 50000);
+	struct latch_pkt other = {0};
+	struct latch_probe *first;
+
+	(void)state;
+	/* the SDP's address latches at once: never any slots */
+	assert_int_equal(feed(&l, &sdp, v4("198.51.100.20", 4000), rtp(1, 1), 10), LATCH_NEW);
+	assert_null(l.probes);
+	latch_reset(&l);
+	/* not RTP: nothing to follow, nothing made */
+	assert_int_equal(feed(&l, &learn, a, other, 10), LATCH_DROP);
+	assert_null(l.probes);
+	/* the first RTP packet makes them, the next ones reuse them */
+	assert_int_equal(feed(&l, &learn, a, rtp(5, 1), 10), LATCH_DROP);
+	assert_non_null(first = l.probes);
+	for (uint16_t i = 2; i < LATCH_PROBATION; i++)
+		assert_int_equal(feed(&l, &learn, a, rtp(5, i), 10), LATCH_DROP);
+	assert_ptr_equal(l.probes, first);
+	/* latched: gone */
+	assert_int_equal(feed(&l, &learn, a, rtp(5, LATCH_PROBATION), 10), LATCH_NEW);
+	assert_true(l.latched);
+	assert_null(l.probes);
+	/* a side closing frees them too (latch_release()) */
+	latch_reset(&l);
+	feed(&l, &learn, a, rtp(5, 1), 10);
+	assert_non_null(l.probes);
+	latch_release(&l);
+	assert_null(l.probes);
+	assert_int_equal(feed(&l, &learn, a, rtp(5, 2), 10), LATCH_DROP); /* probation again */
+	latch_reset(&l);
 }
 
 int main(void)
@@ -222,6 +270,7 @@ int main(void)
 	    cmocka_unit_test(test_only_the_latched_stream_relatches_in_the_window),
 	    cmocka_unit_test(test_sdp_ip_relatches_to_a_stream_on_another_port_in_the_window),
 	    cmocka_unit_test(test_reset_forgets_the_latch),
+	    cmocka_unit_test(test_probation_slots_live_only_during_probation),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
