@@ -522,6 +522,40 @@ def gets_401(srv, source):
         s.close()
 
 
+def any_gets_401(socks, tries=2, wait=0.5):
+    """True when an Allocate without credentials sent on any of socks (connected,
+    non-blocking) is answered 401. The budget of unauthenticated errors is kept
+    per source IP in each relay thread, and the kernel spreads a source's ports
+    over the threads' SO_REUSEPORT sockets: asking on the flood's own sockets
+    asks exactly the threads the flood reached, whatever a new port would hash to."""
+    for s in socks:  # what the flood left unread
+        try:
+            while s.recv(2048):
+                pass
+        except IO_ERRORS:
+            pass
+    for _ in range(tries):
+        tids = {}
+        for s in socks:
+            tid = os.urandom(12)
+            tids[tid] = s
+            try:
+                s.send(build(ALLOCATE, REQUEST, [attr(A_TRANSPORT, b'\x11\0\0\0')], tid=tid))
+            except IO_ERRORS:
+                pass
+        end = time.monotonic() + wait
+        while time.monotonic() < end:
+            ready, _, _ = select.select(socks, [], [], max(0.0, end - time.monotonic()))
+            for s in ready:
+                try:
+                    p = parse(s.recv(2048))
+                except IO_ERRORS:
+                    continue
+                if p and p[2] in tids and p[1] == ERROR and error_code(p[3]) == 401:
+                    return True
+    return False
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--server', default='127.0.0.1')
@@ -784,9 +818,9 @@ def main():
     stats['relayed_to_clients'] = sum(c.received for c in clients)
     if a.source:
         # The budget of unauthenticated errors is per source IP: the
-        # flooding source has spent its own, the clients' source still
-        # gets its 401.
-        stats['unauth_401_flood_source'] = int(gets_401(srv, a.source))
+        # flooding source has spent its own (asked on its own sockets), the
+        # clients' source still gets its 401.
+        stats['unauth_401_flood_source'] = int(any_gets_401(flooders))
         stats['unauth_401_client_source'] = int(gets_401(srv, '127.0.0.1'))
     for k, v in stats.items():
         print('%s=%s' % (k, v))
