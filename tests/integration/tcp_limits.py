@@ -74,11 +74,15 @@ def mode_caps():
         for _ in range(128):
             conns.append(connect())
         check("128 connections from one address are served", served(conns[-1]))
-        extra = connect()
-        conns.append(extra)
+        conns.append(connect())
+        # Each relay thread accepts from its own SO_REUSEPORT socket, so the
+        # 129th may be accepted before an earlier one still queued on the
+        # other thread's socket: whichever comes last past the cap is closed.
+        refused = [s for s in conns if not served(s)]
         check("the next one from that address is closed (max-tcp-connections-per-ip)",
-              closed_by_server(extra))
-        check("the first connections are still served", served(conns[0]))
+              len(refused) == 1 and closed_by_server(refused[0], timeout=1.0))
+        check("the first connections are still served",
+              sum(1 for s in conns if s not in refused) == 128)
         other = connect("127.0.0.2")
         conns.append(other)
         check("another address still connects and is served", served(other))
