@@ -491,6 +491,24 @@ static struct webadmin *start_webadmin(struct server *srv, struct anchor *anchor
 	return wa;
 }
 
+/*
+ * The signals the main thread waits for (run()), blocked in the calling
+ * thread and so in every thread it starts after: blocked before the first
+ * thread (the store's, realm options' refresh) is created, or one of them
+ * could take a SIGTERM with the default action and end the process with
+ * 143 instead of a clean stop.
+ */
+static void block_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGUSR2);
+	sigaddset(set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, set, NULL);
+}
+
 static int run(struct server *srv, const struct privdrop *priv, int argc, char **argv)
 {
 	struct anchor *anchor = NULL;
@@ -507,13 +525,7 @@ static int run(struct server *srv, const struct privdrop *priv, int argc, char *
 	/* worker_stop() wakes loops from the main thread */
 	if (evthread_use_pthreads() < 0)
 		return -1;
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGUSR2);
-	sigaddset(&set, SIGUSR1);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	block_signals(&set);
 	signal(SIGPIPE, SIG_IGN);
 
 	if (srv->cfg->anchor_ng_listen.addr_len) {
@@ -696,6 +708,7 @@ int main(int argc, char **argv)
 	struct privdrop priv;
 	char err[512], password[DEMO_PASSWORD_LEN + 1];
 	struct userdb *db = NULL;
+	sigset_t sigs;
 	int rc;
 
 	config_init(&cfg);
@@ -805,6 +818,7 @@ int main(int argc, char **argv)
 		log_error("out of memory");
 		goto out;
 	}
+	block_signals(&sigs); /* before the first thread: see block_signals() */
 	if (setup_userdb(&srv, db, password, sizeof(password)) < 0)
 		goto out;
 	if (realm_opts_start(&srv, err, sizeof(err)) < 0) {
