@@ -46,6 +46,16 @@ check "iceServers JSON parses" sh -c "grep '^\[{' '$dir/out1' | /usr/bin/python3
 check "password is not in the log" sh -c "! grep -qF '$pw' '$dir/log1'"
 check "password is not in the store" sh -c "! grep -aqF '$pw' '$dir/db1'* 2>/dev/null"
 check "pidfile holds the daemon's PID" test "$(cat "$dir/pid1" 2>/dev/null)" = "$p1"
+# every other thread blocks SIGHUP, SIGINT, SIGUSR1, SIGUSR2 and SIGTERM (mask
+# 0x4a03): only the main thread takes them, with sigwait() (which unblocks them
+# there while it waits); a thread that did not would end the process with the
+# default action (143) on a SIGTERM it happened to take
+check "every thread blocks the signals the main thread waits for" sh -c "
+	n=0; for st in /proc/$p1/task/*/status; do
+		[ \"\$st\" = /proc/$p1/task/$p1/status ] && continue
+		m=\$(sed -n 's/^SigBlk:[[:space:]]*//p' \"\$st\")
+		[ \$(( 0x\$m & 0x4a03 )) -eq \$(( 0x4a03 )) ] || exit 1; n=\$((n + 1))
+	done; [ \$n -ge 3 ]"
 check "the generated credential allocates and relays (uclient)" \
 	sh -c "'$bin/turnutils_uclient' -u demo -w '$pw' -e 127.0.0.1 -r $peer_port -p $port -m 2 -n 10 -l 100 127.0.0.1 >'$dir/uc1' 2>&1"
 key=$("$bin/turnadmin" -k -u demo -r turnserver -p "$pw")
