@@ -92,34 +92,43 @@ static int turnc_connect_wait(int fd, int timeout_ms)
 	return -ETIMEDOUT;
 }
 
-int turnc_open(struct turnc *c, const struct sockaddr *server, const struct sockaddr *local,
-	       bool tcp, int timeout_ms)
+/*
+ * What every client starts with: c cleared, the server's address, the
+ * buffers and a non-blocking socket of type toward it with our buffer
+ * sizes. On failure the caller turnc_close()s c.
+ */
+static int turnc_init(struct turnc *c, const struct sockaddr *server, int type)
 {
-	int bufsize = TURNC_SOCKBUF_BYTES, one = 1;
-	socklen_t len;
-	int ret;
+	int bufsize = TURNC_SOCKBUF_BYTES;
 
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
-	c->tcp = tcp;
 	c->pw_alg = STUN_PW_ALG_MD5;
 	if (addr_len(server) == 0)
 		return -EAFNOSUPPORT;
 	memcpy(&c->server, server, addr_len(server));
 	c->rbuf = malloc(TURNC_BUF_LEN);
 	c->sbuf = malloc(TURNC_BUF_LEN);
-	if (!c->rbuf || !c->sbuf) {
-		ret = -ENOMEM;
-		goto fail;
-	}
-	c->fd = socket(server->sa_family,
-		       (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (c->fd < 0) {
-		ret = -errno;
-		goto fail;
-	}
+	if (!c->rbuf || !c->sbuf)
+		return -ENOMEM;
+	c->fd = socket(server->sa_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->fd < 0)
+		return -errno;
 	setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &bufsize, sizeof(bufsize));
 	setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &bufsize, sizeof(bufsize));
+	return 0;
+}
+
+int turnc_open(struct turnc *c, const struct sockaddr *server, const struct sockaddr *local,
+	       bool tcp, int timeout_ms)
+{
+	int one = 1;
+	socklen_t len;
+	int ret = turnc_init(c, server, tcp ? SOCK_STREAM : SOCK_DGRAM);
+
+	c->tcp = tcp;
+	if (ret < 0)
+		goto fail;
 	if (tcp)
 		setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (local && bind(c->fd, local, addr_len(local)) < 0) {
@@ -149,28 +158,18 @@ fail:
 int turnc_open_sourced(struct turnc *c, const struct sockaddr *server)
 {
 	struct sockaddr_in any = {.sin_family = AF_INET};
-	int bufsize = TURNC_SOCKBUF_BYTES, on = 1;
+	int on = 1;
 	socklen_t len = sizeof(c->local);
 	int ret;
 
-	memset(c, 0, sizeof(*c));
-	c->fd = -1;
-	if (server->sa_family != AF_INET)
+	if (server->sa_family != AF_INET) {
+		memset(c, 0, sizeof(*c));
+		c->fd = -1;
 		return -EAFNOSUPPORT;
-	memcpy(&c->server, server, sizeof(struct sockaddr_in));
-	c->rbuf = malloc(TURNC_BUF_LEN);
-	c->sbuf = malloc(TURNC_BUF_LEN);
-	if (!c->rbuf || !c->sbuf) {
-		ret = -ENOMEM;
-		goto fail;
 	}
-	c->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (c->fd < 0) {
-		ret = -errno;
+	ret = turnc_init(c, server, SOCK_DGRAM);
+	if (ret < 0)
 		goto fail;
-	}
-	setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &bufsize, sizeof(bufsize));
-	setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &bufsize, sizeof(bufsize));
 	/* a source address that no interface has (127/8 beyond lo's own) */
 	setsockopt(c->fd, IPPROTO_IP, IP_FREEBIND, &on, sizeof(on));
 	if (bind(c->fd, (struct sockaddr *)&any, sizeof(any)) < 0 ||
@@ -179,7 +178,6 @@ int turnc_open_sourced(struct turnc *c, const struct sockaddr *server)
 		goto fail;
 	}
 	c->sourced = true;
-	c->pw_alg = STUN_PW_ALG_MD5;
 	return 0;
 fail:
 	turnc_close(c);
@@ -336,7 +334,7 @@ int turnc_send_bytes(struct turnc *c, const uint8_t *buf, size_t len)
 		return turnc_tls_send(c, buf, len, TURNC_SEND_WAIT_MS);
 	for (int i = 0; i < 100000 && off < len; i++) {
 		struct pollfd pfd = {.fd = c->fd, .events = POLLOUT};
-		ssize_t n = c->sourced ? turnc_send_sourced(c, buf, len)
+		ssize_t n = c->sourced ? turnc_send_sourced(c, buf + off, len - off)
 				       : send(c->fd, buf + off, len - off, MSG_DONTWAIT | MSG_NOSIGNAL);
 		uint64_t now;
 
